@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { type FlagSpec, formatFlagHelp, parseFlags } from "./flags.js";
+
+const specs: FlagSpec[] = [
+  { name: "all", short: "a", type: "bool", description: "all" },
+  { name: "quiet", short: "q", type: "bool", description: "quiet" },
+  { name: "format", short: "f", type: "string", description: "format" },
+  { name: "env", short: "e", type: "strings", description: "env" },
+  { name: "last", short: "n", type: "int", description: "last", default: -1 },
+];
+
+describe("parseFlags", () => {
+  it("reads long, short, grouped and = forms", () => {
+    const p = parseFlags(
+      ["-aq", "--format={{.ID}}", "-e", "A=1", "-eB=2", "--env", "C=3", "x", "-n", "5"],
+      specs,
+    );
+    expect(p.values).toMatchObject({
+      all: true,
+      quiet: true,
+      format: "{{.ID}}",
+      env: ["A=1", "B=2", "C=3"],
+      last: 5,
+    });
+    expect(p.args).toEqual(["x"]);
+    expect([...p.given].sort()).toEqual(["all", "env", "format", "last", "quiet"]);
+  });
+
+  it("fills defaults and accepts --bool=false", () => {
+    const p = parseFlags(["--all=false"], specs);
+    expect(p.values.all).toBe(false);
+    expect(p.values.last).toBe(-1);
+    expect(p.values.env).toEqual([]);
+  });
+
+  it("stops at the first positional when not interspersed", () => {
+    const p = parseFlags(["-q", "image", "sh", "-c", "echo -a"], specs, false);
+    expect(p.values.quiet).toBe(true);
+    expect(p.args).toEqual(["image", "sh", "-c", "echo -a"]);
+  });
+
+  it("treats -- and - as Docker does", () => {
+    expect(parseFlags(["--", "-a"], specs).args).toEqual(["-a"]);
+    expect(parseFlags(["-"], specs).args).toEqual(["-"]);
+  });
+
+  it.each([
+    [["--nope"], "unknown flag: --nope"],
+    [["-z"], "unknown shorthand flag: 'z' in -z"],
+    [["--format"], "flag needs an argument: --format"],
+    [["-f"], "flag needs an argument: 'f' in -f"],
+    [["-n", "x"], 'invalid argument "x"'],
+    [["--all=maybe"], 'invalid argument "maybe"'],
+  ])("rejects %j", (argv, msg) => {
+    expect(() => parseFlags(argv, specs)).toThrow(msg);
+  });
+
+  it("formats help", () => {
+    const lines = formatFlagHelp(specs);
+    expect(lines[0]).toMatch(/^ {2}-a, --all\s+all$/);
+    expect(lines.at(-1)).toMatch(/--last int\s+last \(default -1\)/);
+  });
+});

@@ -1,0 +1,108 @@
+import { isWharfError } from "../errors/index.js";
+import type { Command } from "./command.js";
+import { type Context, processContext } from "./context.js";
+import { parseFlags } from "./flags.js";
+import { commandHelp, groupHelp, mainHelp } from "./help.js";
+import { COMMANDS, findEntry } from "./table.js";
+import { VERSION } from "./version.js";
+
+const GLOBAL_FLAGS = [
+  { name: "root", type: "string", description: "" },
+  { name: "debug", short: "D", type: "bool", description: "" },
+  { name: "help", short: "h", type: "bool", description: "" },
+  { name: "version", short: "v", type: "bool", description: "" },
+] as const;
+
+function countError(cmd: Command, n: number): string | undefined {
+  const { minArgs = 0, maxArgs = Number.POSITIVE_INFINITY } = cmd;
+  if (n >= minArgs && n <= maxArgs) return undefined;
+  const name = `"wharf ${cmd.path.join(" ")}"`;
+  const plural = (k: number) => `${k} argument${k === 1 ? "" : "s"}`;
+  if (maxArgs === 0) return `${name} accepts no arguments.`;
+  if (minArgs === maxArgs) return `${name} requires exactly ${plural(minArgs)}.`;
+  if (n < minArgs) return `${name} requires at least ${plural(minArgs)}.`;
+  return `${name} requires at most ${plural(maxArgs)}.`;
+}
+
+/** Prints an error as one line plus an optional hint; returns the exit status. */
+export function reportError(ctx: Pick<Context, "err" | "debug">, e: unknown, cmdPath?: string[]): number {
+  if (isWharfError(e)) {
+    if (e.code === "usage") {
+      ctx.err(e.message);
+      ctx.err(`See 'wharf ${cmdPath ? `${cmdPath.join(" ")} ` : ""}--help'.`);
+    } else {
+      ctx.err(`Error: ${e.message}`);
+      if (e.hint) ctx.err(`Hint: ${e.hint}`);
+    }
+    if (ctx.debug && e.stack) ctx.err(e.stack);
+    return e.exitStatus;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  ctx.err(`Error: ${message}`);
+  if (ctx.debug && e instanceof Error && e.stack) ctx.err(e.stack);
+  else ctx.err("Hint: run the command again with --debug for details");
+  return 1;
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: readonly string[], io: Partial<Context> = {}): Promise<number> {
+  const make = (o: { root?: string; debug: boolean }): Context => ({
+    ...processContext(o),
+    ...io,
+    ...(o.root ? { root: o.root } : {}),
+    debug: o.debug,
+  });
+  let ctx: Context = make({ debug: argv.includes("--debug") || argv.includes("-D") });
+  let path: string[] | undefined;
+  try {
+    const g = parseFlags(argv, [...GLOBAL_FLAGS], false);
+    const root = g.values.root as string | undefined;
+    ctx = make(
+      root === undefined ? { debug: g.values.debug === true } : { root, debug: g.values.debug === true },
+    );
+    if (g.values.version === true) {
+      ctx.out(`wharf version ${VERSION}`);
+      return 0;
+    }
+    const found = findEntry(g.args);
+    if (!found) {
+      const first = g.args[0];
+      if (first === undefined || g.values.help === true) {
+        ctx.out(mainHelp());
+        return first === undefined && g.values.help !== true ? 1 : 0;
+      }
+      if (COMMANDS.some((e) => e.path.length > 1 && e.path[0] === first)) {
+        ctx.out(groupHelp(first));
+        return g.args.length === 1 ? 0 : 1;
+      }
+      ctx.err(`wharf: '${first}' is not a wharf command.`);
+      ctx.err("See 'wharf --help'");
+      return 1;
+    }
+    const { command } = await found.entry.load();
+    path = command.path;
+    const rest = g.args.slice(found.used);
+    const parsed = parseFlags(
+      rest,
+      [...command.flags, { name: "help", type: "bool", description: "Print usage" }],
+      command.interspersed !== false,
+    );
+    if (parsed.values.help === true) {
+      ctx.out(commandHelp(command));
+      return 0;
+    }
+    const bad = countError(command, parsed.args.length);
+    if (bad) {
+      ctx.err(bad);
+      ctx.err(`See 'wharf ${command.path.join(" ")} --help'.`);
+      ctx.err("");
+      ctx.err(`Usage:  wharf ${command.path.join(" ")} ${command.usage}`);
+      ctx.err("");
+      ctx.err(command.description);
+      return 1;
+    }
+    return (await command.run(ctx, parsed)) ?? 0;
+  } catch (e) {
+    return reportError(ctx, e, path);
+  }
+}

@@ -1,0 +1,9 @@
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  exitStatusOf,
+  httpStatusOf,
+  type OciErrorCode,
+  ociCodeOf,
+} from "./codes.js";
+export { errnoCode, isWharfError, WharfError, type WharfErrorOptions, wharfError } from "./wharf-error.js";

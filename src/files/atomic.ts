@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { Bytes } from "../digest/index.js";
+
+/** A name for a temporary file beside `path`, unique per call. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+}
+
+/** Flushes a directory's entries (after a rename or create inside it) to disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically: a temp file beside it, fsync, rename, fsync of the directory.
+ * A reader sees the old content or the new, never a part.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  opts: { mode?: number } = {},
+): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    const fh = await open(tmp, "wx", opts.mode ?? 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Streams `src` into `path` atomically, as `writeFileAtomic` does. Returns the byte count. */
+export async function writeStreamAtomic(
+  path: string,
+  src: Bytes,
+  opts: { mode?: number } = {},
+): Promise<number> {
+  const tmp = tempPathFor(path);
+  let n = 0;
+  try {
+    const out = createWriteStream(tmp, { flags: "wx", mode: opts.mode ?? 0o644 });
+    await pipeline(async function* () {
+      for await (const chunk of src) {
+        n += chunk.byteLength;
+        yield chunk;
+      }
+    }, out);
+    const fh = await open(tmp, "r+");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dirname(path));
+  return n;
+}

@@ -1,0 +1,63 @@
+import { open, readFile, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { errnoCode, WharfError } from "../errors/index.js";
+
+export interface LockOptions {
+  /** Give up after this many milliseconds (default 60 s). */
+  timeoutMs?: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === "EPERM";
+  }
+}
+
+/**
+ * An exclusive lock between processes: a file created with O_EXCL that holds the owner's PID. A lock
+ * whose owner is no longer running is stale and is taken over. Returns the release function.
+ */
+export async function acquireLock(path: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let wait = 2;
+  for (;;) {
+    try {
+      const fh = await open(path, "wx", 0o644);
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        await rm(path, { force: true });
+      };
+    } catch (e) {
+      if (errnoCode(e) !== "EEXIST") throw e;
+    }
+    const owner = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !alive(owner)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new WharfError("timeout", `timed out waiting for the lock ${path}`, {
+        hint: `another wharf process holds it; if none is running, remove ${path}`,
+      });
+    }
+    await sleep(wait);
+    wait = Math.min(wait * 2, 100);
+  }
+}
+
+/** Runs `fn` while holding the lock at `path`. */
+export async function withLock<T>(path: string, fn: () => Promise<T>, opts?: LockOptions): Promise<T> {
+  const release = await acquireLock(path, opts);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,33 @@
+export {
+  type Compression,
+  INDEX_MEDIA_TYPES,
+  isConfigMediaType,
+  isIndexMediaType,
+  isManifestMediaType,
+  isManifestOrIndexMediaType,
+  isValidMediaType,
+  layerCompression,
+  MANIFEST_MEDIA_TYPES,
+  MediaType,
+} from "./media-types.js";
+export {
+  formatPlatform,
+  hostPlatform,
+  matchesPlatform,
+  normalizePlatform,
+  parsePlatform,
+  platformScore,
+  selectPlatform,
+} from "./platform.js";
+export type {
+  ContainerConfig,
+  Descriptor,
+  HealthConfig,
+  HistoryEntry,
+  ImageConfig,
+  Index,
+  Manifest,
+  ManifestDocument,
+  Platform,
+} from "./types.js";
+export { checkDescriptor, parseImageConfig, parseManifestDocument } from "./validate.js";

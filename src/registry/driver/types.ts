@@ -1,0 +1,46 @@
+import type { Bytes } from "../../digest/index.js";
+
+export interface FileInfo {
+  path: string;
+  size: number;
+  modTime: Date;
+  isDir: boolean;
+}
+
+/** An append-only writer for one path; nothing is visible at the path until `commit`. */
+export interface FileWriter {
+  /** Bytes written so far (including those of earlier writers resumed with `append`). */
+  readonly size: number;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the content durable and visible at the path. */
+  commit(): Promise<void>;
+  /** Flushes and releases the writer, keeping what was written for a later `writer(p, {append})`. */
+  close(): Promise<void>;
+  /** Discards everything written. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * The registry's storage back end, path-keyed (paths are absolute, `/`-separated, e.g.
+ * `/docker/registry/v2/blobs/sha256/ab/ab12.../data`). One contract, one shared test suite
+ * (`driver/testing/suite.ts`) that every driver passes.
+ */
+export interface StorageDriver {
+  readonly name: string;
+  /** Reads a small file whole; `not-found` when absent. */
+  getContent(path: string): Promise<Uint8Array>;
+  /** Writes a small file atomically. */
+  putContent(path: string, content: Uint8Array): Promise<void>;
+  /** Streams a file from `offset`; `not-found` when absent. */
+  reader(path: string, offset?: number): Promise<Bytes>;
+  /** Opens a writer; with `append`, continues a file left by a writer that was closed. */
+  writer(path: string, opts?: { append?: boolean }): Promise<FileWriter>;
+  /** `not-found` when absent. */
+  stat(path: string): Promise<FileInfo>;
+  /** Direct children of a directory, as full paths; `not-found` when absent. */
+  list(path: string): Promise<string[]>;
+  /** Atomically moves a file, replacing the destination. */
+  move(from: string, to: string): Promise<void>;
+  /** Deletes a file or a whole directory tree; `not-found` when absent. */
+  delete(path: string): Promise<void>;
+}
