@@ -22,7 +22,7 @@ describe("parseReference normalises like Docker", () => {
     ["127.0.0.1:5000/a/b/c", "127.0.0.1:5000", "a/b/c", undefined],
     ["[::1]:5000/app:tag", "[::1]:5000", "app", "tag"],
     ["[2001:db8::1]/app", "[2001:db8::1]", "app", undefined],
-    ["ghcr.io/o/r", "ghcr.io", "o/r", undefined],
+    ["registry.test/o/r", "registry.test", "o/r", undefined],
     ["Registry/app", "Registry", "app", undefined],
     ["a__b/c-d.e---f", "docker.io", "a__b/c-d.e---f", undefined],
     ["localhost", "docker.io", "library/localhost", undefined],
