@@ -1,0 +1,160 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import https from "node:https";
+import { pipeline } from "node:stream/promises";
+import type { Bytes } from "../digest/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
+
+/** A request body: bytes in memory, or a function opening a fresh stream (replayable for retries). */
+export type RequestBody = Uint8Array | (() => Bytes | Promise<Bytes>);
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  /** The exact body length, sent as `Content-Length` (otherwise the body is sent chunked). */
+  bodyLength?: number;
+  /** Token scopes the request needs (`repository:app:pull`); the auth middleware reads them. */
+  scopes?: string[];
+  signal?: AbortSignal;
+  /** False to never retry this request (uploads whose session would not survive a replay). */
+  retry?: boolean;
+  /** False to return 3xx responses as they are. */
+  followRedirects?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The URL that answered (the last one, after redirects). */
+  url: URL;
+  /** The body; read it to the end or call `discard` so that the connection is reused. */
+  body: Bytes;
+  discard(): void;
+}
+
+export type Handler = (req: HttpRequest) => Promise<HttpResponse>;
+export type Middleware = (next: Handler) => Handler;
+
+/** `compose(send, a, b)` gives `a(b(send))`: the first middleware sees the request first. */
+export function compose(base: Handler, ...middlewares: Middleware[]): Handler {
+  return middlewares.reduceRight<Handler>((next, mw) => mw(next), base);
+}
+
+/** One header value as a string (the first, when the header was repeated). */
+export function header(res: Pick<HttpResponse, "headers">, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Node errors that mean the connection broke and a retry may succeed. */
+const TRANSIENT = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+]);
+
+/** True for a connection failure worth retrying (reset, broken pipe, timeout). */
+export function isTransientError(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
+    const code = errnoCode(cur);
+    if (code !== undefined && TRANSIENT.has(code)) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export interface SenderOptions {
+  /** Skip TLS certificate checks (for registries named insecure). */
+  insecureTls?: boolean;
+  /** Idle socket timeout (default 60 s). */
+  timeoutMs?: number;
+  maxSockets?: number;
+}
+
+export interface Sender {
+  send: Handler;
+  /** Closes idle keep-alive connections. */
+  close(): void;
+}
+
+function networkError(url: URL, e: unknown): WharfError {
+  const code = errnoCode(e);
+  if (e instanceof WharfError) return e;
+  const what = code === "ECONNREFUSED" ? "connection refused" : ((e as Error).message ?? String(e));
+  const err = new WharfError("network", `cannot reach ${url.host}: ${what}`, {
+    hint: "check the registry address and that the registry is running",
+    cause: e,
+  });
+  return err;
+}
+
+async function writeBody(req: http.ClientRequest, body: RequestBody): Promise<void> {
+  if (body instanceof Uint8Array) {
+    req.end(body);
+    return;
+  }
+  await pipeline(await body(), req);
+}
+
+/** The innermost handler: one HTTP/1.1 exchange over keep-alive `node:http`/`node:https` agents. */
+export function createSender(opts: SenderOptions = {}): Sender {
+  const maxSockets = opts.maxSockets ?? 16;
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: !opts.insecureTls });
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const send: Handler = (r) =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const isHttps = r.url.protocol === "https:";
+      const headers: Record<string, string> = { ...r.headers };
+      if (r.bodyLength !== undefined) headers["content-length"] = String(r.bodyLength);
+      else if (r.body instanceof Uint8Array) headers["content-length"] = String(r.body.byteLength);
+      else if (r.body === undefined && r.method !== "GET" && r.method !== "HEAD")
+        headers["content-length"] = "0";
+      const mod = isHttps ? https : http;
+      const req = mod.request(r.url, {
+        method: r.method,
+        headers,
+        agent: isHttps ? httpsAgent : httpAgent,
+        ...(r.signal ? { signal: r.signal } : {}),
+      });
+      let answered = false;
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(Object.assign(new Error(`no answer for ${timeoutMs / 1000}s`), { code: "ETIMEDOUT" }));
+      });
+      req.on("error", (e) => {
+        if (!answered) reject(networkError(r.url, e));
+      });
+      req.on("response", (res: IncomingMessage) => {
+        answered = true;
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          url: r.url,
+          body: res,
+          discard: () => {
+            if (res.complete) return;
+            const length = Number(res.headers["content-length"] ?? Number.NaN);
+            // Small remainders are read so that the connection is reused; big ones are cut.
+            if (length <= 65_536) res.resume();
+            else res.destroy();
+          },
+        });
+      });
+      if (r.body === undefined) req.end();
+      else
+        writeBody(req, r.body).catch((e: unknown) => {
+          if (!answered) reject(networkError(r.url, e));
+        });
+    });
+  return {
+    send,
+    close: () => {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}

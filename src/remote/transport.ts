@@ -1,0 +1,173 @@
+import { isIP } from "node:net";
+import type { CredentialSource } from "../auth/index.js";
+import { WharfError } from "../errors/index.js";
+import { RegistryAuth } from "./authorize.js";
+import {
+  compose,
+  createSender,
+  type Handler,
+  type HttpRequest,
+  type HttpResponse,
+  header,
+  type Middleware,
+} from "./http.js";
+import { type RetryOptions, redirects, retry, userAgent } from "./middleware.js";
+
+/** Docker Hub's registry API answers here, not at `docker.io` (Docker's own endpoint mapping). */
+const DOCKER_HUB_API = "registry-1.docker.io";
+
+export interface TransportOptions {
+  /** Where credentials come from (usually `dockerCredentials()` from auth). None: anonymous. */
+  credentials?: CredentialSource;
+  /** Registries (`host[:port]`) allowed plain HTTP and unverified TLS, as `--insecure-registry`. */
+  insecureRegistries?: string[];
+  userAgent?: string;
+  retry?: RetryOptions;
+  /** Idle socket timeout in milliseconds (default 60 s). */
+  timeoutMs?: number;
+  /** Keep-alive connections per host (default 16). */
+  maxSockets?: number;
+  /** The clock for token expiry (tests). */
+  now?: () => number;
+  /** Extra middlewares, run first (logging, tests). */
+  middlewares?: Middleware[];
+}
+
+/** A request to the registry: `path` is resolved against its base (`/v2/...` or an absolute URL). */
+export interface RegistryRequest extends Omit<HttpRequest, "url"> {
+  path: string;
+}
+
+export interface PingResult {
+  /** `https://host:port` or `http://host:port`. */
+  base: URL;
+  /** The auth scheme the registry asked for, if any. */
+  auth: "bearer" | "basic" | undefined;
+}
+
+/** One registry's connection: scheme choice, ping, auth, retries, redirects, keep-alive. */
+export interface Transport {
+  /** The registry as references name it: `docker.io`, `localhost:5000`. */
+  readonly domain: string;
+  /** `GET /v2/` once: picks the scheme and learns the auth challenge. */
+  ping(): Promise<PingResult>;
+  request(req: RegistryRequest): Promise<HttpResponse>;
+  /** The auth state (login uses it to check credentials). */
+  readonly auth: RegistryAuth;
+  /** Closes idle connections. */
+  close(): void;
+}
+
+function hostOnly(domain: string): string {
+  if (isIP(domain) === 6) return domain;
+  if (domain.startsWith("[")) return domain.slice(1, domain.indexOf("]"));
+  const i = domain.lastIndexOf(":");
+  return i === -1 ? domain : domain.slice(0, i);
+}
+
+/** localhost, 127.0.0.0/8 and ::1 (with or without a port). */
+export function isLoopbackHost(domain: string): boolean {
+  const h = hostOnly(domain).toLowerCase();
+  if (h === "localhost") return true;
+  if (isIP(h) === 4) return h.startsWith("127.");
+  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1";
+  return false;
+}
+
+/** True when wharf may talk plain HTTP (and unverified TLS) to the registry. */
+export function allowsInsecure(domain: string, insecure: readonly string[] = []): boolean {
+  return isLoopbackHost(domain) || insecure.includes(domain) || insecure.includes(hostOnly(domain));
+}
+
+/** The host that serves a registry's API (`docker.io` is served elsewhere). */
+export function apiHost(domain: string): string {
+  return domain === "docker.io" || domain === "index.docker.io" ? DOCKER_HUB_API : domain;
+}
+
+export function createTransport(domain: string, opts: TransportOptions = {}): Transport {
+  const insecure = allowsInsecure(domain, opts.insecureRegistries);
+  const sender = createSender({
+    insecureTls: insecure,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}),
+  });
+  const ua = userAgent(
+    opts.userAgent ?? `wharf (node ${process.version}; ${process.platform}/${process.arch})`,
+  );
+  const plain: Handler = compose(sender.send, ua, retry(opts.retry), redirects());
+  const auth = new RegistryAuth({
+    domain,
+    send: plain,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const chain: Handler = compose(
+    sender.send,
+    ua,
+    ...(opts.middlewares ?? []),
+    auth.middleware(),
+    retry(opts.retry),
+    redirects(),
+  );
+  const host = apiHost(domain);
+  let pinged: Promise<PingResult> | undefined;
+
+  async function pingOnce(): Promise<PingResult> {
+    const schemes = insecure ? ["https:", "http:"] : ["https:"];
+    let lastError: unknown;
+    for (const scheme of schemes) {
+      const base = new URL(`${scheme}//${host}`);
+      let res: HttpResponse;
+      try {
+        // With a plain-HTTP fallback ahead, a failed TLS probe is not worth retrying.
+        const probe = insecure && scheme === "https:";
+        res = await plain({ method: "GET", url: new URL("/v2/", base), ...(probe ? { retry: false } : {}) });
+      } catch (e) {
+        lastError = e;
+        continue;
+      }
+      res.discard();
+      if (res.status === 200) return { base, auth: undefined };
+      if (res.status === 401 && auth.learn(res)) return { base, auth: auth.scheme };
+      throw new WharfError(
+        "network",
+        `${domain} does not answer as a registry (GET /v2/ gave HTTP ${res.status})`,
+        {
+          hint: "check the registry address; it must serve the OCI Distribution API under /v2/",
+        },
+      );
+    }
+    throw lastError instanceof WharfError
+      ? lastError
+      : new WharfError("network", `cannot reach ${domain}`, { cause: lastError });
+  }
+
+  return {
+    domain,
+    auth,
+    ping() {
+      pinged ??= pingOnce().catch((e: unknown) => {
+        pinged = undefined;
+        throw e;
+      });
+      return pinged;
+    },
+    async request(req) {
+      const { base } = await this.ping();
+      const { path, ...rest } = req;
+      return chain({ ...rest, url: new URL(path, base) });
+    },
+    close: () => sender.close(),
+  };
+}
+
+/** The value of a response header a registry must send, or a clear error. */
+export function requireHeader(res: HttpResponse, name: string, what: string): string {
+  const v = header(res, name);
+  if (v === undefined) {
+    throw new WharfError("network", `${res.url.host} sent no ${name} header for ${what}`, {
+      hint: "the registry does not follow the distribution API",
+    });
+  }
+  return v;
+}
