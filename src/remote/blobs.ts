@@ -1,0 +1,172 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Bytes, type Digest, type VerifiedStream, verifying } from "../digest/index.js";
+import { WharfError } from "../errors/index.js";
+import type { Descriptor } from "../oci/index.js";
+import { registryError } from "./errors.js";
+import { header, isTransientError } from "./http.js";
+import { deleteScope, describe, pullScope, pushScope, type Repository } from "./manifests.js";
+import { requireHeader } from "./transport.js";
+
+export interface OpenedBlob {
+  body: Bytes;
+  /** Where the body starts: the offset asked for when the registry honoured the range, else 0. */
+  offset: number;
+  /** Bytes in the body, when the registry said. */
+  length: number | undefined;
+  /** Stops reading and releases the connection. */
+  discard(): void;
+}
+
+/** GETs a blob, from `offset` on when given (`Range`); redirects to storage hosts are followed. */
+export async function openBlob(
+  repo: Repository,
+  digest: Digest,
+  opts: { offset?: number; signal?: AbortSignal; scopes?: string[] } = {},
+): Promise<OpenedBlob> {
+  const offset = opts.offset ?? 0;
+  const res = await repo.transport.request({
+    method: "GET",
+    path: `/v2/${repo.path}/blobs/${digest}`,
+    ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
+    scopes: opts.scopes ?? [pullScope(repo.path)],
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (res.status === 416 && offset > 0) {
+    res.discard();
+    return openBlob(repo, digest, { ...opts, offset: 0 });
+  }
+  if (res.status !== 200 && res.status !== 206) {
+    throw await registryError(res, `cannot download ${describe(repo, digest)}`, repo.transport.domain);
+  }
+  const len = header(res, "content-length");
+  return {
+    body: res.body,
+    offset: res.status === 206 ? offset : 0,
+    length: len === undefined ? undefined : Number(len),
+    discard: () => res.discard(),
+  };
+}
+
+/** A blob's bytes, verified against its descriptor while they stream (the end fails on mismatch). */
+export async function fetchBlob(
+  repo: Repository,
+  desc: Pick<Descriptor, "digest" | "size">,
+  opts: { signal?: AbortSignal } = {},
+): Promise<VerifiedStream> {
+  const blob = await openBlob(repo, desc.digest, opts);
+  return verifying(blob.body, { digest: desc.digest, size: desc.size });
+}
+
+/** HEAD of a blob: its size when the repository has it, else undefined. */
+export async function statBlob(
+  repo: Repository,
+  digest: Digest,
+  scopes?: string[],
+): Promise<number | undefined> {
+  const res = await repo.transport.request({
+    method: "HEAD",
+    path: `/v2/${repo.path}/blobs/${digest}`,
+    scopes: scopes ?? [pullScope(repo.path)],
+  });
+  res.discard();
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) {
+    throw await registryError(res, `cannot check ${describe(repo, digest)}`, repo.transport.domain);
+  }
+  return Number(header(res, "content-length") ?? Number.NaN);
+}
+
+export interface UploadOptions {
+  /** Another repository of the same registry that is known to hold the blob: mount from it. */
+  mountFrom?: string;
+  /** Called with the bytes sent so far. */
+  onBytes?: (sent: number) => void;
+  /** Upload attempts in all (default 3): a broken upload restarts from a new session. */
+  attempts?: number;
+}
+
+export type UploadOutcome = { how: "pushed" } | { how: "mounted"; from: string };
+
+/**
+ * Uploads a blob the registry lacks: a cross-repository mount when `mountFrom` names a source, else
+ * (or when the mount is refused) `POST` a session then one streamed `PUT ?digest=`. `open` gives
+ * the bytes, afresh for each attempt.
+ */
+export async function uploadBlob(
+  repo: Repository,
+  desc: Pick<Descriptor, "digest" | "size">,
+  open: () => Bytes | Promise<Bytes>,
+  opts: UploadOptions = {},
+): Promise<UploadOutcome> {
+  const attempts = Math.max(1, opts.attempts ?? 3);
+  for (let n = 1; ; n++) {
+    try {
+      return await uploadOnce(repo, desc, open, n === 1 ? opts : { ...opts, mountFrom: undefined });
+    } catch (e) {
+      const retriable = isTransientError(e) || (e instanceof WharfError && e.code === "network");
+      if (!retriable || n >= attempts) throw e;
+      await sleep(200 * 2 ** n);
+    }
+  }
+}
+
+async function uploadOnce(
+  repo: Repository,
+  desc: Pick<Descriptor, "digest" | "size">,
+  open: () => Bytes | Promise<Bytes>,
+  opts: UploadOptions,
+): Promise<UploadOutcome> {
+  const t = repo.transport;
+  const scopes = [pushScope(repo.path), ...(opts.mountFrom ? [pullScope(opts.mountFrom)] : [])];
+  const query = opts.mountFrom
+    ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(opts.mountFrom)}`
+    : "";
+  const start = await t.request({ method: "POST", path: `/v2/${repo.path}/blobs/uploads/${query}`, scopes });
+  if (start.status === 201 && opts.mountFrom) {
+    start.discard();
+    return { how: "mounted", from: opts.mountFrom };
+  }
+  if (start.status !== 202) {
+    throw await registryError(start, `cannot start an upload to ${describe(repo, desc.digest)}`, t.domain);
+  }
+  start.discard();
+  const location = new URL(requireHeader(start, "location", "an upload"), start.url);
+  location.searchParams.set("digest", desc.digest);
+  let sent = 0;
+  const onBytes = opts.onBytes;
+  const body = async function* (): AsyncGenerator<Uint8Array> {
+    sent = 0;
+    for await (const chunk of await open()) {
+      sent += chunk.byteLength;
+      onBytes?.(sent);
+      yield chunk;
+    }
+  };
+  const done = await t.request({
+    method: "PUT",
+    path: location.href,
+    headers: { "content-type": "application/octet-stream" },
+    body,
+    bodyLength: desc.size,
+    scopes,
+    retry: false,
+  });
+  if (done.status !== 201) {
+    throw await registryError(done, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
+  }
+  done.discard();
+  return { how: "pushed" };
+}
+
+/** DELETEs a blob. */
+export async function deleteBlob(repo: Repository, digest: Digest): Promise<void> {
+  const res = await repo.transport.request({
+    method: "DELETE",
+    path: `/v2/${repo.path}/blobs/${digest}`,
+    scopes: [deleteScope(repo.path)],
+  });
+  if (res.status !== 202 && res.status !== 200 && res.status !== 204) {
+    throw await registryError(res, `cannot delete ${describe(repo, digest)}`, repo.transport.domain);
+  }
+  res.discard();
+}

@@ -1,0 +1,60 @@
+export {
+  deleteBlob,
+  fetchBlob,
+  type OpenedBlob,
+  openBlob,
+  statBlob,
+  type UploadOptions,
+  type UploadOutcome,
+  uploadBlob,
+} from "./blobs.js";
+export { type Challenge, parseChallenges } from "./challenge.js";
+export { registryError } from "./errors.js";
+export { fetchInto, ingestRef } from "./fetch.js";
+export {
+  compose,
+  type Handler,
+  type HttpRequest,
+  type HttpResponse,
+  header,
+  isTransientError,
+  type Middleware,
+  type RequestBody,
+} from "./http.js";
+export { listCatalog, listReferrers, listTags } from "./lists.js";
+export { checkLogin, type LoginResult } from "./login.js";
+export {
+  deleteManifest,
+  descriptorOf,
+  type FetchedManifest,
+  fetchManifest,
+  headManifest,
+  MANIFEST_ACCEPT,
+  pullScope,
+  pushScope,
+  putManifest,
+  type Repository,
+} from "./manifests.js";
+export { type RetryOptions, redirects, retry, userAgent } from "./middleware.js";
+export type {
+  BlobProgress,
+  BlobRole,
+  BlobState,
+  ProgressEvent,
+  ProgressListener,
+  ResolvedProgress,
+} from "./progress.js";
+export { type PullOptions, type PullResult, pull, storeDocument } from "./pull.js";
+export { type PushOptions, type PushResult, push } from "./push.js";
+export type { ImageRecorder } from "./records.js";
+export { type FetchedImageManifest, type Resolved, resolveImage } from "./resolve.js";
+export {
+  allowsInsecure,
+  apiHost,
+  createTransport,
+  isLoopbackHost,
+  type PingResult,
+  type RegistryRequest,
+  type Transport,
+  type TransportOptions,
+} from "./transport.js";
