@@ -136,10 +136,11 @@ export function createSender(opts: SenderOptions = {}): Sender {
           url: r.url,
           body: res,
           discard: () => {
-            if (res.complete) return;
+            // The socket goes back to the pool only once the body has been read to its end (even an
+            // empty one): small remainders are read, big ones cut.
+            if (res.readableEnded || res.destroyed) return;
             const length = Number(res.headers["content-length"] ?? Number.NaN);
-            // Small remainders are read so that the connection is reused; big ones are cut.
-            if (length <= 65_536) res.resume();
+            if (r.method === "HEAD" || res.complete || length <= 65_536) res.resume();
             else res.destroy();
           },
         });
