@@ -4,72 +4,16 @@ import { type Bytes, type Digest, shortHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import type { Descriptor } from "../oci/index.js";
 import { openBlob } from "./blobs.js";
+import { copyInto } from "./copy.js";
 import { isTransientError } from "./http.js";
 import type { Repository } from "./manifests.js";
 import type { BlobRole, ProgressListener } from "./progress.js";
 
-/** Writes go to the store in chunks of this size (fewer, larger writes). */
-const WRITE_CHUNK = 1 << 20;
 const ATTEMPTS = 4;
 
 /** The ingest ref of a blob being downloaded: the same in every process, so a pull resumes another's. */
 export function ingestRef(digest: Digest): string {
   return `download-${digest.replace(":", "-")}`;
-}
-
-/**
- * Streams `body` into `writer`, skipping `skip` leading bytes and refusing more than `limit`,
- * coalescing small network chunks into large writes. Each write gets its own buffer.
- */
-async function copyInto(
-  body: Bytes,
-  writer: ContentWriter,
-  opts: { skip: number; limit: number; onBytes: (n: number) => void },
-): Promise<void> {
-  let skip = opts.skip;
-  let written = 0;
-  let buf: Buffer | undefined;
-  let fill = 0;
-  const flush = async () => {
-    if (buf === undefined || fill === 0) return;
-    const out = fill === buf.byteLength ? buf : buf.subarray(0, fill);
-    buf = undefined;
-    fill = 0;
-    await writer.write(out);
-    written += out.byteLength;
-    opts.onBytes(out.byteLength);
-  };
-  for await (const chunk of body) {
-    let c = chunk;
-    if (skip > 0) {
-      if (c.byteLength <= skip) {
-        skip -= c.byteLength;
-        continue;
-      }
-      c = c.subarray(skip);
-      skip = 0;
-    }
-    if (written + fill + c.byteLength > opts.limit) {
-      throw new WharfError("size-invalid", "the registry sent more bytes than the blob's size", {
-        hint: "the registry's content is corrupt or tampered with; nothing was stored",
-      });
-    }
-    if (fill === 0 && c.byteLength >= WRITE_CHUNK) {
-      await writer.write(c);
-      written += c.byteLength;
-      opts.onBytes(c.byteLength);
-      continue;
-    }
-    while (c.byteLength > 0) {
-      buf ??= Buffer.allocUnsafe(WRITE_CHUNK);
-      const n = Math.min(c.byteLength, WRITE_CHUNK - fill);
-      buf.set(c.subarray(0, n), fill);
-      fill += n;
-      c = c.subarray(n);
-      if (fill === WRITE_CHUNK) await flush();
-    }
-  }
-  await flush();
 }
 
 export interface FetchIntoOptions {

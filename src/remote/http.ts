@@ -55,6 +55,7 @@ const TRANSIENT = new Set([
   "EAI_AGAIN",
   "ECONNABORTED",
   "UND_ERR_SOCKET",
+  "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
 /** True for a connection failure worth retrying (reset, broken pipe, timeout). */
