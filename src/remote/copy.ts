@@ -17,18 +17,17 @@ export async function eachChunk(src: Bytes, onChunk: (c: Uint8Array) => void | P
     return;
   }
   await new Promise<void>((resolve, reject) => {
-    let pending = false;
+    let inFlight: Promise<void> | undefined;
     let ended = false;
     let settled = false;
     const settle = (e?: unknown) => {
       if (settled) return;
       settled = true;
       cleanup();
-      if (e === undefined) resolve();
-      else {
-        src.destroy();
-        reject(e);
-      }
+      if (e === undefined) return resolve();
+      src.destroy();
+      // A write still under way finishes before the caller hears of the failure (and closes the writer).
+      (inFlight ?? Promise.resolve()).catch(() => undefined).then(() => reject(e));
     };
     const onData = (c: Uint8Array) => {
       if (settled) return;
@@ -40,19 +39,19 @@ export async function eachChunk(src: Bytes, onChunk: (c: Uint8Array) => void | P
         return;
       }
       if (r === undefined) return;
-      pending = true;
       src.pause();
+      inFlight = r;
       r.then(() => {
-        pending = false;
+        inFlight = undefined;
         if (ended) settle();
-        else src.resume();
+        else if (!settled) src.resume();
       }, settle);
     };
     src.on("data", onData);
     const cleanup = finished(src, (err) => {
       if (err) return settle(err);
       ended = true;
-      if (!pending) settle();
+      if (inFlight === undefined) settle();
     });
   });
 }
