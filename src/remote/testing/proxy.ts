@@ -9,7 +9,9 @@ export type Tamper =
   /** Flips one byte of the body (same length, wrong content). */
   | { kind: "corrupt" }
   /** Sends extra bytes after the body. */
-  | { kind: "extend"; extra: number };
+  | { kind: "extend"; extra: number }
+  /** Answers with this status itself, forwarding nothing. */
+  | { kind: "status"; status: number };
 
 /**
  * A forwarding proxy in front of a registry that can misbehave on chosen requests: the lying or
@@ -22,13 +24,21 @@ export async function startTamperingProxy(
   const to = new URL(target);
   return startServer(async (req, res) => {
     const tamper = decide(req.method ?? "GET", req.url ?? "/", req.headers);
+    if (tamper.kind === "status") {
+      req.resume();
+      req.on("end", () => {
+        res.statusCode = tamper.status;
+        res.end();
+      });
+      return;
+    }
     const up = request(
       {
         host: to.hostname,
         port: to.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: to.host },
+        headers: req.headers,
       },
       (upRes) => {
         const headers = { ...upRes.headers };
