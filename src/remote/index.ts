@@ -53,6 +53,7 @@ export {
   apiHost,
   createTransport,
   isLoopbackHost,
+  openRepository,
   type PingResult,
   type RegistryRequest,
   type Transport,

@@ -171,3 +171,11 @@ export function requireHeader(res: HttpResponse, name: string, what: string): st
   }
   return v;
 }
+
+/** A repository handle for a reference: a new transport to its registry and its path. */
+export function openRepository(
+  ref: { domain: string; path: string },
+  opts: TransportOptions = {},
+): { transport: Transport; path: string } {
+  return { transport: createTransport(ref.domain, opts), path: ref.path };
+}
