@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ContentStore, ContentWriter } from "../content/types.js";
-import { type Bytes, type Digest, shortHex } from "../digest/index.js";
+import type { ContentStore } from "../content/types.js";
+import { type Digest, shortHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import type { Descriptor } from "../oci/index.js";
 import { openBlob } from "./blobs.js";

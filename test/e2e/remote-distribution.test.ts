@@ -22,10 +22,10 @@ import {
   type Transport,
   uploadBlob,
 } from "../../src/remote/index.js";
-import { type Distribution, hasProgram, startDistribution } from "../../src/remote/testing/distribution.js";
+import { type Distribution, startDistribution } from "../../src/remote/testing/distribution.js";
 import { makeImage, makeIndex, pushImage } from "../../src/remote/testing/images.js";
 
-describe.skipIf(!hasProgram("docker-registry"))("registry operations against Distribution 2.8.2", () => {
+describe("registry operations against Distribution 2.8.2", () => {
   let reg: Distribution;
   let t: Transport;
   const repo = (path: string): Repository => ({ transport: t, path });
@@ -162,34 +162,28 @@ describe.skipIf(!hasProgram("docker-registry"))("registry operations against Dis
   });
 });
 
-describe.skipIf(!hasProgram("docker-registry") || !hasProgram("htpasswd"))(
-  "basic auth against Distribution",
-  () => {
-    let reg: Distribution;
-    beforeAll(async () => {
-      const dir = await import("node:fs/promises").then((fs) => fs.mkdtemp(join("/tmp", "wharf-htpasswd-")));
-      const out = spawnSync("htpasswd", ["-Bbn", "alice", "wonderland"], { encoding: "utf8" });
-      await writeFile(join(dir, "htpasswd"), out.stdout);
-      reg = await startDistribution({
-        authYaml: [
-          "auth:",
-          "  htpasswd:",
-          "    realm: test-realm",
-          `    path: ${join(dir, "htpasswd")}`,
-        ].join("\n"),
-      });
+describe("basic auth against Distribution", () => {
+  let reg: Distribution;
+  beforeAll(async () => {
+    const dir = await import("node:fs/promises").then((fs) => fs.mkdtemp(join("/tmp", "wharf-htpasswd-")));
+    const out = spawnSync("htpasswd", ["-Bbn", "alice", "wonderland"], { encoding: "utf8" });
+    await writeFile(join(dir, "htpasswd"), out.stdout);
+    reg = await startDistribution({
+      authYaml: ["auth:", "  htpasswd:", "    realm: test-realm", `    path: ${join(dir, "htpasswd")}`].join(
+        "\n",
+      ),
     });
-    afterAll(async () => {
-      await reg?.close();
-    });
+  });
+  afterAll(async () => {
+    await reg?.close();
+  });
 
-    it("checks a login and refuses a wrong password", async () => {
-      expect(await checkLogin(reg.host, { username: "alice", password: "wonderland" })).toEqual({
-        auth: "basic",
-      });
-      await expect(checkLogin(reg.host, { username: "alice", password: "nope" })).rejects.toMatchObject({
-        code: "unauthorized",
-      });
+  it("checks a login and refuses a wrong password", async () => {
+    expect(await checkLogin(reg.host, { username: "alice", password: "wonderland" })).toEqual({
+      auth: "basic",
     });
-  },
-);
+    await expect(checkLogin(reg.host, { username: "alice", password: "nope" })).rejects.toMatchObject({
+      code: "unauthorized",
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -6,11 +6,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export const DISTRIBUTION_BIN = "/usr/bin/docker-registry";
-
-/** True when a program is on PATH (e2e tests skip only when their peer binary is absent). */
-export function hasProgram(name: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" }).status === 0;
-}
 
 export async function freePort(): Promise<number> {
   const s = createServer();
