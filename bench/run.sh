@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `wharf run --rm IMAGE true` against `podman run --rm --network=none --runtime runc IMAGE true`, for
+# an image already local to each (a busybox image pulled from one loopback Distribution registry),
+# then the disk used by 100 containers of one image against one.
+# Usage: bench/run.sh [RUNS]   (after `npm run build`; as root; needs docker-registry, podman, hyperfine)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+runs="${1:-20}"
+work="$(mktemp -d /tmp/wharf-bench-run.XXXXXX)"
+reg_pid=""
+cleanup() {
+  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null || true
+  node "$repo/bin/wharf.js" --root "$work/wharf" container prune -f >/dev/null 2>&1 || true
+  podman --root "$work/podman" --runroot "$work/podman-run" rm -af >/dev/null 2>&1 || true
+  podman --root "$work/podman" --runroot "$work/podman-run" system reset -f >/dev/null 2>&1 || true
+  umount -R "$work"/wharf/snapshots/*/*/merged 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+mkdir -p "$work/registry"
+cat >"$work/registry/config.yml" <<EOF
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $work/registry/data
+http:
+  addr: 127.0.0.1:$port
+EOF
+setsid docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
+reg_pid=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+image="127.0.0.1:$port/bench/busybox:latest"
+node "$here/lib/publish-busybox.mjs" "$image" >/dev/null
+
+wharf=(node "$repo/bin/wharf.js" --root "$work/wharf")
+podman=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay)
+"${wharf[@]}" pull -q "$image" >/dev/null
+"${podman[@]}" pull -q --tls-verify=false "$image" >/dev/null
+
+ulimits="--ulimit nofile=20000:20000 --ulimit nproc=32768:32768"
+hyperfine --warmup 3 --runs "$runs" --export-json "$work/run.json" \
+  -n wharf "node $repo/bin/wharf.js --root $work/wharf run --rm $image true" \
+  -n podman "podman --root $work/podman --runroot $work/podman-run --storage-driver overlay run --rm --network=none --runtime runc $ulimits $image true"
+
+node -e '
+const r = require(process.argv[1]).results;
+const med = (n) => r.find((x) => x.command === n).median;
+const w = med("wharf"), p = med("podman");
+console.log(`\nrun --rm IMAGE true, median: wharf ${(w*1000).toFixed(0)} ms, podman ${(p*1000).toFixed(0)} ms`);
+console.log(`ratio wharf/podman: ${(w/p).toFixed(3)} (target <= 0.5)`);
+' "$work/run.json"
+
+# Disk: the store and snapshots with one exited container, then with 100.
+du_k() { du -skx "$work/wharf" | cut -f1; }
+"${wharf[@]}" container prune -f >/dev/null
+"${wharf[@]}" run "$image" true
+one="$(du_k)"
+for _ in $(seq 2 100); do "${wharf[@]}" run "$image" true; done
+hundred="$(du_k)"
+count="$("${wharf[@]}" ps -aq | wc -l)"
+node -e '
+const [one, hundred, count] = process.argv.slice(1).map(Number);
+console.log(`disk: 1 container ${one} KiB, ${count} containers ${hundred} KiB, ratio ${(hundred/one).toFixed(3)} (target < 1.1)`);
+' "$one" "$hundred" "$count"
