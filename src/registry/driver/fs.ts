@@ -1,0 +1,216 @@
+import type { FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { errnoCode, WharfError } from "../../errors/index.js";
+import { fsyncDir, writeFileAtomic } from "../../files/index.js";
+import { checkPath, notFound } from "./paths.js";
+import type { FileInfo, FileWriter, StorageDriver } from "./types.js";
+
+export interface FsDriverOptions {
+  /** The root directory (Distribution's `storage.filesystem.rootdirectory`). */
+  root: string;
+  /** fsync files and directories on commit (default true: a commit survives power loss). */
+  fsync?: boolean;
+}
+
+/** Writers coalesce small chunks and write them with one `writev` once this many bytes are pending. */
+const FLUSH_BYTES = 2 << 20;
+/** Read streams hand out chunks this large: fewer syscalls and fewer chunks per blob. */
+const READ_CHUNK = 1 << 20;
+const RESOLVED = Promise.resolve();
+
+/** The name a writer's uncommitted content has beside its path; list() hides names starting with ".". */
+function partialOf(file: string): string {
+  return join(dirname(file), `.partial.${basename(file)}`);
+}
+
+/**
+ * The filesystem driver, the embedded default. Its tree is Distribution's filesystem driver's:
+ * driver path `/a/b` is `<root>/a/b`, so either registry can serve what the other wrote.
+ * Small files are written atomically (temp, fsync, rename); a writer's content lives in a hidden
+ * partial file until commit renames it into place, so no reader ever sees a half-written file.
+ */
+export function fsDriver(opts: FsDriverOptions): StorageDriver {
+  const sync = opts.fsync ?? true;
+  const full = (path: string) => join(opts.root, checkPath(path));
+  const wrap = (path: string, e: unknown): unknown => {
+    const c = errnoCode(e);
+    return c === "ENOENT" || c === "ENOTDIR" || c === "EISDIR" ? notFound(path) : e;
+  };
+
+  return {
+    name: "filesystem",
+    async getContent(path) {
+      try {
+        return await readFile(full(path));
+      } catch (e) {
+        throw wrap(path, e);
+      }
+    },
+    async putContent(path, content) {
+      const file = full(path);
+      await mkdir(dirname(file), { recursive: true });
+      if (sync) await writeFileAtomic(file, content);
+      else {
+        const tmp = join(dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+        const fh = await open(tmp, "wx");
+        await fh.writeFile(content).finally(() => fh.close());
+        await rename(tmp, file);
+      }
+    },
+    async reader(path, offset = 0) {
+      let fh: FileHandle;
+      try {
+        fh = await open(full(path), "r");
+      } catch (e) {
+        throw wrap(path, e);
+      }
+      const st = await fh.stat();
+      if (st.isDirectory()) {
+        await fh.close();
+        throw notFound(path);
+      }
+      if (offset > st.size) {
+        await fh.close();
+        throw new WharfError("range-invalid", `offset ${offset} is past the end of ${path}`);
+      }
+      return fh.createReadStream({ start: offset, highWaterMark: READ_CHUNK, autoClose: true });
+    },
+    async writer(path, wopts = {}) {
+      const file = full(path);
+      const partial = partialOf(file);
+      await mkdir(dirname(file), { recursive: true });
+      if (wopts.append) {
+        // Adopt a file another writer (or Distribution, which writes uploads in place) left behind.
+        const [p, f] = await Promise.all([exists(partial), exists(file)]);
+        if (!p && f) await rename(file, partial);
+      }
+      const fh = await open(partial, wopts.append ? "a" : "w");
+      const size = (await fh.stat()).size;
+      return fileWriter({ fh, file, partial, size, sync });
+    },
+    async stat(path): Promise<FileInfo> {
+      try {
+        const st = await stat(full(path));
+        return { path, size: st.isDirectory() ? 0 : st.size, modTime: st.mtime, isDir: st.isDirectory() };
+      } catch (e) {
+        throw wrap(path, e);
+      }
+    },
+    async list(path) {
+      const dir = path === "/" ? opts.root : full(path);
+      try {
+        const names = await readdir(dir);
+        const base = path === "/" ? "" : path;
+        return names.filter((n) => !n.startsWith(".")).map((n) => `${base}/${n}`);
+      } catch (e) {
+        if (errnoCode(e) === "ENOTDIR") return [];
+        throw wrap(path, e);
+      }
+    },
+    async move(from, to) {
+      const src = full(from);
+      const dst = full(to);
+      await mkdir(dirname(dst), { recursive: true });
+      try {
+        await rename(src, dst);
+      } catch (e) {
+        const c = errnoCode(e);
+        if (c === "ENOTEMPTY" || c === "EISDIR" || c === "EEXIST") {
+          await rm(dst, { recursive: true, force: true });
+          await rename(src, dst);
+        } else throw wrap(from, e);
+      }
+      if (sync) await fsyncDir(dirname(dst));
+    },
+    async delete(path) {
+      const p = full(path);
+      if (!(await exists(p))) throw notFound(path);
+      await rm(p, { recursive: true, force: true });
+    },
+  };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return false;
+    throw e;
+  }
+}
+
+interface WriterState {
+  fh: FileHandle;
+  file: string;
+  partial: string;
+  size: number;
+  sync: boolean;
+}
+
+function fileWriter(s: WriterState): FileWriter {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let size = s.size;
+  let done = false;
+
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const bufs = pending;
+    const n = pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    let { bytesWritten } = await s.fh.writev(bufs);
+    // writev may write less than asked; finish the rest with plain writes.
+    while (bytesWritten < n) {
+      const rest = Buffer.concat(bufs).subarray(bytesWritten);
+      bytesWritten += (await s.fh.write(rest)).bytesWritten;
+    }
+  };
+  const live = () => {
+    if (done) throw new WharfError("internal", `writer for ${s.file} is already finished`);
+  };
+
+  return {
+    get size() {
+      return size;
+    },
+    write(chunk) {
+      live();
+      if (chunk.byteLength === 0) return RESOLVED;
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      size += chunk.byteLength;
+      return pendingBytes >= FLUSH_BYTES ? flush() : RESOLVED;
+    },
+    async commit() {
+      live();
+      done = true;
+      try {
+        await flush();
+        if (s.sync) await s.fh.sync();
+      } finally {
+        await s.fh.close();
+      }
+      await rename(s.partial, s.file);
+      if (s.sync) await fsyncDir(dirname(s.file));
+    },
+    async close() {
+      if (done) return;
+      done = true;
+      try {
+        await flush();
+      } finally {
+        await s.fh.close();
+      }
+    },
+    async cancel() {
+      if (!done) {
+        done = true;
+        await s.fh.close().catch(() => undefined);
+      }
+      await rm(s.partial, { force: true });
+    },
+  };
+}
