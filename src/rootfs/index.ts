@@ -1,0 +1,15 @@
+export { chainIds } from "./chain.js";
+export { ensureFlat } from "./flat.js";
+export { type SnapshotLayout, snapshotLayout } from "./layout.js";
+export { isMounted, mountOverlay, type OverlayMount, overlaySupported, unmount } from "./mount.js";
+export {
+  containerSnapshotDir,
+  mountRootfs,
+  type PreparedRootfs,
+  type PrepareOptions,
+  prepareRootfs,
+  type RootfsMode,
+  removeRootfs,
+  unmountRootfs,
+} from "./prepare.js";
+export { cleanTemp, ensureLayers, type UnpackOptions } from "./unpack.js";

@@ -1,0 +1,142 @@
+import { execFile } from "node:child_process";
+import { mkdir, rm, rmdir } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { ContentStore } from "../content/types.js";
+import type { Digest } from "../digest/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
+import type { Descriptor } from "../oci/index.js";
+import { chainIds } from "./chain.js";
+import { ensureFlat } from "./flat.js";
+import { snapshotLayout } from "./layout.js";
+import { isMounted, mountOverlay, overlaySupported, unmount } from "./mount.js";
+import { cleanTemp, ensureLayers } from "./unpack.js";
+
+const run = promisify(execFile);
+
+export type RootfsMode = "overlay" | "copy";
+
+export interface PrepareOptions {
+  /** The snapshots directory, `<root>/snapshots`. */
+  snapshots: string;
+  store: ContentStore;
+  /** The manifest's layers, bottom first, and the config's diff IDs. */
+  layers: readonly Descriptor[];
+  diffIds: readonly Digest[];
+  /** The container's snapshot directory (see `containerSnapshotDir`); created here. */
+  dir: string;
+  /** `auto` (default): overlay where it mounts, else a copy. */
+  mode?: "auto" | RootfsMode;
+  onWarning?: (message: string) => void;
+  onUnpacked?: (chainId: Digest) => void;
+}
+
+export interface PreparedRootfs {
+  /** The container's root filesystem: `<dir>/merged`. */
+  rootfs: string;
+  /** The container's snapshot directory. */
+  dir: string;
+  mode: RootfsMode;
+  /** The snapshots directory the lowers are in. */
+  snapshots: string;
+  /** Chain IDs of the image's layers, bottom first. */
+  chainIds: Digest[];
+}
+
+/** Where a container's upper, work and merged directories live: `<snapshots>/containers/<id>`. */
+export function containerSnapshotDir(snapshots: string, id: string): string {
+  return join(snapshots, "containers", id);
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  try {
+    await run("cp", ["-a", "--reflink=auto", "--", from, to]);
+  } catch (e) {
+    const detail = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
+    throw new WharfError("io", `cannot copy the image's files into ${to}: ${detail}`, { cause: e });
+  }
+}
+
+async function mountFromRecord(dir: string, r: PreparedRootfs): Promise<void> {
+  const layout = snapshotLayout(r.snapshots);
+  for (const d of ["upper", "work", "merged"]) await mkdir(join(dir, d), { recursive: true });
+  await mountOverlay({
+    lowers: [...r.chainIds].reverse().map((c) => layout.shortName(c)),
+    upper: join(dir, "upper"),
+    work: join(dir, "work"),
+    merged: join(dir, "merged"),
+    cwd: layout.root,
+  });
+}
+
+/**
+ * Prepares a container's root filesystem at `<dir>/merged`: an overlay of the image's layers (each
+ * unpacked once, shared by every container) under the container's own upper dir, or, where overlay
+ * cannot be mounted, a copy (reflinked where the filesystem can) of the image's flattened tree.
+ * Keep the result in the container's record: `mountRootfs` mounts it again from that alone.
+ */
+export async function prepareRootfs(opts: PrepareOptions): Promise<PreparedRootfs> {
+  const layout = snapshotLayout(opts.snapshots);
+  await cleanTemp(layout);
+  const merged = join(opts.dir, "merged");
+  await removeRootfs(opts.dir);
+  await mkdir(opts.dir, { recursive: true });
+  const wanted = opts.mode ?? "auto";
+  let mode: RootfsMode =
+    wanted === "auto" ? ((await overlaySupported(layout.tmp)) ? "overlay" : "copy") : wanted;
+  if (opts.layers.length === 0) mode = "copy";
+  if (mode === "overlay") {
+    const chain = await ensureLayers({ ...opts, layout });
+    const prepared = { rootfs: merged, dir: opts.dir, mode, snapshots: layout.root, chainIds: chain };
+    try {
+      await mountFromRecord(opts.dir, prepared);
+      return prepared;
+    } catch (e) {
+      if (wanted === "overlay") throw e;
+      opts.onWarning?.(`overlay mount failed, copying the image instead: ${(e as Error).message}`);
+      await rm(opts.dir, { recursive: true, force: true });
+      await mkdir(opts.dir, { recursive: true });
+      mode = "copy";
+    }
+  }
+  const top = await ensureFlat({ ...opts, layout });
+  if (top === undefined) await mkdir(merged, { mode: 0o755 });
+  else await copyTree(layout.flat(top) + "/fs", merged);
+  return { rootfs: merged, dir: opts.dir, mode, snapshots: layout.root, chainIds: chainIds(opts.diffIds) };
+}
+
+/**
+ * Mounts a prepared root filesystem again (after `unmountRootfs` or a reboot); idempotent. Keep the
+ * `PreparedRootfs` in the container's record: it is all that is needed.
+ */
+export async function mountRootfs(p: PreparedRootfs): Promise<string> {
+  if (p.mode === "overlay" && !(await isMounted(p.rootfs))) await mountFromRecord(p.dir, p);
+  return p.rootfs;
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
+  }
+}
+
+/**
+ * Unmounts a container's root filesystem, keeping its changes. An overlay's work and merged dirs
+ * are removed (a mount makes them again), and so is an upper dir with no changes, so that a stopped
+ * container that wrote nothing costs no disk at all.
+ */
+export async function unmountRootfs(p: PreparedRootfs): Promise<void> {
+  await unmount(p.rootfs);
+  if (p.mode !== "overlay") return;
+  await rm(join(p.dir, "work"), { recursive: true, force: true });
+  for (const d of [p.rootfs, join(p.dir, "upper"), p.dir]) await removeIfEmpty(d);
+}
+
+/** Unmounts and deletes a container's root filesystem and its changes. */
+export async function removeRootfs(dir: string): Promise<void> {
+  await unmount(join(dir, "merged"));
+  await rm(dir, { recursive: true, force: true });
+}
