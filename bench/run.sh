@@ -11,7 +11,7 @@ work="$(mktemp -d /tmp/wharf-bench-run.XXXXXX)"
 reg_pid=""
 cleanup() {
   [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null || true
-  node "$repo/bin/wharf.js" --root "$work/wharf" container prune -f >/dev/null 2>&1 || true
+  "$repo/bin/wharf" --root "$work/wharf" container prune -f >/dev/null 2>&1 || true
   podman --root "$work/podman" --runroot "$work/podman-run" rm -af >/dev/null 2>&1 || true
   podman --root "$work/podman" --runroot "$work/podman-run" system reset -f >/dev/null 2>&1 || true
   umount -R "$work"/wharf/snapshots/*/*/merged 2>/dev/null || true
@@ -36,14 +36,14 @@ for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && br
 image="127.0.0.1:$port/bench/busybox:latest"
 node "$here/lib/publish-busybox.mjs" "$image" >/dev/null
 
-wharf=(node "$repo/bin/wharf.js" --root "$work/wharf")
+wharf=("$repo/bin/wharf" --root "$work/wharf")
 podman=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay)
 "${wharf[@]}" pull -q "$image" >/dev/null
 "${podman[@]}" pull -q --tls-verify=false "$image" >/dev/null
 
 ulimits="--ulimit nofile=20000:20000 --ulimit nproc=32768:32768"
 hyperfine --warmup 3 --runs "$runs" --export-json "$work/run.json" \
-  -n wharf "node $repo/bin/wharf.js --root $work/wharf run --rm $image true" \
+  -n wharf "$repo/bin/wharf --root $work/wharf run --rm $image true" \
   -n podman "podman --root $work/podman --runroot $work/podman-run --storage-driver overlay run --rm --network=none --runtime runc $ulimits $image true"
 
 node -e '

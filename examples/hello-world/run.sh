@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-wharf() { node "$repo/bin/wharf.js" "$@"; }
+wharf() { "$repo/bin/wharf" "$@"; }
 
 port="${HELLO_PORT:-5000}"
 image="localhost:$port/hello-world"
@@ -24,7 +24,7 @@ gcc -static -nostdlib -Os -fno-asynchronous-unwind-tables -fno-stack-protector -
 
 # 2. A local registry (wharf's own), on loopback.
 echo "Starting a local registry on 127.0.0.1:$port ..."
-setsid node "$repo/bin/wharf.js" registry serve --addr "127.0.0.1:$port" --root "$work/registry" \
+setsid "$repo/bin/wharf" registry serve --addr "127.0.0.1:$port" --root "$work/registry" \
   2>"$work/registry.log" &
 registry_pid=$!
 for _ in $(seq 1 100); do

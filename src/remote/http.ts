@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
+import { rootCertificates } from "node:tls";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 
@@ -101,11 +103,34 @@ async function writeBody(req: http.ClientRequest, body: RequestBody): Promise<vo
   await pipeline(await body(), req);
 }
 
+/**
+ * Extra trusted CAs handed over by `bin/wharf` (which moves `NODE_EXTRA_CA_CERTS` here, because Node
+ * parses that file at every start-up even when no TLS connection follows): loaded only for HTTPS.
+ */
+function extraCa(): { ca: string[] } | Record<string, never> {
+  const file = process.env.WHARF_EXTRA_CA_CERTS;
+  if (!file) return {};
+  try {
+    return { ca: [...rootCertificates, readFileSync(file, "utf8")] };
+  } catch {
+    return {};
+  }
+}
+
 /** The innermost handler: one HTTP/1.1 exchange over keep-alive `node:http`/`node:https` agents. */
 export function createSender(opts: SenderOptions = {}): Sender {
   const maxSockets = opts.maxSockets ?? 16;
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: !opts.insecureTls });
+  let httpsAgent: https.Agent | undefined;
+  const tlsAgent = (): https.Agent => {
+    httpsAgent ??= new https.Agent({
+      keepAlive: true,
+      maxSockets,
+      rejectUnauthorized: !opts.insecureTls,
+      ...extraCa(),
+    });
+    return httpsAgent;
+  };
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const send: Handler = (r) =>
     new Promise<HttpResponse>((resolve, reject) => {
@@ -119,7 +144,7 @@ export function createSender(opts: SenderOptions = {}): Sender {
       const req = mod.request(r.url, {
         method: r.method,
         headers,
-        agent: isHttps ? httpsAgent : httpAgent,
+        agent: isHttps ? tlsAgent() : httpAgent,
         ...(r.signal ? { signal: r.signal } : {}),
       });
       let answered = false;
@@ -156,7 +181,7 @@ export function createSender(opts: SenderOptions = {}): Sender {
     send,
     close: () => {
       httpAgent.destroy();
-      httpsAgent.destroy();
+      httpsAgent?.destroy();
     },
   };
 }
