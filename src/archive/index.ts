@@ -2,3 +2,4 @@ export { type ApplyOptions, type ApplyResult, applyLayer } from "./apply.js";
 export { decompressed, sniffCompression } from "./decompress.js";
 export { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./entry.js";
 export { entryComponents, resolveInRoot } from "./paths.js";
+export { type WriteTarOptions, writeTar } from "./write.js";
