@@ -1,0 +1,84 @@
+import type { ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Bytes } from "../../digest/index.js";
+import { type Ctx, digestParam, nameOf } from "../context.js";
+import { type ByteRange, parseRange } from "../http/range.js";
+import { type Headers, sendEmpty, sendError } from "../http/respond.js";
+import { layout } from "../layout.js";
+import { blobSize, unlinkBlob } from "../store/blobs.js";
+
+/** GET and HEAD of a blob: whole, or one byte range (206). Streams with backpressure. */
+export async function getBlob(ctx: Ctx): Promise<void> {
+  const { req, res, store } = ctx;
+  const name = nameOf(ctx);
+  const digest = digestParam(ctx.params.digest);
+  const size = await blobSize(store, name, digest);
+  const headers: Headers = {
+    "Content-Type": "application/octet-stream",
+    "Docker-Content-Digest": digest,
+    "Accept-Ranges": "bytes",
+    ETag: `"${digest}"`,
+    "Cache-Control": "max-age=31536000",
+  };
+  if (req.headers["if-none-match"] === `"${digest}"`) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  let range: ByteRange | undefined;
+  try {
+    range = req.method === "GET" ? parseRange(req.headers.range, size) : undefined;
+  } catch (e) {
+    sendError(req, res, e, { "Content-Range": `bytes */${size}` });
+    return;
+  }
+  if (req.method === "HEAD") {
+    res.writeHead(200, { ...headers, "Content-Length": size });
+    res.end();
+    return;
+  }
+  const start = range?.start ?? 0;
+  const length = range ? range.end - range.start + 1 : size;
+  const src = await store.driver.reader(layout.blobData(digest), start);
+  if (range) {
+    headers["Content-Range"] = `bytes ${range.start}-${range.end}/${size}`;
+  }
+  res.writeHead(range ? 206 : 200, { ...headers, "Content-Length": length });
+  if (start + length === size) {
+    await pipeline(src instanceof Readable ? src : Readable.from(src), res);
+  } else {
+    await copyPrefix(src, res, length);
+  }
+}
+
+/** Writes the first `length` bytes of `src` to `res`, honouring backpressure, then stops reading. */
+async function copyPrefix(src: Bytes, res: ServerResponse, length: number): Promise<void> {
+  let left = length;
+  for await (const chunk of src) {
+    const part = chunk.byteLength > left ? chunk.subarray(0, left) : chunk;
+    left -= part.byteLength;
+    if (!res.write(part)) {
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          res.off("drain", done);
+          res.off("close", closed);
+          e ? reject(e) : resolve();
+        };
+        const closed = () => done(new Error("client went away"));
+        res.once("drain", done);
+        res.once("close", closed);
+      });
+    }
+    if (left === 0) break;
+  }
+  res.end();
+}
+
+/** Unlinks a blob from the repository (202). */
+export async function deleteBlob(ctx: Ctx): Promise<void> {
+  const name = nameOf(ctx);
+  const digest = digestParam(ctx.params.digest);
+  await unlinkBlob(ctx.store, name, digest);
+  sendEmpty(ctx.res, 202, { "Docker-Content-Digest": digest });
+}

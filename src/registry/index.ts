@@ -1,0 +1,12 @@
+export { type Access, type Action, type Authorizer, type AuthResult, anonymous } from "./auth/types.js";
+export {
+  type FileInfo,
+  type FileWriter,
+  type FsDriverOptions,
+  fsDriver,
+  memoryDriver,
+  type StorageDriver,
+} from "./driver/index.js";
+export { layout } from "./layout.js";
+export { createRegistry, type Registry, type RegistryOptions, type RequestLog } from "./registry.js";
+export { ROUTES } from "./routes.js";

@@ -1,0 +1,162 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Authorizer } from "./auth/types.js";
+import type { RequestLog } from "./registry.js";
+import { errorCode, pushImage } from "./testing/push.js";
+import { startTestRegistry, type TestRegistry } from "./testing/server.js";
+
+describe("registry: base, routing, errors", () => {
+  let reg: TestRegistry;
+  const logs: RequestLog[] = [];
+  beforeEach(async () => {
+    logs.length = 0;
+    reg = await startTestRegistry({ logger: (r) => logs.push(r) });
+  });
+  afterEach(() => reg.close());
+
+  it("answers GET /v2/ with the API version header", async () => {
+    const res = await fetch(`${reg.url}/v2/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("docker-distribution-api-version")).toBe("registry/2.0");
+    expect(await res.json()).toEqual({});
+  });
+
+  it("rejects invalid repository names with NAME_INVALID", async () => {
+    for (const name of ["UPPER/case", "a//b", "-lead", "a/_b"]) {
+      const res = await fetch(`${reg.url}/v2/${name}/tags/list`);
+      expect(res.status, name).toBe(400);
+      expect(await errorCode(res)).toBe("NAME_INVALID");
+    }
+  });
+
+  it("answers unknown endpoints with 404 and wrong methods with 405", async () => {
+    const a = await fetch(`${reg.url}/v2/foo/nothing`);
+    expect(a.status).toBe(404);
+    await a.arrayBuffer();
+    const b = await fetch(`${reg.url}/v2/foo/tags/list`, { method: "POST" });
+    expect(b.status).toBe(405);
+    expect(b.headers.get("allow")).toBe("GET");
+    expect(await errorCode(b)).toBe("UNSUPPORTED");
+    const c = await fetch(`${reg.url}/elsewhere`);
+    expect(c.status).toBe(404);
+    await c.arrayBuffer();
+  });
+
+  it("serves nested repository names", async () => {
+    const img = await pushImage(reg.url, "a/b/c", "v1");
+    const res = await fetch(`${reg.url}/v2/a/b/c/manifests/v1`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("docker-content-digest")).toBe(img.digest);
+    await res.arrayBuffer();
+  });
+
+  it("logs one structured record per request", async () => {
+    const res = await fetch(`${reg.url}/v2/`);
+    await res.arrayBuffer();
+    const miss = await fetch(`${reg.url}/v2/x/manifests/nope`);
+    await miss.arrayBuffer();
+    expect(logs).toHaveLength(2);
+    expect(logs[0]).toMatchObject({
+      method: "GET",
+      path: "/v2/",
+      status: 200,
+      bytes: 2,
+      remote: "127.0.0.1",
+    });
+    expect(logs[0]?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(logs[1]).toMatchObject({ status: 404, error: "MANIFEST_UNKNOWN" });
+  });
+});
+
+describe("registry: deletes disabled", () => {
+  it("answers deletes with 405 UNSUPPORTED", async () => {
+    const reg = await startTestRegistry({ deleteEnabled: false });
+    try {
+      const img = await pushImage(reg.url, "nodel", "v1");
+      for (const path of [`manifests/${img.digest}`, `manifests/v1`, `blobs/${img.layer.digest}`]) {
+        const res = await fetch(`${reg.url}/v2/nodel/${path}`, { method: "DELETE" });
+        expect(res.status, path).toBe(405);
+        expect(await errorCode(res)).toBe("UNSUPPORTED");
+      }
+      const still = await fetch(`${reg.url}/v2/nodel/manifests/v1`, { method: "HEAD" });
+      expect(still.status).toBe(200);
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
+describe("registry: authorization", () => {
+  const seen: string[] = [];
+  const authorizer: Authorizer = {
+    async authorize(req, access) {
+      seen.push(access.map((a) => `${a.type}:${a.name}:${a.actions.join(",")}`).join(" "));
+      const auth = req.headers.authorization;
+      if (!auth) {
+        return {
+          ok: false,
+          status: 401,
+          challenge: 'Basic realm="test"',
+          message: "authentication required",
+        };
+      }
+      if (auth === "Basic reader" && access.some((a) => a.actions.includes("push"))) {
+        return { ok: false, status: 403, message: "read only" };
+      }
+      return { ok: true, subject: "alice" };
+    },
+    async handle(req, res) {
+      if (req.url !== "/token") return false;
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end('{"token":"t"}');
+      return true;
+    },
+  };
+  let reg: TestRegistry;
+  const logs: RequestLog[] = [];
+  beforeEach(async () => {
+    seen.length = 0;
+    reg = await startTestRegistry({ authorizer, logger: (r) => logs.push(r) });
+  });
+  afterEach(() => reg.close());
+
+  it("challenges anonymous requests with 401 UNAUTHORIZED and WWW-Authenticate", async () => {
+    const res = await fetch(`${reg.url}/v2/`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Basic realm="test"');
+    expect(await errorCode(res)).toBe("UNAUTHORIZED");
+  });
+
+  it("refuses with 403 DENIED", async () => {
+    const res = await fetch(`${reg.url}/v2/r/blobs/uploads/`, {
+      method: "POST",
+      headers: { authorization: "Basic reader" },
+    });
+    expect(res.status).toBe(403);
+    expect(await errorCode(res)).toBe("DENIED");
+  });
+
+  it("asks for the access each route needs", async () => {
+    const h = { authorization: "Basic ok" };
+    const get = (p: string, method = "GET") =>
+      fetch(`${reg.url}${p}`, { method, headers: h }).then((r) => r.arrayBuffer());
+    await get("/v2/");
+    await get("/v2/_catalog");
+    await get("/v2/a/b/tags/list");
+    await get("/v2/a/b/blobs/uploads/", "POST");
+    await get(`/v2/a/b/manifests/${"sha256:".padEnd(71, "0")}`, "DELETE");
+    expect(seen).toEqual([
+      "",
+      "registry:catalog:*",
+      "repository:a/b:pull",
+      "repository:a/b:pull,push",
+      "repository:a/b:delete",
+    ]);
+    expect(logs.at(-1)?.user).toBe("alice");
+  });
+
+  it("lets the authorizer serve its own endpoints outside /v2/", async () => {
+    const res = await fetch(`${reg.url}/token`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ token: "t" });
+  });
+});

@@ -1,0 +1,154 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import { WharfError } from "../errors/index.js";
+import { type Authorizer, anonymous } from "./auth/types.js";
+import type { Ctx } from "./context.js";
+import { checkName } from "./context.js";
+import type { StorageDriver } from "./driver/types.js";
+import { errorResponse, sendError } from "./http/respond.js";
+import { accessFor, type Method, matchRoute } from "./routes.js";
+import { createStore } from "./store/store.js";
+
+/** One structured record per request. */
+export interface RequestLog {
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  /** Response body bytes (its Content-Length). */
+  bytes: number;
+  durationMs: number;
+  remote: string | undefined;
+  user: string | undefined;
+  /** The error code of a failed request; the message too when it was internal (5xx). */
+  error?: string;
+  message?: string;
+}
+
+export interface RegistryOptions {
+  driver: StorageDriver;
+  authorizer?: Authorizer;
+  /** Manifest, tag and blob deletes (Distribution's `storage.delete.enabled`); off by default. */
+  deleteEnabled?: boolean;
+  logger?: (record: RequestLog) => void;
+}
+
+export interface Registry {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Waits for the requests in flight to finish. */
+  close(): Promise<void>;
+}
+
+const API_VERSION = { "Docker-Distribution-API-Version": "registry/2.0" } as const;
+
+function splitUrl(url: string): { path: string; query: URLSearchParams } {
+  const q = url.indexOf("?");
+  return q < 0
+    ? { path: url, query: new URLSearchParams() }
+    : { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+}
+
+function decodeParams(params: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(params)) {
+    try {
+      out[k] = v === undefined ? v : decodeURIComponent(v);
+    } catch {
+      throw new WharfError("name-invalid", `invalid percent-encoding in ${k}`);
+    }
+  }
+  return out;
+}
+
+/** The registry's request handler over a storage driver: every OCI Distribution v1.1 endpoint. */
+export function createRegistry(opts: RegistryOptions): Registry {
+  const store = createStore(opts.driver);
+  const authorizer = opts.authorizer ?? anonymous;
+  let inflight = 0;
+  let idle: (() => void) | undefined;
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse, info: { user?: string }): Promise<void> {
+    const { path, query } = splitUrl(req.url ?? "/");
+    if (path !== "/v2" && !path.startsWith("/v2/")) {
+      if (authorizer.handle && (await authorizer.handle(req, res))) return;
+      throw new WharfError("not-found", `no such endpoint: ${path}`);
+    }
+    const match = matchRoute(path);
+    if (!match) throw new WharfError("name-unknown", `no such endpoint: ${path}`);
+    const endpoint = match.route.methods[req.method as Method];
+    if (!endpoint) {
+      res.setHeader("Allow", Object.keys(match.route.methods).join(", "));
+      throw new WharfError("unsupported", `method ${req.method} is not allowed on ${path}`);
+    }
+    const params = decodeParams(match.params);
+    const name = params.name === undefined ? undefined : checkName(params.name);
+    const auth = await authorizer.authorize(req, accessFor(endpoint, name));
+    if (!auth.ok) {
+      if (auth.status === 401) {
+        if (auth.challenge) res.setHeader("WWW-Authenticate", auth.challenge);
+        throw new WharfError("unauthorized", auth.message || "authentication required");
+      }
+      throw new WharfError("denied", auth.message || "requested access to the resource is denied");
+    }
+    info.user = auth.subject;
+    if (endpoint.deletes && !opts.deleteEnabled) {
+      throw new WharfError("unsupported", "deletes are disabled on this registry", {
+        hint: "enable them with storage.delete.enabled",
+      });
+    }
+    const ctx: Ctx = {
+      req,
+      res,
+      params,
+      query,
+      store,
+      authorize: (access) => authorizer.authorize(req, access),
+    };
+    await endpoint.handle(ctx);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    inflight++;
+    const info: { user?: string } = {};
+    let failure: unknown;
+    for (const [k, v] of Object.entries(API_VERSION)) res.setHeader(k, v);
+    try {
+      await dispatch(req, res, info);
+    } catch (e) {
+      failure = e;
+      sendError(req, res, e);
+    } finally {
+      inflight--;
+      if (inflight === 0) idle?.();
+    }
+    if (opts.logger) {
+      const record: RequestLog = {
+        time: new Date().toISOString(),
+        method: req.method ?? "",
+        path: (req.url ?? "").split("?")[0] ?? "",
+        status: res.statusCode,
+        bytes: req.method === "HEAD" ? 0 : Number(res.getHeader("content-length") ?? 0),
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        remote: req.socket.remoteAddress,
+        user: info.user,
+      };
+      if (failure !== undefined) {
+        const { error, internal } = errorResponse(failure);
+        record.error = error.code;
+        if (internal) record.message = failure instanceof Error ? failure.message : String(failure);
+      }
+      opts.logger(record);
+    }
+  }
+
+  return {
+    handle,
+    close: () =>
+      inflight === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            idle = resolve;
+          }),
+  };
+}

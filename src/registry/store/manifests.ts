@@ -1,0 +1,191 @@
+import { type Digest, digestOf, isDigest } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import { type Descriptor, type ManifestDocument, parseManifestDocument } from "../../oci/index.js";
+import { layout } from "../layout.js";
+import { blobSize, isLinked } from "./blobs.js";
+import { addReferrer, removeReferrer } from "./referrers.js";
+import {
+  baseName,
+  deleteIfExists,
+  listIfExists,
+  readIfExists,
+  type Store,
+  type StoredManifest,
+} from "./store.js";
+
+export type ManifestRef = { tag: string; digest?: undefined } | { digest: Digest; tag?: undefined };
+
+function manifestUnknown(name: string, ref: string): WharfError {
+  return new WharfError("manifest-unknown", `manifest unknown: ${name}:${ref}`, {
+    detail: { name, reference: ref },
+  });
+}
+
+async function readLink(store: Store, path: string): Promise<Digest | undefined> {
+  const link = (await readIfExists(store.driver, path))?.toString().trim();
+  return link !== undefined && isDigest(link) ? link : undefined;
+}
+
+export async function resolveTag(store: Store, name: string, tag: string): Promise<Digest> {
+  const d = await readLink(store, layout.tagCurrent(name, tag));
+  if (!d) throw manifestUnknown(name, tag);
+  return d;
+}
+
+/** Reads a manifest by tag or digest (through the cache). */
+export async function getManifest(store: Store, name: string, ref: ManifestRef): Promise<StoredManifest> {
+  const key = `${name}@${ref.tag ?? ref.digest}`;
+  const hit = store.manifests.get(key);
+  if (hit) return hit;
+  const digest = ref.digest ?? (await resolveTag(store, name, ref.tag));
+  if (!(await readLink(store, layout.revisionLink(name, digest)))) throw manifestUnknown(name, digest);
+  const body = await readIfExists(store.driver, layout.blobData(digest));
+  if (!body) throw manifestUnknown(name, digest);
+  const m = describe(body, digest, await readIfExists(store.driver, layout.revisionMediaType(name, digest)));
+  store.manifests.set(key, m, body.length);
+  return m;
+}
+
+function describe(body: Buffer, digest: Digest, sidecar: Buffer | undefined): StoredManifest {
+  let doc: ManifestDocument | undefined;
+  try {
+    doc = parseManifestDocument(body, sidecar?.toString().trim());
+  } catch {
+    doc = undefined;
+  }
+  const mediaType = doc?.mediaType ?? sidecar?.toString().trim() ?? "application/octet-stream";
+  const subject = doc ? subjectOf(doc)?.digest : undefined;
+  return subject ? { digest, mediaType, body, subject } : { digest, mediaType, body };
+}
+
+const subjectOf = (doc: ManifestDocument): Descriptor | undefined =>
+  doc.kind === "manifest" ? doc.manifest.subject : doc.index.subject;
+
+/** The descriptor a referrers index lists for a manifest. */
+function referrerDescriptor(doc: ManifestDocument, digest: Digest, size: number): Descriptor {
+  const m = doc.kind === "manifest" ? doc.manifest : doc.index;
+  const artifactType =
+    m.artifactType ?? (doc.kind === "manifest" ? doc.manifest.config.mediaType : undefined);
+  return {
+    mediaType: doc.mediaType,
+    digest,
+    size,
+    ...(artifactType ? { artifactType } : {}),
+    ...(m.annotations ? { annotations: m.annotations } : {}),
+  };
+}
+
+/** Every blob (manifest) the document references must be in the repository. */
+async function checkReferences(store: Store, name: string, doc: ManifestDocument): Promise<void> {
+  const missing: Digest[] = [];
+  if (doc.kind === "manifest") {
+    const m = doc.manifest;
+    for (const d of [m.config, ...m.layers]) {
+      if (d.urls && d.urls.length > 0) continue; // foreign layers live elsewhere
+      try {
+        const size = await blobSize(store, name, d.digest);
+        if (size !== d.size) {
+          throw new WharfError("manifest-invalid", `descriptor size ${d.size} of ${d.digest} is not ${size}`);
+        }
+      } catch (e) {
+        if (e instanceof WharfError && e.code === "blob-unknown") missing.push(d.digest);
+        else throw e;
+      }
+    }
+  } else {
+    for (const d of doc.index.manifests) {
+      if (!(await readLink(store, layout.revisionLink(name, d.digest)))) missing.push(d.digest);
+    }
+  }
+  if (missing.length > 0) {
+    throw new WharfError(
+      "manifest-blob-unknown",
+      `manifest references unknown blobs: ${missing.join(", ")}`,
+      {
+        detail: { digest: missing[0], missing },
+      },
+    );
+  }
+}
+
+/**
+ * Stores a manifest under its digest (and tag): validated, its references present, and written in
+ * the order blob → revision link → tag links, so a crash never leaves a tag pointing at nothing.
+ */
+export async function putManifest(
+  store: Store,
+  name: string,
+  ref: ManifestRef,
+  body: Buffer,
+  contentType: string | undefined,
+): Promise<StoredManifest> {
+  const digest = digestOf(
+    body,
+    ref.digest ? (ref.digest.startsWith("sha512:") ? "sha512" : "sha256") : "sha256",
+  );
+  if (ref.digest && ref.digest !== digest) {
+    throw new WharfError("digest-invalid", `manifest digest is ${digest}, not ${ref.digest}`, {
+      detail: { expected: ref.digest, actual: digest },
+    });
+  }
+  const type = contentType?.split(";")[0]?.trim() || undefined;
+  const doc = parseManifestDocument(body, type);
+  await checkReferences(store, name, doc);
+  const d = store.driver;
+  await d.putContent(layout.blobData(digest), body);
+  const declared = (doc.kind === "manifest" ? doc.manifest.mediaType : doc.index.mediaType) !== undefined;
+  if (!declared) await d.putContent(layout.revisionMediaType(name, digest), Buffer.from(doc.mediaType));
+  await d.putContent(layout.revisionLink(name, digest), Buffer.from(digest));
+  const subject = subjectOf(doc);
+  if (subject) await addReferrer(store, name, subject.digest, referrerDescriptor(doc, digest, body.length));
+  if (ref.tag) {
+    await d.putContent(layout.tagIndexLink(name, ref.tag, digest), Buffer.from(digest));
+    await d.putContent(layout.tagCurrent(name, ref.tag), Buffer.from(digest));
+    store.manifests.delete(`${name}@${ref.tag}`);
+  }
+  store.blobs.delete(`${name}@${digest}`);
+  const m: StoredManifest = {
+    digest,
+    mediaType: doc.mediaType,
+    body,
+    ...(subject ? { subject: subject.digest } : {}),
+  };
+  store.manifests.set(`${name}@${digest}`, m, body.length);
+  return m;
+}
+
+/** Deletes a manifest revision, the tags that point at it, and its referrers entry. */
+export async function deleteManifest(store: Store, name: string, digest: Digest): Promise<void> {
+  const m = await getManifest(store, name, { digest });
+  for (const tag of await listTags(store, name)) {
+    if ((await readLink(store, layout.tagCurrent(name, tag))) === digest) {
+      await deleteIfExists(store.driver, layout.tag(name, tag));
+    }
+  }
+  await deleteIfExists(store.driver, layout.revisionDir(name, digest));
+  if (m.subject) await removeReferrer(store, name, m.subject, digest);
+  store.manifests.deletePrefix(`${name}@`);
+  store.blobs.delete(`${name}@${digest}`);
+}
+
+export async function deleteTag(store: Store, name: string, tag: string): Promise<void> {
+  if (!(await deleteIfExists(store.driver, layout.tag(name, tag)))) throw manifestUnknown(name, tag);
+  store.manifests.delete(`${name}@${tag}`);
+}
+
+/** The repository's tags, sorted; `name-unknown` when the repository does not exist. */
+export async function listTags(store: Store, name: string): Promise<string[]> {
+  const tags = await listIfExists(store.driver, layout.tags(name));
+  if (tags.length === 0 && !(await repositoryExists(store, name))) {
+    throw new WharfError("name-unknown", `repository name not known to registry: ${name}`, {
+      detail: { name },
+    });
+  }
+  return tags.map(baseName).sort();
+}
+
+export async function repositoryExists(store: Store, name: string): Promise<boolean> {
+  return (await listIfExists(store.driver, layout.repository(name))).length > 0;
+}
+
+export { isLinked };

@@ -1,0 +1,81 @@
+import type { Digest, Digester } from "../../digest/index.js";
+import { isWharfError } from "../../errors/index.js";
+import type { StorageDriver } from "../driver/types.js";
+import { type Lru, lru } from "./cache.js";
+
+export interface StoredManifest {
+  digest: Digest;
+  mediaType: string;
+  body: Buffer;
+  /** The digest of the manifest's `subject`, when it has one. */
+  subject?: Digest;
+}
+
+/** What this process knows of an upload between requests. */
+export interface UploadState {
+  /** Hash of the upload's bytes so far; valid only while `digester.size` equals the data's size. */
+  digester?: Digester;
+  /** A request is writing to the upload. */
+  busy: boolean;
+}
+
+/** The registry's storage: the driver plus this process's caches. */
+export interface Store {
+  driver: StorageDriver;
+  /** `<name>@<tag or digest>` → manifest. */
+  manifests: Lru<StoredManifest>;
+  /** `<name>@<digest>` → blob size, for blobs linked into the repository. */
+  blobs: Lru<number>;
+  uploads: Map<string, UploadState>;
+}
+
+export function createStore(driver: StorageDriver): Store {
+  return {
+    driver,
+    manifests: lru({ maxEntries: 4096, maxBytes: 32 << 20 }),
+    blobs: lru({ maxEntries: 16384 }),
+    uploads: new Map(),
+  };
+}
+
+/** The content of a small file, or undefined when it is absent. */
+export async function readIfExists(driver: StorageDriver, path: string): Promise<Buffer | undefined> {
+  try {
+    return Buffer.from(await driver.getContent(path));
+  } catch (e) {
+    if (isWharfError(e, "not-found")) return undefined;
+    throw e;
+  }
+}
+
+export async function existsAt(driver: StorageDriver, path: string): Promise<boolean> {
+  try {
+    await driver.stat(path);
+    return true;
+  } catch (e) {
+    if (isWharfError(e, "not-found")) return false;
+    throw e;
+  }
+}
+
+/** Children of a directory, or none when it is absent. */
+export async function listIfExists(driver: StorageDriver, path: string): Promise<string[]> {
+  try {
+    return await driver.list(path);
+  } catch (e) {
+    if (isWharfError(e, "not-found")) return [];
+    throw e;
+  }
+}
+
+export async function deleteIfExists(driver: StorageDriver, path: string): Promise<boolean> {
+  try {
+    await driver.delete(path);
+    return true;
+  } catch (e) {
+    if (isWharfError(e, "not-found")) return false;
+    throw e;
+  }
+}
+
+export const baseName = (path: string) => path.slice(path.lastIndexOf("/") + 1);

@@ -1,0 +1,190 @@
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { algorithmOf, type Digest, Digester } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import type { FileWriter } from "../driver/types.js";
+import { layout } from "../layout.js";
+import { linkBlob } from "./blobs.js";
+import { deleteIfExists, readIfExists, type Store, type UploadState } from "./store.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Upload states this process remembers at most; the oldest are forgotten (they rehash on commit). */
+const MAX_STATES = 10_000;
+
+function unknownUpload(uuid: string): WharfError {
+  return new WharfError("blob-upload-unknown", `blob upload unknown to registry: ${uuid}`, {
+    detail: { uuid },
+  });
+}
+
+/** Throws `blob-upload-unknown` unless the upload exists in the repository. */
+async function checkUpload(store: Store, name: string, uuid: string): Promise<void> {
+  if (!UUID.test(uuid)) throw unknownUpload(uuid);
+  if (!(await readIfExists(store.driver, layout.uploadStartedAt(name, uuid)))) throw unknownUpload(uuid);
+}
+
+function stateOf(store: Store, uuid: string): UploadState {
+  let s = store.uploads.get(uuid);
+  if (!s) {
+    s = { busy: false };
+    store.uploads.set(uuid, s);
+    if (store.uploads.size > MAX_STATES) {
+      for (const [k, v] of store.uploads) {
+        if (!v.busy) {
+          store.uploads.delete(k);
+          break;
+        }
+      }
+    }
+  }
+  return s;
+}
+
+export async function startUpload(store: Store, name: string): Promise<string> {
+  const uuid = randomUUID();
+  await store.driver.putContent(layout.uploadStartedAt(name, uuid), Buffer.from(new Date().toISOString()));
+  store.uploads.set(uuid, { busy: false, digester: new Digester() });
+  return uuid;
+}
+
+/** Runs `fn` with the upload's writer open, one request at a time per upload. */
+async function withWriter<T>(
+  store: Store,
+  name: string,
+  uuid: string,
+  fn: (w: FileWriter, s: UploadState) => Promise<T>,
+): Promise<T> {
+  await checkUpload(store, name, uuid);
+  const s = stateOf(store, uuid);
+  if (s.busy) {
+    throw new WharfError("range-invalid", `upload ${uuid} is being written by another request`);
+  }
+  s.busy = true;
+  try {
+    const w = await store.driver.writer(layout.uploadData(name, uuid), { append: true });
+    if (s.digester && s.digester.size !== w.size) s.digester = undefined;
+    return await fn(w, s);
+  } finally {
+    s.busy = false;
+  }
+}
+
+/** Streams `body` into the writer, hashing as it goes. The writer is left open. */
+async function pump(body: Readable, w: FileWriter, s: UploadState): Promise<void> {
+  const d = s.digester;
+  try {
+    await pipeline(
+      body,
+      new Writable({
+        highWaterMark: 1 << 20,
+        write(chunk: Buffer, _enc, cb) {
+          d?.update(chunk);
+          w.write(chunk).then(() => cb(), cb);
+        },
+      }),
+    );
+  } catch (e) {
+    // What was written stays (the client may resume from the reported offset); the hash may not
+    // match it any more, so the commit rehashes.
+    s.digester = undefined;
+    throw e;
+  }
+}
+
+export interface Append {
+  /** From `Content-Range`: where the chunk must start. */
+  start?: number;
+}
+
+/** The upload's size so far. */
+export async function uploadSize(store: Store, name: string, uuid: string): Promise<number> {
+  return withWriter(store, name, uuid, async (w) => {
+    await w.close();
+    return w.size;
+  });
+}
+
+/** Appends a request body to the upload; returns the new size. */
+export async function appendUpload(
+  store: Store,
+  name: string,
+  uuid: string,
+  body: Readable,
+  at: Append = {},
+): Promise<number> {
+  return withWriter(store, name, uuid, async (w, s) => {
+    try {
+      if (at.start !== undefined && at.start !== w.size) {
+        throw new WharfError("range-invalid", `chunk starts at ${at.start}, upload has ${w.size} bytes`, {
+          detail: { size: w.size },
+        });
+      }
+      await pump(body, w, s);
+    } finally {
+      await w.close();
+    }
+    return w.size;
+  });
+}
+
+/**
+ * Completes an upload: appends the final body, verifies the digest of all the bytes, and only then
+ * moves them to the blob's place and links the blob into the repository. A mismatch discards the
+ * upload.
+ */
+export async function completeUpload(
+  store: Store,
+  name: string,
+  uuid: string,
+  digest: Digest,
+  body: Readable | undefined,
+  at: Append = {},
+): Promise<number> {
+  return withWriter(store, name, uuid, async (w, s) => {
+    const data = layout.uploadData(name, uuid);
+    try {
+      if (at.start !== undefined && at.start !== w.size) {
+        throw new WharfError("range-invalid", `chunk starts at ${at.start}, upload has ${w.size} bytes`, {
+          detail: { size: w.size },
+        });
+      }
+      if (!s.digester && w.size === 0) s.digester = new Digester(algorithmOf(digest));
+      if (s.digester && s.digester.algorithm !== algorithmOf(digest)) s.digester = undefined;
+      if (body) await pump(body, w, s);
+      await w.commit();
+    } catch (e) {
+      await w.close();
+      throw e;
+    }
+    const seen = s.digester ? s.digester.digest() : await rehash(store, data, digest);
+    s.digester = undefined;
+    if (seen !== digest) {
+      await cancelUpload(store, name, uuid);
+      throw new WharfError("digest-invalid", `digest mismatch: expected ${digest}, got ${seen}`, {
+        detail: { expected: digest, actual: seen },
+      });
+    }
+    const size = w.size;
+    await store.driver.move(data, layout.blobData(digest));
+    await linkBlob(store, name, digest);
+    store.blobs.delete(`${name}@${digest}`);
+    await deleteIfExists(store.driver, layout.upload(name, uuid));
+    store.uploads.delete(uuid);
+    return size;
+  });
+}
+
+async function rehash(store: Store, path: string, want: Digest): Promise<Digest> {
+  const d = new Digester(algorithmOf(want));
+  for await (const chunk of await store.driver.reader(path)) d.update(chunk);
+  return d.digest();
+}
+
+export async function cancelUpload(store: Store, name: string, uuid: string): Promise<void> {
+  if (!UUID.test(uuid) || !(await deleteIfExists(store.driver, layout.upload(name, uuid)))) {
+    throw unknownUpload(uuid);
+  }
+  store.uploads.delete(uuid);
+}
