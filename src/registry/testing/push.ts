@@ -12,7 +12,15 @@ export async function pushBlob(url: string, name: string, content: Buffer | stri
   const digest = digestOf(body);
   const res = await fetch(`${url}/v2/${name}/blobs/uploads/?digest=${digest}`, { method: "POST", body });
   await res.arrayBuffer();
-  if (res.status !== 201) throw new Error(`blob push failed: ${res.status}`);
+  if (res.status === 201) return { digest, body };
+  // Registries without monolithic POST (Distribution 2.8) open a session instead: finish it with PUT.
+  const location = res.headers.get("location");
+  if (res.status !== 202 || !location) throw new Error(`blob push failed: ${res.status}`);
+  const target = new URL(location, url);
+  target.searchParams.set("digest", digest);
+  const put = await fetch(target, { method: "PUT", body });
+  await put.arrayBuffer();
+  if (put.status !== 201) throw new Error(`blob push failed: ${put.status}`);
   return { digest, body };
 }
 
