@@ -1,0 +1,4 @@
+import { memoryContentStore } from "./memory-store.js";
+import { contentStoreSuite } from "./testing/suite.js";
+
+contentStoreSuite("memory", async () => ({ store: memoryContentStore(), cleanup: async () => {} }));
