@@ -17,6 +17,16 @@ export const COMMANDS: Entry[] = [
     description: "Show the wharf version information",
     load: () => import("./commands/version.js"),
   },
+  {
+    path: ["login"],
+    description: "Authenticate to a registry",
+    load: () => import("./commands/login.js"),
+  },
+  {
+    path: ["logout"],
+    description: "Log out from a registry",
+    load: () => import("./commands/logout.js"),
+  },
 ];
 
 /** Finds the entry whose words (or an alias's) are the longest prefix of `words`. */
