@@ -1,0 +1,50 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+
+/** Runs a tool and returns its stdout; a failure carries the tool's stderr. */
+export async function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  try {
+    const { stdout } = await exec(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${err.stderr?.trim() || err.message}`);
+  }
+}
+
+/** skopeo with the insecure (accept-anything) policy; plain HTTP is enabled per command. */
+export function skopeo(...args: string[]): Promise<string> {
+  return run("skopeo", ["--insecure-policy", ...args]);
+}
+
+export interface Sandbox {
+  dir: string;
+  podman(...args: string[]): Promise<string>;
+  buildah(...args: string[]): Promise<string>;
+  /** Removes the podman/buildah storage (`system reset`) and the directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * podman and buildah with their own --root/--runroot (and a private registries.conf-free,
+ * policy-free setup) under a temp dir, so that nothing global is touched.
+ */
+export async function sandbox(): Promise<Sandbox> {
+  const dir = await mkdtemp(join(tmpdir(), "wharf-e2e-containers-"));
+  const storage = ["--root", join(dir, "root"), "--runroot", join(dir, "runroot"), "--storage-driver", "vfs"];
+  const env = ["--registries-conf", "/dev/null"];
+  return {
+    dir,
+    podman: (...args) => run("podman", [...storage, ...args]),
+    buildah: (...args) => run("buildah", [...storage, ...env, ...args]),
+    close: async () => {
+      await run("podman", [...storage, "system", "reset", "-f"]).catch(() => "");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
