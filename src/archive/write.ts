@@ -15,6 +15,18 @@ export interface WriteTarOptions {
   opaqueDirs?: ReadonlySet<string>;
   /** Leave out a path (relative, no leading `/`) and, for a directory, all below it. */
   exclude?: (path: string) => boolean;
+  /** Only these paths (relative), with their parent directories: the changes of a diff. */
+  include?: ReadonlySet<string>;
+  /** Deleted names to write as `.wh.<name>` entries, by directory (relative, `""` for the top). */
+  deleted?: ReadonlyMap<string, readonly string[]>;
+}
+
+function ancestors(paths: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    for (let i = p.indexOf("/"); i !== -1; i = p.indexOf("/", i + 1)) out.add(p.slice(0, i));
+  }
+  return out;
 }
 
 /** Byte order, as `LC_ALL=C sort` gives: the same tree always gives the same tar. */
@@ -39,20 +51,34 @@ function deviceNumbers(rdev: number): { devmajor: number; devminor: number } {
 export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
   const p = pack();
   const inodes = new Map<string, string>();
+  const parents = opts.include ? ancestors(opts.include) : undefined;
+  // Directories holding deletions are written too, as parents of their whiteouts.
+  const deletedIn = [...(opts.deleted?.keys() ?? [])].filter((d) => d !== "");
+  for (const a of ancestors(new Set(deletedIn.map((d) => `${d}/x`)))) parents?.add(a);
+  const whiteoutEntry = (parent: string, name: string) =>
+    add({
+      name: `${parent === "" ? "" : `${parent}/`}${WHITEOUT_PREFIX}${name}`,
+      mode: 0o644,
+      mtime: opts.mtime ?? new Date(0),
+    });
   const add = (h: Header | (Partial<Header> & { name: string }), body?: string): Promise<void> =>
     new Promise((resolve, reject) => {
       p.entry(h, body ?? "", (err) => (err ? reject(err) : resolve()));
     });
 
   async function walk(rel: string): Promise<void> {
-    const names = (await readdir(join(dir, rel))).sort(byteOrder);
+    const gone = (opts.deleted?.get(rel) ?? []).map((n) => `${WHITEOUT_PREFIX}${n}`);
+    const names = [...(await readdir(join(dir, rel))), ...gone].sort(byteOrder);
     if (rel !== "" && opts.opaqueDirs?.has(rel)) {
       await add({ name: `${rel}/${OPAQUE_MARKER}`, mtime: opts.mtime ?? new Date(0), mode: 0o644 });
     }
+    const whiteouts = new Set(gone);
     for (const name of names) {
       const path = rel === "" ? name : `${rel}/${name}`;
-      if (opts.exclude?.(path)) continue;
-      await entry(path);
+      if (whiteouts.has(name)) await whiteoutEntry(rel, name.slice(WHITEOUT_PREFIX.length));
+      else if (opts.exclude?.(path)) continue;
+      else if (opts.include && !opts.include.has(path) && !parents?.has(path)) continue;
+      else await entry(path);
     }
   }
 
@@ -73,8 +99,7 @@ export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
     if (st.isSymbolicLink()) return add({ ...base, type: "symlink", linkname: await readlink(full) });
     if (st.isCharacterDevice() && st.rdev === 0 && opts.whiteouts) {
       const slash = path.lastIndexOf("/");
-      const name = `${path.slice(0, slash + 1)}${WHITEOUT_PREFIX}${path.slice(slash + 1)}`;
-      return add({ name, mode: 0o644, mtime: opts.mtime ?? new Date(0) });
+      return whiteoutEntry(path.slice(0, Math.max(slash, 0)), path.slice(slash + 1));
     }
     if (st.isCharacterDevice() || st.isBlockDevice()) {
       const type = st.isCharacterDevice() ? "character-device" : "block-device";

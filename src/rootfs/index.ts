@@ -1,4 +1,5 @@
 export { chainIds } from "./chain.js";
+export { type DiffOptions, diffRootfs } from "./diff.js";
 export { ensureFlat } from "./flat.js";
 export { type SnapshotLayout, snapshotLayout } from "./layout.js";
 export { isMounted, mountOverlay, type OverlayMount, overlaySupported, unmount } from "./mount.js";

@@ -9,8 +9,9 @@ const run = promisify(execFile);
 export interface OverlayMount {
   /** Lower directories, top-most first, relative to `cwd` (short names keep the option short). */
   lowers: readonly string[];
-  upper: string;
-  work: string;
+  /** Without upper and work dirs the mount is read-only and needs two lowers at least. */
+  upper?: string;
+  work?: string;
   merged: string;
   /** The directory the lower paths are relative to. */
   cwd: string;
@@ -35,8 +36,11 @@ function checkPath(p: string): void {
 
 export async function mountOverlay(m: OverlayMount): Promise<void> {
   if (m.lowers.length === 0) throw new WharfError("internal", "an overlay mount needs a lower directory");
-  for (const p of [...m.lowers, m.upper, m.work, m.merged]) checkPath(p);
-  const options = `lowerdir=${m.lowers.join(":")},upperdir=${resolve(m.upper)},workdir=${resolve(m.work)},${PLAIN}`;
+  const dirs = m.upper !== undefined && m.work !== undefined ? [m.upper, m.work] : [];
+  for (const p of [...m.lowers, ...dirs, m.merged]) checkPath(p);
+  const upper = m.upper !== undefined && m.work !== undefined;
+  const rw = upper ? `upperdir=${resolve(m.upper as string)},workdir=${resolve(m.work as string)},` : "";
+  const options = `lowerdir=${m.lowers.join(":")},${rw}${PLAIN}`;
   if (options.length > MAX_OPTIONS) {
     throw new WharfError("unsupported", `too many layers for one overlay mount (${m.lowers.length})`, {
       hint: "squash the image into fewer layers",

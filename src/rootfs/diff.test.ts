@@ -1,0 +1,124 @@
+import { execFileSync } from "node:child_process";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { applyLayer } from "../archive/index.js";
+import type { TarEntry } from "../archive/testing/tar.js";
+import { bytesOf, collect } from "../digest/index.js";
+import { storeDouble } from "../remote/testing/store-double.js";
+import { diffRootfs } from "./diff.js";
+import { isMounted } from "./mount.js";
+import {
+  containerSnapshotDir,
+  type PreparedRootfs,
+  prepareRootfs,
+  removeRootfs,
+  unmountRootfs,
+} from "./prepare.js";
+import { addLayers } from "./testing/image.js";
+
+const LAYERS: TarEntry[][] = [
+  [
+    { name: "bin/", type: "directory" },
+    { name: "bin/sh", body: "shell", mode: 0o755 },
+    { name: "etc/passwd", body: "root:x:0:0" },
+    { name: "etc/hard", type: "link", linkname: "bin/sh" },
+    { name: "usr/lib/libc.so", body: "libc" },
+    { name: "opt/old", body: "old" },
+    { name: "var/cache/a", body: "a" },
+  ],
+  [
+    { name: "opt/mid", body: "mid" },
+    { name: "etc/group", body: "root:x:0:" },
+  ],
+];
+
+let root: string;
+const prepared: PreparedRootfs[] = [];
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "wharf-diff-"));
+});
+afterEach(async () => {
+  for (const p of prepared.splice(0)) await removeRootfs(p.dir);
+  await rm(root, { recursive: true, force: true });
+});
+
+async function tree(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const p = join(dir, name);
+    const st = await lstat(p);
+    const what = st.isDirectory()
+      ? "/"
+      : st.isSymbolicLink()
+        ? ` -> ${await readlink(p)}`
+        : ` ${await readFile(p, "utf8")}`;
+    out.push(`${prefix}${name}${what} ${(st.mode & 0o7777).toString(8)}`);
+    if (st.isDirectory()) out.push(...(await tree(p, `${prefix}${name}/`)));
+  }
+  return out;
+}
+
+/** Changes a container might make: edits, deletions, a directory emptied and refilled, new files. */
+async function change(rootfs: string): Promise<void> {
+  await writeFile(join(rootfs, "etc/passwd"), "root:x:0:0\napp:x:1:1");
+  await rm(join(rootfs, "etc/hard"));
+  await rm(join(rootfs, "var"), { recursive: true });
+  await rm(join(rootfs, "opt"), { recursive: true });
+  await mkdir(join(rootfs, "opt"));
+  await writeFile(join(rootfs, "opt/fresh"), "fresh");
+  await mkdir(join(rootfs, "new/sub"), { recursive: true });
+  await writeFile(join(rootfs, "new/sub/f"), "f");
+  await symlink("usr/lib", join(rootfs, "lib"));
+  await chmod(join(rootfs, "bin"), 0o700);
+}
+
+describe("diffRootfs", () => {
+  for (const mode of ["overlay", "copy"] as const) {
+    it(`gives a layer that turns the image into the container's tree (${mode})`, async () => {
+      const store = storeDouble();
+      const img = await addLayers(store, LAYERS);
+      const snapshots = join(root, "snapshots");
+      const p = await prepareRootfs({
+        snapshots,
+        store,
+        ...img,
+        dir: containerSnapshotDir(snapshots, "c"),
+        mode,
+      });
+      prepared.push(p);
+      await change(p.rootfs);
+      const want = await tree(p.rootfs);
+      await unmountRootfs(p);
+      const tar = await collect(diffRootfs(p), 1 << 24);
+      expect(await isMounted(p.rootfs)).toBe(false);
+
+      const file = join(root, "diff.tar");
+      await writeFile(file, tar);
+      const names = execFileSync("tar", ["-tf", file], { encoding: "utf8" }).trim().split("\n");
+      expect(names).toContain("etc/.wh.hard");
+      expect(names).toContain(".wh.var");
+      expect(names).not.toContain("usr/lib/libc.so");
+      expect(names).not.toContain("etc/group");
+      if (mode === "overlay") expect(names).toContain("opt/.wh..wh..opq");
+
+      const check = join(root, "check");
+      await mkdir(check);
+      for (const l of img.layers) await applyLayer(await store.read(l.digest), { target: check });
+      await applyLayer(bytesOf(tar), { target: check });
+      expect(await tree(check)).toEqual(want);
+    });
+  }
+});

@@ -1,0 +1,148 @@
+import type { Stats } from "node:fs";
+import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { writeTar } from "../archive/index.js";
+import type { Bytes } from "../digest/index.js";
+import { errnoCode } from "../errors/index.js";
+import { snapshotLayout } from "./layout.js";
+import { isMounted, mountOverlay, unmount } from "./mount.js";
+import { mountRootfs, type PreparedRootfs, unmountRootfs } from "./prepare.js";
+import { tempDir } from "./unpack.js";
+
+export interface DiffOptions {
+  /** Every entry gets this mtime (reproducible layers). */
+  mtime?: Date;
+}
+
+type Stat = Stats;
+
+/** lstat of `rel` below `root` without following any symlink on the way; undefined when absent. */
+async function statBelow(root: string, rel: string): Promise<Stat | undefined> {
+  let p = root;
+  let st: Stat | undefined;
+  for (const part of rel === "" ? [] : rel.split("/")) {
+    if (st && !st.isDirectory()) return undefined;
+    p = join(p, part);
+    try {
+      st = await lstat(p);
+    } catch (e) {
+      if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return undefined;
+      throw e;
+    }
+  }
+  return st ?? (await lstat(root));
+}
+
+const names = async (dir: string) => new Set(await readdir(dir));
+
+/**
+ * Directories of an overlay upper dir that hide their lower content (the kernel marks them with the
+ * `trusted.overlay.opaque` xattr, which Node cannot read): those whose lower view has a name that
+ * the upper dir neither holds nor whites out and that the merged view does not show.
+ */
+async function opaqueDirs(upper: string, merged: string, lower: string, rel = ""): Promise<Set<string>> {
+  const out = new Set<string>();
+  const here = await names(join(upper, rel));
+  const low = await statBelow(lower, rel);
+  if (rel !== "" && low?.isDirectory()) {
+    const shown = await names(join(merged, rel));
+    for (const n of await readdir(join(lower, rel))) {
+      if (!here.has(n) && !shown.has(n)) {
+        out.add(rel);
+        break;
+      }
+    }
+  }
+  for (const n of here) {
+    const child = rel === "" ? n : `${rel}/${n}`;
+    if ((await lstat(join(upper, child))).isDirectory()) {
+      for (const d of await opaqueDirs(upper, merged, lower, child)) out.add(d);
+    }
+  }
+  return out;
+}
+
+function sameEntry(a: Stat, b: Stat): boolean {
+  const kind = (s: Stat) => s.mode & 0o170000;
+  return (
+    kind(a) === kind(b) &&
+    a.mode === b.mode &&
+    a.uid === b.uid &&
+    a.gid === b.gid &&
+    (a.isDirectory() || (a.size === b.size && a.mtimeMs === b.mtimeMs && a.rdev === b.rdev))
+  );
+}
+
+/** Changes of a copied tree against the image's: paths to write and names deleted, by directory. */
+async function compareTrees(
+  top: string,
+  base: string,
+  rel: string,
+  include: Set<string>,
+  deleted: Map<string, string[]>,
+): Promise<void> {
+  const mine = await readdir(join(top, rel));
+  const theirs = await names(join(base, rel));
+  const gone = [...theirs].filter((n) => !mine.includes(n));
+  if (gone.length > 0) deleted.set(rel, gone);
+  for (const n of mine) {
+    const child = rel === "" ? n : `${rel}/${n}`;
+    const a = await lstat(join(top, child));
+    const b = theirs.has(n) ? await lstat(join(base, child)) : undefined;
+    const changed =
+      !b ||
+      !sameEntry(a, b) ||
+      (a.isSymbolicLink() && (await readlink(join(top, child))) !== (await readlink(join(base, child))));
+    if (changed) include.add(child);
+    if (!a.isDirectory()) continue;
+    if (b?.isDirectory()) await compareTrees(top, base, child, include, deleted);
+    else await addAll(top, child, include);
+  }
+}
+
+async function addAll(top: string, rel: string, include: Set<string>): Promise<void> {
+  for (const n of await readdir(join(top, rel))) {
+    const child = `${rel}/${n}`;
+    include.add(child);
+    if ((await lstat(join(top, child))).isDirectory()) await addAll(top, child, include);
+  }
+}
+
+/**
+ * The changes a container made to its image, as a layer tar (uncompressed): for an overlay, its
+ * upper dir with whiteouts and opaque directories turned into `.wh.` entries; for a copy, the
+ * entries that differ from the image's flattened tree (type, mode, owner, size, mtime, link
+ * target) and whiteouts for what it deleted. Parent directories of changes are included, as
+ * Docker does. The rootfs is mounted while the tar is read and left as it was found.
+ */
+export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): Bytes {
+  const layout = snapshotLayout(p.snapshots);
+  const top = p.chainIds[p.chainIds.length - 1];
+  if (p.mode === "copy" || top === undefined) {
+    if (top === undefined) return yield* writeTar(p.rootfs, { mtime: opts.mtime });
+    const include = new Set<string>();
+    const deleted = new Map<string, string[]>();
+    await compareTrees(p.rootfs, join(layout.flat(top), "fs"), "", include, deleted);
+    return yield* writeTar(p.rootfs, { mtime: opts.mtime, include, deleted });
+  }
+  const wasMounted = await isMounted(p.rootfs);
+  await mountRootfs(p);
+  const t = await tempDir(layout);
+  const view = join(t, "merged");
+  try {
+    let lower = layout.layerFs(top);
+    if (p.chainIds.length > 1) {
+      await mkdir(view);
+      const lowers = [...p.chainIds].reverse().map((c) => layout.shortName(c));
+      await mountOverlay({ lowers, merged: view, cwd: layout.root });
+      lower = view;
+    }
+    const upper = join(p.dir, "upper");
+    const opaque = await opaqueDirs(upper, p.rootfs, lower);
+    yield* writeTar(upper, { mtime: opts.mtime, whiteouts: true, opaqueDirs: opaque });
+  } finally {
+    await unmount(view);
+    await rm(t, { recursive: true, force: true });
+    if (!wasMounted) await unmountRootfs(p);
+  }
+}
