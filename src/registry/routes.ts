@@ -31,7 +31,11 @@ const del = ["delete"] as Access["actions"];
  * before the blob route, which would otherwise take `uploads` for a digest.
  */
 export const ROUTES: Route[] = [
-  { id: "base", pattern: /^\/v2\/?$/, methods: { GET: { handle: base, access: "none" } } },
+  {
+    id: "base",
+    pattern: /^\/v2\/?$/,
+    methods: { GET: { handle: base, access: "none" }, HEAD: { handle: base, access: "none" } },
+  },
   { id: "catalog", pattern: /^\/v2\/_catalog$/, methods: { GET: { handle: catalog, access: "catalog" } } },
   {
     id: "tags",

@@ -17,6 +17,8 @@ export interface UploadState {
   digester?: Digester;
   /** A request is writing to the upload. */
   busy: boolean;
+  /** Bytes written so far, kept current while a request writes (for status requests meanwhile). */
+  size?: number;
 }
 
 /** The registry's storage: the driver plus this process's caches. */

@@ -65,6 +65,7 @@ async function withWriter<T>(
   try {
     const w = await store.driver.writer(layout.uploadData(name, uuid), { append: true });
     if (s.digester && s.digester.size !== w.size) s.digester = undefined;
+    s.size = w.size;
     return await fn(w, s);
   } finally {
     s.busy = false;
@@ -81,7 +82,10 @@ async function pump(body: Readable, w: FileWriter, s: UploadState): Promise<void
         highWaterMark: 1 << 20,
         write(chunk: Buffer, _enc, cb) {
           d?.update(chunk);
-          w.write(chunk).then(() => cb(), cb);
+          w.write(chunk).then(() => {
+            s.size = w.size;
+            cb();
+          }, cb);
         },
       }),
     );
@@ -100,6 +104,11 @@ export interface Append {
 
 /** The upload's size so far. */
 export async function uploadSize(store: Store, name: string, uuid: string): Promise<number> {
+  const live = store.uploads.get(uuid);
+  if (live?.busy && live.size !== undefined) {
+    await checkUpload(store, name, uuid);
+    return live.size;
+  }
   return withWriter(store, name, uuid, async (w) => {
     await w.close();
     return w.size;
