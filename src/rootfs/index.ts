@@ -13,4 +13,5 @@ export {
   removeRootfs,
   unmountRootfs,
 } from "./prepare.js";
+export { type PruneOptions, pruneSnapshots } from "./prune.js";
 export { cleanTemp, ensureLayers, type UnpackOptions } from "./unpack.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TarEntry } from "../archive/testing/tar.js";
-import { type Digest, digestOf } from "../digest/index.js";
+import { type Digest, digestOf, hexOf } from "../digest/index.js";
 import { storeDouble } from "../remote/testing/store-double.js";
 import { chainIds } from "./chain.js";
 import { snapshotLayout } from "./layout.js";
@@ -18,6 +18,7 @@ import {
   removeRootfs,
   unmountRootfs,
 } from "./prepare.js";
+import { pruneSnapshots } from "./prune.js";
 import { addLayers } from "./testing/image.js";
 
 let root: string;
@@ -231,5 +232,22 @@ describe("prepareRootfs", () => {
     const one = du();
     for (let i = 1; i < 100; i++) await unmountRootfs((await prepare("overlay", `c${i}`, layers, store)).p);
     expect(du() / one).toBeLessThan(1.1);
+  });
+});
+
+describe("pruneSnapshots", () => {
+  it("removes the layers no image keeps, and unpacks them again when needed", async () => {
+    const store = storeDouble();
+    const { p, img } = await prepare("overlay", "a", LAYERS, store);
+    await removeRootfs(p.dir);
+    const chain = chainIds(img.diffIds);
+    const keep = new Set(chain.slice(0, 1));
+    expect((await pruneSnapshots({ snapshots, keep })).sort()).toEqual(chain.slice(1).sort());
+    const layout = snapshotLayout(snapshots);
+    expect(await readdir(join(snapshots, "layers"))).toEqual([hexOf(chain[0] as Digest)]);
+    expect(await readdir(join(snapshots, "l"))).toEqual([layout.shortName(chain[0] as Digest).slice(2)]);
+    const again = await prepare("overlay", "b", LAYERS, store);
+    expect(again.unpacked).toEqual(chain.slice(1));
+    expect(await tree(again.p.rootfs)).toEqual(EXPECTED);
   });
 });
