@@ -1,0 +1,156 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { hostname as hostHostname } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { resolveInRoot } from "../archive/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
+import { writeFileAtomic } from "../files/index.js";
+import { mountRootfs } from "../rootfs/index.js";
+import { buildResources } from "./cgroups.js";
+import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
+import { containerDir } from "./store.js";
+import type { ContainerRecord, MountSpec, RuntimeContext } from "./types.js";
+import { resolveUser } from "./user.js";
+
+const run = promisify(execFile);
+
+export function bundleDir(ctx: RuntimeContext, id: string): string {
+  return join(containerDir(ctx, id), "bundle");
+}
+
+/** Makes `path` (a container path) exist as a directory inside `rootfs`, never outside it. */
+export async function mkdirInRoot(rootfs: string, path: string): Promise<void> {
+  let host: string;
+  try {
+    host = await resolveInRoot(rootfs, path.split("/"), { followLast: true });
+  } catch (e) {
+    throw new WharfError(
+      "runtime",
+      `cannot create ${path} in the container: it leads outside the container`,
+      {
+        cause: e,
+      },
+    );
+  }
+  await mkdir(host, { recursive: true, mode: 0o755 });
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return false;
+    throw e;
+  }
+}
+
+/** A new volume starts with what the image has at its path (Docker's copy-up). */
+async function copyUp(rootfs: string, dst: string, volume: string): Promise<void> {
+  let src: string;
+  try {
+    src = await resolveInRoot(rootfs, dst.split("/"), { followLast: true });
+    if ((await readdir(src)).length === 0) return;
+  } catch {
+    return;
+  }
+  await run("cp", ["-a", "--", `${src}/.`, volume]);
+}
+
+async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountSpec): Promise<ResolvedMount> {
+  if (m.type === "tmpfs")
+    return {
+      type: "tmpfs",
+      source: "",
+      destination: m.destination,
+      readOnly: m.readOnly,
+      options: m.options ?? [],
+    };
+  let source = m.source;
+  if (m.type === "volume") {
+    source = m.anonymous
+      ? join(containerDir(ctx, rec.id), "volumes", createHash("sha256").update(m.destination).digest("hex"))
+      : join(ctx.root, "volumes", m.source, "_data");
+    if (!(await exists(source))) {
+      await mkdir(source, { recursive: true, mode: 0o755 });
+      await copyUp(rec.rootfs.path, m.destination, source);
+    }
+  } else if (!(await exists(source))) {
+    if (!m.createSource) {
+      throw new WharfError(
+        "invalid-argument",
+        `invalid mount config for type "bind": bind source path does not exist: ${source}`,
+      );
+    }
+    await mkdir(source, { recursive: true });
+  }
+  return { type: "bind", source, destination: m.destination, readOnly: m.readOnly, options: m.options ?? [] };
+}
+
+/** /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as files in its directory. */
+async function writeEtcFiles(
+  ctx: RuntimeContext,
+  rec: ContainerRecord,
+  hostname: string,
+): Promise<ResolvedMount[]> {
+  const dir = containerDir(ctx, rec.id);
+  const host = rec.options.network === "host";
+  const hosts = host
+    ? await readFile("/etc/hosts", "utf8").catch(() => "127.0.0.1\tlocalhost\n")
+    : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${hostname}\n`;
+  const resolv = await readFile("/etc/resolv.conf", "utf8").catch(() => "");
+  await writeFileAtomic(join(dir, "hosts"), hosts);
+  await writeFileAtomic(join(dir, "hostname"), `${hostname}\n`);
+  await writeFileAtomic(join(dir, "resolv.conf"), resolv);
+  const ro = rec.options.readOnly === true;
+  return ["hosts", "hostname", "resolv.conf"].map((f) => ({
+    type: "bind" as const,
+    source: join(dir, f),
+    destination: `/etc/${f}`,
+    readOnly: ro,
+  }));
+}
+
+export function hostnameOf(rec: ContainerRecord): string {
+  if (rec.options.network === "host") return hostHostname();
+  return rec.options.hostname ?? rec.id.slice(0, 12);
+}
+
+/**
+ * Writes the container's OCI bundle (`<dir>/bundle/config.json`) from its record: mounts the
+ * root filesystem again if it was unmounted, resolves the user, makes the working directory and
+ * volumes, and writes the /etc files. Called at each start, as Docker does.
+ */
+export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): Promise<RuntimeSpec> {
+  if (rec.rootfs.prepared) await mountRootfs(rec.rootfs.prepared);
+  const rootfs = rec.rootfs.path;
+  const opts = rec.options;
+  const hostname = hostnameOf(rec);
+  const user = await resolveUser(rootfs, opts.user ?? rec.imageConfig.User);
+  const cwd = opts.workdir || rec.imageConfig.WorkingDir || "/";
+  await mkdirInRoot(rootfs, cwd);
+  const mounts: ResolvedMount[] = [];
+  for (const m of opts.mounts ?? []) mounts.push(await resolveMount(ctx, rec, m));
+  const taken = new Set(mounts.map((m) => m.destination));
+  for (const m of await writeEtcFiles(ctx, rec, hostname)) if (!taken.has(m.destination)) mounts.push(m);
+  const env = rec.env.some((e) => e.startsWith("HOME=")) ? rec.env : [...rec.env, `HOME=${user.home}`];
+  const spec = buildSpec({
+    rootfs,
+    readOnly: opts.readOnly === true,
+    hostname,
+    argv: [rec.path, ...rec.args],
+    env,
+    cwd,
+    user,
+    tty: opts.tty === true,
+    network: opts.network ?? "default",
+    mounts,
+    resources: buildResources(opts, (m) => ctx.onWarning?.(m)),
+  });
+  const dir = bundleDir(ctx, rec.id);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+  return spec;
+}

@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type Controller = "memory" | "cpu" | "pids";
+
+/** Files whose presence shows a controller usable under cgroup v1 (as runc uses them). */
+const V1_FILES: Record<Controller, string> = {
+  memory: "memory/memory.limit_in_bytes",
+  cpu: "cpu/cpu.cfs_quota_us",
+  pids: "pids/pids.max",
+};
+
+/**
+ * Whether runc can set a limit on this host. runc picks cgroup v2 only where /sys/fs/cgroup itself
+ * is the unified hierarchy; on a hybrid host (v1 controllers beside a v2 mount, as on this kind of
+ * kernel) it uses the v1 controllers.
+ */
+export function controllerAvailable(c: Controller, base = "/sys/fs/cgroup"): boolean {
+  const unified = join(base, "cgroup.controllers");
+  if (existsSync(unified)) {
+    try {
+      return readFileSync(unified, "utf8").split(/\s+/).includes(c);
+    } catch {
+      return false;
+    }
+  }
+  return existsSync(join(base, V1_FILES[c]));
+}
+
+export interface ResourceRequest {
+  memory?: number;
+  cpus?: number;
+  pidsLimit?: number;
+}
+
+export interface LinuxResources {
+  devices: { allow: boolean; access: string }[];
+  memory?: { limit: number };
+  cpu?: { quota: number; period: number };
+  pids?: { limit: number };
+}
+
+/** Docker's warnings, word for word, for a limit the host cannot apply. */
+const WARNINGS: Record<Controller, string> = {
+  memory:
+    "Your kernel does not support memory limit capabilities or the cgroup is not mounted. Limitation discarded.",
+  cpu: "Your kernel does not support CPU CFS scheduler. Limitation discarded.",
+  pids: "Your kernel does not support pids limit capabilities or the cgroup is not mounted. PIDs limit discarded.",
+};
+
+/** The spec's `linux.resources`; a limit the host cannot apply is dropped with Docker's warning. */
+export function buildResources(
+  req: ResourceRequest,
+  warn: (m: string) => void,
+  available: (c: Controller) => boolean = controllerAvailable,
+): LinuxResources {
+  const out: LinuxResources = { devices: [{ allow: false, access: "rwm" }] };
+  if (req.memory !== undefined && req.memory > 0) {
+    if (available("memory")) out.memory = { limit: req.memory };
+    else warn(WARNINGS.memory);
+  }
+  if (req.cpus !== undefined && req.cpus > 0) {
+    const period = 100_000;
+    if (available("cpu")) out.cpu = { quota: Math.round(req.cpus * period), period };
+    else warn(WARNINGS.cpu);
+  }
+  if (req.pidsLimit !== undefined && req.pidsLimit > 0) {
+    if (available("pids")) out.pids = { limit: req.pidsLimit };
+    else warn(WARNINGS.pids);
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { WharfError } from "../errors/index.js";
+import { type MonitorIO, runMonitored } from "./monitor.js";
+import { getContainer, pollRecord } from "./reconcile.js";
+import { removeContainer } from "./remove.js";
+import { containerDir, updateRecord } from "./store.js";
+import type { ContainerRecord, RuntimeContext } from "./types.js";
+
+/** The arguments the shim gets after its command: what it needs to rebuild the context. */
+export interface ShimArgs {
+  root: string;
+  runc?: string;
+  id: string;
+}
+
+function shimCommand(ctx: RuntimeContext): string[] {
+  return ctx.shim ?? [process.execPath, fileURLToPath(new URL("./shim.js", import.meta.url))];
+}
+
+function startFailure(rec: ContainerRecord): WharfError {
+  const code =
+    rec.exitCode === 127 ? "command-not-found" : rec.exitCode === 126 ? "command-cannot-invoke" : "runtime";
+  return new WharfError(code, rec.error || `container ${rec.id.slice(0, 12)} failed to start`);
+}
+
+function notRunnable(rec: ContainerRecord): void {
+  if (rec.state === "running") {
+    throw new WharfError("conflict", `container ${rec.id.slice(0, 12)} is already running`);
+  }
+}
+
+async function claim(ctx: RuntimeContext, ref: string): Promise<ContainerRecord> {
+  const rec = await getContainer(ctx, ref);
+  notRunnable(rec);
+  return updateRecord(ctx, rec.id, (r) => {
+    notRunnable(r);
+    return { ...r, error: "" };
+  });
+}
+
+/**
+ * Starts a container in the background (`run -d`, `start`): a shim process, in its own session and
+ * detached from this one, runs it and records its exit, so the container outlives this command with
+ * no daemon. Resolves once the container runs (or has already ended); a start failure is thrown.
+ */
+export async function startContainer(ctx: RuntimeContext, ref: string): Promise<ContainerRecord> {
+  const rec = await claim(ctx, ref);
+  const [cmd = "", ...pre] = shimCommand(ctx);
+  const args: ShimArgs = { root: ctx.root, id: rec.id, ...(ctx.runc ? { runc: ctx.runc } : {}) };
+  const out = openSync(join(containerDir(ctx, rec.id), "shim.log"), "a");
+  const startedAt = rec.startedAt;
+  try {
+    const child = spawn(cmd, [...pre, JSON.stringify(args)], { detached: true, stdio: ["ignore", out, out] });
+    child.unref();
+    const exited = new Promise<number>((res) => child.on("exit", (c) => res(c ?? 1)));
+    const after = await Promise.race([
+      pollRecord(ctx, rec.id, (r) => r.state !== "created" || r.error !== "" || r.startedAt !== startedAt),
+      exited.then(async () => pollRecord(ctx, rec.id, () => true)),
+    ]);
+    if (!after) throw new WharfError("runtime", `container ${rec.id.slice(0, 12)} vanished while starting`);
+    if (after.error) throw startFailure(after);
+    if (after.state === "created") {
+      throw new WharfError(
+        "runtime",
+        `the shim of container ${rec.id.slice(0, 12)} ended before it started`,
+        {
+          hint: `see ${join(containerDir(ctx, rec.id), "shim.log")}`,
+        },
+      );
+    }
+    return after;
+  } finally {
+    closeSync(out);
+  }
+}
+
+export interface AttachOptions {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** The caller's stdin is a terminal (`process.stdin.isTTY`). */
+  stdinIsTty?: boolean;
+  onStarted?: (rec: ContainerRecord) => void;
+}
+
+/** How a foreground container gets its stdio, by its `-i`/`-t` options and the caller's terminal. */
+export function foregroundIO(rec: ContainerRecord, o: AttachOptions): MonitorIO {
+  const tty = rec.options.tty === true;
+  const interactive = rec.options.interactive === true;
+  if (tty && interactive && !o.stdinIsTty) {
+    throw new WharfError("usage", "the input device is not a TTY", {
+      hint: "drop -t, or run from a terminal",
+    });
+  }
+  return {
+    stdin: tty ? (o.stdinIsTty ? "inherit" : "hold") : interactive ? "inherit" : "null",
+    stdout: o.stdout,
+    stderr: o.stderr,
+    tty: tty ? (o.stdinIsTty ? "direct" : "script") : "none",
+    forwardSignals: true,
+    ...(o.onStarted ? { onStarted: o.onStarted } : {}),
+  };
+}
+
+/**
+ * Runs a container in the foreground (`run` without `-d`, `start -a`): its output streams to the
+ * caller and to its log, signals are passed on, and the result is its exit status. A start failure
+ * is thrown (exit status 125, 126 or 127 on the error). `--rm` containers are removed at the end.
+ */
+export async function runForeground(ctx: RuntimeContext, ref: string, o: AttachOptions): Promise<number> {
+  const rec = await claim(ctx, ref);
+  const result = await runMonitored(ctx, rec.id, foregroundIO(rec, o));
+  if (rec.options.autoRemove) await removeContainer(ctx, rec.id, { force: true }).catch(() => undefined);
+  if (result.error) throw result.error;
+  return result.exitCode;
+}

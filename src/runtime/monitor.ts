@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
+import { constants } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { WharfError } from "../errors/index.js";
+import { unmountRootfs } from "../rootfs/index.js";
+import { bundleDir, prepareBundle } from "./bundle.js";
+import { type LogStream, openLogWriter } from "./logs.js";
+import { processStartTime } from "./proc.js";
+import { runcBinary, runcDelete, runcGlobal, runcLoggedError, startError } from "./runc.js";
+import { containerDir, readRecordRaw, updateRecord } from "./store.js";
+import type { ContainerRecord, RuntimeContext } from "./types.js";
+
+export interface MonitorIO {
+  /** `inherit`: the caller's stdin (a TTY for `direct`); `null`: /dev/null; `hold`: open, never written. */
+  stdin: "inherit" | "null" | "hold";
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** `direct`: runc drives the caller's terminal; `script`: util-linux `script` gives runc one. */
+  tty: "none" | "direct" | "script";
+  /** Pass the caller's signals (^C, SIGTERM, window size changes) on to the container. */
+  forwardSignals?: boolean;
+  /** Called once the container's process runs. */
+  onStarted?: (rec: ContainerRecord) => void;
+}
+
+export interface MonitorResult {
+  exitCode: number;
+  /** Set when the container could not be started (its exit code then is 125, 126 or 127). */
+  error?: WharfError;
+}
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+const RUNC_FAILED = /^runc (run|exec) failed: /m;
+
+function shellQuote(args: readonly string[]): string {
+  return args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+}
+
+export function ttyCommand(io: MonitorIO, argv: string[]): string[] {
+  return io.tty === "script" ? ["script", "-qefc", shellQuote(argv), "/dev/null"] : argv;
+}
+
+/**
+ * Copies a child's stderr to `sink`, holding back runc's own failure line (runc writes it on the
+ * stderr that the container shares) until the caller knows whether it was runc's.
+ */
+function stderrFilter(sink: (chunk: Uint8Array) => void) {
+  let held = "";
+  return {
+    write(chunk: Uint8Array) {
+      if (held) {
+        held += Buffer.from(chunk).toString("utf8");
+        return;
+      }
+      const text = Buffer.from(chunk).toString("utf8");
+      const m = RUNC_FAILED.exec(text);
+      if (!m) return sink(chunk);
+      if (m.index > 0) sink(Buffer.from(text.slice(0, m.index)));
+      held = text.slice(m.index);
+    },
+    finish(wasRunc: boolean) {
+      if (held && !wasRunc) sink(Buffer.from(held));
+      held = "";
+    },
+  };
+}
+
+/** Resolves when the child has exited and its stdout and stderr are drained. */
+export function childEnded(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
+  const closed = streams.map((s) => new Promise<void>((res) => s.on("close", () => res())));
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) => {
+    child.on("exit", (c, s) => res([c, s]));
+    child.on("error", () => res([127, null]));
+  });
+  return Promise.all([exited, ...closed]).then(([e]) => e);
+}
+
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+}
+
+/**
+ * Runs a created container with `runc run` and stays with it until it ends: streams its output to
+ * the json-file log and to the caller, records `running` with its PID once runc has written the
+ * PID file, and records the exit code and time (or the start failure) at the end. The foreground
+ * `run` and the detached shim both use this.
+ */
+export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorIO): Promise<MonitorResult> {
+  const dir = containerDir(ctx, id);
+  const pidFile = join(dir, "runc.pid");
+  const runcLog = join(dir, "runc.log");
+  const rec0 = await readRecordRaw(ctx, id);
+  if (!rec0) throw new WharfError("container-not-found", `No such container: ${id}`);
+  await Promise.all([rm(pidFile, { force: true }), rm(runcLog, { force: true })]);
+  await runcDelete(ctx, id, true);
+  try {
+    await prepareBundle(ctx, rec0);
+  } catch (e) {
+    const error = e instanceof WharfError ? e : new WharfError("runtime", (e as Error).message, { cause: e });
+    await updateRecord(ctx, id, (r) => ({ ...r, error: error.message, exitCode: 125 }));
+    return { exitCode: error.exitStatus, error };
+  }
+  await updateRecord(ctx, id, (r) => ({
+    ...r,
+    monitorPid: process.pid,
+    monitorStart: processStartTime(process.pid),
+  }));
+  const argv = [
+    runcBinary(ctx),
+    ...runcGlobal(ctx, runcLog),
+    "run",
+    "--bundle",
+    bundleDir(ctx, id),
+    "--pid-file",
+    pidFile,
+    id,
+  ];
+  const [cmd = "", ...args] = ttyCommand(io, argv);
+  const log = openLogWriter(rec0.logPath);
+  const child = spawn(cmd, args, {
+    stdio: [io.stdin === "inherit" ? "inherit" : io.stdin === "null" ? "ignore" : "pipe", "pipe", "pipe"],
+    detached: io.forwardSignals === true,
+  });
+  const tee = (stream: LogStream, sink: NodeJS.WritableStream | undefined) => (chunk: Uint8Array) => {
+    log.write(stream, chunk);
+    sink?.write(chunk);
+  };
+  const errFilter = stderrFilter(tee("stderr", io.stderr));
+  (child.stdout as Readable).on("data", tee("stdout", io.stdout));
+  (child.stderr as Readable).on("data", (c: Uint8Array) => errFilter.write(c));
+  const forward = (sig: NodeJS.Signals) => {
+    if (child.pid !== undefined && child.exitCode === null) child.kill(sig);
+  };
+  if (io.forwardSignals) for (const s of FORWARDED) process.on(s, forward);
+
+  let started: Promise<unknown> = Promise.resolve();
+  let startedPid = 0;
+  const checkPid = async (): Promise<void> => {
+    if (startedPid) return;
+    const pid = Number.parseInt(await readFile(pidFile, "utf8").catch(() => ""), 10);
+    if (!(pid > 0) || startedPid) return;
+    startedPid = pid;
+    started = updateRecord(ctx, id, (r) => ({
+      ...r,
+      state: "running",
+      pid,
+      pidStart: processStartTime(pid),
+      exitCode: 0,
+      error: "",
+      startedAt: new Date().toISOString(),
+    })).then((r) => io.onStarted?.(r));
+  };
+  const poll = setInterval(() => void checkPid(), 10);
+  const [code, signal] = await childEnded(child);
+  clearInterval(poll);
+  if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
+  await checkPid();
+  await started;
+  const logged = startedPid ? undefined : await runcLoggedError(runcLog);
+  errFilter.finish(logged !== undefined);
+  log.close();
+  const error = logged !== undefined ? startError(logged) : undefined;
+  const exitCode = error ? error.exitStatus : exitStatus(code, signal);
+  await finish(ctx, id, exitCode, error);
+  return error ? { exitCode, error } : { exitCode };
+}
+
+/** Records the end of a run and releases what a stopped container does not need. */
+async function finish(ctx: RuntimeContext, id: string, exitCode: number, error?: WharfError): Promise<void> {
+  const rec = await updateRecord(ctx, id, (r) => {
+    const { monitorPid: _p, monitorStart: _s, pidStart: _ps, ...rest } = r;
+    return error
+      ? { ...rest, state: r.state === "running" ? "exited" : r.state, pid: 0, exitCode, error: error.message }
+      : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: new Date().toISOString() };
+  });
+  await runcDelete(ctx, id, true).catch(() => undefined);
+  if (rec.rootfs.prepared) await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
+}

@@ -1,0 +1,79 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { WharfError } from "../errors/index.js";
+import { sameProcessAlive } from "./proc.js";
+import { listIds, noSuchContainer, readRecordRaw, resolveId, updateRecord } from "./store.js";
+import type { ContainerRecord, RuntimeContext } from "./types.js";
+
+/** The exit code recorded for a container that ended while nothing watched it (as Docker's 255). */
+export const LOST_EXIT_CODE = 255;
+
+function stale(rec: ContainerRecord): boolean {
+  if (rec.state !== "running") return false;
+  if (sameProcessAlive(rec.monitorPid, rec.monitorStart)) return false;
+  return !sameProcessAlive(rec.pid, rec.pidStart);
+}
+
+/**
+ * Brings a record in line with the host: a `running` container whose process and monitor are both
+ * gone (a host reboot, a killed shim) is recorded as exited. Returns the record as it now is.
+ */
+export async function reconcile(ctx: RuntimeContext, rec: ContainerRecord): Promise<ContainerRecord> {
+  if (!stale(rec)) return rec;
+  try {
+    return await updateRecord(ctx, rec.id, (r) => {
+      if (!stale(r)) return undefined;
+      const { monitorPid: _m, monitorStart: _ms, pidStart: _ps, ...rest } = r;
+      return {
+        ...rest,
+        state: "exited",
+        pid: 0,
+        exitCode: LOST_EXIT_CODE,
+        finishedAt: new Date().toISOString(),
+      };
+    });
+  } catch (e) {
+    if (e instanceof WharfError && e.code === "container-not-found") return { ...rec, state: "exited" };
+    throw e;
+  }
+}
+
+/** The record of a container by ID, ID prefix or name, reconciled. */
+export async function getContainer(ctx: RuntimeContext, ref: string): Promise<ContainerRecord> {
+  const id = await resolveId(ctx, ref);
+  const rec = await readRecordRaw(ctx, id);
+  if (!rec) throw noSuchContainer(ref);
+  return reconcile(ctx, rec);
+}
+
+/** Every container's record, reconciled, newest first. */
+export async function listContainers(ctx: RuntimeContext): Promise<ContainerRecord[]> {
+  const out: ContainerRecord[] = [];
+  for (const id of await listIds(ctx)) {
+    const rec = await readRecordRaw(ctx, id);
+    if (rec) out.push(await reconcile(ctx, rec));
+  }
+  return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+}
+
+/**
+ * Waits until `until` holds for the container's (reconciled) record, polling. Returns the record,
+ * or undefined when the container was removed meanwhile, or on timeout (`timeoutMs`).
+ */
+export async function pollRecord(
+  ctx: RuntimeContext,
+  id: string,
+  until: (r: ContainerRecord) => boolean,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<ContainerRecord | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let wait = 5;
+  for (;;) {
+    const raw = await readRecordRaw(ctx, id);
+    if (!raw) return undefined;
+    const rec = await reconcile(ctx, raw);
+    if (until(rec)) return rec;
+    if (Date.now() >= deadline) return undefined;
+    await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
+    wait = Math.min(wait * 2, 100);
+  }
+}

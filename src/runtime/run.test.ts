@@ -1,0 +1,111 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isWharfError } from "../errors/index.js";
+import { getContainer } from "./reconcile.js";
+import { type Harness, harness } from "./testing/harness.js";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await harness();
+});
+afterEach(async () => {
+  await h.cleanup();
+});
+
+describe("runForeground with runc", () => {
+  it("streams output, returns the exit code and records it", async () => {
+    const r = await h.run({ args: ["sh", "-c", "echo out; echo err >&2; exit 3"] });
+    expect(r).toMatchObject({ code: 3, out: "out\n", err: "err\n" });
+    const rec = await getContainer(h.ctx, r.id);
+    expect(rec).toMatchObject({ state: "exited", exitCode: 3, pid: 0 });
+    expect(Date.parse(rec.finishedAt)).toBeGreaterThanOrEqual(Date.parse(rec.startedAt));
+    const log = (await readFile(rec.logPath, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(log.map((e) => [e.stream, e.log])).toEqual(
+      expect.arrayContaining([
+        ["stdout", "out\n"],
+        ["stderr", "err\n"],
+      ]),
+    );
+    expect(log[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  });
+
+  it("applies Entrypoint/Cmd, env, workdir and hostname", async () => {
+    const r = await h.run({
+      imageConfig: {
+        Entrypoint: ["sh", "-c"],
+        Cmd: ["echo no"],
+        Env: ["A=image", "B=image"],
+        WorkingDir: "/data/w",
+      },
+      args: ['echo "$A $B $HOSTNAME $HOME $PATH"; pwd; hostname'],
+      env: ["B=user"],
+      hostname: "box",
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      "image user box /root /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n/data/w\nbox\n",
+    );
+  });
+
+  it("runs as a user resolved from the image's passwd and group", async () => {
+    const a = await h.run({ args: ["id"], user: "app" });
+    expect(a.out.trim()).toBe("uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)");
+    const b = await h.run({ args: ["id"], user: "1000:extra" });
+    expect(b.out.trim()).toBe("uid=1000(app) gid=2000(extra) groups=2000(extra)");
+    const c = await h.run({ args: ["id", "-u"], user: "4242" });
+    expect(c.out.trim()).toBe("4242");
+    await expect(h.run({ args: ["id"], user: "nosuch" })).rejects.toThrow(/unable to find user nosuch/);
+  });
+
+  it("reports 127 for a missing command and 126 for one that cannot run", async () => {
+    const missing = await h.run({ args: ["nosuch"] }).catch((e: unknown) => e);
+    expect(isWharfError(missing, "command-not-found")).toBe(true);
+    expect((missing as Error).message).toBe('exec: "nosuch": executable file not found in $PATH');
+    expect((missing as { exitStatus: number }).exitStatus).toBe(127);
+    await mkdir(join(h.rootfs, "noexec"));
+    await writeFile(join(h.rootfs, "noexec", "x"), "echo hi\n");
+    const denied = await h.run({ args: ["/noexec/x"] }).catch((e: unknown) => e);
+    expect(isWharfError(denied, "command-cannot-invoke")).toBe(true);
+    expect((denied as { exitStatus: number }).exitStatus).toBe(126);
+  });
+
+  it("mounts binds (ro and rw), tmpfs and anonymous volumes", async () => {
+    const host = join(h.ctx.tmp, "host");
+    await mkdir(host);
+    await writeFile(join(host, "in.txt"), "from host\n");
+    const r = await h.run({
+      args: [
+        "sh",
+        "-c",
+        "cat /in/in.txt; echo w > /in/out.txt; touch /ro/x 2>/dev/null || echo ro-refused; echo t > /t/f && cat /t/f; echo v > /vol/f && cat /vol/f",
+      ],
+      mounts: [
+        { type: "bind", source: host, destination: "/in", readOnly: false },
+        { type: "bind", source: host, destination: "/ro", readOnly: true },
+        { type: "tmpfs", source: "", destination: "/t", readOnly: false },
+        { type: "volume", source: "", destination: "/vol", readOnly: false, anonymous: true },
+      ],
+    });
+    expect(r.out).toBe("from host\nro-refused\nt\nv\n");
+    expect(await readFile(join(host, "out.txt"), "utf8")).toBe("w\n");
+  });
+
+  it("refuses writes with --read-only and isolates the network with --network none", async () => {
+    const r = await h.run({
+      args: ["sh", "-c", "touch /x 2>/dev/null || echo refused; ls /sys/class/net"],
+      readOnly: true,
+      network: "none",
+    });
+    expect(r.out).toBe("refused\nlo\n");
+  });
+
+  it("gives the process a terminal with -t (under a pty made by `script`)", async () => {
+    const r = await h.run({ args: ["sh", "-c", "tty; echo TERM=$TERM"], tty: true });
+    expect(r.code).toBe(0);
+    expect(r.out.replace(/\r/g, "")).toMatch(/\/dev\/pts\/\d+\nTERM=xterm\n/);
+  });
+});

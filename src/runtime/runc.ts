@@ -1,0 +1,113 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import { errnoCode, WharfError } from "../errors/index.js";
+import { runcRoot } from "./store.js";
+import type { RuntimeContext } from "./types.js";
+
+const execFileP = promisify(execFile);
+
+export function runcBinary(ctx: RuntimeContext): string {
+  return ctx.runc ?? "runc";
+}
+
+/** runc's global options for wharf: its own state directory, and a JSON log file when given. */
+export function runcGlobal(ctx: RuntimeContext, log?: string): string[] {
+  return ["--root", runcRoot(ctx), ...(log ? ["--log", log, "--log-format", "json"] : [])];
+}
+
+async function runc(ctx: RuntimeContext, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await execFileP(runcBinary(ctx), [...runcGlobal(ctx), ...args], { maxBuffer: 16 << 20 });
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") {
+      throw new WharfError("runtime", `cannot run ${runcBinary(ctx)}: not found`, {
+        hint: "install runc (apt-get install runc)",
+      });
+    }
+    const stderr = (e as { stderr?: string }).stderr ?? "";
+    throw new WharfError("runtime", runcMessage(stderr) || (e as Error).message, { cause: e });
+  }
+}
+
+export interface RuncState {
+  id: string;
+  pid: number;
+  status: "creating" | "created" | "running" | "paused" | "stopped";
+}
+
+/** runc's view of a container, or undefined when runc has no such container. */
+export async function runcState(ctx: RuntimeContext, id: string): Promise<RuncState | undefined> {
+  try {
+    const { stdout } = await runc(ctx, ["state", id]);
+    return JSON.parse(stdout) as RuncState;
+  } catch (e) {
+    if (e instanceof WharfError && /does not exist|not exist/.test(e.message)) return undefined;
+    throw e;
+  }
+}
+
+export async function runcKill(ctx: RuntimeContext, id: string, signal: string): Promise<void> {
+  await runc(ctx, ["kill", id, signal]);
+}
+
+/** Deletes runc's state of a container (killing it with `force`); absent state is not an error. */
+export async function runcDelete(ctx: RuntimeContext, id: string, force: boolean): Promise<void> {
+  try {
+    await runc(ctx, ["delete", ...(force ? ["--force"] : []), id]);
+  } catch (e) {
+    if (e instanceof WharfError && /does not exist|not exist/.test(e.message)) return;
+    throw e;
+  }
+}
+
+/** The message of runc's last error, from its stderr (`time=… level=error msg="…"` or plain). */
+export function runcMessage(stderr: string): string {
+  const lines = stderr.trim().split("\n").filter(Boolean);
+  const last = lines[lines.length - 1] ?? "";
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(last);
+  return m?.[1] ? m[1].replace(/\\(.)/g, "$1") : last.trim();
+}
+
+/** The last error runc wrote to its JSON log file, if any. */
+export async function runcLoggedError(logPath: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(logPath, "utf8");
+  } catch {
+    return undefined;
+  }
+  let found: string | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if ((entry.level === "error" || entry.level === "fatal") && entry.msg) found = entry.msg;
+    } catch {
+      // not a JSON line; runc writes only JSON with --log-format json
+    }
+  }
+  return found;
+}
+
+/**
+ * A start failure as Docker reports it: the exec error without runc's prefixes, with status 127
+ * when the command is not found, 126 when it cannot be invoked, else 125.
+ */
+export function startError(runcMsg: string): WharfError {
+  const detail = runcMsg
+    .replace(/^runc (run|exec|create|start) failed: /, "")
+    .replace(/^exec failed: /, "")
+    .replace(/^unable to start container process: /, "");
+  if (/executable file not found|no such file or directory/.test(detail)) {
+    return new WharfError("command-not-found", detail, {
+      hint: "check the command and the image's PATH (`wharf image inspect`)",
+    });
+  }
+  if (/permission denied|is a directory/.test(detail)) {
+    return new WharfError("command-cannot-invoke", detail, {
+      hint: "the command exists but cannot be executed",
+    });
+  }
+  return new WharfError("runtime", detail);
+}

@@ -1,0 +1,137 @@
+import type { LinuxResources } from "./cgroups.js";
+import {
+  DEFAULT_CAPABILITIES,
+  defaultMounts,
+  MASKED_PATHS,
+  nofileLimit,
+  READONLY_PATHS,
+  type SpecMount,
+} from "./spec-defaults.js";
+import type { NetworkMode } from "./types.js";
+import type { ExecUser } from "./user.js";
+
+/** An OCI runtime-spec process, as runc reads it (also `runc exec --process`). */
+export interface SpecProcess {
+  terminal: boolean;
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: { bounding: string[]; effective: string[]; permitted: string[] };
+  rlimits: { type: string; hard: number; soft: number }[];
+  noNewPrivileges: boolean;
+}
+
+export interface RuntimeSpec {
+  ociVersion: string;
+  process: SpecProcess;
+  root: { path: string; readonly: boolean };
+  hostname?: string;
+  mounts: SpecMount[];
+  linux: {
+    namespaces: { type: string }[];
+    maskedPaths: string[];
+    readonlyPaths: string[];
+    resources: LinuxResources;
+  };
+}
+
+/** A mount as the container sees it, its source already on the host. */
+export interface ResolvedMount {
+  type: "bind" | "tmpfs";
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  options?: string[];
+}
+
+export interface SpecInput {
+  rootfs: string;
+  readOnly: boolean;
+  hostname: string;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  user: ExecUser;
+  tty: boolean;
+  network: NetworkMode;
+  mounts: readonly ResolvedMount[];
+  resources: LinuxResources;
+}
+
+export function buildProcess(p: {
+  argv: string[];
+  env: string[];
+  cwd: string;
+  user: ExecUser;
+  tty: boolean;
+}): SpecProcess {
+  const caps = [...DEFAULT_CAPABILITIES];
+  return {
+    terminal: p.tty,
+    user: {
+      uid: p.user.uid,
+      gid: p.user.gid,
+      ...(p.user.additionalGids.length > 0 ? { additionalGids: p.user.additionalGids } : {}),
+    },
+    args: p.argv,
+    env: p.env,
+    cwd: p.cwd,
+    capabilities: { bounding: caps, effective: caps, permitted: caps },
+    rlimits: [{ type: "RLIMIT_NOFILE", hard: nofileLimit(), soft: nofileLimit() }],
+    noNewPrivileges: false,
+  };
+}
+
+function toSpecMount(m: ResolvedMount): SpecMount {
+  const rw = m.readOnly ? "ro" : "rw";
+  if (m.type === "tmpfs") {
+    return {
+      destination: m.destination,
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "nodev", "noexec", rw, ...(m.options ?? [])],
+    };
+  }
+  const propagation = m.options?.find(
+    (o) => o.includes("private") || o.includes("shared") || o.includes("slave"),
+  );
+  return {
+    destination: m.destination,
+    type: "bind",
+    source: m.source,
+    options: ["rbind", rw, propagation ?? "rprivate"],
+  };
+}
+
+function depth(p: string): number {
+  return p.split("/").filter(Boolean).length;
+}
+
+/**
+ * The OCI runtime spec for a container, with Docker's defaults: its capability set, masked and
+ * read-only /proc and /sys paths, default mounts (a user mount on the same path replaces one),
+ * RLIMIT_NOFILE, and namespaces by network mode (`none`: a new network namespace with only `lo`;
+ * `host`: the host's network and hostname; `default`: the host's network, an own hostname).
+ */
+export function buildSpec(input: SpecInput): RuntimeSpec {
+  const user = [...input.mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
+  const taken = new Set(user.map((m) => m.destination));
+  const mounts = [...defaultMounts().filter((m) => !taken.has(m.destination)), ...user.map(toSpecMount)];
+  const namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "mount" }];
+  if (input.network !== "host") namespaces.push({ type: "uts" });
+  if (input.network === "none") namespaces.push({ type: "network" });
+  return {
+    ociVersion: "1.0.2",
+    process: buildProcess(input),
+    root: { path: input.rootfs, readonly: input.readOnly },
+    ...(input.network !== "host" ? { hostname: input.hostname } : {}),
+    mounts,
+    linux: {
+      namespaces,
+      maskedPaths: [...MASKED_PATHS],
+      readonlyPaths: [...READONLY_PATHS],
+      resources: input.resources,
+    },
+  };
+}

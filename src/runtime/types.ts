@@ -1,0 +1,100 @@
+import type { ContainerConfig } from "../oci/index.js";
+import type { PreparedRootfs } from "../rootfs/index.js";
+
+export type ContainerState = "created" | "running" | "exited";
+
+export type NetworkMode = "default" | "none" | "host";
+
+/** Where wharf keeps its state and which `runc` it drives. */
+export interface RuntimeContext {
+  /** The wharf root; containers live in `<root>/containers`, runc's state in `<root>/runc`. */
+  root: string;
+  /** The runc binary (default `runc` from PATH). */
+  runc?: string;
+  /**
+   * The command that starts the detached-container shim, before its own arguments. Default: this
+   * Node binary running the compiled `shim.js` beside this module.
+   */
+  shim?: string[];
+  onWarning?: (message: string) => void;
+}
+
+export interface MountSpec {
+  type: "bind" | "volume" | "tmpfs";
+  /** Host path (bind), volume name or anonymous-volume directory (volume); empty for tmpfs. */
+  source: string;
+  destination: string;
+  readOnly: boolean;
+  /** Extra mount options (tmpfs size/mode, bind propagation). */
+  options?: string[];
+  /** Set for anonymous volumes, kept under the container's directory. */
+  anonymous?: boolean;
+  /** A `-v` bind whose missing host directory is created (Docker's `-v`; `--mount` refuses). */
+  createSource?: boolean;
+}
+
+/** What the user asked for; kept in the record so that `start` can build the same spec again. */
+export interface RunOptions {
+  entrypoint?: string[];
+  /** Arguments after the image (replace the image's Cmd when non-empty). */
+  args?: string[];
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  readOnly?: boolean;
+  mounts?: MountSpec[];
+  network?: NetworkMode;
+  /** Bytes. */
+  memory?: number;
+  /** CPUs, fractional. */
+  cpus?: number;
+  pidsLimit?: number;
+  /** Remove the container when it exits. */
+  autoRemove?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  labels?: Record<string, string>;
+}
+
+/** The root filesystem handed to a container: a directory, and the rootfs module's record if any. */
+export interface RootfsHandle {
+  path: string;
+  prepared?: PreparedRootfs;
+}
+
+/** wharf's record of one container: `<root>/containers/<id>/config.json`. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image as the user named it, and its config digest. */
+  image: string;
+  imageId: string;
+  created: string;
+  /** The image's config (Docker's `Config`), as it was when the container was made. */
+  imageConfig: ContainerConfig;
+  options: RunOptions;
+  /** The resolved command: `path` and `args` as Docker's inspect shows them. */
+  path: string;
+  args: string[];
+  env: string[];
+  rootfs: RootfsHandle;
+  state: ContainerState;
+  pid: number;
+  /** `/proc/<pid>/stat` start time of `pid`, so that a reused PID is not taken for the container. */
+  pidStart?: number;
+  /** The process that waits for the container and records its exit (foreground wharf or shim). */
+  monitorPid?: number;
+  monitorStart?: number;
+  exitCode: number;
+  error: string;
+  startedAt: string;
+  finishedAt: string;
+  oomKilled: boolean;
+  restartCount: number;
+  logPath: string;
+}
+
+export const ZERO_TIME = "0001-01-01T00:00:00Z";
