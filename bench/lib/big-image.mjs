@@ -52,7 +52,10 @@ async function layer(i) {
   await done;
   const b = blob.done();
   await rename(tmp, join(blobs, b.digest.slice(7)));
-  return { desc: { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...b }, diffId: diff.done().digest };
+  return {
+    desc: { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...b },
+    diffId: diff.done().digest,
+  };
 }
 
 async function json(mediaType, doc) {
