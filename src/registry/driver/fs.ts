@@ -155,12 +155,9 @@ function fileWriter(s: WriterState): FileWriter {
   let size = s.size;
   let done = false;
 
-  const flush = async () => {
-    if (pendingBytes === 0) return;
-    const bufs = pending;
-    const n = pendingBytes;
-    pending = [];
-    pendingBytes = 0;
+  /** Writes are issued one after another, so chunks reach the file in order. */
+  let chain: Promise<void> = RESOLVED;
+  const writeOut = async (bufs: Uint8Array[], n: number) => {
     let { bytesWritten } = await s.fh.writev(bufs);
     // writev may write less than asked; finish the rest with plain writes.
     while (bytesWritten < n) {
@@ -168,8 +165,19 @@ function fileWriter(s: WriterState): FileWriter {
       bytesWritten += (await s.fh.write(rest)).bytesWritten;
     }
   };
+  const flush = (): Promise<void> => {
+    if (pendingBytes > 0) {
+      const bufs = pending;
+      const n = pendingBytes;
+      pending = [];
+      pendingBytes = 0;
+      chain = chain.then(() => writeOut(bufs, n));
+    }
+    return chain;
+  };
+  const finished = () => new WharfError("internal", `writer for ${s.file} is already finished`);
   const live = () => {
-    if (done) throw new WharfError("internal", `writer for ${s.file} is already finished`);
+    if (done) throw finished();
   };
 
   return {
@@ -177,7 +185,7 @@ function fileWriter(s: WriterState): FileWriter {
       return size;
     },
     write(chunk) {
-      live();
+      if (done) return Promise.reject(finished());
       if (chunk.byteLength === 0) return RESOLVED;
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
