@@ -1,0 +1,56 @@
+import type { ContentInfo, ContentStore } from "../content/index.js";
+import type { Digest } from "../digest/index.js";
+import { type Descriptor, isManifestOrIndexMediaType, parseManifestDocument } from "../oci/index.js";
+import { readDocument } from "./documents.js";
+import type { Images } from "./images.js";
+
+/**
+ * Every digest reachable from `roots` through the descriptor graph: an index's manifests, a
+ * manifest's config and layers. Children that are not stored (the other platforms of an index that
+ * was pulled for one) are skipped; unreadable documents keep only themselves.
+ */
+export async function reachable(content: ContentStore, roots: readonly Descriptor[]): Promise<Set<Digest>> {
+  const seen = new Set<Digest>();
+  const stack = [...roots];
+  for (let d = stack.pop(); d !== undefined; d = stack.pop()) {
+    if (seen.has(d.digest)) continue;
+    seen.add(d.digest);
+    if (!isManifestOrIndexMediaType(d.mediaType) || (await content.info(d.digest)) === undefined) continue;
+    let doc: ReturnType<typeof parseManifestDocument>;
+    try {
+      doc = parseManifestDocument(await readDocument(content, d.digest), d.mediaType);
+    } catch {
+      continue;
+    }
+    if (doc.kind === "index") stack.push(...doc.index.manifests);
+    else stack.push(doc.manifest.config, ...doc.manifest.layers);
+  }
+  return seen;
+}
+
+export interface GcOptions {
+  /** Digests to keep although no record reaches them (a caller's work in progress). */
+  keep?: Iterable<Digest>;
+}
+
+export interface GcResult {
+  deleted: ContentInfo[];
+  /** Bytes of the deleted blobs. */
+  reclaimed: number;
+}
+
+/**
+ * Deletes every blob that no `index.json` entry reaches (wharf's and other tools' entries alike)
+ * and that is not in `keep`. Runs under the records lock, which `record` also takes before checking
+ * that an image's content is present, so a name never points at collected content.
+ */
+export async function collectGarbage(images: Images, opts: GcOptions = {}): Promise<GcResult> {
+  return images.records.update(async (descs) => {
+    const live = await reachable(images.content, descs);
+    for (const d of opts.keep ?? []) live.add(d);
+    const doomed: ContentInfo[] = [];
+    for await (const info of images.content.walk()) if (!live.has(info.digest)) doomed.push(info);
+    for (const info of doomed) await images.content.delete(info.digest);
+    return { deleted: doomed, reclaimed: doomed.reduce((n, i) => n + i.size, 0) };
+  });
+}

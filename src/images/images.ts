@@ -1,0 +1,92 @@
+import { type ContentStore, openFsContentStore } from "../content/index.js";
+import { WharfError } from "../errors/index.js";
+import { type Descriptor, isIndexMediaType } from "../oci/index.js";
+import { formatReference } from "../reference/index.js";
+import { readManifest, requireContent } from "./documents.js";
+import { entriesOf, makeEntry, normalizeName, setName, targetOf } from "./entries.js";
+import { fsRecords, memoryRecords, type RecordStore } from "./records.js";
+
+/** What `record` accepts: pull and push give all of it; a build gives no name for an untagged image. */
+export interface RecordEntry {
+  /** A reference (normalised here: `app` is `docker.io/library/app:latest`); none for an unnamed image. */
+  name?: string;
+  /** The top document: an index, or the image manifest itself. */
+  target: Descriptor;
+  /** The image manifest (chosen from the index for this machine); defaults to `target`. */
+  manifest?: Descriptor;
+  /** `registry/repo@sha256:...`, kept as a digest reference of the image. */
+  repoDigest?: string;
+}
+
+/** The local image store: blobs in `content`, names in `records` (the layout's `index.json`). */
+export interface Images {
+  readonly content: ContentStore;
+  readonly records: RecordStore;
+  /** What `name` points at (a clean descriptor: no wharf annotations), if anything. */
+  lookup(name: string): Promise<Descriptor | undefined>;
+  /** Points `name` and `repoDigest` at the image (structurally the client's `ImageRecorder`). */
+  record(entry: RecordEntry): Promise<void>;
+}
+
+export interface OpenImagesOptions {
+  content: ContentStore;
+  /** Defaults to records in memory. */
+  records?: RecordStore;
+}
+
+/**
+ * Opens the image store under a wharf root (`<root>/store`, an OCI image layout), or over a given
+ * content store (records in memory unless given).
+ */
+export async function openImages(rootOrOptions: string | OpenImagesOptions): Promise<Images> {
+  const { content, records } =
+    typeof rootOrOptions === "string"
+      ? { content: await openFsContentStore(rootOrOptions), records: await fsRecords(rootOrOptions) }
+      : { content: rootOrOptions.content, records: rootOrOptions.records ?? memoryRecords() };
+  return {
+    content,
+    records,
+    lookup: (name) => lookupName(records, name),
+    record: (entry) => recordImage(content, records, entry),
+  };
+}
+
+async function lookupName(records: RecordStore, name: string): Promise<Descriptor | undefined> {
+  const full = formatReference(normalizeName(name));
+  const e = entriesOf(await records.read()).find((x) => x.name === full);
+  return e ? targetOf(e.desc) : undefined;
+}
+
+async function recordImage(content: ContentStore, records: RecordStore, e: RecordEntry): Promise<void> {
+  const manifestDesc = e.manifest ?? e.target;
+  if (isIndexMediaType(manifestDesc.mediaType)) {
+    throw new WharfError(
+      "invalid-argument",
+      "an image is recorded with its platform manifest, not an index",
+      {
+        hint: "pass the manifest chosen from the index as `manifest`",
+      },
+    );
+  }
+  const { manifest } = await readManifest(content, manifestDesc.digest);
+  const id = manifest.config.digest;
+  const names = [e.name, e.repoDigest]
+    .filter((n): n is string => n !== undefined)
+    .map((n) => formatReference(normalizeName(n)));
+  const recorded = new Date().toISOString();
+  const fields = { target: targetOf(e.target), id, manifest: manifestDesc.digest, recorded };
+  await records.update(async (descs) => {
+    // Checked under the records lock, which garbage collection holds too: never a name without content.
+    await requireContent(content, [
+      e.target.digest,
+      manifestDesc.digest,
+      manifest.config.digest,
+      ...manifest.layers.map((l) => l.digest),
+    ]);
+    if (names.length === 0) {
+      if (!entriesOf(descs).some((x) => x.id === id)) descs.push(makeEntry(fields));
+      return;
+    }
+    for (const name of names) setName(descs, { ...fields, name });
+  });
+}
