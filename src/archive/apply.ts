@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import { extract } from "tar-stream";
+import { extract, type Header } from "tar-stream";
 import { type Bytes, type Digest, verifying } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { decompressed } from "./decompress.js";
@@ -54,7 +54,7 @@ export async function applyLayer(src: Bytes, opts: ApplyOptions): Promise<ApplyR
     for await (const entry of ex) {
       const pax = (entry.header as { pax?: Record<string, string> }).pax ?? {};
       for (const k of Object.keys(pax)) if (k.startsWith("SCHILY.xattr.")) xattrs.add(k.slice(13));
-      await applyEntry(state, entry.header, entry);
+      await applyEntry(state, withPax(entry.header, pax), entry);
       entries++;
     }
   } catch (e) {
@@ -75,6 +75,23 @@ export async function applyLayer(src: Bytes, opts: ApplyOptions): Promise<ApplyR
   const t = tar.result;
   if (!b || !t) throw new WharfError("corrupt", "layer ended before its tar was complete");
   return { digest: b.digest, size: b.size, diffId: t.digest, entries };
+}
+
+/** PAX records tar-stream leaves to the reader: ids past the octal fields' range, sub-second times. */
+function withPax(h: Header, pax: Record<string, string>): Header {
+  const num = (k: string) => {
+    const v = pax[k];
+    return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined;
+  };
+  const uid = num("uid");
+  const gid = num("gid");
+  const mtime = num("mtime");
+  return {
+    ...h,
+    uid: uid !== undefined && Number.isSafeInteger(uid) ? uid : h.uid,
+    gid: gid !== undefined && Number.isSafeInteger(gid) ? gid : h.gid,
+    mtime: mtime !== undefined ? new Date(mtime * 1000) : h.mtime,
+  };
 }
 
 function asWharfError(e: unknown): WharfError {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import {
+  chown,
   link,
   lstat,
   mkdir,
@@ -111,6 +112,21 @@ describe("writeTar", () => {
     await expect(lstat(join(src, "etc/hosts"))).rejects.toThrow();
     expect(await readdir(join(src, "etc/ssl"))).toEqual(["new"]);
     expect(await readFile(join(src, "setuid"), "utf8")).toBe("su");
+  });
+
+  it("keeps ids past the ustar range and sub-second times through PAX records", async () => {
+    await chown(join(src, "etc/hosts"), 3_000_000, 3_000_001);
+    const tar = await tarOf(src);
+    const out = join(base, "out");
+    await mkdir(out);
+    await applyLayer(bytesOf(tar), { target: out });
+    const st = await lstat(join(out, "etc/hosts"));
+    expect([st.uid, st.gid]).toEqual([3_000_000, 3_000_001]);
+    const file = join(base, "layer.tar");
+    await writeFile(file, tar);
+    expect(execFileSync("tar", ["-tvf", file, "etc/hosts"], { encoding: "utf8" })).toContain(
+      "3000000/3000001",
+    );
   });
 
   it("leaves out excluded paths", async () => {

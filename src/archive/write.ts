@@ -34,6 +34,9 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/** The ustar uid/gid fields hold 7 octal digits; larger ids go in PAX records. */
+const MAX_OCTAL_ID = 0o7777777;
+
 function deviceNumbers(rdev: number): { devmajor: number; devminor: number } {
   // Linux's dev_t: major in bits 8-19 (and 32+), minor in bits 0-7 and 20-31.
   const big = BigInt(rdev);
@@ -85,12 +88,14 @@ export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
   async function entry(path: string): Promise<void> {
     const full = join(dir, path);
     const st = await lstat(full);
+    const big = st.uid > MAX_OCTAL_ID || st.gid > MAX_OCTAL_ID;
     const base = {
       name: path,
       mode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
+      uid: big ? 0 : st.uid,
+      gid: big ? 0 : st.gid,
       mtime: opts.mtime ?? new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+      ...(big ? { pax: { uid: String(st.uid), gid: String(st.gid) } } : {}),
     };
     if (st.isDirectory()) {
       await add({ ...base, name: `${path}/`, type: "directory" });

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync, spawnSync } from "node:child_process";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { type Digest, digestOf, hexOf } from "../digest/index.js";
 import { storeDouble } from "../remote/testing/store-double.js";
 import { chainIds } from "./chain.js";
 import { snapshotLayout } from "./layout.js";
-import { isMounted, overlaySupported } from "./mount.js";
+import { isMounted, mountOverlay, overlaySupported } from "./mount.js";
 import {
   containerSnapshotDir,
   mountRootfs,
@@ -249,5 +249,25 @@ describe("pruneSnapshots", () => {
     const again = await prepare("overlay", "b", LAYERS, store);
     expect(again.unpacked).toEqual(chain.slice(1));
     expect(await tree(again.p.rootfs)).toEqual(EXPECTED);
+  });
+});
+
+describe("crash safety", () => {
+  it("removes what a crashed unpack left in tmp/, unmounting it first", async () => {
+    const dead = spawnSync("true").pid;
+    const left = join(snapshots, "tmp", `${dead}-abcdef`);
+    for (const d of ["a", "b", "fs", "work", "merged"]) await mkdir(join(left, d), { recursive: true });
+    await mountOverlay({
+      lowers: ["a", "b"],
+      upper: join(left, "fs"),
+      work: join(left, "work"),
+      merged: join(left, "merged"),
+      cwd: left,
+    });
+    await writeFile(join(left, "merged/half"), "half-written");
+    const { p } = await prepare("overlay", "after-crash");
+    expect(await isMounted(join(left, "merged"))).toBe(false);
+    expect(await readdir(join(snapshots, "tmp"))).toEqual([]);
+    expect(await tree(p.rootfs)).toEqual(EXPECTED);
   });
 });
