@@ -27,6 +27,59 @@ export const COMMANDS: Entry[] = [
     description: "Log out from a registry",
     load: () => import("./commands/logout.js"),
   },
+  {
+    path: ["pull"],
+    aliases: [["image", "pull"]],
+    description: "Download an image from a registry",
+    load: () => import("./commands/pull.js"),
+  },
+  {
+    path: ["push"],
+    aliases: [["image", "push"]],
+    description: "Upload an image to a registry",
+    load: () => import("./commands/push.js"),
+  },
+  {
+    path: ["images"],
+    aliases: [
+      ["image", "ls"],
+      ["image", "list"],
+    ],
+    description: "List images",
+    load: () => import("./commands/images.js"),
+  },
+  {
+    path: ["tag"],
+    aliases: [["image", "tag"]],
+    description: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+    load: () => import("./commands/tag.js"),
+  },
+  {
+    path: ["rmi"],
+    aliases: [
+      ["image", "rm"],
+      ["image", "remove"],
+    ],
+    description: "Remove one or more images",
+    load: () => import("./commands/rmi.js"),
+  },
+  {
+    path: ["history"],
+    aliases: [["image", "history"]],
+    description: "Show the history of an image",
+    load: () => import("./commands/history.js"),
+  },
+  {
+    path: ["inspect"],
+    aliases: [["image", "inspect"]],
+    description: "Display detailed information on one or more images",
+    load: () => import("./commands/inspect.js"),
+  },
+  {
+    path: ["image", "prune"],
+    description: "Remove unused images",
+    load: () => import("./commands/image-prune.js"),
+  },
 ];
 
 /** Finds the entry whose words (or an alias's) are the longest prefix of `words`. */

@@ -36,3 +36,16 @@ export function promptLine(ctx: Context, question: string, hidden = false): Prom
     stdin.resume();
   });
 }
+
+/** Asks a question and reads one line of the answer from stdin (a terminal or a pipe). */
+export async function readLine(ctx: Context, question: string): Promise<string> {
+  if (ctx.stdin.isTTY) return promptLine(ctx, question);
+  ctx.stdout.write(question);
+  let line = "";
+  for await (const chunk of ctx.stdin as AsyncIterable<Buffer | string>) {
+    line += chunk.toString();
+    const nl = line.indexOf("\n");
+    if (nl !== -1) return line.slice(0, nl);
+  }
+  return line;
+}

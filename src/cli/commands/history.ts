@@ -1,0 +1,47 @@
+import { openImages } from "../../images/images.js";
+import { resolveImage } from "../../images/resolve.js";
+import { type Command, flag } from "../command.js";
+import { renderFormat } from "../render/index.js";
+import {
+  HISTORY_HEADERS,
+  HISTORY_TABLE,
+  HISTORY_TABLE_RAW,
+  historyContext,
+  QUIET_FORMAT,
+} from "./image-contexts.js";
+import { detailOf, historyOf } from "./image-data.js";
+
+export const command: Command = {
+  path: ["history"],
+  aliases: [["image", "history"]],
+  usage: "[OPTIONS] IMAGE",
+  description: "Show the history of an image",
+  flags: [
+    { name: "format", type: "string", description: "Format output using a custom template" },
+    {
+      name: "human",
+      short: "H",
+      type: "bool",
+      default: true,
+      description: "Print sizes and dates in human readable format",
+    },
+    { name: "no-trunc", type: "bool", description: "Don't truncate output" },
+    { name: "quiet", short: "q", type: "bool", description: "Only show image IDs" },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f) {
+    const images = await openImages(ctx.root);
+    const { image } = await resolveImage(images, f.args[0] as string);
+    const entries = historyOf(await detailOf(images, image));
+    const human = flag.bool(f, "human");
+    let format = flag.string(f, "format") ?? "";
+    if (flag.bool(f, "quiet")) format = QUIET_FORMAT;
+    else if (format === "" || format === "table") format = human ? HISTORY_TABLE : HISTORY_TABLE_RAW;
+    const now = Date.now();
+    const rows = entries.map((h) => historyContext(h, { human, trunc: !flag.bool(f, "no-trunc"), now }));
+    const text = renderFormat(format, rows, { headers: HISTORY_HEADERS });
+    if (text !== "") ctx.out(text.replace(/\n$/, ""));
+    return 0;
+  },
+};

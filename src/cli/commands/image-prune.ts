@@ -1,0 +1,40 @@
+import { openImages } from "../../images/images.js";
+import { pruneImages } from "../../images/prune.js";
+import { type Command, flag } from "../command.js";
+import { humanSize } from "../render/index.js";
+import { readLine } from "./prompt.js";
+
+const WARN_DANGLING = "WARNING! This will remove all dangling images.";
+const WARN_ALL = "WARNING! This will remove all images without at least one container associated to them.";
+
+export const command: Command = {
+  path: ["image", "prune"],
+  usage: "[OPTIONS]",
+  description: "Remove unused images",
+  flags: [
+    {
+      name: "all",
+      short: "a",
+      type: "bool",
+      description: "Remove all unused images, not just dangling ones",
+    },
+    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const all = flag.bool(f, "all");
+    if (!flag.bool(f, "force")) {
+      ctx.out(all ? WARN_ALL : WARN_DANGLING);
+      const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
+      if (!/^y(es)?$/i.test(answer.trim())) return 0;
+    }
+    const result = await pruneImages(await openImages(ctx.root), { all });
+    const lines = result.deleted.map((r) =>
+      "Untagged" in r ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`,
+    );
+    if (lines.length > 0) ctx.out(["Deleted Images:", ...lines, ""].join("\n"));
+    else ctx.out();
+    ctx.out(`Total reclaimed space: ${humanSize(result.reclaimed)}`);
+    return 0;
+  },
+};

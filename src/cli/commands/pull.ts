@@ -1,0 +1,86 @@
+import { openImages } from "../../images/images.js";
+import {
+  familiarName,
+  familiarString,
+  formatReference,
+  parseReference,
+  type Reference,
+} from "../../reference/index.js";
+import { listTags, openRepository, pull } from "../../remote/index.js";
+import { type Command, flag } from "../command.js";
+import type { Context } from "../context.js";
+import type { ParsedFlags } from "../flags.js";
+import { pullProgress as showPull } from "../render/index.js";
+import { stdoutProgress } from "./progress-out.js";
+import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
+
+async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: boolean): Promise<boolean> {
+  const images = await openImages(ctx.root);
+  const view = quiet ? undefined : stdoutProgress(ctx);
+  view?.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const platform = flag.string(f, "platform");
+  const result = await pull(ref, {
+    store: images.content,
+    images,
+    transport: transportOptions(ctx, f),
+    ...(platform ? { platform } : {}),
+    ...(view ? { onProgress: showPull(view) } : {}),
+  });
+  view?.line(`Digest: ${result.digest}`);
+  return !result.upToDate;
+}
+
+export const command: Command = {
+  path: ["pull"],
+  aliases: [["image", "pull"]],
+  usage: "[OPTIONS] NAME[:TAG|@DIGEST]",
+  description: "Download an image from a registry",
+  flags: [
+    {
+      name: "all-tags",
+      short: "a",
+      type: "bool",
+      description: "Download all tagged images in the repository",
+    },
+    { name: "quiet", short: "q", type: "bool", description: "Suppress verbose output" },
+    { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
+    INSECURE_FLAG,
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f) {
+    const input = f.args[0] as string;
+    const quiet = flag.bool(f, "quiet");
+    const parsed = parseReference(input);
+    if (flag.bool(f, "all-tags")) {
+      if (parsed.tag !== undefined || parsed.digest !== undefined) {
+        ctx.err("tag can't be used with --all-tags/-a");
+        return 1;
+      }
+      const repo = openRepository(parsed, transportOptions(ctx, f));
+      let tags: string[];
+      try {
+        tags = await listTags(repo);
+      } finally {
+        repo.transport.close();
+      }
+      let newer = false;
+      for (const tag of tags) newer = (await pullOne(ctx, f, { ...parsed, tag }, quiet)) || newer;
+      const name = familiarName(parsed);
+      if (!quiet) ctx.out(`Status: ${newer ? "Downloaded newer image" : "Image is up to date"} for ${name}`);
+      ctx.out(formatReference({ domain: parsed.domain, path: parsed.path }));
+      return 0;
+    }
+    const ref: Reference =
+      parsed.tag === undefined && parsed.digest === undefined ? { ...parsed, tag: "latest" } : parsed;
+    if (!quiet && ref !== parsed) ctx.out("Using default tag: latest");
+    const newer = await pullOne(ctx, f, ref, quiet);
+    if (!quiet) {
+      ctx.out(
+        `Status: ${newer ? "Downloaded newer image" : "Image is up to date"} for ${familiarString(ref)}`,
+      );
+    }
+    ctx.out(formatReference(ref));
+    return 0;
+  },
+};

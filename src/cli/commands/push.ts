@@ -1,0 +1,88 @@
+import type { Digest } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import { readManifest } from "../../images/documents.js";
+import { entriesOf } from "../../images/entries.js";
+import { type Images, openImages } from "../../images/images.js";
+import { formatReference, parseReference, type Reference, repositoryName } from "../../reference/index.js";
+import { push } from "../../remote/index.js";
+import { type Command, flag } from "../command.js";
+import { pushProgress } from "../render/index.js";
+import { stdoutProgress } from "./progress-out.js";
+import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
+
+/**
+ * Where a blob can be mounted from: another repository of the same registry that, by a repo digest
+ * wharf recorded, holds an image with that layer. Docker keeps the same knowledge (its
+ * distribution metadata) for cross-repository mounts.
+ */
+async function mountSources(images: Images, target: Reference): Promise<Map<Digest, string>> {
+  const out = new Map<Digest, string>();
+  for (const e of entriesOf(await images.records.read())) {
+    if (!e.ref?.digest || e.ref.domain !== target.domain || e.ref.path === target.path) continue;
+    try {
+      const { manifest } = await readManifest(images.content, e.manifest);
+      for (const l of manifest.layers) if (!out.has(l.digest)) out.set(l.digest, e.ref.path);
+    } catch {
+      // An index or a missing manifest: no mount source from this entry.
+    }
+  }
+  return out;
+}
+
+export const command: Command = {
+  path: ["push"],
+  aliases: [["image", "push"]],
+  usage: "[OPTIONS] NAME[:TAG]",
+  description: "Upload an image to a registry",
+  flags: [
+    {
+      name: "all-tags",
+      short: "a",
+      type: "bool",
+      description: "Push all tags of an image to the repository",
+    },
+    { name: "quiet", short: "q", type: "bool", description: "Suppress verbose output" },
+    INSECURE_FLAG,
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f) {
+    const parsed = parseReference(f.args[0] as string);
+    const quiet = flag.bool(f, "quiet");
+    const images = await openImages(ctx.root);
+    let refs: Reference[];
+    if (flag.bool(f, "all-tags")) {
+      if (parsed.tag !== undefined || parsed.digest !== undefined) {
+        throw new WharfError("usage", "tag can't be used with --all-tags/-a");
+      }
+      const repo = repositoryName(parsed);
+      refs = entriesOf(await images.records.read())
+        .filter((e) => e.ref?.tag !== undefined && repositoryName(e.ref) === repo)
+        .map((e) => e.ref as Reference)
+        .sort((a, b) => (a.tag as string).localeCompare(b.tag as string));
+      if (refs.length === 0) {
+        throw new WharfError("image-not-found", `An image does not exist locally with the tag: ${repo}`, {
+          hint: `tag an image first: wharf tag IMAGE ${repo}:TAG`,
+        });
+      }
+    } else if (parsed.tag === undefined && parsed.digest === undefined) {
+      if (!quiet) ctx.out("Using default tag: latest");
+      refs = [{ ...parsed, tag: "latest" }];
+    } else refs = [parsed];
+    const sources = await mountSources(images, parsed);
+    const view = quiet ? undefined : stdoutProgress(ctx);
+    view?.line(`The push refers to repository [${repositoryName(parsed)}]`);
+    for (const ref of refs) {
+      const result = await push(ref, {
+        store: images.content,
+        images,
+        transport: transportOptions(ctx, f),
+        mountFrom: (d) => sources.get(d),
+        ...(view ? { onProgress: pushProgress(view) } : {}),
+      });
+      if (view) view.line(`${result.tag ?? result.digest}: digest: ${result.digest} size: ${result.size}`);
+      else ctx.out(formatReference(ref));
+    }
+    return 0;
+  },
+};

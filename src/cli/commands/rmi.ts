@@ -1,0 +1,36 @@
+import { openImages } from "../../images/images.js";
+import { removeImage } from "../../images/remove.js";
+import { type Command, flag } from "../command.js";
+import { reportError } from "../main.js";
+
+export const command: Command = {
+  path: ["rmi"],
+  aliases: [
+    ["image", "rm"],
+    ["image", "remove"],
+  ],
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  description: "Remove one or more images",
+  flags: [
+    { name: "force", short: "f", type: "bool", description: "Force removal of the image" },
+    { name: "no-prune", type: "bool", description: "Do not delete untagged parents" },
+  ],
+  minArgs: 1,
+  async run(ctx, f) {
+    const images = await openImages(ctx.root);
+    let status = 0;
+    for (const name of f.args) {
+      try {
+        const report = await removeImage(images, name, {
+          force: flag.bool(f, "force"),
+          noPrune: flag.bool(f, "no-prune"),
+        });
+        for (const r of report)
+          ctx.out("Untagged" in r ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
+      } catch (e) {
+        status = reportError(ctx, e);
+      }
+    }
+    return status;
+  },
+};
