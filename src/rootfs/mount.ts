@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, realpath, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { WharfError } from "../errors/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
 
 const run = promisify(execFile);
 
@@ -66,13 +66,21 @@ async function mountPoints(): Promise<Set<string>> {
   return out;
 }
 
+/** Whether `path` is a mount point. Compared by real path: mountinfo lists paths without symlinks. */
 export async function isMounted(path: string): Promise<boolean> {
-  return (await mountPoints()).has(resolve(path));
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return false;
+    throw e;
+  }
+  return (await mountPoints()).has(real);
 }
 
 /** Unmounts `path` if it is a mount point; lazily when it is busy. */
 export async function unmount(path: string): Promise<void> {
-  const p = resolve(path);
+  const p = await realpath(path).catch(() => resolve(path));
   while (await isMounted(p)) {
     try {
       await run("umount", [p]);

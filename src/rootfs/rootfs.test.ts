@@ -1,5 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -124,8 +135,14 @@ describe("chainIds", () => {
 });
 
 describe("prepareRootfs", () => {
-  it("is able to mount overlayfs on this machine (the e2e setup runs as root)", async () => {
+  it("is able to mount overlayfs on this machine (the e2e setup runs as root), and chooses it", async () => {
     expect(await overlaySupported(join(snapshots, "tmp"))).toBe(true);
+    const store = storeDouble();
+    const img = await addLayers(store, LAYERS);
+    const p = await prepareRootfs({ snapshots, store, ...img, dir: containerSnapshotDir(snapshots, "auto") });
+    prepared.push(p);
+    expect(p.mode).toBe("overlay");
+    expect(await tree(p.rootfs)).toEqual(EXPECTED);
   });
 
   for (const mode of ["overlay", "copy"] as const) {
@@ -269,5 +286,18 @@ describe("crash safety", () => {
     expect(await isMounted(join(left, "merged"))).toBe(false);
     expect(await readdir(join(snapshots, "tmp"))).toEqual([]);
     expect(await tree(p.rootfs)).toEqual(EXPECTED);
+  });
+});
+
+describe("mount points behind symlinks", () => {
+  it("unmounts a rootfs reached through a symlinked root", async () => {
+    const real = join(root, "real");
+    await mkdir(real);
+    await symlink(real, join(root, "alias"));
+    snapshots = join(root, "alias", "snapshots");
+    const { p } = await prepare("overlay", "via-alias");
+    expect(await isMounted(p.rootfs)).toBe(true);
+    await removeRootfs(p.dir);
+    expect(execFileSync("cat", ["/proc/self/mountinfo"], { encoding: "utf8" })).not.toContain(real);
   });
 });
