@@ -55,6 +55,3 @@ export const layout = {
   referrer: (name: string, subject: Digest, d: Digest) =>
     `${layout.referrers(name, subject)}/${algorithmOf(d)}-${hexOf(d)}`,
 };
-
-/** Directory names inside a repository that are metadata, not nested repository components. */
-export const REPOSITORY_METADATA = ["_layers", "_manifests", "_uploads", "_referrers"];

@@ -160,3 +160,42 @@ describe("registry: authorization", () => {
     expect(await res.json()).toEqual({ token: "t" });
   });
 });
+
+describe("registry: close", () => {
+  it("waits for requests in flight", async () => {
+    const { createRegistry } = await import("./registry.js");
+    const { memoryDriver } = await import("./driver/memory.js");
+    const { createServer } = await import("node:http");
+    const registry = createRegistry({ driver: memoryDriver(), purgeUploads: false });
+    const server = createServer((req, res) => void registry.handle(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    const post = await fetch(`http://127.0.0.1:${port}/v2/c/blobs/uploads/`, { method: "POST" });
+    const location = post.headers.get("location") ?? "";
+    let release: (() => void) | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(ctrl) {
+        ctrl.enqueue(new Uint8Array([1, 2, 3]));
+        release = () => ctrl.close();
+      },
+    });
+    const patch = fetch(`http://127.0.0.1:${port}${location}`, {
+      method: "PATCH",
+      body,
+      duplex: "half",
+    } as RequestInit);
+    await new Promise((r) => setTimeout(r, 100));
+    let closed = false;
+    const closing = registry.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false);
+    release?.();
+    expect((await patch).status).toBe(202);
+    await closing;
+    expect(closed).toBe(true);
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});

@@ -7,6 +7,7 @@ import { checkName } from "./context.js";
 import type { StorageDriver } from "./driver/types.js";
 import { errorResponse, sendError } from "./http/respond.js";
 import { accessFor, type Method, matchRoute } from "./routes.js";
+import { purgeStaleUploads } from "./store/purge.js";
 import { createStore } from "./store/store.js";
 
 /** One structured record per request. */
@@ -31,7 +32,15 @@ export interface RegistryOptions {
   /** Manifest, tag and blob deletes (Distribution's `storage.delete.enabled`); off by default. */
   deleteEnabled?: boolean;
   logger?: (record: RequestLog) => void;
+  /**
+   * Removal of abandoned uploads (Distribution's `uploadpurging`): those started more than
+   * `maxAgeMs` ago, checked every `intervalMs` (first 30 s after start). Default one week, daily;
+   * `false` turns it off.
+   */
+  purgeUploads?: { maxAgeMs: number; intervalMs: number } | false;
 }
+
+const WEEK = 7 * 24 * 3600_000;
 
 export interface Registry {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -66,6 +75,13 @@ export function createRegistry(opts: RegistryOptions): Registry {
   const authorizer = opts.authorizer ?? anonymous;
   let inflight = 0;
   let idle: (() => void) | undefined;
+  const purge = opts.purgeUploads ?? { maxAgeMs: WEEK, intervalMs: WEEK / 7 };
+  const timers: NodeJS.Timeout[] = [];
+  if (purge) {
+    const run = () => void purgeStaleUploads(store, purge.maxAgeMs).catch(() => undefined);
+    timers.push(setTimeout(run, Math.min(30_000, purge.intervalMs)).unref());
+    timers.push(setInterval(run, purge.intervalMs).unref());
+  }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, info: { user?: string }): Promise<void> {
     const { path, query } = splitUrl(req.url ?? "/");
@@ -144,11 +160,13 @@ export function createRegistry(opts: RegistryOptions): Registry {
 
   return {
     handle,
-    close: () =>
-      inflight === 0
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      return inflight === 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             idle = resolve;
-          }),
+          });
+    },
   };
 }

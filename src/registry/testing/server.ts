@@ -26,6 +26,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   const registry = createRegistry({
     driver: opts.driver ?? memoryDriver(),
     deleteEnabled: opts.deleteEnabled ?? true,
+    purgeUploads: false,
     ...(opts.authorizer ? { authorizer: opts.authorizer } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
