@@ -171,12 +171,13 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
 
 /** Records the end of a run and releases what a stopped container does not need. */
 async function finish(ctx: RuntimeContext, id: string, exitCode: number, error?: WharfError): Promise<void> {
-  const rec = await updateRecord(ctx, id, (r) => {
+  await runcDelete(ctx, id, true).catch(() => undefined);
+  const rec = await readRecordRaw(ctx, id);
+  if (rec?.rootfs.prepared) await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
+  await updateRecord(ctx, id, (r) => {
     const { monitorPid: _p, monitorStart: _s, pidStart: _ps, ...rest } = r;
     return error
       ? { ...rest, state: r.state === "running" ? "exited" : r.state, pid: 0, exitCode, error: error.message }
       : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: new Date().toISOString() };
   });
-  await runcDelete(ctx, id, true).catch(() => undefined);
-  if (rec.rootfs.prepared) await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
 }

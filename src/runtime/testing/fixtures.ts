@@ -55,8 +55,10 @@ let shim: Promise<string[]> | undefined;
  */
 export function compiledShim(): Promise<string[]> {
   shim ??= (async () => {
-    const out = await mkdtemp(join(tmpdir(), "wharf-shim-"));
+    // Inside the repository (its .tmp/ is ignored by git) so that packages resolve from node_modules.
     const root = join(import.meta.dirname, "..", "..", "..");
+    await mkdir(join(root, ".tmp"), { recursive: true });
+    const out = await mkdtemp(join(root, ".tmp", "shim-"));
     const tsc = join(root, "node_modules", ".bin", "tsc");
     const args = [
       "--outDir",

@@ -58,7 +58,7 @@ export async function harness(withShim = false): Promise<Harness> {
           // not known to runc: already gone
         }
       }
-      await rm(ctx.tmp, { recursive: true, force: true });
+      await rm(ctx.tmp, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     },
   };
 }

@@ -1,0 +1,95 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { WharfError } from "../errors/index.js";
+import { writeFileAtomic } from "../files/index.js";
+import { mergeEnv } from "./env.js";
+import { childEnded, exitStatus, ttyCommand } from "./monitor.js";
+import { getContainer } from "./reconcile.js";
+import { runcBinary, runcGlobal, runcLoggedError, startError } from "./runc.js";
+import { buildProcess } from "./spec.js";
+import { containerDir } from "./store.js";
+import type { RuntimeContext } from "./types.js";
+import { resolveUser } from "./user.js";
+
+export interface ExecOptions {
+  argv: string[];
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** The caller's stdin is a terminal. */
+  stdinIsTty?: boolean;
+}
+
+/**
+ * `exec`: runs another process in a running container with `runc exec --process`, with the
+ * container's environment (plus `-e`), user and working directory unless overridden. Returns its
+ * exit status; a process that cannot be started throws with 126/127 as `run` does.
+ */
+export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecOptions): Promise<number> {
+  const rec = await getContainer(ctx, ref);
+  if (rec.state !== "running") {
+    throw new WharfError("conflict", `Container ${rec.id} is not running`, {
+      hint: `start it first: wharf start ${rec.name}`,
+    });
+  }
+  if (o.argv.length === 0) throw new WharfError("usage", "exec needs a command to run");
+  const tty = o.tty === true;
+  if (tty && o.interactive && !o.stdinIsTty) throw new WharfError("usage", "the input device is not a TTY");
+  const user = await resolveUser(rec.rootfs.path, o.user ?? rec.options.user ?? rec.imageConfig.User);
+  const env = mergeEnv({
+    image: rec.env,
+    user: o.env,
+    hostname: rec.options.hostname ?? rec.id.slice(0, 12),
+    tty,
+    home: user.home,
+  });
+  const proc = buildProcess({
+    argv: o.argv,
+    env: rec.env.some((e) => e.startsWith("HOSTNAME=")) ? env : env.filter((e) => !e.startsWith("HOSTNAME=")),
+    cwd: o.workdir || rec.options.workdir || rec.imageConfig.WorkingDir || "/",
+    user,
+    tty,
+  });
+  const tag = randomBytes(6).toString("hex");
+  const dir = containerDir(ctx, rec.id);
+  const procFile = join(dir, `exec-${tag}.json`);
+  const log = join(dir, `exec-${tag}.log`);
+  await writeFileAtomic(procFile, JSON.stringify(proc));
+  try {
+    const argv = [runcBinary(ctx), ...runcGlobal(ctx, log), "exec", "--process", procFile, rec.id];
+    const mode = tty ? (o.stdinIsTty ? "direct" : "script") : "none";
+    const [cmd = "", ...args] = ttyCommand({ stdin: "null", tty: mode }, argv);
+    const child = spawn(cmd, args, {
+      stdio: [
+        o.interactive || mode === "direct" ? "inherit" : mode === "script" ? "pipe" : "ignore",
+        "pipe",
+        "pipe",
+      ],
+    });
+    (child.stdout as Readable).on("data", (c: Uint8Array) => o.stdout.write(c));
+    const errChunks: Buffer[] = [];
+    (child.stderr as Readable).on("data", (c: Buffer) => {
+      // runc's own failure is written on the stderr the process shares; hold back what looks like it
+      if (/^(runc exec failed|exec failed): /m.test(c.toString("utf8"))) errChunks.push(c);
+      else o.stderr.write(c);
+    });
+    const [code, signal] = await childEnded(child);
+    child.stdin?.destroy();
+    const failed = code !== 0 ? await runcLoggedError(log) : undefined;
+    if (failed !== undefined && /unable to start container process|exec failed/.test(failed)) {
+      throw startError(failed);
+    }
+    for (const c of errChunks) o.stderr.write(c);
+    return exitStatus(code, signal);
+  } finally {
+    await rm(procFile, { force: true });
+    await rm(log, { force: true });
+  }
+}

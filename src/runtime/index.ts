@@ -1,0 +1,30 @@
+export { type Controller, controllerAvailable } from "./cgroups.js";
+export { type CreateOptions, createContainer } from "./create.js";
+export { expandEnvArg, mergeEnv, parseEnvFile, readEnvFile, resolveCommand } from "./env.js";
+export { type ExecOptions, execInContainer } from "./exec.js";
+export {
+  type ContainerSummary,
+  inspectContainer,
+  pruneContainers,
+  statusText,
+  summarize,
+} from "./inspect.js";
+export { type AttachOptions, runForeground, startContainer } from "./lifecycle.js";
+export { type LogEntry, type LogStream, type ReadLogsOptions, readLogFile } from "./logs.js";
+export { checkDuplicates, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mounts.js";
+export { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
+export { killContainer, normalizeSignal, type StopOptions, stopContainer, waitContainer } from "./ops.js";
+export { readLogs } from "./read-logs.js";
+export { getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
+export { type RemoveOptions, removeContainer } from "./remove.js";
+export { buildSpec, type RuntimeSpec } from "./spec.js";
+export { resolveId } from "./store.js";
+export type {
+  ContainerRecord,
+  ContainerState,
+  MountSpec,
+  NetworkMode,
+  RootfsHandle,
+  RunOptions,
+  RuntimeContext,
+} from "./types.js";

@@ -1,0 +1,185 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { bundleDir } from "./bundle.js";
+import { listContainers } from "./reconcile.js";
+import { removeContainer } from "./remove.js";
+import { containerDir } from "./store.js";
+import { type ContainerRecord, type RuntimeContext, ZERO_TIME } from "./types.js";
+
+const run = promisify(execFile);
+
+/** Docker's (go-units) HumanDuration. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return "Less than a second";
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return "About a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.floor(ms / 3_600_000 + 0.5);
+  if (hours === 1) return "About an hour";
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
+}
+
+/** The STATUS column of `ps`: `Up 3 minutes`, `Exited (0) 7 minutes ago`, `Created`. */
+export function statusText(rec: ContainerRecord, now = Date.now()): string {
+  if (rec.state === "running") return `Up ${humanDuration(now - Date.parse(rec.startedAt))}`;
+  if (rec.state === "exited" && rec.finishedAt !== ZERO_TIME) {
+    return `Exited (${rec.exitCode}) ${humanDuration(now - Date.parse(rec.finishedAt))} ago`;
+  }
+  return "Created";
+}
+
+/** One row of `ps`, before the CLI formats it. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  /** The command as Docker's ps shows it, before truncation: path and args joined by spaces. */
+  command: string;
+  created: string;
+  state: ContainerRecord["state"];
+  status: string;
+  exitCode: number;
+  ports: string;
+  labels: Record<string, string>;
+  mounts: string[];
+}
+
+export function summarize(rec: ContainerRecord, now = Date.now()): ContainerSummary {
+  return {
+    id: rec.id,
+    name: rec.name,
+    image: rec.image,
+    imageId: rec.imageId,
+    command: [rec.path, ...rec.args].join(" "),
+    created: rec.created,
+    state: rec.state,
+    status: statusText(rec, now),
+    exitCode: rec.exitCode,
+    ports: "",
+    labels: rec.options.labels ?? {},
+    mounts: (rec.options.mounts ?? []).map((m) => m.source || m.destination),
+  };
+}
+
+/** `inspect` of a container, in Docker's shape (the fields wharf knows). */
+export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Record<string, unknown> {
+  const o = rec.options;
+  const net = o.network === "none" ? "none" : o.network === "host" ? "host" : "default";
+  return {
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.path,
+    Args: rec.args,
+    State: {
+      Status: rec.state,
+      Running: rec.state === "running",
+      Paused: false,
+      Restarting: false,
+      OOMKilled: rec.oomKilled,
+      Dead: false,
+      Pid: rec.pid,
+      ExitCode: rec.exitCode,
+      Error: rec.error,
+      StartedAt: rec.startedAt,
+      FinishedAt: rec.finishedAt,
+    },
+    Image: rec.imageId,
+    ResolvConfPath: `${containerDir(ctx, rec.id)}/resolv.conf`,
+    HostnamePath: `${containerDir(ctx, rec.id)}/hostname`,
+    HostsPath: `${containerDir(ctx, rec.id)}/hosts`,
+    LogPath: rec.logPath,
+    Name: `/${rec.name}`,
+    RestartCount: rec.restartCount,
+    Driver: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",
+    Platform: "linux",
+    HostConfig: {
+      Binds: (o.mounts ?? [])
+        .filter((m) => m.type === "bind")
+        .map((m) => `${m.source}:${m.destination}${m.readOnly ? ":ro" : ""}`),
+      NetworkMode: net,
+      AutoRemove: o.autoRemove === true,
+      ReadonlyRootfs: o.readOnly === true,
+      Memory: o.memory ?? 0,
+      NanoCpus: Math.round((o.cpus ?? 0) * 1e9),
+      PidsLimit: o.pidsLimit ?? null,
+      Tmpfs: Object.fromEntries(
+        (o.mounts ?? [])
+          .filter((m) => m.type === "tmpfs")
+          .map((m) => [m.destination, (m.options ?? []).join(",")]),
+      ),
+    },
+    GraphDriver: {
+      Name: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",
+      Data: { MergedDir: rec.rootfs.path },
+    },
+    Mounts: (o.mounts ?? [])
+      .filter((m) => m.type !== "tmpfs")
+      .map((m) => ({
+        Type: m.type,
+        ...(m.type === "volume" ? { Name: m.source || "" } : {}),
+        Source: m.source,
+        Destination: m.destination,
+        Mode: m.readOnly ? "ro" : "",
+        RW: !m.readOnly,
+        Propagation: m.type === "bind" ? "rprivate" : "",
+      })),
+    Config: {
+      Hostname: o.hostname ?? rec.id.slice(0, 12),
+      User: o.user ?? rec.imageConfig.User ?? "",
+      Tty: o.tty === true,
+      OpenStdin: o.interactive === true,
+      Env: rec.env,
+      Cmd:
+        o.args && o.args.length > 0
+          ? o.args
+          : o.entrypoint !== undefined
+            ? null
+            : (rec.imageConfig.Cmd ?? null),
+      Image: rec.image,
+      Volumes: rec.imageConfig.Volumes ?? null,
+      WorkingDir: o.workdir ?? rec.imageConfig.WorkingDir ?? "",
+      Entrypoint: o.entrypoint ?? rec.imageConfig.Entrypoint ?? null,
+      Labels: { ...(rec.imageConfig.Labels ?? {}), ...(o.labels ?? {}) },
+      ...(o.stopSignal || rec.imageConfig.StopSignal
+        ? { StopSignal: o.stopSignal ?? rec.imageConfig.StopSignal }
+        : {}),
+    },
+    NetworkSettings: { Networks: {} },
+    BundlePath: bundleDir(ctx, rec.id),
+  };
+}
+
+async function diskUsage(paths: string[]): Promise<number> {
+  try {
+    const { stdout } = await run("du", ["-sbc", ...paths]);
+    const total = stdout.trim().split("\n").pop() ?? "0";
+    return Number.parseInt(total, 10) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `container prune`: removes every container that is not running. */
+export async function pruneContainers(
+  ctx: RuntimeContext,
+): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+  const deleted: string[] = [];
+  let spaceReclaimed = 0;
+  for (const rec of await listContainers(ctx)) {
+    if (rec.state === "running") continue;
+    const dirs = [containerDir(ctx, rec.id), ...(rec.rootfs.prepared ? [rec.rootfs.prepared.dir] : [])];
+    const size = await diskUsage(dirs);
+    await removeContainer(ctx, rec.id);
+    deleted.push(rec.id);
+    spaceReclaimed += size;
+  }
+  return { deleted, spaceReclaimed };
+}

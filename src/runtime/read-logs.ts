@@ -1,0 +1,32 @@
+import { type LogEntry, readLogFile } from "./logs.js";
+import { getContainer, pollRecord } from "./reconcile.js";
+import type { RuntimeContext } from "./types.js";
+
+export interface ContainerLogOptions {
+  /** `--tail N`: only the last N lines. */
+  tail?: number;
+  /** `-f`: keep following until the container stops. */
+  follow?: boolean;
+}
+
+/**
+ * A container's log entries (`logs`), oldest first, from its json-file log. With `follow`, new
+ * entries come as they are written, until the container is no longer running and its monitor has
+ * finished writing.
+ */
+export async function readLogs(
+  ctx: RuntimeContext,
+  ref: string,
+  opts: ContainerLogOptions = {},
+): Promise<AsyncIterable<LogEntry>> {
+  const rec = await getContainer(ctx, ref);
+  const done = async () => {
+    const r = await pollRecord(ctx, rec.id, () => true, 0);
+    return r?.state !== "running";
+  };
+  return readLogFile(rec.logPath, {
+    ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+    follow: opts.follow === true,
+    done,
+  });
+}
