@@ -80,6 +80,11 @@ export const COMMANDS: Entry[] = [
     description: "Remove unused images",
     load: () => import("./commands/image-prune.js"),
   },
+  {
+    path: ["registry", "serve"],
+    description: "Run an OCI registry (Distribution-compatible config)",
+    load: () => import("./commands/registry-serve.js"),
+  },
 ];
 
 /** Finds the entry whose words (or an alias's) are the longest prefix of `words`. */
