@@ -1,6 +1,6 @@
 import type { Command } from "./command.js";
 import { formatFlagHelp } from "./flags.js";
-import { COMMANDS, groupMembers } from "./table.js";
+import { COMMANDS, type Entry } from "./table.js";
 
 const GLOBAL = [
   "      --root string    Root of wharf's local state (default $WHARF_ROOT, /var/lib/wharf as root)",
@@ -14,9 +14,36 @@ function listed(entries: { path: string[]; description: string }[], drop = 0): s
   return rows.map(([n, d]) => `  ${n.padEnd(width)}  ${d}`);
 }
 
+/** Every way an entry is named: its path, then its aliases. */
+function names(e: Entry): string[][] {
+  return [e.path, ...(e.aliases ?? [])];
+}
+
+/** The management groups (`image`, `container`, `registry`), named by a path or by an alias. */
+export function groupNames(): string[] {
+  const groups = COMMANDS.flatMap((e) =>
+    names(e)
+      .filter((n) => n.length > 1)
+      .map((n) => n[0] as string),
+  );
+  return [...new Set(groups)];
+}
+
+/**
+ * A group's sub-verbs, each once under its first name in the group (`image ls` for `images`, not
+ * also `image list`), sorted like Docker's help.
+ */
+export function groupEntries(group: string): { path: string[]; description: string }[] {
+  const rows = COMMANDS.flatMap((e) => {
+    const name = names(e).find((n) => n.length === 2 && n[0] === group);
+    return name ? [{ path: name, description: e.description }] : [];
+  });
+  return rows.sort((a, b) => (a.path[1] as string).localeCompare(b.path[1] as string));
+}
+
 export function mainHelp(): string {
   const top = COMMANDS.filter((e) => e.path.length === 1);
-  const groups = [...new Set(COMMANDS.filter((e) => e.path.length > 1).map((e) => e.path[0] as string))];
+  const groups = groupNames();
   return [
     "",
     "Usage:  wharf [OPTIONS] COMMAND",
@@ -48,7 +75,7 @@ export function groupHelp(group: string): string {
     `Usage:  wharf ${group} COMMAND`,
     "",
     "Commands:",
-    ...listed(groupMembers(group), 1),
+    ...listed(groupEntries(group), 1),
     "",
     `Run 'wharf ${group} COMMAND --help' for more information on a command.`,
     "",

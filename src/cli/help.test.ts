@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { groupEntries, groupHelp, groupNames, mainHelp } from "./help.js";
+
+describe("help", () => {
+  it("lists a group's aliased verbs under the group, once each, sorted", () => {
+    const verbs = groupEntries("image").map((e) => e.path[1]);
+    expect(verbs).toEqual(["history", "inspect", "ls", "prune", "pull", "push", "rm", "tag"]);
+    const text = groupHelp("image");
+    expect(text).toMatch(/^ {2}ls +List images$/m);
+    expect(text).toMatch(/^ {2}rm +Remove one or more images$/m);
+    expect(text).not.toMatch(/^ {2}list /m);
+  });
+
+  it("names groups known only through aliases in the main help", () => {
+    expect(groupNames()).toContain("image");
+    expect(mainHelp()).toMatch(/^ {2}image +Manage images$/m);
+  });
+});
