@@ -199,3 +199,42 @@ describe("registry: close", () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 });
+
+describe("registry: clients that hang up", () => {
+  it("logs a cut upload as BLOB_UPLOAD_INVALID and a cut download without an error", async () => {
+    const { connect } = await import("node:net");
+    const { pushBlob } = await import("./testing/push.js");
+    const logs: RequestLog[] = [];
+    const reg = await startTestRegistry({ logger: (r) => logs.push(r) });
+    try {
+      const big = await pushBlob(reg.url, "hang/up", Buffer.alloc(32 << 20, 3));
+      const [host, port] = reg.host.split(":") as [string, string];
+      const send = (text: string, extra?: Buffer) =>
+        new Promise<void>((resolve) => {
+          const s = connect(Number(port), host, () => {
+            s.write(text);
+            if (extra) s.write(extra);
+            setTimeout(() => s.destroy(), 100);
+          });
+          s.on("close", () => resolve());
+          s.on("error", () => resolve());
+        });
+      await send(
+        `POST /v2/hang/up/blobs/uploads/?digest=${big.digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n`,
+        Buffer.alloc(1000, 1),
+      );
+      await send(`GET /v2/hang/up/blobs/${big.digest} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, 200));
+      const upload = logs.find(
+        (l) => l.method === "POST" && l.path.endsWith("/uploads/") && l.status !== 201,
+      );
+      expect(upload?.error).toBe("BLOB_UPLOAD_INVALID");
+      const download = logs.filter((l) => l.method === "GET").at(-1);
+      expect(download?.status).toBe(200);
+      expect(download?.error).toBeUndefined();
+      expect(logs.some((l) => l.status >= 500 || l.error === "UNKNOWN")).toBe(false);
+    } finally {
+      await reg.close();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type { Bytes } from "../../digest/index.js";
 import { type Ctx, digestParam, nameOf } from "../context.js";
 import { type ByteRange, parseRange } from "../http/range.js";
-import { type Headers, sendEmpty, sendError } from "../http/respond.js";
+import { type Headers, isClientGone, sendEmpty, sendError } from "../http/respond.js";
 import { layout } from "../layout.js";
 import { blobSize, unlinkBlob } from "../store/blobs.js";
 
@@ -45,10 +45,15 @@ export async function getBlob(ctx: Ctx): Promise<void> {
     headers["Content-Range"] = `bytes ${range.start}-${range.end}/${size}`;
   }
   res.writeHead(range ? 206 : 200, { ...headers, "Content-Length": length });
-  if (start + length === size) {
-    await pipeline(src instanceof Readable ? src : Readable.from(src), res);
-  } else {
-    await copyPrefix(src, res, length);
+  try {
+    if (start + length === size) {
+      await pipeline(src instanceof Readable ? src : Readable.from(src), res);
+    } else {
+      await copyPrefix(src, res, length);
+    }
+  } catch (e) {
+    // A client that hangs up mid-blob is routine; a storage failure is not.
+    if (!isClientGone(e)) throw e;
   }
 }
 
@@ -65,7 +70,7 @@ async function copyPrefix(src: Bytes, res: ServerResponse, length: number): Prom
           res.off("close", closed);
           e ? reject(e) : resolve();
         };
-        const closed = () => done(new Error("client went away"));
+        const closed = () => done(Object.assign(new Error("client went away"), { code: "ECONNRESET" }));
         res.once("drain", done);
         res.once("close", closed);
       });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { WharfError } from "../../errors/index.js";
+import { errnoCode, WharfError } from "../../errors/index.js";
 
 export type Headers = Record<string, string | number>;
 
@@ -61,4 +61,16 @@ export function sendError(
   const { status, error } = errorResponse(e);
   const pending = !req.complete && Number(req.headers["content-length"] ?? 1 << 30) > 1 << 20;
   sendJson(req, res, status, { errors: [error] }, pending ? { ...headers, Connection: "close" } : headers);
+}
+
+/** Whether an error means the client went away (reset, closed early, aborted its body). */
+export function isClientGone(e: unknown): boolean {
+  const code = errnoCode(e);
+  return (
+    code === "ERR_STREAM_PREMATURE_CLOSE" ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    code === "ECONNABORTED" ||
+    (e instanceof Error && e.message === "aborted")
+  );
 }

@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { algorithmOf, type Digest, Digester } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import type { FileWriter } from "../driver/types.js";
+import { isClientGone } from "../http/respond.js";
 import { layout } from "../layout.js";
 import { linkBlob } from "./blobs.js";
 import { deleteIfExists, readIfExists, type Store, type UploadState } from "./store.js";
@@ -93,6 +94,11 @@ async function pump(body: Readable, w: FileWriter, s: UploadState): Promise<void
     // What was written stays (the client may resume from the reported offset); the hash may not
     // match it any more, so the commit rehashes.
     s.digester = undefined;
+    if (isClientGone(e)) {
+      throw new WharfError("blob-upload-invalid", "upload interrupted: the client closed the connection", {
+        cause: e,
+      });
+    }
     throw e;
   }
 }
