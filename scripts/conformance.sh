@@ -6,7 +6,7 @@
 # Usage: scripts/conformance.sh [wharf|distribution|both]     (default: wharf; after `npm run build`)
 # The suite's sources are not part of this repository: CONFORMANCE_DIR (default ../conformance
 # beside the repo) must hold them with their build.sh, which builds conformance.test offline with
-# Go and Debian's Go packages. Exit status: 0 when every spec that ran passed on every target.
+# Go and Debian's Go packages. Exit status: 0 when every spec that ran against wharf passed.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 target="${1:-wharf}"
@@ -110,7 +110,8 @@ run_suite() { # name
     mkdir -p "$CONFORMANCE_KEEP/$name"
     cp "$out"/output.txt "$out"/report.html "$out"/junit.xml "$CONFORMANCE_KEEP/$name/" 2>/dev/null || true
   fi
-  [ "$failed" = 0 ] || status=1
+  # Distribution is the reference, not the subject: its failures are reported, not fatal.
+  if [ "$name" = wharf ] && [ "$failed" != 0 ]; then status=1; fi
 }
 
 case "$target" in
