@@ -41,15 +41,19 @@ export interface GcResult {
 
 /**
  * Deletes every blob that no `index.json` entry reaches (wharf's and other tools' entries alike)
- * and that is not in `keep`. Runs under the records lock, which `record` also takes before checking
+ * and that is neither in `keep` nor leased by another live `Images` instance. Runs under the records lock, which `record` also takes before checking
  * that an image's content is present, so a name never points at collected content.
  */
 export async function collectGarbage(images: Images, opts: GcOptions = {}): Promise<GcResult> {
   return images.records.update(async (descs) => {
+    // The store is listed before the leases are read: a blob in the listing was leased before it was
+    // committed, so its lease is seen.
+    const all: ContentInfo[] = [];
+    for await (const info of images.content.walk()) all.push(info);
     const live = await reachable(images.content, descs);
+    for (const d of await images.leased()) live.add(d);
     for (const d of opts.keep ?? []) live.add(d);
-    const doomed: ContentInfo[] = [];
-    for await (const info of images.content.walk()) if (!live.has(info.digest)) doomed.push(info);
+    const doomed = all.filter((info) => !live.has(info.digest));
     for (const info of doomed) await images.content.delete(info.digest);
     return { deleted: doomed, reclaimed: doomed.reduce((n, i) => n + i.size, 0) };
   });

@@ -1,9 +1,12 @@
+import { join } from "node:path";
 import { type ContentStore, openFsContentStore } from "../content/index.js";
+import type { Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { type Descriptor, isIndexMediaType } from "../oci/index.js";
 import { formatReference } from "../reference/index.js";
 import { readManifest, requireContent } from "./documents.js";
 import { entriesOf, makeEntry, normalizeName, setName, targetOf } from "./entries.js";
+import { createLease, leasedDigests, leasedStore } from "./lease.js";
 import { fsRecords, memoryRecords, type RecordStore } from "./records.js";
 
 /** What `record` accepts: pull and push give all of it; a build gives no name for an untagged image. */
@@ -26,6 +29,10 @@ export interface Images {
   lookup(name: string): Promise<Descriptor | undefined>;
   /** Points `name` and `repoDigest` at the image (structurally the client's `ImageRecorder`). */
   record(entry: RecordEntry): Promise<void>;
+  /** Digests that other instances' live leases hold (a filesystem root only); see `lease.ts`. */
+  leased(): Promise<Set<Digest>>;
+  /** Releases this instance's lease: what it stored but did not name may now be collected. */
+  close(): Promise<void>;
 }
 
 export interface OpenImagesOptions {
@@ -39,15 +46,30 @@ export interface OpenImagesOptions {
  * content store (records in memory unless given).
  */
 export async function openImages(rootOrOptions: string | OpenImagesOptions): Promise<Images> {
-  const { content, records } =
-    typeof rootOrOptions === "string"
-      ? { content: await openFsContentStore(rootOrOptions), records: await fsRecords(rootOrOptions) }
-      : { content: rootOrOptions.content, records: rootOrOptions.records ?? memoryRecords() };
+  if (typeof rootOrOptions !== "string") {
+    const { content } = rootOrOptions;
+    const records = rootOrOptions.records ?? memoryRecords();
+    return {
+      content,
+      records,
+      lookup: (name) => lookupName(records, name),
+      record: (entry) => recordImage(content, records, entry),
+      leased: async () => new Set(),
+      close: async () => {},
+    };
+  }
+  const fs = await openFsContentStore(rootOrOptions);
+  const records = await fsRecords(rootOrOptions);
+  const dir = join(fs.paths.locks, "..", "leases");
+  const lease = await createLease(dir);
+  const content = leasedStore(fs, lease);
   return {
     content,
     records,
     lookup: (name) => lookupName(records, name),
     record: (entry) => recordImage(content, records, entry),
+    leased: () => leasedDigests(dir, lease.file),
+    close: () => lease.release(),
   };
 }
 

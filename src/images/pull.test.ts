@@ -117,6 +117,7 @@ describe("pull into the filesystem store", () => {
         pull(`${reg.host}/store/app:1.0`, { store: two?.content as never, images: two, transport: fast }),
         pull(`${reg.host}/store/sibling`, { store: three?.content as never, images: three, transport: fast }),
       ]);
+      for (const inst of [one, two, three]) await inst?.close();
       const images = await openImages(fresh);
       expect((await listImages(images)).map((i) => i.id).sort()).toEqual(
         [img.config.desc.digest, sibling.config.desc.digest].sort(),

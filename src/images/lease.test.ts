@@ -1,0 +1,57 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { digestOf } from "../digest/index.js";
+import { collectGarbage } from "./gc.js";
+import { openImages } from "./images.js";
+import { pruneImages } from "./prune.js";
+import { makeImage, putBlob } from "./testing/fixtures.js";
+
+describe("leases between store instances", () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "wharf-lease-"));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("blobs a puller stored but has not named yet survive another instance's prune until it closes", async () => {
+    const puller = await openImages(root);
+    const pruner = await openImages(root);
+    const img = await makeImage(puller.content, { layers: [["a", "in flight"]] });
+    expect((await pruneImages(pruner, { all: true })).reclaimed).toBe(0);
+    expect(await pruner.content.info(img.layers[0]?.digest as never)).toBeDefined();
+    await puller.record({ name: "landed", target: img.manifest });
+    const loose = await putBlob(puller.content, "application/octet-stream", Buffer.from("never named"));
+    await puller.close();
+    const gc = await collectGarbage(pruner);
+    expect(gc.deleted.map((i) => i.digest)).toEqual([loose.digest]);
+  });
+
+  it("a blob found present by info is leased too", async () => {
+    const a = await openImages(root);
+    const data = await putBlob(a.content, "application/octet-stream", Buffer.from("present"));
+    await a.close();
+    const reuser = await openImages(root);
+    expect(await reuser.content.info(data.digest)).toBeDefined();
+    const other = await openImages(root);
+    expect((await collectGarbage(other)).deleted).toEqual([]);
+    await reuser.close();
+    expect((await collectGarbage(other)).deleted.map((i) => i.digest)).toEqual([data.digest]);
+  });
+
+  it("ignores and removes the leases of dead processes", async () => {
+    const images = await openImages(root);
+    const data = await putBlob(images.content, "application/octet-stream", Buffer.from("orphan"));
+    await images.close();
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
+    const dir = join(root, "tmp", "leases");
+    await writeFile(join(dir, `${dead}-abcdef`), `${data.digest}\n${digestOf("x")}\n`);
+    const other = await openImages(root);
+    expect((await collectGarbage(other)).deleted.map((i) => i.digest)).toEqual([data.digest]);
+    expect(await readdir(dir)).not.toContain(`${dead}-abcdef`);
+  });
+});
