@@ -45,8 +45,10 @@ function stateOf(store: Store, uuid: string): UploadState {
 
 export async function startUpload(store: Store, name: string): Promise<string> {
   const uuid = randomUUID();
-  await store.driver.putContent(layout.uploadStartedAt(name, uuid), Buffer.from(new Date().toISOString()));
-  store.uploads.set(uuid, { busy: false, digester: new Digester() });
+  // RFC 3339 without fractional seconds, as Distribution writes it.
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  await store.driver.putContent(layout.uploadStartedAt(name, uuid), Buffer.from(now));
+  stateOf(store, uuid).digester = new Digester();
   return uuid;
 }
 
