@@ -17,6 +17,8 @@ export interface StorePaths {
   ingest: string;
   /** `<root>/tmp/locks`: lock files for metadata updates. */
   locks: string;
+  /** `<root>/tmp/leases`: what live processes stored but have not named yet (see `images`). */
+  leases: string;
 }
 
 export function storePaths(root: string): StorePaths {
@@ -25,6 +27,7 @@ export function storePaths(root: string): StorePaths {
     index: join(root, "store", "index.json"),
     ingest: join(root, "tmp", "ingest"),
     locks: join(root, "tmp", "locks"),
+    leases: join(root, "tmp", "leases"),
   };
 }
 

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { type ContentStore, openFsContentStore } from "../content/index.js";
 import type { Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
@@ -60,7 +59,7 @@ export async function openImages(rootOrOptions: string | OpenImagesOptions): Pro
   }
   const fs = await openFsContentStore(rootOrOptions);
   const records = await fsRecords(rootOrOptions);
-  const dir = join(fs.paths.locks, "..", "leases");
+  const dir = fs.paths.leases;
   const lease = await createLease(dir);
   const content = leasedStore(fs, lease);
   return {
