@@ -75,6 +75,7 @@ export function compiledShim(): Promise<string[]> {
       "--types",
       "node",
       join(root, "src", "runtime", "shim.ts"),
+      join(root, "src", "runtime", "testing", "tty-driver.ts"),
     ];
     await run(tsc, args, { cwd: root }).catch(() => undefined);
     const entry = join(out, "runtime", "shim.js");
