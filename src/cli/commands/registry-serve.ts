@@ -46,7 +46,11 @@ export const command: Command = {
       valueName: "FILE",
       description: "Token signing key (PEM; created when missing)",
     },
-    { name: "anonymous", type: "bool", description: "Let the token server issue tokens without credentials" },
+    {
+      name: "anonymous",
+      type: "bool",
+      description: "Use the token server and let it issue tokens without credentials",
+    },
     { name: "delete", type: "bool", description: "Allow deleting manifests, tags and blobs" },
     { name: "log-level", type: "string", valueName: "LEVEL", description: "error, warn, info or debug" },
     { name: "log-format", type: "string", valueName: "FORMAT", description: "text, json or logstash" },

@@ -122,6 +122,30 @@ describe("the registry server in process", () => {
     expect(lines.some((l) => l.includes("response completed"))).toBe(false);
   });
 
+  it("listens on a unix socket with http.net: unix", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "wharf-sock-"));
+    const sock = join(dir, "reg.sock");
+    const c = configFrom(
+      parseConfigText(`version: 0.1\nhttp:\n  net: unix\n  addr: ${sock}\nstorage:\n  inmemory:\n`, "t"),
+      {
+        wharfRoot: "/nonexistent",
+      },
+    );
+    const reg = await startRegistryServer({ config: c, write: () => {} });
+    expect(reg.url).toBe(`unix:${sock}`);
+    const status = await new Promise<number>((resolve, reject) => {
+      request({ socketPath: sock, path: "/v2/" }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect(status).toBe(200);
+    await reg.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("reports a port in use as an error", async () => {
     const first = await startRegistryServer({ config: config(""), write: () => {} });
     const port = new URL(first.url).port;
