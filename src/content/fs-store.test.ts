@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { collect, digestOf, hexOf } from "../digest/index.js";
 import { openFsContentStore } from "./fs-store.js";
 import { compileForChild } from "./testing/compile.js";
@@ -63,9 +63,15 @@ describe("filesystem store", () => {
 
   describe("an ingest whose process was killed", () => {
     let child: string;
+    let built: string;
     beforeAll(async () => {
-      child = await compileForChild(join(import.meta.dirname, "testing", "slow-writer.ts"));
+      ({ entry: child, dir: built } = await compileForChild(
+        join(import.meta.dirname, "testing", "slow-writer.ts"),
+      ));
     }, 60_000);
+    afterAll(async () => {
+      await rm(built, { recursive: true, force: true });
+    });
 
     it("resumes from the bytes on disk, taking over the dead writer's lock", async () => {
       await openFsContentStore(root);

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { compileForChild } from "../content/testing/compile.js";
 import { hexOf } from "../digest/index.js";
 import { collectGarbage } from "./gc.js";
@@ -141,9 +141,15 @@ describe("the store as an OCI image layout", () => {
 
   describe("several processes", () => {
     let child: string;
+    let built: string;
     beforeAll(async () => {
-      child = await compileForChild(join(import.meta.dirname, "testing", "tagger.ts"));
+      ({ entry: child, dir: built } = await compileForChild(
+        join(import.meta.dirname, "testing", "tagger.ts"),
+      ));
     }, 60_000);
+    afterAll(async () => {
+      await rm(built, { recursive: true, force: true });
+    });
 
     it("tagging one root at once keep every tag", async () => {
       const procs = [0, 1, 2, 3].map(

@@ -9,9 +9,10 @@ const TSC = join(SRC, "..", "node_modules", "typescript", "bin", "tsc");
 
 /**
  * Compiles `entry` (a file under `src/`) and what it imports to JavaScript in a temp directory, so
- * that a test can run it as a separate Node process. Returns the path of the compiled entry.
+ * that a test can run it as a separate Node process. Returns the compiled entry and the directory
+ * to remove afterwards.
  */
-export async function compileForChild(entry: string): Promise<string> {
+export async function compileForChild(entry: string): Promise<{ entry: string; dir: string }> {
   const out = await mkdtemp(join(tmpdir(), "wharf-child-"));
   await promisify(execFile)(process.execPath, [
     TSC,
@@ -31,5 +32,5 @@ export async function compileForChild(entry: string): Promise<string> {
     "--noCheck",
     entry,
   ]);
-  return join(out, relative(SRC, entry).replace(/\.ts$/, ".js"));
+  return { entry: join(out, relative(SRC, entry).replace(/\.ts$/, ".js")), dir: out };
 }
