@@ -152,6 +152,10 @@ describe("wharf registry serve: TLS, environment, shutdown", () => {
     );
     expect(copy.status, copy.stderr).toBe(0);
     expect(await readdir(join(data, "docker", "registry", "v2", "repositories", "env"))).toEqual(["app"]);
+    // Deletes stay off unless storage.delete.enabled (or --delete) says otherwise.
+    const del = run("skopeo", "delete", "--tls-verify=false", `docker://${reg.host}/env/app:v1`);
+    expect(del.status).not.toBe(0);
+    expect(del.stderr).toMatch(/UNSUPPORTED|not supported|405|disabled/i);
     const first = JSON.parse(reg.stderr().split("\n")[0] as string);
     expect(first).toMatchObject({ level: "info", service: "e2e-registry" });
     expect(first.msg).toMatch(/^listening on http/);

@@ -53,7 +53,7 @@ describe("wharf registry serve with auth, driven by skopeo", () => {
   };
 
   it("requires basic credentials from the htpasswd file", async () => {
-    const reg = await serve(["--root", join(dir, "basic"), "--htpasswd", join(dir, "htpasswd")]);
+    const reg = await serve(["--root", join(dir, "basic"), "--htpasswd", join(dir, "htpasswd"), "--delete"]);
     const res = await fetch(`${reg.url}/v2/`);
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Basic realm="basic-realm"');
@@ -115,6 +115,28 @@ describe("wharf registry serve with auth, driven by skopeo", () => {
     expect(viaLogin.status, viaLogin.stderr).toBe(0);
     const anon = skopeo("inspect", "--tls-verify=false", "--no-creds", `docker://${reg.host}/team/app:v1`);
     expect(anon.status).not.toBe(0);
+
+    // --delete allows deletes, for signed-in accounts only.
+    expect(
+      skopeo("delete", "--tls-verify=false", "--no-creds", `docker://${reg.host}/team/app:v1`).status,
+    ).not.toBe(0);
+    const del = skopeo(
+      "delete",
+      "--tls-verify=false",
+      "--creds",
+      "alice:wonderland",
+      `docker://${reg.host}/team/app:v1`,
+    );
+    expect(del.status, del.stderr).toBe(0);
+    expect(
+      skopeo(
+        "inspect",
+        "--tls-verify=false",
+        "--creds",
+        "alice:wonderland",
+        `docker://${reg.host}/team/app:v1`,
+      ).status,
+    ).not.toBe(0);
 
     // Request logs are structured lines on stderr, with the account.
     const logRe =
