@@ -53,12 +53,10 @@ async function writeBlob(dir: string, mediaType: string, bytes: Buffer): Promise
   return { mediaType, digest, size: bytes.byteLength };
 }
 
+/** Fresh buffers: a yielded chunk may still be queued in the tar, gzip or file stream when the next is made. */
 async function* randomChunks(size: number): AsyncGenerator<Buffer> {
-  const chunk = Buffer.allocUnsafe(1 << 20);
-  for (let left = size; left > 0; left -= chunk.byteLength) {
-    randomFillSync(chunk);
-    yield left >= chunk.byteLength ? chunk : chunk.subarray(0, left);
-  }
+  const max = 1 << 20;
+  for (let left = size; left > 0; left -= max) yield randomFillSync(Buffer.allocUnsafe(Math.min(max, left)));
 }
 
 async function addEntry(p: ReturnType<typeof pack>, e: LayerEntry): Promise<void> {
