@@ -189,6 +189,9 @@ export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = [
     log: log(t),
     warnings,
   };
+  if (out.auth.kind === "token" && out.auth.server && out.auth.server.key === undefined) {
+    warnings.push("wharf.tokenserver.key: not set; tokens are signed with a key made for this run only");
+  }
   const tlsSettings = tls(t);
   if (tlsSettings) out.tls = tlsSettings;
   const drain = parseDuration(getPath(t, ["http", "draintimeout"]));
