@@ -251,6 +251,9 @@ wharf:
       realm: "/auth/token",
       server: { htpasswd: "/h", key: "/k" },
     });
+    expect(c.warnings).toEqual([]);
+    const ephemeral = from("version: 0.1\nwharf:\n  tokenserver: {}\n");
+    expect(ephemeral.warnings).toEqual([expect.stringMatching(/^wharf\.tokenserver\.key: not set/)]);
   });
 
   it("reads an external token issuer's settings", () => {
