@@ -81,6 +81,77 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/image-prune.js"),
   },
   {
+    path: ["run"],
+    aliases: [["container", "run"]],
+    description: "Create and run a new container from an image",
+    load: () => import("./commands/run.js"),
+  },
+  {
+    path: ["ps"],
+    aliases: [
+      ["container", "ls"],
+      ["container", "list"],
+      ["container", "ps"],
+    ],
+    description: "List containers",
+    load: () => import("./commands/ps.js"),
+  },
+  {
+    path: ["rm"],
+    aliases: [
+      ["container", "rm"],
+      ["container", "remove"],
+    ],
+    description: "Remove one or more containers",
+    load: () => import("./commands/rm.js"),
+  },
+  {
+    path: ["logs"],
+    aliases: [["container", "logs"]],
+    description: "Fetch the logs of a container",
+    load: () => import("./commands/logs.js"),
+  },
+  {
+    path: ["start"],
+    aliases: [["container", "start"]],
+    description: "Start one or more stopped containers",
+    load: () => import("./commands/start.js"),
+  },
+  {
+    path: ["stop"],
+    aliases: [["container", "stop"]],
+    description: "Stop one or more running containers",
+    load: () => import("./commands/stop.js"),
+  },
+  {
+    path: ["kill"],
+    aliases: [["container", "kill"]],
+    description: "Kill one or more running containers",
+    load: () => import("./commands/kill.js"),
+  },
+  {
+    path: ["wait"],
+    aliases: [["container", "wait"]],
+    description: "Block until one or more containers stop, then print their exit codes",
+    load: () => import("./commands/wait.js"),
+  },
+  {
+    path: ["exec"],
+    aliases: [["container", "exec"]],
+    description: "Execute a command in a running container",
+    load: () => import("./commands/exec.js"),
+  },
+  {
+    path: ["container", "prune"],
+    description: "Remove all stopped containers",
+    load: () => import("./commands/container-prune.js"),
+  },
+  {
+    path: ["container", "inspect"],
+    description: "Display detailed information on one or more containers",
+    load: () => import("./commands/container-inspect.js"),
+  },
+  {
     path: ["registry", "serve"],
     description: "Run an OCI registry (Distribution-compatible config)",
     load: () => import("./commands/registry-serve.js"),

@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { resolveInRoot } from "../archive/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { writeFileAtomic } from "../files/index.js";
 import { mountRootfs } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
@@ -101,9 +100,12 @@ async function writeEtcFiles(
     ? await readFile("/etc/hosts", "utf8").catch(() => "127.0.0.1\tlocalhost\n")
     : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${hostname}\n`;
   const resolv = await readFile("/etc/resolv.conf", "utf8").catch(() => "");
-  await writeFileAtomic(join(dir, "hosts"), hosts);
-  await writeFileAtomic(join(dir, "hostname"), `${hostname}\n`);
-  await writeFileAtomic(join(dir, "resolv.conf"), resolv);
+  // Made again at every start, so a plain write is enough (no fsync on the way to running).
+  await Promise.all([
+    writeFile(join(dir, "hosts"), hosts),
+    writeFile(join(dir, "hostname"), `${hostname}\n`),
+    writeFile(join(dir, "resolv.conf"), resolv),
+  ]);
   const ro = rec.options.readOnly === true;
   return ["hosts", "hostname", "resolv.conf"].map((f) => ({
     type: "bind" as const,
@@ -151,6 +153,6 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
   });
   const dir = bundleDir(ctx, rec.id);
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+  await writeFile(join(dir, "config.json"), JSON.stringify(spec, null, 2));
   return spec;
 }

@@ -130,7 +130,12 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     sink?.write(chunk);
   };
   const errFilter = stderrFilter(tee("stderr", io.stderr));
-  (child.stdout as Readable).on("data", tee("stdout", io.stdout));
+  // Under `script`, runc's own stderr reaches us through the pty, on stdout.
+  const outFilter = io.tty === "script" ? stderrFilter(tee("stdout", io.stdout)) : undefined;
+  (child.stdout as Readable).on(
+    "data",
+    outFilter ? (c: Uint8Array) => outFilter.write(c) : tee("stdout", io.stdout),
+  );
   (child.stderr as Readable).on("data", (c: Uint8Array) => errFilter.write(c));
   const forward = (sig: NodeJS.Signals) => {
     if (child.pid !== undefined && child.exitCode === null) child.kill(sig);
@@ -162,6 +167,7 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   await started;
   const logged = startedPid ? undefined : await runcLoggedError(runcLog);
   errFilter.finish(logged !== undefined);
+  outFilter?.finish(logged !== undefined);
   log.close();
   const error = logged !== undefined ? startError(logged) : undefined;
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { runcRoot } from "./store.js";
@@ -53,6 +55,9 @@ export async function runcKill(ctx: RuntimeContext, id: string, signal: string):
 
 /** Deletes runc's state of a container (killing it with `force`); absent state is not an error. */
 export async function runcDelete(ctx: RuntimeContext, id: string, force: boolean): Promise<void> {
+  // runc keeps a container's state in <root>/<id>; without it there is nothing to delete, and not
+  // running runc saves a process start on every run.
+  if (!existsSync(join(runcRoot(ctx), id))) return;
   try {
     await runc(ctx, ["delete", ...(force ? ["--force"] : []), id]);
   } catch (e) {

@@ -1,0 +1,163 @@
+import { WharfError } from "../../errors/index.js";
+import {
+  expandEnvArg,
+  type MountSpec,
+  type NetworkMode,
+  parseMountFlag,
+  parseTmpfsFlag,
+  parseVolumeFlag,
+  type RunOptions,
+  readEnvFile,
+} from "../../runtime/index.js";
+import { flag } from "../command.js";
+import type { FlagSpec, ParsedFlags } from "../flags.js";
+import { INSECURE_FLAG } from "./registry-options.js";
+
+/** The flags of `run` (and `create`) that wharf implements, as Docker's CLI names them. */
+export const RUN_FLAGS: FlagSpec[] = [
+  {
+    name: "detach",
+    short: "d",
+    type: "bool",
+    description: "Run container in background and print container ID",
+  },
+  { name: "interactive", short: "i", type: "bool", description: "Keep STDIN open even if not attached" },
+  { name: "tty", short: "t", type: "bool", description: "Allocate a pseudo-TTY" },
+  { name: "rm", type: "bool", description: "Automatically remove the container when it exits" },
+  { name: "name", type: "string", description: "Assign a name to the container" },
+  { name: "env", short: "e", type: "strings", valueName: "list", description: "Set environment variables" },
+  {
+    name: "env-file",
+    type: "strings",
+    valueName: "list",
+    description: "Read in a file of environment variables",
+  },
+  { name: "workdir", short: "w", type: "string", description: "Working directory inside the container" },
+  {
+    name: "user",
+    short: "u",
+    type: "string",
+    description: "Username or UID (format: <name|uid>[:<group|gid>])",
+  },
+  { name: "hostname", short: "h", type: "string", description: "Container host name" },
+  { name: "entrypoint", type: "string", description: "Overwrite the default ENTRYPOINT of the image" },
+  { name: "read-only", type: "bool", description: "Mount the container's root filesystem as read only" },
+  { name: "volume", short: "v", type: "strings", valueName: "list", description: "Bind mount a volume" },
+  {
+    name: "mount",
+    type: "strings",
+    valueName: "mount",
+    description: "Attach a filesystem mount to the container",
+  },
+  { name: "tmpfs", type: "strings", valueName: "list", description: "Mount a tmpfs directory" },
+  {
+    name: "network",
+    type: "string",
+    valueName: "network",
+    description: "Connect a container to a network (none, host)",
+  },
+  { name: "net", type: "string", hidden: true, description: "Connect a container to a network" },
+  { name: "memory", short: "m", type: "string", valueName: "bytes", description: "Memory limit" },
+  { name: "cpus", type: "string", valueName: "decimal", description: "Number of CPUs" },
+  { name: "pids-limit", type: "int", description: "Tune container pids limit (set -1 for unlimited)" },
+  {
+    name: "label",
+    short: "l",
+    type: "strings",
+    valueName: "list",
+    description: "Set meta data on a container",
+  },
+  { name: "stop-signal", type: "string", description: "Signal to stop the container" },
+  { name: "stop-timeout", type: "int", description: "Timeout (in seconds) to stop a container" },
+  {
+    name: "pull",
+    type: "string",
+    default: "missing",
+    description: 'Pull image before running ("always", "missing", "never")',
+  },
+  { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
+  INSECURE_FLAG,
+];
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
+
+/** Docker's RAMInBytes: `512m`, `1g`, `1.5GB`, `100000` (binary units, case-insensitive). */
+export function parseMemory(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)b?$/i.exec(s.trim());
+  if (!m) throw new WharfError("invalid-argument", `invalid size: '${s}'`);
+  return Math.round(Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? 1));
+}
+
+function networkOf(f: ParsedFlags): NetworkMode | undefined {
+  const n = flag.string(f, "network") ?? flag.string(f, "net");
+  if (n === undefined || n === "" || n === "default" || n === "bridge") return undefined;
+  if (n === "none" || n === "host") return n;
+  throw new WharfError("not-found", `network ${n} not found`, {
+    hint: "wharf has no network driver: use --network none or --network host",
+  });
+}
+
+/** The run options a command line asks for (without the image and its arguments). */
+export async function runOptionsOf(
+  f: ParsedFlags,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunOptions> {
+  const vars: string[] = [];
+  for (const file of flag.strings(f, "env-file")) vars.push(...(await readEnvFile(file, env)));
+  for (const e of flag.strings(f, "env")) {
+    const v = expandEnvArg(e, env);
+    if (v !== undefined) vars.push(v);
+  }
+  const mounts: MountSpec[] = [
+    ...flag.strings(f, "volume").map((v) => parseVolumeFlag(v)),
+    ...flag.strings(f, "mount").map((v) => parseMountFlag(v)),
+    ...flag.strings(f, "tmpfs").map((v) => parseTmpfsFlag(v)),
+  ];
+  const labels: Record<string, string> = {};
+  for (const l of flag.strings(f, "label")) {
+    const i = l.indexOf("=");
+    labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
+  }
+  const entrypoint = flag.string(f, "entrypoint");
+  const memory = flag.string(f, "memory");
+  const cpus = flag.string(f, "cpus");
+  if (cpus !== undefined && !(Number(cpus) >= 0))
+    throw new WharfError("invalid-argument", `invalid argument "${cpus}" for "--cpus" flag`);
+  const network = networkOf(f);
+  const o: RunOptions = {
+    args,
+    env: vars,
+    tty: flag.bool(f, "tty"),
+    interactive: flag.bool(f, "interactive"),
+    readOnly: flag.bool(f, "read-only"),
+    autoRemove: flag.bool(f, "rm"),
+    mounts,
+    labels,
+  };
+  if (entrypoint !== undefined) o.entrypoint = entrypoint === "" ? [] : [entrypoint];
+  const set = <K extends keyof RunOptions>(k: K, v: RunOptions[K] | undefined) => {
+    if (v !== undefined) o[k] = v;
+  };
+  set("workdir", flag.string(f, "workdir"));
+  set("user", flag.string(f, "user"));
+  set("hostname", flag.string(f, "hostname"));
+  set("network", network);
+  set("memory", memory === undefined ? undefined : parseMemory(memory));
+  set("cpus", cpus === undefined ? undefined : Number(cpus));
+  set("pidsLimit", flag.int(f, "pids-limit"));
+  set("stopSignal", flag.string(f, "stop-signal"));
+  set("stopTimeout", flag.int(f, "stop-timeout"));
+  if (o.hostname !== undefined && network === "host") {
+    throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");
+  }
+  return o;
+}

@@ -1,0 +1,105 @@
+import { join } from "node:path";
+import type { Digest } from "../../digest/index.js";
+import { isWharfError, WharfError } from "../../errors/index.js";
+import { type Images, openImages, readConfig, readManifest, resolveImage } from "../../images/index.js";
+import type { ImageConfig } from "../../oci/index.js";
+import { familiarString, parseReference, type Reference } from "../../reference/index.js";
+import { pull } from "../../remote/index.js";
+import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
+import type { RootfsHandle } from "../../runtime/index.js";
+import type { Context } from "../context.js";
+import type { ParsedFlags } from "../flags.js";
+import { progressView, pullProgress } from "../render/index.js";
+import { transportOptions } from "./registry-options.js";
+
+export interface RunImage {
+  /** The image as the user named it. */
+  name: string;
+  id: Digest;
+  config: ImageConfig;
+  /** Prepares a container's root filesystem from the image (for `createContainer`). */
+  rootfs: (containerId: string) => Promise<RootfsHandle>;
+  close(): Promise<void>;
+}
+
+function withTag(ref: Reference): Reference {
+  return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: "latest" } : ref;
+}
+
+/** Pulls for `run`: progress on stderr, as Docker's `run` shows it. */
+async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Reference): Promise<void> {
+  const view = progressView({ write: (s) => ctx.stderr.write(s), tty: ctx.stderr.isTTY === true });
+  view.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const platform = f.values.platform;
+  const result = await pull(ref, {
+    store: images.content,
+    images,
+    transport: transportOptions(ctx, f),
+    ...(typeof platform === "string" && platform ? { platform } : {}),
+    onProgress: pullProgress(view),
+  });
+  view.line(`Digest: ${result.digest}`);
+  view.line(
+    `Status: ${result.upToDate ? "Image is up to date" : "Downloaded newer image"} for ${familiarString(ref)}`,
+  );
+}
+
+/**
+ * The image a container is made from, pulled first by the `--pull` policy (`missing` by default,
+ * with Docker's `Unable to find image '…' locally`), and a rootfs preparer over the local store.
+ */
+export async function imageForRun(
+  ctx: Context,
+  f: ParsedFlags,
+  input: string,
+  policy = "missing",
+): Promise<RunImage> {
+  if (!["always", "missing", "never"].includes(policy)) {
+    throw new WharfError(
+      "invalid-argument",
+      `invalid pull option: '${policy}': must be one of "always", "missing" or "never"`,
+    );
+  }
+  const images = await openImages(ctx.root);
+  try {
+    let resolved =
+      policy === "always"
+        ? undefined
+        : await resolveImage(images, input).catch((e: unknown) => {
+            if (isWharfError(e, "image-not-found")) return undefined;
+            throw e;
+          });
+    if (!resolved) {
+      if (policy === "never") throw new WharfError("image-not-found", `No such image: ${input}`);
+      const ref = withTag(parseReference(input));
+      if (policy === "missing") ctx.err(`Unable to find image '${familiarString(ref)}' locally`);
+      await pullForRun(ctx, f, images, ref);
+      resolved = await resolveImage(images, familiarString(ref));
+    }
+    const entry = resolved.entry ?? resolved.image.entries[0];
+    if (!entry) throw new WharfError("image-not-found", `No such image: ${input}`);
+    const { manifest } = await readManifest(images.content, entry.manifest);
+    const { config } = await readConfig(images.content, resolved.image.id);
+    const snapshots = join(ctx.root, "snapshots");
+    return {
+      name: input,
+      id: resolved.image.id,
+      config,
+      rootfs: async (id) => {
+        const prepared = await prepareRootfs({
+          snapshots,
+          store: images.content,
+          layers: manifest.layers,
+          diffIds: config.rootfs.diff_ids,
+          dir: containerSnapshotDir(snapshots, id),
+          onWarning: (m) => ctx.err(`WARNING: ${m}`),
+        });
+        return { path: prepared.rootfs, prepared };
+      },
+      close: () => images.close(),
+    };
+  } catch (e) {
+    await images.close();
+    throw e;
+  }
+}

@@ -1,0 +1,42 @@
+import { isWharfError } from "../../errors/index.js";
+import { getContainer, inspectContainer } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import type { Context } from "../context.js";
+import { executeTemplate, parseGoTemplate } from "../render/index.js";
+import { runtimeContext } from "./container-common.js";
+
+/**
+ * Prints containers as Docker's `inspect` does (a JSON array, or a template per container); names
+ * not found are reported on stderr. Returns the exit status. `inspect --type container` uses it too.
+ */
+export async function inspectContainers(ctx: Context, names: string[], format?: string): Promise<number> {
+  const rt = runtimeContext(ctx);
+  const template = format ? parseGoTemplate(format === "json" ? "{{json .}}" : format) : undefined;
+  const found: Record<string, unknown>[] = [];
+  const missing: string[] = [];
+  for (const name of names) {
+    try {
+      found.push(inspectContainer(rt, await getContainer(rt, name)));
+    } catch (e) {
+      if (isWharfError(e, "container-not-found")) missing.push(name);
+      else throw e;
+    }
+  }
+  if (template) for (const o of found) ctx.out(executeTemplate(template, o));
+  else ctx.out(JSON.stringify(found, null, 4));
+  for (const name of missing) ctx.err(`Error: No such container: ${name}`);
+  return missing.length > 0 ? 1 : 0;
+}
+
+export const command: Command = {
+  path: ["container", "inspect"],
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Display detailed information on one or more containers",
+  flags: [
+    { name: "format", short: "f", type: "string", description: "Format output using a custom template" },
+  ],
+  minArgs: 1,
+  async run(ctx, f) {
+    return inspectContainers(ctx, f.args, flag.string(f, "format"));
+  },
+};

@@ -1,0 +1,61 @@
+import { execInContainer, expandEnvArg, readEnvFile } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import { runFailure, runtimeContext } from "./container-common.js";
+
+export const command: Command = {
+  path: ["exec"],
+  aliases: [["container", "exec"]],
+  usage: "[OPTIONS] CONTAINER COMMAND [ARG...]",
+  description: "Execute a command in a running container",
+  flags: [
+    { name: "interactive", short: "i", type: "bool", description: "Keep STDIN open even if not attached" },
+    { name: "tty", short: "t", type: "bool", description: "Allocate a pseudo-TTY" },
+    { name: "env", short: "e", type: "strings", valueName: "list", description: "Set environment variables" },
+    {
+      name: "env-file",
+      type: "strings",
+      valueName: "list",
+      description: "Read in a file of environment variables",
+    },
+    { name: "workdir", short: "w", type: "string", description: "Working directory inside the container" },
+    {
+      name: "user",
+      short: "u",
+      type: "string",
+      description: "Username or UID (format: <name|uid>[:<group|gid>])",
+    },
+    { name: "detach", short: "d", type: "bool", hidden: true, description: "Detached mode (not supported)" },
+  ],
+  interspersed: false,
+  minArgs: 2,
+  async run(ctx, f) {
+    const [name = "", ...argv] = f.args;
+    if (flag.bool(f, "detach")) {
+      ctx.err("exec --detach is not supported by wharf");
+      return 125;
+    }
+    try {
+      const env: string[] = [];
+      for (const file of flag.strings(f, "env-file")) env.push(...(await readEnvFile(file, ctx.env)));
+      for (const e of flag.strings(f, "env")) {
+        const v = expandEnvArg(e, ctx.env);
+        if (v !== undefined) env.push(v);
+      }
+      const workdir = flag.string(f, "workdir");
+      const user = flag.string(f, "user");
+      return await execInContainer(runtimeContext(ctx), name, {
+        argv,
+        env,
+        tty: flag.bool(f, "tty"),
+        interactive: flag.bool(f, "interactive"),
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        stdinIsTty: ctx.stdin.isTTY === true,
+        ...(workdir !== undefined ? { workdir } : {}),
+        ...(user !== undefined ? { user } : {}),
+      });
+    } catch (e) {
+      return runFailure(ctx, e);
+    }
+  },
+};

@@ -1,0 +1,153 @@
+import { WharfError } from "../../errors/index.js";
+import { type ContainerRecord, listContainers, summarize } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import { ago, goStruct, goTimeString, renderFormat } from "../render/index.js";
+import { runtimeContext } from "./container-common.js";
+
+const PS_TABLE =
+  "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+
+const PS_HEADERS = {
+  ID: "CONTAINER ID",
+  Image: "IMAGE",
+  Command: "COMMAND",
+  CreatedAt: "CREATED AT",
+  RunningFor: "CREATED",
+  Status: "STATUS",
+  State: "STATE",
+  Ports: "PORTS",
+  Names: "NAMES",
+  Labels: "LABELS",
+  Mounts: "MOUNTS",
+  Size: "SIZE",
+  Networks: "NETWORKS",
+};
+
+/** Docker's `formatter.Ellipsis`: cuts to `max` characters, the last one `…`. */
+function ellipsis(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join("")}…`;
+}
+
+function row(rec: ContainerRecord, trunc: boolean, now: number) {
+  const s = summarize(rec, now);
+  const command = trunc ? ellipsis(s.command, 20) : s.command;
+  const fields = {
+    ID: trunc ? s.id.slice(0, 12) : s.id,
+    Image: s.image,
+    Command: `"${command}"`,
+    CreatedAt: goTimeString(Date.parse(s.created)),
+    RunningFor: ago(Date.parse(s.created), now),
+    Status: s.status,
+    State: s.state,
+    Ports: s.ports,
+    Names: s.name,
+    Labels: Object.entries(s.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+    Mounts: s.mounts.join(","),
+    Size: "0B",
+    Networks: rec.options.network ?? "default",
+  };
+  return goStruct("*formatter.ContainerContext", { ...fields, toJSON: () => fields });
+}
+
+type Filter = (r: ContainerRecord) => boolean;
+
+function filters(specs: string[]): Filter[] {
+  return specs.map((spec) => {
+    const eq = spec.indexOf("=");
+    if (eq < 0) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
+    const key = spec.slice(0, eq);
+    const value = spec.slice(eq + 1);
+    switch (key) {
+      case "status":
+        if (!["created", "running", "exited", "paused", "restarting", "removing", "dead"].includes(value)) {
+          throw new WharfError("invalid-argument", `invalid filter 'status=${value}'`);
+        }
+        return (r) => r.state === value;
+      case "name":
+        return (r) => new RegExp(value).test(r.name);
+      case "id":
+        return (r) => r.id.startsWith(value);
+      case "ancestor":
+        return (r) => r.image === value || r.imageId === value || r.imageId.slice(7).startsWith(value);
+      case "exited":
+        return (r) => r.state === "exited" && String(r.exitCode) === value;
+      case "label": {
+        const [k, v] = value.split(/=(.*)/s) as [string, string | undefined];
+        return (r) => {
+          const labels = r.options.labels ?? {};
+          return k in labels && (v === undefined || labels[k] === v);
+        };
+      }
+      default:
+        throw new WharfError("invalid-argument", `invalid filter '${key}'`, {
+          hint: "filters: status=, name=, id=, ancestor=, exited=, label=",
+        });
+    }
+  });
+}
+
+export const command: Command = {
+  path: ["ps"],
+  aliases: [
+    ["container", "ls"],
+    ["container", "list"],
+    ["container", "ps"],
+  ],
+  usage: "[OPTIONS]",
+  description: "List containers",
+  flags: [
+    {
+      name: "all",
+      short: "a",
+      type: "bool",
+      description: "Show all containers (default shows just running)",
+    },
+    {
+      name: "filter",
+      short: "f",
+      type: "strings",
+      valueName: "filter",
+      description: "Filter output based on conditions provided",
+    },
+    { name: "format", type: "string", description: "Format output using a custom template" },
+    {
+      name: "last",
+      short: "n",
+      type: "int",
+      default: -1,
+      description: "Show n last created containers (includes all states)",
+    },
+    {
+      name: "latest",
+      short: "l",
+      type: "bool",
+      description: "Show the latest created container (includes all states)",
+    },
+    { name: "no-trunc", type: "bool", description: "Don't truncate output" },
+    { name: "quiet", short: "q", type: "bool", description: "Only display container IDs" },
+    { name: "size", short: "s", type: "bool", description: "Display total file sizes" },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const fs = filters(flag.strings(f, "filter"));
+    const last = flag.bool(f, "latest") ? 1 : (flag.int(f, "last") ?? -1);
+    const byState = flag.strings(f, "filter").some((x) => x.startsWith("status=") || x.startsWith("exited="));
+    const all = flag.bool(f, "all") || last > 0 || byState;
+    let recs = (await listContainers(runtimeContext(ctx))).filter((r) => all || r.state === "running");
+    recs = recs.filter((r) => fs.every((fl) => fl(r)));
+    if (last > 0) recs = recs.slice(0, last);
+    let format = flag.string(f, "format") ?? "";
+    if (format === "" || format === "table") format = flag.bool(f, "quiet") ? "{{.ID}}" : PS_TABLE;
+    const now = Date.now();
+    const text = renderFormat(
+      format,
+      recs.map((r) => row(r, !flag.bool(f, "no-trunc"), now)),
+      { headers: PS_HEADERS },
+    );
+    if (text !== "") ctx.out(text.replace(/\n$/, ""));
+    return 0;
+  },
+};

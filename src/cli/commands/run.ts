@@ -1,0 +1,59 @@
+import { createContainer, runForeground, startContainer } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import { runFailure, runtimeContext } from "./container-common.js";
+import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
+import { imageForRun } from "./container-image.js";
+
+export const command: Command = {
+  path: ["run"],
+  aliases: [["container", "run"]],
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create and run a new container from an image",
+  flags: RUN_FLAGS,
+  interspersed: false,
+  minArgs: 1,
+  async run(ctx, f) {
+    const [input = "", ...args] = f.args;
+    const rt = runtimeContext(ctx);
+    let id: string;
+    let detach: boolean;
+    try {
+      const options = await runOptionsOf(f, args, ctx.env);
+      detach = flag.bool(f, "detach");
+      if (options.tty && options.interactive && !detach && !ctx.stdin.isTTY) {
+        ctx.err("the input device is not a TTY");
+        return 1;
+      }
+      const image = await imageForRun(ctx, f, input, flag.string(f, "pull"));
+      try {
+        const rec = await createContainer(rt, {
+          ...options,
+          ...(flag.string(f, "name") !== undefined ? { name: flag.string(f, "name") } : {}),
+          image: input,
+          imageId: image.id,
+          imageConfig: image.config.config,
+          rootfs: image.rootfs,
+        });
+        id = rec.id;
+      } finally {
+        await image.close();
+      }
+      if (detach) {
+        await startContainer(rt, id);
+        ctx.out(id);
+        return 0;
+      }
+    } catch (e) {
+      return runFailure(ctx, e);
+    }
+    try {
+      return await runForeground(rt, id, {
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        stdinIsTty: ctx.stdin.isTTY === true,
+      });
+    } catch (e) {
+      return runFailure(ctx, e);
+    }
+  },
+};
