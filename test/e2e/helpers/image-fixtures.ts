@@ -95,12 +95,15 @@ export async function checkLayoutBlobs(layout: string): Promise<BlobCheck> {
   return out;
 }
 
-/** Total size of the regular files under `dir` (recursively); 0 when it does not exist. */
+/**
+ * Total size of the regular files under `dir` (recursively); 0 when it does not exist. Files that
+ * vanish while it looks (a writer renaming or removing them) count as 0.
+ */
 export async function treeSize(dir: string): Promise<number> {
   let total = 0;
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
   for (const e of entries) {
-    if (e.isFile()) total += (await stat(join(e.parentPath, e.name))).size;
+    if (e.isFile()) total += (await stat(join(e.parentPath, e.name)).catch(() => undefined))?.size ?? 0;
   }
   return total;
 }
