@@ -98,6 +98,7 @@ describe("wharf pull under kill -9 and concurrency", () => {
     const stored = big.layers.filter((l) => after.good.some((g) => g.digest === l.digest));
     const committed = stored.reduce((n, l) => n + l.size, 0);
     const partial = await treeSize(ingest);
+    expect(stored.length).toBeGreaterThan(0);
     expect(committed + partial).toBeGreaterThan(80 * MB);
 
     proxy.reset();
