@@ -1,0 +1,175 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { addImage, type LayerEntry } from "./helpers/layout.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { run as runTool, skopeo } from "./helpers/tools.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+const APPLETS = [
+  "sh",
+  "echo",
+  "cat",
+  "id",
+  "env",
+  "pwd",
+  "sleep",
+  "true",
+  "false",
+  "ls",
+  "hostname",
+  "touch",
+];
+
+/** `wharf run` and the container verbs, end to end: the built CLI, runc, an image pulled from Distribution. */
+describe("containers", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let image: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-containers-"));
+    reg = await startDistribution();
+    cli = await wharfCli();
+    const layer: LayerEntry[] = [
+      { name: "bin/busybox", hostPath: "/bin/busybox", mode: 0o755 },
+      ...APPLETS.map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
+    ];
+    await addImage(join(dir, "layout"), {
+      tag: "1",
+      gzip: 1,
+      layers: [layer],
+      cmd: ["sh", "-c", "echo hello from busybox"],
+    });
+    image = `${reg.host}/e2e/busybox:1`;
+    await skopeo("copy", "--dest-tls-verify=false", `oci:${join(dir, "layout")}:1`, `docker://${image}`);
+  }, 120_000);
+
+  afterEach(async () => {
+    // every container this test made goes, with runc's state
+    const runcRoot = join(cli.root, "runc");
+    const ids = existsSync(runcRoot) ? readdirSync(runcRoot, { withFileTypes: true }) : [];
+    for (const id of ids.filter((d) => d.isDirectory())) {
+      try {
+        execFileSync("runc", ["--root", runcRoot, "delete", "-f", id.name], { stdio: "ignore" });
+      } catch {
+        // already gone
+      }
+    }
+    await cli.run(["container", "prune", "-f"]);
+  });
+
+  afterAll(async () => {
+    if (image) await runTool("podman", ["rmi", "-f", image]).catch(() => undefined);
+    await reg?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("run pulls a missing image, streams the output and returns the container's status", async () => {
+    const first = await cli.run(["run", image]);
+    expect(first.stderr).toContain(`Unable to find image '${image}' locally`);
+    expect(first.stdout).toBe("hello from busybox\n");
+    expect(first.code).toBe(0);
+    const r = await cli.run([
+      "run",
+      "--name",
+      "three",
+      "-e",
+      "X=y",
+      "-w",
+      "/work",
+      image,
+      "sh",
+      "-c",
+      'echo "$X $(pwd)" >&2; exit 3',
+    ]);
+    expect(r).toMatchObject({ code: 3, stdout: "", stderr: "y /work\n" });
+    const ps = await cli.ok(
+      "ps",
+      "-a",
+      "--filter",
+      "name=three",
+      "--format",
+      "{{.Names}}|{{.Status}}|{{.Command}}",
+    );
+    expect(ps).toMatch(
+      /^three\|Exited \(3\) (Less than a second|\d+ seconds) ago\|"sh -c echo "\$X \$\(pw…"\n$/,
+    );
+    expect(await cli.ok("ps", "-q")).toBe("");
+    expect(await cli.ok("logs", "three")).toBe("");
+    expect((await cli.run(["logs", "three"])).stderr).toBe("y /work\n");
+    expect((await cli.run(["run", image, "nosuch"])).code).toBe(127);
+    expect((await cli.run(["run", "--name", "three", image, "true"])).stderr).toContain(
+      'Conflict. The container name "/three" is already in use by container',
+    );
+  }, 120_000);
+
+  it("run -d, logs, exec, stop, wait, inspect, rm", async () => {
+    const id = (
+      await cli.ok("run", "-d", "--name", "bg", image, "sh", "-c", "echo up; while true; do sleep 0.1; done")
+    ).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await cli.ok("ps", "--format", "{{.ID}} {{.Names}}")).toBe(`${id.slice(0, 12)} bg\n`);
+    await expect.poll(() => cli.ok("logs", "bg"), { timeout: 10_000 }).toBe("up\n");
+    expect(await cli.ok("exec", "-e", "A=b", "bg", "sh", "-c", "echo $A; hostname")).toBe(
+      `b\n${id.slice(0, 12)}\n`,
+    );
+    expect((await cli.run(["rm", "bg"])).code).toBe(1);
+    expect(await cli.ok("stop", "-t", "1", "bg")).toBe("bg\n");
+    expect(await cli.ok("wait", "bg")).toBe("137\n");
+    const [doc] = JSON.parse(await cli.ok("container", "inspect", "bg"));
+    expect(doc).toMatchObject({
+      Id: id,
+      Name: "/bg",
+      State: { Status: "exited", ExitCode: 137, Running: false },
+    });
+    expect(await cli.ok("rm", "bg")).toBe("bg\n");
+    expect((await cli.run(["logs", "bg"])).stderr).toContain("No such container: bg");
+  }, 120_000);
+
+  it("runs what podman runs from the same registry image: same command, same output", async () => {
+    // `id -u`/`id -g` rather than `id`: wharf lists the primary group among the supplementary ones as
+    // Docker does (moby's getUser), podman does not.
+    const args = [
+      "sh",
+      "-c",
+      "ls /bin | wc -l; id -u; id -g; echo $PATH; cat /etc/hostname >/dev/null && echo ok",
+    ];
+    const ours = await cli.ok("run", "--rm", "--network", "none", image, ...args);
+    const theirs = await runTool("podman", [
+      "run",
+      "--rm",
+      "--tls-verify=false",
+      "--runtime",
+      "runc",
+      "--network=none",
+      "--ulimit",
+      "nofile=20000:20000",
+      "--ulimit",
+      "nproc=32768:32768",
+      image,
+      ...args,
+    ]);
+    expect(ours).toBe(theirs);
+    expect(await cli.ok("run", "--rm", image)).toBe(
+      await runTool("podman", [
+        "run",
+        "--rm",
+        "--tls-verify=false",
+        "--runtime",
+        "runc",
+        "--network=none",
+        "--ulimit",
+        "nofile=20000:20000",
+        "--ulimit",
+        "nproc=32768:32768",
+        image,
+      ]),
+    );
+  }, 180_000);
+});
