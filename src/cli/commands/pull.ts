@@ -6,7 +6,7 @@ import {
   parseReference,
   type Reference,
 } from "../../reference/index.js";
-import { listTags, openRepository, pull } from "../../remote/index.js";
+import { listTags, openRepository, type ProgressEvent, pull } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
@@ -17,14 +17,22 @@ import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: boolean): Promise<boolean> {
   const images = await openImages(ctx.root);
   const view = quiet ? undefined : stdoutProgress(ctx);
-  view?.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const layers = view ? showPull(view) : undefined;
   const platform = flag.string(f, "platform");
   const result = await pull(ref, {
     store: images.content,
     images,
     transport: transportOptions(ctx, f),
     ...(platform ? { platform } : {}),
-    ...(view ? { onProgress: showPull(view) } : {}),
+    ...(view && layers
+      ? {
+          // As Docker: "Pulling from" once the manifest is found, so a failed lookup prints only the error.
+          onProgress: (e: ProgressEvent) => {
+            if (e.type === "resolved") view.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+            layers(e);
+          },
+        }
+      : {}),
   });
   view?.line(`Digest: ${result.digest}`);
   return !result.upToDate;
