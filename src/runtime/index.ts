@@ -15,7 +15,7 @@ export { checkDuplicates, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from
 export { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
 export { killContainer, normalizeSignal, type StopOptions, stopContainer, waitContainer } from "./ops.js";
 export { readLogs } from "./read-logs.js";
-export { getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
+export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
 export { type RemoveOptions, removeContainer } from "./remove.js";
 export { buildSpec, type RuntimeSpec } from "./spec.js";
 export { resolveId } from "./store.js";

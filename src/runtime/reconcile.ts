@@ -77,3 +77,16 @@ export async function pollRecord(
     wait = Math.min(wait * 2, 100);
   }
 }
+
+/**
+ * The containers made from image `imageId` (its config digest), for `rmi`, which refuses an image in
+ * use unless forced (the images module's `ContainersUsing`).
+ */
+export function containersUsing(
+  ctx: RuntimeContext,
+): (imageId: string) => Promise<{ id: string; running: boolean }[]> {
+  return async (imageId) =>
+    (await listContainers(ctx))
+      .filter((r) => r.imageId === imageId)
+      .map((r) => ({ id: r.id, running: r.state === "running" }));
+}

@@ -1,7 +1,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
+import { controllerAvailable } from "./cgroups.js";
 import { getContainer } from "./reconcile.js";
 import { type Harness, harness } from "./testing/harness.js";
 
@@ -107,5 +109,27 @@ describe("runForeground with runc", () => {
     const r = await h.run({ args: ["sh", "-c", "tty; echo TERM=$TERM"], tty: true });
     expect(r.code).toBe(0);
     expect(r.out.replace(/\r/g, "")).toMatch(/\/dev\/pts\/\d+\nTERM=xterm\n/);
+  });
+
+  it("applies --memory and --pids-limit where the host's cgroups allow, else warns", async () => {
+    const warnings: string[] = [];
+    h.ctx.onWarning = (m) => warnings.push(m);
+    const v2 =
+      (await readFile("/sys/fs/cgroup/cgroup.controllers", "utf8").catch(() => undefined)) !== undefined;
+    const files = v2
+      ? "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"
+      : "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max";
+    const r = await h.run({ args: ["sh", "-c", files], memory: 64 << 20, pidsLimit: 42 });
+    if (controllerAvailable("memory") && controllerAvailable("pids")) {
+      expect(r.out).toBe(`${64 << 20}\n42\n`);
+      expect(warnings).toEqual([]);
+    } else {
+      expect(warnings.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("shares the host's network and hostname with --network host", async () => {
+    const r = await h.run({ args: ["hostname"], network: "host" });
+    expect(r.out).toBe(`${hostname()}\n`);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +59,7 @@ export function compiledShim(): Promise<string[]> {
     const root = join(import.meta.dirname, "..", "..", "..");
     await mkdir(join(root, ".tmp"), { recursive: true });
     const out = await mkdtemp(join(root, ".tmp", "shim-"));
+    process.once("exit", () => rmSync(out, { recursive: true, force: true }));
     const tsc = join(root, "node_modules", ".bin", "tsc");
     const args = [
       "--outDir",
