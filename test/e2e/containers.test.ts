@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { addImage, type LayerEntry } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { run as runTool, skopeo } from "./helpers/tools.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = [
   "sh",
@@ -103,6 +103,9 @@ describe("containers", () => {
     expect(await cli.ok("ps", "-q")).toBe("");
     expect(await cli.ok("logs", "three")).toBe("");
     expect((await cli.run(["logs", "three"])).stderr).toBe("y /work\n");
+    const again = await cli.run(["start", "-a", "three"]);
+    expect(again).toMatchObject({ code: 3, stderr: "y /work\n" });
+    expect((await cli.run(["logs", "three"])).stderr).toBe("y /work\ny /work\n");
     expect((await cli.run(["run", image, "nosuch"])).code).toBe(127);
     expect((await cli.run(["run", "--name", "three", image, "true"])).stderr).toContain(
       'Conflict. The container name "/three" is already in use by container',
@@ -131,6 +134,18 @@ describe("containers", () => {
     expect(await cli.ok("rm", "bg")).toBe("bg\n");
     expect((await cli.run(["logs", "bg"])).stderr).toContain("No such container: bg");
   }, 120_000);
+
+  it("gives -t a terminal (under a pty from `script`)", async () => {
+    const cmd = `${WHARF_CMD} --root ${cli.root} run --rm -it ${image} sh -c 'tty; exit 4'`;
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString("utf8");
+    });
+    const status = await new Promise<number | null>((res) => child.on("close", (c) => res(c)));
+    expect(out.replace(/\r/g, "")).toMatch(/^\/dev\/pts\/\d+$/m);
+    expect(status).toBe(4);
+  }, 60_000);
 
   it("runs what podman runs from the same registry image: same command, same output", async () => {
     // `id -u`/`id -g` rather than `id`: wharf lists the primary group among the supplementary ones as
