@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
 import { execInContainer } from "./exec.js";
 import { inspectContainer, pruneContainers, statusText } from "./inspect.js";
@@ -10,6 +10,7 @@ import { readLogs } from "./read-logs.js";
 import { getContainer, listContainers } from "./reconcile.js";
 import { removeContainer } from "./remove.js";
 import { readRecordRaw, writeRecord } from "./store.js";
+import { removeCompiledShim } from "./testing/fixtures.js";
 import { type Harness, harness, Sink } from "./testing/harness.js";
 
 let h: Harness;
@@ -19,6 +20,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.cleanup();
 });
+afterAll(() => removeCompiledShim());
 
 async function collect(it: AsyncIterable<LogEntry>): Promise<string> {
   let s = "";

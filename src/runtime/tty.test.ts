@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getContainer } from "./reconcile.js";
+import { removeCompiledShim } from "./testing/fixtures.js";
 import { type Harness, harness } from "./testing/harness.js";
 
 let h: Harness;
@@ -11,6 +12,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.cleanup();
 });
+afterAll(() => removeCompiledShim());
 
 /** Runs the container in the foreground from a node process whose stdio is a pty made by `script`. */
 function underPty(

@@ -48,6 +48,14 @@ export async function busyboxRootfs(dir: string): Promise<string> {
 }
 
 let shim: Promise<string[]> | undefined;
+let compiledDir: string | undefined;
+
+/** Removes the compiled shim (call in `afterAll` of a file that used `compiledShim`). */
+export function removeCompiledShim(): void {
+  if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
+  compiledDir = undefined;
+  shim = undefined;
+}
 
 /**
  * The shim compiled from source (tests run the TypeScript; a detached shim is a plain `node`
@@ -59,7 +67,7 @@ export function compiledShim(): Promise<string[]> {
     const root = join(import.meta.dirname, "..", "..", "..");
     await mkdir(join(root, ".tmp"), { recursive: true });
     const out = await mkdtemp(join(root, ".tmp", "shim-"));
-    process.once("exit", () => rmSync(out, { recursive: true, force: true }));
+    compiledDir = out;
     const tsc = join(root, "node_modules", ".bin", "tsc");
     const args = [
       "--outDir",
