@@ -18,7 +18,7 @@ describe("the library entry point", () => {
       const repo = remote.openRepository(reference.parseReference(`${server.host}/lib/test`));
       const blob = new TextEncoder().encode("hello library");
       const desc = { digest: digest.digestOf(blob), size: blob.byteLength };
-      await remote.uploadBlob(repo, desc, () => [blob]);
+      await remote.uploadBlob(repo, desc, () => digest.bytesOf(blob));
       expect(await remote.statBlob(repo, desc.digest)).toBe(blob.byteLength);
       expect(typeof registry.createRegistry).toBe("function");
     } finally {
