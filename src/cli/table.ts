@@ -71,9 +71,13 @@ export const COMMANDS: Entry[] = [
   },
   {
     path: ["inspect"],
-    aliases: [["image", "inspect"]],
-    description: "Display detailed information on one or more images",
+    description: "Return low-level information on containers or images",
     load: () => import("./commands/inspect.js"),
+  },
+  {
+    path: ["image", "inspect"],
+    description: "Display detailed information on one or more images",
+    load: () => import("./commands/image-inspect.js"),
   },
   {
     path: ["image", "prune"],

@@ -112,7 +112,7 @@ describe("rmi and image prune keep shared layers", () => {
     }
     expect(await exists(layoutBlobPath(store(), a.layers[0]?.digest ?? ""))).toBe(true);
     await expectBIntact();
-    const gone = await cli.run(["inspect", ref("a:1")]);
+    const gone = await cli.run(["image", "inspect", ref("a:1")]);
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain("No such image");
   }, 60_000);

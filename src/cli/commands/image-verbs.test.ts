@@ -131,7 +131,12 @@ describe("images, tag, inspect, history", () => {
     );
     expect(f.stdout).toBe(`${image.config.desc.digest} ["/bin/sh"] 2\n`);
     const missing = await cli("inspect", "nope:1");
-    expect(missing).toMatchObject({ status: 1, stdout: "[]\n", stderr: "Error: No such image: nope:1\n" });
+    expect(missing).toMatchObject({ status: 1, stdout: "[]\n", stderr: "Error: No such object: nope:1\n" });
+    const typed = await cli("image", "inspect", "-f", "{{.Id}}", "mine:v1", "nope:1");
+    expect(typed).toMatchObject({ status: 1, stdout: `${image.config.desc.digest}\n` });
+    expect(typed.stderr).toBe("Error: No such image: nope:1\n");
+    const badType = await cli("inspect", "--type", "volume", "mine:v1");
+    expect(badType.stderr).toContain('"volume" is not a valid value for --type');
   });
 
   it("shows history with the image ID on top and <missing> below", async () => {

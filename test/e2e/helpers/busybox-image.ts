@@ -1,0 +1,46 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { addImage, type LayoutImage } from "./layout.js";
+import type { RunningRegistry } from "./registries.js";
+import { skopeo } from "./tools.js";
+import type { WharfCli } from "./wharf-cli.js";
+
+/**
+ * A busybox image (sh, echo, true) built in `layoutDir` and pushed to `reg` as `<host>/e2e/<repo>`;
+ * returns the reference and the layout's descriptors.
+ */
+export async function pushBusybox(
+  reg: RunningRegistry,
+  layoutDir: string,
+  repo: string,
+): Promise<{ ref: string; image: LayoutImage }> {
+  const image = await addImage(layoutDir, {
+    tag: repo,
+    gzip: 1,
+    layers: [
+      [
+        { name: "bin/busybox", hostPath: "/bin/busybox", mode: 0o755 },
+        ...["sh", "echo", "true"].map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
+      ],
+    ],
+    cmd: ["echo", "hi"],
+  });
+  const ref = `${reg.host}/e2e/${repo}`;
+  await skopeo("copy", "--dest-tls-verify=false", `oci:${layoutDir}:${repo}`, `docker://${ref}`);
+  return { ref, image };
+}
+
+/** Deletes every runc container under the CLI's root (left by a failed test), then prunes the records. */
+export async function removeContainers(cli: WharfCli): Promise<void> {
+  const runcRoot = join(cli.root, "runc");
+  const ids = existsSync(runcRoot) ? readdirSync(runcRoot, { withFileTypes: true }) : [];
+  for (const id of ids.filter((d) => d.isDirectory())) {
+    try {
+      execFileSync("runc", ["--root", runcRoot, "delete", "-f", id.name], { stdio: "ignore" });
+    } catch {
+      // already gone
+    }
+  }
+  await cli.run(["container", "prune", "-f"]);
+}
