@@ -5,6 +5,7 @@ import type { ContainerConfig } from "../oci/index.js";
 import { mergeEnv, resolveCommand } from "./env.js";
 import { checkDuplicates } from "./mounts.js";
 import { allocateContainer, containerDir, updateRecord } from "./store.js";
+import { trace } from "./trace.js";
 import {
   type ContainerRecord,
   type MountSpec,
@@ -85,9 +86,11 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     restartCount: 0,
     logPath: join(dir, `${id}-json.log`),
   }));
+  trace("create: allocated");
   if (typeof rootfs === "string") return rec;
   try {
     const handle = await rootfs(rec.id);
+    trace("create: rootfs prepared");
     return await updateRecord(ctx, rec.id, (r) => ({ ...r, rootfs: handle }));
   } catch (e) {
     await rm(containerDir(ctx, rec.id), { recursive: true, force: true });

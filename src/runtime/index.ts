@@ -19,6 +19,7 @@ export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcil
 export { type RemoveOptions, removeContainer } from "./remove.js";
 export { buildSpec, type RuntimeSpec } from "./spec.js";
 export { resolveId } from "./store.js";
+export { trace } from "./trace.js";
 export type {
   ContainerRecord,
   ContainerState,

@@ -7,6 +7,7 @@ import { type MonitorIO, runMonitored } from "./monitor.js";
 import { getContainer, pollRecord } from "./reconcile.js";
 import { removeContainer } from "./remove.js";
 import { containerDir, updateRecord } from "./store.js";
+import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 /** The arguments the shim gets after its command: what it needs to rebuild the context. */
@@ -111,8 +112,10 @@ export function foregroundIO(rec: ContainerRecord, o: AttachOptions): MonitorIO 
  */
 export async function runForeground(ctx: RuntimeContext, ref: string, o: AttachOptions): Promise<number> {
   const rec = await claim(ctx, ref);
+  trace("foreground: claimed");
   const result = await runMonitored(ctx, rec.id, foregroundIO(rec, o));
   if (rec.options.autoRemove) await removeContainer(ctx, rec.id, { force: true }).catch(() => undefined);
+  trace("foreground: removed");
   if (result.error) throw result.error;
   return result.exitCode;
 }

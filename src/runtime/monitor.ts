@@ -10,6 +10,7 @@ import { type LogStream, openLogWriter } from "./logs.js";
 import { processStartTime } from "./proc.js";
 import { runcBinary, runcDelete, runcGlobal, runcLoggedError, startError } from "./runc.js";
 import { containerDir, readRecordRaw, updateRecord } from "./store.js";
+import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 export interface MonitorIO {
@@ -97,8 +98,10 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   if (!rec0) throw new WharfError("container-not-found", `No such container: ${id}`);
   await Promise.all([rm(pidFile, { force: true }), rm(runcLog, { force: true })]);
   await runcDelete(ctx, id, true);
+  trace("monitor: old state cleared");
   try {
     await prepareBundle(ctx, rec0);
+    trace("monitor: bundle written");
   } catch (e) {
     const error = e instanceof WharfError ? e : new WharfError("runtime", (e as Error).message, { cause: e });
     await updateRecord(ctx, id, (r) => ({ ...r, error: error.message, exitCode: 125 }));
@@ -119,6 +122,7 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     pidFile,
     id,
   ];
+  trace("monitor: record has monitor");
   const [cmd = "", ...args] = ttyCommand(io, argv);
   const log = openLogWriter(rec0.logPath);
   const child = spawn(cmd, args, {
@@ -149,6 +153,7 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     const pid = Number.parseInt(await readFile(pidFile, "utf8").catch(() => ""), 10);
     if (!(pid > 0) || startedPid) return;
     startedPid = pid;
+    trace("monitor: pid file read");
     started = updateRecord(ctx, id, (r) => ({
       ...r,
       state: "running",
@@ -160,7 +165,9 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     })).then((r) => io.onStarted?.(r));
   };
   const poll = setInterval(() => void checkPid(), 10);
+  trace("monitor: runc spawned");
   const [code, signal] = await childEnded(child);
+  trace("monitor: runc ended");
   clearInterval(poll);
   if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
   await checkPid();
@@ -172,6 +179,7 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   const error = logged !== undefined ? startError(logged) : undefined;
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
   await finish(ctx, id, exitCode, error);
+  trace("monitor: exit recorded");
   return error ? { exitCode, error } : { exitCode };
 }
 
@@ -180,6 +188,7 @@ async function finish(ctx: RuntimeContext, id: string, exitCode: number, error?:
   await runcDelete(ctx, id, true).catch(() => undefined);
   const rec = await readRecordRaw(ctx, id);
   if (rec?.rootfs.prepared) await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
+  trace("monitor: rootfs unmounted");
   await updateRecord(ctx, id, (r) => {
     const { monitorPid: _p, monitorStart: _s, pidStart: _ps, ...rest } = r;
     return error

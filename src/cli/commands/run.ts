@@ -1,4 +1,4 @@
-import { createContainer, runForeground, startContainer } from "../../runtime/index.js";
+import { createContainer, runForeground, startContainer, trace } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
@@ -13,6 +13,7 @@ export const command: Command = {
   interspersed: false,
   minArgs: 1,
   async run(ctx, f) {
+    trace("run: start");
     const [input = "", ...args] = f.args;
     const rt = runtimeContext(ctx);
     let id: string;
@@ -25,6 +26,7 @@ export const command: Command = {
         return 1;
       }
       const image = await imageForRun(ctx, f, input, flag.string(f, "pull"));
+      trace("run: image resolved");
       try {
         const rec = await createContainer(rt, {
           ...options,
@@ -35,6 +37,7 @@ export const command: Command = {
           rootfs: image.rootfs,
         });
         id = rec.id;
+        trace("run: created");
       } finally {
         await image.close();
       }
