@@ -129,6 +129,14 @@ describe("rmi", () => {
         code: "conflict",
         message: `conflict: unable to remove repository reference "app:1" (must force) - container c0ffee001122 is using its referenced image ${short(a.id)}`,
       });
+      // Docker quotes the reference as it was typed
+      await expect(
+        removeImage(images, "docker.io/library/app:1", { containers: using(stopped) }),
+      ).rejects.toMatchObject({
+        message: expect.stringMatching(
+          /^conflict: unable to remove repository reference "docker.io\/library\/app:1" /,
+        ),
+      });
     });
 
     it("forced on a running container's image: untags, the image stays dangling", async () => {

@@ -77,7 +77,7 @@ export async function removeImage(
       if (!force && isSingleReference(named(descs, id).map((e) => e.ref)) && users[0]) {
         throw new WharfError(
           "conflict",
-          `conflict: unable to remove repository reference "${familiarString(entry.ref)}" (must force) - container ${users[0].id.slice(0, 12)} is using its referenced image ${shortHex(id)}`,
+          `conflict: unable to remove repository reference ${JSON.stringify(input)} (must force) - container ${users[0].id.slice(0, 12)} is using its referenced image ${shortHex(id)}`,
           { hint: "remove the container first, or use --force (-f)" },
         );
       }

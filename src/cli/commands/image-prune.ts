@@ -1,7 +1,9 @@
 import { openImages } from "../../images/images.js";
 import { pruneImages } from "../../images/prune.js";
+import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { humanSize } from "../render/index.js";
+import { runtimeContext } from "./container-common.js";
 import { readLine } from "./prompt.js";
 
 const WARN_DANGLING = "WARNING! This will remove all dangling images.";
@@ -28,7 +30,10 @@ export const command: Command = {
       const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
       if (!/^y(es)?$/i.test(answer.trim())) return 0;
     }
-    const result = await pruneImages(await openImages(ctx.root), { all });
+    const result = await pruneImages(await openImages(ctx.root), {
+      all,
+      containers: containersUsing(runtimeContext(ctx)),
+    });
     const lines = result.deleted.map((r) =>
       "Untagged" in r ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`,
     );

@@ -1,7 +1,9 @@
 import { openImages } from "../../images/images.js";
 import { removeImage } from "../../images/remove.js";
+import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { reportError } from "../main.js";
+import { runtimeContext } from "./container-common.js";
 
 export const command: Command = {
   path: ["rmi"],
@@ -18,12 +20,14 @@ export const command: Command = {
   minArgs: 1,
   async run(ctx, f) {
     const images = await openImages(ctx.root);
+    const containers = containersUsing(runtimeContext(ctx));
     let status = 0;
     for (const name of f.args) {
       try {
         const report = await removeImage(images, name, {
           force: flag.bool(f, "force"),
           noPrune: flag.bool(f, "no-prune"),
+          containers,
         });
         for (const r of report)
           ctx.out("Untagged" in r ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);

@@ -8,12 +8,13 @@ import type { WharfCli } from "./wharf-cli.js";
 
 /**
  * A busybox image (sh, echo, true) built in `layoutDir` and pushed to `reg` as `<host>/e2e/<repo>`;
- * returns the reference and the layout's descriptors.
+ * returns the reference and the layout's descriptors. Images with different `cmd`s differ in ID.
  */
 export async function pushBusybox(
   reg: RunningRegistry,
   layoutDir: string,
   repo: string,
+  cmd = ["echo", "hi"],
 ): Promise<{ ref: string; image: LayoutImage }> {
   const image = await addImage(layoutDir, {
     tag: repo,
@@ -24,7 +25,7 @@ export async function pushBusybox(
         ...["sh", "echo", "true"].map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
       ],
     ],
-    cmd: ["echo", "hi"],
+    cmd,
   });
   const ref = `${reg.host}/e2e/${repo}`;
   await skopeo("copy", "--dest-tls-verify=false", `oci:${layoutDir}:${repo}`, `docker://${ref}`);
