@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Digest } from "../digest/index.js";
+import { collect, type Digest } from "../digest/index.js";
 import type { Descriptor } from "../oci/index.js";
 import {
   createTransport,
@@ -102,10 +102,35 @@ describe("pull", () => {
     });
     expect(again).toMatchObject({ downloaded: 0, upToDate: true });
     expect(store.written).toBe(written);
-    const layerStates = events.filter(
-      (e) => e.type === "blob" && e.role === "layer" && e.state !== "waiting",
+    // as Docker: an image already whole is not announced layer by layer
+    expect(events.filter((e) => e.type === "blob")).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(["resolved"]);
+  });
+
+  it("announces present layers as exists and downloads only the missing ones", async () => {
+    const store = storeDouble();
+    const images = recorder();
+    const first = await pull(`${reg.host}/pull/app:1.0`, { store, images, transport: fast });
+    const manifest = await collect(await store.read(first.manifest.digest), 1 << 20);
+    const layers = (JSON.parse(manifest.toString()) as { layers: { digest: Digest }[] }).layers;
+    const missing = layers[1]?.digest as Digest;
+    await store.delete(missing);
+    const events: ProgressEvent[] = [];
+    const again = await pull(`${reg.host}/pull/app:1.0`, {
+      store,
+      images,
+      onProgress: (e) => events.push(e),
+      transport: fast,
+    });
+    expect(again).toMatchObject({ downloaded: 1, upToDate: false });
+    const blobEvents = events.filter((e) => e.type === "blob");
+    expect(blobEvents.slice(0, layers.length).map((e) => e.type === "blob" && [e.digest, e.state])).toEqual(
+      layers.map((l) => [l.digest, l.digest === missing ? "waiting" : "exists"]),
     );
-    expect(layerStates.map((e) => e.type === "blob" && e.state)).toEqual(["exists", "exists", "exists"]);
+    // nothing but the missing layer moves afterwards
+    const later = blobEvents.slice(layers.length);
+    expect(new Set(later.map((e) => e.type === "blob" && e.digest))).toEqual(new Set([missing]));
+    expect(later.at(-1)).toMatchObject({ state: "complete" });
   });
 
   it("selects the platform from an index and fails clearly when none matches", async () => {

@@ -100,25 +100,35 @@ async function pullWith(repo: Repository, reference: Reference, opts: PullOption
   const controller = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
   const m = image.manifest;
-  for (const l of m.layers) {
+  // As Docker: an image already whole in the store is not announced layer by layer; otherwise each
+  // layer is `exists` (present; `info` leases it) or `waiting` (to download), in manifest order.
+  const layers = unique(m.layers);
+  const present = new Set<string>();
+  const all = unique([m.config, ...layers]);
+  await mapLimit(all, 8, async (d) => {
+    if ((await opts.store.info(d.digest)) !== undefined) present.add(d.digest);
+  });
+  const whole = all.every((d) => present.has(d.digest));
+  for (const l of whole ? [] : layers) {
+    const here = present.has(l.digest);
     opts.onProgress?.({
       type: "blob",
       id: shortHex(l.digest),
       digest: l.digest,
       role: "layer",
-      state: "waiting",
-      current: 0,
+      state: here ? "exists" : "waiting",
+      current: here ? l.size : 0,
       total: l.size,
     });
   }
   const blobs: { desc: Descriptor; role: "layer" | "config" }[] = [
-    { desc: m.config, role: "config" },
-    ...unique(m.layers).map((desc) => ({ desc, role: "layer" as const })),
-  ];
+    { desc: m.config, role: "config" as const },
+    ...layers.map((desc) => ({ desc, role: "layer" as const })),
+  ].filter((b) => !present.has(b.desc.digest));
   let downloaded = 0;
   try {
     await mapLimit(blobs, Math.max(1, opts.concurrency ?? 4), async ({ desc, role }) => {
-      if (desc.urls?.length && !(await opts.store.info(desc.digest))) {
+      if (desc.urls?.length) {
         throw new WharfError("unsupported", `layer ${desc.digest} is a foreign layer served from elsewhere`, {
           hint: "wharf does not download foreign (non-distributable) layers",
         });

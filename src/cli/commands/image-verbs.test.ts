@@ -55,12 +55,32 @@ describe("pull", () => {
     ]);
   });
 
-  it("reports layers already present and an image up to date", async () => {
+  it("prints no layer lines for an image up to date, as Docker", async () => {
     const again = await cli("pull", `${registry.host}/app:latest`);
-    expect(again.stdout).toContain(`${shortHex(image.layers[0]!.desc.digest)}: Already exists`);
-    expect(again.stdout).toContain(`Status: Image is up to date for ${registry.host}/app:latest`);
+    expect(again.stdout.split("\n")).toEqual([
+      "latest: Pulling from app",
+      `Digest: ${image.manifest.desc.digest}`,
+      `Status: Image is up to date for ${registry.host}/app:latest`,
+      `${registry.host}/app:latest`,
+      "",
+    ]);
     const other = await cli("pull", "-q", `${registry.host}/app:1.0`);
     expect(other).toMatchObject({ status: 0, stdout: `${registry.host}/app:1.0\n` });
+  });
+
+  it("reports the layers present as Already exists, without Pulling fs layer first", async () => {
+    const [l1, l2] = image.layers.map((l) => l.desc.digest);
+    // the store loses a layer (as if another image's removal had taken it)
+    await rm(join(root, "store", "blobs", "sha256", l2!.slice("sha256:".length)));
+    const r = await cli("pull", `${registry.host}/app:latest`);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.slice(0, 3)).toEqual([
+      "latest: Pulling from app",
+      `${shortHex(l1!)}: Already exists`,
+      `${shortHex(l2!)}: Pulling fs layer`,
+    ]);
+    expect(lines.filter((l) => l.startsWith(shortHex(l1!)))).toEqual([`${shortHex(l1!)}: Already exists`]);
+    expect(lines).toContain(`${shortHex(l2!)}: Pull complete`);
   });
 
   it("-a pulls every tag of the repository", async () => {
