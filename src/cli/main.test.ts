@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { COMMANDS } from "./table.js";
 import { runCli } from "./testing/capture.js";
 import { VERSION } from "./version.js";
 
@@ -29,6 +30,28 @@ describe("wharf CLI", () => {
     const c = await runCli(["version", "extra"]);
     expect(c.status).toBe(1);
     expect(c.stderr).toContain('"wharf version" accepts no arguments.');
+  });
+
+  it("shows a group's help for a group named only by aliases", async () => {
+    const entry = {
+      path: ["frob"],
+      aliases: [["widget", "frob"]],
+      description: "Frobnicate a widget",
+      load: () => import("./commands/version.js"),
+    };
+    COMMANDS.push(entry);
+    try {
+      const g = await runCli(["widget"]);
+      expect(g.status).toBe(0);
+      expect(g.stdout).toContain("Usage:  wharf widget COMMAND");
+      expect(g.stdout).toMatch(/^ {2}frob +Frobnicate a widget$/m);
+      const bad = await runCli(["widget", "nope"]);
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toContain("Usage:  wharf widget COMMAND");
+    } finally {
+      COMMANDS.splice(COMMANDS.indexOf(entry), 1);
+    }
+    expect((await runCli(["widget"])).stderr).toContain("wharf: 'widget' is not a wharf command.");
   });
 
   it("shows a verb's help", async () => {

@@ -2,8 +2,8 @@ import { isWharfError } from "../errors/index.js";
 import type { Command } from "./command.js";
 import { type Context, processContext } from "./context.js";
 import { parseFlags } from "./flags.js";
-import { commandHelp, groupHelp, mainHelp } from "./help.js";
-import { COMMANDS, findEntry } from "./table.js";
+import { commandHelp, groupHelp, groupNames, mainHelp } from "./help.js";
+import { findEntry } from "./table.js";
 import { VERSION } from "./version.js";
 
 const GLOBAL_FLAGS = [
@@ -71,7 +71,7 @@ export async function main(argv: readonly string[], io: Partial<Context> = {}): 
         ctx.out(mainHelp());
         return first === undefined && g.values.help !== true ? 1 : 0;
       }
-      if (COMMANDS.some((e) => e.path.length > 1 && e.path[0] === first)) {
+      if (groupNames().includes(first)) {
         ctx.out(groupHelp(first));
         return g.args.length === 1 ? 0 : 1;
       }

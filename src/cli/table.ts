@@ -174,8 +174,3 @@ export function findEntry(words: readonly string[]): { entry: Entry; used: numbe
   }
   return best;
 }
-
-/** The management groups (`image`, `container`, `registry`) and their sub-verbs, for help. */
-export function groupMembers(group: string): Entry[] {
-  return COMMANDS.filter((e) => e.path.length > 1 && e.path[0] === group);
-}
