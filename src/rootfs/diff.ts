@@ -1,7 +1,6 @@
 import type { Stats } from "node:fs";
 import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeTar } from "../archive/index.js";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
 import { snapshotLayout } from "./layout.js";
@@ -116,6 +115,8 @@ async function addAll(top: string, rel: string, include: Set<string>): Promise<v
  * Docker does. The rootfs is mounted while the tar is read and left as it was found.
  */
 export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): Bytes {
+  // Loaded here, so that what imports the rootfs module to run containers loads no tar code.
+  const { writeTar } = await import("../archive/index.js");
   const layout = snapshotLayout(p.snapshots);
   const top = p.chainIds[p.chainIds.length - 1];
   if (p.mode === "copy" || top === undefined) {

@@ -1,6 +1,5 @@
 import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { applyLayer } from "../archive/index.js";
 import type { Digest } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
 import { withLock } from "../files/index.js";
@@ -38,6 +37,8 @@ export async function ensureFlat(opts: UnpackOptions): Promise<Digest | undefine
       await mkdir(join(t, "fs"));
       for (let i = 0; i < chain.length; i++) {
         const desc = opts.layers[i] as Descriptor;
+        // Loaded here: starting a container from unpacked layers needs no tar code.
+        const { applyLayer } = await import("../archive/index.js");
         await applyLayer(await opts.store.read(desc.digest), {
           target: join(t, "fs"),
           expect: { digest: desc.digest, size: desc.size, diffId: opts.diffIds[i] as Digest },

@@ -2,14 +2,23 @@ export { chainIds } from "./chain.js";
 export { type DiffOptions, diffRootfs } from "./diff.js";
 export { ensureFlat } from "./flat.js";
 export { type SnapshotLayout, snapshotLayout } from "./layout.js";
-export { isMounted, mountOverlay, type OverlayMount, overlaySupported, unmount } from "./mount.js";
+export {
+  isMounted,
+  mountOverlay,
+  type OverlayMount,
+  overlayOptions,
+  overlaySupported,
+  unmount,
+} from "./mount.js";
 export {
   containerSnapshotDir,
   mountRootfs,
+  overlayRootMount,
   type PreparedRootfs,
   type PrepareOptions,
   prepareRootfs,
   type RootfsMode,
+  type RootMount,
   removeRootfs,
   unmountRootfs,
 } from "./prepare.js";

@@ -34,14 +34,20 @@ function checkPath(p: string): void {
   }
 }
 
-export async function mountOverlay(m: OverlayMount): Promise<void> {
+/** The overlay's mount options (`lowerdir=…,upperdir=…,workdir=…,…`); undefined when too long. */
+export function overlayOptions(m: OverlayMount): string | undefined {
   if (m.lowers.length === 0) throw new WharfError("internal", "an overlay mount needs a lower directory");
   const dirs = m.upper !== undefined && m.work !== undefined ? [m.upper, m.work] : [];
   for (const p of [...m.lowers, ...dirs, m.merged]) checkPath(p);
   const upper = m.upper !== undefined && m.work !== undefined;
   const rw = upper ? `upperdir=${resolve(m.upper as string)},workdir=${resolve(m.work as string)},` : "";
   const options = `lowerdir=${m.lowers.join(":")},${rw}${PLAIN}`;
-  if (options.length > MAX_OPTIONS) {
+  return options.length > MAX_OPTIONS ? undefined : options;
+}
+
+export async function mountOverlay(m: OverlayMount): Promise<void> {
+  const options = overlayOptions(m);
+  if (options === undefined) {
     throw new WharfError("unsupported", `too many layers for one overlay mount (${m.lowers.length})`, {
       hint: "squash the image into fewer layers",
     });

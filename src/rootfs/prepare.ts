@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
-import { mkdir, rm, rmdir } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { mkdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { ContentStore } from "../content/types.js";
 import type { Digest } from "../digest/index.js";
@@ -8,8 +9,8 @@ import { errnoCode, WharfError } from "../errors/index.js";
 import type { Descriptor } from "../oci/index.js";
 import { chainIds } from "./chain.js";
 import { ensureFlat } from "./flat.js";
-import { snapshotLayout } from "./layout.js";
-import { isMounted, mountOverlay, overlaySupported, unmount } from "./mount.js";
+import { type SnapshotLayout, snapshotLayout } from "./layout.js";
+import { isMounted, mountOverlay, overlayOptions, overlaySupported, unmount } from "./mount.js";
 import { cleanTemp, ensureLayers } from "./unpack.js";
 
 const run = promisify(execFile);
@@ -29,6 +30,12 @@ export interface PrepareOptions {
   mode?: "auto" | RootfsMode;
   onWarning?: (message: string) => void;
   onUnpacked?: (chainId: Digest) => void;
+  /**
+   * Mount the overlay on the host now (default true). With false, the directories are made and
+   * nothing is mounted: the runtime then has runc mount it inside the container's own mount
+   * namespace (`overlayRootMount`), or calls `mountRootfs` when it needs the tree on the host.
+   */
+  mount?: boolean;
 }
 
 export interface PreparedRootfs {
@@ -82,14 +89,17 @@ export async function prepareRootfs(opts: PrepareOptions): Promise<PreparedRootf
   await removeRootfs(opts.dir);
   await mkdir(opts.dir, { recursive: true });
   const wanted = opts.mode ?? "auto";
-  let mode: RootfsMode =
-    wanted === "auto" ? ((await overlaySupported(layout.tmp)) ? "overlay" : "copy") : wanted;
+  let mode: RootfsMode = wanted === "auto" ? ((await overlayWorks(layout)) ? "overlay" : "copy") : wanted;
   if (opts.layers.length === 0) mode = "copy";
   if (mode === "overlay") {
     const chain = await ensureLayers({ ...opts, layout });
     const prepared = { rootfs: merged, dir: opts.dir, mode, snapshots: layout.root, chainIds: chain };
     try {
-      await mountFromRecord(opts.dir, prepared);
+      if (opts.mount === false) {
+        for (const d of ["upper", "work", "merged"]) await mkdir(join(opts.dir, d), { recursive: true });
+      } else {
+        await mountFromRecord(opts.dir, prepared);
+      }
       return prepared;
     } catch (e) {
       if (wanted === "overlay") throw e;
@@ -103,6 +113,51 @@ export async function prepareRootfs(opts: PrepareOptions): Promise<PreparedRootf
   if (top === undefined) await mkdir(merged, { mode: 0o755 });
   else await copyTree(layout.flat(top) + "/fs", merged);
   return { rootfs: merged, dir: opts.dir, mode, snapshots: layout.root, chainIds: chainIds(opts.diffIds) };
+}
+
+/**
+ * Whether overlay mounts work under the snapshots dir. A success is remembered in the root
+ * (`overlay-supported`), so that only the first container made there pays for the probe (a mount
+ * and an unmount); a failure is probed again next time.
+ */
+async function overlayWorks(layout: SnapshotLayout): Promise<boolean> {
+  const marker = join(layout.root, "overlay-supported");
+  if (existsSync(marker)) return true;
+  if (!(await overlaySupported(layout.tmp))) return false;
+  await writeFile(marker, "");
+  return true;
+}
+
+/** A mount in the OCI runtime spec's form. */
+export interface RootMount {
+  destination: "/";
+  type: "overlay";
+  source: "overlay";
+  options: string[];
+}
+
+/**
+ * The overlay of a prepared rootfs as a mount on `/` for runc, which mounts it inside the
+ * container's own mount namespace on top of the (empty) `merged` dir: no mount on the host, and
+ * the kernel drops it when the container's last process ends. Undefined for a copy, or when the
+ * lower dirs' absolute paths would not fit in one mount's options. Makes the overlay's dirs.
+ */
+export async function overlayRootMount(p: PreparedRootfs): Promise<RootMount | undefined> {
+  if (p.mode !== "overlay" || p.chainIds.length === 0) return undefined;
+  // An unmounted rootfs keeps no empty dirs (`unmountRootfs`): make them again.
+  for (const d of ["upper", "work", "merged"]) await mkdir(join(p.dir, d), { recursive: true });
+  const layout = snapshotLayout(p.snapshots);
+  const lowers = [...p.chainIds].reverse().map((c) => resolve(layout.root, layout.shortName(c)));
+  const options = overlayOptions({
+    lowers,
+    upper: join(p.dir, "upper"),
+    work: join(p.dir, "work"),
+    merged: p.rootfs,
+    cwd: layout.root,
+  });
+  return options === undefined
+    ? undefined
+    : { destination: "/", type: "overlay", source: "overlay", options: [options] };
 }
 
 /**

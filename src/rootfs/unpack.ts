@@ -3,7 +3,6 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
-import { applyLayer } from "../archive/index.js";
 import type { ContentStore } from "../content/types.js";
 import type { Digest } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
@@ -140,6 +139,8 @@ async function unpackOne(opts: UnpackOptions, lowers: readonly Digest[], i: numb
       });
       target = merged;
     }
+    // Loaded here: starting a container from unpacked layers needs no tar code.
+    const { applyLayer } = await import("../archive/index.js");
     await applyLayer(await opts.store.read(desc.digest), {
       target,
       expect: { digest: desc.digest, size: desc.size, diffId },

@@ -4,14 +4,16 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { resolveInRoot } from "../archive/index.js";
+// paths.js, not the index: the index loads the tar code (tar-stream, zlib), which a run never needs.
+import { resolveInRoot } from "../archive/paths.js";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { mountRootfs } from "../rootfs/index.js";
+import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
 import { containerDir } from "./store.js";
 import type { ContainerRecord, MountSpec, RuntimeContext } from "./types.js";
-import { resolveUser } from "./user.js";
+import { type ExecUser, resolveUser } from "./user.js";
+import { cachedUser, rememberUser, upperEmpty } from "./user-cache.js";
 
 const run = promisify(execFile);
 
@@ -121,18 +123,45 @@ export function hostnameOf(rec: ContainerRecord): string {
 }
 
 /**
- * Writes the container's OCI bundle (`<dir>/bundle/config.json`) from its record: mounts the
- * root filesystem again if it was unmounted, resolves the user, makes the working directory and
- * volumes, and writes the /etc files. Called at each start, as Docker does.
+ * The container's tree mounted on the host (`mountRootfs`): its user resolved from the files there
+ * (and remembered while the container has changed nothing), its working directory made.
+ * Otherwise runc makes the working directory, inside the container.
+ */
+async function onHost(
+  ctx: RuntimeContext,
+  rec: ContainerRecord,
+  userSpec: string | undefined,
+  cwd: string,
+): Promise<ExecUser> {
+  const p = rec.rootfs.prepared;
+  const pristine = p !== undefined && (await upperEmpty(p));
+  if (p) await mountRootfs(p);
+  const user = await resolveUser(rec.rootfs.path, userSpec);
+  if (p && pristine) await rememberUser(ctx, p, userSpec, user);
+  await mkdirInRoot(rec.rootfs.path, cwd);
+  return user;
+}
+
+/**
+ * Writes the container's OCI bundle (`<dir>/bundle/config.json`) from its record: resolves the
+ * user, makes the working directory and volumes, and writes the /etc files. Called at each start,
+ * as Docker does. A container that has changed nothing yet, has no volume to fill from the image
+ * and whose image's users are known (`user-cache.ts`) gets its overlay mounted by runc inside the
+ * container (`overlayRootMount`); otherwise the root filesystem is mounted on the host first.
  */
 export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): Promise<RuntimeSpec> {
-  if (rec.rootfs.prepared) await mountRootfs(rec.rootfs.prepared);
+  const p = rec.rootfs.prepared;
   const rootfs = rec.rootfs.path;
   const opts = rec.options;
   const hostname = hostnameOf(rec);
-  const user = await resolveUser(rootfs, opts.user ?? rec.imageConfig.User);
+  const userSpec = opts.user ?? rec.imageConfig.User;
   const cwd = opts.workdir || rec.imageConfig.WorkingDir || "/";
-  await mkdirInRoot(rootfs, cwd);
+  // A container that has changed nothing yet, with no volume to fill from the image, needs no view
+  // of its tree on the host once its user is known: runc mounts the overlay inside the container.
+  const inside = p && !(opts.mounts ?? []).some((m) => m.type === "volume") && (await upperEmpty(p));
+  const cached = inside && p ? await cachedUser(ctx, p, userSpec) : undefined;
+  const rootMount = cached && p ? await overlayRootMount(p) : undefined;
+  const user = cached && rootMount ? cached : await onHost(ctx, rec, userSpec, cwd);
   const mounts: ResolvedMount[] = [];
   for (const m of opts.mounts ?? []) mounts.push(await resolveMount(ctx, rec, m));
   const taken = new Set(mounts.map((m) => m.destination));
@@ -150,6 +179,7 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
     network: opts.network ?? "default",
     mounts,
     resources: buildResources(opts, (m) => ctx.onWarning?.(m)),
+    ...(rootMount ? { rootMount } : {}),
   });
   const dir = bundleDir(ctx, rec.id);
   await mkdir(dir, { recursive: true });

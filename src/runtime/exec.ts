@@ -42,7 +42,9 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   if (o.argv.length === 0) throw new WharfError("usage", "exec needs a command to run");
   const tty = o.tty === true;
   if (tty && o.interactive && !o.stdinIsTty) throw new WharfError("usage", "the input device is not a TTY");
-  const user = await resolveUser(rec.rootfs.path, o.user ?? rec.options.user ?? rec.imageConfig.User);
+  // The container's own view of its tree: its overlay may be mounted only inside it.
+  const root = rec.pid > 0 ? `/proc/${rec.pid}/root` : rec.rootfs.path;
+  const user = await resolveUser(root, o.user ?? rec.options.user ?? rec.imageConfig.User);
   const env = mergeEnv({
     image: rec.env,
     user: o.env,

@@ -187,7 +187,10 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
 async function finish(ctx: RuntimeContext, id: string, exitCode: number, error?: WharfError): Promise<void> {
   await runcDelete(ctx, id, true).catch(() => undefined);
   const rec = await readRecordRaw(ctx, id);
-  if (rec?.rootfs.prepared) await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
+  // A `--rm` container's rootfs goes with it right after this.
+  if (rec?.rootfs.prepared && !rec.options.autoRemove) {
+    await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
+  }
   trace("monitor: rootfs unmounted");
   await updateRecord(ctx, id, (r) => {
     const { monitorPid: _p, monitorStart: _s, pidStart: _ps, ...rest } = r;

@@ -57,6 +57,8 @@ export interface SpecInput {
   network: NetworkMode;
   mounts: readonly ResolvedMount[];
   resources: LinuxResources;
+  /** A mount on `/` that runc makes first (the overlay, mounted inside the container). */
+  rootMount?: SpecMount;
 }
 
 export function buildProcess(p: {
@@ -117,7 +119,11 @@ function depth(p: string): number {
 export function buildSpec(input: SpecInput): RuntimeSpec {
   const user = [...input.mounts].sort((a, b) => depth(a.destination) - depth(b.destination));
   const taken = new Set(user.map((m) => m.destination));
-  const mounts = [...defaultMounts().filter((m) => !taken.has(m.destination)), ...user.map(toSpecMount)];
+  const mounts = [
+    ...(input.rootMount ? [input.rootMount] : []),
+    ...defaultMounts().filter((m) => !taken.has(m.destination)),
+    ...user.map(toSpecMount),
+  ];
   const namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "mount" }];
   if (input.network !== "host") namespaces.push({ type: "uts" });
   if (input.network === "none") namespaces.push({ type: "network" });

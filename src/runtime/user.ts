@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { resolveInRoot } from "../archive/index.js";
+// paths.js, not the index: the index loads the tar code (tar-stream, zlib), which a run never needs.
+import { resolveInRoot } from "../archive/paths.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 
 export interface ExecUser {

@@ -4,13 +4,10 @@ import { isWharfError, WharfError } from "../../errors/index.js";
 import { type Images, openImages, readConfig, readManifest, resolveImage } from "../../images/index.js";
 import type { ImageConfig } from "../../oci/index.js";
 import { familiarString, parseReference, type Reference } from "../../reference/index.js";
-import { pull } from "../../remote/index.js";
 import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
 import type { RootfsHandle } from "../../runtime/index.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
-import { progressView, pullProgress } from "../render/index.js";
-import { transportOptions } from "./registry-options.js";
 
 export interface RunImage {
   /** The image as the user named it. */
@@ -28,6 +25,12 @@ function withTag(ref: Reference): Reference {
 
 /** Pulls for `run`: progress on stderr, as Docker's `run` shows it. */
 async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Reference): Promise<void> {
+  // Loaded only to pull: a run of a local image needs no registry client.
+  const [{ pull }, { progressView, pullProgress }, { transportOptions }] = await Promise.all([
+    import("../../remote/index.js"),
+    import("../render/index.js"),
+    import("./registry-options.js"),
+  ]);
   const view = progressView({ write: (s) => ctx.stderr.write(s), tty: ctx.stderr.isTTY === true });
   view.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
   const platform = f.values.platform;
@@ -92,6 +95,8 @@ export async function imageForRun(
           layers: manifest.layers,
           diffIds: config.rootfs.diff_ids,
           dir: containerSnapshotDir(snapshots, id),
+          // The runtime mounts it when it starts the container (runc, inside the container).
+          mount: false,
           onWarning: (m) => ctx.err(`WARNING: ${m}`),
         });
         return { path: prepared.rootfs, prepared };
