@@ -4,6 +4,7 @@ import { removeRootfs } from "../rootfs/index.js";
 import { pollRecord } from "./reconcile.js";
 import { runcDelete, runcKill } from "./runc.js";
 import { containerDir, readRecordRaw, resolveId, withContainerLock } from "./store.js";
+import { trace } from "./trace.js";
 import type { RuntimeContext } from "./types.js";
 
 export interface RemoveOptions {
@@ -38,11 +39,13 @@ export async function removeContainer(
     await runcKill(ctx, id, "KILL").catch(() => undefined);
     rec = (await pollRecord(ctx, id, (r) => r.state !== "running", 10_000)) ?? rec;
   }
+  trace("remove: record read");
   await runcDelete(ctx, id, true);
   await withContainerLock(ctx, id, async () => {
     const r = await readRecordRaw(ctx, id);
     if (r?.rootfs.prepared) await removeRootfs(r.rootfs.prepared.dir);
   });
+  trace("remove: rootfs removed");
   await rm(containerDir(ctx, id), { recursive: true, force: true });
   return id;
 }

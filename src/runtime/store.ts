@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { withLock, writeFileAtomic } from "../files/index.js";
+import { tempPathFor, withLock, writeFileAtomic } from "../files/index.js";
 import { generateName, nameConflict, validateName } from "./names.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
@@ -47,8 +47,23 @@ export async function readRecordRaw(ctx: RuntimeContext, id: string): Promise<Co
   }
 }
 
+/**
+ * Writes a record atomically (temp file, rename): a reader sees the old or the new one. Flushed to
+ * disk (fsync) unless the container is removed when it ends (`--rm`): such a record is gone by
+ * the time a power cut could matter, and the flushes cost more than anything else in its run.
+ */
 export async function writeRecord(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
-  await writeFileAtomic(recordPath(ctx, rec.id), `${JSON.stringify(rec, null, 2)}\n`);
+  const path = recordPath(ctx, rec.id);
+  const text = `${JSON.stringify(rec, null, 2)}\n`;
+  if (!rec.options.autoRemove) return writeFileAtomic(path, text);
+  const tmp = tempPathFor(path);
+  try {
+    await writeFile(tmp, text, { flag: "wx" });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Runs `fn` holding the container's lock. */

@@ -5,7 +5,7 @@ import { type Images, openImages, readConfig, readManifest, resolveImage } from 
 import type { ImageConfig } from "../../oci/index.js";
 import { familiarString, parseReference, type Reference } from "../../reference/index.js";
 import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
-import type { RootfsHandle } from "../../runtime/index.js";
+import { type RootfsHandle, trace } from "../../runtime/index.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 
@@ -64,6 +64,7 @@ export async function imageForRun(
     );
   }
   const images = await openImages(ctx.root);
+  trace("image: store opened");
   try {
     let resolved =
       policy === "always"
@@ -81,8 +82,11 @@ export async function imageForRun(
     }
     const entry = resolved.entry ?? resolved.image.entries[0];
     if (!entry) throw new WharfError("image-not-found", `No such image: ${input}`);
-    const { manifest } = await readManifest(images.content, entry.manifest);
-    const { config } = await readConfig(images.content, resolved.image.id);
+    trace("image: resolved");
+    const [{ manifest }, { config }] = await Promise.all([
+      readManifest(images.content, entry.manifest),
+      readConfig(images.content, resolved.image.id),
+    ]);
     const snapshots = join(ctx.root, "snapshots");
     return {
       name: input,
