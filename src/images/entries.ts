@@ -34,7 +34,8 @@ export function normalizeName(input: string | Reference): Reference {
   return withDefaultTag(ref);
 }
 
-function parseName(name: string | undefined): Reference | undefined {
+/** The reference `name` stands for, when it is in wharf's full form (`registry/repo:tag`); else undefined. */
+export function parseName(name: string | undefined): Reference | undefined {
   if (name === undefined) return undefined;
   try {
     const ref = normalizeName(name);
@@ -123,7 +124,7 @@ export function keepDangling(descs: Descriptor[], old: Descriptor): void {
 }
 
 /** Removes the image's dangling entry, when it has another. */
-function dropDangling(descs: Descriptor[], id: string): void {
+export function dropDangling(descs: Descriptor[], id: string): void {
   const named = descs.some((d) => idOf(d) === id && d.annotations?.[REF_NAME] !== undefined);
   if (!named) return;
   for (let i = descs.length - 1; i >= 0; i--) {

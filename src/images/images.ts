@@ -3,6 +3,7 @@ import type { Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { type Descriptor, isIndexMediaType } from "../oci/index.js";
 import { formatReference } from "../reference/index.js";
+import { adoptForeignEntries } from "./adopt.js";
 import { readManifest, requireContent } from "./documents.js";
 import { entriesOf, makeEntry, normalizeName, setName, targetOf } from "./entries.js";
 import { createLease, leasedDigests, leasedStore } from "./lease.js";
@@ -42,7 +43,8 @@ export interface OpenImagesOptions {
 
 /**
  * Opens the image store under a wharf root (`<root>/store`, an OCI image layout), or over a given
- * content store (records in memory unless given).
+ * content store (records in memory unless given). Under a root, images other tools put in the layout
+ * with a full reference as their name are taken in first (`adopt.ts`).
  */
 export async function openImages(rootOrOptions: string | OpenImagesOptions): Promise<Images> {
   if (typeof rootOrOptions !== "string") {
@@ -62,6 +64,7 @@ export async function openImages(rootOrOptions: string | OpenImagesOptions): Pro
   const dir = fs.paths.leases;
   const lease = await createLease(dir);
   const content = leasedStore(fs, lease);
+  await adoptForeignEntries(content, records);
   return {
     content,
     records,
