@@ -38,7 +38,7 @@ async function claim(ctx: RuntimeContext, ref: string): Promise<ContainerRecord>
   notRunnable(rec);
   return updateRecord(ctx, rec.id, (r) => {
     notRunnable(r);
-    return { ...r, error: "" };
+    return r.error === "" ? undefined : { ...r, error: "" };
   });
 }
 

@@ -107,11 +107,16 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     await updateRecord(ctx, id, (r) => ({ ...r, error: error.message, exitCode: 125 }));
     return { exitCode: error.exitStatus, error };
   }
-  await updateRecord(ctx, id, (r) => ({
+  // Recorded while runc starts (both are read-modify-writes under the record's lock, so the
+  // `running` update cannot lose it); awaited before the container's end is waited for.
+  const marked = updateRecord(ctx, id, (r) => ({
     ...r,
     monitorPid: process.pid,
     monitorStart: processStartTime(process.pid),
-  }));
+  })).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const argv = [
     runcBinary(ctx),
     ...runcGlobal(ctx, runcLog),
@@ -122,13 +127,15 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     pidFile,
     id,
   ];
-  trace("monitor: record has monitor");
+  trace("monitor: spawning runc");
   const [cmd = "", ...args] = ttyCommand(io, argv);
   const log = openLogWriter(rec0.logPath);
   const child = spawn(cmd, args, {
     stdio: [io.stdin === "inherit" ? "inherit" : io.stdin === "null" ? "ignore" : "pipe", "pipe", "pipe"],
     detached: io.forwardSignals === true,
   });
+  // Listened for at once: runc may end while the monitor record is still being written.
+  const ended = childEnded(child);
   const tee = (stream: LogStream, sink: NodeJS.WritableStream | undefined) => (chunk: Uint8Array) => {
     log.write(stream, chunk);
     sink?.write(chunk);
@@ -166,7 +173,16 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   };
   const poll = setInterval(() => void checkPid(), 10);
   trace("monitor: runc spawned");
-  const [code, signal] = await childEnded(child);
+  const markError = await marked;
+  if (markError !== undefined) {
+    child.kill("SIGKILL");
+    await ended;
+    clearInterval(poll);
+    if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
+    log.close();
+    throw markError;
+  }
+  const [code, signal] = await ended;
   trace("monitor: runc ended");
   clearInterval(poll);
   if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
