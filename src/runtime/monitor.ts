@@ -161,6 +161,9 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     if (!(pid > 0) || startedPid) return;
     startedPid = pid;
     trace("monitor: pid file read");
+    // runc (1.1) sizes the pty from our terminal just after the process starts, racing a process
+    // that asks for its size at once; a SIGWINCH makes runc copy the size again now that it runs.
+    if (io.tty === "direct") forward("SIGWINCH");
     started = updateRecord(ctx, id, (r) => ({
       ...r,
       state: "running",
