@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -19,6 +19,18 @@ const run = promisify(execFile);
 
 export function bundleDir(ctx: RuntimeContext, id: string): string {
   return join(containerDir(ctx, id), "bundle");
+}
+
+/** The files made again at each start: the OCI bundle, the /etc files, runc's PID file and log. */
+const PER_START = ["bundle", "hosts", "hostname", "resolv.conf", "runc.pid", "runc.log"] as const;
+
+/**
+ * Deletes what `prepareBundle` and runc wrote for one start (`PER_START`), once the container has
+ * ended: a stopped container keeps only its record, its log and its changes.
+ */
+export async function releaseStartFiles(ctx: RuntimeContext, id: string): Promise<void> {
+  const dir = containerDir(ctx, id);
+  await Promise.all(PER_START.map((f) => rm(join(dir, f), { recursive: true, force: true })));
 }
 
 /** Makes `path` (a container path) exist as a directory inside `rootfs`, never outside it. */

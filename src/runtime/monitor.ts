@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { WharfError } from "../errors/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
-import { bundleDir, prepareBundle } from "./bundle.js";
+import { bundleDir, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import { processStartTime } from "./proc.js";
 import { runcBinary, runcDelete, runcGlobal, runcLoggedError, startError } from "./runc.js";
@@ -104,6 +104,7 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     trace("monitor: bundle written");
   } catch (e) {
     const error = e instanceof WharfError ? e : new WharfError("runtime", (e as Error).message, { cause: e });
+    await releaseStartFiles(ctx, id);
     await updateRecord(ctx, id, (r) => ({ ...r, error: error.message, exitCode: 125 }));
     return { exitCode: error.exitStatus, error };
   }
@@ -181,6 +182,7 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     child.kill("SIGKILL");
     await ended;
     clearInterval(poll);
+    await releaseStartFiles(ctx, id).catch(() => undefined);
     if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
     log.close();
     throw markError;
@@ -202,9 +204,14 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   return error ? { exitCode, error } : { exitCode };
 }
 
-/** Records the end of a run and releases what a stopped container does not need. */
+/**
+ * Records the end of a run and releases what a stopped container does not need: runc's state, the
+ * files of this start (bundle, /etc files, PID file, runc's log: made again by the next start) and
+ * the rootfs mount (an unchanged upper dir goes too).
+ */
 async function finish(ctx: RuntimeContext, id: string, exitCode: number, error?: WharfError): Promise<void> {
   await runcDelete(ctx, id, true).catch(() => undefined);
+  await releaseStartFiles(ctx, id);
   const rec = await readRecordRaw(ctx, id);
   // A `--rm` container's rootfs goes with it right after this.
   if (rec?.rootfs.prepared && !rec.options.autoRemove) {

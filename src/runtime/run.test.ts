@@ -1,10 +1,12 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
 import { controllerAvailable } from "./cgroups.js";
 import { getContainer } from "./reconcile.js";
+import { containerDir, runcRoot } from "./store.js";
 import { type Harness, harness } from "./testing/harness.js";
 
 let h: Harness;
@@ -33,6 +35,16 @@ describe("runForeground with runc", () => {
       ]),
     );
     expect(log[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  });
+
+  it("keeps only the record and the log of an exited container (the start's files go with it)", async () => {
+    const r = await h.run({ args: ["true"] });
+    const dir = containerDir(h.ctx, r.id);
+    expect((await readdir(dir)).sort()).toEqual([`${r.id}-json.log`, "config.json"]);
+    expect(existsSync(join(runcRoot(h.ctx), r.id))).toBe(false);
+    const again = await h.run({ args: ["cat", "/etc/hostname"], hostname: "again" });
+    expect(again.out).toBe("again\n");
+    expect(await readdir(containerDir(h.ctx, again.id))).toHaveLength(2);
   });
 
   it("applies Entrypoint/Cmd, env, workdir and hostname", async () => {
