@@ -1,6 +1,7 @@
 export { chainIds } from "./chain.js";
 export { type DiffOptions, diffRootfs } from "./diff.js";
 export { ensureFlat } from "./flat.js";
+export { ensureInitLayer } from "./init.js";
 export { type SnapshotLayout, snapshotLayout } from "./layout.js";
 export {
   isMounted,
@@ -12,6 +13,7 @@ export {
 } from "./mount.js";
 export {
   containerSnapshotDir,
+  type MountOptions,
   mountRootfs,
   overlayRootMount,
   type PreparedRootfs,

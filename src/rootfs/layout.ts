@@ -10,6 +10,9 @@ import { type Digest, hexOf } from "../digest/index.js";
  *   layers/<chain hex>.lock         held while the layer is unpacked
  *   l/<16 hex>                      short symlink to ../layers/<chain hex>/fs, for mount options
  *   flat/<chain hex>/fs             all layers up to the chain ID applied into one tree (copy mode)
+ *   init/<top chain hex>/fs         an image's init layer: the mount points runc needs that the
+ *                                   image lacks (proc, sys, dev, etc/hosts, ...), the containers'
+ *                                   topmost lower
  *   containers/<id>/                upper, work, merged (the rootfs) and rootfs.json of a container
  *   tmp/<pid>-<random>/             unpacks in progress; renamed into place when complete
  */
@@ -22,6 +25,10 @@ export interface SnapshotLayout {
   shortLink(chainId: Digest): string;
   flat(chainId: Digest): string;
   flatLock(chainId: Digest): string;
+  init(chainId: Digest): string;
+  initFs(chainId: Digest): string;
+  /** `initFs` relative to the root, as mount options name it. */
+  initName(chainId: Digest): string;
   tmp: string;
 }
 
@@ -37,6 +44,9 @@ export function snapshotLayout(root: string): SnapshotLayout {
     shortLink: (c) => join(root, "l", hexOf(c).slice(0, 16)),
     flat: (c) => join(flat, hexOf(c)),
     flatLock: (c) => join(flat, `${hexOf(c)}.lock`),
+    init: (c) => join(root, "init", hexOf(c)),
+    initFs: (c) => join(root, "init", hexOf(c), "fs"),
+    initName: (c) => join("init", hexOf(c), "fs"),
     tmp: join(root, "tmp"),
   };
 }

@@ -9,6 +9,7 @@ import { errnoCode, WharfError } from "../errors/index.js";
 import type { Descriptor } from "../oci/index.js";
 import { chainIds } from "./chain.js";
 import { ensureFlat } from "./flat.js";
+import { ensureInitLayer } from "./init.js";
 import { type SnapshotLayout, snapshotLayout } from "./layout.js";
 import { isMounted, mountOverlay, overlayOptions, overlaySupported, unmount } from "./mount.js";
 import { cleanTemp, ensureLayers } from "./unpack.js";
@@ -64,11 +65,27 @@ async function copyTree(from: string, to: string): Promise<void> {
   }
 }
 
-async function mountFromRecord(dir: string, r: PreparedRootfs): Promise<void> {
+/** How a container's overlay is mounted. */
+export interface MountOptions {
+  /**
+   * Put the image's init layer (`ensureInitLayer`: the mount points runc needs) on top of its
+   * layers, so that runc writes nothing into the upper dir. The runtime mounts containers so.
+   */
+  init?: boolean;
+}
+
+/** The overlay's lower dirs, topmost first, relative to the snapshots dir. */
+async function lowerNames(r: PreparedRootfs, o: MountOptions): Promise<string[]> {
+  const layout = snapshotLayout(r.snapshots);
+  const layers = [...r.chainIds].reverse().map((c) => layout.shortName(c));
+  return o.init ? [await ensureInitLayer(layout, r.chainIds), ...layers] : layers;
+}
+
+async function mountFromRecord(dir: string, r: PreparedRootfs, o: MountOptions = {}): Promise<void> {
   const layout = snapshotLayout(r.snapshots);
   for (const d of ["upper", "work", "merged"]) await mkdir(join(dir, d), { recursive: true });
   await mountOverlay({
-    lowers: [...r.chainIds].reverse().map((c) => layout.shortName(c)),
+    lowers: await lowerNames(r, o),
     upper: join(dir, "upper"),
     work: join(dir, "work"),
     merged: join(dir, "merged"),
@@ -142,12 +159,15 @@ export interface RootMount {
  * the kernel drops it when the container's last process ends. Undefined for a copy, or when the
  * lower dirs' absolute paths would not fit in one mount's options. Makes the overlay's dirs.
  */
-export async function overlayRootMount(p: PreparedRootfs): Promise<RootMount | undefined> {
+export async function overlayRootMount(
+  p: PreparedRootfs,
+  o: MountOptions = {},
+): Promise<RootMount | undefined> {
   if (p.mode !== "overlay" || p.chainIds.length === 0) return undefined;
   // An unmounted rootfs keeps no empty dirs (`unmountRootfs`): make them again.
   for (const d of ["upper", "work", "merged"]) await mkdir(join(p.dir, d), { recursive: true });
   const layout = snapshotLayout(p.snapshots);
-  const lowers = [...p.chainIds].reverse().map((c) => resolve(layout.root, layout.shortName(c)));
+  const lowers = (await lowerNames(p, o)).map((l) => resolve(layout.root, l));
   const options = overlayOptions({
     lowers,
     upper: join(p.dir, "upper"),
@@ -164,8 +184,8 @@ export async function overlayRootMount(p: PreparedRootfs): Promise<RootMount | u
  * Mounts a prepared root filesystem again (after `unmountRootfs` or a reboot); idempotent. Keep the
  * `PreparedRootfs` in the container's record: it is all that is needed.
  */
-export async function mountRootfs(p: PreparedRootfs): Promise<string> {
-  if (p.mode === "overlay" && !(await isMounted(p.rootfs))) await mountFromRecord(p.dir, p);
+export async function mountRootfs(p: PreparedRootfs, o: MountOptions = {}): Promise<string> {
+  if (p.mode === "overlay" && !(await isMounted(p.rootfs))) await mountFromRecord(p.dir, p, o);
   return p.rootfs;
 }
 

@@ -30,7 +30,7 @@ async function discard(layout: SnapshotLayout, dir: string): Promise<void> {
 }
 
 /**
- * Removes unpacked layers and flattened trees whose chain ID is not in `keep`. The caller holds the
+ * Removes unpacked layers, flattened trees and init layers whose chain ID is not in `keep`. The caller holds the
  * root's metadata lock, so that no `prepareRootfs` starts on a layer being removed. Returns the
  * chain IDs removed.
  */
@@ -53,6 +53,13 @@ export async function pruneSnapshots(opts: PruneOptions): Promise<Digest[]> {
     const chainId = digestFromHex("sha256", hex);
     if (opts.keep.has(chainId)) continue;
     await withLock(layout.flatLock(chainId), () => discard(layout, layout.flat(chainId)));
+    if (!removed.includes(chainId)) removed.push(chainId);
+  }
+  // An init layer holds nothing of its own: it is made again when a container of its image mounts.
+  for (const hex of await list(join(layout.root, "init"))) {
+    const chainId = digestFromHex("sha256", hex);
+    if (opts.keep.has(chainId)) continue;
+    await discard(layout, layout.init(chainId));
     if (!removed.includes(chainId)) removed.push(chainId);
   }
   return removed;

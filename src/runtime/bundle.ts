@@ -147,7 +147,7 @@ async function onHost(
 ): Promise<ExecUser> {
   const p = rec.rootfs.prepared;
   const pristine = p !== undefined && (await upperEmpty(p));
-  if (p) await mountRootfs(p);
+  if (p) await mountRootfs(p, { init: true });
   const user = await resolveUser(rec.rootfs.path, userSpec);
   if (p && pristine) await rememberUser(ctx, p, userSpec, user);
   await mkdirInRoot(rec.rootfs.path, cwd);
@@ -172,7 +172,7 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
   // of its tree on the host once its user is known: runc mounts the overlay inside the container.
   const inside = p && !(opts.mounts ?? []).some((m) => m.type === "volume") && (await upperEmpty(p));
   const cached = inside && p ? await cachedUser(ctx, p, userSpec) : undefined;
-  const rootMount = cached && p ? await overlayRootMount(p) : undefined;
+  const rootMount = cached && p ? await overlayRootMount(p, { init: true }) : undefined;
   const user = cached && rootMount ? cached : await onHost(ctx, rec, userSpec, cwd);
   const mounts: ResolvedMount[] = [];
   for (const m of opts.mounts ?? []) mounts.push(await resolveMount(ctx, rec, m));
