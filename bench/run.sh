@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `wharf run --rm IMAGE true` against `podman run --rm --network=none --runtime runc IMAGE true`, for
 # an image already local to each (a busybox image pulled from one loopback Distribution registry),
-# then the disk used by 100 containers of one image against one.
+# then the disk used by 100 exited containers of one image against one (busybox, and busybox with a
+# 64 MiB layer).
 # Usage: bench/run.sh [RUNS]   (after `npm run build`; as root; needs docker-registry, podman, hyperfine)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -12,9 +13,10 @@ reg_pid=""
 cleanup() {
   [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null || true
   "$repo/bin/wharf" --root "$work/wharf" container prune -f >/dev/null 2>&1 || true
+  "$repo/bin/wharf" --root "$work/wharf-big" container prune -f >/dev/null 2>&1 || true
   podman --root "$work/podman" --runroot "$work/podman-run" rm -af >/dev/null 2>&1 || true
   podman --root "$work/podman" --runroot "$work/podman-run" system reset -f >/dev/null 2>&1 || true
-  umount -R "$work"/wharf/snapshots/*/*/merged 2>/dev/null || true
+  umount -R "$work"/wharf*/snapshots/*/*/merged 2>/dev/null || true
   rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -54,15 +56,26 @@ console.log(`\nrun --rm IMAGE true, median: wharf ${(w*1000).toFixed(0)} ms, pod
 console.log(`ratio wharf/podman: ${(w/p).toFixed(3)} (target <= 0.5)`);
 ' "$work/run.json"
 
-# Disk: the store and snapshots with one exited container, then with 100.
-du_k() { du -skx "$work/wharf" | cut -f1; }
+# Disk: the store and snapshots with one exited `run IMAGE true` container, then with 100, for the
+# busybox image and for busybox plus a 64 MiB incompressible layer (each in a root of its own). The
+# per-container cost is fixed, so the ratio depends on the image: both are printed.
+big="127.0.0.1:$port/bench/big-busybox:latest"
+node "$here/lib/publish-big-busybox.mjs" "$big" 64 >/dev/null
 "${wharf[@]}" container prune -f >/dev/null
-"${wharf[@]}" run "$image" true
-one="$(du_k)"
-for _ in $(seq 2 100); do "${wharf[@]}" run "$image" true; done
-hundred="$(du_k)"
-count="$("${wharf[@]}" ps -aq | wc -l)"
-node -e '
-const [one, hundred, count] = process.argv.slice(1).map(Number);
-console.log(`disk: 1 container ${one} KiB, ${count} containers ${hundred} KiB, ratio ${(hundred/one).toFixed(3)} (target < 1.1)`);
-' "$one" "$hundred" "$count"
+disk() { # ROOT IMAGE LABEL
+  local w=("$repo/bin/wharf" --root "$1") one hundred count size
+  "${w[@]}" pull -q "$2" >/dev/null
+  size="$("${w[@]}" images --format '{{.Size}}' "$2")"
+  "${w[@]}" run "$2" true
+  one="$(du -skx "$1" | cut -f1)"
+  for _ in $(seq 2 100); do "${w[@]}" run "$2" true; done
+  hundred="$(du -skx "$1" | cut -f1)"
+  count="$("${w[@]}" ps -aq | wc -l)"
+  node -e '
+const [label, size, one, hundred, count] = process.argv.slice(1);
+const [o, h] = [Number(one), Number(hundred)];
+console.log(`disk, ${label} (${size}): 1 container ${o} KiB, ${count} containers ${h} KiB, ratio ${(h/o).toFixed(3)} (target < 1.1), ${((h-o)/(Number(count)-1)).toFixed(1)} KiB per extra container`);
+' "$3" "$size" "$one" "$hundred" "$count"
+}
+disk "$work/wharf" "$image" "busybox image"
+disk "$work/wharf-big" "$big" "busybox + 64 MiB layer"
