@@ -11,7 +11,7 @@ import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip, gzipSync } from "node:zlib";
+import { createGzip } from "node:zlib";
 import tar from "tar-stream";
 import { parseReference } from "../../dist/reference/index.js";
 import { openRepository, putManifest, uploadBlob } from "../../dist/remote/index.js";
