@@ -163,8 +163,12 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
     startedPid = pid;
     trace("monitor: pid file read");
     // runc (1.1) sizes the pty from our terminal just after the process starts, racing a process
-    // that asks for its size at once; a SIGWINCH makes runc copy the size again now that it runs.
-    if (io.tty === "direct") forward("SIGWINCH");
+    // that asks for its size at once; a SIGWINCH makes runc copy the size again now that it runs
+    // (and twice more shortly after, in case runc had not yet set up its console).
+    if (io.tty === "direct") {
+      forward("SIGWINCH");
+      for (const ms of [50, 250]) setTimeout(() => forward("SIGWINCH"), ms).unref();
+    }
     started = updateRecord(ctx, id, (r) => ({
       ...r,
       state: "running",

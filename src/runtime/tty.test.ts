@@ -39,7 +39,7 @@ describe("foreground TTY on the caller's terminal", () => {
       args: [
         "sh",
         "-c",
-        'i=0; while [ $i -lt 50 ]; do i=$((i+1)); s=$(stty size 2>/dev/null) && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "$s"; tty; exit 5',
+        'i=0; while [ $i -lt 50 ]; do i=$((i+1)); s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "$s"; tty; exit 5',
       ],
       tty: true,
       interactive: true,
