@@ -4,7 +4,7 @@ import { staticCredentials } from "../auth/index.js";
 import { collect } from "../digest/index.js";
 import { parseChallenges } from "./challenge.js";
 import { startServer, type TinyServer } from "./testing/http-server.js";
-import { allowsInsecure, createTransport, isLoopbackHost, type Transport } from "./transport.js";
+import { allowsInsecure, apiHost, createTransport, isLoopbackHost, type Transport } from "./transport.js";
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -296,5 +296,15 @@ describe("redirects", () => {
     expect(storage.seen[0]?.headers.authorization).toBeUndefined();
     expect(await get(t, "/v2/app/blobs/same")).toEqual({ status: 200, text: "same-origin bytes" });
     expect(reg.seen.at(-1)?.headers.authorization).toBe(basic("u", "p"));
+  });
+});
+
+describe("apiHost", () => {
+  it("maps the default registry to the API host configured for it, and nothing else", () => {
+    const env = { WHARF_DEFAULT_REGISTRY_API: "api.registry.example.test" };
+    expect(apiHost("docker.io", env)).toBe("api.registry.example.test");
+    expect(apiHost("index.docker.io", env)).toBe("api.registry.example.test");
+    expect(apiHost("docker.io", {})).toBe("docker.io");
+    expect(apiHost("localhost:5000", env)).toBe("localhost:5000");
   });
 });

@@ -13,9 +13,6 @@ import {
 } from "./http.js";
 import { type RetryOptions, redirects, retry, userAgent } from "./middleware.js";
 
-/** Docker Hub's registry API answers here, not at `docker.io` (Docker's own endpoint mapping). */
-const DOCKER_HUB_API = "registry-1.docker.io";
-
 export interface TransportOptions {
   /** Where credentials come from (usually `dockerCredentials()` from auth). None: anonymous. */
   credentials?: CredentialSource;
@@ -79,9 +76,13 @@ export function allowsInsecure(domain: string, insecure: readonly string[] = [])
   return isLoopbackHost(domain) || insecure.includes(domain) || insecure.includes(hostOnly(domain));
 }
 
-/** The host that serves a registry's API (`docker.io` is served elsewhere). */
-export function apiHost(domain: string): string {
-  return domain === "docker.io" || domain === "index.docker.io" ? DOCKER_HUB_API : domain;
+/**
+ * The host that serves a registry's API. The default registry's API may live on another host
+ * (Docker's own endpoint mapping); wharf names none itself: set `WHARF_DEFAULT_REGISTRY_API` to it.
+ */
+export function apiHost(domain: string, env: NodeJS.ProcessEnv = process.env): string {
+  const isDefault = domain === "docker.io" || domain === "index.docker.io";
+  return isDefault && env.WHARF_DEFAULT_REGISTRY_API ? env.WHARF_DEFAULT_REGISTRY_API : domain;
 }
 
 export function createTransport(domain: string, opts: TransportOptions = {}): Transport {
