@@ -1,2 +1,2 @@
 export { fsyncDir, tempPathFor, writeFileAtomic, writeStreamAtomic } from "./atomic.js";
-export { acquireLock, type LockOptions, withLock } from "./lock.js";
+export { acquireLock, type LockOptions, processAlive, withLock } from "./lock.js";

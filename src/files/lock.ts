@@ -7,7 +7,8 @@ export interface LockOptions {
   timeoutMs?: number;
 }
 
-function alive(pid: number): boolean {
+/** True when a process with this PID exists (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -38,7 +39,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       if (errnoCode(e) !== "EEXIST") throw e;
     }
     const owner = Number.parseInt(await readFile(path, "utf8").catch(() => ""), 10);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !alive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !processAlive(owner)) {
       await rm(path, { force: true });
       continue;
     }

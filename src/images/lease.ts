@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { ContentStore } from "../content/index.js";
 import { type Digest, isDigest } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
+import { processAlive } from "../files/index.js";
 
 /**
  * A lease: the digests one `Images` instance committed or found present, kept from garbage
@@ -35,15 +36,6 @@ export async function createLease(dir: string): Promise<Lease> {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === "EPERM";
-  }
-}
-
 /** The digests held by live leases other than `except`; leases of dead processes are removed. */
 export async function leasedDigests(dir: string, except?: string): Promise<Set<Digest>> {
   const out = new Set<Digest>();
@@ -59,7 +51,7 @@ export async function leasedDigests(dir: string, except?: string): Promise<Set<D
     if (file === except) continue;
     const pid = Number.parseInt(name, 10);
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    if (!alive(pid)) {
+    if (!processAlive(pid)) {
       await rm(file, { force: true });
       continue;
     }

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import type { ContentStore } from "../content/types.js";
 import type { Digest } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { withLock } from "../files/index.js";
+import { processAlive, withLock } from "../files/index.js";
 import type { Descriptor } from "../oci/index.js";
 import { chainIds, checkLayerCount } from "./chain.js";
 import type { SnapshotLayout } from "./layout.js";
@@ -36,15 +36,6 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === "EPERM";
-  }
-}
-
 /** A fresh directory under tmp/, named after this process so that a crashed one's can be removed. */
 export async function tempDir(layout: SnapshotLayout): Promise<string> {
   await mkdir(layout.tmp, { recursive: true });
@@ -64,7 +55,7 @@ export async function cleanTemp(layout: SnapshotLayout): Promise<void> {
   }
   for (const name of names) {
     const pid = Number.parseInt(name.split("-")[0] ?? "", 10);
-    if (Number.isInteger(pid) && alive(pid)) continue;
+    if (Number.isInteger(pid) && processAlive(pid)) continue;
     await unmount(join(layout.tmp, name, "merged"));
     await rm(join(layout.tmp, name), { recursive: true, force: true });
   }
