@@ -4,6 +4,7 @@
 #   - push and pull throughput of a ~1 GiB four-layer image (skopeo copy oci: -> docker:// into a
 #     fresh registry each run, and docker:// -> a fresh oci: dir), median of RUNS;
 #   - manifest GET requests per second (wrk, 2 threads, 32 connections, OCI Accept header);
+#   - the 1 GiB blob PUT and GET with curl (the server's own throughput, without skopeo's costs);
 #   - peak RSS (VmHWM, reset before each phase) while receiving and while serving a 1 GiB blob.
 # Usage: bench/registry.sh [RUNS] [SECONDS]   (after `npm run build`; Linux; needs docker-registry,
 # skopeo, wrk, curl). Targets (issue #2): every ratio wharf/Distribution >= 1.0 for throughput,
@@ -27,7 +28,7 @@ digest="$(node -e 'console.log(JSON.parse(process.argv[1]).manifest)' "$image")"
 head -c 1073741824 /dev/urandom >"$work/big.bin"
 big_digest="sha256:$(sha256sum "$work/big.bin" | cut -d' ' -f1)"
 
-declare -A push pull rps push_rss get_rss put_rss idle_rss url pid
+declare -A push pull rps push_rss get_rss put_rss idle_rss url pid blob_put blob_get
 
 push_once() { # kind i
   start_registry "$1" "$1-push-$2"
@@ -84,10 +85,17 @@ for kind in distribution wharf; do
   case "$loc" in http*) ;; *) loc="http://${url[$kind]}$loc" ;; esac
   case "$loc" in *\?*) sep='&' ;; *) sep='?' ;; esac
   reset_peak_rss "$p"
+  t0="$(now)"
   curl -fsS -o /dev/null -X PUT -H "Content-Type: application/octet-stream" -T "$work/big.bin" \
     "$loc${sep}digest=$big_digest"
+  t1="$(now)"
+  blob_put[$kind]="$(elapsed "$t0" "$t1")"
   put_rss[$kind]="$(peak_rss_mib "$p")"
   reset_peak_rss "$p"
+  t0="$(now)"
+  curl -fsS -o /dev/null "http://${url[$kind]}/v2/bench/big/blobs/$big_digest"
+  t1="$(now)"
+  blob_get[$kind]="$(elapsed "$t0" "$t1")"
   got="$(curl -fsS "http://${url[$kind]}/v2/bench/big/blobs/$big_digest" | sha256sum | cut -d' ' -f1)"
   get_rss[$kind]="$(peak_rss_mib "$p")"
   [ "sha256:$got" = "$big_digest" ] || { echo "$kind: the 1 GiB blob came back different" >&2; exit 1; }
@@ -103,6 +111,9 @@ for m in push pull; do
   d="$(median <<<"${times[distribution]}")"
   row "$m MiB/s (skopeo, median)" "$(mbps "$bytes" "$w")" "$(mbps "$bytes" "$d")" "$(ratio "$d" "$w")"
 done
+big_bytes=1073741824
+row "1 GiB blob PUT MiB/s (curl, one run)" "$(mbps "$big_bytes" "${blob_put[wharf]}")" "$(mbps "$big_bytes" "${blob_put[distribution]}")" "$(ratio "${blob_put[distribution]}" "${blob_put[wharf]}")"
+row "1 GiB blob GET MiB/s (curl, one run)" "$(mbps "$big_bytes" "${blob_get[wharf]}")" "$(mbps "$big_bytes" "${blob_get[distribution]}")" "$(ratio "${blob_get[distribution]}" "${blob_get[wharf]}")"
 row "manifest GET req/s (wrk)" "${rps[wharf]}" "${rps[distribution]}" "$(ratio "${rps[wharf]}" "${rps[distribution]}")"
 row "RSS idle after the runs, MiB" "${idle_rss[wharf]}" "${idle_rss[distribution]}" "$(ratio "${idle_rss[wharf]}" "${idle_rss[distribution]}")"
 row "peak RSS during image push, MiB" "${push_rss[wharf]}" "${push_rss[distribution]}" "$(ratio "${push_rss[wharf]}" "${push_rss[distribution]}")"
