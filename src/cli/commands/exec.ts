@@ -1,6 +1,9 @@
 import { execInContainer, expandEnvArg, readEnvFile } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runFailure, runtimeContext } from "./container-common.js";
+import { RUN_FLAGS } from "./container-flags.js";
+
+const EXEC_SHARED = ["interactive", "tty", "env", "env-file", "workdir", "user"];
 
 export const command: Command = {
   path: ["exec"],
@@ -8,22 +11,8 @@ export const command: Command = {
   usage: "[OPTIONS] CONTAINER COMMAND [ARG...]",
   description: "Execute a command in a running container",
   flags: [
-    { name: "interactive", short: "i", type: "bool", description: "Keep STDIN open even if not attached" },
-    { name: "tty", short: "t", type: "bool", description: "Allocate a pseudo-TTY" },
-    { name: "env", short: "e", type: "strings", valueName: "list", description: "Set environment variables" },
-    {
-      name: "env-file",
-      type: "strings",
-      valueName: "list",
-      description: "Read in a file of environment variables",
-    },
-    { name: "workdir", short: "w", type: "string", description: "Working directory inside the container" },
-    {
-      name: "user",
-      short: "u",
-      type: "string",
-      description: "Username or UID (format: <name|uid>[:<group|gid>])",
-    },
+    // exec shares these with run, under the same names and descriptions.
+    ...RUN_FLAGS.filter((f) => EXEC_SHARED.includes(f.name)),
     { name: "detach", short: "d", type: "bool", hidden: true, description: "Detached mode (not supported)" },
   ],
   interspersed: false,
