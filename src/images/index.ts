@@ -4,7 +4,7 @@ export { familiarMatch, filterImages, type ImageFilters } from "./filter.js";
 export { collectGarbage, type GcOptions, type GcResult, reachable } from "./gc.js";
 export { type HistoryRow, imageHistory } from "./history.js";
 export { type Images, type OpenImagesOptions, openImages, type RecordEntry } from "./images.js";
-export { type ImageInspect, type InspectConfig, inspectImage, ZERO_TIME } from "./inspect.js";
+export { type ImageInspect, type InspectConfig, inspectConfig, inspectImage, ZERO_TIME } from "./inspect.js";
 export { createLease, type Lease, leasedDigests, leasedStore } from "./lease.js";
 export { type ImageRow, type ImageSummary, imageRows, listImages } from "./list.js";
 export { type PruneOptions, type PruneResult, pruneImages } from "./prune.js";

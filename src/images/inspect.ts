@@ -52,7 +52,8 @@ export interface ImageInspect {
   Metadata: { LastTagTime: string };
 }
 
-function inspectConfig(c: ContainerConfig = {}): InspectConfig {
+/** An image config's `config` in the shape `inspect` shows it (Docker's field set and nulls). */
+export function inspectConfig(c: ContainerConfig = {}): InspectConfig {
   return {
     Hostname: "",
     Domainname: "",

@@ -6,6 +6,7 @@ import type { Digest } from "../../digest/index.js";
 import { readConfig, readManifest } from "../../images/documents.js";
 import { ANNOTATION, entriesOf } from "../../images/entries.js";
 import type { Images } from "../../images/images.js";
+import { inspectConfig } from "../../images/inspect.js";
 import { groupImages, type ImageGroup } from "../../images/resolve.js";
 import type { HistoryEntry as ConfigHistory, ImageConfig, Manifest } from "../../oci/index.js";
 import { familiarString } from "../../reference/index.js";
@@ -60,7 +61,6 @@ export async function listImages(images: Images): Promise<ImageDetail[]> {
 
 /** Docker's `image inspect` object. */
 export function inspectObject(d: ImageDetail): Record<string, unknown> {
-  const c = d.config.config ?? {};
   const tagged = d.group.entries
     .map((e) => e.desc.annotations?.[ANNOTATION.tagged])
     .filter((t): t is string => t !== undefined)
@@ -76,30 +76,7 @@ export function inspectObject(d: ImageDetail): Record<string, unknown> {
     Created: d.config.created ?? "",
     DockerVersion: str("docker_version"),
     Author: d.config.author ?? "",
-    Config: {
-      Hostname: "",
-      Domainname: "",
-      User: c.User ?? "",
-      AttachStdin: false,
-      AttachStdout: false,
-      AttachStderr: false,
-      ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
-      Tty: false,
-      OpenStdin: false,
-      StdinOnce: false,
-      Env: c.Env ?? null,
-      Cmd: c.Cmd ?? null,
-      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
-      ...(c.ArgsEscaped ? { ArgsEscaped: true } : {}),
-      Image: "",
-      Volumes: c.Volumes ?? null,
-      WorkingDir: c.WorkingDir ?? "",
-      Entrypoint: c.Entrypoint ?? null,
-      OnBuild: c.OnBuild ?? null,
-      Labels: c.Labels ?? null,
-      ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
-      ...(c.Shell ? { Shell: c.Shell } : {}),
-    },
+    Config: inspectConfig(d.config.config),
     Architecture: d.config.architecture,
     ...(d.config.variant ? { Variant: d.config.variant } : {}),
     Os: d.config.os,

@@ -98,9 +98,19 @@ export function progressView(opts: ProgressViewOptions): ProgressView {
   };
 }
 
+/** A layer's bytes so far, timed from the first transfer event seen for it. */
+function transferClock(now: () => number) {
+  const started = new Map<string, number>();
+  return (e: { id: string; current: number; total: number }): Progress => {
+    const start = started.get(e.id) ?? now();
+    started.set(e.id, start);
+    return { current: e.current, total: e.total, start };
+  };
+}
+
 /** Shows a pull's layer events as Docker does (`Pulling fs layer` … `Pull complete`). */
 export function pullProgress(view: ProgressView, now: () => number = Date.now): ProgressListener {
-  const started = new Map<string, number>();
+  const transfer = transferClock(now);
   return (e) => {
     if (e.type !== "blob" || e.role !== "layer") return;
     switch (e.state) {
@@ -108,14 +118,8 @@ export function pullProgress(view: ProgressView, now: () => number = Date.now): 
         return view.status(e.id, "Pulling fs layer");
       case "exists":
         return view.status(e.id, "Already exists");
-      case "downloading": {
-        if (!started.has(e.id)) started.set(e.id, now());
-        return view.status(e.id, "Downloading", {
-          current: e.current,
-          total: e.total,
-          start: started.get(e.id) as number,
-        });
-      }
+      case "downloading":
+        return view.status(e.id, "Downloading", transfer(e));
       case "verifying":
         return view.status(e.id, "Verifying Checksum");
       case "complete":
@@ -129,20 +133,14 @@ export function pullProgress(view: ProgressView, now: () => number = Date.now): 
 
 /** Shows a push's layer events as Docker does (`Preparing` … `Pushed`). */
 export function pushProgress(view: ProgressView, now: () => number = Date.now): ProgressListener {
-  const started = new Map<string, number>();
+  const transfer = transferClock(now);
   return (e) => {
     if (e.type !== "blob" || e.role !== "layer") return;
     switch (e.state) {
       case "waiting":
         return view.status(e.id, "Preparing");
-      case "uploading": {
-        if (!started.has(e.id)) started.set(e.id, now());
-        return view.status(e.id, "Pushing", {
-          current: e.current,
-          total: e.total,
-          start: started.get(e.id) as number,
-        });
-      }
+      case "uploading":
+        return view.status(e.id, "Pushing", transfer(e));
       case "pushed":
         return view.status(e.id, "Pushed");
       case "exists":
