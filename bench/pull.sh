@@ -49,7 +49,7 @@ timed() { # name command...
 for i in $(seq 1 "$runs"); do
   echo "run $i/$runs ..." >&2
   rm -rf "$work/wharf"
-  timed wharf node "$repo/bin/wharf.js" --root "$work/wharf" pull "$ref"
+  timed wharf node "$repo/bin/wharf.cjs" --root "$work/wharf" pull "$ref"
   grep -q "$digest" "$work/out" || { echo "wharf pull did not report $digest:" >&2; cat "$work/out" >&2; exit 1; }
 
   reset_podman

@@ -68,7 +68,7 @@ start_registry() { # name -> sets url
   if [ "$name" = wharf ]; then
     REGISTRY_HTTP_ADDR="127.0.0.1:$port" REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$dir/data" \
       REGISTRY_STORAGE_DELETE_ENABLED=true \
-      setsid node "$repo/bin/wharf.js" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
+      setsid node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
   else
     setsid docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   fi

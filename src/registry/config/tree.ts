@@ -41,10 +41,18 @@ export function deletePath(tree: Tree, path: readonly string[]): void {
 export function parseDuration(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isFinite(v)) return v / 1e6;
   if (typeof v !== "string") return undefined;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    "\u00b5s": 1e-3,
+    ms: 1,
+    s: 1e3,
+    m: 60e3,
+    h: 3600e3,
+  };
   const text = v.trim();
   if (text === "0") return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/gy;
   let total = 0;
   let end = 0;
   for (const m of text.matchAll(re)) {

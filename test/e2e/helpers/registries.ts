@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { freePort, type Server, spawnServer } from "./process.js";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
-export const WHARF_BIN = join(REPO_ROOT, "bin", "wharf.js");
+export const WHARF_BIN = join(REPO_ROOT, "bin", "wharf.cjs");
 export const DISTRIBUTION_BIN = "/usr/bin/docker-registry";
 
 export interface RunningRegistry extends Server {

@@ -65,11 +65,11 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `node bin/wharf.js registry serve ARGS` and waits for its `listening on <url>` line.
+ * Starts `node bin/wharf.cjs registry serve ARGS` and waits for its `listening on <url>` line.
  * Rejects with the process's stderr when it exits first.
  */
 export async function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [join(REPO, "bin", "wharf.js"), ...args], {
+  const child = spawn(process.execPath, [join(REPO, "bin", "wharf.cjs"), ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
