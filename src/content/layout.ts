@@ -1,4 +1,5 @@
-import { link, mkdir, open, rm, stat } from "node:fs/promises";
+import { existsSync, mkdirSync } from "node:fs";
+import { link, open, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { algorithmOf, type Digest, hexOf } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
@@ -76,9 +77,19 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function ensureLayout(root: string): Promise<StorePaths> {
   const p = storePaths(root);
-  await mkdir(join(p.layout, "blobs", "sha256"), { recursive: true });
-  await mkdir(p.ingest, { recursive: true });
-  await mkdir(p.locks, { recursive: true });
+  // Synchronous: a command opens its store once, and each thread-pool round trip of the async
+  // calls costs ten times the system call (it is on the path of every `run`).
+  const skeleton = [
+    p.index,
+    join(p.layout, "oci-layout"),
+    join(p.layout, "blobs", "sha256"),
+    p.ingest,
+    p.locks,
+  ];
+  if (skeleton.every((f) => existsSync(f))) return p;
+  mkdirSync(join(p.layout, "blobs", "sha256"), { recursive: true });
+  mkdirSync(p.ingest, { recursive: true });
+  mkdirSync(p.locks, { recursive: true });
   await writeIfAbsent(
     join(p.layout, "oci-layout"),
     `${JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })}\n`,

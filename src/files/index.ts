@@ -1,2 +1,2 @@
-export { fsyncDir, tempPathFor, writeFileAtomic, writeStreamAtomic } from "./atomic.js";
+export { fsyncDir, tempPathFor, writeFileAtomic, writeFileAtomicSync, writeStreamAtomic } from "./atomic.js";
 export { acquireLock, type LockOptions, processAlive, withLock } from "./lock.js";

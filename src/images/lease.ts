@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { appendFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { appendFileSync, mkdirSync, rmSync } from "node:fs";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContentStore } from "../content/index.js";
 import { type Digest, isDigest } from "../digest/index.js";
@@ -19,7 +20,8 @@ export interface Lease {
 }
 
 export async function createLease(dir: string): Promise<Lease> {
-  await mkdir(dir, { recursive: true });
+  // Synchronous calls: a lease line is a few bytes, written on every command's way.
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
   const held = new Set<Digest>();
   return {
@@ -27,11 +29,11 @@ export async function createLease(dir: string): Promise<Lease> {
     async add(d) {
       if (held.has(d)) return;
       held.add(d);
-      await appendFile(file, `${d}\n`);
+      appendFileSync(file, `${d}\n`);
     },
     async release() {
       held.clear();
-      await rm(file, { force: true });
+      rmSync(file, { force: true });
     },
   };
 }

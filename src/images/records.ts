@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureLayout } from "../content/index.js";
 import { WharfError } from "../errors/index.js";
-import { withLock, writeFileAtomic } from "../files/index.js";
+import { withLock, writeFileAtomicSync } from "../files/index.js";
 import { checkDescriptor, type Descriptor, MediaType } from "../oci/index.js";
 
 /** The OCI layout's `index.json`, as wharf reads and writes it (unknown fields are kept). */
@@ -47,7 +47,8 @@ function parseIndex(text: string, where: string): IndexFile {
 /** Records in `<root>/store/index.json`, updated under `<root>/tmp/locks/index.lock`. */
 export async function fsRecords(root: string): Promise<RecordStore> {
   const paths = await ensureLayout(root);
-  const load = async () => parseIndex(await readFile(paths.index, "utf8"), paths.index);
+  // index.json is small and read once or twice per command: synchronously (no thread-pool trip).
+  const load = async () => parseIndex(readFileSync(paths.index, "utf8"), paths.index);
   return {
     read: async () => (await load()).manifests,
     update: (fn) =>
@@ -57,7 +58,7 @@ export async function fsRecords(root: string): Promise<RecordStore> {
         const result = await fn(doc.manifests);
         if (JSON.stringify(doc.manifests) !== before) {
           const out: IndexFile = { ...doc, mediaType: doc.mediaType ?? MediaType.ociIndex };
-          await writeFileAtomic(paths.index, `${JSON.stringify(out, null, 2)}\n`);
+          writeFileAtomicSync(paths.index, `${JSON.stringify(out, null, 2)}\n`);
         }
         return result;
       }),
