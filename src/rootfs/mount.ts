@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, realpath, rm } from "node:fs/promises";
+import { readFileSync, realpathSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { errnoCode, WharfError } from "../errors/index.js";
@@ -62,7 +63,7 @@ export async function mountOverlay(m: OverlayMount): Promise<void> {
 
 /** Mount points as /proc/self/mountinfo lists them (octal escapes decoded). */
 async function mountPoints(): Promise<Set<string>> {
-  const text = await readFile("/proc/self/mountinfo", "utf8");
+  const text = readFileSync("/proc/self/mountinfo", "utf8");
   const out = new Set<string>();
   for (const line of text.split("\n")) {
     const field = line.split(" ")[4];
@@ -76,7 +77,7 @@ async function mountPoints(): Promise<Set<string>> {
 export async function isMounted(path: string): Promise<boolean> {
   let real: string;
   try {
-    real = await realpath(path);
+    real = realpathSync(path);
   } catch (e) {
     if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return false;
     throw e;
@@ -86,7 +87,12 @@ export async function isMounted(path: string): Promise<boolean> {
 
 /** Unmounts `path` if it is a mount point; lazily when it is busy. */
 export async function unmount(path: string): Promise<void> {
-  const p = await realpath(path).catch(() => resolve(path));
+  let p: string;
+  try {
+    p = realpathSync(path);
+  } catch {
+    p = resolve(path);
+  }
   while (await isMounted(p)) {
     try {
       await run("umount", [p]);

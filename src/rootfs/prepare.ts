@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, rmdirSync, rmSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { ContentStore } from "../content/types.js";
@@ -103,8 +103,8 @@ export async function prepareRootfs(opts: PrepareOptions): Promise<PreparedRootf
   const layout = snapshotLayout(opts.snapshots);
   await cleanTemp(layout);
   const merged = join(opts.dir, "merged");
-  await removeRootfs(opts.dir);
-  await mkdir(opts.dir, { recursive: true });
+  if (existsSync(opts.dir)) await removeRootfs(opts.dir);
+  mkdirSync(opts.dir, { recursive: true });
   const wanted = opts.mode ?? "auto";
   let mode: RootfsMode = wanted === "auto" ? ((await overlayWorks(layout)) ? "overlay" : "copy") : wanted;
   if (opts.layers.length === 0) mode = "copy";
@@ -113,7 +113,7 @@ export async function prepareRootfs(opts: PrepareOptions): Promise<PreparedRootf
     const prepared = { rootfs: merged, dir: opts.dir, mode, snapshots: layout.root, chainIds: chain };
     try {
       if (opts.mount === false) {
-        for (const d of ["upper", "work", "merged"]) await mkdir(join(opts.dir, d), { recursive: true });
+        for (const d of ["upper", "work", "merged"]) mkdirSync(join(opts.dir, d), { recursive: true });
       } else {
         await mountFromRecord(opts.dir, prepared);
       }
@@ -165,7 +165,7 @@ export async function overlayRootMount(
 ): Promise<RootMount | undefined> {
   if (p.mode !== "overlay" || p.chainIds.length === 0) return undefined;
   // An unmounted rootfs keeps no empty dirs (`unmountRootfs`): make them again.
-  for (const d of ["upper", "work", "merged"]) await mkdir(join(p.dir, d), { recursive: true });
+  for (const d of ["upper", "work", "merged"]) mkdirSync(join(p.dir, d), { recursive: true });
   const layout = snapshotLayout(p.snapshots);
   const lowers = (await lowerNames(p, o)).map((l) => resolve(layout.root, l));
   const options = overlayOptions({
@@ -191,7 +191,7 @@ export async function mountRootfs(p: PreparedRootfs, o: MountOptions = {}): Prom
 
 async function removeIfEmpty(dir: string): Promise<void> {
   try {
-    await rmdir(dir);
+    rmdirSync(dir);
   } catch (e) {
     const code = errnoCode(e);
     if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
@@ -206,12 +206,12 @@ async function removeIfEmpty(dir: string): Promise<void> {
 export async function unmountRootfs(p: PreparedRootfs): Promise<void> {
   await unmount(p.rootfs);
   if (p.mode !== "overlay") return;
-  await rm(join(p.dir, "work"), { recursive: true, force: true });
+  rmSync(join(p.dir, "work"), { recursive: true, force: true });
   for (const d of [p.rootfs, join(p.dir, "upper"), p.dir]) await removeIfEmpty(d);
 }
 
 /** Unmounts and deletes a container's root filesystem and its changes. */
 export async function removeRootfs(dir: string): Promise<void> {
   await unmount(join(dir, "merged"));
-  await rm(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }

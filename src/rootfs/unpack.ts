@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { ContentStore } from "../content/types.js";
@@ -48,7 +49,7 @@ export async function tempDir(layout: SnapshotLayout): Promise<string> {
 export async function cleanTemp(layout: SnapshotLayout): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(layout.tmp);
+    names = readdirSync(layout.tmp);
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return;
     throw e;
@@ -65,12 +66,12 @@ export async function cleanTemp(layout: SnapshotLayout): Promise<void> {
 async function linkShort(layout: SnapshotLayout, chainId: Digest): Promise<void> {
   const link = layout.shortLink(chainId);
   const want = relative(join(layout.root, "l"), layout.layerFs(chainId));
-  await mkdir(join(layout.root, "l"), { recursive: true });
+  mkdirSync(join(layout.root, "l"), { recursive: true });
   try {
-    await symlink(want, link);
+    symlinkSync(want, link);
   } catch (e) {
     if (errnoCode(e) !== "EEXIST") throw e;
-    if ((await readlink(link)) !== want) {
+    if (readlinkSync(link) !== want) {
       throw new WharfError("conflict", `short layer name ${link} is taken by another chain`, {
         hint: "remove unused snapshots (wharf image prune) and retry",
       });
@@ -90,10 +91,11 @@ export async function ensureLayers(opts: UnpackOptions): Promise<Digest[]> {
   checkLayerCount(opts.layers.length, opts.diffIds.length);
   const chain = chainIds(opts.diffIds);
   const { layout } = opts;
-  await mkdir(join(layout.root, "layers"), { recursive: true });
+  // The checks of layers already unpacked (every run) are synchronous calls: no thread-pool trips.
+  mkdirSync(join(layout.root, "layers"), { recursive: true });
   for (let i = 0; i < chain.length; i++) {
     const chainId = chain[i] as Digest;
-    if (!(await exists(join(layout.layer(chainId), "layer.json")))) {
+    if (!existsSync(join(layout.layer(chainId), "layer.json"))) {
       await withLock(layout.layerLock(chainId), async () => {
         if (await exists(join(layout.layer(chainId), "layer.json"))) return;
         await unpackOne(opts, chain.slice(0, i).reverse(), i);
