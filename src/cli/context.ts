@@ -23,21 +23,30 @@ export function defaultRoot(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "wharf");
 }
 
+/**
+ * The process's context. The standard streams are made when first used (getters): making
+ * `process.stdin` or `process.stdout` loads Node's stream classes for the descriptor's kind, which
+ * costs milliseconds that a command printing nothing (`run IMAGE true`) need not spend.
+ */
 export function processContext(opts: { root?: string; debug: boolean }): Context {
-  const stdout = process.stdout;
-  const stderr = process.stderr;
   return {
     root: opts.root ?? defaultRoot(process.env),
     debug: opts.debug,
     env: process.env,
-    stdin: process.stdin,
-    stdout,
-    stderr,
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
     out: (line = "") => {
-      stdout.write(`${line}\n`);
+      process.stdout.write(`${line}\n`);
     },
     err: (line = "") => {
-      stderr.write(`${line}\n`);
+      process.stderr.write(`${line}\n`);
     },
   };
 }

@@ -46,12 +46,13 @@ export function reportError(ctx: Pick<Context, "err" | "debug">, e: unknown, cmd
 
 /** Runs the CLI; returns the exit status. */
 export async function main(argv: readonly string[], io: Partial<Context> = {}): Promise<number> {
-  const make = (o: { root?: string; debug: boolean }): Context => ({
-    ...processContext(o),
-    ...io,
-    ...(o.root ? { root: o.root } : {}),
-    debug: o.debug,
-  });
+  // Property descriptors, not spread: the process context's streams are getters, made on first use.
+  const make = (o: { root?: string; debug: boolean }): Context =>
+    Object.defineProperties(processContext(o), {
+      ...Object.getOwnPropertyDescriptors(io),
+      ...(o.root ? { root: { value: o.root, enumerable: true } } : {}),
+      debug: { value: o.debug, enumerable: true },
+    });
   let ctx: Context = make({ debug: argv.includes("--debug") || argv.includes("-D") });
   let path: string[] | undefined;
   try {

@@ -18,9 +18,11 @@ export const command: Command = {
     const rt = runtimeContext(ctx);
     let id: string;
     let detach: boolean;
+    let usesStdin = false;
     try {
       const options = await runOptionsOf(f, args, ctx.env);
       detach = flag.bool(f, "detach");
+      usesStdin = options.tty === true || options.interactive === true;
       if (options.tty && options.interactive && !detach && !ctx.stdin.isTTY) {
         ctx.err("the input device is not a TTY");
         return 1;
@@ -53,7 +55,8 @@ export const command: Command = {
       return await runForeground(rt, id, {
         stdout: ctx.stdout,
         stderr: ctx.stderr,
-        stdinIsTty: ctx.stdin.isTTY === true,
+        // Only asked when the container uses its stdin: making process.stdin costs milliseconds.
+        stdinIsTty: usesStdin && ctx.stdin.isTTY === true,
       });
     } catch (e) {
       return runFailure(ctx, e);
