@@ -1,5 +1,6 @@
-// Bundles what tsc emitted into dist/bundle for the `wharf` command: main.js (the CLI) and shim.js
-// (the detached-container keeper), each one CommonJS file with every dependency inside, and
+// Bundles what tsc emitted into dist/bundle for the `wharf` command: main.js (the CLI), registry.js
+// (`registry serve`) and shim.js (the detached-container keeper), each one CommonJS file with every
+// dependency inside, and
 // main.cache, V8's code cache for main.js. bin/wharf.cjs compiles main.js with that cache, so a
 // command neither resolves ~130 modules nor parses ~1 MB of source before it starts its work.
 // CommonJS, not ESM: Node starts a CommonJS entry ~3 ms sooner, and only a script (vm.Script) takes
@@ -26,21 +27,40 @@ const common = {
   logLevel: "warning",
 };
 const moduleUrl = 'var __wharfModuleUrl = require("node:url").pathToFileURL(__filename).href;';
+// `registry serve` (the registry, its YAML config, bcrypt and JWTs: half of the code) is a bundle of
+// its own, registry.js, which main.js loads only for that command.
+const registryApart = {
+  name: "registry-apart",
+  setup(b) {
+    b.onResolve({ filter: /\/commands\/registry-serve\.js$/ }, () => ({
+      path: "./registry.js",
+      external: true,
+    }));
+  },
+};
 // main.js is the body of a CommonJS wrapper function that bin/wharf.cjs compiles as it is (no copy
 // of the source to wrap it), with the cache.
 await build({
   ...common,
+  plugins: [registryApart],
+  // require() for it, not import(): a vm.Script has no module loader for import().
+  supported: { "dynamic-import": false },
   entryPoints: [join(repo, "dist/cli/main.js")],
   outfile: join(outdir, "main.js"),
   banner: { js: `(function (exports, require, module, __filename, __dirname) {"use strict";${moduleUrl}` },
   footer: { js: "\n})" },
 });
-await build({
-  ...common,
-  entryPoints: [join(repo, "dist/runtime/shim.js")],
-  outfile: join(outdir, "shim.js"),
-  banner: { js: moduleUrl },
-});
+for (const [entry, out] of [
+  ["dist/cli/commands/registry-serve.js", "registry.js"],
+  ["dist/runtime/shim.js", "shim.js"],
+]) {
+  await build({
+    ...common,
+    entryPoints: [join(repo, entry)],
+    outfile: join(outdir, out),
+    banner: { js: moduleUrl },
+  });
+}
 // The loader reads main.js as latin1 (no UTF-8 decoding): it must be ASCII.
 const text = await readFile(join(outdir, "main.js"));
 const at = text.findIndex((b) => b > 0x7f);

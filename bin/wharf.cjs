@@ -4,6 +4,7 @@
 // cache that this Node refuses (another version) or that is missing is written anew after the
 // command, when the directory is writable. Without a bundle it runs what tsc emitted (dist/cli).
 const { readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
 const { join } = require("node:path");
 const { Script } = require("node:vm");
 
@@ -30,7 +31,8 @@ function loadBundle() {
     cachedData,
   });
   const mod = { exports: {} };
-  script.runInThisContext()(mod.exports, require, mod, file, dir);
+  // Its require resolves from main.js: it loads registry.js beside it.
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dir);
   const stale = cachedData === undefined || script.cachedDataRejected === true;
   const saveCache = () => {
     if (!stale) return;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ERROR_CODES, errnoCode, isWharfError, WharfError } from "./index.js";
 
 describe("WharfError", () => {
@@ -28,5 +28,18 @@ describe("WharfError", () => {
   it("reads errno codes", () => {
     expect(errnoCode(Object.assign(new Error("x"), { code: "ENOENT" }))).toBe("ENOENT");
     expect(errnoCode("nope")).toBeUndefined();
+  });
+});
+
+describe("WharfError across module copies", () => {
+  it("is recognised by instanceof and isWharfError when another copy of the class made it", async () => {
+    vi.resetModules();
+    const copy = await import("./wharf-error.js");
+    expect(copy.WharfError).not.toBe(WharfError);
+    const e = new copy.WharfError("not-found", "gone", { hint: "look elsewhere" });
+    expect(e instanceof WharfError).toBe(true);
+    expect(isWharfError(e, "not-found")).toBe(true);
+    expect(new Error("plain") instanceof WharfError).toBe(false);
+    expect(JSON.stringify(Object.keys(e))).toBe(JSON.stringify(Object.keys(new WharfError("not-found", "x"))));
   });
 });

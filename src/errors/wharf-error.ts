@@ -7,14 +7,25 @@ export interface WharfErrorOptions {
   detail?: unknown;
 }
 
+/**
+ * Marks a WharfError for `instanceof`, so that one made by another copy of this module counts too:
+ * the CLI's bundle and the registry's (loaded only by `registry serve`) each have their own.
+ */
+const BRAND = Symbol.for("wharf.WharfError");
+
 /** The one error type wharf throws on purpose: a stable code, a one-line message, an optional hint. */
 export class WharfError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly detail: unknown;
 
+  static override [Symbol.hasInstance](v: unknown): v is WharfError {
+    return typeof v === "object" && v !== null && (v as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   constructor(code: ErrorCode, message: string, opts: WharfErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    Object.defineProperty(this, BRAND, { value: true });
     this.name = "WharfError";
     this.code = code;
     this.hint = opts.hint;
