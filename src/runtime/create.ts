@@ -2,9 +2,10 @@ import { rm } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
 import type { ContainerConfig } from "../oci/index.js";
+import { allocateContainer } from "./catalog.js";
 import { mergeEnv, resolveCommand } from "./env.js";
 import { checkDuplicates } from "./mounts.js";
-import { allocateContainer, containerDir, updateRecord } from "./store.js";
+import { containerDir, updateRecord } from "./store.js";
 import { trace } from "./trace.js";
 import {
   type ContainerRecord,

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
 import { execInContainer } from "./exec.js";
@@ -6,10 +6,11 @@ import { inspectContainer, pruneContainers, statusText } from "./inspect.js";
 import { startContainer } from "./lifecycle.js";
 import type { LogEntry } from "./logs.js";
 import { killContainer, stopContainer, waitContainer } from "./ops.js";
+import { readPack } from "./pack.js";
 import { readLogs } from "./read-logs.js";
 import { getContainer, listContainers } from "./reconcile.js";
 import { removeContainer } from "./remove.js";
-import { readRecordRaw, writeRecord } from "./store.js";
+import { containerDir, readDirRecord, readRecordRaw, writeRecord } from "./store.js";
 import { removeCompiledShim } from "./testing/fixtures.js";
 import { type Harness, harness, Sink } from "./testing/harness.js";
 
@@ -125,7 +126,10 @@ describe("detached containers", () => {
     await writeRecord(h.ctx, { ...raw, state: "running", pid: 999_999_999, monitorPid: 999_999_998 });
     const after = await getContainer(h.ctx, "aa");
     expect(after).toMatchObject({ state: "exited", exitCode: 255 });
-    await writeFile(after.logPath, "");
+    // Recorded as exited, it moved to the pack; its directory (nothing in it) went.
+    expect(await readDirRecord(h.ctx, a.id)).toBeUndefined();
+    expect((await readPack(h.ctx)).entries[a.id]).toMatchObject({ state: "exited", exitCode: 255 });
+    expect(existsSync(containerDir(h.ctx, a.id))).toBe(false);
     const pruned = await pruneContainers(h.ctx);
     expect(pruned.deleted).toEqual([a.id]);
     expect(await listContainers(h.ctx)).toEqual([]);

@@ -1,3 +1,4 @@
+export { resolveId } from "./catalog.js";
 export { type Controller, controllerAvailable } from "./cgroups.js";
 export { type CreateOptions, createContainer } from "./create.js";
 export { expandEnvArg, mergeEnv, parseEnvFile, readEnvFile, resolveCommand } from "./env.js";
@@ -18,7 +19,6 @@ export { readLogs } from "./read-logs.js";
 export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
 export { type RemoveOptions, removeContainer } from "./remove.js";
 export { buildSpec, type RuntimeSpec } from "./spec.js";
-export { resolveId } from "./store.js";
 export { trace } from "./trace.js";
 export type {
   ContainerRecord,

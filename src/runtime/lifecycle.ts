@@ -36,10 +36,17 @@ function notRunnable(rec: ContainerRecord): void {
 async function claim(ctx: RuntimeContext, ref: string): Promise<ContainerRecord> {
   const rec = await getContainer(ctx, ref);
   notRunnable(rec);
-  return updateRecord(ctx, rec.id, (r) => {
-    notRunnable(r);
-    return r.error === "" ? undefined : { ...r, error: "" };
-  });
+  // `live`: an exited container's record comes back from the pack to its directory (made again),
+  // where this start writes its files.
+  return updateRecord(
+    ctx,
+    rec.id,
+    (r) => {
+      notRunnable(r);
+      return r.error === "" ? undefined : { ...r, error: "" };
+    },
+    { live: true },
+  );
 }
 
 /**
@@ -58,12 +65,13 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
     child.unref();
     const exited = new Promise<number>((res) => child.on("exit", (c) => res(c ?? 1)));
     const after = await Promise.race([
-      pollRecord(ctx, rec.id, (r) => r.state !== "created" || r.error !== "" || r.startedAt !== startedAt),
+      // A new start time: it ran (an exited container's state alone says nothing of this start).
+      pollRecord(ctx, rec.id, (r) => r.error !== "" || r.startedAt !== startedAt),
       exited.then(async () => pollRecord(ctx, rec.id, () => true)),
     ]);
     if (!after) throw new WharfError("runtime", `container ${rec.id.slice(0, 12)} vanished while starting`);
     if (after.error) throw startFailure(after);
-    if (after.state === "created") {
+    if (after.startedAt === startedAt) {
       throw new WharfError(
         "runtime",
         `the shim of container ${rec.id.slice(0, 12)} ended before it started`,

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { WharfError } from "../errors/index.js";
+import { listRecordsRaw, resolveId } from "./catalog.js";
 import { sameProcessAlive } from "./proc.js";
-import { listIds, noSuchContainer, readRecordRaw, resolveId, updateRecord } from "./store.js";
+import { noSuchContainer, readRecordRaw, updateRecord } from "./store.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 /** The exit code recorded for a container that ended while nothing watched it (as Docker's 255). */
@@ -48,10 +49,7 @@ export async function getContainer(ctx: RuntimeContext, ref: string): Promise<Co
 /** Every container's record, reconciled, newest first. */
 export async function listContainers(ctx: RuntimeContext): Promise<ContainerRecord[]> {
   const out: ContainerRecord[] = [];
-  for (const id of await listIds(ctx)) {
-    const rec = await readRecordRaw(ctx, id);
-    if (rec) out.push(await reconcile(ctx, rec));
-  }
+  for (const rec of await listRecordsRaw(ctx)) out.push(await reconcile(ctx, rec));
   return out.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
 }
 

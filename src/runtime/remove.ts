@@ -1,11 +1,19 @@
 import { rm } from "node:fs/promises";
 import { WharfError } from "../errors/index.js";
 import { removeRootfs } from "../rootfs/index.js";
+import { resolveId } from "./catalog.js";
+import { dropFromPack, readPack } from "./pack.js";
 import { pollRecord } from "./reconcile.js";
 import { runcDelete, runcKill } from "./runc.js";
-import { containerDir, readRecordRaw, resolveId, withContainerLock } from "./store.js";
+import {
+  acquireContainerLock,
+  containerDir,
+  locateRecord,
+  readDirRecord,
+  withContainerLock,
+} from "./store.js";
 import { trace } from "./trace.js";
-import type { RuntimeContext } from "./types.js";
+import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 export interface RemoveOptions {
   /** Kill a running container first (`rm -f`). */
@@ -17,9 +25,25 @@ export interface RemoveOptions {
   volumes?: boolean;
 }
 
+type Located = { rec: ContainerRecord; packed: boolean } | undefined;
+
+/**
+ * Deletes a container's root filesystem and directory, holding its lock (`found`: its record and
+ * where it is). Returns whether a pack entry may be left for the caller to drop: a packed record,
+ * or a directory's record with a stale twin in the pack (a move cut short); never for a `--rm`
+ * container, which is never packed, so that its removal does not touch the pack.
+ */
+async function removeFiles(ctx: RuntimeContext, id: string, found: Located): Promise<boolean> {
+  if (found?.rec.rootfs.prepared) await removeRootfs(found.rec.rootfs.prepared.dir);
+  trace("remove: rootfs removed");
+  await rm(containerDir(ctx, id), { recursive: true, force: true });
+  return found !== undefined && (found.packed || found.rec.options.autoRemove !== true);
+}
+
 /**
  * Removes a container: refuses a running one unless forced (then kills it and waits for its
- * monitor to record the end), deletes runc's state, its root filesystem and its directory.
+ * monitor to record the end), deletes runc's state, its root filesystem, its directory and its
+ * record (the directory's, or its entry in the pack).
  */
 export async function removeContainer(
   ctx: RuntimeContext,
@@ -42,10 +66,42 @@ export async function removeContainer(
   trace("remove: record read");
   await runcDelete(ctx, id, true);
   await withContainerLock(ctx, id, async () => {
-    const r = await readRecordRaw(ctx, id);
-    if (r?.rootfs.prepared) await removeRootfs(r.rootfs.prepared.dir);
+    const inPack = await removeFiles(ctx, id, await locateRecord(ctx, id));
+    // The directory went first: a removal cut short leaves a pack entry, which `rm` removes again.
+    if (inPack) await dropFromPack(ctx, [id]);
   });
-  trace("remove: rootfs removed");
-  await rm(containerDir(ctx, id), { recursive: true, force: true });
   return id;
+}
+
+/**
+ * Removes those of `ids` that are not running (`container prune`), rewriting the pack once for
+ * all of them. Returns the IDs removed.
+ */
+export async function removeStopped(ctx: RuntimeContext, ids: readonly string[]): Promise<string[]> {
+  // The containers' locks in ID order, then the root's (in dropFromPack): two prunes cannot each
+  // hold a lock that the other waits for, and updateRecord takes one container's lock, then the root's.
+  const sorted = [...new Set(ids)].sort();
+  const releases: (() => Promise<void>)[] = [];
+  try {
+    for (const id of sorted) releases.push(await acquireContainerLock(ctx, id));
+    // Read once: the entries of containers whose locks are held cannot change.
+    const pack = await readPack(ctx);
+    const removed: string[] = [];
+    const packed: string[] = [];
+    for (const id of sorted) {
+      const inDir = await readDirRecord(ctx, id);
+      const inPackRec = pack.entries[id];
+      const found: Located = inDir
+        ? { rec: inDir, packed: false }
+        : inPackRec && { rec: inPackRec, packed: true };
+      if (!found || found.rec.state === "running") continue;
+      await runcDelete(ctx, id, true);
+      if (await removeFiles(ctx, id, found)) packed.push(id);
+      removed.push(id);
+    }
+    await dropFromPack(ctx, packed);
+    return removed;
+  } finally {
+    for (const release of releases) await release();
+  }
 }

@@ -1,29 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+/**
+ * Container records. A live container's (created, running, or about to start) is its own file,
+ * `<dir>/config.json`; an exited one's is an entry of the pack (`pack.ts`), and its directory goes
+ * when nothing of value is left in it. Moves between the two happen under the container's lock,
+ * then the root's (always in that order), and never leave a moment when neither place has it.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { tempPathFor, withLock, writeFileAtomic } from "../files/index.js";
-import { generateName, nameConflict, validateName } from "./names.js";
+import { acquireLock, tempPathFor, writeFileAtomic } from "../files/index.js";
+import { containerDir, containerLockPath, locksDir, recordPath } from "./layout.js";
+import { changePack, readPack, tidyDir } from "./pack.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
-const ID_RE = /^[0-9a-f]{64}$/;
-
-export function containersDir(ctx: RuntimeContext): string {
-  return join(ctx.root, "containers");
-}
-
-export function containerDir(ctx: RuntimeContext, id: string): string {
-  return join(containersDir(ctx), id);
-}
-
-/** runc's own state directory, apart from any other runc user's. */
-export function runcRoot(ctx: RuntimeContext): string {
-  return join(ctx.root, "runc");
-}
-
-function recordPath(ctx: RuntimeContext, id: string): string {
-  return join(containerDir(ctx, id), "config.json");
-}
+export { containerDir, containersDir, runcRoot } from "./layout.js";
 
 export function noSuchContainer(ref: string): WharfError {
   return new WharfError("container-not-found", `No such container: ${ref}`, {
@@ -31,8 +19,8 @@ export function noSuchContainer(ref: string): WharfError {
   });
 }
 
-/** Reads a record as it is on disk (no reconciliation); undefined when there is none. */
-export async function readRecordRaw(ctx: RuntimeContext, id: string): Promise<ContainerRecord | undefined> {
+/** The record in the container's directory, if there is one there. */
+export async function readDirRecord(ctx: RuntimeContext, id: string): Promise<ContainerRecord | undefined> {
   let text: string;
   try {
     text = await readFile(recordPath(ctx, id), "utf8");
@@ -48,9 +36,31 @@ export async function readRecordRaw(ctx: RuntimeContext, id: string): Promise<Co
 }
 
 /**
- * Writes a record atomically (temp file, rename): a reader sees the old or the new one. Flushed to
- * disk (fsync) unless the container is removed when it ends (`--rm`): such a record is gone by
- * the time a power cut could matter, and the flushes cost more than anything else in its run.
+ * Finds a record and says where it is: the directory first, else the pack, else the directory
+ * once more (a record moved back from the pack between the two reads).
+ */
+export async function locateRecord(
+  ctx: RuntimeContext,
+  id: string,
+): Promise<{ rec: ContainerRecord; packed: boolean } | undefined> {
+  const inDir = await readDirRecord(ctx, id);
+  if (inDir) return { rec: inDir, packed: false };
+  const packed = (await readPack(ctx)).entries[id];
+  if (packed) return { rec: packed, packed: true };
+  const again = await readDirRecord(ctx, id);
+  return again ? { rec: again, packed: false } : undefined;
+}
+
+/** Reads a record as it is on disk (no reconciliation); undefined when there is none. */
+export async function readRecordRaw(ctx: RuntimeContext, id: string): Promise<ContainerRecord | undefined> {
+  return (await locateRecord(ctx, id))?.rec;
+}
+
+/**
+ * Writes a record into the container's directory atomically (temp file, rename): a reader sees the
+ * old or the new one. Flushed to disk (fsync) unless the container is removed when it ends
+ * (`--rm`): such a record is gone by the time a power cut could matter, and the flushes cost more
+ * than anything else in its run.
  */
 export async function writeRecord(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   const path = recordPath(ctx, rec.id);
@@ -66,99 +76,99 @@ export async function writeRecord(ctx: RuntimeContext, rec: ContainerRecord): Pr
   }
 }
 
+/** Takes the container's lock (`<root>/containers/.locks/<id>`); returns the release function. */
+export async function acquireContainerLock(ctx: RuntimeContext, id: string): Promise<() => Promise<void>> {
+  const path = containerLockPath(ctx, id);
+  try {
+    return await acquireLock(path);
+  } catch (e) {
+    if (errnoCode(e) !== "ENOENT") throw e;
+  }
+  // A root made before the locks moved out of the containers' directories.
+  await mkdir(locksDir(ctx), { recursive: true });
+  return acquireLock(path);
+}
+
 /** Runs `fn` holding the container's lock. */
-export function withContainerLock<T>(ctx: RuntimeContext, id: string, fn: () => Promise<T>): Promise<T> {
-  return withLock(join(containerDir(ctx, id), ".lock"), fn);
+export async function withContainerLock<T>(
+  ctx: RuntimeContext,
+  id: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const release = await acquireContainerLock(ctx, id);
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Whether a record belongs in the pack: an exited container that is not removed at its end and
+ * that no monitor is starting or watching.
+ */
+export function packable(rec: ContainerRecord): boolean {
+  return rec.state === "exited" && rec.options.autoRemove !== true && rec.monitorPid === undefined;
+}
+
+export interface UpdateOptions {
+  /**
+   * The container is about to start (`claim`): its record stays in, or comes back to, its
+   * directory, which is made again if it went, whatever the record's state.
+   */
+  live?: boolean;
+}
+
+/** Pack first, then the directory's record goes: a reader finds one or the other throughout. */
+async function moveToPack(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  await changePack(
+    ctx,
+    (entries) => {
+      entries[rec.id] = rec;
+      return true;
+    },
+    () => rm(recordPath(ctx, rec.id), { force: true }),
+  );
+  await tidyDir(ctx, rec.id);
+}
+
+/** The directory's record first (the directory made again), then the pack's entry goes. */
+async function moveToDir(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  await mkdir(containerDir(ctx, rec.id), { recursive: true, mode: 0o710 });
+  await writeRecord(ctx, rec);
+  await changePack(ctx, (entries) => rec.id in entries && delete entries[rec.id]);
 }
 
 /**
  * Changes a record under its lock: `fn` gets the current record and returns the new one (or
- * undefined to leave it). Returns the record as it is afterwards.
+ * undefined to leave it). Returns the record as it is afterwards. The record moves into the pack
+ * when it becomes `packable`, and back to its directory when it no longer is (or with `live`).
  */
 export async function updateRecord(
   ctx: RuntimeContext,
   id: string,
   fn: (rec: ContainerRecord) => ContainerRecord | undefined | Promise<ContainerRecord | undefined>,
+  opts: UpdateOptions = {},
 ): Promise<ContainerRecord> {
   return withContainerLock(ctx, id, async () => {
-    const rec = await readRecordRaw(ctx, id);
-    if (!rec) throw noSuchContainer(id);
-    const next = await fn(rec);
-    if (next === undefined) return rec;
-    await writeRecord(ctx, next);
-    return next;
-  });
-}
-
-export async function listIds(ctx: RuntimeContext): Promise<string[]> {
-  try {
-    return (await readdir(containersDir(ctx))).filter((n) => ID_RE.test(n));
-  } catch (e) {
-    if (errnoCode(e) === "ENOENT") return [];
-    throw e;
-  }
-}
-
-export async function listRecordsRaw(ctx: RuntimeContext): Promise<ContainerRecord[]> {
-  const out: ContainerRecord[] = [];
-  for (const id of await listIds(ctx)) {
-    const rec = await readRecordRaw(ctx, id);
-    if (rec) out.push(rec);
-  }
-  return out;
-}
-
-/** Finds a container by full ID, name (with or without `/`), or unique ID prefix, as Docker does. */
-export async function resolveId(ctx: RuntimeContext, ref: string): Promise<string> {
-  if (ref === "") throw noSuchContainer(ref);
-  const ids = await listIds(ctx);
-  if (ids.includes(ref)) return ref;
-  const name = ref.startsWith("/") ? ref.slice(1) : ref;
-  for (const id of ids) {
-    const rec = await readRecordRaw(ctx, id);
-    if (rec?.name === name) return id;
-  }
-  const matches = /^[0-9a-f]+$/.test(ref) ? ids.filter((id) => id.startsWith(ref)) : [];
-  if (matches.length > 1) {
-    throw new WharfError("conflict", `multiple IDs found with provided prefix: ${ref}`, {
-      hint: "give more characters of the ID, or the name",
-    });
-  }
-  const found = matches[0];
-  if (found === undefined) throw noSuchContainer(ref);
-  return found;
-}
-
-/**
- * Makes a new container's directory and record under the root's lock: a fresh 64-hex ID, the
- * requested name (refused if taken) or a generated one. `build` gets the ID, name and directory.
- */
-export async function allocateContainer(
-  ctx: RuntimeContext,
-  wanted: string | undefined,
-  build: (id: string, name: string, dir: string) => ContainerRecord,
-): Promise<ContainerRecord> {
-  const requested = wanted === undefined ? undefined : validateName(wanted);
-  await mkdir(containersDir(ctx), { recursive: true });
-  return withLock(join(containersDir(ctx), ".lock"), async () => {
-    const names = new Map<string, string>();
-    for (const rec of await listRecordsRaw(ctx)) names.set(rec.name, rec.id);
-    if (requested !== undefined) {
-      const holder = names.get(requested);
-      if (holder !== undefined) throw nameConflict(requested, holder);
-    }
-    const name = requested ?? generateName((n) => names.has(n));
-    let id = randomBytes(32).toString("hex");
-    // Docker avoids all-digit short IDs, which read as numbers.
-    while (/^[0-9]+$/.test(id.slice(0, 12))) id = randomBytes(32).toString("hex");
-    const dir = containerDir(ctx, id);
-    await mkdir(dir, { recursive: true, mode: 0o710 });
-    const rec = build(id, name, dir);
-    try {
-      await writeRecord(ctx, rec);
-    } catch (e) {
-      await rm(dir, { recursive: true, force: true });
-      throw e;
+    const found = await locateRecord(ctx, id);
+    if (!found) throw noSuchContainer(id);
+    const next = await fn(found.rec);
+    const rec = next ?? found.rec;
+    const toPack = opts.live !== true && packable(rec);
+    if (!found.packed && !toPack) {
+      if (next !== undefined) await writeRecord(ctx, next);
+    } else if (found.packed && toPack) {
+      if (next !== undefined) {
+        await changePack(ctx, (entries) => {
+          entries[id] = next;
+          return true;
+        });
+      }
+    } else if (toPack) {
+      await moveToPack(ctx, rec);
+    } else {
+      await moveToDir(ctx, rec);
     }
     return rec;
   });

@@ -65,7 +65,10 @@ export interface RootfsHandle {
   prepared?: PreparedRootfs;
 }
 
-/** wharf's record of one container: `<root>/containers/<id>/config.json`. */
+/**
+ * wharf's record of one container: `<root>/containers/<id>/config.json` while it is live, an entry of
+ * `<root>/containers/exited.json` once it has exited (store.ts, pack.ts).
+ */
 export interface ContainerRecord {
   id: string;
   name: string;

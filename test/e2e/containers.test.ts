@@ -135,6 +135,28 @@ describe("containers", () => {
     expect((await cli.run(["logs", "bg"])).stderr).toContain("No such container: bg");
   }, 120_000);
 
+  it("keeps exited containers in one pack file: ps -a, logs, start, rm by prefix, prune", async () => {
+    const containers = join(cli.root, "containers");
+    const dirs = () => readdirSync(containers).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    for (const n of ["q1", "q2", "q3"])
+      expect((await cli.run(["run", "--name", n, image, "true"])).code).toBe(0);
+    expect(existsSync(join(containers, "exited.json"))).toBe(true);
+    expect(dirs()).toEqual([]);
+    expect(await cli.ok("ps", "-a", "--format", "{{.Names}}")).toBe("q3\nq2\nq1\n");
+    expect(await cli.ok("logs", "q1")).toBe("");
+    const [doc] = JSON.parse(await cli.ok("inspect", "q1"));
+    expect(doc.LogPath).toBe(join(containers, doc.Id, `${doc.Id}-json.log`));
+    expect(await cli.ok("start", "q2")).toBe("q2\n");
+    expect(await cli.ok("wait", "q2")).toBe("0\n");
+    expect((await cli.run(["run", "--name", "q2", image, "true"])).stderr).toContain("is already in use");
+    expect(await cli.ok("rm", doc.Id.slice(0, 12))).toBe(`${doc.Id.slice(0, 12)}\n`);
+    expect(await cli.ok("ps", "-a", "--format", "{{.Names}}")).toBe("q3\nq2\n");
+    await cli.ok("container", "prune", "-f");
+    expect(await cli.ok("ps", "-aq")).toBe("");
+    expect(existsSync(join(containers, "exited.json"))).toBe(false);
+    expect(dirs()).toEqual([]);
+  }, 120_000);
+
   it("gives -t a terminal (under a pty from `script`)", async () => {
     const cmd = `${WHARF_CMD} --root ${cli.root} run --rm -it ${image} sh -c 'tty; exit 4'`;
     const child = spawn("script", ["-qec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });

@@ -2,9 +2,10 @@ import { execFileSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { listIds } from "../catalog.js";
 import { type CreateOptions, createContainer } from "../create.js";
 import { runForeground } from "../lifecycle.js";
-import { listIds, runcRoot } from "../store.js";
+import { runcRoot } from "../store.js";
 import type { RuntimeContext } from "../types.js";
 import { busyboxRootfs, testContext } from "./fixtures.js";
 
