@@ -40,6 +40,8 @@ describe("WharfError across module copies", () => {
     expect(e instanceof WharfError).toBe(true);
     expect(isWharfError(e, "not-found")).toBe(true);
     expect(new Error("plain") instanceof WharfError).toBe(false);
-    expect(JSON.stringify(Object.keys(e))).toBe(JSON.stringify(Object.keys(new WharfError("not-found", "x"))));
+    expect(JSON.stringify(Object.keys(e))).toBe(
+      JSON.stringify(Object.keys(new WharfError("not-found", "x"))),
+    );
   });
 });

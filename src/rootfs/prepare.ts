@@ -128,7 +128,7 @@ export async function prepareRootfs(opts: PrepareOptions): Promise<PreparedRootf
   }
   const top = await ensureFlat({ ...opts, layout });
   if (top === undefined) await mkdir(merged, { mode: 0o755 });
-  else await copyTree(layout.flat(top) + "/fs", merged);
+  else await copyTree(`${layout.flat(top)}/fs`, merged);
   return { rootfs: merged, dir: opts.dir, mode, snapshots: layout.root, chainIds: chainIds(opts.diffIds) };
 }
 
