@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir, readdir } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 // paths.js, not the index: the index loads the tar code (tar-stream, zlib), which a run never needs.
 import { resolveInRoot } from "../archive/paths.js";
-import { errnoCode, WharfError } from "../errors/index.js";
+import { WharfError } from "../errors/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
@@ -30,7 +31,7 @@ const PER_START = ["bundle", "hosts", "hostname", "resolv.conf", "runc.pid", "ru
  */
 export async function releaseStartFiles(ctx: RuntimeContext, id: string): Promise<void> {
   const dir = containerDir(ctx, id);
-  await Promise.all(PER_START.map((f) => rm(join(dir, f), { recursive: true, force: true })));
+  for (const f of PER_START) rmSync(join(dir, f), { recursive: true, force: true });
 }
 
 /** Makes `path` (a container path) exist as a directory inside `rootfs`, never outside it. */
@@ -48,16 +49,6 @@ export async function mkdirInRoot(rootfs: string, path: string): Promise<void> {
     );
   }
   await mkdir(host, { recursive: true, mode: 0o755 });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch (e) {
-    if (errnoCode(e) === "ENOENT") return false;
-    throw e;
-  }
 }
 
 /** A new volume starts with what the image has at its path (Docker's copy-up). */
@@ -86,11 +77,11 @@ async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountS
     source = m.anonymous
       ? join(containerDir(ctx, rec.id), "volumes", createHash("sha256").update(m.destination).digest("hex"))
       : join(ctx.root, "volumes", m.source, "_data");
-    if (!(await exists(source))) {
+    if (!existsSync(source)) {
       await mkdir(source, { recursive: true, mode: 0o755 });
       await copyUp(rec.rootfs.path, m.destination, source);
     }
-  } else if (!(await exists(source))) {
+  } else if (!existsSync(source)) {
     if (!m.createSource) {
       throw new WharfError(
         "invalid-argument",
@@ -102,6 +93,14 @@ async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountS
   return { type: "bind", source, destination: m.destination, readOnly: m.readOnly, options: m.options ?? [] };
 }
 
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return fallback;
+  }
+}
+
 /** /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as files in its directory. */
 async function writeEtcFiles(
   ctx: RuntimeContext,
@@ -111,15 +110,13 @@ async function writeEtcFiles(
   const dir = containerDir(ctx, rec.id);
   const host = rec.options.network === "host";
   const hosts = host
-    ? await readFile("/etc/hosts", "utf8").catch(() => "127.0.0.1\tlocalhost\n")
+    ? readOr("/etc/hosts", "127.0.0.1\tlocalhost\n")
     : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${hostname}\n`;
-  const resolv = await readFile("/etc/resolv.conf", "utf8").catch(() => "");
+  const resolv = readOr("/etc/resolv.conf", "");
   // Made again at every start, so a plain write is enough (no fsync on the way to running).
-  await Promise.all([
-    writeFile(join(dir, "hosts"), hosts),
-    writeFile(join(dir, "hostname"), `${hostname}\n`),
-    writeFile(join(dir, "resolv.conf"), resolv),
-  ]);
+  writeFileSync(join(dir, "hosts"), hosts);
+  writeFileSync(join(dir, "hostname"), `${hostname}\n`);
+  writeFileSync(join(dir, "resolv.conf"), resolv);
   const ro = rec.options.readOnly === true;
   return ["hosts", "hostname", "resolv.conf"].map((f) => ({
     type: "bind" as const,
@@ -194,7 +191,7 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
     ...(rootMount ? { rootMount } : {}),
   });
   const dir = bundleDir(ctx, rec.id);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "config.json"), JSON.stringify(spec, null, 2));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
   return spec;
 }

@@ -1,6 +1,6 @@
 /** All the containers of a root: listing, lookup by ID, prefix or name, and allocation of new ones. */
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { containerDir, containersDir, ID_RE, locksDir } from "./layout.js";
 import { generateName, nameConflict, validateName } from "./names.js";
@@ -10,7 +10,7 @@ import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 async function dirIds(ctx: RuntimeContext): Promise<string[]> {
   try {
-    return (await readdir(containersDir(ctx))).filter((n) => ID_RE.test(n));
+    return readdirSync(containersDir(ctx)).filter((n) => ID_RE.test(n));
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return [];
     throw e;
@@ -83,7 +83,7 @@ export async function allocateContainer(
 ): Promise<ContainerRecord> {
   const requested = wanted === undefined ? undefined : validateName(wanted);
   // Makes `containers/` too, for the root lock.
-  await mkdir(locksDir(ctx), { recursive: true });
+  mkdirSync(locksDir(ctx), { recursive: true });
   return withRootLock(ctx, async () => {
     const names = new Map<string, string>();
     for (const rec of await listRecordsRaw(ctx, { locked: true })) names.set(rec.name, rec.id);
@@ -96,12 +96,12 @@ export async function allocateContainer(
     // Docker avoids all-digit short IDs, which read as numbers.
     while (/^[0-9]+$/.test(id.slice(0, 12))) id = randomBytes(32).toString("hex");
     const dir = containerDir(ctx, id);
-    await mkdir(dir, { recursive: true, mode: 0o710 });
+    mkdirSync(dir, { recursive: true, mode: 0o710 });
     const rec = build(id, name, dir);
     try {
       await writeRecord(ctx, rec);
     } catch (e) {
-      await rm(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       throw e;
     }
     return rec;

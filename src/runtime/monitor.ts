@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
+import { readFileSync, rmSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -68,6 +68,14 @@ function stderrFilter(sink: (chunk: Uint8Array) => void) {
   };
 }
 
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 /** Resolves when the child has exited and its stdout and stderr are drained. */
 export function childEnded(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
   const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
@@ -96,7 +104,8 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   const runcLog = join(dir, "runc.log");
   const rec0 = await readRecordRaw(ctx, id);
   if (!rec0) throw new WharfError("container-not-found", `No such container: ${id}`);
-  await Promise.all([rm(pidFile, { force: true }), rm(runcLog, { force: true })]);
+  rmSync(pidFile, { force: true });
+  rmSync(runcLog, { force: true });
   await runcDelete(ctx, id, true);
   trace("monitor: old state cleared");
   try {
@@ -158,7 +167,7 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   let startedPid = 0;
   const checkPid = async (): Promise<void> => {
     if (startedPid) return;
-    const pid = Number.parseInt(await readFile(pidFile, "utf8").catch(() => ""), 10);
+    const pid = Number.parseInt(readOr(pidFile), 10);
     if (!(pid > 0) || startedPid) return;
     startedPid = pid;
     trace("monitor: pid file read");

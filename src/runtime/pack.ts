@@ -2,12 +2,22 @@
  * The pack: the records of exited containers in one file, `<root>/containers/exited.json`, so that a
  * stopped container costs a share of one file's blocks instead of a directory and a record file of
  * its own (4 KiB each on ext4). Written atomically (temp file, fsync, rename) under the root lock;
- * read without a lock.
+ * read without a lock. Synchronous calls, as for the records (`store.ts`).
  */
-import { lstat, open, readdir, rm, rmdir, stat } from "node:fs/promises";
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { fsyncDir, withLock, writeFileAtomic } from "../files/index.js";
+import { fsyncDir, withLock, writeFileAtomicSync } from "../files/index.js";
 import { containerDir, containersDir, packPath, rootLockPath } from "./layout.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
@@ -32,9 +42,9 @@ function corrupt(ctx: RuntimeContext, cause?: unknown): WharfError {
 
 /** Reads the pack (an empty one when there is none). */
 export async function readPack(ctx: RuntimeContext): Promise<Pack> {
-  let fh: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    fh = await open(packPath(ctx), "r");
+    fd = openSync(packPath(ctx), "r");
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return { entries: {}, stamp: "" };
     throw e;
@@ -42,10 +52,10 @@ export async function readPack(ctx: RuntimeContext): Promise<Pack> {
   let text: string;
   let stamp: string;
   try {
-    stamp = stampOf(await fh.stat({ bigint: true }));
-    text = await fh.readFile("utf8");
+    stamp = stampOf(fstatSync(fd, { bigint: true }));
+    text = readFileSync(fd, "utf8");
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   let entries: unknown;
   try {
@@ -60,7 +70,7 @@ export async function readPack(ctx: RuntimeContext): Promise<Pack> {
 /** True when the pack on disk is no longer the version `p` was read from. */
 export async function packChanged(ctx: RuntimeContext, p: Pack): Promise<boolean> {
   try {
-    return stampOf(await stat(packPath(ctx), { bigint: true })) !== p.stamp;
+    return stampOf(statSync(packPath(ctx), { bigint: true })) !== p.stamp;
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return p.stamp !== "";
     throw e;
@@ -77,9 +87,9 @@ function serialize(entries: PackEntries): string {
 async function writePack(ctx: RuntimeContext, entries: PackEntries): Promise<void> {
   // Owner only: records hold the containers' environments (Docker's config.v2.json is 0600 too).
   if (Object.keys(entries).length > 0)
-    return writeFileAtomic(packPath(ctx), serialize(entries), { mode: 0o600 });
+    return writeFileAtomicSync(packPath(ctx), serialize(entries), { mode: 0o600 });
   try {
-    await rm(packPath(ctx));
+    rmSync(packPath(ctx));
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return;
     throw e;
@@ -132,17 +142,19 @@ export async function tidyDir(ctx: RuntimeContext, id: string): Promise<void> {
   const dir = containerDir(ctx, id);
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch {
     return;
   }
   const disposable = new Set([`${id}-json.log`, "shim.log"]);
   for (const n of names) {
     if (!disposable.has(n)) return;
-    const st = await lstat(join(dir, n)).catch(() => undefined);
+    const st = lstatSync(join(dir, n), { throwIfNoEntry: false });
     if (st && (!st.isFile() || st.size > 0)) return;
   }
-  await Promise.all(names.map((n) => rm(join(dir, n), { force: true })));
+  for (const n of names) rmSync(join(dir, n), { force: true });
   // Not recursive: anything written meanwhile keeps the directory.
-  await rmdir(dir).catch(() => undefined);
+  try {
+    rmdirSync(dir);
+  } catch {}
 }

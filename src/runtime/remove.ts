@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
 import { WharfError } from "../errors/index.js";
 import { removeRootfs } from "../rootfs/index.js";
 import { resolveId } from "./catalog.js";
@@ -36,7 +36,7 @@ type Located = { rec: ContainerRecord; packed: boolean } | undefined;
 async function removeFiles(ctx: RuntimeContext, id: string, found: Located): Promise<boolean> {
   if (found?.rec.rootfs.prepared) await removeRootfs(found.rec.rootfs.prepared.dir);
   trace("remove: rootfs removed");
-  await rm(containerDir(ctx, id), { recursive: true, force: true });
+  rmSync(containerDir(ctx, id), { recursive: true, force: true });
   return found !== undefined && (found.packed || found.rec.options.autoRemove !== true);
 }
 

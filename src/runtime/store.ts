@@ -3,10 +3,12 @@
  * `<dir>/config.json`; an exited one's is an entry of the pack (`pack.ts`), and its directory goes
  * when nothing of value is left in it. Moves between the two happen under the container's lock,
  * then the root's (always in that order), and never leave a moment when neither place has it.
+ * Records are small and read or written a few times by every container command: with synchronous
+ * calls, which cost a tenth of a thread-pool round trip each.
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { acquireLock, tempPathFor, writeFileAtomic } from "../files/index.js";
+import { acquireLock, tempPathFor, writeFileAtomicSync } from "../files/index.js";
 import { containerDir, containerLockPath, locksDir, recordPath } from "./layout.js";
 import { changePack, readPack, tidyDir } from "./pack.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -23,7 +25,7 @@ export function noSuchContainer(ref: string): WharfError {
 export async function readDirRecord(ctx: RuntimeContext, id: string): Promise<ContainerRecord | undefined> {
   let text: string;
   try {
-    text = await readFile(recordPath(ctx, id), "utf8");
+    text = readFileSync(recordPath(ctx, id), "utf8");
   } catch (e) {
     if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return undefined;
     throw e;
@@ -65,13 +67,13 @@ export async function readRecordRaw(ctx: RuntimeContext, id: string): Promise<Co
 export async function writeRecord(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   const path = recordPath(ctx, rec.id);
   const text = `${JSON.stringify(rec, null, 2)}\n`;
-  if (!rec.options.autoRemove) return writeFileAtomic(path, text);
+  if (!rec.options.autoRemove) return writeFileAtomicSync(path, text);
   const tmp = tempPathFor(path);
   try {
-    await writeFile(tmp, text, { flag: "wx" });
-    await rename(tmp, path);
+    writeFileSync(tmp, text, { flag: "wx" });
+    renameSync(tmp, path);
   } catch (e) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw e;
   }
 }
@@ -85,7 +87,7 @@ export async function acquireContainerLock(ctx: RuntimeContext, id: string): Pro
     if (errnoCode(e) !== "ENOENT") throw e;
   }
   // A root made before the locks moved out of the containers' directories.
-  await mkdir(locksDir(ctx), { recursive: true });
+  mkdirSync(locksDir(ctx), { recursive: true });
   return acquireLock(path);
 }
 
@@ -127,14 +129,14 @@ async function moveToPack(ctx: RuntimeContext, rec: ContainerRecord): Promise<vo
       entries[rec.id] = rec;
       return true;
     },
-    () => rm(recordPath(ctx, rec.id), { force: true }),
+    async () => rmSync(recordPath(ctx, rec.id), { force: true }),
   );
   await tidyDir(ctx, rec.id);
 }
 
 /** The directory's record first (the directory made again), then the pack's entry goes. */
 async function moveToDir(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
-  await mkdir(containerDir(ctx, rec.id), { recursive: true, mode: 0o710 });
+  mkdirSync(containerDir(ctx, rec.id), { recursive: true, mode: 0o710 });
   await writeRecord(ctx, rec);
   await changePack(ctx, (entries) => rec.id in entries && delete entries[rec.id]);
 }

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode } from "../errors/index.js";
 import type { PreparedRootfs } from "../rootfs/index.js";
@@ -23,7 +24,7 @@ type Entries = Record<string, ExecUser>;
 
 async function readEntries(path: string): Promise<Entries> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as Entries;
+    return JSON.parse(readFileSync(path, "utf8")) as Entries;
   } catch {
     return {};
   }
@@ -33,7 +34,7 @@ async function readEntries(path: string): Promise<Entries> {
 export async function upperEmpty(p: PreparedRootfs): Promise<boolean> {
   if (p.mode !== "overlay") return false;
   try {
-    return (await readdir(join(p.dir, "upper"))).length === 0;
+    return readdirSync(join(p.dir, "upper")).length === 0;
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return true;
     throw e;
