@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
+import { setImmediate } from "node:timers/promises";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listIds, listRecordsRaw, resolveId } from "./catalog.js";
 import { inspectContainer, pruneContainers } from "./inspect.js";
@@ -142,6 +143,8 @@ describe("the pack of exited containers", () => {
         expect((await listRecordsRaw(h.ctx)).length).toBe(5);
         for (const r of recs) expect(await readRecordRaw(h.ctx, r.id)).toBeDefined();
         reads++;
+        // The reads are synchronous calls: let the event loop run (the shims' exits, timers).
+        await setImmediate();
       }
       return reads;
     })();
