@@ -1,13 +1,11 @@
 // Bundles what tsc emitted into dist/bundle for the `wharf` command: main.js (the CLI), registry.js
 // (`registry serve`) and shim.js (the detached-container keeper), each one CommonJS file with every
-// dependency inside, and
-// main.cache, V8's code cache for main.js. bin/wharf.cjs compiles main.js with that cache, so a
-// command neither resolves ~130 modules nor parses ~1 MB of source before it starts its work.
+// dependency inside. bin/wharf.cjs compiles main.js with a V8 code cache of the command's own (made
+// by its first run), so a command neither resolves ~130 modules nor compiles its code before it works.
 // CommonJS, not ESM: Node starts a CommonJS entry ~3 ms sooner, and only a script (vm.Script) takes
 // a code cache on Node 20. Commands stay lazy: esbuild turns each `import()` of a command into a
 // function that runs the module's top level on first use.
 // Run by `npm run build` after `tsc`; bin/wharf.cjs falls back to dist/cli when there is no bundle.
-import { execFileSync } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,9 +70,3 @@ if (at >= 0) {
 }
 // The package is "type": "module"; these .js files are CommonJS.
 await writeFile(join(outdir, "package.json"), '{ "type": "commonjs" }\n');
-// The code cache is made by the Node that runs the build (a cache from another V8 is refused, and
-// the loader then compiles from source and writes a new one).
-execFileSync(process.execPath, [join(repo, "bin", "wharf.cjs"), "--version"], {
-  env: { ...process.env, WHARF_CODE_CACHE: "write" },
-  stdio: "ignore",
-});

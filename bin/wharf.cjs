@@ -1,9 +1,10 @@
 "use strict";
-// The CLI's entry (bin/wharf runs it). It compiles dist/bundle/main.js (bin/bundle.mjs) with V8's
-// code cache, dist/bundle/main.cache: a command then skips parsing and compiling the bundle. A
-// cache that this Node refuses (another version) or that is missing is written anew after the
-// command, when the directory is writable. Without a bundle it runs what tsc emitted (dist/cli).
-const { readFileSync, renameSync, writeFileSync } = require("node:fs");
+// The CLI's entry (bin/wharf runs it). It compiles dist/bundle/main.js (bin/bundle.mjs) with a V8
+// code cache of the command's own: a command then neither parses the bundle nor compiles the
+// functions it runs. A command's cache, dist/bundle/cache/<command>-<version of main.js>, is written
+// after its first run (what V8 compiled for it), and again when this Node refuses it (another V8);
+// nothing is written where the directory is read-only. Without a bundle it runs dist/cli (tsc's).
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const { join } = require("node:path");
 const { Script } = require("node:vm");
@@ -11,33 +12,44 @@ const { Script } = require("node:vm");
 const dir = join(__dirname, "..", "dist", "bundle");
 const file = join(dir, "main.js");
 
+/** The verb (or management group) a command line names: its first word that is not an option. */
+function commandOf(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--root")
+      i++; // the one global option with a separate value
+    else if (!a.startsWith("-")) return /^[a-z][a-z-]{0,31}$/.test(a) ? a : "other";
+  }
+  return "none";
+}
+
 function loadBundle() {
   let source;
+  let version;
   try {
+    // The file's identity names its caches: V8 checks only a cache's length of source, not its text.
+    const st = statSync(file);
+    version = `${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}`;
     source = readFileSync(file, "latin1");
   } catch (e) {
     if (e && e.code === "ENOENT") return undefined;
     throw e;
   }
-  const cacheFile = join(dir, "main.cache");
+  const cacheDir = join(dir, "cache");
+  const cacheFile = join(cacheDir, `${commandOf(process.argv.slice(2))}-${version}`);
   let cachedData;
-  if (process.env.WHARF_CODE_CACHE !== "write") {
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch {}
-  }
-  const script = new Script(source, {
-    filename: file,
-    cachedData,
-  });
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {}
+  const script = new Script(source, { filename: file, cachedData });
   const mod = { exports: {} };
   // Its require resolves from main.js: it loads registry.js beside it.
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dir);
-  const stale = cachedData === undefined || script.cachedDataRejected === true;
   const saveCache = () => {
-    if (!stale) return;
+    if (cachedData !== undefined && script.cachedDataRejected !== true) return;
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
+      mkdirSync(cacheDir, { recursive: true });
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, cacheFile);
     } catch {}
