@@ -72,14 +72,34 @@ export async function resolveId(ctx: RuntimeContext, ref: string): Promise<strin
 }
 
 /**
- * Makes a new container's directory and record under the root's lock: a fresh 64-hex ID, the
- * requested name (refused if taken, by a live or an exited container) or a generated one. `build`
- * gets the ID, name and directory.
+ * Fails when a container (live or exited) already has the name `wanted`: checked before a
+ * container's root filesystem is made, so that a taken `--name` fails first, as Docker's does.
+ * `allocateContainer` checks again under the lock.
+ */
+export async function checkNameFree(ctx: RuntimeContext, wanted: string): Promise<void> {
+  const name = validateName(wanted);
+  const holder = (await listRecordsRaw(ctx)).find((r) => r.name === name);
+  if (holder) throw nameConflict(name, holder.id);
+}
+
+/** A fresh container ID: 64 hex digits, never all digits in its short form (Docker's rule). */
+export function newContainerId(): string {
+  let id = randomBytes(32).toString("hex");
+  // Docker avoids all-digit short IDs, which read as numbers.
+  while (/^[0-9]+$/.test(id.slice(0, 12))) id = randomBytes(32).toString("hex");
+  return id;
+}
+
+/**
+ * Makes a new container's directory and record under the root's lock, for `id` (`newContainerId`):
+ * the requested name (refused if taken, by a live or an exited container) or a generated one.
+ * `build` gets the name and directory.
  */
 export async function allocateContainer(
   ctx: RuntimeContext,
+  id: string,
   wanted: string | undefined,
-  build: (id: string, name: string, dir: string) => ContainerRecord,
+  build: (name: string, dir: string) => ContainerRecord,
 ): Promise<ContainerRecord> {
   const requested = wanted === undefined ? undefined : validateName(wanted);
   // Makes `containers/` too, for the root lock.
@@ -92,12 +112,9 @@ export async function allocateContainer(
       if (holder !== undefined) throw nameConflict(requested, holder);
     }
     const name = requested ?? generateName((n) => names.has(n));
-    let id = randomBytes(32).toString("hex");
-    // Docker avoids all-digit short IDs, which read as numbers.
-    while (/^[0-9]+$/.test(id.slice(0, 12))) id = randomBytes(32).toString("hex");
     const dir = containerDir(ctx, id);
     mkdirSync(dir, { recursive: true, mode: 0o710 });
-    const rec = build(id, name, dir);
+    const rec = build(name, dir);
     try {
       await writeRecord(ctx, rec);
     } catch (e) {

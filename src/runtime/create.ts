@@ -1,11 +1,10 @@
-import { rm } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
 import type { ContainerConfig } from "../oci/index.js";
-import { allocateContainer } from "./catalog.js";
+import { removeRootfs } from "../rootfs/index.js";
+import { allocateContainer, checkNameFree, newContainerId } from "./catalog.js";
 import { mergeEnv, resolveCommand } from "./env.js";
 import { checkDuplicates } from "./mounts.js";
-import { containerDir, updateRecord } from "./store.js";
 import { trace } from "./trace.js";
 import {
   type ContainerRecord,
@@ -50,8 +49,8 @@ function withImageVolumes(cfg: ContainerConfig | undefined, mounts: MountSpec[])
 
 /**
  * Creates a container (Docker's `create`): resolves the command by the Entrypoint/Cmd rules,
- * merges the environment, allocates an ID and a name, prepares the root filesystem and writes the
- * record in state `created`. Nothing runs yet.
+ * merges the environment, makes an ID, prepares the root filesystem, then allocates the name and
+ * writes the record in state `created` (the rootfs is removed again when that fails). Nothing runs.
  */
 export async function createContainer(ctx: RuntimeContext, opts: CreateOptions): Promise<ContainerRecord> {
   const cfg = opts.imageConfig ?? {};
@@ -60,41 +59,43 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   checkDuplicates(mounts);
   const { name: _n, image, imageId, imageConfig: _c, rootfs, ...runOpts } = opts;
   const options: RunOptions = { ...runOpts, mounts };
-  const rec = await allocateContainer(ctx, opts.name, (id, name, dir) => ({
-    id,
-    name,
-    image,
-    imageId,
-    created: new Date().toISOString(),
-    imageConfig: cfg,
-    options,
-    path,
-    args,
-    env: mergeEnv({
-      image: cfg.Env,
-      user: opts.env,
-      hostname: options.network === "host" ? hostHostname() : (options.hostname ?? id.slice(0, 12)),
-      tty: options.tty === true,
-    }),
-    rootfs: { path: typeof rootfs === "string" ? rootfs : "" },
-    state: "created",
-    pid: 0,
-    exitCode: 0,
-    error: "",
-    startedAt: ZERO_TIME,
-    finishedAt: ZERO_TIME,
-    oomKilled: false,
-    restartCount: 0,
-    logPath: join(dir, `${id}-json.log`),
-  }));
-  trace("create: allocated");
-  if (typeof rootfs === "string") return rec;
+  if (opts.name !== undefined) await checkNameFree(ctx, opts.name);
+  // The ID first, so that the root filesystem is ready when the record is written: one write.
+  const id = newContainerId();
+  const handle: RootfsHandle = typeof rootfs === "string" ? { path: rootfs } : await rootfs(id);
+  trace("create: rootfs prepared");
   try {
-    const handle = await rootfs(rec.id);
-    trace("create: rootfs prepared");
-    return await updateRecord(ctx, rec.id, (r) => ({ ...r, rootfs: handle }));
+    const rec = await allocateContainer(ctx, id, opts.name, (name, dir) => ({
+      id,
+      name,
+      image,
+      imageId,
+      created: new Date().toISOString(),
+      imageConfig: cfg,
+      options,
+      path,
+      args,
+      env: mergeEnv({
+        image: cfg.Env,
+        user: opts.env,
+        hostname: options.network === "host" ? hostHostname() : (options.hostname ?? id.slice(0, 12)),
+        tty: options.tty === true,
+      }),
+      rootfs: handle,
+      state: "created",
+      pid: 0,
+      exitCode: 0,
+      error: "",
+      startedAt: ZERO_TIME,
+      finishedAt: ZERO_TIME,
+      oomKilled: false,
+      restartCount: 0,
+      logPath: join(dir, `${id}-json.log`),
+    }));
+    trace("create: allocated");
+    return rec;
   } catch (e) {
-    await rm(containerDir(ctx, rec.id), { recursive: true, force: true });
+    if (handle.prepared) await removeRootfs(handle.prepared.dir);
     throw e;
   }
 }

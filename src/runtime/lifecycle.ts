@@ -3,9 +3,9 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WharfError } from "../errors/index.js";
-import { type MonitorIO, runMonitored } from "./monitor.js";
+import { type MonitorIO, recordEnd, runMonitored } from "./monitor.js";
 import { getContainer, pollRecord } from "./reconcile.js";
-import { removeContainer } from "./remove.js";
+import { removeEnded } from "./remove.js";
 import { containerDir, updateRecord } from "./store.js";
 import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -118,12 +118,25 @@ export function foregroundIO(rec: ContainerRecord, o: AttachOptions): MonitorIO 
  * caller and to its log, signals are passed on, and the result is its exit status. A start failure
  * is thrown (exit status 125, 126 or 127 on the error). `--rm` containers are removed at the end.
  */
-export async function runForeground(ctx: RuntimeContext, ref: string, o: AttachOptions): Promise<number> {
-  const rec = await claim(ctx, ref);
+export async function runForeground(
+  ctx: RuntimeContext,
+  ref: string | ContainerRecord,
+  o: AttachOptions,
+): Promise<number> {
+  // A record is a container that the caller has just made (`run`): nothing to claim from a start before.
+  const fresh = typeof ref === "string" ? undefined : ref;
+  const rec = fresh ?? (await claim(ctx, ref as string));
   trace("foreground: claimed");
-  const result = await runMonitored(ctx, rec.id, foregroundIO(rec, o));
-  if (rec.options.autoRemove) await removeContainer(ctx, rec.id, { force: true }).catch(() => undefined);
-  trace("foreground: removed");
+  const removedAfter = rec.options.autoRemove === true;
+  const result = await runMonitored(ctx, rec.id, foregroundIO(rec, o), {
+    ...(fresh ? { fresh } : {}),
+    removedAfter,
+  });
+  if (removedAfter) {
+    // Recorded as ended only when it cannot be removed (then `rm` removes it later).
+    await removeEnded(ctx, rec.id).catch(() => recordEnd(ctx, rec.id, result).catch(() => undefined));
+    trace("foreground: removed");
+  }
   if (result.error) throw result.error;
   return result.exitCode;
 }

@@ -26,6 +26,16 @@ export interface MonitorIO {
   onStarted?: (rec: ContainerRecord) => void;
 }
 
+export interface MonitorOptions {
+  /** The record of a container this process has just made: no earlier start's files to clear. */
+  fresh?: ContainerRecord;
+  /**
+   * The caller removes the container when it ends (`--rm` in the foreground): its end is not
+   * recorded first, nor are its per-start files released (`recordEnd` does both if the removal fails).
+   */
+  removedAfter?: boolean;
+}
+
 export interface MonitorResult {
   exitCode: number;
   /** Set when the container could not be started (its exit code then is 125, 126 or 127). */
@@ -98,16 +108,23 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
  * PID file, and records the exit code and time (or the start failure) at the end. The foreground
  * `run` and the detached shim both use this.
  */
-export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorIO): Promise<MonitorResult> {
+export async function runMonitored(
+  ctx: RuntimeContext,
+  id: string,
+  io: MonitorIO,
+  opts: MonitorOptions = {},
+): Promise<MonitorResult> {
   const dir = containerDir(ctx, id);
   const pidFile = join(dir, "runc.pid");
   const runcLog = join(dir, "runc.log");
-  const rec0 = await readRecordRaw(ctx, id);
+  const rec0 = opts.fresh ?? (await readRecordRaw(ctx, id));
   if (!rec0) throw new WharfError("container-not-found", `No such container: ${id}`);
-  rmSync(pidFile, { force: true });
-  rmSync(runcLog, { force: true });
-  await runcDelete(ctx, id, true);
-  trace("monitor: old state cleared");
+  if (!opts.fresh) {
+    rmSync(pidFile, { force: true });
+    rmSync(runcLog, { force: true });
+    await runcDelete(ctx, id, true);
+    trace("monitor: old state cleared");
+  }
   try {
     await prepareBundle(ctx, rec0);
     trace("monitor: bundle written");
@@ -212,9 +229,11 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
   log.close();
   const error = logged !== undefined ? startError(logged) : undefined;
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
-  await finish(ctx, id, exitCode, error);
+  const result = error ? { exitCode, error } : { exitCode };
+  if (opts.removedAfter) return result;
+  await recordEnd(ctx, id, result);
   trace("monitor: exit recorded");
-  return error ? { exitCode, error } : { exitCode };
+  return result;
 }
 
 /**
@@ -222,7 +241,8 @@ export async function runMonitored(ctx: RuntimeContext, id: string, io: MonitorI
  * files of this start (bundle, /etc files, PID file, runc's log: made again by the next start) and
  * the rootfs mount (an unchanged upper dir goes too).
  */
-async function finish(ctx: RuntimeContext, id: string, exitCode: number, error?: WharfError): Promise<void> {
+export async function recordEnd(ctx: RuntimeContext, id: string, result: MonitorResult): Promise<void> {
+  const { exitCode, error } = result;
   await runcDelete(ctx, id, true).catch(() => undefined);
   await releaseStartFiles(ctx, id);
   const rec = await readRecordRaw(ctx, id);

@@ -64,13 +64,21 @@ export async function removeContainer(
     rec = (await pollRecord(ctx, id, (r) => r.state !== "running", 10_000)) ?? rec;
   }
   trace("remove: record read");
+  await removeEnded(ctx, id);
+  return id;
+}
+
+/**
+ * Removes a container that is known not to run (its monitor has recorded or seen its end): runc's
+ * state, its root filesystem, its directory and its record.
+ */
+export async function removeEnded(ctx: RuntimeContext, id: string): Promise<void> {
   await runcDelete(ctx, id, true);
   await withContainerLock(ctx, id, async () => {
     const inPack = await removeFiles(ctx, id, await locateRecord(ctx, id));
     // The directory went first: a removal cut short leaves a pack entry, which `rm` removes again.
     if (inPack) await dropFromPack(ctx, [id]);
   });
-  return id;
 }
 
 /**

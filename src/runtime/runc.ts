@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -9,8 +9,28 @@ import type { RuntimeContext } from "./types.js";
 
 const execFileP = promisify(execFile);
 
+let onPath: string | undefined;
+
+/**
+ * The runc binary: `ctx.runc`, else `runc` as found on PATH (an absolute path, found once per
+ * process, spares the child one failed exec per PATH entry before it), else plain `runc`.
+ */
 export function runcBinary(ctx: RuntimeContext): string {
-  return ctx.runc ?? "runc";
+  if (ctx.runc) return ctx.runc;
+  if (onPath === undefined) {
+    const dirs = (process.env.PATH ?? "").split(":").filter((d) => d.startsWith("/"));
+    onPath = dirs.map((d) => join(d, "runc")).find((f) => executable(f)) ?? "runc";
+  }
+  return onPath;
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** runc's global options for wharf: its own state directory, and a JSON log file when given. */

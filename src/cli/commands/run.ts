@@ -1,4 +1,10 @@
-import { createContainer, runForeground, startContainer, trace } from "../../runtime/index.js";
+import {
+  type ContainerRecord,
+  createContainer,
+  runForeground,
+  startContainer,
+  trace,
+} from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
@@ -16,7 +22,7 @@ export const command: Command = {
     trace("run: start");
     const [input = "", ...args] = f.args;
     const rt = runtimeContext(ctx);
-    let id: string;
+    let created: ContainerRecord;
     let detach: boolean;
     let usesStdin = false;
     try {
@@ -38,21 +44,21 @@ export const command: Command = {
           imageConfig: image.config.config,
           rootfs: image.rootfs,
         });
-        id = rec.id;
+        created = rec;
         trace("run: created");
       } finally {
         await image.close();
       }
       if (detach) {
-        await startContainer(rt, id);
-        ctx.out(id);
+        await startContainer(rt, created.id);
+        ctx.out(created.id);
         return 0;
       }
     } catch (e) {
       return runFailure(ctx, e);
     }
     try {
-      return await runForeground(rt, id, {
+      return await runForeground(rt, created, {
         stdout: ctx.stdout,
         stderr: ctx.stderr,
         // Only asked when the container uses its stdin: making process.stdin costs milliseconds.
