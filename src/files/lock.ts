@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errnoCode, WharfError } from "../errors/index.js";
 
@@ -46,7 +46,11 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       return async () => {
         if (released) return;
         released = true;
-        rmSync(path, { force: true });
+        try {
+          unlinkSync(path);
+        } catch (e) {
+          if (errnoCode(e) !== "ENOENT") throw e;
+        }
       };
     } catch (e) {
       if (errnoCode(e) !== "EEXIST") throw e;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, unlinkSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContentStore } from "../content/index.js";
@@ -33,7 +33,11 @@ export async function createLease(dir: string): Promise<Lease> {
     },
     async release() {
       held.clear();
-      rmSync(file, { force: true });
+      try {
+        unlinkSync(file);
+      } catch (e) {
+        if (errnoCode(e) !== "ENOENT") throw e;
+      }
     },
   };
 }

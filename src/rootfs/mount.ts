@@ -77,7 +77,7 @@ async function mountPoints(): Promise<Set<string>> {
 export async function isMounted(path: string): Promise<boolean> {
   let real: string;
   try {
-    real = realpathSync(path);
+    real = realpathSync.native(path);
   } catch (e) {
     if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return false;
     throw e;
@@ -89,7 +89,7 @@ export async function isMounted(path: string): Promise<boolean> {
 export async function unmount(path: string): Promise<void> {
   let p: string;
   try {
-    p = realpathSync(path);
+    p = realpathSync.native(path);
   } catch {
     p = resolve(path);
   }

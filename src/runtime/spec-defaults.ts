@@ -90,7 +90,14 @@ export const NOFILE_LIMIT = 1048576;
  * The open-files limit a container can get here: Docker's, or this process's hard limit when that
  * is lower (raising it past the hard limit needs a privilege that a sandboxed root may lack).
  */
+let nofile: number | undefined;
+
 export function nofileLimit(): number {
+  nofile ??= readNofileLimit();
+  return nofile;
+}
+
+function readNofileLimit(): number {
   try {
     const line = readFileSync("/proc/self/limits", "utf8")
       .split("\n")
