@@ -1,9 +1,10 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bytesOf } from "../digest/index.js";
-import { acquireLock, withLock, writeFileAtomic, writeStreamAtomic } from "./index.js";
+import { acquireLock, removeTree, withLock, writeFileAtomic, writeStreamAtomic } from "./index.js";
 
 const tmp = () => mkdtemp(join(tmpdir(), "wharf-files-"));
 
@@ -62,5 +63,25 @@ describe("locks", () => {
     const lock = join(dir, "lock");
     await writeFile(lock, String(process.ppid));
     await expect(acquireLock(lock, { timeoutMs: 50 })).rejects.toMatchObject({ code: "timeout" });
+  });
+});
+
+describe("removeTree", () => {
+  it("removes a tree with files, empty dirs, a mode-000 dir and a symlink, without following the link", () => {
+    const base = mkdtempSync(join(tmpdir(), "wharf-tree-"));
+    const outside = join(base, "outside");
+    writeFileSync(outside, "keep");
+    const t = join(base, "t");
+    mkdirSync(join(t, "a", "b"), { recursive: true });
+    mkdirSync(join(t, "work", "work"), { recursive: true });
+    chmodSync(join(t, "work", "work"), 0o000);
+    writeFileSync(join(t, "a", "f"), "x");
+    symlinkSync(outside, join(t, "a", "link"));
+    removeTree(t);
+    expect(existsSync(t)).toBe(false);
+    expect(existsSync(outside)).toBe(true);
+    removeTree(t); // missing: no error
+    removeTree(outside); // a file
+    expect(existsSync(outside)).toBe(false);
   });
 });

@@ -1,2 +1,3 @@
 export { fsyncDir, tempPathFor, writeFileAtomic, writeFileAtomicSync, writeStreamAtomic } from "./atomic.js";
 export { acquireLock, type LockOptions, processAlive, withLock } from "./lock.js";
+export { removeTree } from "./tree.js";

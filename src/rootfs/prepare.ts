@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { ContentStore } from "../content/types.js";
 import type { Digest } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
+import { removeTree } from "../files/index.js";
 import type { Descriptor } from "../oci/index.js";
 import { chainIds } from "./chain.js";
 import { ensureFlat } from "./flat.js";
@@ -206,12 +207,12 @@ async function removeIfEmpty(dir: string): Promise<void> {
 export async function unmountRootfs(p: PreparedRootfs): Promise<void> {
   await unmount(p.rootfs);
   if (p.mode !== "overlay") return;
-  rmSync(join(p.dir, "work"), { recursive: true, force: true });
+  removeTree(join(p.dir, "work"));
   for (const d of [p.rootfs, join(p.dir, "upper"), p.dir]) await removeIfEmpty(d);
 }
 
 /** Unmounts and deletes a container's root filesystem and its changes. */
 export async function removeRootfs(dir: string): Promise<void> {
   await unmount(join(dir, "merged"));
-  rmSync(dir, { recursive: true, force: true });
+  removeTree(dir);
 }

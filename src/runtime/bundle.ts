@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 // paths.js, not the index: the index loads the tar code (tar-stream, zlib), which a run never needs.
 import { resolveInRoot } from "../archive/paths.js";
 import { WharfError } from "../errors/index.js";
+import { removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
@@ -31,7 +32,7 @@ const PER_START = ["bundle", "hosts", "hostname", "resolv.conf", "runc.pid", "ru
  */
 export async function releaseStartFiles(ctx: RuntimeContext, id: string): Promise<void> {
   const dir = containerDir(ctx, id);
-  for (const f of PER_START) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of PER_START) removeTree(join(dir, f));
 }
 
 /** Makes `path` (a container path) exist as a directory inside `rootfs`, never outside it. */

@@ -1,5 +1,5 @@
-import { rmSync } from "node:fs";
 import { WharfError } from "../errors/index.js";
+import { removeTree } from "../files/index.js";
 import { removeRootfs } from "../rootfs/index.js";
 import { resolveId } from "./catalog.js";
 import { dropFromPack, readPack } from "./pack.js";
@@ -36,7 +36,7 @@ type Located = { rec: ContainerRecord; packed: boolean } | undefined;
 async function removeFiles(ctx: RuntimeContext, id: string, found: Located): Promise<boolean> {
   if (found?.rec.rootfs.prepared) await removeRootfs(found.rec.rootfs.prepared.dir);
   trace("remove: rootfs removed");
-  rmSync(containerDir(ctx, id), { recursive: true, force: true });
+  removeTree(containerDir(ctx, id));
   return found !== undefined && (found.packed || found.rec.options.autoRemove !== true);
 }
 
