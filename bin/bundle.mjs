@@ -23,6 +23,9 @@ const common = {
   // beside the bundle's file.
   define: { "import.meta.url": "__wharfModuleUrl" },
   logLevel: "warning",
+  // Whitespace and syntax only: names stay as written, so `--debug` stack traces read as the source.
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 const moduleUrl = 'var __wharfModuleUrl = require("node:url").pathToFileURL(__filename).href;';
 // `registry serve` (the registry, its YAML config, bcrypt and JWTs: half of the code) is a bundle of
