@@ -28,8 +28,8 @@ function loadBundle() {
   let version;
   try {
     // The file's identity names its caches: V8 checks only a cache's length of source, not its text.
-    const st = statSync(file);
-    version = `${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}`;
+    const st = statSync(file, { bigint: true });
+    version = `${st.ino}-${st.size}-${st.mtimeNs}`;
     source = readFileSync(file, "latin1");
   } catch (e) {
     if (e && e.code === "ENOENT") return undefined;

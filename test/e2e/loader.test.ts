@@ -1,0 +1,71 @@
+// bin/wharf.cjs: the bundle compiled with a V8 code cache of each command's own. Runs a copy of the
+// built bundle (needs `npm run build`) so that the caches it writes are its own.
+import { execFileSync } from "node:child_process";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./helpers/registries.js";
+
+let dir: string;
+const cacheDir = () => join(dir, "dist", "bundle", "cache");
+const caches = () => readdirSync(cacheDir()).sort();
+const wharf = (...args: string[]) =>
+  execFileSync(process.execPath, [join(dir, "bin", "wharf.cjs"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
+  });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "wharf-loader-"));
+  mkdirSync(join(dir, "bin"));
+  mkdirSync(join(dir, "dist", "bundle"), { recursive: true });
+  copyFileSync(join(REPO_ROOT, "bin", "wharf.cjs"), join(dir, "bin", "wharf.cjs"));
+  for (const f of ["main.js", "registry.js", "shim.js", "package.json"]) {
+    copyFileSync(join(REPO_ROOT, "dist", "bundle", f), join(dir, "dist", "bundle", f));
+  }
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("bin/wharf.cjs", () => {
+  it("writes a command's cache on its first run, names it by the verb, and uses it after", () => {
+    expect(wharf("--version")).toBe("wharf version 0.1.0\n");
+    const root = join(dir, "root");
+    expect(wharf("--root", root, "ps", "-a")).toMatch(/^CONTAINER ID\s+IMAGE/);
+    const names = caches();
+    expect(names.map((n) => n.split("-")[0])).toEqual(["none", "ps"]);
+    const ps = join(cacheDir(), names[1] as string);
+    const before = statSync(ps);
+    expect(before.size).toBeGreaterThan(10_000);
+    expect(wharf("--root", root, "ps", "-a")).toMatch(/^CONTAINER ID/);
+    // Accepted, so not written again.
+    expect(statSync(ps).mtimeMs).toBe(before.mtimeMs);
+    expect(caches()).toEqual(names);
+  });
+
+  it("runs from source and writes a new cache when the cache is refused", () => {
+    const ps = join(cacheDir(), caches().find((n) => n.startsWith("ps-")) as string);
+    writeFileSync(ps, "not a code cache");
+    expect(wharf("--root", join(dir, "root"), "ps", "-aq")).toBe("");
+    expect(readFileSync(ps).byteLength).toBeGreaterThan(10_000);
+  });
+
+  it("keys caches by the bundle's identity: a changed main.js does not take an old cache", () => {
+    const main = join(dir, "dist", "bundle", "main.js");
+    const text = readFileSync(main, "latin1");
+    rmSync(main);
+    writeFileSync(main, text.replace("`wharf version ${", "`wharf  version${"), "latin1");
+    expect(wharf("--version")).toBe("wharf  version0.1.0\n");
+    expect(caches().filter((n) => n.startsWith("none-"))).toHaveLength(2);
+  });
+});
