@@ -1,33 +1,21 @@
 import { existsSync } from "node:fs";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
 import { execInContainer } from "./exec.js";
 import { inspectContainer, pruneContainers, statusText } from "./inspect.js";
 import { startContainer } from "./lifecycle.js";
-import type { LogEntry } from "./logs.js";
 import { killContainer, stopContainer, waitContainer } from "./ops.js";
 import { readPack } from "./pack.js";
 import { readLogs } from "./read-logs.js";
 import { getContainer, listContainers } from "./reconcile.js";
 import { removeContainer } from "./remove.js";
 import { containerDir, readDirRecord, readRecordRaw, writeRecord } from "./store.js";
-import { removeCompiledShim } from "./testing/fixtures.js";
-import { type Harness, harness, Sink } from "./testing/harness.js";
+import { collectLog, type Harness, Sink, shimHarnessEach } from "./testing/harness.js";
 
 let h: Harness;
-beforeEach(async () => {
-  h = await harness(true);
+shimHarnessEach((x) => {
+  h = x;
 });
-afterEach(async () => {
-  await h.cleanup();
-});
-afterAll(() => removeCompiledShim());
-
-async function collect(it: AsyncIterable<LogEntry>): Promise<string> {
-  let s = "";
-  for await (const e of it) s += e.log;
-  return s;
-}
 
 describe("detached containers", () => {
   it("outlive the start call, log, stop with SIGKILL after the timeout, and record the exit", async () => {
@@ -40,7 +28,7 @@ describe("detached containers", () => {
     expect(started.pid).toBeGreaterThan(0);
     expect(statusText(started)).toMatch(/^Up (Less than a second|\d+ seconds?)$/);
     await expect(startContainer(h.ctx, "web")).rejects.toThrow(/already running/);
-    const follow = collect(await readLogs(h.ctx, rec.id.slice(0, 8), { follow: true }));
+    const follow = collectLog(await readLogs(h.ctx, rec.id.slice(0, 8), { follow: true }));
     const stopped = await stopContainer(h.ctx, "web", { timeout: 1 });
     expect(stopped).toMatchObject({ state: "exited", exitCode: 137 });
     expect(await follow).toBe("ready\n");
@@ -81,7 +69,7 @@ describe("detached containers", () => {
     }).catch((e: unknown) => e);
     expect(isWharfError(missing, "command-not-found")).toBe(true);
     await expect(removeContainer(h.ctx, rec.id)).rejects.toThrow(/You cannot remove a running container/);
-    expect(await collect(await readLogs(h.ctx, rec.id, { tail: 2 }))).toBe("line2\nline3\n");
+    expect(await collectLog(await readLogs(h.ctx, rec.id, { tail: 2 }))).toBe("line2\nline3\n");
     const waiting = waitContainer(h.ctx, rec.id);
     await killContainer(h.ctx, rec.id, "9");
     expect(await waiting).toBe(137);
@@ -112,7 +100,7 @@ describe("detached containers", () => {
     const rec = await h.create({ args: ["sh", "-c", "tty"], tty: true });
     await startContainer(h.ctx, rec.id);
     expect(await waitContainer(h.ctx, rec.id)).toBe(0);
-    expect((await collect(await readLogs(h.ctx, rec.id))).trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    expect((await collectLog(await readLogs(h.ctx, rec.id))).trim()).toMatch(/^\/dev\/pts\/\d+$/);
   });
 
   it("reads a running record whose processes are gone (a reboot) as exited; names are unique; prune", async () => {

@@ -1,35 +1,23 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { setImmediate } from "node:timers/promises";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listIds, listRecordsRaw, resolveId } from "./catalog.js";
 import { inspectContainer, pruneContainers } from "./inspect.js";
 import { packPath } from "./layout.js";
 import { runForeground, startContainer } from "./lifecycle.js";
-import type { LogEntry } from "./logs.js";
 import { waitContainer } from "./ops.js";
 import { readPack } from "./pack.js";
 import { readLogs } from "./read-logs.js";
 import { getContainer, listContainers, pollRecord } from "./reconcile.js";
 import { removeContainer } from "./remove.js";
 import { containerDir, containersDir, readDirRecord, readRecordRaw, updateRecord } from "./store.js";
-import { removeCompiledShim } from "./testing/fixtures.js";
-import { type Harness, harness, Sink } from "./testing/harness.js";
+import { collectLog, type Harness, Sink, shimHarnessEach } from "./testing/harness.js";
 
 let h: Harness;
-beforeEach(async () => {
-  h = await harness(true);
+shimHarnessEach((x) => {
+  h = x;
 });
-afterEach(async () => {
-  await h.cleanup();
-});
-afterAll(() => removeCompiledShim());
-
-async function collect(it: AsyncIterable<LogEntry>): Promise<string> {
-  let s = "";
-  for await (const e of it) s += e.log;
-  return s;
-}
 
 async function packedIds(): Promise<string[]> {
   return Object.keys((await readPack(h.ctx)).entries).sort();
@@ -50,7 +38,7 @@ describe("the pack of exited containers", () => {
     expect(await listIds(h.ctx)).toEqual([r.id]);
     expect(await waitContainer(h.ctx, r.id)).toBe(0);
     expect(inspectContainer(h.ctx, rec)).toMatchObject({ LogPath: rec.logPath, State: { Status: "exited" } });
-    expect(await collect(await readLogs(h.ctx, r.id))).toBe("");
+    expect(await collectLog(await readLogs(h.ctx, r.id))).toBe("");
   });
 
   it("leaves the directory of a container with output (its log keeps its path) or volumes", async () => {
@@ -59,7 +47,7 @@ describe("the pack of exited containers", () => {
     expect(await packedIds()).toEqual([r.id]);
     expect(await readdir(containerDir(h.ctx, r.id))).toEqual([`${r.id}-json.log`]);
     expect(rec.logPath).toBe(`${containerDir(h.ctx, r.id)}/${r.id}-json.log`);
-    expect(await collect(await readLogs(h.ctx, r.id))).toBe("hi\n");
+    expect(await collectLog(await readLogs(h.ctx, r.id))).toBe("hi\n");
     const v = await h.run({
       args: ["true"],
       mounts: [{ type: "volume", source: "", destination: "/vol", readOnly: false, anonymous: true }],
@@ -77,7 +65,7 @@ describe("the pack of exited containers", () => {
     expect((await stat(containerDir(h.ctx, r.id))).mode & 0o777).toBe(0o710);
     expect(await waitContainer(h.ctx, "again")).toBe(0);
     await expect.poll(packedIds, { timeout: 10_000 }).toEqual([r.id]);
-    expect(await collect(await readLogs(h.ctx, "again"))).toBe("run\nrun\n");
+    expect(await collectLog(await readLogs(h.ctx, "again"))).toBe("run\nrun\n");
     // start -a of a packed container whose directory went
     const q = await h.run({ args: ["true"] });
     expect(existsSync(containerDir(h.ctx, q.id))).toBe(false);

@@ -1,18 +1,13 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getContainer } from "./reconcile.js";
-import { removeCompiledShim } from "./testing/fixtures.js";
-import { type Harness, harness } from "./testing/harness.js";
+import { type Harness, shimHarnessEach } from "./testing/harness.js";
 
 let h: Harness;
-beforeEach(async () => {
-  h = await harness(true);
+shimHarnessEach((x) => {
+  h = x;
 });
-afterEach(async () => {
-  await h.cleanup();
-});
-afterAll(() => removeCompiledShim());
 
 /** Runs the container in the foreground from a node process whose stdio is a pty made by `script`. */
 function underPty(

@@ -2,12 +2,14 @@ import { execFileSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { afterAll, afterEach, beforeEach } from "vitest";
 import { listIds } from "../catalog.js";
 import { type CreateOptions, createContainer } from "../create.js";
 import { runForeground } from "../lifecycle.js";
+import type { LogEntry } from "../logs.js";
 import { runcRoot } from "../store.js";
 import type { RuntimeContext } from "../types.js";
-import { busyboxRootfs, testContext } from "./fixtures.js";
+import { busyboxRootfs, removeCompiledShim, testContext } from "./fixtures.js";
 
 export class Sink extends Writable {
   chunks: Buffer[] = [];
@@ -62,4 +64,27 @@ export async function harness(withShim = false): Promise<Harness> {
       await rm(ctx.tmp, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     },
   };
+}
+
+/**
+ * A fresh harness with the detached shim for each test of the file (`use` gets it before each
+ * test), cleaned up after each, and the compiled shim removed after the file.
+ */
+export function shimHarnessEach(use: (h: Harness) => void): void {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await harness(true);
+    use(current);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+  });
+  afterAll(() => removeCompiledShim());
+}
+
+/** The text of a container's log entries. */
+export async function collectLog(it: AsyncIterable<LogEntry>): Promise<string> {
+  let s = "";
+  for await (const e of it) s += e.log;
+  return s;
 }
