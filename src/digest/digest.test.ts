@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
+import { randomHex, uniqueSuffix } from "./crypto.js";
 import {
   bytesOf,
   collect,
@@ -85,5 +86,14 @@ describe("hashing", () => {
 
   it("collect refuses more than its limit", async () => {
     await expect(collect(bytesOf(enc("abcdef")), 3)).rejects.toMatchObject({ code: "size-invalid" });
+  });
+});
+
+describe("randomness", () => {
+  it("randomHex gives n bytes as hex, different each time; uniqueSuffix 12 hex digits", () => {
+    const a = randomHex(32);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(randomHex(32)).not.toBe(a);
+    expect(uniqueSuffix()).toMatch(/^[0-9a-f]{12}$/);
   });
 });

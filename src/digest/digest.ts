@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { WharfError } from "../errors/index.js";
+import { nodeCrypto } from "./crypto.js";
 
 /** A validated content digest, `<algorithm>:<hex>`. Only values that passed `parseDigest` carry the brand. */
 export type Digest = string & { readonly __brand: "Digest" };
@@ -57,7 +57,7 @@ export function shortHex(d: Digest, n = 12): string {
 
 /** Digest of bytes already in memory (manifests, configs: small documents only). */
 export function digestOf(data: Uint8Array | string, alg: DigestAlgorithm = "sha256"): Digest {
-  return `${alg}:${createHash(alg).update(data).digest("hex")}` as Digest;
+  return `${alg}:${nodeCrypto().createHash(alg).update(data).digest("hex")}` as Digest;
 }
 
 /** Builds a digest from an algorithm and a hex string that wharf computed itself. */

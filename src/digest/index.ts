@@ -1,4 +1,5 @@
 export { type Bytes, bytesOf, collect, drain } from "./bytes.js";
+export { nodeCrypto, randomHex, uniqueSuffix } from "./crypto.js";
 export {
   algorithmOf,
   type Digest,

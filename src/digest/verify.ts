@@ -1,6 +1,7 @@
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import { WharfError } from "../errors/index.js";
 import type { Bytes } from "./bytes.js";
+import { nodeCrypto } from "./crypto.js";
 import { algorithmOf, type Digest, type DigestAlgorithm } from "./digest.js";
 
 export interface Expectation {
@@ -18,7 +19,7 @@ export class Digester {
   private readonly hash: Hash;
   private n = 0;
   constructor(readonly algorithm: DigestAlgorithm = "sha256") {
-    this.hash = createHash(algorithm);
+    this.hash = nodeCrypto().createHash(algorithm);
   }
   update(chunk: Uint8Array): void {
     this.hash.update(chunk);

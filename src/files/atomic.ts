@@ -1,13 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { Bytes } from "../digest/index.js";
+import { type Bytes, uniqueSuffix } from "../digest/index.js";
 
 /** A name for a temporary file beside `path`, unique per call. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  return join(dirname(path), `.tmp-${process.pid}-${uniqueSuffix()}`);
 }
 
 /** Flushes a directory's entries (after a rename or create inside it) to disk. */

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, unlinkSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContentStore } from "../content/index.js";
-import { type Digest, isDigest } from "../digest/index.js";
+import { type Digest, isDigest, uniqueSuffix } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
 import { processAlive } from "../files/index.js";
 
@@ -22,7 +21,7 @@ export interface Lease {
 export async function createLease(dir: string): Promise<Lease> {
   // Synchronous calls: a lease line is a few bytes, written on every command's way.
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${process.pid}-${randomBytes(6).toString("hex")}`);
+  const file = join(dir, `${process.pid}-${uniqueSuffix()}`);
   const held = new Set<Digest>();
   return {
     file,

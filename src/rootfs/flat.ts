@@ -4,7 +4,7 @@ import type { Digest } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
 import { withLock } from "../files/index.js";
 import type { Descriptor } from "../oci/index.js";
-import { chainIds, checkLayerCount } from "./chain.js";
+import { checkLayerCount, knownChainIds } from "./chain.js";
 import { syncFs, tempDir, type UnpackOptions } from "./unpack.js";
 
 async function complete(dir: string): Promise<boolean> {
@@ -24,10 +24,10 @@ async function complete(dir: string): Promise<boolean> {
  */
 export async function ensureFlat(opts: UnpackOptions): Promise<Digest | undefined> {
   checkLayerCount(opts.layers.length, opts.diffIds.length);
-  const chain = chainIds(opts.diffIds);
+  const { layout } = opts;
+  const chain = knownChainIds(layout, opts.diffIds);
   const top = chain[chain.length - 1];
   if (top === undefined) return undefined;
-  const { layout } = opts;
   if (await complete(layout.flat(top))) return top;
   await mkdir(join(layout.root, "flat"), { recursive: true });
   await withLock(layout.flatLock(top), async () => {

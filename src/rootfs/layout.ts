@@ -14,6 +14,8 @@ import { type Digest, hexOf } from "../digest/index.js";
  *                                   image lacks (proc, sys, dev, etc/hosts, ...), the containers'
  *                                   topmost lower
  *   containers/<id>/                upper, work, merged (the rootfs) and rootfs.json of a container
+ *   chains/<top diff hex>.json      chain IDs of the layer stacks whose top layer has that diff ID
+ *                                   (a cache: `knownChainIds`; pruned whole)
  *   tmp/<pid>-<random>/             unpacks in progress; renamed into place when complete
  */
 export interface SnapshotLayout {
@@ -29,6 +31,8 @@ export interface SnapshotLayout {
   initFs(chainId: Digest): string;
   /** `initFs` relative to the root, as mount options name it. */
   initName(chainId: Digest): string;
+  /** Where the chain IDs of stacks topped by the layer with this diff ID are kept. */
+  chains(topDiffId: Digest): string;
   tmp: string;
 }
 
@@ -47,6 +51,7 @@ export function snapshotLayout(root: string): SnapshotLayout {
     init: (c) => join(root, "init", hexOf(c)),
     initFs: (c) => join(root, "init", hexOf(c), "fs"),
     initName: (c) => join("init", hexOf(c), "fs"),
+    chains: (d) => join(root, "chains", `${hexOf(d)}.json`),
     tmp: join(root, "tmp"),
   };
 }

@@ -8,7 +8,7 @@ import type { Digest } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { removeTree } from "../files/index.js";
 import type { Descriptor } from "../oci/index.js";
-import { chainIds } from "./chain.js";
+import { knownChainIds } from "./chain.js";
 import { ensureFlat } from "./flat.js";
 import { ensureInitLayer } from "./init.js";
 import { type SnapshotLayout, snapshotLayout } from "./layout.js";
@@ -130,7 +130,13 @@ export async function prepareRootfs(opts: PrepareOptions): Promise<PreparedRootf
   const top = await ensureFlat({ ...opts, layout });
   if (top === undefined) await mkdir(merged, { mode: 0o755 });
   else await copyTree(`${layout.flat(top)}/fs`, merged);
-  return { rootfs: merged, dir: opts.dir, mode, snapshots: layout.root, chainIds: chainIds(opts.diffIds) };
+  return {
+    rootfs: merged,
+    dir: opts.dir,
+    mode,
+    snapshots: layout.root,
+    chainIds: knownChainIds(layout, opts.diffIds),
+  };
 }
 
 /**

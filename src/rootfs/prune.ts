@@ -55,6 +55,8 @@ export async function pruneSnapshots(opts: PruneOptions): Promise<Digest[]> {
     await withLock(layout.flatLock(chainId), () => discard(layout, layout.flat(chainId)));
     if (!removed.includes(chainId)) removed.push(chainId);
   }
+  // The chain IDs are a cache (`knownChainIds`): gone with any layer, made again when needed.
+  if (removed.length > 0) await rm(join(layout.root, "chains"), { recursive: true, force: true });
   // An init layer holds nothing of its own: it is made again when a container of its image mounts.
   for (const hex of await list(join(layout.root, "init"))) {
     const chainId = digestFromHex("sha256", hex);

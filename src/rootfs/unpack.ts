@@ -1,15 +1,14 @@
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { ContentStore } from "../content/types.js";
-import type { Digest } from "../digest/index.js";
+import { type Digest, uniqueSuffix } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { processAlive, withLock } from "../files/index.js";
 import type { Descriptor } from "../oci/index.js";
-import { chainIds, checkLayerCount } from "./chain.js";
+import { chainIds, checkLayerCount, knownChainIds } from "./chain.js";
 import type { SnapshotLayout } from "./layout.js";
 import { mountOverlay, unmount } from "./mount.js";
 
@@ -40,7 +39,7 @@ async function exists(p: string): Promise<boolean> {
 /** A fresh directory under tmp/, named after this process so that a crashed one's can be removed. */
 export async function tempDir(layout: SnapshotLayout): Promise<string> {
   await mkdir(layout.tmp, { recursive: true });
-  const dir = join(layout.tmp, `${process.pid}-${randomBytes(6).toString("hex")}`);
+  const dir = join(layout.tmp, `${process.pid}-${uniqueSuffix()}`);
   await mkdir(dir);
   return dir;
 }
@@ -89,8 +88,8 @@ async function linkShort(layout: SnapshotLayout, chainId: Digest): Promise<void>
  */
 export async function ensureLayers(opts: UnpackOptions): Promise<Digest[]> {
   checkLayerCount(opts.layers.length, opts.diffIds.length);
-  const chain = chainIds(opts.diffIds);
   const { layout } = opts;
+  const chain = knownChainIds(layout, opts.diffIds);
   // The checks of layers already unpacked (every run) are synchronous calls: no thread-pool trips.
   mkdirSync(join(layout.root, "layers"), { recursive: true });
   for (let i = 0; i < chain.length; i++) {

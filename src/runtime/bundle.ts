@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
@@ -7,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 // paths.js, not the index: the index loads the tar code (tar-stream, zlib), which a run never needs.
 import { resolveInRoot } from "../archive/paths.js";
+import { nodeCrypto } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
@@ -76,7 +76,11 @@ async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountS
   let source = m.source;
   if (m.type === "volume") {
     source = m.anonymous
-      ? join(containerDir(ctx, rec.id), "volumes", createHash("sha256").update(m.destination).digest("hex"))
+      ? join(
+          containerDir(ctx, rec.id),
+          "volumes",
+          nodeCrypto().createHash("sha256").update(m.destination).digest("hex"),
+        )
       : join(ctx.root, "volumes", m.source, "_data");
     if (!existsSync(source)) {
       await mkdir(source, { recursive: true, mode: 0o755 });

@@ -1,6 +1,6 @@
 /** All the containers of a root: listing, lookup by ID, prefix or name, and allocation of new ones. */
-import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { randomHex } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { containerDir, containersDir, ID_RE, locksDir } from "./layout.js";
 import { generateName, nameConflict, validateName } from "./names.js";
@@ -84,9 +84,9 @@ export async function checkNameFree(ctx: RuntimeContext, wanted: string): Promis
 
 /** A fresh container ID: 64 hex digits, never all digits in its short form (Docker's rule). */
 export function newContainerId(): string {
-  let id = randomBytes(32).toString("hex");
+  let id = randomHex(32);
   // Docker avoids all-digit short IDs, which read as numbers.
-  while (/^[0-9]+$/.test(id.slice(0, 12))) id = randomBytes(32).toString("hex");
+  while (/^[0-9]+$/.test(id.slice(0, 12))) id = randomHex(32);
   return id;
 }
 

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { uniqueSuffix } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/index.js";
 import { mergeEnv } from "./env.js";
@@ -59,7 +59,7 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
     user,
     tty,
   });
-  const tag = randomBytes(6).toString("hex");
+  const tag = uniqueSuffix();
   const dir = containerDir(ctx, rec.id);
   const procFile = join(dir, `exec-${tag}.json`);
   const log = join(dir, `exec-${tag}.log`);

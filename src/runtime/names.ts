@@ -1,4 +1,3 @@
-import { randomInt } from "node:crypto";
 import { WharfError } from "../errors/index.js";
 
 /** Adjectives for generated names (wharf's own list, in the spirit of Docker's). */
@@ -28,6 +27,11 @@ export const SURNAMES = [
   "tesla", "thompson", "torvalds", "turing", "volta", "wiles", "wright", "wu", "yalow", "yonath",
   "zuse",
 ] as const;
+
+/** A random integer below `n`. Names need no secret randomness (Docker picks them with math/rand). */
+function randomInt(n: number): number {
+  return Math.floor(Math.random() * n);
+}
 
 function pick<T>(list: readonly T[]): T {
   return list[randomInt(list.length)] as T;
