@@ -105,8 +105,13 @@ export function foregroundIO(rec: ContainerRecord, o: AttachOptions): MonitorIO 
   }
   return {
     stdin: tty ? (o.stdinIsTty ? "inherit" : "hold") : interactive ? "inherit" : "null",
-    stdout: o.stdout,
-    stderr: o.stderr,
+    // Getters: the caller's streams may be made on first use (the CLI's), and a silent run needs none.
+    get stdout() {
+      return o.stdout;
+    },
+    get stderr() {
+      return o.stderr;
+    },
     tty: tty ? (o.stdinIsTty ? "direct" : "script") : "none",
     forwardSignals: true,
     ...(o.onStarted ? { onStarted: o.onStarted } : {}),

@@ -163,17 +163,15 @@ export async function runMonitored(
   });
   // Listened for at once: runc may end while the monitor record is still being written.
   const ended = childEnded(child);
-  const tee = (stream: LogStream, sink: NodeJS.WritableStream | undefined) => (chunk: Uint8Array) => {
+  // The caller's streams are looked up per chunk, not here: they may be made on first use (the CLI's).
+  const tee = (stream: LogStream) => (chunk: Uint8Array) => {
     log.write(stream, chunk);
-    sink?.write(chunk);
+    io[stream]?.write(chunk);
   };
-  const errFilter = stderrFilter(tee("stderr", io.stderr));
+  const errFilter = stderrFilter(tee("stderr"));
   // Under `script`, runc's own stderr reaches us through the pty, on stdout.
-  const outFilter = io.tty === "script" ? stderrFilter(tee("stdout", io.stdout)) : undefined;
-  (child.stdout as Readable).on(
-    "data",
-    outFilter ? (c: Uint8Array) => outFilter.write(c) : tee("stdout", io.stdout),
-  );
+  const outFilter = io.tty === "script" ? stderrFilter(tee("stdout")) : undefined;
+  (child.stdout as Readable).on("data", outFilter ? (c: Uint8Array) => outFilter.write(c) : tee("stdout"));
   (child.stderr as Readable).on("data", (c: Uint8Array) => errFilter.write(c));
   const forward = (sig: NodeJS.Signals) => {
     if (child.pid !== undefined && child.exitCode === null) child.kill(sig);
