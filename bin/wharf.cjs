@@ -1,16 +1,36 @@
 "use strict";
 // The CLI's entry (bin/wharf runs it). It compiles dist/bundle/main.js (bin/bundle.mjs) with a V8
 // code cache of the command's own: a command then neither parses the bundle nor compiles the
-// functions it runs. A command's cache, dist/bundle/cache/<command>-<version of main.js>, is written
-// after its first run (what V8 compiled for it), and again when this Node refuses it (another V8);
+// functions it runs. A command's cache, dist/bundle/cache/<command>-<main.js>-<Node and flags>, is
+// written after its first run (what V8 compiled for it), and again when this Node refuses it;
 // nothing is written where the directory is read-only. Without a bundle it runs dist/cli (tsc's).
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
+const {
+  accessSync,
+  constants,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} = require("node:fs");
 const { createRequire } = require("node:module");
 const { join } = require("node:path");
 const { Script } = require("node:vm");
 
 const dir = join(__dirname, "..", "dist", "bundle");
 const file = join(dir, "main.js");
+
+/**
+ * What V8 checks a cache against besides the source: this Node and its flags. Part of a cache's
+ * name, so that runs with other flags (NODE_OPTIONS) keep caches of their own instead of each
+ * refusing and rewriting the other's. FNV-1a: no crypto module to load for it.
+ */
+function runtimeKey() {
+  const text = `${process.version} ${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
+}
 
 /** The verb (or management group) a command line names: its first word that is not an option. */
 function commandOf(argv) {
@@ -36,7 +56,7 @@ function loadBundle() {
     throw e;
   }
   const cacheDir = join(dir, "cache");
-  const cacheFile = join(cacheDir, `${commandOf(process.argv.slice(2))}-${version}`);
+  const cacheFile = join(cacheDir, `${commandOf(process.argv.slice(2))}-${version}-${runtimeKey()}`);
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
@@ -50,6 +70,8 @@ function loadBundle() {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
       mkdirSync(cacheDir, { recursive: true });
+      // A read-only install: no cache, and no time spent serializing one.
+      accessSync(cacheDir, constants.W_OK);
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, cacheFile);
     } catch {}

@@ -19,10 +19,11 @@ import { REPO_ROOT } from "./helpers/registries.js";
 let dir: string;
 const cacheDir = () => join(dir, "dist", "bundle", "cache");
 const caches = () => readdirSync(cacheDir()).sort();
-const wharf = (...args: string[]) =>
+const wharf = (...args: string[]) => wharfWith({}, ...args);
+const wharfWith = (env: Record<string, string>, ...args: string[]) =>
   execFileSync(process.execPath, [join(dir, "bin", "wharf.cjs"), ...args], {
     encoding: "utf8",
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: "", NODE_OPTIONS: "", ...env },
   });
 
 beforeAll(() => {
@@ -60,12 +61,26 @@ describe("bin/wharf.cjs", () => {
     expect(readFileSync(ps).byteLength).toBeGreaterThan(10_000);
   });
 
+  it("keeps the caches of runs with other Node flags apart, so that neither refuses the other's", () => {
+    const none = () => caches().filter((n) => n.startsWith("none-"));
+    const before = none();
+    expect(wharfWith({ NODE_OPTIONS: "--max-old-space-size=200" }, "--version")).toBe(
+      "wharf version 0.1.0\n",
+    );
+    const after = none();
+    expect(after).toHaveLength(before.length + 1);
+    const mtimes = after.map((n) => statSync(join(cacheDir(), n)).mtimeMs);
+    wharf("--version");
+    wharfWith({ NODE_OPTIONS: "--max-old-space-size=200" }, "--version");
+    expect(none().map((n) => statSync(join(cacheDir(), n)).mtimeMs)).toEqual(mtimes);
+  });
+
   it("keys caches by the bundle's identity: a changed main.js does not take an old cache", () => {
     const main = join(dir, "dist", "bundle", "main.js");
     const text = readFileSync(main, "latin1");
     rmSync(main);
     writeFileSync(main, text.replace("`wharf version ${", "`wharf  version${"), "latin1");
     expect(wharf("--version")).toBe("wharf  version0.1.0\n");
-    expect(caches().filter((n) => n.startsWith("none-"))).toHaveLength(2);
+    expect(caches().filter((n) => n.startsWith("none-"))).toHaveLength(3);
   });
 });
