@@ -48,13 +48,15 @@ export async function writeFileAtomic(
 /**
  * `writeFileAtomic` with synchronous calls, for the small documents a command writes on its way
  * (records, index.json): each thread-pool round trip of the async calls costs ten times the system
- * call. Not for servers, whose other requests it would hold up.
+ * call. Not for servers, whose other requests it would hold up. `flush: false` skips the fsyncs,
+ * for what need not outlive a power cut (caches, a `--rm` container's record): still atomic.
  */
 export function writeFileAtomicSync(
   path: string,
   data: Uint8Array | string,
-  opts: { mode?: number } = {},
+  opts: { mode?: number; flush?: boolean } = {},
 ): void {
+  const flush = opts.flush !== false;
   const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, "wx", opts.mode ?? 0o644);
@@ -62,7 +64,7 @@ export function writeFileAtomicSync(
       const bytes = typeof data === "string" ? Buffer.from(data) : data;
       let n = 0;
       while (n < bytes.byteLength) n += writeSync(fd, bytes, n);
-      fsyncSync(fd);
+      if (flush) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -71,7 +73,7 @@ export function writeFileAtomicSync(
     rmSync(tmp, { force: true });
     throw e;
   }
-  fsyncDirSync(dirname(path));
+  if (flush) fsyncDirSync(dirname(path));
 }
 
 function fsyncDirSync(dir: string): void {

@@ -1,3 +1,4 @@
 export { fsyncDir, tempPathFor, writeFileAtomic, writeFileAtomicSync, writeStreamAtomic } from "./atomic.js";
 export { acquireLock, type LockOptions, processAlive, withLock } from "./lock.js";
+export { readTextOr, removeFile } from "./small.js";
 export { removeTree } from "./tree.js";

@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errnoCode, WharfError } from "../errors/index.js";
+import { readTextOr, removeFile } from "./small.js";
 
 export interface LockOptions {
   /** Give up after this many milliseconds (default 60 s). */
@@ -14,14 +15,6 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return errnoCode(e) === "EPERM";
-  }
-}
-
-function readOwner(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
   }
 }
 
@@ -46,18 +39,14 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       return async () => {
         if (released) return;
         released = true;
-        try {
-          unlinkSync(path);
-        } catch (e) {
-          if (errnoCode(e) !== "ENOENT") throw e;
-        }
+        removeFile(path);
       };
     } catch (e) {
       if (errnoCode(e) !== "EEXIST") throw e;
     }
-    const owner = Number.parseInt(readOwner(path), 10);
+    const owner = Number.parseInt(readTextOr(path), 10);
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !processAlive(owner)) {
-      rmSync(path, { force: true });
+      removeFile(path);
       continue;
     }
     if (Date.now() > deadline) {

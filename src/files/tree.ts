@@ -1,6 +1,7 @@
-import { readdirSync, rmdirSync, unlinkSync } from "node:fs";
+import { readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { errnoCode } from "../errors/index.js";
+import { removeFile } from "./small.js";
 
 /**
  * Deletes a file or a directory tree, synchronously; a missing path is not an error. For the small
@@ -16,24 +17,16 @@ export function removeTree(path: string): void {
     const code = errnoCode(e);
     if (code === "ENOENT") return;
     if (code !== "ENOTDIR") throw e;
-    unlinkMissingOk(path);
+    removeFile(path);
     return;
   }
   for (const e of entries) {
     const p = join(path, e.name);
     if (e.isDirectory()) removeTree(p);
-    else unlinkMissingOk(p);
+    else removeFile(p);
   }
   try {
     rmdirSync(path);
-  } catch (e) {
-    if (errnoCode(e) !== "ENOENT") throw e;
-  }
-}
-
-function unlinkMissingOk(path: string): void {
-  try {
-    unlinkSync(path);
   } catch (e) {
     if (errnoCode(e) !== "ENOENT") throw e;
   }

@@ -60,7 +60,7 @@ export async function openImages(rootOrOptions: string | OpenImagesOptions): Pro
     };
   }
   const fs = await openFsContentStore(rootOrOptions);
-  const records = await fsRecords(rootOrOptions);
+  const records = await fsRecords(fs.paths);
   const dir = fs.paths.leases;
   const lease = await createLease(dir);
   const content = leasedStore(fs, lease);

@@ -1,10 +1,10 @@
-import { appendFileSync, mkdirSync, unlinkSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContentStore } from "../content/index.js";
 import { type Digest, isDigest, uniqueSuffix } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
-import { processAlive } from "../files/index.js";
+import { processAlive, removeFile } from "../files/index.js";
 
 /**
  * A lease: the digests one `Images` instance committed or found present, kept from garbage
@@ -32,11 +32,7 @@ export async function createLease(dir: string): Promise<Lease> {
     },
     async release() {
       held.clear();
-      try {
-        unlinkSync(file);
-      } catch (e) {
-        if (errnoCode(e) !== "ENOENT") throw e;
-      }
+      removeFile(file);
     },
   };
 }

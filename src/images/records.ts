@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureLayout } from "../content/index.js";
+import { ensureLayout, type StorePaths } from "../content/index.js";
 import { WharfError } from "../errors/index.js";
 import { withLock, writeFileAtomicSync } from "../files/index.js";
 import { checkDescriptor, type Descriptor, MediaType } from "../oci/index.js";
@@ -44,9 +44,12 @@ function parseIndex(text: string, where: string): IndexFile {
   return d as IndexFile;
 }
 
-/** Records in `<root>/store/index.json`, updated under `<root>/tmp/locks/index.lock`. */
-export async function fsRecords(root: string): Promise<RecordStore> {
-  const paths = await ensureLayout(root);
+/**
+ * Records in `<root>/store/index.json`, updated under `<root>/tmp/locks/index.lock`. Given a
+ * root, makes its layout first; given the paths of one already made (`openImages`), reads them.
+ */
+export async function fsRecords(at: string | StorePaths): Promise<RecordStore> {
+  const paths = typeof at === "string" ? await ensureLayout(at) : at;
   // index.json is small and read once or twice per command: synchronously (no thread-pool trip).
   const load = async () => parseIndex(readFileSync(paths.index, "utf8"), paths.index);
   return {

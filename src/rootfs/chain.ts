@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Digest, digestFromHex, isDigest, nodeCrypto } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
+import { readTextOr, writeFileAtomicSync } from "../files/index.js";
 import type { SnapshotLayout } from "./layout.js";
 
 /**
@@ -46,7 +47,7 @@ export function knownChainIds(layout: SnapshotLayout, diffIds: readonly Digest[]
   const file = layout.chains(top);
   let known: KnownChain[] = [];
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    const parsed: unknown = JSON.parse(readTextOr(file, "[]"));
     if (Array.isArray(parsed)) known = parsed as KnownChain[];
   } catch {}
   const hit = known.find((k) => Array.isArray(k?.diffIds) && sameList(k.diffIds, diffIds));
@@ -60,11 +61,9 @@ export function knownChainIds(layout: SnapshotLayout, diffIds: readonly Digest[]
   }
   const computed = chainIds(diffIds);
   const next = [{ diffIds: [...diffIds], chainIds: computed }, ...known.filter((k) => k !== hit)].slice(0, 8);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(next));
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, JSON.stringify(next), { flush: false });
   } catch {}
   return computed;
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { hostname as hostHostname } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { resolveInRoot } from "../archive/paths.js";
 import { nodeCrypto } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import { removeTree } from "../files/index.js";
+import { readTextOr, removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
@@ -98,14 +98,6 @@ async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountS
   return { type: "bind", source, destination: m.destination, readOnly: m.readOnly, options: m.options ?? [] };
 }
 
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return fallback;
-  }
-}
-
 /** /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, as files in its directory. */
 async function writeEtcFiles(
   ctx: RuntimeContext,
@@ -115,9 +107,9 @@ async function writeEtcFiles(
   const dir = containerDir(ctx, rec.id);
   const host = rec.options.network === "host";
   const hosts = host
-    ? readOr("/etc/hosts", "127.0.0.1\tlocalhost\n")
+    ? readTextOr("/etc/hosts", "127.0.0.1\tlocalhost\n")
     : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${hostname}\n`;
-  const resolv = readOr("/etc/resolv.conf", "");
+  const resolv = readTextOr("/etc/resolv.conf");
   // Made again at every start, so a plain write is enough (no fsync on the way to running).
   writeFileSync(join(dir, "hosts"), hosts);
   writeFileSync(join(dir, "hostname"), `${hostname}\n`);

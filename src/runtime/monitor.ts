@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { WharfError } from "../errors/index.js";
+import { readTextOr } from "../files/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { type LogStream, openLogWriter } from "./logs.js";
@@ -76,14 +77,6 @@ function stderrFilter(sink: (chunk: Uint8Array) => void) {
       held = "";
     },
   };
-}
-
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
 }
 
 /** Resolves when the child has exited and its stdout and stderr are drained. */
@@ -182,7 +175,7 @@ export async function runMonitored(
   let startedPid = 0;
   const checkPid = async (): Promise<void> => {
     if (startedPid) return;
-    const pid = Number.parseInt(readOr(pidFile), 10);
+    const pid = Number.parseInt(readTextOr(pidFile), 10);
     if (!(pid > 0) || startedPid) return;
     startedPid = pid;
     trace("monitor: pid file read");

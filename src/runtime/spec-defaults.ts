@@ -86,12 +86,12 @@ export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /** The open-files limit Docker's containers get. */
 export const NOFILE_LIMIT = 1048576;
 
+let nofile: number | undefined;
+
 /**
  * The open-files limit a container can get here: Docker's, or this process's hard limit when that
  * is lower (raising it past the hard limit needs a privilege that a sandboxed root may lack).
  */
-let nofile: number | undefined;
-
 export function nofileLimit(): number {
   nofile ??= readNofileLimit();
   return nofile;

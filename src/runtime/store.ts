@@ -6,9 +6,9 @@
  * Records are small and read or written a few times by every container command: with synchronous
  * calls, which cost a tenth of a thread-pool round trip each.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { acquireLock, tempPathFor, writeFileAtomicSync } from "../files/index.js";
+import { acquireLock, writeFileAtomicSync } from "../files/index.js";
 import { containerDir, containerLockPath, locksDir, recordPath } from "./layout.js";
 import { changePack, readPack, tidyDir } from "./pack.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -65,17 +65,8 @@ export async function readRecordRaw(ctx: RuntimeContext, id: string): Promise<Co
  * than anything else in its run.
  */
 export async function writeRecord(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
-  const path = recordPath(ctx, rec.id);
   const text = `${JSON.stringify(rec, null, 2)}\n`;
-  if (!rec.options.autoRemove) return writeFileAtomicSync(path, text);
-  const tmp = tempPathFor(path);
-  try {
-    writeFileSync(tmp, text, { flag: "wx" });
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomicSync(recordPath(ctx, rec.id), text, { flush: rec.options.autoRemove !== true });
 }
 
 /** Takes the container's lock (`<root>/containers/.locks/<id>`); returns the release function. */
