@@ -1,4 +1,5 @@
 export { resolveId } from "./catalog.js";
+export { warmCgroupLock } from "./cgroup-lock.js";
 export { type Controller, controllerAvailable } from "./cgroups.js";
 export { type CreateOptions, createContainer } from "./create.js";
 export { expandEnvArg, mergeEnv, parseEnvFile, readEnvFile, resolveCommand } from "./env.js";

@@ -1,4 +1,4 @@
-import { execInContainer, expandEnvArg, readEnvFile } from "../../runtime/index.js";
+import { execInContainer, expandEnvArg, readEnvFile, warmCgroupLock } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 import { RUN_FLAGS } from "./container-flags.js";
@@ -23,6 +23,7 @@ export const command: Command = {
       ctx.err("exec --detach is not supported by wharf");
       return 125;
     }
+    void warmCgroupLock();
     try {
       const env: string[] = [];
       for (const file of flag.strings(f, "env-file")) env.push(...(await readEnvFile(file, ctx.env)));

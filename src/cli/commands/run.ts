@@ -4,6 +4,7 @@ import {
   runForeground,
   startContainer,
   trace,
+  warmCgroupLock,
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runFailure, runtimeContext } from "./container-common.js";
@@ -20,6 +21,8 @@ export const command: Command = {
   minArgs: 1,
   async run(ctx, f) {
     trace("run: start");
+    // runc is about 10 ms away (less when the image is local); see cgroup-lock.ts.
+    void warmCgroupLock();
     const [input = "", ...args] = f.args;
     const rt = runtimeContext(ctx);
     let created: ContainerRecord;

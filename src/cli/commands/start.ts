@@ -1,4 +1,4 @@
-import { runForeground, startContainer } from "../../runtime/index.js";
+import { runForeground, startContainer, warmCgroupLock } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { eachContainer, runFailure, runtimeContext } from "./container-common.js";
 
@@ -13,6 +13,7 @@ export const command: Command = {
   ],
   minArgs: 1,
   async run(ctx, f) {
+    void warmCgroupLock();
     const rt = runtimeContext(ctx);
     if (flag.bool(f, "attach") || flag.bool(f, "interactive")) {
       if (f.args.length > 1) {

@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ownProcsFiles, warmCgroupLock } from "./cgroup-lock.js";
+
+const HYBRID = `9:name=systemd:/
+8:pids:/
+5:devices:/
+4:memory:/process_api/8f0c
+2:cpu,cpuacct:/
+0::/
+`;
+
+describe("ownProcsFiles", () => {
+  it("lists single-controller v1 hierarchies first, then the v2 one under unified/ on a hybrid host", () => {
+    expect(ownProcsFiles(HYBRID, "/sys/fs/cgroup", false)).toEqual([
+      "/sys/fs/cgroup/pids/cgroup.procs",
+      "/sys/fs/cgroup/devices/cgroup.procs",
+      "/sys/fs/cgroup/memory/process_api/8f0c/cgroup.procs",
+      "/sys/fs/cgroup/unified/cgroup.procs",
+    ]);
+  });
+
+  it("uses the base itself on a unified host", () => {
+    expect(ownProcsFiles("0::/user.slice/session-2.scope\n", "/sys/fs/cgroup", true)).toEqual([
+      "/sys/fs/cgroup/user.slice/session-2.scope/cgroup.procs",
+    ]);
+  });
+
+  it("skips lines it cannot place", () => {
+    expect(ownProcsFiles("garbage\n3:cpuset:/../x\n1:name=foo:/\n", "/b", false)).toEqual([]);
+  });
+});
+
+describe("warmCgroupLock", () => {
+  let dir = "";
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = "";
+  });
+
+  it("writes this process's PID to the first file it can open", async () => {
+    dir = mkdtempSync(join(tmpdir(), "wharf-cglock-"));
+    // A unified layout: the process's own v2 path under the fake base.
+    const self = readFileSync("/proc/self/cgroup", "latin1");
+    const v2 = /^0::(\/.*)$/m.exec(self)?.[1];
+    if (v2 === undefined) throw new Error(`no cgroup v2 line in /proc/self/cgroup: ${self}`);
+    writeFileSync(join(dir, "cgroup.controllers"), "pids\n");
+    mkdirSync(join(dir, v2), { recursive: true });
+    writeFileSync(join(dir, v2, "cgroup.procs"), "");
+    await expect(warmCgroupLock(dir)).resolves.toBe(true);
+    expect(readFileSync(join(dir, v2, "cgroup.procs"), "utf8")).toBe(String(process.pid));
+  });
+
+  it("reports false where there is nothing to write", async () => {
+    dir = mkdtempSync(join(tmpdir(), "wharf-cglock-"));
+    await expect(warmCgroupLock(join(dir, "none"))).resolves.toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    "leaves this process in the cgroups it was in (host cgroupfs)",
+    async () => {
+      const before = readFileSync("/proc/self/cgroup", "utf8");
+      await expect(warmCgroupLock()).resolves.toBe(true);
+      expect(readFileSync("/proc/self/cgroup", "utf8")).toBe(before);
+    },
+  );
+});
