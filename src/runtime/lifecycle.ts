@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WharfError } from "../errors/index.js";
@@ -58,7 +58,8 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
   const rec = await claim(ctx, ref);
   const [cmd = "", ...pre] = shimCommand(ctx);
   const args: ShimArgs = { root: ctx.root, id: rec.id, ...(ctx.runc ? { runc: ctx.runc } : {}) };
-  const out = openSync(join(containerDir(ctx, rec.id), "shim.log"), "a");
+  // Readable too: a `--rm` container's directory, this file with it, may be gone at the end.
+  const out = openSync(join(containerDir(ctx, rec.id), "shim.log"), "a+");
   const startedAt = rec.startedAt;
   try {
     const child = spawn(cmd, [...pre, JSON.stringify(args)], { detached: true, stdio: ["ignore", out, out] });
@@ -69,7 +70,7 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
       pollRecord(ctx, rec.id, (r) => r.error !== "" || r.startedAt !== startedAt),
       exited.then(async () => pollRecord(ctx, rec.id, () => true)),
     ]);
-    if (!after) throw new WharfError("runtime", `container ${rec.id.slice(0, 12)} vanished while starting`);
+    if (!after) return await removedWhileStarting(rec, out, exited);
     if (after.error) throw startFailure(after);
     if (after.startedAt === startedAt) {
       throw new WharfError(
@@ -84,6 +85,32 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
   } finally {
     closeSync(out);
   }
+}
+
+/**
+ * The record went away before a poll saw this start: a `--rm` container that ran and was removed
+ * (Docker prints its ID as for any other), or one whose start failed, which its shim wrote to
+ * shim.log (read through the starter's descriptor: the file itself went with the directory).
+ */
+async function removedWhileStarting(
+  rec: ContainerRecord,
+  log: number,
+  shimExited: Promise<number>,
+): Promise<ContainerRecord> {
+  const status = await shimExited;
+  const size = fstatSync(log).size;
+  const text = size > 0 ? readBytesAt(log, size).toString("utf8").trim() : "";
+  if (text === "" && rec.options.autoRemove) return rec;
+  const message = text || `container ${rec.id.slice(0, 12)} vanished while starting`;
+  const code = status === 127 ? "command-not-found" : status === 126 ? "command-cannot-invoke" : "runtime";
+  throw new WharfError(code, message);
+}
+
+function readBytesAt(fd: number, size: number): Buffer {
+  const buf = Buffer.alloc(Math.min(size, 64 * 1024));
+  // The end of the log: what the shim wrote last is its error.
+  const n = readSync(fd, buf, 0, buf.length, Math.max(0, size - buf.length));
+  return buf.subarray(0, n);
 }
 
 export interface AttachOptions {

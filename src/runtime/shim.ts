@@ -3,6 +3,7 @@
  * container through `runMonitored` (log, PID, exit code), removes it when it was made with `--rm`,
  * and exits. Its own output goes to `<container dir>/shim.log`.
  */
+import { warmCgroupLock } from "./cgroup-lock.js";
 import type { ShimArgs } from "./lifecycle.js";
 import { runMonitored } from "./monitor.js";
 import { removeContainer } from "./remove.js";
@@ -10,6 +11,8 @@ import { readRecordRaw } from "./store.js";
 import type { RuntimeContext } from "./types.js";
 
 async function main(): Promise<number> {
+  // runc starts a few milliseconds from here: see cgroup-lock.ts.
+  void warmCgroupLock();
   const args = JSON.parse(process.argv[2] ?? "{}") as ShimArgs;
   const ctx: RuntimeContext = { root: args.root, ...(args.runc ? { runc: args.runc } : {}) };
   const rec = await readRecordRaw(ctx, args.id);
@@ -19,8 +22,10 @@ async function main(): Promise<number> {
     stdin: rec.options.tty || rec.options.interactive ? "hold" : "null",
     tty: rec.options.tty ? "script" : "none",
   });
-  if (rec.options.autoRemove) await removeContainer(ctx, rec.id, { force: true });
+  // Written first: once a `--rm` container is removed, this file is gone but for the starter's
+  // descriptor, which is how `startContainer` learns of the failure.
   if (result.error) console.error(result.error.message);
+  if (rec.options.autoRemove) await removeContainer(ctx, rec.id, { force: true });
   return result.exitCode;
 }
 

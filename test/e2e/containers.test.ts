@@ -133,6 +133,12 @@ describe("containers", () => {
     });
     expect(await cli.ok("rm", "bg")).toBe("bg\n");
     expect((await cli.run(["logs", "bg"])).stderr).toContain("No such container: bg");
+    // A --rm container that is gone before `run -d` looks is still started, as with Docker.
+    expect(await cli.ok("run", "-d", "--rm", image, "true")).toMatch(/^[0-9a-f]{64}\n$/);
+    const failed = await cli.run(["run", "-d", "--rm", image, "nosuch"]);
+    expect(failed).toMatchObject({ code: 127, stdout: "" });
+    expect(failed.stderr).toContain('exec: "nosuch": executable file not found in $PATH');
+    await expect.poll(() => cli.ok("ps", "-aq"), { timeout: 10_000 }).toBe("");
   }, 120_000);
 
   it("keeps exited containers in one pack file: ps -a, logs, start, rm by prefix, prune", async () => {
