@@ -5,7 +5,7 @@ import { type Images, openImages, readConfig, readManifest, resolveImage } from 
 import type { ImageConfig } from "../../oci/index.js";
 import { familiarString, parseReference, type Reference } from "../../reference/index.js";
 import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
-import { type RootfsHandle, trace } from "../../runtime/index.js";
+import { type RootfsHandle, trace, warmCgroupLock } from "../../runtime/index.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 
@@ -78,6 +78,8 @@ export async function imageForRun(
       const ref = withTag(parseReference(input));
       if (policy === "missing") ctx.err(`Unable to find image '${familiarString(ref)}' locally`);
       await pullForRun(ctx, f, images, ref);
+      // The one made at the command's start has long run out (see runtime/cgroup-lock.ts).
+      void warmCgroupLock();
       resolved = await resolveImage(images, familiarString(ref));
     }
     const entry = resolved.entry ?? resolved.image.entries[0];
