@@ -116,6 +116,15 @@ describe("runForeground with runc", () => {
     expect(r.out).toBe("refused\nlo\n");
   });
 
+  it("runs the process under the seccomp filter: a user namespace, which needs no capability, is refused", async () => {
+    const r = await h.run({
+      args: ["sh", "-c", "cat /proc/self/status; unshare -U true 2>/dev/null && echo made || echo refused"],
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Seccomp:\s+2$/m);
+    expect(r.out).toMatch(/refused\n$/);
+  });
+
   it("gives the process a terminal with -t (under a pty made by `script`)", async () => {
     const r = await h.run({ args: ["sh", "-c", "tty; echo TERM=$TERM"], tty: true });
     expect(r.code).toBe(0);

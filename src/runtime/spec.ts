@@ -1,4 +1,5 @@
 import type { LinuxResources } from "./cgroups.js";
+import { defaultSeccomp, type SeccompProfile } from "./seccomp.js";
 import {
   DEFAULT_CAPABILITIES,
   defaultMounts,
@@ -33,6 +34,7 @@ export interface RuntimeSpec {
     maskedPaths: string[];
     readonlyPaths: string[];
     resources: LinuxResources;
+    seccomp: SeccompProfile;
   };
 }
 
@@ -112,7 +114,7 @@ function depth(p: string): number {
 
 /**
  * The OCI runtime spec for a container, with Docker's defaults: its capability set, masked and
- * read-only /proc and /sys paths, default mounts (a user mount on the same path replaces one),
+ * read-only /proc and /sys paths, the system calls its seccomp profile refuses (`seccomp.ts`), default mounts (a user mount on the same path replaces one),
  * RLIMIT_NOFILE, and namespaces by network mode (`none`: a new network namespace with only `lo`;
  * `host`: the host's network and hostname; `default`: the host's network, an own hostname).
  */
@@ -138,6 +140,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],
       resources: input.resources,
+      seccomp: defaultSeccomp(),
     },
   };
 }

@@ -30,6 +30,7 @@ export const APPLETS = [
   "wc",
   "test",
   "[",
+  "unshare",
 ];
 
 /** A busybox root filesystem made by hand: /bin/busybox with applet links, passwd and group. */
