@@ -60,6 +60,8 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
   const args: ShimArgs = { root: ctx.root, id: rec.id, ...(ctx.runc ? { runc: ctx.runc } : {}) };
   // Readable too: a `--rm` container's directory, this file with it, may be gone at the end.
   const out = openSync(join(containerDir(ctx, rec.id), "shim.log"), "a+");
+  // What an earlier start wrote there is not this start's.
+  const logFrom = fstatSync(out).size;
   const startedAt = rec.startedAt;
   try {
     const child = spawn(cmd, [...pre, JSON.stringify(args)], { detached: true, stdio: ["ignore", out, out] });
@@ -70,7 +72,7 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
       pollRecord(ctx, rec.id, (r) => r.error !== "" || r.startedAt !== startedAt),
       exited.then(async () => pollRecord(ctx, rec.id, () => true)),
     ]);
-    if (!after) return await removedWhileStarting(rec, out, exited);
+    if (!after) return await removedWhileStarting(rec, out, logFrom, exited);
     if (after.error) throw startFailure(after);
     if (after.startedAt === startedAt) {
       throw new WharfError(
@@ -95,22 +97,24 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
 async function removedWhileStarting(
   rec: ContainerRecord,
   log: number,
+  from: number,
   shimExited: Promise<number>,
 ): Promise<ContainerRecord> {
   const status = await shimExited;
-  const size = fstatSync(log).size;
-  const text = size > 0 ? readBytesAt(log, size).toString("utf8").trim() : "";
+  const text = readTail(log, from).toString("utf8").trim();
   if (text === "" && rec.options.autoRemove) return rec;
   const message = text || `container ${rec.id.slice(0, 12)} vanished while starting`;
   const code = status === 127 ? "command-not-found" : status === 126 ? "command-cannot-invoke" : "runtime";
   throw new WharfError(code, message);
 }
 
-function readBytesAt(fd: number, size: number): Buffer {
-  const buf = Buffer.alloc(Math.min(size, 64 * 1024));
-  // The end of the log: what the shim wrote last is its error.
-  const n = readSync(fd, buf, 0, buf.length, Math.max(0, size - buf.length));
-  return buf.subarray(0, n);
+/** What was written to `fd` after offset `from`: its last 64 KiB at most (the shim's last words). */
+function readTail(fd: number, from: number): Buffer {
+  const size = fstatSync(fd).size;
+  const start = Math.max(from, size - 64 * 1024);
+  if (size <= start) return Buffer.alloc(0);
+  const buf = Buffer.alloc(size - start);
+  return buf.subarray(0, readSync(fd, buf, 0, buf.length, start));
 }
 
 export interface AttachOptions {
