@@ -44,17 +44,30 @@ podman=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driv
 "${podman[@]}" pull -q --tls-verify=false "$image" >/dev/null
 
 ulimits="--ulimit nofile=20000:20000 --ulimit nproc=32768:32768"
-hyperfine --warmup 3 --runs "$runs" --export-json "$work/run.json" \
-  -n wharf "$repo/bin/wharf --root $work/wharf run --rm $image true" \
-  -n podman "podman --root $work/podman --runroot $work/podman-run --storage-driver overlay run --rm --network=none --runtime runc $ulimits $image true"
+# In rounds that alternate the two (hyperfine runs all of one command, then all of the other), so
+# that a change in the host's load while the benchmark runs weighs on both alike.
+rounds=5
+per=$(((runs + rounds - 1) / rounds))
+for r in $(seq 1 "$rounds"); do
+  hyperfine --style basic --warmup "$([ "$r" = 1 ] && echo 3 || echo 1)" --runs "$per" \
+    --export-json "$work/run-$r.json" \
+    -n wharf "$repo/bin/wharf --root $work/wharf run --rm $image true" \
+    -n podman "podman --root $work/podman --runroot $work/podman-run --storage-driver overlay run --rm --network=none --runtime runc $ulimits $image true" |
+    grep -E '^(Benchmark|  Time)'
+done
 
 node -e '
-const r = require(process.argv[1]).results;
-const med = (n) => r.find((x) => x.command === n).median;
+const times = { wharf: [], podman: [] };
+for (const f of process.argv.slice(1))
+  for (const x of require(f).results) times[x.command].push(...x.times);
+const med = (n) => {
+  const t = [...times[n]].sort((a, b) => a - b);
+  return t.length % 2 ? t[(t.length - 1) / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
+};
 const w = med("wharf"), p = med("podman");
-console.log(`\nrun --rm IMAGE true, median: wharf ${(w*1000).toFixed(0)} ms, podman ${(p*1000).toFixed(0)} ms`);
+console.log(`\nrun --rm IMAGE true, median of ${times.wharf.length} runs each: wharf ${(w*1000).toFixed(0)} ms, podman ${(p*1000).toFixed(0)} ms`);
 console.log(`ratio wharf/podman: ${(w/p).toFixed(3)} (target <= 0.5)`);
-' "$work/run.json"
+' "$work"/run-*.json
 
 # Disk: the store and snapshots with one exited `run IMAGE true` container, then with 100, for the
 # busybox image and for busybox plus a 64 MiB incompressible layer (each in a root of its own). The
