@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ownProcsFiles, warmCgroupLock } from "./cgroup-lock.js";
+import { listsPid, ownProcsFiles, warmCgroupLock } from "./cgroup-lock.js";
 
 const HYBRID = `9:name=systemd:/
 8:pids:/
@@ -11,6 +11,15 @@ const HYBRID = `9:name=systemd:/
 2:cpu,cpuacct:/
 0::/
 `;
+
+describe("listsPid", () => {
+  it("matches whole lines only", () => {
+    expect(listsPid("1\n42\n", 42)).toBe(true);
+    expect(listsPid("42\n", 42)).toBe(true);
+    expect(listsPid("1\n142\n4200\n", 42)).toBe(false);
+    expect(listsPid("", 42)).toBe(false);
+  });
+});
 
 describe("ownProcsFiles", () => {
   it("lists single-controller v1 hierarchies first, then the v2 one under unified/ on a hybrid host", () => {
@@ -48,9 +57,19 @@ describe("warmCgroupLock", () => {
     if (v2 === undefined) throw new Error(`no cgroup v2 line in /proc/self/cgroup: ${self}`);
     writeFileSync(join(dir, "cgroup.controllers"), "pids\n");
     mkdirSync(join(dir, v2), { recursive: true });
-    writeFileSync(join(dir, v2, "cgroup.procs"), "");
+    writeFileSync(join(dir, v2, "cgroup.procs"), `1\n${process.pid}\n`);
     await expect(warmCgroupLock(dir)).resolves.toBe(true);
     expect(readFileSync(join(dir, v2, "cgroup.procs"), "utf8")).toBe(String(process.pid));
+  });
+
+  it("leaves alone a file that does not list this process (a cgroup it is not in)", async () => {
+    dir = mkdtempSync(join(tmpdir(), "wharf-cglock-"));
+    const v2 = /^0::(\/.*)$/m.exec(readFileSync("/proc/self/cgroup", "latin1"))?.[1] ?? "/";
+    writeFileSync(join(dir, "cgroup.controllers"), "pids\n");
+    mkdirSync(join(dir, v2), { recursive: true });
+    writeFileSync(join(dir, v2, "cgroup.procs"), "1\n2\n");
+    await expect(warmCgroupLock(dir)).resolves.toBe(false);
+    expect(readFileSync(join(dir, v2, "cgroup.procs"), "utf8")).toBe("1\n2\n");
   });
 
   it("reports false where there is nothing to write", async () => {

@@ -32,6 +32,11 @@ export function ownProcsFiles(selfCgroup: string, base: string, unifiedAtBase: b
   return [...v1, ...v2];
 }
 
+/** Whether a `cgroup.procs` text (one PID a line) lists `pid`. */
+export function listsPid(procs: string, pid: number): boolean {
+  return `\n${procs}`.includes(`\n${pid}\n`);
+}
+
 /**
  * Starts the no-op move described above and returns at once. The promise says whether a file took
  * the write; callers need not wait for it (a process may exit with it pending). Any failure (not
@@ -43,6 +48,10 @@ export function warmCgroupLock(base = "/sys/fs/cgroup"): Promise<boolean> {
     const self = readFileSync("/proc/self/cgroup", "latin1");
     for (const file of ownProcsFiles(self, base, existsSync(join(base, "cgroup.controllers")))) {
       try {
+        // Only a file that lists this process already: where a cgroupfs is mounted from a subtree
+        // (a container without its own cgroup namespace), the path above may name another cgroup,
+        // and the write would move wharf there.
+        if (!listsPid(readFileSync(file, "latin1"), process.pid)) continue;
         fd = openSync(file, "w");
         break;
       } catch {}
