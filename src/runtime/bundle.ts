@@ -11,6 +11,7 @@ import { WharfError } from "../errors/index.js";
 import { readTextOr, removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
+import { securityOf } from "./security.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
 import { containerDir } from "./store.js";
 import type { ContainerRecord, MountSpec, RuntimeContext } from "./types.js";
@@ -185,6 +186,7 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
     network: opts.network ?? "default",
     mounts,
     resources: buildResources(opts, (m) => ctx.onWarning?.(m)),
+    security: securityOf(opts),
     ...(rootMount ? { rootMount } : {}),
   });
   const dir = bundleDir(ctx, rec.id);

@@ -9,6 +9,7 @@ import { mergeEnv } from "./env.js";
 import { childEnded, exitStatus, ttyCommand } from "./monitor.js";
 import { getContainer } from "./reconcile.js";
 import { runcBinary, runcGlobal, runcLoggedError, startError } from "./runc.js";
+import { securityOf } from "./security.js";
 import { buildProcess } from "./spec.js";
 import { containerDir } from "./store.js";
 import type { RuntimeContext } from "./types.js";
@@ -58,6 +59,7 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
     cwd: o.workdir || rec.options.workdir || rec.imageConfig.WorkingDir || "/",
     user,
     tty,
+    security: securityOf(rec.options),
   });
   const tag = uniqueSuffix();
   const dir = containerDir(ctx, rec.id);

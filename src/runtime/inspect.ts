@@ -5,7 +5,7 @@ import { bundleDir } from "./bundle.js";
 import { listContainers } from "./reconcile.js";
 import { removeStopped } from "./remove.js";
 import { containerDir } from "./store.js";
-import { type ContainerRecord, type RuntimeContext, ZERO_TIME } from "./types.js";
+import { type ContainerRecord, type RunOptions, type RuntimeContext, ZERO_TIME } from "./types.js";
 
 const run = promisify(execFile);
 
@@ -111,6 +111,9 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
       Memory: o.memory ?? 0,
       NanoCpus: Math.round((o.cpus ?? 0) * 1e9),
       PidsLimit: o.pidsLimit ?? null,
+      CapAdd: o.capAdd ?? null,
+      CapDrop: o.capDrop ?? null,
+      SecurityOpt: securityOptText(o),
       Tmpfs: Object.fromEntries(
         (o.mounts ?? [])
           .filter((m) => m.type === "tmpfs")
@@ -186,4 +189,13 @@ export async function pruneContainers(
   const ids = stopped.map((r) => r.id);
   const removed = new Set(await removeStopped(ctx, ids));
   return { deleted: ids.filter((id) => removed.has(id)), spaceReclaimed };
+}
+
+/** `HostConfig.SecurityOpt` as Docker shows it: null when none was given. */
+function securityOptText(o: RunOptions): string[] | null {
+  const out = [
+    ...(o.seccomp === "unconfined" ? ["seccomp=unconfined"] : []),
+    ...(o.noNewPrivileges === true ? ["no-new-privileges=true"] : []),
+  ];
+  return out.length > 0 ? out : null;
 }

@@ -125,6 +125,24 @@ describe("runForeground with runc", () => {
     expect(r.out).toMatch(/refused\n$/);
   });
 
+  it("applies --cap-add, --cap-drop and --security-opt (seccomp=unconfined, no-new-privileges)", async () => {
+    const status = "cat /proc/self/status";
+    const field = (out: string, name: string) => new RegExp(`^${name}:\\s+(\\S+)$`, "m").exec(out)?.[1];
+    const none = await h.run({ args: ["sh", "-c", status], capDrop: ["ALL"], noNewPrivileges: true });
+    expect(field(none.out, "CapEff")).toBe("0000000000000000");
+    expect(field(none.out, "NoNewPrivs")).toBe("1");
+    const admin = await h.run({ args: ["sh", "-c", status], capAdd: ["CAP_NET_ADMIN"] });
+    // CAP_NET_ADMIN is bit 12; Docker's defaults are 0x00000000a80425fb.
+    expect(BigInt(`0x${field(admin.out, "CapEff")}`)).toBe(0xa80425fbn | (1n << 12n));
+    expect(field(admin.out, "NoNewPrivs")).toBe("0");
+    const free = await h.run({
+      args: ["sh", "-c", `${status}; unshare -U true && echo made`],
+      seccomp: "unconfined",
+    });
+    expect(field(free.out, "Seccomp")).toBe("0");
+    expect(free.out).toMatch(/made\n$/);
+  });
+
   it("gives the process a terminal with -t (under a pty made by `script`)", async () => {
     const r = await h.run({ args: ["sh", "-c", "tty; echo TERM=$TERM"], tty: true });
     expect(r.code).toBe(0);

@@ -3,7 +3,7 @@ import { DENIED_SYSCALLS, defaultSeccomp, seccompArchitectures } from "./seccomp
 
 describe("defaultSeccomp", () => {
   it("allows by default and refuses Docker's listed calls with EPERM", () => {
-    const p = defaultSeccomp("x64");
+    const p = defaultSeccomp([], "x64");
     expect(p.defaultAction).toBe("SCMP_ACT_ALLOW");
     expect(p.architectures).toEqual(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]);
     const [denied] = p.syscalls;
@@ -24,7 +24,7 @@ describe("defaultSeccomp", () => {
   });
 
   it("refuses clone with any namespace flag, one masked test per flag, and clone3 as not implemented", () => {
-    const p = defaultSeccomp("x64");
+    const p = defaultSeccomp([], "x64");
     const clone = p.syscalls.filter((r) => r.names.includes("clone"));
     const flags = clone.map((r) => r.args?.[0]?.value ?? 0);
     expect(flags.reduce((a, b) => a | b, 0)).toBe(0x7e020000);
@@ -38,6 +38,33 @@ describe("defaultSeccomp", () => {
 
   it("covers the compat ABIs of arm64 and leaves other hosts to runc's native default", () => {
     expect(seccompArchitectures("arm64")).toEqual(["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]);
-    expect(defaultSeccomp("riscv64").architectures).toBeUndefined();
+    expect(defaultSeccomp([], "riscv64").architectures).toBeUndefined();
+  });
+});
+
+describe("defaultSeccomp with added capabilities", () => {
+  const names = (caps: string[]) => defaultSeccomp(caps, "x64").syscalls.flatMap((r) => r.names);
+  it("lets through what Docker lets through for each capability, and nothing else", () => {
+    const admin = names(["CAP_SYS_ADMIN"]);
+    for (const n of [
+      "mount",
+      "umount2",
+      "unshare",
+      "setns",
+      "pivot_root",
+      "fsopen",
+      "bpf",
+      "clone",
+      "clone3",
+    ]) {
+      expect(admin).not.toContain(n);
+    }
+    expect(admin).toContain("keyctl");
+    expect(admin).toContain("reboot");
+    expect(names(["CAP_SYS_TIME"])).not.toContain("settimeofday");
+    expect(names(["CAP_SYS_BOOT"])).not.toContain("kexec_load");
+    expect(names(["CAP_SYS_PTRACE"])).not.toContain("kcmp");
+    expect(names(["CAP_PERFMON"])).not.toContain("perf_event_open");
+    expect(names(["CAP_NET_ADMIN"])).toEqual(names([]));
   });
 });

@@ -30,63 +30,69 @@ export interface SeccompProfile {
 const EPERM = 1;
 const ENOSYS = 38;
 
-/** Docker's table of blocked calls (kernel keyrings, modules, clocks, mounts, namespaces, ...). */
-export const DENIED_SYSCALLS = [
-  "acct",
-  "add_key",
-  "bpf",
-  "clock_adjtime",
-  "clock_settime",
-  "create_module",
-  "delete_module",
-  "finit_module",
-  "get_kernel_syms",
-  "get_mempolicy",
-  "init_module",
-  "ioperm",
-  "iopl",
-  "kcmp",
-  "kexec_file_load",
-  "kexec_load",
-  "keyctl",
-  "lookup_dcookie",
-  "mbind",
-  "mount",
-  "move_pages",
-  "name_to_handle_at",
-  "nfsservctl",
-  "open_by_handle_at",
-  "perf_event_open",
-  "pivot_root",
-  "query_module",
-  "quotactl",
-  "reboot",
-  "request_key",
-  "set_mempolicy",
-  "setns",
-  "settimeofday",
-  "stime",
-  "swapon",
-  "swapoff",
-  "sysfs",
-  "_sysctl",
-  "umount",
-  "umount2",
-  "unshare",
-  "uselib",
-  "userfaultfd",
-  "ustat",
-  "vm86",
-  "vm86old",
-  // The newer mount API does what mount(2) does; Docker allows it only with CAP_SYS_ADMIN.
-  "fsopen",
-  "fsconfig",
-  "fsmount",
-  "fspick",
-  "open_tree",
-  "move_mount",
-  "mount_setattr",
-] as const;
+/**
+ * Docker's table of blocked calls (kernel keyrings, modules, clocks, mounts, namespaces, ...), each
+ * with the capabilities whose `--cap-add` lets it through in Docker's profile, where there are any.
+ */
+const DENIED: readonly { names: readonly string[]; unless?: readonly string[] }[] = [
+  // No capability lets these through.
+  {
+    names: [
+      "add_key",
+      "keyctl",
+      "request_key",
+      "get_kernel_syms",
+      "nfsservctl",
+      "sysfs",
+      "_sysctl",
+      "uselib",
+      "userfaultfd",
+      "ustat",
+      "vm86",
+      "vm86old",
+    ],
+  },
+  { names: ["acct"], unless: ["CAP_SYS_PACCT"] },
+  { names: ["bpf"], unless: ["CAP_SYS_ADMIN", "CAP_BPF"] },
+  { names: ["perf_event_open"], unless: ["CAP_SYS_ADMIN", "CAP_PERFMON"] },
+  { names: ["clock_adjtime", "clock_settime", "settimeofday", "stime"], unless: ["CAP_SYS_TIME"] },
+  {
+    names: ["create_module", "delete_module", "finit_module", "init_module", "query_module"],
+    unless: ["CAP_SYS_MODULE"],
+  },
+  { names: ["get_mempolicy", "mbind", "move_pages", "set_mempolicy"], unless: ["CAP_SYS_NICE"] },
+  { names: ["ioperm", "iopl"], unless: ["CAP_SYS_RAWIO"] },
+  { names: ["kcmp"], unless: ["CAP_SYS_PTRACE"] },
+  { names: ["name_to_handle_at", "open_by_handle_at"], unless: ["CAP_DAC_READ_SEARCH"] },
+  { names: ["reboot", "kexec_load", "kexec_file_load"], unless: ["CAP_SYS_BOOT"] },
+  { names: ["syslog"], unless: ["CAP_SYSLOG"] },
+  {
+    names: [
+      "lookup_dcookie",
+      "mount",
+      "pivot_root",
+      "quotactl",
+      "setns",
+      "swapon",
+      "swapoff",
+      "umount",
+      "umount2",
+      "unshare",
+      // The newer mount API does what mount(2) does.
+      "fsopen",
+      "fsconfig",
+      "fsmount",
+      "fspick",
+      "open_tree",
+      "move_mount",
+      "mount_setattr",
+    ],
+    unless: ["CAP_SYS_ADMIN"],
+  },
+];
+
+/** Every call the filter can refuse (with no capability added). */
+export const DENIED_SYSCALLS: readonly string[] = DENIED.flatMap((d) => d.names);
 
 /** clone(2) flags that make namespaces: Docker refuses clone with any of them. */
 const CLONE_NAMESPACE_FLAGS = [
@@ -106,26 +112,40 @@ export function seccompArchitectures(arch: string = process.arch): string[] | un
   return undefined; // runc adds the native architecture on its own
 }
 
-export function defaultSeccomp(arch: string = process.arch): SeccompProfile {
+/**
+ * The filter for a container with capabilities `caps`: a call that Docker lets through for one of
+ * them (`--cap-add SYS_ADMIN` for `mount`, ...) is not refused; with CAP_SYS_ADMIN neither are new
+ * namespaces.
+ */
+export function defaultSeccomp(caps: readonly string[] = [], arch: string = process.arch): SeccompProfile {
   const architectures = seccompArchitectures(arch);
+  const has = (c: string) => caps.includes(c);
+  const names = DENIED.filter((d) => !d.unless?.some(has)).flatMap((d) => d.names);
+  const namespaces = has("CAP_SYS_ADMIN") ? [] : namespaceRules();
   return {
     defaultAction: "SCMP_ACT_ALLOW",
     ...(architectures ? { architectures } : {}),
     syscalls: [
-      { names: [...DENIED_SYSCALLS], action: "SCMP_ACT_ERRNO", errnoRet: EPERM },
-      // One rule per flag (a rule's argument tests must all hold; the rules of a call are alternatives).
-      // The flags are clone's first argument on x86 and arm.
-      ...CLONE_NAMESPACE_FLAGS.map(
-        (flag): SeccompRule => ({
-          names: ["clone"],
-          action: "SCMP_ACT_ERRNO",
-          errnoRet: EPERM,
-          args: [{ index: 0, value: flag, valueTwo: flag, op: "SCMP_CMP_MASKED_EQ" }],
-        }),
-      ),
-      // clone3 takes its flags in a struct that a filter cannot read: as with Docker, it is "not
-      // implemented", and the C libraries fall back to clone, which is filtered above.
-      { names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: ENOSYS },
+      ...(names.length > 0 ? [{ names, action: "SCMP_ACT_ERRNO" as const, errnoRet: EPERM }] : []),
+      ...namespaces,
     ],
   };
+}
+
+function namespaceRules(): SeccompRule[] {
+  return [
+    // One rule per flag (a rule's argument tests must all hold; the rules of a call are alternatives).
+    // The flags are clone's first argument on x86 and arm.
+    ...CLONE_NAMESPACE_FLAGS.map(
+      (flag): SeccompRule => ({
+        names: ["clone"],
+        action: "SCMP_ACT_ERRNO",
+        errnoRet: EPERM,
+        args: [{ index: 0, value: flag, valueTwo: flag, op: "SCMP_CMP_MASKED_EQ" }],
+      }),
+    ),
+    // clone3 takes its flags in a struct that a filter cannot read: as with Docker, it is "not
+    // implemented", and the C libraries fall back to clone, which is filtered above.
+    { names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: ENOSYS },
+  ];
 }

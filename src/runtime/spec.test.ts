@@ -8,6 +8,7 @@ import { humanDuration, statusText } from "./inspect.js";
 import { openLogWriter, readLogFile } from "./logs.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mounts.js";
 import { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
+import { securityOf } from "./security.js";
 import { buildSpec } from "./spec.js";
 import { DEFAULT_CAPABILITIES } from "./spec-defaults.js";
 import type { ContainerRecord } from "./types.js";
@@ -106,6 +107,7 @@ describe("spec", () => {
     tty: false,
     mounts: [],
     resources: { devices: [] },
+    security: securityOf({}),
   };
   it("has Docker's capabilities, masked paths and namespaces by network mode", () => {
     const s = buildSpec({ ...base, network: "none" });

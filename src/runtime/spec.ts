@@ -1,13 +1,7 @@
 import type { LinuxResources } from "./cgroups.js";
-import { defaultSeccomp, type SeccompProfile } from "./seccomp.js";
-import {
-  DEFAULT_CAPABILITIES,
-  defaultMounts,
-  MASKED_PATHS,
-  nofileLimit,
-  READONLY_PATHS,
-  type SpecMount,
-} from "./spec-defaults.js";
+import type { SeccompProfile } from "./seccomp.js";
+import type { Security } from "./security.js";
+import { defaultMounts, MASKED_PATHS, nofileLimit, READONLY_PATHS, type SpecMount } from "./spec-defaults.js";
 import type { NetworkMode } from "./types.js";
 import type { ExecUser } from "./user.js";
 
@@ -34,7 +28,7 @@ export interface RuntimeSpec {
     maskedPaths: string[];
     readonlyPaths: string[];
     resources: LinuxResources;
-    seccomp: SeccompProfile;
+    seccomp?: SeccompProfile;
   };
 }
 
@@ -59,6 +53,7 @@ export interface SpecInput {
   network: NetworkMode;
   mounts: readonly ResolvedMount[];
   resources: LinuxResources;
+  security: Security;
   /** A mount on `/` that runc makes first (the overlay, mounted inside the container). */
   rootMount?: SpecMount;
 }
@@ -69,8 +64,9 @@ export function buildProcess(p: {
   cwd: string;
   user: ExecUser;
   tty: boolean;
+  security: Security;
 }): SpecProcess {
-  const caps = [...DEFAULT_CAPABILITIES];
+  const caps = [...p.security.capabilities];
   return {
     terminal: p.tty,
     user: {
@@ -83,7 +79,7 @@ export function buildProcess(p: {
     cwd: p.cwd,
     capabilities: { bounding: caps, effective: caps, permitted: caps },
     rlimits: [{ type: "RLIMIT_NOFILE", hard: nofileLimit(), soft: nofileLimit() }],
-    noNewPrivileges: false,
+    noNewPrivileges: p.security.noNewPrivileges,
   };
 }
 
@@ -140,7 +136,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],
       resources: input.resources,
-      seccomp: defaultSeccomp(),
+      ...(input.security.seccomp ? { seccomp: input.security.seccomp } : {}),
     },
   };
 }

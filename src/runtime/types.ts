@@ -57,6 +57,13 @@ export interface RunOptions {
   stopSignal?: string;
   stopTimeout?: number;
   labels?: Record<string, string>;
+  /** `--cap-add`/`--cap-drop`, as `CAP_…` names or `ALL` (caps.ts). */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** `--security-opt seccomp=unconfined`: no seccomp filter. */
+  seccomp?: "unconfined";
+  /** `--security-opt no-new-privileges`. */
+  noNewPrivileges?: boolean;
 }
 
 /** The root filesystem handed to a container: a directory, and the rootfs module's record if any. */

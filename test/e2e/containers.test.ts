@@ -163,6 +163,38 @@ describe("containers", () => {
     expect(dirs()).toEqual([]);
   }, 120_000);
 
+  it("takes --cap-add, --cap-drop and --security-opt as Docker does, and refuses unknown ones", async () => {
+    await cli.ok("pull", "-q", image);
+    const status = ["sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/self/status"];
+    expect(await cli.ok("run", "--rm", "--cap-drop", "ALL", image, ...status)).toBe(
+      "CapEff:\t0000000000000000\nSeccomp:\t2\n",
+    );
+    expect(await cli.ok("run", "--rm", "--security-opt", "seccomp=unconfined", image, ...status)).toMatch(
+      /Seccomp:\t0\n$/,
+    );
+    const bad = await cli.run(["run", "--rm", "--cap-add", "foo", image, "true"]);
+    expect(bad).toMatchObject({ code: 125, stdout: "" });
+    expect(bad.stderr).toContain('invalid CapAdd: unknown capability: "CAP_FOO"');
+    expect((await cli.run(["run", "--security-opt", "bogus", image, "true"])).code).toBe(125);
+    await cli.ok(
+      "run",
+      "--name",
+      "caps",
+      "--cap-add",
+      "net_admin",
+      "--security-opt",
+      "no-new-privileges",
+      image,
+      "true",
+    );
+    const [doc] = JSON.parse(await cli.ok("inspect", "caps"));
+    expect(doc.HostConfig).toMatchObject({
+      CapAdd: ["CAP_NET_ADMIN"],
+      CapDrop: null,
+      SecurityOpt: ["no-new-privileges=true"],
+    });
+  }, 120_000);
+
   it("gives -t a terminal (under a pty from `script`)", async () => {
     const cmd = `${WHARF_CMD} --root ${cli.root} run --rm -it ${image} sh -c 'tty; exit 4'`;
     const child = spawn("script", ["-qec", cmd, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });

@@ -3,7 +3,9 @@ import {
   expandEnvArg,
   type MountSpec,
   type NetworkMode,
+  normalizeCaps,
   parseMountFlag,
+  parseSecurityOpts,
   parseTmpfsFlag,
   parseVolumeFlag,
   type RunOptions,
@@ -60,6 +62,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "memory", short: "m", type: "string", valueName: "bytes", description: "Memory limit" },
   { name: "cpus", type: "string", valueName: "decimal", description: "Number of CPUs" },
   { name: "pids-limit", type: "int", description: "Tune container pids limit (set -1 for unlimited)" },
+  { name: "cap-add", type: "strings", valueName: "list", description: "Add Linux capabilities" },
+  { name: "cap-drop", type: "strings", valueName: "list", description: "Drop Linux capabilities" },
+  { name: "security-opt", type: "strings", valueName: "list", description: "Security Options" },
   {
     name: "label",
     short: "l",
@@ -156,6 +161,11 @@ export async function runOptionsOf(
   set("pidsLimit", flag.int(f, "pids-limit"));
   set("stopSignal", flag.string(f, "stop-signal"));
   set("stopTimeout", flag.int(f, "stop-timeout"));
+  const capAdd = normalizeCaps(flag.strings(f, "cap-add"), "CapAdd");
+  const capDrop = normalizeCaps(flag.strings(f, "cap-drop"), "CapDrop");
+  if (capAdd.length > 0) o.capAdd = capAdd;
+  if (capDrop.length > 0) o.capDrop = capDrop;
+  Object.assign(o, parseSecurityOpts(flag.strings(f, "security-opt")));
   if (o.hostname !== undefined && network === "host") {
     throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");
   }
