@@ -91,6 +91,12 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/run.js"),
   },
   {
+    path: ["create"],
+    aliases: [["container", "create"]],
+    description: "Create a new container",
+    load: () => import("./commands/create.js"),
+  },
+  {
     path: ["ps"],
     aliases: [
       ["container", "ls"],

@@ -163,6 +163,21 @@ describe("containers", () => {
     expect(dirs()).toEqual([]);
   }, 120_000);
 
+  it("create makes a container that start runs (Created, then exited; --rm removes it)", async () => {
+    await cli.ok("pull", "-q", image);
+    const id = (
+      await cli.ok("create", "--name", "later", "-e", "X=7", image, "sh", "-c", "echo x=$X; exit 3")
+    ).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await cli.ok("ps", "-a", "--format", "{{.Names}} {{.Status}}")).toBe("later Created\n");
+    expect(await cli.run(["start", "-a", "later"])).toMatchObject({ code: 3, stdout: "x=7\n" });
+    expect(await cli.ok("ps", "-a", "--format", "{{.Status}}")).toMatch(/^Exited \(3\) /);
+    expect((await cli.run(["container", "create", "--name", "later", image, "true"])).code).toBe(125);
+    const gone = (await cli.ok("container", "create", "--rm", image, "echo", "once")).trim();
+    expect(await cli.run(["start", "-a", gone])).toMatchObject({ code: 0, stdout: "once\n" });
+    expect(await cli.ok("ps", "-aq", "--no-trunc")).not.toContain(gone);
+  }, 120_000);
+
   it("takes --cap-add, --cap-drop and --security-opt as Docker does, and refuses unknown ones", async () => {
     await cli.ok("pull", "-q", image);
     const status = ["sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/self/status"];

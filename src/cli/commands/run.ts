@@ -1,6 +1,5 @@
 import {
   type ContainerRecord,
-  createContainer,
   runForeground,
   startContainer,
   trace,
@@ -8,8 +7,8 @@ import {
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runFailure, runtimeContext } from "./container-common.js";
+import { createFromFlags } from "./container-create.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
-import { imageForRun } from "./container-image.js";
 
 export const command: Command = {
   path: ["run"],
@@ -36,22 +35,7 @@ export const command: Command = {
         ctx.err("the input device is not a TTY");
         return 1;
       }
-      const image = await imageForRun(ctx, f, input, flag.string(f, "pull"));
-      trace("run: image resolved");
-      try {
-        const rec = await createContainer(rt, {
-          ...options,
-          ...(flag.string(f, "name") !== undefined ? { name: flag.string(f, "name") } : {}),
-          image: input,
-          imageId: image.id,
-          imageConfig: image.config.config,
-          rootfs: image.rootfs,
-        });
-        created = rec;
-        trace("run: created");
-      } finally {
-        await image.close();
-      }
+      created = await createFromFlags(ctx, rt, f, input, options);
       if (detach) {
         await startContainer(rt, created.id);
         ctx.out(created.id);

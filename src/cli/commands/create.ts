@@ -1,0 +1,26 @@
+import type { Command } from "../command.js";
+import { runFailure, runtimeContext } from "./container-common.js";
+import { createFromFlags } from "./container-create.js";
+import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
+
+export const command: Command = {
+  path: ["create"],
+  aliases: [["container", "create"]],
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create a new container",
+  // run's options but -d: a created container is started by `start`.
+  flags: RUN_FLAGS.filter((x) => x.name !== "detach"),
+  interspersed: false,
+  minArgs: 1,
+  async run(ctx, f) {
+    const [input = "", ...args] = f.args;
+    try {
+      const options = await runOptionsOf(f, args, ctx.env);
+      const rec = await createFromFlags(ctx, runtimeContext(ctx), f, input, options);
+      ctx.out(rec.id);
+      return 0;
+    } catch (e) {
+      return runFailure(ctx, e);
+    }
+  },
+};
