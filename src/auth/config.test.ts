@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   configPath,
   decodeAuth,
@@ -14,7 +14,13 @@ import {
   storeCredentials,
 } from "./index.js";
 
-const tmp = () => mkdtemp(join(tmpdir(), "wharf-auth-"));
+const made: string[] = [];
+const tmp = async () => {
+  const d = await mkdtemp(join(tmpdir(), "wharf-auth-"));
+  made.push(d);
+  return d;
+};
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(path, "utf8"));

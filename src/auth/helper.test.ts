@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   dockerCredentials,
   eraseCredentials,
@@ -13,8 +13,12 @@ import {
 } from "./index.js";
 import { installFakeHelper } from "./testing/fake-helper.js";
 
+const made: string[] = [];
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function setup(config: object) {
   const dir = await mkdtemp(join(tmpdir(), "wharf-helper-"));
+  made.push(dir);
   const helper = await installFakeHelper(join(dir, "helper"));
   await writeFile(join(dir, "config.json"), JSON.stringify(config));
   return { ...helper, dir, opts: { configDir: dir, env: helper.env } };

@@ -164,8 +164,9 @@ describe("registry operations against Distribution 2.8.2", () => {
 
 describe("basic auth against Distribution", () => {
   let reg: Distribution;
+  let dir = "";
   beforeAll(async () => {
-    const dir = await import("node:fs/promises").then((fs) => fs.mkdtemp(join("/tmp", "wharf-htpasswd-")));
+    dir = await import("node:fs/promises").then((fs) => fs.mkdtemp(join("/tmp", "wharf-htpasswd-")));
     const out = spawnSync("htpasswd", ["-Bbn", "alice", "wonderland"], { encoding: "utf8" });
     await writeFile(join(dir, "htpasswd"), out.stdout);
     reg = await startDistribution({
@@ -176,6 +177,7 @@ describe("basic auth against Distribution", () => {
   });
   afterAll(async () => {
     await reg?.close();
+    if (dir) await import("node:fs/promises").then((fs) => fs.rm(dir, { recursive: true, force: true }));
   });
 
   it("checks a login and refuses a wrong password", async () => {
