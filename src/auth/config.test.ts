@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "../files/testing/temp.js";
 import {
   configPath,
   decodeAuth,
@@ -14,13 +14,7 @@ import {
   storeCredentials,
 } from "./index.js";
 
-const made: string[] = [];
-const tmp = async () => {
-  const d = await mkdtemp(join(tmpdir(), "wharf-auth-"));
-  made.push(d);
-  return d;
-};
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const tmp = tempDirs("wharf-auth-");
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(path, "utf8"));

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "../files/testing/temp.js";
 import {
   dockerCredentials,
   eraseCredentials,
@@ -13,12 +13,10 @@ import {
 } from "./index.js";
 import { installFakeHelper } from "./testing/fake-helper.js";
 
-const made: string[] = [];
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const tmp = tempDirs("wharf-helper-");
 
 async function setup(config: object) {
-  const dir = await mkdtemp(join(tmpdir(), "wharf-helper-"));
-  made.push(dir);
+  const dir = tmp();
   const helper = await installFakeHelper(join(dir, "helper"));
   await writeFile(join(dir, "config.json"), JSON.stringify(config));
   return { ...helper, dir, opts: { configDir: dir, env: helper.env } };

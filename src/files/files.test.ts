@@ -1,18 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bytesOf } from "../digest/index.js";
 import { acquireLock, removeTree, withLock, writeFileAtomic, writeStreamAtomic } from "./index.js";
+import { tempDirs } from "./testing/temp.js";
 
-const made: string[] = [];
-const tmp = async () => {
-  const d = await mkdtemp(join(tmpdir(), "wharf-files-"));
-  made.push(d);
-  return d;
-};
-afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+const tmp = tempDirs("wharf-files-");
+const treeBase = tempDirs("wharf-tree-");
 
 describe("atomic writes", () => {
   it("replaces content and leaves no temp files", async () => {
@@ -74,8 +69,7 @@ describe("locks", () => {
 
 describe("removeTree", () => {
   it("removes a tree with files, empty dirs, a mode-000 dir and a symlink, without following the link", () => {
-    const base = mkdtempSync(join(tmpdir(), "wharf-tree-"));
-    made.push(base);
+    const base = treeBase();
     const outside = join(base, "outside");
     writeFileSync(outside, "keep");
     const t = join(base, "t");

@@ -1,4 +1,4 @@
-export { ALL_CAPABILITIES, containerCapabilities, normalizeCaps } from "./caps.js";
+export { normalizeCaps } from "./caps.js";
 export { resolveId } from "./catalog.js";
 export { warmCgroupLock } from "./cgroup-lock.js";
 export { type Controller, controllerAvailable } from "./cgroups.js";
@@ -20,7 +20,7 @@ export { killContainer, normalizeSignal, type StopOptions, stopContainer, waitCo
 export { readLogs } from "./read-logs.js";
 export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
 export { type RemoveOptions, removeContainer } from "./remove.js";
-export { parseSecurityOpts, type Security, securityOf } from "./security.js";
+export { parseSecurityOpts } from "./security.js";
 export { buildSpec, type RuntimeSpec } from "./spec.js";
 export { trace } from "./trace.js";
 export type {

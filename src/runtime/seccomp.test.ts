@@ -23,7 +23,7 @@ describe("defaultSeccomp", () => {
     expect(new Set(DENIED_SYSCALLS).size).toBe(DENIED_SYSCALLS.length);
   });
 
-  it("refuses clone with any namespace flag, one masked test per flag, and clone3 as not implemented", () => {
+  it("refuses clone with any namespace flag, one masked test per flag, and answers clone3 with ENOSYS", () => {
     const p = defaultSeccomp([], "x64");
     const clone = p.syscalls.filter((r) => r.names.includes("clone"));
     const flags = clone.map((r) => r.args?.[0]?.value ?? 0);

@@ -144,8 +144,8 @@ function namespaceRules(): SeccompRule[] {
         args: [{ index: 0, value: flag, valueTwo: flag, op: "SCMP_CMP_MASKED_EQ" }],
       }),
     ),
-    // clone3 takes its flags in a struct that a filter cannot read: as with Docker, it is "not
-    // implemented", and the C libraries fall back to clone, which is filtered above.
+    // clone3 takes its flags in a struct that a filter cannot read: as Docker does, it gets ENOSYS,
+    // and the C libraries fall back to clone, which is filtered above.
     { names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: ENOSYS },
   ];
 }

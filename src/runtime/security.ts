@@ -11,8 +11,8 @@ export interface Security {
   seccomp?: SeccompProfile;
 }
 
-export function securityOf(o: RunOptions, all?: () => string[]): Security {
-  const capabilities = containerCapabilities(o.capAdd, o.capDrop, all);
+export function securityOf(o: RunOptions): Security {
+  const capabilities = containerCapabilities(o.capAdd, o.capDrop);
   return {
     capabilities,
     noNewPrivileges: o.noNewPrivileges === true,

@@ -109,9 +109,9 @@ function depth(p: string): number {
 }
 
 /**
- * The OCI runtime spec for a container, with Docker's defaults: its capability set, masked and
- * read-only /proc and /sys paths, the system calls its seccomp profile refuses (`seccomp.ts`), default mounts (a user mount on the same path replaces one),
- * RLIMIT_NOFILE, and namespaces by network mode (`none`: a new network namespace with only `lo`;
+ * The OCI runtime spec for a container, with Docker's defaults: its capabilities and seccomp filter
+ * (`security.ts`), masked and read-only /proc and /sys paths, default mounts (a user mount on the
+ * same path replaces one), RLIMIT_NOFILE, and namespaces by network mode (`none`: a new network namespace with only `lo`;
  * `host`: the host's network and hostname; `default`: the host's network, an own hostname).
  */
 export function buildSpec(input: SpecInput): RuntimeSpec {

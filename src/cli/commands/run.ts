@@ -20,8 +20,9 @@ export const command: Command = {
   minArgs: 1,
   async run(ctx, f) {
     trace("run: start");
-    // runc is about 10 ms away (less when the image is local); see cgroup-lock.ts.
-    void warmCgroupLock();
+    // runc is about 10 ms away (less when the image is local); see cgroup-lock.ts. With -d the
+    // shim starts runc, and warms the lock itself.
+    if (!flag.bool(f, "detach")) void warmCgroupLock();
     const [input = "", ...args] = f.args;
     const rt = runtimeContext(ctx);
     let created: ContainerRecord;

@@ -13,9 +13,10 @@ export const command: Command = {
   ],
   minArgs: 1,
   async run(ctx, f) {
-    void warmCgroupLock();
     const rt = runtimeContext(ctx);
     if (flag.bool(f, "attach") || flag.bool(f, "interactive")) {
+      // This process starts runc (see runtime/cgroup-lock.ts); otherwise the shim does, and warms.
+      void warmCgroupLock();
       if (f.args.length > 1) {
         ctx.err("you cannot start and attach multiple containers at once");
         return 1;
