@@ -148,14 +148,30 @@ async function hardLink(state: LayerState, path: string, h: Header, name: string
   await link(from, path);
 }
 
-/** Applies a whiteout entry: `.wh.<name>` hides the lower `<name>`, `.wh..wh..opq` its directory's lower content. */
-async function whiteout(state: LayerState, parent: string, base: string): Promise<void> {
+/** AUFS's own metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, ...): not whiteouts, skipped as Docker does. */
+const AUFS_META_PREFIX = `${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`;
+
+/**
+ * Applies a whiteout entry: `.wh.<name>` hides the lower `<name>`, `.wh..wh..opq` its directory's
+ * lower content. A whiteout must name one entry of its own directory: an empty name, `.`, `..` or a
+ * name with a separator or NUL would hide the directory itself or its parent, so the layer is refused.
+ */
+async function whiteout(state: LayerState, parent: string, base: string, entry: string): Promise<void> {
   if (base === OPAQUE_MARKER) {
     await prune(state, parent);
     return;
   }
-  const target = join(parent, base.slice(WHITEOUT_PREFIX.length));
-  if (target === parent || base.slice(WHITEOUT_PREFIX.length).includes("/")) return;
+  if (base.startsWith(AUFS_META_PREFIX)) {
+    state.warn(`skipped ${entry}: AUFS metadata, not a whiteout`);
+    return;
+  }
+  const name = base.slice(WHITEOUT_PREFIX.length);
+  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")) {
+    throw new WharfError("corrupt", `layer entry ${JSON.stringify(entry)} is a whiteout of no valid name`, {
+      hint: "the layer is invalid (a whiteout may hide only one entry of its own directory); it was refused",
+    });
+  }
+  const target = join(parent, name);
   // A whiteout applies to lower layers only: what this layer wrote stays, but a directory it kept
   // loses its lower content.
   if (state.keep.has(target)) await prune(state, target);
@@ -182,7 +198,7 @@ export async function applyEntry(state: LayerState, h: Header, body: Body): Prom
   const path = join(parent, base);
   if (base.startsWith(WHITEOUT_PREFIX)) {
     await drain();
-    return whiteout(state, parent, base);
+    return whiteout(state, parent, base, h.name);
   }
   switch (h.type) {
     case "directory": {
