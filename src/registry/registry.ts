@@ -125,6 +125,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
+    // Read now: a request destroyed while handled (a body cut short) no longer has its socket.
+    const remote = req.socket?.remoteAddress;
     inflight++;
     const info: { user?: string } = {};
     let failure: unknown;
@@ -146,7 +148,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
         status: res.statusCode,
         bytes: req.method === "HEAD" ? 0 : Number(res.getHeader("content-length") ?? 0),
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        remote: req.socket.remoteAddress,
+        remote,
         user: info.user,
       };
       if (failure !== undefined) {

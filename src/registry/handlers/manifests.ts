@@ -1,8 +1,9 @@
-import { collect, isDigest, parseDigest } from "../../digest/index.js";
+import { isDigest, parseDigest } from "../../digest/index.js";
 import { isWharfError, WharfError } from "../../errors/index.js";
 import { isManifestOrIndexMediaType } from "../../oci/index.js";
 import { isValidTag } from "../../reference/index.js";
 import { type Ctx, nameOf } from "../context.js";
+import { readBody } from "../http/body.js";
 import { type Headers, sendEmpty } from "../http/respond.js";
 import * as manifests from "../store/manifests.js";
 
@@ -64,7 +65,7 @@ export async function putManifest(ctx: Ctx): Promise<void> {
   if (Number(req.headers["content-length"] ?? 0) > MANIFEST_LIMIT) throw tooLarge();
   let body: Buffer;
   try {
-    body = await collect(req, MANIFEST_LIMIT);
+    body = await readBody(req, MANIFEST_LIMIT);
   } catch (e) {
     throw isWharfError(e, "size-invalid") ? tooLarge() : e;
   }
