@@ -64,6 +64,19 @@ export function grantedActions(
   return unique(out);
 }
 
+/** Every action a repository has: what Docker's `repository:NAME:*` scope asks for. */
+export const REPOSITORY_ACTIONS: readonly Action[] = ["pull", "push", "delete"];
+
+/**
+ * The actions a request names, with `*` on a repository read as every repository action, so that the
+ * token lists what it grants by name (Distribution's token docs: the `access` entry's `actions`).
+ * On a `registry` resource (`registry:catalog:*`) `*` is that resource's one action and stays.
+ */
+function wantedActions(a: Access): Action[] {
+  if (a.type !== "repository" || !a.actions.includes("*")) return a.actions;
+  return unique([...a.actions.filter((x) => x !== "*"), ...REPOSITORY_ACTIONS]);
+}
+
 /**
  * The part of each requested access that the rules allow. Without rules (undefined), a signed-in
  * account gets everything it asks for and an anonymous client gets `pull` only.
@@ -80,6 +93,6 @@ export function grant(
           ? ["pull"]
           : ["*"]
         : grantedActions(rules, who, a.type, a.name);
-    return { type: a.type, name: a.name, actions: intersectActions(a.actions, allowed) };
+    return { type: a.type, name: a.name, actions: intersectActions(wantedActions(a), allowed) };
   });
 }

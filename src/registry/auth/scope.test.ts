@@ -95,6 +95,23 @@ describe("access rules", () => {
     expect(grant(rules, { account: "admin" }, parseScopes("registry:catalog:*"))[0]?.actions).toEqual(["*"]);
   });
 
+  it("reads repository:NAME:* as every repository action and grants the allowed ones", () => {
+    const all = parseScopes("repository:alice/app:*");
+    expect(grant(rules, { account: "alice" }, all)).toEqual([
+      { type: "repository", name: "alice/app", actions: ["pull", "push"] },
+    ]);
+    expect(grant(rules, { account: "bob" }, parseScopes("repository:public/p:*"))[0]?.actions).toEqual([
+      "pull",
+    ]);
+    expect(grant(rules, { account: "bob" }, all)[0]?.actions).toEqual([]);
+    expect(grant(undefined, { account: "x" }, all)[0]?.actions).toEqual(["pull", "push", "delete"]);
+    expect(grant(undefined, {}, all)[0]?.actions).toEqual(["pull"]);
+    const star = [{ account: "root", type: "repository" as const, name: "**", actions: ["*" as const] }];
+    expect(grant(star, { account: "root" }, all)[0]?.actions).toEqual(["pull", "push", "delete"]);
+    // `*` of a registry resource is that resource's one action, not a wildcard.
+    expect(grant(rules, { account: "alice" }, parseScopes("registry:catalog:*"))[0]?.actions).toEqual([]);
+  });
+
   it("without rules grants signed-in accounts everything and anonymous clients pull", () => {
     const wanted = parseScopes("repository:a:pull,push,delete");
     expect(grant(undefined, { account: "x" }, wanted)[0]?.actions).toEqual(["pull", "push", "delete"]);

@@ -115,6 +115,25 @@ describe("token auth with the built-in token endpoint", () => {
     );
   });
 
+  it("grants the allowed actions for the scope repository:NAME:*, listed by name", async () => {
+    const r = await token("service=reg.test&scope=repository:bob/app:*", basic("bob", "pw"));
+    expect(r.status).toBe(200);
+    expect(decodeJwt(r.body.token as string).access).toEqual([
+      { type: "repository", name: "bob/app", actions: ["pull", "push"] },
+    ]);
+    const t = r.body.token as string;
+    expect(await auth.authorize(bearer(t), parseScopes("repository:bob/app:pull,push"))).toMatchObject({
+      ok: true,
+    });
+    const a = await token("service=reg.test&scope=repository:any/thing:*", basic("alice", "secret"));
+    expect(decodeJwt(a.body.token as string).access).toEqual([
+      { type: "repository", name: "any/thing", actions: ["pull", "push", "delete"] },
+    ]);
+    expect(
+      await auth.authorize(bearer(a.body.token as string), parseScopes("repository:any/thing:delete")),
+    ).toMatchObject({ ok: true });
+  });
+
   it("refuses wrong credentials and unknown services; gives anonymous clients what rules allow", async () => {
     const bad = await token("service=reg.test", basic("bob", "nope"));
     expect(bad.status).toBe(401);
