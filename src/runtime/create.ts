@@ -5,6 +5,7 @@ import { removeRootfs } from "../rootfs/index.js";
 import { allocateContainer, checkNameFree, newContainerId } from "./catalog.js";
 import { mergeEnv, resolveCommand } from "./env.js";
 import { checkDuplicates } from "./mounts.js";
+import { runcBinary } from "./runc.js";
 import { trace } from "./trace.js";
 import {
   type ContainerRecord,
@@ -53,6 +54,8 @@ function withImageVolumes(cfg: ContainerConfig | undefined, mounts: MountSpec[])
  * writes the record in state `created` (the rootfs is removed again when that fails). Nothing runs.
  */
 export async function createContainer(ctx: RuntimeContext, opts: CreateOptions): Promise<ContainerRecord> {
+  // A missing or broken runc is said now, before anything is made.
+  runcBinary(ctx);
   const cfg = opts.imageConfig ?? {};
   const [path = "", ...args] = resolveCommand(cfg, opts.entrypoint, opts.args);
   const mounts = withImageVolumes(cfg, opts.mounts ?? []);

@@ -6,6 +6,7 @@ import { WharfError } from "../errors/index.js";
 import { type MonitorIO, recordEnd, runMonitored } from "./monitor.js";
 import { getContainer, pollRecord } from "./reconcile.js";
 import { removeEnded } from "./remove.js";
+import { runcBinary } from "./runc.js";
 import { containerDir, updateRecord } from "./store.js";
 import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -55,6 +56,7 @@ async function claim(ctx: RuntimeContext, ref: string): Promise<ContainerRecord>
  * no daemon. Resolves once the container runs (or has already ended); a start failure is thrown.
  */
 export async function startContainer(ctx: RuntimeContext, ref: string): Promise<ContainerRecord> {
+  runcBinary(ctx);
   const rec = await claim(ctx, ref);
   const [cmd = "", ...pre] = shimCommand(ctx);
   const args: ShimArgs = { root: ctx.root, id: rec.id, ...(ctx.runc ? { runc: ctx.runc } : {}) };

@@ -3,13 +3,13 @@ import { rmSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { WharfError } from "../errors/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import { processStartTime } from "./proc.js";
-import { runcBinary, runcDelete, runcGlobal, runcLoggedError, startError } from "./runc.js";
+import { runcBinary, runcDelete, runcGlobal, runcLoggedError, runtimeUnusable, startError } from "./runc.js";
 import { containerDir, readRecordRaw, updateRecord } from "./store.js";
 import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -90,6 +90,28 @@ export function childEnded(child: ChildProcess): Promise<[number | null, NodeJS.
   return Promise.all([exited, ...closed]).then(([e]) => e);
 }
 
+/**
+ * The failure of a runc that ended without starting the container and without logging why: it could
+ * not be executed, or it is not a working runc. A wharf error (125), not the container's status.
+ */
+function runtimeFailure(
+  runc: string,
+  spawnError: unknown,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): WharfError | undefined {
+  if (spawnError !== undefined) return runtimeUnusable(runc, errnoCode(spawnError) ?? String(spawnError));
+  if (code === 0) return undefined;
+  const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+  return new WharfError(
+    "runtime",
+    `the container runtime runc (${runc}) ${how} before the container started`,
+    {
+      hint: `check that runc works: ${runc} --version`,
+    },
+  );
+}
+
 export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
   return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
@@ -153,6 +175,10 @@ export async function runMonitored(
   const child = spawn(cmd, args, {
     stdio: [io.stdin === "inherit" ? "inherit" : io.stdin === "null" ? "ignore" : "pipe", "pipe", "pipe"],
     detached: io.forwardSignals === true,
+  });
+  let spawnError: unknown;
+  child.once("error", (e) => {
+    spawnError = e;
   });
   // Listened for at once: runc may end while the monitor record is still being written.
   const ended = childEnded(child);
@@ -218,7 +244,12 @@ export async function runMonitored(
   errFilter.finish(logged !== undefined);
   outFilter?.finish(logged !== undefined);
   log.close();
-  const error = logged !== undefined ? startError(logged) : undefined;
+  const error =
+    logged !== undefined
+      ? startError(logged)
+      : startedPid
+        ? undefined
+        : runtimeFailure(argv[0] as string, spawnError, code, signal);
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
   const result = error ? { exitCode, error } : { exitCode };
   if (opts.removedAfter) return result;

@@ -13,15 +13,39 @@ let onPath: string | undefined;
 
 /**
  * The runc binary: `ctx.runc`, else `runc` as found on PATH (an absolute path, found once per
- * process, spares the child one failed exec per PATH entry before it), else plain `runc`.
+ * process, spares the child one failed exec per PATH entry before it). A runc that is missing or
+ * cannot be executed is a wharf error (exit status 125, as Docker's for its own failures) naming it,
+ * never the container's "command not found" (127).
  */
 export function runcBinary(ctx: RuntimeContext): string {
-  if (ctx.runc) return ctx.runc;
+  if (ctx.runc) {
+    if (!executable(ctx.runc)) throw runtimeUnusable(ctx.runc);
+    return ctx.runc;
+  }
   if (onPath === undefined) {
     const dirs = (process.env.PATH ?? "").split(":").filter((d) => d.startsWith("/"));
-    onPath = dirs.map((d) => join(d, "runc")).find((f) => executable(f)) ?? "runc";
+    const found = dirs.map((d) => join(d, "runc"));
+    const usable = found.find((f) => executable(f));
+    if (usable === undefined) throw runtimeUnusable(found.find((f) => existsSync(f)));
+    onPath = usable;
   }
   return onPath;
+}
+
+/** The error for a runc that is not there (`path` undefined) or cannot be executed. */
+export function runtimeUnusable(path: string | undefined, why?: string): WharfError {
+  const hint =
+    "wharf runs containers with runc: install it (as root: apt-get install -y runc) or put an executable runc on PATH";
+  if (path === undefined) {
+    return new WharfError("runtime", "the container runtime runc was not found on PATH", { hint });
+  }
+  return new WharfError(
+    "runtime",
+    `the container runtime runc (${path}) cannot be executed${why ? `: ${why}` : ""}`,
+    {
+      hint,
+    },
+  );
 }
 
 function executable(file: string): boolean {
@@ -42,10 +66,9 @@ async function runc(ctx: RuntimeContext, args: string[]): Promise<{ stdout: stri
   try {
     return await execFileP(runcBinary(ctx), [...runcGlobal(ctx), ...args], { maxBuffer: 16 << 20 });
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") {
-      throw new WharfError("runtime", `cannot run ${runcBinary(ctx)}: not found`, {
-        hint: "install runc (apt-get install runc)",
-      });
+    const code = errnoCode(e);
+    if (code === "ENOENT" || code === "EACCES" || code === "ENOEXEC") {
+      throw runtimeUnusable(runcBinary(ctx), code);
     }
     const stderr = (e as { stderr?: string }).stderr ?? "";
     throw new WharfError("runtime", runcMessage(stderr) || (e as Error).message, { cause: e });
