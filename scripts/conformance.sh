@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Runs the OCI Distribution Spec's own conformance suite (all four workflows: pull, push, content
-# discovery, content management) against a fresh `wharf registry serve`, and optionally against
-# Distribution 2.8.2 (Debian's docker-registry) for comparison.
+# Runs the OCI Distribution Spec's conformance suite (v1.1.1, prebuilt; all four workflows: pull,
+# push, content discovery, content management, with automatic cross-repository mounting) against a
+# fresh `wharf registry serve` with deletes enabled, and optionally against Distribution 2.8.2
+# (Debian's docker-registry) for comparison.
 #
 # Usage: scripts/conformance.sh [wharf|distribution|both]     (default: wharf; after `npm run build`)
-# The suite's sources are not part of this repository: CONFORMANCE_DIR (default ../conformance
-# beside the repo) must hold them with their build.sh, which builds conformance.test offline with
-# Go and Debian's Go packages. Exit status: 0 when every spec that ran against wharf passed.
+# The suite binary is a peer, not part of this repository: OCI_CONFORMANCE_BIN, default
+# ../shared/tools/oci-conformance/conformance.test beside the repository.
+# Exit status: 0 when every spec that ran against wharf passed; 1 when one failed or the suite did
+# not finish; 2 when the binary, the build or a registry is missing.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 target="${1:-wharf}"
-suite="${CONFORMANCE_DIR:-$repo/../conformance}"
-[ -x "$suite/build.sh" ] || { echo "conformance: no suite at $suite (set CONFORMANCE_DIR)" >&2; exit 2; }
-"$suite/build.sh" >/dev/null
-bin="$suite/conformance.test"
+bin="${OCI_CONFORMANCE_BIN:-$repo/../shared/tools/oci-conformance/conformance.test}"
+fail_setup() {
+  echo "conformance: $1" >&2
+  exit 2
+}
+case "$target" in wharf | distribution | both) ;; *) echo "usage: $0 [wharf|distribution|both]" >&2; exit 2 ;; esac
+[ -f "$bin" ] || fail_setup "no conformance suite binary at $bin (set OCI_CONFORMANCE_BIN)"
+[ -x "$bin" ] || fail_setup "$bin is not executable"
+if [ "$target" != distribution ] && [ ! -f "$repo/dist/cli/main.js" ]; then
+  fail_setup "wharf is not built: run npm run build first"
+fi
+if [ "$target" != wharf ] && ! command -v docker-registry >/dev/null; then
+  fail_setup "docker-registry (Distribution) is not installed: run scripts/install-deps.sh"
+fi
 
 work="$(mktemp -d /tmp/wharf-conformance.XXXXXX)"
 pids=()
@@ -32,17 +44,19 @@ free_port() {
 }
 
 wait_ready() { # url pid log
-  for _ in $(seq 1 150); do
-    if curl -fsS -o /dev/null "$1/v2/" 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || { echo "registry exited:" >&2; tail -20 "$3" >&2; return 1; }
+  for _ in $(seq 1 100); do
+    if node -e 'fetch(process.argv[1]+"/v2/").then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))' "$1"; then
+      return 0
+    fi
+    kill -0 "$2" 2>/dev/null || { echo "conformance: the registry exited:" >&2; tail -20 "$3" >&2; return 2; }
     sleep 0.1
   done
-  echo "registry did not answer at $1" >&2
+  echo "conformance: the registry did not answer at $1" >&2
   tail -20 "$3" >&2
-  return 1
+  return 2
 }
 
-# Distribution's config.yml shape; wharf reads the same file (and the same REGISTRY_* variables).
+# Distribution's config.yml shape; wharf reads the same file.
 write_config() { # dir port
   cat >"$1/config.yml" <<EOF
 version: 0.1
@@ -66,15 +80,13 @@ start_registry() { # name -> sets url
   port="$(free_port)"
   write_config "$dir" "$port"
   if [ "$name" = wharf ]; then
-    REGISTRY_HTTP_ADDR="127.0.0.1:$port" REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$dir/data" \
-      REGISTRY_STORAGE_DELETE_ENABLED=true \
-      setsid node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
+    node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
   else
-    setsid docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+    docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   fi
   pids+=("$!")
   url="http://127.0.0.1:$port"
-  wait_ready "$url" "$!" "$dir/log"
+  wait_ready "$url" "$!" "$dir/log" || exit 2
 }
 
 status=0
@@ -84,40 +96,42 @@ run_suite() { # name
   mkdir -p "$out"
   set +e
   (cd "$out" && OCI_ROOT_URL="$url" OCI_NAMESPACE=conformance/main \
-    OCI_CROSSMOUNT_NAMESPACE=conformance/crossmount \
+    OCI_CROSSMOUNT_NAMESPACE=conformance/crossmount OCI_AUTOMATIC_CROSSMOUNT=1 \
     OCI_TEST_PULL=1 OCI_TEST_PUSH=1 OCI_TEST_CONTENT_DISCOVERY=1 OCI_TEST_CONTENT_MANAGEMENT=1 \
-    OCI_DELETE_MANIFEST_BEFORE_BLOBS=1 OCI_HIDE_SKIPPED_WORKFLOWS=0 OCI_REPORT_DIR="$out" \
-    ACK_GINKGO_DEPRECATIONS=1.16.5 ACK_GINKGO_RC=true \
-    timeout 600 "$bin" -ginkgo.noColor >"$out/output.txt" 2>&1)
+    OCI_HIDE_SKIPPED_WORKFLOWS=0 OCI_DEBUG=0 OCI_REPORT_DIR="$out" \
+    timeout 600 "$bin" -ginkgo.no-color >"$out/output.txt" 2>&1)
   set -e
-  local summary
-  summary="$(grep -E '[0-9]+ Passed \| [0-9]+ Failed' "$out/output.txt" | tail -1 || true)"
-  local ran
+  local ran summary
   ran="$(grep -oE 'Ran [0-9]+ of [0-9]+ Specs' "$out/output.txt" | tail -1 || true)"
-  if [ -z "$summary" ]; then
-    echo "conformance ($name): the suite did not finish; its output:" >&2
-    tail -40 "$out/output.txt" >&2
-    status=1
-    return
-  fi
-  local passed failed skipped
-  passed="$(sed -E 's/.* ([0-9]+) Passed.*/\1/' <<<"$summary")"
-  failed="$(sed -E 's/.* ([0-9]+) Failed.*/\1/' <<<"$summary")"
-  skipped="$(sed -E 's/.* ([0-9]+) Skipped.*/\1/' <<<"$summary")"
-  echo "conformance ($name): $ran; $passed passed, $failed failed, $skipped skipped"
-  grep '^\[Fail\]' "$out/output.txt" | sed -E 's/^\[Fail\] OCI Distribution Conformance Tests /  FAIL /; s/ \[It\]/:/' || true
+  summary="$(grep -E '[0-9]+ Passed \| [0-9]+ Failed' "$out/output.txt" | tail -1 || true)"
   if [ -n "${CONFORMANCE_KEEP:-}" ]; then
     mkdir -p "$CONFORMANCE_KEEP/$name"
     cp "$out"/output.txt "$out"/report.html "$out"/junit.xml "$CONFORMANCE_KEEP/$name/" 2>/dev/null || true
   fi
+  if [ -z "$summary" ] || [ -z "$ran" ]; then
+    echo "conformance ($name): the suite did not finish; the end of its output:" >&2
+    tail -40 "$out/output.txt" >&2
+    [ "$name" = wharf ] && status=1
+    return 0
+  fi
+  local passed failed skipped
+  count() { grep -oE "[0-9]+ $1" <<<"$summary" | grep -oE '[0-9]+' || echo 0; }
+  passed="$(count Passed)"
+  failed="$(count Failed)"
+  skipped="$(count Skipped)"
+  echo "conformance ($name): $ran; $passed passed, $failed failed, $skipped skipped"
+  # Ginkgo lists each failed spec after "Summarizing N Failures:" as "[FAIL] ... [It] <spec>".
+  grep -E '^\s*\[FAIL\]' "$out/output.txt" | sed -E 's/^\s*\[FAIL\] OCI Distribution Conformance Tests /  FAIL /; s/ \[It\] /: /' || true
   # Distribution is the reference, not the subject: its failures are reported, not fatal.
-  if [ "$name" = wharf ] && [ "$failed" != 0 ]; then status=1; fi
+  if [ "$name" = wharf ] && [ "$failed" != 0 ]; then
+    echo "conformance (wharf): $failed spec(s) failed; run with CONFORMANCE_KEEP=DIR to keep the report" >&2
+    status=1
+  fi
 }
 
 case "$target" in
   wharf) run_suite wharf ;;
   distribution) run_suite distribution ;;
   both) run_suite distribution; run_suite wharf ;;
-  *) echo "usage: $0 [wharf|distribution|both]" >&2; exit 2 ;;
 esac
 exit "$status"
