@@ -2,7 +2,7 @@
 # Installs the Debian packages wharf's tests and benchmarks use (the real peers: Distribution's
 # registry, skopeo, podman, buildah, umoci, runc, a static busybox). Skips what is already there.
 set -euo pipefail
-want=(docker-registry skopeo podman buildah umoci runc busybox-static apache2-utils openssl ca-certificates gcc util-linux)
+want=(docker-registry skopeo podman buildah umoci runc busybox-static apache2-utils openssl ca-certificates gcc util-linux iproute2)
 [ "${1:-}" = "--bench" ] && want+=(wrk hyperfine curl)
 missing=()
 for p in "${want[@]}"; do

@@ -300,11 +300,18 @@ describe("redirects", () => {
 });
 
 describe("apiHost", () => {
-  it("maps the default registry to the API host configured for it, and nothing else", () => {
+  it("maps Docker Hub's names to its API host, registry-1.docker.io, and nothing else", () => {
+    expect(apiHost("docker.io", {})).toBe("registry-1.docker.io");
+    expect(apiHost("index.docker.io", {})).toBe("registry-1.docker.io");
+    expect(apiHost("registry-1.docker.io", {})).toBe("registry-1.docker.io");
+    expect(apiHost("localhost:5000", {})).toBe("localhost:5000");
+    expect(apiHost("quay.io", {})).toBe("quay.io");
+  });
+
+  it("lets WHARF_DEFAULT_REGISTRY_API override the default registry's API host", () => {
     const env = { WHARF_DEFAULT_REGISTRY_API: "api.registry.example.test" };
     expect(apiHost("docker.io", env)).toBe("api.registry.example.test");
     expect(apiHost("index.docker.io", env)).toBe("api.registry.example.test");
-    expect(apiHost("docker.io", {})).toBe("docker.io");
     expect(apiHost("localhost:5000", env)).toBe("localhost:5000");
   });
 });

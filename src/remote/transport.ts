@@ -77,12 +77,19 @@ export function allowsInsecure(domain: string, insecure: readonly string[] = [])
 }
 
 /**
- * The host that serves a registry's API. The default registry's API may live on another host
- * (Docker's own endpoint mapping); wharf names none itself: set `WHARF_DEFAULT_REGISTRY_API` to it.
+ * Docker Hub's registry API host. `docker.io` itself serves no registry API; Docker's documentation
+ * (and its CLI's endpoint mapping) sends `docker.io` names to this host.
+ */
+export const DOCKER_HUB_API = "registry-1.docker.io";
+
+/**
+ * The host that serves a registry's API: Docker Hub's (`registry-1.docker.io`) for `docker.io`
+ * names, unless `WHARF_DEFAULT_REGISTRY_API` names another (a mirror, or a test's stand-in).
  */
 export function apiHost(domain: string, env: NodeJS.ProcessEnv = process.env): string {
   const isDefault = domain === "docker.io" || domain === "index.docker.io";
-  return isDefault && env.WHARF_DEFAULT_REGISTRY_API ? env.WHARF_DEFAULT_REGISTRY_API : domain;
+  if (!isDefault) return domain;
+  return env.WHARF_DEFAULT_REGISTRY_API || DOCKER_HUB_API;
 }
 
 export function createTransport(domain: string, opts: TransportOptions = {}): Transport {
