@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# Installs the Debian packages wharf's tests and benchmarks use (the real peers: Distribution's
-# registry, skopeo, podman, buildah, umoci, runc, a static busybox). Skips what is already there.
+# Installs the Debian packages wharf uses. Skips what is already there.
+#   scripts/install-deps.sh          what the tests use (the real peers: Distribution's registry,
+#                                    skopeo, podman, buildah, umoci, runc, a static busybox, ...)
+#   scripts/install-deps.sh --run    only what `wharf run` and the hello-world walkthrough need
+#   scripts/install-deps.sh --bench  the tests' packages and the benchmarks' tools
 set -euo pipefail
-want=(docker-registry skopeo podman buildah umoci runc busybox-static apache2-utils openssl ca-certificates gcc util-linux iproute2)
-[ "${1:-}" = "--bench" ] && want+=(wrk hyperfine curl)
+run=(runc util-linux gcc)
+want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2)
+case "${1:-}" in
+  --run) want=("${run[@]}") ;;
+  --bench) want+=(wrk hyperfine curl) ;;
+  "") ;;
+  *) echo "usage: $0 [--run|--bench]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "Error: missing Debian packages: ${missing[*]}" >&2
+    echo "Hint: as root, run: apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  SUDO="sudo"
 fi
+echo "installing: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

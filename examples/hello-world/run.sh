@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hello-world walkthrough, offline: start a local registry, put the hello-world image there,
 # then `wharf run` pulls it and runs it, and `wharf images` / `wharf ps -a` show what is left.
-# Usage: examples/hello-world/run.sh   (after `npm install && npm run build`; as root, for runc)
+# Usage: examples/hello-world/run.sh   (after `npm install && npm run build`; as root, for runc;
+#        installs runc and gcc from Debian when they are missing)
 # Environment: WHARF_ROOT (wharf's store; default /var/lib/wharf), HELLO_PORT (default 5000).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,6 +18,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# 0. What it needs from Debian: runc (wharf runs containers with it) and gcc, installed when missing.
+"$repo/scripts/install-deps.sh" --run
 
 # 1. The program: a few kilobytes, no libc, built from hello.c.
 gcc -static -nostdlib -Os -fno-asynchronous-unwind-tables -fno-stack-protector -Wl,--build-id=none -s \
