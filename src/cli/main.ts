@@ -1,8 +1,8 @@
-import { isWharfError } from "../errors/index.js";
 import type { Command } from "./command.js";
 import { type Context, processContext } from "./context.js";
 import { parseFlags } from "./flags.js";
 import { commandHelp, groupHelp, groupNames, mainHelp } from "./help.js";
+import { reportError } from "./report.js";
 import { findEntry } from "./table.js";
 import { VERSION } from "./version.js";
 
@@ -22,26 +22,6 @@ function countError(cmd: Command, n: number): string | undefined {
   if (minArgs === maxArgs) return `${name} requires exactly ${plural(minArgs)}.`;
   if (n < minArgs) return `${name} requires at least ${plural(minArgs)}.`;
   return `${name} requires at most ${plural(maxArgs)}.`;
-}
-
-/** Prints an error as one line plus an optional hint; returns the exit status. */
-export function reportError(ctx: Pick<Context, "err" | "debug">, e: unknown, cmdPath?: string[]): number {
-  if (isWharfError(e)) {
-    if (e.code === "usage") {
-      ctx.err(e.message);
-      ctx.err(`See 'wharf ${cmdPath ? `${cmdPath.join(" ")} ` : ""}--help'.`);
-    } else {
-      ctx.err(`Error: ${e.message}`);
-      if (e.hint) ctx.err(`Hint: ${e.hint}`);
-    }
-    if (ctx.debug && e.stack) ctx.err(e.stack);
-    return e.exitStatus;
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  ctx.err(`Error: ${message}`);
-  if (ctx.debug && e instanceof Error && e.stack) ctx.err(e.stack);
-  else ctx.err("Hint: run the command again with --debug for details");
-  return 1;
 }
 
 /** Runs the CLI; returns the exit status. */

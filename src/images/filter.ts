@@ -1,3 +1,4 @@
+import type { Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import type { ImageSummary } from "./list.js";
 
@@ -8,6 +9,10 @@ export interface ImageFilters {
   reference?: string[];
   /** `key` or `key=value`; every one must match. */
   label?: string[];
+  /** Images created before every one of these images (image IDs from the same list). */
+  before?: Digest[];
+  /** Images created after every one of these images (image IDs from the same list). */
+  since?: Digest[];
 }
 
 function literal(c: string): string {
@@ -50,15 +55,34 @@ function labelsMatch(labels: Record<string, string>, wanted: readonly string[]):
   });
 }
 
+function createdOf(image: ImageSummary): number {
+  const t = image.created === undefined ? Number.NaN : Date.parse(image.created);
+  return Number.isNaN(t) ? 0 : t;
+}
+
+/** The creation time of each of `ids` in `list` (0 when not dated). */
+function timesOf(list: readonly ImageSummary[], ids: readonly Digest[]): number[] {
+  return ids.map((id) => {
+    const image = list.find((i) => i.id === id);
+    if (!image) throw new WharfError("image-not-found", `No such image: ${id}`);
+    return createdOf(image);
+  });
+}
+
 /**
  * Applies `docker images` filters as the daemon does: `reference` keeps only the matching names of
- * each image (and drops images with none), `dangling=true` keeps images without tags, `false` those
- * with tags, `label` matches the config's labels.
+ * each image, tags and digest references alike (and drops images with none left), `dangling=true`
+ * keeps images without tags, `false` those with tags, `label` matches the config's labels,
+ * `before`/`since` compare creation times with the named images'.
  */
 export function filterImages(list: readonly ImageSummary[], f: ImageFilters): ImageSummary[] {
+  const before = f.before?.length ? Math.min(...timesOf(list, f.before)) : undefined;
+  const since = f.since?.length ? Math.max(...timesOf(list, f.since)) : undefined;
   const out: ImageSummary[] = [];
   for (const image of list) {
     if (f.label?.length && !labelsMatch(image.labels, f.label)) continue;
+    if (before !== undefined && !(createdOf(image) < before)) continue;
+    if (since !== undefined && !(createdOf(image) > since)) continue;
     let { repoTags, repoDigests } = image;
     if (f.reference?.length) {
       const patterns = f.reference;

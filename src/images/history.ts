@@ -1,6 +1,6 @@
 import type { Images } from "./images.js";
 import { resolveImage } from "./resolve.js";
-import { loadDocs, repoNames } from "./view.js";
+import { loadDocs, repoNames, storedSize, type ViewOptions } from "./view.js";
 
 /** One row of `docker history` (the Engine API's `HistoryResponseItem`). */
 export interface HistoryRow {
@@ -11,7 +11,7 @@ export interface HistoryRow {
   CreatedBy: string;
   /** The image's tags on the top row. */
   Tags: string[] | null;
-  /** The size of the layer the step made (as stored, compressed); 0 for steps without a layer. */
+  /** The size of the layer the step made (as `layerSize` counts it); 0 for steps without a layer. */
   Size: number;
   Comment: string;
 }
@@ -26,23 +26,29 @@ function seconds(iso: string | undefined): number {
  * the next layer of the manifest in order (`empty_layer` steps made none). Without a history, one
  * row per layer.
  */
-export async function imageHistory(images: Images, input: string): Promise<HistoryRow[]> {
+export async function imageHistory(
+  images: Images,
+  input: string,
+  opts: ViewOptions = {},
+): Promise<HistoryRow[]> {
   const { image: g } = await resolveImage(images, input);
   const { manifest, config } = await loadDocs(images.content, g);
   const layers = manifest.layers;
+  const sizeOf = opts.layerSize ?? storedSize;
+  const sizes = await Promise.all(layers.map((l) => sizeOf(l)));
   const steps = config.history?.length
     ? config.history
     : layers.map(() => ({ created: config.created, created_by: "", comment: "" }));
   let next = 0;
   const rows = steps.map((h) => {
     const empty = "empty_layer" in h && h.empty_layer === true;
-    const layer = empty ? undefined : layers[next++];
+    const size = empty ? 0 : (sizes[next++] ?? 0);
     return {
       Id: "<missing>",
       Created: seconds(h.created),
       CreatedBy: h.created_by ?? "",
       Tags: null as string[] | null,
-      Size: layer?.size ?? 0,
+      Size: size,
       Comment: h.comment ?? "",
     };
   });

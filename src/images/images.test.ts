@@ -146,13 +146,16 @@ describe("image records", () => {
     expect(entries.map((e) => e.annotations?.[REF_NAME])).toEqual(["docker.io/library/named:latest"]);
   });
 
-  it("lists newest first, with sizes of manifest, config and distinct layers", async () => {
+  it("lists newest first, sized as Docker sizes an image: its layers, each as the sizer counts it", async () => {
     await images.record({ name: "a", target: a.manifest });
     await images.record({ name: "b", target: b.manifest });
     const list = await listImages(images);
     expect(list.map((i) => i.repoTags[0])).toEqual(["b:latest", "a:latest"]);
-    const want = a.manifest.size + a.config.size + (a.layers[0]?.size ?? 0) + (a.layers[1]?.size ?? 0);
-    expect(list[1]?.size).toBe(want);
+    expect(list[1]?.size).toBe((a.layers[0]?.size ?? 0) + (a.layers[1]?.size ?? 0));
+    const counted = await listImages(images, {
+      layerSize: async (l) => (l.digest === a.layers[0]?.digest ? 7 : 1),
+    });
+    expect(counted[1]?.size).toBe(8);
     expect(list[1]?.platform).toEqual({ os: "linux", architecture: "amd64" });
   });
 

@@ -18,3 +18,4 @@ export {
 } from "./remove.js";
 export { type ImageGroup, type Resolved, resolveImage } from "./resolve.js";
 export { tagImage, untagImage } from "./tag.js";
+export { type LayerSizer, storedSize, type ViewOptions } from "./view.js";

@@ -1,7 +1,7 @@
 import type { ContainerConfig, HealthConfig } from "../oci/index.js";
 import type { Images } from "./images.js";
 import { resolveImage } from "./resolve.js";
-import { imageSize, lastTagTime, loadDocs, repoNames } from "./view.js";
+import { imageSize, lastTagTime, loadDocs, repoNames, type ViewOptions } from "./view.js";
 
 /** Go's zero time, which Docker prints for unset times. */
 export const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -85,7 +85,11 @@ function text(v: unknown): string {
 }
 
 /** `docker image inspect NAME|ID`: the image in Docker's JSON shape. */
-export async function inspectImage(images: Images, input: string): Promise<ImageInspect> {
+export async function inspectImage(
+  images: Images,
+  input: string,
+  opts: ViewOptions = {},
+): Promise<ImageInspect> {
   const { image: g } = await resolveImage(images, input);
   const docs = await loadDocs(images.content, g);
   const c = docs.config;
@@ -104,7 +108,7 @@ export async function inspectImage(images: Images, input: string): Promise<Image
     ...(c.variant ? { Variant: c.variant } : {}),
     Os: c.os,
     ...(c["os.version"] ? { OsVersion: c["os.version"] } : {}),
-    Size: imageSize(docs),
+    Size: await imageSize(docs, opts.layerSize),
     RootFS: { Type: "layers", Layers: [...c.rootfs.diff_ids] },
     Metadata: { LastTagTime: lastTagTime(g) ?? ZERO_TIME },
   };

@@ -4,7 +4,7 @@ import { formatReference } from "../reference/index.js";
 import { entriesOf, targetOf } from "./entries.js";
 import type { Images } from "./images.js";
 import { groupImages } from "./resolve.js";
-import { imageSize, loadDocs, repoNames } from "./view.js";
+import { imageSize, loadDocs, repoNames, type ViewOptions } from "./view.js";
 
 /** One local image, as `docker images` needs it. */
 export interface ImageSummary {
@@ -18,7 +18,7 @@ export interface ImageSummary {
   names: string[];
   /** The config's `created`, when set. */
   created: string | undefined;
-  /** See `imageSize`: manifest + config + distinct layers, as stored. */
+  /** See `imageSize`: the layers' sizes, as the caller's `layerSize` counts them. */
   size: number;
   labels: Record<string, string>;
   /** No tag (Docker's `dangling=true`). */
@@ -30,7 +30,7 @@ export interface ImageSummary {
 }
 
 /** Every image in the store, newest first (by `created`). */
-export async function listImages(images: Images): Promise<ImageSummary[]> {
+export async function listImages(images: Images, opts: ViewOptions = {}): Promise<ImageSummary[]> {
   const out: ImageSummary[] = [];
   for (const g of groupImages(entriesOf(await images.records.read()))) {
     const docs = await loadDocs(images.content, g);
@@ -41,7 +41,7 @@ export async function listImages(images: Images): Promise<ImageSummary[]> {
       ...repoNames(g),
       names: g.entries.flatMap((e) => (e.ref ? [formatReference(e.ref)] : [])),
       created: c.created,
-      size: imageSize(docs),
+      size: await imageSize(docs, opts.layerSize),
       labels: c.config?.Labels ?? {},
       dangling: g.tags.length === 0,
       target: targetOf(first.desc),

@@ -1,5 +1,5 @@
 import type { ContentStore } from "../content/index.js";
-import type { ImageConfig, Manifest } from "../oci/index.js";
+import type { Descriptor, ImageConfig, Manifest } from "../oci/index.js";
 import { familiarString } from "../reference/index.js";
 import { readConfig, readManifest } from "./documents.js";
 import type { ImageGroup } from "./resolve.js";
@@ -22,14 +22,28 @@ export async function loadDocs(content: ContentStore, g: ImageGroup): Promise<Im
 }
 
 /**
- * An image's size as wharf reports it: the bytes its content takes in the store, i.e. the manifest,
- * the config and each distinct layer as stored (compressed). Layers shared with other images are
- * counted in each (as Docker's SIZE column does). Unpacked sizes are the snapshotter's business.
+ * A layer's size as the caller counts it. Docker counts a layer by its unpacked content (the sizes
+ * of its files and symlinks, as overlay2 measures a layer's diff dir); reading that takes the
+ * layer's uncompressed tar, which this module does not open, so the CLI passes a sizer that does
+ * (and remembers the results). By default a layer counts its stored (compressed) bytes.
  */
-export function imageSize(d: ImageDocs): number {
-  const layers = new Map(d.manifest.layers.map((l) => [l.digest, l.size]));
-  let n = d.manifestSize + d.manifest.config.size;
-  for (const s of layers.values()) n += s;
+export type LayerSizer = (layer: Descriptor) => Promise<number>;
+
+/** What views take besides the image: how to count a layer (see `LayerSizer`). */
+export interface ViewOptions {
+  layerSize?: LayerSizer;
+}
+
+export const storedSize: LayerSizer = async (l) => l.size;
+
+/**
+ * An image's size as Docker reports it (`SIZE`, `Size`): the sum of its layers' sizes, each
+ * counted by `layerSize` (the manifest and config are not counted, as in Docker). Layers shared
+ * with other images count in each image, as in Docker's column.
+ */
+export async function imageSize(d: ImageDocs, layerSize: LayerSizer = storedSize): Promise<number> {
+  let n = 0;
+  for (const l of d.manifest.layers) n += await layerSize(l);
   return n;
 }
 

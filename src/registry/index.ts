@@ -1,4 +1,5 @@
 export { type Access, type Action, type Authorizer, type AuthResult, anonymous } from "./auth/types.js";
+export { type FlagOverrides, loadRegistryConfig, type RegistryConfig } from "./config/index.js";
 export {
   type FileInfo,
   type FileWriter,
@@ -10,3 +11,4 @@ export {
 export { layout } from "./layout.js";
 export { createRegistry, type Registry, type RegistryOptions, type RequestLog } from "./registry.js";
 export { ROUTES } from "./routes.js";
+export { type RunningRegistry, type ServeOptions, startRegistryServer } from "./serve/index.js";

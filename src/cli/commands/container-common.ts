@@ -1,6 +1,6 @@
 import type { RuntimeContext } from "../../runtime/index.js";
 import type { Context } from "../context.js";
-import { reportError } from "../main.js";
+import { reportError } from "../report.js";
 
 /** The runtime's view of a CLI context: the same root, warnings on stderr. */
 export function runtimeContext(ctx: Context): RuntimeContext {

@@ -1,5 +1,4 @@
-import { openImages } from "../../images/images.js";
-import { resolveImage } from "../../images/resolve.js";
+import { imageHistory, openImages } from "../../images/index.js";
 import { type Command, flag } from "../command.js";
 import { renderFormat } from "../render/index.js";
 import {
@@ -9,7 +8,7 @@ import {
   historyContext,
   QUIET_FORMAT,
 } from "./image-contexts.js";
-import { detailOf, historyOf } from "./image-data.js";
+import { layerSizes } from "./layer-sizes.js";
 
 export const command: Command = {
   path: ["history"],
@@ -32,16 +31,32 @@ export const command: Command = {
   maxArgs: 1,
   async run(ctx, f) {
     const images = await openImages(ctx.root);
-    const { image } = await resolveImage(images, f.args[0] as string);
-    const entries = historyOf(await detailOf(images, image));
-    const human = flag.bool(f, "human");
-    let format = flag.string(f, "format") ?? "";
-    if (flag.bool(f, "quiet")) format = QUIET_FORMAT;
-    else if (format === "" || format === "table") format = human ? HISTORY_TABLE : HISTORY_TABLE_RAW;
-    const now = Date.now();
-    const rows = entries.map((h) => historyContext(h, { human, trunc: !flag.bool(f, "no-trunc"), now }));
-    const text = renderFormat(format, rows, { headers: HISTORY_HEADERS });
-    if (text !== "") ctx.out(text.replace(/\n$/, ""));
-    return 0;
+    try {
+      const sizes = layerSizes(ctx.root, images.content);
+      const rows = await imageHistory(images, f.args[0] as string, { layerSize: sizes.size });
+      sizes.save();
+      const human = flag.bool(f, "human");
+      let format = flag.string(f, "format") ?? "";
+      if (flag.bool(f, "quiet")) format = QUIET_FORMAT;
+      else if (format === "" || format === "table") format = human ? HISTORY_TABLE : HISTORY_TABLE_RAW;
+      const now = Date.now();
+      const contexts = rows.map((h) =>
+        historyContext(
+          {
+            id: h.Id,
+            ...(h.Created > 0 ? { created: h.Created * 1000 } : {}),
+            createdBy: h.CreatedBy,
+            size: h.Size,
+            comment: h.Comment,
+          },
+          { human, trunc: !flag.bool(f, "no-trunc"), now },
+        ),
+      );
+      const text = renderFormat(format, contexts, { headers: HISTORY_HEADERS });
+      if (text !== "") ctx.out(text.replace(/\n$/, ""));
+      return 0;
+    } finally {
+      await images.close();
+    }
   },
 };

@@ -3,7 +3,8 @@
  * (cli/command/formatter/image.go, cli/command/image/formatter_history.go): the fields a `--format`
  * template can use, the column titles, the default table formats and the row rules.
  */
-import { type Digest, hexOf, isDigest } from "../../digest/index.js";
+import { hexOf, isDigest } from "../../digest/index.js";
+import type { ImageSummary } from "../../images/index.js";
 import { familiarName, parseReference } from "../../reference/index.js";
 import { ago, goStruct, goTimeString, humanSize, imageSize, rfc3339 } from "../render/index.js";
 
@@ -26,20 +27,6 @@ export const IMAGE_HEADERS = {
   Containers: "CONTAINERS",
 };
 
-/** What `images` knows of one image. */
-export interface ImageSummary {
-  id: Digest;
-  /** Full references (`docker.io/library/busybox:latest`). */
-  repoTags: string[];
-  /** Full references with digests (`docker.io/library/busybox@sha256:...`). */
-  repoDigests: string[];
-  /** Creation time (ms since the epoch), from the image config; undefined when it has none. */
-  created?: number;
-  size: number;
-  /** Containers using the image; -1 when not counted (Docker prints N/A). */
-  containers?: number;
-}
-
 /** Docker's `stringid.TruncateID`: the hex part, 12 characters. */
 export function truncateId(id: string): string {
   const hex = isDigest(id) ? hexOf(id) : id.includes(":") ? id.slice(id.indexOf(":") + 1) : id;
@@ -54,16 +41,24 @@ function sortedJson(obj: Record<string, string>): Record<string, string> {
   );
 }
 
+/** Milliseconds since the epoch of an RFC 3339 time; undefined when absent or unreadable. */
+export function timeOf(s: string | undefined): number | undefined {
+  const t = s ? Date.parse(s) : Number.NaN;
+  return Number.isNaN(t) ? undefined : t;
+}
+
 function imageContext(
   img: ImageSummary,
   row: { repo: string; tag: string; digest: string },
   trunc: boolean,
   now: number,
 ) {
+  const created = timeOf(img.created);
   const fields = {
-    Containers: img.containers === undefined || img.containers < 0 ? "N/A" : String(img.containers),
-    CreatedAt: img.created === undefined ? "" : goTimeString(img.created),
-    CreatedSince: img.created === undefined ? "N/A" : ago(img.created, now),
+    // The Engine API counts containers only for `system df`; `images` shows N/A.
+    Containers: "N/A",
+    CreatedAt: created === undefined ? "" : goTimeString(created),
+    CreatedSince: created === undefined ? "N/A" : ago(created, now),
     Digest: row.digest,
     ID: trunc ? truncateId(img.id) : img.id,
     Repository: row.repo,

@@ -1,5 +1,4 @@
-import { openImages } from "../../images/images.js";
-import { pruneImages } from "../../images/prune.js";
+import { openImages, pruneImages } from "../../images/index.js";
 import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { humanSize } from "../render/index.js";

@@ -1,7 +1,13 @@
+import type { Digest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
-import { openImages } from "../../images/images.js";
-import { resolveIn } from "../../images/resolve.js";
-import { familiarName, familiarString, parseReference } from "../../reference/index.js";
+import {
+  filterImages,
+  type ImageFilters,
+  type Images,
+  listImages,
+  openImages,
+  resolveImage,
+} from "../../images/index.js";
 import { type Command, flag } from "../command.js";
 import { renderFormat } from "../render/index.js";
 import {
@@ -11,84 +17,47 @@ import {
   imageRows,
   QUIET_FORMAT,
 } from "./image-contexts.js";
-import { type ImageDetail, listImages } from "./image-data.js";
+import { layerSizes } from "./layer-sizes.js";
 
-/** Go's `path.Match`, which Docker's `reference=` filter uses. */
-export function globMatch(pattern: string, name: string): boolean {
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end === -1) return false;
-      const body = pattern.slice(i + 1, end).replace(/^\^/, "!");
-      re += `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`;
-      i = end;
-    } else if (c === "\\" && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
-    else re += c.replace(/[.+^${}()|\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`).test(name);
-}
+const FILTER_HINT =
+  "filters: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=KEY[=VALUE]";
 
-type Filter = (d: ImageDetail) => ImageDetail | undefined;
-
-function parseFilters(specs: string[], all: ImageDetail[]): Filter[] {
-  const out: Filter[] = [];
-  const entries = all.flatMap((d) => d.group.entries);
-  const createdOf = (input: string) => {
-    const id = resolveIn(entries, input).image.id;
-    return all.find((d) => d.group.id === id)?.summary.created ?? 0;
-  };
+/** `--filter` values (and the `REPOSITORY[:TAG]` argument, a `reference` filter) as the images module takes them. */
+async function parseFilters(images: Images, specs: string[]): Promise<ImageFilters> {
+  const out: ImageFilters = {};
+  const reference: string[] = [];
+  const label: string[] = [];
+  const before: Digest[] = [];
+  const since: Digest[] = [];
   for (const spec of specs) {
     const eq = spec.indexOf("=");
-    if (eq === -1) throw new WharfError("invalid-argument", `bad format of filter (expected name=value)`);
+    if (eq === -1) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
     const key = spec.slice(0, eq);
     const value = spec.slice(eq + 1);
     switch (key) {
-      case "dangling": {
+      case "dangling":
         if (!["true", "false", "1", "0"].includes(value)) {
           throw new WharfError("invalid-argument", `invalid filter 'dangling=${value}'`);
         }
-        const want = value === "true" || value === "1";
-        out.push((d) => ((d.summary.repoTags.length === 0) === want ? d : undefined));
+        out.dangling = value === "true" || value === "1";
         break;
-      }
       case "reference":
-        out.push((d) => {
-          const tags = d.summary.repoTags.filter((t) => {
-            const ref = parseReference(t);
-            return globMatch(value, familiarString(ref)) || globMatch(value, familiarName(ref));
-          });
-          return tags.length > 0 ? { ...d, summary: { ...d.summary, repoTags: tags } } : undefined;
-        });
+        reference.push(value);
         break;
-      case "before": {
-        const t = createdOf(value);
-        out.push((d) => ((d.summary.created ?? 0) < t ? d : undefined));
+      case "label":
+        label.push(value);
         break;
-      }
-      case "since": {
-        const t = createdOf(value);
-        out.push((d) => ((d.summary.created ?? 0) > t ? d : undefined));
+      case "before":
+        before.push((await resolveImage(images, value)).image.id);
         break;
-      }
-      case "label": {
-        const [k, v] = value.split(/=(.*)/s) as [string, string | undefined];
-        out.push((d) => {
-          const labels = d.config.config?.Labels ?? {};
-          return k in labels && (v === undefined || labels[k] === v) ? d : undefined;
-        });
+      case "since":
+        since.push((await resolveImage(images, value)).image.id);
         break;
-      }
       default:
-        throw new WharfError("invalid-argument", `invalid filter '${key}'`, {
-          hint: "filters: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=KEY[=VALUE]",
-        });
+        throw new WharfError("invalid-argument", `invalid filter '${key}'`, { hint: FILTER_HINT });
     }
   }
-  return out;
+  return { ...out, reference, label, before, since };
 }
 
 export const command: Command = {
@@ -121,24 +90,29 @@ export const command: Command = {
   maxArgs: 1,
   async run(ctx, f) {
     const images = await openImages(ctx.root);
-    const all = await listImages(images);
-    const filters = parseFilters(
-      [...flag.strings(f, "filter"), ...(f.args[0] ? [`reference=${f.args[0]}`] : [])],
-      all,
-    );
-    const shown = all.map((d) => filters.reduce<ImageDetail | undefined>((x, fl) => (x ? fl(x) : x), d));
-    const quiet = flag.bool(f, "quiet");
-    const digests = flag.bool(f, "digests");
-    let format = flag.string(f, "format") ?? "";
-    if (format === "" || format === "table") {
-      format = quiet ? QUIET_FORMAT : digests ? IMAGE_TABLE_DIGESTS : IMAGE_TABLE;
+    try {
+      const filters = await parseFilters(images, [
+        ...flag.strings(f, "filter"),
+        ...(f.args[0] ? [`reference=${f.args[0]}`] : []),
+      ]);
+      const sizes = layerSizes(ctx.root, images.content);
+      const all = await listImages(images, { layerSize: sizes.size });
+      sizes.save();
+      const quiet = flag.bool(f, "quiet");
+      const digests = flag.bool(f, "digests");
+      let format = flag.string(f, "format") ?? "";
+      if (format === "" || format === "table") {
+        format = quiet ? QUIET_FORMAT : digests ? IMAGE_TABLE_DIGESTS : IMAGE_TABLE;
+      }
+      const now = Date.now();
+      const rows = filterImages(all, filters).flatMap((image) =>
+        imageRows(image, { digests, trunc: !flag.bool(f, "no-trunc"), now }),
+      );
+      const text = renderFormat(format, rows, { headers: IMAGE_HEADERS });
+      if (text !== "") ctx.out(text.replace(/\n$/, ""));
+      return 0;
+    } finally {
+      await images.close();
     }
-    const now = Date.now();
-    const rows = shown
-      .filter((d): d is ImageDetail => d !== undefined)
-      .flatMap((d) => imageRows(d.summary, { digests, trunc: !flag.bool(f, "no-trunc"), now }));
-    const text = renderFormat(format, rows, { headers: IMAGE_HEADERS });
-    if (text !== "") ctx.out(text.replace(/\n$/, ""));
-    return 0;
   },
 };

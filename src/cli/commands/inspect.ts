@@ -1,13 +1,16 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Digest } from "../../digest/index.js";
 import { isWharfError, WharfError } from "../../errors/index.js";
-import { type Images, openImages } from "../../images/images.js";
-import { resolveImage } from "../../images/resolve.js";
+import { type ImageInspect, type Images, inspectImage, openImages } from "../../images/index.js";
+import { chainIds, snapshotLayout } from "../../rootfs/index.js";
 import { getContainer, inspectContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { executeTemplate, parseGoTemplate } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
 import { inspectContainers } from "./container-inspect.js";
-import { detailOf, inspectObject } from "./image-data.js";
+import { type LayerSizes, layerSizes } from "./layer-sizes.js";
 
 /** JSON as Docker's inspect prints it: 4-space indent, no HTML escaping, U+2028/9 escaped like Go. */
 function indentJson(v: unknown): string {
@@ -16,10 +19,59 @@ function indentJson(v: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+/** `GraphDriver` of an image's inspect: where wharf keeps its layers unpacked, in Docker's shape. */
+export interface GraphDriver {
+  Data: Record<string, string> | null;
+  Name: string;
+}
+
+/**
+ * Docker's `GraphDriver` for an image (overlay2's, as Docker 25+ shows it), with wharf's snapshot
+ * dirs: `UpperDir` the top layer's tree, `LowerDir` the layers below it (top first, `:` between),
+ * `MergedDir` and `WorkDir` beside the top layer (as overlay2's, they exist only while mounted).
+ * An image whose layers are not all unpacked (pulled, never run) has `Data: null`, as Docker shows
+ * an image no graph driver holds; one unpacked only as a copy (no overlay here) is `vfs`, `null`.
+ */
+export function imageGraphDriver(root: string, diffIds: readonly Digest[]): GraphDriver {
+  const layout = snapshotLayout(join(root, "snapshots"));
+  const chains = diffIds.length > 0 ? chainIds(diffIds) : [];
+  const top = chains.at(-1);
+  if (top === undefined) return { Data: null, Name: "overlay2" };
+  if (chains.every((c) => existsSync(join(layout.layer(c), "layer.json")))) {
+    const lower = chains.slice(0, -1).reverse();
+    return {
+      Data: {
+        ...(lower.length > 0 ? { LowerDir: lower.map((c) => layout.layerFs(c)).join(":") } : {}),
+        MergedDir: join(layout.layer(top), "merged"),
+        UpperDir: layout.layerFs(top),
+        WorkDir: join(layout.layer(top), "work"),
+      },
+      Name: "overlay2",
+    };
+  }
+  if (existsSync(join(layout.flat(top), "fs"))) return { Data: null, Name: "vfs" };
+  return { Data: null, Name: "overlay2" };
+}
+
+/** The image's inspect object, with `GraphDriver` after `Size` as in Docker's. */
+function withGraphDriver(root: string, v: ImageInspect): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(v)) {
+    out[k] = value;
+    if (k === "Size") out.GraphDriver = imageGraphDriver(root, v.RootFS.Layers as Digest[]);
+  }
+  return out;
+}
+
 /** The image's inspect object, or undefined when no image has that name or ID. */
-async function imageObject(images: Images, name: string): Promise<Record<string, unknown> | undefined> {
+async function imageObject(
+  root: string,
+  images: Images,
+  sizes: LayerSizes,
+  name: string,
+): Promise<Record<string, unknown> | undefined> {
   try {
-    return inspectObject(await detailOf(images, (await resolveImage(images, name)).image));
+    return withGraphDriver(root, await inspectImage(images, name, { layerSize: sizes.size }));
   } catch (e) {
     if (isWharfError(e, "image-not-found")) return undefined;
     throw e;
@@ -40,21 +92,27 @@ export async function inspectObjects(
   if (type === "container") return inspectContainers(ctx, names, format);
   const template = format ? parseGoTemplate(format === "json" ? "{{json .}}" : format) : undefined;
   const images = await openImages(ctx.root);
+  const sizes = layerSizes(ctx.root, images.content);
   const rt = runtimeContext(ctx);
   const found: Record<string, unknown>[] = [];
   const missing: string[] = [];
-  for (const name of names) {
-    let obj: Record<string, unknown> | undefined;
-    if (type === undefined) {
-      try {
-        obj = inspectContainer(rt, await getContainer(rt, name));
-      } catch (e) {
-        if (!isWharfError(e, "container-not-found")) throw e;
+  try {
+    for (const name of names) {
+      let obj: Record<string, unknown> | undefined;
+      if (type === undefined) {
+        try {
+          obj = inspectContainer(rt, await getContainer(rt, name));
+        } catch (e) {
+          if (!isWharfError(e, "container-not-found")) throw e;
+        }
       }
+      obj ??= await imageObject(ctx.root, images, sizes, name);
+      if (obj) found.push(obj);
+      else missing.push(name);
     }
-    obj ??= await imageObject(images, name);
-    if (obj) found.push(obj);
-    else missing.push(name);
+    sizes.save();
+  } finally {
+    await images.close();
   }
   if (template) for (const o of found) ctx.out(executeTemplate(template, o));
   else ctx.out(indentJson(found));

@@ -1,4 +1,4 @@
-import { openImages } from "../../images/images.js";
+import { openImages } from "../../images/index.js";
 import {
   familiarName,
   familiarString,

@@ -1,8 +1,7 @@
+import type { ContentStore } from "../../content/index.js";
 import type { Digest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
-import { readManifest } from "../../images/documents.js";
-import { entriesOf } from "../../images/entries.js";
-import { type Images, openImages } from "../../images/images.js";
+import { type ImageSummary, listImages, openImages, readManifest } from "../../images/index.js";
 import { formatReference, parseReference, type Reference, repositoryName } from "../../reference/index.js";
 import { push } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
@@ -15,15 +14,22 @@ import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
  * wharf recorded, holds an image with that layer. Docker keeps the same knowledge (its
  * distribution metadata) for cross-repository mounts.
  */
-async function mountSources(images: Images, target: Reference): Promise<Map<Digest, string>> {
+async function mountSources(
+  content: ContentStore,
+  list: readonly ImageSummary[],
+  target: Reference,
+): Promise<Map<Digest, string>> {
   const out = new Map<Digest, string>();
-  for (const e of entriesOf(await images.records.read())) {
-    if (!e.ref?.digest || e.ref.domain !== target.domain || e.ref.path === target.path) continue;
-    try {
-      const { manifest } = await readManifest(images.content, e.manifest);
-      for (const l of manifest.layers) if (!out.has(l.digest)) out.set(l.digest, e.ref.path);
-    } catch {
-      // An index or a missing manifest: no mount source from this entry.
+  for (const image of list) {
+    for (const name of image.names) {
+      const ref = parseReference(name);
+      if (!ref.digest || ref.domain !== target.domain || ref.path === target.path) continue;
+      try {
+        const { manifest } = await readManifest(content, image.manifest);
+        for (const l of manifest.layers) if (!out.has(l.digest)) out.set(l.digest, ref.path);
+      } catch {
+        // A missing manifest: no mount source from this image.
+      }
     }
   }
   return out;
@@ -50,15 +56,16 @@ export const command: Command = {
     const parsed = parseReference(f.args[0] as string);
     const quiet = flag.bool(f, "quiet");
     const images = await openImages(ctx.root);
+    const list = await listImages(images);
     let refs: Reference[];
     if (flag.bool(f, "all-tags")) {
       if (parsed.tag !== undefined || parsed.digest !== undefined) {
         throw new WharfError("usage", "tag can't be used with --all-tags/-a");
       }
       const repo = repositoryName(parsed);
-      refs = entriesOf(await images.records.read())
-        .filter((e) => e.ref?.tag !== undefined && repositoryName(e.ref) === repo)
-        .map((e) => e.ref as Reference)
+      refs = list
+        .flatMap((image) => image.names.map((n) => parseReference(n)))
+        .filter((r) => r.tag !== undefined && repositoryName(r) === repo)
         .sort((a, b) => (a.tag as string).localeCompare(b.tag as string));
       if (refs.length === 0) {
         throw new WharfError("image-not-found", `An image does not exist locally with the tag: ${repo}`, {
@@ -69,7 +76,7 @@ export const command: Command = {
       if (!quiet) ctx.out("Using default tag: latest");
       refs = [{ ...parsed, tag: "latest" }];
     } else refs = [parsed];
-    const sources = await mountSources(images, parsed);
+    const sources = await mountSources(images.content, list, parsed);
     const view = quiet ? undefined : stdoutProgress(ctx);
     view?.line(`The push refers to repository [${repositoryName(parsed)}]`);
     for (const ref of refs) {

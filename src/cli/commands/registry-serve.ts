@@ -1,6 +1,4 @@
-import type { FlagOverrides } from "../../registry/config/index.js";
-import { loadRegistryConfig } from "../../registry/config/index.js";
-import { startRegistryServer } from "../../registry/serve/index.js";
+import { type FlagOverrides, loadRegistryConfig, startRegistryServer } from "../../registry/index.js";
 import type { Command } from "../command.js";
 import { flag } from "../command.js";
 

@@ -1,8 +1,7 @@
-import { openImages } from "../../images/images.js";
-import { removeImage } from "../../images/remove.js";
+import { openImages, removeImage } from "../../images/index.js";
 import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { reportError } from "../main.js";
+import { reportError } from "../report.js";
 import { runtimeContext } from "./container-common.js";
 
 export const command: Command = {

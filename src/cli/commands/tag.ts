@@ -1,5 +1,4 @@
-import { openImages } from "../../images/images.js";
-import { tagImage } from "../../images/tag.js";
+import { openImages, tagImage } from "../../images/index.js";
 import type { Command } from "../command.js";
 
 export const command: Command = {
