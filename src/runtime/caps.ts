@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { WharfError } from "../errors/index.js";
 import { DEFAULT_CAPABILITIES } from "./spec-defaults.js";
 
 /** Linux capabilities in the kernel's order (capability.h): a name's index is its number. */
@@ -46,23 +45,6 @@ export const ALL_CAPABILITIES = [
   "CAP_BPF",
   "CAP_CHECKPOINT_RESTORE",
 ] as const;
-
-const KNOWN = new Set<string>(ALL_CAPABILITIES);
-
-/**
- * `--cap-add`/`--cap-drop` values as Docker takes them: with or without `CAP_`, any case, or
- * `ALL`. Returns `CAP_…` names (and `ALL`); an unknown name is an error.
- */
-export function normalizeCaps(values: readonly string[], flag: "CapAdd" | "CapDrop"): string[] {
-  return values.map((v) => {
-    const up = v.trim().toUpperCase();
-    if (up === "ALL") return "ALL";
-    const name = up.startsWith("CAP_") ? up : `CAP_${up}`;
-    if (!KNOWN.has(name))
-      throw new WharfError("invalid-argument", `invalid ${flag}: unknown capability: "${name}"`);
-    return name;
-  });
-}
 
 /** The capabilities this kernel has: those up to /proc/sys/kernel/cap_last_cap. */
 export function hostCapabilities(): string[] {

@@ -4,7 +4,7 @@ import type { ContainerConfig } from "../oci/index.js";
 import { removeRootfs } from "../rootfs/index.js";
 import { allocateContainer, checkNameFree, newContainerId } from "./catalog.js";
 import { mergeEnv, resolveCommand } from "./env.js";
-import { checkDuplicates } from "./mounts.js";
+import { checkMounts } from "./mounts.js";
 import { runcBinary } from "./runc.js";
 import { trace } from "./trace.js";
 import {
@@ -59,7 +59,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const cfg = opts.imageConfig ?? {};
   const [path = "", ...args] = resolveCommand(cfg, opts.entrypoint, opts.args);
   const mounts = withImageVolumes(cfg, opts.mounts ?? []);
-  checkDuplicates(mounts);
+  checkMounts(mounts);
   const { name: _n, image, imageId, imageConfig: _c, rootfs, ...runOpts } = opts;
   const options: RunOptions = { ...runOpts, mounts };
   if (opts.name !== undefined) await checkNameFree(ctx, opts.name);

@@ -1,9 +1,9 @@
-export { normalizeCaps } from "./caps.js";
+export { ALL_CAPABILITIES } from "./caps.js";
 export { resolveId } from "./catalog.js";
 export { warmCgroupLock } from "./cgroup-lock.js";
 export { type Controller, controllerAvailable } from "./cgroups.js";
 export { type CreateOptions, createContainer } from "./create.js";
-export { expandEnvArg, mergeEnv, parseEnvFile, readEnvFile, resolveCommand } from "./env.js";
+export { mergeEnv, resolveCommand } from "./env.js";
 export { type ExecOptions, execInContainer } from "./exec.js";
 export {
   type ContainerSummary,
@@ -14,13 +14,12 @@ export {
 } from "./inspect.js";
 export { type AttachOptions, runForeground, startContainer } from "./lifecycle.js";
 export { type LogEntry, type LogStream, type ReadLogsOptions, readLogFile } from "./logs.js";
-export { checkDuplicates, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mounts.js";
+export { checkMounts } from "./mounts.js";
 export { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
 export { killContainer, normalizeSignal, type StopOptions, stopContainer, waitContainer } from "./ops.js";
 export { readLogs } from "./read-logs.js";
 export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
 export { type RemoveOptions, removeContainer } from "./remove.js";
-export { parseSecurityOpts } from "./security.js";
 export { buildSpec, type RuntimeSpec } from "./spec.js";
 export { trace } from "./trace.js";
 export type {

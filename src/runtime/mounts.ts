@@ -1,145 +1,30 @@
-import { isAbsolute, normalize, resolve } from "node:path";
+import { isAbsolute } from "node:path";
 import { WharfError } from "../errors/index.js";
 import type { MountSpec } from "./types.js";
 
+/** A named volume's name, as Docker's local driver takes it (it names a directory under the root). */
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-const PROPAGATION = new Set(["private", "rprivate", "shared", "rshared", "slave", "rslave"]);
-
-function bad(message: string): WharfError {
-  return new WharfError("invalid-argument", message);
-}
-
-function containerPath(p: string, spec: string): string {
-  if (!isAbsolute(p)) throw bad(`invalid mount config: mount path must be absolute: ${spec}`);
-  const n = normalize(p);
-  if (n === "/") throw bad(`invalid specification: destination can't be '/' in '${spec}'`);
-  return n.length > 1 && n.endsWith("/") ? n.slice(0, -1) : n;
-}
 
 /**
- * One `-v` value: `/ctr` (an anonymous volume), `/host:/ctr[:opts]` (a bind mount) or
- * `name:/ctr[:opts]` (a named volume); options `ro`, `rw`, a propagation mode, and `z`/`Z`
- * (SELinux labels, accepted and ignored).
+ * Checks the mounts a container is made with, whoever parsed them (the CLI's `-v`/`--mount`/`--tmpfs`
+ * parsers are in cli/parse): absolute destinations, one mount per destination (as Docker), and
+ * named volumes whose names cannot lead out of `<root>/volumes`.
  */
-export function parseVolumeFlag(spec: string, cwd = process.cwd()): MountSpec {
-  const parts = spec.split(":");
-  if (parts.length === 1) {
-    return {
-      type: "volume",
-      source: "",
-      destination: containerPath(spec, spec),
-      readOnly: false,
-      anonymous: true,
-    };
-  }
-  if (parts.length > 3) throw bad(`invalid volume specification: '${spec}'`);
-  const [src = "", dst = "", opts = ""] = parts;
-  if (src === "") throw bad(`invalid volume specification: '${spec}'`);
-  let readOnly = false;
-  const options: string[] = [];
-  for (const o of opts.split(",").filter(Boolean)) {
-    if (o === "ro") readOnly = true;
-    else if (o === "rw") readOnly = false;
-    else if (PROPAGATION.has(o)) options.push(o);
-    else if (o !== "z" && o !== "Z" && o !== "nocopy") throw bad(`invalid mode: ${o}`);
-  }
-  const destination = containerPath(dst, spec);
-  if (src.startsWith("/") || src.startsWith(".")) {
-    return { type: "bind", source: resolve(cwd, src), destination, readOnly, options, createSource: true };
-  }
-  if (!VOLUME_NAME.test(src)) {
-    throw bad(`create ${src}: "${src}" includes invalid characters for a local volume name`);
-  }
-  return { type: "volume", source: src, destination, readOnly };
-}
-
-/** One `--mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,tmpfs-size=…]` value. */
-export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
-  let type = "volume";
-  let source = "";
-  let target = "";
-  let readOnly = false;
-  const options: string[] = [];
-  for (const field of spec.split(",")) {
-    const eq = field.indexOf("=");
-    const k = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
-    const v = eq < 0 ? undefined : field.slice(eq + 1);
-    switch (k) {
-      case "type":
-        type = v ?? "";
-        break;
-      case "source":
-      case "src":
-        source = v ?? "";
-        break;
-      case "target":
-      case "destination":
-      case "dst":
-        target = v ?? "";
-        break;
-      case "readonly":
-      case "ro":
-        readOnly = v === undefined || v === "true" || v === "1";
-        break;
-      case "bind-propagation":
-        if (!v || !PROPAGATION.has(v)) throw bad(`invalid bind-propagation: ${v}`);
-        options.push(v);
-        break;
-      case "tmpfs-size":
-        options.push(`size=${v}`);
-        break;
-      case "tmpfs-mode":
-        options.push(`mode=${v}`);
-        break;
-      case "consistency":
-      case "volume-nocopy":
-        break;
-      default:
-        throw bad(`invalid field '${k}' must be a key=value pair`);
-    }
-  }
-  if (target === "") throw bad("invalid argument: target is required");
-  const destination = containerPath(target, spec);
-  if (type === "bind") {
-    if (source === "") throw bad('invalid mount config for type "bind": field Source must not be empty');
-    return { type, source: resolve(cwd, source), destination, readOnly, options };
-  }
-  if (type === "tmpfs") {
-    if (source !== "") throw bad('invalid mount config for type "tmpfs": field Source must be empty');
-    return { type, source: "", destination, readOnly, options };
-  }
-  if (type !== "volume") throw bad(`invalid mount type: ${JSON.stringify(type)}`);
-  if (source === "") return { type, source: "", destination, readOnly, anonymous: true };
-  if (!VOLUME_NAME.test(source)) throw bad(`invalid volume name: ${source}`);
-  return { type, source, destination, readOnly };
-}
-
-/** One `--tmpfs /path[:opts]` value. */
-export function parseTmpfsFlag(spec: string): MountSpec {
-  const i = spec.indexOf(":");
-  const dst = i < 0 ? spec : spec.slice(0, i);
-  const opts =
-    i < 0
-      ? []
-      : spec
-          .slice(i + 1)
-          .split(",")
-          .filter(Boolean);
-  const readOnly = opts.includes("ro");
-  return {
-    type: "tmpfs",
-    source: "",
-    destination: containerPath(dst, spec),
-    readOnly,
-    options: opts.filter((o) => o !== "ro" && o !== "rw"),
-  };
-}
-
-/** Refuses two mounts on one destination, as Docker does. */
-export function checkDuplicates(mounts: readonly MountSpec[]): void {
+export function checkMounts(mounts: readonly MountSpec[]): void {
   const seen = new Set<string>();
   for (const m of mounts) {
-    if (seen.has(m.destination)) throw bad(`Duplicate mount point: ${m.destination}`);
+    if (!isAbsolute(m.destination)) {
+      throw new WharfError(
+        "invalid-argument",
+        `invalid mount config: mount path must be absolute: ${m.destination}`,
+      );
+    }
+    if (seen.has(m.destination)) {
+      throw new WharfError("invalid-argument", `Duplicate mount point: ${m.destination}`);
+    }
     seen.add(m.destination);
+    if (m.type === "volume" && !m.anonymous && !VOLUME_NAME.test(m.source)) {
+      throw new WharfError("invalid-argument", `invalid volume name: ${m.source}`);
+    }
   }
 }

@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildResources } from "./cgroups.js";
-import { expandEnvArg, mergeEnv, parseEnvFile, resolveCommand } from "./env.js";
+import { mergeEnv, resolveCommand } from "./env.js";
 import { humanDuration, statusText } from "./inspect.js";
 import { openLogWriter, readLogFile } from "./logs.js";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mounts.js";
 import { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
 import { securityOf } from "./security.js";
 import { buildSpec } from "./spec.js";
@@ -38,43 +37,6 @@ describe("environment", () => {
       "HOSTNAME=h",
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     ]);
-  });
-  it("takes bare names from the host and reads env files", () => {
-    expect(expandEnvArg("FOO", { FOO: "bar" })).toBe("FOO=bar");
-    expect(expandEnvArg("NOPE", {})).toBeUndefined();
-    expect(parseEnvFile("# c\n\nA=1\n  B=x y\nC\n", { C: "host" })).toEqual(["A=1", "B=x y", "C=host"]);
-    expect(() => parseEnvFile("BAD KEY=1\n")).toThrow(/whitespaces/);
-  });
-});
-
-describe("mount flags", () => {
-  it("parses -v, --mount and --tmpfs", () => {
-    expect(parseVolumeFlag("/data")).toMatchObject({ type: "volume", anonymous: true, destination: "/data" });
-    expect(parseVolumeFlag("/h:/c:ro")).toMatchObject({
-      type: "bind",
-      source: "/h",
-      destination: "/c",
-      readOnly: true,
-    });
-    expect(parseVolumeFlag("./rel:/c", "/base")).toMatchObject({ type: "bind", source: "/base/rel" });
-    expect(parseVolumeFlag("vol:/c")).toMatchObject({ type: "volume", source: "vol", readOnly: false });
-    expect(() => parseVolumeFlag("/h:rel")).toThrow(/must be absolute/);
-    expect(() => parseVolumeFlag("/h:/c:bogus")).toThrow(/invalid mode/);
-    expect(parseMountFlag("type=bind,source=/h,target=/c,readonly")).toMatchObject({
-      type: "bind",
-      readOnly: true,
-    });
-    expect(parseMountFlag("type=tmpfs,target=/t,tmpfs-size=1m")).toMatchObject({
-      type: "tmpfs",
-      options: ["size=1m"],
-    });
-    expect(parseMountFlag("type=volume,target=/v")).toMatchObject({ type: "volume", anonymous: true });
-    expect(() => parseMountFlag("type=bind,target=/c")).toThrow(/Source must not be empty/);
-    expect(parseTmpfsFlag("/run:size=64k,ro")).toMatchObject({
-      destination: "/run",
-      readOnly: true,
-      options: ["size=64k"],
-    });
   });
 });
 

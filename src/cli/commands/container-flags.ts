@@ -1,18 +1,10 @@
 import { WharfError } from "../../errors/index.js";
-import {
-  expandEnvArg,
-  type MountSpec,
-  type NetworkMode,
-  normalizeCaps,
-  parseMountFlag,
-  parseSecurityOpts,
-  parseTmpfsFlag,
-  parseVolumeFlag,
-  type RunOptions,
-  readEnvFile,
-} from "../../runtime/index.js";
+import type { MountSpec, NetworkMode, RunOptions } from "../../runtime/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
+import { expandEnvArg, readEnvFile } from "../parse/env.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
+import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
 import { INSECURE_FLAG } from "./registry-options.js";
 
 /** The flags of `run` (and `create`) that wharf implements, as Docker's CLI names them. */

@@ -1,5 +1,6 @@
-import { execInContainer, expandEnvArg, readEnvFile, warmCgroupLock } from "../../runtime/index.js";
+import { execInContainer, warmCgroupLock } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 import { RUN_FLAGS } from "./container-flags.js";
 

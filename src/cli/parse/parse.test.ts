@@ -1,0 +1,100 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isWharfError } from "../../errors/index.js";
+import { expandEnvArg, parseEnvFile, readEnvFile } from "./env.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mounts.js";
+import { normalizeCaps, parseSecurityOpts } from "./security.js";
+
+describe("-e and --env-file", () => {
+  it("takes bare names from the host and reads env files", () => {
+    expect(expandEnvArg("FOO", { FOO: "bar" })).toBe("FOO=bar");
+    expect(expandEnvArg("NOPE", {})).toBeUndefined();
+    expect(parseEnvFile("# c\n\nA=1\n  B=x y\nC\n", { C: "host" })).toEqual(["A=1", "B=x y", "C=host"]);
+    expect(() => parseEnvFile("BAD KEY=1\n")).toThrow(/whitespaces/);
+  });
+
+  it("says which --env-file is missing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "wharf-envfile-"));
+    try {
+      await writeFile(join(dir, "ok.env"), "A=1\n");
+      expect(await readEnvFile(join(dir, "ok.env"), {})).toEqual(["A=1"]);
+      await expect(readEnvFile(join(dir, "nope.env"))).rejects.toThrow(/no such file or directory/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("mount flags", () => {
+  it("parses -v, --mount and --tmpfs", () => {
+    expect(parseVolumeFlag("/data")).toMatchObject({ type: "volume", anonymous: true, destination: "/data" });
+    expect(parseVolumeFlag("/h:/c:ro")).toMatchObject({
+      type: "bind",
+      source: "/h",
+      destination: "/c",
+      readOnly: true,
+    });
+    expect(parseVolumeFlag("./rel:/c", "/base")).toMatchObject({ type: "bind", source: "/base/rel" });
+    expect(parseVolumeFlag("vol:/c")).toMatchObject({ type: "volume", source: "vol", readOnly: false });
+    expect(() => parseVolumeFlag("/h:rel")).toThrow(/must be absolute/);
+    expect(() => parseVolumeFlag("/h:/c:bogus")).toThrow(/invalid mode/);
+    expect(parseMountFlag("type=bind,source=/h,target=/c,readonly")).toMatchObject({
+      type: "bind",
+      readOnly: true,
+    });
+    expect(parseMountFlag("type=tmpfs,target=/t,tmpfs-size=1m")).toMatchObject({
+      type: "tmpfs",
+      options: ["size=1m"],
+    });
+    expect(parseMountFlag("type=volume,target=/v")).toMatchObject({ type: "volume", anonymous: true });
+    expect(() => parseMountFlag("type=bind,target=/c")).toThrow(/Source must not be empty/);
+    expect(parseTmpfsFlag("/run:size=64k,ro")).toMatchObject({
+      destination: "/run",
+      readOnly: true,
+      options: ["size=64k"],
+    });
+  });
+});
+
+describe("--cap-add and --cap-drop", () => {
+  it("takes names with or without CAP_, in any case, and ALL; refuses unknown ones", () => {
+    expect(normalizeCaps(["net_admin", "CAP_SYS_PTRACE", "all"], "CapAdd")).toEqual([
+      "CAP_NET_ADMIN",
+      "CAP_SYS_PTRACE",
+      "ALL",
+    ]);
+    const e = (() => {
+      try {
+        normalizeCaps(["FOO"], "CapDrop");
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(isWharfError(e, "invalid-argument")).toBe(true);
+    expect((e as Error).message).toBe('invalid CapDrop: unknown capability: "CAP_FOO"');
+  });
+});
+
+describe("--security-opt", () => {
+  it("takes seccomp=unconfined and no-new-privileges (= or :), and accepts what wharf never applies", () => {
+    expect(parseSecurityOpts(["seccomp=unconfined", "no-new-privileges"])).toEqual({
+      seccomp: "unconfined",
+      noNewPrivileges: true,
+    });
+    expect(parseSecurityOpts(["seccomp:unconfined", "no-new-privileges:false"])).toEqual({
+      seccomp: "unconfined",
+      noNewPrivileges: false,
+    });
+    expect(parseSecurityOpts(["apparmor=unconfined", "label=disable"])).toEqual({});
+  });
+
+  it("refuses what it cannot honour", () => {
+    expect(() => parseSecurityOpts(["seccomp=/etc/profile.json"])).toThrow(/no seccomp profile file/);
+    expect(() => parseSecurityOpts(["apparmor=docker-default"])).toThrow(
+      'Invalid --security-opt: "apparmor=docker-default"',
+    );
+    expect(() => parseSecurityOpts(["bogus"])).toThrow('Invalid --security-opt: "bogus"');
+  });
+});
