@@ -1,7 +1,7 @@
 import type { ContentStore } from "../content/index.js";
 import { isDigest } from "../digest/index.js";
 import { type Descriptor, isManifestMediaType } from "../oci/index.js";
-import { readManifest, requireContent } from "./documents.js";
+import { imageGraph, requireContent } from "./documents.js";
 import { ANNOTATION, dropDangling, parseName, REF_NAME } from "./entries.js";
 import type { RecordStore } from "./records.js";
 
@@ -30,8 +30,8 @@ export async function adoptForeignEntries(content: ContentStore, records: Record
       if (!foreign(d)) continue;
       let id: string;
       try {
-        const { manifest } = await readManifest(content, d.digest);
-        await requireContent(content, [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
+        const { manifest, digests } = await imageGraph(content, d);
+        await requireContent(content, digests);
         id = manifest.config.digest;
       } catch {
         continue;

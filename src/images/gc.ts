@@ -1,30 +1,23 @@
 import type { ContentInfo, ContentStore } from "../content/index.js";
 import type { Digest } from "../digest/index.js";
-import { type Descriptor, isManifestOrIndexMediaType, parseManifestDocument } from "../oci/index.js";
-import { readDocument } from "./documents.js";
+import { type Descriptor, walkGraph } from "../oci/index.js";
+import { storeReader } from "./documents.js";
 import type { Images } from "./images.js";
 
 /**
- * Every digest reachable from `roots` through the descriptor graph: an index's manifests, a
- * manifest's config and layers. Children that are not stored (the other platforms of an index that
- * was pulled for one) are skipped; unreadable documents keep only themselves.
+ * Every digest reachable from `roots` through the descriptor graph (`walkGraph`): an index's
+ * manifests, a manifest's config and layers. Children that are not stored (the other platforms of
+ * an index that was pulled for one) are skipped; documents that cannot be read or parsed keep only
+ * themselves; foreign layers are kept like any layer when they are stored.
  */
 export async function reachable(content: ContentStore, roots: readonly Descriptor[]): Promise<Set<Digest>> {
   const seen = new Set<Digest>();
-  const stack = [...roots];
-  for (let d = stack.pop(); d !== undefined; d = stack.pop()) {
-    if (seen.has(d.digest)) continue;
-    seen.add(d.digest);
-    if (!isManifestOrIndexMediaType(d.mediaType) || (await content.info(d.digest)) === undefined) continue;
-    let doc: ReturnType<typeof parseManifestDocument>;
-    try {
-      doc = parseManifestDocument(await readDocument(content, d.digest), d.mediaType);
-    } catch {
-      continue;
-    }
-    if (doc.kind === "index") stack.push(...doc.index.manifests);
-    else stack.push(doc.manifest.config, ...doc.manifest.layers);
-  }
+  const walk = walkGraph(roots, storeReader(content), {
+    missing: "skip",
+    invalid: "visit",
+    foreign: "visit",
+  });
+  for await (const n of walk) seen.add(n.descriptor.digest);
   return seen;
 }
 

@@ -1,10 +1,10 @@
 import { type ContentStore, openFsContentStore } from "../content/index.js";
 import type { Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import { type Descriptor, isIndexMediaType } from "../oci/index.js";
+import { type Descriptor, isIndexMediaType, walkGraph } from "../oci/index.js";
 import { formatReference } from "../reference/index.js";
 import { adoptForeignEntries } from "./adopt.js";
-import { readManifest, requireContent } from "./documents.js";
+import { imageGraph, requireContent, storeReader } from "./documents.js";
 import { entriesOf, makeEntry, normalizeName, setName, targetOf } from "./entries.js";
 import { createLease, leasedDigests, leasedStore } from "./lease.js";
 import { fsRecords, memoryRecords, type RecordStore } from "./records.js";
@@ -15,7 +15,10 @@ export interface RecordEntry {
   name?: string;
   /** The top document: an index, or the image manifest itself. */
   target: Descriptor;
-  /** The image manifest (chosen from the index for this machine); defaults to `target`. */
+  /**
+   * The image manifest (chosen from the index for this machine). Defaults to the one `name` already
+   * records for this target (push re-records a name it looked up), else to `target` itself.
+   */
   manifest?: Descriptor;
   /** `registry/repo@sha256:...`, kept as a digest reference of the image. */
   repoDigest?: string;
@@ -81,8 +84,26 @@ async function lookupName(records: RecordStore, name: string): Promise<Descripto
   return e ? targetOf(e.desc) : undefined;
 }
 
+/** The image manifest that `e.name` records for `e.target` (an index), found in the target's graph. */
+async function recordedManifest(
+  content: ContentStore,
+  records: RecordStore,
+  e: RecordEntry,
+): Promise<Descriptor | undefined> {
+  if (e.name === undefined || !isIndexMediaType(e.target.mediaType)) return undefined;
+  const full = formatReference(normalizeName(e.name));
+  const had = entriesOf(await records.read()).find(
+    (x) => x.name === full && x.desc.digest === e.target.digest,
+  );
+  if (had === undefined) return undefined;
+  for await (const n of walkGraph([e.target], storeReader(content), { missing: "skip" })) {
+    if (n.role === "manifest" && n.descriptor.digest === had.manifest) return n.descriptor;
+  }
+  return undefined;
+}
+
 async function recordImage(content: ContentStore, records: RecordStore, e: RecordEntry): Promise<void> {
-  const manifestDesc = e.manifest ?? e.target;
+  const manifestDesc = e.manifest ?? (await recordedManifest(content, records, e)) ?? e.target;
   if (isIndexMediaType(manifestDesc.mediaType)) {
     throw new WharfError(
       "invalid-argument",
@@ -92,7 +113,7 @@ async function recordImage(content: ContentStore, records: RecordStore, e: Recor
       },
     );
   }
-  const { manifest } = await readManifest(content, manifestDesc.digest);
+  const { manifest, digests } = await imageGraph(content, manifestDesc);
   const id = manifest.config.digest;
   const names = [e.name, e.repoDigest]
     .filter((n): n is string => n !== undefined)
@@ -101,12 +122,7 @@ async function recordImage(content: ContentStore, records: RecordStore, e: Recor
   const fields = { target: targetOf(e.target), id, manifest: manifestDesc.digest, recorded };
   await records.update(async (descs) => {
     // Checked under the records lock, which garbage collection holds too: never a name without content.
-    await requireContent(content, [
-      e.target.digest,
-      manifestDesc.digest,
-      manifest.config.digest,
-      ...manifest.layers.map((l) => l.digest),
-    ]);
+    await requireContent(content, [e.target.digest, ...digests]);
     if (names.length === 0) {
       if (!entriesOf(descs).some((x) => x.id === id)) descs.push(makeEntry(fields));
       return;

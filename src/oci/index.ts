@@ -31,3 +31,12 @@ export type {
   Platform,
 } from "./types.js";
 export { checkDescriptor, parseImageConfig, parseManifestDocument } from "./validate.js";
+export {
+  collectGraph,
+  isForeignLayer,
+  type ReadDocument,
+  type WalkNode,
+  type WalkOptions,
+  type WalkRole,
+  walkGraph,
+} from "./walk.js";

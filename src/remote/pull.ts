@@ -1,6 +1,5 @@
 import type { ContentStore } from "../content/types.js";
 import { collect, type Digest, shortHex } from "../digest/index.js";
-import { WharfError } from "../errors/index.js";
 import { type Descriptor, type Platform, parseImageConfig, parsePlatform } from "../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
 import { fetchInto, ingestRef } from "./fetch.js";
@@ -90,21 +89,22 @@ export async function pull(ref: string | Reference, opts: PullOptions): Promise<
 async function pullWith(repo: Repository, reference: Reference, opts: PullOptions): Promise<PullResult> {
   const want = toPlatform(opts.platform);
   const name = formatReference(reference);
+  // The walk fails on foreign layers before anything is downloaded: wharf does not fetch from their URLs.
   const resolved = await resolveImage(repo, reference.digest ?? (reference.tag as string), {
     ...(want ? { platform: want } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    foreign: "fail",
   });
   const { top, image } = resolved;
   opts.onProgress?.({ type: "resolved", reference: name, digest: top.digest, mediaType: top.mediaType });
 
   const controller = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
-  const m = image.manifest;
   // As Docker: an image already whole in the store is not announced layer by layer; otherwise each
   // layer is `exists` (present; `info` leases it) or `waiting` (to download), in manifest order.
-  const layers = unique(m.layers);
+  const { config: configDesc, layers } = resolved;
   const present = new Set<string>();
-  const all = unique([m.config, ...layers]);
+  const all = [configDesc, ...layers]; // distinct: the walk visits each digest once
   await mapLimit(all, 8, async (d) => {
     if ((await opts.store.info(d.digest)) !== undefined) present.add(d.digest);
   });
@@ -121,18 +121,12 @@ async function pullWith(repo: Repository, reference: Reference, opts: PullOption
       total: l.size,
     });
   }
-  const blobs: { desc: Descriptor; role: "layer" | "config" }[] = [
-    { desc: m.config, role: "config" as const },
-    ...layers.map((desc) => ({ desc, role: "layer" as const })),
-  ].filter((b) => !present.has(b.desc.digest));
+  const blobs: { desc: Descriptor; role: "layer" | "config" }[] = all
+    .map((desc) => ({ desc, role: desc === configDesc ? ("config" as const) : ("layer" as const) }))
+    .filter((b) => !present.has(b.desc.digest));
   let downloaded = 0;
   try {
     await mapLimit(blobs, Math.max(1, opts.concurrency ?? 4), async ({ desc, role }) => {
-      if (desc.urls?.length) {
-        throw new WharfError("unsupported", `layer ${desc.digest} is a foreign layer served from elsewhere`, {
-          hint: "wharf does not download foreign (non-distributable) layers",
-        });
-      }
       const isNew = await fetchInto(repo, opts.store, desc, {
         role,
         signal,
@@ -145,7 +139,7 @@ async function pullWith(repo: Repository, reference: Reference, opts: PullOption
     throw e;
   }
 
-  const config = parseImageConfig(await collect(await opts.store.read(m.config.digest), CONFIG_LIMIT));
+  const config = parseImageConfig(await collect(await opts.store.read(configDesc.digest), CONFIG_LIMIT));
   const platform: Platform = {
     os: config.os,
     architecture: config.architecture,
@@ -170,14 +164,9 @@ async function pullWith(repo: Repository, reference: Reference, opts: PullOption
     repoDigest,
     target,
     manifest: descriptorOf(image),
-    config: m.config,
+    config: configDesc,
     platform,
     downloaded,
     upToDate,
   };
-}
-
-function unique(ds: Descriptor[]): Descriptor[] {
-  const seen = new Set<string>();
-  return ds.filter((d) => !seen.has(d.digest) && seen.add(d.digest) !== undefined);
 }

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Descriptor } from "../oci/index.js";
+import { digestOf } from "../digest/index.js";
+import { ANNOTATION, openImages, REF_NAME } from "../images/index.js";
+import { validateRegistry, validateStore } from "../images/testing/validate.js";
+import { type Descriptor, MediaType } from "../oci/index.js";
+import { startTestRegistry } from "../registry/testing/server.js";
 import {
   createTransport,
   fetchManifest,
@@ -9,10 +13,12 @@ import {
   push,
   putManifest,
   type Repository,
+  statBlob,
+  storeDocument,
   type Transport,
 } from "./index.js";
 import { type Fixture, registryFixture } from "./testing/fixture.js";
-import { makeImage, makeIndex, pushImage, type TestImage } from "./testing/images.js";
+import { type Blob, makeImage, makeIndex, pushImage, type TestImage } from "./testing/images.js";
 import { startTamperingProxy } from "./testing/proxy.js";
 import { storeDouble } from "./testing/store-double.js";
 
@@ -129,6 +135,80 @@ describe("push", () => {
       expect((await fetchManifest(repo("push/retried"), "1")).digest).toBe(image.manifest.desc.digest);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it("keeps the platform manifest a name records when it pushes an index", async () => {
+    const arm = await makeImage({ platform: { os: "linux", architecture: "arm64" }, layers: [310] });
+    const amd = await makeImage({ platform: { os: "linux", architecture: "amd64" }, layers: [410] });
+    await pushImage(repo("push/keep"), arm);
+    await pushImage(repo("push/keep"), amd);
+    const index = makeIndex([amd, arm]);
+    await putManifest(repo("push/keep"), "latest", { bytes: index.bytes, mediaType: index.desc.mediaType });
+    const store = storeDouble();
+    const images = await openImages({ content: store });
+    for (const platform of ["linux/amd64", "linux/arm64"]) {
+      await pull(`${reg.host}/push/keep:latest`, { store, images, platform, transport: fast });
+    }
+    const name = `${reg.host}/push/keep-copy:latest`;
+    await images.record({ name, target: index.desc, manifest: arm.manifest.desc });
+    await push(name, { store, images, transport: fast });
+    const entry = (await images.records.read()).find((d) => d.annotations?.[REF_NAME] === name);
+    expect(entry?.annotations?.[ANNOTATION.manifest]).toBe(arm.manifest.desc.digest);
+    expect(entry?.annotations?.[ANNOTATION.id]).toBe(arm.config.desc.digest);
+    expect(await validateRegistry(repo("push/keep-copy"), "latest")).toMatchObject({ images: 2 });
+    expect(await validateStore(store, [index.desc])).toMatchObject({ images: 2 });
+  });
+
+  it("skips foreign layers (with urls), which the registry does not need, even when stored", async () => {
+    // wharf's own registry: Distribution 2.8 refuses manifests with URLs unless configured to allow them.
+    const own = await startTestRegistry();
+    const ot = createTransport(own.host, fast);
+    try {
+      const img = await makeImage({ layers: [600, 700], docker: true });
+      const [base, top] = img.layers as [Blob, Blob];
+      const foreign = {
+        ...base.desc,
+        mediaType: MediaType.dockerForeignLayer,
+        urls: ["https://example.test/base.tar.gz"],
+      };
+      const doc = {
+        schemaVersion: 2,
+        mediaType: MediaType.dockerManifest,
+        config: img.config.desc,
+        layers: [foreign, top.desc],
+      };
+      const bytes = Buffer.from(JSON.stringify(doc));
+      const manifest = {
+        mediaType: MediaType.dockerManifest,
+        digest: digestOf(bytes),
+        size: bytes.byteLength,
+      };
+      const store = storeDouble();
+      for (const b of [img.config, base, top, { desc: manifest, bytes }]) {
+        await storeDocument(store, b.desc, b.bytes);
+      }
+      const images = recorder();
+      const name = `${own.host}/push/foreign:1`;
+      await images.record({ name, target: manifest, manifest, repoDigest: "" });
+      const events: ProgressEvent[] = [];
+      await push(name, { store, images, onProgress: (e) => events.push(e), via: ot });
+      expect(events.some((e) => e.type === "blob" && e.digest === foreign.digest)).toBe(false);
+      expect(states(events)).toEqual(["pushed", "pushed"]);
+      const at = { transport: ot, path: "push/foreign" };
+      expect(await statBlob(at, foreign.digest)).toBeUndefined();
+      expect((await fetchManifest(at, "1")).digest).toBe(manifest.digest);
+      // Pulling it back is refused before anything is downloaded: wharf does not fetch from URLs.
+      const empty = storeDouble();
+      await expect(pull(name, { store: empty, via: ot })).rejects.toMatchObject({
+        code: "unsupported",
+        message: `layer ${foreign.digest} is a foreign layer, served from elsewhere`,
+      });
+      expect(empty.written).toBe(0);
+      expect(await validateStore(store, [manifest])).toMatchObject({ images: 1, diffIds: 2 });
+    } finally {
+      ot.close();
+      await own.close();
     }
   });
 

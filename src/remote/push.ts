@@ -1,13 +1,7 @@
 import type { ContentStore } from "../content/types.js";
 import { collect, type Digest, shortHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import {
-  type Descriptor,
-  isIndexMediaType,
-  isManifestMediaType,
-  type ManifestDocument,
-  parseManifestDocument,
-} from "../oci/index.js";
+import { type Descriptor, type ManifestDocument, walkGraph } from "../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
 import { statBlob, uploadBlob } from "./blobs.js";
 import { headManifest, MANIFEST_LIMIT, pushScope, putManifest, type Repository } from "./manifests.js";
@@ -42,13 +36,52 @@ export interface PushResult {
 
 interface LocalDoc {
   desc: Descriptor;
-  bytes: Buffer;
+  bytes: Uint8Array;
   doc: ManifestDocument;
 }
 
-async function readDoc(store: ContentStore, desc: Descriptor): Promise<LocalDoc> {
-  const bytes = await collect(await store.read(desc.digest), MANIFEST_LIMIT);
-  return { desc, bytes, doc: parseManifestDocument(bytes, desc.mediaType) };
+interface Plan {
+  /** The documents to put, children before the indexes that name them; the top one last. */
+  docs: LocalDoc[];
+  /** Configs and layers, each once. */
+  blobs: { desc: Descriptor; role: BlobRole }[];
+}
+
+async function readLocal(store: ContentStore, d: Descriptor): Promise<Uint8Array | undefined> {
+  if ((await store.info(d.digest)) === undefined) return undefined;
+  return collect(await store.read(d.digest), MANIFEST_LIMIT);
+}
+
+/**
+ * What to push, by one walk of the local graph (`walkGraph`): a manifest child of an index that is
+ * not stored here must already be on the registry (it is then not descended into); foreign layers
+ * are skipped, as Docker skips them: their bytes live at their URLs and registries do not ask for them.
+ */
+async function plan(repo: Repository, store: ContentStore, top: Descriptor): Promise<Plan> {
+  const docs: LocalDoc[] = [];
+  const blobs: Plan["blobs"] = [];
+  const walk = walkGraph([top], (d) => readLocal(store, d), { missing: "visit", foreign: "skip" });
+  for await (const n of walk) {
+    if (n.document && n.bytes) docs.push({ desc: n.descriptor, bytes: n.bytes, doc: n.document });
+    else if (n.role === "config" || n.role === "layer") blobs.push({ desc: n.descriptor, role: n.role });
+    else if (n.missing && n.depth === 0) {
+      throw new WharfError(
+        "blob-unknown",
+        `the image's ${n.role} ${n.descriptor.digest} is not stored locally`,
+        {
+          hint: "pull the image again to fetch what is missing",
+        },
+      );
+    } else if (n.missing && !(await headManifest(repo, n.descriptor.digest, [pushScope(repo.path)]))) {
+      const p = n.descriptor.platform;
+      throw new WharfError(
+        "blob-unknown",
+        `the image is incomplete: the manifest for ${p ? `${p.os}/${p.architecture}` : n.descriptor.digest} is not stored locally`,
+        { hint: "pull every platform of the image (or push a single-platform image) first" },
+      );
+    }
+  }
+  return { docs: docs.reverse(), blobs };
 }
 
 /**
@@ -68,20 +101,20 @@ export async function push(ref: string | Reference, opts: PushOptions): Promise<
   const transport = opts.via ?? createTransport(reference.domain, opts.transport);
   try {
     const repo: Repository = { transport, path: reference.path };
-    const topDoc = await readDoc(opts.store, top);
-    const manifests = await childManifests(repo, opts.store, topDoc);
-    await pushBlobs(repo, manifests, opts);
-    for (const m of manifests) {
+    const { docs, blobs } = await plan(repo, opts.store, top);
+    const topDoc = docs.at(-1) as LocalDoc;
+    await pushBlobs(repo, blobs, opts);
+    for (const m of docs) {
       if (m !== topDoc)
         await putManifest(repo, m.desc.digest, { bytes: m.bytes, mediaType: m.doc.mediaType });
     }
     const at = reference.tag ?? reference.digest ?? top.digest;
     opts.onProgress?.({ type: "resolved", reference: name, digest: top.digest, mediaType: top.mediaType });
     const digest = await putManifest(repo, at, { bytes: topDoc.bytes, mediaType: topDoc.doc.mediaType });
+    // No manifest: the name keeps the platform manifest it has (an index names several).
     await opts.images.record({
       name,
       target: top,
-      manifest: manifests[0]?.desc ?? top,
       repoDigest: `${reference.domain}/${reference.path}@${digest}`,
     });
     return {
@@ -96,38 +129,7 @@ export async function push(ref: string | Reference, opts: PushOptions): Promise<
   }
 }
 
-/** The image manifests to push: the document itself, or an index's children that are stored here. */
-async function childManifests(repo: Repository, store: ContentStore, top: LocalDoc): Promise<LocalDoc[]> {
-  if (top.doc.kind === "manifest") return [top];
-  const out: LocalDoc[] = [];
-  for (const d of top.doc.index.manifests) {
-    if (!isManifestMediaType(d.mediaType) && !isIndexMediaType(d.mediaType)) continue;
-    if (await store.info(d.digest)) {
-      const child = await readDoc(store, d);
-      out.push(...(await childManifests(repo, store, child)));
-    } else if (!(await headManifest(repo, d.digest, [pushScope(repo.path)]))) {
-      const p = d.platform ? `${d.platform.os}/${d.platform.architecture}` : d.digest;
-      throw new WharfError(
-        "blob-unknown",
-        `the image is incomplete: the manifest for ${p} is not stored locally`,
-        {
-          hint: "pull every platform of the image (or push a single-platform image) first",
-        },
-      );
-    }
-  }
-  return [...out, top];
-}
-
-async function pushBlobs(repo: Repository, manifests: LocalDoc[], opts: PushOptions): Promise<void> {
-  const blobs = new Map<string, { desc: Descriptor; role: BlobRole }>();
-  for (const m of manifests) {
-    if (m.doc.kind !== "manifest") continue;
-    for (const l of m.doc.manifest.layers)
-      if (!blobs.has(l.digest)) blobs.set(l.digest, { desc: l, role: "layer" });
-    const c = m.doc.manifest.config;
-    if (!blobs.has(c.digest)) blobs.set(c.digest, { desc: c, role: "config" });
-  }
+async function pushBlobs(repo: Repository, list: Plan["blobs"], opts: PushOptions): Promise<void> {
   const emit = (
     desc: Descriptor,
     role: BlobRole,
@@ -145,7 +147,6 @@ async function pushBlobs(repo: Repository, manifests: LocalDoc[], opts: PushOpti
       total: desc.size,
       ...(from ? { from } : {}),
     });
-  const list = [...blobs.values()];
   for (const { desc, role } of list) emit(desc, role, "waiting", 0);
   await mapLimit(list, Math.max(1, opts.concurrency ?? 5), async ({ desc, role }) => {
     const scopes = [pushScope(repo.path)];
@@ -154,7 +155,6 @@ async function pushBlobs(repo: Repository, manifests: LocalDoc[], opts: PushOpti
       return;
     }
     if (!(await opts.store.info(desc.digest))) {
-      if (desc.urls?.length) return; // a foreign layer: the registry does not need it
       throw new WharfError("blob-unknown", `the image is incomplete: ${desc.digest} is not stored locally`, {
         hint: "pull the image again to fetch what is missing",
       });

@@ -9,12 +9,14 @@ export interface ImageRecorder {
   lookup(name: string): Promise<Descriptor | undefined>;
   /**
    * Points `name` at `target` (the top document: an index or a manifest), noting the image manifest
-   * chosen for this machine and the repo digest (`localhost:5000/app@sha256:...`).
+   * chosen for this machine and the repo digest (`localhost:5000/app@sha256:...`). Without
+   * `manifest` (push, which re-records a name it looked up) the name keeps the image manifest it
+   * has; a manifest target is its own.
    */
   record(entry: {
     name: string;
     target: Descriptor;
-    manifest: Descriptor;
+    manifest?: Descriptor;
     repoDigest: string;
   }): Promise<void>;
 }

@@ -1,5 +1,7 @@
+import type { Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import {
+  type Descriptor,
   formatPlatform,
   hostPlatform,
   isIndexMediaType,
@@ -7,8 +9,11 @@ import {
   matchesPlatform,
   type Platform,
   selectPlatform,
+  type WalkNode,
+  type WalkOptions,
+  walkGraph,
 } from "../oci/index.js";
-import { type FetchedManifest, fetchManifest, type Repository } from "./manifests.js";
+import { descriptorOf, type FetchedManifest, fetchManifest, type Repository } from "./manifests.js";
 
 export type FetchedImageManifest = FetchedManifest & { manifest: Manifest };
 
@@ -21,57 +26,68 @@ export interface Resolved {
   image: FetchedImageManifest;
   /** The platform the index named for `image` (undefined when `top` is a plain manifest). */
   platform: Platform | undefined;
+  /** The image's config and its distinct layers, in manifest order (as the walk visits them). */
+  config: Descriptor;
+  layers: Descriptor[];
 }
 
 const MAX_DEPTH = 4;
 
+/** The index entry for `want`, or (an index of platformless indexes) the first one. */
+function choose(entries: readonly Descriptor[], want: Platform): Descriptor[] {
+  const chosen =
+    selectPlatform(entries, want) ??
+    (entries.length > 0 && entries.every((d) => d.platform === undefined && isIndexMediaType(d.mediaType))
+      ? entries[0]
+      : undefined);
+  if (chosen === undefined)
+    throw mismatch(
+      want,
+      entries.map((d) => d.platform),
+    );
+  return [chosen];
+}
+
 /**
- * Resolves a tag or digest to an image manifest: an index resolves to the manifest for `platform`
- * (this machine's by default), failing with `platform-mismatch` and the platforms on offer.
+ * Resolves a tag or digest to an image manifest by walking the registry's descriptor graph
+ * (`walkGraph`): an index resolves to the manifest for `platform` (this machine's by default),
+ * failing with `platform-mismatch` and the platforms on offer. Only the chosen path is fetched;
+ * `foreign` is the walk's policy for foreign layers (default: visit them).
  */
 export async function resolveImage(
   repo: Repository,
   reference: string,
-  opts: { platform?: Platform; signal?: AbortSignal } = {},
+  opts: { platform?: Platform; signal?: AbortSignal; foreign?: WalkOptions["foreign"] } = {},
 ): Promise<Resolved> {
   const want = opts.platform ?? hostPlatform();
-  const top = await fetchManifest(repo, reference, opts.signal ? { signal: opts.signal } : {});
+  const fetchOpts = opts.signal ? { signal: opts.signal } : {};
+  const top = await fetchManifest(repo, reference, fetchOpts);
+  const fetched = new Map<Digest, FetchedManifest>([[top.digest, top]]);
+  const fetchedOf = (n: WalkNode) => fetched.get(n.descriptor.digest) as FetchedManifest;
+  const read = async (d: Descriptor) => {
+    const f = fetched.get(d.digest) ?? (await fetchManifest(repo, d.digest, fetchOpts));
+    fetched.set(d.digest, f);
+    return f.bytes;
+  };
   const indexes: FetchedManifest[] = [];
-  let cur = top;
+  let image: FetchedImageManifest | undefined;
   let platform: Platform | undefined;
-  for (let depth = 0; cur.document.kind === "index"; depth++) {
-    if (depth >= MAX_DEPTH) {
-      throw new WharfError(
-        "manifest-invalid",
-        `${repo.transport.domain}/${repo.path}: indexes nest too deeply`,
-      );
+  const layers: Descriptor[] = [];
+  const walk = walkGraph([descriptorOf(top)], read, {
+    select: (entries) => choose(entries, want),
+    maxDepth: MAX_DEPTH,
+    ...(opts.foreign ? { foreign: opts.foreign } : {}),
+  });
+  for await (const n of walk) {
+    if (n.role === "index") indexes.push(fetchedOf(n));
+    if (n.document?.kind === "manifest") {
+      image = { ...fetchedOf(n), manifest: n.document.manifest };
+      for (let p: WalkNode | undefined = n; p && !platform; p = p.parent) platform = p.descriptor.platform;
     }
-    indexes.push(cur);
-    const entries = cur.document.index.manifests;
-    const chosen =
-      selectPlatform(entries, want) ??
-      (entries.length > 0 && entries.every((d) => d.platform === undefined && isIndexMediaType(d.mediaType))
-        ? entries[0]
-        : undefined);
-    if (chosen === undefined)
-      throw mismatch(
-        want,
-        entries.map((d) => d.platform),
-      );
-    platform = chosen.platform ?? platform;
-    cur = await fetchManifest(repo, chosen.digest, opts.signal ? { signal: opts.signal } : {});
-    if (isIndexMediaType(chosen.mediaType) !== (cur.document.kind === "index")) {
-      throw new WharfError(
-        "manifest-invalid",
-        `${chosen.digest} is not the kind of document its index says`,
-        {
-          hint: "the image index on the registry is malformed",
-        },
-      );
-    }
+    if (n.role === "layer") layers.push(n.descriptor);
   }
-  if (cur.document.kind !== "manifest") throw new WharfError("manifest-invalid", "no image manifest found");
-  return { top, indexes, image: { ...cur, manifest: cur.document.manifest }, platform };
+  if (image === undefined) throw new WharfError("manifest-invalid", "no image manifest found");
+  return { top, indexes, image, platform, config: image.manifest.config, layers };
 }
 
 /** `platform-mismatch`: no manifest of the index runs on `want`. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
 import { bytesOf, digestOf, hexOf } from "../../digest/index.js";
 import { type Descriptor, MediaType, type Platform } from "../../oci/index.js";
@@ -50,7 +50,7 @@ export async function makeImage(
     ...(platform.variant ? { variant: platform.variant } : {}),
     created: "2024-01-01T00:00:00Z",
     config: { Cmd: ["/bin/sh"] },
-    rootfs: { type: "layers", diff_ids: layers.map((l) => digestOf(Buffer.from(l.desc.digest))) },
+    rootfs: { type: "layers", diff_ids: layers.map((l) => digestOf(gunzipSync(l.bytes))) },
     history: layers.map(() => ({ created_by: "test" })),
   };
   const config = blob(
