@@ -9,6 +9,7 @@ import { openImages } from "./images.js";
 import { listImages } from "./list.js";
 import { memoryRecords } from "./records.js";
 import { makeImage, makeIndex, type TestImage } from "./testing/fixtures.js";
+import { validateImages, validateStore } from "./testing/validate.js";
 
 const FULL = "registry.example.test/team/app:1.0";
 
@@ -46,6 +47,7 @@ describe("adoptForeignEntries", () => {
     const images = await openImages({ content, records });
     expect((await listImages(images)).map((i) => [i.id, i.names])).toEqual([[img.id, [FULL]]]);
     expect(await images.lookup(FULL)).toEqual(img.manifest);
+    await validateStore(content, [img.manifest, index]);
   });
 
   it("drops the dangling entry an adopted image had, and keeps the one of an image left unnamed", async () => {
@@ -58,5 +60,6 @@ describe("adoptForeignEntries", () => {
       [older.id, undefined],
       [img.id, FULL],
     ]);
+    await validateImages({ content, records });
   });
 });

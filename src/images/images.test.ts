@@ -9,6 +9,7 @@ import { imageRows, listImages } from "./list.js";
 import { resolveImage } from "./resolve.js";
 import { tagImage, untagImage } from "./tag.js";
 import { makeImage, makeIndex, type TestImage } from "./testing/fixtures.js";
+import { validateImages, validateStore } from "./testing/validate.js";
 
 const REPO = "registry.example.test/team/app";
 
@@ -57,6 +58,7 @@ describe("image records", () => {
       `${REPO}@${a.manifest.digest}`,
     ]);
     expect(entries[0]?.annotations?.[ANNOTATION.id]).toBe(a.id);
+    await validateImages(images);
   });
 
   it("normalises names: familiar form and default tag", async () => {
@@ -66,6 +68,7 @@ describe("image records", () => {
     const [summary] = await listImages(images);
     expect(summary?.repoTags).toEqual(["busybox:latest"]);
     expect(summary?.names).toEqual(["docker.io/library/busybox:latest"]);
+    await validateImages(images);
   });
 
   it("records a name pointing at an index with the platform manifest chosen from it", async () => {
@@ -90,6 +93,7 @@ describe("image records", () => {
     await expect(images.record({ name: `${REPO}:bad`, target: index })).rejects.toMatchObject({
       code: "invalid-argument",
     });
+    await validateImages(images);
   });
 
   it("refuses to record an image whose content is not all stored", async () => {
@@ -102,6 +106,7 @@ describe("image records", () => {
     await w.commit({ digest: manifest.digest });
     expect(await codeOf(images.record({ name: "app", target: manifest }))).toBe("blob-unknown");
     expect(await images.records.read()).toEqual([]);
+    await validateStore(other, [c.manifest]);
   });
 
   it("moving a tag leaves the old image dangling, or named by its repo digest only", async () => {
@@ -135,6 +140,7 @@ describe("image records", () => {
     expect(imageRows(none as NonNullable<typeof none>)).toMatchObject([
       { repository: "<none>", tag: "<none>" },
     ]);
+    await validateImages(images);
   });
 
   it("records an unnamed image (a build) as dangling, once", async () => {
@@ -144,6 +150,7 @@ describe("image records", () => {
     await images.record({ name: "named", target: a.manifest });
     const entries = await images.records.read();
     expect(entries.map((e) => e.annotations?.[REF_NAME])).toEqual(["docker.io/library/named:latest"]);
+    await validateImages(images);
   });
 
   it("lists newest first, sized as Docker sizes an image: its layers, each as the sizer counts it", async () => {
@@ -157,6 +164,7 @@ describe("image records", () => {
     });
     expect(counted[1]?.size).toBe(8);
     expect(list[1]?.platform).toEqual({ os: "linux", architecture: "amd64" });
+    await validateImages(images);
   });
 
   it("resolves names and IDs as Docker does", async () => {
@@ -187,6 +195,7 @@ describe("image records", () => {
     if (ida !== idb) expect((await resolveImage(images, ida)).image.id).toBe(a.id);
     else expect(await codeOf(resolveImage(images, ida))).toBe("image-not-found");
     expect(await codeOf(resolveImage(images, ""))).toBe("image-not-found");
+    await validateImages(images);
   });
 
   it("refuses an ambiguous ID prefix", async () => {
@@ -198,6 +207,7 @@ describe("image records", () => {
     const shared = [...first].find(([, n]) => n > 1)?.[0] as string;
     const e = await resolveImage(images, shared).catch((err: unknown) => err);
     expect(e).toMatchObject({ code: "image-not-found", hint: expect.stringContaining("matches") });
+    await validateImages(images);
   });
 
   it("tags by name or ID, moves tags, refuses digests, untags", async () => {
@@ -222,6 +232,7 @@ describe("image records", () => {
     await untagImage(images, "other");
     expect(await images.lookup("other")).toBeUndefined();
     expect(await codeOf(untagImage(images, "other"))).toBe("image-not-found");
+    await validateImages(images);
   });
 
   it("rows like docker images, with and without --digests", async () => {
@@ -245,5 +256,6 @@ describe("image records", () => {
       [REPO, "2", a.manifest.digest],
       ["localhost:5000/x", "<none>", a.manifest.digest],
     ]);
+    await validateImages(images);
   });
 });

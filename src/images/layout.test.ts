@@ -13,6 +13,7 @@ import { pruneImages } from "./prune.js";
 import { removeImage } from "./remove.js";
 import { tagImage } from "./tag.js";
 import { makeImage, makeIndex, type TestImage } from "./testing/fixtures.js";
+import { validateRoot } from "./testing/validate.js";
 
 const run = promisify(execFile);
 const NAME = "registry.example.test/team/app:1.0";
@@ -54,6 +55,7 @@ describe("the store as an OCI image layout", () => {
     ).toEqual([NAME, `registry.example.test/team/app@${img.manifest.digest}`]);
     const again = await openImages(root);
     expect(await again.lookup(NAME)).toEqual(img.manifest);
+    await validateRoot(root);
   });
 
   it("skopeo inspects an image by its full name and by its digest reference", async () => {
@@ -68,6 +70,7 @@ describe("the store as an OCI image layout", () => {
       ),
     );
     expect(raw.config.digest).toBe(img.id);
+    await validateRoot(root);
   });
 
   it("skopeo copies an image out of the store (verifying every blob), and into it beside wharf's", async () => {
@@ -87,6 +90,7 @@ describe("the store as an OCI image layout", () => {
     expect(await images.content.info(img.layers[0]?.digest as never)).toBeDefined();
     const out = JSON.parse(await skopeo("inspect", `oci:${root}/store:from-skopeo`));
     expect(out.Digest).toBe(img.manifest.digest);
+    await validateRoot(root);
   });
 
   it("skopeo reads a name that points at an index pulled for one platform", async () => {
@@ -112,6 +116,7 @@ describe("the store as an OCI image layout", () => {
       `dir:${dest}`,
     );
     expect(await readdir(dest)).toContain(hexOf(img.layers[0]?.digest as never));
+    await validateRoot(root);
   });
 
   it("separate store instances tagging, pruning and recording at once lose nothing", async () => {
@@ -137,6 +142,7 @@ describe("the store as an OCI image layout", () => {
     expect(list.find((i) => i.id === extra.id)?.repoTags.sort()).toEqual(["extra:latest", "extra:old"]);
     expect(list.map((i) => i.id)).toContain(extra.id);
     for (const l of extra.layers) expect(await images.content.info(l.digest)).toBeDefined();
+    await validateRoot(root);
   });
 
   describe("several processes", () => {
@@ -164,6 +170,7 @@ describe("the store as an OCI image layout", () => {
       expect(tags).toHaveLength(33);
       for (let k = 0; k < 4; k++) for (let i = 0; i < 8; i++) expect(tags).toContain(`proc${k}-${i}:latest`);
       expect(await readdir(join(root, "store"))).toEqual(["blobs", "index.json", "oci-layout"]);
+      await validateRoot(root);
     });
   });
 });

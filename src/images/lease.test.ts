@@ -8,6 +8,7 @@ import { collectGarbage } from "./gc.js";
 import { openImages } from "./images.js";
 import { pruneImages } from "./prune.js";
 import { makeImage, putBlob } from "./testing/fixtures.js";
+import { validateRoot } from "./testing/validate.js";
 
 describe("leases between store instances", () => {
   let root: string;
@@ -29,6 +30,7 @@ describe("leases between store instances", () => {
     await puller.close();
     const gc = await collectGarbage(pruner);
     expect(gc.deleted.map((i) => i.digest)).toEqual([loose.digest]);
+    await validateRoot(root);
   });
 
   it("a blob found present by info is leased too", async () => {

@@ -4,8 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { digestOf } from "../digest/index.js";
-import { MediaType } from "../oci/index.js";
 import { createTransport, pull, type Transport } from "../remote/index.js";
 import { type Fixture, registryFixture } from "../remote/testing/fixture.js";
 import { makeImage, pushImage, type TestImage } from "../remote/testing/images.js";
@@ -13,6 +11,7 @@ import { openImages } from "./images.js";
 import { listImages } from "./list.js";
 import { pruneImages } from "./prune.js";
 import { removeImage } from "./remove.js";
+import { validateRoot } from "./testing/validate.js";
 
 const fast = { retry: { baseDelayMs: 1, maxDelayMs: 5 } };
 
@@ -28,21 +27,7 @@ describe("pull into the filesystem store", () => {
     t = createTransport(reg.host, fast);
     img = await makeImage({ layers: [3 << 20, 5000] });
     // A second image whose first layer is the first image's big layer.
-    const other = await makeImage({ layers: [7000] });
-    const layers = [img.layers[0] as TestImage["layers"][number], ...other.layers];
-    const bytes = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ociManifest,
-        config: other.config.desc,
-        layers: layers.map((l) => l.desc),
-      }),
-    );
-    const manifest = {
-      desc: { mediaType: MediaType.ociManifest, digest: digestOf(bytes), size: bytes.byteLength },
-      bytes,
-    };
-    sibling = { ...other, layers, manifest };
+    sibling = await makeImage({ base: [img.layers[0] as TestImage["layers"][number]], layers: [7000] });
     await pushImage({ transport: t, path: "store/app" }, img, "1.0");
     root = await mkdtemp(join(tmpdir(), "wharf-pull-"));
   }, 60_000);
@@ -105,6 +90,7 @@ describe("pull into the filesystem store", () => {
         .stdout,
     );
     expect(out.Digest).toBe(img.manifest.desc.digest);
+    await validateRoot(root);
   });
 
   it("concurrent pulls of images sharing a layer, through separate instances, both land", async () => {
@@ -122,6 +108,7 @@ describe("pull into the filesystem store", () => {
       expect((await listImages(images)).map((i) => i.id).sort()).toEqual(
         [img.config.desc.digest, sibling.config.desc.digest].sort(),
       );
+      expect(await validateRoot(fresh)).toMatchObject({ images: 2 });
       await removeImage(images, `${reg.host}/store/app:1.0`);
       expect(await images.content.info(img.layers[0]?.desc.digest as never)).toBeDefined();
       expect(await images.content.info(img.layers[1]?.desc.digest as never)).toBeUndefined();

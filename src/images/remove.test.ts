@@ -9,6 +9,7 @@ import { pruneImages } from "./prune.js";
 import { type ContainerUse, removeImage } from "./remove.js";
 import { tagImage } from "./tag.js";
 import { makeImage, makeIndex, putBlob, type TestImage } from "./testing/fixtures.js";
+import { validateImages } from "./testing/validate.js";
 
 async function stored(images: Images): Promise<Set<Digest>> {
   const out = new Set<Digest>();
@@ -54,6 +55,7 @@ describe("rmi", () => {
     expect(await removeImage(images, "app:1")).toEqual([{ Untagged: "app:1" }]);
     expect(await images.lookup("app:2")).toEqual(a.manifest);
     expect((await stored(images)).has(a.config.digest)).toBe(true);
+    await validateImages(images);
   });
 
   it("by the last tag untags the repo's digest references and deletes the image, keeping shared layers", async () => {
@@ -68,6 +70,7 @@ describe("rmi", () => {
     expect(left.has(a.layers[1]?.digest as Digest)).toBe(false);
     expect(left.has(a.config.digest)).toBe(false);
     expect((await listImages(images)).map((i) => i.id)).toEqual([b.id]);
+    await validateImages(images);
   });
 
   it("by ID with tags in several repositories needs force", async () => {
@@ -83,6 +86,7 @@ describe("rmi", () => {
     expect(out).toContainEqual({ Untagged: "app:1" });
     expect(out.at(-1)).toEqual({ Deleted: a.id });
     expect(await images.lookup("localhost:5000/app:1")).toBeUndefined();
+    await validateImages(images);
   });
 
   it("by ID with tags in one repository untags them all and deletes", async () => {
@@ -94,6 +98,7 @@ describe("rmi", () => {
       { Untagged: "app:2" },
       { Deleted: a.id },
     ]);
+    await validateImages(images);
   });
 
   it("keeps the blobs with noPrune until garbage is collected", async () => {
@@ -104,6 +109,7 @@ describe("rmi", () => {
       [a.manifest.digest, a.config.digest, a.layers[1]?.digest as Digest].sort(),
     );
     expect(gc.reclaimed).toBe(a.manifest.size + a.config.size + (a.layers[1]?.size ?? 0));
+    await validateImages(images);
   });
 
   it("fails for an unknown image", async () => {
@@ -111,6 +117,7 @@ describe("rmi", () => {
       code: "image-not-found",
       message: "No such image: nothing:here",
     });
+    await validateImages(images);
   });
 
   describe("with containers", () => {
@@ -137,6 +144,7 @@ describe("rmi", () => {
           /^conflict: unable to remove repository reference "docker.io\/library\/app:1" /,
         ),
       });
+      await validateImages(images);
     });
 
     it("forced on a running container's image: untags, the image stays dangling", async () => {
@@ -146,6 +154,7 @@ describe("rmi", () => {
         dangling: true,
         names: [],
       });
+      await validateImages(images);
     });
 
     it("by ID: running cannot be forced, stopped must be forced", async () => {
@@ -160,6 +169,7 @@ describe("rmi", () => {
       expect(await images.lookup("app:1")).toBeDefined();
       const out = await removeImage(images, a.id, { force: true, containers: using(stopped) });
       expect(out.at(-1)).toEqual({ Deleted: a.id });
+      await validateImages(images);
     });
   });
 });
@@ -209,6 +219,7 @@ describe("image prune and garbage collection", () => {
     expect(r.reclaimed).toBe(b.manifest.size + b.config.size + (b.layers[1]?.size ?? 0));
     expect(after.has(a.layers[0]?.digest as Digest)).toBe(true);
     expect((await listImages(images)).map((i) => i.id).sort()).toEqual([a.id, c.id].sort());
+    await validateImages(images);
   });
 
   it("with all, removes every image no container uses", async () => {
@@ -222,11 +233,13 @@ describe("image prune and garbage collection", () => {
     const after = await stored(images);
     for (const d of blobsOf(c)) expect(after.has(d)).toBe(true);
     expect(after.size).toBe(blobsOf(c).length);
+    await validateImages(images);
   });
 
   it("prunes nothing twice and reclaims nothing when nothing is unreachable", async () => {
     await pruneImages(images);
     expect(await pruneImages(images)).toEqual({ deleted: [], reclaimed: 0 });
+    await validateImages(images);
   });
 
   it("keeps the caller's keep set, other tools' entries, and indexes with missing children", async () => {
@@ -252,5 +265,6 @@ describe("image prune and garbage collection", () => {
     expect(gc.deleted.map((i) => i.digest)).toContain(stray.digest);
     expect(after.has(loose.digest)).toBe(true);
     for (const d of [...blobsOf(foreign), index.digest, ...blobsOf(a)]) expect(after.has(d)).toBe(true);
+    await validateImages(images);
   });
 });

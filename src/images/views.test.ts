@@ -5,6 +5,7 @@ import { type Images, openImages } from "./images.js";
 import { inspectImage } from "./inspect.js";
 import { tagImage } from "./tag.js";
 import { makeImage, type TestImage } from "./testing/fixtures.js";
+import { validateImages } from "./testing/validate.js";
 
 describe("inspect and history", () => {
   let images: Images;
@@ -104,6 +105,7 @@ describe("inspect and history", () => {
       "RootFS",
       "Metadata",
     ]);
+    await validateImages(images);
   });
 
   it("inspect shows the last local tag time", async () => {
@@ -112,6 +114,7 @@ describe("inspect and history", () => {
     const v = await inspectImage(images, "copy:1");
     expect(v.Metadata.LastTagTime >= before).toBe(true);
     expect(v.RepoTags.sort()).toEqual(["copy:1", "localhost:5000/app:1"]);
+    await validateImages(images);
   });
 
   it("history aligns steps with layers, newest first, <missing> below the top", async () => {
@@ -150,6 +153,7 @@ describe("inspect and history", () => {
         Comment: "",
       },
     ]);
+    await validateImages(images);
   });
 
   it("history without config history has a row per layer", async () => {
@@ -166,5 +170,6 @@ describe("inspect and history", () => {
       [bare.id, bare.layers[1]?.size],
       ["<missing>", bare.layers[0]?.size],
     ]);
+    await validateImages(images);
   });
 });

@@ -238,13 +238,15 @@ export async function validateStore(
 }
 
 /**
- * Validates a wharf root's store (`<root>/store`): every image its `index.json` names, and every
- * wharf entry's image ID against the config of the manifest it records.
+ * Validates an image store: every image its records name (`index.json` entries, other tools' too),
+ * and every wharf entry's image ID against the config of the manifest it records.
  */
-export async function validateRoot(root: string): Promise<ValidationReport> {
-  const content = await openFsContentStore(root);
-  const descs = await (await fsRecords(content.paths)).read();
-  const { report, nodes } = await validateGraph(descs, storeSource(content));
+export async function validateImages(images: {
+  content: ContentStore;
+  records: { read(): Promise<Descriptor[]> };
+}): Promise<ValidationReport> {
+  const descs = await images.records.read();
+  const { report, nodes } = await validateGraph(descs, storeSource(images.content));
   const problems: string[] = [];
   for (const e of entriesOf(descs)) {
     const m = nodes.find((n) => n.descriptor.digest === e.manifest)?.document;
@@ -258,6 +260,12 @@ export async function validateRoot(root: string): Promise<ValidationReport> {
   }
   if (problems.length > 0) fail(problems);
   return report;
+}
+
+/** Validates a wharf root's store (`<root>/store`), as `validateImages` does. */
+export async function validateRoot(root: string): Promise<ValidationReport> {
+  const content = await openFsContentStore(root);
+  return validateImages({ content, records: await fsRecords(content.paths) });
 }
 
 const absent = (e: unknown) =>

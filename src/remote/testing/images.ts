@@ -34,16 +34,18 @@ export async function makeLayer(size: number, name = "data.bin"): Promise<Buffer
   return gzipSync(Buffer.concat(parts), { level: 1 });
 }
 
-/** An OCI (or Docker schema 2) image with layers of random content of the given sizes. */
+/** An OCI (or Docker schema 2) image with layers of random content of the given sizes (over `base`). */
 export async function makeImage(
-  opts: { layers?: number[]; platform?: Platform; docker?: boolean } = {},
+  opts: { layers?: number[]; platform?: Platform; docker?: boolean; base?: Blob[] } = {},
 ): Promise<TestImage> {
   const platform = opts.platform ?? { os: "linux", architecture: "amd64" };
-  const layers = await Promise.all(
+  const own = await Promise.all(
     (opts.layers ?? [1000, 2000]).map(async (n, i) =>
       blob(opts.docker ? MediaType.dockerLayer : MediaType.ociLayerGzip, await makeLayer(n, `layer${i}.bin`)),
     ),
   );
+  // `base`: another image's layers below this one's (shared layers).
+  const layers = [...(opts.base ?? []), ...own];
   const configDoc = {
     architecture: platform.architecture,
     os: platform.os,
