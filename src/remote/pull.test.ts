@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, type Digest } from "../digest/index.js";
+import { validateRegistry, validateStore } from "../images/testing/validate.js";
 import type { Descriptor } from "../oci/index.js";
 import {
   createTransport,
@@ -86,6 +87,8 @@ describe("pull", () => {
       )
       .at(-1);
     expect(last).toMatchObject({ current: image.layers[1]?.desc.size, total: image.layers[1]?.desc.size });
+    expect(await validateStore(store, [r.target])).toMatchObject({ images: 1, diffIds: 3 });
+    await validateRegistry(repo("pull/app"), "1.0");
   });
 
   it("reuses what is stored: already exists, up to date", async () => {
@@ -105,6 +108,7 @@ describe("pull", () => {
     // as Docker: an image already whole is not announced layer by layer
     expect(events.filter((e) => e.type === "blob")).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(["resolved"]);
+    await validateStore(store, [again.target]);
   });
 
   it("announces present layers as exists and downloads only the missing ones", async () => {
@@ -131,6 +135,7 @@ describe("pull", () => {
     const later = blobEvents.slice(layers.length);
     expect(new Set(later.map((e) => e.type === "blob" && e.digest))).toEqual(new Set([missing]));
     expect(later.at(-1)).toMatchObject({ state: "complete" });
+    await validateStore(store, [again.target]);
   });
 
   it("selects the platform from an index and fails clearly when none matches", async () => {
@@ -186,6 +191,8 @@ describe("pull", () => {
       message: expect.stringContaining("wanted linux/arm64, actual: linux/amd64"),
     });
     expect(none.names.size).toBe(0);
+    await validateStore(store, [r.target]);
+    expect(await validateRegistry(repo("pull/multi"), "latest")).toMatchObject({ images: 2 });
   });
 
   it("reports a missing tag as manifest unknown", async () => {
@@ -222,6 +229,8 @@ describe("pull", () => {
       expect(store.written).toBe(
         big.layers.reduce((s, l) => s + l.desc.size, 0) + big.config.desc.size + big.manifest.desc.size,
       );
+      await validateStore(store, [r.target]);
+      await validateRegistry(repo("pull/big"), "latest");
     } finally {
       await proxy.close();
     }
@@ -272,6 +281,7 @@ describe("pull", () => {
       expect(firstDownload).toMatchObject({ current: expect.any(Number) });
       expect(firstDownload?.type === "blob" && firstDownload.current).toBeGreaterThanOrEqual(1 << 20);
       expect(r.digest).toBe(big.manifest.desc.digest);
+      await validateStore(store, [r.target]);
     } finally {
       await proxy.close();
     }

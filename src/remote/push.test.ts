@@ -90,6 +90,9 @@ describe("push", () => {
     const again: ProgressEvent[] = [];
     await push(name, { store, images, onProgress: (e) => again.push(e), transport: fast });
     expect(states(again)).toEqual(["exists", "exists", "exists"]);
+    await validateRegistry(repo("push/dst"), "2.0");
+    await validateRegistry(repo("push/src"), "v1");
+    await validateStore(store, [image.manifest.desc]);
   });
 
   it("mounts blobs from another repository of the same registry", async () => {
@@ -108,6 +111,7 @@ describe("push", () => {
       from: "push/src",
     });
     expect((await fetchManifest(repo("push/mounted"), "latest")).digest).toBe(image.manifest.desc.digest);
+    await validateRegistry(repo("push/mounted"), "latest");
   });
 
   it("says so when the image is not local", async () => {
@@ -133,6 +137,7 @@ describe("push", () => {
       expect(r.digest).toBe(image.manifest.desc.digest);
       expect(failed).toBeGreaterThan(1);
       expect((await fetchManifest(repo("push/retried"), "1")).digest).toBe(image.manifest.desc.digest);
+      await validateRegistry(repo("push/retried"), "1");
     } finally {
       await proxy.close();
     }
@@ -239,5 +244,7 @@ describe("push", () => {
     expect((await fetchManifest(repo("push/multi-copy"), arm.manifest.desc.digest)).digest).toBe(
       arm.manifest.desc.digest,
     );
+    expect(await validateRegistry(repo("push/multi-copy"), "latest")).toMatchObject({ images: 2 });
+    await validateStore(store, [index.desc]);
   });
 });
