@@ -6,6 +6,8 @@
 // a code cache on Node 20. Commands stay lazy: esbuild turns each `import()` of a command into a
 // function that runs the module's top level on first use.
 // Run by `npm run build` after `tsc`; bin/wharf.cjs falls back to dist/cli when there is no bundle.
+
+import { execFileSync } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +28,23 @@ const common = {
   // Whitespace and syntax only: names stay as written, so `--debug` stack traces read as the source.
   minifyWhitespace: true,
   minifySyntax: true,
+};
+// `wharf version` shows the commit and time the bundle was built from (src/cli/version.ts).
+let commit = "";
+try {
+  commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+    cwd: repo,
+    stdio: ["ignore", "pipe", "ignore"],
+  })
+    .toString()
+    .trim();
+} catch {
+  // Not a git checkout: the commit stays unknown.
+}
+common.define = {
+  ...common.define,
+  __WHARF_GIT_COMMIT__: JSON.stringify(commit),
+  __WHARF_BUILD_TIME__: JSON.stringify(new Date().toISOString()),
 };
 const moduleUrl = 'var __wharfModuleUrl = require("node:url").pathToFileURL(__filename).href;';
 // `registry serve` (the registry, its YAML config, bcrypt and JWTs: half of the code) is a bundle of

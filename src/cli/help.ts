@@ -1,6 +1,6 @@
 import type { Command } from "./command.js";
 import { formatFlagHelp } from "./flags.js";
-import { COMMANDS, type Entry } from "./table.js";
+import { COMMANDS, type Entry, findEntry } from "./table.js";
 
 const GLOBAL = [
   "      --root string    Root of wharf's local state (default $WHARF_ROOT, /var/lib/wharf as root)",
@@ -41,6 +41,11 @@ export function groupEntries(group: string): { path: string[]; description: stri
   return rows.sort((a, b) => (a.path[1] as string).localeCompare(b.path[1] as string));
 }
 
+/** A management group's one line: `Manage images`. */
+function groupDescription(group: string): string {
+  return `Manage ${group === "registry" ? "the registry" : `${group}s`}`;
+}
+
 export function mainHelp(): string {
   const top = COMMANDS.filter((e) => e.path.length === 1);
   const groups = groupNames();
@@ -55,10 +60,7 @@ export function mainHelp(): string {
     "",
     "Management Commands:",
     ...listed(
-      groups.map((g) => ({
-        path: [g],
-        description: `Manage ${g === "registry" ? "the registry" : `${g}s`}`,
-      })),
+      groups.map((g) => ({ path: [g], description: groupDescription(g) })),
     ),
     "",
     "Global Options:",
@@ -73,6 +75,8 @@ export function groupHelp(group: string): string {
   return [
     "",
     `Usage:  wharf ${group} COMMAND`,
+    "",
+    groupDescription(group),
     "",
     "Commands:",
     ...listed(groupEntries(group), 1),
@@ -95,4 +99,19 @@ export function commandHelp(cmd: Command): string {
     ...(cmd.flags.some((f) => !f.hidden) ? ["", "Options:", ...formatFlagHelp(cmd.flags)] : []),
     "",
   ].join("\n");
+}
+
+const HELP_HELP = ["", "Usage:  wharf help [COMMAND]", "", "Help about the command", ""].join("\n");
+
+/**
+ * `wharf help [COMMAND]`, as `docker help`: the main help, a verb's (`help run`, `help image ls`)
+ * or a group's (`help image`); undefined for a topic that names none of them.
+ */
+export async function helpTopic(words: readonly string[]): Promise<string | undefined> {
+  if (words.length === 0) return mainHelp();
+  if (words.length === 1 && words[0] === "help") return HELP_HELP;
+  const found = findEntry(words);
+  if (found && found.used === words.length) return commandHelp((await found.entry.load()).command);
+  if (words.length === 1 && groupNames().includes(words[0] as string)) return groupHelp(words[0] as string);
+  return undefined;
 }

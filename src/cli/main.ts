@@ -1,7 +1,7 @@
 import type { Command } from "./command.js";
 import { type Context, processContext } from "./context.js";
 import { parseFlags } from "./flags.js";
-import { commandHelp, groupHelp, groupNames, mainHelp } from "./help.js";
+import { commandHelp, groupHelp, groupNames, helpTopic, mainHelp } from "./help.js";
 import { reportError } from "./report.js";
 import { findEntry } from "./table.js";
 import { VERSION } from "./version.js";
@@ -22,6 +22,24 @@ function countError(cmd: Command, n: number): string | undefined {
   if (minArgs === maxArgs) return `${name} requires exactly ${plural(minArgs)}.`;
   if (n < minArgs) return `${name} requires at least ${plural(minArgs)}.`;
   return `${name} requires at most ${plural(maxArgs)}.`;
+}
+
+/**
+ * A management group named without one of its verbs, as Docker answers it: `wharf image` prints the
+ * group's help on stderr (status 0), `wharf image --help` on stdout, `wharf image nope` an unknown
+ * command (status 1).
+ */
+function groupOnly(ctx: Context, group: string, rest: readonly string[], help: boolean): number {
+  if (rest.length === 0 || help || rest[0] === "--help" || rest[0] === "-h") {
+    (rest.length === 0 && !help ? ctx.err : ctx.out)(groupHelp(group));
+    return 0;
+  }
+  ctx.err(`wharf: unknown command: wharf ${[group, ...rest].join(" ")}`);
+  ctx.err("");
+  ctx.err(`Usage:  wharf ${group}`);
+  ctx.err("");
+  ctx.err(`Run 'wharf ${group} --help' for more information`);
+  return 1;
 }
 
 /** Runs the CLI; returns the exit status. */
@@ -47,14 +65,25 @@ export async function main(argv: readonly string[], io: Partial<Context> = {}): 
     }
     const found = findEntry(g.args);
     if (!found) {
-      const first = g.args[0];
-      if (first === undefined || g.values.help === true) {
-        ctx.out(mainHelp());
-        return first === undefined && g.values.help !== true ? 1 : 0;
+      const [first, ...rest] = g.args;
+      // As Docker: `wharf` alone prints its help on stderr and succeeds; `--help` on stdout.
+      if (first === undefined) {
+        (g.values.help === true ? ctx.out : ctx.err)(mainHelp());
+        return 0;
       }
-      if (groupNames().includes(first)) {
-        ctx.out(groupHelp(first));
-        return g.args.length === 1 ? 0 : 1;
+      if (first === "help") {
+        const text = await helpTopic(rest);
+        if (text === undefined) {
+          ctx.err(`unknown help topic: ${rest.join(" ")}`);
+          return 1;
+        }
+        ctx.out(text);
+        return 0;
+      }
+      if (groupNames().includes(first)) return groupOnly(ctx, first, rest, g.values.help === true);
+      if (g.values.help === true) {
+        ctx.out(mainHelp());
+        return 0;
       }
       ctx.err(`wharf: '${first}' is not a wharf command.`);
       ctx.err("See 'wharf --help'");
