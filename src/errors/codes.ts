@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   network: { exit: 1, http: 502 },
   timeout: { exit: 1, http: 504 },
   corrupt: { exit: 1, http: 400, oci: "DIGEST_INVALID" },
+  // a Dockerfile (or .dockerignore) that cannot be built: syntax or semantic error, found before building
+  "dockerfile-invalid": { exit: 1, http: 400 },
   // images, containers, platforms
   "image-not-found": { exit: 1, http: 404 },
   "container-not-found": { exit: 1, http: 404 },
