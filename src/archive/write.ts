@@ -9,6 +9,8 @@ import { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./entry.js";
 export interface WriteTarOptions {
   /** Every entry gets this mtime (reproducible layers); default: each file's own. */
   mtime?: Date;
+  /** Entries newer than this get this mtime (`SOURCE_DATE_EPOCH`, BuildKit's rewrite-timestamp). */
+  clampMtime?: Date;
   /** Turn overlayfs whiteouts (character devices 0:0) into `.wh.<name>` entries: a diff of an upper dir. */
   whiteouts?: boolean;
   /** Directories (relative, no leading `/`) to mark opaque with a `.wh..wh..opq` entry. */
@@ -32,6 +34,11 @@ function ancestors(paths: ReadonlySet<string>): Set<string> {
 /** Byte order, as `LC_ALL=C sort` gives: the same tree always gives the same tar. */
 function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** `t`, or `max` when `t` is later. */
+export function clamp(t: Date, max: Date | undefined): Date {
+  return max !== undefined && t.getTime() > max.getTime() ? max : t;
 }
 
 /** The ustar uid/gid fields hold 7 octal digits; larger ids go in PAX records. */
@@ -94,7 +101,7 @@ export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
       mode: st.mode & 0o7777,
       uid: big ? 0 : st.uid,
       gid: big ? 0 : st.gid,
-      mtime: opts.mtime ?? new Date(Math.floor(st.mtimeMs / 1000) * 1000),
+      mtime: opts.mtime ?? clamp(new Date(Math.floor(st.mtimeMs / 1000) * 1000), opts.clampMtime),
       ...(big ? { pax: { uid: String(st.uid), gid: String(st.gid) } } : {}),
     };
     if (st.isDirectory()) {

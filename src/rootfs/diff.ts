@@ -11,6 +11,8 @@ import { tempDir } from "./unpack.js";
 export interface DiffOptions {
   /** Every entry gets this mtime (reproducible layers). */
   mtime?: Date;
+  /** Entries newer than this get this mtime (`SOURCE_DATE_EPOCH`). */
+  clampMtime?: Date;
 }
 
 type Stat = Stats;
@@ -120,11 +122,12 @@ export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): By
   const layout = snapshotLayout(p.snapshots);
   const top = p.chainIds[p.chainIds.length - 1];
   if (p.mode === "copy" || top === undefined) {
-    if (top === undefined) return yield* writeTar(p.rootfs, { mtime: opts.mtime });
+    if (top === undefined)
+      return yield* writeTar(p.rootfs, { mtime: opts.mtime, clampMtime: opts.clampMtime });
     const include = new Set<string>();
     const deleted = new Map<string, string[]>();
     await compareTrees(p.rootfs, join(layout.flat(top), "fs"), "", include, deleted);
-    return yield* writeTar(p.rootfs, { mtime: opts.mtime, include, deleted });
+    return yield* writeTar(p.rootfs, { mtime: opts.mtime, clampMtime: opts.clampMtime, include, deleted });
   }
   const wasMounted = await isMounted(p.rootfs);
   await mountRootfs(p);
@@ -140,7 +143,12 @@ export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): By
     }
     const upper = join(p.dir, "upper");
     const opaque = await opaqueDirs(upper, p.rootfs, lower);
-    yield* writeTar(upper, { mtime: opts.mtime, whiteouts: true, opaqueDirs: opaque });
+    yield* writeTar(upper, {
+      mtime: opts.mtime,
+      clampMtime: opts.clampMtime,
+      whiteouts: true,
+      opaqueDirs: opaque,
+    });
   } finally {
     await unmount(view);
     await rm(t, { recursive: true, force: true });

@@ -20,7 +20,8 @@ export { killContainer, normalizeSignal, type StopOptions, stopContainer, waitCo
 export { readLogs } from "./read-logs.js";
 export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
 export { type RemoveOptions, removeContainer } from "./remove.js";
-export { buildSpec, type RuntimeSpec } from "./spec.js";
+export { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
+export { runTask, type TaskOptions } from "./task.js";
 export { trace } from "./trace.js";
 export type {
   ContainerRecord,

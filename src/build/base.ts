@@ -1,0 +1,110 @@
+import type { Digest } from "../digest/index.js";
+import { isWharfError, WharfError } from "../errors/index.js";
+import { type Images, readConfig, readManifest, resolveImage } from "../images/index.js";
+import {
+  type Descriptor,
+  formatPlatform,
+  type ImageConfig,
+  matchesPlatform,
+  parsePlatform,
+} from "../oci/index.js";
+import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
+import type { TransportOptions } from "../remote/index.js";
+
+/** An image a stage starts from (or COPY --from / a mount reads): as stored locally. */
+export interface BaseImage {
+  /** `docker.io/library/busybox:latest@sha256:...`, as BuildKit names the FROM step. */
+  display: string;
+  id: Digest;
+  config: ImageConfig;
+  layers: Descriptor[];
+  /** Pulled by this build (false: found locally). */
+  pulled: boolean;
+}
+
+export interface BaseOptions {
+  images: Images;
+  /** `--pull`: ask the registry even when the image is here. */
+  pull: boolean;
+  platform?: string;
+  transport?: TransportOptions;
+  signal?: AbortSignal;
+  onStatus?: (line: string) => void;
+}
+
+function normalized(name: string): Reference {
+  try {
+    return withDefaultTag(parseReference(name));
+  } catch (e) {
+    throw new WharfError("invalid-reference", `invalid reference format: ${name}`, {
+      hint: "write FROM NAME[:TAG|@DIGEST], a stage name or scratch",
+      cause: e,
+    });
+  }
+}
+
+async function local(images: Images, name: string): Promise<BaseImage | undefined> {
+  const found = await resolveImage(images, name).catch((e: unknown) => {
+    if (isWharfError(e, "image-not-found")) return undefined;
+    throw e;
+  });
+  const entry = found?.entry ?? found?.image.entries[0];
+  if (!found || !entry) return undefined;
+  const [{ manifest }, { config }] = await Promise.all([
+    readManifest(images.content, entry.manifest),
+    readConfig(images.content, found.image.id),
+  ]);
+  // Checked through the leased store: this build keeps what it found from a concurrent prune.
+  for (const l of manifest.layers) {
+    if ((await images.content.info(l.digest)) === undefined) return undefined;
+  }
+  return {
+    display: `${formatReference(normalized(name))}@${entry.manifest}`,
+    id: found.image.id,
+    config,
+    layers: manifest.layers,
+    pulled: false,
+  };
+}
+
+/**
+ * The image `name` names, from the local store, else (or with `--pull`) pulled from its registry
+ * and recorded like `wharf pull` would. A local image for another platform than `--platform`
+ * is pulled again for the right one.
+ */
+export async function resolveBase(name: string, o: BaseOptions): Promise<BaseImage> {
+  const ref = normalized(name);
+  const full = formatReference(ref);
+  const want = o.platform ? parsePlatform(o.platform) : undefined;
+  if (!o.pull) {
+    const have = await local(o.images, full);
+    if (have && (!want || matchesPlatform(want, have.config))) return have;
+  }
+  const { pull } = await import("../remote/index.js");
+  o.onStatus?.(`resolve ${full}`);
+  try {
+    await pull(ref, {
+      store: o.images.content,
+      images: o.images,
+      ...(o.platform ? { platform: o.platform } : {}),
+      ...(o.transport ? { transport: o.transport } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  } catch (e) {
+    if (!o.pull) throw e;
+    // `--pull` with a registry out of reach falls back to the local image, as Docker's does not;
+    // BuildKit fails: so does wharf, unless the image is local and the error is the network.
+    if (!isWharfError(e, "network")) throw e;
+    const have = await local(o.images, full);
+    if (!have) throw e;
+    o.onStatus?.(`WARNING: ${(e as Error).message}; using the local image`);
+    return have;
+  }
+  const got = await local(o.images, full);
+  if (!got)
+    throw new WharfError("image-not-found", `pull access denied for ${name}, repository does not exist`);
+  if (want && !matchesPlatform(want, got.config)) {
+    throw new WharfError("platform-mismatch", `${name} has no image for ${formatPlatform(want)}`);
+  }
+  return { ...got, pulled: true };
+}

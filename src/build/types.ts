@@ -1,0 +1,75 @@
+import type { Digest } from "../digest/index.js";
+import type { ImageConfig } from "../oci/index.js";
+import type { TransportOptions } from "../remote/index.js";
+import type { LayerBlob } from "./blob.js";
+import type { ProgressMode } from "./progress.js";
+
+/** `--secret id=x,src=FILE` or `id=x,env=VAR`: read when a RUN mounts it, never stored. */
+export interface SecretSource {
+  id: string;
+  file?: string;
+  env?: string;
+}
+
+export type BuildOutput = { type: "local"; dest: string } | { type: "oci"; dest: string };
+
+/** Everything `wharf build` takes (the CLI turns flags into this). */
+export interface BuildOptions {
+  /** The wharf root. */
+  root: string;
+  /** The context: a directory, or `-` for stdin (a tar, plain or gzip, or a lone Dockerfile). */
+  context: string;
+  /** `-f`: a path (relative to the working directory), `-` for stdin; default `<context>/Dockerfile`. */
+  file?: string;
+  /** Where `-` reads from. */
+  stdin?: NodeJS.ReadableStream;
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  pull?: boolean;
+  /** `os/arch[/variant]`; default this machine's. */
+  platform?: string;
+  secrets?: SecretSource[];
+  /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
+  network?: "default" | "none" | "host";
+  outputs?: BuildOutput[];
+  /** The environment (`SOURCE_DATE_EPOCH`, secrets' `env=`). */
+  env?: NodeJS.ProcessEnv;
+  transport?: TransportOptions;
+  /** The runc binary (tests); default from PATH. */
+  runc?: string;
+  progress?: ProgressMode;
+  /** Where progress goes (stderr). */
+  progressOut?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Stages built at once (default 2, the cores this is sized for). */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  /** The image ID (config digest). */
+  id: Digest;
+  /** The manifest as stored. */
+  manifest: { digest: Digest; size: number; mediaType: string };
+  config: ImageConfig;
+  /** The full names it was tagged with. */
+  tags: string[];
+  /** Steps done and steps taken from the cache. */
+  steps: { done: number; cached: number };
+  warnings: string[];
+}
+
+/** One layer of a stage's image: the blob and its diff ID. */
+export type StateLayer = LayerBlob;
+
+/** A stage's image as the build goes: its layers, its config, and the key of its filesystem. */
+export interface StageState {
+  /** Identifies the filesystem (base and every step that made a layer): the parent of the next step's cache key. */
+  key: Digest;
+  layers: StateLayer[];
+  config: ImageConfig;
+  /** The time of the last layer (history times of metadata steps follow it, as BuildKit's). */
+  time: string | undefined;
+}
