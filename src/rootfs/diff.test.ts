@@ -17,6 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyLayer } from "../archive/index.js";
 import type { TarEntry } from "../archive/testing/tar.js";
 import { bytesOf, collect } from "../digest/index.js";
+import { validateRootfs } from "../images/testing/validate-rootfs.js";
 import { storeDouble } from "../remote/testing/store-double.js";
 import { diffRootfs } from "./diff.js";
 import { isMounted } from "./mount.js";
@@ -99,6 +100,7 @@ describe("diffRootfs", () => {
         mode,
       });
       prepared.push(p);
+      await validateRootfs(p.rootfs, { content: store, ...img });
       await change(p.rootfs);
       const want = await tree(p.rootfs);
       await unmountRootfs(p);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TarEntry } from "../archive/testing/tar.js";
 import { type Digest, hexOf } from "../digest/index.js";
+import { validateRootfs } from "../images/testing/validate-rootfs.js";
 import { storeDouble } from "../remote/testing/store-double.js";
 import { chainIds } from "./chain.js";
 import { snapshotLayout } from "./layout.js";
@@ -53,6 +54,9 @@ async function files(dir: string, prefix = ""): Promise<string[]> {
   return out;
 }
 
+/** What the init layer adds over these layers (the first test lists it). */
+const INIT = ["etc/hostname", "etc/resolv.conf", "proc", "sys"];
+
 describe("the init layer", () => {
   it("holds the mount points the image lacks, once per image, so a container's upper dir stays empty", async () => {
     const store = storeDouble();
@@ -79,6 +83,7 @@ describe("the init layer", () => {
     expect((await lstat(join(a.rootfs, "dev"))).isSymbolicLink()).toBe(true);
     expect((await lstat(join(a.rootfs, "etc"))).mtime).toEqual(MTIME);
     expect(await readdir(join(a.dir, "upper"))).toEqual([]);
+    await validateRootfs(a.rootfs, { content: store, ...img }, { ignore: INIT });
     await unmountRootfs(a);
     await expect(lstat(a.dir)).rejects.toThrow(/ENOENT/);
 
@@ -97,6 +102,7 @@ describe("the init layer", () => {
     const p = await prepareRootfs({ snapshots, store, ...img, dir, mode: "overlay", mount: false });
     prepared.push(p);
     await mountRootfs(p, { init: true });
+    await validateRootfs(p.rootfs, { content: store, ...img }, { ignore: INIT });
     await writeFile(join(p.rootfs, "etc/hostname"), "mine");
     await unmountRootfs(p);
     expect(await files(join(dir, "upper"))).toEqual(["etc/", "etc/hostname"]);

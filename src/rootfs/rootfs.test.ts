@@ -15,7 +15,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TarEntry } from "../archive/testing/tar.js";
+import type { ContentStore } from "../content/index.js";
 import { type Digest, digestOf, hexOf } from "../digest/index.js";
+import { validateRootfs } from "../images/testing/validate-rootfs.js";
 import { storeDouble } from "../remote/testing/store-double.js";
 import { chainIds } from "./chain.js";
 import { snapshotLayout } from "./layout.js";
@@ -30,7 +32,7 @@ import {
   unmountRootfs,
 } from "./prepare.js";
 import { pruneSnapshots } from "./prune.js";
-import { addLayers } from "./testing/image.js";
+import { addLayers, type TestImage } from "./testing/image.js";
 
 let root: string;
 let snapshots: string;
@@ -121,6 +123,11 @@ async function prepare(mode: RootfsMode, id: string, layers = LAYERS, store = st
   return { p, img, unpacked, store };
 }
 
+/** The prepared rootfs against its layers (`validateRootfs`: blobs, diff IDs, the tree they make). */
+async function validated(r: { p: PreparedRootfs; img: TestImage; store: ContentStore }) {
+  return validateRootfs(r.p.rootfs, { content: r.store, ...r.img });
+}
+
 describe("chainIds", () => {
   it("follows the OCI image spec's ChainID", () => {
     const diffIds = ["layer0", "layer1", "layer2"].map((s) => digestOf(s));
@@ -143,19 +150,24 @@ describe("prepareRootfs", () => {
     prepared.push(p);
     expect(p.mode).toBe("overlay");
     expect(await tree(p.rootfs)).toEqual(EXPECTED);
+    await validated({ p, img, store });
   });
 
   for (const mode of ["overlay", "copy"] as const) {
     it(`applies whiteouts and opaque directories across layers (${mode})`, async () => {
-      const { p } = await prepare(mode, `c-${mode}`);
+      const r = await prepare(mode, `c-${mode}`);
+      const { p } = r;
       expect(p.mode).toBe(mode);
       expect(await isMounted(p.rootfs)).toBe(mode === "overlay");
       expect(await tree(p.rootfs)).toEqual(EXPECTED);
+      expect(await validated(r)).toEqual({ layers: 3, entries: EXPECTED.length });
     });
   }
 
   it("stores each overlay layer with the kernel's whiteouts, keyed by chain ID", async () => {
-    const { p, img } = await prepare("overlay", "c1");
+    const r = await prepare("overlay", "c1");
+    const { p, img } = r;
+    await validated(r);
     const layout = snapshotLayout(snapshots);
     const chain = chainIds(img.diffIds);
     expect(p.chainIds).toEqual(chain);
@@ -170,10 +182,12 @@ describe("prepareRootfs", () => {
   it("gives each container its own writable layer and keeps it across unmount and mount", async () => {
     const store = storeDouble();
     const a = (await prepare("overlay", "a", LAYERS, store)).p;
-    const b = (await prepare("overlay", "b", LAYERS, store)).p;
+    const rb = await prepare("overlay", "b", LAYERS, store);
+    const b = rb.p;
     await writeFile(join(a.rootfs, "etc/passwd"), "changed");
     await rm(join(a.rootfs, "opt/new"));
     expect(await readFile(join(b.rootfs, "etc/passwd"), "utf8")).toContain("user:x:1000");
+    await validated(rb);
     await unmountRootfs(a);
     await unmountRootfs(b);
     expect(await isMounted(a.rootfs)).toBe(false);
@@ -203,6 +217,7 @@ describe("prepareRootfs", () => {
     prepared.push(...all);
     expect(unpacked.sort()).toEqual(chainIds(img.diffIds).sort());
     for (const p of all) expect(await tree(p.rootfs)).toEqual(EXPECTED);
+    for (const p of all) await validated({ p, img, store });
     const again = await prepare("overlay", "v", LAYERS, store);
     expect(again.unpacked).toEqual([]);
   });
@@ -210,8 +225,9 @@ describe("prepareRootfs", () => {
   it("shares layers between images with a common base", async () => {
     const store = storeDouble();
     await prepare("overlay", "base", LAYERS.slice(0, 2), store);
-    const { unpacked, img } = await prepare("overlay", "top", LAYERS, store);
-    expect(unpacked).toEqual([chainIds(img.diffIds)[2]]);
+    const r = await prepare("overlay", "top", LAYERS, store);
+    expect(r.unpacked).toEqual([chainIds(r.img.diffIds)[2]]);
+    await validated(r);
   });
 
   it("mounts many layers (short lower paths keep the mount options within a page)", async () => {
@@ -219,8 +235,9 @@ describe("prepareRootfs", () => {
       { name: `layer/${i}`, body: String(i) },
       ...(i > 0 ? [{ name: `layer/.wh.${i - 1}`, body: "" }] : []),
     ]);
-    const { p } = await prepare("overlay", "many", layers);
-    expect(await readdir(join(p.rootfs, "layer"))).toEqual(["59"]);
+    const r = await prepare("overlay", "many", layers);
+    expect(await readdir(join(r.p.rootfs, "layer"))).toEqual(["59"]);
+    expect(await validated(r)).toMatchObject({ layers: 60 });
   });
 
   it("refuses a layer whose digest does not match, leaving no snapshot behind", async () => {
@@ -244,7 +261,9 @@ describe("prepareRootfs", () => {
     const store = storeDouble();
     const layers: TarEntry[][] = [[{ name: "big", body: big }], [{ name: "small", body: "s" }]];
     const du = () => Number(execFileSync("du", ["-sk", snapshots], { encoding: "utf8" }).split("\t")[0]);
-    const first = (await prepare("overlay", "c0", layers, store)).p;
+    const r = await prepare("overlay", "c0", layers, store);
+    await validated(r);
+    const first = r.p;
     await unmountRootfs(first);
     const one = du();
     for (let i = 1; i < 100; i++) await unmountRootfs((await prepare("overlay", `c${i}`, layers, store)).p);
@@ -266,6 +285,7 @@ describe("pruneSnapshots", () => {
     const again = await prepare("overlay", "b", LAYERS, store);
     expect(again.unpacked).toEqual(chain.slice(1));
     expect(await tree(again.p.rootfs)).toEqual(EXPECTED);
+    await validated(again);
   });
 });
 
@@ -282,10 +302,11 @@ describe("crash safety", () => {
       cwd: left,
     });
     await writeFile(join(left, "merged/half"), "half-written");
-    const { p } = await prepare("overlay", "after-crash");
+    const r = await prepare("overlay", "after-crash");
     expect(await isMounted(join(left, "merged"))).toBe(false);
     expect(await readdir(join(snapshots, "tmp"))).toEqual([]);
-    expect(await tree(p.rootfs)).toEqual(EXPECTED);
+    expect(await tree(r.p.rootfs)).toEqual(EXPECTED);
+    await validated(r);
   });
 });
 
@@ -295,8 +316,10 @@ describe("mount points behind symlinks", () => {
     await mkdir(real);
     await symlink(real, join(root, "alias"));
     snapshots = join(root, "alias", "snapshots");
-    const { p } = await prepare("overlay", "via-alias");
+    const r = await prepare("overlay", "via-alias");
+    const { p } = r;
     expect(await isMounted(p.rootfs)).toBe(true);
+    await validated(r);
     await removeRootfs(p.dir);
     expect(execFileSync("cat", ["/proc/self/mountinfo"], { encoding: "utf8" })).not.toContain(real);
   });

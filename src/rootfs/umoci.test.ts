@@ -16,6 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Digest, hexOf } from "../digest/index.js";
+import { validateStore } from "../images/testing/validate.js";
+import { validateRootfs } from "../images/testing/validate-rootfs.js";
 import type { Descriptor } from "../oci/index.js";
 import { storeDouble } from "../remote/testing/store-double.js";
 import { chainIds } from "./chain.js";
@@ -89,11 +91,13 @@ describe("rootfs against umoci", () => {
       const diffIds = config.rootfs.diff_ids as Digest[];
       expect(layers).toHaveLength(2);
       const store = storeDouble();
-      for (const l of layers) {
+      for (const l of [index.manifests[0], manifest.config, ...layers] as Descriptor[]) {
         const w = await store.ingest(l.digest);
         await w.write(await blob(l.digest));
         await w.commit({ digest: l.digest, size: l.size });
       }
+      // umoci's image itself: every blob re-hashed, its diff IDs and media types.
+      expect(await validateStore(store, [index.manifests[0]])).toMatchObject({ images: 1, diffIds: 2 });
       const snapshots = join(work, `snapshots-${mode}`);
       const p = await prepareRootfs({
         snapshots,
@@ -109,6 +113,7 @@ describe("rootfs against umoci", () => {
         expect(want.join("\n")).toContain("opt/n");
         expect(want.join("\n")).not.toContain("etc/x");
         expect(await tree(p.rootfs)).toEqual(want);
+        await validateRootfs(p.rootfs, { content: store, layers, diffIds });
       } finally {
         await removeRootfs(p.dir);
       }

@@ -136,7 +136,7 @@ async function readTree(dir: string, tree: Tree = new Map(), prefix = ""): Promi
  * the layers in order makes (whiteouts, opaque directories, hard links, writes through the
  * symlinks of lower layers), modelled here independently of `archive/`'s applier, is compared with
  * `dir`: the same paths, types, file sizes and contents, and symlink targets. `ignore` names
- * top-level paths that are not the image's (an init layer's mount points). Throws one Error listing
+ * paths (with what is under them) that are not the image's: an init layer's mount points. Throws one Error listing
  * every difference.
  */
 export async function validateRootfs(
@@ -162,7 +162,7 @@ export async function validateRootfs(
     await applyModel(want, await image.content.read(l.digest));
   }
   const have = await readTree(dir);
-  const ignored = (p: string) => opts.ignore?.includes(p.split("/")[0] ?? "") ?? false;
+  const ignored = (p: string) => opts.ignore?.some((i) => p === i || p.startsWith(`${i}/`)) ?? false;
   for (const [p, w] of want) {
     if (ignored(p)) continue;
     const h = have.get(p);
