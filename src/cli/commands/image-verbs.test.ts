@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shortHex } from "../../digest/index.js";
+import { validateRegistry, validateRoot } from "../../images/testing/validate.js";
 import { hostPlatform } from "../../oci/index.js";
 import { startTestRegistry, type TestRegistry } from "../../registry/testing/server.js";
-import { createTransport } from "../../remote/index.js";
+import { createTransport, type Transport } from "../../remote/index.js";
 import { makeImage, pushImage, type TestImage } from "../../remote/testing/images.js";
 import { main } from "../main.js";
 import { runCli } from "../testing/capture.js";
@@ -28,10 +29,22 @@ beforeAll(async () => {
     await pushImage({ transport: t, path: "app" }, image, "1.0");
     await pushImage({ transport: t, path: "app" }, image, "latest");
     await pushImage({ transport: t, path: "tools" }, other, "x");
+    await validateRegistry({ transport: t, path: "app" }, "1.0");
+    await validateRegistry({ transport: t, path: "tools" }, "x");
   } finally {
     t.close();
   }
 });
+
+/** Runs `fn` with a repository handle on the test registry (its path to be set). */
+async function onRegistry<T>(fn: (r: { transport: Transport; path: string }) => Promise<T>): Promise<T> {
+  const transport = createTransport(registry.host);
+  try {
+    return await fn({ transport, path: "" });
+  } finally {
+    transport.close();
+  }
+}
 
 afterAll(async () => {
   await registry.close();
@@ -53,6 +66,7 @@ describe("pull", () => {
       `Status: Downloaded newer image for ${registry.host}/app:latest`,
       `${registry.host}/app:latest`,
     ]);
+    await validateRoot(root);
   });
 
   it("prints no layer lines for an image up to date, as Docker", async () => {
@@ -66,6 +80,7 @@ describe("pull", () => {
     ]);
     const other = await cli("pull", "-q", `${registry.host}/app:1.0`);
     expect(other).toMatchObject({ status: 0, stdout: `${registry.host}/app:1.0\n` });
+    await validateRoot(root);
   });
 
   it("reports the layers present as Already exists, without Pulling fs layer first", async () => {
@@ -81,6 +96,7 @@ describe("pull", () => {
     ]);
     expect(lines.filter((l) => l.startsWith(shortHex(l1!)))).toEqual([`${shortHex(l1!)}: Already exists`]);
     expect(lines).toContain(`${shortHex(l2!)}: Pull complete`);
+    await validateRoot(root);
   });
 
   it("-a pulls every tag of the repository", async () => {
@@ -91,6 +107,7 @@ describe("pull", () => {
       `Status: Downloaded newer image for ${registry.host}/tools`,
       `${registry.host}/tools`,
     ]);
+    await validateRoot(root);
   });
 
   it("fails with one line and a hint for a missing tag", async () => {
@@ -157,6 +174,7 @@ describe("images, tag, inspect, history", () => {
     expect(typed.stderr).toBe("Error: No such image: nope:1\n");
     const badType = await cli("inspect", "--type", "volume", "mine:v1");
     expect(badType.stderr).toContain('"volume" is not a valid value for --type');
+    await validateRoot(root);
   });
 
   it("shows history with the image ID on top and <missing> below", async () => {
@@ -183,6 +201,8 @@ describe("push", () => {
     expect(lines.at(-1)).toBe(`2.0: digest: ${image.manifest.desc.digest} size: ${image.manifest.desc.size}`);
     const again = await cli("push", `${registry.host}/copy:2.0`);
     expect(again.stdout).toContain(`${shortHex(image.layers[1]!.desc.digest)}: Layer already exists`);
+    await validateRoot(root);
+    await onRegistry((r) => validateRegistry({ ...r, path: "copy" }, "2.0"));
   });
 
   it("fails for a name that is not local", async () => {
@@ -216,6 +236,7 @@ describe("rmi and image prune", () => {
     const gone = await cli("rmi", "nope:1");
     expect(gone.status).toBe(1);
     expect(gone.stderr).toContain("No such image: nope:1");
+    await validateRoot(root);
   });
 
   it("prune -a -f removes unused images and reports the space", async () => {
