@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateRoot } from "../../images/testing/validate.js";
 import { hostPlatform } from "../../oci/index.js";
 import { startTestRegistry, type TestRegistry } from "../../registry/testing/server.js";
 import { createTransport } from "../../remote/index.js";
@@ -31,6 +32,7 @@ beforeAll(async () => {
   }
   expect((await cli("pull", "-q", `${registry.host}/app:1`)).status).toBe(0);
   expect((await cli("pull", "-q", `${registry.host}/mirror@${image.manifest.desc.digest}`)).status).toBe(0);
+  expect(await validateRoot(root)).toMatchObject({ images: 1 });
 });
 
 afterAll(async () => {
