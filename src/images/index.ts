@@ -7,7 +7,7 @@ export { type Images, type OpenImagesOptions, openImages, type RecordEntry } fro
 export { type ImageInspect, type InspectConfig, inspectConfig, inspectImage, ZERO_TIME } from "./inspect.js";
 export { createLease, type Lease, leasedDigests, leasedStore } from "./lease.js";
 export { type ImageRow, type ImageSummary, imageRows, listImages } from "./list.js";
-export { type PruneOptions, type PruneResult, pruneImages } from "./prune.js";
+export { type PruneCandidate, type PruneOptions, type PruneResult, pruneImages } from "./prune.js";
 export { fsRecords, type IndexFile, memoryRecords, type RecordStore } from "./records.js";
 export {
   type ContainersUsing,

@@ -176,11 +176,17 @@ async function diskUsage(paths: string[]): Promise<number> {
   return total;
 }
 
-/** `container prune`: removes every container that is not running. */
+/**
+ * `container prune`: removes every container that is not running (of those `filter` accepts: the
+ * CLI's `--filter until=… label=…`).
+ */
 export async function pruneContainers(
   ctx: RuntimeContext,
+  opts: { filter?: (rec: ContainerRecord) => boolean } = {},
 ): Promise<{ deleted: string[]; spaceReclaimed: number }> {
-  const stopped = (await listContainers(ctx)).filter((r) => r.state !== "running");
+  const stopped = (await listContainers(ctx)).filter(
+    (r) => r.state !== "running" && (opts.filter?.(r) ?? true),
+  );
   const dirs = stopped.flatMap((r) => [
     containerDir(ctx, r.id),
     ...(r.rootfs.prepared ? [r.rootfs.prepared.dir] : []),

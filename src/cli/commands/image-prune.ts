@@ -1,8 +1,10 @@
 import { openImages, pruneImages } from "../../images/index.js";
 import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { PRUNE_FILTER_FLAG, parsePruneFilters, pruneMatch } from "../parse/prune-filters.js";
 import { humanSize } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
+import { timeOf } from "./image-contexts.js";
 import { readLine } from "./prompt.js";
 
 const WARN_DANGLING = "WARNING! This will remove all dangling images.";
@@ -19,26 +21,35 @@ export const command: Command = {
       type: "bool",
       description: "Remove all unused images, not just dangling ones",
     },
+    PRUNE_FILTER_FLAG,
     { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
   ],
   maxArgs: 0,
   async run(ctx, f) {
     const all = flag.bool(f, "all");
+    // Checked before the question, as Docker's daemon refuses a bad filter before anything goes.
+    const filters = parsePruneFilters(flag.strings(f, "filter"));
     if (!flag.bool(f, "force")) {
       ctx.out(all ? WARN_ALL : WARN_DANGLING);
       const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
       if (!/^y(es)?$/i.test(answer.trim())) return 0;
     }
-    const result = await pruneImages(await openImages(ctx.root), {
-      all,
-      containers: containersUsing(runtimeContext(ctx)),
-    });
-    const lines = result.deleted.map((r) =>
-      "Untagged" in r ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`,
-    );
-    if (lines.length > 0) ctx.out(["Deleted Images:", ...lines, ""].join("\n"));
-    else ctx.out();
-    ctx.out(`Total reclaimed space: ${humanSize(result.reclaimed)}`);
-    return 0;
+    const images = await openImages(ctx.root);
+    try {
+      const result = await pruneImages(images, {
+        all,
+        containers: containersUsing(runtimeContext(ctx)),
+        filter: (c) => pruneMatch(filters, { created: timeOf(c.created), labels: c.labels }),
+      });
+      const lines = result.deleted.map((r) =>
+        "Untagged" in r ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`,
+      );
+      // As Docker: the list and a blank line only when something went.
+      if (lines.length > 0) ctx.out(["Deleted Images:", ...lines, ""].join("\n"));
+      ctx.out(`Total reclaimed space: ${humanSize(result.reclaimed)}`);
+      return 0;
+    } finally {
+      await images.close();
+    }
   },
 };

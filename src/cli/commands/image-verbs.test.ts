@@ -248,6 +248,6 @@ describe("rmi and image prune", () => {
     const empty = await cli("images", "-q");
     expect(empty.stdout).toBe("");
     const none = await cli("image", "prune", "-f");
-    expect(none.stdout).toBe("\nTotal reclaimed space: 0B\n");
+    expect(none.stdout).toBe("Total reclaimed space: 0B\n");
   });
 });
