@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text holds ${VAR} on purpose
 import { describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
 import { expandHeredoc, expandInstruction, expandWord, expandWords, exposedPorts } from "./expand.js";

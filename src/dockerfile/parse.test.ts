@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text holds ${VAR} on purpose
 import { describe, expect, it } from "vitest";
 import { runHeredocPlan } from "./heredoc.js";
 import { parseDockerfile } from "./parse.js";
