@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   corrupt: { exit: 1, http: 400, oci: "DIGEST_INVALID" },
   // a Dockerfile (or .dockerignore) that cannot be built: syntax or semantic error, found before building
   "dockerfile-invalid": { exit: 1, http: 400 },
+  // a build step that failed (a RUN's command exited non-zero, a COPY source is missing): docker build's 1
+  "build-failed": { exit: 1, http: 500 },
   // images, containers, platforms
   "image-not-found": { exit: 1, http: 404 },
   "container-not-found": { exit: 1, http: 404 },
