@@ -123,13 +123,16 @@ describe("ARG scoping", () => {
     ]);
   });
 
-  it("a stage built FROM another starts with its ENV and ARGs; the parent is not changed", () => {
+  it("a stage built FROM another starts from its state: values set, ARGs not re-declared", () => {
     const df = parse("FROM a AS base\nARG V=1\nENV E=2\nFROM base");
     const { scope, step, stage } = run(df, 0);
     for (const i of stage.instructions) step(i);
     const child = scope.fork();
     child.setEnv("E", "3");
     expect([child.lookup("V"), child.lookup("E"), scope.lookup("E")]).toEqual(["1", "3", "2"]);
+    expect(child.runEnv()).toEqual([["V", "1"]]);
+    expect(child.buildArgs()).toEqual([]);
+    expect(child.declared().size).toBe(0);
   });
 
   it("an ARG with no value at all is declared but unset (empty in the history)", () => {

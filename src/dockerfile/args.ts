@@ -117,19 +117,28 @@ export interface ArgScope {
   runEnv(): Array<[string, string]>;
   /** Names consumed by an ARG of this stage (for `unconsumedBuildArgs`). */
   declared(): ReadonlySet<string>;
-  /** A copy for a stage built `FROM` this one: it starts with this stage's ENV and ARGs. */
+  /**
+   * The scope of a stage built `FROM` this one: BuildKit starts it from this stage's state, so this
+   * stage's ENV and ARG values are set there (lookup, RUN), but its ARGs are not re-declared there
+   * (not in `buildArgs()`, not consuming build args).
+   */
   fork(): ArgScope;
 }
 
 interface State {
   env: Map<string, string>;
   args: Map<string, string | undefined>;
+  /** ARG values set by the stage this one is built FROM. */
+  inherited: Map<string, string>;
 }
 
 export function createArgScope(globals: GlobalArgs, opts: ScopeOptions, from?: State): ArgScope {
-  const state: State = from ?? { env: new Map(), args: new Map() };
-  const lookup: Lookup = (name) =>
-    state.env.has(name) ? state.env.get(name) : (state.args.get(name) ?? undefined);
+  const state: State = from ?? { env: new Map(), args: new Map(), inherited: new Map() };
+  const lookup: Lookup = (name) => {
+    if (state.env.has(name)) return state.env.get(name);
+    if (state.args.has(name)) return state.args.get(name);
+    return state.inherited.get(name);
+  };
   const esc = opts.escape ?? "\\";
 
   function declareOne(arg: ArgDecl): void {
@@ -153,15 +162,20 @@ export function createArgScope(globals: GlobalArgs, opts: ScopeOptions, from?: S
     buildArgs: () => [...state.args.keys()].map((k) => [k, lookup(k) ?? ""]),
     runEnv() {
       const out: Array<[string, string]> = [];
+      for (const [k, v] of state.inherited) if (!state.args.has(k) && !state.env.has(k)) out.push([k, v]);
       for (const [k, v] of state.args) if (v !== undefined && !state.env.has(k)) out.push([k, v]);
       for (const k of PROXY_ARGS) {
         const v = opts.buildArgs.get(k);
-        if (v !== undefined && !state.args.has(k) && !state.env.has(k)) out.push([k, v]);
+        if (v !== undefined && lookup(k) === undefined) out.push([k, v]);
       }
       return out;
     },
     declared: () => new Set(state.args.keys()),
-    fork: () => createArgScope(globals, opts, { env: new Map(state.env), args: new Map(state.args) }),
+    fork() {
+      const inherited = new Map(state.inherited);
+      for (const [k, v] of state.args) if (v !== undefined) inherited.set(k, v);
+      return createArgScope(globals, opts, { env: new Map(state.env), args: new Map(), inherited });
+    },
   };
 }
 
