@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runHeredocPlan } from "./heredoc.js";
-import { parseDockerfile } from "./parse.js";
+import { parseDockerfile, parseOnbuildTrigger } from "./parse.js";
 import type { Instruction } from "./types.js";
 
 const only = (text: string): Instruction => {
@@ -77,5 +77,17 @@ describe("heredocs", () => {
     const on = pick(only("FROM a\nONBUILD RUN <<EOF\necho hi\nEOF"), "ONBUILD");
     expect(on.expression).toBe("RUN <<EOF\necho hi\nEOF");
     expect(pick(on.trigger, "RUN").heredocs[0]?.content).toBe("echo hi\n");
+  });
+
+  it("parses a stored trigger back for the child build, heredoc included", () => {
+    const on = pick(only("FROM a\nONBUILD RUN <<EOF\necho hi\nEOF"), "ONBUILD");
+    const again = pick(parseOnbuildTrigger(on.expression, { file: "base:onbuild" }), "RUN");
+    expect(again.heredocs[0]?.content).toBe("echo hi\n");
+    expect(() => parseOnbuildTrigger("FROM x", { file: "base:onbuild" })).toThrow(
+      "base:onbuild:1: FROM isn't allowed as an ONBUILD trigger",
+    );
+    expect(() => parseOnbuildTrigger("RUN a\nRUN b", { file: "t" })).toThrow(
+      "t:2: an ONBUILD trigger must be",
+    );
   });
 });

@@ -37,6 +37,6 @@ export { chompHeredoc, type RunHeredocPlan, runHeredocPlan } from "./heredoc.js"
 export { INSTRUCTIONS } from "./instructions.js";
 export type { Lookup } from "./lexer.js";
 export { parseMount } from "./mounts.js";
-export { parseDockerfile } from "./parse.js";
+export { parseDockerfile, parseOnbuildTrigger } from "./parse.js";
 export { findStage, resolveCopySource, resolveFromBase, type StageRef } from "./stages.js";
 export type * from "./types.js";

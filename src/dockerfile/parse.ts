@@ -12,6 +12,7 @@ import type {
   Instruction,
   SourceLocation,
   Stage,
+  StageInstruction,
 } from "./types.js";
 import { splitCommand } from "./words.js";
 
@@ -129,4 +130,25 @@ export function parseDockerfile(text: string, opts: { file: string }): Dockerfil
   };
   check(df);
   return df;
+}
+
+/**
+ * One ONBUILD trigger as a base image's config stores it (`OnBuild`: the text after ONBUILD, heredoc
+ * bodies appended), parsed for the child build that runs it. `file` names it in errors.
+ */
+export function parseOnbuildTrigger(expression: string, opts: { file: string }): StageInstruction {
+  const read = readInstructions(expression, opts.file);
+  const [inst, extra] = read.instructions;
+  if (inst === undefined || extra !== undefined) {
+    throw dockerfileError(
+      { file: opts.file, startLine: extra?.location.startLine ?? 1 },
+      "an ONBUILD trigger must be exactly one instruction",
+      "rebuild the base image with a valid ONBUILD line",
+    );
+  }
+  if (inst.kind === "FROM" || inst.kind === "ONBUILD" || inst.kind === "MAINTAINER") {
+    throw dockerfileError(inst.location, `${inst.kind} isn't allowed as an ONBUILD trigger`);
+  }
+  checkExpansionSyntax(inst, read.escape);
+  return inst;
 }
