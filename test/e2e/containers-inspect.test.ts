@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
 import type { LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 /** `wharf inspect` finds containers and images as Docker's does: containers first, `--type` to choose. */
@@ -26,6 +27,7 @@ describe("inspect of containers and images", () => {
     expect(r.code).toBe(2);
     containerId = (await cli.ok("ps", "-aq", "--no-trunc", "--filter", "name=insp")).trim();
     expect(containerId).toMatch(/^[0-9a-f]{64}$/);
+    expect(await validateRoot(cli.root)).toMatchObject({ images: 1 });
   }, 120_000);
 
   afterAll(async () => {

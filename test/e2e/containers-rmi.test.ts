@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
 import type { LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const short = (digest: string) => digest.slice("sha256:".length, "sha256:".length + 12);
@@ -29,6 +30,7 @@ describe("rmi and image prune with containers", () => {
     await cli.ok("pull", "-q", unused.ref);
     expect(await cli.ok("run", "--name", "user", used.ref)).toBe("hi\n");
     containerId = (await cli.ok("ps", "-aq", "--no-trunc", "--filter", "name=user")).trim();
+    expect(await validateRoot(cli.root)).toMatchObject({ images: 2 });
   }, 120_000);
 
   afterAll(async () => {
@@ -52,6 +54,7 @@ describe("rmi and image prune with containers", () => {
       `Error: conflict: unable to delete ${short(used.image.config.digest)} (must be forced) - image is being used by stopped container ${containerId.slice(0, 12)}`,
     );
     expect(await imageIds()).toContain(used.image.config.digest);
+    await validateRoot(cli.root);
   });
 
   it("image prune -a keeps the container's image and removes the unused one", async () => {
@@ -61,6 +64,7 @@ describe("rmi and image prune with containers", () => {
     expect(await imageIds()).toEqual([used.image.config.digest]);
     // the container still starts from it
     expect((await cli.run(["start", "-a", "user"])).stdout).toBe("hi\n");
+    expect(await validateRoot(cli.root)).toMatchObject({ images: 1 });
   });
 
   it("rmi -f removes it anyway, and without containers rmi needs no -f", async () => {
@@ -70,6 +74,7 @@ describe("rmi and image prune with containers", () => {
     expect(await cli.ok("images", "-q")).toBe("");
     await cli.ok("rm", "user");
     await cli.ok("pull", "-q", unused.ref);
+    await validateRoot(cli.root);
     expect(await cli.ok("rmi", unused.ref)).toContain(`Deleted: ${unused.image.config.digest}`);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { addImage, type LayerEntry } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { run as runTool, skopeo } from "./helpers/tools.js";
+import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = [
@@ -110,6 +111,7 @@ describe("containers", () => {
     expect((await cli.run(["run", "--name", "three", image, "true"])).stderr).toContain(
       'Conflict. The container name "/three" is already in use by container',
     );
+    await validateRoot(cli.root);
   }, 120_000);
 
   it("run -d, logs, exec, stop, wait, inspect, rm", async () => {
@@ -139,6 +141,7 @@ describe("containers", () => {
     expect(failed).toMatchObject({ code: 127, stdout: "" });
     expect(failed.stderr).toContain('exec: "nosuch": executable file not found in $PATH');
     await expect.poll(() => cli.ok("ps", "-aq"), { timeout: 10_000 }).toBe("");
+    await validateRoot(cli.root);
   }, 120_000);
 
   it("keeps exited containers in one pack file: ps -a, logs, start, rm by prefix, prune", async () => {
@@ -161,6 +164,7 @@ describe("containers", () => {
     expect(await cli.ok("ps", "-aq")).toBe("");
     expect(existsSync(join(containers, "exited.json"))).toBe(false);
     expect(dirs()).toEqual([]);
+    await validateRoot(cli.root);
   }, 120_000);
 
   it("create makes a container that start runs (Created, then exited; --rm removes it)", async () => {
@@ -176,6 +180,7 @@ describe("containers", () => {
     const gone = (await cli.ok("container", "create", "--rm", image, "echo", "once")).trim();
     expect(await cli.run(["start", "-a", gone])).toMatchObject({ code: 0, stdout: "once\n" });
     expect(await cli.ok("ps", "-aq", "--no-trunc")).not.toContain(gone);
+    await validateRoot(cli.root);
   }, 120_000);
 
   it("takes --cap-add, --cap-drop and --security-opt as Docker does, and refuses unknown ones", async () => {
@@ -208,6 +213,7 @@ describe("containers", () => {
       CapDrop: null,
       SecurityOpt: ["no-new-privileges=true"],
     });
+    await validateRoot(cli.root);
   }, 120_000);
 
   it("gives -t a terminal (under a pty from `script`)", async () => {
@@ -220,6 +226,7 @@ describe("containers", () => {
     const status = await new Promise<number | null>((res) => child.on("close", (c) => res(c)));
     expect(out.replace(/\r/g, "")).toMatch(/^\/dev\/pts\/\d+$/m);
     expect(status).toBe(4);
+    await validateRoot(cli.root);
   }, 60_000);
 
   it("runs what podman runs from the same registry image: same command, same output", async () => {
@@ -261,5 +268,6 @@ describe("containers", () => {
         image,
       ]),
     );
+    await validateRoot(cli.root);
   }, 180_000);
 });

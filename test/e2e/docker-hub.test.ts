@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
+import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD } from "./helpers/wharf-cli.js";
 
 /**
@@ -105,7 +106,7 @@ describe("Docker Hub names", () => {
     expect(Object.keys(config.auths)).toEqual(["https://index.docker.io/v1/"]);
   });
 
-  it("pull, run and push of docker.io names work through it", () => {
+  it("pull, run and push of docker.io names work through it", async () => {
     const pull = step("pull");
     expect(pull.status, pull.output).toBe(0);
     expect(pull.output).toContain("Using default tag: latest");
@@ -125,5 +126,6 @@ describe("Docker Hub names", () => {
       "alice/tool:1",
       "busybox:latest",
     ]);
+    expect(await validateRoot(join(dir, "root"))).toMatchObject({ images: 1 });
   });
 });

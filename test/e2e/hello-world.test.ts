@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../../src/registry/serve/testing/cli.js";
 import { freePort } from "./helpers/process.js";
 import { REPO_ROOT } from "./helpers/registries.js";
+import { validateRoot } from "./helpers/validate.js";
 
 const exec = promisify(execFile);
 
@@ -38,5 +39,6 @@ describe("examples/hello-world/run.sh", () => {
     expect(stdout).toMatch(/[0-9a-f]{12}\s+localhost:\d+\/hello-world\s+"\/hello"\s+.*Exited \(0\)/);
     // The registry the script started is gone with it.
     await expect(exec("bash", ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port}`])).rejects.toThrow();
+    expect(await validateRoot(root)).toMatchObject({ images: 1 });
   }, 180_000);
 });

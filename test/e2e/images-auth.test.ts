@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage, busyboxSpec, type LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startWharfRegistry } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
+import { validateOnRegistry, validateRoot } from "./helpers/validate.js";
 import { type CliResult, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const USER = "alice";
@@ -99,6 +100,10 @@ describe("wharf login, pull and push against wharf's token-auth registry", () =>
       ),
     );
     expect(seen.Digest).toBe(image.manifest.digest);
+    await validateRoot(cli.root);
+    await validateOnRegistry(reg.host, "team/mine", "2", {
+      credentials: async () => ({ username: USER, password: PASSWORD }),
+    });
   }, 60_000);
 
   it("logs out; a push is then refused", async () => {
@@ -117,6 +122,7 @@ describe("wharf login, pull and push against wharf's token-auth registry", () =>
 
     const again = await run("logout", reg.host);
     expect(again.stdout).toContain(`Not logged in to ${reg.host}`);
+    await validateRoot(cli.root);
   }, 60_000);
 
   it("never printed the password", () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage, busyboxSpec, type LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
+import { validateOnRegistry, validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const REF_NAME = "org.opencontainers.image.ref.name";
@@ -56,6 +57,7 @@ describe("images other tools put in the store", () => {
     const seen = JSON.parse(await skopeo("inspect", `oci:${store()}:${name()}`));
     expect(seen.Digest).toBe(first.manifest.digest);
     expect(JSON.parse(await skopeo("inspect", `oci:${store()}:plain`)).Digest).toBe(first.manifest.digest);
+    await validateRoot(cli.root);
   });
 
   it("pushes it, and the registry serves the same manifest", async () => {
@@ -63,10 +65,13 @@ describe("images other tools put in the store", () => {
     expect(out).toContain(`1: digest: ${first.manifest.digest} size: ${first.manifest.size}`);
     const remote = JSON.parse(await skopeo("inspect", "--tls-verify=false", `docker://${name()}`));
     expect(remote.Digest).toBe(first.manifest.digest);
+    await validateRoot(cli.root);
+    await validateOnRegistry(reg.host, "e2e/foreign", "1");
   });
 
   it("runs it", async () => {
     expect(await cli.ok("run", "--rm", name())).toBe("from skopeo\n");
+    await validateRoot(cli.root);
   }, 60_000);
 
   it("a second copy under the same name leaves the first image untagged, as a re-tag does", async () => {
@@ -81,5 +86,6 @@ describe("images other tools put in the store", () => {
     expect(await cli.ok("images", "-q", "--no-trunc")).toBe(`${second.config.digest}\n`);
     // `plain` is not wharf's: prune keeps what it reaches
     expect(JSON.parse(await skopeo("inspect", `oci:${store()}:plain`)).Digest).toBe(first.manifest.digest);
+    await validateRoot(cli.root);
   }, 60_000);
 });

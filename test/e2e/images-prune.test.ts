@@ -7,6 +7,7 @@ import { checkLayoutBlobs, treeSize } from "./helpers/image-fixtures.js";
 import { addImage, busyboxSpec, type LayoutImage, layoutManifest } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
+import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const exists = (path: string) =>
@@ -55,6 +56,7 @@ describe("rmi and image prune keep shared layers", () => {
     await skopeo("copy", `oci:${store()}:${ref("b:1")}`, `oci:${out}:b`);
     expect((await layoutManifest(out, "b"))?.digest).toBe(b.manifest.digest);
     expect((await checkLayoutBlobs(out)).corrupt).toEqual([]);
+    await validateRoot(cli.root);
   }
 
   beforeAll(async () => {
@@ -76,6 +78,7 @@ describe("rmi and image prune keep shared layers", () => {
     await push("c2", ref("c:1"));
     await cli.ok("pull", ref("c:1"));
     expect(c2.manifest.digest).not.toBe(c1.manifest.digest);
+    expect(await validateRoot(cli.root)).toMatchObject({ images: 4 });
   }, 120_000);
 
   afterAll(async () => {
@@ -98,6 +101,7 @@ describe("rmi and image prune keep shared layers", () => {
     const blobs = await checkLayoutBlobs(store());
     expect(blobs.corrupt).toEqual([]);
     expect(blobs.good.filter((x) => x.digest === a.layers[0]?.digest)).toHaveLength(1);
+    await validateRoot(cli.root);
   });
 
   it("rmi removes A's own blobs and keeps the base B uses", async () => {

@@ -15,6 +15,7 @@ import {
 import { addImage, busyboxSpec, type LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution, startWharfRegistry } from "./helpers/registries.js";
 import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { validateOnRegistry, validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 interface Inspected {
@@ -145,6 +146,8 @@ describe.each(PEERS)("wharf pull from $peer", ({ start }) => {
     const blobs = await checkLayoutBlobs(store);
     expect(blobs.corrupt).toEqual([]);
     for (const l of skopeoImage.layers) expect(blobs.good.map((b) => b.digest)).toContain(l.digest);
+    await validateRoot(cli.root);
+    await validateOnRegistry(reg.host, "e2e/skopeo", "three");
   }, 120_000);
 
   it("fails on an unknown tag with Docker's error, a hint and no progress lines", async () => {
@@ -168,6 +171,8 @@ describe.each(PEERS)("wharf pull from $peer", ({ start }) => {
     expect(doc.RepoDigests).toEqual([`${name("e2e/buildah")}@${pushed.digest}`]);
     const ids = await cli.ok("images", "-q", "--no-trunc", ref);
     expect(ids.trim()).toBe(`sha256:${buildahId}`);
+    await validateRoot(cli.root);
+    await validateOnRegistry(reg.host, "e2e/buildah", "1");
   }, 60_000);
 
   it("resolves a buildah manifest list to this machine's platform, or --platform's", async () => {
@@ -201,5 +206,7 @@ describe.each(PEERS)("wharf pull from $peer", ({ start }) => {
     expect(bad.stderr).toMatch(/Hint: .*linux\/amd64.*linux\/arm64/);
     expect(bad.stdout).toBe("");
     expect((await inspect(ref)).Id).toBe(other?.doc.config.digest);
+    await validateRoot(cli.root);
+    expect(await validateOnRegistry(reg.host, "e2e/multi", "1")).toMatchObject({ images: 2 });
   }, 90_000);
 });

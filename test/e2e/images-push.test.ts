@@ -6,6 +6,7 @@ import { checkLayoutBlobs, fetchManifest } from "./helpers/image-fixtures.js";
 import { addImage, busyboxSpec, type LayoutImage, layoutManifest } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution, startWharfRegistry } from "./helpers/registries.js";
 import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { validateOnRegistry, validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const short = (digest: string) => digest.slice("sha256:".length, "sha256:".length + 12);
@@ -61,6 +62,9 @@ describe.each(PEERS)("wharf push to $peer", ({ start }) => {
     expect(lines.at(-1)).toBe(`v1: digest: ${image.manifest.digest} size: ${image.manifest.size}`);
     const served = await fetchManifest(target.url, "e2e/pushed", "v1");
     expect(served.digest).toBe(image.manifest.digest);
+    await validateRoot(cli.root);
+    await validateOnRegistry(target.host, "e2e/pushed", "v1");
+    await validateOnRegistry(source.host, "e2e/src", "1");
   }, 60_000);
 
   it("skopeo inspects and copies it out with identical digests", async () => {
@@ -92,5 +96,7 @@ describe.each(PEERS)("wharf push to $peer", ({ start }) => {
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe(
       `v1: digest: ${image.manifest.digest} size: ${image.manifest.size}`,
     );
+    await validateRoot(cli.root);
+    await validateOnRegistry(target.host, "e2e/pushed", "v1");
   }, 60_000);
 });

@@ -8,6 +8,7 @@ import { checkLayoutBlobs, fetchManifest, treeSize } from "./helpers/image-fixtu
 import { addImage, busyboxSpec, type LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
+import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const MB = 1_000_000;
@@ -118,6 +119,7 @@ describe("wharf pull under kill -9 and concurrency", () => {
     expect(leftovers).toEqual([]);
     const seen = JSON.parse(await skopeo("inspect", `oci:${store}:${ref("big:1")}`));
     expect(seen.Layers).toEqual(big.layers.map((l) => l.digest));
+    await validateRoot(cli.root);
   }, 240_000);
 
   it("pulls two images into one root at once", async () => {
@@ -142,5 +144,6 @@ describe("wharf pull under kill -9 and concurrency", () => {
       const seen = JSON.parse(await skopeo("inspect", `oci:${store}:${ref(`${tag}:1`)}`));
       expect(seen.Digest).toBe(small[i]?.manifest.digest);
     }
+    expect(await validateRoot(cli.root)).toMatchObject({ images: 2 });
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import { digestOf } from "../../src/digest/index.js";
 import { ensureBuilt, type ServeProcess, spawnServe } from "../../src/registry/serve/testing/cli.js";
 import { startDistribution } from "../../src/remote/testing/distribution.js";
 import { makeImage, type TestImage, writeOciLayout } from "../../src/remote/testing/images.js";
+import { validateOnRegistry } from "./helpers/validate.js";
 
 function run(cmd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(cmd, cmd === "skopeo" ? ["--insecure-policy", ...args] : args, {
@@ -76,6 +77,9 @@ describe("wharf registry serve: TLS, environment, shutdown", () => {
       ...[`oci:${layout}:v1`, `docker://${basic.host}/secure/app:v1`],
     );
     expect(copy.status, copy.stderr).toBe(0);
+    await validateOnRegistry(basic.host, "secure/app", "v1", {
+      credentials: async () => ({ username: "alice", password: "wonderland" }),
+    });
     const inspect = run(
       "skopeo",
       "inspect",
@@ -120,6 +124,9 @@ describe("wharf registry serve: TLS, environment, shutdown", () => {
       ...[`oci:${layout}:v1`, `docker://${token.host}/secure/app:v1`],
     );
     expect(copied.status, copied.stderr).toBe(0);
+    await validateOnRegistry(token.host, "secure/app", "v1", {
+      credentials: async () => ({ username: "alice", password: "wonderland" }),
+    });
     const out = join(dir, "out");
     const back = run(
       "skopeo",

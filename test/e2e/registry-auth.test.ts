@@ -5,6 +5,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, type ServeProcess, spawnServe } from "../../src/registry/serve/testing/cli.js";
 import { makeImage, type TestImage, writeOciLayout } from "../../src/remote/testing/images.js";
+import { validateOnRegistry } from "./helpers/validate.js";
+
+/** One account's credentials, for wharf's client. */
+const creds = (username: string, password: string) => async () => ({ username, password });
 
 function skopeo(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync("skopeo", ["--insecure-policy", ...args], { encoding: "utf8", timeout: 60_000 });
@@ -95,6 +99,7 @@ describe("wharf registry serve with auth, driven by skopeo", () => {
       `docker://${reg.host}/team/app:v1`,
     );
     expect(copy.status, copy.stderr).toBe(0);
+    await validateOnRegistry(reg.host, "team/app", "v1", { credentials: creds("alice", "wonderland") });
     const inspect = skopeo(
       "inspect",
       "--tls-verify=false",
@@ -285,6 +290,8 @@ describe("wharf registry serve with auth, driven by skopeo", () => {
       `docker://${reg.host}/bob/own:v1`,
     );
     expect(bob.status, bob.stderr).toBe(0);
+    await validateOnRegistry(reg.host, "public/app", "v1");
+    await validateOnRegistry(reg.host, "bob/own", "v1", { credentials: creds("bob", "builder") });
 
     // The key was written where the config said, so tokens outlive a restart.
     expect(

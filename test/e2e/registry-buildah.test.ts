@@ -6,6 +6,7 @@ import { layoutJson } from "./helpers/files.js";
 import { addImage, busyboxSpec, type LayoutDescriptor, layoutManifest } from "./helpers/layout.js";
 import { type RunningRegistry, startRegistryUnderTest } from "./helpers/registries.js";
 import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { validateOnRegistry } from "./helpers/validate.js";
 
 interface IndexDoc {
   mediaType?: string;
@@ -75,5 +76,6 @@ describe("buildah manifest lists and wharf registry serve", () => {
     const armOut = join(dir, "out-arm64");
     const armManifest = await layoutJson<{ layers: LayoutDescriptor[] }>(armOut, byArch.get("arm64")!.digest);
     expect(arm.Layers).toEqual(armManifest.layers.map((l) => l.digest));
+    expect(await validateOnRegistry(reg.host, "e2e/multi", "1")).toMatchObject({ images: 2 });
   }, 180_000);
 });

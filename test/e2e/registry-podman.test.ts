@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage, busyboxSpec, type LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startRegistryUnderTest } from "./helpers/registries.js";
 import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { validateOnRegistry } from "./helpers/validate.js";
 
 /** podman push and podman pull through `wharf registry serve`, each podman with its own storage. */
 describe("podman and wharf registry serve", () => {
@@ -50,6 +51,7 @@ describe("podman and wharf registry serve", () => {
       JSON.parse(await skopeo("inspect", "--config", "--tls-verify=false", `docker://${name}`)).rootfs
         .diff_ids,
     );
+    expect(await validateOnRegistry(reg.host, "e2e/busybox", "1.0")).toMatchObject({ images: 1 });
   }, 180_000);
 
   it("podman pull of a tag that does not exist fails with the registry's answer", async () => {

@@ -6,6 +6,7 @@ import { fileDigest, layoutBlobPath, layoutJson } from "./helpers/files.js";
 import { addImage, type LayoutDescriptor, type LayoutImage, layoutManifest } from "./helpers/layout.js";
 import { type RunningRegistry, startRegistryUnderTest } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
+import { validateOnRegistry } from "./helpers/validate.js";
 
 interface ManifestDoc {
   mediaType?: string;
@@ -56,6 +57,7 @@ describe("skopeo and wharf registry serve", () => {
     for (const d of [image.manifest, image.config, ...image.layers]) {
       expect(await fileDigest(layoutBlobPath(out, d.digest))).toBe(d.digest);
     }
+    expect(await validateOnRegistry(reg.host, "e2e/skopeo", "v1")).toMatchObject({ images: 1, diffIds: 3 });
   }, 120_000);
 
   it("inspect reports the digest, layers and platform; --raw returns the manifest byte for byte", async () => {
@@ -104,6 +106,12 @@ describe("skopeo and wharf registry serve", () => {
     expect([...tags.Tags].sort()).toEqual(["latest", "v1", "v2"]);
     const other = JSON.parse(await skopeo("list-tags", "--tls-verify=false", ref("e2e/other")));
     expect(other.Tags).toEqual(["x"]);
+    for (const [repo, tag] of [
+      ["e2e/skopeo", "v2"],
+      ["e2e/skopeo", "latest"],
+      ["e2e/other", "x"],
+    ])
+      await validateOnRegistry(reg.host, repo as string, tag as string);
   }, 120_000);
 
   it("keeps a Docker schema 2 manifest and its media type as pushed", async () => {
@@ -120,6 +128,7 @@ describe("skopeo and wharf registry serve", () => {
     expect(raw.layers.map((l: LayoutDescriptor) => l.digest)).toEqual(image.layers.map((l) => l.digest));
     const info = JSON.parse(await skopeo("inspect", "--tls-verify=false", ref("e2e/docker:1")));
     expect(info.Layers).toEqual(image.layers.map((l) => l.digest));
+    expect(await validateOnRegistry(reg.host, "e2e/docker", "1")).toMatchObject({ images: 1, diffIds: 3 });
   }, 120_000);
 
   it("delete removes the manifest (and its tags) but not what another repository still holds", async () => {
@@ -130,5 +139,6 @@ describe("skopeo and wharf registry serve", () => {
     const out = join(dir, "other");
     await skopeo("copy", "--src-tls-verify=false", ref("e2e/other:x"), `oci:${out}:x`);
     expect((await layoutManifest(out, "x"))?.digest).toBe(image.manifest.digest);
+    await validateOnRegistry(reg.host, "e2e/other", "x");
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, collect, digestOf, drain, hexOf } from "../../src/digest/index.js";
+import { validateRegistry } from "../../src/images/testing/validate.js";
 import { MediaType } from "../../src/oci/index.js";
 import {
   checkLogin,
@@ -83,6 +84,7 @@ describe("registry operations against Distribution 2.8.2", () => {
     expect(await headManifest(r, "v1")).toEqual(image.manifest.desc);
     expect((await listTags(r, { pageSize: 2 })).sort()).toEqual(["v1", "v2", "v3", "v4", "v5"]);
     expect(await listCatalog(t, { pageSize: 1 })).toEqual(expect.arrayContaining(["e2e/app", "e2e/blobs-a"]));
+    expect(await validateRegistry(r, "v3")).toMatchObject({ images: 1, diffIds: 2 });
 
     await deleteManifest(r, image.manifest.desc.digest);
     await expect(fetchManifest(r, "v1")).rejects.toMatchObject({
@@ -108,6 +110,7 @@ describe("registry operations against Distribution 2.8.2", () => {
     expect(got.image.digest).toBe(arm.manifest.desc.digest);
     expect(got.platform).toEqual(arm.platform);
     const host = await resolveImage(r, "latest", { platform: { os: "linux", architecture: "amd64" } });
+    expect(await validateRegistry(r, "latest")).toMatchObject({ images: 2 });
     expect(host.image.digest).toBe(amd.manifest.desc.digest);
 
     await expect(

@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestOf, hexOf } from "../../src/digest/index.js";
+import { validateStore } from "../../src/images/testing/validate.js";
 import type { Descriptor } from "../../src/oci/index.js";
 import { type ImageRecorder, pull, push } from "../../src/remote/index.js";
 import { type Distribution, startDistribution } from "../../src/remote/testing/distribution.js";
 import { makeImage, type TestImage, writeOciLayout } from "../../src/remote/testing/images.js";
 import { storeDouble } from "../../src/remote/testing/store-double.js";
+import { validateOnRegistry } from "./helpers/validate.js";
 
 function recorder(): ImageRecorder & { names: Map<string, Descriptor> } {
   const names = new Map<string, Descriptor>();
@@ -63,6 +65,8 @@ describe("wharf and skopeo through Distribution", () => {
       expect(await store.info(b.desc.digest)).toEqual({ digest: b.desc.digest, size: b.desc.size });
     }
     expect(images.names.get(`${reg.host}/e2e/from-skopeo:v1`)?.digest).toBe(inspected.Digest);
+    await validateStore(store, [r.target]);
+    await validateOnRegistry(reg.host, "e2e/from-skopeo", "v1");
   });
 
   it("pushes an image that skopeo then reads with identical digests", async () => {
@@ -103,6 +107,7 @@ describe("wharf and skopeo through Distribution", () => {
     }
     const index = JSON.parse(await readFile(join(out, "index.json"), "utf8"));
     expect(index.manifests[0].digest).toBe(pushed.digest);
+    await validateOnRegistry(reg.host, "e2e/from-wharf", "2.0");
   });
 
   it("pulls the right platform of a multi-platform index skopeo pushed", async () => {
@@ -147,5 +152,7 @@ describe("wharf and skopeo through Distribution", () => {
     expect(r.manifest.digest).toBe(arm.manifest.desc.digest);
     expect(await store.info(arm.layers[0]?.desc.digest ?? digestOf(""))).toBeDefined();
     expect(await store.info(amd.layers[0]?.desc.digest ?? digestOf(""))).toBeUndefined();
+    await validateStore(store, [r.target]);
+    expect(await validateOnRegistry(reg.host, "e2e/multi", "1")).toMatchObject({ images: 2 });
   });
 });

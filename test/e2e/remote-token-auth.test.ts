@@ -6,6 +6,7 @@ import { importPKCS8, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staticCredentials } from "../../src/auth/index.js";
 import { bytesOf, digestOf } from "../../src/digest/index.js";
+import { validateRegistry } from "../../src/images/testing/validate.js";
 import {
   checkLogin,
   createTransport,
@@ -119,6 +120,7 @@ describe("token auth against Distribution", () => {
     const anon = createTransport(reg.host);
     const got = await fetchManifest({ transport: anon, path: "team/app" }, "v1");
     expect(got.digest).toBe(image.manifest.desc.digest);
+    expect(await validateRegistry({ transport: anon, path: "team/app" }, "v1")).toMatchObject({ images: 1 });
     const data = Buffer.from("x");
     await expect(
       uploadBlob({ transport: anon, path: "team/app" }, { digest: digestOf(data), size: 1 }, () =>

@@ -1,0 +1,70 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+/**
+ * What a Docker user trips on with the container verbs (issue 9), through the built CLI: rm and
+ * start of a running container, exec on a stopped or missing one, and an image's GraphDriver once
+ * a container has unpacked it.
+ */
+describe("container verbs as Docker answers them", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let image: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-habits-"));
+    reg = await startDistribution();
+    cli = await wharfCli();
+    image = (await pushBusybox(reg, join(dir, "layout"), "habits", ["sh", "-c", "sleep 60"])).ref;
+    await cli.ok("pull", "-q", image);
+  }, 120_000);
+
+  afterEach(async () => {
+    await removeContainers(cli);
+  });
+
+  afterAll(async () => {
+    await reg?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("rm of a running container: Docker's words, status 1; start of it: its name, status 0", async () => {
+    const id = (await cli.ok("run", "-d", "--name", "web", image)).trim();
+    const rm1 = await cli.run(["rm", "web"]);
+    expect(rm1.code).toBe(1);
+    expect(rm1.stderr.split("\n")[0]).toBe(
+      'Error: cannot remove container "/web": container is running: stop the container before removing or force remove',
+    );
+    const start = await cli.run(["start", "web"]);
+    expect(start).toMatchObject({ code: 0, stdout: "web\n", stderr: "" });
+    expect((await cli.ok("inspect", "-f", "{{.State.Running}} {{.Id}}", "web")).trim()).toBe(`true ${id}`);
+    expect((await cli.run(["rm", "-f", "web", "nosuch"])).code).toBe(0);
+  });
+
+  it("exec on a stopped container or a missing one: status 1 and Docker's words", async () => {
+    const id = (await cli.ok("create", "--name", "idle", image)).trim();
+    const stopped = await cli.run(["exec", "idle", "true"]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr.split("\n")[0]).toBe(`Error: container ${id} is not running`);
+    const missing = await cli.run(["exec", "nosuch", "true"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.split("\n")[0]).toBe("Error: No such container: nosuch");
+  });
+
+  it("inspect of an image a container unpacked shows wharf's snapshot dirs as overlay2's", async () => {
+    await cli.ok("run", "--rm", image, "true");
+    const gd = JSON.parse(await cli.ok("image", "inspect", "-f", "{{json .GraphDriver}}", image));
+    expect(gd.Name).toBe("overlay2");
+    expect(Object.keys(gd.Data).sort()).toEqual(["MergedDir", "UpperDir", "WorkDir"]);
+    expect(gd.Data.UpperDir).toMatch(new RegExp(`^${cli.root}/snapshots/layers/[0-9a-f]{64}/fs$`));
+    expect(existsSync(join(gd.Data.UpperDir, "bin", "busybox"))).toBe(true);
+  });
+});
