@@ -187,6 +187,13 @@ export class RegistryAuth {
         res.discard();
         throw e;
       }
+      if (second === undefined && this.scheme === "basic") {
+        // As Docker's client: a registry that wants basic auth gets nothing more without credentials.
+        res.discard();
+        throw new WharfError("unauthorized", "no basic auth credentials", {
+          hint: `log in first: wharf login ${this.opts.domain}`,
+        });
+      }
       if (second === undefined || (second === first && before === this.scheme && this.scheme === "basic"))
         return res;
       res.discard();

@@ -75,10 +75,15 @@ export async function registryError(
     }
   }
   const code = (ociCode && FROM_OCI[ociCode]) || fromStatus(res.status);
+  // A 401 without a body (a HEAD's) is Docker's `unauthorized: authentication required`.
   const why = ociMessage
     ? `${ociCode?.toLowerCase().replaceAll("_", " ")}: ${ociMessage}`
-    : `HTTP ${res.status}`;
-  return new WharfError(code, `${what}: ${why}`, {
+    : res.status === 401
+      ? "unauthorized: authentication required"
+      : `HTTP ${res.status}`;
+  // Refusals read as Docker prints them: the registry's words alone, not what was being done.
+  const message = code === "unauthorized" || code === "denied" ? why : `${what}: ${why}`;
+  return new WharfError(code, message, {
     hint: hintFor(code, domain),
     ...(detail !== undefined ? { detail } : {}),
   });

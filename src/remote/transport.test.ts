@@ -208,10 +208,14 @@ describe("basic auth", () => {
     expect(reg.seen.filter((s) => s.url === "/v2/app/a")).toHaveLength(1);
   });
 
-  it("returns the 401 when there are no credentials", async () => {
+  it("says `no basic auth credentials` when there are none, as Docker's client", async () => {
     const reg = track(await startServer(handler));
     const t = track(createTransport(reg.host, fast));
-    expect((await get(t, "/v2/app/a")).status).toBe(401);
+    await expect(get(t, "/v2/app/a")).rejects.toMatchObject({
+      code: "unauthorized",
+      message: "no basic auth credentials",
+      hint: `log in first: wharf login ${reg.host}`,
+    });
   });
 });
 

@@ -27,7 +27,8 @@ describe("detached containers", () => {
     expect(started.state).toBe("running");
     expect(started.pid).toBeGreaterThan(0);
     expect(statusText(started)).toMatch(/^Up (Less than a second|\d+ seconds?)$/);
-    await expect(startContainer(h.ctx, "web")).rejects.toThrow(/already running/);
+    // A start of a running container leaves it as it is (Docker's "not modified").
+    await expect(startContainer(h.ctx, "web")).resolves.toMatchObject({ state: "running", pid: started.pid });
     const follow = collectLog(await readLogs(h.ctx, rec.id.slice(0, 8), { follow: true }));
     const stopped = await stopContainer(h.ctx, "web", { timeout: 1 });
     expect(stopped).toMatchObject({ state: "exited", exitCode: 137 });
@@ -68,12 +69,20 @@ describe("detached containers", () => {
       stderr: new Sink(),
     }).catch((e: unknown) => e);
     expect(isWharfError(missing, "command-not-found")).toBe(true);
-    await expect(removeContainer(h.ctx, rec.id)).rejects.toThrow(/You cannot remove a running container/);
+    await expect(removeContainer(h.ctx, rec.id)).rejects.toThrow(
+      `cannot remove container "/${rec.name}": container is running: stop the container before removing or force remove`,
+    );
     expect(await collectLog(await readLogs(h.ctx, rec.id, { tail: 2 }))).toBe("line2\nline3\n");
     const waiting = waitContainer(h.ctx, rec.id);
     await killContainer(h.ctx, rec.id, "9");
     expect(await waiting).toBe(137);
     await expect(killContainer(h.ctx, rec.id)).rejects.toThrow(/is not running/);
+    const stopped = execInContainer(h.ctx, rec.name, {
+      argv: ["true"],
+      stdout: new Sink(),
+      stderr: new Sink(),
+    });
+    await expect(stopped).rejects.toThrow(`container ${rec.id} is not running`);
     await removeContainer(h.ctx, rec.id, { force: true });
     await expect(getContainer(h.ctx, rec.id)).rejects.toThrow(`No such container: ${rec.id}`);
   });

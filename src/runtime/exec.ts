@@ -36,7 +36,7 @@ export interface ExecOptions {
 export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecOptions): Promise<number> {
   const rec = await getContainer(ctx, ref);
   if (rec.state !== "running") {
-    throw new WharfError("conflict", `Container ${rec.id} is not running`, {
+    throw new WharfError("conflict", `container ${rec.id} is not running`, {
       hint: `start it first: wharf start ${rec.name}`,
     });
   }

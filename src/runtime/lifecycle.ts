@@ -34,30 +34,46 @@ function notRunnable(rec: ContainerRecord): void {
   }
 }
 
-async function claim(ctx: RuntimeContext, ref: string): Promise<ContainerRecord> {
+/**
+ * Takes a container for a start. A running one is refused, or with `keepRunning` left as it is
+ * (undefined is returned): Docker's API answers a start of a running container "not modified".
+ */
+async function claim(
+  ctx: RuntimeContext,
+  ref: string,
+  keepRunning = false,
+): Promise<ContainerRecord | undefined> {
   const rec = await getContainer(ctx, ref);
+  if (keepRunning && rec.state === "running") return undefined;
   notRunnable(rec);
+  let running = false;
   // `live`: an exited container's record comes back from the pack to its directory (made again),
   // where this start writes its files.
-  return updateRecord(
+  const claimed = await updateRecord(
     ctx,
     rec.id,
     (r) => {
+      running = keepRunning && r.state === "running";
+      if (running) return undefined;
       notRunnable(r);
       return r.error === "" ? undefined : { ...r, error: "" };
     },
     { live: true },
   );
+  return running ? undefined : claimed;
 }
 
 /**
  * Starts a container in the background (`run -d`, `start`): a shim process, in its own session and
  * detached from this one, runs it and records its exit, so the container outlives this command with
  * no daemon. Resolves once the container runs (or has already ended); a start failure is thrown.
+ * A container that is running already is left as it is.
  */
 export async function startContainer(ctx: RuntimeContext, ref: string): Promise<ContainerRecord> {
   runcBinary(ctx);
-  const rec = await claim(ctx, ref);
+  const rec = await claim(ctx, ref, true);
+  // Already running: nothing to do, as Docker's start of a running container.
+  if (!rec) return getContainer(ctx, ref);
   const [cmd = "", ...pre] = shimCommand(ctx);
   const args: ShimArgs = { root: ctx.root, id: rec.id, ...(ctx.runc ? { runc: ctx.runc } : {}) };
   // Readable too: a `--rm` container's directory, this file with it, may be gone at the end.
@@ -163,7 +179,7 @@ export async function runForeground(
 ): Promise<number> {
   // A record is a container that the caller has just made (`run`): nothing to claim from a start before.
   const fresh = typeof ref === "string" ? undefined : ref;
-  const rec = fresh ?? (await claim(ctx, ref as string));
+  const rec = fresh ?? ((await claim(ctx, ref as string)) as ContainerRecord);
   trace("foreground: claimed");
   const removedAfter = rec.options.autoRemove === true;
   const result = await runMonitored(ctx, rec.id, foregroundIO(rec, o), {

@@ -57,7 +57,8 @@ export async function removeContainer(
     if (!opts.force) {
       throw new WharfError(
         "conflict",
-        `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`,
+        `cannot remove container "/${rec.name}": container is running: stop the container before removing or force remove`,
+        { hint: `stop it first (wharf stop ${rec.name}), or remove it running: wharf rm -f ${rec.name}` },
       );
     }
     await runcKill(ctx, id, "KILL").catch(() => undefined);

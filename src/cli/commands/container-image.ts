@@ -8,6 +8,7 @@ import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
 import { type RootfsHandle, trace, warmCgroupLock } from "../../runtime/index.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
+import { platformWarning } from "./platform-warning.js";
 
 export interface RunImage {
   /** The image as the user named it. */
@@ -32,14 +33,18 @@ async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Ref
     import("./registry-options.js"),
   ]);
   const view = progressView({ write: (s) => ctx.stderr.write(s), tty: ctx.stderr.isTTY === true });
-  view.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const layers = pullProgress(view);
   const platform = f.values.platform;
   const result = await pull(ref, {
     store: images.content,
     images,
     transport: transportOptions(ctx, f),
     ...(typeof platform === "string" && platform ? { platform } : {}),
-    onProgress: pullProgress(view),
+    // As Docker: "Pulling from" once the manifest is found, so a failed lookup prints only the error.
+    onProgress: (e) => {
+      if (e.type === "resolved") view.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+      layers(e);
+    },
   });
   view.line(`Digest: ${result.digest}`);
   view.line(
@@ -89,6 +94,11 @@ export async function imageForRun(
       readManifest(images.content, entry.manifest),
       readConfig(images.content, resolved.image.id),
     ]);
+    if (typeof f.values.platform !== "string" || f.values.platform === "") {
+      const { os, architecture, variant } = config;
+      const warning = platformWarning({ os, architecture, ...(variant ? { variant } : {}) });
+      if (warning) ctx.err(warning);
+    }
     const snapshots = join(ctx.root, "snapshots");
     return {
       name: input,

@@ -1,7 +1,8 @@
 import { execInContainer, warmCgroupLock } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { expandEnvArg, readEnvFile } from "../parse/env.js";
-import { runFailure, runtimeContext } from "./container-common.js";
+import { reportError } from "../report.js";
+import { runtimeContext } from "./container-common.js";
 import { RUN_FLAGS } from "./container-flags.js";
 
 const EXEC_SHARED = ["interactive", "tty", "env", "env-file", "workdir", "user"];
@@ -46,7 +47,10 @@ export const command: Command = {
         ...(user !== undefined ? { user } : {}),
       });
     } catch (e) {
-      return runFailure(ctx, e);
+      // As Docker's exec: 126/127 for a command that cannot be run, else 1 (a container that is
+      // missing or not running: `No such container`, `container ID is not running`).
+      const code = reportError(ctx, e);
+      return code === 126 || code === 127 ? code : 1;
     }
   },
 };

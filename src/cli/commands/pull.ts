@@ -11,6 +11,7 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { pullProgress as showPull } from "../render/index.js";
+import { platformWarning } from "./platform-warning.js";
 import { stdoutProgress } from "./progress-out.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 
@@ -35,6 +36,10 @@ async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: bool
       : {}),
   });
   view?.line(`Digest: ${result.digest}`);
+  if (!platform) {
+    const warning = platformWarning(result.platform);
+    if (warning) ctx.err(warning);
+  }
   return !result.upToDate;
 }
 

@@ -1,6 +1,8 @@
+import { isWharfError } from "../../errors/index.js";
 import { removeContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { eachContainer, runtimeContext } from "./container-common.js";
+import { reportError } from "../report.js";
+import { runtimeContext } from "./container-common.js";
 
 export const command: Command = {
   path: ["rm"],
@@ -27,9 +29,18 @@ export const command: Command = {
   minArgs: 1,
   async run(ctx, f) {
     const rt = runtimeContext(ctx);
-    return eachContainer(ctx, f.args, async (name) => {
-      await removeContainer(rt, name, { force: flag.bool(f, "force"), volumes: flag.bool(f, "volumes") });
-      ctx.out(name);
-    });
+    const force = flag.bool(f, "force");
+    let status = 0;
+    for (const name of f.args) {
+      try {
+        await removeContainer(rt, name, { force, volumes: flag.bool(f, "volumes") });
+        ctx.out(name);
+      } catch (e) {
+        reportError(ctx, e);
+        // As Docker: with -f, a container that is not there is said, and is no failure.
+        if (!(force && isWharfError(e, "container-not-found"))) status = 1;
+      }
+    }
+    return status;
   },
 };

@@ -1,3 +1,4 @@
+import { isWharfError } from "../../errors/index.js";
 import { openImages, removeImage } from "../../images/index.js";
 import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
@@ -20,19 +21,26 @@ export const command: Command = {
   async run(ctx, f) {
     const images = await openImages(ctx.root);
     const containers = containersUsing(runtimeContext(ctx));
+    const force = flag.bool(f, "force");
     let status = 0;
-    for (const name of f.args) {
-      try {
-        const report = await removeImage(images, name, {
-          force: flag.bool(f, "force"),
-          noPrune: flag.bool(f, "no-prune"),
-          containers,
-        });
-        for (const r of report)
-          ctx.out("Untagged" in r ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
-      } catch (e) {
-        status = reportError(ctx, e);
+    try {
+      for (const name of f.args) {
+        try {
+          const report = await removeImage(images, name, {
+            force,
+            noPrune: flag.bool(f, "no-prune"),
+            containers,
+          });
+          for (const r of report)
+            ctx.out("Untagged" in r ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
+        } catch (e) {
+          const code = reportError(ctx, e);
+          // As Docker: with -f, an image that is not there is said, and is no failure.
+          if (!(force && isWharfError(e, "image-not-found"))) status = code;
+        }
       }
+    } finally {
+      await images.close();
     }
     return status;
   },

@@ -10,6 +10,7 @@ describe("until", () => {
     expect(goDuration("1.5h")).toBe(5_400_000);
     expect(goDuration("300ms")).toBe(300);
     expect(goDuration("-2s")).toBe(-2000);
+    expect(goDuration("1500µs")).toBe(1.5);
     expect(goDuration("7d")).toBeUndefined();
     expect(goDuration("h")).toBeUndefined();
     expect(parseTimestamp("24h", NOW)).toBe(NOW - 86_400_000);

@@ -25,8 +25,8 @@ export interface PruneFilters {
 const UNITS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
+  "\u00b5s": 1e-3,
+  "\u03bcs": 1e-3,
   ms: 1,
   s: 1e3,
   m: 6e4,
@@ -35,10 +35,12 @@ const UNITS: Record<string, number> = {
 
 /** Go's `time.ParseDuration` in milliseconds (`1h30m`, `-1.5h`, `300ms`); undefined when it is not one. */
 export function goDuration(s: string): number | undefined {
-  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/u.exec(s);
+  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/u.exec(s);
   if (!m) return s === "0" || s === "+0" || s === "-0" ? 0 : undefined;
   let total = 0;
-  for (const part of s.slice(m[1]?.length ?? 0).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gu)) {
+  for (const part of s
+    .slice(m[1]?.length ?? 0)
+    .matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gu)) {
     total += Number(part[1]) * (UNITS[part[2] as string] as number);
   }
   return m[1] === "-" ? -total : total;
