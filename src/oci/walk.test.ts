@@ -232,6 +232,48 @@ describe("walkGraph", () => {
     });
   });
 
+  it("with invalid: visit, keeps going past a document it cannot read (garbage collection's policy)", async () => {
+    const g = docs();
+    const a = image(g, "a");
+    const b = image(g, "b");
+    const read = async (d: Descriptor) => {
+      if (d.digest === a.manifest.digest) throw new Error("EIO");
+      return g.read(d);
+    };
+    await expect(collectGraph([a.manifest, b.manifest], read)).rejects.toThrow("EIO");
+    const got = await walked([a.manifest, b.manifest], read, { invalid: "visit" });
+    expect(got.map((n) => [n.digest, n.flags])).toEqual([
+      [a.manifest.digest, ["invalid"]],
+      [b.manifest.digest, []],
+      [b.config.digest, []],
+      [b.layers[0]?.digest, []],
+    ]);
+  });
+
+  it("checks one new document's references, as a registry's manifest PUT does", async () => {
+    const g = docs();
+    const stored = image(g, "stored");
+    const absent = image(g, "absent", { stored: false });
+    // The index being put is not stored yet: the reader returns it, and nothing else is read.
+    const put = g.put(
+      MediaType.ociIndex,
+      { schemaVersion: 2, manifests: [stored.manifest, absent.manifest] },
+      false,
+    );
+    const body = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, manifests: [stored.manifest, absent.manifest] }),
+    );
+    const read = async (d: Descriptor) => (d.digest === put.digest ? body : undefined);
+    const children = (await collectGraph([put], read, { missing: "visit", foreign: "skip" })).filter(
+      (n) => n.depth === 1,
+    );
+    // Each child is one to look up in the repository (revision links, blob sizes); none is expanded.
+    expect(children.map((n) => [n.descriptor.digest, n.role, n.missing])).toEqual([
+      [stored.manifest.digest, "manifest", true],
+      [absent.manifest.digest, "manifest", true],
+    ]);
+  });
+
   it("is lazy: a consumer that stops early reads no further", async () => {
     const g = docs();
     const a = image(g, "a");
