@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MediaType } from "../oci/index.js";
 import { fsDriver } from "./driver/fs.js";
-import { startDistributionOn } from "./testing/distribution.js";
+import { startDistribution } from "./testing/distribution.js";
 import { pushImage } from "./testing/push.js";
 import { startTestRegistry } from "./testing/server.js";
 
@@ -38,7 +38,7 @@ describe("storage layout shared with Distribution 2.8", () => {
 
   it("serves what Distribution wrote", async () => {
     const root = await tmp();
-    const dist = await startDistributionOn(root);
+    const dist = await startDistribution({ root });
     const img = await pushImage(dist.url, "lib/app", "v1");
     await dist.close();
     const wharf = await startTestRegistry({ driver: fsDriver({ root }) });
@@ -51,7 +51,7 @@ describe("storage layout shared with Distribution 2.8", () => {
     const wharf = await startTestRegistry({ driver: fsDriver({ root }) });
     const img = await pushImage(wharf.url, "lib/app", "v1");
     await wharf.close();
-    const dist = await startDistributionOn(root);
+    const dist = await startDistribution({ root });
     cleanup.push(dist.close);
     await check(dist.url, img);
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../../src/registry/serve/testing/cli.js";
-import { freePort } from "./helpers/process.js";
+import { freePort } from "../../src/registry/testing/distribution.js";
 import { REPO_ROOT } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestOf } from "../../src/digest/index.js";
 import { ensureBuilt, type ServeProcess, spawnServe } from "../../src/registry/serve/testing/cli.js";
-import { startDistribution } from "../../src/remote/testing/distribution.js";
+import { startDistribution } from "../../src/registry/testing/distribution.js";
 import { makeImage, type TestImage, writeOciLayout } from "../../src/remote/testing/images.js";
 import { validateOnRegistry } from "./helpers/validate.js";
 
@@ -250,7 +250,7 @@ describe("wharf registry serve: TLS, environment, shutdown", () => {
     );
     expect(cert.status, cert.stderr).toBe(0);
     const dist = await startDistribution({
-      authYaml: [
+      extraYaml: [
         "auth:",
         "  token:",
         `    realm: ${issuer.url}/auth/token`,

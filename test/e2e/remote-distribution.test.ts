@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, collect, digestOf, drain, hexOf } from "../../src/digest/index.js";
 import { validateRegistry } from "../../src/images/testing/validate.js";
 import { MediaType } from "../../src/oci/index.js";
+import { type Distribution, startDistribution } from "../../src/registry/testing/distribution.js";
 import {
   checkLogin,
   createTransport,
@@ -23,7 +24,6 @@ import {
   type Transport,
   uploadBlob,
 } from "../../src/remote/index.js";
-import { type Distribution, startDistribution } from "../../src/remote/testing/distribution.js";
 import { makeImage, makeIndex, pushImage } from "../../src/remote/testing/images.js";
 
 describe("registry operations against Distribution 2.8.2", () => {
@@ -173,7 +173,7 @@ describe("basic auth against Distribution", () => {
     const out = spawnSync("htpasswd", ["-Bbn", "alice", "wonderland"], { encoding: "utf8" });
     await writeFile(join(dir, "htpasswd"), out.stdout);
     reg = await startDistribution({
-      authYaml: ["auth:", "  htpasswd:", "    realm: test-realm", `    path: ${join(dir, "htpasswd")}`].join(
+      extraYaml: ["auth:", "  htpasswd:", "    realm: test-realm", `    path: ${join(dir, "htpasswd")}`].join(
         "\n",
       ),
     });

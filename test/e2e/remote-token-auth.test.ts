@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staticCredentials } from "../../src/auth/index.js";
 import { bytesOf, digestOf } from "../../src/digest/index.js";
 import { validateRegistry } from "../../src/images/testing/validate.js";
+import { type Distribution, startDistribution } from "../../src/registry/testing/distribution.js";
 import {
   checkLogin,
   createTransport,
@@ -16,7 +17,6 @@ import {
   type Repository,
   uploadBlob,
 } from "../../src/remote/index.js";
-import { type Distribution, startDistribution } from "../../src/remote/testing/distribution.js";
 import { startServer, type TinyServer } from "../../src/remote/testing/http-server.js";
 import { makeImage } from "../../src/remote/testing/images.js";
 
@@ -86,7 +86,7 @@ describe("token auth against Distribution", () => {
       res.end(JSON.stringify({ token, expires_in: 300 }));
     });
     reg = await startDistribution({
-      authYaml: [
+      extraYaml: [
         "auth:",
         "  token:",
         `    realm: ${tokens.url}/token`,

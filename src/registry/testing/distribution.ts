@@ -1,5 +1,10 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+/**
+ * The one test helper for CNCF Distribution 2.8 (Debian's `docker-registry`), the reference
+ * registry the unit and end-to-end tests compare wharf with, and for the servers those tests spawn:
+ * a free loopback port, a process in its own session stopped by its PID, Distribution's config.yml.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,22 +12,97 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 export const DISTRIBUTION_BIN = "/usr/bin/docker-registry";
 
-async function freePort(): Promise<number> {
+/** A loopback TCP port that was free a moment ago (the system picked it). */
+export async function freePort(): Promise<number> {
   const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
 }
 
+export interface Server {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** `127.0.0.1:<port>` */
+  host: string;
+  pid: number;
+  /** Everything the process wrote to stdout and stderr so far (last 64 KiB). */
+  output(): string;
+  /** SIGTERM to the PID, SIGKILL after 5 s; resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+export interface SpawnServerOptions {
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  port: number;
+  /** How long to wait for `GET /v2/` to answer (any status). Default 20 s. */
+  readyTimeoutMs?: number;
+}
+
 /**
- * Runs Distribution 2.8 (Debian's `docker-registry`) over a storage directory the caller owns, so
- * that tests can hand one directory back and forth between Distribution and wharf.
+ * Starts a registry process in its own session (setsid, so a signal to the test runner's group
+ * does not reach it and it cannot outlive a stop by PID unnoticed) and waits until it answers.
  */
-export async function startDistributionOn(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  const conf = await mkdtemp(join(tmpdir(), "wharf-dist-conf-"));
-  const port = await freePort();
-  const config = [
+export async function spawnServer(opts: SpawnServerOptions): Promise<Server> {
+  const child: ChildProcess = spawn(opts.command, opts.args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: opts.env ?? process.env,
+  });
+  let out = "";
+  const keep = (c: Buffer) => {
+    out = (out + c.toString()).slice(-65536);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${opts.command} did not start: ${out}`);
+  const host = `127.0.0.1:${opts.port}`;
+  const server: Server = {
+    url: `http://${host}`,
+    host,
+    pid,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(pid, "SIGTERM");
+      const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+      if (!done) {
+        process.kill(pid, "SIGKILL");
+        await exited;
+      }
+    },
+  };
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
+  for (;;) {
+    try {
+      const res = await fetch(`${server.url}/v2/`);
+      await res.arrayBuffer();
+      return server;
+    } catch {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`${opts.command} ${opts.args.join(" ")} did not start:\n${out.slice(-4000)}`);
+      }
+      await sleep(50);
+    }
+  }
+}
+
+export interface RegistryConfigOptions {
+  /** `storage.delete.enabled`; default true. */
+  deleteEnabled?: boolean;
+  /** Extra YAML lines appended to config.yml as is (e.g. an `auth:` section). */
+  extraYaml?: string;
+}
+
+/** Distribution's config.yml, which both Distribution and `wharf registry serve` read. */
+export function registryConfigYaml(storage: string, port: number, opts: RegistryConfigOptions = {}): string {
+  return [
     "version: 0.1",
     "log:",
     "  level: error",
@@ -30,35 +110,51 @@ export async function startDistributionOn(root: string): Promise<{ url: string; 
     "    disabled: true",
     "storage:",
     "  filesystem:",
-    `    rootdirectory: ${root}`,
+    `    rootdirectory: ${storage}`,
     "  delete:",
-    "    enabled: true",
+    `    enabled: ${opts.deleteEnabled ?? true}`,
     "http:",
     `  addr: 127.0.0.1:${port}`,
+    ...(opts.extraYaml ? [opts.extraYaml] : []),
     "",
   ].join("\n");
-  await writeFile(join(conf, "config.yml"), config);
-  const child = spawn(DISTRIBUTION_BIN, ["serve", join(conf, "config.yml")], { stdio: "ignore" });
-  const url = `http://127.0.0.1:${port}`;
-  const close = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-    await rm(conf, { recursive: true, force: true });
-  };
-  for (const deadline = Date.now() + 15_000; ; ) {
-    try {
-      await (await fetch(`${url}/v2/`)).arrayBuffer();
-      return { url, close };
-    } catch {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await close();
-        throw new Error("docker-registry did not start");
-      }
-      await sleep(50);
-    }
+}
+
+export interface DistributionOptions extends RegistryConfigOptions {
+  /** A storage directory the caller owns and keeps (to hand it between Distribution and wharf). */
+  root?: string;
+}
+
+export interface Distribution extends Server {
+  /** The temporary directory of config.yml (and `data/`, the storage, unless `root` was given). */
+  dir: string;
+  /** The storage directory. */
+  root: string;
+  /** Stops the process by PID and removes `dir` (a caller's `root` stays). */
+  close(): Promise<void>;
+}
+
+/** Distribution 2.8.2 on a free loopback port with a temporary config.yml. */
+export async function startDistribution(opts: DistributionOptions = {}): Promise<Distribution> {
+  const dir = await mkdtemp(join(tmpdir(), "wharf-distribution-"));
+  const root = opts.root ?? join(dir, "data");
+  try {
+    await mkdir(root, { recursive: true });
+    const port = await freePort();
+    const config = join(dir, "config.yml");
+    await writeFile(config, registryConfigYaml(root, port, opts));
+    const server = await spawnServer({ command: DISTRIBUTION_BIN, args: ["serve", config], port });
+    return {
+      ...server,
+      dir,
+      root,
+      close: async () => {
+        await server.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
   }
 }

@@ -1,4 +1,4 @@
-import { startDistribution } from "./distribution.js";
+import { startDistribution } from "../../registry/testing/distribution.js";
 
 export interface Fixture {
   url: string;
