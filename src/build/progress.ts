@@ -82,18 +82,20 @@ function baseVertex(id: number, name: string, emit: (v: VState, line: string) =>
 function plainProgress(out: Out): Progress {
   let n = 0;
   let last = 0;
+  const header = (v: VState) => {
+    if (last === v.id) return;
+    if (last !== 0) out.write("\n");
+    out.write(`#${v.id} ${v.name}\n`);
+    last = v.id;
+  };
   const emit = (v: VState, line: string) => {
-    if (last !== v.id) {
-      if (last !== 0) out.write("\n");
-      if (!line.startsWith("\0")) out.write(`#${v.id} ${v.name}\n`);
-      last = v.id;
-    }
-    if (!line.startsWith("\0")) out.write(`#${v.id} ${line}\n`);
+    header(v);
+    out.write(`#${v.id} ${line}\n`);
   };
   return {
     vertex(name) {
       const { v, vertex } = baseVertex(++n, name, emit, () => undefined);
-      emit(v, "\0");
+      header(v);
       return vertex;
     },
     note: (line) => {

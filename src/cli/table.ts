@@ -162,6 +162,20 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/container-inspect.js"),
   },
   {
+    path: ["build"],
+    aliases: [
+      ["image", "build"],
+      ["builder", "build"],
+    ],
+    description: "Build an image from a Dockerfile",
+    load: () => import("./commands/build.js"),
+  },
+  {
+    path: ["builder", "prune"],
+    description: "Remove build cache",
+    load: () => import("./commands/builder-prune.js"),
+  },
+  {
     path: ["registry", "serve"],
     description: "Run an OCI registry (Distribution-compatible config)",
     load: () => import("./commands/registry-serve.js"),

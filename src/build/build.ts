@@ -1,0 +1,265 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { randomHex } from "../digest/index.js";
+import {
+  type Dockerfile,
+  expandInstruction,
+  findStage,
+  parseDockerfile,
+  platformArgValues,
+  resolveCopySource,
+  resolveFromBase,
+  resolveGlobalArgs,
+  unconsumedBuildArgs,
+  unconsumedWarning,
+} from "../dockerfile/index.js";
+import { WharfError } from "../errors/index.js";
+import { openImages } from "../images/index.js";
+import { hostPlatform, parsePlatform } from "../oci/index.js";
+import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
+import { type BaseImage, resolveBase } from "./base.js";
+import { openBuildCache } from "./cache.js";
+import { openContext } from "./context.js";
+import type { BuildEnv, StageResult } from "./env.js";
+import { finalConfig, putDocument, storeImage } from "./image.js";
+import { exportOutputs } from "./output.js";
+import { createProgress } from "./progress.js";
+import { buildStage } from "./stage.js";
+import { openStatCache } from "./stat-cache.js";
+import { type StepDetail, stepDetail } from "./step.js";
+import { sourceDateEpoch } from "./time.js";
+import type { BuildOptions, BuildResult } from "./types.js";
+
+/** The stages the target needs: its base and every `--from`/`from=` it names, transitively. */
+export function neededStages(
+  df: Dockerfile,
+  target: number,
+  lookup: (n: string) => string | undefined,
+): Set<number> {
+  const out = new Set<number>();
+  const visit = (i: number) => {
+    if (out.has(i)) return;
+    out.add(i);
+    const s = df.stages[i];
+    if (!s) return;
+    const from = expandInstruction(s.from, lookup, { escape: df.escape });
+    const base = resolveFromBase(df, from.image, i);
+    if (base.kind === "stage") visit(base.index);
+    for (const inst of s.instructions) {
+      const refs: string[] = [];
+      if (inst.kind === "COPY" && inst.from !== undefined) refs.push(inst.from);
+      if (inst.kind === "RUN")
+        for (const m of inst.mounts) if ("from" in m && m.from !== undefined) refs.push(m.from);
+      for (const r of refs) {
+        const ref = resolveCopySource(df, r);
+        if (ref.kind === "stage" && ref.index < i) visit(ref.index);
+      }
+    }
+  };
+  visit(target);
+  return out;
+}
+
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((r) => queue.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}
+
+const fullName = (tag: string) => formatReference(withDefaultTag(parseReference(tag)));
+
+/** The failed step's box, as BuildKit prints it: its name, its last output, the Dockerfile lines. */
+function errorBox(e: StepDetail, df: Dockerfile | undefined, text: string): string[] {
+  const lines = ["------", ` > ${e.step}:`, ...e.tail.slice(-10).map((l) => `   ${l}`), "------"];
+  const loc = e.location;
+  if (loc && df) {
+    const src = text.split("\n");
+    lines.push(
+      `${df.file}:${loc.startLine === loc.endLine ? loc.startLine : `${loc.startLine}-${loc.endLine}`}`,
+      "--------------------",
+    );
+    for (let n = Math.max(1, loc.startLine - 2); n <= Math.min(src.length, loc.endLine + 2); n++) {
+      const mark = n >= loc.startLine && n <= loc.endLine ? ">>> " : "    ";
+      lines.push(`${String(n).padStart(4)} | ${mark}${src[n - 1] ?? ""}`);
+    }
+    lines.push("--------------------");
+  }
+  return lines;
+}
+
+/**
+ * `wharf build`: the context and Dockerfile read, every syntax error reported before anything is
+ * built, the stages the target needs built (independent ones at once), each step taken from the
+ * build cache when its inputs are unchanged, the image stored and tagged (or exported).
+ */
+export async function build(o: BuildOptions): Promise<BuildResult> {
+  const progress = createProgress(o.progress ?? "auto", o.progressOut);
+  const env0 = o.env ?? process.env;
+  const now = new Date();
+  const buildArgs = new Map(Object.entries(o.buildArgs ?? {}));
+  const epoch = sourceDateEpoch(buildArgs.get("SOURCE_DATE_EPOCH") ?? env0.SOURCE_DATE_EPOCH);
+  const abort = new AbortController();
+  const onAbort = () => abort.abort();
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  const load = progress.vertex("[internal] load build definition from Dockerfile");
+  const ctx = await openContext({
+    root: o.root,
+    context: o.context,
+    ...(o.file ? { file: o.file } : {}),
+    ...(o.stdin ? { stdin: o.stdin } : {}),
+  });
+  let df: Dockerfile | undefined;
+  const tmp = join(o.root, "tmp", `build-${process.pid}-${randomHex(6)}`);
+  const images = await openImages(o.root).catch(async (e: unknown) => {
+    await ctx.close();
+    throw e;
+  });
+  const stat = openStatCache(ctx.temporary ? undefined : o.root, ctx.dir ?? "");
+  const stages = new Map<number, Promise<StageResult>>();
+  try {
+    load.status(`transferring dockerfile: ${Buffer.byteLength(ctx.dockerfile.text)}B done`);
+    df = parseDockerfile(ctx.dockerfile.text, { file: ctx.dockerfile.name });
+    load.done();
+    if (ctx.dir) {
+      const ign = progress.vertex("[internal] load .dockerignore");
+      ign.status(ctx.filter ? "transferring context: done" : "transferring context: 2B done");
+      ign.done();
+    }
+    const target = o.target ? findStage(df, o.target) : df.stages[df.stages.length - 1];
+    if (!target) {
+      throw new WharfError("invalid-argument", `target stage "${o.target}" could not be found`, {
+        hint: `the stages are: ${df.stages.map((s) => s.name ?? String(s.index)).join(", ")}`,
+      });
+    }
+    const plat = o.platform ? parsePlatform(o.platform) : hostPlatform();
+    const globals = resolveGlobalArgs(df.globalArgs, {
+      buildArgs,
+      escape: df.escape,
+      platform: platformArgValues(plat, hostPlatform()),
+    });
+    const needed = neededStages(df, target.index, globals.lookup);
+    await mkdir(tmp, { recursive: true });
+    const bases = new Map<string, Promise<BaseImage>>();
+    const parsed = df;
+    const env: BuildEnv = {
+      opts: { ...o, signal: abort.signal },
+      df: parsed,
+      images,
+      snapshots: join(o.root, "snapshots"),
+      cache: openBuildCache(o.root),
+      stat,
+      context: ctx,
+      progress,
+      epoch,
+      now,
+      globals,
+      buildArgs,
+      runtime: { root: o.root, ...(o.runc ? { runc: o.runc } : {}) },
+      tmp,
+      stage(index) {
+        let p = stages.get(index);
+        if (!p) {
+          const s = parsed.stages[index];
+          if (!s) throw new WharfError("dockerfile-invalid", `invalid stage index ${index}`);
+          p = buildStage(env, s);
+          p.catch(() => abort.abort());
+          stages.set(index, p);
+        }
+        return p;
+      },
+      image(name, platform) {
+        const key = `${name}\0${platform ?? ""}`;
+        let p = bases.get(key);
+        if (!p) {
+          const meta = progress.vertex(`[internal] load metadata for ${fullName(name)}`);
+          p = resolveBase(name, {
+            images,
+            pull: o.pull === true,
+            ...(platform ? { platform } : {}),
+            ...(o.transport ? { transport: o.transport } : {}),
+            signal: abort.signal,
+            onStatus: (l) => meta.status(l),
+          }).then(
+            (img) => {
+              meta.done();
+              return img;
+            },
+            (e: unknown) => {
+              meta.error((e as Error).message);
+              throw e;
+            },
+          );
+          bases.set(key, p);
+        }
+        return p;
+      },
+      limit: limiter(Math.max(1, o.concurrency ?? 2)),
+      counters: { done: 0, cached: 0 },
+      warnings: [],
+    };
+    // Every stage the target needs starts now: the independent ones build at once.
+    for (const i of [...needed].sort((a, b) => a - b)) env.stage(i).catch(() => undefined);
+    const result = await env.stage(target.index);
+    const scopes = (await Promise.all(stages.values())).map((r) => r.scope.declared());
+    const unused = unconsumedBuildArgs(buildArgs.keys(), [...scopes, globals.declared]);
+    if (unused.length > 0) env.warnings.push(unconsumedWarning(unused));
+    const config = finalConfig(result.state, o.labels, epoch, now);
+    const names = (o.tags ?? []).map(fullName);
+    const exporting = progress.vertex(o.outputs?.length ? "exporting to client" : "exporting to image");
+    let stored: Awaited<ReturnType<typeof storeImage>> | undefined;
+    if (o.outputs?.length) {
+      await exportOutputs(env, o.outputs, config, result.state.layers, names);
+      const desc = await putDocument(
+        images.content,
+        "application/vnd.docker.container.image.v1+json",
+        Buffer.from(JSON.stringify(config)),
+      );
+      stored = { id: desc.digest, config, manifest: desc };
+    } else {
+      exporting.status("exporting layers done");
+      stored = await storeImage(images, config, result.state.layers, names);
+      exporting.status(`writing image ${stored.id} done`);
+      for (const n of names) exporting.status(`naming to ${n} done`);
+    }
+    exporting.done();
+    for (const w of env.warnings) progress.note(w);
+    return {
+      id: stored.id,
+      manifest: {
+        digest: stored.manifest.digest,
+        size: stored.manifest.size,
+        mediaType: stored.manifest.mediaType,
+      },
+      config,
+      tags: names,
+      steps: { ...env.counters },
+      warnings: env.warnings,
+    };
+  } catch (e) {
+    abort.abort();
+    const detail = stepDetail(e);
+    if (detail) {
+      progress.close();
+      for (const l of errorBox(detail, df, ctx.dockerfile.text)) o.progressOut?.write(`${l}\n`);
+    }
+    throw e;
+  } finally {
+    o.signal?.removeEventListener("abort", onAbort);
+    // Settle every stage before the temp dir goes: a stage still running would find it gone.
+    await Promise.allSettled(stages.values());
+    progress.close();
+    await stat.save().catch(() => undefined);
+    await images.close();
+    await ctx.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,193 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { packEntries } from "../archive/index.js";
+import { nodeCrypto, randomHex } from "../digest/index.js";
+import {
+  type AddInstruction,
+  type CopyInstruction,
+  createDockerignoreMatcher,
+  parseChmod,
+} from "../dockerfile/index.js";
+import { WharfError } from "../errors/index.js";
+import { archiveKind, type Download, download, extractArchive, isGit, isUrl } from "./add.js";
+import { storeLayer } from "./blob.js";
+import { cacheKey } from "./cache.js";
+import { copyEntries, type InlineEntry } from "./copy-layer.js";
+import { type StageRun, shown, stepName } from "./env.js";
+import { openLayerView, resolveChown } from "./layer-view.js";
+import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
+import { cachedStep, commitStep } from "./step.js";
+import { hashPicked, mountLayers, sourceOf, type Tree } from "./trees.js";
+
+/** The destination in the image: relative to WORKDIR, a trailing `/` kept (it says "a directory"). */
+export function resolveDest(dest: string, workdir: string): string {
+  const dir = dest === "" || dest === "." || dest.endsWith("/") || dest.endsWith("/.");
+  const abs = posix.normalize(dest.startsWith("/") ? dest : posix.join(workdir || "/", dest));
+  return dir && !abs.endsWith("/") ? `${abs}/` : abs;
+}
+
+function excludeFilter(patterns: readonly string[]): PathFilter | undefined {
+  if (patterns.length === 0) return undefined;
+  const m = createDockerignoreMatcher(patterns);
+  return { excludes: (rel) => m.matches(rel), mayReadmit: (rel) => m.mayContainExceptions(rel) };
+}
+
+function chmodOf(spec: string | undefined): number | undefined {
+  if (spec === undefined) return undefined;
+  const c = parseChmod(spec);
+  if ("octal" in c) return c.octal;
+  throw new WharfError("unsupported", `--chmod=${spec}: symbolic modes are not supported yet`, {
+    hint: "write the mode in octal (--chmod=0755)",
+  });
+}
+
+const sha = (s: string | Uint8Array) => nodeCrypto().createHash("sha256").update(s).digest("hex");
+
+/**
+ * COPY and ADD: the files picked from the context (or a stage or image), inline heredoc files and
+ * ADD's downloads become one layer written straight from where they are (no container), with
+ * `--chown` names looked up in the image, `--chmod`, `--exclude`, `--parents`, `--link` (a layer
+ * that does not depend on the one below: its key leaves the parent out). ADD extracts local tar
+ * archives (plain, gzip, bzip2, xz) into the destination.
+ */
+export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruction): Promise<void> {
+  const { env, state } = run;
+  const cfg = state.config.config ?? {};
+  const dest = resolveDest(inst.dest, cfg.WorkingDir ?? "/");
+  const from = inst.kind === "COPY" ? inst.from : undefined;
+  const parents = inst.kind === "COPY" && inst.parents;
+  const exclude = excludeFilter(inst.excludes);
+  const chmod = chmodOf(inst.chmod);
+  for (const s of inst.sources) {
+    if (isGit(s)) {
+      throw new WharfError(
+        "unsupported",
+        `${inst.kind} of a git repository (${s}) is not supported by wharf build`,
+        {
+          hint: "clone the repository into the build context and COPY it",
+        },
+      );
+    }
+    if (isUrl(s) && inst.kind === "COPY")
+      throw new WharfError("dockerfile-invalid", "source can't be a URL for COPY");
+  }
+  const urls = inst.sources.filter(isUrl);
+  const locals = inst.sources.filter((s) => !isUrl(s));
+  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
+  const fromSrc = from !== undefined ? await sourceOf(run, from) : undefined;
+  let picked: Picked[] = [];
+  let srcKey: string | undefined = fromSrc?.key;
+  const tree: SourceTree | undefined =
+    from === undefined && env.context.dir ? { dir: env.context.dir, filter: env.context.filter } : undefined;
+  const pickFrom = (t: SourceTree, destIsDir: () => Promise<boolean>) =>
+    pickSources(t, locals, { dest, destIsDir, ...(exclude ? { exclude } : {}), parents });
+  if (from === undefined && locals.length > 0) {
+    if (!tree)
+      throw new WharfError(
+        "invalid-argument",
+        `${inst.kind} needs a build context (the Dockerfile came alone on stdin)`,
+      );
+    picked = await pickFrom(tree, async () => false);
+    srcKey = await hashPicked(env, picked);
+  }
+  const downloads: Download[] = [];
+  const urlKeys: string[] = [];
+  for (const u of urls) {
+    const checksum = inst.kind === "ADD" ? inst.checksum : undefined;
+    if (checksum) urlKeys.push(`${u}\0${checksum}`);
+    else {
+      const d = await download(u, env.tmp, undefined, env.opts.signal);
+      downloads.push(d);
+      urlKeys.push(`${u}\0${d.digest}\0${d.mtime.getTime()}`);
+    }
+  }
+  const files = inst.files.map((f) => ({ name: f.name, content: f.content }));
+  const createdBy = `${inst.kind} ${[...inst.sources, ...files.map((f) => `<<${f.name}`)].join(" ")} ${inst.dest} # buildkit`;
+  const key = cacheKey({
+    op: inst.kind,
+    parent: inst.link ? undefined : state.key,
+    dest,
+    chown: inst.chown,
+    chmod,
+    link: inst.link,
+    excludes: inst.excludes,
+    parents,
+    src: srcKey,
+    urls: urlKeys,
+    files: files.map((f) => [f.name, sha(f.content)]),
+  });
+  if (await cachedStep(run, key, createdBy, vertex)) return;
+  await env.limit(async () => {
+    const layers = state.layers;
+    const view =
+      layers.length > 0
+        ? await openLayerView({
+            snapshots: env.snapshots,
+            store: env.images.content,
+            layers,
+            diffIds: layers.map((l) => l.diffId),
+          })
+        : undefined;
+    const destIsDir = async () => (await view?.stat(dest))?.isDirectory() === true;
+    const owner = inst.chown ? await resolveChown(view, inst.chown) : undefined;
+    const held: Tree[] = [];
+    const scratch = join(env.tmp, `copy-${randomHex(6)}`);
+    try {
+      if (fromSrc) {
+        const t = await mountLayers(env, fromSrc.layers);
+        held.push(t);
+        picked = await pickFrom({ dir: t.dir }, destIsDir);
+      } else if (tree && locals.length > 0 && !dest.endsWith("/")) picked = await pickFrom(tree, destIsDir);
+      const inline: InlineEntry[] = [];
+      const now = env.now;
+      const intoDir = dest.endsWith("/") || inst.sources.length + files.length > 1 || (await destIsDir());
+      const at = (name: string) => (intoDir ? posix.join(dest, name) : dest);
+      for (const f of files)
+        inline.push({ dest: at(f.name), data: Buffer.from(f.content), mode: 0o644, mtime: now });
+      for (const u of urls) {
+        const checksum = inst.kind === "ADD" ? inst.checksum : undefined;
+        const d =
+          downloads.find((x) => x.name === posix.basename(new URL(u).pathname) || urls.length === 1) ??
+          (await download(u, env.tmp, checksum, env.opts.signal));
+        inline.push({ dest: at(d.name), file: { path: d.path, size: d.size }, mode: 0o600, mtime: d.mtime });
+      }
+      if (inst.kind === "ADD") picked = await unpackArchives(picked, scratch, dest);
+      const entries = await copyEntries(picked, inline, {
+        ...(owner ? { owner } : {}),
+        ...(chmod !== undefined ? { chmod } : {}),
+        ...(env.epoch ? { epoch: env.epoch } : {}),
+        now,
+        ...(view && !inst.link ? { view } : {}),
+      });
+      const layer = await storeLayer(env.images.content, packEntries(entries));
+      await commitStep(run, { key, createdBy, layer, vertex });
+    } finally {
+      for (const t of held) await t.release().catch(() => undefined);
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+}
+
+/** ADD of a local tar archive: its entries, extracted, replace the file in the destination directory. */
+async function unpackArchives(picked: Picked[], scratch: string, dest: string): Promise<Picked[]> {
+  const out: Picked[] = [];
+  for (const p of picked) {
+    const kind = p.st.isFile() ? await archiveKind(p.abs) : undefined;
+    if (!kind) {
+      out.push(p);
+      continue;
+    }
+    const dir = join(scratch, `x-${randomHex(6)}`);
+    await mkdir(dir, { recursive: true });
+    await extractArchive(p.abs, kind, dir);
+    // The archive's contents go into the directory it would have been copied to.
+    const into = p.dest === posix.normalize(dest) ? p.dest : posix.dirname(p.dest);
+    out.push(
+      ...(await pickSources({ dir }, ["."], {
+        dest: `${into.replace(/\/$/, "")}/`,
+        destIsDir: async () => true,
+      })),
+    );
+  }
+  return out;
+}

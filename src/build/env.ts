@@ -1,0 +1,78 @@
+import type { Digest } from "../digest/index.js";
+import type { ArgScope, Dockerfile, GlobalArgs, Stage } from "../dockerfile/index.js";
+import type { Images } from "../images/index.js";
+import type { RuntimeContext } from "../runtime/index.js";
+import type { BaseImage } from "./base.js";
+import type { BuildCache } from "./cache.js";
+import type { BuildContext } from "./context.js";
+import type { Progress } from "./progress.js";
+import type { StatCache } from "./stat-cache.js";
+import type { BuildOptions, StageState } from "./types.js";
+
+export interface StageResult {
+  state: StageState;
+  scope: ArgScope;
+}
+
+/** What every step of one build shares. */
+export interface BuildEnv {
+  opts: BuildOptions;
+  df: Dockerfile;
+  images: Images;
+  /** `<root>/snapshots`. */
+  snapshots: string;
+  cache: BuildCache;
+  stat: StatCache;
+  context: BuildContext;
+  progress: Progress;
+  /** `SOURCE_DATE_EPOCH`. */
+  epoch: Date | undefined;
+  /** When the build started (times of what it creates, unless the epoch says otherwise). */
+  now: Date;
+  globals: GlobalArgs;
+  buildArgs: ReadonlyMap<string, string>;
+  runtime: RuntimeContext;
+  /** A directory of this build's own for temporary files (removed at the end). */
+  tmp: string;
+  /** The result of a stage, built once however many steps ask. */
+  stage(index: number): Promise<StageResult>;
+  /** An image named by FROM, COPY --from or a mount's from=, resolved (pulled) once per build. */
+  image(name: string, platform?: string): Promise<BaseImage>;
+  /** Runs `fn` when a slot is free: RUN and COPY work that is not cached is bounded. */
+  limit<T>(fn: () => Promise<T>): Promise<T>;
+  counters: { done: number; cached: number };
+  warnings: string[];
+}
+
+/** A stage being built: its state so far and how its steps are numbered. */
+export interface StageRun {
+  env: BuildEnv;
+  stage: Stage;
+  state: StageState;
+  scope: ArgScope;
+  /** `builder ` or `stage-1 ` (only when the Dockerfile has several stages), else empty. */
+  label: string;
+  index: number;
+  total: number;
+  /** Whether a CMD was set in this stage (ENTRYPOINT then keeps it). */
+  cmdSet: { value: boolean };
+}
+
+/** BuildKit's step name: `[builder 2/5] RUN make` (the number padded to the total's width). */
+export function stepName(run: StageRun, text: string): string {
+  run.index++;
+  const width = String(run.total).length;
+  return `[${run.label}${String(run.index).padStart(width)}/${run.total}] ${text}`;
+}
+
+/** The instruction as shown: its original text, the keyword upper-cased, continuations joined. */
+export function shown(original: string): string {
+  const text = original.replace(/\\\n\s*/g, "").replace(/\s*\n\s*/g, " ");
+  const i = text.search(/\s/);
+  return i < 0 ? text.toUpperCase() : `${text.slice(0, i).toUpperCase()}${text.slice(i)}`;
+}
+
+/** Stages whose result this key depends on, for display: `sha256:abc...` shortened. */
+export function shortKey(d: Digest): string {
+  return d.slice(7, 19);
+}

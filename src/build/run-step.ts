@@ -1,0 +1,167 @@
+import { lstat, mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { resolveInRoot } from "../archive/index.js";
+import { randomHex } from "../digest/index.js";
+import { type RunInstruction, type RunMount, runHeredocPlan } from "../dockerfile/index.js";
+import { errnoCode } from "../errors/index.js";
+import {
+  containerSnapshotDir,
+  diffRootfs,
+  mountRootfs,
+  prepareRootfs,
+  removeRootfs,
+} from "../rootfs/index.js";
+import { type ResolvedMount, runTask } from "../runtime/index.js";
+import { storeLayer } from "./blob.js";
+import { cacheKey } from "./cache.js";
+import { type StageRun, shown, stepName } from "./env.js";
+import { runHistory } from "./history.js";
+import { commandArgv, DEFAULT_PATH } from "./meta.js";
+import { mountKey, prepareMounts } from "./mounts.js";
+import { cachedStep, commitStep, stepFailed } from "./step.js";
+import { treeOfSource } from "./trees.js";
+
+/** The argv a RUN runs: exec form as written; shell form through SHELL; heredocs as BuildKit plans them. */
+function runArgv(
+  inst: RunInstruction,
+  shell: string[] | undefined,
+): { argv: string[]; file?: { name: string; content: string } } {
+  const plan = runHeredocPlan(inst);
+  if (plan?.kind === "file") return { argv: [`/dev/pipes/${plan.name}`], file: plan };
+  if (plan?.kind === "script") return { argv: commandArgv({ form: "shell", script: plan.script }, shell) };
+  return { argv: commandArgv(inst.command, shell) };
+}
+
+/**
+ * Paths a mount needs in the tree that are not there: runc makes them (in the step's upper dir)
+ * and BuildKit removes such stubs after the step, so that no mount point lands in the layer.
+ */
+async function missingStubs(rootfs: string, targets: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of targets) {
+    const parts = t.split("/").filter(Boolean);
+    if (["dev", "proc", "sys"].includes(parts[0] ?? "")) continue;
+    for (let i = 1; i <= parts.length; i++) {
+      const host = await resolveInRoot(rootfs, parts.slice(0, i), { followLast: false });
+      try {
+        await lstat(host);
+      } catch (e) {
+        if (errnoCode(e) !== "ENOENT") throw e;
+        for (let j = parts.length; j >= i; j--) out.push(parts.slice(0, j).join("/"));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+async function removeStubs(rootfs: string, stubs: readonly string[]): Promise<void> {
+  for (const s of [...new Set(stubs)].sort((a, b) => b.length - a.length)) {
+    const host = join(rootfs, s);
+    try {
+      const st = await lstat(host);
+      if (st.isDirectory()) {
+        if ((await readdir(host)).length === 0) await rmdir(host);
+      } else if (st.size === 0) await rm(host);
+    } catch {
+      // gone already, or the step put something there: left as the step made it
+    }
+  }
+}
+
+/** A RUN step: cached by its inputs, else run in a container of the stage's tree; its changes are a layer. */
+export async function runStep(run: StageRun, inst: RunInstruction): Promise<void> {
+  const { env, state } = run;
+  const cfg = state.config.config ?? {};
+  const { argv, file } = runArgv(inst, cfg.Shell);
+  const extra = run.scope.runEnv().map(([k, v]) => `${k}=${v}`);
+  const procEnv = [...(cfg.Env ?? [])];
+  if (!procEnv.some((e) => e.startsWith("PATH="))) procEnv.unshift(DEFAULT_PATH);
+  for (const e of extra) if (!procEnv.some((x) => x.split("=", 1)[0] === e.split("=", 1)[0])) procEnv.push(e);
+  const cwd = cfg.WorkingDir || "/";
+  const network = inst.network && inst.network !== "default" ? inst.network : (env.opts.network ?? "default");
+  const mountKeys: Record<string, unknown>[] = [];
+  for (const m of inst.mounts) mountKeys.push(mountKey(m, await sourceKeyOf(run, m)));
+  const buildArgs = run.scope.buildArgs().map(([key, value]) => ({ key, value }));
+  const createdBy = runHistory(argv, buildArgs);
+  const key = cacheKey({
+    op: "run",
+    parent: state.key,
+    argv,
+    env: procEnv,
+    cwd,
+    user: cfg.User ?? "",
+    network,
+    mounts: mountKeys,
+    file: file?.content,
+  });
+  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
+  if (await cachedStep(run, key, createdBy, vertex)) return;
+  await env.limit(async () => {
+    const snapshots = env.snapshots;
+    const dir = containerSnapshotDir(snapshots, `build-${process.pid}-${randomHex(6)}`);
+    const taskDir = join(env.tmp, `task-${randomHex(6)}`);
+    await mkdir(taskDir, { recursive: true });
+    const prepared = await prepareRootfs({
+      snapshots,
+      store: env.images.content,
+      layers: state.layers,
+      diffIds: state.layers.map((l) => l.diffId),
+      dir,
+      mount: false,
+    });
+    const mounts = await prepareMounts(inst.mounts, {
+      treeOf: (m: { from?: string }) => treeOfSource(run, m.from),
+      secrets: env.opts.secrets ?? [],
+      env: env.opts.env ?? {},
+      cacheRoot: join(env.opts.root, "build", "mounts"),
+      tmp: env.tmp,
+    });
+    try {
+      await mountRootfs(prepared, { init: true });
+      const all: ResolvedMount[] = [...mounts.mounts];
+      if (file) {
+        const path = join(taskDir, "heredoc");
+        await writeFile(path, file.content, { mode: 0o755 });
+        all.push({ type: "bind", source: path, destination: `/dev/pipes/${file.name}`, readOnly: true });
+      }
+      const stubs = await missingStubs(
+        prepared.rootfs,
+        all.map((m) => posix.normalize(m.destination)),
+      );
+      const code = await runTask(env.runtime, {
+        rootfs: prepared.rootfs,
+        dir: taskDir,
+        argv,
+        env: [...procEnv, ...mounts.env],
+        cwd,
+        ...(cfg.User ? { user: cfg.User } : {}),
+        network,
+        mounts: all,
+        onStdout: (c) => vertex.output(c),
+        onStderr: (c) => vertex.output(c),
+        ...(env.opts.signal ? { signal: env.opts.signal } : {}),
+      });
+      await removeStubs(prepared.rootfs, stubs);
+      if (code !== 0) {
+        throw stepFailed(
+          vertex,
+          `process "${argv.join(" ")}" did not complete successfully: exit code: ${code}`,
+        );
+      }
+      const layer = await storeLayer(env.images.content, diffRootfs(prepared, { clampMtime: env.epoch }));
+      await commitStep(run, { key, createdBy, layer, vertex });
+    } finally {
+      await mounts.release();
+      await removeRootfs(dir).catch(() => undefined);
+      await rm(taskDir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** What a bind mount's files add to the key: the content of a context source, or the stage's key. */
+async function sourceKeyOf(run: StageRun, m: RunMount) {
+  if (m.type !== "bind") return undefined;
+  const { sourceKey } = await import("./trees.js");
+  return sourceKey(run, m.from, m.source ?? ".");
+}

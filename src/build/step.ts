@@ -1,0 +1,96 @@
+import type { Digest } from "../digest/index.js";
+import type { SourceLocation } from "../dockerfile/index.js";
+import { isWharfError, WharfError } from "../errors/index.js";
+import type { LayerBlob } from "./blob.js";
+import type { CacheRecord } from "./cache.js";
+import type { StageRun } from "./env.js";
+import { addHistory } from "./meta.js";
+import type { Vertex } from "./progress.js";
+import { rfc3339 } from "./time.js";
+
+/** The step's result joins the stage: its layer (if any), its history line, its key as the new parent. */
+function applyRecord(run: StageRun, rec: CacheRecord): void {
+  const s = run.state;
+  s.key = rec.key;
+  if (rec.layer) {
+    s.layers = [...s.layers, rec.layer];
+    s.config = {
+      ...s.config,
+      rootfs: { type: "layers", diff_ids: [...s.config.rootfs.diff_ids, rec.layer.diffId] },
+    };
+    s.time = rec.created;
+  }
+  addHistory(s, rec.createdBy, {
+    layer: rec.layer !== null,
+    created: rec.created,
+    now: run.env.now,
+    ...(run.env.epoch ? { epoch: run.env.epoch } : {}),
+  });
+}
+
+/**
+ * Takes the step from the cache when a record of its key is there and its layer blob is still
+ * stored (checked through the build's leased store, which also keeps it from a concurrent prune);
+ * a record whose blob was collected is a miss, and the step runs again.
+ */
+export async function cachedStep(
+  run: StageRun,
+  key: Digest,
+  createdBy: string,
+  vertex: Vertex,
+): Promise<boolean> {
+  const { env } = run;
+  if (env.opts.noCache) return false;
+  const rec = await env.cache.get(key);
+  if (!rec) return false;
+  if (rec.layer && (await env.images.content.info(rec.layer.digest)) === undefined) return false;
+  applyRecord(run, { ...rec, createdBy });
+  env.counters.cached++;
+  vertex.cached();
+  return true;
+}
+
+/** Records a step that ran, then applies it. */
+export async function commitStep(
+  run: StageRun,
+  o: { key: Digest; createdBy: string; layer: LayerBlob | undefined; vertex: Vertex },
+): Promise<void> {
+  const { env } = run;
+  const rec: CacheRecord = {
+    v: 1,
+    key: o.key,
+    createdBy: o.createdBy,
+    created: rfc3339(env.epoch ?? new Date()),
+    layer: o.layer ?? null,
+  };
+  await env.cache.put(rec);
+  applyRecord(run, rec);
+  env.counters.done++;
+  o.vertex.done();
+}
+
+/** What a failed step's error carries (`WharfError.detail`), for the error box. */
+export interface StepDetail {
+  kind: "step";
+  step: string;
+  tail: string[];
+  /** Where the failing instruction is in the Dockerfile (set by the stage that ran it). */
+  location?: SourceLocation;
+}
+
+/** The step detail of an error, when it is a failed step's. */
+export function stepDetail(e: unknown): StepDetail | undefined {
+  if (!isWharfError(e, "build-failed")) return undefined;
+  const d = e.detail as StepDetail | undefined;
+  return d?.kind === "step" ? d : undefined;
+}
+
+/** A step that failed: shown on its vertex, thrown as `build-failed` with the step's last output. */
+export function stepFailed(vertex: Vertex, message: string): WharfError {
+  vertex.error(message);
+  const detail: StepDetail = { kind: "step", step: vertex.name, tail: vertex.tail() };
+  return new WharfError("build-failed", message, {
+    hint: "see the step's output above; fix the Dockerfile or the context and build again",
+    detail,
+  });
+}

@@ -1,0 +1,101 @@
+import { mkdir, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { type Digest, hexOf, randomHex } from "../digest/index.js";
+import { resolveCopySource } from "../dockerfile/index.js";
+import { WharfError } from "../errors/index.js";
+import { containerSnapshotDir, prepareRootfs, removeRootfs } from "../rootfs/index.js";
+import { cacheKey } from "./cache.js";
+import type { BuildEnv, StageRun } from "./env.js";
+import { type Picked, pickSources } from "./select.js";
+import type { StateLayer } from "./types.js";
+
+/** A host directory to read files from, and how to give it back. */
+export interface Tree {
+  dir: string;
+  release(): Promise<void>;
+}
+
+/** A read-only view of layers on the host: an overlay of them over an empty upper dir (or a copy). */
+export async function mountLayers(env: BuildEnv, layers: readonly StateLayer[]): Promise<Tree> {
+  if (layers.length === 0) {
+    const dir = join(env.tmp, `empty-${randomHex(6)}`);
+    await mkdir(dir, { recursive: true });
+    return { dir, release: async () => undefined };
+  }
+  const dir = containerSnapshotDir(env.snapshots, `build-view-${process.pid}-${randomHex(6)}`);
+  const p = await prepareRootfs({
+    snapshots: env.snapshots,
+    store: env.images.content,
+    layers,
+    diffIds: layers.map((l) => l.diffId),
+    dir,
+  });
+  return { dir: p.rootfs, release: () => removeRootfs(dir) };
+}
+
+/** What `from=` (COPY --from, a mount's from) names: a stage's result or an image, resolved. */
+export async function sourceOf(
+  run: StageRun,
+  from: string,
+): Promise<{ kind: "stage" | "image"; key: Digest; layers: StateLayer[] }> {
+  const ref = resolveCopySource(run.env.df, from);
+  if (ref.kind === "stage") {
+    if (ref.index >= run.stage.index) {
+      throw new WharfError("dockerfile-invalid", `circular dependency detected on stage: ${from}`);
+    }
+    const r = await run.env.stage(ref.index);
+    return { kind: "stage", key: r.state.key, layers: r.state.layers };
+  }
+  const img = await run.env.image(ref.ref);
+  const diffIds = img.config.rootfs.diff_ids;
+  const layers = img.layers.map((l, i) => ({
+    mediaType: l.mediaType,
+    digest: l.digest,
+    size: l.size,
+    diffId: diffIds[i] as Digest,
+  }));
+  return { kind: "image", key: cacheKey({ image: img.id }), layers };
+}
+
+/** The files of `from` (the context when undefined) as a host directory. */
+export async function treeOfSource(run: StageRun, from: string | undefined): Promise<Tree | undefined> {
+  if (from === undefined) {
+    const dir = run.env.context.dir;
+    return dir ? { dir, release: async () => undefined } : undefined;
+  }
+  const src = await sourceOf(run, from);
+  return mountLayers(run.env, src.layers);
+}
+
+/**
+ * The digest of what COPY or a bind mount reads from the context: one line per picked entry (its
+ * destination, kind, mode, and content: the file's sha256 from the stat cache, a symlink's target).
+ * Only the entries the instruction selects are read; unchanged files are not read again.
+ */
+export async function hashPicked(env: BuildEnv, picked: readonly Picked[]): Promise<Digest> {
+  const lines: string[] = [];
+  for (const p of picked) {
+    const st = p.st;
+    const kind = st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : st.isFile() ? "f" : "o";
+    let content = "";
+    if (kind === "f") content = hexOf(await env.stat.digest(p.rel, p.abs, st));
+    else if (kind === "l") content = await readlink(p.abs);
+    lines.push(`${p.dest}\0${kind}\0${(st.mode & 0o7777n).toString(8)}\0${content}`);
+  }
+  return cacheKey(lines);
+}
+
+/** The key part of a bind mount's source: the context files' content, or the stage's or image's key. */
+export async function sourceKey(run: StageRun, from: string | undefined, source: string): Promise<Digest> {
+  if (from !== undefined) {
+    const src = await sourceOf(run, from);
+    return cacheKey({ from: src.key, source });
+  }
+  const dir = run.env.context.dir;
+  if (!dir) throw new WharfError("invalid-argument", "a bind mount of the context needs a build context");
+  const picked = await pickSources({ dir, filter: run.env.context.filter }, [source], {
+    dest: "/",
+    destIsDir: async () => true,
+  });
+  return hashPicked(run.env, picked);
+}

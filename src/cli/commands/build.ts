@@ -1,0 +1,184 @@
+import { writeFileSync } from "node:fs";
+import { type BuildOutput, build, type ProgressMode, type SecretSource } from "../../build/index.js";
+import { WharfError } from "../../errors/index.js";
+import { type Command, flag } from "../command.js";
+import type { Context } from "../context.js";
+import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
+
+function usage(message: string, hint: string): WharfError {
+  return new WharfError("usage", message, { hint });
+}
+
+/** `--build-arg K=V` (or `K`: the value of `$K`, skipped when unset, as the docker CLI does). */
+export function parseBuildArgs(values: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf("=");
+    if (i === 0) throw usage(`invalid build-arg: ${v}`, "write --build-arg NAME=VALUE");
+    if (i > 0) out[v.slice(0, i)] = v.slice(i + 1);
+    else if (env[v] !== undefined) out[v] = env[v] as string;
+  }
+  return out;
+}
+
+function parseLabels(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf("=");
+    if (i === 0) throw usage(`invalid label: ${v}`, "write --label KEY=VALUE");
+    out[i < 0 ? v : v.slice(0, i)] = i < 0 ? "" : v.slice(i + 1);
+  }
+  return out;
+}
+
+function csv(spec: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const part of spec.split(",")) {
+    const i = part.indexOf("=");
+    m.set(i < 0 ? part : part.slice(0, i), i < 0 ? "" : part.slice(i + 1));
+  }
+  return m;
+}
+
+/** `--secret id=x,src=FILE|env=VAR` (also `source=`, `type=file|env`). */
+export function parseSecret(spec: string): SecretSource {
+  const m = csv(spec);
+  const id = m.get("id");
+  if (!id)
+    throw usage(
+      `invalid secret ${spec}: id= is required`,
+      "write --secret id=NAME,src=FILE or id=NAME,env=VAR",
+    );
+  const src = m.get("src") ?? m.get("source");
+  const envVar = m.get("env");
+  const type = m.get("type");
+  if (type === "env" || (envVar !== undefined && src === undefined)) return { id, env: envVar ?? src ?? id };
+  return src !== undefined ? { id, file: src } : { id };
+}
+
+/** `-o DIR`, `--output type=local,dest=DIR` or `type=oci,dest=FILE`. */
+export function parseOutput(spec: string): BuildOutput {
+  if (!spec.includes("=")) return { type: "local", dest: spec };
+  const m = csv(spec);
+  const type = m.get("type") ?? "local";
+  const dest = m.get("dest");
+  if (!dest) throw usage(`invalid output ${spec}: dest= is required`, "write --output type=local,dest=DIR");
+  if (type === "local" || type === "oci") return { type, dest };
+  throw usage(
+    `output type ${type} is not supported`,
+    "wharf build exports type=local,dest=DIR and type=oci,dest=FILE",
+  );
+}
+
+function progressMode(ctx: Context, v: string | undefined, quiet: boolean): ProgressMode {
+  if (quiet) return "quiet";
+  const mode = v ?? ctx.env.BUILDKIT_PROGRESS ?? "auto";
+  if (mode === "auto" || mode === "plain" || mode === "tty" || mode === "quiet") return mode;
+  if (mode === "rawjson") throw usage("--progress rawjson is not supported", "use auto, plain, tty or quiet");
+  throw usage(`invalid progress mode: ${mode}`, "use auto, plain, tty or quiet");
+}
+
+export const command: Command = {
+  path: ["build"],
+  aliases: [
+    ["image", "build"],
+    ["builder", "build"],
+  ],
+  usage: "[OPTIONS] PATH | -",
+  description: "Build an image from a Dockerfile",
+  flags: [
+    {
+      name: "tag",
+      short: "t",
+      type: "strings",
+      valueName: "list",
+      description: 'Name and optionally a tag (format: "name:tag")',
+    },
+    {
+      name: "file",
+      short: "f",
+      type: "string",
+      description: 'Name of the Dockerfile (default: "PATH/Dockerfile")',
+    },
+    { name: "build-arg", type: "strings", valueName: "list", description: "Set build-time variables" },
+    { name: "target", type: "string", description: "Set the target build stage to build" },
+    { name: "no-cache", type: "bool", description: "Do not use cache when building the image" },
+    { name: "pull", type: "bool", description: "Always attempt to pull all referenced images" },
+    { name: "label", type: "strings", valueName: "list", description: "Set metadata for an image" },
+    { name: "platform", type: "string", description: "Set target platform for build" },
+    {
+      name: "quiet",
+      short: "q",
+      type: "bool",
+      description: "Suppress the build output and print image ID on success",
+    },
+    { name: "iidfile", type: "string", description: "Write the image ID to the file" },
+    {
+      name: "secret",
+      type: "strings",
+      valueName: "stringArray",
+      description: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")',
+    },
+    {
+      name: "network",
+      type: "string",
+      description: "Set the networking mode for the RUN instructions during build (host, none)",
+    },
+    {
+      name: "progress",
+      type: "string",
+      description: 'Set type of progress output ("auto", "plain", "tty", "quiet")',
+    },
+    {
+      name: "output",
+      short: "o",
+      type: "strings",
+      valueName: "stringArray",
+      description: 'Output destination (format: "type=local,dest=path")',
+    },
+    INSECURE_FLAG,
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f) {
+    const quiet = flag.bool(f, "quiet");
+    const network = flag.string(f, "network");
+    if (network !== undefined && !["default", "host", "none"].includes(network)) {
+      throw usage(
+        `network mode "${network}" not supported by wharf build`,
+        "use --network=host (the default) or none",
+      );
+    }
+    const file = flag.string(f, "file");
+    const context = f.args[0] as string;
+    if (context === "-" && file === "-")
+      throw usage(
+        "invalid argument: can't use stdin for both build context and dockerfile",
+        "give the context as a directory",
+      );
+    const iidfile = flag.string(f, "iidfile");
+    const result = await build({
+      root: ctx.root,
+      context,
+      ...(file ? { file } : {}),
+      stdin: ctx.stdin,
+      tags: flag.strings(f, "tag"),
+      buildArgs: parseBuildArgs(flag.strings(f, "build-arg"), ctx.env),
+      labels: parseLabels(flag.strings(f, "label")),
+      ...(flag.string(f, "target") ? { target: flag.string(f, "target") as string } : {}),
+      noCache: flag.bool(f, "no-cache"),
+      pull: flag.bool(f, "pull"),
+      ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
+      secrets: flag.strings(f, "secret").map(parseSecret),
+      ...(network ? { network: network as "default" | "host" | "none" } : {}),
+      outputs: flag.strings(f, "output").map(parseOutput),
+      env: ctx.env,
+      transport: transportOptions(ctx, f),
+      progress: progressMode(ctx, flag.string(f, "progress"), quiet),
+      progressOut: ctx.stderr,
+    });
+    if (iidfile) writeFileSync(iidfile, result.id);
+    if (quiet) ctx.out(result.id);
+    return 0;
+  },
+};
