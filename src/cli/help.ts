@@ -59,9 +59,7 @@ export function mainHelp(): string {
     ...listed(top),
     "",
     "Management Commands:",
-    ...listed(
-      groups.map((g) => ({ path: [g], description: groupDescription(g) })),
-    ),
+    ...listed(groups.map((g) => ({ path: [g], description: groupDescription(g) }))),
     "",
     "Global Options:",
     ...GLOBAL,
