@@ -9,6 +9,7 @@ export {
   uploadBlob,
 } from "./blobs.js";
 export { type Challenge, parseChallenges } from "./challenge.js";
+export { type CopyImageOptions, type CopyImageResult, copyImage } from "./copy-image.js";
 export { registryError } from "./errors.js";
 export { fetchInto, ingestRef } from "./fetch.js";
 export {

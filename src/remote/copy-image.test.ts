@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bytesOf, digestOf } from "../digest/index.js";
+import { validateRegistry } from "../images/testing/validate.js";
+import { MediaType } from "../oci/index.js";
+import { startTestRegistry, type TestRegistry } from "../registry/testing/server.js";
+import {
+  copyImage,
+  createTransport,
+  fetchManifest,
+  listReferrers,
+  type ProgressEvent,
+  putManifest,
+  type Repository,
+  statBlob,
+  type Transport,
+  uploadBlob,
+} from "./index.js";
+import { type Blob, makeImage, makeIndex, pushImage, type TestImage } from "./testing/images.js";
+
+const fast = { retry: { baseDelayMs: 1, maxDelayMs: 5 } };
+const amd64 = { os: "linux", architecture: "amd64" };
+const arm64 = { os: "linux", architecture: "arm64", variant: "v8" };
+
+describe("copyImage (registry to registry, no local store)", () => {
+  let a: TestRegistry;
+  let b: TestRegistry;
+  let ta: Transport;
+  let tb: Transport;
+  let x86: TestImage;
+  let arm: TestImage;
+  let indexDigest: string;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestRegistry(), startTestRegistry()]);
+    ta = createTransport(a.host, fast);
+    tb = createTransport(b.host, fast);
+    x86 = await makeImage({ layers: [3000, 5000], platform: amd64 });
+    arm = await makeImage({ layers: [4000], platform: arm64 });
+    const repo: Repository = { transport: ta, path: "src/app" };
+    await pushImage(repo, x86);
+    await pushImage(repo, arm);
+    const index = makeIndex([x86, arm]);
+    indexDigest = await putManifest(repo, "1", { bytes: index.bytes, mediaType: MediaType.ociIndex });
+    // A referrer of the amd64 manifest: an artifact with an empty config.
+    const empty = Buffer.from("{}");
+    await uploadBlob(repo, { digest: digestOf(empty), size: 2 }, () => bytesOf(empty));
+    const sig = Buffer.from("signature bytes");
+    await uploadBlob(repo, { digest: digestOf(sig), size: sig.byteLength }, () => bytesOf(sig));
+    const referrer = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      artifactType: "application/vnd.example.signature",
+      config: { mediaType: "application/vnd.oci.empty.v1+json", digest: digestOf(empty), size: 2 },
+      layers: [{ mediaType: "application/octet-stream", digest: digestOf(sig), size: sig.byteLength }],
+      subject: x86.manifest.desc,
+    };
+    const bytes = Buffer.from(JSON.stringify(referrer));
+    await putManifest(repo, digestOf(bytes), { bytes, mediaType: MediaType.ociManifest });
+  });
+
+  afterAll(async () => {
+    ta?.close();
+    tb?.close();
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it("copies one platform's manifest by default, streaming each blob once", async () => {
+    const events: ProgressEvent[] = [];
+    const r = await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/one:1`, {
+      platform: amd64,
+      source: fast,
+      destination: fast,
+      onProgress: (e) => events.push(e),
+    });
+    expect(r.digest).toBe(x86.manifest.desc.digest);
+    const dst: Repository = { transport: tb, path: "dst/one" };
+    expect((await fetchManifest(dst, "1")).digest).toBe(x86.manifest.desc.digest);
+    const armLayer = arm.layers[0] as Blob;
+    expect(await statBlob(dst, armLayer.desc.digest)).toBeUndefined();
+    expect(events.filter((e) => e.type === "blob").map((e) => e.type === "blob" && e.state)).toEqual([
+      "pushed",
+      "pushed",
+      "pushed",
+    ]);
+    const again: ProgressEvent[] = [];
+    await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/one:1`, {
+      platform: amd64,
+      onProgress: (e) => again.push(e),
+    });
+    expect(
+      again.filter((e) => e.type === "blob").every((e) => e.type === "blob" && e.state === "exists"),
+    ).toBe(true);
+    await validateRegistry(dst, "1");
+  });
+
+  it("copies every platform and the index with all, digests unchanged", async () => {
+    const r = await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/all:v1`, { all: true });
+    expect(r.digest).toBe(indexDigest);
+    expect(r.mediaType).toBe(MediaType.ociIndex);
+    const report = await validateRegistry({ transport: tb, path: "dst/all" }, "v1");
+    expect(report).toBeDefined();
+  });
+
+  it("mounts instead of uploading within one registry", async () => {
+    const events: ProgressEvent[] = [];
+    await copyImage(`${a.host}/src/app:1`, `${a.host}/mirror/app:1`, {
+      platform: arm64,
+      onProgress: (e) => events.push(e),
+    });
+    const states = events.flatMap((e) => (e.type === "blob" ? [e.state] : []));
+    expect(states).toEqual(["mounted", "mounted"]);
+    await validateRegistry({ transport: ta, path: "mirror/app" }, "1");
+  });
+
+  it("copies referrers with their subject when asked", async () => {
+    await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/refs:1`, { platform: amd64, referrers: true });
+    const dst: Repository = { transport: tb, path: "dst/refs" };
+    const refs = await listReferrers(dst, x86.manifest.desc.digest);
+    expect(refs.map((r) => r.artifactType)).toEqual(["application/vnd.example.signature"]);
+    await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/norefs:1`, { platform: amd64 });
+    expect(await listReferrers({ transport: tb, path: "dst/norefs" }, x86.manifest.desc.digest)).toEqual([]);
+  });
+
+  it("fails on a tag the source lacks, leaving the destination without it", async () => {
+    await expect(copyImage(`${a.host}/src/app:nope`, `${b.host}/dst/missing:1`)).rejects.toMatchObject({
+      code: "manifest-unknown",
+    });
+    await expect(fetchManifest({ transport: tb, path: "dst/missing" }, "1")).rejects.toMatchObject({
+      code: "manifest-unknown",
+    });
+  });
+});
