@@ -15,6 +15,8 @@ import { algorithmOf, type Digest, hexOf } from "../digest/index.js";
  *     │   └── tags/<tag>/
  *     │       ├── current/link                       the digest the tag points at now
  *     │       └── index/<alg>/<hex>/link             every digest the tag has pointed at
+ *     ├── _pending/<alg>-<hex>.<id>                  (wharf) a manifest PUT in flight: the blobs it
+ *     │                                              references, so that a blob delete sees it
  *     ├── _uploads/<uuid>/
  *     │   ├── data                                   the upload's bytes so far
  *     │   ├── startedat                              RFC 3339 start time
@@ -22,6 +24,10 @@ import { algorithmOf, type Digest, hexOf } from "../digest/index.js";
  *     │                                              rehashes the data when it has no state)
  *     └── _referrers/<alg>/<subject hex>/<alg>-<hex> (wharf) descriptor JSON of a manifest whose
  *                                                    subject is <subject>: the referrers index
+ *
+ * /docker/registry/v2/wharf/blob-repositories/<alg>/<hex>/<name with "/" as "+">
+ *                                                    (wharf) "this repository linked blob <digest>":
+ *                                                    hints for automatic cross-repository mounts
  *
  * A `link` file holds a digest as text. Names starting with "_" are never repository path components
  * (the repository grammar forbids them), so the repository tree and the metadata cannot collide.
@@ -38,6 +44,7 @@ export const layout = {
   repository: (name: string) => `${REPOSITORIES}/${name}`,
   layerLink: (name: string, d: Digest) => `${REPOSITORIES}/${name}/_layers/${split(d)}/link`,
 
+  revisions: (name: string) => `${REPOSITORIES}/${name}/_manifests/revisions`,
   revisionDir: (name: string, d: Digest) => `${REPOSITORIES}/${name}/_manifests/revisions/${split(d)}`,
   revisionLink: (name: string, d: Digest) => `${layout.revisionDir(name, d)}/link`,
   revisionMediaType: (name: string, d: Digest) => `${layout.revisionDir(name, d)}/mediatype`,
@@ -46,6 +53,14 @@ export const layout = {
   tag: (name: string, tag: string) => `${layout.tags(name)}/${tag}`,
   tagCurrent: (name: string, tag: string) => `${layout.tag(name, tag)}/current/link`,
   tagIndexLink: (name: string, tag: string, d: Digest) => `${layout.tag(name, tag)}/index/${split(d)}/link`,
+
+  pending: (name: string) => `${REPOSITORIES}/${name}/_pending`,
+  pendingPut: (name: string, d: Digest, id: string) =>
+    `${REPOSITORIES}/${name}/_pending/${algorithmOf(d)}-${hexOf(d)}.${id}`,
+
+  blobRepositories: (d: Digest) => `${ROOT}/wharf/blob-repositories/${split(d)}`,
+  blobRepository: (d: Digest, name: string) =>
+    `${ROOT}/wharf/blob-repositories/${split(d)}/${name.replaceAll("/", "+")}`,
 
   upload: (name: string, uuid: string) => `${REPOSITORIES}/${name}/_uploads/${uuid}`,
   uploadData: (name: string, uuid: string) => `${layout.upload(name, uuid)}/data`,

@@ -2,7 +2,8 @@ import type { FileHandle } from "node:fs/promises";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { errnoCode, WharfError } from "../../errors/index.js";
-import { fsyncDir, writeFileAtomic } from "../../files/index.js";
+import { fsyncDir } from "../../files/index.js";
+import { removeTreeAtomically, writeSmallFile } from "./fs-files.js";
 import { checkPath, notFound } from "./paths.js";
 import type { FileInfo, FileWriter, StorageDriver } from "./types.js";
 
@@ -29,6 +30,8 @@ function partialOf(file: string): string {
  * driver path `/a/b` is `<root>/a/b`, so either registry can serve what the other wrote.
  * Small files are written atomically (temp, fsync, rename); a writer's content lives in a hidden
  * partial file until commit renames it into place, so no reader ever sees a half-written file.
+ * Writes and deletes that race on one tree (here or in another process) both succeed, in some order
+ * (fs-files.ts).
  */
 export function fsDriver(opts: FsDriverOptions): StorageDriver {
   const sync = opts.fsync ?? true;
@@ -48,15 +51,7 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
       }
     },
     async putContent(path, content) {
-      const file = full(path);
-      await mkdir(dirname(file), { recursive: true });
-      if (sync) await writeFileAtomic(file, content);
-      else {
-        const tmp = join(dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-        const fh = await open(tmp, "wx");
-        await fh.writeFile(content).finally(() => fh.close());
-        await rename(tmp, file);
-      }
+      await writeSmallFile(full(path), content, sync);
     },
     async reader(path, offset = 0) {
       let fh: FileHandle;
@@ -124,9 +119,7 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
       if (sync) await fsyncDir(dirname(dst));
     },
     async delete(path) {
-      const p = full(path);
-      if (!(await exists(p))) throw notFound(path);
-      await rm(p, { recursive: true, force: true });
+      if (!(await removeTreeAtomically(full(path)))) throw notFound(path);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestOf } from "../../digest/index.js";
-import { errorCode, pushBlob } from "../testing/push.js";
+import { errorCode, pushBlob, pushImage } from "../testing/push.js";
 import { startTestRegistry, type TestRegistry } from "../testing/server.js";
 
 describe("blobs: HEAD, GET, ranges, DELETE", () => {
@@ -84,6 +84,28 @@ describe("blobs: HEAD, GET, ranges, DELETE", () => {
     const again = await fetch(`${reg.url}/v2/b/del/blobs/${digest}`, { method: "DELETE" });
     expect(again.status).toBe(404);
     expect(await errorCode(again)).toBe("BLOB_UNKNOWN");
+  });
+
+  it("refuses to delete a blob a manifest of the repository references (405), until the manifest goes", async () => {
+    const img = await pushImage(reg.url, "b/used", "v1");
+    const del = await fetch(`${reg.url}/v2/b/used/blobs/${img.layer.digest}`, { method: "DELETE" });
+    expect(del.status).toBe(405);
+    const body = (await del.json()) as { errors: { code: string; message: string; detail: unknown }[] };
+    expect(body.errors[0]).toMatchObject({
+      code: "UNSUPPORTED",
+      detail: { digest: img.layer.digest, manifests: [img.digest] },
+    });
+    expect(body.errors[0]?.message).toMatch(/referenced by manifest/);
+    const still = await fetch(`${reg.url}/v2/b/used/blobs/${img.layer.digest}`, { method: "HEAD" });
+    expect(still.status).toBe(200);
+    // Another repository's manifest does not hold this repository's link.
+    const other = await pushBlob(reg.url, "b/unused", img.layer.body);
+    const free = await fetch(`${reg.url}/v2/b/unused/blobs/${other.digest}`, { method: "DELETE" });
+    expect(free.status).toBe(202);
+    const gone = await fetch(`${reg.url}/v2/b/used/manifests/${img.digest}`, { method: "DELETE" });
+    expect(gone.status).toBe(202);
+    const now = await fetch(`${reg.url}/v2/b/used/blobs/${img.layer.digest}`, { method: "DELETE" });
+    expect(now.status).toBe(202);
   });
 
   it("answers a matching If-None-Match with 304", async () => {

@@ -1,7 +1,17 @@
 import { type Digest, isDigest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
-import { deleteIfExists, existsAt, readIfExists, type Store } from "./store.js";
+import { manifestsReferencing } from "./inuse.js";
+import {
+  baseName,
+  changed,
+  deleteIfExists,
+  existsAt,
+  generationOf,
+  listIfExists,
+  readIfExists,
+  type Store,
+} from "./store.js";
 
 function blobUnknown(d: Digest): WharfError {
   return new WharfError("blob-unknown", `blob unknown to registry: ${d}`, { detail: { digest: d } });
@@ -16,11 +26,20 @@ export async function isLinked(store: Store, name: string, d: Digest): Promise<b
   return false;
 }
 
-/** The size of a blob the repository holds; `blob-unknown` otherwise. */
-export async function blobSize(store: Store, name: string, d: Digest): Promise<number> {
+/**
+ * The size of a blob the repository holds; `blob-unknown` otherwise. `fresh` reads the link from
+ * storage even when the cache knows it (a manifest PUT must see a delete that just happened).
+ */
+export async function blobSize(
+  store: Store,
+  name: string,
+  d: Digest,
+  opts: { fresh?: boolean } = {},
+): Promise<number> {
   const key = `${name}@${d}`;
-  const cached = store.blobs.get(key);
+  const cached = opts.fresh ? undefined : store.blobs.get(key);
   if (cached !== undefined) return cached;
+  const generation = generationOf(store, name);
   if (!(await isLinked(store, name, d))) throw blobUnknown(d);
   let size: number;
   try {
@@ -28,25 +47,63 @@ export async function blobSize(store: Store, name: string, d: Digest): Promise<n
   } catch {
     throw blobUnknown(d);
   }
-  store.blobs.set(key, size);
+  if (generationOf(store, name) === generation) store.blobs.set(key, size);
   return size;
 }
 
+/** Links a blob into a repository, and notes the repository as one that holds it (for mounts). */
 export async function linkBlob(store: Store, name: string, d: Digest): Promise<void> {
   await store.driver.putContent(layout.layerLink(name, d), Buffer.from(d));
+  await store.driver.putContent(layout.blobRepository(d, name), new Uint8Array());
 }
 
-/** Unlinks a blob from a repository (the bytes stay until garbage collection). */
-export async function unlinkBlob(store: Store, name: string, d: Digest): Promise<void> {
-  store.blobs.delete(`${name}@${d}`);
-  const path = layout.layerLink(name, d).slice(0, -"/link".length);
-  if (!(await deleteIfExists(store.driver, path))) throw blobUnknown(d);
+function inUse(name: string, d: Digest, manifests: Digest[]): WharfError {
+  return new WharfError(
+    "unsupported",
+    `blob ${d} is referenced by manifest ${manifests.join(", ")} of ${name}: delete the manifest first`,
+    { detail: { digest: d, manifests }, hint: "delete the manifests that reference the blob, then the blob" },
+  );
 }
+
+/**
+ * Unlinks a blob from a repository (the bytes stay until garbage collection). Refused while a
+ * manifest of the repository references the blob, including a manifest PUT in flight (inuse.ts):
+ * the link goes first, then the manifests are looked at, and a late one gets the link back.
+ */
+export async function unlinkBlob(store: Store, name: string, d: Digest): Promise<void> {
+  const early = await manifestsReferencing(store, name, d);
+  if (early.length > 0 && (await isLinked(store, name, d))) throw inUse(name, d, early);
+  const dir = layout.layerLink(name, d).slice(0, -"/link".length);
+  const removed = await deleteIfExists(store.driver, dir);
+  changed(store, name);
+  if (!removed) throw blobUnknown(d);
+  const late = await manifestsReferencing(store, name, d);
+  if (late.length > 0) {
+    await store.driver.putContent(layout.layerLink(name, d), Buffer.from(d));
+    throw inUse(name, d, late);
+  }
+  await deleteIfExists(store.driver, layout.blobRepository(d, name));
+}
+
+/** Whether the registry holds the blob's bytes (in any repository). */
+export const blobExists = (store: Store, d: Digest): Promise<boolean> =>
+  existsAt(store.driver, layout.blobData(d));
 
 /** Links a blob that `from` holds into `name`; false when `from` does not hold it. */
 export async function mountBlob(store: Store, name: string, from: string, d: Digest): Promise<boolean> {
   if (!(await isLinked(store, from, d))) return false;
-  if (!(await existsAt(store.driver, layout.blobData(d)))) return false;
+  if (!(await blobExists(store, d))) return false;
   await linkBlob(store, name, d);
   return true;
+}
+
+/**
+ * Repositories that linked blob `d` through wharf, from the hints `linkBlob` leaves: candidates for
+ * an automatic mount, each still to be checked (`mountBlob` reads its link). None when the registry
+ * does not hold the blob at all (one stat), without looking at any repository.
+ */
+export async function holdersOf(store: Store, d: Digest): Promise<string[]> {
+  if (!(await blobExists(store, d))) return [];
+  const hints = await listIfExists(store.driver, layout.blobRepositories(d));
+  return hints.map((p) => baseName(p).replaceAll("+", "/")).sort();
 }

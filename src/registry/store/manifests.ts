@@ -3,11 +3,15 @@ import { WharfError } from "../../errors/index.js";
 import { type Descriptor, type ManifestDocument, parseManifestDocument } from "../../oci/index.js";
 import { layout } from "../layout.js";
 import { blobSize, isLinked } from "./blobs.js";
+import { announcePut, blobsReferencedBy, withdrawPut } from "./inuse.js";
 import { addReferrer, removeReferrer } from "./referrers.js";
 import {
   baseName,
+  changed,
   deleteIfExists,
+  generationOf,
   listIfExists,
+  moved,
   readIfExists,
   type Store,
   type StoredManifest,
@@ -32,17 +36,22 @@ export async function resolveTag(store: Store, name: string, tag: string): Promi
   return d;
 }
 
-/** Reads a manifest by tag or digest (through the cache). */
+/**
+ * Reads a manifest by tag or digest (through the cache). What this process writes shows at once;
+ * what another process sharing the storage writes, within the cache's time to live.
+ */
 export async function getManifest(store: Store, name: string, ref: ManifestRef): Promise<StoredManifest> {
   const key = `${name}@${ref.tag ?? ref.digest}`;
   const hit = store.manifests.get(key);
   if (hit) return hit;
+  // A lookup that overlapped a change in the repository does not cache what it read.
+  const generation = generationOf(store, name);
   const digest = ref.digest ?? (await resolveTag(store, name, ref.tag));
   if (!(await readLink(store, layout.revisionLink(name, digest)))) throw manifestUnknown(name, digest);
   const body = await readIfExists(store.driver, layout.blobData(digest));
   if (!body) throw manifestUnknown(name, digest);
   const m = describe(body, digest, await readIfExists(store.driver, layout.revisionMediaType(name, digest)));
-  store.manifests.set(key, m, body.length);
+  if (generationOf(store, name) === generation) store.manifests.set(key, m, body.length);
   return m;
 }
 
@@ -83,7 +92,7 @@ async function checkReferences(store: Store, name: string, doc: ManifestDocument
     for (const d of [m.config, ...m.layers]) {
       if (d.urls && d.urls.length > 0) continue; // foreign layers live elsewhere
       try {
-        const size = await blobSize(store, name, d.digest);
+        const size = await blobSize(store, name, d.digest, { fresh: true });
         if (size !== d.size) {
           throw new WharfError("manifest-invalid", `descriptor size ${d.size} of ${d.digest} is not ${size}`);
         }
@@ -108,6 +117,22 @@ async function checkReferences(store: Store, name: string, doc: ManifestDocument
   }
 }
 
+/** The revision link (with its media-type sidecar) and the referrers entry of a stored manifest. */
+async function storeRevision(
+  store: Store,
+  name: string,
+  digest: Digest,
+  doc: ManifestDocument,
+  body: Buffer,
+): Promise<void> {
+  const d = store.driver;
+  const declared = (doc.kind === "manifest" ? doc.manifest.mediaType : doc.index.mediaType) !== undefined;
+  if (!declared) await d.putContent(layout.revisionMediaType(name, digest), Buffer.from(doc.mediaType));
+  await d.putContent(layout.revisionLink(name, digest), Buffer.from(digest));
+  const subject = subjectOf(doc);
+  if (subject) await addReferrer(store, name, subject.digest, referrerDescriptor(doc, digest, body.length));
+}
+
 /**
  * Stores a manifest under its digest (and tag): validated, its references present, and written in
  * the order blob → revision link → tag links, so a crash never leaves a tag pointing at nothing.
@@ -130,19 +155,32 @@ export async function putManifest(
   }
   const type = contentType?.split(";")[0]?.trim() || undefined;
   const doc = parseManifestDocument(body, type);
-  await checkReferences(store, name, doc);
+  // Announced before its blobs are checked, so that a blob delete racing it sees it (inuse.ts).
+  const generation = generationOf(store, name);
+  const blobs = blobsReferencedBy(body);
+  const announced = blobs.length > 0 ? await announcePut(store, name, digest, blobs) : undefined;
   const d = store.driver;
-  await d.putContent(layout.blobData(digest), body);
-  const declared = (doc.kind === "manifest" ? doc.manifest.mediaType : doc.index.mediaType) !== undefined;
-  if (!declared) await d.putContent(layout.revisionMediaType(name, digest), Buffer.from(doc.mediaType));
-  await d.putContent(layout.revisionLink(name, digest), Buffer.from(digest));
-  const subject = subjectOf(doc);
-  if (subject) await addReferrer(store, name, subject.digest, referrerDescriptor(doc, digest, body.length));
-  if (ref.tag) {
-    await d.putContent(layout.tagIndexLink(name, ref.tag, digest), Buffer.from(digest));
-    await d.putContent(layout.tagCurrent(name, ref.tag), Buffer.from(digest));
-    store.manifests.delete(`${name}@${ref.tag}`);
+  try {
+    await checkReferences(store, name, doc);
+    await d.putContent(layout.blobData(digest), body);
+    await storeRevision(store, name, digest, doc, body);
+    if (ref.tag) {
+      await d.putContent(layout.tagIndexLink(name, ref.tag, digest), Buffer.from(digest));
+      await d.putContent(layout.tagCurrent(name, ref.tag), Buffer.from(digest));
+      moved(store, name);
+      store.manifests.delete(`${name}@${ref.tag}`);
+      // A delete of this manifest that looked at the tags before this one was written removes the
+      // revision after: the tag would name nothing. The tag was written last, so it wins: put the
+      // revision back while the tag still names it (deleteManifest looks at the tags again after).
+      const revision = await readLink(store, layout.revisionLink(name, digest));
+      if (!revision && (await readLink(store, layout.tagCurrent(name, ref.tag))) === digest) {
+        await storeRevision(store, name, digest, doc, body);
+      }
+    }
+  } finally {
+    if (announced) await withdrawPut(store, announced);
   }
+  const subject = subjectOf(doc);
   store.blobs.delete(`${name}@${digest}`);
   const m: StoredManifest = {
     digest,
@@ -150,26 +188,36 @@ export async function putManifest(
     body,
     ...(subject ? { subject: subject.digest } : {}),
   };
-  store.manifests.set(`${name}@${digest}`, m, body.length);
+  // Not when a delete in the repository ran meanwhile: it may have removed this very manifest.
+  if (generationOf(store, name) === generation) store.manifests.set(`${name}@${digest}`, m, body.length);
   return m;
 }
 
 /** Deletes a manifest revision, the tags that point at it, and its referrers entry. */
 export async function deleteManifest(store: Store, name: string, digest: Digest): Promise<void> {
   const m = await getManifest(store, name, { digest });
-  for (const tag of await listTags(store, name)) {
+  await untag(store, name, digest);
+  await deleteIfExists(store.driver, layout.revisionDir(name, digest));
+  changed(store, name);
+  // A PUT that tagged the manifest after the first look: its tag goes too (putManifest restores the
+  // revision when it sees it gone under a tag of its own, so either way no tag names nothing).
+  await untag(store, name, digest);
+  if (m.subject) await removeReferrer(store, name, m.subject, digest);
+  changed(store, name);
+}
+
+/** Removes every tag that points at `digest`. */
+async function untag(store: Store, name: string, digest: Digest): Promise<void> {
+  for (const tag of (await listIfExists(store.driver, layout.tags(name))).map(baseName)) {
     if ((await readLink(store, layout.tagCurrent(name, tag))) === digest) {
       await deleteIfExists(store.driver, layout.tag(name, tag));
     }
   }
-  await deleteIfExists(store.driver, layout.revisionDir(name, digest));
-  if (m.subject) await removeReferrer(store, name, m.subject, digest);
-  store.manifests.deletePrefix(`${name}@`);
-  store.blobs.delete(`${name}@${digest}`);
 }
 
 export async function deleteTag(store: Store, name: string, tag: string): Promise<void> {
   if (!(await deleteIfExists(store.driver, layout.tag(name, tag)))) throw manifestUnknown(name, tag);
+  moved(store, name);
   store.manifests.delete(`${name}@${tag}`);
 }
 

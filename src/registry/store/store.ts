@@ -28,7 +28,28 @@ export interface Store {
   manifests: Lru<StoredManifest>;
   /** `<name>@<digest>` → blob size, for blobs linked into the repository. */
   blobs: Lru<number>;
+  /** Manifest digest → the blobs it references (immutable, so kept without a time limit). */
+  references: Lru<Digest[]>;
   uploads: Map<string, UploadState>;
+  /**
+   * Per repository, bumped by every tag move and every delete in it: a lookup that was reading while
+   * one ran does not cache what it read (it may be what the change just replaced or removed).
+   */
+  generations: Map<string, number>;
+}
+
+export const generationOf = (store: Store, name: string): number => store.generations.get(name) ?? 0;
+
+/** Marks a tag move in the repository: lookups in flight do not cache what they read. */
+export function moved(store: Store, name: string): void {
+  store.generations.set(name, generationOf(store, name) + 1);
+}
+
+/** Marks a delete in the repository: lookups in flight do not cache, and what is cached goes. */
+export function changed(store: Store, name: string): void {
+  moved(store, name);
+  store.manifests.deletePrefix(`${name}@`);
+  store.blobs.deletePrefix(`${name}@`);
 }
 
 export function createStore(driver: StorageDriver): Store {
@@ -36,7 +57,9 @@ export function createStore(driver: StorageDriver): Store {
     driver,
     manifests: lru({ maxEntries: 4096, maxBytes: 32 << 20 }),
     blobs: lru({ maxEntries: 16384 }),
+    references: lru({ maxEntries: 16384, ttlMs: Number.POSITIVE_INFINITY }),
     uploads: new Map(),
+    generations: new Map(),
   };
 }
 

@@ -100,6 +100,26 @@ export function driverSuite(label: string, factory: DriverFactory): void {
       expect(await d.list("/t")).toEqual(["/t/keep"]);
     });
 
+    it("lets a put and a delete of its directory race: each succeeds, the file is there or not", async () => {
+      for (let i = 0; i < 200; i++) {
+        await d.putContent("/race/x/link", enc("old"));
+        const [put, del] = await Promise.allSettled([
+          d.putContent("/race/x/link", enc(`new ${i}`)),
+          d.delete("/race/x"),
+        ]);
+        const outcome = (r: PromiseSettledResult<void>) =>
+          r.status === "fulfilled" ? "ok" : String(r.reason);
+        expect([outcome(put), outcome(del)], `round ${i}`).toEqual(["ok", "ok"]);
+        // The put came last (the file is the new one) or the delete did (nothing is left).
+        const now = await d.getContent("/race/x/link").then(
+          (b) => Buffer.from(b).toString(),
+          (e: { code?: string }) => e.code,
+        );
+        expect([`new ${i}`, "not-found"], `round ${i}`).toContain(now);
+        if (now === "not-found") expect(await d.list("/race").catch(() => [])).toEqual([]);
+      }
+    });
+
     it("keeps a writer's content invisible until commit", async () => {
       const w = await d.writer("/w/file");
       await w.write(enc("hello "));
