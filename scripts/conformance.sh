@@ -106,7 +106,7 @@ run_suite() { # name
   summary="$(grep -E '[0-9]+ Passed \| [0-9]+ Failed' "$out/output.txt" | tail -1 || true)"
   if [ -n "${CONFORMANCE_KEEP:-}" ]; then
     mkdir -p "$CONFORMANCE_KEEP/$name"
-    cp "$out"/output.txt "$out"/report.html "$out"/junit.xml "$CONFORMANCE_KEEP/$name/" 2>/dev/null || true
+    cp "$out"/output.txt "$out"/report.html "$out"/junit.xml "$work/$name/log" "$CONFORMANCE_KEEP/$name/" 2>/dev/null || true
   fi
   if [ -z "$summary" ] || [ -z "$ran" ]; then
     echo "conformance ($name): the suite did not finish; the end of its output:" >&2

@@ -11,3 +11,5 @@ npm run build
 npm run typecheck
 npm run lint
 npx vitest run
+# The OCI Distribution Spec's conformance suite against wharf registry serve (all workflows).
+./scripts/conformance.sh

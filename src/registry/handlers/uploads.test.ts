@@ -185,7 +185,7 @@ describe("blob uploads", () => {
     });
     expect(fallback.status).toBe(202);
     expect(fallback.headers.get("location")).toMatch(/^\/v2\/up\/other\/blobs\/uploads\/[0-9a-f-]{36}$/);
-    const noFrom = await fetch(`${reg.url}/v2/up/other/blobs/uploads/?mount=${digest}`, { method: "POST" });
+    const noFrom = await fetch(`${reg.url}/v2/up/other/blobs/uploads/?mount=${missing}`, { method: "POST" });
     expect(noFrom.status).toBe(202);
     const badFrom = await fetch(`${reg.url}/v2/up/other/blobs/uploads/?mount=${digest}&from=Bad`, {
       method: "POST",

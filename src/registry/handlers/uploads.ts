@@ -1,8 +1,10 @@
+import type { Digest } from "../../digest/index.js";
 import { isWharfError, WharfError } from "../../errors/index.js";
+import { isValidPath } from "../../reference/index.js";
 import { type Ctx, checkName, digestParam, nameOf, repo } from "../context.js";
 import { parseContentRange, uploadRange } from "../http/range.js";
 import { sendEmpty, sendError } from "../http/respond.js";
-import { mountBlob } from "../store/blobs.js";
+import { blobExists, holdersOf, isLinked, mountBlob } from "../store/blobs.js";
 import * as uploads from "../store/uploads.js";
 
 const uploadUrl = (name: string, uuid: string) => `/v2/${name}/blobs/uploads/${uuid}`;
@@ -23,10 +25,29 @@ function progress(ctx: Ctx, status: number, name: string, uuid: string, size: nu
   });
 }
 
+/** Candidate source repositories an automatic mount asks the authorizer about, at most. */
+const MOUNT_CANDIDATES = 32;
+
+/**
+ * A mount without `from` (the spec's automatic content discovery): the repository itself, or one
+ * that linked the blob through wharf and that the client may pull. Repositories the client cannot
+ * read are never looked into, so the answer (a mount, or an upload session as for an unknown blob)
+ * says nothing about them.
+ */
+async function automaticMount(ctx: Ctx, name: string, digest: Digest): Promise<boolean> {
+  if ((await isLinked(ctx.store, name, digest)) && (await blobExists(ctx.store, digest))) return true;
+  for (const source of (await holdersOf(ctx.store, digest)).slice(0, MOUNT_CANDIDATES)) {
+    if (source === name || !isValidPath(source)) continue;
+    if (!(await ctx.authorize([repo(source, ["pull"])])).ok) continue;
+    if (await mountBlob(ctx.store, name, source, digest)) return true;
+  }
+  return false;
+}
+
 /**
  * POST /blobs/uploads/: a cross-repository mount (`?mount=&from=`, 201 when the source holds the
- * blob and the client may pull it, else an upload as fallback), a monolithic upload (`?digest=`),
- * or a new upload session (202).
+ * blob and the client may pull it; without `from`, any repository the client may pull that holds
+ * it; else an upload as fallback), a monolithic upload (`?digest=`), or a new upload session (202).
  */
 export async function startUpload(ctx: Ctx): Promise<void> {
   const name = nameOf(ctx);
@@ -41,6 +62,9 @@ export async function startUpload(ctx: Ctx): Promise<void> {
         created(ctx, name, digest);
         return;
       }
+    } else if (from === null && (await automaticMount(ctx, name, digest))) {
+      created(ctx, name, digest);
+      return;
     }
   }
   const digestValue = ctx.query.get("digest");
