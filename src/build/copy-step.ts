@@ -73,8 +73,9 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   }
   const urls = inst.sources.filter(isUrl);
   const locals = inst.sources.filter((s) => !isUrl(s));
-  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
   const fromSrc = from !== undefined ? await sourceOf(run, from) : undefined;
+  // Shown once its sources are ready (a --from stage built), as BuildKit starts the step then.
+  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
   let picked: Picked[] = [];
   let srcKey: string | undefined = fromSrc?.key;
   const tree: SourceTree | undefined =

@@ -24,7 +24,10 @@ export interface PreparedMounts {
 /** Where a mount's files come from, once the executor has resolved `from=` and the context. */
 export interface MountSources {
   /** A host directory holding the files of `from=` (a stage or image, mounted), or the context. */
-  treeOf(m: { from?: string }): Promise<{ dir: string; release(): Promise<void> } | undefined>;
+  treeOf(m: {
+    from?: string;
+    source?: string;
+  }): Promise<{ dir: string; release(): Promise<void> } | undefined>;
   secrets: readonly SecretSource[];
   env: NodeJS.ProcessEnv;
   /** `<root>/build/mounts`: the persistent cache mounts. */

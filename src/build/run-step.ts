@@ -111,7 +111,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
       mount: false,
     });
     const mounts = await prepareMounts(inst.mounts, {
-      treeOf: (m: { from?: string }) => treeOfSource(run, m.from),
+      treeOf: (m: { from?: string; source?: string }) => treeOfSource(run, m.from, m.source ?? "."),
       secrets: env.opts.secrets ?? [],
       env: env.opts.env ?? {},
       cacheRoot: join(env.opts.root, "build", "mounts"),

@@ -1,5 +1,5 @@
-import { mkdir, readlink } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, link, mkdir, readlink, rm, symlink } from "node:fs/promises";
+import { join, posix } from "node:path";
 import { type Digest, hexOf, randomHex } from "../digest/index.js";
 import { resolveCopySource } from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
@@ -57,12 +57,37 @@ export async function sourceOf(
   return { kind: "image", key: cacheKey({ image: img.id }), layers };
 }
 
-/** The files of `from` (the context when undefined) as a host directory. */
-export async function treeOfSource(run: StageRun, from: string | undefined): Promise<Tree | undefined> {
-  if (from === undefined) {
-    const dir = run.env.context.dir;
-    return dir ? { dir, release: async () => undefined } : undefined;
+/**
+ * The context as a bind mount sees it: `.dockerignore` applied. Without an ignore file the context
+ * itself (read-only); with one, a tree of hard links (copies across filesystems) of what it lets
+ * through below `source`, paths kept.
+ */
+async function contextTree(env: BuildEnv, source: string): Promise<Tree | undefined> {
+  const dir = env.context.dir;
+  if (!dir) return undefined;
+  const filter = env.context.filter;
+  if (!filter) return { dir, release: async () => undefined };
+  const farm = join(env.tmp, `context-${randomHex(6)}`);
+  await mkdir(farm, { recursive: true });
+  const picked = await pickSources({ dir, filter }, [source], { dest: "/", destIsDir: async () => true });
+  const top = posix.normalize(`/${source}`).slice(1);
+  if (top !== "" && picked.length > 0) await mkdir(join(farm, top), { recursive: true });
+  for (const p of picked) {
+    const to = join(farm, p.rel);
+    if (p.st.isDirectory()) await mkdir(to, { recursive: true, mode: Number(p.st.mode & 0o7777n) });
+    else if (p.st.isSymbolicLink()) await symlink(await readlink(p.abs), to);
+    else if (p.st.isFile()) await link(p.abs, to).catch(() => copyFile(p.abs, to));
   }
+  return { dir: farm, release: () => rm(farm, { recursive: true, force: true }) };
+}
+
+/** The files of `from` (the context when undefined) as a host directory. */
+export async function treeOfSource(
+  run: StageRun,
+  from: string | undefined,
+  source = ".",
+): Promise<Tree | undefined> {
+  if (from === undefined) return contextTree(run.env, source);
   const src = await sourceOf(run, from);
   return mountLayers(run.env, src.layers);
 }

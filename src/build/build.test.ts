@@ -1,0 +1,219 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { tempDirs } from "../files/testing/temp.js";
+import { openImages, readConfig } from "../images/index.js";
+import { validateRoot } from "../images/testing/validate.js";
+import { build } from "./build.js";
+import type { BuildOptions } from "./types.js";
+
+const temp = tempDirs("wharf-build-");
+
+/** A context with a static busybox and the given files. */
+function context(files: Record<string, string>): string {
+  const dir = temp();
+  copyFileSync("/bin/busybox", join(dir, "busybox"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const BASE = `FROM scratch AS base
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+`;
+
+const run = (root: string, ctx: string, o: Partial<BuildOptions> = {}) =>
+  build({ root, context: ctx, progress: "quiet", env: {}, ...o });
+
+/** Every blob of the root, decompressed when gzip, as text (to look for bytes in any layer). */
+function allBlobs(root: string): string {
+  const dir = join(root, "store", "blobs", "sha256");
+  return readdirSync(dir)
+    .map((n) => {
+      const b = readFileSync(join(dir, n));
+      return (b[0] === 0x1f && b[1] === 0x8b ? gunzipSync(b) : b).toString("latin1");
+    })
+    .join("\n");
+}
+
+describe("build", () => {
+  let root: string;
+  beforeAll(() => {
+    root = temp();
+  });
+
+  it("builds a multi-stage Dockerfile; a rebuild takes every step from the cache and gives the same ID", async () => {
+    const ctx = context({
+      Dockerfile: `${BASE}
+FROM base AS builder
+ARG GREETING=hello
+WORKDIR /work
+COPY app.txt ./
+RUN echo "$GREETING $(cat app.txt)" > out.txt
+
+FROM base AS unused
+RUN exit 1
+
+FROM base
+ENV MODE=prod
+COPY --from=builder /work/out.txt /srv/
+LABEL version="1"
+USER 1000:1000
+EXPOSE 8080
+VOLUME /data
+WORKDIR /srv
+ENTRYPOINT ["cat"]
+CMD ["out.txt"]
+`,
+      "app.txt": "world",
+    });
+    const first = await run(root, ctx, { tags: ["app:1"], labels: { extra: "yes" } });
+    expect(first.steps.cached).toBe(0);
+    expect(first.steps.done).toBeGreaterThan(0);
+    const c = first.config.config ?? {};
+    expect(c.Env).toEqual(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "MODE=prod"]);
+    expect(c.Entrypoint).toEqual(["cat"]);
+    expect(c.Cmd).toEqual(["out.txt"]);
+    expect(c.User).toBe("1000:1000");
+    expect(c.WorkingDir).toBe("/srv");
+    expect(c.ExposedPorts).toEqual({ "8080/tcp": {} });
+    expect(c.Volumes).toEqual({ "/data": {} });
+    expect(c.Labels).toEqual({ version: "1", extra: "yes" });
+    const hist = first.config.history?.map((h) => h.created_by) ?? [];
+    // The builder's steps are not in the final image's history, and the unused stage never ran.
+    expect(hist.some((h) => h?.includes("GREETING") || h?.includes("exit 1"))).toBe(false);
+    expect(hist).toContain("COPY /work/out.txt /srv/ # buildkit");
+    expect(hist).toContain('ENTRYPOINT ["cat"]');
+    expect(hist).toContain("ENV MODE=prod");
+    const again = await run(root, ctx, { tags: ["app:1"], labels: { extra: "yes" } });
+    expect(again.steps.done).toBe(0);
+    expect(again.id).toBe(first.id);
+    const out = temp();
+    await run(root, ctx, { outputs: [{ type: "local", dest: out }] });
+    expect(readFileSync(join(out, "srv", "out.txt"), "utf8")).toBe("hello world\n");
+    const builder = await run(root, ctx, { target: "builder" });
+    expect(builder.steps.done).toBe(0);
+    expect(builder.config.history?.map((h) => h.created_by)).toContain(
+      'RUN |1 GREETING=hello /bin/sh -c echo "$GREETING $(cat app.txt)" > out.txt # buildkit',
+    );
+    const report = await validateRoot(root);
+    expect(report.images).toBeGreaterThan(0);
+  });
+
+  it("a change invalidates only the steps that depend on it; --no-cache runs everything", async () => {
+    const ctx = context({
+      Dockerfile: `${BASE}RUN echo one > /one
+COPY a.txt /a.txt
+RUN cat /a.txt > /copy
+`,
+      "a.txt": "v1",
+    });
+    const r1 = await run(root, ctx);
+    writeFileSync(join(ctx, "a.txt"), "v2");
+    const r2 = await run(root, ctx);
+    // busybox COPY, install and `echo one` cached; COPY a.txt and the RUN after it not.
+    expect(r2.steps).toEqual({ cached: 3, done: 2 });
+    expect(r2.id).not.toBe(r1.id);
+    const r3 = await run(root, ctx, { noCache: true });
+    expect(r3.steps.cached).toBe(0);
+    await validateRoot(root);
+  });
+
+  it("build args in effect are part of RUN's key", async () => {
+    const ctx = context({ Dockerfile: `${BASE}ARG V=1\nRUN echo $V > /v\n` });
+    await run(root, ctx);
+    const b = await run(root, ctx, { buildArgs: { V: "2" } });
+    expect(b.steps.done).toBe(1);
+    const c = await run(root, ctx, { buildArgs: { V: "2" } });
+    expect(c.steps.done).toBe(0);
+  });
+
+  it("keeps secrets out of every blob and cache record; cache mounts persist across builds", async () => {
+    const secretFile = join(temp(), "token");
+    writeFileSync(secretFile, "TOPSECRET-4f1d9");
+    const ctx = context({
+      Dockerfile: `${BASE}RUN --mount=type=secret,id=tok wc -c < /run/secrets/tok > /len
+RUN --mount=type=secret,id=envtok,env=TOK echo "$TOK" | wc -c > /envlen
+RUN --mount=type=cache,target=/var/cache/app echo run >> /var/cache/app/log && wc -l < /var/cache/app/log > /count
+`,
+    });
+    const opts = {
+      secrets: [
+        { id: "tok", file: secretFile },
+        { id: "envtok", env: "SECRET_ENV" },
+      ],
+      env: { SECRET_ENV: "ENVSECRET-77a2" },
+    };
+    const r = await run(root, ctx, opts);
+    const blobs = allBlobs(root);
+    expect(blobs).not.toContain("TOPSECRET-4f1d9");
+    expect(blobs).not.toContain("ENVSECRET-77a2");
+    const records = readdirSync(join(root, "build", "cache")).map((n) =>
+      readFileSync(join(root, "build", "cache", n), "utf8"),
+    );
+    expect(records.join("\n")).not.toContain("TOPSECRET");
+    const out = temp();
+    await run(root, ctx, { ...opts, noCache: true, outputs: [{ type: "local", dest: out }] });
+    expect(readFileSync(join(out, "len"), "utf8").trim()).toBe("15");
+    expect(readFileSync(join(out, "envlen"), "utf8").trim()).toBe("15");
+    // The cache dir saw both runs; the mount point itself is not in the image.
+    expect(readFileSync(join(out, "count"), "utf8").trim()).toBe("2");
+    expect(existsSync(join(out, "var"))).toBe(false);
+    expect(r.id).toMatch(/^sha256:/);
+  });
+
+  it("applies .dockerignore to COPY and to bind mounts of the context", async () => {
+    const ctx = context({
+      Dockerfile: `${BASE}COPY . /ctx/
+RUN --mount=type=bind,target=/mnt ls -A /mnt > /bound
+`,
+      ".dockerignore": "*.secret\n",
+      "keep.txt": "k",
+      "drop.secret": "d",
+    });
+    const out = temp();
+    await run(root, ctx, { outputs: [{ type: "local", dest: out }] });
+    const want = [".dockerignore", "Dockerfile", "busybox", "keep.txt"];
+    expect(readdirSync(join(out, "ctx")).sort()).toEqual(want);
+    expect(readFileSync(join(out, "bound"), "utf8").split("\n").filter(Boolean).sort()).toEqual(want);
+  });
+
+  it("gives one image ID on two roots with SOURCE_DATE_EPOCH", async () => {
+    const ctx = context({
+      Dockerfile: `${BASE}RUN mkdir -p /data && echo hi > /data/f\nCOPY Dockerfile /\nCMD ["sh"]\n`,
+    });
+    const env = { SOURCE_DATE_EPOCH: "1700000000" };
+    const a = await run(temp(), ctx, { env });
+    const b = await run(temp(), ctx, { env });
+    expect(a.id).toBe(b.id);
+    expect(a.config.created).toBe("2023-11-14T22:13:20Z");
+    expect(a.config.history?.every((h) => h.created === "2023-11-14T22:13:20Z")).toBe(true);
+  });
+
+  it("reports a failing RUN with its command and output, as build-failed", async () => {
+    const ctx = context({ Dockerfile: `${BASE}RUN echo about to fail && exit 3\n` });
+    const err = await run(root, ctx).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: "build-failed",
+      message:
+        'process "/bin/sh -c echo about to fail && exit 3" did not complete successfully: exit code: 3',
+    });
+    expect((err as { detail: { tail: string[] } }).detail.tail).toContain("about to fail");
+  });
+
+  it("reports a Dockerfile error before building anything", async () => {
+    const ctx = context({ Dockerfile: `${BASE}RUNN nothing\n` });
+    await expect(run(root, ctx)).rejects.toMatchObject({ code: "dockerfile-invalid" });
+    const images = await openImages(root);
+    try {
+      const cfg = await readConfig(images.content, (await run(root, context({ Dockerfile: BASE }))).id);
+      expect(cfg.config.rootfs.diff_ids).toHaveLength(2);
+    } finally {
+      await images.close();
+    }
+  });
+});
