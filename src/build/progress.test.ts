@@ -4,7 +4,12 @@ import { createProgress } from "./progress.js";
 function sink() {
   let text = "";
   return {
-    out: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
+    out: {
+      write: (s: string) => {
+        text += s;
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream,
     text: () => text,
   };
 }
