@@ -24,9 +24,9 @@ function crashingAt(inner: StorageDriver, n: number): StorageDriver {
   };
   return {
     ...inner,
-    async putContent(p, c) {
+    async putContent(p, c, o) {
       step();
-      return inner.putContent(p, c);
+      return inner.putContent(p, c, o);
     },
     async move(a, b) {
       step();

@@ -50,8 +50,8 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
         throw wrap(path, e);
       }
     },
-    async putContent(path, content) {
-      await writeSmallFile(full(path), content, sync);
+    async putContent(path, content, popts = {}) {
+      await writeSmallFile(full(path), content, sync && popts.durable !== false);
     },
     async reader(path, offset = 0) {
       let fh: FileHandle;

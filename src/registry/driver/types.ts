@@ -29,8 +29,11 @@ export interface StorageDriver {
   readonly name: string;
   /** Reads a small file whole; `not-found` when absent. */
   getContent(path: string): Promise<Uint8Array>;
-  /** Writes a small file atomically. */
-  putContent(path: string, content: Uint8Array): Promise<void>;
+  /**
+   * Writes a small file atomically. `durable: false` lets a driver skip making it survive a power
+   * cut (for hints and markers whose loss costs nothing).
+   */
+  putContent(path: string, content: Uint8Array, opts?: { durable?: boolean }): Promise<void>;
   /** Streams a file from `offset`; `not-found` when absent. */
   reader(path: string, offset?: number): Promise<Bytes>;
   /** Opens a writer; with `append`, continues a file left by a writer that was closed. */

@@ -54,7 +54,7 @@ export async function blobSize(
 /** Links a blob into a repository, and notes the repository as one that holds it (for mounts). */
 export async function linkBlob(store: Store, name: string, d: Digest): Promise<void> {
   await store.driver.putContent(layout.layerLink(name, d), Buffer.from(d));
-  await store.driver.putContent(layout.blobRepository(d, name), new Uint8Array());
+  await store.driver.putContent(layout.blobRepository(d, name), new Uint8Array(), { durable: false });
 }
 
 function inUse(name: string, d: Digest, manifests: Digest[]): WharfError {

@@ -36,9 +36,9 @@ function gated(inner: StorageDriver, op: Op, path: string) {
   };
   const driver: StorageDriver = {
     ...inner,
-    async putContent(p, c) {
+    async putContent(p, c, o) {
       await hold("putContent", p);
-      return inner.putContent(p, c);
+      return inner.putContent(p, c, o);
     },
     async delete(p) {
       await hold("delete", p);
