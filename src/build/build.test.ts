@@ -200,7 +200,7 @@ RUN --mount=type=bind,target=/mnt ls -A /mnt > /bound
     expect(err).toMatchObject({
       code: "build-failed",
       message:
-        'process "/bin/sh -c echo about to fail && exit 3" did not complete successfully: exit code: 3',
+        'failed to solve: process "/bin/sh -c echo about to fail && exit 3" did not complete successfully: exit code: 3',
     });
     expect((err as { detail: { tail: string[] } }).detail.tail).toContain("about to fail");
   });

@@ -82,7 +82,7 @@ function errorBox(e: StepDetail, df: Dockerfile | undefined, text: string): stri
   const lines = ["------", ` > ${e.step}:`, ...e.tail.slice(-10).map((l) => `   ${l}`), "------"];
   const loc = e.location;
   if (loc && df) {
-    const src = text.split("\n");
+    const src = text.replace(/\n$/, "").split("\n");
     lines.push(
       `${df.file}:${loc.startLine === loc.endLine ? loc.startLine : `${loc.startLine}-${loc.endLine}`}`,
       "--------------------",
@@ -127,7 +127,12 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   const stages = new Map<number, Promise<StageResult>>();
   try {
     load.status(`transferring dockerfile: ${Buffer.byteLength(ctx.dockerfile.text)}B done`);
-    df = parseDockerfile(ctx.dockerfile.text, { file: ctx.dockerfile.name });
+    try {
+      df = parseDockerfile(ctx.dockerfile.text, { file: ctx.dockerfile.name });
+    } catch (e) {
+      load.error((e as Error).message);
+      throw e;
+    }
     load.done();
     if (ctx.dir) {
       const ign = progress.vertex("[internal] load .dockerignore");

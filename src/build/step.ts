@@ -89,7 +89,7 @@ export function stepDetail(e: unknown): StepDetail | undefined {
 export function stepFailed(vertex: Vertex, message: string): WharfError {
   vertex.error(message);
   const detail: StepDetail = { kind: "step", step: vertex.name, tail: vertex.tail() };
-  return new WharfError("build-failed", message, {
+  return new WharfError("build-failed", `failed to solve: ${message}`, {
     hint: "see the step's output above; fix the Dockerfile or the context and build again",
     detail,
   });

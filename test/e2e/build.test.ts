@@ -1,0 +1,172 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { validateRoot } from "./helpers/validate.js";
+import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+/** `wharf build` end to end: the built CLI, a base image pulled from Distribution, real runc. */
+describe("wharf build", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let base: string;
+
+  const ctx = (name: string, files: Record<string, string>): string => {
+    const d = join(dir, name);
+    mkdirSync(d, { recursive: true });
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(join(d, f, ".."), { recursive: true });
+      writeFileSync(join(d, f), text);
+    }
+    return d;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-build-"));
+    reg = await startDistribution();
+    cli = await wharfCli();
+    base = (await pushBusybox(reg, join(dir, "layout"), "busybox", ["sh"])).ref;
+  }, 120_000);
+
+  afterAll(async () => {
+    if (cli) await removeContainers(cli);
+    await cli?.close();
+    await reg?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("builds a multi-stage Dockerfile FROM a registry image, with BuildKit's plain progress; the rebuild is all CACHED", async () => {
+    const d = ctx("multi", {
+      Dockerfile: `FROM ${base} AS build
+WORKDIR /src
+COPY hello.txt .
+RUN cat hello.txt hello.txt > twice.txt
+
+FROM ${base}
+COPY --from=build /src/twice.txt /twice.txt
+ENV WHO=world
+CMD ["/bin/busybox", "cat", "/twice.txt"]
+`,
+      "hello.txt": "hi\n",
+    });
+    const first = await cli.run(["build", "--progress", "plain", "-t", "app:1", d]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toBe("");
+    const err = first.stderr;
+    expect(err).toContain("#1 [internal] load build definition from Dockerfile");
+    expect(err).toMatch(/#\d+ \[build 1\/4\] FROM .*\/e2e\/busybox:latest@sha256:[0-9a-f]{64}/);
+    expect(err).toMatch(/#\d+ \[build 4\/4\] RUN cat hello.txt hello.txt > twice.txt\n#\d+ DONE \d+\.\ds/);
+    expect(err).toMatch(/#\d+ naming to docker.io\/library\/app:1 done/);
+    expect((await cli.ok("run", "--rm", "app:1")).toString()).toBe("hi\nhi\n");
+    const again = await cli.run(["build", "--progress", "plain", "-t", "app:1", d]);
+    expect(again.code, again.stderr).toBe(0);
+    const steps = new Set(again.stderr.match(/#\d+ \[(build|stage-1) +\d\/\d\] (RUN|COPY|WORKDIR)/g) ?? []);
+    expect(steps.size).toBe(4);
+    // Every step and both FROM lines.
+    expect(again.stderr.match(/#\d+ CACHED/g)?.length).toBe(steps.size + 2);
+    expect(again.stderr).not.toMatch(/#\d+ \d+\.\d{3} /);
+    const history = await cli.ok("history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Comment}}", "app:1");
+    expect(history.split("\n").slice(0, 3)).toEqual([
+      'CMD ["/bin/busybox" "cat" "/twice.txt"]|buildkit.dockerfile.v0',
+      "ENV WHO=world|buildkit.dockerfile.v0",
+      "COPY /src/twice.txt /twice.txt # buildkit|buildkit.dockerfile.v0",
+    ]);
+    const [img] = JSON.parse(await cli.ok("inspect", "app:1")) as {
+      Config: { Env: string[]; Cmd: string[] };
+    }[];
+    expect(img?.Config.Cmd).toEqual(["/bin/busybox", "cat", "/twice.txt"]);
+    expect(img?.Config.Env).toContain("WHO=world");
+    await validateRoot(cli.root);
+  });
+
+  it("-q prints only the image ID; --iidfile writes it; the same build gives the same ID", async () => {
+    const d = ctx("quiet", { Dockerfile: `FROM ${base}\nRUN echo quiet > /q\n` });
+    const iid = join(dir, "iid");
+    const r = await cli.run(["build", "-q", "--iidfile", iid, d]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect(readFileSync(iid, "utf8")).toBe(r.stdout.trim());
+    expect((await cli.ok("build", "-q", d)).trim()).toBe(r.stdout.trim());
+  });
+
+  it("a failing RUN shows its step and output and exits 1; a Dockerfile error exits 1 before building", async () => {
+    const d = ctx("fails", { Dockerfile: `FROM ${base}\nRUN echo some output && false\n` });
+    const r = await cli.run(["build", "--progress", "plain", d]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(" > [2/2] RUN echo some output && false:");
+    expect(r.stderr).toContain("some output");
+    expect(r.stderr).toMatch(
+      /\nError: failed to solve: process "\/bin\/sh -c echo some output && false" did not complete successfully: exit code: 1\nHint: /,
+    );
+    const bad = ctx("bad", { Dockerfile: `FROM ${base}\nCOPY\n` });
+    const b = await cli.run(["build", "--progress", "plain", bad]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/Error: Dockerfile:2: /);
+    expect(b.stderr).not.toContain("FROM");
+  });
+
+  it("reads a tar context or a lone Dockerfile from stdin", async () => {
+    const d = ctx("tarred", { Dockerfile: `FROM ${base}\nCOPY f.txt /f.txt\n`, "f.txt": "from tar" });
+    const tar = execFileSync("tar", ["-C", d, "-cz", "."]);
+    const r = spawnSync(WHARF_CMD, ["--root", cli.root, "build", "-q", "-t", "fromtar", "-"], { input: tar });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(await cli.ok("run", "--rm", "fromtar", "/bin/busybox", "cat", "/f.txt")).toBe("from tar");
+    const lone = await cli.run(["build", "-q", "-t", "lone", "-"], {
+      input: `FROM ${base}\nRUN echo lone > /l\n`,
+    });
+    expect(lone.code, lone.stderr).toBe(0);
+    expect(await cli.ok("run", "--rm", "lone", "/bin/busybox", "cat", "/l")).toBe("lone\n");
+  });
+
+  it("builder prune removes the cache: the next build runs every step again", async () => {
+    const d = ctx("prune", { Dockerfile: `FROM ${base}\nRUN echo p > /p\n` });
+    await cli.ok("build", "-q", d);
+    const p = await cli.run(["builder", "prune", "-a", "-f"]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(
+      /^Deleted build cache objects:\n([0-9a-z]{25}\n)+\nTotal reclaimed space: \S+\n$/,
+    );
+    const r = await cli.run(["build", "--progress", "plain", d]);
+    expect(r.stderr).toMatch(/RUN echo p > \/p\n#\d+ DONE/);
+    const none = await cli.ok("builder", "prune", "-f", "--filter", "until=1h");
+    expect(none).toBe("Total reclaimed space: 0B\n");
+    await validateRoot(cli.root);
+  });
+
+  it("SOURCE_DATE_EPOCH gives one image ID on two roots", async () => {
+    const d = ctx("epoch", {
+      Dockerfile: `FROM ${base}\nRUN mkdir /out && echo x > /out/x\nCOPY Dockerfile /\n`,
+    });
+    copyFileSync(join(d, "Dockerfile"), join(d, "Dockerfile.copy"));
+    const other = await wharfCli();
+    try {
+      const env = { SOURCE_DATE_EPOCH: "1700000000" };
+      const a = await cli.run([
+        "build",
+        "-q",
+        "--build-arg",
+        `SOURCE_DATE_EPOCH=${env.SOURCE_DATE_EPOCH}`,
+        d,
+      ]);
+      const b = await other.run([
+        "build",
+        "-q",
+        "--build-arg",
+        `SOURCE_DATE_EPOCH=${env.SOURCE_DATE_EPOCH}`,
+        d,
+      ]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(a.stdout).toBe(b.stdout);
+      expect(existsSync(join(other.root, "store"))).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+});
