@@ -1,4 +1,5 @@
 export { type ApplyOptions, type ApplyResult, applyLayer } from "./apply.js";
+export { type ArchiveCompression, decompressAny, detectCompression } from "./compressed.js";
 export { decompressed, sniffCompression } from "./decompress.js";
 export { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./entry.js";
 export { compareTarPaths, type PackEntry, packEntries } from "./pack.js";

@@ -1,9 +1,23 @@
+export { type ChildOptions, childImageConfig } from "./child.js";
+export {
+  type CreatedImage,
+  createImage,
+  EMPTY_TAR_DIFF_ID,
+  formatOf,
+  imageManifest,
+  type ManifestFormat,
+  type NewImage,
+  type StoredLayer,
+  storeDocument,
+  storeLayerTar,
+} from "./create.js";
 export { DOCUMENT_LIMIT, readConfig, readManifest } from "./documents.js";
 export { ANNOTATION, REF_NAME } from "./entries.js";
 export { familiarMatch, filterImages, type ImageFilters } from "./filter.js";
 export { collectGarbage, type GcOptions, type GcResult, reachable } from "./gc.js";
 export { type HistoryRow, imageHistory } from "./history.js";
 export { type Images, type OpenImagesOptions, openImages, type RecordEntry } from "./images.js";
+export { goTime, type ImportOptions, importImage } from "./import.js";
 export { type ImageInspect, type InspectConfig, inspectConfig, inspectImage, ZERO_TIME } from "./inspect.js";
 export { createLease, type Lease, leasedDigests, leasedStore } from "./lease.js";
 export { type ImageRow, type ImageSummary, imageRows, listImages } from "./list.js";
@@ -17,5 +31,6 @@ export {
   removeImage,
 } from "./remove.js";
 export { type ImageGroup, type Resolved, resolveImage } from "./resolve.js";
+export { type SaveImage, saveImages } from "./save-plan.js";
 export { tagImage, untagImage } from "./tag.js";
 export { type LayerSizer, storedSize, type ViewOptions } from "./view.js";
