@@ -31,6 +31,5 @@ export {
   removeImage,
 } from "./remove.js";
 export { type ImageGroup, type Resolved, resolveImage } from "./resolve.js";
-export { type SaveImage, saveImages } from "./save-plan.js";
 export { tagImage, untagImage } from "./tag.js";
 export { type LayerSizer, storedSize, type ViewOptions } from "./view.js";
