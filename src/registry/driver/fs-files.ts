@@ -8,8 +8,8 @@ import { fsyncDir } from "../../files/index.js";
  * The filesystem driver's two tree operations that other writers and deleters may race, here or in
  * another process sharing the directory: a small file's atomic write, and a tree's removal.
  *
- * A delete renames the tree to a hidden name beside it before removing it, so that it vanishes from
- * its path in one step. A writer whose directory vanishes that way between its `mkdir` and its
+ * A delete renames the tree into a trash directory before removing it, so that it vanishes from its
+ * path in one step. A writer whose directory vanishes that way between its `mkdir` and its
  * rename finds its temp file gone with it (ENOENT) and writes again into a fresh directory: its
  * write then comes after the delete. Without the rename, `rm -r` could meet a writer's new temp file
  * in a directory it had emptied (ENOTEMPTY), and the writer a directory removed under it (ENOENT).
@@ -50,14 +50,24 @@ export async function writeSmallFile(file: string, content: Uint8Array, sync: bo
 }
 
 /**
- * Removes a file or a tree; false when there was nothing at the path. The path is renamed to a
- * hidden name in its directory first (atomic), then the hidden tree is removed: nothing writes into
- * it any more, so the removal cannot meet new entries.
+ * Removes a file or a tree; false when there was nothing at the path. The path is renamed into
+ * `trashDir` first (atomic), then removed there: nothing writes into it any more, so the removal
+ * cannot meet new entries. `trashDir` is outside the registry's tree (`<root>/.wharf-trash`), so
+ * neither wharf nor Distribution ever lists what a crash leaves in it; on another filesystem (EXDEV)
+ * a hidden name beside the path does instead.
  */
-export async function removeTreeAtomically(p: string): Promise<boolean> {
-  const trash = join(dirname(p), `.trash-${basename(p)}-${process.pid}-${uniqueSuffix()}`);
+export async function removeTreeAtomically(p: string, trashDir: string): Promise<boolean> {
+  const unique = `${basename(p)}-${process.pid}-${uniqueSuffix()}`;
+  let trash = join(trashDir, unique);
   try {
-    await rename(p, trash);
+    await mkdir(trashDir, { recursive: true });
+    try {
+      await rename(p, trash);
+    } catch (e) {
+      if (errnoCode(e) !== "EXDEV") throw e;
+      trash = join(dirname(p), `.trash-${unique}`);
+      await rename(p, trash);
+    }
   } catch (e) {
     const c = errnoCode(e);
     if (c === "ENOENT" || c === "ENOTDIR") return false;

@@ -36,6 +36,7 @@ function partialOf(file: string): string {
 export function fsDriver(opts: FsDriverOptions): StorageDriver {
   const sync = opts.fsync ?? true;
   const full = (path: string) => join(opts.root, checkPath(path));
+  const trash = join(opts.root, ".wharf-trash");
   const wrap = (path: string, e: unknown): unknown => {
     const c = errnoCode(e);
     return c === "ENOENT" || c === "ENOTDIR" || c === "EISDIR" ? notFound(path) : e;
@@ -119,7 +120,7 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
       if (sync) await fsyncDir(dirname(dst));
     },
     async delete(path) {
-      if (!(await removeTreeAtomically(full(path)))) throw notFound(path);
+      if (!(await removeTreeAtomically(full(path), trash))) throw notFound(path);
     },
   };
 }
