@@ -75,13 +75,19 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
     async writer(path, wopts = {}) {
       const file = full(path);
       const partial = partialOf(file);
-      await mkdir(dirname(file), { recursive: true });
-      if (wopts.append) {
-        // Adopt a file another writer (or Distribution, which writes uploads in place) left behind.
-        const [p, f] = await Promise.all([exists(partial), exists(file)]);
-        if (!p && f) await rename(file, partial);
+      // Appending continues what is there: a directory deleted meanwhile is not made again.
+      if (!wopts.append) await mkdir(dirname(file), { recursive: true });
+      let fh: FileHandle;
+      try {
+        if (wopts.append) {
+          // Adopt a file another writer (or Distribution, which writes uploads in place) left behind.
+          const [p, f] = await Promise.all([exists(partial), exists(file)]);
+          if (!p && f) await rename(file, partial);
+        }
+        fh = await open(partial, wopts.append ? "a" : "w");
+      } catch (e) {
+        throw wrap(path, e);
       }
-      const fh = await open(partial, wopts.append ? "a" : "w");
       const size = (await fh.stat()).size;
       return fileWriter({ fh, file, partial, size, sync });
     },
@@ -195,7 +201,14 @@ function fileWriter(s: WriterState): FileWriter {
       } finally {
         await s.fh.close();
       }
-      await rename(s.partial, s.file);
+      try {
+        await rename(s.partial, s.file);
+      } catch (e) {
+        // The directory was deleted while the writer wrote (an upload cancelled meanwhile).
+        if (errnoCode(e) === "ENOENT")
+          throw new WharfError("not-found", `${s.file} was deleted while written`);
+        throw e;
+      }
       if (s.sync) await fsyncDir(dirname(s.file));
     },
     async close() {

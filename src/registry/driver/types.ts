@@ -36,7 +36,11 @@ export interface StorageDriver {
   putContent(path: string, content: Uint8Array, opts?: { durable?: boolean }): Promise<void>;
   /** Streams a file from `offset`; `not-found` when absent. */
   reader(path: string, offset?: number): Promise<Bytes>;
-  /** Opens a writer; with `append`, continues a file left by a writer that was closed. */
+  /**
+   * Opens a writer; with `append`, continues a file left by a writer that was closed (the directory
+   * must exist: `not-found` otherwise). `commit` is `not-found` when the path's directory was
+   * deleted while the writer wrote.
+   */
   writer(path: string, opts?: { append?: boolean }): Promise<FileWriter>;
   /** `not-found` when absent. */
   stat(path: string): Promise<FileInfo>;

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { algorithmOf, type Digest, Digester } from "../../digest/index.js";
-import { WharfError } from "../../errors/index.js";
+import { isWharfError, WharfError } from "../../errors/index.js";
 import type { FileWriter } from "../driver/types.js";
 import { isClientGone } from "../http/respond.js";
 import { layout } from "../layout.js";
@@ -70,6 +70,10 @@ async function withWriter<T>(
     if (s.digester && s.digester.size !== w.size) s.digester = undefined;
     s.size = w.size;
     return await fn(w, s);
+  } catch (e) {
+    // Its files went away under it: the upload was cancelled (or purged) meanwhile.
+    if (isWharfError(e, "not-found")) throw unknownUpload(uuid);
+    throw e;
   } finally {
     s.busy = false;
   }
