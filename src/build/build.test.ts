@@ -217,3 +217,48 @@ RUN --mount=type=bind,target=/mnt ls -A /mnt > /bound
     }
   });
 });
+
+describe("build concurrency", () => {
+  it("builds independent stages at the same time", async () => {
+    // Each stage waits for a file the other writes (in a shared cache mount): built one after the
+    // other, the first would give up and fail.
+    const wait = (me: string, other: string) =>
+      `RUN --mount=type=cache,id=rendezvous,target=/sync touch /sync/${me} && i=0; while [ ! -f /sync/${other} ]; do i=$((i+1)); [ $i -gt 200 ] && exit 1; sleep 0.05; done; echo ok > /${me}`;
+    const ctx = context({
+      Dockerfile: `${BASE}
+FROM base AS a
+${wait("a", "b")}
+FROM base AS b
+${wait("b", "a")}
+FROM base
+COPY --from=a /a /a
+COPY --from=b /b /b
+`,
+    });
+    const out = temp();
+    await run(temp(), ctx, { outputs: [{ type: "local", dest: out }] });
+    expect(readFileSync(join(out, "a"), "utf8")).toBe("ok\n");
+    expect(readFileSync(join(out, "b"), "utf8")).toBe("ok\n");
+  });
+
+  it("two builds at once on one root both succeed, and a third finds every step cached", async () => {
+    const root = temp();
+    const ctx = context({
+      Dockerfile: `${BASE}RUN echo one > /one\nCOPY Dockerfile /df\nRUN cat /one /df > /both\n`,
+    });
+    const [a, b] = await Promise.all([run(root, ctx, { tags: ["x:1"] }), run(root, ctx, { tags: ["x:2"] })]);
+    expect(a.id).toMatch(/^sha256:/);
+    expect(b.id).toMatch(/^sha256:/);
+    const c = await run(root, ctx);
+    expect(c.steps.done).toBe(0);
+    expect([a.id, b.id]).toContain(c.id);
+    await validateRoot(root);
+  });
+
+  it("--platform sets the image's platform (FROM scratch, no RUN)", async () => {
+    const ctx = context({ Dockerfile: "FROM scratch\nARG TARGETARCH\nCOPY busybox /bb-$TARGETARCH\n" });
+    const r = await run(temp(), ctx, { platform: "linux/arm/v7" });
+    expect([r.config.os, r.config.architecture, r.config.variant]).toEqual(["linux", "arm", "v7"]);
+    expect(r.config.history?.at(-1)?.created_by).toBe("COPY busybox /bb-$TARGETARCH # buildkit");
+  });
+});

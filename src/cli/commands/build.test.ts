@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { parseBuildArgs, parseOutput, parseSecret } from "./build.js";
+
+describe("build flags", () => {
+  it("--build-arg K=V, and K alone takes the value from the environment when set", () => {
+    expect(parseBuildArgs(["A=1", "B=x=y", "C", "D"], { C: "from-env" })).toEqual({
+      A: "1",
+      B: "x=y",
+      C: "from-env",
+    });
+    expect(() => parseBuildArgs(["=1"], {})).toThrow(/invalid build-arg/);
+  });
+
+  it("--secret id=,src=|env=", () => {
+    expect(parseSecret("id=tok,src=/run/tok")).toEqual({ id: "tok", file: "/run/tok" });
+    expect(parseSecret("id=tok,source=/run/tok")).toEqual({ id: "tok", file: "/run/tok" });
+    expect(parseSecret("id=tok,env=TOKEN")).toEqual({ id: "tok", env: "TOKEN" });
+    expect(parseSecret("id=tok,type=env")).toEqual({ id: "tok", env: "tok" });
+    expect(parseSecret("id=tok")).toEqual({ id: "tok" });
+    expect(() => parseSecret("src=/x")).toThrow(/id= is required/);
+  });
+
+  it("-o DIR, type=local,dest=, type=oci,dest=", () => {
+    expect(parseOutput("out")).toEqual({ type: "local", dest: "out" });
+    expect(parseOutput("type=local,dest=/tmp/o")).toEqual({ type: "local", dest: "/tmp/o" });
+    expect(parseOutput("type=oci,dest=img.tar")).toEqual({ type: "oci", dest: "img.tar" });
+    expect(() => parseOutput("type=registry,dest=x")).toThrow(/not supported/);
+    expect(() => parseOutput("type=local")).toThrow(/dest= is required/);
+  });
+});
