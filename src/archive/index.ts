@@ -2,6 +2,22 @@ export { type ApplyOptions, type ApplyResult, applyLayer } from "./apply.js";
 export { type ArchiveCompression, decompressAny, detectCompression } from "./compressed.js";
 export { decompressed, sniffCompression } from "./decompress.js";
 export { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./entry.js";
+export {
+  type ArchiveFormat,
+  type ArchiveImage,
+  type ArchiveRoot,
+  type ArchiveWriter,
+  archiveImages,
+  archiveWriter,
+  type LoadOptions,
+  type LoadResult,
+  loadArchive,
+  type ReadArchive,
+  readArchive,
+  type SaveOptions,
+  type SaveResult,
+  saveArchive,
+} from "./image/index.js";
 export { compareTarPaths, type PackEntry, packEntries } from "./pack.js";
 export { entryComponents, resolveInRoot } from "./paths.js";
 export { type WriteTarOptions, writeTar } from "./write.js";

@@ -85,6 +85,18 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/image-prune.js"),
   },
   {
+    path: ["save"],
+    aliases: [["image", "save"]],
+    description: "Save one or more images to a tar archive (streamed to STDOUT by default)",
+    load: () => import("./commands/save.js"),
+  },
+  {
+    path: ["load"],
+    aliases: [["image", "load"]],
+    description: "Load an image from a tar archive or STDIN",
+    load: () => import("./commands/load.js"),
+  },
+  {
     path: ["run"],
     aliases: [["container", "run"]],
     description: "Create and run a new container from an image",

@@ -11,6 +11,7 @@ export {
   storeDocument,
   storeLayerTar,
 } from "./create.js";
+export { discardUnreached } from "./discard.js";
 export { DOCUMENT_LIMIT, readConfig, readManifest } from "./documents.js";
 export { ANNOTATION, REF_NAME } from "./entries.js";
 export { familiarMatch, filterImages, type ImageFilters } from "./filter.js";
@@ -31,5 +32,6 @@ export {
   removeImage,
 } from "./remove.js";
 export { type ImageGroup, type Resolved, resolveImage } from "./resolve.js";
+export { type SaveImage, saveImages } from "./save-plan.js";
 export { tagImage, untagImage } from "./tag.js";
 export { type LayerSizer, storedSize, type ViewOptions } from "./view.js";

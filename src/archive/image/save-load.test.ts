@@ -1,0 +1,178 @@
+import { execFileSync } from "node:child_process";
+import { gzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bytesOf, digestOf } from "../../digest/index.js";
+import { type Images, imageHistory, inspectImage, openImages, tagImage } from "../../images/index.js";
+import { makeImage, type TestImage } from "../../images/testing/fixtures.js";
+import { validateRoot } from "../../images/testing/validate.js";
+import { loadArchive, saveArchive } from "./index.js";
+import { bytesOfStream, tarEntries, tempDir } from "./testing/stores.js";
+
+describe("save and load", () => {
+  let a: { dir: string; close: () => Promise<void> };
+  let b: { dir: string; close: () => Promise<void> };
+  let src: Images;
+  let dst: Images;
+  let app: TestImage;
+  let tool: TestImage;
+
+  beforeEach(async () => {
+    a = await tempDir("wharf-save-a-");
+    b = await tempDir("wharf-save-b-");
+    src = await openImages(a.dir);
+    dst = await openImages(b.dir);
+    app = await makeImage(src.content, {
+      layers: [
+        ["base", "shared"],
+        ["app", "one"],
+      ],
+    });
+    tool = await makeImage(src.content, {
+      layers: [
+        ["base", "shared"],
+        ["tool", "two"],
+      ],
+      config: { Cmd: ["tool"] },
+    });
+    await src.record({ name: "app:1", target: app.manifest });
+    await src.record({
+      name: "registry.example.test/team/tool:2",
+      target: tool.manifest,
+      repoDigest: `registry.example.test/team/tool@${tool.manifest.digest}`,
+    });
+    await tagImage(src, "app:1", "app:latest");
+  });
+
+  afterEach(async () => {
+    await src.close();
+    await dst.close();
+    await a.close();
+    await b.close();
+  });
+
+  it("writes Docker 25's layout: manifest.json, repositories, oci-layout, index.json, shared blobs once", async () => {
+    const { stream } = await saveArchive(src, ["app", "registry.example.test/team/tool:2"]);
+    const tar = await tarEntries(await bytesOfStream(stream));
+    const names = [...tar.keys()];
+    expect(names.slice(-4)).toEqual(["index.json", "manifest.json", "oci-layout", "repositories"]);
+    const blobs = names.filter((n) => /^blobs\/sha256\/[0-9a-f]{64}$/.test(n));
+    // 3 distinct layers, 2 configs, 2 manifests; the shared base layer once
+    expect(blobs).toHaveLength(7);
+    expect(new Set(blobs).size).toBe(7);
+    for (const n of blobs) expect(digestOf(tar.get(n) as Buffer)).toBe(`sha256:${n.slice(13)}`);
+    const hex = (d: string) => `blobs/sha256/${d.slice(7)}`;
+    const top = (i: TestImage) => (i.layers.at(-1)?.digest ?? "").slice(7);
+    const manifest = JSON.parse((tar.get("manifest.json") as Buffer).toString());
+    expect(manifest).toEqual([
+      {
+        Config: hex(app.id),
+        RepoTags: ["app:1", "app:latest"],
+        Layers: app.layers.map((l) => hex(l.digest)),
+      },
+      {
+        Config: hex(tool.id),
+        RepoTags: ["registry.example.test/team/tool:2"],
+        Layers: tool.layers.map((l) => hex(l.digest)),
+      },
+    ]);
+    const index = JSON.parse((tar.get("index.json") as Buffer).toString());
+    expect(index.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    expect(
+      index.manifests.map((m: { digest: string; annotations: Record<string, string> }) => [
+        m.digest,
+        m.annotations,
+      ]),
+    ).toEqual([
+      [
+        app.manifest.digest,
+        { "io.containerd.image.name": "docker.io/library/app:1", "org.opencontainers.image.ref.name": "1" },
+      ],
+      [
+        app.manifest.digest,
+        {
+          "io.containerd.image.name": "docker.io/library/app:latest",
+          "org.opencontainers.image.ref.name": "latest",
+        },
+      ],
+      [
+        tool.manifest.digest,
+        {
+          "io.containerd.image.name": "registry.example.test/team/tool:2",
+          "org.opencontainers.image.ref.name": "2",
+        },
+      ],
+    ]);
+    expect(JSON.parse((tar.get("repositories") as Buffer).toString())).toEqual({
+      app: {
+        "1": top(app),
+        latest: top(app),
+      },
+      "registry.example.test/team/tool": { "2": top(tool) },
+    });
+    expect(JSON.parse((tar.get("oci-layout") as Buffer).toString())).toEqual({ imageLayoutVersion: "1.0.0" });
+  });
+
+  it("a round trip keeps image IDs, tags and history; RepoDigests are not kept, as Docker", async () => {
+    const { stream } = await saveArchive(src, [
+      "app:1",
+      "app:latest",
+      tool.id.slice(7, 19),
+      "registry.example.test/team/tool:2",
+    ]);
+    const r = await loadArchive(dst, stream);
+    expect(r.lines).toEqual([
+      "Loaded image: app:1",
+      "Loaded image: app:latest",
+      "Loaded image: registry.example.test/team/tool:2",
+    ]);
+    for (const [name, img] of [
+      ["app:1", app],
+      ["registry.example.test/team/tool:2", tool],
+    ] as const) {
+      const before = await inspectImage(src, name);
+      const after = await inspectImage(dst, name);
+      expect(after.Id).toBe(img.id);
+      expect(after.RepoTags).toEqual(before.RepoTags);
+      expect(after.RepoDigests).toEqual([]);
+      expect(await imageHistory(dst, name)).toEqual(await imageHistory(src, name));
+    }
+    await validateRoot(b.dir);
+  });
+
+  it("an image saved by ID loads as its ID; loading again is idempotent", async () => {
+    const tar = await bytesOfStream((await saveArchive(src, [app.id])).stream);
+    expect((await loadArchive(dst, bytesOf(tar))).lines).toEqual([`Loaded image ID: ${app.id}`]);
+    expect((await loadArchive(dst, bytesOf(tar))).lines).toEqual([`Loaded image ID: ${app.id}`]);
+    await validateRoot(b.dir);
+  });
+
+  it("loads gzip- and zstd-compressed archives", async () => {
+    const tar = await bytesOfStream((await saveArchive(src, ["app:1"])).stream);
+    expect((await loadArchive(dst, bytesOf(gzipSync(tar)))).lines).toEqual(["Loaded image: app:1"]);
+    const zst = execFileSync("zstd", ["-c", "-q"], { input: tar, maxBuffer: 64 << 20 });
+    const again = await loadArchive(dst, bytesOf(zst.subarray(0, 1000), zst.subarray(1000)));
+    expect(again.lines).toEqual(["Loaded image: app:1"]);
+    await validateRoot(b.dir);
+  });
+
+  it("a tag that pointed at another image moves, as Docker's rename message says", async () => {
+    await dst.record({ name: "app:1", target: tool.manifest }).catch(() => undefined);
+    const toolTar = await bytesOfStream(
+      (await saveArchive(src, ["registry.example.test/team/tool:2"])).stream,
+    );
+    await loadArchive(dst, bytesOf(toolTar));
+    await tagImage(dst, "registry.example.test/team/tool:2", "app:1");
+    const r = await loadArchive(dst, (await saveArchive(src, ["app:1"])).stream);
+    expect(r.lines).toEqual([
+      `The image app:1 already exists, renaming the old one with ID ${tool.id} to empty string`,
+      "Loaded image: app:1",
+    ]);
+    await validateRoot(b.dir);
+  });
+
+  it("--platform refuses an image of another platform", async () => {
+    await expect(
+      saveArchive(src, ["app:1"], { platform: { os: "linux", architecture: "s390x" } }),
+    ).rejects.toThrow(/linux\/amd64, not linux\/s390x/);
+  });
+});

@@ -1,0 +1,66 @@
+import type { Bytes } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import { type Images, type SaveImage, saveImages } from "../../images/index.js";
+import type { Descriptor, Platform } from "../../oci/index.js";
+import { type ArchiveRoot, archiveWriter } from "./write-archive.js";
+
+export interface SaveOptions {
+  /** One platform of a multi-platform image (its manifest must be stored). */
+  platform?: Platform;
+}
+
+export interface SaveResult {
+  images: SaveImage[];
+  /** The archive's bytes, streamed from the store as they are read. */
+  stream: Bytes;
+}
+
+/**
+ * `docker save`: the images `names` name, as one Docker 25+ archive (`manifest.json` and
+ * `repositories` beside an OCI image layout). Every name is resolved and every blob is checked to
+ * be stored before the stream starts, so a bad name fails before a byte is written. Blobs are
+ * streamed from the store into the tar as the reader consumes it (never held in memory), each
+ * image's layers as stored (compressed), shared blobs once.
+ */
+export async function saveArchive(
+  images: Images,
+  names: readonly string[],
+  opts: SaveOptions = {},
+): Promise<SaveResult> {
+  const list = await saveImages(images, names, opts);
+  const blobs: Descriptor[] = [];
+  for (const img of list) {
+    for (const d of [img.parsed.config, ...img.parsed.layers]) {
+      const info = await images.content.info(d.digest);
+      if (info === undefined) {
+        throw new WharfError("blob-unknown", `${d.digest} of image ${img.id} is not in the local store`, {
+          hint: "pull the image again to fetch what is missing",
+        });
+      }
+      if (info.size !== d.size) {
+        throw new WharfError(
+          "size-invalid",
+          `${d.digest} is ${info.size} bytes in the store, not ${d.size}`,
+          {
+            hint: "the local store is damaged; remove the image and pull it again",
+          },
+        );
+      }
+      blobs.push(d);
+    }
+  }
+  const w = archiveWriter("docker");
+  const roots: ArchiveRoot[] = list.map((img) => ({
+    descriptor: img.manifest,
+    manifest: img.parsed,
+    diffIds: img.diffIds,
+    tags: img.tags,
+    platform: img.platform,
+  }));
+  (async () => {
+    for (const d of blobs) await w.blob(d, () => images.content.read(d.digest));
+    for (const img of list) await w.document(img.manifest, img.manifestBytes);
+    await w.finish(roots);
+  })().catch((e: unknown) => w.destroy(e));
+  return { images: list, stream: w.stream };
+}

@@ -1,0 +1,64 @@
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { saveArchive } from "../../archive/index.js";
+import { randomHex } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import { openImages } from "../../images/index.js";
+import { parsePlatform } from "../../oci/index.js";
+import { type Command, flag } from "../command.js";
+
+export const command: Command = {
+  path: ["save"],
+  aliases: [["image", "save"]],
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  description: "Save one or more images to a tar archive (streamed to STDOUT by default)",
+  flags: [
+    { name: "output", short: "o", type: "string", description: "Write to a file, instead of STDOUT" },
+    {
+      name: "platform",
+      type: "string",
+      description:
+        'Save only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")',
+    },
+  ],
+  minArgs: 1,
+  async run(ctx, f) {
+    const output = flag.string(f, "output");
+    if (!output && ctx.stdout.isTTY) {
+      throw new WharfError(
+        "invalid-argument",
+        "cowardly refusing to save to a terminal. Use the -o flag or redirect",
+        {
+          hint: "wharf save -o FILE IMAGE, or redirect: wharf save IMAGE > FILE",
+        },
+      );
+    }
+    const platform = flag.string(f, "platform");
+    const images = await openImages(ctx.root);
+    try {
+      const { stream } = await saveArchive(
+        images,
+        f.args,
+        platform ? { platform: parsePlatform(platform) } : {},
+      );
+      if (!output) {
+        await pipeline(stream, ctx.stdout, { end: false });
+        return 0;
+      }
+      // Written beside the file and renamed into place: a failed save leaves what was there.
+      const tmp = join(dirname(output), `.${basename(output)}.wharf-${randomHex(6)}`);
+      try {
+        await pipeline(stream, createWriteStream(tmp, { mode: 0o600 }));
+        await rename(tmp, output);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+      return 0;
+    } finally {
+      await images.close();
+    }
+  },
+};

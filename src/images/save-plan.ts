@@ -1,0 +1,146 @@
+import type { Digest } from "../digest/index.js";
+import { WharfError } from "../errors/index.js";
+import {
+  type Descriptor,
+  formatPlatform,
+  isIndexMediaType,
+  type Manifest,
+  type Platform,
+  parseManifestDocument,
+  selectPlatform,
+  walkGraph,
+} from "../oci/index.js";
+import { parseReference, type Reference, repositoryName } from "../reference/index.js";
+import { readConfig, readDocument, storeReader } from "./documents.js";
+import { type Entry, entriesOf } from "./entries.js";
+import type { Images } from "./images.js";
+import { resolveIn } from "./resolve.js";
+
+/** One image to save: its manifest (as stored), the tags it is saved under, and its config's facts. */
+export interface SaveImage {
+  id: Digest;
+  manifest: Descriptor;
+  manifestBytes: Uint8Array;
+  parsed: Manifest;
+  diffIds: Digest[];
+  platform: Platform;
+  /** The tags asked for (a name without tag: every tag of that repository), in the order given. */
+  tags: Reference[];
+}
+
+/** A repository name alone (`busybox`, no tag, digest or ID): Docker saves every tag of it. */
+function nameOnly(input: string): Reference | undefined {
+  try {
+    const ref = parseReference(input);
+    return ref.tag === undefined && ref.digest === undefined ? ref : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The platform's manifest in the index `target`, which must be stored. */
+async function platformManifest(
+  images: Images,
+  target: Descriptor,
+  want: Platform,
+  name: string,
+): Promise<Descriptor> {
+  let found: Descriptor | undefined;
+  const walk = walkGraph([target], storeReader(images.content), {
+    missing: "skip",
+    select: (entries) => {
+      const hit = selectPlatform(entries, want);
+      return hit ? [hit] : entries.filter((e) => isIndexMediaType(e.mediaType));
+    },
+  });
+  for await (const n of walk) if (n.role === "manifest" && !n.missing) found ??= n.descriptor;
+  if (!found) {
+    throw new WharfError(
+      "platform-mismatch",
+      `image ${name} has no stored manifest for ${formatPlatform(want)}`,
+      {
+        hint: `pull it for that platform first: wharf pull --platform ${formatPlatform(want)} ${name}`,
+      },
+    );
+  }
+  return found;
+}
+
+/**
+ * The images `names` name, as `docker save` picks them: `repo:tag` (that tag), `repo` alone (every
+ * tag of the repository), `repo@digest`, an ID or a unique ID prefix (the image, saved untagged).
+ * An image named twice is saved once with every tag asked for. Each image is its platform manifest:
+ * the one recorded for this machine, or with `platform` the one for that platform (which must be
+ * stored). Everything is resolved before anything is written.
+ */
+export async function saveImages(
+  images: Images,
+  names: readonly string[],
+  opts: { platform?: Platform } = {},
+): Promise<SaveImage[]> {
+  const entries = entriesOf(await images.records.read());
+  const picked = new Map<Digest, { entry: Entry; tags: Reference[] }>();
+  const add = (entry: Entry, tag?: Reference) => {
+    const had = picked.get(entry.id) ?? { entry, tags: [] };
+    picked.set(entry.id, had);
+    if (
+      tag?.tag !== undefined &&
+      !had.tags.some((t) => t.tag === tag.tag && repositoryName(t) === repositoryName(tag))
+    )
+      had.tags.push(tag);
+  };
+  for (const input of names) {
+    const repo = nameOnly(input);
+    const tagged = repo
+      ? entries.filter((e) => e.ref?.tag !== undefined && repositoryName(e.ref) === repositoryName(repo))
+      : [];
+    if (tagged.length > 0) {
+      for (const e of tagged) add(e, e.ref);
+      continue;
+    }
+    const r = resolveIn(entries, input);
+    const entry = r.entry ?? (r.image.entries[0] as Entry);
+    add(entry, r.by === "name" && r.entry?.ref?.tag !== undefined ? r.entry.ref : undefined);
+  }
+  const out: SaveImage[] = [];
+  for (const { entry, tags } of picked.values()) {
+    const name = entry.name ?? entry.id;
+    const manifest: Digest =
+      opts.platform && isIndexMediaType(entry.desc.mediaType)
+        ? (await platformManifest(images, entry.desc, opts.platform, name)).digest
+        : entry.manifest;
+    const bytes = await readDocument(images.content, manifest);
+    const doc = parseManifestDocument(bytes);
+    if (doc.kind !== "manifest") {
+      throw new WharfError("manifest-invalid", `${manifest} of ${name} is not an image manifest`);
+    }
+    const { config } = await readConfig(images.content, doc.manifest.config.digest);
+    const platform: Platform = {
+      architecture: config.architecture,
+      os: config.os,
+      ...(config.variant ? { variant: config.variant } : {}),
+    };
+    if (opts.platform && !isIndexMediaType(entry.desc.mediaType)) {
+      const want = formatPlatform(opts.platform);
+      if (selectPlatform([{ ...entry.desc, platform }], opts.platform) === undefined) {
+        throw new WharfError(
+          "platform-mismatch",
+          `image ${name} is ${formatPlatform(platform)}, not ${want}`,
+          {
+            hint: "save it without --platform, or pull the platform asked for",
+          },
+        );
+      }
+    }
+    out.push({
+      id: doc.manifest.config.digest,
+      manifest: { mediaType: doc.mediaType, digest: manifest, size: bytes.byteLength },
+      manifestBytes: bytes,
+      parsed: doc.manifest,
+      diffIds: config.rootfs.diff_ids,
+      platform,
+      tags,
+    });
+  }
+  return out;
+}
