@@ -18,7 +18,7 @@ export interface DiffOptions {
 type Stat = Stats;
 
 /** lstat of `rel` below `root` without following any symlink on the way; undefined when absent. */
-async function statBelow(root: string, rel: string): Promise<Stat | undefined> {
+export async function statBelow(root: string, rel: string): Promise<Stat | undefined> {
   let p = root;
   let st: Stat | undefined;
   for (const part of rel === "" ? [] : rel.split("/")) {
@@ -41,7 +41,12 @@ const names = async (dir: string) => new Set(await readdir(dir));
  * `trusted.overlay.opaque` xattr, which Node cannot read): those whose lower view has a name that
  * the upper dir neither holds nor whites out and that the merged view does not show.
  */
-async function opaqueDirs(upper: string, merged: string, lower: string, rel = ""): Promise<Set<string>> {
+export async function opaqueDirs(
+  upper: string,
+  merged: string,
+  lower: string,
+  rel = "",
+): Promise<Set<string>> {
   const out = new Set<string>();
   const here = await names(join(upper, rel));
   const low = await statBelow(lower, rel);

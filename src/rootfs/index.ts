@@ -1,4 +1,5 @@
 export { chainIds } from "./chain.js";
+export { type Change, containerChanges } from "./changes.js";
 export { type DiffOptions, diffRootfs } from "./diff.js";
 export { ensureFlat } from "./flat.js";
 export { ensureInitLayer } from "./init.js";
@@ -26,3 +27,4 @@ export {
 } from "./prepare.js";
 export { type PruneOptions, pruneSnapshots } from "./prune.js";
 export { cleanTemp, ensureLayers, type UnpackOptions } from "./unpack.js";
+export { readView, type TreeView, type ViewOptions, withReadView } from "./view.js";

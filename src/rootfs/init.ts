@@ -12,7 +12,7 @@ import { tempDir } from "./unpack.js";
  * file systems' directories and the /etc files that are bind-mounted from the container's dir.
  * /dev's subdirectories live in the tmpfs runc mounts on /dev; they are here as in Docker's.
  */
-const MOUNT_POINTS: readonly { path: string; dir: boolean }[] = [
+export const MOUNT_POINTS: readonly { path: string; dir: boolean }[] = [
   { path: "proc", dir: true },
   { path: "sys", dir: true },
   { path: "dev", dir: true },

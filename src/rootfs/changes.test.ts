@@ -1,0 +1,145 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { TarEntry } from "../archive/testing/tar.js";
+import { storeDouble } from "../remote/testing/store-double.js";
+import { containerChanges } from "./changes.js";
+import { isMounted } from "./mount.js";
+import {
+  containerSnapshotDir,
+  type PreparedRootfs,
+  prepareRootfs,
+  removeRootfs,
+  unmountRootfs,
+} from "./prepare.js";
+import { addLayers } from "./testing/image.js";
+import { readView, withReadView } from "./view.js";
+
+const LAYERS: TarEntry[][] = [
+  [
+    { name: "bin/", type: "directory" },
+    { name: "bin/sh", body: "shell", mode: 0o755 },
+    { name: "etc/passwd", body: "root:x:0:0" },
+    { name: "etc/hard", type: "link", linkname: "bin/sh" },
+    { name: "usr/lib/libc.so", body: "libc" },
+    { name: "opt/old", body: "old" },
+    { name: "var/cache/a", body: "a" },
+  ],
+  [
+    { name: "opt/mid", body: "mid" },
+    { name: "etc/group", body: "root:x:0:" },
+  ],
+];
+
+let root: string;
+const prepared: PreparedRootfs[] = [];
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "wharf-changes-"));
+});
+afterEach(async () => {
+  for (const p of prepared.splice(0)) await removeRootfs(p.dir);
+  await rm(root, { recursive: true, force: true });
+});
+
+async function change(rootfs: string): Promise<void> {
+  await writeFile(join(rootfs, "etc/passwd"), "root:x:0:0\napp:x:1:1");
+  await rm(join(rootfs, "etc/hard"));
+  await rm(join(rootfs, "var"), { recursive: true });
+  await rm(join(rootfs, "opt"), { recursive: true });
+  await mkdir(join(rootfs, "opt"));
+  await writeFile(join(rootfs, "opt/fresh"), "fresh");
+  await mkdir(join(rootfs, "new/sub"), { recursive: true });
+  await writeFile(join(rootfs, "new/sub/f"), "f");
+  await symlink("usr/lib", join(rootfs, "lib"));
+  await chmod(join(rootfs, "bin"), 0o700);
+}
+
+async function prepare(mode: "overlay" | "copy"): Promise<PreparedRootfs> {
+  const store = storeDouble();
+  const img = await addLayers(store, LAYERS);
+  const snapshots = join(root, "snapshots");
+  const p = await prepareRootfs({
+    snapshots,
+    store,
+    ...img,
+    dir: containerSnapshotDir(snapshots, "c"),
+    mode,
+  });
+  prepared.push(p);
+  return p;
+}
+
+const lines = (cs: { kind: string; path: string }[]) => cs.map((c) => `${c.kind} ${c.path}`);
+
+describe("containerChanges", () => {
+  it("lists an overlay's changes as Docker's overlay differ does, mounted or not", async () => {
+    const p = await prepare("overlay");
+    expect(await containerChanges(p)).toEqual([]);
+    await change(p.rootfs);
+    const want = [
+      "C /bin",
+      "C /etc",
+      "D /etc/hard",
+      "C /etc/passwd",
+      "A /lib",
+      "A /new",
+      "A /new/sub",
+      "A /new/sub/f",
+      "D /opt",
+      "A /opt/fresh",
+      "D /var",
+    ];
+    expect(lines(await containerChanges(p))).toEqual(want);
+    await unmountRootfs(p);
+    expect(lines(await containerChanges(p))).toEqual(want);
+    expect(await isMounted(p.rootfs)).toBe(false);
+    expect(await readdir(join(root, "snapshots", "tmp"))).toEqual([]);
+  });
+
+  it("lists a copy's changes as Docker's naive differ does", async () => {
+    const p = await prepare("copy");
+    expect(await containerChanges(p)).toEqual([]);
+    await change(p.rootfs);
+    expect(lines(await containerChanges(p))).toEqual([
+      "C /bin",
+      "C /etc",
+      "D /etc/hard",
+      "C /etc/passwd",
+      "A /lib",
+      "A /new",
+      "A /new/sub",
+      "A /new/sub/f",
+      "C /opt",
+      "A /opt/fresh",
+      "D /opt/mid",
+      "D /opt/old",
+      "D /var",
+    ]);
+  });
+});
+
+describe("readView", () => {
+  it("shows the container's files read-only without mounting over its upper dir", async () => {
+    const p = await prepare("overlay");
+    await change(p.rootfs);
+    await unmountRootfs(p);
+    const seen = await withReadView(p, { init: true }, async (dir) => ({
+      passwd: await readFile(join(dir, "etc/passwd"), "utf8"),
+      opt: (await readdir(join(dir, "opt"))).sort(),
+      hosts: await readFile(join(dir, "etc/hosts"), "utf8"),
+      write: await writeFile(join(dir, "x"), "x").then(
+        () => "written",
+        (e: NodeJS.ErrnoException) => e.code,
+      ),
+    }));
+    expect(seen).toEqual({ passwd: "root:x:0:0\napp:x:1:1", opt: ["fresh"], hosts: "", write: "EROFS" });
+    const image = await readView(p, { changes: false });
+    try {
+      expect((await readdir(join(image.path, "opt"))).sort()).toEqual(["mid", "old"]);
+    } finally {
+      await image.release();
+    }
+    expect(await readdir(join(root, "snapshots", "tmp"))).toEqual([]);
+  });
+});
