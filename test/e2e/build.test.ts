@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -136,6 +137,32 @@ CMD ["/bin/busybox", "cat", "/twice.txt"]
     expect(r.stderr).toMatch(/RUN echo p > \/p\n#\d+ DONE/);
     const none = await cli.ok("builder", "prune", "-f", "--filter", "until=1h");
     expect(none).toBe("Total reclaimed space: 0B\n");
+    await validateRoot(cli.root);
+  });
+
+  it("--output type=oci writes an OCI archive skopeo reads; -o DIR writes the files", async () => {
+    const d = ctx("oci", { Dockerfile: `FROM ${base}\nRUN echo exported > /e\nCMD ["sh"]\n` });
+    const tar = join(dir, "img.tar");
+    const files = join(dir, "files");
+    expect((await cli.run(["build", "-q", "-o", `type=oci,dest=${tar}`, "-o", files, d])).code).toBe(0);
+    const info = JSON.parse(await skopeo("inspect", `oci-archive:${tar}`)) as {
+      Layers: string[];
+      Architecture: string;
+    };
+    expect(info.Layers.length).toBe(2);
+    const raw = JSON.parse(await skopeo("inspect", "--raw", `oci-archive:${tar}`)) as { mediaType: string };
+    expect(raw.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
+    expect(readFileSync(join(files, "e"), "utf8")).toBe("exported\n");
+  });
+
+  it("a cache whose layers image prune collected builds again instead of failing", async () => {
+    const d = ctx("collected", { Dockerfile: `FROM ${base}\nRUN echo gone > /g\n` });
+    await cli.ok("build", "-q", "-t", "collected", d);
+    await cli.ok("rmi", "collected");
+    await cli.ok("image", "prune", "-a", "-f");
+    const r = await cli.run(["build", "--progress", "plain", "-t", "collected", d]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/RUN echo gone > \/g\n#\d+ DONE/);
     await validateRoot(cli.root);
   });
 
