@@ -1,6 +1,6 @@
 import { type Digest, digestOf, isDigest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
-import { type Descriptor, type ManifestDocument, parseManifestDocument } from "../../oci/index.js";
+import { type Descriptor, type ManifestDocument, parseManifestDocument, walkGraph } from "../../oci/index.js";
 import { layout } from "../layout.js";
 import { blobSize, isLinked } from "./blobs.js";
 import { announcePut, blobsReferencedBy, withdrawPut } from "./inuse.js";
@@ -84,26 +84,31 @@ function referrerDescriptor(doc: ManifestDocument, digest: Digest, size: number)
   };
 }
 
-/** Every blob (manifest) the document references must be in the repository. */
-async function checkReferences(store: Store, name: string, doc: ManifestDocument): Promise<void> {
+/**
+ * Every blob and manifest a new document references must be in the repository: one step of the
+ * descriptor-graph walk (`walkGraph`) from the new document. Its children are not read (each was
+ * checked by its own PUT): an index's entries must be manifests of the repository, a manifest's
+ * config and layers blobs of the repository with the declared size. Foreign layers (with `urls`)
+ * live elsewhere and are not asked for.
+ */
+async function checkReferences(store: Store, name: string, root: Descriptor, body: Buffer): Promise<void> {
   const missing: Digest[] = [];
-  if (doc.kind === "manifest") {
-    const m = doc.manifest;
-    for (const d of [m.config, ...m.layers]) {
-      if (d.urls && d.urls.length > 0) continue; // foreign layers live elsewhere
-      try {
-        const size = await blobSize(store, name, d.digest, { fresh: true });
-        if (size !== d.size) {
-          throw new WharfError("manifest-invalid", `descriptor size ${d.size} of ${d.digest} is not ${size}`);
-        }
-      } catch (e) {
-        if (e instanceof WharfError && e.code === "blob-unknown") missing.push(d.digest);
-        else throw e;
-      }
-    }
-  } else {
-    for (const d of doc.index.manifests) {
+  const read = async (d: Descriptor) => (d.digest === root.digest ? body : undefined);
+  for await (const n of walkGraph([root], read, { missing: "visit", foreign: "skip" })) {
+    if (n.depth === 0) continue;
+    const d = n.descriptor;
+    if (n.parent?.role === "index") {
       if (!(await readLink(store, layout.revisionLink(name, d.digest)))) missing.push(d.digest);
+      continue;
+    }
+    try {
+      const size = await blobSize(store, name, d.digest, { fresh: true });
+      if (size !== d.size) {
+        throw new WharfError("manifest-invalid", `descriptor size ${d.size} of ${d.digest} is not ${size}`);
+      }
+    } catch (e) {
+      if (e instanceof WharfError && e.code === "blob-unknown") missing.push(d.digest);
+      else throw e;
     }
   }
   if (missing.length > 0) {
@@ -161,7 +166,7 @@ export async function putManifest(
   const announced = blobs.length > 0 ? await announcePut(store, name, digest, blobs) : undefined;
   const d = store.driver;
   try {
-    await checkReferences(store, name, doc);
+    await checkReferences(store, name, { mediaType: doc.mediaType, digest, size: body.length }, body);
     await d.putContent(layout.blobData(digest), body);
     await storeRevision(store, name, digest, doc, body);
     if (ref.tag) {
