@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { digestOf } from "../digest/index.js";
+import { validateRegistry } from "../images/testing/validate.js";
+import { createTransport } from "../remote/index.js";
 import { fsDriver } from "./driver/fs.js";
 import type { StorageDriver } from "./driver/types.js";
 import { imageManifest, pushImage, putManifest } from "./testing/push.js";
@@ -130,6 +132,13 @@ describe("crash safety on the filesystem driver", () => {
     expect(rest.status).toBe(201);
     const whole = await fetch(`${second.url}/v2/crash/app/blobs/${digest}`);
     expect(digestOf(Buffer.from(await whole.arrayBuffer()))).toBe(digest);
+    // The image acknowledged before the cuts is whole after the restart.
+    const t = createTransport(new URL(second.url).host);
+    try {
+      expect((await validateRegistry({ transport: t, path: "crash/app" }, "v1")).diffIds).toBe(1);
+    } finally {
+      t.close();
+    }
   });
 
   it("leaves storage consistent when the process dies at any storage operation of a push", async () => {

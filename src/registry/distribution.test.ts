@@ -2,7 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { validateRegistry } from "../images/testing/validate.js";
 import { MediaType } from "../oci/index.js";
+import { createTransport } from "../remote/index.js";
 import { fsDriver } from "./driver/fs.js";
 import { startDistribution } from "./testing/distribution.js";
 import { pushImage } from "./testing/push.js";
@@ -34,6 +36,13 @@ describe("storage layout shared with Distribution 2.8", () => {
     expect(await tags.json()).toEqual({ name: "lib/app", tags: ["v1"] });
     const cat = await fetch(`${url}/v2/_catalog`);
     expect(await cat.json()).toEqual({ repositories: ["lib/app"] });
+    const t = createTransport(new URL(url).host);
+    try {
+      const report = await validateRegistry({ transport: t, path: "lib/app" }, "v1");
+      expect(report.diffIds).toBe(1);
+    } finally {
+      t.close();
+    }
   }
 
   it("serves what Distribution wrote", async () => {

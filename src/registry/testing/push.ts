@@ -1,3 +1,5 @@
+import { gzipSync } from "node:zlib";
+import { makeTar } from "../../archive/testing/tar.js";
 import { type Digest, digestOf } from "../../digest/index.js";
 import { MediaType } from "../../oci/index.js";
 
@@ -56,15 +58,31 @@ export async function putManifest(
   return Object.assign(res, { digest: digestOf(bytes), bytes });
 }
 
-/** Pushes a one-layer image and tags it; returns the manifest's digest and its parts. */
+/** A gzipped layer tar holding one file, `seed`, whose content names the seed (deterministic bytes). */
+async function layerOf(seed: string): Promise<{ gz: Buffer; diffId: Digest }> {
+  const tar = await makeTar([{ name: seed, body: `layer-${seed}\n` }]);
+  return { gz: gzipSync(tar), diffId: digestOf(tar) };
+}
+
+/**
+ * Pushes a one-layer image and tags it; returns the manifest's digest and its parts. The image is a
+ * real one (a gzipped tar layer whose diff ID the config names), so tests can validate what they read back.
+ */
 export async function pushImage(
   url: string,
   name: string,
   tag: string,
   seed = "x",
 ): Promise<{ digest: Digest; manifest: Buffer; config: Pushed; layer: Pushed }> {
-  const config = await pushBlob(url, name, JSON.stringify({ architecture: "amd64", os: "linux", seed }));
-  const layer = await pushBlob(url, name, `layer-${seed}`);
+  const { gz, diffId } = await layerOf(seed);
+  const configDoc = {
+    architecture: "amd64",
+    os: "linux",
+    seed,
+    rootfs: { type: "layers", diff_ids: [diffId] },
+  };
+  const config = await pushBlob(url, name, JSON.stringify(configDoc));
+  const layer = await pushBlob(url, name, gz);
   const res = await putManifest(url, name, tag, imageManifest(config, [layer]));
   if (res.status !== 201) throw new Error(`manifest push failed: ${res.status}`);
   return { digest: res.digest, manifest: res.bytes, config, layer };
