@@ -82,24 +82,13 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<BaseIma
   }
   const { pull } = await import("../remote/index.js");
   o.onStatus?.(`resolve ${full}`);
-  try {
-    await pull(ref, {
-      store: o.images.content,
-      images: o.images,
-      ...(o.platform ? { platform: o.platform } : {}),
-      ...(o.transport ? { transport: o.transport } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    });
-  } catch (e) {
-    if (!o.pull) throw e;
-    // `--pull` with a registry out of reach falls back to the local image, as Docker's does not;
-    // BuildKit fails: so does wharf, unless the image is local and the error is the network.
-    if (!isWharfError(e, "network")) throw e;
-    const have = await local(o.images, full);
-    if (!have) throw e;
-    o.onStatus?.(`WARNING: ${(e as Error).message}; using the local image`);
-    return have;
-  }
+  await pull(ref, {
+    store: o.images.content,
+    images: o.images,
+    ...(o.platform ? { platform: o.platform } : {}),
+    ...(o.transport ? { transport: o.transport } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   const got = await local(o.images, full);
   if (!got)
     throw new WharfError("image-not-found", `pull access denied for ${name}, repository does not exist`);

@@ -74,8 +74,6 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   const urls = inst.sources.filter(isUrl);
   const locals = inst.sources.filter((s) => !isUrl(s));
   const fromSrc = from !== undefined ? await sourceOf(run, from) : undefined;
-  // Shown once its sources are ready (a --from stage built), as BuildKit starts the step then.
-  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
   let picked: Picked[] = [];
   let srcKey: string | undefined = fromSrc?.key;
   const tree: SourceTree | undefined =
@@ -88,20 +86,28 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
         "invalid-argument",
         `${inst.kind} needs a build context (the Dockerfile came alone on stdin)`,
       );
+    const loading = env.progress.vertex("[internal] load build context");
+    const before = env.stat.bytesRead;
     picked = await pickFrom(tree, async () => false);
     srcKey = await hashPicked(env, picked);
+    loading.status(`transferring context: ${env.stat.bytesRead - before}B done`);
+    loading.done();
   }
-  const downloads: Download[] = [];
+  // A URL with --checksum is known by it (downloaded only on a miss); any other is downloaded
+  // now, its bytes and time being what the key is made of.
+  const checksum = inst.kind === "ADD" ? inst.checksum : undefined;
+  const downloads = new Map<string, Download>();
   const urlKeys: string[] = [];
   for (const u of urls) {
-    const checksum = inst.kind === "ADD" ? inst.checksum : undefined;
     if (checksum) urlKeys.push(`${u}\0${checksum}`);
     else {
       const d = await download(u, env.tmp, undefined, env.opts.signal);
-      downloads.push(d);
+      downloads.set(u, d);
       urlKeys.push(`${u}\0${d.digest}\0${d.mtime.getTime()}`);
     }
   }
+  // Shown once its sources are ready (a --from stage built, the context read), as BuildKit starts it then.
+  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
   const files = inst.files.map((f) => ({ name: f.name, content: f.content }));
   const createdBy = `${inst.kind} ${[...inst.sources, ...files.map((f) => `<<${f.name}`)].join(" ")} ${inst.dest} # buildkit`;
   const key = cacheKey({
@@ -146,10 +152,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       for (const f of files)
         inline.push({ dest: at(f.name), data: Buffer.from(f.content), mode: 0o644, mtime: now });
       for (const u of urls) {
-        const checksum = inst.kind === "ADD" ? inst.checksum : undefined;
-        const d =
-          downloads.find((x) => x.name === posix.basename(new URL(u).pathname) || urls.length === 1) ??
-          (await download(u, env.tmp, checksum, env.opts.signal));
+        const d = downloads.get(u) ?? (await download(u, env.tmp, checksum, env.opts.signal));
         inline.push({ dest: at(d.name), file: { path: d.path, size: d.size }, mode: 0o600, mtime: d.mtime });
       }
       if (inst.kind === "ADD") picked = await unpackArchives(picked, scratch, dest);

@@ -19,7 +19,7 @@ import { runHistory } from "./history.js";
 import { commandArgv, DEFAULT_PATH } from "./meta.js";
 import { mountKey, prepareMounts } from "./mounts.js";
 import { cachedStep, commitStep, stepFailed } from "./step.js";
-import { treeOfSource } from "./trees.js";
+import { sourceKey, treeOfSource } from "./trees.js";
 
 /** The argv a RUN runs: exec form as written; shell form through SHELL; heredocs as BuildKit plans them. */
 function runArgv(
@@ -162,6 +162,5 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
 /** What a bind mount's files add to the key: the content of a context source, or the stage's key. */
 async function sourceKeyOf(run: StageRun, m: RunMount) {
   if (m.type !== "bind") return undefined;
-  const { sourceKey } = await import("./trees.js");
   return sourceKey(run, m.from, m.source ?? ".");
 }

@@ -13,8 +13,9 @@ import { writeFileAtomic } from "../files/index.js";
 export interface StatCache {
   /** The sha256 of the file's bytes; `st` is its lstat (bigint, for the ns mtime). */
   digest(rel: string, abs: string, st: BigStat): Promise<Digest>;
-  /** Files hashed (not found in the cache) since the cache was opened. */
+  /** Files hashed (not found in the cache) since the cache was opened, and their bytes. */
   readonly misses: number;
+  readonly bytesRead: number;
   /** Writes the cache back when anything changed. */
   save(): Promise<void>;
 }
@@ -62,9 +63,13 @@ export function openStatCache(root: string | undefined, contextDir: string): Sta
   const seen = new Set<string>();
   let changed = false;
   let misses = 0;
+  let bytesRead = 0;
   return {
     get misses() {
       return misses;
+    },
+    get bytesRead() {
+      return bytesRead;
     },
     async digest(rel, abs, st) {
       seen.add(rel);
@@ -74,6 +79,7 @@ export function openStatCache(root: string | undefined, contextDir: string): Sta
         return `sha256:${had[4]}` as Digest;
       }
       misses++;
+      bytesRead += Number(st.size);
       const d = await hashFile(abs);
       // A file changed while it was read is not remembered: its stat no longer describes these bytes.
       const after = await lstatBig(abs);

@@ -2,7 +2,7 @@ import type { Digest } from "../digest/index.js";
 import type { SourceLocation } from "../dockerfile/index.js";
 import { isWharfError, WharfError } from "../errors/index.js";
 import type { LayerBlob } from "./blob.js";
-import type { CacheRecord } from "./cache.js";
+import { type CacheRecord, cacheKey } from "./cache.js";
 import type { StageRun } from "./env.js";
 import { addHistory } from "./meta.js";
 import type { Vertex } from "./progress.js";
@@ -11,7 +11,11 @@ import { rfc3339 } from "./time.js";
 /** The step's result joins the stage: its layer (if any), its history line, its key as the new parent. */
 function applyRecord(run: StageRun, rec: CacheRecord): void {
   const s = run.state;
-  s.key = rec.key;
+  // The next step's parent is this step's result (its layer and time), not only its inputs: two
+  // builds racing on one root each store a record for one key, the last write wins, and the
+  // records after it stay those made on the layer (and history time) that won, so a later build
+  // takes one build's steps whole and gives that build's image ID.
+  s.key = cacheKey({ step: rec.key, diffId: rec.layer?.diffId ?? null, created: rec.created });
   if (rec.layer) {
     s.layers = [...s.layers, rec.layer];
     s.config = {
