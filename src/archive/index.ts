@@ -1,7 +1,31 @@
 export { type ApplyOptions, type ApplyResult, applyLayer } from "./apply.js";
 export { type ArchiveCompression, decompressAny, detectCompression } from "./compressed.js";
+export {
+  type CopyDestination,
+  type CopySource,
+  copyLoop,
+  type ImageCopyOptions,
+  type ImageCopyResult,
+  type ImageLocation,
+  imageCopy,
+  parseLocation,
+  syncImages,
+} from "./copy/index.js";
+export {
+  type ArchivePlan,
+  assertsDirectory,
+  type CopyInfo,
+  hostDestinationInfo,
+  hostSourceInfo,
+  prepareArchiveCopy,
+  preserveTrailingDotOrSeparator,
+  rebaseName,
+  specifiesCurrentDir,
+  splitPathDirEntry,
+} from "./copy.js";
 export { decompressed, sniffCompression } from "./decompress.js";
 export { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./entry.js";
+export { type ExtractOptions, type ExtractResult, extractTar } from "./extract.js";
 export {
   type ArchiveFormat,
   type ArchiveImage,

@@ -97,6 +97,11 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/load.js"),
   },
   {
+    path: ["image", "copy"],
+    description: "Copy an image between registries, OCI layouts, archives and the local store",
+    load: () => import("./commands/image-copy.js"),
+  },
+  {
     path: ["run"],
     aliases: [["container", "run"]],
     description: "Create and run a new container from an image",

@@ -1,0 +1,86 @@
+import type { Digest } from "../../digest/index.js";
+import type { Reference } from "../../reference/index.js";
+import {
+  descriptorOf,
+  type FetchedManifest,
+  fetchBlob,
+  fetchManifest,
+  listReferrers,
+  listTags,
+  openRepository,
+  pushScope,
+  putManifest,
+  type Repository,
+  statBlob,
+  type TransportOptions,
+  uploadBlob,
+} from "../../remote/index.js";
+import type { CopiedTop, CopyDestination, CopySource } from "./types.js";
+
+/** A registry repository read as a copy source (`docker://REF`): the tag or digest resolved once. */
+export async function registrySource(ref: Reference, opts: TransportOptions): Promise<CopySource> {
+  const repo = openRepository(ref, opts);
+  try {
+    const fetched = new Map<Digest, FetchedManifest>();
+    const top = await fetchManifest(repo, ref.digest ?? ref.tag ?? "latest");
+    fetched.set(top.digest, top);
+    return {
+      root: descriptorOf(top),
+      readDocument: async (d) => {
+        const f = fetched.get(d.digest) ?? (await fetchManifest(repo, d.digest));
+        fetched.set(d.digest, f);
+        return f.bytes;
+      },
+      openBlob: (d) => fetchBlob(repo, d),
+      referrers: (d) => listReferrers(repo, d.digest),
+      close: async () => repo.transport.close(),
+    };
+  } catch (e) {
+    repo.transport.close();
+    throw e;
+  }
+}
+
+/** A registry repository as a copy destination: HEAD first, one streamed upload, the top under the tag. */
+export function registryDestination(ref: Reference, opts: TransportOptions): CopyDestination {
+  const repo: Repository = openRepository(ref, opts);
+  return {
+    concurrency: 5,
+    hasBlob: async (d) => (await statBlob(repo, d.digest, [pushScope(repo.path)])) !== undefined,
+    putBlob: async (d, body) => {
+      let used = false;
+      await uploadBlob(
+        repo,
+        d,
+        () => {
+          // The body can be read once: a retried upload would need it again.
+          if (used) throw new Error("the upload cannot be retried from a one-pass source");
+          used = true;
+          return body;
+        },
+        { attempts: 1 },
+      );
+    },
+    putDocument: async (d, bytes, mediaType) => {
+      await putManifest(repo, d.digest, { bytes, mediaType });
+    },
+    finish: async (top: CopiedTop, mediaType) => {
+      await putManifest(repo, ref.digest ?? ref.tag ?? "latest", { bytes: top.bytes, mediaType });
+    },
+    close: async () => repo.transport.close(),
+  };
+}
+
+/** The tags of a registry repository (for `--sync`); none when the repository does not exist. */
+export async function registryTags(ref: Reference, opts: TransportOptions): Promise<string[]> {
+  const repo = openRepository(ref, opts);
+  try {
+    return await listTags(repo);
+  } catch (e) {
+    if ((e as { code?: string }).code === "name-unknown" || (e as { code?: string }).code === "not-found")
+      return [];
+    throw e;
+  } finally {
+    repo.transport.close();
+  }
+}
