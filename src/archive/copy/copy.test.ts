@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hexOf } from "../../digest/index.js";
+import { type Digest, hexOf } from "../../digest/index.js";
 import { type Images, openImages } from "../../images/index.js";
 import { validateRegistry, validateRoot } from "../../images/testing/validate.js";
 import { MediaType } from "../../oci/index.js";
@@ -104,9 +104,9 @@ describe("image copy between transports", () => {
 
   it("a source blob that does not match its digest fails the copy and leaves the destination as it was", async () => {
     await imageCopy(`docker://${reg.host}/src/app:x86`, `oci:${d("bad")}:v1`);
-    const layer = x86.layers[1]?.desc.digest as string;
+    const layer = x86.layers[1]?.desc.digest as Digest;
     await writeFile(
-      join(d("bad"), "blobs", "sha256", hexOf(layer as `sha256:${string}`)),
+      join(d("bad"), "blobs", "sha256", hexOf(layer)),
       Buffer.alloc(4000, 1),
     );
     const before = await readFile(join(d("out"), "index.json"), "utf8").catch(() => "none");
