@@ -22,7 +22,7 @@ export {
   rebaseName,
   specifiesCurrentDir,
   splitPathDirEntry,
-} from "./copy.js";
+} from "./cp.js";
 export { decompressed, sniffCompression } from "./decompress.js";
 export { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./entry.js";
 export { type ExtractOptions, type ExtractResult, extractTar } from "./extract.js";

@@ -30,13 +30,15 @@ export function entryComponents(name: string): string[] {
  * Resolves `components` inside `root` as if `root` were `/` (the container's view), following the
  * symlinks found along the way, like a chroot lookup. A symlink that climbs above the root through
  * `..` is refused rather than clamped: a layer that writes through such a link is hostile or broken.
- * The last component is followed only when `followLast` is set. Returns the host path; components
- * that do not exist yet are appended as they are.
+ * The last component is followed only when `followLast` is set. With `clamp`, a `..` at the root
+ * stays at the root, as in a real chroot (`docker cp`'s paths: a container's own symlinks are
+ * resolved in its root, never refused). Returns the host path; components that do not exist yet are
+ * appended as they are.
  */
 export async function resolveInRoot(
   root: string,
   components: readonly string[],
-  opts: { followLast?: boolean; name?: string } = {},
+  opts: { followLast?: boolean; name?: string; clamp?: boolean } = {},
 ): Promise<string> {
   const name = opts.name ?? components.join("/");
   const todo = [...components];
@@ -46,6 +48,7 @@ export async function resolveInRoot(
     const part = todo.shift() as string;
     if (part === "" || part === ".") continue;
     if (part === "..") {
+      if (done.length === 0 && opts.clamp) continue;
       if (done.length === 0) throw refused(name, "resolves through a symlink that points outside");
       done.pop();
       continue;

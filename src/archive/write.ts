@@ -21,6 +21,11 @@ export interface WriteTarOptions {
   include?: ReadonlySet<string>;
   /** Deleted names to write as `.wh.<name>` entries, by directory (relative, `""` for the top). */
   deleted?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Only the entry `path` (relative to `dir`; below it too when a directory), named `name` in the
+   * tar (`docker cp`'s rebased archive of one path: `name` may be `.`, giving `./`, `./a`, ...).
+   */
+  only?: { path: string; name: string };
 }
 
 function ancestors(paths: ReadonlySet<string>): Set<string> {
@@ -92,12 +97,15 @@ export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
     }
   }
 
+  const only = opts.only;
+  const tarName = (path: string) => (only ? `${only.name}${path.slice(only.path.length)}` : path);
+
   async function entry(path: string): Promise<void> {
     const full = join(dir, path);
     const st = await lstat(full);
     const big = st.uid > MAX_OCTAL_ID || st.gid > MAX_OCTAL_ID;
     const base = {
-      name: path,
+      name: tarName(path),
       mode: st.mode & 0o7777,
       uid: big ? 0 : st.uid,
       gid: big ? 0 : st.gid,
@@ -105,7 +113,7 @@ export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
       ...(big ? { pax: { uid: String(st.uid), gid: String(st.gid) } } : {}),
     };
     if (st.isDirectory()) {
-      await add({ ...base, name: `${path}/`, type: "directory" });
+      await add({ ...base, name: `${tarName(path)}/`, type: "directory" });
       return walk(path);
     }
     if (st.isSymbolicLink()) return add({ ...base, type: "symlink", linkname: await readlink(full) });
@@ -121,13 +129,13 @@ export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
     if (!st.isFile()) return;
     const key = `${st.dev}:${st.ino}`;
     const first = st.nlink > 1 ? inodes.get(key) : undefined;
-    if (first !== undefined) return add({ ...base, type: "link", linkname: first });
+    if (first !== undefined) return add({ ...base, type: "link", linkname: tarName(first) });
     if (st.nlink > 1) inodes.set(key, path);
     const sink = p.entry({ ...base, type: "file", size: st.size });
     await pipeline(createReadStream(full), sink);
   }
 
-  walk("")
+  (only ? entry(only.path) : walk(""))
     .then(() => p.finalize())
     .catch((e: unknown) => p.destroy(e instanceof Error ? e : new Error(String(e))));
   return p as AsyncIterable<Uint8Array>;

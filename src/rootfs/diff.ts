@@ -1,12 +1,13 @@
-import type { Stats } from "node:fs";
+import { existsSync, type Stats } from "node:fs";
 import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
 import { snapshotLayout } from "./layout.js";
-import { isMounted, mountOverlay, unmount } from "./mount.js";
-import { mountRootfs, type PreparedRootfs, unmountRootfs } from "./prepare.js";
+import { mountOverlay, unmount } from "./mount.js";
+import type { PreparedRootfs } from "./prepare.js";
 import { tempDir } from "./unpack.js";
+import { readView } from "./view.js";
 
 export interface DiffOptions {
   /** Every entry gets this mtime (reproducible layers). */
@@ -119,7 +120,8 @@ async function addAll(top: string, rel: string, include: Set<string>): Promise<v
  * upper dir with whiteouts and opaque directories turned into `.wh.` entries; for a copy, the
  * entries that differ from the image's flattened tree (type, mode, owner, size, mtime, link
  * target) and whiteouts for what it deleted. Parent directories of changes are included, as
- * Docker does. The rootfs is mounted while the tar is read and left as it was found.
+ * Docker does. The container's rootfs is neither mounted nor unmounted: the merged tree is read
+ * through a read-only view (`readView`), so a running container can be diffed.
  */
 export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): Bytes {
   // Loaded here, so that what imports the rootfs module to run containers loads no tar code.
@@ -134,8 +136,9 @@ export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): By
     await compareTrees(p.rootfs, join(layout.flat(top), "fs"), "", include, deleted);
     return yield* writeTar(p.rootfs, { mtime: opts.mtime, clampMtime: opts.clampMtime, include, deleted });
   }
-  const wasMounted = await isMounted(p.rootfs);
-  await mountRootfs(p);
+  // The merged view (to find opaque directories) is a read-only overlay of its own: nothing is
+  // mounted over the upper dir of a container that runs (runc mounts its overlay inside it).
+  const merged = await readView(p);
   const t = await tempDir(layout);
   const view = join(t, "merged");
   try {
@@ -147,7 +150,8 @@ export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): By
       lower = view;
     }
     const upper = join(p.dir, "upper");
-    const opaque = await opaqueDirs(upper, p.rootfs, lower);
+    if (!existsSync(upper)) return yield* writeTar(t, { include: new Set() });
+    const opaque = await opaqueDirs(upper, merged.path, lower);
     yield* writeTar(upper, {
       mtime: opts.mtime,
       clampMtime: opts.clampMtime,
@@ -157,6 +161,6 @@ export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): By
   } finally {
     await unmount(view);
     await rm(t, { recursive: true, force: true });
-    if (!wasMounted) await unmountRootfs(p);
+    await merged.release();
   }
 }

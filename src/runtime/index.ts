@@ -2,9 +2,19 @@ export { ALL_CAPABILITIES } from "./caps.js";
 export { resolveId } from "./catalog.js";
 export { warmCgroupLock } from "./cgroup-lock.js";
 export { type Controller, controllerAvailable } from "./cgroups.js";
+export { type CommitOptions, commitContainer, containerConfig } from "./commit.js";
+export { type ContainerTree, openContainerTree } from "./container-fs.js";
+export {
+  type CopyResult,
+  type CopySource,
+  containerArchive,
+  copyFromContainer,
+  copyToContainer,
+} from "./cp.js";
 export { type CreateOptions, createContainer } from "./create.js";
 export { mergeEnv, resolveCommand } from "./env.js";
 export { type ExecOptions, execInContainer } from "./exec.js";
+export { diffContainer, exportContainer } from "./files.js";
 export {
   type ContainerSummary,
   inspectContainer,

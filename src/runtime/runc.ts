@@ -159,3 +159,13 @@ export function startError(runcMsg: string): WharfError {
   }
   return new WharfError("runtime", detail);
 }
+
+/** Freezes every process of a container (`runc pause`: the cgroup freezer). */
+export async function runcPause(ctx: RuntimeContext, id: string): Promise<void> {
+  await runc(ctx, ["pause", id]);
+}
+
+/** Thaws a container `runcPause` froze. */
+export async function runcResume(ctx: RuntimeContext, id: string): Promise<void> {
+  await runc(ctx, ["resume", id]);
+}
