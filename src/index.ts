@@ -1,18 +1,58 @@
 /**
- * wharf as a library: each module's API under its own name, e.g.
- * `import { reference, remote, registry } from "wharf"`. The modules and their rules are in
- * ../shared/DESIGN.md; each folder's README documents its API and invariants.
+ * wharf as a library: what `docs/library.md` documents, and nothing else. The modules behind it
+ * (`src/<module>/`) are internal; their names and shapes may change between releases.
  */
-export * as archive from "./archive/index.js";
-export * as auth from "./auth/index.js";
-export * as content from "./content/index.js";
-export * as digest from "./digest/index.js";
-export * as errors from "./errors/index.js";
+
+// Layers
+export {
+  type ApplyOptions,
+  type ApplyResult,
+  applyLayer,
+  type WriteTarOptions,
+  writeTar,
+} from "./archive/index.js";
+// Image references, digests, errors, OCI types
+export { type Digest, digestOf } from "./digest/index.js";
 export { isWharfError, WharfError } from "./errors/index.js";
-export * as images from "./images/index.js";
-export * as oci from "./oci/index.js";
-export * as reference from "./reference/index.js";
-export * as registry from "./registry/index.js";
-export * as remote from "./remote/index.js";
-export * as rootfs from "./rootfs/index.js";
-export * as runtime from "./runtime/index.js";
+// The local image store (an OCI image layout under a wharf root)
+export {
+  type ImageInspect,
+  type ImageSummary,
+  type Images,
+  imageHistory,
+  inspectImage,
+  listImages,
+  openImages,
+  removeImage,
+  tagImage,
+} from "./images/index.js";
+export type { Descriptor, ImageConfig, Index, Manifest, Platform } from "./oci/index.js";
+export { MediaType } from "./oci/index.js";
+export { familiarString, formatReference, parseReference, type Reference } from "./reference/index.js";
+
+// A registry, in this process
+export {
+  createRegistry,
+  fsDriver,
+  type ListeningRegistry,
+  type ListenOptions,
+  memoryDriver,
+  type StorageDriver,
+  startRegistry,
+} from "./registry/index.js";
+// Registries, as a client
+export {
+  type CopyImageOptions,
+  type CopyImageResult,
+  copyImage,
+  openRepository,
+  type PullOptions,
+  type PullResult,
+  type PushOptions,
+  type PushResult,
+  pull,
+  push,
+  putManifest,
+  type TransportOptions,
+  uploadBlob,
+} from "./remote/index.js";

@@ -9,6 +9,7 @@ export {
   type StorageDriver,
 } from "./driver/index.js";
 export { layout } from "./layout.js";
+export { type ListeningRegistry, type ListenOptions, startRegistry } from "./listen.js";
 export { createRegistry, type Registry, type RegistryOptions, type RequestLog } from "./registry.js";
 export { ROUTES } from "./routes.js";
 export { type RunningRegistry, type ServeOptions, startRegistryServer } from "./serve/index.js";

@@ -65,7 +65,11 @@ describe("Docker Hub names", () => {
       step pull-pushed w pull docker.io/alice/tool:1
       step images w images --format '{{.Repository}}:{{.Tag}}'
     `;
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: f("cert.pem"), DOCKER_CONFIG: f("docker") };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: f("cert.pem"),
+      DOCKER_CONFIG: f("docker"),
+    };
     delete env.WHARF_DEFAULT_REGISTRY_API;
     const r = spawnSync("unshare", ["-n", "-m", "bash", "-c", script], {
       encoding: "utf8",
