@@ -5,5 +5,5 @@
 export { build, neededStages } from "./build.js";
 export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./cache.js";
 export type { ProgressMode } from "./progress.js";
-export { type PruneCacheOptions, type PruneCacheResult, pruneBuildCache } from "./prune.js";
+export { type PruneCacheOptions, type PruneCacheResult, type PrunedEntry, pruneBuildCache } from "./prune.js";
 export type { BuildOptions, BuildOutput, BuildResult, SecretSource } from "./types.js";

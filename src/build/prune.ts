@@ -13,9 +13,17 @@ export interface PruneCacheOptions {
   until?: Date;
 }
 
+/** One cache object removed: a step's record (with its layer) or a cache mount. */
+export interface PrunedEntry {
+  /** 25 hex characters of a step's key, or of a cache mount's name. */
+  id: string;
+  /** The layer's size (a step) or the directory's (a cache mount). */
+  size: number;
+  lastUsed: Date;
+}
+
 export interface PruneCacheResult {
-  /** IDs of the cache objects removed (25 hex characters of a step's key, or a cache mount's). */
-  deleted: string[];
+  deleted: PrunedEntry[];
   /** Bytes freed: records, the layer blobs only the cache held, cache mount directories. */
   reclaimed: number;
 }
@@ -46,7 +54,7 @@ function duSync(path: string): number {
  */
 export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheResult> {
   const cache = openBuildCache(o.root);
-  const deleted: string[] = [];
+  const deleted: PrunedEntry[] = [];
   let reclaimed = 0;
   const keep = new Set<Digest>();
   for (const e of cache.list()) {
@@ -56,7 +64,7 @@ export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheR
     }
     reclaimed += statSync(e.file, { throwIfNoEntry: false })?.size ?? 0;
     cache.remove(e.record.key);
-    deleted.push(e.record.key.slice(7, 32));
+    deleted.push({ id: e.record.key.slice(7, 32), size: e.record.layer?.size ?? 0, lastUsed: e.lastUsed });
   }
   if (o.all) {
     const mounts = join(o.root, "build", "mounts");
@@ -71,10 +79,11 @@ export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheR
       const st = statSync(p, { throwIfNoEntry: false });
       if (!st?.isDirectory()) continue;
       if (o.until && st.mtime.getTime() >= o.until.getTime()) continue;
-      reclaimed += duSync(p);
+      const size = duSync(p);
+      reclaimed += size;
       await rm(p, { recursive: true, force: true });
       await rm(`${p}.id`, { force: true });
-      deleted.push(n.slice(0, 25));
+      deleted.push({ id: n.slice(0, 25), size, lastUsed: st.mtime });
     }
     const stats = join(o.root, "build", "statcache");
     reclaimed += duSync(stats);

@@ -131,12 +131,12 @@ CMD ["/bin/busybox", "cat", "/twice.txt"]
     const p = await cli.run(["builder", "prune", "-a", "-f"]);
     expect(p.code, p.stderr).toBe(0);
     expect(p.stdout).toMatch(
-      /^Deleted build cache objects:\n([0-9a-z]{25}\n)+\nTotal reclaimed space: \S+\n$/,
+      /^ID\t{6}RECLAIMABLE\tSIZE\t\tLAST ACCESSED\n([0-9a-f]{25} {15}\ttrue \t\t\S+ *\t\S.* ago\n)+Total:\t\S+\n$/,
     );
     const r = await cli.run(["build", "--progress", "plain", d]);
     expect(r.stderr).toMatch(/RUN echo p > \/p\n#\d+ DONE/);
     const none = await cli.ok("builder", "prune", "-f", "--filter", "until=1h");
-    expect(none).toBe("Total reclaimed space: 0B\n");
+    expect(none).toBe("Total:\t0B\n");
     await validateRoot(cli.root);
   });
 

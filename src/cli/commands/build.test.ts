@@ -28,3 +28,18 @@ describe("build flags", () => {
     expect(() => parseOutput("type=local")).toThrow(/dest= is required/);
   });
 });
+
+describe("builder prune's table", () => {
+  it("pads columns with tabs as buildx's tabwriter does", async () => {
+    const { tabPadded } = await import("./builder-prune.js");
+    expect(
+      tabPadded([
+        "ID\tRECLAIMABLE\tSIZE\tLAST ACCESSED",
+        `${"a".repeat(25).padEnd(40)}\ttrue \t${"1.2kB".padEnd(10)}\t2 minutes ago`,
+      ]),
+    ).toBe(
+      `ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\t\tLAST ACCESSED\n${"a".repeat(25).padEnd(40)}\ttrue \t\t1.2kB     \t2 minutes ago\n`,
+    );
+    expect(tabPadded(["Total:\t0B"])).toBe("Total:\t0B\n");
+  });
+});

@@ -2,8 +2,32 @@ import { pruneBuildCache } from "../../build/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type Command, flag } from "../command.js";
 import { PRUNE_FILTER_FLAG, parsePruneFilters } from "../parse/prune-filters.js";
-import { humanSize } from "../render/index.js";
+import { ago, humanSize } from "../render/index.js";
 import { readLine } from "./prompt.js";
+
+/**
+ * Go's tabwriter as buildx's prune uses it (`NewWriter(out, 1, 8, 1, '\t', 0)`): each column as
+ * wide as its widest cell plus one, rounded up to a tab stop, and filled with tabs.
+ */
+export function tabPadded(lines: readonly string[]): string {
+  const cells = lines.map((l) => l.split("\t"));
+  const widths: number[] = [];
+  for (const row of cells) {
+    row.slice(0, -1).forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, Math.ceil((c.length + 1) / 8) * 8);
+    });
+  }
+  return cells
+    .map((row) =>
+      row
+        .map((c, i) =>
+          i < row.length - 1 ? c + "\t".repeat(Math.ceil(((widths[i] ?? 0) - c.length) / 8)) : c,
+        )
+        .join(""),
+    )
+    .map((l) => `${l}\n`)
+    .join("");
+}
 
 const WARN_DANGLING = "WARNING! This will remove all dangling build cache.";
 const WARN_ALL = "WARNING! This will remove all build cache.";
@@ -41,9 +65,13 @@ export const command: Command = {
       all,
       ...(filters.until !== undefined ? { until: new Date(filters.until) } : {}),
     });
-    if (result.deleted.length > 0)
-      ctx.out(["Deleted build cache objects:", ...result.deleted, ""].join("\n"));
-    ctx.out(`Total reclaimed space: ${humanSize(result.reclaimed)}`);
+    // buildx's output (Docker's `builder prune` since Docker 23): a table of what went, the total.
+    const rows = result.deleted.map(
+      (d) =>
+        `${d.id.padEnd(40)}\t${"true".padEnd(5)}\t${humanSize(d.size).padEnd(10)}\t${ago(d.lastUsed.getTime())}`,
+    );
+    if (rows.length > 0) ctx.stdout.write(tabPadded(["ID\tRECLAIMABLE\tSIZE\tLAST ACCESSED", ...rows]));
+    ctx.stdout.write(tabPadded([`Total:\t${humanSize(result.reclaimed)}`]));
     return 0;
   },
 };
