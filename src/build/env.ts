@@ -56,13 +56,15 @@ export interface StageRun {
   total: number;
   /** Whether a CMD was set in this stage (ENTRYPOINT then keeps it). */
   cmdSet: { value: boolean };
+  /** Running the base image's ONBUILD triggers (their steps are named `ONBUILD ...`). */
+  onbuild?: boolean;
 }
 
 /** BuildKit's step name: `[builder 2/5] RUN make` (the number padded to the total's width). */
 export function stepName(run: StageRun, text: string): string {
   run.index++;
   const width = String(run.total).length;
-  return `[${run.label}${String(run.index).padStart(width)}/${run.total}] ${text}`;
+  return `[${run.label}${String(run.index).padStart(width)}/${run.total}] ${run.onbuild ? "ONBUILD " : ""}${text}`;
 }
 
 /** The instruction as shown: its original text, the keyword upper-cased, continuations joined. */

@@ -3,7 +3,7 @@ import {
   type ArgInstruction,
   createArgScope,
   expandInstruction,
-  parseDockerfile,
+  parseOnbuildTrigger,
   resolveFromBase,
   type Stage,
   type StageInstruction,
@@ -104,13 +104,12 @@ async function execute(run: StageRun, inst: StageInstruction): Promise<void> {
   }
 }
 
-/** The base image's ONBUILD triggers, parsed as the instructions they are (run first, then cleared). */
+/** The base image's ONBUILD triggers, parsed one by one (run first, in order, then cleared). */
 function triggersOf(state: StageState, file: string): StageInstruction[] {
   const list = state.config.config?.OnBuild ?? [];
   if (list.length === 0) return [];
-  const parsed = parseDockerfile(`FROM scratch\n${list.join("\n")}\n`, { file: `${file} (ONBUILD)` });
   state.config = { ...state.config, config: { ...(state.config.config ?? {}), OnBuild: null } };
-  return parsed.stages[0]?.instructions ?? [];
+  return list.map((t) => parseOnbuildTrigger(t, { file: `${file} (ONBUILD)` }));
 }
 
 /**
@@ -160,6 +159,7 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
   const triggers = triggersOf(run.state, env.df.file);
   run.total += ops(triggers);
   for (const inst of [...triggers, ...stage.instructions]) {
+    run.onbuild = triggers.includes(inst);
     try {
       await execute(run, inst);
     } catch (e) {
