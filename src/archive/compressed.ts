@@ -125,3 +125,47 @@ export async function* decompressAny(src: Bytes): Bytes {
   if (kind === "none" || kind === "gzip") yield* decompressed(rest);
   else yield* throughTool(kind, rest);
 }
+
+/** Resolves when a writable drains, or ends, or fails (whichever comes first). */
+function drained(w: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const ev of ["drain", "close", "error"]) w.off(ev, done);
+      resolve();
+    };
+    for (const ev of ["drain", "close", "error"]) w.on(ev, done);
+  });
+}
+
+/**
+ * Passes a tar through unchanged while checking that it is one: every header parsed (tar-stream),
+ * every entry's body drained. Fails at the end (or at the first bad header) with `corrupt`, so
+ * that what consumes it (an image import) can refuse to keep it.
+ */
+export async function* checkedTar(src: Bytes): Bytes {
+  const { extract } = await import("tar-stream");
+  const ex = extract();
+  let failure: unknown;
+  const done = (async () => {
+    try {
+      for await (const entry of ex) for await (const _ of entry);
+    } catch (e) {
+      failure = e;
+    }
+  })();
+  let bytes = 0;
+  for await (const chunk of src) {
+    bytes += chunk.byteLength;
+    if (failure !== undefined) break;
+    if (!ex.write(chunk)) await drained(ex);
+    yield chunk;
+  }
+  ex.end(undefined);
+  await done;
+  if (failure !== undefined || bytes === 0) {
+    const why = failure instanceof Error ? failure.message : "it is empty";
+    throw new WharfError("corrupt", `the input is not a tar archive: ${why}`, {
+      hint: "give a root filesystem as a tar (plain, gzip, bzip2, xz or zstd)",
+    });
+  }
+}

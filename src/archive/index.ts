@@ -1,5 +1,5 @@
 export { type ApplyOptions, type ApplyResult, applyLayer } from "./apply.js";
-export { type ArchiveCompression, decompressAny, detectCompression } from "./compressed.js";
+export { type ArchiveCompression, checkedTar, decompressAny, detectCompression } from "./compressed.js";
 export {
   type CopyDestination,
   type CopySource,

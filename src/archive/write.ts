@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, readdir, readlink, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { type Header, pack } from "tar-stream";
@@ -102,7 +102,8 @@ export function writeTar(dir: string, opts: WriteTarOptions = {}): Bytes {
 
   async function entry(path: string): Promise<void> {
     const full = join(dir, path);
-    const st = await lstat(full);
+    // The top of a tree (`.`) is followed: it may be reached through a link (`/proc/<pid>/root`).
+    const st = path === "." ? await stat(full) : await lstat(full);
     const big = st.uid > MAX_OCTAL_ID || st.gid > MAX_OCTAL_ID;
     const base = {
       name: tarName(path),

@@ -179,6 +179,36 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/container-inspect.js"),
   },
   {
+    path: ["commit"],
+    aliases: [["container", "commit"]],
+    description: "Create a new image from a container's changes",
+    load: () => import("./commands/commit.js"),
+  },
+  {
+    path: ["cp"],
+    aliases: [["container", "cp"]],
+    description: "Copy files/folders between a container and the local filesystem",
+    load: () => import("./commands/cp.js"),
+  },
+  {
+    path: ["diff"],
+    aliases: [["container", "diff"]],
+    description: "Inspect changes to files or directories on a container's filesystem",
+    load: () => import("./commands/diff.js"),
+  },
+  {
+    path: ["export"],
+    aliases: [["container", "export"]],
+    description: "Export a container's filesystem as a tar archive",
+    load: () => import("./commands/export.js"),
+  },
+  {
+    path: ["import"],
+    aliases: [["image", "import"]],
+    description: "Import the contents from a tarball to create a filesystem image",
+    load: () => import("./commands/import.js"),
+  },
+  {
     path: ["build"],
     aliases: [
       ["image", "build"],

@@ -12,13 +12,13 @@ const archive = () => import("../archive/index.js");
 
 const parts = (p: string) => p.split("/").filter((x) => x !== "" && x !== ".");
 
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+async function lstatOrUndefined(p: string, shown = p): Promise<Stats | undefined> {
   try {
     return await lstat(p);
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return undefined;
     if (errnoCode(e) === "ENOTDIR") {
-      throw new WharfError("invalid-argument", `${p}: not a directory`, {
+      throw new WharfError("invalid-argument", `${shown}: not a directory`, {
         hint: "a path ending with / names a directory",
       });
     }
@@ -45,7 +45,7 @@ async function resolvePath(tree: ContainerTree, path: string): Promise<Resolved>
     clamp: true,
   });
   const host = base === "" ? `${dir}/` : `${dir}/${base}`;
-  return { absPath, host, st: await lstatOrUndefined(host) };
+  return { absPath, host, st: await lstatOrUndefined(host, absPath) };
 }
 
 /** The container path a symlink leads to, resolved inside the root (Docker's `LinkTarget`). */
@@ -200,7 +200,8 @@ export async function copyToContainer(
       if (plan.rebase) rebase = { from: name, to: plan.rebase.to };
     }
     const point = await a.resolveInRoot(tree.root, parts(dstDir), { followLast: true, clamp: true });
-    if (!(await lstatOrUndefined(point))?.isDirectory()) {
+    // With a trailing `/`, so that the root itself (`/proc/<pid>/root`, a magic link) is followed.
+    if (!(await lstatOrUndefined(`${point}/`))?.isDirectory()) {
       throw new WharfError("invalid-argument", "extraction point is not a directory", {
         hint: `the destination's directory ${dstDir} does not exist in the container`,
       });

@@ -1,0 +1,42 @@
+import type { Bytes } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import type { Context } from "../context.js";
+
+/** Docker's refusal to write an archive to a terminal (`save`, `export` without `-o`). */
+export function refuseTerminal(ctx: Context): void {
+  if (ctx.stdout.isTTY) {
+    throw new WharfError(
+      "invalid-argument",
+      "cowardly refusing to save to a terminal. Use the -o flag or redirect",
+      {
+        hint: "give -o FILE, or redirect the output to a file or a pipe",
+      },
+    );
+  }
+}
+
+/**
+ * Writes a stream to stdout, waiting for it to drain (bounded memory); returns the byte count. A
+ * reader that goes away (`| head`: EPIPE) ends the copy quietly, as a shell pipeline expects.
+ */
+export async function writeToStdout(ctx: Context, src: Bytes): Promise<number> {
+  const out = ctx.stdout;
+  let failed: (Error & { code?: string }) | undefined;
+  const onError = (e: Error) => {
+    failed = e;
+    out.emit("drain");
+  };
+  out.on("error", onError);
+  let n = 0;
+  try {
+    for await (const chunk of src) {
+      if (failed) break;
+      n += chunk.byteLength;
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+    }
+  } finally {
+    out.off("error", onError);
+  }
+  if (failed && failed.code !== "EPIPE") throw failed;
+  return n;
+}
