@@ -25,6 +25,7 @@ const LAYERS: TarEntry[][] = [
     { name: "usr/lib/libc.so", body: "libc" },
     { name: "opt/old", body: "old" },
     { name: "var/cache/a", body: "a" },
+    { name: "srv/", type: "directory" },
   ],
   [
     { name: "opt/mid", body: "mid" },
@@ -43,6 +44,9 @@ afterEach(async () => {
 });
 
 async function change(rootfs: string): Promise<void> {
+  // An empty directory of the image removed and made again: opaque, nothing of the image to miss.
+  await rm(join(rootfs, "srv"), { recursive: true });
+  await mkdir(join(rootfs, "srv"));
   await writeFile(join(rootfs, "etc/passwd"), "root:x:0:0\napp:x:1:1");
   await rm(join(rootfs, "etc/hard"));
   await rm(join(rootfs, "var"), { recursive: true });
@@ -88,6 +92,7 @@ describe("containerChanges", () => {
       "A /new/sub/f",
       "D /opt",
       "A /opt/fresh",
+      "D /srv",
       "D /var",
     ];
     expect(lines(await containerChanges(p))).toEqual(want);

@@ -3,8 +3,10 @@ import { existsSync } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { compareTarPaths } from "../archive/index.js";
-import { opaqueDirs, statBelow } from "./diff.js";
+import { statBelow } from "./diff.js";
 import { MOUNT_POINTS } from "./init.js";
+import { snapshotLayout } from "./layout.js";
+import { opaqueDirs } from "./opaque.js";
 import type { PreparedRootfs } from "./prepare.js";
 import { withReadView } from "./view.js";
 
@@ -27,8 +29,7 @@ function sameDir(a: Stats, b: Stats): boolean {
  * those of the lower one (a parent copied up, nothing else). The parent of an addition or a deletion
  * that is not already listed is listed as changed, once.
  */
-async function overlayChanges(upper: string, merged: string, lower: string): Promise<Change[]> {
-  const opaque = await opaqueDirs(upper, merged, lower);
+async function overlayChanges(upper: string, opaque: ReadonlySet<string>, lower: string): Promise<Change[]> {
   const out: Change[] = [];
   const changedDirs = new Set<string>();
   const visit = async (rel: string): Promise<void> => {
@@ -135,8 +136,9 @@ export async function containerChanges(p: PreparedRootfs): Promise<Change[]> {
   } else {
     const upper = join(p.dir, "upper");
     if (!existsSync(upper)) return [];
+    const opaque = await opaqueDirs(snapshotLayout(p.snapshots), upper);
     changes = await withReadView(p, { init: true, changes: false }, (lower) =>
-      withReadView(p, { init: true }, (merged) => overlayChanges(upper, merged, lower)),
+      overlayChanges(upper, opaque, lower),
     );
   }
   return changes.sort((a, b) => compareTarPaths(a.path.slice(1), b.path.slice(1)));

@@ -1,13 +1,12 @@
 import { existsSync, type Stats } from "node:fs";
-import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
+import { lstat, readdir, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode } from "../errors/index.js";
 import { snapshotLayout } from "./layout.js";
-import { mountOverlay, unmount } from "./mount.js";
+import { opaqueDirs } from "./opaque.js";
 import type { PreparedRootfs } from "./prepare.js";
 import { tempDir } from "./unpack.js";
-import { readView } from "./view.js";
 
 export interface DiffOptions {
   /** Every entry gets this mtime (reproducible layers). */
@@ -36,38 +35,6 @@ export async function statBelow(root: string, rel: string): Promise<Stat | undef
 }
 
 const names = async (dir: string) => new Set(await readdir(dir));
-
-/**
- * Directories of an overlay upper dir that hide their lower content (the kernel marks them with the
- * `trusted.overlay.opaque` xattr, which Node cannot read): those whose lower view has a name that
- * the upper dir neither holds nor whites out and that the merged view does not show.
- */
-export async function opaqueDirs(
-  upper: string,
-  merged: string,
-  lower: string,
-  rel = "",
-): Promise<Set<string>> {
-  const out = new Set<string>();
-  const here = await names(join(upper, rel));
-  const low = await statBelow(lower, rel);
-  if (rel !== "" && low?.isDirectory()) {
-    const shown = await names(join(merged, rel));
-    for (const n of await readdir(join(lower, rel))) {
-      if (!here.has(n) && !shown.has(n)) {
-        out.add(rel);
-        break;
-      }
-    }
-  }
-  for (const n of here) {
-    const child = rel === "" ? n : `${rel}/${n}`;
-    if ((await lstat(join(upper, child))).isDirectory()) {
-      for (const d of await opaqueDirs(upper, merged, lower, child)) out.add(d);
-    }
-  }
-  return out;
-}
 
 function sameEntry(a: Stat, b: Stat): boolean {
   const kind = (s: Stat) => s.mode & 0o170000;
@@ -120,8 +87,7 @@ async function addAll(top: string, rel: string, include: Set<string>): Promise<v
  * upper dir with whiteouts and opaque directories turned into `.wh.` entries; for a copy, the
  * entries that differ from the image's flattened tree (type, mode, owner, size, mtime, link
  * target) and whiteouts for what it deleted. Parent directories of changes are included, as
- * Docker does. The container's rootfs is neither mounted nor unmounted: the merged tree is read
- * through a read-only view (`readView`), so a running container can be diffed.
+ * Docker does. The container's rootfs is neither mounted nor unmounted.
  */
 export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): Bytes {
   // Loaded here, so that what imports the rootfs module to run containers loads no tar code.
@@ -136,31 +102,22 @@ export async function* diffRootfs(p: PreparedRootfs, opts: DiffOptions = {}): By
     await compareTrees(p.rootfs, join(layout.flat(top), "fs"), "", include, deleted);
     return yield* writeTar(p.rootfs, { mtime: opts.mtime, clampMtime: opts.clampMtime, include, deleted });
   }
-  // The merged view (to find opaque directories) is a read-only overlay of its own: nothing is
-  // mounted over the upper dir of a container that runs (runc mounts its overlay inside it).
-  const merged = await readView(p);
-  const t = await tempDir(layout);
-  const view = join(t, "merged");
-  try {
-    let lower = layout.layerFs(top);
-    if (p.chainIds.length > 1) {
-      await mkdir(view);
-      const lowers = [...p.chainIds].reverse().map((c) => layout.shortName(c));
-      await mountOverlay({ lowers, merged: view, cwd: layout.root });
-      lower = view;
+  const upper = join(p.dir, "upper");
+  if (!existsSync(upper)) {
+    // Nothing changed (the rootfs module removes an empty upper dir): an empty tar.
+    const t = await tempDir(layout);
+    try {
+      return yield* writeTar(t, { include: new Set() });
+    } finally {
+      await rm(t, { recursive: true, force: true });
     }
-    const upper = join(p.dir, "upper");
-    if (!existsSync(upper)) return yield* writeTar(t, { include: new Set() });
-    const opaque = await opaqueDirs(upper, merged.path, lower);
-    yield* writeTar(upper, {
-      mtime: opts.mtime,
-      clampMtime: opts.clampMtime,
-      whiteouts: true,
-      opaqueDirs: opaque,
-    });
-  } finally {
-    await unmount(view);
-    await rm(t, { recursive: true, force: true });
-    await merged.release();
   }
+  // Opaque directories asked of the kernel (opaque.ts): nothing is mounted over the upper dir, so a
+  // running container (whose overlay runc mounted inside it) can be diffed.
+  yield* writeTar(upper, {
+    mtime: opts.mtime,
+    clampMtime: opts.clampMtime,
+    whiteouts: true,
+    opaqueDirs: await opaqueDirs(layout, upper),
+  });
 }
