@@ -1,9 +1,19 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Digest } from "../digest/index.js";
 import { tempDirs } from "../files/testing/temp.js";
-import { openImages, readConfig } from "../images/index.js";
+import { openImages, readConfig, readManifest } from "../images/index.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
 import type { BuildOptions } from "./types.js";
@@ -260,5 +270,48 @@ COPY --from=b /b /b
     const r = await run(temp(), ctx, { platform: "linux/arm/v7" });
     expect([r.config.os, r.config.architecture, r.config.variant]).toEqual(["linux", "arm", "v7"]);
     expect(r.config.history?.at(-1)?.created_by).toBe("COPY busybox /bb-arm # buildkit");
+  });
+});
+
+describe("RUN layers reused as unpacked snapshots", () => {
+  it("adopts a RUN's upper dir as its layer: the same tree an unpack of the blob gives, nothing unpacked again", async () => {
+    const root = temp();
+    const ctx = context({
+      Dockerfile: `${BASE}RUN mkdir -p /d/e && echo x > /d/e/f && rm /bin/true && ln -s f /d/e/l\nRUN cat /d/e/l > /copy\n`,
+    });
+    const r = await run(root, ctx);
+    const images = await openImages(root);
+    try {
+      const { config } = await readConfig(images.content, r.id);
+      const { chainIds, ensureLayers, snapshotLayout } = await import("../rootfs/index.js");
+      const chain = chainIds(config.rootfs.diff_ids);
+      const { manifest } = await readManifest(images.content, r.manifest.digest);
+      const fresh = temp();
+      const unpacked: string[] = [];
+      await ensureLayers({
+        layout: snapshotLayout(fresh),
+        store: images.content,
+        layers: manifest.layers,
+        diffIds: config.rootfs.diff_ids,
+        onUnpacked: (c) => unpacked.push(c),
+      });
+      expect(unpacked).toHaveLength(4);
+      // The build's own snapshots: the RUN layers are there without having been unpacked.
+      const listing = (dir: string) =>
+        execFileSync("find", [".", "-printf", "%p %y %m %U %G %s %l\\n"], { cwd: dir })
+          .toString()
+          .split("\n")
+          .sort()
+          .join("\n");
+      for (const c of chain.slice(2)) {
+        const mine = snapshotLayout(join(root, "snapshots")).layerFs(c);
+        expect(listing(mine)).toBe(listing(snapshotLayout(fresh).layerFs(c)));
+      }
+      // A tar keeps whole seconds: the build's tree has the RUN's own times, so it was never unpacked.
+      const f = join(snapshotLayout(join(root, "snapshots")).layerFs(chain[2] as Digest), "d", "e", "f");
+      expect(statSync(f, { bigint: true }).mtimeNs % 1_000_000_000n).not.toBe(0n);
+    } finally {
+      await images.close();
+    }
   });
 });

@@ -1,15 +1,18 @@
 import { lstat, mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { resolveInRoot } from "../archive/index.js";
-import { randomHex } from "../digest/index.js";
+import { type Digest, randomHex } from "../digest/index.js";
 import { type RunInstruction, type RunMount, runHeredocPlan } from "../dockerfile/index.js";
 import { errnoCode } from "../errors/index.js";
 import {
+  adoptLayer,
+  chainIds,
   containerSnapshotDir,
   diffRootfs,
   mountRootfs,
   prepareRootfs,
   removeRootfs,
+  unmountRootfs,
 } from "../rootfs/index.js";
 import { type ResolvedMount, runTask } from "../runtime/index.js";
 import { storeLayer } from "./blob.js";
@@ -150,6 +153,20 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
         );
       }
       const layer = await storeLayer(env.images.content, diffRootfs(prepared, { clampMtime: env.epoch }));
+      // The upper dir is that layer unpacked: the next step mounts it instead of unpacking the
+      // blob. Not with SOURCE_DATE_EPOCH, whose blob has other times than the upper dir.
+      if (layer && prepared.mode === "overlay" && !env.epoch) {
+        await unmountRootfs(prepared);
+        const chain = chainIds([...state.layers.map((l) => l.diffId), layer.diffId]);
+        await adoptLayer({
+          snapshots,
+          chainId: chain[chain.length - 1] as Digest,
+          diffId: layer.diffId,
+          digest: layer.digest,
+          size: layer.size,
+          upper: join(dir, "upper"),
+        });
+      }
       await commitStep(run, { key, createdBy, layer, vertex });
     } finally {
       await mounts.release();

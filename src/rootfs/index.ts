@@ -1,3 +1,4 @@
+export { type AdoptOptions, adoptLayer } from "./adopt.js";
 export { chainIds } from "./chain.js";
 export { type Change, containerChanges } from "./changes.js";
 export { type DiffOptions, diffRootfs } from "./diff.js";

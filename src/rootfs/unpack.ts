@@ -62,7 +62,7 @@ export async function cleanTemp(layout: SnapshotLayout): Promise<void> {
 }
 
 /** The short symlink to a layer's fs, checked so that two chain IDs never share one. */
-async function linkShort(layout: SnapshotLayout, chainId: Digest): Promise<void> {
+export async function linkShort(layout: SnapshotLayout, chainId: Digest): Promise<void> {
   const link = layout.shortLink(chainId);
   const want = relative(join(layout.root, "l"), layout.layerFs(chainId));
   mkdirSync(join(layout.root, "l"), { recursive: true });
