@@ -108,7 +108,8 @@ describe("importImage and createImage", () => {
     const resolved = await resolveImage(images, "example.test/imported:v1");
     expect(resolved.image.id).toBe(made.id);
     const { manifest } = await readManifest(images.content, made.manifest.digest);
-    expect(manifest.mediaType).toBe(MediaType.dockerManifest);
+    expect(manifest.mediaType).toBe(MediaType.ociManifest);
+    expect(manifest.layers[0]?.mediaType).toBe(MediaType.ociLayerGzip);
     const report = await validateImages(images);
     expect(report.diffIds).toBe(1);
   });

@@ -31,7 +31,8 @@ export function goTime(d: Date): string {
  * `docker import`: one layer from a root filesystem tar, stored gzip-compressed with the diff ID of
  * the tar (hashed while it streams), and a config as Docker's image service writes one: the
  * platform, `created`, the `-c` config, `rootfs`, and one history entry with the comment and no
- * `created_by`. Returns the new image's ID.
+ * `created_by`; an OCI manifest and config, as Docker's containerd image store writes them (and
+ * other tools read from wharf's OCI layout). Returns the new image's ID.
  */
 export async function importImage(images: Images, o: ImportOptions): Promise<CreatedImage> {
   const layer = await storeLayerTar(images.content, o.tar);
@@ -47,5 +48,5 @@ export async function importImage(images: Images, o: ImportOptions): Promise<Cre
     rootfs: { type: "layers", diff_ids: [layer.diffId] },
     history: [{ created, ...(o.message ? { comment: o.message } : {}) }],
   };
-  return createImage(images, { config, layers: [layer], format: "docker", names: o.names ?? [] });
+  return createImage(images, { config, layers: [layer], format: "oci", names: o.names ?? [] });
 }

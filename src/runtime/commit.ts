@@ -4,7 +4,6 @@ import {
   type CreatedImage,
   childImageConfig,
   createImage,
-  formatOf,
   type Images,
   readConfig,
   readManifest,
@@ -108,8 +107,8 @@ async function paused<T>(
 /**
  * `commit`: the container's changes as a new layer on its image (whiteouts for deletions, opaque
  * directories; nothing when it changed nothing: an empty-layer history entry, as Docker), the
- * container's config with the `-c` changes, and Docker's history entry. The manifest keeps the
- * base image's format (Docker schema 2 or OCI). Returns the new image.
+ * container's config with the `-c` changes, and Docker's history entry, in an OCI manifest.
+ * Returns the new image.
  */
 export async function commitContainer(
   ctx: RuntimeContext,
@@ -145,7 +144,9 @@ export async function commitContainer(
   return createImage(images, {
     config,
     layers: [...manifest.layers, ...(layer ? [layer] : [])],
-    format: formatOf(manifest.mediaType),
+    // OCI media types, as Docker's containerd image store writes a commit (the base's Docker layer
+    // types translated): tools that read wharf's OCI layout (skopeo, umoci) find the image.
+    format: "oci",
     names: o.name ? [o.name] : [],
   });
 }
