@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Digest } from "../digest/index.js";
 import { tempDirs } from "../files/testing/temp.js";
 import { openImages, readConfig, readManifest } from "../images/index.js";
@@ -36,8 +36,21 @@ COPY busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 `;
 
-const run = (root: string, ctx: string, o: Partial<BuildOptions> = {}) =>
-  build({ root, context: ctx, progress: "quiet", env: {}, ...o });
+/** Roots a test built into: each test ends by validating them (every blob re-hashed, diff IDs...). */
+const used = new Set<string>();
+afterEach(async () => {
+  for (const r of used) {
+    const report = await validateRoot(r);
+    expect(report.blobs).toBeGreaterThan(0);
+  }
+  used.clear();
+});
+
+const run = (root: string, ctx: string, o: Partial<BuildOptions> = {}) => {
+  // An export (--output) stores no image: nothing of it to validate.
+  if (!o.outputs) used.add(root);
+  return build({ root, context: ctx, progress: "quiet", env: {}, ...o });
+};
 
 /** Every blob of the root, decompressed when gzip, as text (to look for bytes in any layer). */
 function allBlobs(root: string): string {

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { nodeCrypto } from "../digest/index.js";
 import { tempDirs } from "../files/testing/temp.js";
 import { validateRoot } from "../images/testing/validate.js";
@@ -39,6 +39,10 @@ describe("build: every instruction", () => {
   };
   beforeAll(() => {
     root = temp();
+  });
+  // Every test ends by validating what the builds stored (blobs re-hashed, sizes, diff IDs).
+  afterEach(async () => {
+    expect((await validateRoot(root)).images).toBeGreaterThan(0);
   });
 
   it("writes the config of metadata instructions as BuildKit does", async () => {
