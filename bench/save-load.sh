@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# `wharf save`, `wharf load` and `wharf image copy` against `podman save`, `podman load` and
+# `skopeo copy`, on a ~1 GiB four-layer image (4 x 256 MiB of incompressible bytes), side by side in
+# one run: median of RUNS, the ratios, and each one's peak RSS (GNU time's maximum resident set size).
+#   save:  wharf save -o FILE   vs  podman save --format docker-archive -o FILE   (Docker archives both)
+#   load:  wharf load -i FILE   vs  podman load -i FILE, the same docker-archive file (podman's), into
+#          a fresh store each run
+#   copy:  wharf image copy docker://A/... docker://B/...  vs  skopeo copy (two Distribution 2.8.2
+#          registries on loopback, a fresh destination repository each run)
+# Usage: bench/save-load.sh [RUNS]   (after `npm run build`; as root; needs docker-registry, podman,
+# skopeo, /usr/bin/time). Targets (issue #11): wharf >= 1.5x faster on each; wharf's peak RSS < 150 MB.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+runs="${1:-3}"
+work="$(mktemp -d /tmp/wharf-bench-save.XXXXXX)"
+all_pids=()
+# shellcheck source=lib/registries.sh
+. "$here/lib/registries.sh"
+podman_at() { echo --root "$1/root" --runroot "$1/run" --storage-driver overlay; }
+reset_podman() { # DIR
+  # shellcheck disable=SC2046
+  [ -d "$1" ] && podman $(podman_at "$1") system reset -f >/dev/null 2>&1 || true
+  rm -rf "$1"
+}
+cleanup() {
+  stop_all
+  reset_podman "$work/podman"
+  reset_podman "$work/podman-load"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "making a 4 x 256 MiB image in $work ..." >&2
+image="$(node "$here/lib/big-image.mjs" "$work/image" bench 4 256)"
+bytes="$(node -e 'console.log(JSON.parse(process.argv[1]).bytes)' "$image")"
+start_registry distribution src
+src_host="$REG_HOST"
+start_registry distribution dst
+dst_host="$REG_HOST"
+ref="$src_host/bench/image:1"
+skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$ref"
+rm -rf "$work/image"
+
+wharf=(node "$repo/bin/wharf.cjs")
+"${wharf[@]}" --root "$work/wharf" pull -q "$ref" >/dev/null
+# shellcheck disable=SC2046
+podman $(podman_at "$work/podman") pull -q --tls-verify=false "$ref" >/dev/null
+
+declare -A times rss
+timed() { # name command...
+  local name="$1" t0 t1
+  shift
+  t0="$(now)"
+  /usr/bin/time -f "%M" -o "$work/rss" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
+  t1="$(now)"
+  times[$name]+=" $(elapsed "$t0" "$t1")"
+  rss[$name]+=" $(awk '{ printf "%.1f", $1 / 1024 }' "$work/rss")"
+}
+
+for i in $(seq 1 "$runs"); do
+  echo "run $i/$runs ..." >&2
+  rm -f "$work/wharf.tar" "$work/podman.tar"
+  timed wharf-save "${wharf[@]}" --root "$work/wharf" save -o "$work/wharf.tar" "$ref"
+  # shellcheck disable=SC2046
+  timed podman-save podman $(podman_at "$work/podman") save -q --format docker-archive -o "$work/podman.tar" "$ref"
+
+  rm -rf "$work/wharf-load"
+  timed wharf-load "${wharf[@]}" --root "$work/wharf-load" load -i "$work/podman.tar"
+  grep -q "Loaded image: $ref" "$work/out" || { echo "wharf load did not load $ref:" >&2; cat "$work/out" >&2; exit 1; }
+  reset_podman "$work/podman-load"
+  # shellcheck disable=SC2046
+  timed podman-load podman $(podman_at "$work/podman-load") load -q -i "$work/podman.tar"
+
+  timed wharf-copy "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$dst_host/wharf$i/image:1"
+  timed skopeo-copy skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
+    "docker://$ref" "docker://$dst_host/skopeo$i/image:1"
+done
+
+max() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
+echo
+echo "a 4-layer image of $bytes bytes (layers as stored: gzip, level 0); $runs runs; median seconds"
+printf '%-44s %10s %10s %14s\n' "" "median s" "MiB/s" "peak RSS MiB"
+row() { # label name
+  local m
+  m="$(median <<<"${times[$2]}")"
+  printf '%-44s %10s %10s %14s\n' "$1" "$m" "$(mbps "$bytes" "$m")" "$(max <<<"${rss[$2]}")"
+}
+row "wharf save -o FILE" wharf-save
+row "podman save --format docker-archive -o FILE" podman-save
+row "wharf load -i FILE (podman's docker-archive)" wharf-load
+row "podman load -i FILE (overlay, fresh store)" podman-load
+row "wharf image copy docker:// docker://" wharf-copy
+row "skopeo copy docker:// docker://" skopeo-copy
+for op in save load copy; do
+  peer="podman-$op"
+  [ "$op" = copy ] && peer=skopeo-copy
+  echo "speed-up of wharf $op over ${peer%-*} $op: $(ratio "$(median <<<"${times[$peer]}")" "$(median <<<"${times[wharf-$op]}")")x (target >= 1.5)"
+done
+echo "wharf peak RSS: $(printf '%s\n' "${rss[wharf-save]}" "${rss[wharf-load]}" "${rss[wharf-copy]}" | max) MiB (target < 150)"
+for n in wharf-save podman-save wharf-load podman-load wharf-copy skopeo-copy; do echo "all times $n: [${times[$n]} ]"; done
