@@ -1,5 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
+import { createReadStream } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -123,6 +126,31 @@ describe("import, commit and export", () => {
     expect(blobs()).toBe(blobsBefore);
     await validateRoot(cli.root);
   }, 120_000);
+
+  it("imports from a URL, with Docker's comment naming it", async () => {
+    const server = createServer((req, res) => {
+      if (req.url !== "/rootfs.tar.gz") {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/gzip" });
+      createReadStream(tars.gz).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/rootfs.tar.gz`;
+      await cli.ok("image", "import", url, "bb:url");
+      expect(await cli.ok("run", "--rm", "bb:url", "cat", "/data/keep")).toBe("kept\n");
+      expect(await cli.ok("history", "--format", "{{.Comment}}", "bb:url")).toBe(`Imported from ${url}\n`);
+      const missing = await cli.run(["import", `http://127.0.0.1:${port}/nope.tar`, "bb:nope"]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/^Error: cannot download http:\/\/127\.0\.0\.1:\d+\/nope\.tar: 404/);
+    } finally {
+      server.close();
+    }
+    await validateRoot(cli.root);
+  }, 60_000);
 
   it("commits a changed container; the image runs with the change under wharf, and under podman through Distribution", async () => {
     await cli.ok("run", "--name", "changer", "bb:gz", "sh", "-c", CHANGES);
