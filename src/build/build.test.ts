@@ -39,17 +39,19 @@ RUN ["/bin/busybox", "--install", "-s", "/bin"]
 /** Roots a test built into: each test ends by validating them (every blob re-hashed, diff IDs...). */
 const used = new Set<string>();
 afterEach(async () => {
-  for (const r of used) {
+  const roots = [...used];
+  used.clear();
+  for (const r of roots) {
     const report = await validateRoot(r);
     expect(report.blobs).toBeGreaterThan(0);
   }
-  used.clear();
 });
 
-const run = (root: string, ctx: string, o: Partial<BuildOptions> = {}) => {
+const run = async (root: string, ctx: string, o: Partial<BuildOptions> = {}) => {
+  const r = await build({ root, context: ctx, progress: "quiet", env: {}, ...o });
   // An export (--output) stores no image: nothing of it to validate.
   if (!o.outputs) used.add(root);
-  return build({ root, context: ctx, progress: "quiet", env: {}, ...o });
+  return r;
 };
 
 /** Every blob of the root, decompressed when gzip, as text (to look for bytes in any layer). */
@@ -326,5 +328,47 @@ describe("RUN layers reused as unpacked snapshots", () => {
     } finally {
       await images.close();
     }
+  });
+});
+
+describe("build failures and leftovers", () => {
+  it("reports the step that failed first, and cancels the other stages' steps", async () => {
+    const ctx = context({
+      Dockerfile: `${BASE}
+FROM base AS slow
+RUN sleep 0.5
+RUN echo must-not-run > /x
+
+FROM base AS broken
+RUN echo breaking && exit 5
+
+FROM base
+COPY --from=slow /bin/sh /a
+COPY --from=broken /bin/sh /b
+`,
+    });
+    const root = temp();
+    const err = await run(root, ctx).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/exit 5" did not complete successfully: exit code: 5/);
+    expect((err as { detail: { tail: string[] } }).detail.tail).toContain("breaking");
+    // The slow stage's sleep was killed and its next step never started.
+    const records = readdirSync(join(root, "build", "cache")).map((n) =>
+      readFileSync(join(root, "build", "cache", n), "utf8"),
+    );
+    expect(records.some((r) => r.includes("sleep 0.5"))).toBe(false);
+    expect(records.some((r) => r.includes("must-not-run"))).toBe(false);
+  });
+
+  it("removes what a killed build left (overlays, temp dirs), and nothing of a live one", async () => {
+    const root = temp();
+    const dead = 2 ** 22 + 12345;
+    const stale = join(root, "snapshots", "containers", `build-${dead}-abc`);
+    const staleTmp = join(root, "tmp", `build-${dead}-def`);
+    const live = join(root, "tmp", `build-${process.pid}-live`);
+    for (const d of [join(stale, "upper"), staleTmp, live]) mkdirSync(d, { recursive: true });
+    await run(root, context({ Dockerfile: BASE }));
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(staleTmp)).toBe(false);
+    expect(existsSync(live)).toBe(true);
   });
 });

@@ -25,6 +25,7 @@ import { finalConfig, putDocument, storeImage } from "./image.js";
 import { exportOutputs } from "./output.js";
 import { createProgress } from "./progress.js";
 import { buildStage } from "./stage.js";
+import { cleanStale } from "./stale.js";
 import { openStatCache } from "./stat-cache.js";
 import { type StepDetail, stepDetail } from "./step.js";
 import { sourceDateEpoch } from "./time.js";
@@ -110,6 +111,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   o.signal?.addEventListener("abort", onAbort, { once: true });
+  await cleanStale(o.root);
   const load = progress.vertex("[internal] load build definition from Dockerfile");
   const ctx = await openContext({
     root: o.root,
@@ -125,6 +127,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   });
   const stat = openStatCache(ctx.temporary ? undefined : o.root, ctx.dir ?? "");
   const stages = new Map<number, Promise<StageResult>>();
+  let firstError: unknown;
   try {
     load.status(`transferring dockerfile: ${Buffer.byteLength(ctx.dockerfile.text)}B done`);
     try {
@@ -176,7 +179,11 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
           const s = parsed.stages[index];
           if (!s) throw new WharfError("dockerfile-invalid", `invalid stage index ${index}`);
           p = buildStage(env, s);
-          p.catch(() => abort.abort());
+          p.catch((e: unknown) => {
+            // The first failure is the build's: the steps it cancels in other stages fail after it.
+            firstError ??= e;
+            abort.abort();
+          });
           stages.set(index, p);
         }
         return p;
@@ -249,8 +256,9 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       steps: { ...env.counters },
       warnings: env.warnings,
     };
-  } catch (e) {
+  } catch (caught) {
     abort.abort();
+    const e = firstError ?? caught;
     const detail = stepDetail(e);
     if (detail) {
       progress.close();

@@ -13,7 +13,7 @@ import { archiveKind, type Download, download, extractArchive, isGit, isUrl } fr
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
 import { copyEntries, type InlineEntry } from "./copy-layer.js";
-import { type StageRun, shown, stepName } from "./env.js";
+import { checkAborted, type StageRun, shown, stepName } from "./env.js";
 import { openLayerView, resolveChown } from "./layer-view.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
 import { cachedStep, commitStep } from "./step.js";
@@ -125,6 +125,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   });
   if (await cachedStep(run, key, createdBy, vertex)) return;
   await env.limit(async () => {
+    checkAborted(run);
     const layers = state.layers;
     const view =
       layers.length > 0

@@ -1,5 +1,6 @@
 import type { Digest } from "../digest/index.js";
 import type { ArgScope, Dockerfile, GlobalArgs, Stage } from "../dockerfile/index.js";
+import { WharfError } from "../errors/index.js";
 import type { Images } from "../images/index.js";
 import type { RuntimeContext } from "../runtime/index.js";
 import type { BaseImage } from "./base.js";
@@ -58,6 +59,15 @@ export interface StageRun {
   cmdSet: { value: boolean };
   /** Running the base image's ONBUILD triggers (their steps are named `ONBUILD ...`). */
   onbuild?: boolean;
+}
+
+/** Refuses to start a step once the build is failing (another stage's step failed). */
+export function checkAborted(run: StageRun): void {
+  if (run.env.opts.signal?.aborted) {
+    throw new WharfError("build-failed", "canceled: another step of the build failed", {
+      hint: "see the failing step above",
+    });
+  }
 }
 
 /** BuildKit's step name: `[builder 2/5] RUN make` (the number padded to the total's width). */

@@ -17,7 +17,7 @@ import {
 import { type ResolvedMount, runTask } from "../runtime/index.js";
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
-import { type StageRun, shown, stepName } from "./env.js";
+import { checkAborted, type StageRun, shown, stepName } from "./env.js";
 import { runHistory } from "./history.js";
 import { commandArgv, DEFAULT_PATH } from "./meta.js";
 import { mountKey, prepareMounts } from "./mounts.js";
@@ -101,6 +101,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
   const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
   if (await cachedStep(run, key, createdBy, vertex)) return;
   await env.limit(async () => {
+    checkAborted(run);
     const snapshots = env.snapshots;
     const dir = containerSnapshotDir(snapshots, `build-${process.pid}-${randomHex(6)}`);
     const taskDir = join(env.tmp, `task-${randomHex(6)}`);

@@ -13,7 +13,7 @@ import { hostPlatform, type ImageConfig, parsePlatform } from "../oci/index.js";
 import type { BaseImage } from "./base.js";
 import { cacheKey } from "./cache.js";
 import { copyStep } from "./copy-step.js";
-import { type BuildEnv, type StageResult, type StageRun, stepName } from "./env.js";
+import { type BuildEnv, checkAborted, type StageResult, type StageRun, stepName } from "./env.js";
 import { addHistory, applyMeta, DEFAULT_PATH } from "./meta.js";
 import { runStep } from "./run-step.js";
 import { stepDetail } from "./step.js";
@@ -76,6 +76,7 @@ function argHistory(run: StageRun, inst: ArgInstruction): string {
 
 async function execute(run: StageRun, inst: StageInstruction): Promise<void> {
   const { env } = run;
+  checkAborted(run);
   if (inst.kind === "ARG") {
     run.scope.declare(inst);
     addHistory(run.state, argHistory(run, inst), {
