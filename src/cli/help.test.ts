@@ -4,7 +4,21 @@ import { groupEntries, groupHelp, groupNames, mainHelp } from "./help.js";
 describe("help", () => {
   it("lists a group's aliased verbs under the group, once each, sorted", () => {
     const verbs = groupEntries("image").map((e) => e.path[1]);
-    expect(verbs).toEqual(["build", "history", "inspect", "ls", "prune", "pull", "push", "rm", "tag"]);
+    expect(verbs).toEqual([
+      "build",
+      "copy",
+      "history",
+      "import",
+      "inspect",
+      "load",
+      "ls",
+      "prune",
+      "pull",
+      "push",
+      "rm",
+      "save",
+      "tag",
+    ]);
     const text = groupHelp("image");
     expect(text).toMatch(/^ {2}ls +List images$/m);
     expect(text).toMatch(/^ {2}rm +Remove one or more images$/m);
