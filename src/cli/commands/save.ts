@@ -4,10 +4,10 @@ import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { saveArchive } from "../../archive/index.js";
 import { randomHex } from "../../digest/index.js";
-import { WharfError } from "../../errors/index.js";
 import { openImages } from "../../images/index.js";
 import { parsePlatform } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
+import { refuseTerminal, writeToStdout } from "./stream-out.js";
 
 export const command: Command = {
   path: ["save"],
@@ -44,7 +44,7 @@ export const command: Command = {
         platform ? { platform: parsePlatform(platform) } : {},
       );
       if (!output) {
-        await pipeline(stream, ctx.stdout, { end: false });
+        await writeToStdout(ctx, stream);
         return 0;
       }
       // Written beside the file and renamed into place: a failed save leaves what was there.
