@@ -26,15 +26,7 @@ export const command: Command = {
   minArgs: 1,
   async run(ctx, f) {
     const output = flag.string(f, "output");
-    if (!output && ctx.stdout.isTTY) {
-      throw new WharfError(
-        "invalid-argument",
-        "cowardly refusing to save to a terminal. Use the -o flag or redirect",
-        {
-          hint: "wharf save -o FILE IMAGE, or redirect: wharf save IMAGE > FILE",
-        },
-      );
-    }
+    if (!output) refuseTerminal(ctx);
     const platform = flag.string(f, "platform");
     const images = await openImages(ctx.root);
     try {
