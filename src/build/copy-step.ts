@@ -8,7 +8,7 @@ import {
   createDockerignoreMatcher,
   parseChmod,
 } from "../dockerfile/index.js";
-import { WharfError } from "../errors/index.js";
+import { isWharfError, WharfError } from "../errors/index.js";
 import { archiveKind, type Download, download, extractArchive, isGit, isUrl } from "./add.js";
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
@@ -16,7 +16,7 @@ import { copyEntries, type InlineEntry } from "./copy-layer.js";
 import { checkAborted, type StageRun, shown, stepName } from "./env.js";
 import { openLayerView, resolveChown } from "./layer-view.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
-import { cachedStep, commitStep } from "./step.js";
+import { cachedStep, commitStep, stepFailed } from "./step.js";
 import { hashPicked, mountLayers, sourceOf, type Tree } from "./trees.js";
 
 /** The destination in the image: relative to WORKDIR, a trailing `/` kept (it says "a directory"). */
@@ -88,8 +88,16 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       );
     const loading = env.progress.vertex("[internal] load build context");
     const before = env.stat.bytesRead;
-    picked = await pickFrom(tree, async () => false);
-    srcKey = await hashPicked(env, picked);
+    try {
+      picked = await pickFrom(tree, async () => false);
+      srcKey = await hashPicked(env, picked);
+    } catch (e) {
+      loading.done();
+      // A missing source fails the step, as BuildKit's "failed to compute cache key".
+      const failed = env.progress.vertex(stepName(run, shown(inst.original)));
+      if (!isWharfError(e)) throw e;
+      throw stepFailed(failed, `failed to compute cache key: ${e.message}`);
+    }
     loading.status(`transferring context: ${env.stat.bytesRead - before}B done`);
     loading.done();
   }
