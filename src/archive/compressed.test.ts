@@ -4,8 +4,8 @@ import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect } from "../digest/index.js";
 import { isWharfError } from "../errors/index.js";
-import { decompressAny, detectCompression } from "./compressed.js";
-import { chunked } from "./testing/tar.js";
+import { checkedTar, decompressAny, detectCompression } from "./compressed.js";
+import { chunked, makeTar } from "./testing/tar.js";
 
 const compress = (tool: string, data: Buffer) =>
   execFileSync(tool, ["-c"], { input: data, maxBuffer: 64 << 20 });
@@ -67,5 +67,24 @@ describe("decompressAny", () => {
 
   it("gives nothing for an empty input", async () => {
     expect((await collect(decompressAny(chunked(Buffer.alloc(0))), 10)).byteLength).toBe(0);
+  });
+});
+
+describe("checkedTar", () => {
+  it("passes a tar through unchanged", async () => {
+    const tar = await makeTar([
+      { name: "a/", type: "directory" },
+      { name: "a/f", body: "x".repeat(5000) },
+    ]);
+    expect((await collect(checkedTar(chunked(tar, 100)), 1 << 20)).equals(tar)).toBe(true);
+  });
+
+  it("fails on what is not a tar, a truncated tar, and nothing at all", async () => {
+    const tar = await makeTar([{ name: "f", body: "x".repeat(5000) }]);
+    for (const bad of [Buffer.alloc(5000, 0x41), tar.subarray(0, 2000), Buffer.alloc(0)]) {
+      const e = await collect(checkedTar(chunked(bad)), 1 << 20).catch((x: unknown) => x);
+      expect(isWharfError(e, "corrupt"), String(e)).toBe(true);
+      expect((e as Error).message).toMatch(/^the input is not a tar archive/);
+    }
   });
 });

@@ -106,6 +106,10 @@ describe("import, commit and export", () => {
     expect(await cli.ok("image", "inspect", "--format", "{{json .Config.Env}}", "bb:stdin")).toBe(
       '["A=1"]\n',
     );
+    await cli.ok("import", "--platform", "linux/arm/v7", tars.gz, "bb:arm");
+    expect(
+      await cli.ok("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}/{{.Variant}}", "bb:arm"),
+    ).toBe("linux/arm/v7\n");
 
     const listing = () =>
       cli.ok("images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}");
