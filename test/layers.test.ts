@@ -25,6 +25,7 @@ const ALLOWED: Record<string, string[]> = {
   dockerfile: ["errors"],
   build: [...client, "archive", "rootfs", "runtime", "dockerfile"],
   registry: base,
+  trust: ["errors", "digest", "reference", "oci", "files"],
   cli: ["*"],
 };
 

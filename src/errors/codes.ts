@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   "image-not-found": { exit: 1, http: 404 },
   "container-not-found": { exit: 1, http: 404 },
   "platform-mismatch": { exit: 1, http: 404 },
+  // signed images: a signature policy (or content trust) refused the image
+  "signature-rejected": { exit: 1, http: 403 },
   // OCI Distribution error codes
   "blob-unknown": { exit: 1, http: 404, oci: "BLOB_UNKNOWN" },
   "blob-upload-invalid": { exit: 1, http: 400, oci: "BLOB_UPLOAD_INVALID" },

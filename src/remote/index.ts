@@ -24,6 +24,7 @@ export {
 } from "./http.js";
 export { listCatalog, listReferrers, listTags } from "./lists.js";
 export { checkLogin, type LoginResult } from "./login.js";
+export { lookasidePath, readLookaside, writeLookaside } from "./lookaside.js";
 export {
   deleteManifest,
   descriptorOf,
@@ -49,6 +50,19 @@ export { type PullOptions, type PullResult, pull, storeDocument } from "./pull.j
 export { type PushOptions, type PushResult, push } from "./push.js";
 export type { ImageRecorder } from "./records.js";
 export { type FetchedImageManifest, type Resolved, resolveImage } from "./resolve.js";
+export {
+  type AddSignatureResult,
+  addSigstoreSignature,
+  attachmentTag,
+  COSIGN_SIG_ARTIFACT,
+  fetchAttachmentSignatures,
+  fetchReferrerSignatures,
+  referrersTag,
+  removeSigstoreSignatures,
+  SIGNATURE_ANNOTATION,
+  SIMPLESIGNING_MEDIA_TYPE,
+  type StoredSignature,
+} from "./signatures.js";
 export {
   allowsInsecure,
   apiHost,

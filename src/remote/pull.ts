@@ -25,6 +25,17 @@ export interface PullOptions {
   /** A transport to reuse (it must be for the reference's registry); else one is made from `transport`. */
   via?: Transport;
   transport?: TransportOptions;
+  /**
+   * Called once the reference is resolved and before anything is downloaded or stored (signature
+   * verification): it throws to refuse the image. `top` is what the reference names (its digest is
+   * the one signatures are made over); `repo` reaches the registry for the signatures.
+   */
+  verify?: (check: {
+    top: Descriptor;
+    image: Descriptor;
+    reference: Reference;
+    repo: Repository;
+  }) => Promise<void>;
 }
 
 export interface PullResult {
@@ -96,6 +107,7 @@ async function pullWith(repo: Repository, reference: Reference, opts: PullOption
     foreign: "fail",
   });
   const { top, image } = resolved;
+  await opts.verify?.({ top: descriptorOf(top), image: descriptorOf(image), reference, repo });
   opts.onProgress?.({ type: "resolved", reference: name, digest: top.digest, mediaType: top.mediaType });
 
   const controller = new AbortController();

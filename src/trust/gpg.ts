@@ -1,0 +1,144 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { WharfError } from "../errors/index.js";
+
+interface Ran {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs gpg with `input` on stdin; never throws for a non-zero exit (the caller reads the status). */
+function gpg(args: string[], input: Uint8Array, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("gpg", ["--batch", "--no-tty", "--quiet", ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env,
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    child.once("error", (e) =>
+      reject(
+        new WharfError("io", "cannot run gpg", {
+          hint: "install GnuPG (Debian: apt-get install gnupg) for GPG simple signatures",
+          cause: e,
+        }),
+      ),
+    );
+    child.once("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(Buffer.from(input));
+  });
+}
+
+/** The fingerprints (primary keys and subkeys) in a GnuPG home. */
+async function fingerprints(home: string): Promise<string[]> {
+  const r = await gpg(["--homedir", home, "--with-colons", "--list-keys"], new Uint8Array());
+  return r.stdout
+    .toString()
+    .split("\n")
+    .filter((l) => l.startsWith("fpr:"))
+    .map((l) => l.split(":")[9] ?? "")
+    .filter(Boolean);
+}
+
+export interface Keyring {
+  home: string;
+  fingerprints: string[];
+}
+
+/**
+ * A GnuPG home holding exactly `keys` (binary or armored keyrings, as policy.json's keyPath /
+ * keyData give them), kept under `cacheDir` by the keys' hash so that the next verification with
+ * the same keys imports nothing.
+ */
+export async function keyringFor(keys: Uint8Array[], cacheDir: string): Promise<Keyring> {
+  const h = createHash("sha256");
+  for (const k of keys) h.update(createHash("sha256").update(k).digest());
+  const home = join(cacheDir, `gpg-${h.digest("hex").slice(0, 32)}`);
+  const ready = await stat(join(home, "imported")).then(
+    () => true,
+    () => false,
+  );
+  if (!ready) {
+    await mkdir(cacheDir, { recursive: true });
+    const tmp = await mkdtemp(join(cacheDir, ".gpg-"));
+    try {
+      for (const k of keys) {
+        const r = await gpg(["--homedir", tmp, "--import"], k);
+        if (r.code !== 0) {
+          throw new WharfError("config-invalid", "the policy's GPG keys cannot be imported", {
+            hint: `gpg said: ${r.stderr.trim().split("\n").pop() ?? ""}`,
+          });
+        }
+      }
+      await mkdir(join(tmp, "imported"));
+      await rename(tmp, home).catch(async () => rm(tmp, { recursive: true, force: true }));
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  return { home, fingerprints: await fingerprints(home) };
+}
+
+export type GpgVerdict = { ok: true; payload: Buffer; fingerprint: string } | { ok: false; reason: string };
+
+/**
+ * Verifies an OpenPGP signed message (a simple signature) against the keyring: the signed payload
+ * and the signing key's primary fingerprint, which must be one of the keyring's keys.
+ */
+export async function gpgVerify(ring: Keyring, message: Uint8Array): Promise<GpgVerdict> {
+  const r = await gpg(
+    ["--homedir", ring.home, "--status-fd", "2", "--trust-model", "always", "--decrypt"],
+    message,
+  );
+  const status = r.stderr.split("\n").filter((l) => l.startsWith("[GNUPG:] "));
+  const valid = status.find((l) => l.startsWith("[GNUPG:] VALIDSIG "));
+  if (r.code !== 0 || valid === undefined) {
+    if (status.some((l) => l.startsWith("[GNUPG:] NO_PUBKEY ")))
+      return { ok: false, reason: "signed by an unknown key" };
+    if (status.some((l) => l.startsWith("[GNUPG:] BADSIG ")))
+      return { ok: false, reason: "the signature is invalid (altered)" };
+    return { ok: false, reason: "not a valid OpenPGP signature" };
+  }
+  const fields = valid.split(" ");
+  const primary = fields[11] ?? fields[2] ?? "";
+  if (!ring.fingerprints.includes(primary))
+    return { ok: false, reason: `signed by key ${primary}, not a trusted one` };
+  return { ok: true, payload: r.stdout, fingerprint: primary };
+}
+
+/**
+ * Signs payload bytes with the GPG key `fingerprint` (an inline, binary OpenPGP message, as
+ * `skopeo --sign-by` makes), from the GnuPG home of `env` (`GNUPGHOME`), unattended: a passphrase
+ * comes from `passphraseFile` through loopback pinentry.
+ */
+export async function gpgSign(
+  fingerprint: string,
+  payload: Uint8Array,
+  opts: { env?: NodeJS.ProcessEnv; passphraseFile?: string } = {},
+): Promise<Buffer> {
+  const pass = opts.passphraseFile
+    ? ["--pinentry-mode", "loopback", "--passphrase-file", opts.passphraseFile]
+    : [];
+  const r = await gpg([...pass, "--local-user", fingerprint, "--sign", "--output", "-"], payload, opts.env);
+  if (r.code !== 0 || r.stdout.length === 0) {
+    throw new WharfError("invalid-argument", `cannot sign with the GPG key ${fingerprint}`, {
+      hint: `gpg said: ${r.stderr.trim().split("\n").pop() ?? "nothing"}; check GNUPGHOME and the fingerprint`,
+    });
+  }
+  return r.stdout;
+}
+
+/** A throwaway directory under the system's temp dir, for callers without a cache. */
+export function tempCache(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "wharf-gpg-"));
+}
