@@ -1,4 +1,3 @@
-import { createGzip } from "node:zlib";
 import type { ContentStore } from "../content/index.js";
 import { type Bytes, type Digest, Digester, randomHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
@@ -29,6 +28,8 @@ export async function storeLayerTar(
   tar: Bytes,
   opts: { skipEmpty?: boolean } = {},
 ): Promise<StoredLayer | undefined> {
+  // Loaded here: every verb opens the image store, few of them write a layer.
+  const { createGzip } = await import("node:zlib");
   const w = await store.ingest(`layer-${randomHex(8)}`);
   const diff = new Digester();
   const blob = new Digester();

@@ -2,7 +2,6 @@ import type { Stats } from "node:fs";
 import { existsSync } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { compareTarPaths } from "../archive/index.js";
 import { statBelow } from "./diff.js";
 import { MOUNT_POINTS } from "./init.js";
 import { snapshotLayout } from "./layout.js";
@@ -17,6 +16,20 @@ export interface Change {
 }
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Docker's walk order: component by component, bytes compared, parents first (the archive
+ * module's `compareTarPaths`, not imported: `run` loads this module and must not load tar code).
+ */
+function walkOrder(a: string, b: string): number {
+  const x = a.split("/");
+  const y = b.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const c = byteOrder(x[i] as string, y[i] as string);
+    if (c !== 0) return c;
+  }
+  return x.length - y.length;
+}
 
 function sameDir(a: Stats, b: Stats): boolean {
   return a.size === b.size && a.mode === b.mode && Math.floor(a.mtimeMs) === Math.floor(b.mtimeMs);
@@ -141,5 +154,5 @@ export async function containerChanges(p: PreparedRootfs): Promise<Change[]> {
       overlayChanges(upper, opaque, lower),
     );
   }
-  return changes.sort((a, b) => compareTarPaths(a.path.slice(1), b.path.slice(1)));
+  return changes.sort((a, b) => walkOrder(a.path, b.path));
 }
