@@ -3,7 +3,7 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bytesOf, digestOf } from "../../digest/index.js";
 import { type Images, imageHistory, inspectImage, openImages, tagImage } from "../../images/index.js";
-import { makeImage, type TestImage } from "../../images/testing/fixtures.js";
+import { makeImage, makeIndex, type TestImage } from "../../images/testing/fixtures.js";
 import { validateRoot } from "../../images/testing/validate.js";
 import { loadArchive, saveArchive } from "./index.js";
 import { bytesOfStream, tarEntries, tempDir } from "./testing/stores.js";
@@ -168,6 +168,71 @@ describe("save and load", () => {
       "Loaded image: app:1",
     ]);
     await validateRoot(b.dir);
+  });
+
+  it("--platform saves that platform's manifest of a multi-platform image", async () => {
+    const arm = await makeImage(src.content, {
+      layers: [["arm", "three"]],
+      platform: { os: "linux", architecture: "arm64", variant: "v8" },
+    });
+    const index = await makeIndex(src.content, [
+      { manifest: app.manifest, platform: { os: "linux", architecture: "amd64" } },
+      { manifest: arm.manifest, platform: { os: "linux", architecture: "arm64", variant: "v8" } },
+    ]);
+    await src.record({ name: "multi:1", target: index, manifest: app.manifest });
+    const tar = await tarEntries(
+      await bytesOfStream(
+        (await saveArchive(src, ["multi:1"], { platform: { os: "linux", architecture: "arm64" } })).stream,
+      ),
+    );
+    const [item] = JSON.parse((tar.get("manifest.json") as Buffer).toString());
+    expect(item.Config).toBe(`blobs/sha256/${arm.id.slice(7)}`);
+    const host = JSON.parse(
+      (await tarEntries(await bytesOfStream((await saveArchive(src, ["multi:1"])).stream)))
+        .get("manifest.json")
+        ?.toString() ?? "",
+    );
+    expect(host[0].Config).toBe(`blobs/sha256/${app.id.slice(7)}`);
+  });
+
+  it("a legacy archive (<id>/layer.tar, <id>.json, links): gzip layers checked against their diff IDs", async () => {
+    const { pack } = await import("tar-stream");
+    const { gunzipSync } = await import("node:zlib");
+    const config = await src.content.read(app.id).then(bytesOfStream);
+    const layers = await Promise.all(app.layers.map((l) => src.content.read(l.digest).then(bytesOfStream)));
+    const make = async (cfg: Buffer) => {
+      const p = pack();
+      const parts: Buffer[] = [];
+      const done = (async () => {
+        for await (const c of p as unknown as AsyncIterable<Buffer>) parts.push(c);
+      })();
+      const add = (h: { name: string; type?: "symlink"; linkname?: string }, body: Buffer | string = "") =>
+        new Promise<void>((res, rej) =>
+          p.entry({ mtime: new Date(0), ...h }, body, (e) => (e ? rej(e) : res())),
+        );
+      const id = digestOf(cfg).slice(7);
+      await add({ name: `${id}.json` }, cfg);
+      await add({ name: "l0.tar" }, layers[0]);
+      await add({ name: "one/layer.tar", type: "symlink", linkname: "../l0.tar" });
+      await add({ name: "two/layer.tar" }, gunzipSync(layers[1] as Buffer));
+      await add(
+        { name: "manifest.json" },
+        JSON.stringify([
+          { Config: `${id}.json`, RepoTags: ["legacy:1"], Layers: ["one/layer.tar", "two/layer.tar"] },
+        ]),
+      );
+      p.finalize();
+      await done;
+      return Buffer.concat(parts);
+    };
+    expect((await loadArchive(dst, bytesOf(await make(config)))).lines).toEqual(["Loaded image: legacy:1"]);
+    expect((await inspectImage(dst, "legacy:1")).Id).toBe(app.id);
+    await validateRoot(b.dir);
+    const doc = JSON.parse(config.toString());
+    doc.rootfs.diff_ids.reverse();
+    await expect(loadArchive(dst, bytesOf(await make(Buffer.from(JSON.stringify(doc)))))).rejects.toThrow(
+      /has diff ID/,
+    );
   });
 
   it("--platform refuses an image of another platform", async () => {
