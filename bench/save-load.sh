@@ -5,8 +5,9 @@
 #   save:  wharf save -o FILE   vs  podman save --format docker-archive -o FILE   (Docker archives both)
 #   load:  wharf load -i FILE   vs  podman load -i FILE, the same docker-archive file (podman's), into
 #          a fresh store each run
-#   copy:  wharf image copy docker://A/... docker://B/...  vs  skopeo copy (two Distribution 2.8.2
-#          registries on loopback, a fresh destination repository each run)
+#   copy:  wharf image copy docker://A/... docker://B/...  vs  skopeo copy (Distribution 2.8.2 on
+#          loopback; B is a fresh, empty registry for each tool each run: a destination that already
+#          holds the blobs in another repository would let skopeo mount them from its blob cache)
 # Usage: bench/save-load.sh [RUNS]   (after `npm run build`; as root; needs docker-registry, podman,
 # skopeo, /usr/bin/time). Targets (issue #11): wharf >= 1.5x faster on each; wharf's peak RSS < 150 MB.
 set -euo pipefail
@@ -36,8 +37,6 @@ image="$(node "$here/lib/big-image.mjs" "$work/image" bench 4 256)"
 bytes="$(node -e 'console.log(JSON.parse(process.argv[1]).bytes)' "$image")"
 start_registry distribution src
 src_host="$REG_HOST"
-start_registry distribution dst
-dst_host="$REG_HOST"
 ref="$src_host/bench/image:1"
 skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$ref"
 rm -rf "$work/image"
@@ -47,15 +46,16 @@ wharf=(node "$repo/bin/wharf.cjs")
 # shellcheck disable=SC2046
 podman $(podman_at "$work/podman") pull -q --tls-verify=false "$ref" >/dev/null
 
-declare -A times rss
+declare -A times rss cpu
 timed() { # name command...
   local name="$1" t0 t1
   shift
   t0="$(now)"
-  /usr/bin/time -f "%M" -o "$work/rss" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
+  /usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
   t1="$(now)"
   times[$name]+=" $(elapsed "$t0" "$t1")"
   rss[$name]+=" $(awk '{ printf "%.1f", $1 / 1024 }' "$work/rss")"
+  cpu[$name]+=" $(awk '{ printf "%.2f", $2 + $3 }' "$work/rss")"
 }
 
 for i in $(seq 1 "$runs"); do
@@ -72,19 +72,25 @@ for i in $(seq 1 "$runs"); do
   # shellcheck disable=SC2046
   timed podman-load podman $(podman_at "$work/podman-load") load -q -i "$work/podman.tar"
 
-  timed wharf-copy "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$dst_host/wharf$i/image:1"
+  start_registry distribution "dst-wharf"
+  timed wharf-copy "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$REG_HOST/bench/image:1"
+  stop_pid "$REG_PID"
+  rm -rf "$work/dst-wharf"
+  start_registry distribution "dst-skopeo"
   timed skopeo-copy skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
-    "docker://$ref" "docker://$dst_host/skopeo$i/image:1"
+    "docker://$ref" "docker://$REG_HOST/bench/image:1"
+  stop_pid "$REG_PID"
+  rm -rf "$work/dst-skopeo"
 done
 
 max() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 echo
 echo "a 4-layer image of $bytes bytes (layers as stored: gzip, level 0); $runs runs; median seconds"
-printf '%-44s %10s %10s %14s\n' "" "median s" "MiB/s" "peak RSS MiB"
+printf '%-44s %10s %10s %14s %12s\n' "" "median s" "MiB/s" "peak RSS MiB" "CPU s (own)"
 row() { # label name
   local m
   m="$(median <<<"${times[$2]}")"
-  printf '%-44s %10s %10s %14s\n' "$1" "$m" "$(mbps "$bytes" "$m")" "$(max <<<"${rss[$2]}")"
+  printf '%-44s %10s %10s %14s %12s\n' "$1" "$m" "$(mbps "$bytes" "$m")" "$(max <<<"${rss[$2]}")" "$(median <<<"${cpu[$2]}")"
 }
 row "wharf save -o FILE" wharf-save
 row "podman save --format docker-archive -o FILE" podman-save
@@ -99,3 +105,4 @@ for op in save load copy; do
 done
 echo "wharf peak RSS: $(printf '%s\n' "${rss[wharf-save]}" "${rss[wharf-load]}" "${rss[wharf-copy]}" | max) MiB (target < 150)"
 for n in wharf-save podman-save wharf-load podman-load wharf-copy skopeo-copy; do echo "all times $n: [${times[$n]} ]"; done
+echo "(CPU s: user + system of the command itself; a registry's own work is not in it)"
