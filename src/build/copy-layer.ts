@@ -60,11 +60,11 @@ export async function copyEntries(
     const st = p.st;
     const mode = Number(st.mode & 0o7777n);
     const mtime = time(new Date(Number(st.mtimeMs)));
-    if (st.isDirectory()) {
+    if (st.kind === "d") {
       out.set(name, { name, type: "directory", mode: meta.chmod ?? mode, uid, gid, mtime });
-    } else if (st.isSymbolicLink()) {
+    } else if (st.kind === "l") {
       out.set(name, { name, type: "symlink", mode, uid, gid, mtime, linkname: await readlink(p.abs) });
-    } else if (st.isFile()) {
+    } else if (st.kind === "f") {
       const source = { path: p.abs, size: Number(st.size) };
       out.set(name, { name, type: "file", mode: meta.chmod ?? mode, uid, gid, mtime, source });
     }

@@ -185,7 +185,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
 async function unpackArchives(picked: Picked[], scratch: string, dest: string): Promise<Picked[]> {
   const out: Picked[] = [];
   for (const p of picked) {
-    const kind = p.st.isFile() ? await archiveKind(p.abs) : undefined;
+    const kind = p.st.kind === "f" ? await archiveKind(p.abs) : undefined;
     if (!kind) {
       out.push(p);
       continue;

@@ -1,5 +1,5 @@
 import { createReadStream, readFileSync } from "node:fs";
-import { lstat, mkdir } from "node:fs/promises";
+import { lstat, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Digest, Digester, nodeCrypto } from "../digest/index.js";
 import { writeFileAtomic } from "../files/index.js";
@@ -36,10 +36,20 @@ export async function lstatBig(abs: string): Promise<BigStat & { isFile(): boole
   return lstat(abs, { bigint: true });
 }
 
-/** Hashes a file while streaming it; never holds it whole. */
-export async function hashFile(abs: string): Promise<Digest> {
+const CHUNK = 1 << 20;
+
+/**
+ * Hashes a file: one read for a file of up to one chunk (1 MiB, what a stream would hold at once
+ * anyway: a small file costs one open, read and close instead of a stream's five calls), streamed
+ * in chunks otherwise; never held whole.
+ */
+export async function hashFile(abs: string, size?: bigint | number): Promise<Digest> {
   const d = new Digester();
-  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) d.update(chunk as Buffer);
+  if (size !== undefined && Number(size) <= CHUNK) {
+    d.update(await readFile(abs));
+    return d.digest();
+  }
+  for await (const chunk of createReadStream(abs, { highWaterMark: CHUNK })) d.update(chunk as Buffer);
   return d.digest();
 }
 
@@ -80,7 +90,7 @@ export function openStatCache(root: string | undefined, contextDir: string): Sta
       }
       misses++;
       bytesRead += Number(st.size);
-      const d = await hashFile(abs);
+      const d = await hashFile(abs, st.size);
       // A file changed while it was read is not remembered: its stat no longer describes these bytes.
       const after = await lstatBig(abs);
       if (after.size === st.size && after.mtimeNs === st.mtimeNs) {
