@@ -269,6 +269,11 @@ describe("import, commit and export", () => {
     const code = await new Promise<number | null>((r) => tty.on("close", (c) => r(c)));
     expect(out).toContain("Error: cowardly refusing to save to a terminal. Use the -o flag or redirect");
     expect(code).toBe(1);
+    const noDir = await cli.run(["export", "-o", join(dir, "missing", "x.tar"), "changer"]);
+    expect(noDir.code).toBe(1);
+    expect(noDir.stderr).toMatch(
+      /^Error: failed to export container: open .*: no such file or directory\nHint: /,
+    );
     await validateRoot(cli.root);
   }, 120_000);
 

@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { WharfError } from "../../errors/index.js";
 import { writeStreamAtomic } from "../../files/index.js";
 import { exportContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
@@ -16,6 +18,15 @@ export const command: Command = {
   async run(ctx, f) {
     const output = flag.string(f, "output");
     if (!output) refuseTerminal(ctx);
+    if (output && !existsSync(dirname(resolve(output)))) {
+      throw new WharfError(
+        "not-found",
+        `failed to export container: open ${output}: no such file or directory`,
+        {
+          hint: "the output file's directory must exist",
+        },
+      );
+    }
     const tar = exportContainer(runtimeContext(ctx), f.args[0] as string);
     // As Docker's CopyToFile: a temp file beside the output, renamed when complete.
     if (output) await writeStreamAtomic(resolve(output), tar);
