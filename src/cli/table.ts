@@ -13,6 +13,26 @@ export interface Entry {
 
 export const COMMANDS: Entry[] = [
   {
+    path: ["trust", "key", "generate"],
+    description: "Generate a signing key pair",
+    load: () => import("./commands/trust-key.js"),
+  },
+  {
+    path: ["trust", "sign"],
+    description: "Sign an image",
+    load: () => import("./commands/trust-sign.js"),
+  },
+  {
+    path: ["trust", "inspect"],
+    description: "Return low-level information about keys and signatures",
+    load: () => import("./commands/trust-inspect.js"),
+  },
+  {
+    path: ["trust", "revoke"],
+    description: "Remove a key's signatures of an image",
+    load: () => import("./commands/trust-revoke.js"),
+  },
+  {
     path: ["version"],
     description: "Show the wharf version information",
     load: () => import("./commands/version.js"),

@@ -6,6 +6,7 @@ import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
 import { INSECURE_FLAG } from "./registry-options.js";
+import { TRUST_FLAGS } from "./trust-flags.js";
 
 /** The flags of `run` (and `create`) that wharf implements, as Docker's CLI names them. */
 export const RUN_FLAGS: FlagSpec[] = [
@@ -74,6 +75,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   },
   { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
   INSECURE_FLAG,
+  ...TRUST_FLAGS,
 ];
 
 const UNITS: Record<string, number> = {

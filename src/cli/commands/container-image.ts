@@ -27,15 +27,20 @@ function withTag(ref: Reference): Reference {
 /** Pulls for `run`: progress on stderr, as Docker's `run` shows it. */
 async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Reference): Promise<void> {
   // Loaded only to pull: a run of a local image needs no registry client.
-  const [{ pull }, { progressView, pullProgress }, { transportOptions }] = await Promise.all([
-    import("../../remote/index.js"),
-    import("../render/index.js"),
-    import("./registry-options.js"),
-  ]);
+  const [{ pull }, { progressView, pullProgress }, { transportOptions }, { imageVerifier }] =
+    await Promise.all([
+      import("../../remote/index.js"),
+      import("../render/index.js"),
+      import("./registry-options.js"),
+      import("./trust-verify.js"),
+    ]);
   const view = progressView({ write: (s) => ctx.stderr.write(s), tty: ctx.stderr.isTTY === true });
+  // Signatures are checked before anything is stored or run.
+  const verify = await imageVerifier(ctx, f, (line) => view.line(line));
   const layers = pullProgress(view);
   const platform = f.values.platform;
   const result = await pull(ref, {
+    ...(verify ? { verify } : {}),
     store: images.content,
     images,
     transport: transportOptions(ctx, f),

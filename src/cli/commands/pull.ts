@@ -14,13 +14,18 @@ import { pullProgress as showPull } from "../render/index.js";
 import { platformWarning } from "./platform-warning.js";
 import { stdoutProgress } from "./progress-out.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
+import { TRUST_FLAGS } from "./trust-flags.js";
+import { imageVerifier } from "./trust-verify.js";
 
 async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: boolean): Promise<boolean> {
   const images = await openImages(ctx.root);
   const view = quiet ? undefined : stdoutProgress(ctx);
   const layers = view ? showPull(view) : undefined;
   const platform = flag.string(f, "platform");
+  // Signatures are checked before anything is stored; a verified image says which key signed it.
+  const verify = await imageVerifier(ctx, f, (line) => (quiet ? ctx.err(line) : ctx.out(line)));
   const result = await pull(ref, {
+    ...(verify ? { verify } : {}),
     store: images.content,
     images,
     transport: transportOptions(ctx, f),
@@ -58,6 +63,7 @@ export const command: Command = {
     { name: "quiet", short: "q", type: "bool", description: "Suppress verbose output" },
     { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
     INSECURE_FLAG,
+    ...TRUST_FLAGS,
   ],
   minArgs: 1,
   maxArgs: 1,

@@ -7,6 +7,7 @@ import { push } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
 import { pushProgress } from "../render/index.js";
 import { stdoutProgress } from "./progress-out.js";
+import { PUSH_SIGN_FLAGS, signAfterPush } from "./push-sign.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 
 /**
@@ -49,6 +50,7 @@ export const command: Command = {
     },
     { name: "quiet", short: "q", type: "bool", description: "Suppress verbose output" },
     INSECURE_FLAG,
+    ...PUSH_SIGN_FLAGS,
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -89,6 +91,8 @@ export const command: Command = {
       });
       if (view) view.line(`${result.tag ?? result.digest}: digest: ${result.digest} size: ${result.size}`);
       else ctx.out(formatReference(ref));
+      // podman's push --sign-by-sigstore-private-key / --sign-by: sign what was just pushed.
+      for (const line of await signAfterPush(ctx, f, ref)) (view ? ctx.out : ctx.err)(line);
     }
     return 0;
   },
