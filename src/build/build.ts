@@ -3,12 +3,9 @@ import { join } from "node:path";
 import { randomHex } from "../digest/index.js";
 import {
   type Dockerfile,
-  expandInstruction,
   findStage,
   parseDockerfile,
   platformArgValues,
-  resolveCopySource,
-  resolveFromBase,
   resolveGlobalArgs,
   unconsumedBuildArgs,
   unconsumedWarning,
@@ -18,84 +15,22 @@ import { openImages } from "../images/index.js";
 import { hostPlatform, parsePlatform } from "../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
 import { type BaseImage, resolveBase } from "./base.js";
+import { errorBox } from "./box.js";
 import { openBuildCache } from "./cache.js";
 import { openContext } from "./context.js";
 import type { BuildEnv, StageResult } from "./env.js";
+import { limiter, neededStages } from "./graph.js";
 import { finalConfig, putDocument, storeImage } from "./image.js";
 import { exportOutputs } from "./output.js";
 import { createProgress } from "./progress.js";
 import { buildStage } from "./stage.js";
 import { cleanStale } from "./stale.js";
 import { openStatCache } from "./stat-cache.js";
-import { type StepDetail, stepDetail } from "./step.js";
+import { stepDetail } from "./step.js";
 import { sourceDateEpoch } from "./time.js";
 import type { BuildOptions, BuildResult } from "./types.js";
 
-/** The stages the target needs: its base and every `--from`/`from=` it names, transitively. */
-export function neededStages(
-  df: Dockerfile,
-  target: number,
-  lookup: (n: string) => string | undefined,
-): Set<number> {
-  const out = new Set<number>();
-  const visit = (i: number) => {
-    if (out.has(i)) return;
-    out.add(i);
-    const s = df.stages[i];
-    if (!s) return;
-    const from = expandInstruction(s.from, lookup, { escape: df.escape });
-    const base = resolveFromBase(df, from.image, i);
-    if (base.kind === "stage") visit(base.index);
-    for (const inst of s.instructions) {
-      const refs: string[] = [];
-      if (inst.kind === "COPY" && inst.from !== undefined) refs.push(inst.from);
-      if (inst.kind === "RUN")
-        for (const m of inst.mounts) if ("from" in m && m.from !== undefined) refs.push(m.from);
-      for (const r of refs) {
-        const ref = resolveCopySource(df, r);
-        if (ref.kind === "stage" && ref.index < i) visit(ref.index);
-      }
-    }
-  };
-  visit(target);
-  return out;
-}
-
-function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async (fn) => {
-    if (active >= n) await new Promise<void>((r) => queue.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      queue.shift()?.();
-    }
-  };
-}
-
 const fullName = (tag: string) => formatReference(withDefaultTag(parseReference(tag)));
-
-/** The failed step's box, as BuildKit prints it: its name, its last output, the Dockerfile lines. */
-function errorBox(e: StepDetail, df: Dockerfile | undefined, text: string): string[] {
-  const lines = ["------", ` > ${e.step}:`, ...e.tail.slice(-10).map((l) => `   ${l}`), "------"];
-  const loc = e.location;
-  if (loc && df) {
-    const src = text.replace(/\n$/, "").split("\n");
-    lines.push(
-      `${df.file}:${loc.startLine === loc.endLine ? loc.startLine : `${loc.startLine}-${loc.endLine}`}`,
-      "--------------------",
-    );
-    for (let n = Math.max(1, loc.startLine - 2); n <= Math.min(src.length, loc.endLine + 2); n++) {
-      const mark = n >= loc.startLine && n <= loc.endLine ? ">>> " : "    ";
-      lines.push(`${String(n).padStart(4)} | ${mark}${src[n - 1] ?? ""}`);
-    }
-    lines.push("--------------------");
-  }
-  return lines;
-}
 
 /**
  * `wharf build`: the context and Dockerfile read, every syntax error reported before anything is

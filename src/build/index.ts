@@ -2,8 +2,9 @@
  * `wharf build`: Dockerfiles built as BuildKit builds them (stages, cache, layers, history), and the
  * build cache's maintenance (`builder prune`).
  */
-export { build, neededStages } from "./build.js";
+export { build } from "./build.js";
 export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./cache.js";
+export { neededStages } from "./graph.js";
 export type { ProgressMode } from "./progress.js";
 export { type PruneCacheOptions, type PruneCacheResult, type PrunedEntry, pruneBuildCache } from "./prune.js";
 export type { BuildOptions, BuildOutput, BuildResult, SecretSource } from "./types.js";
