@@ -52,7 +52,7 @@ export async function storeLayer(store: ContentStore, tar: Bytes): Promise<Layer
     }
     const digest = blob.digest();
     const info = await w.commit({ digest, size: blob.size });
-    return { mediaType: MediaType.dockerLayer, digest: info.digest, size: info.size, diffId };
+    return { mediaType: MediaType.ociLayerGzip, digest: info.digest, size: info.size, diffId };
   } catch (e) {
     z.destroy();
     await feed;

@@ -12,7 +12,7 @@ import {
 } from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
 import { openImages } from "../images/index.js";
-import { hostPlatform, parsePlatform } from "../oci/index.js";
+import { hostPlatform, MediaType, parsePlatform } from "../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
 import { type BaseImage, resolveBase } from "./base.js";
 import { errorBox } from "./box.js";
@@ -167,7 +167,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       await exportOutputs(env, o.outputs, config, result.state.layers, names);
       const desc = await putDocument(
         images.content,
-        "application/vnd.docker.container.image.v1+json",
+        MediaType.ociConfig,
         Buffer.from(JSON.stringify(config)),
       );
       stored = { id: desc.digest, config, manifest: desc };

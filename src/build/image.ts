@@ -45,9 +45,11 @@ const TO_OCI: Record<string, string> = {
 export type ManifestFormat = "docker" | "oci";
 
 /**
- * The manifest of a built image. Docker's schema 2 media types by default, as `docker build` gives
- * (BuildKit's image exporter with oci-mediatypes=false, the `docker` exporter's default); OCI when
- * asked (`--output type=oci`) or when a base layer has no Docker media type (zstd).
+ * The manifest of a built image, in OCI media types (what `docker build` writes to Docker's
+ * containerd image store, the default store since Docker 29, and BuildKit's oci exporter), or in
+ * Docker's schema 2 types (the classic store, `docker save`) when asked and every layer has one.
+ * OCI types also keep the store readable by skopeo and podman (`oci:<root>/store:NAME`), whose
+ * layout reader skips Docker-typed manifests.
  */
 export function manifestOf(
   config: Descriptor,
@@ -105,13 +107,8 @@ export async function storeImage(
   tags: readonly string[],
 ): Promise<StoredImage> {
   const configBytes = Buffer.from(JSON.stringify(config));
-  const docker = layers.every((l) => TO_DOCKER[l.mediaType] !== undefined);
-  const configDesc = await putDocument(
-    images.content,
-    docker ? MediaType.dockerConfig : MediaType.ociConfig,
-    configBytes,
-  );
-  const manifest = manifestOf(configDesc, layers, "docker");
+  const configDesc = await putDocument(images.content, MediaType.ociConfig, configBytes);
+  const manifest = manifestOf(configDesc, layers, "oci");
   const manifestDesc = await putDocument(
     images.content,
     manifest.mediaType as string,
