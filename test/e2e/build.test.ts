@@ -77,6 +77,10 @@ CMD ["/bin/busybox", "cat", "/twice.txt"]
       "ENV WHO=world|buildkit.dockerfile.v0",
       "COPY /src/twice.txt /twice.txt # buildkit|buildkit.dockerfile.v0",
     ]);
+    // The store is an OCI layout other tools read: skopeo finds the built image there.
+    const store = `oci:${join(cli.root, "store")}:docker.io/library/app:1`;
+    const seen = JSON.parse(await skopeo("inspect", store)) as { Layers: string[] };
+    expect(seen.Layers.length).toBeGreaterThan(1);
     const [img] = JSON.parse(await cli.ok("inspect", "app:1")) as {
       Config: { Env: string[]; Cmd: string[] };
     }[];
