@@ -49,7 +49,7 @@ async function chooseManifest(src: CopySource, opts: CopyLoopOptions): Promise<D
     missing: "skip",
     select: (entries) => {
       offered = entries.flatMap((e) => (e.platform ? [formatPlatform(e.platform)] : []));
-      const preferred = opts.platform ? undefined : entries.find((e) => e.digest === src.preferred?.digest);
+      const preferred = opts.platform ? undefined : entries.find((e) => e.digest === src.preferred);
       const hit = preferred ?? selectPlatform(entries, want);
       return hit ? [hit] : entries.filter((e) => isIndexMediaType(e.mediaType) && !e.platform);
     },

@@ -15,12 +15,10 @@ export async function storeSource(images: Images, name: string): Promise<CopySou
   const entry = r.entry ?? r.image.entries[0];
   if (!entry) throw new WharfError("image-not-found", `No such image: ${name}`);
   const { annotations: _a, ...root } = entry.desc;
-  const preferred =
-    entry.manifest !== root.digest ? { mediaType: "", digest: entry.manifest, size: -1 } : undefined;
   return {
     root,
-    // The recorded platform manifest is found by digest among the index's entries by the copy loop.
-    ...(preferred ? { preferred } : {}),
+    // The recorded platform manifest, found by digest among the index's entries by the copy loop.
+    ...(entry.manifest !== root.digest ? { preferred: entry.manifest } : {}),
     readDocument: async (d) =>
       (await images.content.info(d.digest))
         ? collect(await images.content.read(d.digest), DOCUMENT_LIMIT)

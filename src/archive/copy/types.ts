@@ -1,12 +1,12 @@
-import type { Bytes } from "../../digest/index.js";
+import type { Bytes, Digest } from "../../digest/index.js";
 import type { Descriptor, ReadDocument } from "../../oci/index.js";
 
 /** Where `image copy` reads an image from: one reference resolved, its documents and blobs. */
 export interface CopySource {
   /** What the reference names: an index or an image manifest. */
   readonly root: Descriptor;
-  /** The platform manifest the source itself chose for an index root (wharf's store records one). */
-  readonly preferred?: Descriptor;
+  /** The digest of the platform manifest the source itself chose for an index root (wharf's store records one). */
+  readonly preferred?: Digest;
   /** An index's or manifest's bytes, or undefined when the source lacks it. */
   readDocument: ReadDocument;
   /** A blob's bytes (the copy loop verifies them against the descriptor). */
