@@ -6,7 +6,7 @@
 #   scripts/install-deps.sh --bench  the tests' packages and the benchmarks' tools
 set -euo pipefail
 run=(runc util-linux gcc)
-want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2 zstd bzip2 xz-utils)
+want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2 zstd bzip2 xz-utils gnupg)
 case "${1:-}" in
   --run) want=("${run[@]}") ;;
   --bench) want+=(wrk hyperfine curl) ;;
