@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { type Header, pack } from "tar-stream";
 
@@ -23,6 +24,25 @@ export interface PackEntry {
 }
 
 const MAX_OCTAL_ID = 0o7777777;
+/** Files up to this size are read in one call: no more than one chunk of a stream would hold. */
+const ONE_READ = 1 << 20;
+
+/** The first `size` bytes of a file; a file that shrank since it was listed is an error. */
+async function readExactly(path: string, size: number): Promise<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(buf, got, size - got, got);
+      if (bytesRead === 0) throw new Error(`${path} shrank while it was archived`);
+      got += bytesRead;
+    }
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
 
 /** Path order as `writeTar` walks a tree: component by component, bytes compared; parents first. */
 export function compareTarPaths(a: string, b: string): number {
@@ -66,7 +86,11 @@ export function packEntries(entries: readonly PackEntry[]): Bytes {
       else if (e.type === "directory") await add(h);
       else if (e.source && "data" in e.source)
         await add({ ...h, size: e.source.data.byteLength }, e.source.data);
-      else if (e.source && e.source.size > 0) {
+      else if (e.source && e.source.size > 0 && e.source.size <= ONE_READ) {
+        // A small file in one read (a stream's open, stat, reads and close cost more than its bytes).
+        const body = await readExactly(e.source.path, e.source.size);
+        await add({ ...h, size: e.source.size }, body);
+      } else if (e.source && e.source.size > 0) {
         const sink = p.entry({ ...h, size: e.source.size });
         await pipeline(createReadStream(e.source.path, { start: 0, end: e.source.size - 1 }), sink);
       } else await add({ ...h, size: 0 });
