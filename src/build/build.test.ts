@@ -372,3 +372,50 @@ COPY --from=broken /bin/sh /b
     expect(existsSync(live)).toBe(true);
   });
 });
+
+describe("COPY layers written as unpacked snapshots", () => {
+  it("writes a COPY's snapshot from its entries: there without an unpack, the same tree an unpack gives", async () => {
+    const root = temp();
+    const ctx = context({
+      Dockerfile: `${BASE}RUN mkdir -p /etc && chmod 0750 /etc\nCOPY --chown=7:8 conf/ /etc/app/\nCOPY conf/a.conf /single\n`,
+      "conf/a.conf": "a",
+      "conf/sub/b.conf": "b",
+    });
+    const r = await run(root, ctx);
+    const images = await openImages(root);
+    try {
+      const { config } = await readConfig(images.content, r.id);
+      const { manifest } = await readManifest(images.content, r.manifest.digest);
+      const { chainIds, ensureLayers, snapshotLayout } = await import("../rootfs/index.js");
+      const chain = chainIds(config.rootfs.diff_ids);
+      const mine = snapshotLayout(join(root, "snapshots"));
+      // No step after the last COPY mounted it: its snapshot is there because the COPY wrote it.
+      expect(existsSync(join(mine.layer(chain[chain.length - 1] as Digest), "layer.json"))).toBe(true);
+      const fresh = temp();
+      await ensureLayers({
+        layout: snapshotLayout(fresh),
+        store: images.content,
+        layers: manifest.layers,
+        diffIds: config.rootfs.diff_ids,
+      });
+      const listing = (dir: string) =>
+        execFileSync("find", [".", "-printf", "%p %y %m %U %G %s %l\\n"], { cwd: dir })
+          .toString()
+          .split("\n")
+          .sort()
+          .join("\n");
+      for (const c of chain.slice(3))
+        expect(listing(mine.layerFs(c))).toBe(listing(snapshotLayout(fresh).layerFs(c)));
+      const files = (dir: string) =>
+        execFileSync("find", [".", "-type", "f", "-printf", "%p %T@\\n"], { cwd: dir })
+          .toString()
+          .split("\n")
+          .sort()
+          .join("\n");
+      for (const c of chain.slice(3))
+        expect(files(mine.layerFs(c))).toBe(files(snapshotLayout(fresh).layerFs(c)));
+    } finally {
+      await images.close();
+    }
+  });
+});

@@ -13,6 +13,7 @@ import { archiveKind, type Download, download, extractArchive, isGit, isUrl } fr
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
 import { copyEntries, type InlineEntry } from "./copy-layer.js";
+import { snapshotCopyLayer } from "./copy-snapshot.js";
 import { checkAborted, type StageRun, shown, stepName } from "./env.js";
 import { openLayerView, resolveChown } from "./layer-view.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
@@ -173,6 +174,11 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
         ...(view && !inst.link ? { view } : {}),
       });
       const layer = await storeLayer(env.images.content, packEntries(entries));
+      // The layer's snapshot written from the same entries: a RUN after it mounts it at once (not
+      // under SOURCE_DATE_EPOCH, whose layers must come from their blobs everywhere alike).
+      if (layer && !env.epoch) {
+        await snapshotCopyLayer({ snapshots: env.snapshots, parents: layers, layer, entries, view });
+      }
       await commitStep(run, { key, createdBy, layer, vertex });
     } finally {
       for (const t of held) await t.release().catch(() => undefined);
