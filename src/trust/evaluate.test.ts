@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Digest, digestOf } from "../digest/index.js";
 import { parseReference } from "../reference/index.js";
 import { generateKeyPair } from "./cosign-key.js";
@@ -114,6 +114,11 @@ describe("evaluate: signedBy (gpg)", () => {
   const env = { ...process.env, GNUPGHOME: home };
   const gpg = (...a: string[]) =>
     execFileSync("gpg", ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", ...a], { env });
+  afterAll(() => {
+    // Signing started a gpg-agent for this home: stop it, then remove everything.
+    execFileSync("gpgconf", ["--homedir", home, "--kill", "gpg-agent"]);
+    rmSync(dir, { recursive: true, force: true });
+  });
   beforeAll(() => {
     execFileSync("mkdir", ["-m", "700", "-p", home]);
     gpg("--quick-gen-key", "mine <m@test>", "ed25519", "sign", "never");

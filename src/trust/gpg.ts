@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WharfError } from "../errors/index.js";
@@ -38,16 +38,17 @@ function gpg(args: string[], input: Uint8Array, env: NodeJS.ProcessEnv = process
   });
 }
 
-/** The fingerprints (primary keys and subkeys) in a GnuPG home. */
-async function fingerprints(home: string): Promise<string[]> {
-  const r = await gpg(["--homedir", home, "--with-colons", "--list-keys"], new Uint8Array());
-  return r.stdout
-    .toString()
+/** The fingerprints in gpg's `--with-colons` output (`fpr:` records). */
+function fingerprintsIn(colons: string): string[] {
+  return colons
     .split("\n")
     .filter((l) => l.startsWith("fpr:"))
     .map((l) => l.split(":")[9] ?? "")
     .filter(Boolean);
 }
+
+/** gpg options for public-key work: no agent is started (and so none is left running). */
+const NO_AGENT = ["--no-autostart"];
 
 export interface Keyring {
   home: string;
@@ -63,30 +64,34 @@ export async function keyringFor(keys: Uint8Array[], cacheDir: string): Promise<
   const h = createHash("sha256");
   for (const k of keys) h.update(createHash("sha256").update(k).digest());
   const home = join(cacheDir, `gpg-${h.digest("hex").slice(0, 32)}`);
-  const ready = await stat(join(home, "imported")).then(
-    () => true,
-    () => false,
+  const known = await readFile(join(home, "fingerprints"), "utf8").then(
+    (t) => t.split("\n").filter(Boolean),
+    () => undefined,
   );
-  if (!ready) {
-    await mkdir(cacheDir, { recursive: true });
-    const tmp = await mkdtemp(join(cacheDir, ".gpg-"));
-    try {
-      for (const k of keys) {
-        const r = await gpg(["--homedir", tmp, "--import"], k);
-        if (r.code !== 0) {
-          throw new WharfError("config-invalid", "the policy's GPG keys cannot be imported", {
-            hint: `gpg said: ${r.stderr.trim().split("\n").pop() ?? ""}`,
-          });
-        }
+  if (known) return { home, fingerprints: known };
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = await mkdtemp(join(cacheDir, ".gpg-"));
+  try {
+    const fprs: string[] = [];
+    for (const k of keys) {
+      const r = await gpg(
+        [...NO_AGENT, "--homedir", tmp, "--with-colons", "--import-options", "import-show", "--import"],
+        k,
+      );
+      fprs.push(...fingerprintsIn(r.stdout.toString()));
+      if (r.code !== 0) {
+        throw new WharfError("config-invalid", "the policy's GPG keys cannot be imported", {
+          hint: `gpg said: ${r.stderr.trim().split("\n").pop() ?? ""}`,
+        });
       }
-      await mkdir(join(tmp, "imported"));
-      await rename(tmp, home).catch(async () => rm(tmp, { recursive: true, force: true }));
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
-      throw e;
     }
+    await writeFile(join(tmp, "fingerprints"), `${fprs.join("\n")}\n`);
+    await rename(tmp, home).catch(async () => rm(tmp, { recursive: true, force: true }));
+    return { home, fingerprints: fprs };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
   }
-  return { home, fingerprints: await fingerprints(home) };
 }
 
 export type GpgVerdict = { ok: true; payload: Buffer; fingerprint: string } | { ok: false; reason: string };
@@ -97,7 +102,7 @@ export type GpgVerdict = { ok: true; payload: Buffer; fingerprint: string } | { 
  */
 export async function gpgVerify(ring: Keyring, message: Uint8Array): Promise<GpgVerdict> {
   const r = await gpg(
-    ["--homedir", ring.home, "--status-fd", "2", "--trust-model", "always", "--decrypt"],
+    [...NO_AGENT, "--homedir", ring.home, "--status-fd", "2", "--trust-model", "always", "--decrypt"],
     message,
   );
   const status = r.stderr.split("\n").filter((l) => l.startsWith("[GNUPG:] "));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution, startWharfRegistry } from "./helpers/registries.js";
 import { run, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
-import { containersConfig, gpgExport, gpgHome, storeListing } from "./helpers/trust.js";
+import { containersConfig, gpgExport, gpgHome, gpgKill, storeListing } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 /** GPG simple signing end to end with skopeo 1.9.3 and podman 4.3.1 (their sigstore support is disabled). */
@@ -45,6 +45,7 @@ describe.each(["wharf", "distribution"])("GPG simple signatures on %s's registry
   }, 120_000);
 
   afterAll(async () => {
+    if (dir) gpgKill(join(dir, "gnupg"));
     await box?.close();
     await cli?.close();
     await reg?.close();

@@ -102,7 +102,11 @@ export async function imageVerifier(
       },
     );
   }
-  const registriesD = once(async () => readRegistriesD(await registriesDir(ctx.env)));
+  // Read while the pull resolves the reference on the registry: verification then waits only for
+  // the signatures themselves.
+  const early = (async () => readRegistriesD(await registriesDir(ctx.env)))();
+  early.catch(() => undefined);
+  const registriesD = () => early;
   return async ({ top, reference, repo }) => {
     const ref: Reference = withDefaultTag(reference);
     const requirements: { reqs: Requirement[]; scope: string }[] = [];

@@ -58,3 +58,8 @@ export function gpgHome(home: string, names: string[]): string[] {
 export function gpgExport(home: string, fpr: string): Buffer {
   return execFileSync("gpg", ["--batch", "--homedir", home, "--export", fpr]);
 }
+
+/** Stops the gpg-agent that key generation and signing started for a GnuPG home. */
+export function gpgKill(home: string): void {
+  execFileSync("gpgconf", ["--homedir", home, "--kill", "gpg-agent"]);
+}
