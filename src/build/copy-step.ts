@@ -87,20 +87,22 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
         "invalid-argument",
         `${inst.kind} needs a build context (the Dockerfile came alone on stdin)`,
       );
-    const loading = env.progress.vertex("[internal] load build context");
+    // BuildKit reads the context once per build: its step is shown once, with what was read.
+    const loading = env.contextShown ? undefined : env.progress.vertex("[internal] load build context");
+    env.contextShown = true;
     const before = env.stat.bytesRead;
     try {
       picked = await pickFrom(tree, async () => false);
       srcKey = await hashPicked(env, picked);
     } catch (e) {
-      loading.done();
+      loading?.done();
       // A missing source fails the step, as BuildKit's "failed to compute cache key".
       const failed = env.progress.vertex(stepName(run, shown(inst.original)));
       if (!isWharfError(e)) throw e;
       throw stepFailed(failed, `failed to compute cache key: ${e.message}`);
     }
-    loading.status(`transferring context: ${env.stat.bytesRead - before}B done`);
-    loading.done();
+    loading?.status(`transferring context: ${env.stat.bytesRead - before}B done`);
+    loading?.done();
   }
   // A URL with --checksum is known by it (downloaded only on a miss); any other is downloaded
   // now, its bytes and time being what the key is made of.

@@ -43,6 +43,8 @@ export interface BuildEnv {
   limit<T>(fn: () => Promise<T>): Promise<T>;
   counters: { done: number; cached: number };
   warnings: string[];
+  /** The `[internal] load build context` step was shown (once per build, as BuildKit's). */
+  contextShown?: boolean;
 }
 
 /** A stage being built: its state so far and how its steps are numbered. */
