@@ -9,7 +9,7 @@ import {
   parsePlatform,
 } from "../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
-import type { TransportOptions } from "../remote/index.js";
+import type { PullOptions, TransportOptions } from "../remote/index.js";
 
 /** An image a stage starts from (or COPY --from / a mount reads): as stored locally. */
 export interface BaseImage {
@@ -30,6 +30,8 @@ export interface BaseOptions {
   transport?: TransportOptions;
   signal?: AbortSignal;
   onStatus?: (line: string) => void;
+  /** Signature verification of a pulled base image (remote's PullOptions.verify), before it is stored. */
+  verify?: PullOptions["verify"];
 }
 
 function normalized(name: string): Reference {
@@ -88,6 +90,8 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<BaseIma
     ...(o.platform ? { platform: o.platform } : {}),
     ...(o.transport ? { transport: o.transport } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    // FROM under the signature policy / content trust: the CLI's imageVerifier (trust-verify.ts).
+    ...(o.verify ? { verify: o.verify } : {}),
   });
   const got = await local(o.images, full);
   if (!got)

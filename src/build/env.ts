@@ -1,4 +1,3 @@
-import type { Digest } from "../digest/index.js";
 import type { ArgScope, Dockerfile, GlobalArgs, Stage } from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
 import type { Images } from "../images/index.js";
@@ -84,9 +83,4 @@ export function shown(original: string): string {
   const text = original.replace(/\\\n\s*/g, "").replace(/\s*\n\s*/g, " ");
   const i = text.search(/\s/);
   return i < 0 ? text.toUpperCase() : `${text.slice(0, i).toUpperCase()}${text.slice(i)}`;
-}
-
-/** Stages whose result this key depends on, for display: `sha256:abc...` shortened. */
-export function shortKey(d: Digest): string {
-  return d.slice(7, 19);
 }
