@@ -14,6 +14,7 @@ import {
   type Repository,
 } from "./manifests.js";
 import { type BlobRole, mapLimit, type ProgressListener } from "./progress.js";
+import type { PullOptions } from "./pull.js";
 import { resolveImage } from "./resolve.js";
 import { createTransport, type TransportOptions } from "./transport.js";
 
@@ -35,6 +36,11 @@ export interface CopyImageOptions {
    * verified either way; hashing them twice costs a core on a 1 GiB copy. Sizes are always bounded here.
    */
   verify?: boolean;
+  /**
+   * Signature verification of the source (trust's policy, through the CLI's `imageVerifier`): called
+   * once the source's top manifest is fetched and before anything is copied; it throws to refuse.
+   */
+  verifySource?: PullOptions["verify"];
   onProgress?: ProgressListener;
 }
 
@@ -89,6 +95,7 @@ export async function copyImage(
     const top = await fetchManifest(srcRepo, (from.digest ?? from.tag) as string);
     fetched.set(top.digest, top);
     let root = descriptorOf(top);
+    await opts.verifySource?.({ top: root, image: root, reference: from, repo: srcRepo });
     if (!opts.all && isIndexMediaType(top.mediaType)) {
       const r = await resolveImage(srcRepo, top.digest, opts.platform ? { platform: opts.platform } : {});
       fetched.set(r.image.digest, r.image);

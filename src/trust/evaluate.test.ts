@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,6 +151,10 @@ describe("evaluate: signedBy (gpg)", () => {
     const sig = await gpgSign(fpr, atomic(), { env });
     const [a] = await evaluate(req, subject([], [sig]), opts);
     expect(a).toMatchObject({ requirement: "signedBy", fingerprint: fpr, where: "lookaside" });
+    // Importing and verifying starts no gpg-agent (none would be left running for the cached keyring).
+    for (const home of readdirSync(opts.gpgCache)) {
+      expect(readdirSync(join(opts.gpgCache, home)).filter((n) => n.startsWith("S.gpg-agent"))).toEqual([]);
+    }
   });
   it("refuses another key, another digest, another identity, a tampered message, and nothing", async () => {
     await expect(
