@@ -64,34 +64,47 @@ async function writeUpper(
   return true;
 }
 
+/** A COPY layer's snapshot being written while its blob is made. */
+export interface CopySnapshot {
+  /** Adopts it as the layer's snapshot (or just cleans up when there is no layer). */
+  finish(layer: LayerBlob | undefined): Promise<void>;
+}
+
 /**
- * Makes a COPY layer's unpacked snapshot straight from its entries (`rootfs.adoptLayer`), so that a
- * RUN after it mounts the layer at once. Best effort: anything unusual leaves the layer to be
- * unpacked from its blob when needed.
+ * Starts writing a COPY layer's unpacked snapshot straight from its entries, while the caller
+ * gzips the same entries into the blob (the two overlap on a machine's cores); `finish` then
+ * adopts it (`rootfs.adoptLayer`) so that a RUN after the COPY mounts the layer at once. Best
+ * effort: anything unusual leaves the layer to be unpacked from its blob when needed.
  */
-export async function snapshotCopyLayer(o: {
+export function startCopySnapshot(o: {
   snapshots: string;
   parents: readonly StateLayer[];
-  layer: LayerBlob;
   entries: readonly PackEntry[];
   view: LayerView | undefined;
-}): Promise<void> {
+}): CopySnapshot {
   const dir = containerSnapshotDir(o.snapshots, `build-${process.pid}-${randomHex(6)}`);
   const upper = join(dir, "upper");
-  try {
-    if (!(await writeUpper(upper, o.entries, o.view))) return;
-    const chain = chainIds([...o.parents.map((l) => l.diffId), o.layer.diffId]);
-    await adoptLayer({
-      snapshots: o.snapshots,
-      chainId: chain[chain.length - 1] as Digest,
-      diffId: o.layer.diffId,
-      digest: o.layer.digest,
-      size: o.layer.size,
-      upper,
-    });
-  } catch {
-    // A file that changed under us, no permission to chown: the blob is unpacked when needed.
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  // Settled at once: a failure only means no snapshot.
+  const written = writeUpper(upper, o.entries, o.view).catch(() => false);
+  return {
+    async finish(layer) {
+      try {
+        if (!layer || !(await written)) return;
+        const chain = chainIds([...o.parents.map((l) => l.diffId), layer.diffId]);
+        await adoptLayer({
+          snapshots: o.snapshots,
+          chainId: chain[chain.length - 1] as Digest,
+          diffId: layer.diffId,
+          digest: layer.digest,
+          size: layer.size,
+          upper,
+        });
+      } catch {
+        // No permission to chown, a file that changed under us: the blob is unpacked when needed.
+      } finally {
+        await written;
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }

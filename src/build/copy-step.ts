@@ -13,7 +13,7 @@ import { archiveKind, type Download, download, extractArchive, isGit, isUrl } fr
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
 import { copyEntries, type InlineEntry } from "./copy-layer.js";
-import { snapshotCopyLayer } from "./copy-snapshot.js";
+import { startCopySnapshot } from "./copy-snapshot.js";
 import { checkAborted, type StageRun, shown, stepName } from "./env.js";
 import { openLayerView, resolveChown } from "./layer-view.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
@@ -175,12 +175,19 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
         now,
         ...(view && !inst.link ? { view } : {}),
       });
-      const layer = await storeLayer(env.images.content, packEntries(entries));
-      // The layer's snapshot written from the same entries: a RUN after it mounts it at once (not
-      // under SOURCE_DATE_EPOCH, whose layers must come from their blobs everywhere alike).
-      if (layer && !env.epoch) {
-        await snapshotCopyLayer({ snapshots: env.snapshots, parents: layers, layer, entries, view });
+      // The layer's snapshot is written from the same entries while the blob is made, so that a
+      // RUN after it mounts it at once (not under SOURCE_DATE_EPOCH: layers come from their blobs).
+      const snapshot = env.epoch
+        ? undefined
+        : startCopySnapshot({ snapshots: env.snapshots, parents: layers, entries, view });
+      let layer: Awaited<ReturnType<typeof storeLayer>>;
+      try {
+        layer = await storeLayer(env.images.content, packEntries(entries));
+      } catch (e) {
+        await snapshot?.finish(undefined);
+        throw e;
       }
+      await snapshot?.finish(layer);
       await commitStep(run, { key, createdBy, layer, vertex });
     } finally {
       for (const t of held) await t.release().catch(() => undefined);
