@@ -118,11 +118,14 @@ function triggersOf(state: StageState, file: string): StageInstruction[] {
  * base's ONBUILD triggers, then each instruction in order, expanded with the stage's ENV and ARGs.
  */
 export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResult> {
+  // BuildKit's step names: the stage's name, or stage-N when the Dockerfile has several stages;
+  // the FROM counts as a step only when it names an image (not scratch, not a stage).
   const multi = env.df.stages.length > 1;
-  const label = multi ? `${stage.name ?? `stage-${stage.index}`} ` : "";
+  const label = stage.name ? `${stage.name} ` : multi ? `stage-${stage.index} ` : "";
   const from = expandInstruction(stage.from, env.globals.lookup, { escape: env.df.escape });
   const platform = from.platform ?? env.opts.platform;
   const base = resolveFromBase(env.df, from.image, stage.index);
+  const fromImage = base.kind === "image" && from.image.toLowerCase() !== "scratch";
   const opts = { buildArgs: env.buildArgs, escape: env.df.escape };
   const run: StageRun = {
     env,
@@ -131,17 +134,14 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
     scope: createArgScope(env.globals, opts),
     label,
     index: 0,
-    total: 1 + ops(stage.instructions),
+    total: (fromImage ? 1 : 0) + ops(stage.instructions),
     cmdSet: { value: false },
   };
   if (base.kind === "stage") {
     const r = await env.stage(base.index);
     run.state = cloneState(r.state);
     run.scope = r.scope.fork();
-    run.index++;
-  } else if (from.image.toLowerCase() === "scratch") {
-    run.index++;
-  } else {
+  } else if (fromImage) {
     if (from.image === "")
       throw new WharfError(
         "dockerfile-invalid",
