@@ -331,8 +331,28 @@ describe.each(["wharf", "distribution"])("sigstore signatures on %s's registry",
     const r2 = await cli.run(["run", "--rm", "--disable-content-trust=false", unsigned, "true"]);
     expect(r2.code).toBe(125);
     expect(r2.stderr).toMatch(/content trust .*\n/); // the planted signature above is not a trusted key's
+    const r3 = await cli.run(["create", "--disable-content-trust=false", unsigned, "true"]);
+    expect(r3.code).toBe(125);
+    expect(r3.stderr).toMatch(/content trust/);
     expect(storeListing(cli.root)).toEqual(before);
     expect(await cli.ok("pull", "--disable-content-trust=false", signed)).toMatch(/^Verified /m);
+  });
+
+  it("push --sign-by-sigstore-private-key pushes, then signs what it pushed", async () => {
+    const pushed = `${reg.host}/team/pushed:1`;
+    await cli.ok("tag", signed, pushed);
+    const out = await cli.ok(
+      "push",
+      "--sign-by-sigstore-private-key",
+      join(cli.dockerConfig, "trust", "alice.key"),
+      pushed,
+    );
+    expect(out).toMatch(/signed by .*alice\.key \(SHA256:/);
+    const inspect = JSON.parse(await cli.ok("trust", "inspect", pushed));
+    expect(inspect[0].Signatures.map((s: { SignedReference: string }) => s.SignedReference)).toEqual([
+      pushed,
+      pushed,
+    ]);
   });
 
   it("revoke removes that key's signatures only", async () => {
