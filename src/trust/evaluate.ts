@@ -181,6 +181,8 @@ export async function evaluate(
         break;
       case "reject":
         throw refused(subject, "reject", "the policy rejects every image in this scope");
+      case "unsupported":
+        throw refused(subject, req.what, "wharf cannot verify this kind of requirement");
       case "sigstoreSigned":
         out.push(await sigstoreSigned(subject, req));
         break;

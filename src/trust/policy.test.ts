@@ -48,7 +48,6 @@ describe("policy.json parsing", () => {
     ],
     [{ default: [{ type: "signedBy", keyType: "GPGKeys" }] }, /exactly one of keyPath/],
     [{ default: [{ type: "sigstoreSigned", keyPath: "/k", keyData: "AA==" }] }, /exactly one of keyPath/],
-    [{ default: [{ type: "sigstoreSigned", fulcio: {} }] }, /keyless signing/],
     [
       { default: [{ type: "sigstoreSigned", keyPath: "/k", signedIdentity: { type: "matchAll" } }] },
       /unknown signedIdentity type/,
@@ -59,6 +58,36 @@ describe("policy.json parsing", () => {
     ],
   ])("refuses %j", (doc, msg) => {
     expect(() => parsePolicy(JSON.stringify(doc), "p.json")).toThrow(msg);
+  });
+});
+
+describe("keyless requirements", () => {
+  it("parse, and refuse only the images they apply to", async () => {
+    const { evaluate } = await import("./evaluate.js");
+    const p = parsePolicy(
+      JSON.stringify({
+        default: [{ type: "insecureAcceptAnything" }],
+        transports: {
+          docker: {
+            "quay.example": [{ type: "sigstoreSigned", fulcio: { caPath: "/ca" }, rekorPublicKeyPath: "/r" }],
+          },
+        },
+      }),
+      "p.json",
+    );
+    const subject = (r: string) => ({
+      digest: `sha256:${"0".repeat(64)}` as never,
+      reference: ref(r),
+      sigstore: async () => [],
+      gpg: async () => [],
+    });
+    const opts = { gpgCache: "/nonexistent", gpgVerify: async () => ({ ok: false as const, reason: "" }) };
+    await expect(
+      evaluate(requirementsFor(p, "busybox").requirements, subject("busybox"), opts),
+    ).resolves.toHaveLength(1);
+    await expect(
+      evaluate(requirementsFor(p, "quay.example/a").requirements, subject("quay.example/a:1"), opts),
+    ).rejects.toThrow(/requirement sigstoreSigned with "fulcio" \(keyless signing\): wharf cannot verify/);
   });
 });
 

@@ -17,7 +17,9 @@ export type Requirement =
   | { type: "insecureAcceptAnything" }
   | { type: "reject" }
   | { type: "signedBy"; keyType: "GPGKeys"; keys: KeySource[]; signedIdentity: Identity }
-  | { type: "sigstoreSigned"; keys: KeySource[]; signedIdentity: Identity };
+  | { type: "sigstoreSigned"; keys: KeySource[]; signedIdentity: Identity }
+  /** A requirement wharf cannot check (keyless sigstore): it refuses the images it applies to. */
+  | { type: "unsupported"; what: string };
 
 /** containers-policy.json(5): the default requirements and per-transport scopes. */
 export interface Policy {
@@ -131,8 +133,18 @@ function parseRequirement(v: unknown, source: string): Requirement {
         signedIdentity: parseIdentity(v.signedIdentity, source),
       };
     case "sigstoreSigned": {
-      for (const k of ["fulcio", "rekorPublicKeyPath", "rekorPublicKeyData", "pki"]) {
-        if (v[k] !== undefined) throw bad(source, `sigstoreSigned "${k}" (keyless signing) is not supported`);
+      // Keyless verification (Fulcio certificates, Rekor, a PKI) is not supported: a policy may still
+      // name it for other registries, so it refuses only the images its scope covers.
+      for (const k of [
+        "fulcio",
+        "rekorPublicKeyPath",
+        "rekorPublicKeyData",
+        "rekorPublicKeyPaths",
+        "rekorPublicKeyDatas",
+        "pki",
+      ]) {
+        if (v[k] !== undefined)
+          return { type: "unsupported", what: `sigstoreSigned with "${k}" (keyless signing)` };
       }
       onlyFields(v, ["type", "keyPath", "keyPaths", "keyData", "keyDatas", "signedIdentity"], where, source);
       return {
