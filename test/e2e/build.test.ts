@@ -170,6 +170,33 @@ CMD ["/bin/busybox", "cat", "/twice.txt"]
     await validateRoot(cli.root);
   });
 
+  it("builds FROM an image with Docker's media types: the built manifest lists its layers as OCI", async () => {
+    const v2 = `${reg.host}/e2e/busybox-v2s2`;
+    await skopeo(
+      "copy",
+      "--format",
+      "v2s2",
+      "--dest-tls-verify=false",
+      `oci:${join(dir, "layout")}:busybox`,
+      `docker://${v2}`,
+    );
+    const d = ctx("v2s2", { Dockerfile: `FROM ${v2}\nRUN echo on-v2 > /v\n` });
+    expect((await cli.run(["build", "-q", "-t", "onv2", d])).code).toBe(0);
+    const raw = JSON.parse(
+      await skopeo("inspect", "--raw", `oci:${join(cli.root, "store")}:docker.io/library/onv2:latest`),
+    ) as {
+      mediaType: string;
+      layers: { mediaType: string }[];
+    };
+    expect(raw.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
+    expect(raw.layers.map((l) => l.mediaType)).toEqual([
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+    ]);
+    expect(await cli.ok("run", "--rm", "onv2", "/bin/busybox", "cat", "/v")).toBe("on-v2\n");
+    await validateRoot(cli.root);
+  });
+
   it("SOURCE_DATE_EPOCH gives one image ID on two roots", async () => {
     const d = ctx("epoch", {
       Dockerfile: `FROM ${base}\nRUN mkdir /out && echo x > /out/x\nCOPY Dockerfile /\n`,
