@@ -104,9 +104,13 @@ export async function imageVerifier(
   }
   // Read while the pull resolves the reference on the registry: verification then waits only for
   // the signatures themselves.
-  const early = (async () => readRegistriesD(await registriesDir(ctx.env)))();
-  early.catch(() => undefined);
-  const registriesD = () => early;
+  // (Only when some requirement reads a lookaside: an accept-anything policy costs nothing here.)
+  const load = once(async () => readRegistriesD(await registriesDir(ctx.env)));
+  const lists = policy
+    ? [policy.default, ...Object.values(policy.transports).flatMap((t) => Object.values(t))]
+    : [];
+  if (lists.some((l) => l.some((r) => r.type === "signedBy"))) load().catch(() => undefined);
+  const registriesD = load;
   return async ({ top, reference, repo }) => {
     const ref: Reference = withDefaultTag(reference);
     const requirements: { reqs: Requirement[]; scope: string }[] = [];
