@@ -113,7 +113,7 @@ printf '%-36s %12s %12s\n' "podman pull (signedBy, overlay)" "$p" "$(mbps "$byte
 printf '%-36s %12s\n' "wharf pull, image stored (no policy)" "$s0"
 printf '%-36s %12s\n' "wharf pull, image stored (signedBy)" "$s1"
 echo "verification adds ${added_stored} ms to wharf's pull (median of 20 pulls of the stored image each way; target < 20)"
-echo "  (full pulls, fresh root and key cache each: ${added} ms, within the runs' noise)"
+echo "  (full pulls, fresh root and key cache each: median difference ${added} ms; the spread is in the times below)"
 echo "speed-up of wharf over podman: $(ratio "$p" "$w")x (target >= 1.5)"
 echo "all times: plain [${times[plain]} ] verified [${times[verified]} ] podman [${times[podman]} ]"
 echo "stored: plain [${times[stored_plain]} ] verified [${times[stored_verified]} ]"
