@@ -266,6 +266,32 @@ COPY --from=b /b /b
     expect(readFileSync(join(out, "b"), "utf8")).toBe("ok\n");
   });
 
+  it("a sharing=locked cache mount lets one step in at a time", async () => {
+    const step = (me: string) =>
+      `RUN --mount=type=cache,id=serial,target=/c,sharing=locked echo ${me}-start >> /c/log && sleep 0.3 && echo ${me}-end >> /c/log && cp /c/log /${me}`;
+    const ctx = context({
+      Dockerfile: `${BASE}
+FROM base AS a
+${step("a")}
+FROM base AS b
+${step("b")}
+FROM base
+COPY --from=a /a /a
+COPY --from=b /b /b
+`,
+    });
+    const out = temp();
+    await run(temp(), ctx, { outputs: [{ type: "local", dest: out }] });
+    const log = [readFileSync(join(out, "a"), "utf8"), readFileSync(join(out, "b"), "utf8")]
+      .sort((x, y) => x.length - y.length)[1]
+      ?.trim()
+      .split("\n");
+    // Never two starts in a row: the second step waited for the first one's end.
+    expect(log).toHaveLength(4);
+    expect(log?.[0]?.slice(0, 1)).toBe(log?.[1]?.slice(0, 1));
+    expect(log?.[1]?.endsWith("-end")).toBe(true);
+  });
+
   it("two builds at once on one root both succeed, and a third finds every step cached", async () => {
     const root = temp();
     const ctx = context({
