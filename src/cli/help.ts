@@ -35,14 +35,16 @@ export function groupNames(): string[] {
  */
 export function groupEntries(group: string): { path: string[]; description: string }[] {
   const rows = COMMANDS.flatMap((e) => {
-    const name = names(e).find((n) => n.length === 2 && n[0] === group);
+    // Two words (`image ls`), or three for a sub-group's verb (`trust key generate`).
+    const name = names(e).find((n) => n.length >= 2 && n[0] === group);
     return name ? [{ path: name, description: e.description }] : [];
   });
-  return rows.sort((a, b) => (a.path[1] as string).localeCompare(b.path[1] as string));
+  return rows.sort((a, b) => a.path.slice(1).join(" ").localeCompare(b.path.slice(1).join(" ")));
 }
 
 /** A management group's one line: `Manage images`. */
 function groupDescription(group: string): string {
+  if (group === "trust") return "Manage trust on images";
   return `Manage ${group === "registry" ? "the registry" : `${group}s`}`;
 }
 

@@ -60,3 +60,13 @@ describe("policy lookup", () => {
     ).rejects.toThrow(/cannot read the signature policy/);
   });
 });
+
+describe("wharf trust", () => {
+  it("lists its verbs, the sub-group's too", async () => {
+    const { groupHelp } = await import("../help.js");
+    const help = groupHelp("trust");
+    expect(help).toContain("Manage trust on images");
+    for (const verb of ["inspect", "key generate", "revoke", "sign"])
+      expect(help).toMatch(new RegExp(`^  ${verb} +\\S`, "m"));
+  });
+});
