@@ -31,13 +31,18 @@ export async function download(
   signal?: AbortSignal,
 ): Promise<Download> {
   if (checksum !== undefined && !/^sha256:[0-9a-f]{64}$/.test(checksum)) {
-    throw new WharfError("invalid-argument", `invalid checksum ${checksum}: expected sha256:<64 hex>`);
+    throw new WharfError("invalid-argument", `invalid checksum ${checksum}: expected sha256:<64 hex>`, {
+      hint: "write ADD --checksum=sha256:<the file's 64-hex sha256> URL DEST",
+    });
   }
   let res: Response;
   try {
     res = await fetch(url, { redirect: "follow", ...(signal ? { signal } : {}) });
   } catch (e) {
-    throw new WharfError("network", `failed to load ${url}: ${(e as Error).message}`, { cause: e });
+    throw new WharfError("network", `failed to load ${url}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "check the URL and that this machine reaches it (proxy settings: --build-arg HTTPS_PROXY=...)",
+    });
   }
   if (!res.ok || !res.body) {
     throw new WharfError("not-found", `invalid response status ${res.status} for ${url}`, {

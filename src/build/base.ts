@@ -95,9 +95,13 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<BaseIma
   });
   const got = await local(o.images, full);
   if (!got)
-    throw new WharfError("image-not-found", `pull access denied for ${name}, repository does not exist`);
+    throw new WharfError("image-not-found", `pull access denied for ${name}, repository does not exist`, {
+      hint: "check the name in FROM (or --from), and `wharf login` to its registry if it is private",
+    });
   if (want && !matchesPlatform(want, got.config)) {
-    throw new WharfError("platform-mismatch", `${name} has no image for ${formatPlatform(want)}`);
+    throw new WharfError("platform-mismatch", `${name} has no image for ${formatPlatform(want)}`, {
+      hint: "build for a platform the image has (--platform), or use another image",
+    });
   }
   return { ...got, pulled: true };
 }

@@ -112,7 +112,11 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
         let p = stages.get(index);
         if (!p) {
           const s = parsed.stages[index];
-          if (!s) throw new WharfError("dockerfile-invalid", `invalid stage index ${index}`);
+          if (!s) {
+            throw new WharfError("dockerfile-invalid", `invalid stage index ${index}`, {
+              hint: "name a stage defined above, by its AS name or index",
+            });
+          }
           p = buildStage(env, s);
           p.catch((e: unknown) => {
             // The first failure is the build's: the steps it cancels in other stages fail after it.

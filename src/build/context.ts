@@ -72,7 +72,11 @@ export async function openContext(o: ContextOptions): Promise<BuildContext> {
   let temporary = false;
   let lone: string | undefined;
   if (o.context === "-") {
-    if (!o.stdin) throw new WharfError("usage", "the context is - but nothing can be read from stdin");
+    if (!o.stdin) {
+      throw new WharfError("usage", "the context is - but nothing can be read from stdin", {
+        hint: "pipe a tar of the context (or a Dockerfile) into wharf build -",
+      });
+    }
     const { kind, stream, head } = await sniffStdin(o.stdin);
     if (kind === "text") {
       lone = Buffer.concat([head, await readAll(stream)]).toString("utf8");
@@ -110,7 +114,11 @@ export async function openContext(o: ContextOptions): Promise<BuildContext> {
     let name = "Dockerfile";
     if (lone !== undefined) text = lone;
     else if (o.file === "-") {
-      if (!o.stdin) throw new WharfError("usage", "-f - needs the Dockerfile on stdin");
+      if (!o.stdin) {
+        throw new WharfError("usage", "-f - needs the Dockerfile on stdin", {
+          hint: "pipe the Dockerfile into wharf build -f - PATH",
+        });
+      }
       text = (await readAll(o.stdin)).toString("utf8");
     } else {
       path =

@@ -70,7 +70,9 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       );
     }
     if (isUrl(s) && inst.kind === "COPY")
-      throw new WharfError("dockerfile-invalid", "source can't be a URL for COPY");
+      throw new WharfError("dockerfile-invalid", "source can't be a URL for COPY", {
+        hint: "use ADD to download a URL",
+      });
   }
   const urls = inst.sources.filter(isUrl);
   const locals = inst.sources.filter((s) => !isUrl(s));
@@ -86,6 +88,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       throw new WharfError(
         "invalid-argument",
         `${inst.kind} needs a build context (the Dockerfile came alone on stdin)`,
+        { hint: "give a context directory, or pipe a tar of the context into wharf build -" },
       );
     // BuildKit reads the context once per build: its step is shown once, with what was read.
     const loading = env.contextShown ? undefined : env.progress.vertex("[internal] load build context");

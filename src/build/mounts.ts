@@ -139,7 +139,11 @@ export async function prepareMounts(list: readonly RunMount[], src: MountSources
           break;
         case "bind": {
           const tree = await src.treeOf(m);
-          if (!tree) throw new WharfError("invalid-argument", "--mount=type=bind needs a build context");
+          if (!tree) {
+            throw new WharfError("invalid-argument", "--mount=type=bind needs a build context", {
+              hint: "give a context directory (or a tar on stdin), or bind from= a stage",
+            });
+          }
           undo.push(() => tree.release());
           const path = await resolveInRoot(tree.dir, (m.source ?? ".").split("/"), { followLast: true });
           if (!existsSync(path)) {

@@ -146,6 +146,7 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
       throw new WharfError(
         "dockerfile-invalid",
         `${env.df.file}:${stage.from.location.startLine}: base name should not be blank`,
+        { hint: "the FROM line expanded to nothing: set the ARG it uses (--build-arg) or give it a default" },
       );
     const img = await env.image(from.image, platform);
     const vertex = env.progress.vertex(stepName(run, `FROM ${img.display}`));

@@ -41,7 +41,9 @@ export async function sourceOf(
   const ref = resolveCopySource(run.env.df, from);
   if (ref.kind === "stage") {
     if (ref.index >= run.stage.index) {
-      throw new WharfError("dockerfile-invalid", `circular dependency detected on stage: ${from}`);
+      throw new WharfError("dockerfile-invalid", `circular dependency detected on stage: ${from}`, {
+        hint: "a stage can read only the stages defined above it",
+      });
     }
     const r = await run.env.stage(ref.index);
     return { kind: "stage", key: r.state.key, layers: r.state.layers };
@@ -122,7 +124,11 @@ export async function sourceKey(run: StageRun, from: string | undefined, source:
     return cacheKey({ from: src.key, source });
   }
   const dir = run.env.context.dir;
-  if (!dir) throw new WharfError("invalid-argument", "a bind mount of the context needs a build context");
+  if (!dir) {
+    throw new WharfError("invalid-argument", "a bind mount of the context needs a build context", {
+      hint: "give a context directory (or a tar on stdin), or bind from= a stage",
+    });
+  }
   const picked = await pickSources({ dir, filter: run.env.context.filter }, [source], {
     dest: "/",
     destIsDir: async () => true,
