@@ -11,7 +11,7 @@ import {
   unconsumedWarning,
 } from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
-import { openImages } from "../images/index.js";
+import { openImages, storeDocument } from "../images/index.js";
 import { hostPlatform, MediaType, parsePlatform } from "../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
 import { type BaseImage, resolveBase } from "./base.js";
@@ -20,7 +20,7 @@ import { openBuildCache } from "./cache.js";
 import { openContext } from "./context.js";
 import type { BuildEnv, StageResult } from "./env.js";
 import { limiter, neededStages } from "./graph.js";
-import { finalConfig, putDocument, storeImage } from "./image.js";
+import { finalConfig, storeImage } from "./image.js";
 import { exportOutputs } from "./output.js";
 import { createProgress } from "./progress.js";
 import { buildStage } from "./stage.js";
@@ -169,7 +169,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     let stored: Awaited<ReturnType<typeof storeImage>> | undefined;
     if (o.outputs?.length) {
       await exportOutputs(env, o.outputs, config, result.state.layers, names);
-      const desc = await putDocument(
+      const desc = await storeDocument(
         images.content,
         MediaType.ociConfig,
         Buffer.from(JSON.stringify(config)),

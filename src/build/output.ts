@@ -6,9 +6,9 @@ import { promisify } from "node:util";
 import { pack } from "tar-stream";
 import type { Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
+import { imageManifest, storeDocument } from "../images/index.js";
 import { type ImageConfig, MediaType } from "../oci/index.js";
 import type { BuildEnv } from "./env.js";
-import { manifestOf, putDocument } from "./image.js";
 import { mountLayers } from "./trees.js";
 import type { BuildOutput, StateLayer } from "./types.js";
 
@@ -41,10 +41,10 @@ async function exportOci(
 ): Promise<void> {
   const store = env.images.content;
   const configBytes = Buffer.from(JSON.stringify(config));
-  const configDesc = await putDocument(store, MediaType.ociConfig, configBytes);
-  const manifest = manifestOf(configDesc, layers, "oci");
+  const configDesc = await storeDocument(store, MediaType.ociConfig, configBytes);
+  const manifest = imageManifest(configDesc, layers, "oci");
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
-  const manifestDesc = await putDocument(store, MediaType.ociManifest, manifestBytes);
+  const manifestDesc = await storeDocument(store, MediaType.ociManifest, manifestBytes);
   const index = {
     schemaVersion: 2,
     mediaType: MediaType.ociIndex,
