@@ -105,10 +105,7 @@ describe("image copy between transports", () => {
   it("a source blob that does not match its digest fails the copy and leaves the destination as it was", async () => {
     await imageCopy(`docker://${reg.host}/src/app:x86`, `oci:${d("bad")}:v1`);
     const layer = x86.layers[1]?.desc.digest as Digest;
-    await writeFile(
-      join(d("bad"), "blobs", "sha256", hexOf(layer)),
-      Buffer.alloc(4000, 1),
-    );
+    await writeFile(join(d("bad"), "blobs", "sha256", hexOf(layer)), Buffer.alloc(4000, 1));
     const before = await readFile(join(d("out"), "index.json"), "utf8").catch(() => "none");
     await expect(imageCopy(`oci:${d("bad")}:v1`, `oci:${d("out")}:v1`)).rejects.toThrow(/mismatch/);
     expect(await readFile(join(d("out"), "index.json"), "utf8").catch(() => "none")).toBe(before);
