@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages wharf uses. Skips what is already there.
 #   scripts/install-deps.sh          what the tests use (the real peers: Distribution's registry,
-#                                    skopeo, podman, buildah, umoci, runc, a static busybox, ...)
+#                                    skopeo, podman, buildah, umoci, runc, a static busybox, ...;
+#                                    Ceph's monitor, OSD, manager and RADOS Gateway, nginx and
+#                                    redis-server for the s3 and replica tests: scripts/ceph.sh)
 #   scripts/install-deps.sh --run    only what `wharf run` and the hello-world walkthrough need
 #   scripts/install-deps.sh --bench  the tests' packages and the benchmarks' tools
 set -euo pipefail
 run=(runc util-linux gcc)
-want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2 zstd bzip2 xz-utils gnupg)
+want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2 zstd bzip2 xz-utils gnupg
+  ceph-mon ceph-osd ceph-mgr radosgw ceph-common nginx redis-server)
 case "${1:-}" in
   --run) want=("${run[@]}") ;;
   --bench) want+=(wrk hyperfine curl) ;;
