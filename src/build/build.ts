@@ -17,6 +17,8 @@ import { formatReference, parseReference, withDefaultTag } from "../reference/in
 import { type BaseImage, resolveBase } from "./base.js";
 import { errorBox } from "./box.js";
 import { openBuildCache } from "./cache.js";
+import { exportCaches } from "./cache-export.js";
+import { type ImportedCache, importCaches } from "./cache-import.js";
 import { openContext } from "./context.js";
 import type { BuildEnv, StageResult } from "./env.js";
 import { limiter, neededStages } from "./graph.js";
@@ -63,6 +65,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   const stat = openStatCache(ctx.temporary ? undefined : o.root, ctx.dir ?? "");
   const stages = new Map<number, Promise<StageResult>>();
   let firstError: unknown;
+  let imported: ImportedCache | undefined;
   try {
     load.status(`transferring dockerfile: ${Buffer.byteLength(ctx.dockerfile.text)}B done`);
     try {
@@ -91,6 +94,15 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     });
     const needed = neededStages(df, target.index, globals.lookup);
     await mkdir(tmp, { recursive: true });
+    // --cache-from: records read now, their layers fetched only when a step needs them.
+    if (o.cacheFrom?.length && !o.noCache) {
+      imported = await importCaches(o.cacheFrom, {
+        transport: o.transport ?? {},
+        signal: abort.signal,
+        vertex: (n) => progress.vertex(n),
+      });
+    }
+    const lazy = imported;
     const bases = new Map<string, Promise<BaseImage>>();
     const parsed = df;
     const env: BuildEnv = {
@@ -139,6 +151,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
             ...(o.transport ? { transport: o.transport } : {}),
             signal: abort.signal,
             onStatus: (l) => meta.status(l),
+            ...(o.verify ? { verify: o.verify } : {}),
           }).then(
             (img) => {
               meta.done();
@@ -156,6 +169,9 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       limit: limiter(Math.max(1, o.concurrency ?? 2)),
       counters: { done: 0, cached: 0 },
       warnings: [],
+      ...(lazy ? { imported: lazy } : {}),
+      used: new Map(),
+      ensureLayers: async (layers) => lazy?.ensure(images.content, layers, abort.signal),
     };
     // Every stage the target needs starts now: the independent ones build at once.
     for (const i of [...needed].sort((a, b) => a - b)) env.stage(i).catch(() => undefined);
@@ -167,6 +183,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const names = (o.tags ?? []).map(fullName);
     const exporting = progress.vertex(o.outputs?.length ? "exporting to client" : "exporting to image");
     let stored: Awaited<ReturnType<typeof storeImage>> | undefined;
+    await env.ensureLayers(result.state.layers);
     if (o.outputs?.length) {
       await exportOutputs(env, o.outputs, config, result.state.layers, names);
       const desc = await storeDocument(
@@ -182,6 +199,22 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       for (const n of names) exporting.status(`naming to ${n} done`);
     }
     exporting.done();
+    // Imported steps whose layers the build fetched are now this root's cache too.
+    for (const r of env.used.values()) {
+      if (!r.layer || !imported?.get(r.key) || (await env.cache.get(r.key))) continue;
+      if (await images.content.info(r.layer.digest)) await env.cache.put(r);
+    }
+    if (o.cacheTo?.length) {
+      const warned = await exportCaches(o.cacheTo, {
+        final: result.state.records,
+        all: [...env.used.values()],
+        store: images.content,
+        ensure: env.ensureLayers,
+        transport: o.transport ?? {},
+        vertex: (n) => progress.vertex(n),
+      });
+      env.warnings.push(...warned);
+    }
     for (const w of env.warnings) progress.note(w);
     return {
       id: stored.id,
@@ -210,6 +243,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     await Promise.allSettled(stages.values());
     progress.close();
     await stat.save().catch(() => undefined);
+    imported?.close();
     await images.close();
     await ctx.close();
     await rm(tmp, { recursive: true, force: true });

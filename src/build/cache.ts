@@ -50,10 +50,12 @@ export function cacheKey(parts: unknown): Digest {
   return `sha256:${nodeCrypto().createHash("sha256").update(text).digest("hex")}` as Digest;
 }
 
-function valid(x: unknown, key: Digest): x is CacheRecord {
+/** Whether `x` is a well-formed record (of `key`, when given): files and imported caches are checked alike. */
+export function isCacheRecord(x: unknown, key?: Digest): x is CacheRecord {
   const r = x as Partial<CacheRecord> | null;
-  if (r?.v !== 1 || r.key !== key || typeof r.created !== "string" || typeof r.createdBy !== "string")
-    return false;
+  if (r?.v !== 1 || typeof r.key !== "string" || !isDigest(r.key)) return false;
+  if (key !== undefined && r.key !== key) return false;
+  if (typeof r.created !== "string" || typeof r.createdBy !== "string") return false;
   if (r.layer === null) return true;
   const l = r.layer as Partial<LayerBlob> | undefined;
   return (
@@ -83,7 +85,7 @@ export function openBuildCache(root: string): BuildCache {
       } catch {
         return undefined;
       }
-      if (!valid(parsed, key)) return undefined;
+      if (!isCacheRecord(parsed, key)) return undefined;
       try {
         const now = new Date();
         utimesSync(file, now, now);
@@ -110,7 +112,7 @@ export function openBuildCache(root: string): BuildCache {
         const key = `sha256:${name.slice(0, 64)}` as Digest;
         try {
           const record: unknown = JSON.parse(readFileSync(file, "utf8"));
-          if (valid(record, key)) out.push({ record, lastUsed: statSync(file).mtime, file });
+          if (isCacheRecord(record, key)) out.push({ record, lastUsed: statSync(file).mtime, file });
         } catch {
           // being written or removed: skipped
         }

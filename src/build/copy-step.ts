@@ -141,6 +141,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   await env.limit(async () => {
     checkAborted(run);
     const layers = state.layers;
+    await env.ensureLayers(layers);
     const view =
       layers.length > 0
         ? await openLayerView({

@@ -1,9 +1,12 @@
+import type { Digest } from "../digest/index.js";
 import type { ArgScope, Dockerfile, GlobalArgs, Stage } from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
 import type { Images } from "../images/index.js";
 import type { RuntimeContext } from "../runtime/index.js";
 import type { BaseImage } from "./base.js";
-import type { BuildCache } from "./cache.js";
+import type { LayerBlob } from "./blob.js";
+import type { BuildCache, CacheRecord } from "./cache.js";
+import type { ImportedCache } from "./cache-import.js";
 import type { BuildContext } from "./context.js";
 import type { Progress } from "./progress.js";
 import type { StatCache } from "./stat-cache.js";
@@ -41,6 +44,15 @@ export interface BuildEnv {
   /** Runs `fn` when a slot is free: RUN and COPY work that is not cached is bounded. */
   limit<T>(fn: () => Promise<T>): Promise<T>;
   counters: { done: number; cached: number };
+  /** The records of `--cache-from`, and their layers on demand. */
+  imported?: ImportedCache;
+  /** Every record this build applied, by key (`--cache-to mode=max`). */
+  used: Map<Digest, CacheRecord>;
+  /**
+   * Makes the layers' blobs present in the store: a step taken from an imported cache has its
+   * layer fetched only here, when a RUN, COPY, view or the image needs the bytes.
+   */
+  ensureLayers(layers: readonly LayerBlob[]): Promise<void>;
   warnings: string[];
   /** The `[internal] load build context` step was shown (once per build, as BuildKit's). */
   contextShown?: boolean;

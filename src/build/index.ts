@@ -7,4 +7,11 @@ export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./c
 export { neededStages } from "./graph.js";
 export type { ProgressMode } from "./progress.js";
 export { type PruneCacheOptions, type PruneCacheResult, type PrunedEntry, pruneBuildCache } from "./prune.js";
-export type { BuildOptions, BuildOutput, BuildResult, SecretSource } from "./types.js";
+export type {
+  BuildOptions,
+  BuildOutput,
+  BuildResult,
+  CacheExport,
+  CacheImport,
+  SecretSource,
+} from "./types.js";

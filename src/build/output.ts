@@ -40,6 +40,7 @@ async function exportOci(
   names: readonly string[],
 ): Promise<void> {
   const store = env.images.content;
+  await env.ensureLayers(layers);
   const configBytes = Buffer.from(JSON.stringify(config));
   const configDesc = await storeDocument(store, MediaType.ociConfig, configBytes);
   const manifest = imageManifest(configDesc, layers, "oci");

@@ -106,6 +106,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
     const dir = containerSnapshotDir(snapshots, `build-${process.pid}-${randomHex(6)}`);
     const taskDir = join(env.tmp, `task-${randomHex(6)}`);
     await mkdir(taskDir, { recursive: true });
+    await env.ensureLayers(state.layers);
     const prepared = await prepareRootfs({
       snapshots,
       store: env.images.content,

@@ -39,6 +39,7 @@ function scratchState(platform: string | undefined): StageState {
     layers: [],
     config,
     time: undefined,
+    records: [],
   };
 }
 
@@ -56,6 +57,7 @@ function imageState(img: BaseImage): StageState {
     })),
     config: { ...img.config, config: { ...(img.config.config ?? {}) }, history: [...history] },
     time: last ?? img.config.created,
+    records: [],
   };
 }
 

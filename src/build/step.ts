@@ -16,6 +16,8 @@ function applyRecord(run: StageRun, rec: CacheRecord): void {
   // records after it stay those made on the layer (and history time) that won, so a later build
   // takes one build's steps whole and gives that build's image ID.
   s.key = cacheKey({ step: rec.key, diffId: rec.layer?.diffId ?? null, created: rec.created });
+  s.records = [...s.records, rec];
+  run.env.used.set(rec.key, rec);
   if (rec.layer) {
     s.layers = [...s.layers, rec.layer];
     s.config = {
@@ -45,9 +47,20 @@ export async function cachedStep(
 ): Promise<boolean> {
   const { env } = run;
   if (env.opts.noCache) return false;
-  const rec = await env.cache.get(key);
-  if (!rec) return false;
-  if (rec.layer && (await env.images.content.info(rec.layer.digest)) === undefined) return false;
+  const stored = async (r: CacheRecord) =>
+    !r.layer || (await env.images.content.info(r.layer.digest)) !== undefined;
+  let rec = await env.cache.get(key);
+  if (!rec || !(await stored(rec))) {
+    // An imported record (--cache-from) is a hit when its layer is stored or its cache has it:
+    // the blob is fetched only when a later step or the image needs it. It is recorded here too.
+    const imported = env.imported?.get(key);
+    if (!imported) return false;
+    if (imported.layer && !env.imported?.canFetch(imported.layer.digest) && !(await stored(imported)))
+      return false;
+    rec = imported;
+    // Kept in this root's cache once its layer is here (now, or when the build fetched it).
+    if (await stored(rec)) await env.cache.put(rec);
+  }
   applyRecord(run, { ...rec, createdBy });
   env.counters.cached++;
   vertex.cached();

@@ -22,6 +22,7 @@ export async function mountLayers(env: BuildEnv, layers: readonly StateLayer[]):
     await mkdir(dir, { recursive: true });
     return { dir, release: async () => undefined };
   }
+  await env.ensureLayers(layers);
   const dir = containerSnapshotDir(env.snapshots, `build-view-${process.pid}-${randomHex(6)}`);
   const p = await prepareRootfs({
     snapshots: env.snapshots,

@@ -1,7 +1,8 @@
 import type { Digest } from "../digest/index.js";
 import type { ImageConfig } from "../oci/index.js";
-import type { TransportOptions } from "../remote/index.js";
+import type { PullOptions, TransportOptions } from "../remote/index.js";
 import type { LayerBlob } from "./blob.js";
+import type { CacheRecord } from "./cache.js";
 import type { ProgressMode } from "./progress.js";
 
 /** `--secret id=x,src=FILE` or `id=x,env=VAR`: read when a RUN mounts it, never stored. */
@@ -12,6 +13,20 @@ export interface SecretSource {
 }
 
 export type BuildOutput = { type: "local"; dest: string } | { type: "oci"; dest: string };
+
+/** `--cache-to`: where the build's cache records and their layers go (`mode` default `min`, as BuildKit's). */
+export type CacheExport = (
+  | { type: "registry"; ref: string }
+  | { type: "local"; dest: string; tag?: string }
+) & {
+  /** `min`: the steps of the image built; `max`: every step of every stage built. */
+  mode?: "min" | "max";
+  /** `ignore-error=true`: a failed export is a warning, not a failed build. */
+  ignoreError?: boolean;
+};
+
+/** `--cache-from`: records (and, on demand, their layers) another machine exported. */
+export type CacheImport = { type: "registry"; ref: string } | { type: "local"; src: string; tag?: string };
 
 /** Everything `wharf build` takes (the CLI turns flags into this). */
 export interface BuildOptions {
@@ -35,6 +50,10 @@ export interface BuildOptions {
   /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
   network?: "default" | "none" | "host";
   outputs?: BuildOutput[];
+  cacheTo?: CacheExport[];
+  cacheFrom?: CacheImport[];
+  /** Signature verification of FROM / `--from` images pulled by the build (remote's PullOptions.verify). */
+  verify?: PullOptions["verify"];
   /** The environment (`SOURCE_DATE_EPOCH`, secrets' `env=`). */
   env?: NodeJS.ProcessEnv;
   transport?: TransportOptions;
@@ -72,4 +91,6 @@ export interface StageState {
   config: ImageConfig;
   /** The time of the last layer (history times of metadata steps follow it, as BuildKit's). */
   time: string | undefined;
+  /** The cache records of the steps that made this filesystem, in order (`--cache-to mode=min`). */
+  records: CacheRecord[];
 }

@@ -36,6 +36,7 @@ export async function workdirStep(run: StageRun, inst: WorkdirInstruction): Prom
   const createdBy = `WORKDIR ${dir}`;
   if (await cachedStep(run, key, createdBy, vertex)) return;
   const layers = state.layers;
+  await env.ensureLayers(layers);
   const view =
     layers.length > 0
       ? await openLayerView({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBuildArgs, parseOutput, parseSecret } from "./build.js";
+import { parseBuildArgs, parseCacheFrom, parseCacheTo, parseOutput, parseSecret } from "./build.js";
 
 describe("build flags", () => {
   it("--build-arg K=V, and K alone takes the value from the environment when set", () => {
@@ -41,5 +41,30 @@ describe("builder prune's table", () => {
       `ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\t\tLAST ACCESSED\n${"a".repeat(25).padEnd(40)}\ttrue \t\t1.2kB     \t2 minutes ago\n`,
     );
     expect(tabPadded(["Total:\t0B"])).toBe("Total:\t0B\n");
+  });
+
+  it("--cache-to and --cache-from: registry (also a bare name) and local, mode, ignore-error, tag", () => {
+    expect(parseCacheTo("type=registry,ref=r/app:cache,mode=max")).toEqual({
+      type: "registry",
+      ref: "r/app:cache",
+      mode: "max",
+    });
+    expect(parseCacheTo("r/app:cache")).toEqual({ type: "registry", ref: "r/app:cache", mode: "min" });
+    expect(parseCacheTo("type=local,dest=/c,ignore-error=true,tag=v1")).toEqual({
+      type: "local",
+      dest: "/c",
+      tag: "v1",
+      mode: "min",
+      ignoreError: true,
+    });
+    expect(() => parseCacheTo("type=registry")).toThrow(/ref= is required/);
+    expect(() => parseCacheTo("type=local,dest=/c,mode=all")).toThrow(/invalid cache-to mode all/);
+    expect(() => parseCacheTo("type=gha")).toThrow(/cache type gha is not supported/);
+    expect(() => parseCacheTo("mode=max")).toThrow(/type= is required/);
+    expect(parseCacheFrom("r/app:cache")).toEqual({ type: "registry", ref: "r/app:cache" });
+    expect(parseCacheFrom("type=registry,ref=r/app")).toEqual({ type: "registry", ref: "r/app" });
+    expect(parseCacheFrom("type=local,src=/c")).toEqual({ type: "local", src: "/c" });
+    expect(() => parseCacheFrom("type=local,dest=/c")).toThrow(/src= is required/);
+    expect(() => parseCacheFrom("type=s3,region=x")).toThrow(/not supported/);
   });
 });

@@ -1,9 +1,18 @@
 import { writeFileSync } from "node:fs";
-import { type BuildOutput, build, type ProgressMode, type SecretSource } from "../../build/index.js";
+import {
+  type BuildOutput,
+  build,
+  type CacheExport,
+  type CacheImport,
+  type ProgressMode,
+  type SecretSource,
+} from "../../build/index.js";
 import { WharfError } from "../../errors/index.js";
+import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
+import { TRUST_FLAGS } from "./trust-flags.js";
 
 function usage(message: string, hint: string): WharfError {
   return new WharfError("usage", message, { hint });
@@ -67,6 +76,59 @@ export function parseOutput(spec: string): BuildOutput {
   throw usage(
     `output type ${type} is not supported`,
     "wharf build exports type=local,dest=DIR and type=oci,dest=FILE",
+  );
+}
+
+const CACHE_HINT =
+  "write type=registry,ref=NAME[:TAG][,mode=min|max] or type=local,dest=DIR (--cache-to), type=local,src=DIR (--cache-from)";
+
+/** `--cache-from NAME` or `type=registry,ref=NAME`, `type=local,src=DIR[,tag=T]`. */
+export function parseCacheFrom(spec: string): CacheImport {
+  if (!spec.includes("=")) return { type: "registry", ref: spec };
+  const m = csv(spec);
+  const type = m.get("type") ?? "registry";
+  if (type === "registry") {
+    const ref = m.get("ref");
+    if (!ref) throw usage(`invalid cache-from ${spec}: ref= is required`, CACHE_HINT);
+    return { type, ref };
+  }
+  if (type === "local") {
+    const src = m.get("src");
+    if (!src) throw usage(`invalid cache-from ${spec}: src= is required`, CACHE_HINT);
+    const tag = m.get("tag");
+    return { type, src, ...(tag ? { tag } : {}) };
+  }
+  throw usage(`cache type ${type} is not supported by wharf build`, CACHE_HINT);
+}
+
+/** `--cache-to NAME`, `type=registry,ref=NAME[,mode=min|max][,ignore-error=true]` or `type=local,dest=DIR`. */
+export function parseCacheTo(spec: string): CacheExport {
+  if (!spec.includes("=")) return { type: "registry", ref: spec, mode: "min" };
+  const m = csv(spec);
+  const type = m.get("type") ?? "";
+  const mode = m.get("mode") ?? "min";
+  if (mode !== "min" && mode !== "max")
+    throw usage(`invalid cache-to mode ${mode}`, "use mode=min or mode=max");
+  const ignore = m.get("ignore-error");
+  if (ignore !== undefined && !["true", "false"].includes(ignore))
+    throw usage(`invalid ignore-error value ${ignore}`, "use ignore-error=true or false");
+  const common = { mode, ...(ignore === "true" ? { ignoreError: true } : {}) } as const;
+  if (type === "registry") {
+    const ref = m.get("ref");
+    if (!ref) throw usage(`invalid cache-to ${spec}: ref= is required`, CACHE_HINT);
+    return { type, ref, ...common };
+  }
+  if (type === "local") {
+    const dest = m.get("dest");
+    if (!dest) throw usage(`invalid cache-to ${spec}: dest= is required`, CACHE_HINT);
+    const tag = m.get("tag");
+    return { type, dest, ...(tag ? { tag } : {}), ...common };
+  }
+  throw usage(
+    type === ""
+      ? `invalid cache-to ${spec}: type= is required`
+      : `cache type ${type} is not supported by wharf build`,
+    CACHE_HINT,
   );
 }
 
@@ -136,7 +198,20 @@ export const command: Command = {
       valueName: "stringArray",
       description: 'Output destination (format: "type=local,dest=path")',
     },
+    {
+      name: "cache-from",
+      type: "strings",
+      valueName: "stringArray",
+      description: 'External cache sources (e.g., "user/app:cache", "type=local,src=path/to/dir")',
+    },
+    {
+      name: "cache-to",
+      type: "strings",
+      valueName: "stringArray",
+      description: 'Cache export destinations (e.g., "user/app:cache", "type=local,dest=path/to/dir")',
+    },
     INSECURE_FLAG,
+    ...TRUST_FLAGS,
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -157,6 +232,15 @@ export const command: Command = {
         "give the context as a directory",
       );
     const iidfile = flag.string(f, "iidfile");
+    const cacheFrom = flag.strings(f, "cache-from").map(parseCacheFrom);
+    const cacheTo = flag.strings(f, "cache-to").map(parseCacheTo);
+    for (const c of [...cacheFrom, ...cacheTo]) if (c.type === "registry") parseReference(c.ref);
+    const progress = progressMode(ctx, flag.string(f, "progress"), quiet);
+    // FROM and --from images the build pulls are verified as `wharf pull` verifies them.
+    const { imageVerifier } = await import("./trust-verify.js");
+    const verify = await imageVerifier(ctx, f, (line) => {
+      if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
+    });
     const result = await build({
       root: ctx.root,
       context,
@@ -174,7 +258,10 @@ export const command: Command = {
       outputs: flag.strings(f, "output").map(parseOutput),
       env: ctx.env,
       transport: transportOptions(ctx, f),
-      progress: progressMode(ctx, flag.string(f, "progress"), quiet),
+      cacheFrom,
+      cacheTo,
+      ...(verify ? { verify } : {}),
+      progress,
       progressOut: ctx.stderr,
     });
     if (iidfile) writeFileSync(iidfile, result.id);
