@@ -15,8 +15,6 @@ import { algorithmOf, type Digest, hexOf } from "../digest/index.js";
  *     │   └── tags/<tag>/
  *     │       ├── current/link                       the digest the tag points at now
  *     │       └── index/<alg>/<hex>/link             every digest the tag has pointed at
- *     ├── _pending/<alg>-<hex>.<id>                  (wharf) a manifest PUT in flight: the blobs it
- *     │                                              references, so that a blob delete sees it
  *     ├── _uploads/<uuid>/
  *     │   ├── data                                   the upload's bytes so far
  *     │   ├── startedat                              RFC 3339 start time
@@ -25,9 +23,19 @@ import { algorithmOf, type Digest, hexOf } from "../digest/index.js";
  *     └── _referrers/<alg>/<subject hex>/<alg>-<hex> (wharf) descriptor JSON of a manifest whose
  *                                                    subject is <subject>: the referrers index
  *
- * /docker/registry/v2/wharf/blob-repositories/<alg>/<hex>/<name with "/" as "+">
- *                                                    (wharf) "this repository linked blob <digest>":
- *                                                    hints for automatic cross-repository mounts
+ * /docker/registry/v2/wharf/                        (wharf's own; Distribution ignores it)
+ * ├── blob-repositories/<alg>/<hex>/<name with "/" as "+">
+ * │                                                  "this repository linked (or was about to use)
+ * │                                                  blob <digest>": hints for automatic mounts; their
+ * │                                                  modification time is an intent garbage collection
+ * │                                                  respects (gc/README.md)
+ * ├── pending/<name with "/" as "+">@<alg>-<hex>.<id>
+ * │                                                  a manifest PUT in flight (or done while a
+ * │                                                  collection ran): the digests it references, so
+ * │                                                  that a blob delete and a collection see it
+ * └── gc/
+ *     ├── runs/<id>                                  a collection running; rewritten as its heartbeat
+ *     └── doomed/<id>.<n>                            the digests batch <n> of run <id> may delete
  *
  * A `link` file holds a digest as text. Names starting with "_" are never repository path components
  * (the repository grammar forbids them), so the repository tree and the metadata cannot collide.
@@ -54,10 +62,19 @@ export const layout = {
   tagCurrent: (name: string, tag: string) => `${layout.tag(name, tag)}/current/link`,
   tagIndexLink: (name: string, tag: string, d: Digest) => `${layout.tag(name, tag)}/index/${split(d)}/link`,
 
-  pending: (name: string) => `${REPOSITORIES}/${name}/_pending`,
+  pending: `${ROOT}/wharf/pending`,
+  /** The announcement's file name starts with `pendingPrefix(name)`. */
+  pendingPrefix: (name: string) => `${name.replaceAll("/", "+")}@`,
   pendingPut: (name: string, d: Digest, id: string) =>
-    `${REPOSITORIES}/${name}/_pending/${algorithmOf(d)}-${hexOf(d)}.${id}`,
+    `${ROOT}/wharf/pending/${name.replaceAll("/", "+")}@${algorithmOf(d)}-${hexOf(d)}.${id}`,
 
+  blobs: `${ROOT}/blobs`,
+  gcRuns: `${ROOT}/wharf/gc/runs`,
+  gcRun: (id: string) => `${ROOT}/wharf/gc/runs/${id}`,
+  gcDoomed: `${ROOT}/wharf/gc/doomed`,
+  gcDoom: (id: string, batch: number) => `${ROOT}/wharf/gc/doomed/${id}.${batch}`,
+
+  hints: `${ROOT}/wharf/blob-repositories`,
   blobRepositories: (d: Digest) => `${ROOT}/wharf/blob-repositories/${split(d)}`,
   blobRepository: (d: Digest, name: string) =>
     `${ROOT}/wharf/blob-repositories/${split(d)}/${name.replaceAll("/", "+")}`,

@@ -2,11 +2,13 @@ import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Bytes } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
 import { type Ctx, digestParam, nameOf } from "../context.js";
 import { type ByteRange, parseRange } from "../http/range.js";
 import { type Headers, isClientGone, sendEmpty, sendError } from "../http/respond.js";
 import { layout } from "../layout.js";
 import { blobSize, unlinkBlob } from "../store/blobs.js";
+import { claimBlob } from "../store/guard.js";
 
 /** GET and HEAD of a blob: whole, or one byte range (206). Streams with backpressure. */
 export async function getBlob(ctx: Ctx): Promise<void> {
@@ -14,6 +16,12 @@ export async function getBlob(ctx: Ctx): Promise<void> {
   const name = nameOf(ctx);
   const digest = digestParam(ctx.params.digest);
   const size = await blobSize(store, name, digest);
+  // A HEAD is how a push finds that it need not upload a blob: claim it (store/guard.ts), so that
+  // a garbage collection does not delete it before the push's manifest references it.
+  if (req.method === "HEAD" && !(await claimBlob(store, name, digest))) {
+    store.blobs.delete(`${name}@${digest}`);
+    throw new WharfError("blob-unknown", `blob unknown to registry: ${digest}`, { detail: { digest } });
+  }
   const headers: Headers = {
     "Content-Type": "application/octet-stream",
     "Docker-Content-Digest": digest,

@@ -4,7 +4,8 @@ import { isValidPath } from "../../reference/index.js";
 import { type Ctx, checkName, digestParam, nameOf, repo } from "../context.js";
 import { parseContentRange, uploadRange } from "../http/range.js";
 import { sendEmpty, sendError } from "../http/respond.js";
-import { blobExists, holdersOf, isLinked, mountBlob } from "../store/blobs.js";
+import { holdersOf, isLinked, mountBlob } from "../store/blobs.js";
+import { claimBlob } from "../store/guard.js";
 import * as uploads from "../store/uploads.js";
 
 const uploadUrl = (name: string, uuid: string) => `/v2/${name}/blobs/uploads/${uuid}`;
@@ -35,7 +36,7 @@ const MOUNT_CANDIDATES = 32;
  * says nothing about them.
  */
 async function automaticMount(ctx: Ctx, name: string, digest: Digest): Promise<boolean> {
-  if ((await isLinked(ctx.store, name, digest)) && (await blobExists(ctx.store, digest))) return true;
+  if ((await isLinked(ctx.store, name, digest)) && (await claimBlob(ctx.store, name, digest))) return true;
   for (const source of (await holdersOf(ctx.store, digest)).slice(0, MOUNT_CANDIDATES)) {
     if (source === name || !isValidPath(source)) continue;
     if (!(await ctx.authorize([repo(source, ["pull"])])).ok) continue;

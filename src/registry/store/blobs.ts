@@ -1,6 +1,7 @@
 import { type Digest, isDigest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
+import { claimBlob } from "./guard.js";
 import { manifestsReferencing } from "./inuse.js";
 import {
   baseName,
@@ -89,10 +90,13 @@ export async function unlinkBlob(store: Store, name: string, d: Digest): Promise
 export const blobExists = (store: Store, d: Digest): Promise<boolean> =>
   existsAt(store.driver, layout.blobData(d));
 
-/** Links a blob that `from` holds into `name`; false when `from` does not hold it. */
+/**
+ * Links a blob that `from` holds into `name`; false when `from` does not hold it. The blob is
+ * claimed first (guard.ts), so that a garbage collection does not delete it under the mount.
+ */
 export async function mountBlob(store: Store, name: string, from: string, d: Digest): Promise<boolean> {
   if (!(await isLinked(store, from, d))) return false;
-  if (!(await blobExists(store, d))) return false;
+  if (!(await claimBlob(store, name, d))) return false;
   await linkBlob(store, name, d);
   return true;
 }

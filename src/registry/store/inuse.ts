@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type Digest, isDigest } from "../../digest/index.js";
 import { layout } from "../layout.js";
+import { liveRuns } from "./guard.js";
+import { referencesOf } from "./references.js";
 import { baseName, deleteIfExists, listIfExists, readIfExists, type Store } from "./store.js";
 
 /**
@@ -10,7 +12,7 @@ import { baseName, deleteIfExists, listIfExists, readIfExists, type Store } from
  * A manifest PUT and a blob delete may race, in one process or in several sharing the storage, with
  * no lock between them. Each first makes its own move visible, then looks at the other's:
  *
- * - the PUT announces itself (`_pending/`, listing the blobs it references), then checks that those
+ * - the PUT announces itself (`wharf/pending/`, listing the blobs it references), then checks that those
  *   blobs are linked, stores the manifest, and withdraws the announcement;
  * - the delete removes the link, then looks for announced PUTs and stored manifests that reference
  *   the blob; if it finds one, it puts the link back and refuses.
@@ -21,22 +23,36 @@ import { baseName, deleteIfExists, listIfExists, readIfExists, type Store } from
  */
 
 /** An announcement older than this is left by a process that died mid-PUT: ignored and removed. */
-const STALE_MS = 10 * 60_000;
+export const STALE_MS = 10 * 60_000;
+/** The first line of an announcement whose PUT is over (kept while a collection runs: gc/README.md). */
+export const DONE = "done";
 
-/** Announces a manifest PUT that references `blobs`; returns the path to withdraw. */
+/**
+ * Announces a manifest PUT of `digest` that references `digests` (its blobs, an index's children,
+ * and itself); returns the path to withdraw.
+ */
 export async function announcePut(
   store: Store,
   name: string,
   digest: Digest,
-  blobs: Digest[],
+  digests: Digest[],
 ): Promise<string> {
   const path = layout.pendingPut(name, digest, randomUUID());
   // Not made durable: after a crash the PUT it announces is not running any more.
-  await store.driver.putContent(path, Buffer.from(blobs.join("\n")), { durable: false });
+  await store.driver.putContent(path, Buffer.from(digests.join("\n")), { durable: false });
   return path;
 }
 
-export async function withdrawPut(store: Store, path: string): Promise<void> {
+/**
+ * Ends an announcement. While a collection runs, its mark walk may have passed the repository
+ * before the PUT stored its revision: the announcement then stays, marked done, until no
+ * collection that started before now is running (the collections remove it).
+ */
+export async function withdrawPut(store: Store, path: string, digests: Digest[]): Promise<void> {
+  if ((await liveRuns(store)).size > 0) {
+    await store.driver.putContent(path, Buffer.from([DONE, ...digests].join("\n")), { durable: false });
+    return;
+  }
   await deleteIfExists(store.driver, path);
 }
 
@@ -56,29 +72,17 @@ export async function blobsOf(store: Store, manifest: Digest): Promise<Digest[]>
  * when pushed, perhaps by another registry); foreign layers (with `urls`) are not the repository's.
  */
 export function blobsReferencedBy(body: Buffer): Digest[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString("utf8"));
-  } catch {
-    return [];
-  }
-  if (typeof doc !== "object" || doc === null) return [];
-  const { config, layers } = doc as { config?: unknown; layers?: unknown };
-  const out: Digest[] = [];
-  for (const d of [config, ...(Array.isArray(layers) ? layers : [])]) {
-    if (typeof d !== "object" || d === null) continue;
-    const { digest, urls } = d as { digest?: unknown; urls?: unknown };
-    if (Array.isArray(urls) && urls.length > 0) continue;
-    if (typeof digest === "string" && isDigest(digest)) out.push(digest);
-  }
-  return out;
+  return referencesOf(body).blobs;
 }
 
 /** The manifests of `name`, in flight or stored, that reference blob `d`. */
 export async function manifestsReferencing(store: Store, name: string, d: Digest): Promise<Digest[]> {
   const out = new Set<Digest>();
-  for (const p of await listIfExists(store.driver, layout.pending(name))) {
-    const [head] = baseName(p).split(".");
+  const prefix = layout.pendingPrefix(name);
+  let noRuns: boolean | undefined;
+  for (const p of await listIfExists(store.driver, layout.pending)) {
+    if (!baseName(p).startsWith(prefix)) continue;
+    const [head] = baseName(p).slice(prefix.length).split(".");
     const dash = head?.indexOf("-") ?? -1;
     const manifest = head ? `${head.slice(0, dash)}:${head.slice(dash + 1)}` : "";
     if (!isDigest(manifest)) continue;
@@ -88,11 +92,14 @@ export async function manifestsReferencing(store: Store, name: string, d: Digest
     );
     if (modTime === undefined) continue; // withdrawn meanwhile: its revision is read below
     if (Date.now() - modTime > STALE_MS) {
-      await deleteIfExists(store.driver, p);
+      // A collection running may still need it (its PUT may have stored a revision before dying).
+      noRuns ??= (await liveRuns(store)).size === 0;
+      if (noRuns) await deleteIfExists(store.driver, p);
       continue;
     }
-    const blobs = (await readIfExists(store.driver, p))?.toString().split("\n") ?? [];
-    if (blobs.includes(d)) out.add(manifest);
+    const lines = (await readIfExists(store.driver, p))?.toString().split("\n") ?? [];
+    // A PUT that is over stored its revision first: read below.
+    if (lines[0] !== DONE && lines.includes(d)) out.add(manifest);
   }
   for (const alg of await listIfExists(store.driver, layout.revisions(name))) {
     for (const dir of await listIfExists(store.driver, alg)) {

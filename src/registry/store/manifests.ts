@@ -3,7 +3,9 @@ import { WharfError } from "../../errors/index.js";
 import { type Descriptor, type ManifestDocument, parseManifestDocument, walkGraph } from "../../oci/index.js";
 import { layout } from "../layout.js";
 import { blobSize, isLinked } from "./blobs.js";
-import { announcePut, blobsReferencedBy, withdrawPut } from "./inuse.js";
+import { awaitClear } from "./guard.js";
+import { announcePut, withdrawPut } from "./inuse.js";
+import { referencesOf } from "./references.js";
 import { addReferrer, removeReferrer } from "./referrers.js";
 import {
   baseName,
@@ -160,12 +162,16 @@ export async function putManifest(
   }
   const type = contentType?.split(";")[0]?.trim() || undefined;
   const doc = parseManifestDocument(body, type);
-  // Announced before its blobs are checked, so that a blob delete racing it sees it (inuse.ts).
+  // Announced before its references are checked, so that a blob delete (inuse.ts) or a garbage
+  // collection (guard.ts) racing it sees it; a collection's batch that may delete one of them is
+  // waited out before the check.
   const generation = generationOf(store, name);
-  const blobs = blobsReferencedBy(body);
-  const announced = blobs.length > 0 ? await announcePut(store, name, digest, blobs) : undefined;
+  const refs = referencesOf(body);
+  const digests = [...refs.blobs, ...refs.manifests, digest];
+  const announced = await announcePut(store, name, digest, digests);
   const d = store.driver;
   try {
+    await awaitClear(store, digests);
     await checkReferences(store, name, { mediaType: doc.mediaType, digest, size: body.length }, body);
     await d.putContent(layout.blobData(digest), body);
     await storeRevision(store, name, digest, doc, body);
@@ -183,7 +189,7 @@ export async function putManifest(
       }
     }
   } finally {
-    if (announced) await withdrawPut(store, announced);
+    await withdrawPut(store, announced, digests);
   }
   const subject = subjectOf(doc);
   store.blobs.delete(`${name}@${digest}`);

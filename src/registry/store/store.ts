@@ -36,6 +36,10 @@ export interface Store {
    * one ran does not cache what it read (it may be what the change just replaced or removed).
    */
   generations: Map<string, number>;
+  /** The process writes nothing (`storage.maintenance.readonly`): no intents are recorded. */
+  readOnly: boolean;
+  /** Doom files of collections (`wharf/gc/doomed/`) read so far, by path: immutable once written. */
+  dooms: Map<string, Set<string>>;
 }
 
 export const generationOf = (store: Store, name: string): number => store.generations.get(name) ?? 0;
@@ -52,7 +56,7 @@ export function changed(store: Store, name: string): void {
   store.blobs.deletePrefix(`${name}@`);
 }
 
-export function createStore(driver: StorageDriver): Store {
+export function createStore(driver: StorageDriver, opts: { readOnly?: boolean } = {}): Store {
   return {
     driver,
     manifests: lru({ maxEntries: 4096, maxBytes: 32 << 20 }),
@@ -60,6 +64,8 @@ export function createStore(driver: StorageDriver): Store {
     references: lru({ maxEntries: 16384, ttlMs: Number.POSITIVE_INFINITY }),
     uploads: new Map(),
     generations: new Map(),
+    readOnly: opts.readOnly ?? false,
+    dooms: new Map(),
   };
 }
 

@@ -8,6 +8,7 @@ import type { FileWriter } from "../driver/types.js";
 import { isClientGone } from "../http/respond.js";
 import { layout } from "../layout.js";
 import { linkBlob } from "./blobs.js";
+import { awaitClear, touchIntent } from "./guard.js";
 import { deleteIfExists, readIfExists, type Store, type UploadState } from "./store.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -188,6 +189,10 @@ export async function completeUpload(
       });
     }
     const size = w.size;
+    // An intent before the bytes go in place: a garbage collection about to delete an older copy
+    // of this blob either sees it and spares the blob, or is waited out first (guard.ts).
+    await touchIntent(store, name, digest);
+    await awaitClear(store, [digest]);
     await store.driver.move(data, layout.blobData(digest));
     await linkBlob(store, name, digest);
     store.blobs.delete(`${name}@${digest}`);

@@ -1,0 +1,43 @@
+import type { Digest } from "../../digest/index.js";
+import { isWharfError } from "../../errors/index.js";
+import { layout } from "../layout.js";
+import { listIfExists, readIfExists, type Store } from "../store/store.js";
+
+/**
+ * The collector reading writers' intents (store/guard.ts), after it has published a batch's doom.
+ */
+
+/** Every digest that a manifest PUT announcement names, in flight or done. */
+export async function announced(store: Store): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const p of await listIfExists(store.driver, layout.pending)) {
+    const raw = await readIfExists(store.driver, p);
+    for (const line of raw?.toString().split("\n") ?? []) if (line) out.add(line);
+  }
+  return out;
+}
+
+async function modTime(store: Store, path: string): Promise<number | undefined> {
+  try {
+    return (await store.driver.stat(path)).modTime.getTime();
+  } catch (e) {
+    if (isWharfError(e, "not-found")) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Whether blob `d` was written, linked, mounted or found by a HEAD at `cutoff` or later (storage
+ * time): its data's or any of its hints' modification time.
+ */
+export async function touchedSince(store: Store, d: Digest, cutoff: number): Promise<boolean> {
+  const data = await modTime(store, layout.blobData(d));
+  if (data !== undefined && data >= cutoff) return true;
+  for (const hint of await listIfExists(store.driver, layout.blobRepositories(d))) {
+    const t = await modTime(store, hint);
+    if (t !== undefined && t >= cutoff) return true;
+  }
+  return false;
+}
+
+export { modTime };
