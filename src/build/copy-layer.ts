@@ -5,12 +5,15 @@ import type { LayerView } from "./layer-view.js";
 import type { Picked } from "./select.js";
 import { clampTime } from "./time.js";
 
+/** `--chmod`: an entry's mode (and whether it is a directory) → the mode it is written with. */
+export type ChmodFn = (mode: number, isDir: boolean) => number;
+
 /** How COPY/ADD writes what it picked: ownership, mode, times. */
 export interface CopyMeta {
   /** `--chown`, resolved; default 0:0. */
   owner?: { uid: number; gid: number };
-  /** `--chmod` (octal), for files and directories copied. */
-  chmod?: number;
+  /** `--chmod` (octal or symbolic), for files and directories copied. */
+  chmod?: ChmodFn;
   /** `SOURCE_DATE_EPOCH`: later times are clamped to it. */
   epoch?: Date;
   /** The time of the step, for directories it creates. */
@@ -48,25 +51,26 @@ export async function copyEntries(
   const uid = meta.owner?.uid ?? 0;
   const gid = meta.owner?.gid ?? 0;
   const time = (t: Date) => clampTime(t, meta.epoch);
+  const mode = (m: number, dir: boolean) => (meta.chmod ? meta.chmod(m, dir) : m);
   const out = new Map<string, PackEntry>();
   for (const d of createdDirs) {
     const name = rel(d.dest);
     if (name === "") continue;
-    out.set(name, { name, type: "directory", mode: meta.chmod ?? d.mode, uid, gid, mtime: time(d.mtime) });
+    out.set(name, { name, type: "directory", mode: mode(d.mode, true), uid, gid, mtime: time(d.mtime) });
   }
   for (const p of picked) {
     const name = rel(p.dest);
     if (name === "") continue;
     const st = p.st;
-    const mode = Number(st.mode & 0o7777n);
+    const m = Number(st.mode & 0o7777n);
     const mtime = time(new Date(Number(st.mtimeMs)));
     if (st.kind === "d") {
-      out.set(name, { name, type: "directory", mode: meta.chmod ?? mode, uid, gid, mtime });
+      out.set(name, { name, type: "directory", mode: mode(m, true), uid, gid, mtime });
     } else if (st.kind === "l") {
-      out.set(name, { name, type: "symlink", mode, uid, gid, mtime, linkname: await readlink(p.abs) });
+      out.set(name, { name, type: "symlink", mode: m, uid, gid, mtime, linkname: await readlink(p.abs) });
     } else if (st.kind === "f") {
       const source = { path: p.abs, size: Number(st.size) };
-      out.set(name, { name, type: "file", mode: meta.chmod ?? mode, uid, gid, mtime, source });
+      out.set(name, { name, type: "file", mode: mode(m, false), uid, gid, mtime, source });
     }
   }
   for (const f of inline) {
@@ -75,7 +79,7 @@ export async function copyEntries(
     out.set(name, {
       name,
       type: "file",
-      mode: meta.chmod ?? f.mode,
+      mode: mode(f.mode, false),
       uid,
       gid,
       mtime: time(f.mtime),

@@ -7,12 +7,13 @@ import {
   type CopyInstruction,
   createDockerignoreMatcher,
   parseChmod,
+  symbolicChmod,
 } from "../dockerfile/index.js";
 import { isWharfError, WharfError } from "../errors/index.js";
 import { archiveKind, type Download, download, extractArchive, isGit, isUrl } from "./add.js";
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
-import { copyEntries, type InlineEntry } from "./copy-layer.js";
+import { type ChmodFn, copyEntries, type InlineEntry } from "./copy-layer.js";
 import { startCopySnapshot } from "./copy-snapshot.js";
 import { checkAborted, type StageRun, shown, stepName } from "./env.js";
 import { openLayerView, resolveChown } from "./layer-view.js";
@@ -33,13 +34,12 @@ function excludeFilter(patterns: readonly string[]): PathFilter | undefined {
   return { excludes: (rel) => m.matches(rel), mayReadmit: (rel) => m.mayContainExceptions(rel) };
 }
 
-function chmodOf(spec: string | undefined): number | undefined {
+/** `--chmod`: its part of the key (the octal number, or the symbolic text) and what it does to a mode. */
+function chmodOf(spec: string | undefined): { key: number | string; apply: ChmodFn } | undefined {
   if (spec === undefined) return undefined;
   const c = parseChmod(spec);
-  if ("octal" in c) return c.octal;
-  throw new WharfError("unsupported", `--chmod=${spec}: symbolic modes are not supported yet`, {
-    hint: "write the mode in octal (--chmod=0755)",
-  });
+  if ("octal" in c) return { key: c.octal, apply: () => c.octal };
+  return { key: c.symbolic, apply: symbolicChmod(c.symbolic) };
 }
 
 const sha = (s: string | Uint8Array) => nodeCrypto().createHash("sha256").update(s).digest("hex");
@@ -123,13 +123,19 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   // Shown once its sources are ready (a --from stage built, the context read), as BuildKit starts it then.
   const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
   const files = inst.files.map((f) => ({ name: f.name, content: f.content }));
-  const createdBy = `${inst.kind} ${[...inst.sources, ...files.map((f) => `<<${f.name}`)].join(" ")} ${inst.dest} # buildkit`;
+  // BuildKit's history line names --parents, --chown and --chmod (since BuildKit 0.13, moby/buildkit#4597).
+  const flags = [
+    ...(parents ? ["--parents"] : []),
+    ...(inst.chown ? [`--chown=${inst.chown}`] : []),
+    ...(inst.chmod ? [`--chmod=${inst.chmod}`] : []),
+  ];
+  const createdBy = `${[inst.kind, ...flags, ...inst.sources, ...files.map((f) => `<<${f.name}`)].join(" ")} ${inst.dest} # buildkit`;
   const key = cacheKey({
     op: inst.kind,
     parent: inst.link ? undefined : state.key,
     dest,
     chown: inst.chown,
-    chmod,
+    chmod: chmod?.key,
     link: inst.link,
     excludes: inst.excludes,
     parents,
@@ -174,7 +180,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       if (inst.kind === "ADD") picked = await unpackArchives(picked, scratch, dest);
       const entries = await copyEntries(picked, inline, {
         ...(owner ? { owner } : {}),
-        ...(chmod !== undefined ? { chmod } : {}),
+        ...(chmod ? { chmod: chmod.apply } : {}),
         ...(env.epoch ? { epoch: env.epoch } : {}),
         now,
         ...(view && !inst.link ? { view } : {}),

@@ -145,6 +145,8 @@ RUN mkdir -p /made && echo made > /made/m.txt
 FROM base
 COPY --chown=app:web a.txt /owned/
 COPY --chmod=0600 a.txt /modes/a600
+COPY --chmod=u+x,g=u-w dir/one.txt /modes/sym
+COPY --chmod=go-rwx,u+X dir /modes/symdir/
 COPY --link --chown=1234:5678 a.txt /linked/a.txt
 COPY --exclude=*.log dir/ /excl/
 COPY --parents dir/one.txt a.txt /par/
@@ -166,6 +168,14 @@ EOT2
     const st = (p: string) => statSync(join(out, p));
     expect([st("owned/a.txt").uid, st("owned/a.txt").gid]).toEqual([1001, 1003]);
     expect(st("modes/a600").mode & 0o777).toBe(0o600);
+    // Symbolic modes (Dockerfile 1.14): applied to each entry's own mode; X only for directories here.
+    expect(st("modes/sym").mode & 0o7777).toBe(0o754);
+    expect(st("modes/symdir/sub").mode & 0o7777).toBe(0o700);
+    expect(st("modes/symdir/sub/three.txt").mode & 0o7777).toBe(0o600);
+    const hist = r.config.history?.map((h) => h.created_by) ?? [];
+    expect(hist).toContain("COPY --chmod=u+x,g=u-w dir/one.txt /modes/sym # buildkit");
+    expect(hist).toContain("COPY --chown=app:web a.txt /owned/ # buildkit");
+    expect(hist).toContain("COPY --parents dir/one.txt a.txt /par/ # buildkit");
     expect([st("linked/a.txt").uid, st("linked/a.txt").gid]).toEqual([1234, 5678]);
     expect(
       execFileSync("find", ["."], { cwd: join(out, "excl") })

@@ -16,6 +16,7 @@ export {
   unconsumedBuildArgs,
   unconsumedWarning,
 } from "./args.js";
+export { symbolicChmod } from "./chmod.js";
 export { parseChmod } from "./copy.js";
 export {
   cleanPath,
