@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { errnoCode, WharfError } from "../../errors/index.js";
 import { fsyncDir } from "../../files/index.js";
 import { removeTreeAtomically, writeSmallFile } from "./fs-files.js";
-import { checkPath, notFound } from "./paths.js";
+import { checkPath, notFound, pageOf } from "./paths.js";
 import type { FileInfo, FileWriter, StorageDriver } from "./types.js";
 
 export interface FsDriverOptions {
@@ -99,12 +99,13 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
         throw wrap(path, e);
       }
     },
-    async list(path) {
+    async list(path, lopts) {
       const dir = path === "/" ? opts.root : full(path);
       try {
         const names = await readdir(dir);
         const base = path === "/" ? "" : path;
-        return names.filter((n) => !n.startsWith(".")).map((n) => `${base}/${n}`);
+        const shown = names.filter((n) => !n.startsWith("."));
+        return (lopts ? pageOf(shown, lopts) : shown).map((n) => `${base}/${n}`);
       } catch (e) {
         if (errnoCode(e) === "ENOTDIR") return [];
         throw wrap(path, e);

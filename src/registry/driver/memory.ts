@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { WharfError } from "../../errors/index.js";
-import { checkPath, notFound } from "./paths.js";
+import { checkPath, notFound, pageOf, parentOf } from "./paths.js";
 import type { FileInfo, FileWriter, StorageDriver } from "./types.js";
 
 interface Entry {
@@ -53,6 +53,10 @@ export function memoryDriver(): StorageDriver {
         chunks = [get(path).data];
         files.delete(path);
       }
+      // Appending continues what is there: a directory deleted meanwhile is not made again.
+      if (!chunks && opts.append && path.lastIndexOf("/") > 0 && under(parentOf(path)).length === 0) {
+        throw notFound(path);
+      }
       chunks ??= [];
       partials.set(path, chunks);
       const parts = chunks;
@@ -95,7 +99,7 @@ export function memoryDriver(): StorageDriver {
       const modTime = new Date(Math.max(...below.map((k) => files.get(k)?.modTime.getTime() ?? 0)));
       return { path, size: 0, modTime, isDir: true };
     },
-    async list(path) {
+    async list(path, lopts) {
       if (path !== "/") checkPath(path);
       const prefix = path === "/" ? "/" : `${path}/`;
       const below = under(path);
@@ -103,9 +107,9 @@ export function memoryDriver(): StorageDriver {
         if (path !== "/" && files.has(path)) return [];
         throw notFound(path);
       }
-      const out = new Set<string>();
-      for (const k of below) out.add(prefix + (k.slice(prefix.length).split("/")[0] as string));
-      return [...out];
+      const names = new Set<string>();
+      for (const k of below) names.add(k.slice(prefix.length).split("/")[0] as string);
+      return pageOf([...names], lopts).map((n) => prefix + n);
     },
     async move(from, to) {
       const e = get(from);

@@ -25,3 +25,16 @@ export function parentOf(path: string): string {
 export function notFound(path: string): WharfError {
   return new WharfError("not-found", `storage path not found: ${path}`);
 }
+
+/** Byte order of UTF-8 strings (JavaScript's `<` compares UTF-16 code units). */
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Applies `after` and `limit` to a directory's child names, returning them sorted. */
+export function pageOf(names: string[], opts: { after?: string; limit?: number } = {}): string[] {
+  const { after, limit } = opts;
+  const kept = after === undefined ? [...names] : names.filter((n) => compareNames(n, after) > 0);
+  kept.sort(compareNames);
+  return limit === undefined ? kept : kept.slice(0, limit);
+}

@@ -44,10 +44,26 @@ export interface StorageDriver {
   writer(path: string, opts?: { append?: boolean }): Promise<FileWriter>;
   /** `not-found` when absent. */
   stat(path: string): Promise<FileInfo>;
-  /** Direct children of a directory, as full paths; `not-found` when absent. */
-  list(path: string): Promise<string[]>;
+  /**
+   * Direct children of a directory, as full paths; `not-found` when absent. With `after` and
+   * `limit`: only children whose name sorts after `after` (byte order of names), the first `limit`
+   * of them in that order, so that a page of a large directory costs what the page needs.
+   */
+  list(path: string, opts?: ListOptions): Promise<string[]>;
   /** Atomically moves a file, replacing the destination. */
   move(from: string, to: string): Promise<void>;
   /** Deletes a file or a whole directory tree; `not-found` when absent. */
   delete(path: string): Promise<void>;
+  /**
+   * A URL from which a client may fetch the file directly for a while (a presigned object-store
+   * URL), or undefined when the driver serves no such URL. Distribution's `URLFor`.
+   */
+  redirectUrl?(path: string, opts: { method: "GET" | "HEAD" }): Promise<string | undefined>;
+}
+
+export interface ListOptions {
+  /** Only children whose name is greater than this (byte order). */
+  after?: string;
+  /** At most this many, the smallest names first. */
+  limit?: number;
 }
