@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { chmod, chown, mkdir, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, rename, rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { promisify } from "node:util";
 import { resolveInRoot } from "../archive/index.js";
@@ -9,6 +9,7 @@ import type { RunMount } from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
 import { acquireLock } from "../files/index.js";
 import type { ResolvedMount } from "../runtime/index.js";
+import { type SshAgent, sshProxy } from "./ssh.js";
 import type { SecretSource } from "./types.js";
 
 const run = promisify(execFile);
@@ -28,7 +29,11 @@ export interface MountSources {
     from?: string;
     source?: string;
   }): Promise<{ dir: string; release(): Promise<void> } | undefined>;
+  /** What identifies `from=`'s files (a stage's key, an image's ID) with `source`: a seeded cache's identity. */
+  keyOf(m: { from?: string; source?: string }): Promise<Digest>;
   secrets: readonly SecretSource[];
+  /** `--ssh` agents, by id. */
+  ssh: readonly SshAgent[];
   env: NodeJS.ProcessEnv;
   /** `<root>/build/mounts`: the persistent cache mounts. */
   cacheRoot: string;
@@ -50,17 +55,53 @@ function secretValue(src: MountSources, id: string): Buffer | undefined {
   return v === undefined ? undefined : Buffer.from(v);
 }
 
-/** The cache dir of a cache mount: `<root>/build/mounts/<sha256(id)>`, made with its mode and owner. */
+/**
+ * The cache dir of a cache mount: `<root>/build/mounts/<sha256(id)>`, made with its mode and owner.
+ * With `from=`, the cache is one per id and base (as BuildKit keys it on both), made from a copy
+ * of the base's files at `source` (the base itself is never written to).
+ */
 async function cacheDir(src: MountSources, m: Extract<RunMount, { type: "cache" }>): Promise<string> {
   const id = m.id ?? m.target;
-  const dir = join(src.cacheRoot, sha(id));
+  const base = m.from !== undefined ? hexOf(await src.keyOf(m)) : undefined;
+  const dir = join(src.cacheRoot, sha(base ? `${id}\0${base}` : id));
   if (!existsSync(dir)) {
-    await mkdir(dir, { recursive: true, mode: m.mode ?? 0o755 });
-    await chmod(dir, m.mode ?? 0o755);
-    await chown(dir, m.uid ?? 0, m.gid ?? 0).catch(() => undefined);
-    writeFileSync(`${dir}.id`, `${id}\n`);
+    // Made beside, then renamed: a concurrent build sees no half-seeded cache.
+    const made = `${dir}.new-${randomHex(6)}`;
+    await mkdir(made, { recursive: true, mode: m.mode ?? 0o755 });
+    try {
+      if (base) await seed(src, m, made);
+      await chmod(made, m.mode ?? 0o755);
+      await chown(made, m.uid ?? 0, m.gid ?? 0).catch(() => undefined);
+      writeFileSync(`${dir}.id`, `${id}\n`);
+      await rename(made, dir).catch(async (e: unknown) => {
+        if (!existsSync(dir)) throw e;
+      });
+    } finally {
+      await rm(made, { recursive: true, force: true });
+    }
   }
   return dir;
+}
+
+/** Copies `from=`'s files at `source` into a new cache dir. */
+async function seed(src: MountSources, m: Extract<RunMount, { type: "cache" }>, into: string): Promise<void> {
+  const tree = await src.treeOf(m);
+  if (!tree) return;
+  try {
+    const path = await resolveInRoot(tree.dir, (m.source ?? ".").split("/"), { followLast: true });
+    if (!existsSync(path)) {
+      throw new WharfError(
+        "not-found",
+        `failed to mount ${m.target}: ${m.source ?? "."}: not found in ${m.from}`,
+        {
+          hint: "check the cache mount's source= against the from= stage or image",
+        },
+      );
+    }
+    await run("cp", ["-a", "--reflink=auto", "--", `${path}/.`, into]);
+  } finally {
+    await tree.release();
+  }
 }
 
 /**
@@ -74,6 +115,7 @@ export async function prepareMounts(list: readonly RunMount[], src: MountSources
   const mounts: ResolvedMount[] = [];
   const env: string[] = [];
   const undo: (() => Promise<void>)[] = [];
+  let sshIndex = 0;
   const release = async () => {
     for (const u of undo.reverse()) await u().catch(() => undefined);
   };
@@ -84,11 +126,6 @@ export async function prepareMounts(list: readonly RunMount[], src: MountSources
       );
       switch (m.type) {
         case "cache": {
-          if (m.from !== undefined) {
-            throw new WharfError("unsupported", "--mount=type=cache with from= is not supported", {
-              hint: "seed the cache in a RUN step instead",
-            });
-          }
           let dir = await cacheDir(src, m);
           if (m.sharing === "locked") {
             const unlock = await acquireLock(`${dir}.lock`, { timeoutMs: 24 * 3600_000 });
@@ -100,6 +137,8 @@ export async function prepareMounts(list: readonly RunMount[], src: MountSources
               const own = `${dir}-private-${randomHex(6)}`;
               await mkdir(own, { mode: m.mode ?? 0o755 });
               undo.push(() => rm(own, { recursive: true, force: true }));
+              if (m.from !== undefined) await seed(src, m, own);
+              await chown(own, m.uid ?? 0, m.gid ?? 0).catch(() => undefined);
               dir = own;
             }
           }
@@ -164,10 +203,26 @@ export async function prepareMounts(list: readonly RunMount[], src: MountSources
           mounts.push({ type: "bind", source, destination: target, readOnly: m.readonly });
           break;
         }
-        case "ssh":
-          throw new WharfError("unsupported", "--mount=type=ssh is not supported by wharf build", {
-            hint: "fetch what needs the key before the build, or use a secret mount",
-          });
+        case "ssh": {
+          // BuildKit: an agent the build was not given is an error only with required=true;
+          // otherwise the mount is left out.
+          const agent = [...src.ssh].reverse().find((a) => a.id === m.id);
+          if (!agent) {
+            if (m.required) {
+              throw new WharfError("invalid-argument", `no SSH key "${m.id}" forwarded from the client`, {
+                hint: `pass --ssh ${m.id} (the agent of $SSH_AUTH_SOCK) or --ssh ${m.id}=/path/to/agent.sock`,
+              });
+            }
+            break;
+          }
+          const proxy = await sshProxy(agent, src.tmp, m);
+          undo.push(() => proxy.close());
+          const dest = m.target ?? `/run/buildkit/ssh_agent.${sshIndex}`;
+          if (sshIndex === 0) env.push(`SSH_AUTH_SOCK=${dest}`);
+          sshIndex++;
+          mounts.push({ type: "bind", source: proxy.path, destination: dest, readOnly: false });
+          break;
+        }
       }
     }
     return { mounts, env, release };
@@ -187,6 +242,8 @@ export function mountKey(m: RunMount, sourceKey?: Digest): Record<string, unknow
         type: m.type,
         target: m.target,
         id: m.id ?? m.target,
+        from: m.from,
+        source: m.source,
         sharing: m.sharing,
         readonly: m.readonly,
         mode: m.mode,

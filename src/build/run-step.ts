@@ -117,7 +117,9 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
     });
     const mounts = await prepareMounts(inst.mounts, {
       treeOf: (m: { from?: string; source?: string }) => treeOfSource(run, m.from, m.source ?? "."),
+      keyOf: (m: { from?: string; source?: string }) => sourceKey(run, m.from, m.source ?? "."),
       secrets: env.opts.secrets ?? [],
+      ssh: env.opts.ssh ?? [],
       env: env.opts.env ?? {},
       cacheRoot: join(env.opts.root, "build", "mounts"),
       tmp: env.tmp,

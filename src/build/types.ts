@@ -4,6 +4,7 @@ import type { PullOptions, TransportOptions } from "../remote/index.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
 import type { ProgressMode } from "./progress.js";
+import type { SshAgent } from "./ssh.js";
 
 /** `--secret id=x,src=FILE` or `id=x,env=VAR`: read when a RUN mounts it, never stored. */
 export interface SecretSource {
@@ -47,6 +48,8 @@ export interface BuildOptions {
   /** `os/arch[/variant]`; default this machine's. */
   platform?: string;
   secrets?: SecretSource[];
+  /** `--ssh`: agents `RUN --mount=type=ssh` may use, by id. */
+  ssh?: SshAgent[];
   /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
   network?: "default" | "none" | "host";
   outputs?: BuildOutput[];

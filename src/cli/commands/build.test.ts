@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseBuildArgs, parseCacheFrom, parseCacheTo, parseOutput, parseSecret } from "./build.js";
+import { parseBuildArgs, parseCacheFrom, parseCacheTo, parseOutput, parseSecret, parseSsh } from "./build.js";
 
 describe("build flags", () => {
   it("--build-arg K=V, and K alone takes the value from the environment when set", () => {
@@ -66,5 +70,26 @@ describe("builder prune's table", () => {
     expect(parseCacheFrom("type=local,src=/c")).toEqual({ type: "local", src: "/c" });
     expect(() => parseCacheFrom("type=local,dest=/c")).toThrow(/src= is required/);
     expect(() => parseCacheFrom("type=s3,region=x")).toThrow(/not supported/);
+  });
+
+  it("--ssh default (SSH_AUTH_SOCK) and ID=SOCKET; key files and a missing agent are refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wharf-ssh-flag-"));
+    const server = createServer();
+    try {
+      const sock = join(dir, "agent.sock");
+      await new Promise<void>((r) => server.listen(sock, () => r()));
+      writeFileSync(join(dir, "id_ed25519"), "key");
+      expect(parseSsh("default", { SSH_AUTH_SOCK: "/run/agent" })).toEqual({
+        id: "default",
+        socket: "/run/agent",
+      });
+      expect(parseSsh(`git=${sock}`, {})).toEqual({ id: "git", socket: sock });
+      expect(() => parseSsh("default", {})).toThrow(/make sure SSH_AUTH_SOCK is set/);
+      expect(() => parseSsh(`git=${join(dir, "id_ed25519")}`, {})).toThrow(/not an agent socket/);
+      expect(() => parseSsh(`git=${join(dir, "none")}`, {})).toThrow(/does not exist/);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import {
   type BuildOutput,
   build,
@@ -6,6 +6,7 @@ import {
   type CacheImport,
   type ProgressMode,
   type SecretSource,
+  type SshAgent,
 } from "../../build/index.js";
 import { WharfError } from "../../errors/index.js";
 import { parseReference } from "../../reference/index.js";
@@ -77,6 +78,46 @@ export function parseOutput(spec: string): BuildOutput {
     `output type ${type} is not supported`,
     "wharf build exports type=local,dest=DIR and type=oci,dest=FILE",
   );
+}
+
+/** `--ssh default` (the agent of $SSH_AUTH_SOCK) or `--ssh ID=SOCKET`; key files need an agent. */
+export function parseSsh(spec: string, env: NodeJS.ProcessEnv): SshAgent {
+  const i = spec.indexOf("=");
+  const id = i < 0 ? spec : spec.slice(0, i);
+  if (!id)
+    throw usage(
+      `invalid ssh ${spec}: the id is empty`,
+      "write --ssh default or --ssh ID=/path/to/agent.sock",
+    );
+  const paths =
+    i < 0
+      ? []
+      : spec
+          .slice(i + 1)
+          .split(",")
+          .filter(Boolean);
+  if (paths.length === 0) {
+    const socket = env.SSH_AUTH_SOCK;
+    if (!socket)
+      throw usage(
+        "invalid empty ssh agent socket: make sure SSH_AUTH_SOCK is set",
+        "start an agent (eval $(ssh-agent)) or give --ssh ID=/path/to/agent.sock",
+      );
+    return { id, socket };
+  }
+  const socket = paths[0] as string;
+  let isSocket = false;
+  try {
+    isSocket = statSync(socket).isSocket();
+  } catch {
+    throw usage(`ssh ${id}: ${socket} does not exist`, "give the path of an SSH agent's socket");
+  }
+  if (paths.length > 1 || !isSocket)
+    throw usage(
+      `ssh ${id}: ${socket} is not an agent socket: wharf build forwards agents only`,
+      `load the key into an agent (ssh-add KEY) and pass --ssh ${id}`,
+    );
+  return { id, socket };
 }
 
 const CACHE_HINT =
@@ -182,6 +223,12 @@ export const command: Command = {
       description: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")',
     },
     {
+      name: "ssh",
+      type: "strings",
+      valueName: "stringArray",
+      description: 'SSH agent socket to expose to the build (format: "default|<id>[=<socket>]")',
+    },
+    {
       name: "network",
       type: "string",
       description: "Set the networking mode for the RUN instructions during build (host, none)",
@@ -254,6 +301,7 @@ export const command: Command = {
       pull: flag.bool(f, "pull"),
       ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
       secrets: flag.strings(f, "secret").map(parseSecret),
+      ssh: flag.strings(f, "ssh").map((s) => parseSsh(s, ctx.env)),
       ...(network ? { network: network as "default" | "host" | "none" } : {}),
       outputs: flag.strings(f, "output").map(parseOutput),
       env: ctx.env,
