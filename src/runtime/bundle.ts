@@ -76,15 +76,18 @@ async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountS
     };
   let source = m.source;
   if (m.type === "volume") {
-    source = m.anonymous
-      ? join(
-          containerDir(ctx, rec.id),
-          "volumes",
-          nodeCrypto().createHash("sha256").update(m.destination).digest("hex"),
-        )
-      : join(ctx.root, "volumes", m.source, "_data");
-    if (!existsSync(source)) {
-      await mkdir(source, { recursive: true, mode: 0o755 });
+    // An anonymous volume without a name is one made before they had names, in the container's dir.
+    source =
+      m.anonymous && m.source === ""
+        ? join(
+            containerDir(ctx, rec.id),
+            "volumes",
+            nodeCrypto().createHash("sha256").update(m.destination).digest("hex"),
+          )
+        : join(ctx.root, "volumes", m.source, "_data");
+    if (!existsSync(source)) await mkdir(source, { recursive: true, mode: 0o755 });
+    // As Docker: an empty volume gets what the image has at its path (unless `nocopy`).
+    if (!m.options?.includes("nocopy") && (await readdir(source)).length === 0) {
       await copyUp(rec.rootfs.path, m.destination, source);
     }
   } else if (!existsSync(source)) {
@@ -189,8 +192,15 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
     security: securityOf(opts),
     ...(rootMount ? { rootMount } : {}),
   });
+  // --init, --ulimit, --device, --privileged: loaded only for a container that asks for one.
+  if (opts.init || opts.ulimits || opts.devices || opts.privileged) {
+    (await import("./spec-extras.js")).applyExtras(spec, opts);
+  }
   const dir = bundleDir(ctx, rec.id);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "config.json"), JSON.stringify(spec));
+  let json = JSON.stringify(spec);
+  // An unlimited `--ulimit` (-1) is RLIM_INFINITY, a uint64 that a JavaScript number cannot hold.
+  if (opts.ulimits) json = json.replace(/"(soft|hard)":-1(?=[,}])/g, '"$1":18446744073709551615');
+  writeFileSync(join(dir, "config.json"), json);
   return spec;
 }

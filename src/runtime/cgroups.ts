@@ -34,7 +34,8 @@ export interface ResourceRequest {
 }
 
 export interface LinuxResources {
-  devices: { allow: boolean; access: string }[];
+  /** Device cgroup rules: `type` c, b or a (all), `major`/`minor` absent for any. */
+  devices: { allow: boolean; access: string; type?: string; major?: number; minor?: number }[];
   memory?: { limit: number };
   cpu?: { quota: number; period: number };
   pids?: { limit: number };

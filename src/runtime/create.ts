@@ -4,6 +4,7 @@ import type { ContainerConfig } from "../oci/index.js";
 import { removeRootfs } from "../rootfs/index.js";
 import { allocateContainer, checkNameFree, newContainerId } from "./catalog.js";
 import { mergeEnv, resolveCommand } from "./env.js";
+import { containerEvent } from "./events.js";
 import { checkMounts } from "./mounts.js";
 import { runcBinary } from "./runc.js";
 import { trace } from "./trace.js";
@@ -60,8 +61,11 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const [path = "", ...args] = resolveCommand(cfg, opts.entrypoint, opts.args);
   const mounts = withImageVolumes(cfg, opts.mounts ?? []);
   checkMounts(mounts);
+  // Volumes are made (anonymous ones named) now, as Docker does at create; loaded only when used.
+  const volumes = mounts.some((m) => m.type === "volume") ? await import("./volumes.js") : undefined;
+  const named = volumes ? await volumes.ensureVolumes(ctx, mounts) : mounts;
   const { name: _n, image, imageId, imageConfig: _c, rootfs, ...runOpts } = opts;
-  const options: RunOptions = { ...runOpts, mounts };
+  const options: RunOptions = { ...runOpts, mounts: named };
   if (opts.name !== undefined) await checkNameFree(ctx, opts.name);
   // The ID first, so that the root filesystem is ready when the record is written: one write.
   const id = newContainerId();
@@ -96,9 +100,11 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       logPath: join(dir, `${id}-json.log`),
     }));
     trace("create: allocated");
+    containerEvent(ctx, rec, "create");
     return rec;
   } catch (e) {
     if (handle.prepared) await removeRootfs(handle.prepared.dir);
+    if (volumes) await volumes.removeAnonymousVolumes(ctx, { id, options }).catch(() => undefined);
     throw e;
   }
 }

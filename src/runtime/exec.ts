@@ -26,6 +26,8 @@ export interface ExecOptions {
   stderr: NodeJS.WritableStream;
   /** The caller's stdin is a terminal. */
   stdinIsTty?: boolean;
+  /** Ends the exec (SIGTERM to runc, which passes it to the process): a health check's timeout. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
         "pipe",
         "pipe",
       ],
+      ...(o.signal ? { signal: o.signal } : {}),
     });
     (child.stdout as Readable).on("data", (c: Uint8Array) => o.stdout.write(c));
     const errChunks: Buffer[] = [];

@@ -1,3 +1,4 @@
+export { type AttachStreams, attachContainer } from "./attach.js";
 export { ALL_CAPABILITIES } from "./caps.js";
 export { resolveId } from "./catalog.js";
 export { warmCgroupLock } from "./cgroup-lock.js";
@@ -12,9 +13,26 @@ export {
   copyToContainer,
 } from "./cp.js";
 export { type CreateOptions, createContainer } from "./create.js";
+export { type ContainerUsage, containerUsage, type VolumeUsage, volumeUsage } from "./df.js";
 export { mergeEnv, resolveCommand } from "./env.js";
+export {
+  type EventActor,
+  flushEvents,
+  type ReadEventsOptions,
+  readEvents,
+  type WharfEvent,
+} from "./events.js";
 export { type ExecOptions, execInContainer } from "./exec.js";
+export type {
+  DeviceMapping,
+  HealthConfig,
+  HealthState,
+  LogOptions,
+  RestartPolicy,
+  Ulimit,
+} from "./extras-types.js";
 export { diffContainer, exportContainer } from "./files.js";
+export { healthSuffix, mergedHealthcheck } from "./health-config.js";
 export {
   type ContainerSummary,
   inspectContainer,
@@ -26,12 +44,23 @@ export { type AttachOptions, runForeground, startContainer } from "./lifecycle.j
 export { type LogEntry, type LogStream, type ReadLogsOptions, readLogFile } from "./logs.js";
 export { checkMounts } from "./mounts.js";
 export { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
-export { killContainer, normalizeSignal, type StopOptions, stopContainer, waitContainer } from "./ops.js";
+export {
+  killContainer,
+  normalizeSignal,
+  type StopOptions,
+  stopContainer,
+  type WaitCondition,
+  waitContainer,
+} from "./ops.js";
 export { readLogs } from "./read-logs.js";
 export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
 export { type RemoveOptions, removeContainer } from "./remove.js";
+export { parseRestartPolicy, restartPolicyText } from "./restart.js";
 export { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
+export { findInit, INIT_PATH } from "./spec-extras.js";
+export { cpuPercent, memUsed, type StatsSample, sampleStats } from "./stats.js";
 export { runTask, type TaskOptions } from "./task.js";
+export { type TopResult, topContainer } from "./top.js";
 export { trace } from "./trace.js";
 export type {
   ContainerRecord,
@@ -42,3 +71,25 @@ export type {
   RunOptions,
   RuntimeContext,
 } from "./types.js";
+export {
+  pauseContainer,
+  renameContainer,
+  restartContainer,
+  type UpdateOptions,
+  unpauseContainer,
+  updateContainer,
+} from "./verbs.js";
+export {
+  ANONYMOUS_LABEL,
+  type CreateVolumeOptions,
+  createVolume,
+  inspectVolume,
+  listVolumes,
+  type PruneVolumesOptions,
+  pruneVolumes,
+  removeVolume,
+  type VolumeInfo,
+  volumeDataPath,
+  volumeSizes,
+  volumeUsers,
+} from "./volumes.js";

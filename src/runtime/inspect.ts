@@ -1,13 +1,17 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { promisify } from "node:util";
 import { bundleDir } from "./bundle.js";
+import { diskUsage } from "./du.js";
+import {
+  configExtras,
+  dockerState,
+  extraStatus,
+  hostConfigExtras,
+  mountsOf,
+  stateExtras,
+} from "./inspect-extras.js";
 import { listContainers } from "./reconcile.js";
 import { removeStopped } from "./remove.js";
 import { containerDir } from "./store.js";
 import { type ContainerRecord, type RunOptions, type RuntimeContext, ZERO_TIME } from "./types.js";
-
-const run = promisify(execFile);
 
 /** Docker's (go-units) HumanDuration. */
 export function humanDuration(ms: number): string {
@@ -29,6 +33,8 @@ export function humanDuration(ms: number): string {
 
 /** The STATUS column of `ps`: `Up 3 minutes`, `Exited (0) 7 minutes ago`, `Created`. */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
+  const extra = extraStatus(rec, humanDuration, now);
+  if (extra !== undefined) return extra;
   if (rec.state === "running") return `Up ${humanDuration(now - Date.parse(rec.startedAt))}`;
   if (rec.state === "exited" && rec.finishedAt !== ZERO_TIME) {
     return `Exited (${rec.exitCode}) ${humanDuration(now - Date.parse(rec.finishedAt))} ago`;
@@ -45,7 +51,8 @@ export interface ContainerSummary {
   /** The command as Docker's ps shows it, before truncation: path and args joined by spaces. */
   command: string;
   created: string;
-  state: ContainerRecord["state"];
+  /** Docker's state: created, running, paused, restarting or exited. */
+  state: string;
   status: string;
   exitCode: number;
   ports: string;
@@ -61,7 +68,7 @@ export function summarize(rec: ContainerRecord, now = Date.now()): ContainerSumm
     imageId: rec.imageId,
     command: [rec.path, ...rec.args].join(" "),
     created: rec.created,
-    state: rec.state,
+    state: dockerState(rec),
     status: statusText(rec, now),
     exitCode: rec.exitCode,
     ports: "",
@@ -91,6 +98,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
       Error: rec.error,
       StartedAt: rec.startedAt,
       FinishedAt: rec.finishedAt,
+      ...stateExtras(rec),
     },
     Image: rec.imageId,
     ResolvConfPath: `${containerDir(ctx, rec.id)}/resolv.conf`,
@@ -102,9 +110,6 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
     Driver: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",
     Platform: "linux",
     HostConfig: {
-      Binds: (o.mounts ?? [])
-        .filter((m) => m.type === "bind")
-        .map((m) => `${m.source}:${m.destination}${m.readOnly ? ":ro" : ""}`),
       NetworkMode: net,
       AutoRemove: o.autoRemove === true,
       ReadonlyRootfs: o.readOnly === true,
@@ -119,22 +124,13 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
           .filter((m) => m.type === "tmpfs")
           .map((m) => [m.destination, (m.options ?? []).join(",")]),
       ),
+      ...hostConfigExtras(rec),
     },
     GraphDriver: {
       Name: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",
       Data: { MergedDir: rec.rootfs.path },
     },
-    Mounts: (o.mounts ?? [])
-      .filter((m) => m.type !== "tmpfs")
-      .map((m) => ({
-        Type: m.type,
-        ...(m.type === "volume" ? { Name: m.source || "" } : {}),
-        Source: m.source,
-        Destination: m.destination,
-        Mode: m.readOnly ? "ro" : "",
-        RW: !m.readOnly,
-        Propagation: m.type === "bind" ? "rprivate" : "",
-      })),
+    Mounts: mountsOf(ctx, rec),
     Config: {
       Hostname: o.hostname ?? rec.id.slice(0, 12),
       User: o.user ?? rec.imageConfig.User ?? "",
@@ -155,25 +151,11 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
       ...(o.stopSignal || rec.imageConfig.StopSignal
         ? { StopSignal: o.stopSignal ?? rec.imageConfig.StopSignal }
         : {}),
+      ...configExtras(rec),
     },
     NetworkSettings: { Networks: {} },
     BundlePath: bundleDir(ctx, rec.id),
   };
-}
-
-/** The bytes under `paths` (those that exist), by `du` in batches. */
-async function diskUsage(paths: string[]): Promise<number> {
-  const present = paths.filter((p) => existsSync(p));
-  let total = 0;
-  for (let i = 0; i < present.length; i += 200) {
-    // A directory removed meanwhile makes du fail; its total of the others still counts.
-    const stdout = await run("du", ["-sbc", ...present.slice(i, i + 200)]).then(
-      (r) => r.stdout,
-      (e: { stdout?: string }) => e.stdout ?? "",
-    );
-    total += Number.parseInt(stdout.trim().split("\n").pop() ?? "0", 10) || 0;
-  }
-  return total;
 }
 
 /**

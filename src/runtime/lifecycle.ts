@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WharfError } from "../errors/index.js";
+import { healthConfigOf } from "./health-config.js";
 import { type MonitorIO, recordEnd, runMonitored } from "./monitor.js";
 import { getContainer, pollRecord } from "./reconcile.js";
 import { removeEnded } from "./remove.js";
@@ -44,7 +45,8 @@ async function claim(
   keepRunning = false,
 ): Promise<ContainerRecord | undefined> {
   const rec = await getContainer(ctx, ref);
-  if (keepRunning && rec.state === "running") return undefined;
+  // A container whose keeper is about to restart it is as good as running.
+  if (keepRunning && (rec.state === "running" || rec.restarting)) return undefined;
   notRunnable(rec);
   let running = false;
   // `live`: an exited container's record comes back from the pack to its directory (made again),
@@ -53,10 +55,13 @@ async function claim(
     ctx,
     rec.id,
     (r) => {
-      running = keepRunning && r.state === "running";
+      running = keepRunning && (r.state === "running" || r.restarting === true);
       if (running) return undefined;
       notRunnable(r);
-      return r.error === "" ? undefined : { ...r, error: "" };
+      // A user's start: the restart policy applies again, counted afresh; the health is new.
+      const { manualStop: _m, health: _h, ...rest } = r;
+      const fresh = r.error === "" && !r.manualStop && !r.health && r.restartCount === 0;
+      return fresh ? undefined : { ...rest, error: "", restartCount: 0 };
     },
     { live: true },
   );
@@ -182,10 +187,22 @@ export async function runForeground(
   const rec = fresh ?? ((await claim(ctx, ref as string)) as ContainerRecord);
   trace("foreground: claimed");
   const removedAfter = rec.options.autoRemove === true;
-  const result = await runMonitored(ctx, rec.id, foregroundIO(rec, o), {
+  const io = foregroundIO(rec, o);
+  // Health checks, loaded only for a container that has one.
+  const health = healthConfigOf(rec) ? await import("./health.js") : undefined;
+  let checks: { stop(): Promise<void> } | undefined;
+  if (health) {
+    const started = io.onStarted;
+    io.onStarted = (r) => {
+      checks = health.startHealthChecks(ctx, r);
+      started?.(r);
+    };
+  }
+  const result = await runMonitored(ctx, rec.id, io, {
     ...(fresh ? { fresh } : {}),
     removedAfter,
   });
+  await checks?.stop();
   if (removedAfter) {
     // Recorded as ended only when it cannot be removed (then `rm` removes it later).
     await removeEnded(ctx, rec.id).catch(() => recordEnd(ctx, rec.id, result).catch(() => undefined));

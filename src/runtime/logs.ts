@@ -1,8 +1,18 @@
-import { closeSync, openSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errnoCode } from "../errors/index.js";
+import type { LogOptions } from "./extras-types.js";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -31,15 +41,51 @@ export interface LogWriter {
   close(): void;
 }
 
-export function openLogWriter(path: string): LogWriter {
-  const fd = openSync(path, "a", 0o640);
+/**
+ * Docker's json-file rotation (`--log-opt max-size`, `max-file`): once the live file has reached
+ * `maxSize`, it becomes `<path>.1` (`.1` becomes `.2`, ..., the oldest beyond `maxFile - 1` goes);
+ * with `maxFile` 1 it is emptied instead. Returns the new descriptor.
+ */
+function rotate(path: string, fd: number, maxFile: number): number {
+  if (maxFile <= 1) {
+    ftruncateSync(fd, 0);
+    return fd;
+  }
+  closeSync(fd);
+  rmSync(`${path}.${maxFile - 1}`, { force: true });
+  for (let i = maxFile - 2; i >= 1; i--) {
+    if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+  }
+  renameSync(path, `${path}.1`);
+  return openSync(path, "a", 0o640);
+}
+
+/** The rotated files of a json-file log that exist, oldest first (`<path>.N` … `<path>.1`). */
+export function rotatedLogs(path: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; existsSync(`${path}.${i}`); i++) out.unshift(`${path}.${i}`);
+  return out;
+}
+
+export function openLogWriter(path: string, opts: LogOptions = {}): LogWriter {
+  let fd = openSync(path, "a", 0o640);
+  const maxSize = opts.maxSize ?? 0;
+  let size = maxSize > 0 ? fstatSync(fd).size : 0;
   const pending: Record<LogStream, string> = { stdout: "", stderr: "" };
   const decoders: Record<LogStream, StringDecoder> = {
     stdout: new StringDecoder("utf8"),
     stderr: new StringDecoder("utf8"),
   };
   const emit = (stream: LogStream, log: string) => {
-    writeSync(fd, `${JSON.stringify({ log, stream, time: nowRfc3339Nano() })}\n`);
+    const line = `${JSON.stringify({ log, stream, time: nowRfc3339Nano() })}\n`;
+    if (maxSize > 0) {
+      if (size >= maxSize) {
+        fd = rotate(path, fd, opts.maxFile ?? 1);
+        size = 0;
+      }
+      size += Buffer.byteLength(line);
+    }
+    writeSync(fd, line);
   };
   // Docker splits a line that grows past 16 KiB so that one line cannot hold the log hostage.
   const MAX_LINE = 16 * 1024;
@@ -74,6 +120,8 @@ export interface ReadLogsOptions {
   follow?: boolean;
   done?: () => Promise<boolean>;
   pollMs?: number;
+  /** Start at this byte of the live file (`attach`: only what comes), rotated files left out. */
+  from?: number;
 }
 
 function parseLines(text: string): LogEntry[] {
@@ -112,25 +160,36 @@ async function readChunk(path: string, offset: number): Promise<{ text: string; 
 
 /** Reads a json-file log: the whole file (or its last `tail` lines), then, with `follow`, what comes. */
 export async function* readLogFile(path: string, opts: ReadLogsOptions = {}): AsyncIterable<LogEntry> {
-  let next = 0;
+  let next = opts.from ?? 0;
   const kept: LogEntry[] = [];
-  for (;;) {
-    const r = await readChunk(path, next);
-    if (!r.text) break;
-    next = r.next;
-    for (const e of parseLines(r.text)) {
+  const keep = function* (entries: LogEntry[]) {
+    for (const e of entries) {
       if (opts.tail === undefined) yield e;
       else if (opts.tail > 0) {
         kept.push(e);
         if (kept.length > opts.tail) kept.shift();
       }
     }
+  };
+  // Rotated files first (`--log-opt max-file`), oldest first.
+  for (const old of opts.from === undefined ? rotatedLogs(path) : []) {
+    for (let at = 0, r = await readChunk(old, 0); r.text; at = r.next, r = await readChunk(old, at)) {
+      yield* keep(parseLines(r.text));
+    }
+  }
+  for (;;) {
+    const r = await readChunk(path, next);
+    if (!r.text) break;
+    next = r.next;
+    yield* keep(parseLines(r.text));
   }
   yield* kept;
   if (!opts.follow) return;
   for (;;) {
     const finished = opts.done ? await opts.done() : false;
     let got = false;
+    // Rotated meanwhile: the new live file is read from its start.
+    if ((await logSize(path)) < next) next = 0;
     for (let r = await readChunk(path, next); r.text; r = await readChunk(path, next)) {
       got = true;
       next = r.next;

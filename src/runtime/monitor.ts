@@ -7,6 +7,7 @@ import { errnoCode, WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, prepareBundle, releaseStartFiles } from "./bundle.js";
+import { containerEvent } from "./events.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import { processStartTime } from "./proc.js";
 import { runcBinary, runcDelete, runcGlobal, runcLoggedError, runtimeUnusable, startError } from "./runc.js";
@@ -25,17 +26,26 @@ export interface MonitorIO {
   forwardSignals?: boolean;
   /** Called once the container's process runs. */
   onStarted?: (rec: ContainerRecord) => void;
+  /** Called with runc's process once spawned (`attach` writes to its stdin when it is `hold`). */
+  onSpawned?: (child: ChildProcess) => void;
 }
 
 export interface MonitorOptions {
   /** The record of a container this process has just made: no earlier start's files to clear. */
   fresh?: ContainerRecord;
   /**
+   * Changes the record written at the end (under its lock), as a restart policy's keeper does to
+   * say that it restarts the container (`restarting`, its monitor kept).
+   */
+  onEnd?: EndHook;
+  /**
    * The caller removes the container when it ends (`--rm` in the foreground): its end is not
    * recorded first, nor are its per-start files released (`recordEnd` does both if the removal fails).
    */
   removedAfter?: boolean;
 }
+
+export type EndHook = (ended: ContainerRecord, before: ContainerRecord) => ContainerRecord;
 
 export interface MonitorResult {
   exitCode: number;
@@ -171,7 +181,7 @@ export async function runMonitored(
   ];
   trace("monitor: spawning runc");
   const [cmd = "", ...args] = ttyCommand(io, argv);
-  const log = openLogWriter(rec0.logPath);
+  const log = openLogWriter(rec0.logPath, rec0.options.logOpts);
   const child = spawn(cmd, args, {
     stdio: [io.stdin === "inherit" ? "inherit" : io.stdin === "null" ? "ignore" : "pipe", "pipe", "pipe"],
     detached: io.forwardSignals === true,
@@ -180,6 +190,7 @@ export async function runMonitored(
   child.once("error", (e) => {
     spawnError = e;
   });
+  io.onSpawned?.(child);
   // Listened for at once: runc may end while the monitor record is still being written.
   const ended = childEnded(child);
   // The caller's streams are looked up per chunk, not here: they may be made on first use (the CLI's).
@@ -220,7 +231,10 @@ export async function runMonitored(
       exitCode: 0,
       error: "",
       startedAt: new Date().toISOString(),
-    })).then((r) => io.onStarted?.(r));
+    })).then((r) => {
+      containerEvent(ctx, r, "start");
+      io.onStarted?.(r);
+    });
   };
   const poll = setInterval(() => void checkPid(), 10);
   trace("monitor: runc spawned");
@@ -252,8 +266,9 @@ export async function runMonitored(
         : runtimeFailure(argv[0] as string, spawnError, code, signal);
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
   const result = error ? { exitCode, error } : { exitCode };
+  if (startedPid) containerEvent(ctx, rec0, "die", { exitCode: String(exitCode) });
   if (opts.removedAfter) return result;
-  await recordEnd(ctx, id, result);
+  await recordEnd(ctx, id, result, opts.onEnd);
   trace("monitor: exit recorded");
   return result;
 }
@@ -263,7 +278,12 @@ export async function runMonitored(
  * files of this start (bundle, /etc files, PID file, runc's log: made again by the next start) and
  * the rootfs mount (an unchanged upper dir goes too).
  */
-export async function recordEnd(ctx: RuntimeContext, id: string, result: MonitorResult): Promise<void> {
+export async function recordEnd(
+  ctx: RuntimeContext,
+  id: string,
+  result: MonitorResult,
+  onEnd?: EndHook,
+): Promise<void> {
   const { exitCode, error } = result;
   await runcDelete(ctx, id, true).catch(() => undefined);
   await releaseStartFiles(ctx, id);
@@ -274,9 +294,10 @@ export async function recordEnd(ctx: RuntimeContext, id: string, result: Monitor
   }
   trace("monitor: rootfs unmounted");
   await updateRecord(ctx, id, (r) => {
-    const { monitorPid: _p, monitorStart: _s, pidStart: _ps, ...rest } = r;
-    return error
+    const { monitorPid: _p, monitorStart: _s, pidStart: _ps, paused: _z, ...rest } = r;
+    const ended: ContainerRecord = error
       ? { ...rest, state: r.state === "running" ? "exited" : r.state, pid: 0, exitCode, error: error.message }
       : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: new Date().toISOString() };
+    return onEnd ? onEnd(ended, r) : ended;
   });
 }

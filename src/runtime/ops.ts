@@ -1,7 +1,10 @@
 import { constants } from "node:os";
 import { WharfError } from "../errors/index.js";
+import { containerEvent, readEvents } from "./events.js";
+import { markStopped } from "./manual-stop.js";
 import { getContainer, pollRecord } from "./reconcile.js";
-import { runcKill } from "./runc.js";
+import { runcKill, runcResume } from "./runc.js";
+import { updateRecord } from "./store.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 /** A signal as Docker accepts it (`KILL`, `SIGKILL`, `9`) in the name runc takes (`SIGKILL`). */
@@ -32,10 +35,29 @@ export async function killContainer(
   signal = "KILL",
 ): Promise<ContainerRecord> {
   const sig = normalizeSignal(signal);
-  const rec = await getContainer(ctx, ref);
+  let rec = await getContainer(ctx, ref);
   if (rec.state !== "running") throw notRunning(rec);
+  // As Docker: SIGKILL and the stop signal disable the restart policy until the next start.
+  const fatal = sig === "SIGKILL" || sig === stopSignalOf(rec);
+  if (fatal) rec = await markStopped(ctx, rec.id);
   await runcKill(ctx, rec.id, sig);
+  containerEvent(ctx, rec, "kill", {
+    signal: String(constants.signals[sig as keyof typeof constants.signals]),
+  });
+  // A frozen process gets its signal once thawed (Docker unpauses after a fatal kill).
+  if (fatal && rec.paused) await unfreeze(ctx, rec);
   return rec;
+}
+
+function stopSignalOf(rec: ContainerRecord): string {
+  return normalizeSignal(rec.options.stopSignal ?? rec.imageConfig.StopSignal ?? "SIGTERM");
+}
+
+async function unfreeze(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  await runcResume(ctx, rec.id).catch(() => undefined);
+  await updateRecord(ctx, rec.id, (r) => (r.paused ? { ...r, paused: false } : undefined)).catch(
+    () => undefined,
+  );
 }
 
 export interface StopOptions {
@@ -53,26 +75,69 @@ export async function stopContainer(
   ref: string,
   opts: StopOptions = {},
 ): Promise<ContainerRecord> {
-  const rec = await getContainer(ctx, ref);
+  let rec = await getContainer(ctx, ref);
+  if (rec.restarting) {
+    // Its keeper is waiting to restart it: it gives up when it sees the mark.
+    await markStopped(ctx, rec.id);
+    return (await pollRecord(ctx, rec.id, (r) => !r.restarting, 10_000)) ?? rec;
+  }
   if (rec.state !== "running") return rec;
-  const sig = normalizeSignal(
-    opts.signal ?? rec.options.stopSignal ?? rec.imageConfig.StopSignal ?? "SIGTERM",
-  );
+  rec = await markStopped(ctx, rec.id);
+  const sig = normalizeSignal(opts.signal ?? stopSignalOf(rec));
   const timeout = opts.timeout ?? rec.options.stopTimeout ?? 10;
   const ended = (r: ContainerRecord) => r.state !== "running";
   if (timeout !== 0 || sig === "SIGKILL") {
     await runcKill(ctx, rec.id, sig).catch(() => undefined);
+    if (rec.paused) await unfreeze(ctx, rec);
     const after = await pollRecord(ctx, rec.id, ended, timeout < 0 ? undefined : timeout * 1000);
     if (after) return after;
     if (!(await pollRecord(ctx, rec.id, () => true, 0))) return { ...rec, state: "exited" };
   }
   await runcKill(ctx, rec.id, "SIGKILL").catch(() => undefined);
+  if (rec.paused) await unfreeze(ctx, rec);
   return (await pollRecord(ctx, rec.id, ended, 30_000)) ?? { ...rec, state: "exited" };
 }
 
-/** `wait`: blocks until the container is not running and returns its exit code. */
-export async function waitContainer(ctx: RuntimeContext, ref: string): Promise<number> {
+export type WaitCondition = "not-running" | "next-exit" | "removed";
+
+/**
+ * `wait [--condition]`: blocks until the container is not running (`not-running`, the default),
+ * until its next exit (`next-exit`: a run that ends after this call), or until it is removed
+ * (`removed`), and returns its exit code (a removed one's from its last `die` event).
+ */
+export async function waitContainer(
+  ctx: RuntimeContext,
+  ref: string,
+  condition: WaitCondition = "not-running",
+): Promise<number> {
   const rec = await getContainer(ctx, ref);
-  const after = await pollRecord(ctx, rec.id, (r) => r.state !== "running");
-  return after ? after.exitCode : rec.exitCode;
+  let last = rec;
+  const seen = (r: ContainerRecord) => {
+    last = r;
+    return r;
+  };
+  if (condition === "removed") {
+    await pollRecord(ctx, rec.id, (r) => {
+      seen(r);
+      return false;
+    });
+    return (await lastExitCode(ctx, rec.id)) ?? last.exitCode;
+  }
+  const until =
+    condition === "next-exit"
+      ? (r: ContainerRecord) => r.state === "exited" && r.finishedAt !== rec.finishedAt
+      : (r: ContainerRecord) => r.state !== "running";
+  const after = await pollRecord(ctx, rec.id, (r) => until(seen(r)));
+  if (after) return after.exitCode;
+  return (await lastExitCode(ctx, rec.id)) ?? last.exitCode;
+}
+
+/** The exit code of a container's last `die` event (a `--rm` container's record is gone). */
+export async function lastExitCode(ctx: RuntimeContext, id: string): Promise<number | undefined> {
+  let code: number | undefined;
+  for await (const e of readEvents(ctx)) {
+    if (e.Type === "container" && e.Action === "die" && e.Actor.ID === id)
+      code = Number(e.Actor.Attributes.exitCode);
+  }
+  return code;
 }

@@ -9,6 +9,8 @@ import type { ContainerRecord, RuntimeContext } from "./types.js";
 export const LOST_EXIT_CODE = 255;
 
 function stale(rec: ContainerRecord): boolean {
+  // A restart policy's keeper that is gone (killed, a reboot) restarts nothing any more.
+  if (rec.restarting) return !sameProcessAlive(rec.monitorPid, rec.monitorStart);
   if (rec.state !== "running") return false;
   if (sameProcessAlive(rec.monitorPid, rec.monitorStart)) return false;
   return !sameProcessAlive(rec.pid, rec.pidStart);
@@ -23,7 +25,8 @@ export async function reconcile(ctx: RuntimeContext, rec: ContainerRecord): Prom
   try {
     return await updateRecord(ctx, rec.id, (r) => {
       if (!stale(r)) return undefined;
-      const { monitorPid: _m, monitorStart: _ms, pidStart: _ps, ...rest } = r;
+      const { monitorPid: _m, monitorStart: _ms, pidStart: _ps, restarting: _r, paused: _z, ...rest } = r;
+      if (r.state !== "running") return rest;
       return {
         ...rest,
         state: "exited",

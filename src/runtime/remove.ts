@@ -2,9 +2,11 @@ import { WharfError } from "../errors/index.js";
 import { removeTree } from "../files/index.js";
 import { removeRootfs } from "../rootfs/index.js";
 import { resolveId } from "./catalog.js";
+import { containerEvent } from "./events.js";
+import { markStopped } from "./manual-stop.js";
 import { dropFromPack, readPack } from "./pack.js";
 import { pollRecord } from "./reconcile.js";
-import { runcDelete, runcKill } from "./runc.js";
+import { runcDelete, runcKill, runcResume } from "./runc.js";
 import {
   acquireContainerLock,
   containerDir,
@@ -33,10 +35,23 @@ type Located = { rec: ContainerRecord; packed: boolean } | undefined;
  * or a directory's record with a stale twin in the pack (a move cut short); never for a `--rm`
  * container, which is never packed, so that its removal does not touch the pack.
  */
-async function removeFiles(ctx: RuntimeContext, id: string, found: Located): Promise<boolean> {
+async function removeFiles(
+  ctx: RuntimeContext,
+  id: string,
+  found: Located,
+  volumes = false,
+): Promise<boolean> {
   if (found?.rec.rootfs.prepared) await removeRootfs(found.rec.rootfs.prepared.dir);
   trace("remove: rootfs removed");
   removeTree(containerDir(ctx, id));
+  if (found) {
+    containerEvent(ctx, found.rec, "destroy");
+    // `rm -v`, and `--rm` as Docker's: the anonymous volumes go too (never a named one).
+    const anon = found.rec.options.mounts?.some((m) => m.anonymous && m.source !== "");
+    if (anon && (volumes || found.rec.options.autoRemove)) {
+      await (await import("./volumes.js")).removeAnonymousVolumes(ctx, found.rec);
+    }
+  }
   return found !== undefined && (found.packed || found.rec.options.autoRemove !== true);
 }
 
@@ -53,6 +68,8 @@ export async function removeContainer(
   const id = await resolveId(ctx, ref);
   let rec = await pollRecord(ctx, id, () => true, 0);
   if (!rec) return id;
+  // A restart policy's keeper (waiting or about to restart it) lets it go.
+  if (opts.force && (rec.state === "running" || rec.restarting)) rec = await markStopped(ctx, id);
   if (rec.state === "running") {
     if (!opts.force) {
       throw new WharfError(
@@ -62,10 +79,13 @@ export async function removeContainer(
       );
     }
     await runcKill(ctx, id, "KILL").catch(() => undefined);
-    rec = (await pollRecord(ctx, id, (r) => r.state !== "running", 10_000)) ?? rec;
+    if (rec.paused) await runcResume(ctx, id).catch(() => undefined);
+  }
+  if (rec.state === "running" || rec.restarting) {
+    rec = (await pollRecord(ctx, id, (r) => r.state !== "running" && !r.restarting, 10_000)) ?? rec;
   }
   trace("remove: record read");
-  await removeEnded(ctx, id);
+  await removeEnded(ctx, id, { volumes: opts.volumes === true });
   return id;
 }
 
@@ -73,10 +93,14 @@ export async function removeContainer(
  * Removes a container that is known not to run (its monitor has recorded or seen its end): runc's
  * state, its root filesystem, its directory and its record.
  */
-export async function removeEnded(ctx: RuntimeContext, id: string): Promise<void> {
+export async function removeEnded(
+  ctx: RuntimeContext,
+  id: string,
+  opts: { volumes?: boolean } = {},
+): Promise<void> {
   await runcDelete(ctx, id, true);
   await withContainerLock(ctx, id, async () => {
-    const inPack = await removeFiles(ctx, id, await locateRecord(ctx, id));
+    const inPack = await removeFiles(ctx, id, await locateRecord(ctx, id), opts.volumes);
     // The directory went first: a removal cut short leaves a pack entry, which `rm` removes again.
     if (inPack) await dropFromPack(ctx, [id]);
   });

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { errnoCode, WharfError } from "../errors/index.js";
+import type { LinuxResources } from "./cgroups.js";
 import { runcRoot } from "./store.js";
 import type { RuntimeContext } from "./types.js";
 
@@ -168,4 +169,20 @@ export async function runcPause(ctx: RuntimeContext, id: string): Promise<void> 
 /** Thaws a container `runcPause` froze. */
 export async function runcResume(ctx: RuntimeContext, id: string): Promise<void> {
   await runc(ctx, ["resume", id]);
+}
+
+/** Changes a running container's cgroup limits (`runc update`), those that `res` sets. */
+export async function runcUpdate(ctx: RuntimeContext, id: string, res: LinuxResources): Promise<void> {
+  const args: string[] = [];
+  if (res.memory) args.push("--memory", String(res.memory.limit));
+  if (res.cpu) args.push("--cpu-quota", String(res.cpu.quota), "--cpu-period", String(res.cpu.period));
+  if (res.pids) args.push("--pids-limit", String(res.pids.limit));
+  if (args.length > 0) await runc(ctx, ["update", ...args, id]);
+}
+
+/** The PIDs of a container's processes, as runc reads them from its cgroup (`runc ps`). */
+export async function runcPids(ctx: RuntimeContext, id: string): Promise<number[]> {
+  const { stdout } = await runc(ctx, ["ps", "--format", "json", id]);
+  const pids = JSON.parse(stdout) as number[] | null;
+  return pids ?? [];
 }

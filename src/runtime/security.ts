@@ -1,4 +1,4 @@
-import { containerCapabilities } from "./caps.js";
+import { containerCapabilities, hostCapabilities } from "./caps.js";
 import { defaultSeccomp, type SeccompProfile } from "./seccomp.js";
 import type { RunOptions } from "./types.js";
 
@@ -11,6 +11,8 @@ export interface Security {
 }
 
 export function securityOf(o: RunOptions): Security {
+  // `--privileged`: every capability the kernel has, and no seccomp filter (as Docker).
+  if (o.privileged) return { capabilities: hostCapabilities(), noNewPrivileges: o.noNewPrivileges === true };
   const capabilities = containerCapabilities(o.capAdd, o.capDrop);
   return {
     capabilities,

@@ -1,5 +1,6 @@
 import type { ContainerConfig } from "../oci/index.js";
 import type { PreparedRootfs } from "../rootfs/index.js";
+import type { ExtraRecordFields, ExtraRunOptions } from "./extras-types.js";
 
 export type ContainerState = "created" | "running" | "exited";
 
@@ -34,7 +35,7 @@ export interface MountSpec {
 }
 
 /** What the user asked for; kept in the record so that `start` can build the same spec again. */
-export interface RunOptions {
+export interface RunOptions extends ExtraRunOptions {
   entrypoint?: string[];
   /** Arguments after the image (replace the image's Cmd when non-empty). */
   args?: string[];
@@ -76,7 +77,7 @@ export interface RootfsHandle {
  * wharf's record of one container: `<root>/containers/<id>/config.json` while it is live, an entry of
  * `<root>/containers/exited.json` once it has exited (store.ts, pack.ts).
  */
-export interface ContainerRecord {
+export interface ContainerRecord extends ExtraRecordFields {
   id: string;
   name: string;
   /** The image as the user named it, and its config digest. */

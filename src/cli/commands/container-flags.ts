@@ -5,6 +5,7 @@ import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
+import { extraRunOptions, RUN_EXTRA_FLAGS } from "./container-flags-extra.js";
 import { INSECURE_FLAG } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
 
@@ -76,6 +77,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
   INSECURE_FLAG,
   ...TRUST_FLAGS,
+  ...RUN_EXTRA_FLAGS,
 ];
 
 const UNITS: Record<string, number> = {
@@ -160,6 +162,7 @@ export async function runOptionsOf(
   if (capAdd.length > 0) o.capAdd = capAdd;
   if (capDrop.length > 0) o.capDrop = capDrop;
   Object.assign(o, parseSecurityOpts(flag.strings(f, "security-opt")));
+  Object.assign(o, extraRunOptions(f));
   if (o.hostname !== undefined && network === "host") {
     throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");
   }

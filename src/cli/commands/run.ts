@@ -1,4 +1,5 @@
 import {
+  attachContainer,
   type ContainerRecord,
   runForeground,
   startContainer,
@@ -28,17 +29,29 @@ export const command: Command = {
     let created: ContainerRecord;
     let detach: boolean;
     let usesStdin = false;
+    let kept = false;
     try {
       const options = await runOptionsOf(f, args, ctx.env);
       detach = flag.bool(f, "detach");
       usesStdin = options.tty === true || options.interactive === true;
+      // A restart policy needs a keeper that outlives this command: the container runs detached
+      // and this command follows its first run, as Docker's CLI attaches to it.
+      kept = options.restart !== undefined;
       if (options.tty && options.interactive && !detach && !ctx.stdin.isTTY) {
         ctx.err("the input device is not a TTY");
         return 1;
       }
       created = await createFromFlags(ctx, rt, f, input, options);
-      if (detach) {
+      if (detach || kept) {
         await startContainer(rt, created.id);
+        if (!detach) {
+          return await attachContainer(rt, created.id, {
+            stdout: ctx.stdout,
+            stderr: ctx.stderr,
+            from: 0,
+            ...(options.interactive ? { stdin: ctx.stdin } : {}),
+          });
+        }
         ctx.out(created.id);
         return 0;
       }

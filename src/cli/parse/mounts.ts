@@ -45,7 +45,8 @@ export function parseVolumeFlag(spec: string, cwd = process.cwd()): MountSpec {
     if (o === "ro") readOnly = true;
     else if (o === "rw") readOnly = false;
     else if (PROPAGATION.has(o)) options.push(o);
-    else if (o !== "z" && o !== "Z" && o !== "nocopy") throw bad(`invalid mode: ${o}`);
+    else if (o === "nocopy") options.push(o);
+    else if (o !== "z" && o !== "Z") throw bad(`invalid mode: ${o}`);
   }
   const destination = containerPath(dst, spec);
   if (src.startsWith("/") || src.startsWith(".")) {
@@ -54,7 +55,7 @@ export function parseVolumeFlag(spec: string, cwd = process.cwd()): MountSpec {
   if (!VOLUME_NAME.test(src)) {
     throw bad(`create ${src}: "${src}" includes invalid characters for a local volume name`);
   }
-  return { type: "volume", source: src, destination, readOnly };
+  return { type: "volume", source: src, destination, readOnly, ...(options.length > 0 ? { options } : {}) };
 }
 
 /** One `--mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,tmpfs-size=…]` value. */
@@ -95,8 +96,10 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
       case "tmpfs-mode":
         options.push(`mode=${v}`);
         break;
-      case "consistency":
       case "volume-nocopy":
+        if (v === undefined || v === "true" || v === "1") options.push("nocopy");
+        break;
+      case "consistency":
         break;
       default:
         throw bad(`invalid field '${k}' must be a key=value pair`);
@@ -113,9 +116,10 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
     return { type, source: "", destination, readOnly, options };
   }
   if (type !== "volume") throw bad(`invalid mount type: ${JSON.stringify(type)}`);
-  if (source === "") return { type, source: "", destination, readOnly, anonymous: true };
+  const opts = options.length > 0 ? { options } : {};
+  if (source === "") return { type, source: "", destination, readOnly, anonymous: true, ...opts };
   if (!VOLUME_NAME.test(source)) throw bad(`invalid volume name: ${source}`);
-  return { type, source, destination, readOnly };
+  return { type, source, destination, readOnly, ...opts };
 }
 
 /** One `--tmpfs /path[:opts]` value. */

@@ -21,6 +21,7 @@ export { goStruct, isTrue } from "./template/exec.js";
 export { goJson, goTitle } from "./template/funcs.js";
 export {
   ago,
+  bytesSize,
   goDuration,
   goTimeString,
   humanDuration,

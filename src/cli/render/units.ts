@@ -15,6 +15,18 @@ export function humanSizeWithPrecision(size: number, precision: number): string 
   return formatFloat(size, "g", precision) + DECIMAL[i];
 }
 
+const BINARY = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+
+/** go-units `BytesSize`: binary units, 4 significant digits (`1.5MiB`, `7.7GiB`): `stats` memory. */
+export function bytesSize(size: number): string {
+  let i = 0;
+  while (size >= 1024 && i < BINARY.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return formatFloat(size, "g", 4) + BINARY[i];
+}
+
 /** go-units `HumanSize` (4 significant digits): progress bars, reclaimed space. */
 export function humanSize(size: number): string {
   return humanSizeWithPrecision(size, 4);

@@ -1,0 +1,125 @@
+import { WharfError } from "../../errors/index.js";
+import { readEvents, type WharfEvent } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import { parseTimestamp } from "../parse/prune-filters.js";
+import { executeTemplate, parseGoTemplate } from "../render/index.js";
+import { runtimeContext } from "./container-common.js";
+
+const KEYS = ["container", "event", "type", "image", "label", "volume", "network"];
+
+/**
+ * Docker's event filters: values of one key are alternatives, keys must all match. `container`
+ * is an ID (or prefix) or a name, `event` an action (`health_status` matches its variants).
+ */
+export function eventFilter(specs: readonly string[]): (e: WharfEvent) => boolean {
+  const byKey = new Map<string, string[]>();
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq < 0) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
+    const k = spec.slice(0, eq);
+    if (!KEYS.includes(k)) {
+      throw new WharfError("invalid-argument", `invalid filter '${k}'`, {
+        hint: `filters: ${KEYS.join("=, ")}=`,
+      });
+    }
+    byKey.set(k, [...(byKey.get(k) ?? []), spec.slice(eq + 1)]);
+  }
+  const one = (k: string, v: string, e: WharfEvent): boolean => {
+    const a = e.Actor.Attributes;
+    switch (k) {
+      case "container":
+        return e.Type === "container" && (e.Actor.ID.startsWith(v) || a.name === v);
+      case "event":
+        return e.Action === v || e.Action.split(":")[0] === v;
+      case "type":
+        return e.Type === v;
+      case "image":
+        return a.image === v;
+      case "label": {
+        const i = v.indexOf("=");
+        return i < 0 ? v in a : a[v.slice(0, i)] === v.slice(i + 1);
+      }
+      case "volume":
+        return e.Type === "volume" && e.Actor.ID === v;
+      default:
+        return e.Type === "network" && (e.Actor.ID.startsWith(v) || a.name === v);
+    }
+  };
+  return (e) => [...byKey].every(([k, vs]) => vs.some((v) => one(k, v, e)));
+}
+
+/** Go's RFC3339Nano with nine digits, in local time (Docker's `jsonmessage.RFC3339NanoFixed`). */
+export function eventTime(nanos: number): string {
+  const ms = Math.floor(nanos / 1e6);
+  const d = new Date(ms);
+  const off = -d.getTimezoneOffset();
+  const local = new Date(ms + off * 60_000).toISOString().slice(0, 19);
+  const frac = String(Math.round(nanos % 1e9)).padStart(9, "0");
+  const zone =
+    off === 0
+      ? "Z"
+      : `${off > 0 ? "+" : "-"}${String(Math.floor(Math.abs(off) / 60)).padStart(2, "0")}:${String(Math.abs(off) % 60).padStart(2, "0")}`;
+  return `${local}.${frac}${zone}`;
+}
+
+/** Docker's line: time, type, action, actor, then its attributes sorted by key. */
+export function eventLine(e: WharfEvent): string {
+  const attrs = Object.entries(e.Actor.Attributes)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  return `${eventTime(e.timeNano)} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs ? ` (${attrs})` : ""}`;
+}
+
+export const command: Command = {
+  path: ["events"],
+  aliases: [["system", "events"]],
+  usage: "[OPTIONS]",
+  description: "Get real time events from the server",
+  flags: [
+    {
+      name: "filter",
+      short: "f",
+      type: "strings",
+      valueName: "filter",
+      description: "Filter output based on conditions provided",
+    },
+    { name: "format", type: "string", description: "Format output using a custom template" },
+    { name: "since", type: "string", description: "Show all events created since timestamp" },
+    { name: "until", type: "string", description: "Stream events until this timestamp" },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const now = Date.now();
+    const since = flag.string(f, "since");
+    const until = flag.string(f, "until");
+    const keep = eventFilter(flag.strings(f, "filter"));
+    const format = flag.string(f, "format");
+    const template = format ? parseGoTemplate(format === "json" ? "{{json .}}" : format) : undefined;
+    // Without --since, only what happens from now on (Docker's default).
+    const events = readEvents(runtimeContext(ctx), {
+      since: since !== undefined ? parseTimestamp(since, now) * 1e6 : now * 1e6,
+      ...(until !== undefined ? { until: parseTimestamp(until, now) * 1e6 } : {}),
+      follow: true,
+    });
+    for await (const e of events) {
+      if (!keep(e)) continue;
+      if (!template) {
+        ctx.out(eventLine(e));
+        continue;
+      }
+      // Docker's deprecated fields, still used by scripts: ID, Status, From.
+      const data = {
+        ...e,
+        Scope: e.scope,
+        Time: e.time,
+        TimeNano: e.timeNano,
+        ...(e.Type === "container"
+          ? { ID: e.Actor.ID, Status: e.Action, From: e.Actor.Attributes.image ?? "" }
+          : {}),
+      };
+      ctx.out(executeTemplate(template, data));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,132 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { arch, cpus, hostname, release, totalmem } from "node:os";
+import { listImages, openImages } from "../../images/index.js";
+import { findInit, listContainers } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import { bytesSize, executeTemplate, parseFormat } from "../render/index.js";
+import { VERSION } from "../version.js";
+import { runtimeContext } from "./container-common.js";
+
+function osName(): string {
+  const text = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
+  return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? "Linux";
+}
+
+function tool(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  } catch {
+    return "";
+  }
+}
+
+/** Docker's `info` (`system.Info`), with wharf's facts: no daemon, its root, its runtime and init. */
+export async function systemInfo(root: string) {
+  const recs = await listContainers({ root });
+  const running = recs.filter((r) => r.state === "running");
+  const paused = running.filter((r) => r.paused);
+  const store = await openImages(root);
+  let images = 0;
+  try {
+    images = (await listImages(store)).length;
+  } finally {
+    await store.close();
+  }
+  let init = "";
+  try {
+    init = findInit();
+  } catch {}
+  const runc = /runc version (\S+)/.exec(tool("runc", ["--version"]))?.[1] ?? "";
+  const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
+  return {
+    ID: "",
+    Containers: recs.length,
+    ContainersRunning: running.length - paused.length,
+    ContainersPaused: paused.length,
+    ContainersStopped: recs.length - running.length,
+    Images: images,
+    Driver: "overlay2",
+    Plugins: { Volume: ["local"], Network: ["bridge", "host", "none"], Log: ["json-file"] },
+    LoggingDriver: "json-file",
+    CgroupDriver: "cgroupfs",
+    CgroupVersion: v2 ? "2" : "1",
+    KernelVersion: release(),
+    OperatingSystem: osName(),
+    OSType: "linux",
+    Architecture: arch() === "x64" ? "x86_64" : arch() === "arm64" ? "aarch64" : arch(),
+    NCPU: cpus().length,
+    MemTotal: totalmem(),
+    DockerRootDir: root,
+    Name: hostname(),
+    ServerVersion: `wharf ${VERSION} (no daemon)`,
+    Runtimes: { runc: { path: "runc" } },
+    DefaultRuntime: "runc",
+    InitBinary: init,
+    RuncCommit: { ID: runc },
+    SecurityOptions: ["name=seccomp,profile=builtin"],
+    SystemTime: new Date().toISOString(),
+    Warnings:
+      init === "" ? ["WARNING: no init binary (docker-init or tini-static): --init is unavailable"] : [],
+  };
+}
+
+export const command: Command = {
+  path: ["info"],
+  aliases: [["system", "info"]],
+  usage: "[OPTIONS]",
+  description: "Display system-wide information",
+  flags: [
+    { name: "format", short: "f", type: "string", description: "Format output using a custom template" },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    const i = await systemInfo(runtimeContext(ctx).root);
+    const format = flag.string(f, "format");
+    if (format) {
+      ctx.out(executeTemplate(parseFormat(format).template, i));
+      return 0;
+    }
+    const lines = [
+      "Client:",
+      ` Version:    ${VERSION}`,
+      " Context:    default",
+      ` Debug Mode: ${ctx.debug}`,
+      "",
+      "Server:",
+      ` Containers: ${i.Containers}`,
+      `  Running: ${i.ContainersRunning}`,
+      `  Paused: ${i.ContainersPaused}`,
+      `  Stopped: ${i.ContainersStopped}`,
+      ` Images: ${i.Images}`,
+      ` Server Version: ${i.ServerVersion}`,
+      ` Storage Driver: ${i.Driver}`,
+      ` Logging Driver: ${i.LoggingDriver}`,
+      ` Cgroup Driver: ${i.CgroupDriver}`,
+      ` Cgroup Version: ${i.CgroupVersion}`,
+      " Plugins:",
+      `  Volume: ${i.Plugins.Volume.join(" ")}`,
+      `  Network: ${i.Plugins.Network.join(" ")}`,
+      `  Log: ${i.Plugins.Log.join(" ")}`,
+      ` Runtimes: ${Object.keys(i.Runtimes).join(" ")}`,
+      ` Default Runtime: ${i.DefaultRuntime}`,
+      ` Init Binary: ${i.InitBinary || "none"}`,
+      ` runc version: ${i.RuncCommit.ID}`,
+      " Security Options:",
+      "  seccomp",
+      "   Profile: builtin",
+      ` Kernel Version: ${i.KernelVersion}`,
+      ` Operating System: ${i.OperatingSystem}`,
+      ` OSType: ${i.OSType}`,
+      ` Architecture: ${i.Architecture}`,
+      ` CPUs: ${i.NCPU}`,
+      ` Total Memory: ${bytesSize(i.MemTotal)}`,
+      ` Name: ${i.Name}`,
+      ` Docker Root Dir: ${i.DockerRootDir}`,
+      ` Debug Mode: ${ctx.debug}`,
+    ];
+    ctx.out(lines.join("\n"));
+    for (const w of i.Warnings) ctx.err(w);
+    return 0;
+  },
+};

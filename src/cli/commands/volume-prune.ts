@@ -1,0 +1,54 @@
+import { pruneVolumes } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import { PRUNE_FILTER_FLAG } from "../parse/prune-filters.js";
+import { humanSize } from "../render/index.js";
+import { runtimeContext } from "./container-common.js";
+import { readLine } from "./prompt.js";
+import { volumeFilter } from "./volume-common.js";
+
+const WARN_ANON = "WARNING! This will remove anonymous local volumes not used by at least one container.";
+const WARN_ALL = "WARNING! This will remove all local volumes not used by at least one container.";
+
+export const command: Command = {
+  path: ["volume", "prune"],
+  usage: "[OPTIONS]",
+  description: "Remove unused local volumes",
+  flags: [
+    {
+      name: "all",
+      short: "a",
+      type: "bool",
+      description: "Remove all unused volumes, not just anonymous ones",
+    },
+    PRUNE_FILTER_FLAG,
+    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+  ],
+  maxArgs: 0,
+  async run(ctx, f) {
+    // `all=true` as a filter is Docker's older spelling of -a.
+    const specs = flag.strings(f, "filter");
+    const all = flag.bool(f, "all") || specs.some((s) => s === "all=true" || s === "all=1");
+    // Checked before the question: a bad filter is refused before anything goes.
+    const filter = volumeFilter(
+      specs.filter((s) => !s.startsWith("all=")),
+      () => false,
+    );
+    if (!flag.bool(f, "force")) {
+      ctx.out(all ? WARN_ALL : WARN_ANON);
+      const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
+      if (!/^y(es)?$/i.test(answer.trim())) return 0;
+    }
+    const { deleted, spaceReclaimed } = await pruneVolumes(runtimeContext(ctx), { all, filter });
+    printPruned(ctx, deleted, spaceReclaimed);
+    return 0;
+  },
+};
+
+export function printPruned(ctx: { out(s?: string): void }, deleted: string[], space: number): void {
+  if (deleted.length > 0) {
+    ctx.out("Deleted Volumes:");
+    for (const n of deleted) ctx.out(n);
+    ctx.out();
+  }
+  ctx.out(`Total reclaimed space: ${humanSize(space)}`);
+}
