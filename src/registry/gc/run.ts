@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { WharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
 import { RUN_LEASE_MS } from "../store/guard.js";
@@ -85,7 +86,9 @@ export async function startRun(store: Store, opts: { leaseMs?: number } = {}): P
     async end() {
       ended = true;
       clearInterval(timer);
-      await beating;
+      // A heartbeat write still running would make the file again after the delete; one that hangs
+      // is not waited for past the lease (a file it makes later is dead, and tidied by other runs).
+      await Promise.race([beating, sleep(leaseMs, undefined, { ref: false })]);
       await deleteIfExists(d, path);
     },
   };
