@@ -21,6 +21,11 @@ export interface CacheRecord {
   created: string;
   /** The layer it made; null when it changed nothing. */
   layer: LayerBlob | null;
+  /**
+   * The chain ID of the layer on the layers below it: where it is unpacked (`<root>/snapshots/
+   * layers/<chain>`), so that `builder prune` removes the unpacked layer with the record.
+   */
+  chain?: Digest;
 }
 
 export interface CacheEntryInfo {
@@ -56,6 +61,7 @@ export function isCacheRecord(x: unknown, key?: Digest): x is CacheRecord {
   if (r?.v !== 1 || typeof r.key !== "string" || !isDigest(r.key)) return false;
   if (key !== undefined && r.key !== key) return false;
   if (typeof r.created !== "string" || typeof r.createdBy !== "string") return false;
+  if (r.chain !== undefined && !isDigest(r.chain)) return false;
   if (r.layer === null) return true;
   const l = r.layer as Partial<LayerBlob> | undefined;
   return (

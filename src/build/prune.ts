@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Digest } from "../digest/index.js";
 import { collectGarbage, openImages } from "../images/index.js";
 import { openBuildCache } from "./cache.js";
+import { pruneRecordSnapshots } from "./prune-snapshots.js";
 
 export interface PruneCacheOptions {
   root: string;
@@ -57,11 +58,15 @@ export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheR
   const deleted: PrunedEntry[] = [];
   let reclaimed = 0;
   const keep = new Set<Digest>();
+  const keepChains = new Set<Digest>();
+  const goneChains = new Set<Digest>();
   for (const e of cache.list()) {
     if (o.until && e.lastUsed.getTime() >= o.until.getTime()) {
       if (e.record.layer) keep.add(e.record.layer.digest);
+      if (e.record.chain) keepChains.add(e.record.chain);
       continue;
     }
+    if (e.record.chain) goneChains.add(e.record.chain);
     reclaimed += statSync(e.file, { throwIfNoEntry: false })?.size ?? 0;
     cache.remove(e.record.key);
     deleted.push({ id: e.record.key.slice(7, 32), size: e.record.layer?.size ?? 0, lastUsed: e.lastUsed });
@@ -93,6 +98,8 @@ export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheR
   try {
     const gc = await collectGarbage(images, { keep });
     reclaimed += gc.reclaimed;
+    // The pruned steps' unpacked layers go with them (what an image or container needs stays).
+    await pruneRecordSnapshots(o.root, images, goneChains, keepChains);
   } finally {
     await images.close();
   }

@@ -1,6 +1,7 @@
 import type { Digest } from "../digest/index.js";
 import type { SourceLocation } from "../dockerfile/index.js";
 import { isWharfError, WharfError } from "../errors/index.js";
+import { chainIds } from "../rootfs/index.js";
 import type { LayerBlob } from "./blob.js";
 import { type CacheRecord, cacheKey } from "./cache.js";
 import type { StageRun } from "./env.js";
@@ -73,12 +74,16 @@ export async function commitStep(
   o: { key: Digest; createdBy: string; layer: LayerBlob | undefined; vertex: Vertex },
 ): Promise<void> {
   const { env } = run;
+  const chain = o.layer
+    ? chainIds([...run.state.layers.map((l) => l.diffId), o.layer.diffId]).at(-1)
+    : undefined;
   const rec: CacheRecord = {
     v: 1,
     key: o.key,
     createdBy: o.createdBy,
     created: rfc3339(env.epoch ?? new Date()),
     layer: o.layer ?? null,
+    ...(chain ? { chain } : {}),
   };
   await env.cache.put(rec);
   applyRecord(run, rec);
