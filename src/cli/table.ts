@@ -226,6 +226,49 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/volume-prune.js"),
   },
   {
+    path: ["network", "create"],
+    description: "Create a network",
+    load: () => import("./commands/network-create.js"),
+  },
+  {
+    path: ["network", "ls"],
+    aliases: [["network", "list"]],
+    description: "List networks",
+    load: () => import("./commands/network-ls.js"),
+  },
+  {
+    path: ["network", "inspect"],
+    description: "Display detailed information on one or more networks",
+    load: () => import("./commands/network-inspect.js"),
+  },
+  {
+    path: ["network", "rm"],
+    aliases: [["network", "remove"]],
+    description: "Remove one or more networks",
+    load: () => import("./commands/network-rm.js"),
+  },
+  {
+    path: ["network", "prune"],
+    description: "Remove all unused networks",
+    load: () => import("./commands/network-prune.js"),
+  },
+  {
+    path: ["network", "connect"],
+    description: "Connect a container to a network",
+    load: () => import("./commands/network-connect.js"),
+  },
+  {
+    path: ["network", "disconnect"],
+    description: "Disconnect a container from a network",
+    load: () => import("./commands/network-disconnect.js"),
+  },
+  {
+    path: ["port"],
+    aliases: [["container", "port"]],
+    description: "List port mappings or a specific mapping for the container",
+    load: () => import("./commands/port.js"),
+  },
+  {
     path: ["pause"],
     aliases: [["container", "pause"]],
     description: "Pause all processes within one or more containers",

@@ -11,6 +11,7 @@ import { WharfError } from "../errors/index.js";
 import { readTextOr, removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
+import type { NetSetup } from "./network/attach.js";
 import { securityOf } from "./security.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
 import { containerDir } from "./store.js";
@@ -107,24 +108,36 @@ async function writeEtcFiles(
   ctx: RuntimeContext,
   rec: ContainerRecord,
   hostname: string,
+  net: NetSetup | undefined,
 ): Promise<ResolvedMount[]> {
-  const dir = containerDir(ctx, rec.id);
-  const host = rec.options.network === "host";
-  const hosts = host
-    ? readTextOr("/etc/hosts", "127.0.0.1\tlocalhost\n")
-    : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${hostname}\n`;
-  const resolv = readTextOr("/etc/resolv.conf");
-  // Made again at every start, so a plain write is enough (no fsync on the way to running).
-  writeFileSync(join(dir, "hosts"), hosts);
-  writeFileSync(join(dir, "hostname"), `${hostname}\n`);
-  writeFileSync(join(dir, "resolv.conf"), resolv);
   const ro = rec.options.readOnly === true;
-  return ["hosts", "hostname", "resolv.conf"].map((f) => ({
+  const dir = net?.shareEtcFrom ?? containerDir(ctx, rec.id);
+  const files = ["hosts", "hostname", "resolv.conf"];
+  const mounts = files.map((f) => ({
     type: "bind" as const,
     source: join(dir, f),
     destination: `/etc/${f}`,
     readOnly: ro,
   }));
+  // `--network container:…`: the other container's files, as Docker shares them.
+  if (net?.shareEtcFrom) return mounts;
+  const host = rec.options.network === "host";
+  let hosts =
+    net?.hosts ??
+    (host
+      ? readTextOr("/etc/hosts", "127.0.0.1\tlocalhost\n")
+      : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${hostname}\n`);
+  let resolv = net?.resolv ?? readTextOr("/etc/resolv.conf");
+  // `--add-host` and `--dns…` without a bridge network (with one, network/attach.ts made them).
+  const o = rec.options;
+  if (net?.hosts === undefined && (o.extraHosts || o.dns || o.dnsSearch || o.dnsOptions)) {
+    ({ hosts, resolv } = (await import("./network/etc.js")).withUserEntries(hosts, resolv, o));
+  }
+  // Made again at every start, so a plain write is enough (no fsync on the way to running).
+  writeFileSync(join(dir, "hosts"), hosts);
+  writeFileSync(join(dir, "hostname"), `${hostname}\n`);
+  writeFileSync(join(dir, "resolv.conf"), resolv);
+  return mounts;
 }
 
 export function hostnameOf(rec: ContainerRecord): string {
@@ -159,11 +172,14 @@ async function onHost(
  * and whose image's users are known (`user-cache.ts`) gets its overlay mounted by runc inside the
  * container (`overlayRootMount`); otherwise the root filesystem is mounted on the host first.
  */
-export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): Promise<RuntimeSpec> {
+export async function prepareBundle(
+  ctx: RuntimeContext,
+  rec: ContainerRecord,
+  network?: Promise<NetSetup>,
+): Promise<RuntimeSpec> {
   const p = rec.rootfs.prepared;
   const rootfs = rec.rootfs.path;
   const opts = rec.options;
-  const hostname = hostnameOf(rec);
   const userSpec = opts.user ?? rec.imageConfig.User;
   const cwd = opts.workdir || rec.imageConfig.WorkingDir || "/";
   // A container that has changed nothing yet, with no volume to fill from the image, needs no view
@@ -175,7 +191,10 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
   const mounts: ResolvedMount[] = [];
   for (const m of opts.mounts ?? []) mounts.push(await resolveMount(ctx, rec, m));
   const taken = new Set(mounts.map((m) => m.destination));
-  for (const m of await writeEtcFiles(ctx, rec, hostname)) if (!taken.has(m.destination)) mounts.push(m);
+  // Made meanwhile by the caller (network/attach.ts): the namespace, the /etc files' contents.
+  const net = network ? await network : undefined;
+  const hostname = net?.hostname ?? hostnameOf(rec);
+  for (const m of await writeEtcFiles(ctx, rec, hostname, net)) if (!taken.has(m.destination)) mounts.push(m);
   const env = rec.env.some((e) => e.startsWith("HOME=")) ? rec.env : [...rec.env, `HOME=${user.home}`];
   const spec = buildSpec({
     rootfs,
@@ -186,7 +205,8 @@ export async function prepareBundle(ctx: RuntimeContext, rec: ContainerRecord): 
     cwd,
     user,
     tty: opts.tty === true,
-    network: opts.network ?? "default",
+    network: opts.network === "host" || opts.network === "none" ? opts.network : "default",
+    ...(net?.netnsPath ? { netnsPath: net.netnsPath } : {}),
     mounts,
     resources: buildResources(opts, (m) => ctx.onWarning?.(m)),
     security: securityOf(opts),

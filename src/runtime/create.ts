@@ -6,6 +6,7 @@ import { allocateContainer, checkNameFree, newContainerId } from "./catalog.js";
 import { mergeEnv, resolveCommand } from "./env.js";
 import { containerEvent } from "./events.js";
 import { checkMounts } from "./mounts.js";
+import { networkOptionsToCheck } from "./network/check-needed.js";
 import { runcBinary } from "./runc.js";
 import { trace } from "./trace.js";
 import {
@@ -61,6 +62,8 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const [path = "", ...args] = resolveCommand(cfg, opts.entrypoint, opts.args);
   const mounts = withImageVolumes(cfg, opts.mounts ?? []);
   checkMounts(mounts);
+  // A network named, aliases or an address: checked now, as Docker's create does (network/check.ts).
+  if (networkOptionsToCheck(opts)) await (await import("./network/check.js")).checkNetworkOptions(ctx, opts);
   // Volumes are made (anonymous ones named) now, as Docker does at create; loaded only when used.
   const volumes = mounts.some((m) => m.type === "volume") ? await import("./volumes.js") : undefined;
   const named = volumes ? await volumes.ensureVolumes(ctx, mounts) : mounts;

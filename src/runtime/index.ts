@@ -44,6 +44,19 @@ export { type AttachOptions, runForeground, startContainer } from "./lifecycle.j
 export { type LogEntry, type LogStream, type ReadLogsOptions, readLogFile } from "./logs.js";
 export { checkMounts } from "./mounts.js";
 export { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
+export { type ConnectOptions, connectNetwork, disconnectNetwork } from "./network/connect.js";
+export { type CreateNetworkOptions, createNetwork, findNetwork } from "./network/networks.js";
+export {
+  exposedPortsConfig,
+  hostConfigNetwork,
+  networkNames,
+  networkSettings,
+  portLines,
+  portsText,
+} from "./network/settings.js";
+export type { NetworkRecord } from "./network/store.js";
+export type { EndpointRequest, PortMapping, PortProtocol, PublishSpec } from "./network/types.js";
+export { inspectNetwork, listNetworks, pruneNetworks, removeNetwork } from "./network/verbs.js";
 export {
   killContainer,
   normalizeSignal,

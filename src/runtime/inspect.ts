@@ -8,6 +8,7 @@ import {
   mountsOf,
   stateExtras,
 } from "./inspect-extras.js";
+import { exposedPortsConfig, hostConfigNetwork, networkSettings, portsText } from "./network/settings.js";
 import { listContainers } from "./reconcile.js";
 import { removeStopped } from "./remove.js";
 import { containerDir } from "./store.js";
@@ -71,7 +72,7 @@ export function summarize(rec: ContainerRecord, now = Date.now()): ContainerSumm
     state: dockerState(rec),
     status: statusText(rec, now),
     exitCode: rec.exitCode,
-    ports: "",
+    ports: portsText(rec),
     labels: rec.options.labels ?? {},
     mounts: (rec.options.mounts ?? []).map((m) => m.source || m.destination),
   };
@@ -80,7 +81,7 @@ export function summarize(rec: ContainerRecord, now = Date.now()): ContainerSumm
 /** `inspect` of a container, in Docker's shape (the fields wharf knows). */
 export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Record<string, unknown> {
   const o = rec.options;
-  const net = o.network === "none" ? "none" : o.network === "host" ? "host" : "default";
+  const exposed = exposedPortsConfig(rec);
   return {
     Id: rec.id,
     Created: rec.created,
@@ -110,7 +111,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
     Driver: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",
     Platform: "linux",
     HostConfig: {
-      NetworkMode: net,
+      ...hostConfigNetwork(rec),
       AutoRemove: o.autoRemove === true,
       ReadonlyRootfs: o.readOnly === true,
       Memory: o.memory ?? 0,
@@ -134,6 +135,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
     Config: {
       Hostname: o.hostname ?? rec.id.slice(0, 12),
       User: o.user ?? rec.imageConfig.User ?? "",
+      ...(exposed ? { ExposedPorts: exposed } : {}),
       Tty: o.tty === true,
       OpenStdin: o.interactive === true,
       Env: rec.env,
@@ -153,7 +155,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
         : {}),
       ...configExtras(rec),
     },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: networkSettings(rec),
     BundlePath: bundleDir(ctx, rec.id),
   };
 }

@@ -6,9 +6,11 @@ import type { Readable } from "node:stream";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
-import { bundleDir, prepareBundle, releaseStartFiles } from "./bundle.js";
+import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { containerEvent } from "./events.js";
 import { type LogStream, openLogWriter } from "./logs.js";
+import { releaseNetwork, startNetwork } from "./network/release.js";
+import type { NetState } from "./network/types.js";
 import { processStartTime } from "./proc.js";
 import { runcBinary, runcDelete, runcGlobal, runcLoggedError, runtimeUnusable, startError } from "./runc.js";
 import { containerDir, readRecordRaw, updateRecord } from "./store.js";
@@ -150,11 +152,22 @@ export async function runMonitored(
     await runcDelete(ctx, id, true);
     trace("monitor: old state cleared");
   }
+  // The network is made while the bundle is written (bridge networks: network/attach.ts).
+  const network = startNetwork(ctx, rec0, hostnameOf(rec0));
+  network?.catch(() => undefined);
+  let net: NetState | undefined;
   try {
-    await prepareBundle(ctx, rec0);
+    await prepareBundle(ctx, rec0, network);
+    net = network ? (await network).state : undefined;
     trace("monitor: bundle written");
   } catch (e) {
     const error = e instanceof WharfError ? e : new WharfError("runtime", (e as Error).message, { cause: e });
+    // What the network set-up made (it undoes its own failures) goes once it has finished.
+    if (network)
+      await network.then(
+        () => releaseNetwork(ctx, rec0),
+        () => undefined,
+      );
     await releaseStartFiles(ctx, id);
     await updateRecord(ctx, id, (r) => ({ ...r, error: error.message, exitCode: 125 }));
     return { exitCode: error.exitStatus, error };
@@ -165,6 +178,7 @@ export async function runMonitored(
     ...r,
     monitorPid: process.pid,
     monitorStart: processStartTime(process.pid),
+    ...(net ? { net } : {}),
   })).then(
     () => undefined,
     (e: unknown) => e,
@@ -288,13 +302,15 @@ export async function recordEnd(
   await runcDelete(ctx, id, true).catch(() => undefined);
   await releaseStartFiles(ctx, id);
   const rec = await readRecordRaw(ctx, id);
+  const netReleased = rec ? releaseNetwork(ctx, rec) : undefined;
   // A `--rm` container's rootfs goes with it right after this.
   if (rec?.rootfs.prepared && !rec.options.autoRemove) {
     await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
   }
+  await netReleased;
   trace("monitor: rootfs unmounted");
   await updateRecord(ctx, id, (r) => {
-    const { monitorPid: _p, monitorStart: _s, pidStart: _ps, paused: _z, ...rest } = r;
+    const { monitorPid: _p, monitorStart: _s, pidStart: _ps, paused: _z, net: _n, ...rest } = r;
     const ended: ContainerRecord = error
       ? { ...rest, state: r.state === "running" ? "exited" : r.state, pid: 0, exitCode, error: error.message }
       : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: new Date().toISOString() };

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { WharfError } from "../errors/index.js";
 import { listRecordsRaw, resolveId } from "./catalog.js";
+import { releaseNetwork } from "./network/release.js";
 import { sameProcessAlive } from "./proc.js";
 import { noSuchContainer, readRecordRaw, updateRecord } from "./store.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -22,10 +23,20 @@ function stale(rec: ContainerRecord): boolean {
  */
 export async function reconcile(ctx: RuntimeContext, rec: ContainerRecord): Promise<ContainerRecord> {
   if (!stale(rec)) return rec;
+  // Nothing runs there any more: what its start made of the network goes (network/release.ts).
+  await releaseNetwork(ctx, rec);
   try {
     return await updateRecord(ctx, rec.id, (r) => {
       if (!stale(r)) return undefined;
-      const { monitorPid: _m, monitorStart: _ms, pidStart: _ps, restarting: _r, paused: _z, ...rest } = r;
+      const {
+        monitorPid: _m,
+        monitorStart: _ms,
+        pidStart: _ps,
+        restarting: _r,
+        paused: _z,
+        net: _n,
+        ...rest
+      } = r;
       if (r.state !== "running") return rest;
       return {
         ...rest,

@@ -4,6 +4,7 @@ import { removeRootfs } from "../rootfs/index.js";
 import { resolveId } from "./catalog.js";
 import { containerEvent } from "./events.js";
 import { markStopped } from "./manual-stop.js";
+import { releaseNetwork } from "./network/release.js";
 import { dropFromPack, readPack } from "./pack.js";
 import { pollRecord } from "./reconcile.js";
 import { runcDelete, runcKill, runcResume } from "./runc.js";
@@ -12,6 +13,7 @@ import {
   containerDir,
   locateRecord,
   readDirRecord,
+  readRecordRaw,
   withContainerLock,
 } from "./store.js";
 import { trace } from "./trace.js";
@@ -98,7 +100,9 @@ export async function removeEnded(
   id: string,
   opts: { volumes?: boolean } = {},
 ): Promise<void> {
-  await runcDelete(ctx, id, true);
+  // Its network (if a start left any) goes while runc's state does.
+  const rec = await readRecordRaw(ctx, id);
+  await Promise.all([runcDelete(ctx, id, true), rec ? releaseNetwork(ctx, rec) : undefined]);
   await withContainerLock(ctx, id, async () => {
     const inPack = await removeFiles(ctx, id, await locateRecord(ctx, id), opts.volumes);
     // The directory went first: a removal cut short leaves a pack entry, which `rm` removes again.
@@ -129,6 +133,7 @@ export async function removeStopped(ctx: RuntimeContext, ids: readonly string[])
         : inPackRec && { rec: inPackRec, packed: true };
       if (!found || found.rec.state === "running") continue;
       await runcDelete(ctx, id, true);
+      await releaseNetwork(ctx, found.rec);
       if (await removeFiles(ctx, id, found)) packed.push(id);
       removed.push(id);
     }

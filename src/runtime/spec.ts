@@ -24,7 +24,7 @@ export interface RuntimeSpec {
   hostname?: string;
   mounts: SpecMount[];
   linux: {
-    namespaces: { type: string }[];
+    namespaces: { type: string; path?: string }[];
     maskedPaths: string[];
     readonlyPaths: string[];
     resources: LinuxResources;
@@ -51,6 +51,8 @@ export interface SpecInput {
   user: ExecUser;
   tty: boolean;
   network: NetworkMode;
+  /** A network namespace made for the container (bridge networks, `container:`): runc joins it. */
+  netnsPath?: string;
   mounts: readonly ResolvedMount[];
   resources: LinuxResources;
   security: Security;
@@ -122,9 +124,10 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     ...defaultMounts().filter((m) => !taken.has(m.destination)),
     ...user.map(toSpecMount),
   ];
-  const namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "mount" }];
+  const namespaces: { type: string; path?: string }[] = [{ type: "pid" }, { type: "ipc" }, { type: "mount" }];
   if (input.network !== "host") namespaces.push({ type: "uts" });
-  if (input.network === "none") namespaces.push({ type: "network" });
+  if (input.netnsPath) namespaces.push({ type: "network", path: input.netnsPath });
+  else if (input.network === "none") namespaces.push({ type: "network" });
   return {
     ociVersion: "1.0.2",
     process: buildProcess(input),

@@ -1,9 +1,15 @@
 import type { ContainerConfig } from "../oci/index.js";
 import type { PreparedRootfs } from "../rootfs/index.js";
 import type { ExtraRecordFields, ExtraRunOptions } from "./extras-types.js";
+import type { NetworkRecordFields, NetworkRunOptions } from "./network/types.js";
 
 export type ContainerState = "created" | "running" | "exited";
 
+/**
+ * A spec's network namespace: `default` the host's network under a hostname of its own (build's
+ * RUN steps; a container without root), `none` a new namespace with only `lo`, `host` the host's
+ * network and hostname. A container's own namespace (bridge networks) is a path: `SpecInput.netnsPath`.
+ */
 export type NetworkMode = "default" | "none" | "host";
 
 /** Where wharf keeps its state and which `runc` it drives. */
@@ -35,7 +41,7 @@ export interface MountSpec {
 }
 
 /** What the user asked for; kept in the record so that `start` can build the same spec again. */
-export interface RunOptions extends ExtraRunOptions {
+export interface RunOptions extends ExtraRunOptions, NetworkRunOptions {
   entrypoint?: string[];
   /** Arguments after the image (replace the image's Cmd when non-empty). */
   args?: string[];
@@ -47,7 +53,11 @@ export interface RunOptions extends ExtraRunOptions {
   interactive?: boolean;
   readOnly?: boolean;
   mounts?: MountSpec[];
-  network?: NetworkMode;
+  /**
+   * Docker's `NetworkMode`: `default` or `bridge` (the default bridge network), `none`, `host`,
+   * `container:<name|id>`, or a user network's name (network/attach.ts reads it).
+   */
+  network?: string;
   /** Bytes. */
   memory?: number;
   /** CPUs, fractional. */
@@ -77,7 +87,7 @@ export interface RootfsHandle {
  * wharf's record of one container: `<root>/containers/<id>/config.json` while it is live, an entry of
  * `<root>/containers/exited.json` once it has exited (store.ts, pack.ts).
  */
-export interface ContainerRecord extends ExtraRecordFields {
+export interface ContainerRecord extends ExtraRecordFields, NetworkRecordFields {
   id: string;
   name: string;
   /** The image as the user named it, and its config digest. */

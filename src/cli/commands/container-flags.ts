@@ -1,11 +1,12 @@
 import { WharfError } from "../../errors/index.js";
-import type { MountSpec, NetworkMode, RunOptions } from "../../runtime/index.js";
+import type { MountSpec, RunOptions } from "../../runtime/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
 import { extraRunOptions, RUN_EXTRA_FLAGS } from "./container-flags-extra.js";
+import { NETWORK_RUN_FLAGS, networkOptionsOf } from "./network-flags.js";
 import { INSECURE_FLAG } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
 
@@ -50,7 +51,7 @@ export const RUN_FLAGS: FlagSpec[] = [
     name: "network",
     type: "string",
     valueName: "network",
-    description: "Connect a container to a network (none, host)",
+    description: "Connect a container to a network",
   },
   { name: "net", type: "string", hidden: true, description: "Connect a container to a network" },
   { name: "memory", short: "m", type: "string", valueName: "bytes", description: "Memory limit" },
@@ -78,6 +79,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   INSECURE_FLAG,
   ...TRUST_FLAGS,
   ...RUN_EXTRA_FLAGS,
+  ...NETWORK_RUN_FLAGS,
 ];
 
 const UNITS: Record<string, number> = {
@@ -97,13 +99,10 @@ export function parseMemory(s: string): number {
   return Math.round(Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? 1));
 }
 
-function networkOf(f: ParsedFlags): NetworkMode | undefined {
+/** `--network`: Docker's network mode (the network itself is looked up when the container is made). */
+function networkOf(f: ParsedFlags): string | undefined {
   const n = flag.string(f, "network") ?? flag.string(f, "net");
-  if (n === undefined || n === "" || n === "default" || n === "bridge") return undefined;
-  if (n === "none" || n === "host") return n;
-  throw new WharfError("not-found", `network ${n} not found`, {
-    hint: "wharf has no network driver: use --network none or --network host",
-  });
+  return n === undefined || n === "" || n === "default" ? undefined : n;
 }
 
 /** The run options a command line asks for (without the image and its arguments). */
@@ -163,7 +162,8 @@ export async function runOptionsOf(
   if (capDrop.length > 0) o.capDrop = capDrop;
   Object.assign(o, parseSecurityOpts(flag.strings(f, "security-opt")));
   Object.assign(o, extraRunOptions(f));
-  if (o.hostname !== undefined && network === "host") {
+  Object.assign(o, networkOptionsOf(f, network));
+  if (o.hostname !== undefined && (network === "host" || network?.startsWith("container:"))) {
     throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");
   }
   return o;

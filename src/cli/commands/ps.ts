@@ -1,5 +1,5 @@
 import { WharfError } from "../../errors/index.js";
-import { type ContainerRecord, listContainers, summarize } from "../../runtime/index.js";
+import { type ContainerRecord, listContainers, networkNames, summarize } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { ago, goStruct, goTimeString, renderFormat } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
@@ -47,7 +47,7 @@ function row(rec: ContainerRecord, trunc: boolean, now: number) {
       .join(","),
     Mounts: s.mounts.join(","),
     Size: "0B",
-    Networks: rec.options.network ?? "default",
+    Networks: networkNames(rec),
   };
   return goStruct("*formatter.ContainerContext", { ...fields, toJSON: () => fields });
 }

@@ -1,0 +1,50 @@
+import { connectNetwork, disconnectNetwork } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import { runtimeContext } from "./container-common.js";
+
+export const command: Command = {
+  path: ["network", "connect"],
+  usage: "[OPTIONS] NETWORK CONTAINER",
+  description: "Connect a container to a network",
+  flags: [
+    {
+      name: "alias",
+      type: "strings",
+      valueName: "strings",
+      description: "Add network-scoped alias for the container",
+    },
+    { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
+  ],
+  minArgs: 2,
+  maxArgs: 2,
+  async run(ctx, f) {
+    const [net = "", container = ""] = f.args;
+    const ip = flag.string(f, "ip");
+    await connectNetwork(runtimeContext(ctx), net, container, {
+      aliases: flag.strings(f, "alias"),
+      ...(ip ? { ip } : {}),
+    });
+    return 0;
+  },
+};
+
+export const disconnect: Command = {
+  path: ["network", "disconnect"],
+  usage: "[OPTIONS] NETWORK CONTAINER",
+  description: "Disconnect a container from a network",
+  flags: [
+    {
+      name: "force",
+      short: "f",
+      type: "bool",
+      description: "Force the container to disconnect from a network",
+    },
+  ],
+  minArgs: 2,
+  maxArgs: 2,
+  async run(ctx, f) {
+    const [net = "", container = ""] = f.args;
+    await disconnectNetwork(runtimeContext(ctx), net, container);
+    return 0;
+  },
+};

@@ -1,0 +1,1 @@
+export { disconnect as command } from "./network-connect.js";

@@ -1,0 +1,95 @@
+import { WharfError } from "../../errors/index.js";
+import type { RunOptions } from "../../runtime/index.js";
+import { flag } from "../command.js";
+import type { FlagSpec, ParsedFlags } from "../flags.js";
+import { parseExpose, parsePublish } from "../parse/ports.js";
+
+/** The networking flags of `run` and `create`, as Docker's CLI names them. */
+export const NETWORK_RUN_FLAGS: FlagSpec[] = [
+  {
+    name: "publish",
+    short: "p",
+    type: "strings",
+    valueName: "list",
+    description: "Publish a container's port(s) to the host",
+  },
+  { name: "publish-all", short: "P", type: "bool", description: "Publish all exposed ports to random ports" },
+  { name: "expose", type: "strings", valueName: "list", description: "Expose a port or a range of ports" },
+  {
+    name: "network-alias",
+    type: "strings",
+    valueName: "list",
+    description: "Add network-scoped alias for the container",
+  },
+  { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
+  { name: "dns", type: "strings", valueName: "list", description: "Set custom DNS servers" },
+  { name: "dns-search", type: "strings", valueName: "list", description: "Set custom DNS search domains" },
+  { name: "dns-option", type: "strings", valueName: "list", description: "Set DNS options" },
+  { name: "dns-opt", type: "strings", hidden: true, description: "Set DNS options" },
+  {
+    name: "add-host",
+    type: "strings",
+    valueName: "list",
+    description: "Add a custom host-to-IP mapping (host:ip)",
+  },
+];
+
+function conflict(what: string): WharfError {
+  return new WharfError("invalid-argument", `conflicting options: ${what}`, {
+    hint: "a container that shares another's network (--network container:…) takes that one's ports, names and DNS",
+  });
+}
+
+function checkAddHost(h: string): void {
+  const i = h.search(/[:=]/);
+  const ip = i < 0 ? "" : h.slice(i + 1);
+  if (i <= 0 || ip === "") {
+    throw new WharfError(
+      "invalid-argument",
+      `invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`,
+      {
+        hint: "give it as name:ip (or name:host-gateway)",
+      },
+    );
+  }
+}
+
+/** The network options that `network` (the `--network` value, if any) and the flags ask for. */
+export function networkOptionsOf(f: ParsedFlags, network: string | undefined): Partial<RunOptions> {
+  const o: Partial<RunOptions> = {};
+  const publish = flag.strings(f, "publish").flatMap((p) => parsePublish(p));
+  const expose = flag.strings(f, "expose").flatMap((e) => parseExpose(e));
+  const aliases = flag.strings(f, "network-alias");
+  const ip = flag.string(f, "ip");
+  const dns = flag.strings(f, "dns");
+  const dnsSearch = flag.strings(f, "dns-search");
+  const dnsOptions = [...flag.strings(f, "dns-option"), ...flag.strings(f, "dns-opt")];
+  const extraHosts = flag.strings(f, "add-host");
+  for (const h of extraHosts) checkAddHost(h);
+  if (network?.startsWith("container:")) {
+    if (expose.length > 0) throw conflict("port exposing and the container type network mode");
+    if (dns.length + dnsSearch.length + dnsOptions.length > 0) throw conflict("dns and the network mode");
+    if (extraHosts.length > 0) throw conflict("custom host-to-IP mapping and the network mode");
+    if (publish.length > 0 || flag.bool(f, "publish-all")) {
+      throw conflict("port publishing and the container type network mode");
+    }
+  }
+  if (publish.length > 0) o.publish = publish;
+  if (flag.bool(f, "publish-all")) o.publishAll = true;
+  if (expose.length > 0) o.expose = expose;
+  if (dns.length > 0) o.dns = dns;
+  if (dnsSearch.length > 0) o.dnsSearch = dnsSearch;
+  if (dnsOptions.length > 0) o.dnsOptions = dnsOptions;
+  if (extraHosts.length > 0) o.extraHosts = extraHosts;
+  if (aliases.length > 0 || ip !== undefined) {
+    const mode = network ?? "default";
+    o.endpoints = [
+      {
+        network: mode === "default" ? "bridge" : mode,
+        ...(aliases.length > 0 ? { aliases } : {}),
+        ...(ip !== undefined ? { ip } : {}),
+      },
+    ];
+  }
+  return o;
+}

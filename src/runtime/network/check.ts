@@ -1,0 +1,66 @@
+/** The network options of a new container, checked when it is made (as Docker's daemon does). */
+import { WharfError } from "../../errors/index.js";
+import { resolveId } from "../catalog.js";
+import type { RunOptions, RuntimeContext } from "../types.js";
+import { subnetOf } from "./host.js";
+import { contains, formatCidr, parseIp } from "./ipv4.js";
+import { findNetwork } from "./networks.js";
+import { isDefaultBridge } from "./store.js";
+
+/** Refuses what Docker refuses: an unknown network, aliases or an address on the default bridge. */
+export async function checkNetworkOptions(ctx: RuntimeContext, o: RunOptions): Promise<void> {
+  const mode = o.network ?? "default";
+  if (mode === "host" || mode === "none") return;
+  if (mode.startsWith("container:")) {
+    await resolveId(ctx, mode.slice("container:".length));
+    return;
+  }
+  const eps = o.endpoints ?? [{ network: mode === "default" ? "bridge" : mode }];
+  for (const ep of eps) {
+    const net = await findNetwork(ctx, ep.network);
+    if (net.Driver !== "bridge") {
+      throw new WharfError(
+        "invalid-argument",
+        `container cannot be connected to network ${net.Name} with other networks`,
+        {
+          hint: `use --network ${net.Name} alone`,
+        },
+      );
+    }
+    if (isDefaultBridge(net) && (ep.aliases?.length ?? 0) > 0) {
+      throw new WharfError(
+        "invalid-argument",
+        "network-scoped alias is supported only for containers in user defined networks",
+        {
+          hint: "create a network (wharf network create NAME) and run with --network NAME",
+        },
+      );
+    }
+    if (ep.ip === undefined) continue;
+    if (isDefaultBridge(net)) {
+      throw new WharfError(
+        "invalid-argument",
+        "user specified IP address is supported on user defined networks only",
+        {
+          hint: "create a network (wharf network create --subnet …) and run with --network NAME --ip …",
+        },
+      );
+    }
+    const ip = parseIp(ep.ip);
+    const { subnet } = subnetOf(net);
+    if (ip === undefined) {
+      throw new WharfError("invalid-argument", `invalid IPv4 address: ${ep.ip}`, {
+        hint: "give it as a.b.c.d",
+      });
+    }
+    if (!contains(subnet, ip)) {
+      throw new WharfError(
+        "invalid-argument",
+        `invalid IPv4 address ${ep.ip}: not in network ${net.Name}'s subnet ${formatCidr(subnet)}`,
+        {
+          hint: `give an address inside ${formatCidr(subnet)}`,
+        },
+      );
+    }
+  }
+}

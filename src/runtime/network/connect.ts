@@ -1,0 +1,180 @@
+/**
+ * `network connect` and `network disconnect`: a container's networks changed in its options (its
+ * next start joins them) and, while it runs, in its namespace at once: one `bridge` ADD (or DEL
+ * with the namespace: its interface goes) and its /etc/hosts and its peers' rewritten.
+ */
+import { writeFileSync } from "node:fs";
+import { WharfError } from "../../errors/index.js";
+import { getContainer } from "../reconcile.js";
+import { containerDir, updateRecord } from "../store.js";
+import type { ContainerRecord, RuntimeContext } from "../types.js";
+import { execPlugin, resultAddress } from "./cni.js";
+import { hostsFile } from "./etc.js";
+import { ensureBridge } from "./host.js";
+import { findNetwork } from "./networks.js";
+import { joinPeers, leavePeers } from "./peers.js";
+import { bridgeConfig } from "./plugins.js";
+import { endpointRequests, networkModeOf } from "./settings.js";
+import { isDefaultBridge, type NetworkRecord, readNetwork } from "./store.js";
+import type { EndpointRequest, EndpointState } from "./types.js";
+
+function shared(rec: ContainerRecord): boolean {
+  const m = networkModeOf(rec);
+  return m === "host" || m === "none" || m.startsWith("container:");
+}
+
+function sameNetwork(req: EndpointRequest, net: NetworkRecord): boolean {
+  return req.network === net.Name || req.network === net.Id;
+}
+
+/** Rewrites the running container's /etc/hosts (in place) with its peers on its user networks. */
+async function refreshHosts(
+  ctx: RuntimeContext,
+  rec: ContainerRecord,
+  endpoints: EndpointState[],
+): Promise<void> {
+  const hostsPath = `${containerDir(ctx, rec.id)}/hosts`;
+  const primary = endpoints[0];
+  const base = hostsFile({
+    hostname: rec.options.hostname ?? rec.id.slice(0, 12),
+    ...(primary ? { ip: primary.ip, gateway: primary.gateway } : {}),
+    ...(rec.options.extraHosts ? { extraHosts: rec.options.extraHosts } : {}),
+  });
+  const user = endpoints.filter((e) => {
+    const n = readNetwork(ctx, e.networkId);
+    return n !== undefined && !isDefaultBridge(n);
+  });
+  if (user.length === 0) {
+    writeFileSync(hostsPath, base);
+    return;
+  }
+  const text = await joinPeers(ctx, rec.id, {
+    ip: user[0]?.ip ?? "",
+    names: [rec.name, ...user.flatMap((e) => e.aliases), rec.id.slice(0, 12)],
+    base,
+    hostsPath,
+    networks: user.map((e) => e.networkId),
+  });
+  writeFileSync(hostsPath, text);
+}
+
+export interface ConnectOptions {
+  aliases?: string[];
+  ip?: string;
+}
+
+/** `network connect NETWORK CONTAINER`. */
+export async function connectNetwork(
+  ctx: RuntimeContext,
+  netRef: string,
+  containerRef: string,
+  o: ConnectOptions = {},
+): Promise<void> {
+  const net = await findNetwork(ctx, netRef);
+  const rec = await getContainer(ctx, containerRef);
+  if (net.Driver !== "bridge" || shared(rec)) {
+    throw new WharfError(
+      "conflict",
+      "container sharing network namespace with another container or host cannot be connected to any other network",
+      {
+        hint: "a container on --network host, none or container:… keeps that network",
+      },
+    );
+  }
+  const reqs = endpointRequests(rec);
+  if (reqs.some((r) => sameNetwork(r, net))) {
+    throw new WharfError("conflict", `endpoint with name ${rec.name} already exists in network ${net.Name}`, {
+      hint: `it is connected already: wharf network disconnect ${net.Name} ${rec.name} first`,
+    });
+  }
+  if (isDefaultBridge(net) && (o.aliases?.length || o.ip)) {
+    throw new WharfError(
+      "invalid-argument",
+      "network-scoped alias is supported only for containers in user defined networks",
+      {
+        hint: "connect it to a network made with `wharf network create`",
+      },
+    );
+  }
+  const req: EndpointRequest = {
+    network: net.Name,
+    ...(o.aliases?.length ? { aliases: o.aliases } : {}),
+    ...(o.ip ? { ip: o.ip } : {}),
+  };
+  let state: EndpointState | undefined;
+  if (rec.state === "running" && rec.net) {
+    const used = new Set(rec.net.endpoints.map((e) => e.ifname));
+    let i = 0;
+    while (used.has(`eth${i}`)) i++;
+    await ensureBridge(ctx, net);
+    const result = await execPlugin({
+      command: "ADD",
+      containerId: rec.id,
+      netns: rec.net.sandboxKey,
+      ifname: `eth${i}`,
+      name: net.Name,
+      config: bridgeConfig(ctx, net),
+      ...(o.ip ? { args: { IP: o.ip } } : {}),
+    });
+    const addr = resultAddress(result, `eth${i}`);
+    if (!addr) throw new WharfError("runtime", `network connect failed: no IPv4 address on ${net.Name}`);
+    state = {
+      network: net.Name,
+      networkId: net.Id,
+      ifname: `eth${i}`,
+      ...addr,
+      aliases: o.aliases ?? [],
+      result,
+    };
+  }
+  const updated = await updateRecord(ctx, rec.id, (r) => ({
+    ...r,
+    options: { ...r.options, endpoints: [...endpointRequests(r), req] },
+    ...(state && r.net ? { net: { ...r.net, endpoints: [...r.net.endpoints, state] } } : {}),
+  }));
+  if (state && updated.net) await refreshHosts(ctx, updated, updated.net.endpoints);
+}
+
+/** `network disconnect NETWORK CONTAINER`. */
+export async function disconnectNetwork(
+  ctx: RuntimeContext,
+  netRef: string,
+  containerRef: string,
+): Promise<void> {
+  const net = await findNetwork(ctx, netRef);
+  const rec = await getContainer(ctx, containerRef);
+  if (net.Driver !== "bridge" || shared(rec)) {
+    throw new WharfError(
+      "conflict",
+      "container cannot be disconnected from host network or connected to host network",
+      {
+        hint: "a container on --network host, none or container:… keeps that network",
+      },
+    );
+  }
+  if (!endpointRequests(rec).some((r) => sameNetwork(r, net))) {
+    throw new WharfError("conflict", `container ${rec.id} is not connected to network ${net.Name}`, {
+      hint: `see its networks: wharf inspect -f '{{json .NetworkSettings.Networks}}' ${rec.name}`,
+    });
+  }
+  const ep = rec.state === "running" ? rec.net?.endpoints.find((e) => e.networkId === net.Id) : undefined;
+  if (ep && rec.net) {
+    await execPlugin({
+      command: "DEL",
+      containerId: rec.id,
+      netns: rec.net.sandboxKey,
+      ifname: ep.ifname,
+      name: net.Name,
+      config: bridgeConfig(ctx, net),
+    });
+    if (!isDefaultBridge(net)) await leavePeers(ctx, rec.id, [net.Id]);
+  }
+  const updated = await updateRecord(ctx, rec.id, (r) => ({
+    ...r,
+    options: { ...r.options, endpoints: endpointRequests(r).filter((q) => !sameNetwork(q, net)) },
+    ...(ep && r.net
+      ? { net: { ...r.net, endpoints: r.net.endpoints.filter((e) => e.networkId !== net.Id) } }
+      : {}),
+  }));
+  if (ep && updated.net) await refreshHosts(ctx, updated, updated.net.endpoints);
+}

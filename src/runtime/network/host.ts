@@ -1,0 +1,183 @@
+/**
+ * A bridge network's share of the host: its bridge device (made by wharf, with the gateway's
+ * address, so that its subnet shows in the host's routes from the moment the network exists) and
+ * its iptables rules, made once per network rather than per container: Docker's masquerade of the
+ * subnet's traffic out of the bridge, and forwarding accepted to and from it (isolated from other
+ * wharf bridges but for published ports). All under a host-wide lock.
+ */
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { WharfError } from "../../errors/index.js";
+import { readTextOr, withLock } from "../../files/index.js";
+import type { RuntimeContext } from "../types.js";
+import { formatCidr, hostRoutes, overlaps, parseCidr, type Subnet } from "./ipv4.js";
+import { HOST_LOCK, networkConfigPath } from "./layout.js";
+import { bridgeOf, type NetworkRecord } from "./store.js";
+import { mustRun, runTool } from "./tool.js";
+
+const SYS_NET = "/sys/class/net";
+
+/** What wharf writes in its bridges' `ifalias`: the network's ID and the root it belongs to. */
+export function ownerTag(ctx: RuntimeContext, netId: string): string {
+  return `wharf:${netId}:${resolve(ctx.root)}`;
+}
+
+function aliasOf(dev: string): string | undefined {
+  const text = readTextOr(join(SYS_NET, dev, "ifalias"), "\0");
+  return text === "\0" ? undefined : text.trim();
+}
+
+/** The iptables chain of a network (in the nat and filter tables). */
+export function chainOf(netId: string): string {
+  return `WHARF-${netId.slice(0, 12)}`;
+}
+
+export function subnetOf(net: NetworkRecord): { subnet: Subnet; gateway: string } {
+  const cfg = net.IPAM.Config[0];
+  const subnet = cfg ? parseCidr(cfg.Subnet) : undefined;
+  if (!cfg || !subnet) throw new WharfError("config-invalid", `network ${net.Name} has no IPv4 subnet`);
+  return { subnet, gateway: cfg.Gateway };
+}
+
+/** Brings the network's bridge up when it is not (first use, after a reboot); cheap when it is. */
+export async function ensureBridge(ctx: RuntimeContext, net: NetworkRecord): Promise<void> {
+  if (aliasOf(bridgeOf(net)) === ownerTag(ctx, net.Id)) return;
+  await withHostLock(() => bringUp(ctx, net));
+}
+
+export async function withHostLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(HOST_LOCK), { recursive: true, mode: 0o755 });
+  return withLock(HOST_LOCK, fn);
+}
+
+/** The subnets of the host's routes on devices other than `except`. */
+export function routedSubnets(except?: string): { iface: string; subnet: Subnet }[] {
+  return hostRoutes().filter((r) => r.iface !== except);
+}
+
+/** Under the host lock: makes the bridge and its rules (the lock's holder calls this). */
+export async function bringUp(ctx: RuntimeContext, net: NetworkRecord): Promise<void> {
+  const br = bridgeOf(net);
+  const tag = ownerTag(ctx, net.Id);
+  const alias = aliasOf(br);
+  if (alias === tag) return;
+  if (alias !== undefined) {
+    throw new WharfError(
+      "conflict",
+      `the bridge device ${br} of network ${net.Name} is in use by something else`,
+      {
+        hint: `remove it (ip link delete ${br}) or recreate the network with another com.docker.network.bridge.name`,
+      },
+    );
+  }
+  await reapOrphans();
+  const { subnet, gateway } = subnetOf(net);
+  const clash = routedSubnets(br).find((r) => overlaps(r.subnet, subnet));
+  if (clash) {
+    throw new WharfError(
+      "conflict",
+      `network ${net.Name}'s subnet ${formatCidr(subnet)} overlaps ${formatCidr(clash.subnet)} of the host's device ${clash.iface}`,
+      { hint: `remove the network and create it again with another --subnet (wharf network rm ${net.Name})` },
+    );
+  }
+  const batch = [
+    `link add name ${br} type bridge`,
+    `link set dev ${br} alias "${tag.replace(/"/g, "")}"`,
+    `addr add ${gateway}/${subnet.prefix} dev ${br}`,
+    `link set dev ${br} up`,
+  ].join("\n");
+  await mustRun(`cannot make the bridge of network ${net.Name}`, "ip", ["-batch", "-"], `${batch}\n`);
+  try {
+    await installRules(net, br, subnet);
+  } catch (e) {
+    await runTool("ip", ["link", "delete", br]);
+    throw e;
+  }
+}
+
+/** The iptables rules of a network, added to what iptables-save shows (jumps only when missing). */
+async function installRules(net: NetworkRecord, br: string, subnet: Subnet): Promise<void> {
+  const chain = chainOf(net.Id);
+  const saved = await mustRun("cannot read the host's iptables rules", "iptables-save", []);
+  const has = (rule: string) => saved.split("\n").includes(rule);
+  const cidr = formatCidr(subnet);
+  const nat = [`:${chain} - [0:0]`];
+  if (!net.Internal) nat.push(`-A ${chain} -s ${cidr} ! -o ${br} -j MASQUERADE`);
+  if (!has(`-A POSTROUTING -j ${chain}`)) nat.push(`-A POSTROUTING -j ${chain}`);
+  const filter = [
+    `:${chain} - [0:0]`,
+    `-A ${chain} -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    `-A ${chain} -i ${br} -o ${br} -j ACCEPT`,
+    `-A ${chain} -i ${br} -m conntrack --ctstate DNAT -j ACCEPT`,
+    `-A ${chain} -o ${br} -m conntrack --ctstate DNAT -j ACCEPT`,
+    // Isolation: no traffic between wharf's bridges (Docker's DOCKER-ISOLATION), nor out of an
+    // internal network.
+    net.Internal ? `-A ${chain} -i ${br} -j DROP` : `-A ${chain} -i ${br} -o wharf-+ -j DROP`,
+    `-A ${chain} -i ${br} -j ACCEPT`,
+  ];
+  if (!has(`-A FORWARD -j ${chain}`)) filter.push(`-I FORWARD -j ${chain}`);
+  const input = ["*nat", ...nat, "COMMIT", "*filter", ...filter, "COMMIT", ""].join("\n");
+  await mustRun(
+    `cannot install the iptables rules of network ${net.Name}`,
+    "iptables-restore",
+    ["--noflush"],
+    input,
+  );
+}
+
+/** Removes a network's bridge and rules (under the host lock). Missing parts are no error. */
+export async function tearDown(br: string, netId: string): Promise<void> {
+  if (existsSync(join(SYS_NET, br))) {
+    await mustRun(`cannot delete the bridge ${br}`, "ip", ["link", "delete", br]);
+  }
+  const chain = chainOf(netId);
+  const saved = await runTool("iptables-save", []);
+  if (saved.code !== 0) return;
+  const lines = saved.stdout.split("\n");
+  const input: string[] = [];
+  for (const [table, hook] of [
+    ["nat", "POSTROUTING"],
+    ["filter", "FORWARD"],
+  ] as const) {
+    const start = lines.indexOf(`*${table}`);
+    if (start < 0) continue;
+    const end = lines.indexOf("COMMIT", start);
+    const body = lines.slice(start, end < 0 ? undefined : end);
+    if (!body.includes(`:${chain} - [0:0]`) && !body.some((l) => l.startsWith(`:${chain} `))) continue;
+    input.push(`*${table}`);
+    if (body.includes(`-A ${hook} -j ${chain}`)) input.push(`-D ${hook} -j ${chain}`);
+    input.push(`-F ${chain}`, `-X ${chain}`, "COMMIT");
+  }
+  if (input.length > 0) {
+    await mustRun(
+      `cannot remove the iptables rules of ${br}`,
+      "iptables-restore",
+      ["--noflush"],
+      `${input.join("\n")}\n`,
+    );
+  }
+}
+
+/**
+ * Removes the bridges (and rules) of networks whose root or network is gone: a root deleted with
+ * its networks still up (a test's, a `rm -rf`) would otherwise hold its subnet for good.
+ */
+export async function reapOrphans(): Promise<string[]> {
+  const reaped: string[] = [];
+  let devs: string[] = [];
+  try {
+    devs = readdirSync(SYS_NET);
+  } catch {
+    return reaped;
+  }
+  for (const dev of devs) {
+    const alias = aliasOf(dev);
+    const m = alias ? /^wharf:([0-9a-f]{64}):(.+)$/.exec(alias) : null;
+    if (!m) continue;
+    const [, id = "", root = ""] = m;
+    if (existsSync(networkConfigPath({ root }, id))) continue;
+    await tearDown(dev, id);
+    reaped.push(dev);
+  }
+  return reaped;
+}

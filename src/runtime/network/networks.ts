@@ -1,0 +1,232 @@
+/**
+ * Making and finding networks: the predefined `bridge` (the default network), `host` and `none`,
+ * made on first use; user-defined bridge networks (`network create`), each with a subnet from
+ * Docker's default pools that no route of the host and no other network of the root uses, and its
+ * bridge brought up at once (so that its subnet is taken host-wide from then on).
+ */
+import { mkdirSync } from "node:fs";
+import { randomHex } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import { withLock } from "../../files/index.js";
+import type { RuntimeContext } from "../types.js";
+import { bringUp, routedSubnets, withHostLock } from "./host.js";
+import {
+  contains,
+  defaultPools,
+  formatCidr,
+  formatIp,
+  freePool,
+  lastAddress,
+  overlaps,
+  parseCidr,
+  parseIp,
+  type Subnet,
+} from "./ipv4.js";
+import { networksDir, networksLockPath } from "./layout.js";
+import {
+  BRIDGE_NAME_OPT,
+  lookupNetwork,
+  type NetworkRecord,
+  noSuchNetwork,
+  PREDEFINED,
+  readNetworks,
+  removeNetworkFiles,
+  validateNetworkName,
+  writeNetwork,
+} from "./store.js";
+
+export interface CreateNetworkOptions {
+  name: string;
+  driver?: string;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  options?: Record<string, string>;
+  labels?: Record<string, string>;
+  ipv6?: boolean;
+}
+
+/** Whether this process may make bridges (the host's devices and firewall need root). */
+export function canBridge(): boolean {
+  return process.getuid?.() === 0;
+}
+
+function newNetworkId(): string {
+  return randomHex(32);
+}
+
+function record(
+  name: string,
+  driver: NetworkRecord["Driver"],
+  extra: Partial<NetworkRecord> = {},
+): NetworkRecord {
+  return {
+    Name: name,
+    Id: newNetworkId(),
+    Created: new Date().toISOString(),
+    Scope: "local",
+    Driver: driver,
+    EnableIPv6: false,
+    IPAM: { Driver: "default", Options: null, Config: [] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: "" },
+    ConfigOnly: false,
+    Options: {},
+    Labels: {},
+    ...extra,
+  };
+}
+
+function subnetsOf(nets: NetworkRecord[]): Subnet[] {
+  return nets.flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)).filter((s): s is Subnet => !!s));
+}
+
+function badArg(message: string, hint: string): WharfError {
+  return new WharfError("invalid-argument", message, { hint });
+}
+
+/** The IPAM config of a new bridge network: the given subnet, or the first free default pool. */
+function ipamFor(o: CreateNetworkOptions, nets: NetworkRecord[]): NetworkRecord["IPAM"]["Config"][number] {
+  const taken = [...subnetsOf(nets), ...routedSubnets().map((r) => r.subnet)];
+  let subnet: Subnet | undefined;
+  if (o.subnet !== undefined) {
+    subnet = parseCidr(o.subnet);
+    if (!subnet || o.subnet.includes(":")) {
+      throw badArg(
+        `invalid subnet ${o.subnet}: not an IPv4 CIDR`,
+        "give it as a.b.c.d/n, e.g. --subnet 10.10.0.0/24",
+      );
+    }
+    if (subnet.prefix > 30)
+      throw badArg(`subnet ${o.subnet} is too small`, "give a prefix of /30 or shorter");
+    if (subnetsOf(nets).some((s) => overlaps(s, subnet as Subnet))) {
+      throw new WharfError("conflict", "Pool overlaps with other one on this address space", {
+        hint: "give a --subnet that no other network uses (wharf network inspect shows theirs)",
+      });
+    }
+  } else {
+    subnet = freePool(defaultPools(), taken);
+    if (!subnet) {
+      throw new WharfError(
+        "conflict",
+        "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network",
+        {
+          hint: "remove unused networks (wharf network prune) or give a --subnet",
+        },
+      );
+    }
+  }
+  const gateway = o.gateway ?? formatIp(subnet.base + 1);
+  const gw = parseIp(gateway);
+  if (gw === undefined || !contains(subnet, gw) || gw === subnet.base || gw === lastAddress(subnet)) {
+    throw badArg(`no matching subnet for gateway ${gateway}`, `give a gateway inside ${formatCidr(subnet)}`);
+  }
+  const out: NetworkRecord["IPAM"]["Config"][number] = { Subnet: formatCidr(subnet), Gateway: gateway };
+  if (o.ipRange !== undefined) {
+    const r = parseCidr(o.ipRange);
+    if (!r || !contains(subnet, r.base) || r.prefix < subnet.prefix) {
+      throw badArg(
+        `no matching subnet for range ${o.ipRange}`,
+        `give an --ip-range inside ${formatCidr(subnet)}`,
+      );
+    }
+    out.IPRange = formatCidr(r);
+  }
+  return out;
+}
+
+function defaultBridgeRecord(nets: NetworkRecord[]): NetworkRecord {
+  const rec = record("bridge", "bridge");
+  rec.IPAM.Config = [ipamFor({ name: "bridge" }, nets)];
+  rec.Options = {
+    "com.docker.network.bridge.default_bridge": "true",
+    "com.docker.network.bridge.enable_icc": "true",
+    "com.docker.network.bridge.enable_ip_masquerade": "true",
+    "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+    [BRIDGE_NAME_OPT]: `wharf-${rec.Id.slice(0, 9)}`,
+    "com.docker.network.driver.mtu": "1500",
+  };
+  return rec;
+}
+
+/** Runs `fn` under the root's networks lock (and the host lock: bridges may be made). */
+export async function withNetworksLock<T>(ctx: RuntimeContext, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(networksDir(ctx), { recursive: true, mode: 0o700 });
+  return withLock(networksLockPath(ctx), () => (canBridge() ? withHostLock(fn) : fn()));
+}
+
+/** The root's networks, the predefined ones made first when missing. */
+export async function allNetworks(ctx: RuntimeContext): Promise<NetworkRecord[]> {
+  const nets = readNetworks(ctx);
+  if (PREDEFINED.every((n) => nets.some((r) => r.Name === n))) return nets;
+  return withNetworksLock(ctx, async () => {
+    const now = readNetworks(ctx);
+    for (const name of PREDEFINED) {
+      if (now.some((r) => r.Name === name)) continue;
+      const rec =
+        name === "bridge" ? defaultBridgeRecord(now) : record(name, name === "host" ? "host" : "null");
+      writeNetwork(ctx, rec);
+      if (rec.Driver === "bridge" && canBridge()) await bringUp(ctx, rec);
+      now.push(rec);
+    }
+    return now;
+  });
+}
+
+/** A network by name, ID or ID prefix; a `not-found` error when none. */
+export async function findNetwork(ctx: RuntimeContext, ref: string): Promise<NetworkRecord> {
+  const fast = lookupNetwork(readNetworks(ctx), ref);
+  if (fast) return fast;
+  const net = lookupNetwork(await allNetworks(ctx), ref);
+  if (!net) throw noSuchNetwork(ref);
+  return net;
+}
+
+/** `network create`: a user-defined bridge network, its bridge up. */
+export async function createNetwork(ctx: RuntimeContext, o: CreateNetworkOptions): Promise<NetworkRecord> {
+  validateNetworkName(o.name);
+  const driver = o.driver ?? "bridge";
+  if (driver !== "bridge") {
+    throw new WharfError("invalid-argument", `plugin "${driver}" not found`, {
+      hint: "wharf makes bridge networks only: drop --driver or use --driver bridge",
+    });
+  }
+  if (o.ipv6) {
+    throw new WharfError("invalid-argument", "IPv6 networks are not supported by wharf", {
+      hint: "drop --ipv6",
+    });
+  }
+  if (!canBridge()) {
+    throw new WharfError("runtime", "making a bridge network needs root", {
+      hint: "run wharf as root (the bridge, its routes and its firewall rules are the host's)",
+    });
+  }
+  await allNetworks(ctx);
+  return withNetworksLock(ctx, async () => {
+    const nets = readNetworks(ctx);
+    if (nets.some((n) => n.Name === o.name)) {
+      throw new WharfError("conflict", `network with name ${o.name} already exists`, {
+        hint: `choose another name, or remove it first: wharf network rm ${o.name}`,
+      });
+    }
+    const rec = record(o.name, "bridge", {
+      Internal: o.internal === true,
+      Attachable: o.attachable === true,
+      Options: o.options ?? {},
+      Labels: o.labels ?? {},
+    });
+    rec.IPAM.Config = [ipamFor(o, nets)];
+    writeNetwork(ctx, rec);
+    try {
+      await bringUp(ctx, rec);
+    } catch (e) {
+      removeNetworkFiles(ctx, rec.Id);
+      throw e;
+    }
+    return rec;
+  });
+}

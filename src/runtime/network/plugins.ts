@@ -1,0 +1,75 @@
+/**
+ * The CNI configurations wharf hands the plugins for a bridge network: `bridge` with `host-local`
+ * addresses (no per-container masquerade: host.ts masquerades the subnet once), `portmap` for
+ * published ports, `loopback` for `lo`.
+ */
+import type { RuntimeContext } from "../types.js";
+import { execPlugin } from "./cni.js";
+import { subnetOf } from "./host.js";
+import { formatIp, lastAddress, parseCidr } from "./ipv4.js";
+import { ipamDir } from "./layout.js";
+import { bridgeOf, type NetworkRecord } from "./store.js";
+import type { PortMapping } from "./types.js";
+
+export function bridgeConfig(
+  ctx: RuntimeContext,
+  net: NetworkRecord,
+): { type: string; [k: string]: unknown } {
+  const { subnet, gateway } = subnetOf(net);
+  const range: Record<string, string> = { subnet: net.IPAM.Config[0]?.Subnet ?? "", gateway };
+  const ipRange = net.IPAM.Config[0]?.IPRange;
+  const r = ipRange ? parseCidr(ipRange) : undefined;
+  if (r) {
+    range.rangeStart = formatIp(r.base === subnet.base ? r.base + 1 : r.base);
+    const last = lastAddress(r);
+    range.rangeEnd = formatIp(last === lastAddress(subnet) ? last - 1 : last);
+  }
+  const mtu = Number(net.Options["com.docker.network.driver.mtu"] ?? 0);
+  return {
+    type: "bridge",
+    bridge: bridgeOf(net),
+    isGateway: true,
+    ipMasq: false,
+    hairpinMode: true,
+    ...(mtu > 0 ? { mtu } : {}),
+    ipam: {
+      type: "host-local",
+      ranges: [[range]],
+      // An internal network has no way out: no default route (as Docker's).
+      routes: net.Internal ? [] : [{ dst: "0.0.0.0/0" }],
+      dataDir: ipamDir(ctx, net.Id),
+    },
+  };
+}
+
+export function portmapConfig(
+  mappings: PortMapping[],
+  prevResult?: unknown,
+): { type: string; [k: string]: unknown } {
+  return {
+    type: "portmap",
+    capabilities: { portMappings: true },
+    snat: true,
+    runtimeConfig: {
+      portMappings: mappings.map((m) => ({
+        hostPort: m.hostPort,
+        containerPort: m.containerPort,
+        protocol: m.protocol,
+        ...(m.hostIp && m.hostIp !== "0.0.0.0" ? { hostIP: m.hostIp } : {}),
+      })),
+    },
+    ...(prevResult !== undefined ? { prevResult } : {}),
+  };
+}
+
+/** `lo` up in the namespace (runc does it only in a namespace of its own making). */
+export function loopbackUp(containerId: string, netns: string): Promise<unknown> {
+  return execPlugin({
+    command: "ADD",
+    containerId,
+    netns,
+    ifname: "lo",
+    name: "lo",
+    config: { type: "loopback" },
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * Published ports: which host ports a container gets (`-p`, `-P`), reserved in the root's
+ * `networks/ports.json` so that two containers never publish one port, and tried with a bind
+ * first so that a port some host process listens on is refused as Docker's proxy would.
+ */
+import { createSocket } from "node:dgram";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { WharfError } from "../../errors/index.js";
+import { readTextOr, withLock, writeFileAtomicSync } from "../../files/index.js";
+import type { RuntimeContext } from "../types.js";
+import { netnsPath, networksDir, portsLockPath, portsPath } from "./layout.js";
+import type { PortMapping, PortProtocol, PublishSpec } from "./types.js";
+
+export { exposedPorts, parsePortKey, wantedBindings } from "./port-keys.js";
+
+type Reservations = Record<string, string>;
+
+function keyOf(protocol: string, hostIp: string, hostPort: number): string {
+  return `${protocol}/${hostIp || "0.0.0.0"}/${hostPort}`;
+}
+
+function clashes(res: Reservations, protocol: string, hostIp: string, port: number, self: string): boolean {
+  for (const [k, owner] of Object.entries(res)) {
+    if (owner === self) continue;
+    const [proto, ip, p] = k.split("/");
+    if (proto !== protocol || Number(p) !== port) continue;
+    const mine = hostIp || "0.0.0.0";
+    if (ip === mine || ip === "0.0.0.0" || mine === "0.0.0.0") return true;
+  }
+  return false;
+}
+
+/** Whether `port` can be bound on `hostIp` now: the error code when not. */
+async function bindError(protocol: PortProtocol, hostIp: string, port: number): Promise<string | undefined> {
+  if (protocol === "sctp") return undefined;
+  const host = hostIp || "0.0.0.0";
+  return new Promise((resolve) => {
+    if (protocol === "udp") {
+      const s = createSocket(host.includes(":") ? "udp6" : "udp4");
+      s.once("error", (e: NodeJS.ErrnoException) => {
+        s.close();
+        resolve(e.code ?? "EADDRINUSE");
+      });
+      s.bind({ address: host, port, exclusive: true }, () => s.close(() => resolve(undefined)));
+      return;
+    }
+    const srv = createServer();
+    srv.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "EADDRINUSE"));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(undefined)));
+  });
+}
+
+function localPortRange(): [number, number] {
+  const [a, b] = readTextOr("/proc/sys/net/ipv4/ip_local_port_range", "32768\t60999")
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return [a && a > 0 ? a : 32768, b && b > 0 ? b : 60999];
+}
+
+function readReservations(ctx: RuntimeContext): Reservations {
+  try {
+    return JSON.parse(readFileSync(portsPath(ctx), "utf8")) as Reservations;
+  } catch {
+    return {};
+  }
+}
+
+/** A reservation is stale once its container's network namespace is gone (ended, or a reboot). */
+function dropStale(res: Reservations): Reservations {
+  return Object.fromEntries(Object.entries(res).filter(([, id]) => existsSync(netnsPath(id))));
+}
+
+function allocated(what: string): WharfError {
+  return new WharfError("conflict", `Bind for ${what} failed: port is already allocated`, {
+    hint: "publish another host port, or stop the container that has this one (wharf ps shows PORTS)",
+  });
+}
+
+/**
+ * Reserves host ports for `wanted` (`name` for the messages) and returns the mappings. Held under
+ * the root's ports lock; the container's network namespace must exist already (it marks the
+ * reservation live).
+ */
+export async function reservePorts(
+  ctx: RuntimeContext,
+  containerId: string,
+  name: string,
+  wanted: PublishSpec[],
+): Promise<PortMapping[]> {
+  if (wanted.length === 0) return [];
+  mkdirSync(networksDir(ctx), { recursive: true, mode: 0o700 });
+  return withLock(portsLockPath(ctx), async () => {
+    const res = dropStale(readReservations(ctx));
+    const out: PortMapping[] = [];
+    for (const w of wanted) {
+      const ip = w.hostIp;
+      const shown = `${ip || "0.0.0.0"}:${w.hostPort}`;
+      let port: number | undefined;
+      if (w.hostPort !== "" && !w.hostPort.includes("-")) {
+        const p = Number(w.hostPort);
+        const mine = out.some((m) => m.hostPort === p && m.protocol === w.protocol);
+        if (mine || clashes(res, w.protocol, ip, p, containerId)) throw allocated(shown);
+        const err = await bindError(w.protocol, ip, p);
+        if (err) {
+          throw new WharfError(
+            "conflict",
+            `driver failed programming external connectivity on endpoint ${name} (${containerId}): Error starting userland proxy: listen ${w.protocol}4 ${shown}: bind: ${err === "EADDRINUSE" ? "address already in use" : err === "EADDRNOTAVAIL" ? "cannot assign requested address" : err}`,
+            { hint: `another process listens on ${shown}: publish another host port` },
+          );
+        }
+        port = p;
+      } else {
+        const [lo, hi] =
+          w.hostPort === "" ? localPortRange() : (w.hostPort.split("-").map(Number) as [number, number]);
+        for (let p = lo; p <= hi && port === undefined; p++) {
+          if (clashes(res, w.protocol, ip, p, containerId)) continue;
+          if (out.some((m) => m.hostPort === p && m.protocol === w.protocol)) continue;
+          if ((await bindError(w.protocol, ip, p)) === undefined) port = p;
+        }
+        if (port === undefined) throw allocated(shown);
+      }
+      res[keyOf(w.protocol, ip, port)] = containerId;
+      out.push({ containerPort: w.containerPort, protocol: w.protocol, hostIp: ip, hostPort: port });
+    }
+    writeFileAtomicSync(portsPath(ctx), JSON.stringify(res), { mode: 0o600, flush: false });
+    return out;
+  });
+}
+
+/** Drops the container's reservations (and any stale ones). */
+export async function releasePorts(ctx: RuntimeContext, containerId: string): Promise<void> {
+  if (!existsSync(portsPath(ctx))) return;
+  await withLock(portsLockPath(ctx), async () => {
+    const res = readReservations(ctx);
+    const kept = dropStale(Object.fromEntries(Object.entries(res).filter(([, id]) => id !== containerId)));
+    if (Object.keys(kept).length !== Object.keys(res).length) {
+      writeFileAtomicSync(portsPath(ctx), JSON.stringify(kept), { mode: 0o600, flush: false });
+    }
+  });
+}

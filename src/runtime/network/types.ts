@@ -1,0 +1,84 @@
+/**
+ * The networking options of a container and its network state while it runs: kept apart from
+ * ../types.ts, which extends them.
+ */
+
+export type PortProtocol = "tcp" | "udp" | "sctp";
+
+/**
+ * One `-p` binding as asked (Docker's `PortBinding` under a container port): `hostPort` is empty
+ * (any free port), a port, or a range `8000-8010` (any free port of it).
+ */
+export interface PublishSpec {
+  containerPort: number;
+  protocol: PortProtocol;
+  /** The host address to listen on; empty: all of them. */
+  hostIp: string;
+  hostPort: string;
+}
+
+/** A network the container joins (Docker's `EndpointSettings` as asked). */
+export interface EndpointRequest {
+  /** The network's name (or ID) as the user gave it. */
+  network: string;
+  /** `--network-alias` / `network connect --alias`. */
+  aliases?: string[];
+  /** `--ip` / `network connect --ip`. */
+  ip?: string;
+}
+
+export interface NetworkRunOptions {
+  /**
+   * The bridge networks joined, the first being the primary one (`--network`, then `network
+   * connect`). Absent: the network `network` names alone (the default bridge unless `none`,
+   * `host` or `container:…`).
+   */
+  endpoints?: EndpointRequest[];
+  /** `-p`. */
+  publish?: PublishSpec[];
+  /** `-P`: every exposed port to a free host port. */
+  publishAll?: boolean;
+  /** `--expose`, as `port/proto`. */
+  expose?: string[];
+  /** `--dns`, `--dns-search`, `--dns-option`. */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** `--add-host name:ip`. */
+  extraHosts?: string[];
+}
+
+/** A published port as it is while the container runs. */
+export interface PortMapping {
+  containerPort: number;
+  protocol: PortProtocol;
+  hostIp: string;
+  hostPort: number;
+}
+
+/** One interface of a running container on a bridge network. */
+export interface EndpointState {
+  network: string;
+  networkId: string;
+  /** The interface in the container (`eth0`, `eth1`, ...). */
+  ifname: string;
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+  aliases: string[];
+  /** The CNI plugins' result for this interface (passed back to them at DEL). */
+  result?: unknown;
+}
+
+/** What a running container's record holds of its network (cleared when it ends). */
+export interface NetState {
+  /** The network namespace file (Docker's `SandboxKey`). */
+  sandboxKey: string;
+  endpoints: EndpointState[];
+  ports: PortMapping[];
+}
+
+export interface NetworkRecordFields {
+  net?: NetState;
+}
