@@ -15,7 +15,7 @@ import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
 import { type ChmodFn, copyEntries, type InlineEntry } from "./copy-layer.js";
 import { startCopySnapshot } from "./copy-snapshot.js";
-import { checkAborted, type StageRun, shown, stepName } from "./env.js";
+import { checkAborted, type StageRun, shownExpanded, stepName } from "./env.js";
 import { openLayerView, resolveChown } from "./layer-view.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
 import { cachedStep, commitStep, stepFailed } from "./step.js";
@@ -100,7 +100,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
     } catch (e) {
       loading?.done();
       // A missing source fails the step, as BuildKit's "failed to compute cache key".
-      const failed = env.progress.vertex(stepName(run, shown(inst.original)));
+      const failed = env.progress.vertex(stepName(run, shownExpanded(run, inst.original)));
       if (!isWharfError(e)) throw e;
       throw stepFailed(failed, `failed to compute cache key: ${e.message}`);
     }
@@ -121,7 +121,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
     }
   }
   // Shown once its sources are ready (a --from stage built, the context read), as BuildKit starts it then.
-  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
+  const vertex = env.progress.vertex(stepName(run, shownExpanded(run, inst.original)));
   const files = inst.files.map((f) => ({ name: f.name, content: f.content }));
   // BuildKit's history line names --parents, --chown and --chmod (since BuildKit 0.13, moby/buildkit#4597).
   const flags = [

@@ -1,5 +1,11 @@
 import type { Digest } from "../digest/index.js";
-import type { ArgScope, Dockerfile, GlobalArgs, Stage } from "../dockerfile/index.js";
+import {
+  type ArgScope,
+  type Dockerfile,
+  expandForDisplay,
+  type GlobalArgs,
+  type Stage,
+} from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
 import type { Images } from "../images/index.js";
 import type { RuntimeContext } from "../runtime/index.js";
@@ -88,6 +94,21 @@ export function stepName(run: StageRun, text: string): string {
   run.index++;
   const width = String(run.total).length;
   return `[${run.label}${String(run.index).padStart(width)}/${run.total}] ${run.onbuild ? "ONBUILD " : ""}${text}`;
+}
+
+/**
+ * The step's name as BuildKit shows it: the instruction (`shown`) with the stage's ENV and ARG
+ * values put in; RUN keeps quotes and unset variables as written, and shows a secret mount's
+ * `env=` variables as `****` (BuildKit's withSecretEnvMask).
+ */
+export function shownExpanded(
+  run: StageRun,
+  original: string,
+  o: { run?: boolean; secretEnv?: readonly string[] } = {},
+): string {
+  const masked = new Set(o.secretEnv ?? []);
+  const lookup = (n: string) => (masked.has(n) ? "****" : run.scope.lookup(n));
+  return expandForDisplay(shown(original), lookup, { escape: run.env.df.escape, run: o.run === true });
 }
 
 /** The instruction as shown: its original text, the keyword upper-cased, continuations joined. */

@@ -17,7 +17,7 @@ import {
 import { type ResolvedMount, runTask } from "../runtime/index.js";
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
-import { checkAborted, type StageRun, shown, stepName } from "./env.js";
+import { checkAborted, type StageRun, shownExpanded, stepName } from "./env.js";
 import { runHistory } from "./history.js";
 import { commandArgv, DEFAULT_PATH } from "./meta.js";
 import { mountKey, prepareMounts } from "./mounts.js";
@@ -98,7 +98,10 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
     mounts: mountKeys,
     file: file?.content,
   });
-  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
+  const secretEnv = inst.mounts.flatMap((m) => (m.type === "secret" && m.env ? [m.env] : []));
+  const vertex = env.progress.vertex(
+    stepName(run, shownExpanded(run, inst.original, { run: true, secretEnv })),
+  );
   if (await cachedStep(run, key, createdBy, vertex)) return;
   await env.limit(async () => {
     checkAborted(run);

@@ -3,7 +3,7 @@ import { type PackEntry, packEntries } from "../archive/index.js";
 import type { WorkdirInstruction } from "../dockerfile/index.js";
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
-import { type StageRun, shown, stepName } from "./env.js";
+import { type StageRun, shownExpanded, stepName } from "./env.js";
 import { openLayerView, resolveChown } from "./layer-view.js";
 import { addHistory } from "./meta.js";
 import { cachedStep, commitStep } from "./step.js";
@@ -32,7 +32,7 @@ export async function workdirStep(run: StageRun, inst: WorkdirInstruction): Prom
   }
   const user = cfg.User ?? "";
   const key = cacheKey({ op: "workdir", parent: state.key, dir, user });
-  const vertex = env.progress.vertex(stepName(run, shown(inst.original)));
+  const vertex = env.progress.vertex(stepName(run, shownExpanded(run, inst.original)));
   const createdBy = `WORKDIR ${dir}`;
   if (await cachedStep(run, key, createdBy, vertex)) return;
   const layers = state.layers;

@@ -1,7 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text holds ${VAR} on purpose
 import { describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
-import { expandHeredoc, expandInstruction, expandWord, expandWords, exposedPorts } from "./expand.js";
+import {
+  expandForDisplay,
+  expandHeredoc,
+  expandInstruction,
+  expandWord,
+  expandWords,
+  exposedPorts,
+} from "./expand.js";
 import { parseDockerfile } from "./parse.js";
 import type { CopyInstruction, EnvInstruction, RunInstruction } from "./types.js";
 
@@ -197,5 +204,22 @@ describe("expandInstruction", () => {
     expect(failure(() => expandInstruction(workdir, () => undefined))).toBe(
       'df:2: failed to process "${dir:?set dir}": dir: set dir',
     );
+  });
+});
+
+describe("expandForDisplay (step names)", () => {
+  const env = (m: Record<string, string>) => (n: string) => m[n];
+  it("RUN: quotes and unset variables kept, set ones replaced", () => {
+    const l = env({ V: "1.2", EMPTY: "" });
+    expect(expandForDisplay("RUN echo \"$V\" '$V' $UNSET ${UNSET:-x} $EMPTY.", l, { run: true })).toBe(
+      "RUN echo \"1.2\" '$V' $UNSET ${UNSET:-x} .",
+    );
+  });
+  it("COPY and WORKDIR: the plain lexer (quotes removed, unset variables empty)", () => {
+    const l = env({ APP: "/srv/app" });
+    expect(expandForDisplay('COPY "a b" $APP/$UNSET', l)).toBe("COPY a b /srv/app/");
+  });
+  it("the text as written when it does not lex", () => {
+    expect(expandForDisplay("RUN echo ${V", env({}), { run: true })).toBe("RUN echo ${V");
   });
 });

@@ -22,6 +22,26 @@ export function expandWords(word: string, lookup: Lookup, opts: ExpandOptions = 
   return processWords(word, lookup, { escape: opts.escape ?? "\\" });
 }
 
+/**
+ * An instruction's text as BuildKit names its step (`processCmdEnv`): variables replaced; for RUN
+ * (`run`) quotes kept and unset variables left as written (its lexer's RawQuotes and
+ * SkipUnsetEnv); the text as it was when it does not lex.
+ */
+export function expandForDisplay(
+  text: string,
+  lookup: Lookup,
+  opts: ExpandOptions & { run?: boolean } = {},
+): string {
+  try {
+    return processWord(text, lookup, {
+      escape: opts.escape ?? "\\",
+      ...(opts.run ? { rawQuotes: true, skipUnsetEnv: true } : {}),
+    });
+  } catch {
+    return text;
+  }
+}
+
 /** A heredoc body with expansion on: only `$` forms and `\` escapes are processed; quotes stay. */
 export function expandHeredoc(content: string, lookup: Lookup): string {
   return processWord(content, lookup, { skipProcessQuotes: true });

@@ -27,6 +27,7 @@ export {
 } from "./dockerignore.js";
 export {
   type ExpandOptions,
+  expandForDisplay,
   expandHeredoc,
   expandInstruction,
   expandWord,
