@@ -31,6 +31,8 @@ export const APPLETS = [
   "test",
   "[",
   "unshare",
+  "grep",
+  "ps",
 ];
 
 /** A busybox root filesystem made by hand: /bin/busybox with applet links, passwd and group. */
