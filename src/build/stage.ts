@@ -155,6 +155,11 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
     if (img.pulled) vertex.done();
     else vertex.cached();
     run.state = imageState(img);
+    // BuildKit makes sure PATH is always set: a base image whose Env lacks it gets the default.
+    const cfg = run.state.config.config ?? {};
+    if (run.state.config.os !== "windows" && !(cfg.Env ?? []).some((e) => e.startsWith("PATH="))) {
+      run.state.config = { ...run.state.config, config: { ...cfg, Env: [...(cfg.Env ?? []), DEFAULT_PATH] } };
+    }
     for (const e of img.config.config?.Env ?? []) {
       const i = e.indexOf("=");
       if (i > 0) run.scope.setEnv(e.slice(0, i), e.slice(i + 1));
