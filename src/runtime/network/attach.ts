@@ -121,25 +121,31 @@ async function setUp(
   const o = rec.options;
   const exposed = exposedPorts(rec.imageConfig.ExposedPorts, o.expose, o.publish);
   const wanted = wantedBindings(exposed, o.publish ?? [], o.publishAll === true);
-  const lo = loopbackUp(rec.id, ns);
-  const ports = reservePorts(ctx, rec.id, rec.name, wanted);
-  const results = await Promise.all(
-    nets.map(async (net, i) => {
-      await ensureBridge(ctx, net);
-      const ip = requests[i]?.ip;
-      return execPlugin({
-        command: "ADD",
-        containerId: rec.id,
-        netns: ns,
-        ifname: `eth${i}`,
-        name: net.Name,
-        config: bridgeConfig(ctx, net),
-        ...(ip ? { args: { IP: ip } } : {}),
-      });
-    }),
-  );
+  // At once: lo, the host ports, one bridge ADD per network. All are waited for before a failure
+  // is thrown, so that the release that follows finds everything they made.
+  const [lo, ports, bridges] = await Promise.allSettled([
+    loopbackUp(rec.id, ns),
+    reservePorts(ctx, rec.id, rec.name, wanted),
+    settleAll(
+      nets.map(async (net, i) => {
+        await ensureBridge(ctx, net);
+        const ip = requests[i]?.ip;
+        return execPlugin({
+          command: "ADD",
+          containerId: rec.id,
+          netns: ns,
+          ifname: `eth${i}`,
+          name: net.Name,
+          config: bridgeConfig(ctx, net),
+          ...(ip ? { args: { IP: ip } } : {}),
+        });
+      }),
+    ),
+  ]);
+  for (const r of [ports, bridges, lo]) if (r.status === "rejected") throw r.reason;
+  const results = bridges.status === "fulfilled" ? bridges.value : [];
+  const mappings = ports.status === "fulfilled" ? ports.value : [];
   trace("network: bridge added");
-  const mappings = await ports;
   if (mappings.length > 0) {
     await execPlugin({
       command: "ADD",
@@ -151,7 +157,6 @@ async function setUp(
     });
     trace("network: ports mapped");
   }
-  await lo;
   const endpoints: EndpointState[] = nets.map((net, i) => {
     const addr = resultAddress(results[i], `eth${i}`);
     if (!addr) throw new WharfError("runtime", `network setup failed: no IPv4 address on ${net.Name}`);
@@ -191,6 +196,13 @@ async function setUp(
       ...(o.dnsOptions ? { dnsOptions: o.dnsOptions } : {}),
     }),
   };
+}
+
+/** Like Promise.all, but waits for every promise before it rejects with the first failure. */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** The endpoints to release: the record's, else (a start cut short) those its options name. */

@@ -72,8 +72,8 @@ function dropStale(res: Reservations): Reservations {
   return Object.fromEntries(Object.entries(res).filter(([, id]) => existsSync(netnsPath(id))));
 }
 
-function allocated(what: string): WharfError {
-  return new WharfError("conflict", `Bind for ${what} failed: port is already allocated`, {
+function allocated(endpoint: string, what: string): WharfError {
+  return new WharfError("conflict", `${endpoint}Bind for ${what} failed: port is already allocated`, {
     hint: "publish another host port, or stop the container that has this one (wharf ps shows PORTS)",
   });
 }
@@ -93,6 +93,7 @@ export async function reservePorts(
   mkdirSync(networksDir(ctx), { recursive: true, mode: 0o700 });
   return withLock(portsLockPath(ctx), async () => {
     const res = dropStale(readReservations(ctx));
+    const endpoint = `driver failed programming external connectivity on endpoint ${name} (${containerId}): `;
     const out: PortMapping[] = [];
     for (const w of wanted) {
       const ip = w.hostIp;
@@ -101,12 +102,12 @@ export async function reservePorts(
       if (w.hostPort !== "" && !w.hostPort.includes("-")) {
         const p = Number(w.hostPort);
         const mine = out.some((m) => m.hostPort === p && m.protocol === w.protocol);
-        if (mine || clashes(res, w.protocol, ip, p, containerId)) throw allocated(shown);
+        if (mine || clashes(res, w.protocol, ip, p, containerId)) throw allocated(endpoint, shown);
         const err = await bindError(w.protocol, ip, p);
         if (err) {
           throw new WharfError(
             "conflict",
-            `driver failed programming external connectivity on endpoint ${name} (${containerId}): Error starting userland proxy: listen ${w.protocol}4 ${shown}: bind: ${err === "EADDRINUSE" ? "address already in use" : err === "EADDRNOTAVAIL" ? "cannot assign requested address" : err}`,
+            `${endpoint}Error starting userland proxy: listen ${w.protocol}4 ${shown}: bind: ${err === "EADDRINUSE" ? "address already in use" : err === "EADDRNOTAVAIL" ? "cannot assign requested address" : err}`,
             { hint: `another process listens on ${shown}: publish another host port` },
           );
         }
@@ -119,7 +120,7 @@ export async function reservePorts(
           if (out.some((m) => m.hostPort === p && m.protocol === w.protocol)) continue;
           if ((await bindError(w.protocol, ip, p)) === undefined) port = p;
         }
-        if (port === undefined) throw allocated(shown);
+        if (port === undefined) throw allocated(endpoint, shown);
       }
       res[keyOf(w.protocol, ip, port)] = containerId;
       out.push({ containerPort: w.containerPort, protocol: w.protocol, hostIp: ip, hostPort: port });

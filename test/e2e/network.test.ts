@@ -1,0 +1,463 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { removeContainers } from "./helpers/busybox-image.js";
+import { addImage, type LayerEntry } from "./helpers/layout.js";
+import {
+  addressOf,
+  allocated,
+  hostLinks,
+  linkNames,
+  natRulesWith,
+  removeRootBridges,
+} from "./helpers/network.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { run as runTool, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { validateRoot } from "./helpers/validate.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+const APPLETS = ["sh", "cat", "echo", "sleep", "true", "httpd", "wget", "ip", "hostname", "ls", "grep"];
+
+/** A free TCP port on the host. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+async function httpGet(url: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      return await r.text();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** The keeper (monitor) PID in a running container's record. */
+function keeperOf(root: string, id: string): number {
+  return (
+    JSON.parse(readFileSync(join(root, "containers", id, "config.json"), "utf8")) as { monitorPid: number }
+  ).monitorPid;
+}
+
+/**
+ * Networks end to end: the built CLI, runc, CNI plugins and a busybox image pulled from
+ * Distribution; the same scenarios with podman (netavark) where it has them.
+ */
+describe("networks", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let box: Sandbox;
+  let dir: string;
+  let image: string;
+  const podmanNets: string[] = [];
+  const podman = (...args: string[]) => box.podman("--tmpdir", join(box.dir, "tmp"), ...args);
+  const podmanRun = (...args: string[]) =>
+    podman(
+      "run",
+      "--tls-verify=false",
+      "--runtime",
+      "runc",
+      "--ulimit",
+      "nofile=20000:20000",
+      "--ulimit",
+      "nproc=32768:32768",
+      ...args,
+    );
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-network-"));
+    reg = await startDistribution();
+    cli = await wharfCli();
+    box = await sandbox();
+    const layer: LayerEntry[] = [
+      { name: "bin/busybox", hostPath: "/bin/busybox", mode: 0o755 },
+      ...APPLETS.map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
+    ];
+    await addImage(join(dir, "layout"), { tag: "1", gzip: 1, layers: [layer], cmd: ["sh"] });
+    image = `${reg.host}/e2e/netbox:1`;
+    await skopeo("copy", "--dest-tls-verify=false", `oci:${join(dir, "layout")}:1`, `docker://${image}`);
+    await cli.ok("pull", "-q", image);
+    await podman("pull", "-q", "--tls-verify=false", image);
+  }, 180_000);
+
+  afterEach(async () => {
+    await removeContainers(cli);
+    await podman("rm", "-af", "-t", "0").catch(() => "");
+  });
+
+  afterAll(async () => {
+    await cli?.run(["network", "prune", "-f"]);
+    if (cli) await removeRootBridges(cli.root);
+    for (const n of podmanNets) await podman("network", "rm", "-f", n).catch(() => "");
+    await box?.close();
+    await reg?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("publishes a port on the host's loopback: a busybox httpd answers curl, as podman's does", async () => {
+    const port = await freePort();
+    const id = (
+      await cli.ok(
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        `127.0.0.1:${port}:8080`,
+        image,
+        "httpd",
+        "-f",
+        "-p",
+        "8080",
+        "-h",
+        "/etc",
+      )
+    ).trim();
+    const hostname = id.slice(0, 12);
+    expect(await httpGet(`http://127.0.0.1:${port}/hostname`)).toBe(`${hostname}\n`);
+    expect(await runTool("curl", ["-s", `http://127.0.0.1:${port}/hostname`])).toBe(`${hostname}\n`);
+    expect(await cli.ok("port", "web")).toBe(`8080/tcp -> 127.0.0.1:${port}\n`);
+    expect(await cli.ok("port", "web", "8080")).toBe(`127.0.0.1:${port}\n`);
+    expect(await cli.ok("ps", "--format", "{{.Names}} {{.Ports}}")).toBe(`web 127.0.0.1:${port}->8080/tcp\n`);
+    const ports = JSON.parse(await cli.ok("inspect", "-f", "{{json .NetworkSettings.Ports}}", "web"));
+    expect(ports).toEqual({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port) }] });
+    const taken = await cli.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, image, "sleep", "9"]);
+    expect(taken.code).toBe(125);
+    expect(taken.stderr).toContain(`Bind for 127.0.0.1:${port} failed: port is already allocated`);
+
+    const theirs = await freePort();
+    await podmanRun(
+      "-d",
+      "--name",
+      "pweb",
+      "-p",
+      `127.0.0.1:${theirs}:8080`,
+      image,
+      "httpd",
+      "-f",
+      "-p",
+      "8080",
+      "-h",
+      "/etc",
+    );
+    // (podman writes /etc/hostname without a newline at its end)
+    expect(await runTool("curl", ["-s", `http://127.0.0.1:${theirs}/hostname`])).toMatch(/^[0-9a-f]{12}$/);
+    expect(await podman("port", "pweb")).toBe(`8080/tcp -> 127.0.0.1:${theirs}\n`);
+    await validateRoot(cli.root);
+  }, 120_000);
+
+  it("a published port answers other containers (through the host), and -P publishes the exposed ports", async () => {
+    const port = await freePort();
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "pub",
+      "-p",
+      `${port}:8080`,
+      "--expose",
+      "9090",
+      image,
+      "httpd",
+      "-f",
+      "-p",
+      "8080",
+      "-h",
+      "/etc",
+    );
+    const gateway = (await cli.ok("inspect", "-f", "{{.NetworkSettings.Gateway}}", "pub")).trim();
+    const got = await cli.ok("run", "--rm", image, "wget", "-qO-", `http://${gateway}:${port}/hostname`);
+    expect(got).toMatch(/^[0-9a-f]{12}\n$/);
+    // Docker's DisplayablePorts: a port published under another number comes after the groups.
+    expect(await cli.ok("ps", "--format", "{{.Ports}}")).toBe(`9090/tcp, 0.0.0.0:${port}->8080/tcp\n`);
+
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "all",
+      "-P",
+      "--expose",
+      "8080",
+      image,
+      "httpd",
+      "-f",
+      "-p",
+      "8080",
+      "-h",
+      "/etc",
+    );
+    const line = (await cli.ok("port", "all")).trim();
+    const m = /^8080\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line);
+    expect(m).not.toBeNull();
+    expect(await httpGet(`http://127.0.0.1:${m?.[1]}/hostname`)).toMatch(/^[0-9a-f]{12}\n$/);
+    await validateRoot(cli.root);
+  }, 120_000);
+
+  it("two containers on a user network reach each other by name and alias, as on podman's", async () => {
+    const net = `e2enet${Date.now().toString(36)}`;
+    const created = (await cli.ok("network", "create", net)).trim();
+    expect(created).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      await cli.ok(
+        "network",
+        "ls",
+        "--format",
+        "{{.Name}} {{.Driver}} {{.Scope}}",
+        "--filter",
+        `name=${net}`,
+      ),
+    ).toBe(`${net} bridge local\n`);
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "srv",
+      "--network",
+      net,
+      "--network-alias",
+      "db",
+      image,
+      "httpd",
+      "-f",
+      "-p",
+      "8080",
+      "-h",
+      "/etc",
+    );
+    const byName = await cli.ok(
+      "run",
+      "--rm",
+      "--network",
+      net,
+      image,
+      "sh",
+      "-c",
+      "wget -qO- http://srv:8080/hostname; wget -qO- http://db:8080/hostname",
+    );
+    const srvHost = (await cli.ok("inspect", "-f", "{{.Config.Hostname}}", "srv")).trim();
+    expect(byName).toBe(`${srvHost}\n${srvHost}\n`);
+    // The default bridge resolves no names (as Docker's).
+    expect((await cli.run(["run", "--rm", image, "wget", "-qO-", "http://srv:8080/hostname"])).code).not.toBe(
+      0,
+    );
+    const inspected = JSON.parse(await cli.ok("network", "inspect", net))[0];
+    expect(Object.values(inspected.Containers).map((c) => (c as { Name: string }).Name)).toEqual(["srv"]);
+    expect(inspected.IPAM.Config[0].Subnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    const busy = await cli.run(["network", "rm", net]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain("has active endpoints");
+
+    podmanNets.push(net);
+    await podman("network", "create", net);
+    await podmanRun(
+      "-d",
+      "--name",
+      "psrv",
+      "--network",
+      net,
+      "--network-alias",
+      "db",
+      image,
+      "httpd",
+      "-f",
+      "-p",
+      "8080",
+      "-h",
+      "/etc",
+    );
+    // podman's /etc/hostname has no newline at its end: one is added after each answer.
+    const theirs = await podmanRun(
+      "--rm",
+      "--network",
+      net,
+      image,
+      "sh",
+      "-c",
+      "wget -qO- http://psrv:8080/hostname; echo; wget -qO- http://db:8080/hostname; echo",
+    );
+    const psrv = (await podman("inspect", "-f", "{{.Config.Hostname}}", "psrv")).trim();
+    expect(theirs).toBe(`${psrv}\n${psrv}\n`);
+
+    await cli.ok("rm", "-f", "srv");
+    expect((await cli.ok("network", "rm", net)).trim()).toBe(net);
+    expect(hostLinks().some((l) => l === `wharf-${created.slice(0, 9)}`)).toBe(false);
+    await validateRoot(cli.root);
+  }, 120_000);
+
+  it("--network none has only lo, as podman's", async () => {
+    const ours = linkNames(await cli.ok("run", "--rm", "--network", "none", image, "ip", "-o", "link"));
+    expect(ours).toEqual(["lo"]);
+    expect(linkNames(await podmanRun("--rm", "--network", "none", image, "ip", "-o", "link"))).toEqual(ours);
+    await validateRoot(cli.root);
+  }, 60_000);
+
+  it("the default bridge's container sees lo and its eth0, none of the host's interfaces", async () => {
+    const links = linkNames(await cli.ok("run", "--rm", image, "ip", "-o", "link"));
+    expect(links).toEqual(["eth0", "lo"]);
+    expect(hostLinks().filter((l) => l !== "lo" && l !== "eth0").length).toBeGreaterThan(0);
+    const addr = addressOf(await cli.ok("run", "--rm", image, "ip", "-o", "-4", "addr"));
+    const subnet = (
+      await cli.ok("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "bridge")
+    ).trim();
+    expect(addr?.split(".").slice(0, 2).join(".")).toBe(subnet.split(".").slice(0, 2).join("."));
+    expect(linkNames(await podmanRun("--rm", image, "ip", "-o", "link"))).toEqual(["eth0", "lo"]);
+    await validateRoot(cli.root);
+  }, 60_000);
+
+  it("releases the address after rm, and after a kill -9 of the keeper", async () => {
+    const port = await freePort();
+    const id = (
+      await cli.ok("run", "-d", "-p", `${port}:8080`, image, "httpd", "-f", "-p", "8080", "-h", "/etc")
+    ).trim();
+    const ip = (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).trim();
+    expect(allocated(cli.root)).toContain(ip);
+    expect((await natRulesWith(id)).length).toBeGreaterThan(0);
+    await cli.ok("rm", "-f", id);
+    expect(allocated(cli.root)).not.toContain(ip);
+    expect(await natRulesWith(id)).toEqual([]);
+    expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
+
+    const id2 = (
+      await cli.ok("run", "-d", "-p", `${port}:8080`, image, "httpd", "-f", "-p", "8080", "-h", "/etc")
+    ).trim();
+    const ip2 = (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id2)).trim();
+    process.kill(keeperOf(cli.root, id2), "SIGKILL");
+    // The container outlives its keeper (its port still answers); rm -f then releases everything.
+    expect(await httpGet(`http://127.0.0.1:${port}/hostname`)).toBe(`${id2.slice(0, 12)}\n`);
+    await cli.ok("rm", "-f", id2);
+    expect(allocated(cli.root)).not.toContain(ip2);
+    expect(await natRulesWith(id2)).toEqual([]);
+    expect(existsSync(`/run/netns/wharf-${id2}`)).toBe(false);
+    expect(JSON.parse(readFileSync(join(cli.root, "networks", "ports.json"), "utf8"))).toEqual({});
+    await validateRoot(cli.root);
+  }, 120_000);
+
+  it("reconciles after a crash: a container whose keeper and process are gone gives its address back", async () => {
+    const id = (await cli.ok("run", "-d", image, "sleep", "600")).trim();
+    const ip = (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).trim();
+    const pid = Number((await cli.ok("inspect", "-f", "{{.State.Pid}}", id)).trim());
+    process.kill(keeperOf(cli.root, id), "SIGKILL");
+    process.kill(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await cli.ok("ps", "-a", "--format", "{{.Status}}", "--filter", `id=${id}`)).toMatch(
+      /^Exited \(255\)/,
+    );
+    expect(allocated(cli.root)).not.toContain(ip);
+    expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
+    await validateRoot(cli.root);
+  }, 60_000);
+
+  it("two wharf processes starting containers at once never hand out one address twice", async () => {
+    const starts = Array.from({ length: 6 }, () => cli.spawn(["run", "-d", image, "sleep", "60"]));
+    const ids = (await Promise.all(starts.map((s) => s.done))).map((r) => r.stdout.trim());
+    const ips = await Promise.all(
+      ids.map(async (id) => (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).trim()),
+    );
+    expect(ips.every((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip))).toBe(true);
+    expect(new Set(ips).size).toBe(ips.length);
+    expect(allocated(cli.root)).toEqual([...ips].sort());
+    await validateRoot(cli.root);
+  }, 120_000);
+
+  it("--add-host, --dns, --dns-search, --hostname and --ip write the container's files as Docker does", async () => {
+    const net = `e2eip${Date.now().toString(36)}`;
+    await cli.ok("network", "create", "--subnet", "10.231.7.0/24", net);
+    const out = await cli.ok(
+      "run",
+      "--rm",
+      "--network",
+      net,
+      "--ip",
+      "10.231.7.77",
+      "--hostname",
+      "box",
+      "--add-host",
+      "db.local:10.0.0.9",
+      "--dns",
+      "10.0.0.53",
+      "--dns-search",
+      "example.test",
+      image,
+      "sh",
+      "-c",
+      "ip -o -4 addr; echo ---; cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; hostname",
+    );
+    const [addr = "", hosts = "", resolv = "", host = ""] = out.split("---\n");
+    expect(addressOf(addr)).toBe("10.231.7.77");
+    expect(hosts).toContain("10.0.0.9\tdb.local\n10.231.7.77\tbox\n");
+    expect(resolv).toBe("search example.test\nnameserver 10.0.0.53\n");
+    expect(host).toBe("box\n");
+    const bad = await cli.run(["run", "--rm", "--ip", "10.231.7.5", image, "true"]);
+    expect(bad.stderr).toContain("user specified IP address is supported on user defined networks only");
+    const missing = await cli.run(["run", "--rm", "--network", "nosuchnet", image, "true"]);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain("network nosuchnet not found");
+    await cli.ok("network", "rm", net);
+    await validateRoot(cli.root);
+  }, 60_000);
+
+  it("network connect and disconnect a running container; --network container: shares a namespace", async () => {
+    const net = `e2ecn${Date.now().toString(36)}`;
+    await cli.ok("network", "create", net);
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "peer",
+      "--network",
+      net,
+      image,
+      "httpd",
+      "-f",
+      "-p",
+      "8080",
+      "-h",
+      "/etc",
+    );
+    await cli.ok("run", "-d", "--name", "roam", image, "sleep", "600");
+    await cli.ok("network", "connect", "--alias", "wanderer", net, "roam");
+    expect(linkNames(await cli.ok("exec", "roam", "ip", "-o", "link"))).toEqual(["eth0", "eth1", "lo"]);
+    expect(await cli.ok("exec", "roam", "wget", "-qO-", "http://peer:8080/hostname")).toMatch(
+      /^[0-9a-f]{12}\n$/,
+    );
+    expect(await cli.ok("exec", "peer", "grep", "-c", "wanderer", "/etc/hosts")).toBe("1\n");
+    const nets = JSON.parse(await cli.ok("inspect", "-f", "{{json .NetworkSettings.Networks}}", "roam"));
+    expect(Object.keys(nets).sort()).toEqual(["bridge", net].sort());
+    await cli.ok("network", "disconnect", net, "roam");
+    expect(linkNames(await cli.ok("exec", "roam", "ip", "-o", "link"))).toEqual(["eth0", "lo"]);
+    expect((await cli.run(["exec", "peer", "grep", "-c", "wanderer", "/etc/hosts"])).stdout).toBe("0\n");
+
+    const joined = await cli.ok(
+      "run",
+      "--rm",
+      "--network",
+      "container:peer",
+      image,
+      "ip",
+      "-o",
+      "-4",
+      "addr",
+    );
+    const peerIp = (
+      await cli.ok("inspect", "-f", `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, "peer")
+    ).trim();
+    expect(addressOf(joined)).toBe(peerIp);
+    await cli.ok("rm", "-f", "peer", "roam");
+    await cli.ok("network", "rm", net);
+    await validateRoot(cli.root);
+  }, 120_000);
+});
