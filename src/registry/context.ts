@@ -15,6 +15,10 @@ export interface Ctx {
   store: Store;
   /** Asks the authorizer about further access (a mount's source repository). */
   authorize(access: Access[]): Promise<AuthResult>;
+  /** Blob GETs redirect to the storage's URL when it has one. */
+  redirect?: boolean;
+  /** `http.secret`, when set: upload state in URLs is signed and checked. */
+  uploadSecret?: string;
 }
 
 /** The repository name of the route, validated against the reference grammar. */

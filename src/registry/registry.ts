@@ -7,6 +7,7 @@ import { checkName } from "./context.js";
 import type { StorageDriver } from "./driver/types.js";
 import { errorResponse, sendError } from "./http/respond.js";
 import { accessFor, type Method, matchRoute } from "./routes.js";
+import type { BlobDescriptorCache } from "./store/blobcache.js";
 import { purgeStaleUploads } from "./store/purge.js";
 import { createStore } from "./store/store.js";
 
@@ -38,6 +39,15 @@ export interface RegistryOptions {
    * `false` turns it off.
    */
   purgeUploads?: { maxAgeMs: number; intervalMs: number } | false;
+  /**
+   * Blob GETs answer 307 with a URL of the storage (a presigned object-store URL) when the driver
+   * gives one (Distribution's default; `storage.redirect.disable` turns it off). Off by default here.
+   */
+  redirect?: boolean;
+  /** `http.secret`: upload URLs carry a `_state` signed with it, and upload requests must (handlers/state.ts). */
+  uploadSecret?: string;
+  /** A blob descriptor cache shared with other replicas (Redis). */
+  blobCache?: BlobDescriptorCache;
 }
 
 const WEEK = 7 * 24 * 3600_000;
@@ -71,7 +81,7 @@ function decodeParams(params: Record<string, string | undefined>): Record<string
 
 /** The registry's request handler over a storage driver: every OCI Distribution v1.1 endpoint. */
 export function createRegistry(opts: RegistryOptions): Registry {
-  const store = createStore(opts.driver);
+  const store = createStore(opts.driver, opts.blobCache ? { shared: opts.blobCache } : {});
   const authorizer = opts.authorizer ?? anonymous;
   let inflight = 0;
   let idle: (() => void) | undefined;
@@ -119,6 +129,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
       query,
       store,
       authorize: (access) => authorizer.authorize(req, access),
+      redirect: opts.redirect ?? false,
+      ...(opts.uploadSecret !== undefined ? { uploadSecret: opts.uploadSecret } : {}),
     };
     await endpoint.handle(ctx);
   }

@@ -108,7 +108,63 @@ health:
     });
     expect(c.storage).toEqual({ driver: "inmemory" });
     const e = failure(() => from("", { REGISTRY_STORAGE: "s3" }));
-    expect(e.message).toMatch(/storage\.s3/);
+    expect(e.message).toMatch(/storage\.s3\.region: missing/);
+  });
+
+  it("reads storage.s3 and REGISTRY_STORAGE_S3_* as Distribution, with redis, redirect and secret", () => {
+    const c = from(
+      `version: 0.1
+storage:
+  s3:
+    region: us-east-1
+    bucket: registry
+    regionendpoint: 127.0.0.1:7480
+    secure: false
+    forcepathstyle: true
+    rootdirectory: /reg
+    chunksize: 20971520
+    storageclass: REDUCED_REDUNDANCY
+    encrypt: true
+  cache:
+    blobdescriptor: redis
+  redirect:
+    disable: true
+redis:
+  addr: 127.0.0.1:6390
+  db: 2
+`,
+      {
+        REGISTRY_STORAGE_S3_ACCESSKEY: "AK",
+        REGISTRY_STORAGE_S3_SECRETKEY: "123",
+        REGISTRY_STORAGE_S3_MULTIPARTCOPYTHRESHOLDSIZE: "67108864",
+        REGISTRY_HTTP_SECRET: "shared",
+      },
+    );
+    expect(c.storage).toEqual({
+      driver: "s3",
+      s3: {
+        region: "us-east-1",
+        bucket: "registry",
+        endpoint: "127.0.0.1:7480",
+        secure: false,
+        forcePathStyle: true,
+        skipVerify: false,
+        encrypt: true,
+        rootDirectory: "/reg",
+        chunkSize: 20 << 20,
+        multipartCopyThresholdSize: 64 << 20,
+        storageClass: "REDUCED_REDUNDANCY",
+        accessKey: "AK",
+        secretKey: "123",
+      },
+    });
+    expect(c.redirect).toBe(false);
+    expect(c.secret).toBe("shared");
+    expect(c.redis).toEqual({ addr: "127.0.0.1:6390", db: 2, tls: false });
+    const plain = from("version: 0.1\nstorage:\n  s3:\n    region: r\n    bucket: b\n");
+    expect(plain.redirect).toBe(true);
+    expect(plain.redis).toBeUndefined();
+    expect(plain.storage).toMatchObject({ driver: "s3", s3: { secure: true, forcePathStyle: false } });
   });
 
   it("lets flags override the file and the environment", () => {
@@ -126,16 +182,24 @@ health:
 
   it("names the key of every unsupported or unknown setting", () => {
     const cases: [string, RegExp][] = [
-      ["storage:\n  s3:\n    bucket: b\n", /storage\.s3: unsupported/],
+      ["storage:\n  s3:\n    bucket: b\n", /storage\.s3\.region: missing/],
+      [
+        "storage:\n  s3:\n    region: r\n    bucket: b\n    v4auth: false\n",
+        /storage\.s3\.v4auth: unsupported/,
+      ],
+      ["storage:\n  s3:\n    region: r\n    bucket: b\n    chunksize: 1000\n", /chunksize: must be at least/],
+      ["storage:\n  s3:\n    region: r\n    bucket: b\n    accesskey: a\n", /secretkey: missing/],
+      ["storage:\n  azure:\n    accountname: a\n", /storage\.azure: unsupported/],
       ["storage:\n  gopher: {}\n", /storage\.gopher: unknown storage driver/],
       ["storage:\n  filesystem: {}\n  inmemory: {}\n", /more than one storage driver/],
       [
         "notifications:\n  endpoints:\n    - name: a\n      url: http://x.test\n",
         /notifications\.endpoints: unsupported/,
       ],
-      ["redis:\n  addr: localhost:6379\n", /redis: unsupported/],
+      ["storage:\n  cache:\n    blobdescriptor: redis\n", /redis\.addr: missing/],
+      ["redis:\n  adr: localhost:6379\n", /redis\.adr: unknown setting/],
       ["proxy:\n  remoteurl: https://registry.example.test\n", /proxy: unsupported/],
-      ["storage:\n  cache:\n    blobdescriptor: redis\n", /storage\.cache\.blobdescriptor: unsupported/],
+      ["storage:\n  cache:\n    blobdescriptor: memcached\n", /storage\.cache\.blobdescriptor: unsupported/],
       ["storage:\n  maintenance:\n    readonly:\n      enabled: true\n", /readonly\.enabled: unsupported/],
       ["http:\n  tls:\n    clientcas: [/ca.pem]\n    certificate: c\n    key: k\n", /http\.tls\.clientcas/],
       ["http:\n  prefix: /reg/\n", /http\.prefix/],

@@ -4,5 +4,12 @@ export { configFrom, type LoadOptions, loadRegistryConfig, parseConfigText } fro
 export { defaultStorageRoot, parseAddr, resolveTree } from "./resolve.js";
 export { type Rule, SCHEMA } from "./schema.js";
 export { parseDuration } from "./tree.js";
-export type { FlagOverrides, Listen, LogFormatter, LogLevel, RegistryConfig } from "./types.js";
+export type {
+  FlagOverrides,
+  Listen,
+  LogFormatter,
+  LogLevel,
+  RedisSettings,
+  RegistryConfig,
+} from "./types.js";
 export { validateTree } from "./validate.js";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { AuthSettings, TokenServerSettings } from "../auth/index.js";
 import { parseAccessRules } from "./access.js";
-import { STORAGE_OPTIONS } from "./schema.js";
+import { resolveRedis, resolveStorage } from "./storage.js";
 import { getPath, isObject, parseDuration, type Tree } from "./tree.js";
 import type { Listen, LogFormatter, LogLevel, RegistryConfig } from "./types.js";
 import { invalid } from "./validate.js";
@@ -50,14 +50,6 @@ function tls(t: Tree): RegistryConfig["tls"] {
   const minVersion = TLS_VERSIONS[min as keyof typeof TLS_VERSIONS];
   if (!minVersion) throw invalid("http.tls.minimumtls", `unknown version ${min}`, "use tls1.2 or tls1.3");
   return { certificate, key, minVersion };
-}
-
-function storage(t: Tree, defaultRoot: string): RegistryConfig["storage"] {
-  const s = isObject(t.storage) ? t.storage : {};
-  const drivers = Object.keys(s).filter((k) => !STORAGE_OPTIONS.includes(k));
-  if (drivers.length > 1) throw invalid("storage", `more than one storage driver: ${drivers.join(", ")}`);
-  if (drivers[0] === "inmemory") return { driver: "inmemory" };
-  return { driver: "filesystem", root: str(t, "storage", "filesystem", "rootdirectory") ?? defaultRoot };
 }
 
 function tokenServer(t: Tree): TokenServerSettings | undefined {
@@ -183,7 +175,8 @@ export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = [
   const out: RegistryConfig = {
     listen: listen(t),
     headers: headers(t),
-    storage: storage(t, defaultRoot),
+    storage: resolveStorage(t, defaultRoot),
+    redirect: !bool(t, "storage", "redirect", "disable"),
     deleteEnabled: bool(t, "storage", "delete", "enabled"),
     auth: auth(t),
     log: log(t),
@@ -192,6 +185,10 @@ export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = [
   if (out.auth.kind === "token" && out.auth.server && out.auth.server.key === undefined) {
     warnings.push("wharf.tokenserver.key: not set; tokens are signed with a key made for this run only");
   }
+  const secret = str(t, "http", "secret");
+  if (secret !== undefined) out.secret = secret;
+  const redis = resolveRedis(t);
+  if (redis) out.redis = redis;
   const tlsSettings = tls(t);
   if (tlsSettings) out.tls = tlsSettings;
   const drain = parseDuration(getPath(t, ["http", "draintimeout"]));

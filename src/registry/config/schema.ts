@@ -40,17 +40,48 @@ const nonEmpty = (v: unknown): boolean =>
 const isTrue = (v: unknown): boolean => v === true;
 
 /** Storage drivers Distribution has and wharf does not (yet). */
-export const UNSUPPORTED_DRIVERS = ["s3", "s3-aws", "azure", "gcs", "swift", "oss"];
+export const UNSUPPORTED_DRIVERS = ["s3-aws", "azure", "gcs", "swift", "oss"];
 /** The keys of `storage` that are not drivers. */
 export const STORAGE_OPTIONS = ["delete", "maintenance", "cache", "redirect", "tag"];
+
+/** Distribution's `storage.s3` parameters (2.8), as wharf's s3 driver reads them (config/storage.ts). */
+const s3: Rule = obj({
+  region: s(),
+  regionendpoint: s(),
+  forcepathstyle: b(),
+  bucket: s(),
+  accesskey: s(),
+  secretkey: s(),
+  sessiontoken: s(),
+  rootdirectory: s(),
+  chunksize: n(),
+  multipartcopychunksize: n(),
+  multipartcopymaxconcurrency: n(),
+  multipartcopythresholdsize: n(),
+  secure: b(),
+  skipverify: b(),
+  storageclass: s(),
+  encrypt: b(),
+  keyid: s(),
+  v4auth: b({
+    unsupported: "signature version 2 (v4auth: false) is not supported",
+    when: (v) => v === false,
+  }),
+  accelerate: b({ unsupported: "S3 transfer acceleration is not supported", when: isTrue }),
+  usedualstack: b({ unsupported: "dual-stack S3 endpoints are not supported", when: isTrue }),
+  objectacl: s({ warn: "objects are written with the bucket's default ACL", when: (v) => v !== "private" }),
+  useragent: s({ warn: "the S3 client's user agent is not changed", when: nonEmpty }),
+  loglevel: s({ warn: "S3 request logging is not supported", when: (v) => v !== "off" && v !== "" }),
+});
 
 const storage: Rule = obj({
   filesystem: obj({ rootdirectory: s(), maxthreads: n({ warn: "wharf does not limit filesystem threads" }) }),
   inmemory: any(),
+  s3,
   ...Object.fromEntries(
     UNSUPPORTED_DRIVERS.map((name) => [
       name,
-      any({ unsupported: `the ${name} storage driver is not supported; use filesystem or inmemory` }),
+      any({ unsupported: `the ${name} storage driver is not supported; use filesystem, s3 or inmemory` }),
     ]),
   ),
   delete: obj({ enabled: b() }),
@@ -62,8 +93,8 @@ const storage: Rule = obj({
   }),
   cache: obj({
     blobdescriptor: s({
-      unsupported: "only the inmemory blob descriptor cache exists",
-      when: (v) => v === "redis",
+      unsupported: "blob descriptor caches are inmemory or redis",
+      when: (v) => v !== "inmemory" && v !== "redis" && v !== "",
     }),
     blobdescriptorsize: n(),
   }),
@@ -139,7 +170,17 @@ export const SCHEMA: Rule = obj({
     events: any(),
     endpoints: any({ unsupported: "notifications are not supported", when: nonEmpty }),
   }),
-  redis: any({ unsupported: "redis is not supported", when: nonEmpty }),
+  redis: obj({
+    addr: s(),
+    username: s(),
+    password: s(),
+    db: n(),
+    dialtimeout: d(),
+    readtimeout: d(),
+    writetimeout: d(),
+    pool: obj({ maxidle: n(), maxactive: n(), idletimeout: d() }),
+    tls: obj({ enabled: b() }),
+  }),
   health: any({ warn: "health checks (health.*) are not run", when: nonEmpty }),
   proxy: any({ unsupported: "pull-through cache (proxy) is not supported", when: nonEmpty }),
   compatibility: obj({

@@ -1,4 +1,16 @@
 import type { AuthSettings } from "../auth/index.js";
+import type { S3DriverOptions } from "../driver/s3-client.js";
+
+/** `redis:` for the blob descriptor cache. */
+export interface RedisSettings {
+  /** host:port */
+  addr: string;
+  username?: string;
+  password?: string;
+  db: number;
+  tls: boolean;
+  dialTimeoutMs?: number;
+}
 
 export type Listen = { net: "tcp"; host: string | undefined; port: number } | { net: "unix"; path: string };
 
@@ -13,7 +25,16 @@ export interface RegistryConfig {
   headers: Record<string, string[]>;
   /** How long shutdown waits for requests in flight (`http.draintimeout`); undefined: until they end. */
   drainTimeoutMs?: number;
-  storage: { driver: "filesystem"; root: string } | { driver: "inmemory" };
+  storage:
+    | { driver: "filesystem"; root: string }
+    | { driver: "inmemory" }
+    | { driver: "s3"; s3: S3DriverOptions };
+  /** Blob GETs answer with a redirect to the storage when it gives URLs (not `storage.redirect.disable`). */
+  redirect: boolean;
+  /** `http.secret`: signs upload state; replicas share it. */
+  secret?: string;
+  /** The Redis blob descriptor cache (`storage.cache.blobdescriptor: redis`). */
+  redis?: RedisSettings;
   deleteEnabled: boolean;
   auth: AuthSettings;
   log: { level: LogLevel; formatter: LogFormatter; accessLog: boolean; fields: Record<string, string> };

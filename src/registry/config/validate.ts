@@ -48,7 +48,7 @@ function walk(v: unknown, rule: Rule, path: string[], warnings: string[]): void 
           throw invalid(
             `storage.${k}`,
             `unknown storage driver ${JSON.stringify(k)}`,
-            "use filesystem or inmemory",
+            "use filesystem, s3 or inmemory",
           );
         }
         throw invalid(

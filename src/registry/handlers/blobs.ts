@@ -46,6 +46,15 @@ export async function getBlob(ctx: Ctx): Promise<void> {
     res.end();
     return;
   }
+  // The bytes come from the object store, not through this process (Distribution's default); the
+  // URL serves ranges too.
+  const url = ctx.redirect
+    ? await store.driver.redirectUrl?.(layout.blobData(digest), { method: "GET" })
+    : undefined;
+  if (url !== undefined) {
+    sendEmpty(res, 307, { Location: url, "Docker-Content-Digest": digest });
+    return;
+  }
   const start = range?.start ?? 0;
   const length = range ? range.end - range.start + 1 : size;
   const src = await store.driver.reader(layout.blobData(digest), start);

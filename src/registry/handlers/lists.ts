@@ -2,8 +2,8 @@ import { WharfError } from "../../errors/index.js";
 import { MediaType } from "../../oci/index.js";
 import { type Ctx, digestParam, nameOf } from "../context.js";
 import { type Headers, sendJson } from "../http/respond.js";
-import { listRepositories } from "../store/catalog.js";
-import { listTags } from "../store/manifests.js";
+import { catalogPage } from "../store/catalog.js";
+import { tagsPage } from "../store/manifests.js";
 import { listReferrers } from "../store/referrers.js";
 
 /** GET /v2/: the API version check (the header is set on every response). */
@@ -11,15 +11,8 @@ export async function base(ctx: Ctx): Promise<void> {
   sendJson(ctx.req, ctx.res, 200, {});
 }
 
-/**
- * `n` and `last` pagination over a sorted list: the entries after `last`, at most `n` of them, and
- * a `Link` header to the next page when more remain.
- */
-export function paginate(
-  items: string[],
-  query: URLSearchParams,
-  path: string,
-): { page: string[]; headers: Headers } {
+/** `n` (a page size) and `last` (the entry before the page) of a list request. */
+function pageQuery(query: URLSearchParams): { n?: number; last?: string } {
   const nRaw = query.get("n");
   const last = query.get("last");
   if (nRaw !== null && !/^\d+$/.test(nRaw)) {
@@ -27,27 +20,27 @@ export function paginate(
       detail: { n: nRaw },
     });
   }
-  const rest = last ? items.filter((x) => x > last) : items;
-  if (nRaw === null) return { page: rest, headers: {} };
-  const n = Number(nRaw);
-  const page = rest.slice(0, n);
+  return { ...(nRaw !== null ? { n: Number(nRaw) } : {}), ...(last ? { last } : {}) };
+}
+
+/** The `Link` to the next page when more entries follow the page. */
+function nextLink(path: string, n: number | undefined, page: string[], more: boolean): Headers {
   const lastShown = page.at(-1);
-  if (rest.length <= n || lastShown === undefined) return { page, headers: {} };
-  return {
-    page,
-    headers: { Link: `<${path}?n=${n}&last=${encodeURIComponent(lastShown)}>; rel="next"` },
-  };
+  if (!more || n === undefined || lastShown === undefined) return {};
+  return { Link: `<${path}?n=${n}&last=${encodeURIComponent(lastShown)}>; rel="next"` };
 }
 
 export async function tagsList(ctx: Ctx): Promise<void> {
   const name = nameOf(ctx);
-  const { page, headers } = paginate(await listTags(ctx.store, name), ctx.query, `/v2/${name}/tags/list`);
-  sendJson(ctx.req, ctx.res, 200, { name, tags: page }, headers);
+  const q = pageQuery(ctx.query);
+  const { names, more } = await tagsPage(ctx.store, name, q);
+  sendJson(ctx.req, ctx.res, 200, { name, tags: names }, nextLink(`/v2/${name}/tags/list`, q.n, names, more));
 }
 
 export async function catalog(ctx: Ctx): Promise<void> {
-  const { page, headers } = paginate(await listRepositories(ctx.store), ctx.query, "/v2/_catalog");
-  sendJson(ctx.req, ctx.res, 200, { repositories: page }, headers);
+  const q = pageQuery(ctx.query);
+  const { names, more } = await catalogPage(ctx.store, q);
+  sendJson(ctx.req, ctx.res, 200, { repositories: names }, nextLink("/v2/_catalog", q.n, names, more));
 }
 
 /** GET /referrers/<digest>: an image index of the manifests whose subject is the digest. */

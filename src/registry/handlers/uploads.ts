@@ -7,8 +7,7 @@ import { sendEmpty, sendError } from "../http/respond.js";
 import { holdersOf, isLinked, mountBlob } from "../store/blobs.js";
 import { claimBlob } from "../store/guard.js";
 import * as uploads from "../store/uploads.js";
-
-const uploadUrl = (name: string, uuid: string) => `/v2/${name}/blobs/uploads/${uuid}`;
+import { checkState, uploadUrl } from "./state.js";
 
 function uuidOf(ctx: Ctx): string {
   return ctx.params.uuid ?? "";
@@ -20,7 +19,7 @@ function created(ctx: Ctx, name: string, digest: string): void {
 
 function progress(ctx: Ctx, status: number, name: string, uuid: string, size: number): void {
   sendEmpty(ctx.res, status, {
-    Location: uploadUrl(name, uuid),
+    Location: uploadUrl(ctx, name, uuid, size),
     Range: uploadRange(size),
     "Docker-Upload-UUID": uuid,
   });
@@ -84,6 +83,7 @@ export async function startUpload(ctx: Ctx): Promise<void> {
 export async function uploadStatus(ctx: Ctx): Promise<void> {
   const name = nameOf(ctx);
   const uuid = uuidOf(ctx);
+  checkState(ctx, name, uuid);
   progress(ctx, 204, name, uuid, await uploads.uploadSize(ctx.store, name, uuid));
 }
 
@@ -91,7 +91,10 @@ export async function uploadStatus(ctx: Ctx): Promise<void> {
 async function rangeError(ctx: Ctx, name: string, uuid: string, e: unknown): Promise<void> {
   const detail = e instanceof WharfError ? (e.detail as { size?: number } | undefined) : undefined;
   const size = detail?.size ?? (await uploads.uploadSize(ctx.store, name, uuid).catch(() => undefined));
-  const headers: Record<string, string> = { Location: uploadUrl(name, uuid), "Docker-Upload-UUID": uuid };
+  const headers: Record<string, string> = {
+    Location: uploadUrl(ctx, name, uuid, size ?? 0),
+    "Docker-Upload-UUID": uuid,
+  };
   if (size !== undefined) headers.Range = uploadRange(size);
   sendError(ctx.req, ctx.res, e, headers);
 }
@@ -113,6 +116,7 @@ function chunkStart(ctx: Ctx): number | undefined {
 export async function patchUpload(ctx: Ctx): Promise<void> {
   const name = nameOf(ctx);
   const uuid = uuidOf(ctx);
+  checkState(ctx, name, uuid);
   try {
     const start = chunkStart(ctx);
     const size = await uploads.appendUpload(ctx.store, name, uuid, ctx.req, { start });
@@ -127,6 +131,7 @@ export async function patchUpload(ctx: Ctx): Promise<void> {
 export async function finishUpload(ctx: Ctx): Promise<void> {
   const name = nameOf(ctx);
   const uuid = uuidOf(ctx);
+  checkState(ctx, name, uuid);
   const digest = digestParam(ctx.query.get("digest"));
   try {
     const start = chunkStart(ctx);
@@ -140,6 +145,7 @@ export async function finishUpload(ctx: Ctx): Promise<void> {
 
 /** DELETE: cancels the upload (204). */
 export async function cancelUpload(ctx: Ctx): Promise<void> {
+  checkState(ctx, nameOf(ctx), uuidOf(ctx));
   await uploads.cancelUpload(ctx.store, nameOf(ctx), uuidOf(ctx));
   sendEmpty(ctx.res, 204);
 }

@@ -165,10 +165,10 @@ describe("wharf registry serve (CLI errors)", () => {
 
   it("exits 1 naming the key of an unsupported setting", async () => {
     const r = await runCli(["registry", "serve", "--root", dir], {
-      env: { REGISTRY_REDIS_ADDR: "localhost:6379" },
+      env: { REGISTRY_STORAGE_AZURE_ACCOUNTNAME: "account" },
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^Error: config: redis: unsupported setting/);
+    expect(r.stderr).toMatch(/^Error: config: storage\.azure: unsupported setting/);
     expect(r.stderr).toMatch(/Hint: remove it/);
   });
 

@@ -5,9 +5,10 @@ import type { AddressInfo } from "node:net";
 import { errnoCode, WharfError } from "../../errors/index.js";
 import { createAuthorizer } from "../auth/index.js";
 import type { RegistryConfig } from "../config/index.js";
-import { fsDriver, memoryDriver } from "../driver/index.js";
+import { fsDriver, memoryDriver, type StorageDriver } from "../driver/index.js";
 import { createRegistry, type RequestLog } from "../registry.js";
 import { createLogger, type Logger } from "./log.js";
+import { redisBlobCache } from "./redis.js";
 
 export interface ServeOptions {
   config: RegistryConfig;
@@ -81,6 +82,15 @@ async function listen(server: Server, config: RegistryConfig): Promise<void> {
   });
 }
 
+/** The storage driver of the config; the S3 client is loaded only for s3. */
+async function makeDriver(config: RegistryConfig): Promise<StorageDriver> {
+  const st = config.storage;
+  if (st.driver === "inmemory") return memoryDriver();
+  if (st.driver === "filesystem") return fsDriver({ root: st.root });
+  const { s3Driver } = await import("../driver/s3.js");
+  return s3Driver(st.s3);
+}
+
 /**
  * Starts `wharf registry serve`'s server from resolved settings: storage driver, authorizer, the
  * registry handler, HTTP or HTTPS, extra headers, access logs. Logs `listening on <url>`.
@@ -92,13 +102,21 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
   for (const w of config.warnings) logger.warn(w);
 
   const tls = config.tls !== undefined;
-  const driver =
-    config.storage.driver === "inmemory" ? memoryDriver() : fsDriver({ root: config.storage.root });
+  const driver = await makeDriver(config);
+  if (config.storage.driver === "s3" && config.secret === undefined) {
+    logger.warn(
+      "http.secret is not set: upload URLs are not signed, so replicas cannot tell a forged upload state; set the same http.secret on every replica",
+    );
+  }
   const authorizer = await createAuthorizer(config.auth, { tls });
+  const blobCache = config.redis ? await redisBlobCache(config.redis, logger) : undefined;
   const registry = createRegistry({
     driver,
     authorizer,
     deleteEnabled: config.deleteEnabled,
+    redirect: config.redirect,
+    ...(config.secret !== undefined ? { uploadSecret: config.secret } : {}),
+    ...(blobCache ? { blobCache } : {}),
     logger: (r) => {
       if (r.status >= 500) logger.error("response completed with error", accessFields(r));
       else if (config.log.accessLog) logger.info("response completed", accessFields(r));
@@ -165,6 +183,7 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
     closed = stopped.then(async () => {
       if (timer) clearTimeout(timer);
       await registry.close();
+      await blobCache?.close();
       logger.info("stopped");
       markDone();
     });

@@ -41,6 +41,11 @@ export async function blobSize(
   const cached = opts.fresh ? undefined : store.blobs.get(key);
   if (cached !== undefined) return cached;
   const generation = generationOf(store, name);
+  const shared = opts.fresh ? undefined : await store.shared?.get(name, d);
+  if (shared !== undefined) {
+    if (generationOf(store, name) === generation) store.blobs.set(key, shared);
+    return shared;
+  }
   if (!(await isLinked(store, name, d))) throw blobUnknown(d);
   let size: number;
   try {
@@ -48,7 +53,10 @@ export async function blobSize(
   } catch {
     throw blobUnknown(d);
   }
-  if (generationOf(store, name) === generation) store.blobs.set(key, size);
+  if (generationOf(store, name) === generation) {
+    store.blobs.set(key, size);
+    await store.shared?.set(name, d, size);
+  }
   return size;
 }
 
@@ -77,6 +85,7 @@ export async function unlinkBlob(store: Store, name: string, d: Digest): Promise
   const dir = layout.layerLink(name, d).slice(0, -"/link".length);
   const removed = await deleteIfExists(store.driver, dir);
   changed(store, name);
+  await store.shared?.forget(name, d);
   if (!removed) throw blobUnknown(d);
   const late = await manifestsReferencing(store, name, d);
   if (late.length > 0) {

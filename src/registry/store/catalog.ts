@@ -1,22 +1,85 @@
 import { REPOSITORIES } from "../layout.js";
 import { baseName, listIfExists, type Store } from "./store.js";
 
+/** Children asked for per listing of a level; directories looked into at once. */
+const PAGE = 250;
+const LOOKAHEAD = 16;
+
+const isRepository = (names: string[]) => names.includes("_manifests") || names.includes("_layers");
+const hasNested = (names: string[]) => names.some((n) => !n.startsWith("_"));
+
 /**
- * Every repository name, sorted: directories under `repositories/` that hold manifests or layers
- * (a repository with only a started upload is not listed yet).
+ * Repositories in component order (Distribution's: `a`, `a/b`, `a-c`, as if `/` sorted first): a
+ * walk of `repositories/` that lists each level a page at a time and looks into only the
+ * directories it passes, so that a page of the catalog after `last` costs what the page holds, not
+ * the whole tree (on an object store each listing is a request). A directory is a repository when
+ * it holds `_manifests` or `_layers` (one with only a started upload is not listed yet).
  */
-export async function listRepositories(store: Store): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    const children = await listIfExists(store.driver, dir);
-    const names = children.map(baseName);
-    if (prefix && names.some((n) => n === "_manifests" || n === "_layers")) out.push(prefix);
-    for (const child of children) {
-      const n = baseName(child);
-      if (n.startsWith("_")) continue;
-      await walk(child, prefix ? `${prefix}/${n}` : n);
+export async function* repositories(store: Store, last?: string): AsyncGenerator<string> {
+  const list = async (dir: string, opts?: { after?: string; limit?: number }) =>
+    (await listIfExists(store.driver, dir, opts)).map(baseName);
+  const join = (prefix: string, n: string) => (prefix ? `${prefix}/${n}` : n);
+
+  /** The repositories below `dir` (whose name is `prefix`) in children after `after`, in order. */
+  async function* level(dir: string, prefix: string, after?: string): AsyncGenerator<string> {
+    let cursor = after;
+    for (;;) {
+      const page = await list(dir, { ...(cursor !== undefined ? { after: cursor } : {}), limit: PAGE });
+      const kids = page.filter((n) => !n.startsWith("_"));
+      // Look into the next few directories while the walk yields the current one.
+      const looks: Promise<string[]>[] = [];
+      const look = (i: number) => {
+        for (let j = looks.length; j < Math.min(kids.length, i + LOOKAHEAD); j++) {
+          const p = list(`${dir}/${kids[j]}`);
+          p.catch(() => undefined);
+          looks.push(p);
+        }
+        return looks[i] as Promise<string[]>;
+      };
+      for (const [i, kid] of kids.entries()) {
+        const names = await look(i);
+        const name = join(prefix, kid);
+        if (isRepository(names)) yield name;
+        if (hasNested(names)) yield* level(`${dir}/${kid}`, name);
+      }
+      if (page.length < PAGE) return;
+      cursor = page.at(-1);
     }
-  };
-  await walk(REPOSITORIES, "");
-  return out.sort();
+  }
+
+  /** What follows the repository whose remaining components below `dir` are `bound`. */
+  async function* from(dir: string, prefix: string, bound: string[]): AsyncGenerator<string> {
+    const [head, ...rest] = bound as [string, ...string[]];
+    const name = join(prefix, head);
+    if (rest.length === 0) {
+      // `last` itself is not repeated; the repositories nested in it come next.
+      if (hasNested(await list(`${dir}/${head}`))) yield* level(`${dir}/${head}`, name);
+    } else yield* from(`${dir}/${head}`, name, rest);
+    yield* level(dir, prefix, head);
+  }
+
+  const bound = last
+    ? last.split("/").filter((c) => c !== "" && !c.startsWith("_") && !c.startsWith("."))
+    : [];
+  if (bound.length > 0) yield* from(REPOSITORIES, "", bound);
+  else yield* level(REPOSITORIES, "");
+}
+
+/** At most `n` repositories after `last`, and whether more follow. */
+export async function catalogPage(
+  store: Store,
+  opts: { last?: string; n?: number },
+): Promise<{ names: string[]; more: boolean }> {
+  const names: string[] = [];
+  const max = opts.n ?? Number.POSITIVE_INFINITY;
+  for await (const name of repositories(store, opts.last)) {
+    if (names.length === max) return { names, more: true };
+    names.push(name);
+  }
+  return { names, more: false };
+}
+
+/** Every repository name, in component order. */
+export async function listRepositories(store: Store): Promise<string[]> {
+  return (await catalogPage(store, {})).names;
 }

@@ -234,13 +234,31 @@ export async function deleteTag(store: Store, name: string, tag: string): Promis
 
 /** The repository's tags, sorted; `name-unknown` when the repository does not exist. */
 export async function listTags(store: Store, name: string): Promise<string[]> {
-  const tags = await listIfExists(store.driver, layout.tags(name));
-  if (tags.length === 0 && !(await repositoryExists(store, name))) {
+  return (await tagsPage(store, name, {})).names;
+}
+
+/**
+ * At most `n` tags after `last` (byte order), and whether more follow: one listing of the page
+ * (plus one), not of every tag.
+ */
+export async function tagsPage(
+  store: Store,
+  name: string,
+  opts: { last?: string; n?: number },
+): Promise<{ names: string[]; more: boolean }> {
+  const limit = opts.n === undefined ? undefined : opts.n + 1;
+  const listed = await listIfExists(store.driver, layout.tags(name), {
+    ...(opts.last ? { after: opts.last } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  });
+  if (listed.length === 0 && !(await repositoryExists(store, name))) {
     throw new WharfError("name-unknown", `repository name not known to registry: ${name}`, {
       detail: { name },
     });
   }
-  return tags.map(baseName).sort();
+  const tags = listed.map(baseName);
+  if (opts.n !== undefined && tags.length > opts.n) return { names: tags.slice(0, opts.n), more: true };
+  return { names: tags, more: false };
 }
 
 export async function repositoryExists(store: Store, name: string): Promise<boolean> {

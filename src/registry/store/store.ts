@@ -1,6 +1,7 @@
 import type { Digest, Digester } from "../../digest/index.js";
 import { isWharfError } from "../../errors/index.js";
 import type { StorageDriver } from "../driver/types.js";
+import type { BlobDescriptorCache } from "./blobcache.js";
 import { type Lru, lru } from "./cache.js";
 
 export interface StoredManifest {
@@ -36,6 +37,8 @@ export interface Store {
    * one ran does not cache what it read (it may be what the change just replaced or removed).
    */
   generations: Map<string, number>;
+  /** A blob descriptor cache shared with other processes (Redis), consulted after `blobs`. */
+  shared?: BlobDescriptorCache;
   /** The process writes nothing (`storage.maintenance.readonly`): no intents are recorded. */
   readOnly: boolean;
   /** Doom files of collections (`wharf/gc/doomed/`) read so far, by path: immutable once written. */
@@ -56,8 +59,12 @@ export function changed(store: Store, name: string): void {
   store.blobs.deletePrefix(`${name}@`);
 }
 
-export function createStore(driver: StorageDriver, opts: { readOnly?: boolean } = {}): Store {
+export function createStore(
+  driver: StorageDriver,
+  opts: { readOnly?: boolean; shared?: BlobDescriptorCache } = {},
+): Store {
   return {
+    ...(opts.shared ? { shared: opts.shared } : {}),
     driver,
     manifests: lru({ maxEntries: 4096, maxBytes: 32 << 20 }),
     blobs: lru({ maxEntries: 16384 }),
@@ -90,9 +97,13 @@ export async function existsAt(driver: StorageDriver, path: string): Promise<boo
 }
 
 /** Children of a directory, or none when it is absent. */
-export async function listIfExists(driver: StorageDriver, path: string): Promise<string[]> {
+export async function listIfExists(
+  driver: StorageDriver,
+  path: string,
+  opts?: { after?: string; limit?: number },
+): Promise<string[]> {
   try {
-    return await driver.list(path);
+    return await driver.list(path, opts);
   } catch (e) {
     if (isWharfError(e, "not-found")) return [];
     throw e;

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { memoryDriver } from "../driver/memory.js";
+import type { StorageDriver } from "../driver/types.js";
+import { layout } from "../layout.js";
+import { catalogPage, listRepositories } from "./catalog.js";
+import { tagsPage } from "./manifests.js";
+import { createStore } from "./store.js";
+
+const DIGEST = `sha256:${"a".repeat(64)}` as const;
+
+/** A driver that counts the listings it answers. */
+function counting(d: StorageDriver): { driver: StorageDriver; lists: () => number } {
+  let n = 0;
+  return {
+    driver: {
+      ...d,
+      list: (p, o) => {
+        n++;
+        return d.list(p, o);
+      },
+    },
+    lists: () => n,
+  };
+}
+
+async function repo(d: StorageDriver, name: string, how: "manifest" | "layer" | "upload" = "manifest") {
+  if (how === "manifest")
+    await d.putContent(`${layout.revisions(name)}/sha256/${"a".repeat(64)}/link`, Buffer.from(DIGEST));
+  else if (how === "layer") await d.putContent(layout.layerLink(name, DIGEST as never), Buffer.from(DIGEST));
+  else
+    await d.putContent(
+      layout.uploadStartedAt(name, "00000000-0000-0000-0000-000000000000"),
+      Buffer.from("now"),
+    );
+}
+
+describe("catalog pages", () => {
+  it("lists in component order (Distribution's), nested and namespace-only directories handled", async () => {
+    const d = memoryDriver();
+    for (const n of ["a", "a/b", "a-c", "a.d/e", "a0", "b/c/d", "b/c", "lib/x", "z"]) await repo(d, n);
+    await repo(d, "lib/y", "layer");
+    await repo(d, "lib/only-upload", "upload");
+    const store = createStore(d);
+    const all = ["a", "a/b", "a-c", "a.d/e", "a0", "b/c", "b/c/d", "lib/x", "lib/y", "z"];
+    expect(await listRepositories(store)).toEqual(all);
+    for (const n of [1, 2, 3, 7]) {
+      const seen: string[] = [];
+      let last: string | undefined;
+      for (;;) {
+        const page = await catalogPage(store, { n, ...(last ? { last } : {}) });
+        seen.push(...page.names);
+        if (!page.more) break;
+        last = page.names.at(-1);
+      }
+      expect(seen, `n=${n}`).toEqual(all);
+    }
+    // A `last` that names no repository starts after where it would be.
+    expect((await catalogPage(store, { last: "a/a", n: 2 })).names).toEqual(["a/b", "a-c"]);
+    expect((await catalogPage(store, { last: "b", n: 2 })).names).toEqual(["b/c", "b/c/d"]);
+    expect((await catalogPage(store, { last: "zz", n: 2 })).names).toEqual([]);
+    expect(await catalogPage(store, { n: 0 })).toEqual({ names: [], more: true });
+  });
+
+  it("looks at about what the page holds, not every repository", async () => {
+    const mem = memoryDriver();
+    for (let i = 0; i < 600; i++) await repo(mem, `r${String(i).padStart(4, "0")}`);
+    const { driver, lists } = counting(mem);
+    const store = createStore(driver);
+    const page = await catalogPage(store, { last: "r0300", n: 10 });
+    expect(page.names).toEqual(Array.from({ length: 10 }, (_, i) => `r${String(301 + i).padStart(4, "0")}`));
+    expect(page.more).toBe(true);
+    // One listing of the level, one look into each repository passed (plus the look-ahead).
+    expect(lists()).toBeLessThan(40);
+  });
+
+  it("pages tags with one listing", async () => {
+    const mem = memoryDriver();
+    for (const t of ["v1", "v1.0", "v1-rc", "v10", "v2"]) {
+      await mem.putContent(layout.tagCurrent("app", t), Buffer.from(DIGEST));
+    }
+    const { driver, lists } = counting(mem);
+    const store = createStore(driver);
+    expect(await tagsPage(store, "app", { n: 2 })).toEqual({ names: ["v1", "v1-rc"], more: true });
+    expect(await tagsPage(store, "app", { n: 2, last: "v1-rc" })).toEqual({
+      names: ["v1.0", "v10"],
+      more: true,
+    });
+    expect(await tagsPage(store, "app", { n: 2, last: "v10" })).toEqual({ names: ["v2"], more: false });
+    expect(lists()).toBe(3);
+    await expect(tagsPage(store, "nothing", {})).rejects.toMatchObject({ code: "name-unknown" });
+  });
+});
