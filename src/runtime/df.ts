@@ -1,6 +1,6 @@
 /** What `system df` needs of the runtime: each container's writable layer and each volume's size. */
 import { join } from "node:path";
-import { diskUsage } from "./du.js";
+import { contentBytes } from "./du.js";
 import { listContainers } from "./reconcile.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 import { listVolumes, type VolumeInfo, volumeUsers } from "./volumes.js";
@@ -18,13 +18,16 @@ export interface VolumeUsage {
   links: number;
 }
 
+/** Docker's `SizeRw`: the bytes of the files a container wrote (its overlay upper dir, or its copy). */
+export async function containerRwBytes(rec: ContainerRecord): Promise<number> {
+  const p = rec.rootfs.prepared;
+  const dir = p ? (p.mode === "overlay" ? join(p.dir, "upper") : p.dir) : undefined;
+  return dir ? contentBytes(dir) : 0;
+}
+
 export async function containerUsage(ctx: RuntimeContext): Promise<ContainerUsage[]> {
   const out: ContainerUsage[] = [];
-  for (const rec of await listContainers(ctx)) {
-    const p = rec.rootfs.prepared;
-    const dir = p ? (p.mode === "overlay" ? join(p.dir, "upper") : p.dir) : undefined;
-    out.push({ rec, size: dir ? await diskUsage([dir]) : 0 });
-  }
+  for (const rec of await listContainers(ctx)) out.push({ rec, size: await containerRwBytes(rec) });
   return out;
 }
 
@@ -34,7 +37,7 @@ export async function volumeUsage(ctx: RuntimeContext): Promise<VolumeUsage[]> {
   for (const volume of await listVolumes(ctx)) {
     out.push({
       volume,
-      size: await diskUsage([volume.Mountpoint]),
+      size: await contentBytes(volume.Mountpoint),
       links: users.get(volume.Name)?.length ?? 0,
     });
   }

@@ -1,20 +1,38 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { promisify } from "node:util";
+import type { Dirent } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
 
-const run = promisify(execFile);
-
-/** The bytes under `paths` (those that exist), by `du` in batches. */
-export async function diskUsage(paths: string[]): Promise<number> {
-  const present = paths.filter((p) => existsSync(p));
+/**
+ * The bytes of the files under `path` as Docker counts a volume or a container's changes
+ * (`SizeRw`): regular files' sizes and symlinks' lengths (a file linked twice once), not the
+ * directories' own blocks. `system df` shows these, and the prunes report them as reclaimed.
+ */
+export async function contentBytes(path: string): Promise<number> {
+  const seen = new Set<string>();
   let total = 0;
-  for (let i = 0; i < present.length; i += 200) {
-    // A directory removed meanwhile makes du fail; its total of the others still counts.
-    const stdout = await run("du", ["-sbc", ...present.slice(i, i + 200)]).then(
-      (r) => r.stdout,
-      (e: { stdout?: string }) => e.stdout ?? "",
-    );
-    total += Number.parseInt(stdout.trim().split("\n").pop() ?? "0", 10) || 0;
-  }
+  const walk = async (p: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(p, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const q = join(p, e.name);
+      if (e.isDirectory()) {
+        await walk(q);
+        continue;
+      }
+      const st = await lstat(q).catch(() => undefined);
+      if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
+      total += st.size;
+    }
+  };
+  await walk(path);
   return total;
 }

@@ -33,6 +33,12 @@ export function eventLogPath(ctx: RuntimeContext): string {
   return join(ctx.root, "events.log");
 }
 
+/** Now in nanoseconds since the epoch: the wall clock at load, advanced by the monotonic clock. */
+const anchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+export function nowNs(): bigint {
+  return anchorNs + process.hrtime.bigint();
+}
+
 const pending = new Map<string, string[]>();
 let timer: NodeJS.Timeout | undefined;
 let hooked = false;
@@ -77,7 +83,7 @@ export function flushEvents(): void {
 export function appendEvent(
   ctx: RuntimeContext,
   ev: { Type: WharfEvent["Type"]; Action: string; Actor: EventActor },
-  at: bigint = BigInt(Date.now()) * 1_000_000n,
+  at: bigint = nowNs(),
 ): void {
   const full: WharfEvent = {
     ...ev,

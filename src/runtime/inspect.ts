@@ -1,5 +1,5 @@
 import { bundleDir } from "./bundle.js";
-import { diskUsage } from "./du.js";
+import { containerRwBytes } from "./df.js";
 import {
   configExtras,
   dockerState,
@@ -171,11 +171,9 @@ export async function pruneContainers(
   const stopped = (await listContainers(ctx)).filter(
     (r) => r.state !== "running" && (opts.filter?.(r) ?? true),
   );
-  const dirs = stopped.flatMap((r) => [
-    containerDir(ctx, r.id),
-    ...(r.rootfs.prepared ? [r.rootfs.prepared.dir] : []),
-  ]);
-  const spaceReclaimed = await diskUsage(dirs);
+  // Docker's figure: the bytes the containers wrote (`SizeRw`), what `system df` shows of them.
+  let spaceReclaimed = 0;
+  for (const r of stopped) spaceReclaimed += await containerRwBytes(r);
   const ids = stopped.map((r) => r.id);
   const removed = new Set(await removeStopped(ctx, ids));
   return { deleted: ids.filter((id) => removed.has(id)), spaceReclaimed };

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { randomHex } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { removeTree, withLock, writeFileAtomicSync } from "../files/index.js";
-import { diskUsage } from "./du.js";
+import { contentBytes } from "./du.js";
 import { appendEvent } from "./events.js";
 import { listContainers } from "./reconcile.js";
 import type { ContainerRecord, MountSpec, RuntimeContext } from "./types.js";
@@ -270,7 +270,9 @@ export async function pruneVolumes(
         (opts.all === true || v.Labels?.[ANONYMOUS_LABEL] !== undefined) &&
         (opts.filter?.(v) ?? true),
     );
-    const spaceReclaimed = await diskUsage(unused.map((v) => v.Mountpoint));
+    // What `system df` counts of them (their files' bytes), as Docker reports a prune.
+    let spaceReclaimed = 0;
+    for (const v of unused) spaceReclaimed += await contentBytes(v.Mountpoint);
     for (const v of unused) await removeOne(ctx, v.Name, users);
     return { deleted: unused.map((v) => v.Name), spaceReclaimed };
   });
@@ -279,6 +281,6 @@ export async function pruneVolumes(
 /** Each volume's size (`system df -v`, `volume ls --format {{.Size}}`). */
 export async function volumeSizes(ctx: RuntimeContext, names: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const n of names) out.set(n, await diskUsage([volumeDataPath(ctx, n)]));
+  for (const n of names) out.set(n, await contentBytes(volumeDataPath(ctx, n)));
   return out;
 }

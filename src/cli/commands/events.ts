@@ -50,11 +50,13 @@ export function eventFilter(specs: readonly string[]): (e: WharfEvent) => boolea
 
 /** Go's RFC3339Nano with nine digits, in local time (Docker's `jsonmessage.RFC3339NanoFixed`). */
 export function eventTime(nanos: number): string {
-  const ms = Math.floor(nanos / 1e6);
+  const micros = Math.round(nanos / 1000);
+  const ms = Math.floor(micros / 1000);
   const d = new Date(ms);
   const off = -d.getTimezoneOffset();
   const local = new Date(ms + off * 60_000).toISOString().slice(0, 19);
-  const frac = String(Math.round(nanos % 1e9)).padStart(9, "0");
+  // A JSON number holds nanoseconds since 1970 to about 256 ns: microseconds are what it keeps.
+  const frac = `${String(micros % 1_000_000).padStart(6, "0")}000`;
   const zone =
     off === 0
       ? "Z"

@@ -117,7 +117,7 @@ describe("run's lifecycle flags", () => {
     process.env.TZ = "UTC";
     try {
       expect(eventLine(ev)).toMatch(
-        /^2023-11-14T22:13:20\.1234567\d\dZ container die abc \(exitCode=3, image=busybox, name=web\)$/,
+        /^2023-11-14T22:13:20.123457000Z container die abc \(exitCode=3, image=busybox, name=web\)$/,
       );
     } finally {
       if (tz === undefined) delete process.env.TZ;
