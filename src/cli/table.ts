@@ -387,6 +387,11 @@ export const COMMANDS: Entry[] = [
     description: "Run an OCI registry (Distribution-compatible config)",
     load: () => import("./commands/registry-serve.js"),
   },
+  {
+    path: ["registry", "garbage-collect"],
+    description: "Delete blobs that no manifest references",
+    load: () => import("./commands/registry-garbage-collect.js"),
+  },
 ];
 
 /** Finds the entry whose words (or an alias's) are the longest prefix of `words`. */

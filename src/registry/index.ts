@@ -8,6 +8,13 @@ export {
   memoryDriver,
   type StorageDriver,
 } from "./driver/index.js";
+export {
+  type CollectOptions,
+  type CollectResult,
+  type GcCommandOptions,
+  garbageCollect,
+  garbageCollectConfig,
+} from "./gc/index.js";
 export { layout } from "./layout.js";
 export { type ListeningRegistry, type ListenOptions, startRegistry } from "./listen.js";
 export { createRegistry, type Registry, type RegistryOptions, type RequestLog } from "./registry.js";

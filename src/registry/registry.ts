@@ -38,7 +38,12 @@ export interface RegistryOptions {
    * `maxAgeMs` ago, checked every `intervalMs` (first 30 s after start). Default one week, daily;
    * `false` turns it off.
    */
-  purgeUploads?: { maxAgeMs: number; intervalMs: number } | false;
+  purgeUploads?: { maxAgeMs: number; intervalMs: number; dryRun?: boolean } | false;
+  /**
+   * Distribution's `storage.maintenance.readonly`: every request that would write is refused with
+   * 405 and `Allow: GET, HEAD`, and nothing is written (no upload purging, no intents).
+   */
+  readOnly?: boolean;
   /**
    * Blob GETs answer 307 with a URL of the storage (a presigned object-store URL) when the driver
    * gives one (Distribution's default; `storage.redirect.disable` turns it off). Off by default here.
@@ -82,13 +87,15 @@ function decodeParams(params: Record<string, string | undefined>): Record<string
 /** The registry's request handler over a storage driver: every OCI Distribution v1.1 endpoint. */
 export function createRegistry(opts: RegistryOptions): Registry {
   const store = createStore(opts.driver, opts.blobCache ? { shared: opts.blobCache } : {});
+  store.readOnly = opts.readOnly ?? false;
   const authorizer = opts.authorizer ?? anonymous;
   let inflight = 0;
   let idle: (() => void) | undefined;
-  const purge = opts.purgeUploads ?? { maxAgeMs: WEEK, intervalMs: WEEK / 7 };
+  const purge = opts.readOnly ? false : (opts.purgeUploads ?? { maxAgeMs: WEEK, intervalMs: WEEK / 7 });
   const timers: NodeJS.Timeout[] = [];
   if (purge) {
-    const run = () => void purgeStaleUploads(store, purge.maxAgeMs).catch(() => undefined);
+    const run = () =>
+      void purgeStaleUploads(store, purge.maxAgeMs, Date.now(), purge.dryRun).catch(() => undefined);
     timers.push(setTimeout(run, Math.min(30_000, purge.intervalMs)).unref());
     timers.push(setInterval(run, purge.intervalMs).unref());
   }
@@ -117,6 +124,12 @@ export function createRegistry(opts: RegistryOptions): Registry {
       throw new WharfError("denied", auth.message || "requested access to the resource is denied");
     }
     info.user = auth.subject;
+    if (opts.readOnly && req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("Allow", "GET, HEAD");
+      throw new WharfError("unsupported", "the registry is read-only: it accepts no pushes or deletes", {
+        hint: "storage.maintenance.readonly.enabled is set in its config (for maintenance such as garbage collection)",
+      });
+    }
     if (endpoint.deletes && !opts.deleteEnabled) {
       throw new WharfError("unsupported", "deletes are disabled on this registry", {
         hint: "enable them with storage.delete.enabled",

@@ -200,7 +200,6 @@ redis:
       ["redis:\n  adr: localhost:6379\n", /redis\.adr: unknown setting/],
       ["proxy:\n  remoteurl: https://registry.example.test\n", /proxy: unsupported/],
       ["storage:\n  cache:\n    blobdescriptor: memcached\n", /storage\.cache\.blobdescriptor: unsupported/],
-      ["storage:\n  maintenance:\n    readonly:\n      enabled: true\n", /readonly\.enabled: unsupported/],
       ["http:\n  tls:\n    clientcas: [/ca.pem]\n    certificate: c\n    key: k\n", /http\.tls\.clientcas/],
       ["http:\n  prefix: /reg/\n", /http\.prefix/],
       ["http:\n  adr: :5000\n", /http\.adr: unknown setting/],
@@ -252,10 +251,7 @@ compatibility:
   schema1:
     enabled: false
 `);
-    expect(c.warnings).toEqual([
-      expect.stringMatching(/^storage\.maintenance\.uploadpurging: /),
-      expect.stringMatching(/^http\.debug: /),
-    ]);
+    expect(c.warnings).toEqual([expect.stringMatching(/^http\.debug: /)]);
   });
 
   it("configures the built-in token server with access rules", () => {

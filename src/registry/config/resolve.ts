@@ -167,6 +167,51 @@ function headers(t: Tree): Record<string, string[]> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]).map(String)]));
 }
 
+/** A positive duration at `path`, or `dflt` when the key is absent. */
+function positive(t: Tree, path: string[], dflt: number): number {
+  const raw = getPath(t, path);
+  if (raw === undefined || raw === null || raw === "") return dflt;
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0)
+    throw invalid(
+      path.join("."),
+      `expected a positive duration, got ${JSON.stringify(raw)}`,
+      "e.g. 24h or 30m",
+    );
+  return ms;
+}
+
+/** `storage.maintenance.uploadpurging`, with Distribution's defaults. */
+function purging(t: Tree): RegistryConfig["purgeUploads"] {
+  const p = ["storage", "maintenance", "uploadpurging"];
+  if (getPath(t, [...p, "enabled"]) === false) return false;
+  return {
+    maxAgeMs: positive(t, [...p, "age"], 168 * 3600e3),
+    intervalMs: positive(t, [...p, "interval"], 24 * 3600e3),
+    dryRun: bool(t, ...p, "dryrun"),
+  };
+}
+
+/** `wharf.gc`: present when the section is. */
+function gcSettings(t: Tree): RegistryConfig["gc"] {
+  if (!isObject(getPath(t, ["wharf", "gc"]))) return undefined;
+  const out: NonNullable<RegistryConfig["gc"]> = { deleteUntagged: bool(t, "wharf", "gc", "deleteuntagged") };
+  if (getPath(t, ["wharf", "gc", "interval"]) !== undefined)
+    out.intervalMs = positive(t, ["wharf", "gc", "interval"], 0);
+  const grace = getPath(t, ["wharf", "gc", "grace"]);
+  if (grace !== undefined) {
+    const ms = parseDuration(grace);
+    if (ms === undefined || ms < 0)
+      throw invalid(
+        "wharf.gc.grace",
+        `expected a duration, got ${JSON.stringify(grace)}`,
+        "e.g. 24h (0s keeps nothing)",
+      );
+    out.graceMs = ms;
+  }
+  return out;
+}
+
 /** Turns a validated tree into settings; `defaultRoot` is the storage directory when none is set. */
 export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = []): RegistryConfig {
   const version = str(t, "version");
@@ -178,6 +223,8 @@ export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = [
     storage: resolveStorage(t, defaultRoot),
     redirect: !bool(t, "storage", "redirect", "disable"),
     deleteEnabled: bool(t, "storage", "delete", "enabled"),
+    readOnly: bool(t, "storage", "maintenance", "readonly", "enabled"),
+    purgeUploads: purging(t),
     auth: auth(t),
     log: log(t),
     warnings,
@@ -189,6 +236,8 @@ export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = [
   if (secret !== undefined) out.secret = secret;
   const redis = resolveRedis(t);
   if (redis) out.redis = redis;
+  const gc = gcSettings(t);
+  if (gc) out.gc = gc;
   const tlsSettings = tls(t);
   if (tlsSettings) out.tls = tlsSettings;
   const drain = parseDuration(getPath(t, ["http", "draintimeout"]));

@@ -86,10 +86,8 @@ const storage: Rule = obj({
   ),
   delete: obj({ enabled: b() }),
   maintenance: obj({
-    uploadpurging: any({ warn: "wharf does not purge abandoned uploads on a schedule" }),
-    readonly: obj({
-      enabled: b({ unsupported: "read-only mode is not supported", when: isTrue }),
-    }),
+    uploadpurging: obj({ enabled: b(), age: d(), interval: d(), dryrun: b() }),
+    readonly: obj({ enabled: b() }),
   }),
   cache: obj({
     blobdescriptor: s({
@@ -207,6 +205,7 @@ export const SCHEMA: Rule = obj({
       expiration: d(),
     }),
     access: { kind: "list", of: accessRule },
+    gc: obj({ interval: d(), grace: d(), deleteuntagged: b() }),
   }),
 });
 

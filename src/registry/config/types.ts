@@ -12,6 +12,15 @@ export interface RedisSettings {
   dialTimeoutMs?: number;
 }
 
+/** `wharf.gc`. */
+export interface GcSettings {
+  /** Time between collections; absent: none on a schedule (the settings serve `garbage-collect`). */
+  intervalMs?: number;
+  /** What was pushed or used this recently is kept; absent: 24 h on a schedule, 0 for the command. */
+  graceMs?: number;
+  deleteUntagged: boolean;
+}
+
 export type Listen = { net: "tcp"; host: string | undefined; port: number } | { net: "unix"; path: string };
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -36,6 +45,12 @@ export interface RegistryConfig {
   /** The Redis blob descriptor cache (`storage.cache.blobdescriptor: redis`). */
   redis?: RedisSettings;
   deleteEnabled: boolean;
+  /** `storage.maintenance.readonly.enabled`: writes are refused (405) and nothing is written. */
+  readOnly: boolean;
+  /** `storage.maintenance.uploadpurging` (default: uploads older than a week, checked daily). */
+  purgeUploads: { maxAgeMs: number; intervalMs: number; dryRun: boolean } | false;
+  /** `wharf.gc`: online garbage collection every `intervalMs` (none when absent). */
+  gc?: GcSettings;
   auth: AuthSettings;
   log: { level: LogLevel; formatter: LogFormatter; accessLog: boolean; fields: Record<string, string> };
   /** Settings accepted without effect, and ignored environment variables, for the start-up log. */

@@ -9,7 +9,7 @@ import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
 import { startTestRegistry } from "../testing/server.js";
 import { garbageCollect } from "./collect.js";
-import { pushScenario, validateKept } from "./testing.js";
+import { pushScenario, validateKept } from "./testing/scenario.js";
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -8,7 +8,7 @@ import { fsDriver } from "../driver/fs.js";
 import { DISTRIBUTION_BIN, registryConfigYaml, startDistribution } from "../testing/distribution.js";
 import { startTestRegistry } from "../testing/server.js";
 import { garbageCollect } from "./collect.js";
-import { pushScenario, type Scenario, validateKept } from "./testing.js";
+import { pushScenario, type Scenario, validateKept } from "./testing/scenario.js";
 
 /**
  * wharf's collection against Distribution 2.8.2's (`docker-registry garbage-collect`) on copies of

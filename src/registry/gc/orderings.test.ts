@@ -8,8 +8,8 @@ import { layout } from "../layout.js";
 import { errorCode, imageManifest, pushBlob, pushImage, putManifest } from "../testing/push.js";
 import { startTestRegistry } from "../testing/server.js";
 import { type CollectOptions, garbageCollect } from "./collect.js";
-import { validateKept } from "./testing.js";
-import { gate } from "./testing-gate.js";
+import { gate } from "./testing/gate.js";
+import { validateKept } from "./testing/scenario.js";
 
 /**
  * Each ordering of a writer (HEAD, mount, upload commit, manifest PUT) against a collection's batch,

@@ -1,6 +1,9 @@
 import type { StorageDriver } from "../driver/types.js";
 import { type CollectResult, garbageCollect } from "./collect.js";
 
+/** The grace period of collections on a schedule when `wharf.gc.grace` is not set. */
+export const DEFAULT_GRACE_MS = 24 * 3600_000;
+
 export interface CollectorOptions {
   driver: StorageDriver;
   /** Time between collections (the first one starts one interval, ±10 %, after start). */

@@ -6,6 +6,7 @@ import { errnoCode, WharfError } from "../../errors/index.js";
 import { createAuthorizer } from "../auth/index.js";
 import type { RegistryConfig } from "../config/index.js";
 import { fsDriver, memoryDriver, type StorageDriver } from "../driver/index.js";
+import { type Collector, type CollectorOptions, DEFAULT_GRACE_MS, startCollector } from "../gc/index.js";
 import { createRegistry, type RequestLog } from "../registry.js";
 import { createLogger, type Logger } from "./log.js";
 import { redisBlobCache } from "./redis.js";
@@ -91,6 +92,39 @@ async function makeDriver(config: RegistryConfig): Promise<StorageDriver> {
   return s3Driver(st.s3);
 }
 
+/** `wharf.gc.interval`: collections on a schedule (none on a read-only registry), logged. */
+function onlineCollector(
+  config: RegistryConfig,
+  driver: CollectorOptions["driver"],
+  logger: Logger,
+): Collector | undefined {
+  const gc = config.gc;
+  if (!gc?.intervalMs || config.readOnly) return undefined;
+  return startCollector({
+    driver,
+    intervalMs: gc.intervalMs,
+    graceMs: gc.graceMs ?? DEFAULT_GRACE_MS,
+    deleteUntagged: gc.deleteUntagged,
+    emit: (line) => {
+      if (line) logger.debug(`garbage collection: ${line}`);
+    },
+    onRun: ({ result, error, durationMs }) => {
+      if (error !== undefined) {
+        logger.error("garbage collection failed", {
+          err: error instanceof Error ? error.message : String(error),
+        });
+      } else if (result) {
+        logger.info("garbage collection done", {
+          "gc.marked": result.marked,
+          "gc.blobs.deleted": result.blobsDeleted,
+          "gc.manifests.deleted": result.manifestsDeleted,
+          "gc.duration": `${durationMs}ms`,
+        });
+      }
+    },
+  });
+}
+
 /**
  * Starts `wharf registry serve`'s server from resolved settings: storage driver, authorizer, the
  * registry handler, HTTP or HTTPS, extra headers, access logs. Logs `listening on <url>`.
@@ -114,6 +148,8 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
     driver,
     authorizer,
     deleteEnabled: config.deleteEnabled,
+    readOnly: config.readOnly,
+    purgeUploads: config.purgeUploads,
     redirect: config.redirect,
     ...(config.secret !== undefined ? { uploadSecret: config.secret } : {}),
     ...(blobCache ? { blobCache } : {}),
@@ -122,6 +158,8 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
       else if (config.log.accessLog) logger.info("response completed", accessFields(r));
     },
   });
+
+  const collector = onlineCollector(config, driver, logger);
 
   let server: Server;
   if (config.tls) {
@@ -182,6 +220,7 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
         : undefined;
     closed = stopped.then(async () => {
       if (timer) clearTimeout(timer);
+      await collector?.stop();
       await registry.close();
       await blobCache?.close();
       logger.info("stopped");

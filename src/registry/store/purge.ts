@@ -3,9 +3,15 @@ import { baseName, deleteIfExists, listIfExists, readIfExists, type Store } from
 
 /**
  * Deletes uploads started more than `maxAgeMs` ago (Distribution's `uploadpurging`): abandoned
- * sessions would otherwise keep their partial data forever. Returns how many were removed.
+ * sessions would otherwise keep their partial data forever. Returns how many were removed (with
+ * `dryRun`, how many would be, removing none).
  */
-export async function purgeStaleUploads(store: Store, maxAgeMs: number, now = Date.now()): Promise<number> {
+export async function purgeStaleUploads(
+  store: Store,
+  maxAgeMs: number,
+  now = Date.now(),
+  dryRun = false,
+): Promise<number> {
   let removed = 0;
   const walk = async (dir: string, name: string): Promise<void> => {
     for (const child of await listIfExists(store.driver, dir)) {
@@ -19,7 +25,9 @@ export async function purgeStaleUploads(store: Store, maxAgeMs: number, now = Da
           );
           // Without a readable start time, the data file's age decides.
           const at = Number.isNaN(started) ? await modTime(store, upload) : started;
-          if (at !== undefined && now - at > maxAgeMs && (await deleteIfExists(store.driver, upload))) {
+          if (at === undefined || now - at <= maxAgeMs) continue;
+          if (dryRun) removed++;
+          else if (await deleteIfExists(store.driver, upload)) {
             store.uploads.delete(uuid);
             removed++;
           }

@@ -1,8 +1,8 @@
-import { type Digest, digestOf } from "../../digest/index.js";
-import { validateRegistry } from "../../images/testing/validate.js";
-import { MediaType } from "../../oci/index.js";
-import { createTransport } from "../../remote/index.js";
-import { imageManifest, pushBlob, pushImage, putManifest } from "../testing/push.js";
+import { type Digest, digestOf } from "../../../digest/index.js";
+import { validateRegistry } from "../../../images/testing/validate.js";
+import { MediaType } from "../../../oci/index.js";
+import { createTransport } from "../../../remote/index.js";
+import { imageManifest, pushBlob, pushImage, putManifest } from "../../testing/push.js";
 
 /**
  * A registry's content for garbage-collection tests, pushed over HTTP (so that it works against
