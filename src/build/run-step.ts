@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { resolveInRoot } from "../archive/index.js";
 import { type Digest, randomHex } from "../digest/index.js";
@@ -19,6 +19,7 @@ import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
 import { checkAborted, type StageRun, shownExpanded, stepName } from "./env.js";
 import { runHistory } from "./history.js";
+import { openLayerView } from "./layer-view.js";
 import { commandArgv, DEFAULT_PATH } from "./meta.js";
 import { mountKey, prepareMounts } from "./mounts.js";
 import { cachedStep, commitStep, stepFailed } from "./step.js";
@@ -72,6 +73,38 @@ async function removeStubs(rootfs: string, stubs: readonly string[]): Promise<vo
   }
 }
 
+/**
+ * The mount points of the runtime's own mounts (`/proc`, `/sys`, `/dev`) that the image lacks.
+ * runc makes them in the rootfs, and BuildKit's result keeps them (its stub cleanup removes only
+ * `/etc/hosts`, `/etc/resolv.conf` and the RUN's own mounts; moby/buildkit#7039 keeps rootless
+ * results the same): here the init layer holds them, so they are added to the step's upper dir.
+ */
+async function missingRuntimeDirs(run: StageRun): Promise<string[]> {
+  const layers = run.state.layers;
+  if (layers.length === 0) return ["dev", "proc", "sys"];
+  const view = await openLayerView({
+    snapshots: run.env.snapshots,
+    store: run.env.images.content,
+    layers,
+    diffIds: layers.map((l) => l.diffId),
+  });
+  const out: string[] = [];
+  for (const d of ["dev", "proc", "sys"]) if (!(await view.stat(d))) out.push(d);
+  return out;
+}
+
+async function keepRuntimeDirs(upper: string, dirs: readonly string[]): Promise<void> {
+  for (const d of dirs) {
+    try {
+      await lstat(join(upper, d));
+    } catch (e) {
+      if (errnoCode(e) !== "ENOENT") throw e;
+      await mkdir(join(upper, d));
+      await chmod(join(upper, d), 0o755);
+    }
+  }
+}
+
 /** A RUN step: cached by its inputs, else run in a container of the stage's tree; its changes are a layer. */
 export async function runStep(run: StageRun, inst: RunInstruction): Promise<void> {
   const { env, state } = run;
@@ -110,6 +143,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
     const taskDir = join(env.tmp, `task-${randomHex(6)}`);
     await mkdir(taskDir, { recursive: true });
     await env.ensureLayers(state.layers);
+    const runtimeDirs = await missingRuntimeDirs(run);
     const prepared = await prepareRootfs({
       snapshots,
       store: env.images.content,
@@ -153,6 +187,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
         ...(env.opts.signal ? { signal: env.opts.signal } : {}),
       });
       await removeStubs(prepared.rootfs, stubs);
+      if (prepared.mode === "overlay") await keepRuntimeDirs(join(dir, "upper"), runtimeDirs);
       if (code !== 0) {
         throw stepFailed(
           vertex,
