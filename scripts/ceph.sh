@@ -4,7 +4,8 @@
 #                           monitor on 127.0.0.1, one memstore OSD, one manager and radosgw (beast on
 #                           127.0.0.1:PORT), makes an S3 user, waits until S3 answers, prints `env`
 #   scripts/ceph.sh env     the variables the tests read (export lines): WHARF_S3_ENDPOINT,
-#                           WHARF_S3_ACCESS_KEY, WHARF_S3_SECRET_KEY, WHARF_S3_REGION
+#                           WHARF_S3_ACCESS_KEY, WHARF_S3_SECRET_KEY, WHARF_S3_REGION, and
+#                           WHARF_S3_BUCKET (a bucket made at start for the scripts)
 #   scripts/ceph.sh stop    stops the daemons this script started (by PID) and removes the state
 # State lives in $WHARF_CEPH_DIR (default /tmp/wharf-ceph). No systemd: each daemon runs in its
 # foreground form (-f) under setsid. Pools have one replica; data lives in memory (memstore), so the
@@ -127,7 +128,17 @@ EOF
   wait_for 60 "the RADOS Gateway" curl -sf -o /dev/null "http://127.0.0.1:$rgwport/"
   radosgw-admin -c "$CONF" user create --uid=wharf --display-name=wharf \
     --access-key="$access" --secret-key="$secret" >/dev/null
+  # The bucket the scripts (conformance, benchmarks) use; tests make their own.
+  WHARF_S3_ENDPOINT=http://127.0.0.1:$rgwport WHARF_S3_ACCESS_KEY=$access WHARF_S3_SECRET_KEY=$secret \
+    node --input-type=module -e '
+      import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+      const e = process.env;
+      const c = new S3Client({ endpoint: e.WHARF_S3_ENDPOINT, region: "us-east-1", forcePathStyle: true,
+        credentials: { accessKeyId: e.WHARF_S3_ACCESS_KEY, secretAccessKey: e.WHARF_S3_SECRET_KEY } });
+      await c.send(new CreateBucketCommand({ Bucket: "wharf" }));'
   cat >"$DIR/env" <<EOF
+export WHARF_S3_BUCKET=wharf
 export WHARF_S3_ENDPOINT=http://127.0.0.1:$rgwport
 export WHARF_S3_ACCESS_KEY=$access
 export WHARF_S3_SECRET_KEY=$secret

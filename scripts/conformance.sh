@@ -4,7 +4,9 @@
 # fresh `wharf registry serve` with deletes enabled, and optionally against Distribution 2.8.2
 # (Debian's docker-registry) for comparison.
 #
-# Usage: scripts/conformance.sh [wharf|distribution|both]     (default: wharf; after `npm run build`)
+# Usage: scripts/conformance.sh [wharf|s3|distribution|both]  (default: wharf; after `npm run build`)
+#   s3: wharf on the s3 storage driver, against the gateway of scripts/ceph.sh (its WHARF_S3_*
+#   variables, a fresh rootdirectory in the bucket WHARF_S3_BUCKET).
 # The suite binary is a peer, not part of this repository: OCI_CONFORMANCE_BIN, default
 # ../shared/tools/oci-conformance/conformance.test beside the repository.
 # Exit status: 0 when every spec that ran against wharf passed; 1 when one failed or the suite did
@@ -17,7 +19,10 @@ fail_setup() {
   echo "conformance: $1" >&2
   exit 2
 }
-case "$target" in wharf | distribution | both) ;; *) echo "usage: $0 [wharf|distribution|both]" >&2; exit 2 ;; esac
+case "$target" in wharf | s3 | distribution | both) ;; *) echo "usage: $0 [wharf|s3|distribution|both]" >&2; exit 2 ;; esac
+if [ "$target" = s3 ] && [ -z "${WHARF_S3_ENDPOINT:-}" ]; then
+  fail_setup "no S3 endpoint: run scripts/ceph.sh start and eval \"\$(scripts/ceph.sh env)\" first"
+fi
 [ -f "$bin" ] || fail_setup "no conformance suite binary at $bin (set OCI_CONFORMANCE_BIN)"
 [ -x "$bin" ] || fail_setup "$bin is not executable"
 if [ "$target" != distribution ] && [ ! -f "$repo/dist/cli/main.js" ]; then
@@ -57,7 +62,19 @@ wait_ready() { # url pid log
 }
 
 # Distribution's config.yml shape; wharf reads the same file.
-write_config() { # dir port
+write_config() { # dir port [s3]
+  local storage="  filesystem:
+    rootdirectory: $1/data"
+  if [ "${3:-}" = s3 ]; then
+    storage="  s3:
+    region: ${WHARF_S3_REGION:-us-east-1}
+    regionendpoint: $WHARF_S3_ENDPOINT
+    forcepathstyle: true
+    bucket: ${WHARF_S3_BUCKET:-wharf}
+    accesskey: $WHARF_S3_ACCESS_KEY
+    secretkey: $WHARF_S3_SECRET_KEY
+    rootdirectory: /conformance-$(basename "$1")-$$"
+  fi
   cat >"$1/config.yml" <<EOF
 version: 0.1
 log:
@@ -65,12 +82,12 @@ log:
   accesslog:
     disabled: true
 storage:
-  filesystem:
-    rootdirectory: $1/data
+$storage
   delete:
     enabled: true
 http:
   addr: 127.0.0.1:$2
+  secret: conformance
 EOF
 }
 
@@ -78,8 +95,8 @@ start_registry() { # name -> sets url
   local name="$1" dir="$work/$1" port
   mkdir -p "$dir/data"
   port="$(free_port)"
-  write_config "$dir" "$port"
-  if [ "$name" = wharf ]; then
+  write_config "$dir" "$port" "$([ "$name" = s3 ] && echo s3)"
+  if [ "$name" = wharf ] || [ "$name" = s3 ]; then
     node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
   else
     docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
@@ -111,7 +128,7 @@ run_suite() { # name
   if [ -z "$summary" ] || [ -z "$ran" ]; then
     echo "conformance ($name): the suite did not finish; the end of its output:" >&2
     tail -40 "$out/output.txt" >&2
-    [ "$name" = wharf ] && status=1
+    [ "$name" != distribution ] && status=1
     return 0
   fi
   local passed failed skipped
@@ -123,14 +140,15 @@ run_suite() { # name
   # Ginkgo lists each failed spec after "Summarizing N Failures:" as "[FAIL] ... [It] <spec>".
   grep -E '^\s*\[FAIL\]' "$out/output.txt" | sed -E 's/^\s*\[FAIL\] OCI Distribution Conformance Tests /  FAIL /; s/ \[It\] /: /' || true
   # Distribution is the reference, not the subject: its failures are reported, not fatal.
-  if [ "$name" = wharf ] && [ "$failed" != 0 ]; then
-    echo "conformance (wharf): $failed spec(s) failed; run with CONFORMANCE_KEEP=DIR to keep the report" >&2
+  if [ "$name" != distribution ] && [ "$failed" != 0 ]; then
+    echo "conformance ($name): $failed spec(s) failed; run with CONFORMANCE_KEEP=DIR to keep the report" >&2
     status=1
   fi
 }
 
 case "$target" in
   wharf) run_suite wharf ;;
+  s3) run_suite s3 ;;
   distribution) run_suite distribution ;;
   both) run_suite distribution; run_suite wharf ;;
 esac
