@@ -10,6 +10,16 @@ npm install --no-audit --no-fund
 npm run build
 npm run typecheck
 npm run lint
+# One Ceph cluster with a RADOS Gateway for the whole run (the s3 driver's tests, the replicas, the
+# s3 conformance run read its WHARF_S3_* variables); stopped by its PIDs at the end.
+./scripts/ceph.sh start >/dev/null
+trap './scripts/ceph.sh stop' EXIT
+eval "$(./scripts/ceph.sh env)"
 npx vitest run
-# The OCI Distribution Spec's conformance suite against wharf registry serve (all workflows).
+# The registry end-to-end tests with real clients again, wharf on the s3 driver this time.
+WHARF_E2E_STORAGE=s3 npx vitest run test/e2e/registry-skopeo.test.ts test/e2e/registry-podman.test.ts \
+  test/e2e/registry-buildah.test.ts
+# The OCI Distribution Spec's conformance suite against wharf registry serve (all workflows), on
+# the filesystem and on s3.
 ./scripts/conformance.sh
+./scripts/conformance.sh s3

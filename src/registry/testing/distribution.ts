@@ -98,6 +98,8 @@ export interface RegistryConfigOptions {
   deleteEnabled?: boolean;
   /** Extra YAML lines appended to config.yml as is (e.g. an `auth:` section). */
   extraYaml?: string;
+  /** The storage driver's section instead of `filesystem:` (e.g. `s3:` and its keys), indented. */
+  storageYaml?: string[];
 }
 
 /** Distribution's config.yml, which both Distribution and `wharf registry serve` read. */
@@ -109,8 +111,7 @@ export function registryConfigYaml(storage: string, port: number, opts: Registry
     "  accesslog:",
     "    disabled: true",
     "storage:",
-    "  filesystem:",
-    `    rootdirectory: ${storage}`,
+    ...(opts.storageYaml ?? ["  filesystem:", `    rootdirectory: ${storage}`]),
     "  delete:",
     `    enabled: ${opts.deleteEnabled ?? true}`,
     "http:",

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freshS3 } from "../../../src/registry/driver/testing/s3.js";
 import {
   type Distribution,
   freePort,
@@ -21,7 +22,29 @@ export type RegistryOptions = RegistryConfigOptions;
 
 export { startDistribution };
 
-/** The built CLI's `wharf registry serve --config <config.yml>` on a free loopback port. */
+/**
+ * `storage.s3` on the RADOS Gateway of scripts/ceph.sh (a fresh rootdirectory in the test bucket),
+ * for WHARF_E2E_STORAGE=s3: the registry end-to-end tests then run on the s3 driver.
+ */
+async function s3StorageYaml(): Promise<string[]> {
+  const { options, client } = await freshS3();
+  client.destroy();
+  return [
+    "  s3:",
+    `    region: ${options.region}`,
+    `    regionendpoint: ${options.endpoint}`,
+    "    forcepathstyle: true",
+    `    bucket: ${options.bucket}`,
+    `    accesskey: ${options.accessKey}`,
+    `    secretkey: ${options.secretKey}`,
+    `    rootdirectory: ${options.rootDirectory}`,
+  ];
+}
+
+/**
+ * The built CLI's `wharf registry serve --config <config.yml>` on a free loopback port (on the s3
+ * driver when WHARF_E2E_STORAGE=s3).
+ */
 export async function startWharfRegistry(opts: RegistryOptions = {}): Promise<RunningRegistry> {
   if (!existsSync(join(REPO_ROOT, "dist", "cli", "main.js"))) {
     throw new Error("the CLI is not built: run `npm run build` before the end-to-end tests");
@@ -32,7 +55,11 @@ export async function startWharfRegistry(opts: RegistryOptions = {}): Promise<Ru
     await mkdir(root);
     const port = await freePort();
     const config = join(dir, "config.yml");
-    await writeFile(config, registryConfigYaml(root, port, opts));
+    const storage = process.env.WHARF_E2E_STORAGE === "s3" ? await s3StorageYaml() : undefined;
+    await writeFile(
+      config,
+      registryConfigYaml(root, port, storage ? { ...opts, storageYaml: storage } : opts),
+    );
     const server = await spawnServer({
       command: process.execPath,
       args: [WHARF_BIN, "registry", "serve", "--config", config],
