@@ -22,17 +22,27 @@ print_env() {
   cat "$DIR/env"
 }
 
-stop() {
+# The recorded PIDs that are still this cluster's daemons (a PID left from an earlier boot may
+# belong to another process by now: those are never signalled).
+ours() {
   [ -f "$DIR/pids" ] || return 0
+  while read -r pid; do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$CONF" && echo "$pid"
+  done <"$DIR/pids"
+  return 0
+}
+
+stop() {
+  [ -f "$DIR/pids" ] || { rm -rf "$DIR"; return 0; }
+  local pids
   # Gateway first, then manager, OSD, monitor (reverse order of start).
-  tac "$DIR/pids" | while read -r pid; do kill "$pid" 2>/dev/null || true; done
+  pids=$(ours | tac)
+  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
   for _ in $(seq 1 50); do
-    alive=0
-    while read -r pid; do kill -0 "$pid" 2>/dev/null && alive=1; done <"$DIR/pids"
-    [ "$alive" = 0 ] && break
+    [ -z "$(ours)" ] && break
     sleep 0.1
   done
-  while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$DIR/pids"
+  for pid in $(ours); do kill -9 "$pid" 2>/dev/null || true; done
   rm -rf "$DIR"
 }
 
@@ -59,7 +69,7 @@ start() {
   if ! command -v ceph-mon >/dev/null || ! command -v radosgw >/dev/null || ! command -v ceph-osd >/dev/null; then
     ./scripts/install-deps.sh
   fi
-  if [ -f "$DIR/env" ] && [ -f "$DIR/pids" ] && kill -0 "$(tail -1 "$DIR/pids")" 2>/dev/null; then
+  if [ -f "$DIR/env" ] && [ "$(ours | wc -l)" = 4 ]; then
     print_env
     return 0
   fi
