@@ -27,7 +27,7 @@ print_env() {
 ours() {
   [ -f "$DIR/pids" ] || return 0
   while read -r pid; do
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$CONF" && echo "$pid"
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$CONF" && echo "$pid"
   done <"$DIR/pids"
   return 0
 }
