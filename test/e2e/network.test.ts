@@ -138,6 +138,20 @@ describe("networks", () => {
     expect(taken.code).toBe(125);
     expect(taken.stderr).toContain(`Bind for 127.0.0.1:${port} failed: port is already allocated`);
 
+    // A host port is the host's: another root's container cannot have it either.
+    const other = await wharfCli();
+    try {
+      await other.ok("pull", "-q", image);
+      const clash = await other.run(["run", "-d", "-p", `${port}:8080`, image, "sleep", "9"]);
+      expect(clash.code).toBe(125);
+      expect(clash.stderr).toContain(`Bind for 0.0.0.0:${port} failed: port is already allocated`);
+      await removeContainers(other);
+      await validateRoot(other.root);
+    } finally {
+      await removeRootBridges(other.root);
+      await other.close();
+    }
+
     const theirs = await freePort();
     await podmanRun(
       "-d",
@@ -342,7 +356,8 @@ describe("networks", () => {
     expect(allocated(cli.root)).not.toContain(ip2);
     expect(await natRulesWith(id2)).toEqual([]);
     expect(existsSync(`/run/netns/wharf-${id2}`)).toBe(false);
-    expect(JSON.parse(readFileSync(join(cli.root, "networks", "ports.json"), "utf8"))).toEqual({});
+    const reserved = JSON.parse(readFileSync("/run/wharf/ports.json", "utf8")) as Record<string, string>;
+    expect(Object.values(reserved).filter((owner) => owner === id || owner === id2)).toEqual([]);
     await validateRoot(cli.root);
   }, 120_000);
 

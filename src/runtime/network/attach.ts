@@ -125,7 +125,7 @@ async function setUp(
   // is thrown, so that the release that follows finds everything they made.
   const [lo, ports, bridges] = await Promise.allSettled([
     loopbackUp(rec.id, ns),
-    reservePorts(ctx, rec.id, rec.name, wanted),
+    reservePorts(rec.id, rec.name, wanted),
     settleAll(
       nets.map(async (net, i) => {
         await ensureBridge(ctx, net);
@@ -266,7 +266,7 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
       }),
     );
   }
-  jobs.push(releasePorts(ctx, rec.id));
+  jobs.push(releasePorts(rec.id));
   const user = eps.filter((e) => !isDefaultBridge(e.net)).map((e) => e.net.Id);
   if (user.length > 0) jobs.push(leavePeers(ctx, rec.id, user));
   const results = await Promise.allSettled(jobs);

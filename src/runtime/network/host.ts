@@ -5,7 +5,7 @@
  * subnet's traffic out of the bridge, and forwarding accepted to and from it (isolated from other
  * wharf bridges but for published ports). All under a host-wide lock.
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { WharfError } from "../../errors/index.js";
 import { readTextOr, withLock } from "../../files/index.js";
@@ -41,8 +41,14 @@ export function subnetOf(net: NetworkRecord): { subnet: Subnet; gateway: string 
 
 /** Brings the network's bridge up when it is not (first use, after a reboot); cheap when it is. */
 export async function ensureBridge(ctx: RuntimeContext, net: NetworkRecord): Promise<void> {
-  if (aliasOf(bridgeOf(net)) === ownerTag(ctx, net.Id)) return;
+  const br = bridgeOf(net);
+  // route_localnet is set with the rules: a bridge that lacks it has an older wharf's rules.
+  if (aliasOf(br) === ownerTag(ctx, net.Id) && readTextOr(localnetPath(br)).trim() === "1") return;
   await withHostLock(() => bringUp(ctx, net));
+}
+
+function localnetPath(br: string): string {
+  return `/proc/sys/net/ipv4/conf/${br}/route_localnet`;
 }
 
 export async function withHostLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -60,7 +66,10 @@ export async function bringUp(ctx: RuntimeContext, net: NetworkRecord): Promise<
   const br = bridgeOf(net);
   const tag = ownerTag(ctx, net.Id);
   const alias = aliasOf(br);
-  if (alias === tag) return;
+  if (alias === tag) {
+    if (readTextOr(localnetPath(br)).trim() !== "1") await setRules(net, br, subnetOf(net).subnet);
+    return;
+  }
   if (alias !== undefined) {
     throw new WharfError(
       "conflict",
@@ -88,11 +97,17 @@ export async function bringUp(ctx: RuntimeContext, net: NetworkRecord): Promise<
   ].join("\n");
   await mustRun(`cannot make the bridge of network ${net.Name}`, "ip", ["-batch", "-"], `${batch}\n`);
   try {
-    await installRules(net, br, subnet);
+    await setRules(net, br, subnet);
   } catch (e) {
     await runTool("ip", ["link", "delete", br]);
     throw e;
   }
+}
+
+/** The network's rules, then route_localnet on its bridge (127.0.0.1 may be DNATed to its containers). */
+async function setRules(net: NetworkRecord, br: string, subnet: Subnet): Promise<void> {
+  await installRules(net, br, subnet);
+  writeFileSync(localnetPath(br), "1");
 }
 
 /** The iptables rules of a network, added to what iptables-save shows (jumps only when missing). */
@@ -103,6 +118,12 @@ async function installRules(net: NetworkRecord, br: string, subnet: Subnet): Pro
   const cidr = formatCidr(subnet);
   const nat = [`:${chain} - [0:0]`];
   if (!net.Internal) nat.push(`-A ${chain} -s ${cidr} ! -o ${br} -j MASQUERADE`);
+  // Published ports (portmap's DNAT, without its per-container SNAT chains): connections from the
+  // host itself (127.0.0.1 included, with route_localnet) and hairpin ones from the subnet come
+  // from the gateway, so that the answers go back through the host's NAT (Docker's rules with
+  // userland-proxy=false).
+  nat.push(`-A ${chain} -m addrtype --src-type LOCAL -o ${br} -j MASQUERADE`);
+  nat.push(`-A ${chain} -s ${cidr} -o ${br} -m conntrack --ctstate DNAT -j MASQUERADE`);
   if (!has(`-A POSTROUTING -j ${chain}`)) nat.push(`-A POSTROUTING -j ${chain}`);
   const filter = [
     `:${chain} - [0:0]`,

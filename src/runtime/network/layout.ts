@@ -36,15 +36,6 @@ export function networksLockPath(ctx: RuntimeContext): string {
   return join(networksDir(ctx), ".lock");
 }
 
-/** The host ports published by running containers (ports.ts). */
-export function portsPath(ctx: RuntimeContext): string {
-  return join(networksDir(ctx), "ports.json");
-}
-
-export function portsLockPath(ctx: RuntimeContext): string {
-  return join(networksDir(ctx), ".ports.lock");
-}
-
 /** The directory `ip netns` keeps its namespace files in. */
 export const NETNS_DIR = "/run/netns";
 
@@ -57,8 +48,18 @@ export function netnsPath(containerId: string): string {
   return join(NETNS_DIR, netnsName(containerId));
 }
 
+/** wharf's host-wide files: what every root shares (bridges, routes and ports are the host's). */
+export const HOST_DIR = "/run/wharf";
+
 /**
  * Held host-wide while a bridge is brought up or taken down, so that two roots never take one
  * subnet (the bridges and their routes are the host's, whichever root made them).
  */
-export const HOST_LOCK = "/run/wharf/network.lock";
+export const HOST_LOCK = `${HOST_DIR}/network.lock`;
+
+/**
+ * The host ports published by running containers of every root (ports.ts): on tmpfs, as the
+ * namespaces that mark them live are (a reboot ends both).
+ */
+export const PORTS_FILE = `${HOST_DIR}/ports.json`;
+export const PORTS_LOCK = `${HOST_DIR}/ports.lock`;

@@ -49,7 +49,9 @@ export function portmapConfig(
   return {
     type: "portmap",
     capabilities: { portMappings: true },
-    snat: true,
+    // The SNAT that loopback and hairpin connections need is the network's (host.ts), made once:
+    // portmap's own takes a dozen more iptables runs per container.
+    snat: false,
     runtimeConfig: {
       portMappings: mappings.map((m) => ({
         hostPort: m.hostPort,

@@ -1,15 +1,15 @@
 /**
- * Published ports: which host ports a container gets (`-p`, `-P`), reserved in the root's
- * `networks/ports.json` so that two containers never publish one port, and tried with a bind
- * first so that a port some host process listens on is refused as Docker's proxy would.
+ * Published ports: which host ports a container gets (`-p`, `-P`), reserved host-wide in
+ * /run/wharf/ports.json (a host port is the host's, whichever root's container takes it) so that
+ * two containers never publish one port, and tried with a bind first so that a port some host
+ * process listens on is refused as Docker's proxy would.
  */
 import { createSocket } from "node:dgram";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { WharfError } from "../../errors/index.js";
 import { readTextOr, withLock, writeFileAtomicSync } from "../../files/index.js";
-import type { RuntimeContext } from "../types.js";
-import { netnsPath, networksDir, portsLockPath, portsPath } from "./layout.js";
+import { HOST_DIR, netnsPath, PORTS_FILE, PORTS_LOCK } from "./layout.js";
 import type { PortMapping, PortProtocol, PublishSpec } from "./types.js";
 
 export { exposedPorts, parsePortKey, wantedBindings } from "./port-keys.js";
@@ -59,9 +59,9 @@ function localPortRange(): [number, number] {
   return [a && a > 0 ? a : 32768, b && b > 0 ? b : 60999];
 }
 
-function readReservations(ctx: RuntimeContext): Reservations {
+function readReservations(): Reservations {
   try {
-    return JSON.parse(readFileSync(portsPath(ctx), "utf8")) as Reservations;
+    return JSON.parse(readFileSync(PORTS_FILE, "utf8")) as Reservations;
   } catch {
     return {};
   }
@@ -80,19 +80,18 @@ function allocated(endpoint: string, what: string): WharfError {
 
 /**
  * Reserves host ports for `wanted` (`name` for the messages) and returns the mappings. Held under
- * the root's ports lock; the container's network namespace must exist already (it marks the
+ * the host's ports lock; the container's network namespace must exist already (it marks the
  * reservation live).
  */
 export async function reservePorts(
-  ctx: RuntimeContext,
   containerId: string,
   name: string,
   wanted: PublishSpec[],
 ): Promise<PortMapping[]> {
   if (wanted.length === 0) return [];
-  mkdirSync(networksDir(ctx), { recursive: true, mode: 0o700 });
-  return withLock(portsLockPath(ctx), async () => {
-    const res = dropStale(readReservations(ctx));
+  mkdirSync(HOST_DIR, { recursive: true, mode: 0o755 });
+  return withLock(PORTS_LOCK, async () => {
+    const res = dropStale(readReservations());
     const endpoint = `driver failed programming external connectivity on endpoint ${name} (${containerId}): `;
     const out: PortMapping[] = [];
     for (const w of wanted) {
@@ -125,19 +124,19 @@ export async function reservePorts(
       res[keyOf(w.protocol, ip, port)] = containerId;
       out.push({ containerPort: w.containerPort, protocol: w.protocol, hostIp: ip, hostPort: port });
     }
-    writeFileAtomicSync(portsPath(ctx), JSON.stringify(res), { mode: 0o600, flush: false });
+    writeFileAtomicSync(PORTS_FILE, JSON.stringify(res), { mode: 0o600, flush: false });
     return out;
   });
 }
 
 /** Drops the container's reservations (and any stale ones). */
-export async function releasePorts(ctx: RuntimeContext, containerId: string): Promise<void> {
-  if (!existsSync(portsPath(ctx))) return;
-  await withLock(portsLockPath(ctx), async () => {
-    const res = readReservations(ctx);
+export async function releasePorts(containerId: string): Promise<void> {
+  if (!existsSync(PORTS_FILE)) return;
+  await withLock(PORTS_LOCK, async () => {
+    const res = readReservations();
     const kept = dropStale(Object.fromEntries(Object.entries(res).filter(([, id]) => id !== containerId)));
     if (Object.keys(kept).length !== Object.keys(res).length) {
-      writeFileAtomicSync(portsPath(ctx), JSON.stringify(kept), { mode: 0o600, flush: false });
+      writeFileAtomicSync(PORTS_FILE, JSON.stringify(kept), { mode: 0o600, flush: false });
     }
   });
 }
