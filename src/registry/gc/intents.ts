@@ -1,18 +1,24 @@
 import type { Digest } from "../../digest/index.js";
 import { isWharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
+import { DONE } from "../store/inuse.js";
 import { listIfExists, readIfExists, type Store } from "../store/store.js";
 
 /**
  * The collector reading writers' intents (store/guard.ts), after it has published a batch's doom.
  */
 
-/** Every digest that a manifest PUT announcement names, in flight or done. */
-export async function announced(store: Store): Promise<Set<string>> {
+/**
+ * Every digest that a manifest PUT announcement names: in flight, or done (store/inuse.ts) at or
+ * after `startedAt`, the run's start. A PUT done before then stored its revision before this
+ * run's walk began, so the walk saw it.
+ */
+export async function announced(store: Store, startedAt: number): Promise<Set<string>> {
   const out = new Set<string>();
   for (const p of await listIfExists(store.driver, layout.pending)) {
-    const raw = await readIfExists(store.driver, p);
-    for (const line of raw?.toString().split("\n") ?? []) if (line) out.add(line);
+    const lines = (await readIfExists(store.driver, p))?.toString().split("\n") ?? [];
+    if (lines[0] === DONE && ((await modTime(store, p)) ?? 0) < startedAt) continue;
+    for (const line of lines) if (line && line !== DONE) out.add(line);
   }
   return out;
 }

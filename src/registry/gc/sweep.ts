@@ -40,7 +40,7 @@ async function inBatches<T>(
     run.assertLive();
     const doom = await run.doom(n++, batch.map(digestOf));
     try {
-      await fn(batch, await announced(store));
+      await fn(batch, await announced(store, run.startedAt));
     } finally {
       await run.clear(doom);
     }
