@@ -10,8 +10,13 @@ export type ChmodFn = (mode: number, isDir: boolean) => number;
 
 /** How COPY/ADD writes what it picked: ownership, mode, times. */
 export interface CopyMeta {
-  /** `--chown`, resolved; default 0:0. */
+  /** `--chown`, resolved; default 0:0 (the sources' own with `preserveOwner`). */
   owner?: { uid: number; gid: number };
+  /**
+   * COPY --from a stage or image: without `--chown`, files keep their owners there, as BuildKit
+   * copies them (moby/moby#38599 made the classic builder do the same); context files are 0:0.
+   */
+  preserveOwner?: boolean;
   /** `--chmod` (octal or symbolic), for files and directories copied. */
   chmod?: ChmodFn;
   /** `SOURCE_DATE_EPOCH`: later times are clamped to it. */
@@ -63,14 +68,15 @@ export async function copyEntries(
     if (name === "") continue;
     const st = p.st;
     const m = Number(st.mode & 0o7777n);
+    const own = !meta.owner && meta.preserveOwner ? { uid: st.uid, gid: st.gid } : { uid, gid };
     const mtime = time(new Date(Number(st.mtimeMs)));
     if (st.kind === "d") {
-      out.set(name, { name, type: "directory", mode: mode(m, true), uid, gid, mtime });
+      out.set(name, { name, type: "directory", mode: mode(m, true), ...own, mtime });
     } else if (st.kind === "l") {
-      out.set(name, { name, type: "symlink", mode: m, uid, gid, mtime, linkname: await readlink(p.abs) });
+      out.set(name, { name, type: "symlink", mode: m, ...own, mtime, linkname: await readlink(p.abs) });
     } else if (st.kind === "f") {
       const source = { path: p.abs, size: Number(st.size) };
-      out.set(name, { name, type: "file", mode: mode(m, false), uid, gid, mtime, source });
+      out.set(name, { name, type: "file", mode: mode(m, false), ...own, mtime, source });
     }
   }
   for (const f of inline) {

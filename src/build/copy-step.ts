@@ -136,6 +136,8 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
     dest,
     chown: inst.chown,
     chmod: chmod?.key,
+    // COPY --from keeps the source's owners (before that was done, such copies were root's).
+    owners: fromSrc && !inst.chown ? "source" : undefined,
     link: inst.link,
     excludes: inst.excludes,
     parents,
@@ -181,6 +183,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       const entries = await copyEntries(picked, inline, {
         ...(owner ? { owner } : {}),
         ...(chmod ? { chmod: chmod.apply } : {}),
+        ...(fromSrc ? { preserveOwner: true } : {}),
         ...(env.epoch ? { epoch: env.epoch } : {}),
         now,
         ...(view && !inst.link ? { view } : {}),

@@ -140,7 +140,7 @@ RUN --network=none cat /proc/net/dev | grep -c : > /tmp/ifaces
     const ctx = context({
       Dockerfile: `${BASE}
 FROM base AS files
-RUN mkdir -p /made && echo made > /made/m.txt
+RUN mkdir -p /made && echo made > /made/m.txt && echo theirs > /made/t.txt && chown 7:8 /made/t.txt
 
 FROM base
 COPY --chown=app:web a.txt /owned/
@@ -187,6 +187,8 @@ EOT2
     expect(readFileSync(join(out, "par", "dir", "one.txt"), "utf8")).toBe("1");
     expect(readFileSync(join(out, "par", "a.txt"), "utf8")).toBe("a");
     expect(readFileSync(join(out, "from-stage", "m.txt"), "utf8")).toBe("made\n");
+    // COPY --from keeps the owners the files have in the stage (BuildKit's; moby/moby#38599).
+    expect([st("from-stage/t.txt").uid, st("from-stage/t.txt").gid]).toEqual([7, 8]);
     expect([st("from-stage/owned.txt").uid, st("from-stage/owned.txt").gid]).toEqual([1001, 1002]);
     expect(readFileSync(join(out, "docs", "EOT"), "utf8")).toBe("first\n");
     expect(readFileSync(join(out, "docs", "EOT2"), "utf8")).toBe("second\n");

@@ -28,11 +28,22 @@ export interface FileMeta {
   mtimeMs: bigint;
   mtimeNs: bigint;
   ino: bigint;
+  uid: number;
+  gid: number;
 }
 
 export function fileMeta(st: BigIntStats): FileMeta {
   const kind = st.isDirectory() ? "d" : st.isFile() ? "f" : st.isSymbolicLink() ? "l" : "o";
-  return { kind, mode: st.mode, size: st.size, mtimeMs: st.mtimeMs, mtimeNs: st.mtimeNs, ino: st.ino };
+  return {
+    kind,
+    mode: st.mode,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    mtimeNs: st.mtimeNs,
+    ino: st.ino,
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+  };
 }
 
 /** One file, directory or symlink to copy: where it is, where it goes (container path), its stat. */
