@@ -30,7 +30,7 @@ export interface CollectOptions {
   emit?: (line: string) => void;
   /** The run's lease (store/guard.ts), default 60 s. */
   leaseMs?: number;
-  /** Digests per doom batch (default 100). */
+  /** Digests per doom batch (default 32): a writer that needs one of them waits for the batch. */
   batchSize?: number;
   signal?: AbortSignal;
 }
@@ -116,7 +116,7 @@ export async function garbageCollect(
     const sweep = {
       run,
       cutoff,
-      batchSize: opts.batchSize ?? 100,
+      batchSize: opts.batchSize ?? 32,
       emit,
       ...(opts.signal ? { signal: opts.signal } : {}),
     };

@@ -80,21 +80,20 @@ async function doomOf(store: Store, path: string): Promise<Set<string> | undefin
   return set;
 }
 
-/** Whether a live collection's current batch may delete one of `digests`. */
+/**
+ * Whether a live collection's current batch may delete one of `digests`: one listing of the doom
+ * files when none names them (the common case, collection or not); the run's liveness is looked at
+ * only for a doom that does.
+ */
 async function held(store: Store, digests: readonly string[]): Promise<boolean> {
-  const runs = await liveRuns(store);
-  if (runs.size === 0) {
-    store.dooms.clear();
-    return false;
-  }
   const files = await listIfExists(store.driver, layout.gcDoomed);
   const present = new Set(files);
   for (const k of store.dooms.keys()) if (!present.has(k)) store.dooms.delete(k);
   for (const p of files) {
-    const id = baseName(p).split(".")[0] ?? "";
-    if (!runs.has(id)) continue;
     const doomed = await doomOf(store, p);
-    if (doomed && digests.some((d) => doomed.has(d))) return true;
+    if (!doomed || !digests.some((d) => doomed.has(d))) continue;
+    const run = await readRun(store, layout.gcRun(baseName(p).split(".")[0] ?? ""));
+    if (run && Date.now() - run.beat <= run.leaseMs) return true;
   }
   return false;
 }
