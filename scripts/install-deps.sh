@@ -10,6 +10,12 @@ set -euo pipefail
 run=(runc util-linux gcc)
 want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2 zstd bzip2 xz-utils gnupg
   ceph-mon ceph-osd ceph-mgr radosgw ceph-common nginx redis-server)
+# Bridge networks: the CNI plugins (bridge, host-local, portmap, loopback), `ip` (namespaces,
+# bridges), iptables (NAT and forwarding rules) with nftables' `nft`. The network tests compare with
+# podman's own networks (netavark, aardvark-dns) and fetch from published ports with curl.
+net=(containernetworking-plugins iproute2 iptables nftables)
+run+=("${net[@]}")
+want+=("${net[@]}" netavark aardvark-dns curl)
 case "${1:-}" in
   --run) want=("${run[@]}") ;;
   --bench) want+=(wrk hyperfine curl) ;;
