@@ -7,6 +7,7 @@ import { fsDriver } from "../driver/fs.js";
 import { memoryDriver } from "../driver/memory.js";
 import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
+import { errorCode } from "../testing/push.js";
 import { startTestRegistry } from "../testing/server.js";
 import { garbageCollect } from "./collect.js";
 import { pushScenario, validateKept } from "./testing/scenario.js";
@@ -146,5 +147,20 @@ describe("garbage-collect", () => {
     for (const d of s.garbage) expect(await exists(driver, layout.blobData(d))).toBe(true);
     const old = await garbageCollect(driver, { graceMs: 0 });
     expect(old.blobsDeleted).toBe(s.garbage.length);
+  });
+});
+
+describe("a registry whose cache still holds a collected blob", () => {
+  it("answers its GET with 404 BLOB_UNKNOWN from storage, and its HEAD with 404", async () => {
+    const driver = memoryDriver();
+    const r = await serve(driver);
+    const s = await pushScenario(r.url);
+    const orphan = s.garbage[0] as Digest;
+    expect((await fetch(`${r.url}/v2/a/blobs/${orphan}`)).status).toBe(200);
+    await garbageCollect(driver);
+    const get = await fetch(`${r.url}/v2/a/blobs/${orphan}`);
+    expect(get.status).toBe(404);
+    expect(await errorCode(get)).toBe("BLOB_UNKNOWN");
+    expect((await fetch(`${r.url}/v2/a/blobs/${orphan}`, { method: "HEAD" })).status).toBe(404);
   });
 });

@@ -1,14 +1,24 @@
 import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Bytes } from "../../digest/index.js";
-import { WharfError } from "../../errors/index.js";
+import type { Bytes, Digest } from "../../digest/index.js";
+import { isWharfError, WharfError } from "../../errors/index.js";
 import { type Ctx, digestParam, nameOf } from "../context.js";
 import { type ByteRange, parseRange } from "../http/range.js";
 import { type Headers, isClientGone, sendEmpty, sendError } from "../http/respond.js";
 import { layout } from "../layout.js";
 import { blobSize, unlinkBlob } from "../store/blobs.js";
 import { claimBlob } from "../store/guard.js";
+
+/**
+ * A blob a cache (this process's, or a shared one) said the repository holds, found gone from
+ * storage (garbage collection took it): forgotten, and `blob-unknown`.
+ */
+async function gone(ctx: Ctx, name: string, digest: Digest): Promise<WharfError> {
+  ctx.store.blobs.delete(`${name}@${digest}`);
+  await ctx.store.shared?.forget(name, digest);
+  return new WharfError("blob-unknown", `blob unknown to registry: ${digest}`, { detail: { digest } });
+}
 
 /** GET and HEAD of a blob: whole, or one byte range (206). Streams with backpressure. */
 export async function getBlob(ctx: Ctx): Promise<void> {
@@ -18,10 +28,7 @@ export async function getBlob(ctx: Ctx): Promise<void> {
   const size = await blobSize(store, name, digest);
   // A HEAD is how a push finds that it need not upload a blob: claim it (store/guard.ts), so that
   // a garbage collection does not delete it before the push's manifest references it.
-  if (req.method === "HEAD" && !(await claimBlob(store, name, digest))) {
-    store.blobs.delete(`${name}@${digest}`);
-    throw new WharfError("blob-unknown", `blob unknown to registry: ${digest}`, { detail: { digest } });
-  }
+  if (req.method === "HEAD" && !(await claimBlob(store, name, digest))) throw await gone(ctx, name, digest);
   const headers: Headers = {
     "Content-Type": "application/octet-stream",
     "Docker-Content-Digest": digest,
@@ -57,7 +64,13 @@ export async function getBlob(ctx: Ctx): Promise<void> {
   }
   const start = range?.start ?? 0;
   const length = range ? range.end - range.start + 1 : size;
-  const src = await store.driver.reader(layout.blobData(digest), start);
+  let src: Bytes;
+  try {
+    src = await store.driver.reader(layout.blobData(digest), start);
+  } catch (e) {
+    if (isWharfError(e, "not-found")) throw await gone(ctx, name, digest);
+    throw e;
+  }
   if (range) {
     headers["Content-Range"] = `bytes ${range.start}-${range.end}/${size}`;
   }
