@@ -7,7 +7,7 @@
 #   scripts/install-deps.sh --run    only what `wharf run` and the hello-world walkthrough need
 #   scripts/install-deps.sh --bench  the tests' packages and the benchmarks' tools
 set -euo pipefail
-run=(runc util-linux gcc)
+run=(runc util-linux gcc tini procps)
 want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2 zstd bzip2 xz-utils gnupg
   ceph-mon ceph-osd ceph-mgr radosgw ceph-common nginx redis-server)
 # Bridge networks: the CNI plugins (bridge, host-local, portmap, loopback), `ip` (namespaces,

@@ -7,7 +7,7 @@ import { errnoCode, WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
-import { containerEvent } from "./events.js";
+import { containerEvent, flushEvents } from "./events.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
 import type { NetState } from "./network/types.js";
@@ -282,6 +282,8 @@ export async function runMonitored(
   const result = error ? { exitCode, error } : { exitCode };
   if (startedPid) containerEvent(ctx, rec0, "die", { exitCode: String(exitCode) });
   if (opts.removedAfter) return result;
+  // Written before the end is recorded: whoever sees the end (`wait`, `rm`) finds its `die` event.
+  flushEvents();
   await recordEnd(ctx, id, result, opts.onEnd);
   trace("monitor: exit recorded");
   return result;

@@ -75,6 +75,23 @@ export async function stopContainer(
   ref: string,
   opts: StopOptions = {},
 ): Promise<ContainerRecord> {
+  const before = await getContainer(ctx, ref);
+  // Nothing to stop: no event, as Docker's stop of a stopped container.
+  if (before.state !== "running" && !before.restarting) return before;
+  const after = await stopRunning(ctx, before.id, opts);
+  containerEvent(ctx, after, "stop");
+  return after;
+}
+
+/** Sends `sig` and records Docker's `kill` event (signal by number). */
+async function signal(ctx: RuntimeContext, rec: ContainerRecord, sig: string): Promise<void> {
+  await runcKill(ctx, rec.id, sig).catch(() => undefined);
+  containerEvent(ctx, rec, "kill", {
+    signal: String(constants.signals[sig as keyof typeof constants.signals]),
+  });
+}
+
+async function stopRunning(ctx: RuntimeContext, ref: string, opts: StopOptions): Promise<ContainerRecord> {
   let rec = await getContainer(ctx, ref);
   if (rec.restarting) {
     // Its keeper is waiting to restart it: it gives up when it sees the mark.
@@ -87,13 +104,13 @@ export async function stopContainer(
   const timeout = opts.timeout ?? rec.options.stopTimeout ?? 10;
   const ended = (r: ContainerRecord) => r.state !== "running";
   if (timeout !== 0 || sig === "SIGKILL") {
-    await runcKill(ctx, rec.id, sig).catch(() => undefined);
+    await signal(ctx, rec, sig);
     if (rec.paused) await unfreeze(ctx, rec);
     const after = await pollRecord(ctx, rec.id, ended, timeout < 0 ? undefined : timeout * 1000);
     if (after) return after;
     if (!(await pollRecord(ctx, rec.id, () => true, 0))) return { ...rec, state: "exited" };
   }
-  await runcKill(ctx, rec.id, "SIGKILL").catch(() => undefined);
+  await signal(ctx, rec, "SIGKILL");
   if (rec.paused) await unfreeze(ctx, rec);
   return (await pollRecord(ctx, rec.id, ended, 30_000)) ?? { ...rec, state: "exited" };
 }
@@ -132,12 +149,21 @@ export async function waitContainer(
   return (await lastExitCode(ctx, rec.id)) ?? last.exitCode;
 }
 
-/** The exit code of a container's last `die` event (a `--rm` container's record is gone). */
+/**
+ * The exit code of a container's last `die` event (a `--rm` container's record is gone). The
+ * process that recorded it may write its events a moment after the record went: looked for again
+ * for up to a second.
+ */
 export async function lastExitCode(ctx: RuntimeContext, id: string): Promise<number | undefined> {
-  let code: number | undefined;
-  for await (const e of readEvents(ctx)) {
-    if (e.Type === "container" && e.Action === "die" && e.Actor.ID === id)
-      code = Number(e.Actor.Attributes.exitCode);
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    let code: number | undefined;
+    for await (const e of readEvents(ctx)) {
+      if (e.Type === "container" && e.Action === "die" && e.Actor.ID === id) {
+        code = Number(e.Actor.Attributes.exitCode);
+      }
+    }
+    if (code !== undefined || Date.now() > deadline) return code;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  return code;
 }

@@ -81,6 +81,7 @@ export async function removeContainer(
       );
     }
     await runcKill(ctx, id, "KILL").catch(() => undefined);
+    containerEvent(ctx, rec, "kill", { signal: "9" });
     if (rec.paused) await runcResume(ctx, id).catch(() => undefined);
   }
   if (rec.state === "running" || rec.restarting) {
