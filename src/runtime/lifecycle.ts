@@ -92,7 +92,7 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
     const exited = new Promise<number>((res) => child.on("exit", (c) => res(c ?? 1)));
     const after = await Promise.race([
       // A new start time: it ran (an exited container's state alone says nothing of this start).
-      pollRecord(ctx, rec.id, (r) => r.error !== "" || r.startedAt !== startedAt),
+      pollRecord(ctx, rec.id, (r) => r.error !== "" || r.startedAt !== startedAt, undefined, { watch: true }),
       exited.then(async () => pollRecord(ctx, rec.id, () => true)),
     ]);
     if (!after) return await removedWhileStarting(rec, out, logFrom, exited);

@@ -1,9 +1,10 @@
+import { type FSWatcher, watch } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WharfError } from "../errors/index.js";
 import { listRecordsRaw, resolveId } from "./catalog.js";
 import { releaseNetwork } from "./network/release.js";
 import { sameProcessAlive } from "./proc.js";
-import { noSuchContainer, readRecordRaw, updateRecord } from "./store.js";
+import { containerDir, noSuchContainer, readRecordRaw, updateRecord } from "./store.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 /** The exit code recorded for a container that ended while nothing watched it (as Docker's 255). */
@@ -76,18 +77,61 @@ export async function pollRecord(
   id: string,
   until: (r: ContainerRecord) => boolean,
   timeoutMs = Number.POSITIVE_INFINITY,
+  opts: { watch?: boolean } = {},
 ): Promise<ContainerRecord | undefined> {
   const deadline = Date.now() + timeoutMs;
   let wait = 5;
-  for (;;) {
-    const raw = await readRecordRaw(ctx, id);
-    if (!raw) return undefined;
-    const rec = await reconcile(ctx, raw);
-    if (until(rec)) return rec;
-    if (Date.now() >= deadline) return undefined;
-    await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
-    wait = Math.min(wait * 2, 100);
+  // `watch`: a change in the container's directory (a record written: temp file and rename) ends a
+  // wait at once, so that a start is seen when it is recorded, not at the next poll.
+  const waker = opts.watch ? watchDir(containerDir(ctx, id)) : undefined;
+  try {
+    for (;;) {
+      const raw = await readRecordRaw(ctx, id);
+      if (!raw) return undefined;
+      const rec = await reconcile(ctx, raw);
+      if (until(rec)) return rec;
+      if (Date.now() >= deadline) return undefined;
+      const ms = Math.min(wait, Math.max(1, deadline - Date.now()));
+      await (waker ? waker.wait(ms) : sleep(ms));
+      wait = Math.min(wait * 2, 100);
+    }
+  } finally {
+    waker?.close();
   }
+}
+
+/** Waits that end early when something in `dir` changes (inotify); plain sleeps if it cannot be watched. */
+function watchDir(dir: string): { wait(ms: number): Promise<void>; close(): void } {
+  let changed = false;
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dir, () => {
+      changed = true;
+      wake?.();
+    });
+    watcher.on("error", () => watcher?.close());
+  } catch {
+    watcher = undefined;
+  }
+  return {
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        if (changed) {
+          changed = false;
+          return resolve();
+        }
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          changed = false;
+          resolve();
+        }
+        wake = done;
+      }),
+    close: () => watcher?.close(),
+  };
 }
 
 /**
