@@ -12,7 +12,15 @@ import { type LogStream, openLogWriter } from "./logs.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
 import type { NetState } from "./network/types.js";
 import { processStartTime } from "./proc.js";
-import { runcBinary, runcDelete, runcGlobal, runcLoggedError, runtimeUnusable, startError } from "./runc.js";
+import {
+  runcBinary,
+  runcDelete,
+  runcGlobal,
+  runcKill,
+  runcLoggedError,
+  runtimeUnusable,
+  startError,
+} from "./runc.js";
 import { containerDir, readRecordRaw, updateRecord } from "./store.js";
 import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -156,18 +164,25 @@ export async function runMonitored(
   const network = startNetwork(ctx, rec0, hostnameOf(rec0));
   network?.catch(() => undefined);
   let net: NetState | undefined;
+  let netReady: Promise<void> | undefined;
   try {
     await prepareBundle(ctx, rec0, network);
-    net = network ? (await network).state : undefined;
+    const setup = network ? await network : undefined;
+    net = setup?.state;
+    netReady = setup?.ready;
     trace("monitor: bundle written");
   } catch (e) {
     const error = e instanceof WharfError ? e : new WharfError("runtime", (e as Error).message, { cause: e });
     // What the network set-up made (it undoes its own failures) goes once it has finished.
-    if (network)
+    if (network) {
       await network.then(
-        () => releaseNetwork(ctx, rec0),
+        async (s) => {
+          await s.ready?.catch(() => undefined);
+          await releaseNetwork(ctx, rec0);
+        },
         () => undefined,
       );
+    }
     await releaseStartFiles(ctx, id);
     await updateRecord(ctx, id, (r) => ({ ...r, error: error.message, exitCode: 125 }));
     return { exitCode: error.exitStatus, error };
@@ -224,6 +239,9 @@ export async function runMonitored(
 
   let started: Promise<unknown> = Promise.resolve();
   let startedPid = 0;
+  // Published ports still being mapped (network/attach.ts): the start is recorded after them, and
+  // their failure stops the container.
+  let netError: WharfError | undefined;
   const checkPid = async (): Promise<void> => {
     if (startedPid) return;
     const pid = Number.parseInt(readTextOr(pidFile), 10);
@@ -237,18 +255,25 @@ export async function runMonitored(
       forward("SIGWINCH");
       for (const ms of [50, 250]) setTimeout(() => forward("SIGWINCH"), ms).unref();
     }
-    started = updateRecord(ctx, id, (r) => ({
-      ...r,
-      state: "running",
-      pid,
-      pidStart: processStartTime(pid),
-      exitCode: 0,
-      error: "",
-      startedAt: new Date().toISOString(),
-    })).then((r) => {
-      containerEvent(ctx, r, "start");
-      io.onStarted?.(r);
-    });
+    const record = () =>
+      updateRecord(ctx, id, (r) => ({
+        ...r,
+        state: "running",
+        pid,
+        pidStart: processStartTime(pid),
+        exitCode: 0,
+        error: "",
+        startedAt: new Date().toISOString(),
+      })).then((r) => {
+        containerEvent(ctx, r, "start");
+        io.onStarted?.(r);
+      });
+    started = netReady
+      ? netReady.then(record, async (e: unknown) => {
+          netError = e instanceof WharfError ? e : new WharfError("runtime", String(e));
+          await runcKill(ctx, id, "KILL").catch(() => undefined);
+        })
+      : record();
   };
   const poll = setInterval(() => void checkPid(), 10);
   trace("monitor: runc spawned");
@@ -268,16 +293,19 @@ export async function runMonitored(
   if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
   await checkPid();
   await started;
+  // A container that never started: its ports' rules are done with before the network goes.
+  await netReady?.catch(() => undefined);
   const logged = startedPid ? undefined : await runcLoggedError(runcLog);
   errFilter.finish(logged !== undefined);
   outFilter?.finish(logged !== undefined);
   log.close();
   const error =
-    logged !== undefined
+    netError ??
+    (logged !== undefined
       ? startError(logged)
       : startedPid
         ? undefined
-        : runtimeFailure(argv[0] as string, spawnError, code, signal);
+        : runtimeFailure(argv[0] as string, spawnError, code, signal));
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
   const result = error ? { exitCode, error } : { exitCode };
   if (startedPid) containerEvent(ctx, rec0, "die", { exitCode: String(exitCode) });

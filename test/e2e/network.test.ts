@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,7 @@ import {
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { run as runTool, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "cat", "echo", "sleep", "true", "httpd", "wget", "ip", "hostname", "ls", "grep"];
 
@@ -168,7 +169,7 @@ describe("networks", () => {
       "/etc",
     );
     // (podman writes /etc/hostname without a newline at its end)
-    expect(await runTool("curl", ["-s", `http://127.0.0.1:${theirs}/hostname`])).toMatch(/^[0-9a-f]{12}$/);
+    expect(await httpGet(`http://127.0.0.1:${theirs}/hostname`)).toMatch(/^[0-9a-f]{12}$/);
     expect(await podman("port", "pweb")).toBe(`8080/tcp -> 127.0.0.1:${theirs}\n`);
     await validateRoot(cli.root);
   }, 120_000);
@@ -360,6 +361,39 @@ describe("networks", () => {
     expect(Object.values(reserved).filter((owner) => owner === id || owner === id2)).toEqual([]);
     await validateRoot(cli.root);
   }, 120_000);
+
+  it("a port mapping that fails stops the container it was made for: the start fails, nothing is left", async () => {
+    // The CNI plugins as installed, but a portmap that fails as the real one would (its error object).
+    const plugins = join(dir, "cni");
+    await mkdir(plugins, { recursive: true });
+    const real =
+      ["/usr/lib/cni", "/opt/cni/bin"].find((d) => existsSync(join(d, "bridge"))) ?? "/usr/lib/cni";
+    for (const p of readdirSync(real))
+      if (p !== "portmap") await symlink(join(real, p), join(plugins, p)).catch(() => undefined);
+    await writeFile(
+      join(plugins, "portmap"),
+      '#!/bin/sh\ncat >/dev/null\necho \'{"cniVersion":"1.0.0","code":999,"msg":"iptables said no"}\'\nexit 1\n',
+    );
+    await chmod(join(plugins, "portmap"), 0o755);
+    const before = allocated(cli.root);
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        WHARF_CMD,
+        ["--root", cli.root, "run", "-d", "--name", "nomap", "-p", "8080", image, "sleep", "600"],
+        { env: { ...process.env, CNI_PATH: plugins } },
+        (e, _out, stderr) => resolve({ code: e ? Number(e.code) : 0, stderr }),
+      ),
+    );
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain("network setup failed: CNI plugin portmap ADD: iptables said no");
+    expect(await cli.ok("ps", "-a", "--format", "{{.Names}} {{.State}}", "--filter", "name=nomap")).toBe(
+      "nomap created\n",
+    );
+    expect(allocated(cli.root)).toEqual(before);
+    const id = (await cli.ok("inspect", "-f", "{{.Id}}", "nomap")).trim();
+    expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
+    await validateRoot(cli.root);
+  }, 60_000);
 
   it("reconciles after a crash: a container whose keeper and process are gone gives its address back", async () => {
     const id = (await cli.ok("run", "-d", image, "sleep", "600")).trim();

@@ -53,6 +53,11 @@ export interface NetSetup {
   hostname?: string;
   /** `container:…`: the directory whose hosts, hostname and resolv.conf the container shares. */
   shareEtcFrom?: string;
+  /**
+   * What the container need not wait for, made while runc starts it: the published ports' rules.
+   * The start is recorded (and `run -d` returns) once they are in place; a failure stops it.
+   */
+  ready?: Promise<void>;
 }
 
 function cidOf(rec: ContainerRecord): string {
@@ -146,17 +151,6 @@ async function setUp(
   const results = bridges.status === "fulfilled" ? bridges.value : [];
   const mappings = ports.status === "fulfilled" ? ports.value : [];
   trace("network: bridge added");
-  if (mappings.length > 0) {
-    await execPlugin({
-      command: "ADD",
-      containerId: rec.id,
-      netns: ns,
-      ifname: "eth0",
-      name: nets[0]?.Name ?? "bridge",
-      config: portmapConfig(mappings, results[0]),
-    });
-    trace("network: ports mapped");
-  }
   const endpoints: EndpointState[] = nets.map((net, i) => {
     const addr = resultAddress(results[i], `eth${i}`);
     if (!addr) throw new WharfError("runtime", `network setup failed: no IPv4 address on ${net.Name}`);
@@ -186,8 +180,22 @@ async function setUp(
           networks: user.map((e) => e.networkId),
         })
       : base;
+  // Last, as nothing after it may fail: the published ports' rules are made while runc starts.
+  const ready =
+    mappings.length > 0
+      ? execPlugin({
+          command: "ADD",
+          containerId: rec.id,
+          netns: ns,
+          ifname: "eth0",
+          name: nets[0]?.Name ?? "bridge",
+          config: portmapConfig(mappings, results[0]),
+        }).then(() => trace("network: ports mapped"))
+      : undefined;
+  ready?.catch(() => undefined);
   return {
     netnsPath: ns,
+    ...(ready ? { ready } : {}),
     state: { sandboxKey: ns, endpoints, ports: mappings },
     hosts,
     resolv: resolvConf(hostResolvConf(), {
