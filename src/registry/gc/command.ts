@@ -35,9 +35,13 @@ export async function garbageCollectConfig(
   if (opts.grace !== undefined) {
     const ms = parseDuration(opts.grace);
     if (ms === undefined || ms < 0) {
-      throw new WharfError("usage", `invalid duration for --grace: ${JSON.stringify(opts.grace)}`, {
-        hint: "use a Go duration such as 0s, 30m or 24h",
-      });
+      throw new WharfError(
+        "invalid-argument",
+        `invalid duration for --grace: ${JSON.stringify(opts.grace)}`,
+        {
+          hint: "use a Go duration such as 0s, 30m or 24h",
+        },
+      );
     }
     graceMs = ms;
   }
