@@ -13,13 +13,17 @@ export interface GcCommandOptions {
   emit(line: string): void;
 }
 
-/** The storage a config names, for a collection run outside the server. */
+/** The storage a config names, for a collection run outside the server (as `registry serve` opens it). */
 async function storageOf(config: RegistryConfig): Promise<StorageDriver> {
   const st = config.storage;
   if (st.driver === "filesystem") return fsDriver({ root: st.root });
+  if (st.driver === "s3") {
+    const { s3Driver } = await import("../driver/s3.js");
+    return s3Driver(st.s3);
+  }
   throw new WharfError(
     "config-invalid",
-    `config: storage: garbage collection of ${st.driver} storage does nothing`,
+    "config: storage: garbage collection of inmemory storage does nothing",
     {
       hint: "the inmemory driver's content lives in the serving process only",
     },
