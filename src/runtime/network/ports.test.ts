@@ -1,0 +1,93 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { netnsName, PORTS_FILE } from "./layout.js";
+import { exposedPorts, releasePorts, reservePorts, wantedBindings } from "./ports.js";
+
+const [a = "", b = ""] = ["e", "f"].map((c) => `${c.repeat(12)}${"1".repeat(52)}`);
+
+function listen(port: number): Promise<Server> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(port, "127.0.0.1", () => resolve(s));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = await listen(0);
+  const addr = s.address();
+  await new Promise((r) => s.close(r));
+  return typeof addr === "object" && addr ? addr.port : 0;
+}
+
+describe("published ports", () => {
+  for (const id of [a, b]) execFileSync("ip", ["netns", "add", netnsName(id)]);
+  afterAll(async () => {
+    await releasePorts(a);
+    await releasePorts(b);
+    for (const id of [a, b]) execFileSync("ip", ["netns", "delete", netnsName(id)], { stdio: "ignore" });
+  });
+
+  it("merges exposed ports as Docker does, and -P binds those -p did not", () => {
+    const exposed = exposedPorts(
+      { "80/tcp": {}, "53/udp": {} },
+      ["8080"],
+      [{ containerPort: 9000, protocol: "tcp", hostIp: "", hostPort: "9" }],
+    );
+    expect(exposed).toEqual(["53/udp", "80/tcp", "8080/tcp", "9000/tcp"]);
+    const publish = [{ containerPort: 80, protocol: "tcp" as const, hostIp: "", hostPort: "8000" }];
+    expect(
+      wantedBindings(exposed, publish, true).map((p) => `${p.containerPort}/${p.protocol}:${p.hostPort}`),
+    ).toEqual(["80/tcp:8000", "53/udp:", "8080/tcp:", "9000/tcp:"]);
+    expect(wantedBindings(exposed, publish, false)).toEqual(publish);
+  });
+
+  it("reserves a port host-wide: another container, or a listening program, cannot have it", async () => {
+    const port = await freePort();
+    const [m] = await reservePorts(a, "web", [
+      { containerPort: 80, protocol: "tcp", hostIp: "", hostPort: String(port) },
+    ]);
+    expect(m).toEqual({ containerPort: 80, protocol: "tcp", hostIp: "", hostPort: port });
+    expect(JSON.parse(readFileSync(PORTS_FILE, "utf8"))[`tcp/0.0.0.0/${port}`]).toBe(a);
+    await expect(
+      reservePorts(b, "other", [
+        { containerPort: 81, protocol: "tcp", hostIp: "127.0.0.1", hostPort: String(port) },
+      ]),
+    ).rejects.toThrow(`Bind for 127.0.0.1:${port} failed: port is already allocated`);
+    // udp is another port space
+    await reservePorts(b, "other", [
+      { containerPort: 81, protocol: "udp", hostIp: "", hostPort: String(port) },
+    ]);
+    const busy = await listen(await freePort());
+    const busyPort = (busy.address() as { port: number }).port;
+    await expect(
+      reservePorts(b, "other", [
+        { containerPort: 82, protocol: "tcp", hostIp: "127.0.0.1", hostPort: String(busyPort) },
+      ]),
+    ).rejects.toThrow(`listen tcp4 127.0.0.1:${busyPort}: bind: address already in use`);
+    // A range whose every port is taken is refused.
+    const [r] = await reservePorts(b, "other", [
+      { containerPort: 83, protocol: "tcp", hostIp: "127.0.0.1", hostPort: `${port}-${port}` },
+    ]).catch(() => [undefined]);
+    expect(r).toBeUndefined();
+    await new Promise((res) => busy.close(res));
+    await releasePorts(a);
+    expect(JSON.parse(readFileSync(PORTS_FILE, "utf8"))[`tcp/0.0.0.0/${port}`]).toBeUndefined();
+    const [again] = await reservePorts(b, "other", [
+      { containerPort: 80, protocol: "tcp", hostIp: "", hostPort: String(port) },
+    ]);
+    expect(again?.hostPort).toBe(port);
+  });
+
+  it("gives a stale reservation (its container's namespace gone) to the next container", async () => {
+    const port = await freePort();
+    const gone = `${"9".repeat(64)}`;
+    await reservePorts(gone, "ghost", [
+      { containerPort: 1, protocol: "tcp", hostIp: "", hostPort: String(port) },
+    ]);
+    const [m] = await reservePorts(a, "web", [
+      { containerPort: 2, protocol: "tcp", hostIp: "", hostPort: String(port) },
+    ]);
+    expect(m?.hostPort).toBe(port);
+  });
+});
