@@ -490,6 +490,14 @@ describe("networks", () => {
     expect(linkNames(await cli.ok("exec", "roam", "ip", "-o", "link"))).toEqual(["eth0", "lo"]);
     expect((await cli.run(["exec", "peer", "grep", "-c", "wanderer", "/etc/hosts"])).stdout).toBe("0\n");
 
+    // Off the network its ports were published on: the ports go with the interface.
+    const pub = (await cli.ok("run", "-d", "-p", "8080", image, "sleep", "600")).trim();
+    expect(await cli.ok("port", pub)).toMatch(/^8080\/tcp -> 0\.0\.0\.0:\d+\n$/);
+    await cli.ok("network", "disconnect", "bridge", pub);
+    expect(await cli.ok("port", pub)).toBe("");
+    expect(await natRulesWith(pub)).toEqual([]);
+    expect(linkNames(await cli.ok("exec", pub, "ip", "-o", "link"))).toEqual(["lo"]);
+
     const joined = await cli.ok(
       "run",
       "--rm",

@@ -13,7 +13,8 @@ import { hostsFile } from "./etc.js";
 import { ensureBridge } from "./host.js";
 import { findNetwork } from "./networks.js";
 import { joinPeers, leavePeers } from "./peers.js";
-import { bridgeConfig } from "./plugins.js";
+import { bridgeConfig, portmapConfig } from "./plugins.js";
+import { releasePorts } from "./ports.js";
 import { endpointRequests, networkModeOf } from "./settings.js";
 import { isDefaultBridge, type NetworkRecord, readNetwork } from "./store.js";
 import type { EndpointRequest, EndpointState } from "./types.js";
@@ -168,12 +169,30 @@ export async function disconnectNetwork(
       config: bridgeConfig(ctx, net),
     });
     if (!isDefaultBridge(net)) await leavePeers(ctx, rec.id, [net.Id]);
+    // The published ports lead to the interface that went: their rules and reservations go too.
+    if (ep.ifname === "eth0" && rec.net.ports.length > 0) {
+      await execPlugin({
+        command: "DEL",
+        containerId: rec.id,
+        netns: rec.net.sandboxKey,
+        ifname: "eth0",
+        name: net.Name,
+        config: portmapConfig(rec.net.ports),
+      });
+      await releasePorts(rec.id);
+    }
   }
   const updated = await updateRecord(ctx, rec.id, (r) => ({
     ...r,
     options: { ...r.options, endpoints: endpointRequests(r).filter((q) => !sameNetwork(q, net)) },
     ...(ep && r.net
-      ? { net: { ...r.net, endpoints: r.net.endpoints.filter((e) => e.networkId !== net.Id) } }
+      ? {
+          net: {
+            ...r.net,
+            endpoints: r.net.endpoints.filter((e) => e.networkId !== net.Id),
+            ports: ep.ifname === "eth0" ? [] : r.net.ports,
+          },
+        }
       : {}),
   }));
   if (ep && updated.net) await refreshHosts(ctx, updated, updated.net.endpoints);
