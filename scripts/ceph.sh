@@ -115,6 +115,9 @@ rgw data = $DIR/rgw
 # tcp_nodelay: without it, each listing waits ~40 ms on delayed ACKs
 rgw frontends = beast endpoint=127.0.0.1:$rgwport tcp_nodelay=1
 rgw dns name = 127.0.0.1
+# Deleted objects' data is reclaimed within seconds, not hours: memstore holds it in memory.
+rgw gc obj min wait = 5
+rgw gc processor period = 5
 # radosgw asks for a secure monitor connection by default, which auth none cannot give
 ms mon client mode = crc
 EOF

@@ -33,6 +33,10 @@ import { algorithmOf, type Digest, hexOf } from "../digest/index.js";
  * │                                                  a manifest PUT in flight (or done while a
  * │                                                  collection ran): the digests it references, so
  * │                                                  that a blob delete and a collection see it
+ * ├── catalog/<name with "/" as "+">              "this repository exists": the catalog's index, one
+ * │                                                  flat directory in Distribution's (component)
+ * │                                                  order, since "+" sorts below every name character
+ * ├── catalog-built                                  the index holds every repository made before it
  * └── gc/
  *     ├── runs/<id>                                  a collection running; rewritten as its heartbeat
  *     └── doomed/<id>.<n>                            the digests batch <n> of run <id> may delete
@@ -74,6 +78,9 @@ export const layout = {
   gcDoomed: `${ROOT}/wharf/gc/doomed`,
   gcDoom: (id: string, batch: number) => `${ROOT}/wharf/gc/doomed/${id}.${batch}`,
 
+  catalog: `${ROOT}/wharf/catalog`,
+  catalogEntry: (name: string) => `${ROOT}/wharf/catalog/${name.replaceAll("/", "+")}`,
+  catalogBuilt: `${ROOT}/wharf/catalog-built`,
   hints: `${ROOT}/wharf/blob-repositories`,
   blobRepositories: (d: Digest) => `${ROOT}/wharf/blob-repositories/${split(d)}`,
   blobRepository: (d: Digest, name: string) =>

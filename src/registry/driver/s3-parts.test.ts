@@ -2,7 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { MAX_PARTS, MAX_SINGLE, MIN_PART, MiB } from "./s3-client.js";
 import { copyObject, copyRanges } from "./s3-copy.js";
-import { settledAt } from "./s3-list.js";
+import { settleKeys } from "./s3-list.js";
 import { s3Writer } from "./s3-writer.js";
 
 const GiB = 1024 * MiB;
@@ -93,8 +93,8 @@ describe("s3 parts on declared sizes (no bytes stored)", () => {
   });
 
   it("knows when a listed name is settled in key order", () => {
-    expect(settledAt("abc")).toBeUndefined();
-    expect(settledAt("a-b")).toBe("a/");
-    expect(settledAt("v1.0-rc")).toBe("v1/");
+    expect(settleKeys("abc")).toEqual([]);
+    expect(settleKeys("a-b")).toEqual(["a/"]);
+    expect(settleKeys("v1.0-rc")).toEqual(["v1/", "v1.0/"]);
   });
 });

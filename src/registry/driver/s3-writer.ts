@@ -41,7 +41,11 @@ export interface WriterTarget {
   dirGone?: () => Promise<boolean>;
 }
 
-/** Part uploads in flight per writer: one fills while one goes out; memory stays ~2 parts. */
+/**
+ * Part uploads in flight per writer while the next part fills. Parts are assembled in buffers of
+ * `chunksize` that are reused, so a writer holds at most PARALLEL_PARTS + 1 of them and copies each
+ * byte once.
+ */
 const PARALLEL_PARTS = 2;
 
 export async function readState(t: WriterTarget): Promise<WriterState | undefined> {
@@ -74,8 +78,10 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
   const parts = [...state.parts];
   let uploadId = state.uploadId;
   let nextPart = parts.reduce((m, p) => Math.max(m, p.n), 0) + 1;
-  let pending: Buffer[] = [];
+  /** The part being filled (`pendingBytes` of it) and the buffers free for the next ones. */
+  let fill: Buffer | undefined;
   let pendingBytes = 0;
+  const free: Buffer[] = [];
   let size = parts.reduce((n, p) => n + p.size, 0) + state.tail;
   /** The tail's bytes are read back only when the writer writes or commits. */
   let tailLoaded = state.tail === 0;
@@ -97,14 +103,23 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
     return creating;
   };
 
-  const takePending = (): Buffer => {
-    const buf = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-    pending = [];
+  /** The filled bytes, and how to give their buffer back once they are sent. */
+  const takePending = (): { body: Buffer; release: () => void } => {
+    const buf = fill;
+    const body = buf ? buf.subarray(0, pendingBytes) : Buffer.alloc(0);
+    fill = undefined;
     pendingBytes = 0;
-    return buf;
+    return { body, release: () => buf && free.push(buf) };
+  };
+  const append = (bytes: Uint8Array): number => {
+    fill ??= free.pop() ?? Buffer.allocUnsafe(t.chunkSize);
+    const n = Math.min(bytes.byteLength, t.chunkSize - pendingBytes);
+    fill.set(bytes.subarray(0, n), pendingBytes);
+    pendingBytes += n;
+    return n;
   };
 
-  const sendPart = (body: Buffer): Promise<void> => {
+  const sendPart = ({ body, release }: { body: Buffer; release: () => void }): Promise<void> => {
     const n = nextPart++;
     if (n > MAX_PARTS) {
       return Promise.reject(
@@ -119,9 +134,11 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
         new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: n, Body: body }),
       );
       parts.push({ n, etag: out.ETag ?? "", size: body.length });
-    })().catch((e: unknown) => {
-      failure ??= s3Error(e, "upload part of", t.path);
-    });
+    })()
+      .catch((e: unknown) => {
+        failure ??= s3Error(e, "upload part of", t.path);
+      })
+      .finally(release);
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
     return p;
@@ -148,8 +165,7 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
         `s3: the tail of ${t.path} has ${bytes.length} bytes, not ${state.tail}`,
       );
     }
-    pending.unshift(bytes);
-    pendingBytes += bytes.length;
+    append(bytes);
   };
 
   const finished = () => new WharfError("internal", `writer for ${t.path} is already finished`);
@@ -164,13 +180,14 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
       if (chunk.byteLength === 0) return;
       await loadTail();
       dirty = true;
-      pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      pendingBytes += chunk.byteLength;
       size += chunk.byteLength;
-      if (pendingBytes >= t.chunkSize) {
-        void sendPart(takePending());
-        while (inflight.size >= PARALLEL_PARTS) await Promise.race([...inflight]);
-        if (failure) throw failure;
+      for (let at = 0; at < chunk.byteLength; ) {
+        at += append(chunk.subarray(at));
+        if (pendingBytes === t.chunkSize) {
+          void sendPart(takePending());
+          while (inflight.size >= PARALLEL_PARTS) await Promise.race([...inflight]);
+          if (failure) throw failure;
+        }
       }
     },
     async commit() {
@@ -184,9 +201,9 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
       }
       try {
         if (!uploadId) {
-          await client.send(
-            new PutObjectCommand({ Bucket: bucket, Key: key, Body: takePending(), ...t.extras }),
-          );
+          const { body, release } = takePending();
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...t.extras }));
+          release();
         } else {
           if (pendingBytes > 0 || parts.length === 0) void sendPart(takePending());
           await settle();
@@ -222,7 +239,9 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
         if (pendingBytes > 0) {
           // A new key each time: the state in the bucket keeps naming the old tail until replaced.
           next.tailKey = `${t.stateKey}.tail.${randomUUID()}`;
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: next.tailKey, Body: takePending() }));
+          const { body, release } = takePending();
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: next.tailKey, Body: body }));
+          release();
         }
         await client.send(
           new PutObjectCommand({ Bucket: bucket, Key: t.stateKey, Body: JSON.stringify(next) }),

@@ -1,6 +1,7 @@
 import { type Digest, isDigest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
+import { noteRepository } from "./catalog-index.js";
 import { claimBlob } from "./guard.js";
 import { manifestsReferencing } from "./inuse.js";
 import {
@@ -63,6 +64,7 @@ export async function blobSize(
 /** Links a blob into a repository, and notes the repository as one that holds it (for mounts). */
 export async function linkBlob(store: Store, name: string, d: Digest): Promise<void> {
   await store.driver.putContent(layout.layerLink(name, d), Buffer.from(d));
+  await noteRepository(store, name);
   await store.driver.putContent(layout.blobRepository(d, name), new Uint8Array(), { durable: false });
 }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { memoryDriver } from "../driver/memory.js";
 import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
-import { catalogPage, listRepositories } from "./catalog.js";
+import { catalogPage, listRepositories, repositories } from "./catalog.js";
+import { buildIndex, indexComplete, noteRepository } from "./catalog-index.js";
 import { tagsPage } from "./manifests.js";
 import { createStore } from "./store.js";
 
@@ -61,16 +62,45 @@ describe("catalog pages", () => {
     expect(await catalogPage(store, { n: 0 })).toEqual({ names: [], more: true });
   });
 
-  it("looks at about what the page holds, not every repository", async () => {
+  it("walks only what the page holds when there is no index (a tree Distribution filled)", async () => {
     const mem = memoryDriver();
     for (let i = 0; i < 600; i++) await repo(mem, `r${String(i).padStart(4, "0")}`);
     const { driver, lists } = counting(mem);
     const store = createStore(driver);
-    const page = await catalogPage(store, { last: "r0300", n: 10 });
-    expect(page.names).toEqual(Array.from({ length: 10 }, (_, i) => `r${String(301 + i).padStart(4, "0")}`));
-    expect(page.more).toBe(true);
+    const names: string[] = [];
+    for await (const name of repositories(store, "r0300")) {
+      names.push(name);
+      if (names.length === 11) break;
+    }
+    expect(names).toEqual(Array.from({ length: 11 }, (_, i) => `r${String(301 + i).padStart(4, "0")}`));
     // One listing of the level, one look into each repository passed (plus the look-ahead).
     expect(lists()).toBeLessThan(40);
+  });
+
+  it("serves pages from the index with one listing", async () => {
+    const mem = memoryDriver();
+    for (let i = 0; i < 300; i++) await repo(mem, `r${String(i).padStart(4, "0")}`);
+    await repo(mem, "r0100/nested");
+    const { driver, lists } = counting(mem);
+    const store = createStore(driver);
+    expect(await indexComplete(store)).toBe(false);
+    const walked = await catalogPage(store, { n: 3 });
+    await buildIndex(store, () => repositories(store));
+    expect(await indexComplete(store)).toBe(true);
+    const before = lists();
+    const page = await catalogPage(store, { last: "r0099", n: 3 });
+    expect(page).toEqual({ names: ["r0100", "r0100/nested", "r0101"], more: true });
+    expect(lists() - before).toBe(1);
+    expect(walked.names).toEqual(["r0000", "r0001", "r0002"]);
+    // A new repository notes itself; an emptied one stays listed (as on Distribution's filesystem).
+    await mem.delete(layout.repository("r0101"));
+    await noteRepository(store, "r0100-x");
+    await repo(mem, "r0100-x");
+    expect((await catalogPage(store, { last: "r0100", n: 3 })).names).toEqual([
+      "r0100/nested",
+      "r0100-x",
+      "r0101",
+    ]);
   });
 
   it("pages tags with one listing", async () => {

@@ -3,6 +3,7 @@ import { WharfError } from "../../errors/index.js";
 import { type Descriptor, type ManifestDocument, parseManifestDocument, walkGraph } from "../../oci/index.js";
 import { layout } from "../layout.js";
 import { blobSize, isLinked } from "./blobs.js";
+import { noteRepository } from "./catalog-index.js";
 import { awaitClear } from "./guard.js";
 import { announcePut, withdrawPut } from "./inuse.js";
 import { referencesOf } from "./references.js";
@@ -136,6 +137,7 @@ async function storeRevision(
   const declared = (doc.kind === "manifest" ? doc.manifest.mediaType : doc.index.mediaType) !== undefined;
   if (!declared) await d.putContent(layout.revisionMediaType(name, digest), Buffer.from(doc.mediaType));
   await d.putContent(layout.revisionLink(name, digest), Buffer.from(digest));
+  await noteRepository(store, name);
   const subject = subjectOf(doc);
   if (subject) await addReferrer(store, name, subject.digest, referrerDescriptor(doc, digest, body.length));
 }

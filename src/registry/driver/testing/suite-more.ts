@@ -175,6 +175,11 @@ export function moreDriverCases(factory: DriverFactory, driver: () => StorageDri
     }
     expect(seen).toEqual(names);
     expect(await d.list("/pg", { after: "a", limit: 2 })).toEqual(["/pg/a-b", "/pg/a.c"]);
+    // A directory listed (by key) after many siblings whose names it prefixes still comes first.
+    for (let i = 0; i < 40; i++) await d.putContent(`/fl/x+${String(i).padStart(2, "0")}`, enc("f"));
+    await d.putContent("/fl/x/inner", enc("d"));
+    expect(await d.list("/fl", { limit: 3 })).toEqual(["/fl/x", "/fl/x+00", "/fl/x+01"]);
+    expect(await d.list("/fl", { after: "x+37", limit: 5 })).toEqual(["/fl/x+38", "/fl/x+39"]);
   });
 
   it("moves over an existing file; a failed move leaves both sides alone", async () => {

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# wharf registry serve against Distribution 2.8.2 (Debian's docker-registry), both on the s3 storage
+# driver over the same RADOS Gateway (scripts/ceph.sh), with the same config.yml and the same client:
+#   - push and pull of a ~1 GiB four-layer image (skopeo copy oci: -> docker:// into a fresh
+#     rootdirectory each run, and docker:// -> a fresh oci: dir), median of RUNS; pulls follow
+#     each registry's redirect to the gateway (both redirect by default);
+#   - GET /v2/_catalog?n=100 over 5,000 repositories written into one rootdirectory both registries
+#     serve, as pushes through wharf leave them (Distribution's layout plus wharf's catalog index,
+#     which Distribution ignores): the first page and a page from the middle (last=...), median of
+#     RUNS; and wharf's first request over the same repositories without the index (a bucket
+#     Distribution filled: wharf walks the tree, then builds the index);
+#   - each registry's peak RSS (VmHWM) while pushing, while pulling and while listing.
+# Usage: bench/registry-s3.sh [RUNS]   (after `npm run build`; needs docker-registry, skopeo, curl,
+# and Ceph's packages: the gateway is started by scripts/ceph.sh when it is not running).
+# Targets (issue #13): push and pull >= 1.0x Distribution's throughput, the catalog page >= 10x
+# faster, wharf's RSS < 150 MB under load.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+runs="${1:-3}"
+work="$(mktemp -d /tmp/wharf-bench-s3.XXXXXX)"
+all_pids=()
+# shellcheck source=lib/registries.sh
+. "$here/lib/registries.sh"
+trap 'stop_all; rm -rf "$work"' EXIT
+sk=(skopeo --insecure-policy)
+"$repo/scripts/ceph.sh" start >/dev/null
+eval "$("$repo/scripts/ceph.sh" env)"
+
+# start_s3_registry KIND NAME ROOTDIRECTORY -> REG_URL, REG_HOST, REG_PID (lib/registries.sh's, on s3)
+start_s3_registry() {
+  local kind="$1" name="$2" root="$3" port dir
+  dir="$work/$name"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  port="$(free_port)"
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  s3:
+    region: $WHARF_S3_REGION
+    regionendpoint: $WHARF_S3_ENDPOINT
+    forcepathstyle: true
+    bucket: $WHARF_S3_BUCKET
+    accesskey: $WHARF_S3_ACCESS_KEY
+    secretkey: $WHARF_S3_SECRET_KEY
+    rootdirectory: $root
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: bench-secret
+YAML
+  if [ "$kind" = wharf ]; then
+    setsid node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
+  else
+    # Its AWS SDK panics on an AWS_CA_BUNDLE it cannot apply to its transport (set on some hosts).
+    setsid env -u AWS_CA_BUNDLE docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  fi
+  REG_PID=$!
+  REG_HOST="127.0.0.1:$port"
+  REG_URL="http://$REG_HOST"
+  all_pids+=("$REG_PID")
+  for _ in $(seq 1 200); do
+    curl -fsS -o /dev/null "$REG_URL/v2/" 2>/dev/null && return 0
+    kill -0 "$REG_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$kind registry did not start:" >&2
+  tail -20 "$dir/log" >&2
+  return 1
+}
+
+echo "making a 4 x 256 MiB image in $work ..." >&2
+image="$(node "$here/lib/big-image.mjs" "$work/image" bench 4 256)"
+bytes="$(node -e 'console.log(JSON.parse(process.argv[1]).bytes)' "$image")"
+digest="$(node -e 'console.log(JSON.parse(process.argv[1]).manifest)' "$image")"
+stamp="$(date +%s)-$$"
+
+declare -A push pull push_rss pull_rss url pid cat_first cat_mid cat_rss
+
+for i in $(seq 1 "$runs"); do
+  for kind in distribution wharf; do
+    echo "push $kind run $i ..." >&2
+    start_s3_registry "$kind" "$kind-push-$i" "/bench-$stamp/$kind-$i"
+    t0="$(now)"
+    "${sk[@]}" copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$REG_HOST/bench/image:1"
+    t1="$(now)"
+    push[$kind]+=" $(elapsed "$t0" "$t1")"
+    push_rss[$kind]="$(peak_rss_mib "$REG_PID")"
+    got="$("${sk[@]}" inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG_HOST/bench/image:1")"
+    [ "$got" = "$digest" ] || { echo "$kind: pushed digest $got, expected $digest" >&2; exit 1; }
+    url[$kind]="$REG_HOST"
+    pid[$kind]="$REG_PID"
+    [ "$i" -lt "$runs" ] && stop_pid "$REG_PID"
+  done
+done
+
+for kind in distribution wharf; do reset_peak_rss "${pid[$kind]}"; done
+for i in $(seq 1 "$runs"); do
+  for kind in distribution wharf; do
+    echo "pull $kind run $i ..." >&2
+    rm -rf "$work/pulled"
+    t0="$(now)"
+    "${sk[@]}" copy -q --src-tls-verify=false "docker://${url[$kind]}/bench/image:1" "oci:$work/pulled:1"
+    t1="$(now)"
+    pull[$kind]+=" $(elapsed "$t0" "$t1")"
+    grep -q "$digest" "$work/pulled/index.json" || { echo "$kind: pulled a different manifest" >&2; exit 1; }
+  done
+done
+rm -rf "$work/pulled"
+for kind in distribution wharf; do pull_rss[$kind]="$(peak_rss_mib "${pid[$kind]}")"; done
+
+catalog_time() { # host query -> seconds; checks the page
+  local out t
+  out="$(curl -fsS -o "$work/page.json" -w '%{time_total}' "http://$1/v2/_catalog?$2")"
+  node -e 'const p=JSON.parse(require("fs").readFileSync(process.argv[1]));if(p.repositories.length!==100)process.exit(1)' \
+    "$work/page.json" || { echo "$1: the page has not 100 repositories" >&2; exit 1; }
+  echo "$out"
+}
+echo "writing 5,000 repositories into the bucket, twice ..." >&2
+node "$here/lib/s3-repos.mjs" "/bench-$stamp/catalog" 5000 --wharf-index >/dev/null
+node "$here/lib/s3-repos.mjs" "/bench-$stamp/plain" 5000 >/dev/null
+start_s3_registry wharf wharf-plain "/bench-$stamp/plain"
+plain_first="$(catalog_time "$REG_HOST" "n=100")"
+plain_mid="$(catalog_time "$REG_HOST" "n=100&last=bench/repo-02500")"
+stop_pid "$REG_PID"
+for kind in distribution wharf; do
+  start_s3_registry "$kind" "$kind-catalog" "/bench-$stamp/catalog"
+  url[$kind]="$REG_HOST"
+  pid[$kind]="$REG_PID"
+done
+for i in $(seq 1 "$runs"); do
+  for kind in distribution wharf; do
+    echo "catalog $kind run $i ..." >&2
+    cat_first[$kind]+=" $(catalog_time "${url[$kind]}" "n=100")"
+    cat_mid[$kind]+=" $(catalog_time "${url[$kind]}" "n=100&last=bench/repo-02500")"
+  done
+done
+for kind in distribution wharf; do cat_rss[$kind]="$(peak_rss_mib "${pid[$kind]}")"; done
+first_w="$(node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1])).repositories.slice(0,2)))' "$work/page.json")"
+
+row() { printf '%-44s %14s %14s %10s\n' "$@"; }
+echo
+echo "image: 4 layers, $bytes bytes; $runs runs each (median); storage: s3 on RADOS Gateway (memstore), one host"
+row "" "wharf" "distribution" "ratio"
+for m in push pull; do
+  declare -n times="$m"
+  w="$(median <<<"${times[wharf]}")"
+  d="$(median <<<"${times[distribution]}")"
+  row "$m MiB/s (skopeo, median)" "$(mbps "$bytes" "$w")" "$(mbps "$bytes" "$d")" "$(ratio "$d" "$w")"
+done
+for m in cat_first cat_mid; do
+  declare -n times="$m"
+  w="$(median <<<"${times[wharf]}")"
+  d="$(median <<<"${times[distribution]}")"
+  label="_catalog?n=100, 5,000 repos, first page, ms"
+  [ "$m" = cat_mid ] && label="_catalog?n=100&last=(middle), 5,000 repos, ms"
+  row "$label" "$(awk -v s="$w" 'BEGIN{printf "%.1f", s*1000}')" "$(awk -v s="$d" 'BEGIN{printf "%.1f", s*1000}')" "$(ratio "$d" "$w")"
+done
+row "wharf without its index (walk), first page, ms" "$(awk -v s="$plain_first" 'BEGIN{printf "%.1f", s*1000}')" "" ""
+row "wharf without its index (walk), middle page, ms" "$(awk -v s="$plain_mid" 'BEGIN{printf "%.1f", s*1000}')" "" ""
+row "peak RSS while pushing, MiB" "${push_rss[wharf]}" "${push_rss[distribution]}" "$(ratio "${push_rss[wharf]}" "${push_rss[distribution]}")"
+row "peak RSS while pulling, MiB" "${pull_rss[wharf]}" "${pull_rss[distribution]}" "$(ratio "${pull_rss[wharf]}" "${pull_rss[distribution]}")"
+row "peak RSS while listing, MiB" "${cat_rss[wharf]}" "${cat_rss[distribution]}" "$(ratio "${cat_rss[wharf]}" "${cat_rss[distribution]}")"
+echo "ratio = distribution/wharf for times (>= 1.0: wharf is as fast or faster), wharf/distribution for RSS"
+echo "(last catalog page seen: $first_w ...)"
