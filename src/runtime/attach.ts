@@ -41,9 +41,9 @@ export async function attachContainer(ctx: RuntimeContext, ref: string, io: Atta
   let fifo: Socket | undefined;
   if (io.stdin && rec.options.interactive) {
     try {
-      fifo = new Socket({
-        fd: openSync(stdinFifoPath(ctx, rec.id), constants.O_WRONLY | constants.O_NONBLOCK),
-      });
+      // `writable`: a Socket made on a descriptor writes only when told it may.
+      const fd = openSync(stdinFifoPath(ctx, rec.id), constants.O_WRONLY | constants.O_NONBLOCK);
+      fifo = new Socket({ fd, readable: false, writable: true });
       fifo.on("error", () => undefined);
       io.stdin.pipe(fifo);
     } catch {

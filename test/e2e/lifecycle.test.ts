@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import { addImage, type LayerEntry } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "cat", "echo", "sleep", "true", "ls", "wc", "test", "touch", "dd", "head"];
 
@@ -188,6 +189,8 @@ describe("container lifecycle", () => {
     expect(await cli.ok("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "ticker")).toBe(
       await podman("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "ticker"),
     );
+    expect(await cli.ok("ps", "-q", "--filter", "status=paused")).toMatch(/^[0-9a-f]{12}\n$/);
+    expect(await cli.ok("ps", "-q", "--filter", "status=running")).toBe("");
     const frozenAt = await lines();
     await new Promise((r) => setTimeout(r, 600));
     expect(await lines()).toBe(frozenAt);
@@ -264,6 +267,30 @@ describe("container lifecycle", () => {
     expect(await cli.ok("ps", "-aq")).toMatch(/^[0-9a-f]{12}\n$/);
     await validateRoot(cli.root);
   }, 120_000);
+
+  it("attach: stdin into a -i container, its output back, ctrl-p ctrl-q detaches and leaves it running", async () => {
+    await cli.ok("run", "-d", "-i", "--network", "none", "--name", "echoer", image, "cat");
+    const att = spawn(WHARF_CMD, ["--root", cli.root, "attach", "echoer"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    att.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    att.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    const exited = new Promise<number | null>((res) => att.on("close", (c) => res(c)));
+    await new Promise((r) => setTimeout(r, 500));
+    att.stdin.write("line one\n");
+    await until("the echo", async () => (out.includes("line one\n") ? true : undefined));
+    att.stdin.write("\u0010\u0011");
+    expect(await exited).toBe(0);
+    expect(err).toBe("read escape sequence\n");
+    expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "echoer")).trim()).toBe("running");
+    expect(await cli.ok("logs", "echoer")).toBe("line one\n");
+  }, 60_000);
 
   it("rename, restart, update, top, wait --condition, events, info through the CLI", async () => {
     const id = (await cli.ok("run", "-d", "--network", "none", "--name", "svc", image, "sleep", "60")).trim();

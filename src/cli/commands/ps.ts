@@ -1,5 +1,12 @@
 import { WharfError } from "../../errors/index.js";
-import { type ContainerRecord, listContainers, networkNames, summarize } from "../../runtime/index.js";
+import {
+  type ContainerRecord,
+  exposedPortsConfig,
+  listContainers,
+  networkNames,
+  portLines,
+  summarize,
+} from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { ago, goStruct, goTimeString, renderFormat } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
@@ -54,6 +61,15 @@ function row(rec: ContainerRecord, trunc: boolean, now: number) {
 
 type Filter = (r: ContainerRecord) => boolean;
 
+/** Docker's `publish=`/`expose=` values: `80`, `80/udp`, `8000-8080/tcp` against a `port/proto` key. */
+function portMatches(spec: string, key: string): boolean {
+  const [range = "", proto] = spec.split("/");
+  const [port = "", kproto = ""] = key.split("/");
+  const [lo, hi = lo] = range.split("-").map(Number);
+  const n = Number(port);
+  return (proto === undefined || proto === kproto) && lo !== undefined && n >= lo && n <= (hi ?? lo);
+}
+
 function filters(specs: string[]): Filter[] {
   return specs.map((spec) => {
     const eq = spec.indexOf("=");
@@ -65,7 +81,21 @@ function filters(specs: string[]): Filter[] {
         if (!["created", "running", "exited", "paused", "restarting", "removing", "dead"].includes(value)) {
           throw new WharfError("invalid-argument", `invalid filter 'status=${value}'`);
         }
-        return (r) => r.state === value;
+        // Docker's state: a frozen container is `paused`, one between restarts `restarting`.
+        return (r) => summarize(r).state === value;
+      case "network":
+        return (r) => networkNames(r).split(",").includes(value);
+      case "publish":
+        return (r) => portLines(r).some((l) => portMatches(value, l.key));
+      case "expose":
+        return (r) => Object.keys(exposedPortsConfig(r) ?? {}).some((k) => portMatches(value, k));
+      case "volume":
+        return (r) => (r.options.mounts ?? []).some((m) => m.source === value || m.destination === value);
+      case "health":
+        if (!["starting", "healthy", "unhealthy", "none"].includes(value)) {
+          throw new WharfError("invalid-argument", `Unrecognised filter value for health: ${value}`);
+        }
+        return (r) => (r.health?.Status ?? "none") === value;
       case "name":
         return (r) => new RegExp(value).test(r.name);
       case "id":
@@ -83,7 +113,7 @@ function filters(specs: string[]): Filter[] {
       }
       default:
         throw new WharfError("invalid-argument", `invalid filter '${key}'`, {
-          hint: "filters: status=, name=, id=, ancestor=, exited=, label=",
+          hint: "filters: status=, name=, id=, ancestor=, exited=, label=, volume=, health=, network=, publish=, expose=",
         });
     }
   });
