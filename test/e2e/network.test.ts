@@ -215,6 +215,12 @@ describe("networks", () => {
       "-h",
       "/etc",
     );
+    const names = (...f: string[]) =>
+      cli.ok("ps", ...f.flatMap((x) => ["--filter", x]), "--format", "{{.Names}}");
+    expect(await names("publish=8080")).toBe("all\npub\n");
+    expect(await names("expose=9000-9100/tcp")).toBe("pub\n");
+    expect(await names("publish=9090")).toBe("");
+    expect(await names("network=bridge", "name=pub")).toBe("pub\n");
     const line = (await cli.ok("port", "all")).trim();
     const m = /^8080\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line);
     expect(m).not.toBeNull();
