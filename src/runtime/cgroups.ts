@@ -7,7 +7,8 @@ export type Controller = "memory" | "cpu" | "pids";
 const V1_FILES: Record<Controller, string> = {
   memory: "memory/memory.limit_in_bytes",
   cpu: "cpu/cpu.cfs_quota_us",
-  pids: "pids/pids.max",
+  // pids.max is in every cgroup but the root: the root's own files show the controller mounted.
+  pids: "pids/cgroup.procs",
 };
 
 /**

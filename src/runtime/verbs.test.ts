@@ -76,6 +76,8 @@ describe("pause, unpause, rename, restart, update, top, stats", () => {
     expect(rec.options).toMatchObject({ memory: 64 * 1024 * 1024, pidsLimit: 50 });
     const s = sampleStats(rec);
     expect(s.memLimit).toBe(64 * 1024 * 1024);
+    const pidsDir = cgroupDirs(rec.pid).get("pids") ?? cgroupDirs(rec.pid).get("unified");
+    expect(readFileSync(`${pidsDir}/pids.max`, "utf8").trim()).toBe("50");
     const top = await topContainer(h.ctx, "uno");
     expect(top.Titles).toContain("PID");
     expect(top.Titles.at(-1)).toBe("CMD");
