@@ -12,9 +12,10 @@ import {
   type Store,
 } from "../store/store.js";
 import { modTime, touchedSince } from "./intents.js";
+import { mapLimit } from "./limit.js";
 import { mark } from "./mark.js";
 import { type Run, startRun } from "./run.js";
-import { sweepBlobs, sweepManifests } from "./sweep.js";
+import { PARALLEL, sweepBlobs, sweepManifests } from "./sweep.js";
 
 export interface CollectOptions {
   /** Print what would be deleted, delete nothing (and write nothing). */
@@ -130,13 +131,11 @@ export async function garbageCollect(
     const manifestsDeleted = await sweepManifests(store, marks, sweep);
     const all = await blobDigests(store);
     const present = new Set<string>(all);
-    const candidates: Digest[] = [];
-    for (const d of all) {
-      if (marks.marked.has(d)) continue;
-      // Within the grace period: not eligible at all (the per-batch check is the one that is exact).
-      if (graceMs > 0 && (await touchedSince(store, d, cutoff))) continue;
-      candidates.push(d);
-    }
+    const unmarked = all.filter((d) => !marks.marked.has(d));
+    // Within the grace period: not eligible at all (the per-batch check is the one that is exact).
+    const young =
+      graceMs > 0 ? await mapLimit(unmarked, PARALLEL, (d) => touchedSince(store, d, cutoff)) : [];
+    const candidates = unmarked.filter((_, i) => !young[i]);
     emit("");
     emit(
       `${marks.marked.size} blobs marked, ${candidates.length} blobs and ${manifestsEligible} manifests eligible for deletion`,

@@ -1,10 +1,11 @@
 import { type Digest, isDigest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
-import { listRepositories } from "../store/catalog.js";
+import { repositories } from "../store/catalog.js";
 import { markedBy, referencesOf } from "../store/references.js";
 import { baseName, listIfExists, readIfExists, type Store } from "../store/store.js";
 import { modTime } from "./intents.js";
+import { mapLimit } from "./limit.js";
 
 /**
  * The mark phase, as Distribution 2.8's `MarkAndSweep` prints it: each repository's name, then for
@@ -125,14 +126,12 @@ async function keptSet(
 export async function mark(store: Store, opts: MarkOptions): Promise<Marks> {
   const marked = new Set<Digest>();
   const condemned: Condemned[] = [];
-  for (const name of await listRepositories(store)) {
+  // The tree itself (not the catalog's index): reads only, in Distribution's order.
+  for await (const name of repositories(store)) {
     opts.signal?.throwIfAborted();
     opts.emit(name);
-    const revisions: Revision[] = [];
-    for (const d of await revisionDigests(store, name)) {
-      const r = await readRevision(store, name, d);
-      if (r) revisions.push(r);
-    }
+    const read = await mapLimit(await revisionDigests(store, name), 8, (d) => readRevision(store, name, d));
+    const revisions = read.filter((r): r is Revision => r !== undefined);
     const kept = opts.deleteUntagged ? await keptSet(store, name, revisions, opts.cutoff) : undefined;
     for (const r of revisions) {
       if (kept && !kept.has(r.digest)) {

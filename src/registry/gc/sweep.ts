@@ -3,8 +3,12 @@ import { layout } from "../layout.js";
 import { removeReferrer } from "../store/referrers.js";
 import { baseName, deleteIfExists, listIfExists, readIfExists, type Store } from "../store/store.js";
 import { announced, modTime, touchedSince } from "./intents.js";
+import { mapLimit } from "./limit.js";
 import { type Condemned, type Marks, markKept } from "./mark.js";
 import type { Run } from "./run.js";
+
+/** Storage calls a collection runs at once within a step. */
+export const PARALLEL = 8;
 
 /**
  * The sweep, in batches. For each batch the collector first publishes the batch's doom (run.ts),
@@ -87,9 +91,15 @@ export async function sweepManifests(store: Store, marks: Marks, opts: SweepOpti
   const { run } = opts;
   if (!run) return 0;
   let deleted = 0;
-  const keep = async (c: Condemned, why: string) => {
-    opts.emit(`manifest kept, ${why}: ${c.digest}`);
-    await markKept(store, marks, c);
+  /** Why a condemned manifest stays after all, or undefined once it is deleted. */
+  const sweep = async (c: Condemned, pushes: Set<string>): Promise<string | undefined> => {
+    if (pushes.has(c.digest)) return "a push references it";
+    const written = await modTime(store, layout.revisionLink(c.name, c.digest));
+    if ((written ?? 0) >= opts.cutoff || (await tagsNaming(store, c.name, c.digest)).length > 0) {
+      return "a push tagged it";
+    }
+    run.assertLive();
+    return (await deleteRevision(store, c)) ? undefined : "a push tagged it";
   };
   await inBatches(
     store,
@@ -98,19 +108,15 @@ export async function sweepManifests(store: Store, marks: Marks, opts: SweepOpti
     (c) => c.digest,
     opts,
     async (batch, pushes) => {
-      for (const c of batch) {
-        if (pushes.has(c.digest)) {
-          await keep(c, "a push references it");
+      const kept = await mapLimit(batch, PARALLEL, (c) => sweep(c, pushes));
+      for (const [i, c] of batch.entries()) {
+        const why = kept[i];
+        if (why === undefined) {
+          deleted++;
           continue;
         }
-        const written = await modTime(store, layout.revisionLink(c.name, c.digest));
-        if ((written ?? 0) >= opts.cutoff || (await tagsNaming(store, c.name, c.digest)).length > 0) {
-          await keep(c, "a push tagged it");
-          continue;
-        }
-        run.assertLive();
-        if (await deleteRevision(store, c)) deleted++;
-        else await keep(c, "a push tagged it");
+        opts.emit(`manifest kept, ${why}: ${c.digest}`);
+        await markKept(store, marks, c);
       }
     },
   );
@@ -144,16 +150,18 @@ export async function sweepBlobs(
     (x) => x.d,
     opts,
     async (batch, pushes) => {
-      for (const { d, shown } of batch) {
-        if (shown) opts.emit(`blob eligible for deletion: ${d}`);
-        if (pushes.has(d) || (await touchedSince(store, d, opts.cutoff))) {
-          if (shown) opts.emit(`blob kept, a push uses it: ${d}`);
-          continue;
-        }
+      const kept = await mapLimit(batch, PARALLEL, async ({ d }) => {
+        if (pushes.has(d) || (await touchedSince(store, d, opts.cutoff))) return true;
         run.assertLive();
         await deleteIfExists(store.driver, layout.blobDir(d));
         await deleteIfExists(store.driver, layout.blobRepositories(d));
-        if (shown) deleted++;
+        return false;
+      });
+      for (const [i, { d, shown }] of batch.entries()) {
+        if (!shown) continue;
+        opts.emit(`blob eligible for deletion: ${d}`);
+        if (kept[i]) opts.emit(`blob kept, a push uses it: ${d}`);
+        else deleted++;
       }
     },
   );
