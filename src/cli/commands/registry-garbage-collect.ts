@@ -12,12 +12,12 @@ export const command: Command = {
   usage: "[OPTIONS] CONFIG",
   description: "Delete blobs that no manifest references (Distribution's garbage-collect)",
   flags: [
-    { name: "dry-run", short: "d", type: "bool", description: "do everything except remove the blobs" },
+    { name: "dry-run", short: "d", type: "bool", description: "Do everything except remove the blobs" },
     {
       name: "delete-untagged",
       short: "m",
       type: "bool",
-      description: "delete manifests that are not currently referenced via tag",
+      description: "Delete manifests that are not currently referenced via tag",
     },
     {
       name: "grace",
