@@ -309,6 +309,9 @@ export async function runMonitored(
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
   const result = error ? { exitCode, error } : { exitCode };
   if (startedPid) containerEvent(ctx, rec0, "die", { exitCode: String(exitCode) });
+  // A record gone meanwhile (its root removed under it): no later reader will release the network
+  // its start made, so the monitor does, with what it knows of it.
+  if (net && !(await readRecordRaw(ctx, id))) await releaseNetwork(ctx, { ...rec0, net });
   if (opts.removedAfter) return result;
   // Written before the end is recorded: whoever sees the end (`wait`, `rm`) finds its `die` event.
   flushEvents();

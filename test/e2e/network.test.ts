@@ -94,6 +94,9 @@ describe("networks", () => {
   }, 180_000);
 
   afterEach(async () => {
+    // wharf's rm first: it waits for each container's end and releases its network.
+    const left = (await cli.ok("ps", "-aq")).split("\n").filter(Boolean);
+    if (left.length > 0) await cli.run(["rm", "-f", ...left]);
     await removeContainers(cli);
     await podman("rm", "-af", "-t", "0").catch(() => "");
   });
@@ -399,6 +402,35 @@ describe("networks", () => {
     const id = (await cli.ok("inspect", "-f", "{{.Id}}", "nomap")).trim();
     expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
     await validateRoot(cli.root);
+  }, 60_000);
+
+  it("a container whose root is removed under it gives back its namespace, address and port when it ends", async () => {
+    const other = await wharfCli();
+    try {
+      await other.ok("pull", "-q", image);
+      const id = (await other.ok("run", "-d", "-p", "8080", image, "sleep", "600")).trim();
+      const pid = Number((await other.ok("inspect", "-f", "{{.State.Pid}}", id)).trim());
+      expect((await natRulesWith(id)).length).toBeGreaterThan(0);
+      // Its record and its networks go (the snapshots stay: the image is mounted under them).
+      await rm(join(other.root, "containers"), { recursive: true, force: true });
+      await rm(join(other.root, "networks"), { recursive: true, force: true });
+      process.kill(pid, "SIGKILL");
+      const deadline = Date.now() + 15_000;
+      while (existsSync(`/run/netns/wharf-${id}`) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
+      expect(await natRulesWith(id)).toEqual([]);
+      const reserved = JSON.parse(readFileSync("/run/wharf/ports.json", "utf8")) as Record<string, string>;
+      expect(Object.values(reserved).filter((owner) => owner.startsWith(id))).toEqual([]);
+    } finally {
+      await removeRootBridges(other.root);
+      // The container's tree stays mounted (its record, which names it, went): unmount it first.
+      for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+        const mnt = line.split(" ")[4];
+        if (mnt?.startsWith(other.root)) await runTool("umount", ["-l", mnt]).catch(() => "");
+      }
+      await other.close();
+    }
   }, 60_000);
 
   it("reconciles after a crash: a container whose keeper and process are gone gives its address back", async () => {

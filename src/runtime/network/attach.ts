@@ -130,7 +130,7 @@ async function setUp(
   // is thrown, so that the release that follows finds everything they made.
   const [lo, ports, bridges] = await Promise.allSettled([
     loopbackUp(rec.id, ns),
-    reservePorts(rec.id, rec.name, wanted),
+    reservePorts(rec.id, rec.name, nets[0]?.Name ?? "bridge", wanted),
     settleAll(
       nets.map(async (net, i) => {
         await ensureBridge(ctx, net);
@@ -261,15 +261,16 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
       }),
     );
   }
-  const primary = eps[0];
-  if (primary && ports.length > 0) {
+  // By the name in the record: the network's own record may be gone (a root removed meanwhile).
+  const portsOn = rec.net?.endpoints.find((e) => e.ifname === "eth0")?.network ?? eps[0]?.net.Name;
+  if (portsOn && ports.length > 0) {
     jobs.push(
       execPlugin({
         command: "DEL",
         containerId: rec.id,
         netns: "",
         ifname: "eth0",
-        name: primary.net.Name,
+        name: portsOn,
         config: portmapConfig(ports),
       }),
     );

@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
+import { execPlugin } from "./cni.js";
 import { netnsName, PORTS_FILE } from "./layout.js";
+import { portmapConfig } from "./plugins.js";
 import { exposedPorts, releasePorts, reservePorts, wantedBindings } from "./ports.js";
 
 const [a = "", b = ""] = ["e", "f"].map((c) => `${c.repeat(12)}${"1".repeat(52)}`);
@@ -44,50 +46,66 @@ describe("published ports", () => {
 
   it("reserves a port host-wide: another container, or a listening program, cannot have it", async () => {
     const port = await freePort();
-    const [m] = await reservePorts(a, "web", [
+    const [m] = await reservePorts(a, "web", "bridge", [
       { containerPort: 80, protocol: "tcp", hostIp: "", hostPort: String(port) },
     ]);
     expect(m).toEqual({ containerPort: 80, protocol: "tcp", hostIp: "", hostPort: port });
-    expect(JSON.parse(readFileSync(PORTS_FILE, "utf8"))[`tcp/0.0.0.0/${port}`]).toBe(a);
+    expect(JSON.parse(readFileSync(PORTS_FILE, "utf8"))[`tcp/0.0.0.0/${port}`]).toBe(`${a} bridge`);
     await expect(
-      reservePorts(b, "other", [
+      reservePorts(b, "other", "bridge", [
         { containerPort: 81, protocol: "tcp", hostIp: "127.0.0.1", hostPort: String(port) },
       ]),
     ).rejects.toThrow(`Bind for 127.0.0.1:${port} failed: port is already allocated`);
     // udp is another port space
-    await reservePorts(b, "other", [
+    await reservePorts(b, "other", "bridge", [
       { containerPort: 81, protocol: "udp", hostIp: "", hostPort: String(port) },
     ]);
     const busy = await listen(await freePort());
     const busyPort = (busy.address() as { port: number }).port;
     await expect(
-      reservePorts(b, "other", [
+      reservePorts(b, "other", "bridge", [
         { containerPort: 82, protocol: "tcp", hostIp: "127.0.0.1", hostPort: String(busyPort) },
       ]),
     ).rejects.toThrow(`listen tcp4 127.0.0.1:${busyPort}: bind: address already in use`);
     // A range whose every port is taken is refused.
-    const [r] = await reservePorts(b, "other", [
+    const [r] = await reservePorts(b, "other", "bridge", [
       { containerPort: 83, protocol: "tcp", hostIp: "127.0.0.1", hostPort: `${port}-${port}` },
     ]).catch(() => [undefined]);
     expect(r).toBeUndefined();
     await new Promise((res) => busy.close(res));
     await releasePorts(a);
     expect(JSON.parse(readFileSync(PORTS_FILE, "utf8"))[`tcp/0.0.0.0/${port}`]).toBeUndefined();
-    const [again] = await reservePorts(b, "other", [
+    const [again] = await reservePorts(b, "other", "bridge", [
       { containerPort: 80, protocol: "tcp", hostIp: "", hostPort: String(port) },
     ]);
     expect(again?.hostPort).toBe(port);
   });
 
-  it("gives a stale reservation (its container's namespace gone) to the next container", async () => {
+  it("gives a stale reservation (its container's namespace gone) to the next container, its DNAT rules removed", async () => {
     const port = await freePort();
     const gone = `${"9".repeat(64)}`;
-    await reservePorts(gone, "ghost", [
+    // The rules a container whose release was cut short left behind.
+    await execPlugin({
+      command: "ADD",
+      containerId: gone,
+      netns: `/run/netns/${netnsName(a)}`,
+      ifname: "eth0",
+      name: "bridge",
+      config: portmapConfig([{ containerPort: 1, protocol: "tcp", hostIp: "", hostPort: port }], {
+        cniVersion: "1.0.0",
+        interfaces: [{ name: "eth0", sandbox: "/x" }],
+        ips: [{ interface: 0, address: "10.254.0.9/24" }],
+      }),
+    });
+    const nat = () => execFileSync("iptables-save", ["-t", "nat"], { encoding: "utf8" });
+    expect(nat()).toContain(gone);
+    await reservePorts(gone, "ghost", "bridge", [
       { containerPort: 1, protocol: "tcp", hostIp: "", hostPort: String(port) },
     ]);
-    const [m] = await reservePorts(a, "web", [
+    const [m] = await reservePorts(a, "web", "bridge", [
       { containerPort: 2, protocol: "tcp", hostIp: "", hostPort: String(port) },
     ]);
     expect(m?.hostPort).toBe(port);
+    expect(nat()).not.toContain(gone);
   });
 });

@@ -9,12 +9,20 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { WharfError } from "../../errors/index.js";
 import { readTextOr, withLock, writeFileAtomicSync } from "../../files/index.js";
+import { execPlugin } from "./cni.js";
 import { HOST_DIR, netnsPath, PORTS_FILE, PORTS_LOCK } from "./layout.js";
+import { portmapConfig } from "./plugins.js";
 import type { PortMapping, PortProtocol, PublishSpec } from "./types.js";
 
 export { exposedPorts, parsePortKey, wantedBindings } from "./port-keys.js";
 
+/** Host port key (`tcp/0.0.0.0/8080`) → its owner: `<container ID> <network name>`. */
 type Reservations = Record<string, string>;
+
+function ownerOf(v: string): { id: string; network: string } {
+  const [id = "", network = ""] = v.split(" ");
+  return { id, network };
+}
 
 function keyOf(protocol: string, hostIp: string, hostPort: number): string {
   return `${protocol}/${hostIp || "0.0.0.0"}/${hostPort}`;
@@ -22,7 +30,7 @@ function keyOf(protocol: string, hostIp: string, hostPort: number): string {
 
 function clashes(res: Reservations, protocol: string, hostIp: string, port: number, self: string): boolean {
   for (const [k, owner] of Object.entries(res)) {
-    if (owner === self) continue;
+    if (ownerOf(owner).id === self) continue;
     const [proto, ip, p] = k.split("/");
     if (proto !== protocol || Number(p) !== port) continue;
     const mine = hostIp || "0.0.0.0";
@@ -68,8 +76,35 @@ function readReservations(): Reservations {
 }
 
 /** A reservation is stale once its container's network namespace is gone (ended, or a reboot). */
-function dropStale(res: Reservations): Reservations {
-  return Object.fromEntries(Object.entries(res).filter(([, id]) => existsSync(netnsPath(id))));
+function splitStale(res: Reservations): { live: Reservations; stale: { id: string; network: string }[] } {
+  const live: Reservations = {};
+  const stale: { id: string; network: string }[] = [];
+  for (const [k, v] of Object.entries(res)) {
+    const o = ownerOf(v);
+    if (existsSync(netnsPath(o.id))) live[k] = v;
+    else if (!stale.some((x) => x.id === o.id)) stale.push(o);
+  }
+  return { live, stale };
+}
+
+/**
+ * Removes the DNAT rules a stale reservation's container may have left (its release cut short: a
+ * root deleted under a running container), before its port goes to another: portmap's rules
+ * match in the order they were made, and an old one would take the new container's connections.
+ */
+async function dropRules(stale: { id: string; network: string }[]): Promise<void> {
+  for (const { id, network } of stale) {
+    if (!network) continue;
+    const config = portmapConfig([{ containerPort: 1, protocol: "tcp", hostIp: "", hostPort: 1 }]);
+    await execPlugin({
+      command: "DEL",
+      containerId: id,
+      netns: "",
+      ifname: "eth0",
+      name: network,
+      config,
+    }).catch(() => undefined);
+  }
 }
 
 function allocated(endpoint: string, what: string): WharfError {
@@ -86,12 +121,14 @@ function allocated(endpoint: string, what: string): WharfError {
 export async function reservePorts(
   containerId: string,
   name: string,
+  network: string,
   wanted: PublishSpec[],
 ): Promise<PortMapping[]> {
   if (wanted.length === 0) return [];
   mkdirSync(HOST_DIR, { recursive: true, mode: 0o755 });
   return withLock(PORTS_LOCK, async () => {
-    const res = dropStale(readReservations());
+    const { live: res, stale } = splitStale(readReservations());
+    await dropRules(stale);
     const endpoint = `driver failed programming external connectivity on endpoint ${name} (${containerId}): `;
     const out: PortMapping[] = [];
     for (const w of wanted) {
@@ -121,7 +158,7 @@ export async function reservePorts(
         }
         if (port === undefined) throw allocated(endpoint, shown);
       }
-      res[keyOf(w.protocol, ip, port)] = containerId;
+      res[keyOf(w.protocol, ip, port)] = `${containerId} ${network}`;
       out.push({ containerPort: w.containerPort, protocol: w.protocol, hostIp: ip, hostPort: port });
     }
     writeFileAtomicSync(PORTS_FILE, JSON.stringify(res), { mode: 0o600, flush: false });
@@ -134,7 +171,9 @@ export async function releasePorts(containerId: string): Promise<void> {
   if (!existsSync(PORTS_FILE)) return;
   await withLock(PORTS_LOCK, async () => {
     const res = readReservations();
-    const kept = dropStale(Object.fromEntries(Object.entries(res).filter(([, id]) => id !== containerId)));
+    const kept = splitStale(
+      Object.fromEntries(Object.entries(res).filter(([, v]) => ownerOf(v).id !== containerId)),
+    ).live;
     if (Object.keys(kept).length !== Object.keys(res).length) {
       writeFileAtomicSync(PORTS_FILE, JSON.stringify(kept), { mode: 0o600, flush: false });
     }
