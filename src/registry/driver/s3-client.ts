@@ -18,7 +18,10 @@ export interface S3DriverOptions {
   sessionToken?: string;
   /** A prefix under which every key lives (`rootdirectory`). */
   rootDirectory?: string;
-  /** Size of each multipart upload part (`chunksize`; at least 5 MiB, default 10 MiB). */
+  /**
+   * Size of each multipart upload part (`chunksize`, at least 5 MiB). Unset: 5 MiB parts, doubling
+   * every 1,000 (Distribution's default is 10 MiB; smaller parts hold less memory per upload).
+   */
   chunkSize?: number;
   /** Objects larger than this are copied part by part (`multipartcopythresholdsize`, 32 MiB). */
   multipartCopyThresholdSize?: number;

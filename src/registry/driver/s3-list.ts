@@ -30,7 +30,7 @@ const PAST = "\u{10FFFF}";
  */
 export async function listDirectory(
   client: S3Client,
-  o: { bucket: string; prefix: string; after?: string; limit?: number },
+  o: { bucket: string; prefix: string; after?: string; limit?: number; filesOnly?: boolean },
 ): Promise<string[]> {
   const names: string[] = [];
   const seen = new Set<string>();
@@ -66,7 +66,8 @@ export async function listDirectory(
     cursor = lastDir !== undefined ? `${o.prefix}${lastDir}/${PAST}` : position;
     if (o.limit !== undefined) {
       const rel = cursor.slice(o.prefix.length);
-      const open = (n: string) => settleKeys(n).filter((k) => compareNames(k, rel) > 0 && !probed.has(k));
+      const open = (n: string) =>
+        o.filesOnly ? [] : settleKeys(n).filter((k) => compareNames(k, rel) > 0 && !probed.has(k));
       const count = () => names.filter((n) => open(n).length === 0).length;
       if (count() >= o.limit) return names;
       // Directories that would sort before listed names come later in key order: a few direct

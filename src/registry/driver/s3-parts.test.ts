@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_PARTS, MAX_SINGLE, MIN_PART, MiB } from "./s3-client.js";
 import { copyObject, copyRanges } from "./s3-copy.js";
 import { settleKeys } from "./s3-list.js";
-import { s3Writer } from "./s3-writer.js";
+import { partSize, s3Writer } from "./s3-writer.js";
 
 const GiB = 1024 * MiB;
 
@@ -96,5 +96,26 @@ describe("s3 parts on declared sizes (no bytes stored)", () => {
     expect(settleKeys("abc")).toEqual([]);
     expect(settleKeys("a-b")).toEqual(["a/"]);
     expect(settleKeys("v1.0-rc")).toEqual(["v1/", "v1.0/"]);
+  });
+  it("sizes parts from 5 MiB up without chunksize, so 10,000 of them hold 4.8 TiB", async () => {
+    expect([1, 1000, 1001, 2000, 2001, 10_000].map((n) => partSize(n, undefined) / MiB)).toEqual([
+      5, 5, 10, 10, 20, 2560,
+    ]);
+    let total = 0;
+    for (let n = 1; n <= MAX_PARTS; n++) total += partSize(n, undefined);
+    expect(total).toBeGreaterThan(4.8 * 1024 * GiB);
+    expect(partSize(7, 64 * MiB)).toBe(64 * MiB);
+    const { client, sent } = fakeClient();
+    const w = s3Writer(
+      { client, bucket: "b", key: "k", path: "/k", stateKey: ".wharf-writer.k", extras: {} },
+      { parts: [], tail: 0 },
+    );
+    for (let i = 0; i < 12; i++) await w.write(new Uint8Array(MiB));
+    await w.commit();
+    expect(sent.filter((x) => x.name === "UploadPartCommand").map((x) => x.input.Body)).toEqual([
+      5 * MiB,
+      5 * MiB,
+      2 * MiB,
+    ]);
   });
 });

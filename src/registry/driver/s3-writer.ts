@@ -34,7 +34,8 @@ export interface WriterTarget {
   path: string;
   /** Where the state is kept while the writer is closed; tails go beside it. */
   stateKey: string;
-  chunkSize: number;
+  /** Fixed part size (`chunksize`); absent: 5 MiB parts, doubling every 1,000 parts (partSize). */
+  chunkSize?: number;
   /** Storage class and encryption settings for every object written. */
   extras: Record<string, string>;
   /** At commit: whether the file's directory was deleted since the writer opened (a cancelled upload). */
@@ -46,7 +47,17 @@ export interface WriterTarget {
  * `chunksize` that are reused, so a writer holds at most PARALLEL_PARTS + 1 of them and copies each
  * byte once.
  */
-const PARALLEL_PARTS = 2;
+const PARALLEL_PARTS = 1;
+
+/**
+ * The size of part `n` when `chunksize` is not set: S3's smallest, 5 MiB, so that a push of several
+ * layers at once holds little memory, doubled every 1,000 parts so that 10,000 parts still hold
+ * 4.8 TiB (S3's objects stop at 5 TiB; Distribution's fixed 10 MiB parts at 100 GB).
+ */
+export function partSize(n: number, chunkSize: number | undefined): number {
+  if (chunkSize !== undefined) return chunkSize;
+  return MIN_PART * 2 ** Math.min(9, Math.floor((Math.max(1, n) - 1) / 1000));
+}
 
 export async function readState(t: WriterTarget): Promise<WriterState | undefined> {
   try {
@@ -112,8 +123,13 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
     return { body, release: () => buf && free.push(buf) };
   };
   const append = (bytes: Uint8Array): number => {
-    fill ??= free.pop() ?? Buffer.allocUnsafe(t.chunkSize);
-    const n = Math.min(bytes.byteLength, t.chunkSize - pendingBytes);
+    const want = partSize(nextPart, t.chunkSize);
+    if (!fill) {
+      fill = free.pop();
+      if (fill && fill.length !== want) fill = undefined;
+      fill ??= Buffer.allocUnsafe(want);
+    }
+    const n = Math.min(bytes.byteLength, fill.length - pendingBytes);
     fill.set(bytes.subarray(0, n), pendingBytes);
     pendingBytes += n;
     return n;
@@ -183,7 +199,7 @@ export function s3Writer(t: WriterTarget, state: WriterState): FileWriter {
       size += chunk.byteLength;
       for (let at = 0; at < chunk.byteLength; ) {
         at += append(chunk.subarray(at));
-        if (pendingBytes === t.chunkSize) {
+        if (fill && pendingBytes === fill.length) {
           void sendPart(takePending());
           while (inflight.size >= PARALLEL_PARTS) await Promise.race([...inflight]);
           if (failure) throw failure;

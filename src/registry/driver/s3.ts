@@ -41,7 +41,7 @@ const STATE = ".wharf-writer.";
 export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): StorageDriver {
   const bucket = o.bucket;
   const keys = keyMapper(o.rootDirectory);
-  const chunkSize = Math.max(MIN_PART, o.chunkSize ?? 10 * MiB);
+  const chunkSize = o.chunkSize === undefined ? undefined : Math.max(MIN_PART, o.chunkSize);
   const extras: Record<string, string> = {};
   const storageClass = o.storageClass ?? "STANDARD";
   if (storageClass !== "NONE") extras.StorageClass = storageClass;
@@ -68,7 +68,7 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
     key: key(path),
     path,
     stateKey: stateKeyOf(path),
-    chunkSize,
+    ...(chunkSize !== undefined ? { chunkSize } : {}),
     extras,
   });
 

@@ -66,4 +66,9 @@ export interface ListOptions {
   after?: string;
   /** At most this many, the smallest names first. */
   limit?: number;
+  /**
+   * The caller knows the directory holds files only: a driver that lists keys need not look for
+   * subdirectories that would sort before the names it found (s3-list.ts).
+   */
+  filesOnly?: boolean;
 }

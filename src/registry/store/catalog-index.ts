@@ -27,8 +27,15 @@ export async function noteRepository(store: Store, name: string): Promise<void> 
 export const encodeName = (name: string) => name.replaceAll("/", "+");
 export const decodeName = (entry: string) => entry.replaceAll("+", "/");
 
-/** Whether the index holds every repository (built once over what was there before it). */
-export const indexComplete = (store: Store): Promise<boolean> => existsAt(store.driver, layout.catalogBuilt);
+const complete = new WeakSet<Store>();
+
+/** Whether the index holds every repository (built once over what was there before it; it stays so). */
+export async function indexComplete(store: Store): Promise<boolean> {
+  if (complete.has(store)) return true;
+  const done = await existsAt(store.driver, layout.catalogBuilt);
+  if (done) complete.add(store);
+  return done;
+}
 
 const building = new WeakMap<Store, Promise<void>>();
 

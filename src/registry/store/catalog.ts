@@ -90,6 +90,7 @@ async function* indexed(store: Store, last: string | undefined, page: number): A
       await listIfExists(store.driver, layout.catalog, {
         ...(cursor !== undefined ? { after: cursor } : {}),
         limit: page,
+        filesOnly: true,
       })
     ).map(baseName);
     for (const e of entries) yield decodeName(e);

@@ -1,6 +1,6 @@
 import type { Digest, Digester } from "../../digest/index.js";
 import { isWharfError } from "../../errors/index.js";
-import type { StorageDriver } from "../driver/types.js";
+import type { ListOptions, StorageDriver } from "../driver/types.js";
 import type { BlobDescriptorCache } from "./blobcache.js";
 import { type Lru, lru } from "./cache.js";
 
@@ -100,7 +100,7 @@ export async function existsAt(driver: StorageDriver, path: string): Promise<boo
 export async function listIfExists(
   driver: StorageDriver,
   path: string,
-  opts?: { after?: string; limit?: number },
+  opts?: ListOptions,
 ): Promise<string[]> {
   try {
     return await driver.list(path, opts);
