@@ -433,6 +433,33 @@ describe("networks", () => {
     }
   }, 60_000);
 
+  it("gives back, when a network runs out, the addresses of containers gone with a reboot", async () => {
+    const net = `e2esm${Date.now().toString(36)}`;
+    await cli.ok("network", "create", "--subnet", "10.231.8.0/29", net);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await cli.ok("run", "-d", "--network", net, image, "sleep", "600")).trim());
+    const full = await cli.run(["run", "-d", "--network", net, image, "sleep", "600"]);
+    expect(full.code).toBe(125);
+    expect(full.stderr).toContain("no IP addresses available");
+    // A reboot, as the host sees it: keepers, processes and namespaces gone; the records still say running.
+    for (const id of ids) {
+      const pid = Number((await cli.ok("inspect", "-f", "{{.State.Pid}}", id)).trim());
+      process.kill(keeperOf(cli.root, id), "SIGKILL");
+      process.kill(pid, "SIGKILL");
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    for (const id of ids) await runTool("ip", ["netns", "delete", `wharf-${id}`]).catch(() => "");
+    const after = (await cli.ok("run", "-d", "--network", net, image, "sleep", "600")).trim();
+    expect(
+      await cli.ok("inspect", "-f", `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, after),
+    ).toMatch(/^10\.231\.8\.[2-6]\n$/);
+    expect(allocated(cli.root).filter((ip) => ip.startsWith("10.231.8."))).toHaveLength(1);
+    await cli.run(["rm", "-f", after, ...ids]);
+    await cli.ok("network", "rm", net);
+    await validateRoot(cli.root);
+  }, 120_000);
+
   it("reconciles after a crash: a container whose keeper and process are gone gives its address back", async () => {
     const id = (await cli.ok("run", "-d", image, "sleep", "600")).trim();
     const ip = (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).trim();

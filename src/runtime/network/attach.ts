@@ -22,6 +22,7 @@ import { joinPeers, leavePeers } from "./peers.js";
 import { bridgeConfig, loopbackUp, portmapConfig } from "./plugins.js";
 import { exposedPorts, releasePorts, reservePorts, wantedBindings } from "./ports.js";
 import { isDefaultBridge, lookupNetwork, type NetworkRecord, readNetwork, readNetworks } from "./store.js";
+import { sweepAddresses } from "./sweep.js";
 import type { EndpointRequest, EndpointState, NetState, PortMapping } from "./types.js";
 
 export type NetPlan =
@@ -133,16 +134,26 @@ async function setUp(
     reservePorts(rec.id, rec.name, nets[0]?.Name ?? "bridge", wanted),
     settleAll(
       nets.map(async (net, i) => {
-        await ensureBridge(ctx, net);
+        // A bridge brought up again (a reboot): the addresses of containers gone with it come back.
+        if (await ensureBridge(ctx, net)) await sweepAddresses(ctx, net).catch(() => 0);
         const ip = requests[i]?.ip;
-        return execPlugin({
-          command: "ADD",
-          containerId: rec.id,
-          netns: ns,
-          ifname: `eth${i}`,
-          name: net.Name,
-          config: bridgeConfig(ctx, net),
-          ...(ip ? { args: { IP: ip } } : {}),
+        const call = (command: "ADD" | "DEL") =>
+          execPlugin({
+            command,
+            containerId: rec.id,
+            netns: ns,
+            ifname: `eth${i}`,
+            name: net.Name,
+            config: bridgeConfig(ctx, net),
+            ...(ip ? { args: { IP: ip } } : {}),
+          });
+        // No address left, or the one asked for taken: perhaps by containers that are gone. The
+        // failed ADD left its veth: DEL takes it out before the second try.
+        return call("ADD").catch(async (e: unknown) => {
+          if (!/no IP addresses available|not available|already been allocated/.test(String(e))) throw e;
+          if ((await sweepAddresses(ctx, net).catch(() => 0)) === 0) throw e;
+          await call("DEL");
+          return call("ADD");
         });
       }),
     ),

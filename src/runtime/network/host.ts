@@ -39,12 +39,16 @@ export function subnetOf(net: NetworkRecord): { subnet: Subnet; gateway: string 
   return { subnet, gateway: cfg.Gateway };
 }
 
-/** Brings the network's bridge up when it is not (first use, after a reboot); cheap when it is. */
-export async function ensureBridge(ctx: RuntimeContext, net: NetworkRecord): Promise<void> {
+/**
+ * Brings the network's bridge up when it is not (first use, after a reboot); cheap when it is.
+ * Returns whether it had to (the caller then gives back what a reboot left: sweep.ts).
+ */
+export async function ensureBridge(ctx: RuntimeContext, net: NetworkRecord): Promise<boolean> {
   const br = bridgeOf(net);
   // route_localnet is set with the rules: a bridge that lacks it has an older wharf's rules.
-  if (aliasOf(br) === ownerTag(ctx, net.Id) && readTextOr(localnetPath(br)).trim() === "1") return;
+  if (aliasOf(br) === ownerTag(ctx, net.Id) && readTextOr(localnetPath(br)).trim() === "1") return false;
   await withHostLock(() => bringUp(ctx, net));
+  return true;
 }
 
 function localnetPath(br: string): string {

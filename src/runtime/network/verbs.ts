@@ -1,16 +1,11 @@
-/** `network ls|inspect|rm|prune`: the root's networks and the running containers on them. */
-import { existsSync, readdirSync } from "node:fs";
 import { WharfError } from "../../errors/index.js";
-import { readTextOr } from "../../files/index.js";
 import { listContainers } from "../reconcile.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
-import { execPlugin } from "./cni.js";
 import { reapOrphans, tearDown } from "./host.js";
-import { ipamDir, netnsPath } from "./layout.js";
 import { allNetworks, canBridge, findNetwork, withNetworksLock } from "./networks.js";
-import { bridgeConfig } from "./plugins.js";
 import { endpointIdOf, networkModeOf } from "./settings.js";
 import { bridgeOf, type NetworkRecord, PREDEFINED, readNetwork, removeNetworkFiles } from "./store.js";
+import { sweepAddresses } from "./sweep.js";
 
 export type { NetworkRecord } from "./store.js";
 
@@ -50,26 +45,6 @@ export async function inspectNetwork(ctx: RuntimeContext, ref: string): Promise<
 
 function predefined(net: NetworkRecord): boolean {
   return (PREDEFINED as readonly string[]).includes(net.Name);
-}
-
-/** Releases the addresses left by containers that are gone (no namespace): a crash, a reboot. */
-async function sweepAddresses(ctx: RuntimeContext, net: NetworkRecord): Promise<void> {
-  const dir = `${ipamDir(ctx, net.Id)}/${net.Name}`;
-  if (!existsSync(dir)) return;
-  for (const f of readdirSync(dir)) {
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(f)) continue;
-    const text = readTextOr(`${dir}/${f}`);
-    const [id = "", ifname = "eth0"] = text.split(/\r?\n/);
-    if (!/^[0-9a-f]{64}$/.test(id) || existsSync(netnsPath(id))) continue;
-    await execPlugin({
-      command: "DEL",
-      containerId: id,
-      netns: "",
-      ifname,
-      name: net.Name,
-      config: bridgeConfig(ctx, net),
-    });
-  }
 }
 
 /** Removes a user network that no running container is on: its bridge, rules and files. */
