@@ -34,16 +34,25 @@ async function modTime(store: Store, path: string): Promise<number | undefined> 
 
 /**
  * Whether blob `d` was written, linked, mounted or found by a HEAD at `cutoff` or later (storage
- * time): its data's or any of its hints' modification time.
+ * time): its data's or any of its hints' modification time. Also whether it has hints at all.
  */
-export async function touchedSince(store: Store, d: Digest, cutoff: number): Promise<boolean> {
+export async function intentsOf(
+  store: Store,
+  d: Digest,
+  cutoff: number,
+): Promise<{ touched: boolean; hinted: boolean }> {
   const data = await modTime(store, layout.blobData(d));
-  if (data !== undefined && data >= cutoff) return true;
-  for (const hint of await listIfExists(store.driver, layout.blobRepositories(d))) {
+  const hints = await listIfExists(store.driver, layout.blobRepositories(d));
+  if (data !== undefined && data >= cutoff) return { touched: true, hinted: hints.length > 0 };
+  for (const hint of hints) {
     const t = await modTime(store, hint);
-    if (t !== undefined && t >= cutoff) return true;
+    if (t !== undefined && t >= cutoff) return { touched: true, hinted: true };
   }
-  return false;
+  return { touched: false, hinted: hints.length > 0 };
 }
+
+/** Whether blob `d` has an intent at `cutoff` or later (`intentsOf`). */
+export const touchedSince = async (store: Store, d: Digest, cutoff: number): Promise<boolean> =>
+  (await intentsOf(store, d, cutoff)).touched;
 
 export { modTime };

@@ -2,7 +2,7 @@ import type { Digest } from "../../digest/index.js";
 import { layout } from "../layout.js";
 import { removeReferrer } from "../store/referrers.js";
 import { baseName, deleteIfExists, listIfExists, readIfExists, type Store } from "../store/store.js";
-import { announced, modTime, touchedSince } from "./intents.js";
+import { announced, intentsOf, modTime } from "./intents.js";
 import { mapLimit } from "./limit.js";
 import { type Condemned, type Marks, markKept } from "./mark.js";
 import type { Run } from "./run.js";
@@ -151,10 +151,12 @@ export async function sweepBlobs(
     opts,
     async (batch, pushes) => {
       const kept = await mapLimit(batch, PARALLEL, async ({ d }) => {
-        if (pushes.has(d) || (await touchedSince(store, d, opts.cutoff))) return true;
+        if (pushes.has(d)) return true;
+        const intents = await intentsOf(store, d, opts.cutoff);
+        if (intents.touched) return true;
         run.assertLive();
         await deleteIfExists(store.driver, layout.blobDir(d));
-        await deleteIfExists(store.driver, layout.blobRepositories(d));
+        if (intents.hinted) await deleteIfExists(store.driver, layout.blobRepositories(d));
         return false;
       });
       for (const [i, { d, shown }] of batch.entries()) {
