@@ -165,10 +165,10 @@ describe("wharf registry serve (CLI errors)", () => {
 
   it("exits 1 naming the key of an unsupported setting", async () => {
     const r = await runCli(["registry", "serve", "--root", dir], {
-      env: { REGISTRY_STORAGE_AZURE_ACCOUNTNAME: "account" },
+      env: { REGISTRY_PROXY_REMOTEURL: "https://registry-1.docker.io" },
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^Error: config: storage\.azure: unsupported setting/);
+    expect(r.stderr).toMatch(/^Error: config: proxy: unsupported setting/);
     expect(r.stderr).toMatch(/Hint: remove it/);
   });
 
