@@ -19,7 +19,7 @@ import { netnsPath } from "./layout.js";
 import { createNetns, deleteNetns } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
 import { joinPeers, leavePeers } from "./peers.js";
-import { bridgeConfig, loopbackUp, portmapConfig } from "./plugins.js";
+import { bridgeConfig, loopbackUp, portmapConfig, releaseAddress } from "./plugins.js";
 import { exposedPorts, releasePorts, reservePorts, wantedBindings } from "./ports.js";
 import { isDefaultBridge, lookupNetwork, type NetworkRecord, readNetwork, readNetworks } from "./store.js";
 import { sweepAddresses } from "./sweep.js";
@@ -260,18 +260,8 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
   const ports: PortMapping[] =
     rec.net?.ports ?? (rec.options.publish?.length || rec.options.publishAll ? [dummyMapping] : []);
   const jobs: Promise<unknown>[] = [deleteNetns(rec.id)];
-  for (const { net, ifname } of eps) {
-    jobs.push(
-      execPlugin({
-        command: "DEL",
-        containerId: rec.id,
-        netns: "",
-        ifname,
-        name: net.Name,
-        config: bridgeConfig(ctx, net),
-      }),
-    );
-  }
+  // The namespace goes with its interfaces: what is left of each is its address.
+  for (const { net, ifname } of eps) jobs.push(releaseAddress(ctx, net, rec.id, ifname));
   // By the name in the record: the network's own record may be gone (a root removed meanwhile).
   const portsOn = rec.net?.endpoints.find((e) => e.ifname === "eth0")?.network ?? eps[0]?.net.Name;
   if (portsOn && ports.length > 0) {

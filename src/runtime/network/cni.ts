@@ -26,6 +26,11 @@ export interface PluginCall {
   config: { type: string; [key: string]: unknown };
   /** The network's name (the configuration's `name`). */
   name: string;
+  /**
+   * The binary to run when it is not `config.type`: an IPAM plugin gets its main plugin's whole
+   * configuration (it reads the `ipam` section), as the main plugin hands it over.
+   */
+  plugin?: string;
 }
 
 export function pluginDirs(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -75,7 +80,7 @@ function failure(type: string, command: string, stdout: string, stderr: string, 
 
 /** Runs one plugin; resolves with its parsed result (ADD) or undefined (DEL, CHECK). */
 export async function execPlugin(call: PluginCall): Promise<unknown> {
-  const type = call.config.type;
+  const type = call.plugin ?? call.config.type;
   const bin = pluginPath(type);
   const args = call.args ? Object.entries(call.args).map(([k, v]) => `${k}=${v}`) : [];
   const env: NodeJS.ProcessEnv = {

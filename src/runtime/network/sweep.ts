@@ -6,9 +6,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { readTextOr } from "../../files/index.js";
 import type { RuntimeContext } from "../types.js";
-import { execPlugin } from "./cni.js";
 import { ipamDir, netnsPath } from "./layout.js";
-import { bridgeConfig } from "./plugins.js";
+import { releaseAddress } from "./plugins.js";
 import type { NetworkRecord } from "./store.js";
 
 /** Releases the addresses left by containers that are gone (no namespace): a crash, a reboot. */
@@ -21,14 +20,7 @@ export async function sweepAddresses(ctx: RuntimeContext, net: NetworkRecord): P
     const text = readTextOr(`${dir}/${f}`);
     const [id = "", ifname = "eth0"] = text.split(/\r?\n/);
     if (!/^[0-9a-f]{64}$/.test(id) || existsSync(netnsPath(id))) continue;
-    await execPlugin({
-      command: "DEL",
-      containerId: id,
-      netns: "",
-      ifname,
-      name: net.Name,
-      config: bridgeConfig(ctx, net),
-    });
+    await releaseAddress(ctx, net, id, ifname);
     swept++;
   }
   return swept;
