@@ -227,7 +227,8 @@ export async function runStress(opts: StressOptions): Promise<StressReport> {
   report.doomChecks = doomChecks;
 
   // The last collection, once everything is older than the grace period, from nobody's caches.
-  await sleep(opts.graceMs + 50);
+  // (+1.1 s: object stores keep modification times in whole seconds.)
+  await sleep(opts.graceMs + 1_100);
   const [driver] = opts.drivers;
   report.last = await garbageCollect(driver, { deleteUntagged: true });
   const store = createStore(driver);
