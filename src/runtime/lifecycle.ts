@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { WharfError } from "../errors/index.js";
 import { healthConfigOf } from "./health-config.js";
 import { type MonitorIO, recordEnd, runMonitored } from "./monitor.js";
+import { ownNetwork, releaseNetwork } from "./network/release.js";
 import { getContainer, pollRecord } from "./reconcile.js";
 import { removeEnded } from "./remove.js";
 import { runcBinary } from "./runc.js";
@@ -17,6 +19,8 @@ export interface ShimArgs {
   root: string;
   runc?: string;
   id: string;
+  /** The starter makes the container's network and hands it over on fd 3 (network/handoff.ts). */
+  network?: boolean;
 }
 
 function shimCommand(ctx: RuntimeContext): string[] {
@@ -80,24 +84,40 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
   // Already running: nothing to do, as Docker's start of a running container.
   if (!rec) return getContainer(ctx, ref);
   const [cmd = "", ...pre] = shimCommand(ctx);
-  const args: ShimArgs = { root: ctx.root, id: rec.id, ...(ctx.runc ? { runc: ctx.runc } : {}) };
+  const network = ownNetwork(rec);
+  const args: ShimArgs = {
+    root: ctx.root,
+    id: rec.id,
+    ...(ctx.runc ? { runc: ctx.runc } : {}),
+    ...(network ? { network } : {}),
+  };
   // Readable too: a `--rm` container's directory, this file with it, may be gone at the end.
   const out = openSync(join(containerDir(ctx, rec.id), "shim.log"), "a+");
   // What an earlier start wrote there is not this start's.
   const logFrom = fstatSync(out).size;
   const startedAt = rec.startedAt;
   try {
-    const child = spawn(cmd, [...pre, JSON.stringify(args)], { detached: true, stdio: ["ignore", out, out] });
+    const child = spawn(cmd, [...pre, JSON.stringify(args)], {
+      detached: true,
+      stdio: ["ignore", out, out, ...(network ? (["pipe"] as const) : [])],
+    });
     child.unref();
+    // The network is made here while the shim loads, and handed to it (network/handoff.ts).
+    const handed = network
+      ? import("./network/handoff.js").then((m) => m.handNetwork(ctx, rec, child.stdio[3] as Writable))
+      : undefined;
     const exited = new Promise<number>((res) => child.on("exit", (c) => res(c ?? 1)));
     const after = await Promise.race([
       // A new start time: it ran (an exited container's state alone says nothing of this start).
       pollRecord(ctx, rec.id, (r) => r.error !== "" || r.startedAt !== startedAt, undefined, { watch: true }),
       exited.then(async () => pollRecord(ctx, rec.id, () => true)),
     ]);
+    await handed;
     if (!after) return await removedWhileStarting(rec, out, logFrom, exited);
     if (after.error) throw startFailure(after);
     if (after.startedAt === startedAt) {
+      // The network made for it (network/handoff.ts) has no keeper to release it.
+      if (network) await releaseNetwork(ctx, after);
       throw new WharfError(
         "runtime",
         `the shim of container ${rec.id.slice(0, 12)} ended before it started`,

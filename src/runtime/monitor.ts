@@ -9,6 +9,7 @@ import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { containerEvent, flushEvents } from "./events.js";
 import { type LogStream, openLogWriter } from "./logs.js";
+import type { NetSetup } from "./network/attach.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
 import type { NetState } from "./network/types.js";
 import { processStartTime } from "./proc.js";
@@ -53,6 +54,11 @@ export interface MonitorOptions {
    * recorded first, nor are its per-start files released (`recordEnd` does both if the removal fails).
    */
   removedAfter?: boolean;
+  /**
+   * The network made by the starter (a detached start: network/handoff.ts); undefined from it:
+   * nothing came, and the network is made here.
+   */
+  network?: Promise<NetSetup | undefined>;
 }
 
 export type EndHook = (ended: ContainerRecord, before: ContainerRecord) => ContainerRecord;
@@ -160,8 +166,18 @@ export async function runMonitored(
     await runcDelete(ctx, id, true);
     trace("monitor: old state cleared");
   }
+  // A runc that cannot run is said before anything is made for the container.
+  const runc = runcBinary(ctx);
   // The network is made while the bundle is written (bridge networks: network/attach.ts).
-  const network = startNetwork(ctx, rec0, hostnameOf(rec0));
+  const own = () => startNetwork(ctx, rec0, hostnameOf(rec0));
+  const network = opts.network
+    ? opts.network.then(async (handed): Promise<NetSetup> => {
+        if (handed) return handed;
+        // The starter died before it handed anything over: what it made goes, then this makes it.
+        await releaseNetwork(ctx, rec0);
+        return (await own()) ?? {};
+      })
+    : own();
   network?.catch(() => undefined);
   let net: NetState | undefined;
   let netReady: Promise<void> | undefined;
@@ -199,7 +215,7 @@ export async function runMonitored(
     (e: unknown) => e,
   );
   const argv = [
-    runcBinary(ctx),
+    runc,
     ...runcGlobal(ctx, runcLog),
     "run",
     "--bundle",

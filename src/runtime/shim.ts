@@ -25,6 +25,9 @@ async function main(): Promise<number> {
   const health = healthConfigOf(rec) ? await import("./health.js") : undefined;
   const attach = rec.options.interactive ? await import("./attach-server.js") : undefined;
   const stdin = attach ? await attach.openStdinRelay(ctx, rec.id) : undefined;
+  // The first start's network, made by the starter meanwhile (network/handoff.ts).
+  let network = args.network ? (await import("./network/handoff.js")).receiveNetwork(3) : undefined;
+  network?.catch(() => undefined);
   let backoff = 0;
   let exitCode = 0;
   for (;;) {
@@ -40,8 +43,9 @@ async function main(): Promise<number> {
         ...(stdin ? { onSpawned: stdin.connect } : {}),
         ...(health ? { onStarted: (r: ContainerRecord) => (checks = health.startHealthChecks(ctx, r)) } : {}),
       },
-      { onEnd: restartHook((r) => (restart = r)) },
+      { onEnd: restartHook((r) => (restart = r)), ...(network ? { network } : {}) },
     );
+    network = undefined;
     await checks?.stop();
     exitCode = result.exitCode;
     // Written first: once a `--rm` container is removed, this file is gone but for the starter's

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import {
   natRulesWith,
   removeRootBridges,
 } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { REPO_ROOT, type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { run as runTool, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
@@ -459,6 +459,31 @@ describe("networks", () => {
     await cli.ok("network", "rm", net);
     await validateRoot(cli.root);
   }, 120_000);
+
+  it("a shim whose starter died before handing the network over makes it itself", async () => {
+    const id = (await cli.ok("create", "-p", "8080", image, "sleep", "600")).trim();
+    // A starter that made the namespace and died: the shim gets an empty pipe on fd 3.
+    await runTool("ip", ["netns", "add", `wharf-${id}`]);
+    const shim = spawn(
+      process.execPath,
+      [join(REPO_ROOT, "dist", "bundle", "shim.js"), JSON.stringify({ root: cli.root, id, network: true })],
+      { detached: true, stdio: ["ignore", "ignore", "ignore", "pipe"] },
+    );
+    (shim.stdio[3] as NodeJS.WritableStream).end();
+    shim.unref();
+    const deadline = Date.now() + 15_000;
+    let state = "";
+    while (state !== "running" && Date.now() < deadline) {
+      state = (await cli.ok("inspect", "-f", "{{.State.Status}}", id)).trim();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe("running");
+    expect(addressOf(await cli.ok("exec", id, "ip", "-o", "-4", "addr"))).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(await cli.ok("port", id)).toMatch(/^8080\/tcp -> 0\.0\.0\.0:\d+\n$/);
+    await cli.ok("rm", "-f", id);
+    expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
+    await validateRoot(cli.root);
+  }, 60_000);
 
   it("reconciles after a crash: a container whose keeper and process are gone gives its address back", async () => {
     const id = (await cli.ok("run", "-d", image, "sleep", "600")).trim();

@@ -106,6 +106,8 @@ export async function attachNetworks(
       );
     }
   }
+  // What an earlier start cut short left (its namespace still there) goes first: its address too.
+  if (existsSync(netnsPath(rec.id))) await releaseNetworks(ctx, rec);
   const ns = await createNetns(rec.id);
   trace("network: netns made");
   try {
