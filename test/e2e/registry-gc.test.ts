@@ -139,6 +139,11 @@ describe("online garbage collection in two registry serve processes on one direc
     const pushed = new Set<string>();
     let deletes = 0;
     try {
+      // Garbage from the start (an image pushed nowhere else, then deleted): collected once it is
+      // older than the grace period, while the load runs.
+      const first = replicas[0] as Server;
+      await push(first.host, "i7", "e2e/doomed:x");
+      await skopeo("delete", "--tls-verify=false", `docker://${first.host}/e2e/doomed:x`);
       const deadline = Date.now() + 10_000;
       let n = 0;
       await Promise.all(
@@ -151,7 +156,7 @@ describe("online garbage collection in two registry serve processes on one direc
               pushed.delete(ref);
               deletes++;
             } else {
-              await push(r.host, TAGS[n % TAGS.length] as string, ref);
+              await push(r.host, TAGS[n % 7] as string, ref);
               pushed.add(ref);
             }
             n++;
