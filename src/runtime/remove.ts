@@ -101,14 +101,19 @@ export async function removeEnded(
   id: string,
   opts: { volumes?: boolean } = {},
 ): Promise<void> {
-  // Its network (if a start left any) goes while runc's state does.
+  // Its network (if a start left any) goes while runc's state and its files do.
   const rec = await readRecordRaw(ctx, id);
-  await Promise.all([runcDelete(ctx, id, true), rec ? releaseNetwork(ctx, rec) : undefined]);
-  await withContainerLock(ctx, id, async () => {
-    const inPack = await removeFiles(ctx, id, await locateRecord(ctx, id), opts.volumes);
-    // The directory went first: a removal cut short leaves a pack entry, which `rm` removes again.
-    if (inPack) await dropFromPack(ctx, [id]);
-  });
+  const released = rec ? releaseNetwork(ctx, rec) : undefined;
+  try {
+    await runcDelete(ctx, id, true);
+    await withContainerLock(ctx, id, async () => {
+      const inPack = await removeFiles(ctx, id, await locateRecord(ctx, id), opts.volumes);
+      // The directory went first: a removal cut short leaves a pack entry, which `rm` removes again.
+      if (inPack) await dropFromPack(ctx, [id]);
+    });
+  } finally {
+    await released;
+  }
 }
 
 /**
