@@ -13,36 +13,19 @@ import { containerDir, readRecordRaw } from "../store.js";
 import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin, resultAddress } from "./cni.js";
+import { releaseNetworks } from "./detach.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
 import { ensureBridge } from "./host.js";
 import { netnsPath } from "./layout.js";
-import { createNetns, deleteNetns } from "./netns.js";
+import { createNetns } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
-import { joinPeers, leavePeers } from "./peers.js";
-import { bridgeConfig, loopbackUp, portmapConfig, releaseAddress } from "./plugins.js";
-import { exposedPorts, releasePorts, reservePorts, wantedBindings } from "./ports.js";
-import { isDefaultBridge, lookupNetwork, type NetworkRecord, readNetwork, readNetworks } from "./store.js";
+import { joinPeers } from "./peers.js";
+import { netPlan } from "./plan.js";
+import { bridgeConfig, portmapConfig } from "./plugins.js";
+import { exposedPorts, reservePorts, wantedBindings } from "./ports.js";
+import { isDefaultBridge, type NetworkRecord } from "./store.js";
 import { sweepAddresses } from "./sweep.js";
-import type { EndpointRequest, EndpointState, NetState, PortMapping } from "./types.js";
-
-export type NetPlan =
-  | { kind: "host" }
-  | { kind: "none" }
-  /** Without root: the host's network with a hostname of its own (wharf's behaviour before bridges). */
-  | { kind: "shared" }
-  | { kind: "container"; ref: string }
-  | { kind: "bridge"; endpoints: EndpointRequest[] };
-
-/** The networking a container's options ask for. */
-export function netPlan(o: ContainerRecord["options"]): NetPlan {
-  const mode = o.network ?? "default";
-  if (mode === "host") return { kind: "host" };
-  if (mode === "none") return { kind: "none" };
-  if (mode.startsWith("container:")) return { kind: "container", ref: mode.slice("container:".length) };
-  const explicit = mode !== "default" || (o.endpoints?.length ?? 0) > 0 || (o.publish?.length ?? 0) > 0;
-  if (!canBridge() && !explicit) return { kind: "shared" };
-  return { kind: "bridge", endpoints: o.endpoints ?? [{ network: mode === "default" ? "bridge" : mode }] };
-}
+import type { EndpointRequest, EndpointState, NetState } from "./types.js";
 
 /** What a start needs of the network: the namespace for the spec, the /etc files, the record's state. */
 export interface NetSetup {
@@ -129,10 +112,9 @@ async function setUp(
   const o = rec.options;
   const exposed = exposedPorts(rec.imageConfig.ExposedPorts, o.expose, o.publish);
   const wanted = wantedBindings(exposed, o.publish ?? [], o.publishAll === true);
-  // At once: lo, the host ports, one bridge ADD per network. All are waited for before a failure
-  // is thrown, so that the release that follows finds everything they made.
-  const [lo, ports, bridges] = await Promise.allSettled([
-    loopbackUp(rec.id, ns),
+  // At once: the host ports and one bridge ADD per network (`lo` is up: netns.ts). Both are waited
+  // for before a failure is thrown, so that the release that follows finds everything they made.
+  const [ports, bridges] = await Promise.allSettled([
     reservePorts(rec.id, rec.name, nets[0]?.Name ?? "bridge", wanted),
     settleAll(
       nets.map(async (net, i) => {
@@ -160,7 +142,7 @@ async function setUp(
       }),
     ),
   ]);
-  for (const r of [ports, bridges, lo]) if (r.status === "rejected") throw r.reason;
+  for (const r of [ports, bridges]) if (r.status === "rejected") throw r.reason;
   const results = bridges.status === "fulfilled" ? bridges.value : [];
   const mappings = ports.status === "fulfilled" ? ports.value : [];
   trace("network: bridge added");
@@ -225,67 +207,3 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   for (const r of settled) if (r.status === "rejected") throw r.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
-
-/** The endpoints to release: the record's, else (a start cut short) those its options name. */
-function endpointsToRelease(
-  ctx: RuntimeContext,
-  rec: ContainerRecord,
-): { net: NetworkRecord; ifname: string }[] {
-  if (rec.net) {
-    return rec.net.endpoints.flatMap((e) => {
-      const net = readNetwork(ctx, e.networkId);
-      return net ? [{ net, ifname: e.ifname }] : [];
-    });
-  }
-  const plan = netPlan(rec.options);
-  if (plan.kind !== "bridge") return [];
-  // The networks as they are on disk: a release never makes the predefined ones.
-  const nets = readNetworks(ctx);
-  return plan.endpoints.flatMap((e, i) => {
-    try {
-      const net = lookupNetwork(nets, e.network);
-      return net ? [{ net, ifname: `eth${i}` }] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/**
- * Releases what a start made for the container's network (idempotent; cheap when it has none):
- * its namespace, addresses, port rules and reservations, its entries in its peers' /etc/hosts.
- */
-export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
-  const hasNs = existsSync(netnsPath(rec.id));
-  if (!rec.net && !hasNs) return;
-  const eps = endpointsToRelease(ctx, rec);
-  const ports: PortMapping[] =
-    rec.net?.ports ?? (rec.options.publish?.length || rec.options.publishAll ? [dummyMapping] : []);
-  const jobs: Promise<unknown>[] = [deleteNetns(rec.id)];
-  // The namespace goes with its interfaces: what is left of each is its address.
-  for (const { net, ifname } of eps) jobs.push(releaseAddress(ctx, net, rec.id, ifname));
-  // By the name in the record: the network's own record may be gone (a root removed meanwhile).
-  const portsOn = rec.net?.endpoints.find((e) => e.ifname === "eth0")?.network ?? eps[0]?.net.Name;
-  if (portsOn && ports.length > 0) {
-    jobs.push(
-      execPlugin({
-        command: "DEL",
-        containerId: rec.id,
-        netns: "",
-        ifname: "eth0",
-        name: portsOn,
-        config: portmapConfig(ports),
-      }),
-    );
-  }
-  jobs.push(releasePorts(rec.id));
-  const user = eps.filter((e) => !isDefaultBridge(e.net)).map((e) => e.net.Id);
-  if (user.length > 0) jobs.push(leavePeers(ctx, rec.id, user));
-  const results = await Promise.allSettled(jobs);
-  trace("network: released");
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) throw failed.reason;
-}
-
-/** portmap's DEL does nothing without a mapping; it removes the container's rules whatever it is. */
-const dummyMapping: PortMapping = { containerPort: 1, protocol: "tcp", hostIp: "", hostPort: 1 };

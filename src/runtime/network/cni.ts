@@ -90,6 +90,9 @@ export async function execPlugin(call: PluginCall): Promise<unknown> {
     CNI_NETNS: call.netns,
     CNI_IFNAME: call.ifname,
     CNI_PATH: pluginDirs().join(":"),
+    // One scheduler thread: a plugin's few milliseconds of work gain nothing from more, and
+    // starting them costs (bridge ADD and host-local DEL ~0.5 ms less each here).
+    GOMAXPROCS: "1",
     ...(args.length > 0 ? { CNI_ARGS: ["IgnoreUnknown=1", ...args].join(";") } : {}),
   };
   const conf = JSON.stringify({ cniVersion: CNI_VERSION, name: call.name, ...call.config });

@@ -8,7 +8,8 @@ import { createReadStream } from "node:fs";
 import type { Writable } from "node:stream";
 import { type ErrorCode, WharfError } from "../../errors/index.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
-import { attachNetworks, type NetSetup, releaseNetworks } from "./attach.js";
+import { attachNetworks, type NetSetup } from "./attach.js";
+import { releaseNetworks } from "./detach.js";
 
 type Handed =
   | { setup: Omit<NetSetup, "ready"> }

@@ -1,7 +1,7 @@
 /**
  * The CNI configurations wharf hands the plugins for a bridge network: `bridge` with `host-local`
  * addresses (no per-container masquerade: host.ts masquerades the subnet once), `portmap` for
- * published ports, `loopback` for `lo`.
+ * published ports. (`lo` is raised where the namespace is made: netns.ts.)
  */
 import type { RuntimeContext } from "../types.js";
 import { execPlugin } from "./cni.js";
@@ -62,18 +62,6 @@ export function portmapConfig(
     },
     ...(prevResult !== undefined ? { prevResult } : {}),
   };
-}
-
-/** `lo` up in the namespace (runc does it only in a namespace of its own making). */
-export function loopbackUp(containerId: string, netns: string): Promise<unknown> {
-  return execPlugin({
-    command: "ADD",
-    containerId,
-    netns,
-    ifname: "lo",
-    name: "lo",
-    config: { type: "loopback" },
-  });
 }
 
 /**

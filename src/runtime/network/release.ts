@@ -38,7 +38,7 @@ export function networkLeft(rec: ContainerRecord): boolean {
 export async function releaseNetwork(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   if (!networkLeft(rec)) return;
   try {
-    await (await import("./attach.js")).releaseNetworks(ctx, rec);
+    await (await import("./detach.js")).releaseNetworks(ctx, rec);
   } catch (e) {
     ctx.onWarning?.(`releasing the network of container ${rec.id.slice(0, 12)}: ${(e as Error).message}`);
   }

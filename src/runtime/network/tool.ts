@@ -1,5 +1,7 @@
 /** Runs the host's network tools (`ip`, `iptables-save`, `iptables-restore`): no shell. */
 import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { join } from "node:path";
 import { WharfError } from "../../errors/index.js";
 
 export interface ToolResult {
@@ -7,6 +9,12 @@ export interface ToolResult {
   stdout: string;
   stderr: string;
 }
+
+const HINTS: Record<string, string> = {
+  ip: "install iproute2 (Debian: apt-get install iproute2)",
+  unshare: "install util-linux (Debian: apt-get install util-linux)",
+  iptables: "install iptables (Debian: apt-get install iptables)",
+};
 
 /** Runs `cmd args`, `input` on its stdin; resolves with its status and output (never rejects on status). */
 export function runTool(cmd: string, args: string[], input?: string): Promise<ToolResult> {
@@ -20,10 +28,7 @@ export function runTool(cmd: string, args: string[], input?: string): Promise<To
       reject(
         new WharfError("runtime", `cannot run ${cmd}: ${e.message}`, {
           cause: e,
-          hint:
-            cmd === "ip"
-              ? "install iproute2 (Debian: apt-get install iproute2)"
-              : "install iptables (Debian: apt-get install iptables)",
+          hint: HINTS[cmd.slice(cmd.lastIndexOf("/") + 1)] ?? HINTS.iptables,
         }),
       ),
     );
@@ -54,4 +59,27 @@ export async function mustRun(what: string, cmd: string, args: string[], input?:
     );
   }
   return r.stdout;
+}
+
+const found = new Map<string, string>();
+
+/**
+ * A tool's path, looked up on PATH (then the sbin directories, which a user's PATH may lack) once:
+ * spawning a bare name makes the kernel try every PATH entry before the right one, per call.
+ */
+export function toolPath(name: string): string {
+  const known = found.get(name);
+  if (known) return known;
+  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+  for (const d of dirs.filter((x) => x.startsWith("/"))) {
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      found.set(name, p);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return name;
 }
