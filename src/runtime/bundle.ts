@@ -26,7 +26,15 @@ export function bundleDir(ctx: RuntimeContext, id: string): string {
 }
 
 /** The files made again at each start: the OCI bundle, the /etc files, runc's PID file and log. */
-const PER_START = ["bundle", "hosts", "hostname", "resolv.conf", "runc.pid", "runc.log"] as const;
+const PER_START = [
+  "bundle",
+  "hosts",
+  "hostname",
+  "resolv.conf",
+  "runc.pid",
+  "runc.log",
+  "network.gate",
+] as const;
 
 /**
  * Deletes what `prepareBundle` and runc wrote for one start (`PER_START`), once the container has
@@ -130,7 +138,8 @@ async function writeEtcFiles(
   let resolv = net?.resolv ?? readTextOr("/etc/resolv.conf");
   // `--add-host` and `--dns…` without a bridge network (with one, network/attach.ts made them).
   const o = rec.options;
-  if (net?.hosts === undefined && (o.extraHosts || o.dns || o.dnsSearch || o.dnsOptions)) {
+  // (A gated network writes its files when it is complete: network/gate.ts.)
+  if (net?.hosts === undefined && !net?.late && (o.extraHosts || o.dns || o.dnsSearch || o.dnsOptions)) {
     ({ hosts, resolv } = (await import("./network/etc.js")).withUserEntries(hosts, resolv, o));
   }
   // Made again at every start, so a plain write is enough (no fsync on the way to running).
@@ -207,6 +216,7 @@ export async function prepareBundle(
     tty: opts.tty === true,
     network: opts.network === "host" || opts.network === "none" ? opts.network : "default",
     ...(net?.netnsPath ? { netnsPath: net.netnsPath } : {}),
+    ...(net?.hook ? { createRuntime: [net.hook] } : {}),
     mounts,
     resources: buildResources(opts, (m) => ctx.onWarning?.(m)),
     security: securityOf(opts),

@@ -10,8 +10,8 @@ import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundl
 import { containerEvent, flushEvents } from "./events.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import type { NetSetup } from "./network/attach.js";
+import { completeNetwork, type NetworkStart } from "./network/gate.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
-import type { NetState } from "./network/types.js";
 import { processStartTime } from "./proc.js";
 import {
   runcBinary,
@@ -179,13 +179,11 @@ export async function runMonitored(
       })
     : own();
   network?.catch(() => undefined);
-  let net: NetState | undefined;
-  let netReady: Promise<void> | undefined;
+  let netStart: NetworkStart | undefined;
   try {
     await prepareBundle(ctx, rec0, network);
-    const setup = network ? await network : undefined;
-    net = setup?.state;
-    netReady = setup?.ready;
+    // Its end, followed from here: a gated network completes while runc starts (network/gate.ts).
+    netStart = completeNetwork(ctx, rec0, network ? await network : undefined);
     trace("monitor: bundle written");
   } catch (e) {
     const error = e instanceof WharfError ? e : new WharfError("runtime", (e as Error).message, { cause: e });
@@ -193,7 +191,10 @@ export async function runMonitored(
     if (network) {
       await network.then(
         async (s) => {
-          await s.ready?.catch(() => undefined);
+          const n = completeNetwork(ctx, rec0, s);
+          n.close();
+          await n.done;
+          await n.ready()?.catch(() => undefined);
           await releaseNetwork(ctx, rec0);
         },
         () => undefined,
@@ -205,15 +206,20 @@ export async function runMonitored(
   }
   // Recorded while runc starts (both are read-modify-writes under the record's lock, so the
   // `running` update cannot lose it); awaited before the container's end is waited for.
-  const marked = updateRecord(ctx, id, (r) => ({
-    ...r,
-    monitorPid: process.pid,
-    monitorStart: processStartTime(process.pid),
-    ...(net ? { net } : {}),
-  })).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const marked = netStart.done
+    .then(() => {
+      const net = netStart?.state();
+      return updateRecord(ctx, id, (r) => ({
+        ...r,
+        monitorPid: process.pid,
+        monitorStart: processStartTime(process.pid),
+        ...(net ? { net } : {}),
+      }));
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   const argv = [
     runc,
     ...runcGlobal(ctx, runcLog),
@@ -258,6 +264,7 @@ export async function runMonitored(
   // Published ports still being mapped (network/attach.ts): the start is recorded after them, and
   // their failure stops the container.
   let netError: WharfError | undefined;
+  const net = netStart;
   const checkPid = async (): Promise<void> => {
     if (startedPid) return;
     const pid = Number.parseInt(readTextOr(pidFile), 10);
@@ -284,12 +291,15 @@ export async function runMonitored(
         containerEvent(ctx, r, "start");
         io.onStarted?.(r);
       });
-    started = netReady
-      ? netReady.then(record, async (e: unknown) => {
-          netError = e instanceof WharfError ? e : new WharfError("runtime", String(e));
-          await runcKill(ctx, id, "KILL").catch(() => undefined);
-        })
-      : record();
+    started = net.done.then(() => {
+      const ready = net.ready();
+      return ready
+        ? ready.then(record, async (e: unknown) => {
+            netError = e instanceof WharfError ? e : new WharfError("runtime", String(e));
+            await runcKill(ctx, id, "KILL").catch(() => undefined);
+          })
+        : record();
+    });
   };
   const poll = setInterval(() => void checkPid(), 10);
   trace("monitor: runc spawned");
@@ -305,17 +315,20 @@ export async function runMonitored(
   }
   const [code, signal] = await ended;
   trace("monitor: runc ended");
+  net.close();
   clearInterval(poll);
   if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
   await checkPid();
   await started;
-  // A container that never started: its ports' rules are done with before the network goes.
-  await netReady?.catch(() => undefined);
+  // A container that never started: its network is done with before it goes.
+  await net.done;
+  await net.ready()?.catch(() => undefined);
   const logged = startedPid ? undefined : await runcLoggedError(runcLog);
   errFilter.finish(logged !== undefined);
   outFilter?.finish(logged !== undefined);
   log.close();
   const error =
+    net.error() ??
     netError ??
     (logged !== undefined
       ? startError(logged)
@@ -327,7 +340,8 @@ export async function runMonitored(
   if (startedPid) containerEvent(ctx, rec0, "die", { exitCode: String(exitCode) });
   // A record gone meanwhile (its root removed under it): no later reader will release the network
   // its start made, so the monitor does, with what it knows of it.
-  if (net && !(await readRecordRaw(ctx, id))) await releaseNetwork(ctx, { ...rec0, net });
+  const state = net.state();
+  if (state && !(await readRecordRaw(ctx, id))) await releaseNetwork(ctx, { ...rec0, net: state });
   if (opts.removedAfter) return result;
   // Written before the end is recorded: whoever sees the end (`wait`, `rm`) finds its `die` event.
   flushEvents();

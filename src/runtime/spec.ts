@@ -23,6 +23,8 @@ export interface RuntimeSpec {
   root: { path: string; readonly: boolean };
   hostname?: string;
   mounts: SpecMount[];
+  /** `createRuntime`: run by runc before the container's process starts (network/gate.ts). */
+  hooks?: { createRuntime: { path: string; args: string[]; timeout?: number }[] };
   linux: {
     namespaces: { type: string; path?: string }[];
     maskedPaths: string[];
@@ -53,6 +55,8 @@ export interface SpecInput {
   network: NetworkMode;
   /** A network namespace made for the container (bridge networks, `container:`): runc joins it. */
   netnsPath?: string;
+  /** Hooks runc runs before the container's process starts (its network's gate). */
+  createRuntime?: { path: string; args: string[]; timeout?: number }[];
   mounts: readonly ResolvedMount[];
   resources: LinuxResources;
   security: Security;
@@ -134,6 +138,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     root: { path: input.rootfs, readonly: input.readOnly },
     ...(input.network !== "host" ? { hostname: input.hostname } : {}),
     mounts,
+    ...(input.createRuntime ? { hooks: { createRuntime: input.createRuntime } } : {}),
     linux: {
       namespaces,
       maskedPaths: [...MASKED_PATHS],

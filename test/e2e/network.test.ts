@@ -485,6 +485,55 @@ describe("networks", () => {
     await validateRoot(cli.root);
   }, 60_000);
 
+  it("a container's process waits at the network's gate: a bridge that fails stops the start before it runs", async () => {
+    const plugins = join(dir, "cni-badbridge");
+    await mkdir(plugins, { recursive: true });
+    const real =
+      ["/usr/lib/cni", "/opt/cni/bin"].find((d) => existsSync(join(d, "bridge"))) ?? "/usr/lib/cni";
+    for (const p of readdirSync(real))
+      if (p !== "bridge") await symlink(join(real, p), join(plugins, p)).catch(() => undefined);
+    // Slow enough for runc to be waiting at the gate when it fails.
+    await writeFile(
+      join(plugins, "bridge"),
+      '#!/bin/sh\ncat >/dev/null\nsleep 0.3\necho \'{"cniVersion":"1.0.0","code":11,"msg":"no bridge today"}\'\nexit 1\n',
+    );
+    await chmod(join(plugins, "bridge"), 0o755);
+    const before = allocated(cli.root);
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        WHARF_CMD,
+        ["--root", cli.root, "run", "--name", "gated", image, "sh", "-c", "echo ran"],
+        { env: { ...process.env, CNI_PATH: plugins } },
+        (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr }),
+      ),
+    );
+    expect(r.stderr).toContain("network setup failed: CNI plugin bridge ADD: no bridge today");
+    expect(r.code).toBe(125);
+    expect(r.stdout).toBe("");
+    expect(await cli.ok("logs", "gated")).toBe("");
+    const id = (await cli.ok("inspect", "-f", "{{.Id}}", "gated")).trim();
+    expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
+    expect(allocated(cli.root)).toEqual(before);
+    // A bridge that takes its time and works: meanwhile runc has started the container and its
+    // gate hook (grep on the container's network.gate FIFO) is waiting for the network.
+    const seen = join(dir, "gate-waiters");
+    await writeFile(
+      join(plugins, "bridge"),
+      `#!/bin/sh\nsleep 0.3\ngrep -l "network[.]gate" /proc/[0-9]*/cmdline 2>/dev/null | wc -l > ${seen}\nexec ${real}/bridge\n`,
+    );
+    const ok = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(
+        WHARF_CMD,
+        ["--root", cli.root, "start", "-a", "gated"],
+        { env: { ...process.env, CNI_PATH: plugins } },
+        (e, stdout) => resolve({ code: e ? Number(e.code) : 0, stdout }),
+      ),
+    );
+    expect(ok).toEqual({ code: 0, stdout: "ran\n" });
+    expect(Number(readFileSync(seen, "utf8").trim())).toBeGreaterThanOrEqual(1);
+    await validateRoot(cli.root);
+  }, 60_000);
+
   it("reconciles after a crash: a container whose keeper and process are gone gives its address back", async () => {
     const id = (await cli.ok("run", "-d", image, "sleep", "600")).trim();
     const ip = (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).trim();

@@ -15,6 +15,7 @@ import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin, resultAddress } from "./cni.js";
 import { releaseNetworks } from "./detach.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
+import { type Gate, gateHook, makeGate, type SpecHook } from "./gate.js";
 import { ensureBridge } from "./host.js";
 import { netnsPath } from "./layout.js";
 import { createNetns } from "./netns.js";
@@ -42,6 +43,14 @@ export interface NetSetup {
    * The start is recorded (and `run -d` returns) once they are in place; a failure stops it.
    */
   ready?: Promise<void>;
+  /**
+   * A gated start (gate.ts): the namespace is made and runc may start; the rest (the interfaces,
+   * the /etc files' contents, the state) comes as `late`, and the container's process waits at
+   * the gate (`hook`, a createRuntime hook of the spec) until it has.
+   */
+  gate?: Gate;
+  hook?: SpecHook;
+  late?: Promise<NetSetup>;
 }
 
 function cidOf(rec: ContainerRecord): string {
@@ -68,6 +77,7 @@ export async function attachNetworks(
   ctx: RuntimeContext,
   rec: ContainerRecord,
   hostname: string,
+  opts: { gate?: boolean } = {},
 ): Promise<NetSetup> {
   const plan = netPlan(rec.options);
   if (plan.kind === "container") return joinContainer(ctx, rec, plan.ref);
@@ -91,14 +101,15 @@ export async function attachNetworks(
   }
   // What an earlier start cut short left (its namespace still there) goes first: its address too.
   if (existsSync(netnsPath(rec.id))) await releaseNetworks(ctx, rec);
-  const ns = await createNetns(rec.id);
+  const [ns, gate] = await Promise.all([createNetns(rec.id), opts.gate ? makeGate(ctx, rec.id) : undefined]);
   trace("network: netns made");
-  try {
-    return await setUp(ctx, rec, hostname, ns, nets, plan.endpoints);
-  } catch (e) {
+  const full = setUp(ctx, rec, hostname, ns, nets, plan.endpoints).catch(async (e: unknown) => {
     await releaseNetworks(ctx, rec).catch(() => undefined);
     throw e;
-  }
+  });
+  if (!gate) return full;
+  full.catch(() => undefined);
+  return { netnsPath: ns, gate, hook: gateHook(gate), late: full };
 }
 
 async function setUp(

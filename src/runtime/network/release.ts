@@ -20,7 +20,7 @@ export function startNetwork(
   hostname: string,
 ): Promise<NetSetup> | undefined {
   if (!ownNetwork(rec)) return undefined;
-  return import("./attach.js").then((m) => m.attachNetworks(ctx, rec, hostname));
+  return import("./attach.js").then((m) => m.attachNetworks(ctx, rec, hostname, { gate: true }));
 }
 
 /** Whether anything of a start's network may be left: state in the record, or its namespace. */
