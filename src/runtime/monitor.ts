@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { type FSWatcher, rmSync, watch } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -103,6 +103,19 @@ function stderrFilter(sink: (chunk: Uint8Array) => void) {
       held = "";
     },
   };
+}
+
+/** Calls `fn` when `name` appears or changes in `dir` (inotify); undefined when it cannot watch. */
+function watchFor(dir: string, name: string, fn: () => void): FSWatcher | undefined {
+  try {
+    const w = watch(dir, (_event, file) => {
+      if (file === name) fn();
+    });
+    w.on("error", () => w.close());
+    return w;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resolves when the child has exited and its stdout and stderr are drained. */
@@ -302,12 +315,15 @@ export async function runMonitored(
     });
   };
   const poll = setInterval(() => void checkPid(), 10);
+  // runc writes its PID file by a rename into the directory: seen at once, not at the next poll.
+  const pidWatch = watchFor(dir, "runc.pid", () => void checkPid());
   trace("monitor: runc spawned");
   const markError = await marked;
   if (markError !== undefined) {
     child.kill("SIGKILL");
     await ended;
     clearInterval(poll);
+    pidWatch?.close();
     await releaseStartFiles(ctx, id).catch(() => undefined);
     if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
     log.close();
@@ -317,6 +333,7 @@ export async function runMonitored(
   trace("monitor: runc ended");
   net.close();
   clearInterval(poll);
+  pidWatch?.close();
   if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
   await checkPid();
   await started;
