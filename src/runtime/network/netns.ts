@@ -29,14 +29,12 @@ export async function createNetns(containerId: string): Promise<string> {
   if (existsSync(path)) await deleteNetns(containerId);
   if (netnsDirMounted()) {
     writeFileSync(path, "", { mode: 0o444 });
-    const r = await runTool(toolPath("unshare"), [
-      `--net=${path}`,
-      toolPath("ip"),
-      "link",
-      "set",
-      "lo",
-      "up",
-    ]);
+    const r = await runTool(
+      toolPath("unshare"),
+      [`--net=${path}`, toolPath("ip"), "link", "set", "lo", "up"],
+      undefined,
+      { stdout: false },
+    );
     if (r.code === 0) return path;
     await deleteNetns(containerId);
   }
@@ -49,7 +47,9 @@ export async function createNetns(containerId: string): Promise<string> {
 /** Deletes the container's namespace file, if any. */
 export async function deleteNetns(containerId: string): Promise<void> {
   if (!existsSync(netnsPath(containerId))) return;
-  const r = await runTool(toolPath("ip"), ["netns", "delete", netnsName(containerId)]);
+  const r = await runTool(toolPath("ip"), ["netns", "delete", netnsName(containerId)], undefined, {
+    stdout: false,
+  });
   if (r.code !== 0 && existsSync(netnsPath(containerId))) {
     await mustRun("cannot delete the container's network namespace", toolPath("ip"), [
       "netns",

@@ -17,9 +17,16 @@ const HINTS: Record<string, string> = {
 };
 
 /** Runs `cmd args`, `input` on its stdin; resolves with its status and output (never rejects on status). */
-export function runTool(cmd: string, args: string[], input?: string): Promise<ToolResult> {
+export function runTool(
+  cmd: string,
+  args: string[],
+  input?: string,
+  opts: { stdout?: boolean } = {},
+): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    // A tool whose output is not read gets none to write (a pipe less costs ~1 ms here).
+    const stdout = opts.stdout === false ? "ignore" : "pipe";
+    const child = spawn(cmd, args, { stdio: [input === undefined ? "ignore" : "pipe", stdout, "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on("data", (c: Buffer) => out.push(c));
