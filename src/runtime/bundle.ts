@@ -216,7 +216,7 @@ export async function prepareBundle(
     tty: opts.tty === true,
     network: opts.network === "host" || opts.network === "none" ? opts.network : "default",
     ...(net?.netnsPath ? { netnsPath: net.netnsPath } : {}),
-    ...(net?.hook ? { createRuntime: [net.hook] } : {}),
+    ...(net?.hooks ? { createRuntime: net.hooks } : {}),
     mounts,
     resources: buildResources(opts, (m) => ctx.onWarning?.(m)),
     security: securityOf(opts),

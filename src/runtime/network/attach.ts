@@ -15,10 +15,10 @@ import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin, resultAddress } from "./cni.js";
 import { releaseNetworks } from "./detach.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
-import { type Gate, gateHook, makeGate, type SpecHook } from "./gate.js";
+import { type Gate, gateHooks, gatePath, openGate, type SpecHook } from "./gate.js";
 import { ensureBridge } from "./host.js";
-import { netnsPath } from "./layout.js";
-import { createNetns } from "./netns.js";
+import { netnsName, netnsPath } from "./layout.js";
+import { createNetns, loUp } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
 import { joinPeers } from "./peers.js";
 import { netPlan } from "./plan.js";
@@ -49,7 +49,7 @@ export interface NetSetup {
    * the gate (`hook`, a createRuntime hook of the spec) until it has.
    */
   gate?: Gate;
-  hook?: SpecHook;
+  hooks?: SpecHook[];
   late?: Promise<NetSetup>;
 }
 
@@ -101,7 +101,11 @@ export async function attachNetworks(
   }
   // What an earlier start cut short left (its namespace still there) goes first: its address too.
   if (existsSync(netnsPath(rec.id))) await releaseNetworks(ctx, rec);
-  const [ns, gate] = await Promise.all([createNetns(rec.id), opts.gate ? makeGate(ctx, rec.id) : undefined]);
+  const made = await createNetns(rec.id, opts.gate ? gatePath(ctx, rec.id) : undefined);
+  const ns = made.path;
+  const gate = made.fifo ? openGate(gatePath(ctx, rec.id)) : undefined;
+  // No gate after all: `lo` is raised here rather than by the spec's hook.
+  if (made.fifo && !gate) await loUp(rec.id);
   trace("network: netns made");
   const full = setUp(ctx, rec, hostname, ns, nets, plan.endpoints).catch(async (e: unknown) => {
     await releaseNetworks(ctx, rec).catch(() => undefined);
@@ -109,7 +113,7 @@ export async function attachNetworks(
   });
   if (!gate) return full;
   full.catch(() => undefined);
-  return { netnsPath: ns, gate, hook: gateHook(gate), late: full };
+  return { netnsPath: ns, gate, hooks: gateHooks(gate, netnsName(rec.id)), late: full };
 }
 
 async function setUp(

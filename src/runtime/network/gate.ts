@@ -17,7 +17,7 @@ import { containerDir } from "../store.js";
 import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
 import type { NetSetup } from "./attach.js";
-import { runTool, toolPath } from "./tool.js";
+import { toolPath } from "./tool.js";
 import type { NetState } from "./types.js";
 
 export interface Gate {
@@ -36,11 +36,8 @@ export function gatePath(ctx: RuntimeContext, id: string): string {
   return join(containerDir(ctx, id), "network.gate");
 }
 
-/** Makes the FIFO (`mkfifo`) and opens it; undefined when it cannot be made (no gate, then). */
-export async function makeGate(ctx: RuntimeContext, id: string): Promise<Gate | undefined> {
-  const path = gatePath(ctx, id);
-  const r = await runTool(toolPath("mkfifo"), ["-m", "0600", path]).catch(() => undefined);
-  if (r?.code !== 0) return undefined;
+/** Opens the FIFO (made with the namespace: netns.ts); undefined when it cannot (no gate, then). */
+export function openGate(path: string): Gate | undefined {
   try {
     // Read and write: an open that never waits for the other end, and that keeps the FIFO's
     // contents until the hook has read them.
@@ -50,8 +47,15 @@ export async function makeGate(ctx: RuntimeContext, id: string): Promise<Gate | 
   }
 }
 
-export function gateHook(gate: Gate): SpecHook {
-  return { path: toolPath("grep"), args: ["grep", "-q", "^ok$", gate.path], timeout: 120 };
+/**
+ * The spec's hooks, in runc's order: `lo` up in the namespace (runc waits at the gate after it
+ * anyway), then the gate.
+ */
+export function gateHooks(gate: Gate, netns: string): SpecHook[] {
+  return [
+    { path: toolPath("ip"), args: ["ip", "-n", netns, "link", "set", "lo", "up"], timeout: 30 },
+    { path: toolPath("grep"), args: ["grep", "-q", "^ok$", gate.path], timeout: 120 },
+  ];
 }
 
 /** A start's network as it completes: its state, its ports still being mapped, its failure. */

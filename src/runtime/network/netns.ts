@@ -23,25 +23,35 @@ function netnsDirMounted(): boolean {
 
 const FAILED = "cannot create the container's network namespace";
 
-/** Makes the container's namespace with `lo` up (a leftover of an earlier start is replaced). */
-export async function createNetns(containerId: string): Promise<string> {
+/**
+ * Makes the container's namespace (a leftover of an earlier start is replaced). With `fifo`, the
+ * process that makes it makes that FIFO (gate.ts) rather than raise `lo`, which the spec's hook
+ * does then while runc waits anyway; `lo` is up when the FIFO is not made.
+ */
+export async function createNetns(
+  containerId: string,
+  fifo?: string,
+): Promise<{ path: string; fifo: boolean }> {
   const path = netnsPath(containerId);
   if (existsSync(path)) await deleteNetns(containerId);
   if (netnsDirMounted()) {
     writeFileSync(path, "", { mode: 0o444 });
-    const r = await runTool(
-      toolPath("unshare"),
-      [`--net=${path}`, toolPath("ip"), "link", "set", "lo", "up"],
-      undefined,
-      { stdout: false },
-    );
-    if (r.code === 0) return path;
+    const inside = fifo
+      ? [toolPath("mkfifo"), "-m", "0600", fifo]
+      : [toolPath("ip"), "link", "set", "lo", "up"];
+    const r = await runTool(toolPath("unshare"), [`--net=${path}`, ...inside], undefined, { stdout: false });
+    if (r.code === 0) return { path, fifo: fifo !== undefined };
     await deleteNetns(containerId);
   }
   const name = netnsName(containerId);
   await mustRun(FAILED, toolPath("ip"), ["netns", "add", name]);
-  await mustRun(FAILED, toolPath("ip"), ["-n", name, "link", "set", "lo", "up"]);
-  return path;
+  await loUp(containerId);
+  return { path, fifo: false };
+}
+
+/** `lo` up in the container's namespace. */
+export async function loUp(containerId: string): Promise<void> {
+  await mustRun(FAILED, toolPath("ip"), ["-n", netnsName(containerId), "link", "set", "lo", "up"]);
 }
 
 /** Deletes the container's namespace file, if any. */
