@@ -15,7 +15,7 @@ import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin, resultAddress } from "./cni.js";
 import { releaseNetworks } from "./detach.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
-import { type Gate, gateHooks, gatePath, openGate, type SpecHook } from "./gate.js";
+import { gateHooks, gatePath, openGate } from "./gate.js";
 import { ensureBridge } from "./host.js";
 import { netnsName, netnsPath } from "./layout.js";
 import { createNetns, loUp } from "./netns.js";
@@ -26,32 +26,9 @@ import { bridgeConfig, portmapConfig } from "./plugins.js";
 import { exposedPorts, reservePorts, wantedBindings } from "./ports.js";
 import { isDefaultBridge, type NetworkRecord } from "./store.js";
 import { sweepAddresses } from "./sweep.js";
-import type { EndpointRequest, EndpointState, NetState } from "./types.js";
+import type { EndpointRequest, EndpointState, NetSetup } from "./types.js";
 
-/** What a start needs of the network: the namespace for the spec, the /etc files, the record's state. */
-export interface NetSetup {
-  /** The network namespace runc joins; absent: runc's own (`none`) or the host's. */
-  netnsPath?: string;
-  state?: NetState;
-  hosts?: string;
-  resolv?: string;
-  hostname?: string;
-  /** `container:…`: the directory whose hosts, hostname and resolv.conf the container shares. */
-  shareEtcFrom?: string;
-  /**
-   * What the container need not wait for, made while runc starts it: the published ports' rules.
-   * The start is recorded (and `run -d` returns) once they are in place; a failure stops it.
-   */
-  ready?: Promise<void>;
-  /**
-   * A gated start (gate.ts): the namespace is made and runc may start; the rest (the interfaces,
-   * the /etc files' contents, the state) comes as `late`, and the container's process waits at
-   * the gate (`hook`, a createRuntime hook of the spec) until it has.
-   */
-  gate?: Gate;
-  hooks?: SpecHook[];
-  late?: Promise<NetSetup>;
-}
+export type { NetSetup } from "./types.js";
 
 function cidOf(rec: ContainerRecord): string {
   return rec.id.slice(0, 12);

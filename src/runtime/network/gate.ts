@@ -16,21 +16,10 @@ import { WharfError } from "../../errors/index.js";
 import { containerDir } from "../store.js";
 import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
-import type { NetSetup } from "./attach.js";
 import { toolPath } from "./tool.js";
-import type { NetState } from "./types.js";
+import type { Gate, NetSetup, NetState, SpecHook } from "./types.js";
 
-export interface Gate {
-  path: string;
-  fd: number;
-}
-
-/** The spec's hook that waits at the gate. */
-export interface SpecHook {
-  path: string;
-  args: string[];
-  timeout?: number;
-}
+export type { Gate, SpecHook } from "./types.js";
 
 export function gatePath(ctx: RuntimeContext, id: string): string {
   return join(containerDir(ctx, id), "network.gate");

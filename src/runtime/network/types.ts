@@ -79,6 +79,44 @@ export interface NetState {
   ports: PortMapping[];
 }
 
+/** The gate of a start (gate.ts): a FIFO runc's hook reads, held open by wharf. */
+export interface Gate {
+  path: string;
+  fd: number;
+}
+
+/** A hook of the OCI spec. */
+export interface SpecHook {
+  path: string;
+  args: string[];
+  timeout?: number;
+}
+
+/** What a start needs of the network: the namespace for the spec, the /etc files, the record's state. */
+export interface NetSetup {
+  /** The network namespace runc joins; absent: runc's own (`none`) or the host's. */
+  netnsPath?: string;
+  state?: NetState;
+  hosts?: string;
+  resolv?: string;
+  hostname?: string;
+  /** `container:…`: the directory whose hosts, hostname and resolv.conf the container shares. */
+  shareEtcFrom?: string;
+  /**
+   * What the container need not wait for, made while runc starts it: the published ports' rules.
+   * The start is recorded (and `run -d` returns) once they are in place; a failure stops it.
+   */
+  ready?: Promise<void>;
+  /**
+   * A gated start (gate.ts): the namespace is made and runc may start; the rest (the interfaces,
+   * the /etc files' contents, the state) comes as `late`, and the container's process waits at
+   * the gate (`hook`, a createRuntime hook of the spec) until it has.
+   */
+  gate?: Gate;
+  hooks?: SpecHook[];
+  late?: Promise<NetSetup>;
+}
+
 export interface NetworkRecordFields {
   net?: NetState;
 }
