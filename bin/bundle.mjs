@@ -47,15 +47,19 @@ common.define = {
   __WHARF_BUILD_TIME__: JSON.stringify(new Date().toISOString()),
 };
 const moduleUrl = 'var __wharfModuleUrl = require("node:url").pathToFileURL(__filename).href;';
-// `registry serve` (the registry, its YAML config, bcrypt and JWTs: half of the code) is a bundle of
-// its own, registry.js, which main.js loads only for that command.
+// The registry's verbs (the registry, its YAML config, bcrypt, JWTs, the S3 client, Redis: most of
+// the code) are bundles of their own, which main.js loads only for those commands: every other
+// command's script stays small (its parse and code cache scale with the file).
+const APART = [
+  ["registry-serve", "registry.js"],
+  ["registry-garbage-collect", "registry-gc.js"],
+];
 const registryApart = {
   name: "registry-apart",
   setup(b) {
-    b.onResolve({ filter: /\/commands\/registry-serve\.js$/ }, () => ({
-      path: "./registry.js",
-      external: true,
-    }));
+    for (const [name, out] of APART) {
+      b.onResolve({ filter: new RegExp(`/commands/${name}\\.js$`) }, () => ({ path: `./${out}`, external: true }));
+    }
   },
 };
 // main.js is the body of a CommonJS wrapper function that bin/wharf.cjs compiles as it is (no copy
@@ -71,7 +75,7 @@ await build({
   footer: { js: "\n})" },
 });
 for (const [entry, out] of [
-  ["dist/cli/commands/registry-serve.js", "registry.js"],
+  ...APART.map(([name, file]) => [`dist/cli/commands/${name}.js`, file]),
   ["dist/runtime/shim.js", "shim.js"],
 ]) {
   await build({
