@@ -58,7 +58,10 @@ const registryApart = {
   name: "registry-apart",
   setup(b) {
     for (const [name, out] of APART) {
-      b.onResolve({ filter: new RegExp(`/commands/${name}\\.js$`) }, () => ({ path: `./${out}`, external: true }));
+      b.onResolve({ filter: new RegExp(`/commands/${name}\\.js$`) }, () => ({
+        path: `./${out}`,
+        external: true,
+      }));
     }
   },
 };
