@@ -38,7 +38,8 @@ for (let i = 0; i < count; i++) {
   keys.push([`${r}/_manifests/revisions/sha256/${manifest}/link`, `sha256:${manifest}`]);
   keys.push([`${r}/_manifests/tags/latest/current/link`, `sha256:${manifest}`]);
   keys.push([`${r}/_manifests/tags/latest/index/sha256/${manifest}/link`, `sha256:${manifest}`]);
-  if (flag === "--wharf-index") keys.push([`${index}/catalog/${name.replaceAll("/", "+")}`, new Uint8Array()]);
+  if (flag === "--wharf-index")
+    keys.push([`${index}/catalog/${name.replaceAll("/", "+")}`, new Uint8Array()]);
 }
 if (flag === "--wharf-index") keys.push([`${index}/catalog-built`, new Date().toISOString()]);
 let next = 0;

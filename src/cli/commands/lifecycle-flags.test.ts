@@ -108,7 +108,7 @@ describe("run's lifecycle flags", () => {
       Actor: { ID: "abc", Attributes: { name: "web", image: "busybox", exitCode: "3" } },
       scope: "local",
       time: 1_700_000_000,
-      timeNano: 1_700_000_000_123_456_768,
+      timeNano: 1_700_000_000_123_456_800,
     };
     expect(eventFilter(["container=web", "event=die", "event=start"])(ev)).toBe(true);
     expect(eventFilter(["type=volume"])(ev)).toBe(false);
