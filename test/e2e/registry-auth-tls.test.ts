@@ -169,10 +169,10 @@ describe("wharf registry serve: TLS, environment, shutdown", () => {
 
     const failed = await spawnServe(["--root", join(dir, "state"), "registry", "serve"], {
       REGISTRY_HTTP_ADDR: "127.0.0.1:0",
-      REGISTRY_STORAGE_S3_BUCKET: "b",
+      REGISTRY_STORAGE_GCS_BUCKET: "b",
     }).catch((e: unknown) => e as Error);
     expect(failed).toBeInstanceOf(Error);
-    expect((failed as Error).message).toMatch(/exited \(1\)[\s\S]*storage\.s3: unsupported/);
+    expect((failed as Error).message).toMatch(/exited \(1\)[\s\S]*storage\.gcs: unsupported/);
 
     await writeFile(
       join(dir, "bad.yml"),
