@@ -8,13 +8,21 @@
 #   s3: wharf on the s3 storage driver, against the gateway of scripts/ceph.sh (its WHARF_S3_*
 #   variables, a fresh rootdirectory in the bucket WHARF_S3_BUCKET).
 # The suite binary is a peer, not part of this repository: OCI_CONFORMANCE_BIN, default
-# ../shared/tools/oci-conformance/conformance.test beside the repository.
+# ../shared/tools/oci-conformance/conformance.test beside the repository, else
+# /work/shared/tools/oci-conformance/conformance.test.
 # Exit status: 0 when every spec that ran against wharf passed; 1 when one failed or the suite did
 # not finish; 2 when the binary, the build or a registry is missing.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 target="${1:-wharf}"
-bin="${OCI_CONFORMANCE_BIN:-$repo/../shared/tools/oci-conformance/conformance.test}"
+# Beside the repository (../shared), else the workplace's shared tools folder.
+bin="${OCI_CONFORMANCE_BIN:-}"
+if [ -z "$bin" ]; then
+  for candidate in "$repo/../shared/tools/oci-conformance/conformance.test" /work/shared/tools/oci-conformance/conformance.test; do
+    bin="$candidate"
+    [ -f "$candidate" ] && break
+  done
+fi
 fail_setup() {
   echo "conformance: $1" >&2
   exit 2
