@@ -1,13 +1,5 @@
 import { execFileSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -16,25 +8,14 @@ import { tempDirs } from "../files/testing/temp.js";
 import { openImages, readConfig, readManifest } from "../images/index.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
+import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
 const temp = tempDirs("wharf-build-");
 
-/** A context with a static busybox and the given files. */
-function context(files: Record<string, string>): string {
-  const dir = temp();
-  copyFileSync("/bin/busybox", join(dir, "busybox"));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const context = (files: Record<string, string>): string => busyboxContext(temp, files);
 
-const BASE = `FROM scratch AS base
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-`;
+const BASE = BUSYBOX_BASE;
 
 /** Roots a test built into: each test ends by validating them (every blob re-hashed, diff IDs...). */
 const used = new Set<string>();

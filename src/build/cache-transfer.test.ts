@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Digest } from "../digest/index.js";
@@ -8,24 +8,14 @@ import { startDistribution } from "../registry/testing/distribution.js";
 import { startTestRegistry } from "../registry/testing/server.js";
 import { build } from "./build.js";
 import { CACHE_CONFIG_TYPE } from "./cache-format.js";
+import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
 const temp = tempDirs("wharf-build-cache-");
 
-function context(files: Record<string, string>): string {
-  const dir = temp();
-  copyFileSync("/bin/busybox", join(dir, "busybox"));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const context = (files: Record<string, string>): string => busyboxContext(temp, files);
 
-const DOCKERFILE = `FROM scratch AS base
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-
+const DOCKERFILE = `${BUSYBOX_BASE}
 FROM base AS builder
 WORKDIR /src
 COPY app.txt ./

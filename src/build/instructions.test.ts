@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -8,24 +8,14 @@ import { nodeCrypto } from "../digest/index.js";
 import { tempDirs } from "../files/testing/temp.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
+import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
 const temp = tempDirs("wharf-build-inst-");
 
-function context(files: Record<string, string | Buffer>): string {
-  const dir = temp();
-  copyFileSync("/bin/busybox", join(dir, "busybox"));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const context = (files: Record<string, string | Buffer>): string => busyboxContext(temp, files);
 
-const BASE = `FROM scratch AS base
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-RUN mkdir -p /etc /tmp && chmod 1777 /tmp && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd && echo 'app:x:1001:1002:app:/home/app:/bin/sh' >> /etc/passwd && echo 'root:x:0:' > /etc/group && echo 'staff:x:1002:' >> /etc/group && echo 'web:x:1003:' >> /etc/group
+const BASE = `${BUSYBOX_BASE}RUN mkdir -p /etc /tmp && chmod 1777 /tmp && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd && echo 'app:x:1001:1002:app:/home/app:/bin/sh' >> /etc/passwd && echo 'root:x:0:' > /etc/group && echo 'staff:x:1002:' >> /etc/group && echo 'web:x:1003:' >> /etc/group
 `;
 
 describe("build: every instruction", () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,24 +6,14 @@ import { isWharfError } from "../errors/index.js";
 import { tempDirs } from "../files/testing/temp.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
+import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
 const temp = tempDirs("wharf-build-mounts-");
 
-function context(files: Record<string, string>): string {
-  const dir = temp();
-  copyFileSync("/bin/busybox", join(dir, "busybox"));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+const context = (files: Record<string, string>): string => busyboxContext(temp, files);
 
-const BASE = `FROM scratch AS base
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-`;
+const BASE = BUSYBOX_BASE;
 
 const roots: string[] = [];
 afterEach(async () => {

@@ -1,0 +1,22 @@
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** A stage `base` with a static busybox installed into /bin: most build tests start from it. */
+export const BUSYBOX_BASE = `FROM scratch AS base
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+`;
+
+/**
+ * A build context in a fresh directory from `temp` (a `tempDirs` maker): the host's static
+ * /bin/busybox as `busybox`, and the given files (parents made as needed).
+ */
+export function busyboxContext(temp: () => string, files: Record<string, string | Buffer> = {}): string {
+  const dir = temp();
+  copyFileSync("/bin/busybox", join(dir, "busybox"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
