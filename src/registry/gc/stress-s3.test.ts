@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { configFrom, parseConfigText } from "../config/index.js";
 import { s3Driver } from "../driver/s3.js";
 import { freshS3 } from "../driver/testing/s3.js";
+import { s3StorageYaml } from "../testing/distribution.js";
 import { startTestRegistry } from "../testing/server.js";
 import { garbageCollectConfig } from "./command.js";
 import { pushScenario, validateKept } from "./testing/scenario.js";
@@ -58,19 +59,7 @@ describe("online garbage collection under load, on s3", () => {
     // S3 keeps modification times in whole seconds: what is written in the second the collection
     // starts counts as written after it (kept, on the safe side).
     await sleep(1_100);
-    const yaml = [
-      "version: 0.1",
-      "storage:",
-      "  s3:",
-      `    region: ${options.region}`,
-      `    regionendpoint: ${options.endpoint}`,
-      "    forcepathstyle: true",
-      `    bucket: ${options.bucket}`,
-      `    accesskey: ${options.accessKey}`,
-      `    secretkey: ${options.secretKey}`,
-      `    rootdirectory: ${options.rootDirectory}`,
-      "",
-    ].join("\n");
+    const yaml = ["version: 0.1", "storage:", ...s3StorageYaml(options), ""].join("\n");
     const config = configFrom(parseConfigText(yaml, "test.yml"), {
       env: {},
       flags: {},

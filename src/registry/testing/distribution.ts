@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { S3DriverOptions } from "../driver/s3-client.js";
 
 export const DISTRIBUTION_BIN = "/usr/bin/docker-registry";
 
@@ -135,16 +136,26 @@ export interface Distribution extends Server {
   close(): Promise<void>;
 }
 
-/** Distribution 2.8.2 on a free loopback port with a temporary config.yml. */
-export async function startDistribution(opts: DistributionOptions = {}): Promise<Distribution> {
-  const dir = await mkdtemp(join(tmpdir(), "wharf-distribution-"));
+export interface ConfiguredServerOptions extends DistributionOptions {
+  /** The temporary directory's name prefix. */
+  prefix: string;
+  /** The command line that serves the given config.yml. */
+  serve(config: string): { command: string; args: string[] };
+}
+
+/**
+ * A registry process that reads Distribution's config.yml (Distribution itself, or `wharf registry
+ * serve`) on a free loopback port, with its config.yml in a temporary directory removed on close.
+ */
+export async function startConfiguredServer(opts: ConfiguredServerOptions): Promise<Distribution> {
+  const dir = await mkdtemp(join(tmpdir(), opts.prefix));
   const root = opts.root ?? join(dir, "data");
   try {
     await mkdir(root, { recursive: true });
     const port = await freePort();
     const config = join(dir, "config.yml");
     await writeFile(config, registryConfigYaml(root, port, opts));
-    const server = await spawnServer({ command: DISTRIBUTION_BIN, args: ["serve", config], port });
+    const server = await spawnServer({ ...opts.serve(config), port });
     return {
       ...server,
       dir,
@@ -158,4 +169,28 @@ export async function startDistribution(opts: DistributionOptions = {}): Promise
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Distribution 2.8.2 on a free loopback port with a temporary config.yml. */
+export function startDistribution(opts: DistributionOptions = {}): Promise<Distribution> {
+  return startConfiguredServer({
+    ...opts,
+    prefix: "wharf-distribution-",
+    serve: (config) => ({ command: DISTRIBUTION_BIN, args: ["serve", config] }),
+  });
+}
+
+/** `storage.s3` lines of config.yml for the s3 driver's options. */
+export function s3StorageYaml(o: S3DriverOptions): string[] {
+  return [
+    "  s3:",
+    `    region: ${o.region}`,
+    `    regionendpoint: ${o.endpoint}`,
+    "    forcepathstyle: true",
+    `    bucket: ${o.bucket}`,
+    `    accesskey: ${o.accessKey}`,
+    `    secretkey: ${o.secretKey}`,
+    `    rootdirectory: ${o.rootDirectory}`,
+    ...(o.chunkSize ? [`    chunksize: ${o.chunkSize}`] : []),
+  ];
 }

@@ -1,14 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshS3 } from "../../../src/registry/driver/testing/s3.js";
 import {
   type Distribution,
-  freePort,
   type RegistryConfigOptions,
-  registryConfigYaml,
-  spawnServer,
+  s3StorageYaml,
+  startConfiguredServer,
   startDistribution,
 } from "../../../src/registry/testing/distribution.js";
 
@@ -26,19 +23,10 @@ export { startDistribution };
  * `storage.s3` on the RADOS Gateway of scripts/ceph.sh (a fresh rootdirectory in the test bucket),
  * for WHARF_E2E_STORAGE=s3: the registry end-to-end tests then run on the s3 driver.
  */
-async function s3StorageYaml(): Promise<string[]> {
+async function freshS3StorageYaml(): Promise<string[]> {
   const { options, client } = await freshS3();
   client.destroy();
-  return [
-    "  s3:",
-    `    region: ${options.region}`,
-    `    regionendpoint: ${options.endpoint}`,
-    "    forcepathstyle: true",
-    `    bucket: ${options.bucket}`,
-    `    accesskey: ${options.accessKey}`,
-    `    secretkey: ${options.secretKey}`,
-    `    rootdirectory: ${options.rootDirectory}`,
-  ];
+  return s3StorageYaml(options);
 }
 
 /**
@@ -49,35 +37,16 @@ export async function startWharfRegistry(opts: RegistryOptions = {}): Promise<Ru
   if (!existsSync(join(REPO_ROOT, "dist", "cli", "main.js"))) {
     throw new Error("the CLI is not built: run `npm run build` before the end-to-end tests");
   }
-  const dir = await mkdtemp(join(tmpdir(), "wharf-e2e-registry-"));
-  try {
-    const root = join(dir, "data");
-    await mkdir(root);
-    const port = await freePort();
-    const config = join(dir, "config.yml");
-    const storage = process.env.WHARF_E2E_STORAGE === "s3" ? await s3StorageYaml() : undefined;
-    await writeFile(
-      config,
-      registryConfigYaml(root, port, storage ? { ...opts, storageYaml: storage } : opts),
-    );
-    const server = await spawnServer({
+  const storage = process.env.WHARF_E2E_STORAGE === "s3" ? await freshS3StorageYaml() : undefined;
+  return startConfiguredServer({
+    ...opts,
+    ...(storage ? { storageYaml: storage } : {}),
+    prefix: "wharf-e2e-registry-",
+    serve: (config) => ({
       command: process.execPath,
       args: [WHARF_BIN, "registry", "serve", "--config", config],
-      port,
-    });
-    return {
-      ...server,
-      dir,
-      root,
-      close: async () => {
-        await server.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (e) {
-    await rm(dir, { recursive: true, force: true });
-    throw e;
-  }
+    }),
+  });
 }
 
 /**

@@ -9,27 +9,13 @@ import {
   freePort,
   registryConfigYaml,
   type Server,
+  s3StorageYaml,
   spawnServer,
 } from "../../../src/registry/testing/distribution.js";
 import { startRedis } from "../../../src/registry/testing/redis.js";
 import { WHARF_BIN } from "./registries.js";
 
 export const NGINX_BIN = "/usr/sbin/nginx";
-
-/** `storage.s3` lines for options (a test's fresh part of the bucket). */
-export function s3Yaml(o: S3DriverOptions): string[] {
-  return [
-    "  s3:",
-    `    region: ${o.region}`,
-    `    regionendpoint: ${o.endpoint}`,
-    "    forcepathstyle: true",
-    `    bucket: ${o.bucket}`,
-    `    accesskey: ${o.accessKey}`,
-    `    secretkey: ${o.secretKey}`,
-    `    rootdirectory: ${o.rootDirectory}`,
-    ...(o.chunkSize ? [`    chunksize: ${o.chunkSize}`] : []),
-  ];
-}
 
 /** A process the test started and stops by its PID. */
 export interface Proc {
@@ -130,7 +116,10 @@ export async function startReplicas(n: number): Promise<Replicas> {
   const start = async (i: number) => {
     const config = join(dir, `replica-${i}.yml`);
     const extra = ["  secret: replicas-share-this", "redis:", `  addr: ${redis.addr}`].join("\n");
-    const yaml = registryConfigYaml("", ports[i] as number, { storageYaml: s3Yaml(s3), extraYaml: extra })
+    const yaml = registryConfigYaml("", ports[i] as number, {
+      storageYaml: s3StorageYaml(s3),
+      extraYaml: extra,
+    })
       .replace("  delete:\n", "  cache:\n    blobdescriptor: redis\n  delete:\n")
       .replace("  level: error\n", "  level: info\n")
       .replace("    disabled: true\n", "    disabled: false\n");
