@@ -1,5 +1,7 @@
 import type { RuntimeContext } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
+import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { reportError } from "../report.js";
 
 /** The runtime's view of a CLI context: the same root, warnings on stderr. */
@@ -32,4 +34,49 @@ export async function eachContainer(
 export function runFailure(ctx: Context, e: unknown): number {
   const code = reportError(ctx, e);
   return code === 126 || code === 127 ? code : 125;
+}
+
+/** `stop` and `restart`'s flags: how long to wait after the signal, and which signal. */
+export const STOP_FLAGS: FlagSpec[] = [
+  { name: "time", short: "t", type: "int", description: "Seconds to wait before killing the container" },
+  { name: "signal", short: "s", type: "string", description: "Signal to send to the container" },
+];
+
+/** The runtime's stop options from STOP_FLAGS (only those given). */
+export function stopOptions(f: ParsedFlags): { timeout?: number; signal?: string } {
+  const timeout = flag.int(f, "time");
+  const signal = flag.string(f, "signal");
+  return { ...(timeout !== undefined ? { timeout } : {}), ...(signal !== undefined ? { signal } : {}) };
+}
+
+export interface ContainerVerb {
+  /** `stop`: also `container stop`. */
+  verb: string;
+  description: string;
+  flags?: FlagSpec[];
+  /** What the verb does to one container. */
+  act(rt: RuntimeContext, name: string, f: ParsedFlags): Promise<unknown>;
+}
+
+/**
+ * A verb that acts on each named container in turn and prints its name, as Docker's `stop`,
+ * `restart`, `kill`, `pause` and `unpause` do (eachContainer's statuses).
+ */
+export function containerVerb(v: ContainerVerb): Command {
+  const flags = v.flags ?? [];
+  return {
+    path: [v.verb],
+    aliases: [["container", v.verb]],
+    usage: `${flags.length > 0 ? "[OPTIONS] " : ""}CONTAINER [CONTAINER...]`,
+    description: v.description,
+    flags,
+    minArgs: 1,
+    async run(ctx, f) {
+      const rt = runtimeContext(ctx);
+      return eachContainer(ctx, f.args, async (name) => {
+        await v.act(rt, name, f);
+        ctx.out(name);
+      });
+    },
+  };
 }

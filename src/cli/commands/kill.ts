@@ -1,11 +1,9 @@
 import { killContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { eachContainer, runtimeContext } from "./container-common.js";
+import { containerVerb } from "./container-common.js";
 
-export const command: Command = {
-  path: ["kill"],
-  aliases: [["container", "kill"]],
-  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+export const command: Command = containerVerb({
+  verb: "kill",
   description: "Kill one or more running containers",
   flags: [
     {
@@ -16,12 +14,5 @@ export const command: Command = {
       description: "Signal to send to the container",
     },
   ],
-  minArgs: 1,
-  async run(ctx, f) {
-    const rt = runtimeContext(ctx);
-    return eachContainer(ctx, f.args, async (name) => {
-      await killContainer(rt, name, flag.string(f, "signal") ?? "KILL");
-      ctx.out(name);
-    });
-  },
-};
+  act: (rt, name, f) => killContainer(rt, name, flag.string(f, "signal") ?? "KILL"),
+});

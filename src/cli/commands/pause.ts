@@ -1,19 +1,9 @@
 import { pauseContainer } from "../../runtime/index.js";
 import type { Command } from "../command.js";
-import { eachContainer, runtimeContext } from "./container-common.js";
+import { containerVerb } from "./container-common.js";
 
-export const command: Command = {
-  path: ["pause"],
-  aliases: [["container", "pause"]],
-  usage: "CONTAINER [CONTAINER...]",
+export const command: Command = containerVerb({
+  verb: "pause",
   description: "Pause all processes within one or more containers",
-  flags: [],
-  minArgs: 1,
-  async run(ctx, f) {
-    const rt = runtimeContext(ctx);
-    return eachContainer(ctx, f.args, async (name) => {
-      await pauseContainer(rt, name);
-      ctx.out(name);
-    });
-  },
-};
+  act: (rt, name) => pauseContainer(rt, name),
+});
