@@ -3,7 +3,7 @@ import { WharfError } from "../../errors/index.js";
 import { type Command, flag } from "../command.js";
 import { PRUNE_FILTER_FLAG, parsePruneFilters } from "../parse/prune-filters.js";
 import { ago, humanSize } from "../render/index.js";
-import { readLine } from "./prompt.js";
+import { allFlag, confirmed, FORCE_FLAG } from "./prune-common.js";
 
 /**
  * Go's tabwriter as buildx's prune uses it (`NewWriter(out, 1, 8, 1, '\t', 0)`): each column as
@@ -36,16 +36,7 @@ export const command: Command = {
   path: ["builder", "prune"],
   usage: "[OPTIONS]",
   description: "Remove build cache",
-  flags: [
-    {
-      name: "all",
-      short: "a",
-      type: "bool",
-      description: "Remove all unused build cache, not just dangling ones",
-    },
-    PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
-  ],
+  flags: [allFlag("Remove all unused build cache, not just dangling ones"), PRUNE_FILTER_FLAG, FORCE_FLAG],
   maxArgs: 0,
   async run(ctx, f) {
     const all = flag.bool(f, "all");
@@ -55,11 +46,7 @@ export const command: Command = {
         hint: "build cache records carry no labels",
       });
     }
-    if (!flag.bool(f, "force")) {
-      ctx.out(all ? WARN_ALL : WARN_DANGLING);
-      const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    if (!(await confirmed(ctx, f, all ? WARN_ALL : WARN_DANGLING))) return 0;
     const result = await pruneBuildCache({
       root: ctx.root,
       all,

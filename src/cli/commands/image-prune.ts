@@ -5,7 +5,7 @@ import { PRUNE_FILTER_FLAG, parsePruneFilters, pruneMatch } from "../parse/prune
 import { humanSize } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
 import { timeOf } from "./image-contexts.js";
-import { readLine } from "./prompt.js";
+import { allFlag, confirmed, FORCE_FLAG } from "./prune-common.js";
 
 const WARN_DANGLING = "WARNING! This will remove all dangling images.";
 const WARN_ALL = "WARNING! This will remove all images without at least one container associated to them.";
@@ -14,26 +14,13 @@ export const command: Command = {
   path: ["image", "prune"],
   usage: "[OPTIONS]",
   description: "Remove unused images",
-  flags: [
-    {
-      name: "all",
-      short: "a",
-      type: "bool",
-      description: "Remove all unused images, not just dangling ones",
-    },
-    PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
-  ],
+  flags: [allFlag("Remove all unused images, not just dangling ones"), PRUNE_FILTER_FLAG, FORCE_FLAG],
   maxArgs: 0,
   async run(ctx, f) {
     const all = flag.bool(f, "all");
     // Checked before the question, as Docker's daemon refuses a bad filter before anything goes.
     const filters = parsePruneFilters(flag.strings(f, "filter"));
-    if (!flag.bool(f, "force")) {
-      ctx.out(all ? WARN_ALL : WARN_DANGLING);
-      const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    if (!(await confirmed(ctx, f, all ? WARN_ALL : WARN_DANGLING))) return 0;
     const images = await openImages(ctx.root);
     try {
       const result = await pruneImages(images, {

@@ -6,7 +6,7 @@ import { PRUNE_FILTER_FLAG, parsePruneFilters, pruneMatch } from "../parse/prune
 import { humanSize } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
 import { timeOf } from "./image-contexts.js";
-import { readLine } from "./prompt.js";
+import { allFlag, confirmed, FORCE_FLAG, printDeleted } from "./prune-common.js";
 
 /** Docker's warning, one line per kind of thing that goes. */
 export function pruneWarning(all: boolean, volumes: boolean): string {
@@ -25,9 +25,9 @@ export const command: Command = {
   usage: "[OPTIONS]",
   description: "Remove unused data",
   flags: [
-    { name: "all", short: "a", type: "bool", description: "Remove all unused images not just dangling ones" },
+    allFlag("Remove all unused images not just dangling ones"),
     PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
+    FORCE_FLAG,
     { name: "volumes", type: "bool", description: "Prune anonymous volumes" },
   ],
   maxArgs: 0,
@@ -35,19 +35,10 @@ export const command: Command = {
     const all = flag.bool(f, "all");
     const volumes = flag.bool(f, "volumes");
     const filters = parsePruneFilters(flag.strings(f, "filter"));
-    if (!flag.bool(f, "force")) {
-      ctx.out(pruneWarning(all, volumes));
-      const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    if (!(await confirmed(ctx, f, pruneWarning(all, volumes)))) return 0;
     const rt = runtimeContext(ctx);
     let total = 0;
-    const section = (title: string, lines: string[]) => {
-      if (lines.length === 0) return;
-      ctx.out(`${title}:`);
-      for (const l of lines) ctx.out(l);
-      ctx.out();
-    };
+    const section = (title: string, lines: string[]) => printDeleted(ctx, title, lines);
     // Containers first: what they held (images, volumes) is unused once they are gone.
     const c = await pruneContainers(rt, {
       filter: (r) => pruneMatch(filters, { created: Date.parse(r.created), labels: r.options.labels ?? {} }),

@@ -3,7 +3,7 @@ import { type Command, flag } from "../command.js";
 import { PRUNE_FILTER_FLAG } from "../parse/prune-filters.js";
 import { humanSize } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
-import { readLine } from "./prompt.js";
+import { allFlag, confirmed, FORCE_FLAG, printDeleted } from "./prune-common.js";
 import { volumeFilter } from "./volume-common.js";
 
 const WARN_ANON = "WARNING! This will remove anonymous local volumes not used by at least one container.";
@@ -13,16 +13,7 @@ export const command: Command = {
   path: ["volume", "prune"],
   usage: "[OPTIONS]",
   description: "Remove unused local volumes",
-  flags: [
-    {
-      name: "all",
-      short: "a",
-      type: "bool",
-      description: "Remove all unused volumes, not just anonymous ones",
-    },
-    PRUNE_FILTER_FLAG,
-    { name: "force", short: "f", type: "bool", description: "Do not prompt for confirmation" },
-  ],
+  flags: [allFlag("Remove all unused volumes, not just anonymous ones"), PRUNE_FILTER_FLAG, FORCE_FLAG],
   maxArgs: 0,
   async run(ctx, f) {
     // `all=true` as a filter is Docker's older spelling of -a.
@@ -33,11 +24,7 @@ export const command: Command = {
       specs.filter((s) => !s.startsWith("all=")),
       () => false,
     );
-    if (!flag.bool(f, "force")) {
-      ctx.out(all ? WARN_ALL : WARN_ANON);
-      const answer = await readLine(ctx, "Are you sure you want to continue? [y/N] ");
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
-    }
+    if (!(await confirmed(ctx, f, all ? WARN_ALL : WARN_ANON))) return 0;
     const { deleted, spaceReclaimed } = await pruneVolumes(runtimeContext(ctx), { all, filter });
     printPruned(ctx, deleted, spaceReclaimed);
     return 0;
@@ -45,10 +32,6 @@ export const command: Command = {
 };
 
 export function printPruned(ctx: { out(s?: string): void }, deleted: string[], space: number): void {
-  if (deleted.length > 0) {
-    ctx.out("Deleted Volumes:");
-    for (const n of deleted) ctx.out(n);
-    ctx.out();
-  }
+  printDeleted(ctx, "Deleted Volumes", deleted);
   ctx.out(`Total reclaimed space: ${humanSize(space)}`);
 }
