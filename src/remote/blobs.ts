@@ -134,14 +134,17 @@ async function uploadOnce(
   location.searchParams.set("digest", desc.digest);
   let sent = 0;
   const onBytes = opts.onBytes;
-  const body = async function* (): AsyncGenerator<Uint8Array> {
-    sent = 0;
-    for await (const chunk of await open()) {
-      sent += chunk.byteLength;
-      onBytes?.(sent);
-      yield chunk;
-    }
-  };
+  // Without a listener the opened bytes go to the request as they are (a stream is piped, not iterated).
+  const body = !onBytes
+    ? open
+    : async function* (): AsyncGenerator<Uint8Array> {
+        sent = 0;
+        for await (const chunk of await open()) {
+          sent += chunk.byteLength;
+          onBytes(sent);
+          yield chunk;
+        }
+      };
   const done = await t.request({
     method: "PUT",
     path: location.href,

@@ -53,6 +53,32 @@ describe("copyImage checks what a source sends", () => {
     await Promise.all([a?.close(), b?.close()]);
   });
 
+  it("by default the blob is hashed here and its last chunk is never sent when the digest is wrong", async () => {
+    const puts: { sent: number; length: number | undefined }[] = [];
+    const counting: Middleware = (next) => async (req) => {
+      const open = req.body;
+      if (req.method !== "PUT" || typeof open !== "function") return next(req);
+      const put = { sent: 0, length: req.bodyLength };
+      puts.push(put);
+      const body = async function* () {
+        for await (const c of await open()) {
+          put.sent += c.byteLength;
+          yield c;
+        }
+      };
+      return next({ ...req, body });
+    };
+    const copy = copyImage(`${a.host}/src/app:1`, `${b.host}/dst/default:1`, {
+      source: { ...fast, middlewares: [corrupting] },
+      destination: { ...fast, middlewares: [counting] },
+    });
+    await expect(copy).rejects.toThrow(/digest mismatch, the source sent bytes that hash to sha256:/);
+    expect(puts.length).toBeGreaterThan(0);
+    for (const p of puts) expect(p.sent).toBeLessThan(p.length ?? 0);
+    const dst: Repository = { transport: tb, path: "dst/default" };
+    for (const l of img.layers) expect(await statBlob(dst, l.desc.digest)).toBeUndefined();
+  });
+
   for (const verify of [false, true]) {
     it(`a corrupted blob is refused (${verify ? "hashed here" : "by the destination registry"}) and not stored`, async () => {
       const copy = copyImage(`${a.host}/src/app:1`, `${b.host}/dst/v${verify}:1`, {

@@ -1,9 +1,9 @@
-import type { Digest } from "../digest/index.js";
-import { shortHex } from "../digest/index.js";
+import { pipeline, Readable, Transform } from "node:stream";
+import { algorithmOf, type Digest, Digester, shortHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { type Descriptor, isIndexMediaType, type Platform, type WalkNode, walkGraph } from "../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
-import { fetchBlob, openBlob, statBlob, uploadBlob } from "./blobs.js";
+import { openBlob, statBlob, uploadBlob } from "./blobs.js";
 import { listReferrers } from "./lists.js";
 import {
   descriptorOf,
@@ -13,9 +13,10 @@ import {
   putManifest,
   type Repository,
 } from "./manifests.js";
-import { type BlobRole, mapLimit, type ProgressListener } from "./progress.js";
+import type { BlobRole, ProgressListener } from "./progress.js";
 import type { PullOptions } from "./pull.js";
 import { resolveImage } from "./resolve.js";
+import { slots } from "./slots.js";
 import { createTransport, type TransportOptions } from "./transport.js";
 
 export interface CopyImageOptions {
@@ -28,12 +29,12 @@ export interface CopyImageOptions {
   /** How to reach each end (credentials, insecure registries, ...). */
   source?: TransportOptions;
   destination?: TransportOptions;
-  /** Blobs copied at once (default 5). */
+  /** Blobs whose bytes flow at once (default 2; see `DEFAULT_CONCURRENCY`). */
   concurrency?: number;
   /**
-   * Hash each blob here too as it passes (default false): the destination registry computes the
-   * digest of what it receives and refuses a mismatch (the upload's `?digest=`), so the bytes are
-   * verified either way; hashing them twice costs a core on a 1 GiB copy. Sizes are always bounded here.
+   * Hash each blob here as it passes (default true: never trust a digest wharf did not compute); the
+   * last chunk of a blob is sent only once its digest matches. `false` leaves the check to the
+   * destination registry (the upload's `?digest=`). Sizes are always bounded here.
    */
   verify?: boolean;
   /**
@@ -60,6 +61,9 @@ interface Doc {
   /** Reached through the referrers API (put after the image it refers to). */
   referrer: boolean;
 }
+
+/** Blobs whose bytes flow at once by default. */
+export const DEFAULT_CONCURRENCY = 2;
 
 const underReferrer = (n: WalkNode): boolean => {
   for (let p: WalkNode | undefined = n; p; p = p.parent) if (p.referrer) return true;
@@ -163,38 +167,105 @@ async function copyBlobs(
       total: desc.size,
       ...(from ? { from } : {}),
     });
-  await mapLimit(list, Math.max(1, opts.concurrency ?? 5), async ({ desc, role }) => {
-    if ((await statBlob(dest, desc.digest, [pushScope(dest.path)])) !== undefined) {
-      emit(desc, role, "exists");
-      return;
-    }
-    const outcome = await uploadBlob(
-      dest,
-      desc,
-      () => (opts.verify ? fetchBlob(src, desc) : sizedBlob(src, desc)),
-      {
-        ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
-      },
-    );
-    if (outcome.how === "mounted") emit(desc, role, "mounted", outcome.from);
-    else emit(desc, role, "pushed");
-  });
+  // A slot is held while a blob's bytes flow and given back with its last byte, not when the
+  // destination answers the PUT: a registry's commit (Distribution fsyncs the blob) then overlaps
+  // the next blob's transfer instead of every blob's commit coming at the end together.
+  const pool = slots(opts.concurrency ?? DEFAULT_CONCURRENCY);
+  let failed = false;
+  const results = await Promise.allSettled(
+    list.map(async ({ desc, role }) => {
+      const release = await pool.acquire();
+      try {
+        if (failed) return;
+        if ((await statBlob(dest, desc.digest, [pushScope(dest.path)])) !== undefined) {
+          emit(desc, role, "exists");
+          return;
+        }
+        const outcome = await uploadBlob(
+          dest,
+          desc,
+          () => sourceBytes(src, desc, opts.verify !== false, release),
+          {
+            ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
+          },
+        );
+        if (outcome.how === "mounted") emit(desc, role, "mounted", outcome.from);
+        else emit(desc, role, "pushed");
+      } catch (e) {
+        failed = true;
+        throw e;
+      } finally {
+        release();
+      }
+    }),
+  );
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (bad) throw bad.reason;
 }
 
-/** A blob's bytes, failing as soon as they pass its size and at the end when short (not hashed). */
-async function* sizedBlob(src: Repository, desc: Descriptor): AsyncGenerator<Uint8Array> {
-  const blob = await openBlob(src, desc.digest);
-  let n = 0;
+/**
+ * A blob's bytes from the source as a stream piped straight into the upload (no promise per
+ * chunk), failing as soon as they pass its size and at the end when short. With `verify` they are
+ * hashed as they pass and the chunk that completes the blob is held back until the digest matches,
+ * so a destination never receives the whole of a wrong blob (even one that would not check
+ * `?digest=` itself). `done` is called once the source is read or has failed.
+ */
+async function sourceBytes(
+  src: Repository,
+  desc: Descriptor,
+  verify: boolean,
+  done: () => void,
+): Promise<Readable> {
+  let blob: Awaited<ReturnType<typeof openBlob>>;
   try {
-    for await (const chunk of blob.body) {
+    blob = await openBlob(src, desc.digest);
+  } catch (e) {
+    done();
+    throw e;
+  }
+  let n = 0;
+  const hash = verify ? new Digester(algorithmOf(desc.digest)) : undefined;
+  const check = (): WharfError | undefined => {
+    const got = (hash as Digester).digest();
+    return got === desc.digest
+      ? undefined
+      : new WharfError(
+          "digest-invalid",
+          `${desc.digest}: digest mismatch, the source sent bytes that hash to ${got}`,
+          {
+            hint: "the source registry's content is corrupt or tampered with; the destination got no such blob",
+          },
+        );
+  };
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
       n += chunk.byteLength;
       if (n > desc.size)
-        throw new WharfError("size-invalid", `${desc.digest}: the source sent more than ${desc.size} bytes`);
-      yield chunk;
-    }
-  } finally {
+        return cb(
+          new WharfError("size-invalid", `${desc.digest}: the source sent more than ${desc.size} bytes`),
+        );
+      if (hash) {
+        hash.update(chunk);
+        if (n === desc.size) {
+          const bad = check();
+          if (bad) return cb(bad);
+        }
+      }
+      cb(null, chunk);
+    },
+    flush(cb) {
+      done();
+      if (n !== desc.size)
+        return cb(
+          new WharfError("size-invalid", `${desc.digest}: the source sent ${n} bytes, not ${desc.size}`),
+        );
+      cb(hash && desc.size === 0 ? check() : null);
+    },
+  });
+  const body = blob.body instanceof Readable ? blob.body : Readable.from(blob.body);
+  pipeline(body, out, () => {
     blob.discard();
-  }
-  if (n !== desc.size)
-    throw new WharfError("size-invalid", `${desc.digest}: the source sent ${n} bytes, not ${desc.size}`);
+    done();
+  });
+  return out;
 }
