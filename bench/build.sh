@@ -17,6 +17,8 @@ work="$(mktemp -d /tmp/wharf-bench-build.XXXXXX)"
 all_pids=()
 # shellcheck source=lib/registries.sh
 . "$here/lib/registries.sh"
+# shellcheck source=lib/timing.sh
+. "$here/lib/timing.sh"
 buildah_store=(--root "$work/buildah/root" --runroot "$work/buildah/run" --storage-driver overlay)
 cleanup() {
   stop_all
@@ -78,34 +80,22 @@ big_bytes="$(du -sb "$big" | cut -f1)"
 ulimits=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
 buildah_bud=(buildah "${buildah_store[@]}" bud --layers --runtime runc --tls-verify=false -q "${ulimits[@]}")
 
-declare -A times rss
-timed() { # name command...
-  local name="$1" t0 t1
-  shift
-  t0="$(now)"
-  /usr/bin/time -f "%M" -o "$work/rss" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-  t1="$(now)"
-  times[$name]+=" $(elapsed "$t0" "$t1")"
-  rss[$name]+=" $(awk '{ printf "%.1f", $1 / 1024 }' "$work/rss")"
-}
-
 for i in $(seq 1 "$runs"); do
   echo "run $i/$runs: two-stage, cold and cached ..." >&2
-  timed wharf-cold "${wharf[@]}" build --no-cache -q -t small "$small"
-  timed buildah-cold "${buildah_bud[@]}" --no-cache -t small "$small"
-  timed wharf-cached "${wharf[@]}" build -q -t small "$small"
-  timed buildah-cached "${buildah_bud[@]}" -t small "$small"
+  timed_rss wharf-cold "${wharf[@]}" build --no-cache -q -t small "$small"
+  timed_rss buildah-cold "${buildah_bud[@]}" --no-cache -t small "$small"
+  timed_rss wharf-cached "${wharf[@]}" build -q -t small "$small"
+  timed_rss buildah-cached "${buildah_bud[@]}" -t small "$small"
 done
 big_runs=$(((runs + 1) / 2))
 for i in $(seq 1 "$big_runs"); do
   echo "run $i/$big_runs: big context, cold and no-op ..." >&2
-  timed wharf-big-cold "${wharf[@]}" build --no-cache -q -t big "$big"
-  timed buildah-big-cold "${buildah_bud[@]}" --no-cache -t big "$big"
-  timed wharf-noop "${wharf[@]}" build -q -t big "$big"
-  timed buildah-noop "${buildah_bud[@]}" -t big "$big"
+  timed_rss wharf-big-cold "${wharf[@]}" build --no-cache -q -t big "$big"
+  timed_rss buildah-big-cold "${buildah_bud[@]}" --no-cache -t big "$big"
+  timed_rss wharf-noop "${wharf[@]}" build -q -t big "$big"
+  timed_rss buildah-noop "${buildah_bud[@]}" -t big "$big"
 done
 
-max() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 row() { # label wharf-key buildah-key target
   local w b
   w="$(median <<<"${times[$2]}")"

@@ -13,12 +13,8 @@ work="$(mktemp -d /tmp/wharf-bench-pull.XXXXXX)"
 all_pids=()
 # shellcheck source=lib/registries.sh
 . "$here/lib/registries.sh"
-podman_store() { echo --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver overlay; }
-reset_podman() {
-  # shellcheck disable=SC2046
-  [ -d "$work/podman" ] && podman $(podman_store) system reset -f >/dev/null 2>&1 || true
-  rm -rf "$work/podman"
-}
+# shellcheck source=lib/timing.sh
+. "$here/lib/timing.sh"
 cleanup() {
   stop_all
   reset_podman
@@ -35,32 +31,20 @@ ref="$REG_HOST/bench/image:1"
 skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$ref"
 rm -rf "$work/image"
 
-declare -A times rss
-timed() { # name command...
-  local name="$1" t0 t1
-  shift
-  t0="$(now)"
-  /usr/bin/time -f "%M" -o "$work/rss" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-  t1="$(now)"
-  times[$name]+=" $(elapsed "$t0" "$t1")"
-  rss[$name]+=" $(awk '{ printf "%.1f", $1 / 1024 }' "$work/rss")"
-}
-
 for i in $(seq 1 "$runs"); do
   echo "run $i/$runs ..." >&2
   rm -rf "$work/wharf"
-  timed wharf node "$repo/bin/wharf.cjs" --root "$work/wharf" pull "$ref"
+  timed_rss wharf node "$repo/bin/wharf.cjs" --root "$work/wharf" pull "$ref"
   grep -q "$digest" "$work/out" || { echo "wharf pull did not report $digest:" >&2; cat "$work/out" >&2; exit 1; }
 
   reset_podman
   # shellcheck disable=SC2046
-  timed podman podman $(podman_store) pull -q --tls-verify=false "$ref"
+  timed_rss podman podman $(podman_store) pull -q --tls-verify=false "$ref"
 
   rm -rf "$work/oci"
-  timed skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$ref" "oci:$work/oci:1"
+  timed_rss skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$ref" "oci:$work/oci:1"
 done
 
-max() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 w="$(median <<<"${times[wharf]}")"
 p="$(median <<<"${times[podman]}")"
 s="$(median <<<"${times[skopeo]}")"

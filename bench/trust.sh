@@ -15,12 +15,8 @@ work="$(mktemp -d /tmp/wharf-bench-trust.XXXXXX)"
 all_pids=()
 # shellcheck source=lib/registries.sh
 . "$here/lib/registries.sh"
-podman_store() { echo --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver overlay; }
-reset_podman() {
-  # shellcheck disable=SC2046
-  [ -d "$work/podman" ] && podman $(podman_store) system reset -f >/dev/null 2>&1 || true
-  rm -rf "$work/podman"
-}
+# shellcheck source=lib/timing.sh
+. "$here/lib/timing.sh"
 cleanup() {
   [ -d "$work/gnupg" ] && gpgconf --homedir "$work/gnupg" --kill gpg-agent 2>/dev/null || true
   stop_all
@@ -51,16 +47,6 @@ printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s/bench":[{"typ
 skopeo --insecure-policy --registries.d "$HOME/.config/containers/registries.d" copy -q --dest-tls-verify=false \
   --sign-by "$fpr" "oci:$work/image:bench" "docker://$ref"
 rm -rf "$work/image"
-
-declare -A times
-timed() { # name command...
-  local name="$1" t0 t1
-  shift
-  t0="$(now)"
-  "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-  t1="$(now)"
-  times[$name]+=" $(elapsed "$t0" "$t1")"
-}
 
 for i in $(seq 1 "$runs"); do
   echo "run $i/$runs ..." >&2
