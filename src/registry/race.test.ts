@@ -6,6 +6,7 @@ import { type Digest, digestOf } from "../digest/index.js";
 import { fsDriver } from "./driver/fs.js";
 import { memoryDriver } from "./driver/memory.js";
 import type { StorageDriver } from "./driver/types.js";
+import { prng } from "./testing/prng.js";
 import { imageManifest, type Pushed } from "./testing/push.js";
 import { startTestRegistry, type TestRegistry } from "./testing/server.js";
 
@@ -22,18 +23,6 @@ import { startTestRegistry, type TestRegistry } from "./testing/server.js";
 const REPO = "race/app";
 const OTHER = "race/other";
 const TAGS = ["t0", "t1", "t2"];
-
-/** A small deterministic generator, so that a failure can be replayed from the seed it prints. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const blob = (text: string): Pushed => {
   const body = Buffer.from(text);

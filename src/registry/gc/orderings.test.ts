@@ -5,10 +5,10 @@ import { MediaType } from "../../oci/index.js";
 import { memoryDriver } from "../driver/memory.js";
 import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
+import { gate } from "../testing/gate.js";
 import { errorCode, imageManifest, pushBlob, pushImage, putManifest } from "../testing/push.js";
 import { startTestRegistry } from "../testing/server.js";
 import { type CollectOptions, garbageCollect } from "./collect.js";
-import { gate } from "./testing/gate.js";
 import { validateKept } from "./testing/scenario.js";
 
 /**

@@ -4,6 +4,7 @@ import { MediaType } from "../../oci/index.js";
 import { memoryDriver } from "../driver/memory.js";
 import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
+import { gate as gated } from "../testing/gate.js";
 import { isLinked, linkBlob, unlinkBlob } from "./blobs.js";
 import { deleteManifest, getManifest, putManifest, resolveTag } from "./manifests.js";
 import { createStore, type Store } from "./store.js";
@@ -13,44 +14,6 @@ import { createStore, type Store } from "./store.js";
  * protocol in inuse.ts and manifests.ts exists for, forced one at a time: a gate holds one side at
  * a chosen storage operation while the other runs.
  */
-
-type Op = "putContent" | "delete" | "getContent";
-
-/** A driver that holds the first operation `op` on `path` until released. */
-function gated(inner: StorageDriver, op: Op, path: string) {
-  let release: () => void = () => {};
-  let reached: () => void = () => {};
-  const held = new Promise<void>((r) => {
-    release = r;
-  });
-  const arrived = new Promise<void>((r) => {
-    reached = r;
-  });
-  let armed = true;
-  const hold = async (o: Op, p: string) => {
-    if (armed && o === op && p === path) {
-      armed = false;
-      reached();
-      await held;
-    }
-  };
-  const driver: StorageDriver = {
-    ...inner,
-    async putContent(p, c, o) {
-      await hold("putContent", p);
-      return inner.putContent(p, c, o);
-    },
-    async delete(p) {
-      await hold("delete", p);
-      return inner.delete(p);
-    },
-    async getContent(p) {
-      await hold("getContent", p);
-      return inner.getContent(p);
-    },
-  };
-  return { driver, arrived, release };
-}
 
 async function setup(driver: StorageDriver) {
   const store = createStore(driver);

@@ -9,6 +9,7 @@ import type { StorageDriver } from "../../driver/types.js";
 import { layout } from "../../layout.js";
 import { startRegistry } from "../../listen.js";
 import { createStore, listIfExists } from "../../store/store.js";
+import { prng } from "../../testing/prng.js";
 import { type CollectResult, garbageCollect } from "../collect.js";
 import { mark } from "../mark.js";
 import { startCollector } from "../periodic.js";
@@ -51,17 +52,6 @@ export interface StressReport {
   unreferenced: string[];
   leftovers: string[];
   last: CollectResult;
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Layer {

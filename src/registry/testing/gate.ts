@@ -1,4 +1,4 @@
-import type { StorageDriver } from "../../driver/types.js";
+import type { StorageDriver } from "../driver/types.js";
 
 type Op = "putContent" | "delete" | "list" | "getContent" | "stat" | "move";
 
