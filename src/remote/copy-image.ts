@@ -29,7 +29,7 @@ export interface CopyImageOptions {
   /** How to reach each end (credentials, insecure registries, ...). */
   source?: TransportOptions;
   destination?: TransportOptions;
-  /** Blobs whose bytes flow at once (default 2; see `DEFAULT_CONCURRENCY`). */
+  /** Blobs whose bytes flow at once (default 4, `DEFAULT_CONCURRENCY`). */
   concurrency?: number;
   /**
    * Hash each blob here as it passes (default true: never trust a digest wharf did not compute); the
@@ -62,8 +62,12 @@ interface Doc {
   referrer: boolean;
 }
 
-/** Blobs whose bytes flow at once by default. */
-export const DEFAULT_CONCURRENCY = 2;
+/**
+ * Blobs whose bytes flow at once by default. Registry to registry on one 2-core machine, paired runs
+ * under load from other work gave 3 or 4 flows ~15% faster than 2 (more threads of the destination
+ * registry get their share of the cores); 4 also keeps a wide-area copy's streams busy.
+ */
+export const DEFAULT_CONCURRENCY = 4;
 
 const underReferrer = (n: WalkNode): boolean => {
   for (let p: WalkNode | undefined = n; p; p = p.parent) if (p.referrer) return true;
