@@ -6,12 +6,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_ULIMITS, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { diffTrees, readTree, unpackWithUmoci } from "./helpers/trees.js";
 import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
-
-const ULIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"];
 
 /** Real multi-stage Dockerfiles on a busybox-static base, using most instructions buildah 1.28 knows. */
 const DOCKERFILES: Record<string, (base: string) => string> = {
@@ -228,7 +226,7 @@ describe("wharf build and real peers", () => {
       // Without buildah's io.buildah.version label.
       "--identity-label=false",
       "--tls-verify=false",
-      ...ULIMITS,
+      ...PODMAN_ULIMITS,
       ...secret(),
       "-t",
       `interop/${name}`,
@@ -286,7 +284,7 @@ describe("wharf build and real peers", () => {
       "--runtime",
       "runc",
       "--network=none",
-      ...ULIMITS,
+      ...PODMAN_ULIMITS,
       ref,
     );
     expect(out).toBe("run --serve\n");

@@ -9,11 +9,10 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { busyboxRootfsTars, type RootfsTars } from "./helpers/rootfs-tar.js";
-import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_ULIMITS, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
-const ULIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"];
 const CHANGES =
   "echo added > /data/added; echo changed > /data/keep; rm /data/gone; rm -rf /data/sub; mkdir /data/sub; echo new > /data/sub/new";
 const CHECK = "ls /data; ls /data/sub; cat /data/keep /data/added; echo STAGE=$STAGE";
@@ -225,7 +224,7 @@ describe("import, commit and export", () => {
       "--runtime",
       "runc",
       "--network=none",
-      ...ULIMITS,
+      ...PODMAN_ULIMITS,
       ref,
     );
     expect(theirs).toBe(CHANGED_OUTPUT);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { addImage, type LayerEntry } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { run as runTool, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, run as runTool, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -238,35 +238,10 @@ describe("containers", () => {
       "ls /bin | wc -l; id -u; id -g; echo $PATH; cat /etc/hostname >/dev/null && echo ok",
     ];
     const ours = await cli.ok("run", "--rm", "--network", "none", image, ...args);
-    const theirs = await runTool("podman", [
-      "run",
-      "--rm",
-      "--tls-verify=false",
-      "--runtime",
-      "runc",
-      "--network=none",
-      "--ulimit",
-      "nofile=20000:20000",
-      "--ulimit",
-      "nproc=32768:32768",
-      image,
-      ...args,
-    ]);
+    const theirs = await runTool("podman", [...PODMAN_RUN, "--rm", "--network=none", image, ...args]);
     expect(ours).toBe(theirs);
     expect(await cli.ok("run", "--rm", image)).toBe(
-      await runTool("podman", [
-        "run",
-        "--rm",
-        "--tls-verify=false",
-        "--runtime",
-        "runc",
-        "--network=none",
-        "--ulimit",
-        "nofile=20000:20000",
-        "--ulimit",
-        "nproc=32768:32768",
-        image,
-      ]),
+      await runTool("podman", [...PODMAN_RUN, "--rm", "--network=none", image]),
     );
     await validateRoot(cli.root);
   }, 180_000);

@@ -5,11 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { busyboxRootfsTars, type RootfsTars } from "./helpers/rootfs-tar.js";
-import { run as runTool } from "./helpers/tools.js";
+import { PODMAN_ULIMITS, run as runTool } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
-const ULIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"];
 const LINKS =
   "ln -s /etc/passwd /data/pw; ln -s ../../../../../../etc/passwd /data/rel; ln -s ../../../../.. /data/up";
 const PASSWD = "root:x:0:0:root:/root:/bin/sh\n";
@@ -213,7 +212,7 @@ describe("cp and diff", () => {
         "--runtime",
         "runc",
         "--network=none",
-        ...ULIMITS,
+        ...PODMAN_ULIMITS,
         "localhost/bb:cp",
         "sh",
         "-c",

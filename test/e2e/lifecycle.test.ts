@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { removeContainers } from "./helpers/busybox-image.js";
 import { addImage, type LayerEntry } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -41,20 +41,7 @@ describe("container lifecycle", () => {
   let dir: string;
   let image: string;
   const podman = (...args: string[]) => box.podman("--tmpdir", join(box.dir, "tmp"), ...args);
-  const podmanRun = (...args: string[]) =>
-    podman(
-      "run",
-      "--tls-verify=false",
-      "--runtime",
-      "runc",
-      "--network",
-      "none",
-      "--ulimit",
-      "nofile=20000:20000",
-      "--ulimit",
-      "nproc=32768:32768",
-      ...args,
-    );
+  const podmanRun = (...args: string[]) => podman(...PODMAN_RUN, "--network", "none", ...args);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "wharf-e2e-lifecycle-"));

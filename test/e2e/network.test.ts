@@ -1,36 +1,34 @@
-import { execFile, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/registry/testing/distribution.js";
 import { removeContainers } from "./helpers/busybox-image.js";
 import { addImage, type LayerEntry } from "./helpers/layout.js";
 import {
   addressOf,
   allocated,
+  failingPlugin,
   hostLinks,
+  installedPlugins,
   linkNames,
   natRulesWith,
+  pluginsWith,
   removeRootBridges,
+  reservedPorts,
+  waitUntil,
 } from "./helpers/network.js";
 import { REPO_ROOT, type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { run as runTool, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, run as runTool, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
-import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+/** A busybox httpd on port 8080 serving /etc (its hostname file answers who it is). */
+const HTTPD = ["httpd", "-f", "-p", "8080", "-h", "/etc"];
 
 const APPLETS = ["sh", "cat", "echo", "sleep", "true", "httpd", "wget", "ip", "hostname", "ls", "grep"];
-
-/** A free TCP port on the host. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
 async function httpGet(url: string): Promise<string> {
   const deadline = Date.now() + 10_000;
@@ -64,18 +62,7 @@ describe("networks", () => {
   let image: string;
   const podmanNets: string[] = [];
   const podman = (...args: string[]) => box.podman("--tmpdir", join(box.dir, "tmp"), ...args);
-  const podmanRun = (...args: string[]) =>
-    podman(
-      "run",
-      "--tls-verify=false",
-      "--runtime",
-      "runc",
-      "--ulimit",
-      "nofile=20000:20000",
-      "--ulimit",
-      "nproc=32768:32768",
-      ...args,
-    );
+  const podmanRun = (...args: string[]) => podman(...PODMAN_RUN, ...args);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "wharf-e2e-network-"));
@@ -114,21 +101,7 @@ describe("networks", () => {
   it("publishes a port on the host's loopback: a busybox httpd answers curl, as podman's does", async () => {
     const port = await freePort();
     const id = (
-      await cli.ok(
-        "run",
-        "-d",
-        "--name",
-        "web",
-        "-p",
-        `127.0.0.1:${port}:8080`,
-        image,
-        "httpd",
-        "-f",
-        "-p",
-        "8080",
-        "-h",
-        "/etc",
-      )
+      await cli.ok("run", "-d", "--name", "web", "-p", `127.0.0.1:${port}:8080`, image, ...HTTPD)
     ).trim();
     const hostname = id.slice(0, 12);
     expect(await httpGet(`http://127.0.0.1:${port}/hostname`)).toBe(`${hostname}\n`);
@@ -157,20 +130,7 @@ describe("networks", () => {
     }
 
     const theirs = await freePort();
-    await podmanRun(
-      "-d",
-      "--name",
-      "pweb",
-      "-p",
-      `127.0.0.1:${theirs}:8080`,
-      image,
-      "httpd",
-      "-f",
-      "-p",
-      "8080",
-      "-h",
-      "/etc",
-    );
+    await podmanRun("-d", "--name", "pweb", "-p", `127.0.0.1:${theirs}:8080`, image, ...HTTPD);
     // (podman writes /etc/hostname without a newline at its end)
     expect(await httpGet(`http://127.0.0.1:${theirs}/hostname`)).toMatch(/^[0-9a-f]{12}$/);
     expect(await podman("port", "pweb")).toBe(`8080/tcp -> 127.0.0.1:${theirs}\n`);
@@ -179,45 +139,14 @@ describe("networks", () => {
 
   it("a published port answers other containers (through the host), and -P publishes the exposed ports", async () => {
     const port = await freePort();
-    await cli.ok(
-      "run",
-      "-d",
-      "--name",
-      "pub",
-      "-p",
-      `${port}:8080`,
-      "--expose",
-      "9090",
-      image,
-      "httpd",
-      "-f",
-      "-p",
-      "8080",
-      "-h",
-      "/etc",
-    );
+    await cli.ok("run", "-d", "--name", "pub", "-p", `${port}:8080`, "--expose", "9090", image, ...HTTPD);
     const gateway = (await cli.ok("inspect", "-f", "{{.NetworkSettings.Gateway}}", "pub")).trim();
     const got = await cli.ok("run", "--rm", image, "wget", "-qO-", `http://${gateway}:${port}/hostname`);
     expect(got).toMatch(/^[0-9a-f]{12}\n$/);
     // Docker's DisplayablePorts: a port published under another number comes after the groups.
     expect(await cli.ok("ps", "--format", "{{.Ports}}")).toBe(`9090/tcp, 0.0.0.0:${port}->8080/tcp\n`);
 
-    await cli.ok(
-      "run",
-      "-d",
-      "--name",
-      "all",
-      "-P",
-      "--expose",
-      "8080",
-      image,
-      "httpd",
-      "-f",
-      "-p",
-      "8080",
-      "-h",
-      "/etc",
-    );
+    await cli.ok("run", "-d", "--name", "all", "-P", "--expose", "8080", image, ...HTTPD);
     const names = (...f: string[]) =>
       cli.ok("ps", ...f.flatMap((x) => ["--filter", x]), "--format", "{{.Names}}");
     expect(await names("publish=8080")).toBe("all\npub\n");
@@ -245,23 +174,7 @@ describe("networks", () => {
         `name=${net}`,
       ),
     ).toBe(`${net} bridge local\n`);
-    await cli.ok(
-      "run",
-      "-d",
-      "--name",
-      "srv",
-      "--network",
-      net,
-      "--network-alias",
-      "db",
-      image,
-      "httpd",
-      "-f",
-      "-p",
-      "8080",
-      "-h",
-      "/etc",
-    );
+    await cli.ok("run", "-d", "--name", "srv", "--network", net, "--network-alias", "db", image, ...HTTPD);
     const byName = await cli.ok(
       "run",
       "--rm",
@@ -287,22 +200,7 @@ describe("networks", () => {
 
     podmanNets.push(net);
     await podman("network", "create", net);
-    await podmanRun(
-      "-d",
-      "--name",
-      "psrv",
-      "--network",
-      net,
-      "--network-alias",
-      "db",
-      image,
-      "httpd",
-      "-f",
-      "-p",
-      "8080",
-      "-h",
-      "/etc",
-    );
+    await podmanRun("-d", "--name", "psrv", "--network", net, "--network-alias", "db", image, ...HTTPD);
     // podman's /etc/hostname has no newline at its end: one is added after each answer.
     const theirs = await podmanRun(
       "--rm",
@@ -344,9 +242,7 @@ describe("networks", () => {
 
   it("releases the address after rm, and after a kill -9 of the keeper", async () => {
     const port = await freePort();
-    const id = (
-      await cli.ok("run", "-d", "-p", `${port}:8080`, image, "httpd", "-f", "-p", "8080", "-h", "/etc")
-    ).trim();
+    const id = (await cli.ok("run", "-d", "-p", `${port}:8080`, image, ...HTTPD)).trim();
     const ip = (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).trim();
     expect(allocated(cli.root)).toContain(ip);
     expect((await natRulesWith(id)).length).toBeGreaterThan(0);
@@ -355,9 +251,7 @@ describe("networks", () => {
     expect(await natRulesWith(id)).toEqual([]);
     expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
 
-    const id2 = (
-      await cli.ok("run", "-d", "-p", `${port}:8080`, image, "httpd", "-f", "-p", "8080", "-h", "/etc")
-    ).trim();
+    const id2 = (await cli.ok("run", "-d", "-p", `${port}:8080`, image, ...HTTPD)).trim();
     const ip2 = (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", id2)).trim();
     process.kill(keeperOf(cli.root, id2), "SIGKILL");
     // The container outlives its keeper (its port still answers); rm -f then releases everything.
@@ -366,33 +260,17 @@ describe("networks", () => {
     expect(allocated(cli.root)).not.toContain(ip2);
     expect(await natRulesWith(id2)).toEqual([]);
     expect(existsSync(`/run/netns/wharf-${id2}`)).toBe(false);
-    const reserved = JSON.parse(readFileSync("/run/wharf/ports.json", "utf8")) as Record<string, string>;
-    expect(Object.values(reserved).filter((owner) => owner === id || owner === id2)).toEqual([]);
+    expect(reservedPorts((owner) => owner === id || owner === id2)).toEqual([]);
     await validateRoot(cli.root);
   }, 120_000);
 
   it("a port mapping that fails stops the container it was made for: the start fails, nothing is left", async () => {
     // The CNI plugins as installed, but a portmap that fails as the real one would (its error object).
-    const plugins = join(dir, "cni");
-    await mkdir(plugins, { recursive: true });
-    const real =
-      ["/usr/lib/cni", "/opt/cni/bin"].find((d) => existsSync(join(d, "bridge"))) ?? "/usr/lib/cni";
-    for (const p of readdirSync(real))
-      if (p !== "portmap") await symlink(join(real, p), join(plugins, p)).catch(() => undefined);
-    await writeFile(
-      join(plugins, "portmap"),
-      '#!/bin/sh\ncat >/dev/null\necho \'{"cniVersion":"1.0.0","code":999,"msg":"iptables said no"}\'\nexit 1\n',
-    );
-    await chmod(join(plugins, "portmap"), 0o755);
+    const plugins = await pluginsWith(join(dir, "cni"), "portmap", failingPlugin(999, "iptables said no"));
     const before = allocated(cli.root);
-    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(
-        WHARF_CMD,
-        ["--root", cli.root, "run", "-d", "--name", "nomap", "-p", "8080", image, "sleep", "600"],
-        { env: { ...process.env, CNI_PATH: plugins } },
-        (e, _out, stderr) => resolve({ code: e ? Number(e.code) : 0, stderr }),
-      ),
-    );
+    const r = await cli.run(["run", "-d", "--name", "nomap", "-p", "8080", image, "sleep", "600"], {
+      env: { CNI_PATH: plugins },
+    });
     expect(r.code).toBe(125);
     expect(r.stderr).toContain("network setup failed: CNI plugin portmap ADD: iptables said no");
     expect(await cli.ok("ps", "-a", "--format", "{{.Names}} {{.State}}", "--filter", "name=nomap")).toBe(
@@ -415,13 +293,10 @@ describe("networks", () => {
       await rm(join(other.root, "containers"), { recursive: true, force: true });
       await rm(join(other.root, "networks"), { recursive: true, force: true });
       process.kill(pid, "SIGKILL");
-      const deadline = Date.now() + 15_000;
-      while (existsSync(`/run/netns/wharf-${id}`) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
+      await waitUntil(() => !existsSync(`/run/netns/wharf-${id}`));
       expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
       expect(await natRulesWith(id)).toEqual([]);
-      const reserved = JSON.parse(readFileSync("/run/wharf/ports.json", "utf8")) as Record<string, string>;
-      expect(Object.values(reserved).filter((owner) => owner.startsWith(id))).toEqual([]);
+      expect(reservedPorts((owner) => owner.startsWith(id))).toEqual([]);
     } finally {
       await removeRootBridges(other.root);
       // The container's tree stays mounted (its record, which names it, went): unmount it first.
@@ -471,13 +346,9 @@ describe("networks", () => {
     );
     (shim.stdio[3] as NodeJS.WritableStream).end();
     shim.unref();
-    const deadline = Date.now() + 15_000;
-    let state = "";
-    while (state !== "running" && Date.now() < deadline) {
-      state = (await cli.ok("inspect", "-f", "{{.State.Status}}", id)).trim();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(state).toBe("running");
+    const state = () => cli.ok("inspect", "-f", "{{.State.Status}}", id);
+    await waitUntil(async () => (await state()) === "running\n");
+    expect(await state()).toBe("running\n");
     expect(addressOf(await cli.ok("exec", id, "ip", "-o", "-4", "addr"))).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(await cli.ok("port", id)).toMatch(/^8080\/tcp -> 0\.0\.0\.0:\d+\n$/);
     await cli.ok("rm", "-f", id);
@@ -486,27 +357,15 @@ describe("networks", () => {
   }, 60_000);
 
   it("a container's process waits at the network's gate: a bridge that fails stops the start before it runs", async () => {
-    const plugins = join(dir, "cni-badbridge");
-    await mkdir(plugins, { recursive: true });
-    const real =
-      ["/usr/lib/cni", "/opt/cni/bin"].find((d) => existsSync(join(d, "bridge"))) ?? "/usr/lib/cni";
-    for (const p of readdirSync(real))
-      if (p !== "bridge") await symlink(join(real, p), join(plugins, p)).catch(() => undefined);
     // Slow enough for runc to be waiting at the gate when it fails.
-    await writeFile(
-      join(plugins, "bridge"),
-      '#!/bin/sh\ncat >/dev/null\nsleep 0.3\necho \'{"cniVersion":"1.0.0","code":11,"msg":"no bridge today"}\'\nexit 1\n',
+    const plugins = await pluginsWith(
+      join(dir, "cni-badbridge"),
+      "bridge",
+      failingPlugin(11, "no bridge today", "sleep 0.3\n"),
     );
-    await chmod(join(plugins, "bridge"), 0o755);
+    const env = { CNI_PATH: plugins };
     const before = allocated(cli.root);
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        WHARF_CMD,
-        ["--root", cli.root, "run", "--name", "gated", image, "sh", "-c", "echo ran"],
-        { env: { ...process.env, CNI_PATH: plugins } },
-        (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr }),
-      ),
-    );
+    const r = await cli.run(["run", "--name", "gated", image, "sh", "-c", "echo ran"], { env });
     expect(r.stderr).toContain("network setup failed: CNI plugin bridge ADD: no bridge today");
     expect(r.code).toBe(125);
     expect(r.stdout).toBe("");
@@ -519,17 +378,10 @@ describe("networks", () => {
     const seen = join(dir, "gate-waiters");
     await writeFile(
       join(plugins, "bridge"),
-      `#!/bin/sh\nsleep 0.3\ngrep -l "network[.]gate" /proc/[0-9]*/cmdline 2>/dev/null | wc -l > ${seen}\nexec ${real}/bridge\n`,
+      `#!/bin/sh\nsleep 0.3\ngrep -l "network[.]gate" /proc/[0-9]*/cmdline 2>/dev/null | wc -l > ${seen}\nexec ${installedPlugins()}/bridge\n`,
     );
-    const ok = await new Promise<{ code: number; stdout: string }>((resolve) =>
-      execFile(
-        WHARF_CMD,
-        ["--root", cli.root, "start", "-a", "gated"],
-        { env: { ...process.env, CNI_PATH: plugins } },
-        (e, stdout) => resolve({ code: e ? Number(e.code) : 0, stdout }),
-      ),
-    );
-    expect(ok).toEqual({ code: 0, stdout: "ran\n" });
+    const ok = await cli.run(["start", "-a", "gated"], { env });
+    expect({ code: ok.code, stdout: ok.stdout }).toEqual({ code: 0, stdout: "ran\n" });
     expect(Number(readFileSync(seen, "utf8").trim())).toBeGreaterThanOrEqual(1);
     await validateRoot(cli.root);
   }, 60_000);
@@ -601,21 +453,7 @@ describe("networks", () => {
   it("network connect and disconnect a running container; --network container: shares a namespace", async () => {
     const net = `e2ecn${Date.now().toString(36)}`;
     await cli.ok("network", "create", net);
-    await cli.ok(
-      "run",
-      "-d",
-      "--name",
-      "peer",
-      "--network",
-      net,
-      image,
-      "httpd",
-      "-f",
-      "-p",
-      "8080",
-      "-h",
-      "/etc",
-    );
+    await cli.ok("run", "-d", "--name", "peer", "--network", net, image, ...HTTPD);
     await cli.ok("run", "-d", "--name", "roam", image, "sleep", "600");
     await cli.ok("network", "connect", "--alias", "wanderer", net, "roam");
     expect(linkNames(await cli.ok("exec", "roam", "ip", "-o", "link"))).toEqual(["eth0", "eth1", "lo"]);

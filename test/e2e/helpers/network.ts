@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tearDown } from "../../../src/runtime/network/host.js";
 import { run } from "./tools.js";
@@ -58,4 +59,46 @@ export async function removeRootBridges(root: string): Promise<void> {
 /** The nat table's rules that name `text` (portmap's chains carry the container ID in comments). */
 export async function natRulesWith(text: string): Promise<string[]> {
   return (await run("iptables-save", ["-t", "nat"])).split("\n").filter((l) => l.includes(text));
+}
+
+/** The folder of the CNI plugins as installed. */
+export function installedPlugins(): string {
+  return ["/usr/lib/cni", "/opt/cni/bin"].find((d) => existsSync(join(d, "bridge"))) ?? "/usr/lib/cni";
+}
+
+/**
+ * A CNI_PATH in `dir`: the installed plugins linked, but `name` a shell script of the test's
+ * (a plugin that fails, or one that waits before it runs the real one).
+ */
+export async function pluginsWith(dir: string, name: string, script: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const real = installedPlugins();
+  for (const p of readdirSync(real))
+    if (p !== name) await symlink(join(real, p), join(dir, p)).catch(() => undefined);
+  await writeFile(join(dir, name), script);
+  await chmod(join(dir, name), 0o755);
+  return dir;
+}
+
+/** A plugin script that reads its input, runs `before`, and fails with CNI's error object. */
+export function failingPlugin(code: number, msg: string, before = ""): string {
+  return `#!/bin/sh\ncat >/dev/null\n${before}echo '${JSON.stringify({ cniVersion: "1.0.0", code, msg })}'\nexit 1\n`;
+}
+
+/** The host ports wharf holds (/run/wharf/ports.json) for owners `of` accepts. */
+export function reservedPorts(of: (owner: string) => boolean): string[] {
+  const reserved = JSON.parse(readFileSync("/run/wharf/ports.json", "utf8")) as Record<string, string>;
+  return Object.entries(reserved)
+    .filter(([, owner]) => of(owner))
+    .map(([port]) => port);
+}
+
+/** Waits (100 ms at a time, at most `ms`) until `done` says so; returns its last answer. */
+export async function waitUntil(done: () => boolean | Promise<boolean>, ms = 15_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,8 +22,16 @@ export function skopeo(...args: string[]): Promise<string> {
   return run("skopeo", ["--insecure-policy", ...args]);
 }
 
+/** The ulimits podman's containers get here (its defaults exceed what this machine allows). */
+export const PODMAN_ULIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"];
+
+/** `podman run` as it works here: plain-HTTP loopback registries, runc, PODMAN_ULIMITS. */
+export const PODMAN_RUN = ["run", "--tls-verify=false", "--runtime", "runc", ...PODMAN_ULIMITS];
+
 export interface Sandbox {
   dir: string;
+  /** podman's and buildah's storage flags (`--root`, `--runroot`, `--storage-driver`). */
+  storage: string[];
   podman(...args: string[]): Promise<string>;
   buildah(...args: string[]): Promise<string>;
   /** Removes the podman/buildah storage (`system reset`) and the directory. */
@@ -40,6 +48,7 @@ export async function sandbox(): Promise<Sandbox> {
   const env = ["--registries-conf", "/dev/null"];
   return {
     dir,
+    storage,
     podman: (...args) => run("podman", [...storage, ...args]),
     buildah: (...args) => run("buildah", [...storage, ...env, ...args]),
     close: async () => {
@@ -47,4 +56,21 @@ export async function sandbox(): Promise<Sandbox> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `podman pull` in the sandbox under a signature policy, with HOME at `home` (whose
+ * .config/containers/registries.d it reads): "accepted", or podman's stderr when it refuses.
+ */
+export function podmanPullVerdict(box: Sandbox, home: string, policy: string, ref: string): string {
+  try {
+    execFileSync(
+      "podman",
+      [...box.storage, "pull", "--tls-verify=false", "--signature-policy", policy, ref],
+      { env: { ...process.env, HOME: home }, stdio: "pipe" },
+    );
+    return "accepted";
+  } catch (e) {
+    return String((e as { stderr?: Buffer }).stderr);
+  }
 }

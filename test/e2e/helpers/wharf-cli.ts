@@ -31,8 +31,11 @@ export interface WharfCli {
   root: string;
   /** Where `login` writes `config.json`. */
   dockerConfig: string;
-  /** Runs `wharf --root <root> ...args`; never throws on a non-zero exit. */
-  run(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<CliResult>;
+  /** Runs `wharf --root <root> ...args` (`env` added to its environment); never throws on a non-zero exit. */
+  run(
+    args: string[],
+    opts?: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  ): Promise<CliResult>;
   /** Runs it and returns stdout; throws with both streams when the exit status is not 0. */
   ok(...args: string[]): Promise<string>;
   /** Starts it in its own session (setsid), for tests that kill it or run several at once. */
@@ -45,7 +48,7 @@ function start(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  input?: string,
+  input?: string | Buffer,
 ): Spawned & { child: ChildProcess } {
   const child = spawn(cmd, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env });
   let stdout = "";
@@ -90,7 +93,7 @@ export async function wharfCli(): Promise<WharfCli> {
   const env = { ...process.env, DOCKER_CONFIG: dockerConfig, HOME: dir, NO_COLOR: "1" };
   const argv = (args: string[]) => ["--root", root, ...args];
   const run: WharfCli["run"] = async (args, opts = {}) => {
-    const p = start(WHARF_CMD, argv(args), env, opts.input);
+    const p = start(WHARF_CMD, argv(args), { ...env, ...opts.env }, opts.input);
     const timer = setTimeout(() => void p.kill9(), opts.timeoutMs ?? 240_000);
     try {
       return await p.done;
