@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution, startWharfRegistry } from "./helpers/registries.js";
-import { run, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { podmanPullVerdict, run, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { containersConfig, gpgExport, gpgHome, gpgKill, storeListing } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -80,28 +80,7 @@ describe.each(["wharf", "distribution"])("GPG simple signatures on %s's registry
     const home = join(dir, "podman-home");
     execFileSync("mkdir", ["-p", join(home, ".config", "containers", "registries.d")]);
     execFileSync("cp", [join(dir, "rd", "l.yaml"), join(home, ".config", "containers", "registries.d")]);
-    try {
-      execFileSync(
-        "podman",
-        [
-          "--root",
-          join(box.dir, "root"),
-          "--runroot",
-          join(box.dir, "runroot"),
-          "--storage-driver",
-          "vfs",
-          "pull",
-          "--tls-verify=false",
-          "--signature-policy",
-          join(dir, "signer-policy.json"),
-          ref,
-        ],
-        { env: { ...process.env, HOME: home }, stdio: "pipe" },
-      );
-      return "accepted";
-    } catch (e) {
-      return String((e as { stderr?: Buffer }).stderr);
-    }
+    return podmanPullVerdict(box, home, join(dir, "signer-policy.json"), ref);
   };
   const refused = async (ref: string, msg: RegExp) => {
     const before = storeListing(cli.root);

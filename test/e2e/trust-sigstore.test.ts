@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution, startWharfRegistry } from "./helpers/registries.js";
-import { run, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { podmanPullVerdict, run, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { containersConfig, storeListing } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -191,36 +191,9 @@ describe.each(["wharf", "distribution"])("sigstore signatures on %s's registry",
       join(home, ".config", "containers", "registries.d", "d.yaml"),
       "default-docker:\n  use-sigstore-attachments: true\n",
     );
-    const podman = (ref: string) =>
-      new Promise<string>((resolve) => {
-        try {
-          execFileSync(
-            "podman",
-            [
-              "--root",
-              join(box.dir, "root"),
-              "--runroot",
-              join(box.dir, "runroot"),
-              "--storage-driver",
-              "vfs",
-              "pull",
-              "--tls-verify=false",
-              "--signature-policy",
-              policy,
-              ref,
-            ],
-            {
-              env: { ...process.env, HOME: home },
-              stdio: "pipe",
-            },
-          );
-          resolve("accepted");
-        } catch (e) {
-          resolve(String((e as { stderr?: Buffer }).stderr));
-        }
-      });
-    expect(await podman(signed)).toMatch(/sigstore disabled/);
-    expect(await podman(unsigned)).toMatch(/no signature exists/);
+    const podman = (ref: string) => podmanPullVerdict(box, home, policy, ref);
+    expect(podman(signed)).toMatch(/sigstore disabled/);
+    expect(podman(unsigned)).toMatch(/no signature exists/);
   });
 
   it("pull under sigstoreSigned accepts the signed image, prints the key, and refuses every tamper case with nothing stored", async () => {
