@@ -8,7 +8,7 @@ import { tempDirs } from "../files/testing/temp.js";
 import { openImages, readConfig, readManifest } from "../images/index.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
-import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
+import { BUSYBOX_BASE, busyboxContext, twoStages } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
 const temp = tempDirs("wharf-build-");
@@ -231,15 +231,7 @@ describe("build concurrency", () => {
     const wait = (me: string, other: string) =>
       `RUN --mount=type=cache,id=rendezvous,target=/sync touch /sync/${me} && i=0; while [ ! -f /sync/${other} ]; do i=$((i+1)); [ $i -gt 200 ] && exit 1; sleep 0.05; done; echo ok > /${me}`;
     const ctx = context({
-      Dockerfile: `${BASE}
-FROM base AS a
-${wait("a", "b")}
-FROM base AS b
-${wait("b", "a")}
-FROM base
-COPY --from=a /a /a
-COPY --from=b /b /b
-`,
+      Dockerfile: twoStages((me) => wait(me, me === "a" ? "b" : "a")),
     });
     const out = temp();
     await run(temp(), ctx, { outputs: [{ type: "local", dest: out }] });
@@ -251,15 +243,7 @@ COPY --from=b /b /b
     const step = (me: string) =>
       `RUN --mount=type=cache,id=serial,target=/c,sharing=locked echo ${me}-start >> /c/log && sleep 0.3 && echo ${me}-end >> /c/log && cp /c/log /${me}`;
     const ctx = context({
-      Dockerfile: `${BASE}
-FROM base AS a
-${step("a")}
-FROM base AS b
-${step("b")}
-FROM base
-COPY --from=a /a /a
-COPY --from=b /b /b
-`,
+      Dockerfile: twoStages(step),
     });
     const out = temp();
     await run(temp(), ctx, { outputs: [{ type: "local", dest: out }] });

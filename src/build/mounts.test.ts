@@ -6,7 +6,7 @@ import { isWharfError } from "../errors/index.js";
 import { tempDirs } from "../files/testing/temp.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
-import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
+import { BUSYBOX_BASE, busyboxContext, twoStages } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
 const temp = tempDirs("wharf-build-mounts-");
@@ -39,15 +39,7 @@ describe("RUN --mount=type=cache", () => {
     const step = (me: string) =>
       `RUN --mount=type=cache,id=priv,target=/c,sharing=private echo ${me} > /c/mark && sleep 0.6 && cat /c/mark > /${me}`;
     const ctx = context({
-      Dockerfile: `${BASE}
-FROM base AS a
-${step("a")}
-FROM base AS b
-${step("b")}
-FROM base
-COPY --from=a /a /a
-COPY --from=b /b /b
-`,
+      Dockerfile: twoStages(step),
     });
     const root = temp();
     const out = await files(ctx, {}, root);

@@ -20,3 +20,19 @@ export function busyboxContext(temp: () => string, files: Record<string, string 
   }
   return dir;
 }
+
+/**
+ * A Dockerfile whose stages `a` and `b` (on BUSYBOX_BASE) each run `step(name)`, which leaves its
+ * result at `/name`, and whose final stage copies both: the steps can run at the same time.
+ */
+export function twoStages(step: (name: "a" | "b") => string): string {
+  return `${BUSYBOX_BASE}
+FROM base AS a
+${step("a")}
+FROM base AS b
+${step("b")}
+FROM base
+COPY --from=a /a /a
+COPY --from=b /b /b
+`;
+}
