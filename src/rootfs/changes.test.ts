@@ -1,37 +1,14 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { TarEntry } from "../archive/testing/tar.js";
-import { storeDouble } from "../remote/testing/store-double.js";
 import { containerChanges } from "./changes.js";
 import { isMounted } from "./mount.js";
-import {
-  containerSnapshotDir,
-  type PreparedRootfs,
-  prepareRootfs,
-  removeRootfs,
-  unmountRootfs,
-} from "./prepare.js";
-import { addLayers } from "./testing/image.js";
+import { type PreparedRootfs, removeRootfs, unmountRootfs } from "./prepare.js";
+import { changeTree, imageLayers, prepareContainer } from "./testing/container.js";
 import { readView, withReadView } from "./view.js";
 
-const LAYERS: TarEntry[][] = [
-  [
-    { name: "bin/", type: "directory" },
-    { name: "bin/sh", body: "shell", mode: 0o755 },
-    { name: "etc/passwd", body: "root:x:0:0" },
-    { name: "etc/hard", type: "link", linkname: "bin/sh" },
-    { name: "usr/lib/libc.so", body: "libc" },
-    { name: "opt/old", body: "old" },
-    { name: "var/cache/a", body: "a" },
-    { name: "srv/", type: "directory" },
-  ],
-  [
-    { name: "opt/mid", body: "mid" },
-    { name: "etc/group", body: "root:x:0:" },
-  ],
-];
+const LAYERS = imageLayers([{ name: "srv/", type: "directory" }]);
 
 let root: string;
 const prepared: PreparedRootfs[] = [];
@@ -47,29 +24,11 @@ async function change(rootfs: string): Promise<void> {
   // An empty directory of the image removed and made again: opaque, nothing of the image to miss.
   await rm(join(rootfs, "srv"), { recursive: true });
   await mkdir(join(rootfs, "srv"));
-  await writeFile(join(rootfs, "etc/passwd"), "root:x:0:0\napp:x:1:1");
-  await rm(join(rootfs, "etc/hard"));
-  await rm(join(rootfs, "var"), { recursive: true });
-  await rm(join(rootfs, "opt"), { recursive: true });
-  await mkdir(join(rootfs, "opt"));
-  await writeFile(join(rootfs, "opt/fresh"), "fresh");
-  await mkdir(join(rootfs, "new/sub"), { recursive: true });
-  await writeFile(join(rootfs, "new/sub/f"), "f");
-  await symlink("usr/lib", join(rootfs, "lib"));
-  await chmod(join(rootfs, "bin"), 0o700);
+  await changeTree(rootfs);
 }
 
 async function prepare(mode: "overlay" | "copy"): Promise<PreparedRootfs> {
-  const store = storeDouble();
-  const img = await addLayers(store, LAYERS);
-  const snapshots = join(root, "snapshots");
-  const p = await prepareRootfs({
-    snapshots,
-    store,
-    ...img,
-    dir: containerSnapshotDir(snapshots, "c"),
-    mode,
-  });
+  const { prepared: p } = await prepareContainer(root, mode, LAYERS);
   prepared.push(p);
   return p;
 }

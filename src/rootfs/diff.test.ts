@@ -1,50 +1,15 @@
 import { execFileSync } from "node:child_process";
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyLayer } from "../archive/index.js";
-import type { TarEntry } from "../archive/testing/tar.js";
 import { bytesOf, collect } from "../digest/index.js";
 import { validateRootfs } from "../images/testing/validate-rootfs.js";
-import { storeDouble } from "../remote/testing/store-double.js";
 import { diffRootfs } from "./diff.js";
 import { isMounted } from "./mount.js";
-import {
-  containerSnapshotDir,
-  type PreparedRootfs,
-  prepareRootfs,
-  removeRootfs,
-  unmountRootfs,
-} from "./prepare.js";
-import { addLayers } from "./testing/image.js";
-
-const LAYERS: TarEntry[][] = [
-  [
-    { name: "bin/", type: "directory" },
-    { name: "bin/sh", body: "shell", mode: 0o755 },
-    { name: "etc/passwd", body: "root:x:0:0" },
-    { name: "etc/hard", type: "link", linkname: "bin/sh" },
-    { name: "usr/lib/libc.so", body: "libc" },
-    { name: "opt/old", body: "old" },
-    { name: "var/cache/a", body: "a" },
-  ],
-  [
-    { name: "opt/mid", body: "mid" },
-    { name: "etc/group", body: "root:x:0:" },
-  ],
-];
+import { type PreparedRootfs, removeRootfs, unmountRootfs } from "./prepare.js";
+import { changeTree, imageLayers, prepareContainer } from "./testing/container.js";
 
 let root: string;
 const prepared: PreparedRootfs[] = [];
@@ -72,36 +37,13 @@ async function tree(dir: string, prefix = ""): Promise<string[]> {
   return out;
 }
 
-/** Changes a container might make: edits, deletions, a directory emptied and refilled, new files. */
-async function change(rootfs: string): Promise<void> {
-  await writeFile(join(rootfs, "etc/passwd"), "root:x:0:0\napp:x:1:1");
-  await rm(join(rootfs, "etc/hard"));
-  await rm(join(rootfs, "var"), { recursive: true });
-  await rm(join(rootfs, "opt"), { recursive: true });
-  await mkdir(join(rootfs, "opt"));
-  await writeFile(join(rootfs, "opt/fresh"), "fresh");
-  await mkdir(join(rootfs, "new/sub"), { recursive: true });
-  await writeFile(join(rootfs, "new/sub/f"), "f");
-  await symlink("usr/lib", join(rootfs, "lib"));
-  await chmod(join(rootfs, "bin"), 0o700);
-}
-
 describe("diffRootfs", () => {
   for (const mode of ["overlay", "copy"] as const) {
     it(`gives a layer that turns the image into the container's tree (${mode})`, async () => {
-      const store = storeDouble();
-      const img = await addLayers(store, LAYERS);
-      const snapshots = join(root, "snapshots");
-      const p = await prepareRootfs({
-        snapshots,
-        store,
-        ...img,
-        dir: containerSnapshotDir(snapshots, "c"),
-        mode,
-      });
+      const { prepared: p, store, image: img } = await prepareContainer(root, mode, imageLayers());
       prepared.push(p);
       await validateRootfs(p.rootfs, { content: store, ...img });
-      await change(p.rootfs);
+      await changeTree(p.rootfs);
       const want = await tree(p.rootfs);
       await unmountRootfs(p);
       const tar = await collect(diffRootfs(p), 1 << 24);
