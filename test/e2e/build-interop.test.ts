@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { PODMAN_ULIMITS, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, PODMAN_ULIMITS, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { diffTrees, readTree, unpackWithUmoci } from "./helpers/trees.js";
 import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
@@ -277,16 +277,7 @@ describe("wharf build and real peers", () => {
     };
     expect(info.Layers.length).toBeGreaterThan(1);
     JSON.parse(await skopeo("inspect", `oci:${join(cli.root, "store")}:docker.io/interop/app:latest`));
-    const out = await box.podman(
-      "run",
-      "--rm",
-      "--tls-verify=false",
-      "--runtime",
-      "runc",
-      "--network=none",
-      ...PODMAN_ULIMITS,
-      ref,
-    );
+    const out = await box.podman(...PODMAN_RUN, "--rm", "--network=none", ref);
     expect(out).toBe("run --serve\n");
     await validateRoot(cli.root);
   }, 180_000);

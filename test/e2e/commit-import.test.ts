@@ -9,7 +9,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { busyboxRootfsTars, type RootfsTars } from "./helpers/rootfs-tar.js";
-import { PODMAN_ULIMITS, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -17,28 +17,6 @@ const CHANGES =
   "echo added > /data/added; echo changed > /data/keep; rm /data/gone; rm -rf /data/sub; mkdir /data/sub; echo new > /data/sub/new";
 const CHECK = "ls /data; ls /data/sub; cat /data/keep /data/added; echo STAGE=$STAGE";
 const CHANGED_OUTPUT = "added\nkeep\nsub\nnew\nchanged\nadded\nSTAGE=committed\n";
-
-/** Runs the CLI with bytes on stdin. */
-function withStdin(
-  cli: WharfCli,
-  args: string[],
-  input: Buffer,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(WHARF_CMD, ["--root", cli.root, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 const trimmed = async (p: Promise<string>) => (await p).trim();
 
@@ -94,10 +72,9 @@ describe("import, commit and export", () => {
   }, 120_000);
 
   it("imports from stdin with -c and -m, and refuses what is not a tar, leaving the store as it was", async () => {
-    const r = await withStdin(
-      cli,
+    const r = await cli.run(
       ["import", "-c", 'CMD ["cat", "/data/keep"]', "-c", "ENV A=1", "-m", "from a pipe", "-", "bb:stdin"],
-      await readFile(tars.zst),
+      { input: await readFile(tars.zst) },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(await cli.ok("run", "--rm", "bb:stdin")).toBe("kept\n");
@@ -217,16 +194,7 @@ describe("import, commit and export", () => {
     expect(names).not.toContain("data/sub/old");
 
     await cli.ok("push", ref);
-    const theirs = await box.podman(
-      "run",
-      "--rm",
-      "--tls-verify=false",
-      "--runtime",
-      "runc",
-      "--network=none",
-      ...PODMAN_ULIMITS,
-      ref,
-    );
+    const theirs = await box.podman(...PODMAN_RUN, "--rm", "--network=none", ref);
     expect(theirs).toBe(CHANGED_OUTPUT);
     await validateRoot(cli.root);
   }, 180_000);
