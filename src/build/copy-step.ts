@@ -16,9 +16,9 @@ import { cacheKey } from "./cache.js";
 import { type ChmodFn, copyEntries, type InlineEntry } from "./copy-layer.js";
 import { startCopySnapshot } from "./copy-snapshot.js";
 import { checkAborted, type StageRun, shownExpanded, stepName } from "./env.js";
-import { openLayerView, resolveChown } from "./layer-view.js";
+import { resolveChown } from "./layer-view.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
-import { cachedStep, commitStep, stepFailed } from "./step.js";
+import { cachedStep, commitStep, stageView, stepFailed } from "./step.js";
 import { hashPicked, mountLayers, sourceOf, type Tree } from "./trees.js";
 
 /** The destination in the image: relative to WORKDIR, a trailing `/` kept (it says "a directory"). */
@@ -149,16 +149,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   await env.limit(async () => {
     checkAborted(run);
     const layers = state.layers;
-    await env.ensureLayers(layers);
-    const view =
-      layers.length > 0
-        ? await openLayerView({
-            snapshots: env.snapshots,
-            store: env.images.content,
-            layers,
-            diffIds: layers.map((l) => l.diffId),
-          })
-        : undefined;
+    const view = await stageView(run);
     const destIsDir = async () => (await view?.stat(dest))?.isDirectory() === true;
     const owner = inst.chown ? await resolveChown(view, inst.chown) : undefined;
     const held: Tree[] = [];

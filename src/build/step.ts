@@ -5,6 +5,7 @@ import { chainIds } from "../rootfs/index.js";
 import type { LayerBlob } from "./blob.js";
 import { type CacheRecord, cacheKey } from "./cache.js";
 import type { StageRun } from "./env.js";
+import { type LayerView, openLayerView } from "./layer-view.js";
 import { addHistory } from "./meta.js";
 import type { Vertex } from "./progress.js";
 import { rfc3339 } from "./time.js";
@@ -114,5 +115,22 @@ export function stepFailed(vertex: Vertex, message: string): WharfError {
   return new WharfError("build-failed", `failed to solve: ${message}`, {
     hint: "see the step's output above; fix the Dockerfile or the context and build again",
     detail,
+  });
+}
+
+/**
+ * The stage's files so far, read without mounting (its layers unpacked first); undefined while
+ * the stage has no layers (FROM scratch).
+ */
+export async function stageView(run: StageRun): Promise<LayerView | undefined> {
+  const { env, state } = run;
+  const layers = state.layers;
+  await env.ensureLayers(layers);
+  if (layers.length === 0) return undefined;
+  return openLayerView({
+    snapshots: env.snapshots,
+    store: env.images.content,
+    layers,
+    diffIds: layers.map((l) => l.diffId),
   });
 }

@@ -4,9 +4,9 @@ import type { WorkdirInstruction } from "../dockerfile/index.js";
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
 import { type StageRun, shownExpanded, stepName } from "./env.js";
-import { openLayerView, resolveChown } from "./layer-view.js";
+import { resolveChown } from "./layer-view.js";
 import { addHistory } from "./meta.js";
-import { cachedStep, commitStep } from "./step.js";
+import { cachedStep, commitStep, stageView } from "./step.js";
 import { clampTime } from "./time.js";
 
 /**
@@ -35,17 +35,7 @@ export async function workdirStep(run: StageRun, inst: WorkdirInstruction): Prom
   const vertex = env.progress.vertex(stepName(run, shownExpanded(run, inst.original)));
   const createdBy = `WORKDIR ${dir}`;
   if (await cachedStep(run, key, createdBy, vertex)) return;
-  const layers = state.layers;
-  await env.ensureLayers(layers);
-  const view =
-    layers.length > 0
-      ? await openLayerView({
-          snapshots: env.snapshots,
-          store: env.images.content,
-          layers,
-          diffIds: layers.map((l) => l.diffId),
-        })
-      : undefined;
+  const view = await stageView(run);
   const owner = user ? await resolveChown(view, user) : { uid: 0, gid: 0 };
   const entries: PackEntry[] = [];
   const parts = dir.split("/").filter(Boolean);
