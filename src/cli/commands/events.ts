@@ -3,6 +3,7 @@ import { readEvents, type WharfEvent } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { parseTimestamp } from "../parse/prune-filters.js";
 import { executeTemplate, parseGoTemplate } from "../render/index.js";
+import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 
 const KEYS = ["container", "event", "type", "image", "label", "volume", "network"];
@@ -79,14 +80,8 @@ export const command: Command = {
   usage: "[OPTIONS]",
   description: "Get real time events from the server",
   flags: [
-    {
-      name: "filter",
-      short: "f",
-      type: "strings",
-      valueName: "filter",
-      description: "Filter output based on conditions provided",
-    },
-    { name: "format", type: "string", description: "Format output using a custom template" },
+    FILTER_FLAG,
+    FORMAT_FLAG,
     { name: "since", type: "string", description: "Show all events created since timestamp" },
     { name: "until", type: "string", description: "Stream events until this timestamp" },
   ],

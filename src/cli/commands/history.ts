@@ -1,6 +1,7 @@
 import { imageHistory, openImages } from "../../images/index.js";
 import { type Command, flag } from "../command.js";
 import { renderFormat } from "../render/index.js";
+import { FORMAT_FLAG } from "./common-flags.js";
 import {
   HISTORY_HEADERS,
   HISTORY_TABLE,
@@ -16,7 +17,7 @@ export const command: Command = {
   usage: "[OPTIONS] IMAGE",
   description: "Show the history of an image",
   flags: [
-    { name: "format", type: "string", description: "Format output using a custom template" },
+    FORMAT_FLAG,
     {
       name: "human",
       short: "H",

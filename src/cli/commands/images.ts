@@ -10,6 +10,7 @@ import {
 } from "../../images/index.js";
 import { type Command, flag } from "../command.js";
 import { renderFormat } from "../render/index.js";
+import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import {
   IMAGE_HEADERS,
   IMAGE_TABLE,
@@ -76,14 +77,8 @@ export const command: Command = {
       description: "Show all images (default hides intermediate images)",
     },
     { name: "digests", type: "bool", description: "Show digests" },
-    {
-      name: "filter",
-      short: "f",
-      type: "strings",
-      valueName: "filter",
-      description: "Filter output based on conditions provided",
-    },
-    { name: "format", type: "string", description: "Format output using a custom template" },
+    FILTER_FLAG,
+    FORMAT_FLAG,
     { name: "no-trunc", type: "bool", description: "Don't truncate output" },
     { name: "quiet", short: "q", type: "bool", description: "Only show image IDs" },
   ],

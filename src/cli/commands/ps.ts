@@ -9,6 +9,7 @@ import {
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { ago, goStruct, goTimeString, renderFormat } from "../render/index.js";
+import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 
 const PS_TABLE =
@@ -135,14 +136,8 @@ export const command: Command = {
       type: "bool",
       description: "Show all containers (default shows just running)",
     },
-    {
-      name: "filter",
-      short: "f",
-      type: "strings",
-      valueName: "filter",
-      description: "Filter output based on conditions provided",
-    },
-    { name: "format", type: "string", description: "Format output using a custom template" },
+    FILTER_FLAG,
+    FORMAT_FLAG,
     {
       name: "last",
       short: "n",

@@ -10,6 +10,7 @@ import {
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { bytesSize, formatFloat, goStruct, humanSizeWithPrecision, renderFormat } from "../render/index.js";
+import { FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 
 const TABLE =
@@ -79,7 +80,7 @@ export const command: Command = {
       type: "bool",
       description: "Show all containers (default shows just running)",
     },
-    { name: "format", type: "string", description: "Format output using a custom template" },
+    FORMAT_FLAG,
     {
       name: "no-stream",
       type: "bool",

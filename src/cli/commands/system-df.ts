@@ -3,6 +3,7 @@ import { type ImageSummary, listImages, openImages, readManifest } from "../../i
 import { containerUsage, statusText, volumeUsage } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { ago, goStruct, humanSize, renderFormat, tabulate } from "../render/index.js";
+import { FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 import { layerSizes } from "./layer-sizes.js";
 
@@ -146,7 +147,7 @@ export const command: Command = {
   usage: "[OPTIONS]",
   description: "Show docker disk usage",
   flags: [
-    { name: "format", type: "string", description: "Format output using a custom template" },
+    FORMAT_FLAG,
     { name: "verbose", short: "v", type: "bool", description: "Show detailed information on space usage" },
   ],
   maxArgs: 0,

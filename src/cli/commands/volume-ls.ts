@@ -1,6 +1,7 @@
 import { listVolumes, volumeSizes, volumeUsers } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { goStruct, humanSize, renderFormat } from "../render/index.js";
+import { FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 import { volumeFilter } from "./volume-common.js";
 
@@ -28,7 +29,7 @@ export const command: Command = {
       valueName: "filter",
       description: 'Provide filter values (e.g. "dangling=true")',
     },
-    { name: "format", type: "string", description: "Format output using a custom template" },
+    FORMAT_FLAG,
     { name: "quiet", short: "q", type: "bool", description: "Only display volume names" },
   ],
   maxArgs: 0,

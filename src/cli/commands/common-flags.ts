@@ -1,0 +1,17 @@
+import type { FlagSpec } from "../flags.js";
+
+/** `-f`/`--filter` as the listing verbs (`images`, `ps`, `events`) have it. */
+export const FILTER_FLAG: FlagSpec = {
+  name: "filter",
+  short: "f",
+  type: "strings",
+  valueName: "filter",
+  description: "Filter output based on conditions provided",
+};
+
+/** `--format` (a Go template, or `json`/`table`) as every verb that prints records has it. */
+export const FORMAT_FLAG: FlagSpec = {
+  name: "format",
+  type: "string",
+  description: "Format output using a custom template",
+};
