@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
+import { closeAll, pushBusybox } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { PODMAN_RUN, PODMAN_ULIMITS, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
 import { diffTrees, readTree, unpackWithUmoci } from "./helpers/trees.js";
@@ -190,11 +190,7 @@ describe("wharf build and real peers", () => {
   }, 180_000);
 
   afterAll(async () => {
-    if (cli) await removeContainers(cli);
-    await box?.close();
-    await cli?.close();
-    await reg?.close();
-    await rm(dir, { recursive: true, force: true });
+    await closeAll(cli, [box, reg], dir);
   });
 
   const ctx = () => join(dir, "ctx");

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
+import { closeAll, pushBusybox } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { storeListing } from "./helpers/trust.js";
 import { validateRoot } from "./helpers/validate.js";
@@ -42,10 +42,7 @@ describe("wharf build under content trust and the signature policy", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (cli) await removeContainers(cli);
-    await cli?.close();
-    await reg?.close();
-    await rm(dir, { recursive: true, force: true });
+    await closeAll(cli, [reg], dir);
   });
 
   it("content trust: an unsigned FROM or COPY --from image is refused before anything is stored; a signed one builds", async () => {

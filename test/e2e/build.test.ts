@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
+import { closeAll, pushBusybox } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
@@ -35,10 +35,7 @@ describe("wharf build", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (cli) await removeContainers(cli);
-    await cli?.close();
-    await reg?.close();
-    await rm(dir, { recursive: true, force: true });
+    await closeAll(cli, [reg], dir);
   });
 
   it("builds a multi-stage Dockerfile FROM a registry image, with BuildKit's plain progress; the rebuild is all CACHED", async () => {

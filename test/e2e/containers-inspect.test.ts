@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
+import { closeAll, pushBusybox } from "./helpers/busybox-image.js";
 import type { LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
@@ -31,10 +31,7 @@ describe("inspect of containers and images", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (cli) await removeContainers(cli);
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
+    await closeAll(cli, [reg], dir);
   });
 
   it("prints a container and an image in one array, the container's fields as container inspect does", async () => {

@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
+import { closeAll, pushBusybox } from "./helpers/busybox-image.js";
 import type { LayoutImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
@@ -34,10 +34,7 @@ describe("rmi and image prune with containers", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (cli) await removeContainers(cli);
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
+    await closeAll(cli, [reg], dir);
   });
 
   const imageIds = async () => (await cli.ok("images", "-q", "--no-trunc")).trim().split("\n").sort();

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { addImage, type LayoutImage } from "./layout.js";
 import type { RunningRegistry } from "./registries.js";
@@ -44,4 +45,19 @@ export async function removeContainers(cli: WharfCli): Promise<void> {
     }
   }
   await cli.run(["container", "prune", "-f"]);
+}
+
+/**
+ * A test file's end: the CLI's containers removed, then `cli` and each of `others` closed (those
+ * that were made), then `dir` removed.
+ */
+export async function closeAll(
+  cli: WharfCli | undefined,
+  others: ({ close(): Promise<void> } | undefined)[],
+  dir: string | undefined,
+): Promise<void> {
+  if (cli) await removeContainers(cli);
+  for (const o of others) await o?.close();
+  await cli?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 }
