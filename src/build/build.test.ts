@@ -8,7 +8,7 @@ import { tempDirs } from "../files/testing/temp.js";
 import { openImages, readConfig, readManifest } from "../images/index.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
-import { BUSYBOX_BASE, busyboxContext, twoStages } from "./testing/context.js";
+import { BUSYBOX_BASE, busyboxContext, listTree, twoStages } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
 const temp = tempDirs("wharf-build-");
@@ -303,15 +303,9 @@ describe("RUN layers reused as unpacked snapshots", () => {
       });
       expect(unpacked).toHaveLength(4);
       // The build's own snapshots: the RUN layers are there without having been unpacked.
-      const listing = (dir: string) =>
-        execFileSync("find", [".", "-printf", "%p %y %m %U %G %s %l\\n"], { cwd: dir })
-          .toString()
-          .split("\n")
-          .sort()
-          .join("\n");
       for (const c of chain.slice(2)) {
         const mine = snapshotLayout(join(root, "snapshots")).layerFs(c);
-        expect(listing(mine)).toBe(listing(snapshotLayout(fresh).layerFs(c)));
+        expect(listTree(mine)).toBe(listTree(snapshotLayout(fresh).layerFs(c)));
       }
       // A tar keeps whole seconds: the build's tree has the RUN's own times, so it was never unpacked.
       const f = join(snapshotLayout(join(root, "snapshots")).layerFs(chain[2] as Digest), "d", "e", "f");
@@ -389,14 +383,8 @@ describe("COPY layers written as unpacked snapshots", () => {
         layers: manifest.layers,
         diffIds: config.rootfs.diff_ids,
       });
-      const listing = (dir: string) =>
-        execFileSync("find", [".", "-printf", "%p %y %m %U %G %s %l\\n"], { cwd: dir })
-          .toString()
-          .split("\n")
-          .sort()
-          .join("\n");
       for (const c of chain.slice(3))
-        expect(listing(mine.layerFs(c))).toBe(listing(snapshotLayout(fresh).layerFs(c)));
+        expect(listTree(mine.layerFs(c))).toBe(listTree(snapshotLayout(fresh).layerFs(c)));
       const files = (dir: string) =>
         execFileSync("find", [".", "-type", "f", "-printf", "%p %T@\\n"], { cwd: dir })
           .toString()

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -35,4 +36,13 @@ FROM base
 COPY --from=a /a /a
 COPY --from=b /b /b
 `;
+}
+
+/** Every entry below `dir` with its type, mode, owner, size and link target, sorted: two trees compare equal when this does. */
+export function listTree(dir: string): string {
+  return execFileSync("find", [".", "-printf", "%p %y %m %U %G %s %l\\n"], { cwd: dir })
+    .toString()
+    .split("\n")
+    .sort()
+    .join("\n");
 }
