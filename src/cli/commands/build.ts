@@ -12,6 +12,7 @@ import { WharfError } from "../../errors/index.js";
 import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
+import { labelsOf } from "./common-flags.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
 
@@ -32,13 +33,9 @@ export function parseBuildArgs(values: readonly string[], env: NodeJS.ProcessEnv
 }
 
 function parseLabels(values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    const i = v.indexOf("=");
-    if (i === 0) throw usage(`invalid label: ${v}`, "write --label KEY=VALUE");
-    out[i < 0 ? v : v.slice(0, i)] = i < 0 ? "" : v.slice(i + 1);
-  }
-  return out;
+  const bad = values.find((v) => v.startsWith("="));
+  if (bad !== undefined) throw usage(`invalid label: ${bad}`, "write --label KEY=VALUE");
+  return labelsOf(values);
 }
 
 function csv(spec: string): Map<string, string> {

@@ -15,3 +15,13 @@ export const FORMAT_FLAG: FlagSpec = {
   type: "string",
   description: "Format output using a custom template",
 };
+
+/** `--label k=v` values as a map (`k` alone is `k=`; a later value of a key wins). */
+export function labelsOf(specs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of specs) {
+    const i = l.indexOf("=");
+    out[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
+  }
+  return out;
+}

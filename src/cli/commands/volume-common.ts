@@ -1,16 +1,6 @@
 import { WharfError } from "../../errors/index.js";
 import { ANONYMOUS_LABEL, type VolumeInfo } from "../../runtime/index.js";
 
-/** `--label k=v` values as a map. */
-export function labelsOf(specs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of specs) {
-    const i = l.indexOf("=");
-    out[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
-  }
-  return out;
-}
-
 /** `volume ls --filter`: dangling=, driver=, label=KEY[=VALUE], name= (a substring), as Docker's. */
 export function volumeFilter(
   specs: readonly string[],

@@ -1,8 +1,8 @@
 import { WharfError } from "../../errors/index.js";
 import { createVolume } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { labelsOf } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
-import { labelsOf } from "./volume-common.js";
 
 export const command: Command = {
   path: ["volume", "create"],
