@@ -8,6 +8,7 @@ import {
   createTransport,
   fetchManifest,
   listReferrers,
+  type Middleware,
   type ProgressEvent,
   putManifest,
   type Repository,
@@ -119,6 +120,31 @@ describe("copyImage (registry to registry, no local store)", () => {
     expect(refs.map((r) => r.artifactType)).toEqual(["application/vnd.example.signature"]);
     await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/norefs:1`, { platform: amd64 });
     expect(await listReferrers({ transport: tb, path: "dst/norefs" }, x86.manifest.desc.digest)).toEqual([]);
+  });
+
+  it("starts the next blob once a blob's last byte is sent, not when the destination answers", async () => {
+    const seen: string[] = [];
+    const gets: Middleware = (next) => async (req) => {
+      if (req.method === "GET" && req.url.pathname.includes("/blobs/")) seen.push("get");
+      return next(req);
+    };
+    const slowAnswers: Middleware = (next) => async (req) => {
+      const res = await next(req);
+      if (req.method === "PUT" && req.url.pathname.includes("/blobs/uploads/")) {
+        await new Promise((r) => setTimeout(r, 100)); // a registry that fsyncs before it answers
+        seen.push("answer");
+      }
+      return res;
+    };
+    await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/slots:1`, {
+      platform: amd64,
+      concurrency: 1,
+      source: { ...fast, middlewares: [gets] },
+      destination: { ...fast, middlewares: [slowAnswers] },
+    });
+    expect(seen.filter((e) => e === "get")).toHaveLength(3);
+    expect(seen.slice(0, 3)).toEqual(["get", "get", "get"]);
+    await validateRegistry({ transport: tb, path: "dst/slots" }, "1");
   });
 
   it("fails on a tag the source lacks, leaving the destination without it", async () => {
