@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { constants } from "node:fs";
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink } from "node:fs/promises";
+import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, rm, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Header } from "tar-stream";
 import { errnoCode, WharfError } from "../errors/index.js";
+import { writeNewFile } from "./new-file.js";
 import { entryComponents, resolveInRoot } from "./paths.js";
 
 const run = promisify(execFile);
@@ -85,20 +85,11 @@ function permissions(h: Header): number {
 
 async function writeFile(state: LayerState, path: string, h: Header, body: Body): Promise<void> {
   await clear(path, false);
-  const fh = await open(
-    path,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    for await (const chunk of body) await fh.write(chunk as Uint8Array);
-    if (state.asRoot) await fh.chown(h.uid ?? 0, h.gid ?? 0);
-    await fh.chmod(permissions(h));
-    const t = h.mtime ?? new Date(0);
-    await fh.utimes(t, t);
-  } finally {
-    await fh.close();
-  }
+  await writeNewFile(path, body, {
+    ...(state.asRoot ? { owner: { uid: h.uid ?? 0, gid: h.gid ?? 0 } } : {}),
+    mode: permissions(h),
+    mtime: h.mtime ?? new Date(0),
+  });
 }
 
 async function makeNode(state: LayerState, path: string, h: Header, name: string): Promise<boolean> {

@@ -1,11 +1,11 @@
-import { constants } from "node:fs";
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from "node:fs/promises";
+import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { extract, type Header } from "tar-stream";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { rebaseName } from "./cp.js";
+import { writeNewFile } from "./new-file.js";
 import { entryComponents, resolveInRoot } from "./paths.js";
 
 export interface ExtractOptions {
@@ -100,19 +100,7 @@ export async function extractTar(src: Bytes, o: ExtractOptions): Promise<Extract
         case "file":
         case "contiguous-file": {
           if (st) await rm(path, { force: true });
-          const fh = await open(
-            path,
-            constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-            0o600,
-          );
-          try {
-            for await (const chunk of entry) await fh.write(chunk as Uint8Array);
-            if (owner) await fh.chown(owner.uid, owner.gid);
-            await fh.chmod(mode);
-            await fh.utimes(mtime, mtime);
-          } finally {
-            await fh.close();
-          }
+          await writeNewFile(path, entry, { ...(owner ? { owner } : {}), mode, mtime });
           break;
         }
         case "symlink":
