@@ -12,6 +12,7 @@ import { WharfError } from "../../errors/index.js";
 import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
+import { headAndList } from "../parse/mounts.js";
 import { labelsOf } from "./common-flags.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
@@ -79,20 +80,12 @@ export function parseOutput(spec: string): BuildOutput {
 
 /** `--ssh default` (the agent of $SSH_AUTH_SOCK) or `--ssh ID=SOCKET`; key files need an agent. */
 export function parseSsh(spec: string, env: NodeJS.ProcessEnv): SshAgent {
-  const i = spec.indexOf("=");
-  const id = i < 0 ? spec : spec.slice(0, i);
+  const [id, paths] = headAndList(spec, "=");
   if (!id)
     throw usage(
       `invalid ssh ${spec}: the id is empty`,
       "write --ssh default or --ssh ID=/path/to/agent.sock",
     );
-  const paths =
-    i < 0
-      ? []
-      : spec
-          .slice(i + 1)
-          .split(",")
-          .filter(Boolean);
   if (paths.length === 0) {
     const socket = env.SSH_AUTH_SOCK;
     if (!socket)

@@ -122,17 +122,22 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
   return { type, source, destination, readOnly, ...opts };
 }
 
+/** `HEAD[<sep>a,b,...]`: what stands before the first `sep`, and the non-empty comma-separated parts after it. */
+export function headAndList(spec: string, sep: string): [string, string[]] {
+  const i = spec.indexOf(sep);
+  if (i < 0) return [spec, []];
+  return [
+    spec.slice(0, i),
+    spec
+      .slice(i + 1)
+      .split(",")
+      .filter(Boolean),
+  ];
+}
+
 /** One `--tmpfs /path[:opts]` value. */
 export function parseTmpfsFlag(spec: string): MountSpec {
-  const i = spec.indexOf(":");
-  const dst = i < 0 ? spec : spec.slice(0, i);
-  const opts =
-    i < 0
-      ? []
-      : spec
-          .slice(i + 1)
-          .split(",")
-          .filter(Boolean);
+  const [dst, opts] = headAndList(spec, ":");
   const readOnly = opts.includes("ro");
   return {
     type: "tmpfs",

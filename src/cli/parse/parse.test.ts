@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isWharfError } from "../../errors/index.js";
 import { expandEnvArg, parseEnvFile, readEnvFile } from "./env.js";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mounts.js";
+import { headAndList, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "./security.js";
 
 describe("-e and --env-file", () => {
@@ -96,5 +96,14 @@ describe("--security-opt", () => {
       'Invalid --security-opt: "apparmor=docker-default"',
     );
     expect(() => parseSecurityOpts(["bogus"])).toThrow('Invalid --security-opt: "bogus"');
+  });
+});
+
+describe("headAndList", () => {
+  it("splits at the first separator, then the rest at commas, dropping empty parts", () => {
+    expect(headAndList("/tmp", ":")).toEqual(["/tmp", []]);
+    expect(headAndList("/tmp:ro,,size=1m", ":")).toEqual(["/tmp", ["ro", "size=1m"]]);
+    expect(headAndList("id=a=b,c", "=")).toEqual(["id", ["a=b", "c"]]);
+    expect(headAndList("id=", "=")).toEqual(["id", []]);
   });
 });
