@@ -5,9 +5,10 @@
 #   save:  wharf save -o FILE   vs  podman save --format docker-archive -o FILE   (Docker archives both)
 #   load:  wharf load -i FILE   vs  podman load -i FILE, the same docker-archive file (podman's), into
 #          a fresh store each run
-#   copy:  wharf image copy docker://A/... docker://B/...  vs  skopeo copy (Distribution 2.8.2 on
-#          loopback; B is a fresh, empty registry for each tool each run: a destination that already
-#          holds the blobs in another repository would let skopeo mount them from its blob cache)
+#   copy:  wharf image copy docker://A/... docker://B/... (blobs hashed by wharf on the way)  vs
+#          skopeo copy (Distribution 2.8.2 on loopback; B is a fresh, empty registry for each tool
+#          each run: a destination that already holds the blobs in another repository would let
+#          skopeo mount them from its blob cache); the CPU of both registries is printed beside each
 # Usage: bench/save-load.sh [RUNS]   (after `npm run build`; as root; needs docker-registry, podman,
 # skopeo, /usr/bin/time). Targets (issue #11): wharf >= 1.5x faster on each; wharf's peak RSS < 150 MB.
 set -euo pipefail
@@ -37,6 +38,7 @@ image="$(node "$here/lib/big-image.mjs" "$work/image" bench 4 256)"
 bytes="$(node -e 'console.log(JSON.parse(process.argv[1]).bytes)' "$image")"
 start_registry distribution src
 src_host="$REG_HOST"
+src_pid="$REG_PID"
 ref="$src_host/bench/image:1"
 skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$ref"
 rm -rf "$work/image"
@@ -46,7 +48,17 @@ wharf=(node "$repo/bin/wharf.cjs")
 # shellcheck disable=SC2046
 podman $(podman_at "$work/podman") pull -q --tls-verify=false "$ref" >/dev/null
 
-declare -A times rss cpu
+declare -A times rss cpu regcpu
+# CPU seconds (user + system) a process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+# copy NAME command...: timed, with both registries' CPU for it (the source's share, the destination's all).
+copy() {
+  local name="$1" s0
+  shift
+  s0="$(cpu_s "$src_pid")"
+  timed "$name" "$@"
+  regcpu[$name]+=" $(awk -v a="$s0" -v b="$(cpu_s "$src_pid")" -v d="$(cpu_s "$REG_PID")" 'BEGIN { printf "%.2f", b - a + d }')"
+}
 timed() { # name command...
   local name="$1" t0 t1
   shift
@@ -73,11 +85,11 @@ for i in $(seq 1 "$runs"); do
   timed podman-load podman $(podman_at "$work/podman-load") load -q -i "$work/podman.tar"
 
   start_registry distribution "dst-wharf"
-  timed wharf-copy "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$REG_HOST/bench/image:1"
+  copy wharf-copy "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$REG_HOST/bench/image:1"
   stop_pid "$REG_PID"
   rm -rf "$work/dst-wharf"
   start_registry distribution "dst-skopeo"
-  timed skopeo-copy skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
+  copy skopeo-copy skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
     "docker://$ref" "docker://$REG_HOST/bench/image:1"
   stop_pid "$REG_PID"
   rm -rf "$work/dst-skopeo"
@@ -103,6 +115,10 @@ for op in save load copy; do
   [ "$op" = copy ] && peer=skopeo-copy
   echo "speed-up of wharf $op over ${peer%-*} $op: $(ratio "$(median <<<"${times[$peer]}")" "$(median <<<"${times[wharf-$op]}")")x (target >= 1.5)"
 done
+for n in wharf-copy skopeo-copy; do
+  echo "${n%-*} copy: CPU s of the command $(median <<<"${cpu[$n]}") + of both registries $(median <<<"${regcpu[$n]}") (medians)"
+done
 echo "wharf peak RSS: $(printf '%s\n' "${rss[wharf-save]}" "${rss[wharf-load]}" "${rss[wharf-copy]}" | max) MiB (target < 150)"
 for n in wharf-save podman-save wharf-load podman-load wharf-copy skopeo-copy; do echo "all times $n: [${times[$n]} ]"; done
-echo "(CPU s: user + system of the command itself; a registry's own work is not in it)"
+echo "(CPU s: user + system of the command itself; a registry's own work is not in it, but in the copy lines:"
+echo " on a 2-core machine a copy keeps both cores busy, so its time follows the sum)"
