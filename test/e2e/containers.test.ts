@@ -1,12 +1,12 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { addImage, type LayerEntry } from "./helpers/layout.js";
+import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { PODMAN_RUN, run as runTool, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, run as runTool } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -36,32 +36,19 @@ describe("containers", () => {
     dir = await mkdtemp(join(tmpdir(), "wharf-e2e-containers-"));
     reg = await startDistribution();
     cli = await wharfCli();
-    const layer: LayerEntry[] = [
-      { name: "bin/busybox", hostPath: "/bin/busybox", mode: 0o755 },
-      ...APPLETS.map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
-    ];
-    await addImage(join(dir, "layout"), {
-      tag: "1",
-      gzip: 1,
-      layers: [layer],
-      cmd: ["sh", "-c", "echo hello from busybox"],
-    });
-    image = `${reg.host}/e2e/busybox:1`;
-    await skopeo("copy", "--dest-tls-verify=false", `oci:${join(dir, "layout")}:1`, `docker://${image}`);
+    image = (
+      await pushBusyboxWith(reg, join(dir, "layout"), {
+        repo: "busybox",
+        tag: "1",
+        applets: APPLETS,
+        cmd: ["sh", "-c", "echo hello from busybox"],
+      })
+    ).ref;
   }, 120_000);
 
   afterEach(async () => {
     // every container this test made goes, with runc's state
-    const runcRoot = join(cli.root, "runc");
-    const ids = existsSync(runcRoot) ? readdirSync(runcRoot, { withFileTypes: true }) : [];
-    for (const id of ids.filter((d) => d.isDirectory())) {
-      try {
-        execFileSync("runc", ["--root", runcRoot, "delete", "-f", id.name], { stdio: "ignore" });
-      } catch {
-        // already gone
-      }
-    }
-    await cli.run(["container", "prune", "-f"]);
+    await removeContainers(cli);
   });
 
   afterAll(async () => {

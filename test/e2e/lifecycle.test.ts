@@ -3,10 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { removeContainers } from "./helpers/busybox-image.js";
-import { addImage, type LayerEntry } from "./helpers/layout.js";
+import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { PODMAN_RUN, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, type Sandbox, sandbox } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -49,14 +48,15 @@ describe("container lifecycle", () => {
     cli = await wharfCli();
     box = await sandbox();
     await writeFile(join(dir, "seed"), "from the image\n");
-    const layer: LayerEntry[] = [
-      { name: "bin/busybox", hostPath: "/bin/busybox", mode: 0o755 },
-      ...APPLETS.map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
-      { name: "data/seed", hostPath: join(dir, "seed"), mode: 0o644 },
-    ];
-    await addImage(join(dir, "layout"), { tag: "1", gzip: 1, layers: [layer], cmd: ["sh"] });
-    image = `${reg.host}/e2e/lifebox:1`;
-    await skopeo("copy", "--dest-tls-verify=false", `oci:${join(dir, "layout")}:1`, `docker://${image}`);
+    image = (
+      await pushBusyboxWith(reg, join(dir, "layout"), {
+        repo: "lifebox",
+        tag: "1",
+        applets: APPLETS,
+        cmd: ["sh"],
+        extra: [{ name: "data/seed", hostPath: join(dir, "seed"), mode: 0o644 }],
+      })
+    ).ref;
     await cli.ok("pull", "-q", image);
     await podman("pull", "-q", "--tls-verify=false", image);
   }, 180_000);

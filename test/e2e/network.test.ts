@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/registry/testing/distribution.js";
-import { removeContainers } from "./helpers/busybox-image.js";
-import { addImage, type LayerEntry } from "./helpers/layout.js";
+import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import {
   addressOf,
   allocated,
@@ -21,7 +20,7 @@ import {
   waitUntil,
 } from "./helpers/network.js";
 import { REPO_ROOT, type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { PODMAN_RUN, run as runTool, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
+import { PODMAN_RUN, run as runTool, type Sandbox, sandbox } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -69,13 +68,14 @@ describe("networks", () => {
     reg = await startDistribution();
     cli = await wharfCli();
     box = await sandbox();
-    const layer: LayerEntry[] = [
-      { name: "bin/busybox", hostPath: "/bin/busybox", mode: 0o755 },
-      ...APPLETS.map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
-    ];
-    await addImage(join(dir, "layout"), { tag: "1", gzip: 1, layers: [layer], cmd: ["sh"] });
-    image = `${reg.host}/e2e/netbox:1`;
-    await skopeo("copy", "--dest-tls-verify=false", `oci:${join(dir, "layout")}:1`, `docker://${image}`);
+    image = (
+      await pushBusyboxWith(reg, join(dir, "layout"), {
+        repo: "netbox",
+        tag: "1",
+        applets: APPLETS,
+        cmd: ["sh"],
+      })
+    ).ref;
     await cli.ok("pull", "-q", image);
     await podman("pull", "-q", "--tls-verify=false", image);
   }, 180_000);

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { addImage, type LayoutImage } from "./layout.js";
+import { addImage, type LayerEntry, type LayoutImage } from "./layout.js";
 import type { RunningRegistry } from "./registries.js";
 import { skopeo } from "./tools.js";
 import type { WharfCli } from "./wharf-cli.js";
@@ -11,25 +11,39 @@ import type { WharfCli } from "./wharf-cli.js";
  * A busybox image (sh, echo, true) built in `layoutDir` and pushed to `reg` as `<host>/e2e/<repo>`;
  * returns the reference and the layout's descriptors. Images with different `cmd`s differ in ID.
  */
-export async function pushBusybox(
+export function pushBusybox(
   reg: RunningRegistry,
   layoutDir: string,
   repo: string,
   cmd = ["echo", "hi"],
 ): Promise<{ ref: string; image: LayoutImage }> {
+  return pushBusyboxWith(reg, layoutDir, { repo, applets: ["sh", "echo", "true"], cmd });
+}
+
+/**
+ * A one-layer image of the host's static busybox with `applets` linked beside it in /bin (and
+ * `extra` entries), built in `layoutDir` and pushed to `reg` as `<host>/e2e/<repo>[:<tag>]`.
+ */
+export async function pushBusyboxWith(
+  reg: RunningRegistry,
+  layoutDir: string,
+  o: { repo: string; tag?: string; applets: readonly string[]; cmd: string[]; extra?: LayerEntry[] },
+): Promise<{ ref: string; image: LayoutImage }> {
+  const layoutTag = o.tag ?? o.repo;
   const image = await addImage(layoutDir, {
-    tag: repo,
+    tag: layoutTag,
     gzip: 1,
     layers: [
       [
         { name: "bin/busybox", hostPath: "/bin/busybox", mode: 0o755 },
-        ...["sh", "echo", "true"].map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
+        ...o.applets.map((a) => ({ name: `bin/${a}`, linkTo: "busybox" })),
+        ...(o.extra ?? []),
       ],
     ],
-    cmd,
+    cmd: o.cmd,
   });
-  const ref = `${reg.host}/e2e/${repo}`;
-  await skopeo("copy", "--dest-tls-verify=false", `oci:${layoutDir}:${repo}`, `docker://${ref}`);
+  const ref = `${reg.host}/e2e/${o.repo}${o.tag ? `:${o.tag}` : ""}`;
+  await skopeo("copy", "--dest-tls-verify=false", `oci:${layoutDir}:${layoutTag}`, `docker://${ref}`);
   return { ref, image };
 }
 
