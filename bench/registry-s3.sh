@@ -56,7 +56,7 @@ http:
   secret: bench-secret
 YAML
   if [ "$kind" = wharf ]; then
-    setsid node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
+    setsid "$repo/bin/wharf" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
   else
     # Its AWS SDK panics on an AWS_CA_BUNDLE it cannot apply to its transport (set on some hosts).
     setsid env -u AWS_CA_BUNDLE docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
