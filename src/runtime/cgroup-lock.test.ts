@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { listsPid, ownProcsFiles, warmCgroupLock } from "./cgroup-lock.js";
+import { listsPid, ownProcsFiles, stopWarmingCgroupLock, warmCgroupLock } from "./cgroup-lock.js";
 
 const HYBRID = `9:name=systemd:/
 8:pids:/
@@ -42,9 +42,22 @@ describe("ownProcsFiles", () => {
   });
 });
 
+/** A fake unified cgroupfs under a new directory whose file for this process lists it. */
+function fakeBase(): { dir: string; procs: string } {
+  const dir = mkdtempSync(join(tmpdir(), "wharf-cglock-"));
+  const v2 = /^0::(\/.*)$/m.exec(readFileSync("/proc/self/cgroup", "latin1"))?.[1] ?? "/";
+  writeFileSync(join(dir, "cgroup.controllers"), "pids\n");
+  mkdirSync(join(dir, v2), { recursive: true });
+  writeFileSync(join(dir, v2, "cgroup.procs"), `1\n${process.pid}\n`);
+  return { dir, procs: join(dir, v2, "cgroup.procs") };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe("warmCgroupLock", () => {
   let dir = "";
   afterEach(() => {
+    stopWarmingCgroupLock();
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = "";
   });
@@ -60,6 +73,31 @@ describe("warmCgroupLock", () => {
     writeFileSync(join(dir, v2, "cgroup.procs"), `1\n${process.pid}\n`);
     await expect(warmCgroupLock(dir)).resolves.toBe(true);
     expect(readFileSync(join(dir, v2, "cgroup.procs"), "utf8")).toBe(String(process.pid));
+  });
+
+  it("moves again every few milliseconds until stopped (one early move lets the lock go cold)", async () => {
+    const fake = fakeBase();
+    dir = fake.dir;
+    await expect(warmCgroupLock(dir, { everyMs: 2, forMs: 5000 })).resolves.toBe(true);
+    // Emptied after the first move: a later move writes the PID again.
+    writeFileSync(fake.procs, "");
+    await sleep(30);
+    expect(readFileSync(fake.procs, "utf8")).toBe(String(process.pid));
+    stopWarmingCgroupLock();
+    await sleep(10); // a move under way when stopped ends
+    writeFileSync(fake.procs, "");
+    await sleep(30);
+    expect(readFileSync(fake.procs, "utf8")).toBe("");
+  });
+
+  it("stops by itself after forMs", async () => {
+    const fake = fakeBase();
+    dir = fake.dir;
+    await expect(warmCgroupLock(dir, { everyMs: 2, forMs: 20 })).resolves.toBe(true);
+    await sleep(40);
+    writeFileSync(fake.procs, "");
+    await sleep(30);
+    expect(readFileSync(fake.procs, "utf8")).toBe("");
   });
 
   it("leaves alone a file that does not list this process (a cgroup it is not in)", async () => {

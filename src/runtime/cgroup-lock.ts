@@ -37,12 +37,42 @@ export function listsPid(procs: string, pid: number): boolean {
   return `\n${procs}`.includes(`\n${pid}\n`);
 }
 
+/** How often the lock is taken again while it is kept warm, and for how long at most. */
+export interface WarmOptions {
+  everyMs?: number;
+  forMs?: number;
+}
+
+/** The keeper of a warm lock in this process, if one is running. */
+let keeper: Keeper | undefined;
+interface Keeper {
+  fd: number;
+  until: number;
+  /** The wait before the next move; unset while a move is under way. */
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+  closed: boolean;
+}
+
 /**
- * Starts the no-op move described above and returns at once. The promise says whether a file took
- * the write; callers need not wait for it (a process may exit with it pending). Any failure (not
- * root, no cgroups, a read-only cgroupfs) only leaves runc to wait as it would have.
+ * Starts the no-op move described above and keeps making it every few milliseconds until
+ * `stopWarmingCgroupLock()` (the monitor calls it once runc has written the PID file, its moves
+ * into the container's cgroups done) or until `forMs` have passed. One move is not enough: the
+ * lock goes cold again one or two grace periods after it is let go, and runc's first move comes
+ * 25-35 ms after `run` starts, so a single early move missed it in about half the runs here. While
+ * kept warm, a move costs microseconds; the timer does not keep the process alive.
+ *
+ * Returns at once. The promise says whether a file took the first write; callers need not wait for
+ * it. Any failure (not root, no cgroups, a read-only cgroupfs) only leaves runc to wait as it
+ * would have. A second call while the lock is kept warm extends the time it is kept warm.
  */
-export function warmCgroupLock(base = "/sys/fs/cgroup"): Promise<boolean> {
+export function warmCgroupLock(base = "/sys/fs/cgroup", opts: WarmOptions = {}): Promise<boolean> {
+  const everyMs = opts.everyMs ?? 4;
+  const until = Date.now() + (opts.forMs ?? 400);
+  if (keeper && !keeper.stopped) {
+    keeper.until = Math.max(keeper.until, until);
+    return Promise.resolve(true);
+  }
   let fd: number | undefined;
   try {
     const self = readFileSync("/proc/self/cgroup", "latin1");
@@ -58,14 +88,49 @@ export function warmCgroupLock(base = "/sys/fs/cgroup"): Promise<boolean> {
     }
   } catch {}
   if (fd === undefined) return Promise.resolve(false);
-  const opened = fd;
+  const k: Keeper = { fd, until, stopped: false, closed: false };
+  keeper = k;
+  const pid = Buffer.from(String(process.pid));
   return new Promise((resolve) => {
-    // The one call that waits: fs.write runs on libuv's thread pool.
-    write(opened, String(process.pid), (err) => {
-      try {
-        closeSync(opened);
-      } catch {}
-      resolve(err === null);
-    });
+    const move = (first: boolean): void => {
+      // The one call that waits (a whole grace period when the lock is cold): fs.write runs on
+      // libuv's thread pool. At offset 0, so that a plain file (the tests') holds one PID.
+      write(k.fd, pid, 0, pid.length, 0, (err) => {
+        if (first) resolve(err === null);
+        if (err !== null || k.stopped || Date.now() >= k.until) return stop(k);
+        k.timer = setTimeout(() => {
+          k.timer = undefined;
+          move(false);
+        }, everyMs);
+        k.timer.unref();
+      });
+    };
+    move(true);
   });
+}
+
+function stop(k: Keeper): void {
+  k.stopped = true;
+  if (k.timer) clearTimeout(k.timer);
+  k.timer = undefined;
+  if (!k.closed) {
+    k.closed = true;
+    try {
+      closeSync(k.fd);
+    } catch {}
+  }
+  if (keeper === k) keeper = undefined;
+}
+
+/**
+ * Ends `warmCgroupLock`'s moves: runc has made its own. A write under way finishes (its fd is
+ * closed by then or by its callback).
+ */
+export function stopWarmingCgroupLock(): void {
+  if (!keeper) return;
+  const k = keeper;
+  keeper = undefined;
+  k.stopped = true;
+  // Between moves: closed now. Otherwise the move under way's callback sees `stopped` and closes it.
+  if (k.timer) stop(k);
 }

@@ -7,6 +7,7 @@ import { errnoCode, WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
+import { stopWarmingCgroupLock } from "./cgroup-lock.js";
 import { containerEvent, flushEvents } from "./events.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import type { NetSetup } from "./network/attach.js";
@@ -283,6 +284,8 @@ export async function runMonitored(
     const pid = Number.parseInt(readTextOr(pidFile), 10);
     if (!(pid > 0) || startedPid) return;
     startedPid = pid;
+    // runc writes the PID file after its moves into the container's cgroups: see cgroup-lock.ts.
+    stopWarmingCgroupLock();
     trace("monitor: pid file read");
     // runc (1.1) sizes the pty from our terminal just after the process starts, racing a process
     // that asks for its size at once; a SIGWINCH makes runc copy the size again now that it runs
@@ -330,6 +333,7 @@ export async function runMonitored(
     throw markError;
   }
   const [code, signal] = await ended;
+  stopWarmingCgroupLock();
   trace("monitor: runc ended");
   net.close();
   clearInterval(poll);
