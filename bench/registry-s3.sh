@@ -19,17 +19,21 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 runs="${1:-3}"
 work="$(mktemp -d /tmp/wharf-bench-s3.XXXXXX)"
+stamp="$(date +%s)-$$"
 all_pids=()
 # shellcheck source=lib/registries.sh
 . "$here/lib/registries.sh"
-trap 'stop_all; rm -rf "$work"' EXIT
+# The gateway keeps objects in memory (memstore): each run's tree goes once it is measured, and
+# everything this run wrote goes at the end.
+trap 'stop_all; node "$here/lib/s3-rm.mjs" "/bench-$stamp" || true; rm -rf "$work"' EXIT
 sk=(skopeo --insecure-policy)
 "$repo/scripts/ceph.sh" start >/dev/null
 eval "$("$repo/scripts/ceph.sh" env)"
 
-# start_s3_registry KIND NAME ROOTDIRECTORY -> REG_URL, REG_HOST, REG_PID (lib/registries.sh's, on s3)
+# start_s3_registry KIND NAME ROOTDIRECTORY [COPY_THRESHOLD] -> REG_URL, REG_HOST, REG_PID
+# (lib/registries.sh's, on s3); COPY_THRESHOLD sets multipartcopythresholdsize for both kinds.
 start_s3_registry() {
-  local kind="$1" name="$2" root="$3" port dir
+  local kind="$1" name="$2" root="$3" threshold="${4:-}" port dir
   dir="$work/$name"
   rm -rf "$dir"
   mkdir -p "$dir"
@@ -48,7 +52,8 @@ storage:
     bucket: $WHARF_S3_BUCKET
     accesskey: $WHARF_S3_ACCESS_KEY
     secretkey: $WHARF_S3_SECRET_KEY
-    rootdirectory: $root
+    rootdirectory: $root${threshold:+
+    multipartcopythresholdsize: $threshold}
   delete:
     enabled: true
 http:
@@ -79,9 +84,8 @@ echo "making a 4 x 256 MiB image in $work ..." >&2
 image="$(node "$here/lib/big-image.mjs" "$work/image" bench 4 256)"
 bytes="$(node -e 'console.log(JSON.parse(process.argv[1]).bytes)' "$image")"
 digest="$(node -e 'console.log(JSON.parse(process.argv[1]).manifest)' "$image")"
-stamp="$(date +%s)-$$"
 
-declare -A push pull push_rss pull_rss url pid cat_first cat_mid cat_rss
+declare -A push push_single pull push_rss pull_rss url pid cat_first cat_mid cat_rss
 
 for i in $(seq 1 "$runs"); do
   for kind in distribution wharf; do
@@ -96,7 +100,28 @@ for i in $(seq 1 "$runs"); do
     [ "$got" = "$digest" ] || { echo "$kind: pushed digest $got, expected $digest" >&2; exit 1; }
     url[$kind]="$REG_HOST"
     pid[$kind]="$REG_PID"
-    [ "$i" -lt "$runs" ] && stop_pid "$REG_PID"
+    if [ "$i" -lt "$runs" ]; then
+      stop_pid "$REG_PID"
+      node "$here/lib/s3-rm.mjs" "/bench-$stamp/$kind-$i"
+    fi
+  done
+done
+
+# The same pushes with multipartcopythresholdsize at 5 GiB for both: an upload's commit moves its
+# bytes to the blob's key, and RADOS Gateway makes a single CopyObject by reference (~30 ms for
+# 256 MiB here) where a multipart copy copies the bytes (~0.8 s): the setting to use on RGW.
+for i in $(seq 1 "$runs"); do
+  for kind in distribution wharf; do
+    echo "push $kind (single-copy moves) run $i ..." >&2
+    start_s3_registry "$kind" "$kind-push1-$i" "/bench-$stamp/$kind-single-$i" 5368709120
+    t0="$(now)"
+    "${sk[@]}" copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$REG_HOST/bench/image:1"
+    t1="$(now)"
+    push_single[$kind]+=" $(elapsed "$t0" "$t1")"
+    got="$("${sk[@]}" inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG_HOST/bench/image:1")"
+    [ "$got" = "$digest" ] || { echo "$kind: pushed digest $got, expected $digest" >&2; exit 1; }
+    stop_pid "$REG_PID"
+    node "$here/lib/s3-rm.mjs" "/bench-$stamp/$kind-single-$i"
   done
 done
 
@@ -114,6 +139,25 @@ for i in $(seq 1 "$runs"); do
 done
 rm -rf "$work/pulled"
 for kind in distribution wharf; do pull_rss[$kind]="$(peak_rss_mib "${pid[$kind]}")"; done
+
+# The registry's own part of a pull (both send the bytes from the gateway, so a pull's time is
+# mostly the gateway's): the manifest GET and a layer GET's 307, 21 alternating requests each.
+layer="$(node -e 'const fs=require("fs"),b=(d)=>`${process.argv[1]}/blobs/sha256/${d.slice(7)}`;const i=JSON.parse(fs.readFileSync(`${process.argv[1]}/index.json`));console.log(JSON.parse(fs.readFileSync(b(i.manifests[0].digest))).layers[0].digest)' "$work/image")"
+accept="application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json"
+answer_time() { # expected-status url [curl args] -> seconds
+  local want="$1" out
+  shift
+  out="$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' "$@")"
+  [ "${out% *}" = "$want" ] || { echo "$2: HTTP ${out% *}, expected $want" >&2; exit 1; }
+  echo "${out#* }"
+}
+declare -A man_t redir_t
+for _ in $(seq 1 21); do
+  for kind in distribution wharf; do
+    man_t[$kind]+=" $(answer_time 200 "http://${url[$kind]}/v2/bench/image/manifests/1" -H "Accept: $accept")"
+    redir_t[$kind]+=" $(answer_time 307 "http://${url[$kind]}/v2/bench/image/blobs/$layer")"
+  done
+done
 
 catalog_time() { # host query -> seconds; checks the page
   local out t
@@ -148,11 +192,22 @@ row() { printf '%-44s %14s %14s %10s\n' "$@"; }
 echo
 echo "image: 4 layers, $bytes bytes; $runs runs each (median); storage: s3 on RADOS Gateway (memstore), one host"
 row "" "wharf" "distribution" "ratio"
-for m in push pull; do
+for m in push push_single pull; do
   declare -n times="$m"
   w="$(median <<<"${times[wharf]}")"
   d="$(median <<<"${times[distribution]}")"
-  row "$m MiB/s (skopeo, median)" "$(mbps "$bytes" "$w")" "$(mbps "$bytes" "$d")" "$(ratio "$d" "$w")"
+  label="$m MiB/s (skopeo, median)"
+  [ "$m" = push_single ] && label="push MiB/s, multipartcopythresholdsize 5 GiB"
+  row "$label" "$(mbps "$bytes" "$w")" "$(mbps "$bytes" "$d")" "$(ratio "$d" "$w")"
+  echo "  ($m seconds, wharf:${times[wharf]}; distribution:${times[distribution]})"
+done
+for m in man_t redir_t; do
+  declare -n times="$m"
+  w="$(median <<<"${times[wharf]}")"
+  d="$(median <<<"${times[distribution]}")"
+  label="manifest GET (pull's first request), ms"
+  [ "$m" = redir_t ] && label="layer GET answered 307 (to the gateway), ms"
+  row "$label" "$(awk -v s="$w" 'BEGIN{printf "%.1f", s*1000}')" "$(awk -v s="$d" 'BEGIN{printf "%.1f", s*1000}')" "$(ratio "$d" "$w")"
 done
 for m in cat_first cat_mid; do
   declare -n times="$m"
