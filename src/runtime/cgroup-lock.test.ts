@@ -90,6 +90,17 @@ describe("warmCgroupLock", () => {
     expect(readFileSync(fake.procs, "utf8")).toBe("");
   });
 
+  it("moves again at once when called while it keeps the lock warm (timers wait for the main thread)", async () => {
+    const fake = fakeBase();
+    dir = fake.dir;
+    await expect(warmCgroupLock(dir, { everyMs: 10_000, forMs: 60_000 })).resolves.toBe(true);
+    await sleep(5);
+    writeFileSync(fake.procs, "");
+    await expect(warmCgroupLock(dir)).resolves.toBe(true);
+    await sleep(30);
+    expect(readFileSync(fake.procs, "utf8")).toBe(String(process.pid));
+  });
+
   it("stops by itself after forMs", async () => {
     const fake = fakeBase();
     dir = fake.dir;

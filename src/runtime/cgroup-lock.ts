@@ -52,6 +52,8 @@ interface Keeper {
   timer?: NodeJS.Timeout;
   stopped: boolean;
   closed: boolean;
+  /** The next move, at once. */
+  move?: () => void;
 }
 
 /**
@@ -64,13 +66,22 @@ interface Keeper {
  *
  * Returns at once. The promise says whether a file took the first write; callers need not wait for
  * it. Any failure (not root, no cgroups, a read-only cgroupfs) only leaves runc to wait as it
- * would have. A second call while the lock is kept warm extends the time it is kept warm.
+ * would have. A second call while the lock is kept warm moves again at once and extends the time
+ * it is kept warm: the monitor calls it just before it spawns runc.
  */
 export function warmCgroupLock(base = "/sys/fs/cgroup", opts: WarmOptions = {}): Promise<boolean> {
   const everyMs = opts.everyMs ?? 4;
   const until = Date.now() + (opts.forMs ?? 400);
   if (keeper && !keeper.stopped) {
-    keeper.until = Math.max(keeper.until, until);
+    // Moved again now (unless a move is under way): the timer cannot fire while the main thread
+    // does synchronous work, and a gap of a grace period lets the lock go cold.
+    const k = keeper;
+    k.until = Math.max(k.until, until);
+    if (k.timer) {
+      clearTimeout(k.timer);
+      k.timer = undefined;
+      k.move?.();
+    }
     return Promise.resolve(true);
   }
   let fd: number | undefined;
@@ -105,6 +116,7 @@ export function warmCgroupLock(base = "/sys/fs/cgroup", opts: WarmOptions = {}):
         k.timer.unref();
       });
     };
+    k.move = () => move(false);
     move(true);
   });
 }

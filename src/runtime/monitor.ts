@@ -7,7 +7,7 @@ import { errnoCode, WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
 import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
-import { stopWarmingCgroupLock } from "./cgroup-lock.js";
+import { stopWarmingCgroupLock, warmCgroupLock } from "./cgroup-lock.js";
 import { containerEvent, flushEvents } from "./events.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import type { NetSetup } from "./network/attach.js";
@@ -244,6 +244,9 @@ export async function runMonitored(
     pidFile,
     id,
   ];
+  // The lock may have gone cold while the bundle was written (no timer fires during synchronous
+  // work): moved again now, ahead of runc's own move (cgroup-lock.ts).
+  void warmCgroupLock();
   trace("monitor: spawning runc");
   const [cmd = "", ...args] = ttyCommand(io, argv);
   const log = openLogWriter(rec0.logPath, rec0.options.logOpts);
