@@ -113,6 +113,33 @@ describe("image copy between transports", () => {
     await expect(readFile(d("bad.tar"))).rejects.toThrow(/ENOENT/);
   });
 
+  it("a refused docker:// source (verifySource) writes nothing at any destination; an accepted one is checked on its top digest", async () => {
+    const refuse = async () => {
+      throw new Error("refused by policy");
+    };
+    const src = `docker://${reg.host}/src/app:x86`;
+    await expect(imageCopy(src, `oci:${d("refused")}:v1`, { verifySource: refuse })).rejects.toThrow(
+      /refused by policy/,
+    );
+    await expect(readFile(join(d("refused"), "index.json"))).rejects.toThrow(/ENOENT/);
+    await expect(imageCopy(src, `oci-archive:${d("refused.tar")}`, { verifySource: refuse })).rejects.toThrow(
+      /refused by policy/,
+    );
+    await expect(readFile(d("refused.tar"))).rejects.toThrow(/ENOENT/);
+    await expect(
+      imageCopy(src, `docker://${reg.host}/refused/app:x86`, { verifySource: refuse }),
+    ).rejects.toThrow(/refused by policy/);
+    await expect(fetchManifest(repo("refused/app"), "x86")).rejects.toThrow();
+    const seen: string[] = [];
+    const accept = async ({ top }: { top: { digest: string } }) => {
+      seen.push(top.digest);
+    };
+    await imageCopy(src, `oci:${d("accepted")}:v1`, { verifySource: accept });
+    await imageCopy(src, `docker://${reg.host}/accepted/app:x86`, { verifySource: accept });
+    expect(seen).toEqual([x86.manifest.desc.digest, x86.manifest.desc.digest]);
+    await validateRegistry(repo("accepted/app"), "x86", { missing: "fail" });
+  });
+
   it("--sync copies the tags the destination lacks, and leaves the others", async () => {
     await imageCopy(`docker://${reg.host}/src/app:x86`, `docker://${reg.host}/mirror/app:x86`);
     const before = (await fetchManifest(repo("mirror/app"), "x86")).digest;

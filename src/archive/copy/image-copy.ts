@@ -1,7 +1,7 @@
 import type { Digest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type Images, openImages } from "../../images/index.js";
-import { copyImage, type TransportOptions } from "../../remote/index.js";
+import { copyImage, type PullOptions, type TransportOptions } from "../../remote/index.js";
 import { archiveDestination, archiveSource } from "./archive.js";
 import { type CopyLoopOptions, copyLoop } from "./copy.js";
 import { layoutDestination, layoutSource, layoutTags } from "./layout.js";
@@ -16,6 +16,11 @@ export interface ImageCopyOptions extends CopyLoopOptions {
   destination?: TransportOptions;
   /** The wharf root of `wharf:` locations. */
   root?: string;
+  /**
+   * Signature verification of a `docker://` source (the CLI's `imageVerifier`): run once the source's
+   * top manifest is fetched, before the destination is opened; it throws to refuse.
+   */
+  verifySource?: PullOptions["verify"];
 }
 
 export interface ImageCopyResult {
@@ -46,7 +51,7 @@ async function openSource(
 ): Promise<CopySource> {
   switch (loc.kind) {
     case "docker":
-      return registrySource(loc.ref, opts.source ?? {});
+      return registrySource(loc.ref, opts.source ?? {}, opts.verifySource);
     case "oci":
       return layoutSource(loc.dir, loc.ref);
     case "wharf":
@@ -92,6 +97,7 @@ export async function imageCopy(
       ...(opts.referrers ? { referrers: true } : {}),
       ...(opts.source ? { source: opts.source } : {}),
       ...(opts.destination ? { destination: opts.destination } : {}),
+      ...(opts.verifySource ? { verifySource: opts.verifySource } : {}),
     });
     return { digest: r.digest, mediaType: r.mediaType, size: r.size };
   }

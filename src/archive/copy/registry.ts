@@ -8,6 +8,7 @@ import {
   listReferrers,
   listTags,
   openRepository,
+  type PullOptions,
   pushScope,
   putManifest,
   type Repository,
@@ -17,13 +18,22 @@ import {
 } from "../../remote/index.js";
 import type { CopiedTop, CopyDestination, CopySource } from "./types.js";
 
-/** A registry repository read as a copy source (`docker://REF`): the tag or digest resolved once. */
-export async function registrySource(ref: Reference, opts: TransportOptions): Promise<CopySource> {
+/**
+ * A registry repository read as a copy source (`docker://REF`): the tag or digest resolved once, and
+ * `verify` (the signature policy) run on what it names before the source is handed to the copy loop,
+ * so a refused image opens no destination.
+ */
+export async function registrySource(
+  ref: Reference,
+  opts: TransportOptions,
+  verify?: PullOptions["verify"],
+): Promise<CopySource> {
   const repo = openRepository(ref, opts);
   try {
     const fetched = new Map<Digest, FetchedManifest>();
     const top = await fetchManifest(repo, ref.digest ?? ref.tag ?? "latest");
     fetched.set(top.digest, top);
+    await verify?.({ top: descriptorOf(top), image: descriptorOf(top), reference: ref, repo });
     return {
       root: descriptorOf(top),
       readDocument: async (d) => {
