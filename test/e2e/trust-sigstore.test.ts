@@ -285,6 +285,38 @@ describe.each(["wharf", "distribution"])("sigstore signatures on %s's registry",
     await cli.ok("rmi", signed);
   });
 
+  it("image copy verifies a docker:// source: refused with nothing at the destination; --referrers copies the signatures along", async () => {
+    const alice = join(cli.dockerConfig, "trust", "alice.pub");
+    await containersConfig(cli.dir, {
+      default: [{ type: "insecureAcceptAnything" }],
+      transports: { docker: { [`${reg.host}/team`]: [{ type: "sigstoreSigned", keyPath: alice }] } },
+    });
+    const out = join(dir, "copied");
+    const r = await cli.run(["image", "copy", `docker://${unsigned}`, `oci:${out}:1`]);
+    expect(r.code, r.stderr).toBe(1);
+    // The pull test above planted a tampered signature on `unsigned`.
+    expect(r.stderr).toMatch(/refused by the signature policy: requirement sigstoreSigned/);
+    expect(r.stderr).toMatch(/^Hint: /m);
+    await expect(readFile(join(out, "index.json"))).rejects.toThrow(/ENOENT/);
+    const r2 = await cli.run([
+      "image",
+      "copy",
+      `docker://${unsigned}`,
+      `docker://${reg.host}/mirror/unsigned:1`,
+    ]);
+    expect(r2.code, r2.stderr).toBe(1);
+    expect(
+      (await fetch(`http://${reg.host}/v2/mirror/unsigned/manifests/1`, { method: "HEAD" })).status,
+    ).toBe(404);
+    const mirrored = `${reg.host}/mirror/signed:1`;
+    await cli.ok("image", "copy", "--referrers", `docker://${signed}`, `docker://${mirrored}`);
+    const inspect = JSON.parse(await cli.ok("trust", "inspect", mirrored));
+    // Known gap: Distribution 2.8.2 has no referrers API, and copyImage neither writes the referrers
+    // tag schema's index at the destination nor copies cosign's `.sig` attachment tag, so there the
+    // copied signature is stored by digest but found by no client (issue 12, left open).
+    expect(inspect[0].Signatures.length).toBe(which === "wharf" ? 2 : 0);
+  });
+
   it("content trust refuses what no key in the trust directory signed; run too", async () => {
     await containersConfig(cli.dir, { default: [{ type: "insecureAcceptAnything" }] });
     const before = storeListing(cli.root);

@@ -7,6 +7,8 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
+import { TRUST_FLAGS } from "./trust-flags.js";
+import { imageVerifier } from "./trust-verify.js";
 
 /** Transport options for one end: `--src-creds`/`--dest-creds USER:PASS` first, else Docker's config. */
 function endOptions(ctx: Context, f: ParsedFlags, creds: string | undefined): TransportOptions {
@@ -59,6 +61,7 @@ export const command: Command = {
       description: "Credentials for the destination registry",
     },
     INSECURE_FLAG,
+    ...TRUST_FLAGS,
   ],
   minArgs: 2,
   maxArgs: 2,
@@ -67,8 +70,12 @@ export const command: Command = {
     const platform = flag.string(f, "platform");
     if (platform && flag.bool(f, "all"))
       throw new WharfError("usage", "--platform and --all cannot be used together");
+    // A docker:// source is checked against the signature policy (and content trust) before anything
+    // is written at the destination, as pull checks it before anything is stored.
+    const verifySource = await imageVerifier(ctx, f, (line) => ctx.err(line));
     const opts = {
       root: ctx.root,
+      ...(verifySource ? { verifySource } : {}),
       source: endOptions(ctx, f, flag.string(f, "src-creds")),
       destination: endOptions(ctx, f, flag.string(f, "dest-creds")),
       ...(flag.bool(f, "all") ? { all: true } : {}),
