@@ -3,6 +3,7 @@ import type { Digest } from "../digest/index.js";
 import { type Descriptor, walkGraph } from "../oci/index.js";
 import { storeReader } from "./documents.js";
 import type { Images } from "./images.js";
+import { dropOrphanSignatures, signatureSubject } from "./signatures.js";
 
 /**
  * Every digest reachable from `roots` through the descriptor graph (`walkGraph`): an index's
@@ -33,7 +34,7 @@ export interface GcResult {
 }
 
 /**
- * Deletes every blob that no `index.json` entry reaches (wharf's and other tools' entries alike)
+ * Drops the kept signatures of images that are gone, then deletes every blob that no `index.json` entry reaches (wharf's and other tools' entries alike)
  * and that is neither in `keep` nor leased by another live `Images` instance. Runs under the records lock, which `record` also takes before checking
  * that an image's content is present, so a name never points at collected content.
  */
@@ -43,7 +44,18 @@ export async function collectGarbage(images: Images, opts: GcOptions = {}): Prom
     // committed, so its lease is seen.
     const all: ContentInfo[] = [];
     for await (const info of images.content.walk()) all.push(info);
-    const live = await reachable(images.content, descs);
+    // Signatures (`signatures.ts`) live as long as the image they sign: those whose subject no
+    // other entry reaches go first, then what the remaining ones reach is kept.
+    const live = await reachable(
+      images.content,
+      descs.filter((d) => signatureSubject(d) === undefined),
+    );
+    dropOrphanSignatures(descs, live);
+    for (const d of await reachable(
+      images.content,
+      descs.filter((d) => signatureSubject(d) !== undefined),
+    ))
+      live.add(d);
     for (const d of await images.leased()) live.add(d);
     for (const d of opts.keep ?? []) live.add(d);
     const doomed = all.filter((info) => !live.has(info.digest));

@@ -33,5 +33,16 @@ export {
 } from "./remove.js";
 export { type ImageGroup, type Resolved, resolveImage } from "./resolve.js";
 export { type SaveImage, saveImages } from "./save-plan.js";
+export {
+  dropOrphanSignatures,
+  GPG_SIGNATURE_TYPE,
+  keepSignatures,
+  type LocalSignatures,
+  type NewSignature,
+  readSignatures,
+  SIGNATURE_SUBJECT,
+  signatureSubject,
+  storedReferrers,
+} from "./signatures.js";
 export { tagImage, untagImage } from "./tag.js";
 export { type LayerSizer, storedSize, type ViewOptions } from "./view.js";

@@ -1,0 +1,145 @@
+import { collect, type Digest, isDigest } from "../digest/index.js";
+import { WharfError } from "../errors/index.js";
+import { type Descriptor, MediaType, parseManifestDocument } from "../oci/index.js";
+import { storeDocument } from "./create.js";
+import { readDocument } from "./documents.js";
+import type { Images } from "./images.js";
+
+/**
+ * Signatures kept beside images. Each is one OCI 1.1 referrer manifest (its `subject` the signed
+ * image's top document) named by an `index.json` entry annotated with `SIGNATURE_SUBJECT`:
+ * - sigstore: artifactType `application/vnd.dev.cosign.artifact.sig.v1+json`, the empty config,
+ *   one layer of type `application/vnd.dev.cosign.simplesigning.v1+json` (the payload) with the
+ *   `dev.cosignproject.cosign/signature` annotation: cosign's own referrer form;
+ * - GPG simple signing (a lookaside's `signature-<n>`): artifactType `GPG_SIGNATURE_TYPE`, the
+ *   empty config, one layer of that type holding the OpenPGP message's bytes as they were read.
+ * The strings are those of `remote/signatures.ts`; this module may not import `remote/`.
+ */
+export const SIGNATURE_SUBJECT = "io.wharf.signature.subject";
+export const SIGSTORE_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sig.v1+json";
+export const SIMPLESIGNING_LAYER_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
+export const COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+export const GPG_SIGNATURE_TYPE = "application/vnd.wharf.simplesigning.gpg.v1";
+const EMPTY_JSON = "application/vnd.oci.empty.v1+json";
+/** The largest payload or GPG message read back (lookaside's own limit). */
+const SIGNATURE_LIMIT = 4 << 20;
+
+export type NewSignature =
+  | { kind: "sigstore"; payload: Uint8Array; signature: string; annotations?: Record<string, string> }
+  | { kind: "gpg"; message: Uint8Array };
+
+export interface LocalSignatures {
+  sigstore: { payload: Uint8Array; signature: string; where: string }[];
+  gpg: Uint8Array[];
+}
+
+/** The subject an `index.json` entry keeps a signature for, if it is a signature entry. */
+export function signatureSubject(d: Descriptor): Digest | undefined {
+  const s = d.annotations?.[SIGNATURE_SUBJECT];
+  return isDigest(s) ? s : undefined;
+}
+
+/** The store's referrers view: the signature manifests whose subject is `subject`. */
+export async function storedReferrers(images: Images, subject: Digest): Promise<Descriptor[]> {
+  return (await images.records.read()).filter((d) => signatureSubject(d) === subject);
+}
+
+/** The referrer manifest for one signature (deterministic: the same signature gives the same digest). */
+async function signatureManifest(images: Images, subject: Descriptor, sig: NewSignature): Promise<Buffer> {
+  const empty = await storeDocument(images.content, EMPTY_JSON, Buffer.from("{}"));
+  const bytes = sig.kind === "sigstore" ? sig.payload : sig.message;
+  const type = sig.kind === "sigstore" ? SIMPLESIGNING_LAYER_TYPE : GPG_SIGNATURE_TYPE;
+  const blob = await storeDocument(images.content, type, bytes);
+  const layer: Descriptor =
+    sig.kind === "sigstore"
+      ? {
+          ...blob,
+          annotations: { ...(sig.annotations ?? {}), [COSIGN_SIGNATURE_ANNOTATION]: sig.signature },
+        }
+      : blob;
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      artifactType: sig.kind === "sigstore" ? SIGSTORE_ARTIFACT_TYPE : GPG_SIGNATURE_TYPE,
+      config: { mediaType: EMPTY_JSON, digest: empty.digest, size: empty.size },
+      layers: [layer],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    }),
+  );
+}
+
+/**
+ * Keeps signatures of the image whose top document is `subject` (which an image entry must name):
+ * each as a referrer manifest with its own `index.json` entry. A signature already kept is not
+ * added twice. Returns how many were added.
+ */
+export async function keepSignatures(
+  images: Images,
+  subject: Descriptor,
+  sigs: readonly NewSignature[],
+): Promise<number> {
+  const made: Descriptor[] = [];
+  for (const sig of sigs) {
+    const bytes = await signatureManifest(images, subject, sig);
+    const m = await storeDocument(images.content, MediaType.ociManifest, bytes);
+    made.push({ mediaType: MediaType.ociManifest, digest: m.digest, size: m.size });
+  }
+  if (made.length === 0) return 0;
+  return images.records.update((descs) => {
+    if (!descs.some((d) => signatureSubject(d) === undefined && d.digest === subject.digest)) {
+      throw new WharfError("image-not-found", `no image in the store is ${subject.digest}`, {
+        hint: "pull or load the image before keeping its signatures",
+      });
+    }
+    let added = 0;
+    for (const m of made) {
+      if (descs.some((d) => d.digest === m.digest && signatureSubject(d) === subject.digest)) continue;
+      descs.push({ ...m, annotations: { [SIGNATURE_SUBJECT]: subject.digest } });
+      added++;
+    }
+    return added;
+  });
+}
+
+/** Reads one signature manifest's layers; a damaged one yields nothing (verification then fails). */
+async function readOne(images: Images, d: Descriptor, out: LocalSignatures): Promise<void> {
+  let doc: ReturnType<typeof parseManifestDocument>;
+  try {
+    doc = parseManifestDocument(await readDocument(images.content, d.digest), d.mediaType);
+  } catch {
+    return;
+  }
+  if (doc.kind !== "manifest") return;
+  for (const l of doc.manifest.layers) {
+    if (l.size > SIGNATURE_LIMIT) continue;
+    const signature = l.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
+    if (l.mediaType === SIMPLESIGNING_LAYER_TYPE && signature !== undefined) {
+      const payload = await collect(await images.content.read(l.digest), SIGNATURE_LIMIT);
+      out.sigstore.push({ payload, signature, where: `store ${d.digest}` });
+    } else if (l.mediaType === GPG_SIGNATURE_TYPE) {
+      out.gpg.push(await collect(await images.content.read(l.digest), SIGNATURE_LIMIT));
+    }
+  }
+}
+
+/** The signatures the store keeps for `subject` (verified when they were stored, like every blob). */
+export async function readSignatures(images: Images, subject: Digest): Promise<LocalSignatures> {
+  const out: LocalSignatures = { sigstore: [], gpg: [] };
+  for (const d of await storedReferrers(images, subject)) await readOne(images, d, out);
+  return out;
+}
+
+/**
+ * Drops (in place) the signature entries whose subject `live` does not hold: what garbage
+ * collection does once an image is gone, so that no signature outlives its image.
+ */
+export function dropOrphanSignatures(descs: Descriptor[], live: ReadonlySet<Digest>): Descriptor[] {
+  const dropped: Descriptor[] = [];
+  for (let i = descs.length - 1; i >= 0; i--) {
+    const d = descs[i] as Descriptor;
+    const s = signatureSubject(d);
+    if (s !== undefined && !live.has(s)) dropped.push(...descs.splice(i, 1));
+  }
+  return dropped;
+}
