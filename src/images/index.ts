@@ -36,6 +36,7 @@ export { type SaveImage, saveImages } from "./save-plan.js";
 export {
   dropOrphanSignatures,
   GPG_SIGNATURE_TYPE,
+  keepReferrers,
   keepSignatures,
   type LocalSignatures,
   type NewSignature,

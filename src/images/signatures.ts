@@ -85,17 +85,36 @@ export async function keepSignatures(
     const m = await storeDocument(images.content, MediaType.ociManifest, bytes);
     made.push({ mediaType: MediaType.ociManifest, digest: m.digest, size: m.size });
   }
-  if (made.length === 0) return 0;
-  return images.records.update((descs) => {
-    if (!descs.some((d) => signatureSubject(d) === undefined && d.digest === subject.digest)) {
-      throw new WharfError("image-not-found", `no image in the store is ${subject.digest}`, {
+  return keepReferrers(images, subject.digest, made);
+}
+
+/**
+ * Names stored signature manifests (referrers of `subject`, e.g. read from an archive) in
+ * `index.json`, under the records lock: the subject must be an image's top document, and each
+ * manifest stored. Returns how many were not kept already.
+ */
+export async function keepReferrers(
+  images: Images,
+  subject: Digest,
+  manifests: readonly Descriptor[],
+): Promise<number> {
+  if (manifests.length === 0) return 0;
+  return images.records.update(async (descs) => {
+    if (!descs.some((d) => signatureSubject(d) === undefined && d.digest === subject)) {
+      throw new WharfError("image-not-found", `no image in the store is ${subject}`, {
         hint: "pull or load the image before keeping its signatures",
       });
     }
     let added = 0;
-    for (const m of made) {
-      if (descs.some((d) => d.digest === m.digest && signatureSubject(d) === subject.digest)) continue;
-      descs.push({ ...m, annotations: { [SIGNATURE_SUBJECT]: subject.digest } });
+    for (const m of manifests) {
+      if ((await images.content.info(m.digest))?.size !== m.size) {
+        throw new WharfError("blob-unknown", `the signature manifest ${m.digest} is not stored`, {
+          hint: "pull or load the image and its signatures again",
+        });
+      }
+      if (descs.some((d) => d.digest === m.digest && signatureSubject(d) === subject)) continue;
+      const { annotations: _a, ...desc } = m;
+      descs.push({ ...desc, annotations: { [SIGNATURE_SUBJECT]: subject } });
       added++;
     }
     return added;

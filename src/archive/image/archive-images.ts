@@ -1,6 +1,7 @@
 import type { ContentStore } from "../../content/index.js";
 import { collect, type Digest, Digester, digestOf } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
+import { signatureSubject } from "../../images/index.js";
 import {
   collectGraph,
   type Descriptor,
@@ -141,7 +142,7 @@ async function indexManifests(
   return out;
 }
 
-function parseIndex(bytes: Buffer): { manifests: Descriptor[] } {
+export function parseIndex(bytes: Buffer): { manifests: Descriptor[] } {
   try {
     const doc = parseManifestDocument(bytes, MediaType.ociIndex);
     if (doc.kind === "index") return doc.index;
@@ -242,7 +243,8 @@ async function ociImages(
   const index = parseIndex(read.metadata.get("index.json") as Buffer);
   const want = opts.platform ?? hostPlatform();
   const out: ArchiveImage[] = [];
-  for (const entry of index.manifests) {
+  // Signatures kept beside the images (`signatures.ts`) are not images.
+  for (const entry of index.manifests.filter((d) => signatureSubject(d) === undefined)) {
     await checkStored(store, entry, "index.json's entry");
     let manifest: Descriptor | undefined;
     let offered: string[] = [];

@@ -4,8 +4,9 @@ import { discardUnreached, type Images, resolveImage } from "../../images/index.
 import type { Platform } from "../../oci/index.js";
 import { familiarString, parseReference } from "../../reference/index.js";
 import { decompressAny } from "../compressed.js";
-import { type ArchiveImage, archiveImages } from "./archive-images.js";
+import { type ArchiveImage, archiveImages, parseIndex } from "./archive-images.js";
 import { readArchive } from "./read-archive.js";
+import { loadSignatures, signatureEntries } from "./signatures.js";
 
 export interface LoadOptions {
   /** The platform to pick from a multi-platform OCI archive (default: this machine's). */
@@ -41,6 +42,14 @@ export async function loadArchive(images: Images, src: Bytes, opts: LoadOptions 
   try {
     const read = await readArchive(decompressAny(src), images.content, added);
     const list = await archiveImages(read, images.content, added, opts);
+    // Signatures the archive carries for these images, checked before any name is recorded and
+    // kept beside the images after (`signatures.ts`).
+    const index = read.metadata.get("index.json");
+    const keepSignatures = await loadSignatures(
+      images,
+      index ? signatureEntries(parseIndex(index)) : [],
+      new Set(list.map((i) => i.target.digest)),
+    );
     const lines: string[] = [];
     for (const img of list) {
       const entry = { target: img.target, manifest: img.manifest };
@@ -61,6 +70,7 @@ export async function loadArchive(images: Images, src: Bytes, opts: LoadOptions 
         lines.push(`Loaded image: ${familiar}`);
       }
     }
+    await keepSignatures();
     return { images: list, lines };
   } finally {
     await discardUnreached(images, added);

@@ -2,6 +2,7 @@ import type { Bytes } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type Images, type SaveImage, saveImages } from "../../images/index.js";
 import type { Descriptor, Platform } from "../../oci/index.js";
+import { savedSignatures } from "./signatures.js";
 import { type ArchiveRoot, archiveWriter } from "./write-archive.js";
 
 export interface SaveOptions {
@@ -28,12 +29,22 @@ export async function saveArchive(
   opts: SaveOptions = {},
 ): Promise<SaveResult> {
   const list = await saveImages(images, names, opts);
+  // The signatures kept beside the images go along (their manifests in `index.json`, beside the
+  // images'), so that a machine that loads the archive verifies them offline.
+  const sigs = await savedSignatures(
+    images,
+    list.map((img) => img.manifest.digest),
+  );
   const blobs: Descriptor[] = [];
-  for (const img of list) {
-    for (const d of [img.parsed.config, ...img.parsed.layers]) {
+  const parts: { id: string; blobs: Descriptor[] }[] = [
+    ...list.map((img) => ({ id: `image ${img.id}`, blobs: [img.parsed.config, ...img.parsed.layers] })),
+    { id: "the kept signatures", blobs: sigs.blobs },
+  ];
+  for (const part of parts) {
+    for (const d of part.blobs) {
       const info = await images.content.info(d.digest);
       if (info === undefined) {
-        throw new WharfError("blob-unknown", `${d.digest} of image ${img.id} is not in the local store`, {
+        throw new WharfError("blob-unknown", `${d.digest} of ${part.id} is not in the local store`, {
           hint: "pull the image again to fetch what is missing",
         });
       }
@@ -60,7 +71,8 @@ export async function saveArchive(
   (async () => {
     for (const d of blobs) await w.blob(d, () => images.content.read(d.digest));
     for (const img of list) await w.document(img.manifest, img.manifestBytes);
-    await w.finish(roots);
+    for (const doc of sigs.documents) await w.document(doc.desc, doc.bytes);
+    await w.finish(roots, sigs.entries);
   })().catch((e: unknown) => w.destroy(e));
   return { images: list, stream: w.stream };
 }

@@ -36,8 +36,11 @@ export interface ArchiveWriter {
   blob(desc: Pick<Descriptor, "digest" | "size">, body: () => Promise<Bytes>): Promise<void>;
   /** Adds a small document (manifest, index) held in memory. */
   document(desc: Pick<Descriptor, "digest" | "size">, bytes: Uint8Array): Promise<void>;
-  /** Writes `index.json`, `oci-layout` (and Docker's `manifest.json`, `repositories`) and ends the tar. */
-  finish(roots: readonly ArchiveRoot[]): Promise<void>;
+  /**
+   * Writes `index.json`, `oci-layout` (and Docker's `manifest.json`, `repositories`) and ends the
+   * tar. `extra` entries (signature manifests) follow the roots' in `index.json` and nowhere else.
+   */
+  finish(roots: readonly ArchiveRoot[], extra?: readonly Descriptor[]): Promise<void>;
   /** Fails the tar's reader. */
   destroy(e: unknown): void;
 }
@@ -141,12 +144,12 @@ export function archiveWriter(format: ArchiveFormat): ArchiveWriter {
         await dir(desc.digest);
         await tar.data(blobName(desc.digest), bytes);
       }),
-    finish: (roots) =>
+    finish: (roots, extra = []) =>
       serial(async () => {
         const index = {
           schemaVersion: 2,
           mediaType: MediaType.ociIndex,
-          manifests: indexEntries(roots, format),
+          manifests: [...indexEntries(roots, format), ...extra],
         };
         await tar.data("index.json", Buffer.from(JSON.stringify(index)));
         if (format === "docker") {
