@@ -7,7 +7,7 @@ import { type CopyLoopOptions, copyLoop } from "./copy.js";
 import { layoutDestination, layoutSource, layoutTags } from "./layout.js";
 import { type ImageLocation, parseLocation, withTag } from "./refs.js";
 import { registryDestination, registrySource, registryTags } from "./registry.js";
-import { storeDestination, storeSource, storeTags } from "./store.js";
+import { storeDestination, storeSource, storeTags, type VerifyStored } from "./store.js";
 import type { CopyDestination, CopySource } from "./types.js";
 
 export interface ImageCopyOptions extends CopyLoopOptions {
@@ -21,6 +21,8 @@ export interface ImageCopyOptions extends CopyLoopOptions {
    * top manifest is fetched, before the destination is opened; it throws to refuse.
    */
   verifySource?: PullOptions["verify"];
+  /** The same for a `wharf:` source, with the signatures kept in the store; before the destination opens. */
+  verifyStored?: VerifyStored;
 }
 
 export interface ImageCopyResult {
@@ -55,7 +57,7 @@ async function openSource(
     case "oci":
       return layoutSource(loc.dir, loc.ref);
     case "wharf":
-      return storeSource(await store.get(), loc.ref);
+      return storeSource(await store.get(), loc.ref, opts.verifyStored);
     default:
       return archiveSource(loc.kind, loc.file, loc.ref);
   }

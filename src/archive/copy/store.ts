@@ -2,18 +2,35 @@ import { collect, type Digest, randomHex } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { DOCUMENT_LIMIT, type Images, listImages, resolveImage } from "../../images/index.js";
 import { hostPlatform, isIndexMediaType, selectPlatform } from "../../oci/index.js";
-import { parseReference, repositoryName } from "../../reference/index.js";
+import { parseReference, type Reference, repositoryName } from "../../reference/index.js";
 import type { CopiedTop, CopyDestination, CopySource } from "./types.js";
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-/** wharf's store read as a copy source (`wharf:NAME`, also an ID): the image its name records. */
-export async function storeSource(images: Images, name: string): Promise<CopySource> {
+/** Checks a store image under the signature policy before it is copied (the CLI's `localVerifier`). */
+export type VerifyStored = (
+  images: Images,
+  image: { digest: Digest; reference?: Reference; input: string },
+) => Promise<void>;
+
+/**
+ * wharf's store read as a copy source (`wharf:NAME`, also an ID): the image its name records,
+ * checked by `verify` (with the signatures kept beside it) before the copy starts.
+ */
+export async function storeSource(images: Images, name: string, verify?: VerifyStored): Promise<CopySource> {
   const r = await resolveImage(images, name);
   const entry = r.entry ?? r.image.entries[0];
   if (!entry) throw new WharfError("image-not-found", `No such image: ${name}`);
+  if (verify) {
+    const named = entry.ref ? entry : (r.image.entries.find((e) => e.ref) ?? entry);
+    await verify(images, {
+      digest: named.desc.digest,
+      input: name,
+      ...(named.ref ? { reference: named.ref } : {}),
+    });
+  }
   const { annotations: _a, ...root } = entry.desc;
   return {
     root,

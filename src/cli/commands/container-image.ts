@@ -1,7 +1,14 @@
 import { join } from "node:path";
 import type { Digest } from "../../digest/index.js";
 import { isWharfError, WharfError } from "../../errors/index.js";
-import { type Images, openImages, readConfig, readManifest, resolveImage } from "../../images/index.js";
+import {
+  type Images,
+  keepSignatures,
+  openImages,
+  readConfig,
+  readManifest,
+  resolveImage,
+} from "../../images/index.js";
 import type { ImageConfig } from "../../oci/index.js";
 import { familiarString, parseReference, type Reference } from "../../reference/index.js";
 import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
@@ -36,7 +43,15 @@ async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Ref
     ]);
   const view = progressView({ write: (s) => ctx.stderr.write(s), tty: ctx.stderr.isTTY === true });
   // Signatures are checked before anything is stored or run.
-  const verify = await imageVerifier(ctx, f, (line) => view.line(line));
+  let seen: import("./trust-verify.js").SeenSignatures | undefined;
+  const verify = await imageVerifier(
+    ctx,
+    f,
+    (line) => view.line(line),
+    (s) => {
+      seen = s;
+    },
+  );
   const layers = pullProgress(view);
   const platform = f.values.platform;
   const result = await pull(ref, {
@@ -51,10 +66,24 @@ async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Ref
       layers(e);
     },
   });
+  // Kept beside the image: a later run of it verifies with them, offline.
+  if (seen && seen.sigs.length > 0) await keepSignatures(images, result.target, seen.sigs);
   view.line(`Digest: ${result.digest}`);
   view.line(
     `Status: ${result.upToDate ? "Image is up to date" : "Downloaded newer image"} for ${familiarString(ref)}`,
   );
+}
+
+/** Checks a local image under the signature policy and content trust (loaded only when asked to run). */
+async function verifyLocal(
+  ctx: Context,
+  f: ParsedFlags,
+  images: Images,
+  image: import("./trust-local.js").LocalImage,
+): Promise<void> {
+  const { localVerifier } = await import("./trust-local.js");
+  const verify = await localVerifier(ctx, f, (line) => ctx.err(line));
+  await verify?.(images, image);
 }
 
 /**
@@ -83,6 +112,7 @@ export async function imageForRun(
             if (isWharfError(e, "image-not-found")) return undefined;
             throw e;
           });
+    const pulled = !resolved;
     if (!resolved) {
       if (policy === "never") throw new WharfError("image-not-found", `No such image: ${input}`);
       const ref = withTag(parseReference(input));
@@ -95,6 +125,17 @@ export async function imageForRun(
     const entry = resolved.entry ?? resolved.image.entries[0];
     if (!entry) throw new WharfError("image-not-found", `No such image: ${input}`);
     trace("image: resolved");
+    // A local image is checked against the policy with the signatures kept beside it (a pull just
+    // made was checked against the registry's already).
+    if (!pulled) {
+      // By ID: the policy scope of one of the image's names.
+      const named = entry.ref ? entry : (resolved.image.entries.find((e) => e.ref) ?? entry);
+      await verifyLocal(ctx, f, images, {
+        digest: named.desc.digest,
+        input,
+        ...(named.ref ? { reference: named.ref } : {}),
+      });
+    }
     const [{ manifest }, { config }] = await Promise.all([
       readManifest(images.content, entry.manifest),
       readConfig(images.content, resolved.image.id),

@@ -8,6 +8,7 @@ import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
+import { localVerifier } from "./trust-local.js";
 import { imageVerifier } from "./trust-verify.js";
 
 /** Transport options for one end: `--src-creds`/`--dest-creds USER:PASS` first, else Docker's config. */
@@ -73,9 +74,12 @@ export const command: Command = {
     // A docker:// source is checked against the signature policy (and content trust) before anything
     // is written at the destination, as pull checks it before anything is stored.
     const verifySource = await imageVerifier(ctx, f, (line) => ctx.err(line));
+    // A wharf: source the same way, with the signatures kept in the store (no registry asked).
+    const verifyStored = await localVerifier(ctx, f, (line) => ctx.err(line));
     const opts = {
       root: ctx.root,
       ...(verifySource ? { verifySource } : {}),
+      ...(verifyStored ? { verifyStored } : {}),
       source: endOptions(ctx, f, flag.string(f, "src-creds")),
       destination: endOptions(ctx, f, flag.string(f, "dest-creds")),
       ...(flag.bool(f, "all") ? { all: true } : {}),

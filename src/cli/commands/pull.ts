@@ -1,4 +1,4 @@
-import { openImages } from "../../images/index.js";
+import { keepSignatures, openImages } from "../../images/index.js";
 import {
   familiarName,
   familiarString,
@@ -15,7 +15,7 @@ import { platformWarning } from "./platform-warning.js";
 import { stdoutProgress } from "./progress-out.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
-import { imageVerifier } from "./trust-verify.js";
+import { imageVerifier, type SeenSignatures } from "./trust-verify.js";
 
 async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: boolean): Promise<boolean> {
   const images = await openImages(ctx.root);
@@ -23,7 +23,16 @@ async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: bool
   const layers = view ? showPull(view) : undefined;
   const platform = flag.string(f, "platform");
   // Signatures are checked before anything is stored; a verified image says which key signed it.
-  const verify = await imageVerifier(ctx, f, (line) => (quiet ? ctx.err(line) : ctx.out(line)));
+  // The signatures it read are kept beside the image, for `run` and `save` to verify offline.
+  let seen: SeenSignatures | undefined;
+  const verify = await imageVerifier(
+    ctx,
+    f,
+    (line) => (quiet ? ctx.err(line) : ctx.out(line)),
+    (s) => {
+      seen = s;
+    },
+  );
   const result = await pull(ref, {
     ...(verify ? { verify } : {}),
     store: images.content,
@@ -40,6 +49,7 @@ async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: bool
         }
       : {}),
   });
+  if (seen && seen.sigs.length > 0) await keepSignatures(images, result.target, seen.sigs);
   view?.line(`Digest: ${result.digest}`);
   if (!platform) {
     const warning = platformWarning(result.platform);
