@@ -9,6 +9,10 @@
 #          skopeo copy (Distribution 2.8.2 on loopback; B is a fresh, empty registry for each tool
 #          each run: a destination that already holds the blobs in another repository would let
 #          skopeo mount them from its blob cache); the CPU of both registries is printed beside each
+#   copy, wharf's registry at both ends (a second configuration, not the headline): the same two
+#          commands between `wharf registry serve` registries (filesystem storage), source and fresh
+#          destinations alike for both tools, so that the client's own cost is not hidden behind
+#          Distribution's hashing (Go 1.19's sha256 has no SHA-NI); each process's CPU s printed
 # Usage: bench/save-load.sh [RUNS]   (after `npm run build`; as root; needs docker-registry, podman,
 # skopeo, /usr/bin/time). Targets (issue #11): wharf >= 1.5x faster on each; wharf's peak RSS < 150 MB.
 set -euo pipefail
@@ -43,21 +47,33 @@ ref="$src_host/bench/image:1"
 skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$ref"
 rm -rf "$work/image"
 
+# The second configuration's source: wharf's registry, holding the same image.
+start_registry wharf wsrc
+wsrc_host="$REG_HOST"
+wsrc_pid="$REG_PID"
+skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
+  "docker://$ref" "docker://$wsrc_host/bench/image:1"
+
 wharf=(node "$repo/bin/wharf.cjs")
 "${wharf[@]}" --root "$work/wharf" pull -q "$ref" >/dev/null
 # shellcheck disable=SC2046
 podman $(podman_at "$work/podman") pull -q --tls-verify=false "$ref" >/dev/null
 
-declare -A times rss cpu regcpu
+declare -A times rss cpu regcpu srccpu dstcpu
 # CPU seconds (user + system) a process has used so far.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-# copy NAME command...: timed, with both registries' CPU for it (the source's share, the destination's all).
+# copy NAME SOURCE-PID command...: timed, with the CPU both registries spent on it (the source's
+# share, the fresh destination's, $REG_PID, all), each on its own and their sum.
 copy() {
-  local name="$1" s0
-  shift
-  s0="$(cpu_s "$src_pid")"
+  local name="$1" spid="$2" s0 s d
+  shift 2
+  s0="$(cpu_s "$spid")"
   timed "$name" "$@"
-  regcpu[$name]+=" $(awk -v a="$s0" -v b="$(cpu_s "$src_pid")" -v d="$(cpu_s "$REG_PID")" 'BEGIN { printf "%.2f", b - a + d }')"
+  s="$(awk -v a="$s0" -v b="$(cpu_s "$spid")" 'BEGIN { printf "%.2f", b - a }')"
+  d="$(cpu_s "$REG_PID")"
+  srccpu[$name]+=" $s"
+  dstcpu[$name]+=" $d"
+  regcpu[$name]+=" $(awk -v s="$s" -v d="$d" 'BEGIN { printf "%.2f", s + d }')"
 }
 timed() { # name command...
   local name="$1" t0 t1
@@ -85,12 +101,23 @@ for i in $(seq 1 "$runs"); do
   timed podman-load podman $(podman_at "$work/podman-load") load -q -i "$work/podman.tar"
 
   start_registry distribution "dst-wharf"
-  copy wharf-copy "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$REG_HOST/bench/image:1"
+  copy wharf-copy "$src_pid" "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$REG_HOST/bench/image:1"
   stop_pid "$REG_PID"
   rm -rf "$work/dst-wharf"
   start_registry distribution "dst-skopeo"
-  copy skopeo-copy skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
+  copy skopeo-copy "$src_pid" skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
     "docker://$ref" "docker://$REG_HOST/bench/image:1"
+  stop_pid "$REG_PID"
+  rm -rf "$work/dst-skopeo"
+
+  start_registry wharf "dst-wharf"
+  copy wharf-wcopy "$wsrc_pid" "${wharf[@]}" --root "$work/wharf" image copy \
+    "docker://$wsrc_host/bench/image:1" "docker://$REG_HOST/bench/image:1"
+  stop_pid "$REG_PID"
+  rm -rf "$work/dst-wharf"
+  start_registry wharf "dst-skopeo"
+  copy skopeo-wcopy "$wsrc_pid" skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
+    "docker://$wsrc_host/bench/image:1" "docker://$REG_HOST/bench/image:1"
   stop_pid "$REG_PID"
   rm -rf "$work/dst-skopeo"
 done
@@ -115,10 +142,23 @@ for op in save load copy; do
   [ "$op" = copy ] && peer=skopeo-copy
   echo "speed-up of wharf $op over ${peer%-*} $op: $(ratio "$(median <<<"${times[$peer]}")" "$(median <<<"${times[wharf-$op]}")")x (target >= 1.5)"
 done
-for n in wharf-copy skopeo-copy; do
-  echo "${n%-*} copy: CPU s of the command $(median <<<"${cpu[$n]}") + of both registries $(median <<<"${regcpu[$n]}") (medians)"
+echo
+echo "second configuration, not the target's: wharf's registry at both ends (fs storage, fresh destination each run)"
+row "wharf image copy docker:// docker://" wharf-wcopy
+row "skopeo copy docker:// docker://" skopeo-wcopy
+echo "speed-up of wharf copy over skopeo copy, wharf's registry at both ends: $(ratio "$(median <<<"${times[skopeo-wcopy]}")" "$(median <<<"${times[wharf-wcopy]}")")x"
+echo
+echo "CPU s per copy (medians; the command's own, the source registry's share, the destination registry's all):"
+for n in wharf-copy skopeo-copy wharf-wcopy skopeo-wcopy; do
+  where="Distribution -> Distribution"
+  [ "${n#*-}" = wcopy ] && where="wharf registry -> wharf registry"
+  printf '  %-7s %-32s command %5s  source %5s  destination %5s  sum %5s\n' "${n%-*}" "$where" \
+    "$(median <<<"${cpu[$n]}")" "$(median <<<"${srccpu[$n]}")" "$(median <<<"${dstcpu[$n]}")" \
+    "$(awk -v a="$(median <<<"${cpu[$n]}")" -v b="$(median <<<"${regcpu[$n]}")" 'BEGIN { printf "%.2f", a + b }')"
 done
-echo "wharf peak RSS: $(printf '%s\n' "${rss[wharf-save]}" "${rss[wharf-load]}" "${rss[wharf-copy]}" | max) MiB (target < 150)"
-for n in wharf-save podman-save wharf-load podman-load wharf-copy skopeo-copy; do echo "all times $n: [${times[$n]} ]"; done
-echo "(CPU s: user + system of the command itself; a registry's own work is not in it, but in the copy lines:"
+echo "wharf peak RSS: $(printf '%s\n' "${rss[wharf-save]}" "${rss[wharf-load]}" "${rss[wharf-copy]}" "${rss[wharf-wcopy]}" | max) MiB (target < 150)"
+for n in wharf-save podman-save wharf-load podman-load wharf-copy skopeo-copy wharf-wcopy skopeo-wcopy; do
+  echo "all times $n: [${times[$n]} ]"
+done
+echo "(CPU s: user + system; a registry's own work is not in a command's, but in the lines above:"
 echo " on a 2-core machine a copy keeps both cores busy, so its time follows the sum)"
