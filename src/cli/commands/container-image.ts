@@ -16,6 +16,7 @@ import { type RootfsHandle, trace, warmCgroupLock } from "../../runtime/index.js
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { platformWarning } from "./platform-warning.js";
+import { acceptsAnything } from "./trust-flags.js";
 
 export interface RunImage {
   /** The image as the user named it. */
@@ -81,6 +82,8 @@ async function verifyLocal(
   images: Images,
   image: import("./trust-local.js").LocalImage,
 ): Promise<void> {
+  // The machine's usual accept-anything policy loads no verifier (a run's milliseconds).
+  if (acceptsAnything(ctx, f)) return;
   const { localVerifier } = await import("./trust-local.js");
   const verify = await localVerifier(ctx, f, (line) => ctx.err(line));
   await verify?.(images, image);
@@ -136,6 +139,7 @@ export async function imageForRun(
         ...(named.ref ? { reference: named.ref } : {}),
       });
     }
+    trace("image: signatures checked");
     const [{ manifest }, { config }] = await Promise.all([
       readManifest(images.content, entry.manifest),
       readConfig(images.content, resolved.image.id),

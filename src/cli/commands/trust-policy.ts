@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { configDir } from "../../auth/index.js";
@@ -9,10 +10,10 @@ import {
   evaluate,
   gpgVerify,
   type Policy,
+  parsePolicy,
   policyIdentity,
   type RegistriesD,
   type Requirement,
-  readPolicy,
   readRegistriesD,
   registriesDir,
   requirementsFor,
@@ -20,24 +21,28 @@ import {
 } from "../../trust/index.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
+import { contentTrustOn, policyPath } from "./trust-flags.js";
+
+export { contentTrustOn } from "./trust-flags.js";
 
 /** Docker's trust directory: `$DOCKER_CONFIG/trust` (`~/.docker/trust`): `trust key generate` writes keys there. */
 export function trustDir(ctx: Context): string {
   return join(configDir({ env: ctx.env }), "trust");
 }
 
-/** Content trust as Docker's CLI decides it: `--disable-content-trust=false`, else `DOCKER_CONTENT_TRUST`. */
-export function contentTrustOn(ctx: Context, f?: ParsedFlags): boolean {
-  if (f?.given.has("disable-content-trust")) return f.values["disable-content-trust"] === false;
-  const v = ctx.env.DOCKER_CONTENT_TRUST ?? "";
-  return v !== "" && !["0", "f", "F", "false", "FALSE", "False"].includes(v);
+/** Read synchronously: a small file read by every `run` (a thread-pool trip costs more than the read). */
+function readPolicyNow(path: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new WharfError("config-invalid", `cannot read the signature policy ${path}`, {
+      hint: "check the --signature-policy path",
+      cause: e,
+    });
+  }
+  return parsePolicy(text, path);
 }
-
-const exists = (p: string) =>
-  readdir(join(p, "..")).then(
-    (names) => names.includes(p.slice(p.lastIndexOf("/") + 1)),
-    () => false,
-  );
 
 /**
  * The signature policy: `--signature-policy`, else `$XDG_CONFIG_HOME/containers/policy.json`
@@ -45,12 +50,8 @@ const exists = (p: string) =>
  * anything, as wharf always did).
  */
 export async function policyFor(ctx: Context, f?: ParsedFlags): Promise<Policy | undefined> {
-  const given = f?.values["signature-policy"];
-  if (typeof given === "string" && given !== "") return readPolicy(given);
-  const home = ctx.env.HOME ?? "";
-  const user = join(ctx.env.XDG_CONFIG_HOME || join(home, ".config"), "containers", "policy.json");
-  for (const p of [user, "/etc/containers/policy.json"]) if (await exists(p)) return readPolicy(p);
-  return undefined;
+  const path = policyPath(ctx, f);
+  return path === undefined ? undefined : readPolicyNow(path);
 }
 
 /** The public keys in the trust directory: what content trust accepts. */
