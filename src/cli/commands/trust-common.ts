@@ -1,8 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { createPublicKey } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { WharfError } from "../../errors/index.js";
+import { keepSignatures, type NewSignature, openImages, signatureSubject } from "../../images/index.js";
+import type { Descriptor } from "../../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../../reference/index.js";
 import {
   addSigstoreSignature,
@@ -104,6 +107,24 @@ export interface SignRequest {
   transport: TransportOptions;
 }
 
+/**
+ * Keeps new signatures beside the image in the local store too, when the store has the image
+ * signed (by its top digest), so it verifies offline and `save` carries them. A root with no store
+ * is not made for it.
+ */
+async function keepLocally(ctx: Context, subject: Descriptor, sigs: NewSignature[]): Promise<void> {
+  if (sigs.length === 0 || !existsSync(join(ctx.root, "store", "index.json"))) return;
+  const images = await openImages(ctx.root);
+  try {
+    const named = (await images.records.read()).some(
+      (d) => d.digest === subject.digest && signatureSubject(d) === undefined,
+    );
+    if (named) await keepSignatures(images, subject, sigs);
+  } finally {
+    await images.close();
+  }
+}
+
 /** Signs what `ref` names on its registry; returns the lines to print. */
 export async function signImage(ctx: Context, f: ParsedFlags, req: SignRequest): Promise<string[]> {
   const ref = withDefaultTag(req.ref);
@@ -116,6 +137,7 @@ export async function signImage(ctx: Context, f: ParsedFlags, req: SignRequest):
     const claimed =
       ref.tag !== undefined ? `${ref.domain}/${ref.path}:${ref.tag}` : `${ref.domain}/${ref.path}`;
     const lines: string[] = [];
+    const made: NewSignature[] = [];
     if (req.key) {
       const pem = await readFile(req.key, "utf8").catch((e: unknown) => {
         throw new WharfError("invalid-argument", `cannot read the key ${req.key}`, {
@@ -147,8 +169,15 @@ export async function signImage(ctx: Context, f: ParsedFlags, req: SignRequest):
       lines.push(
         `  sigstore attachment ${ref.domain}/${ref.path}:${attachmentTagOf(subject.digest)}: ${r.attachment}; OCI referrer: ${r.referrer}`,
       );
+      // ECDSA signatures differ each time: one already there is not kept twice.
+      if (said === "signed by") made.push({ kind: "sigstore", payload, signature });
     }
-    if (req.signBy) lines.push(...(await gpgSignImage(ctx, f, ref, claimed, subject.digest, req.signBy)));
+    if (req.signBy) {
+      const g = await gpgSignImage(ctx, f, ref, claimed, subject.digest, req.signBy);
+      lines.push(...g.lines);
+      if (g.sig) made.push({ kind: "gpg", message: g.sig });
+    }
+    await keepLocally(ctx, subject, made);
     return lines;
   } finally {
     repo.transport.close();
@@ -166,7 +195,7 @@ async function gpgSignImage(
   claimed: string,
   digest: string,
   fingerprint: string,
-): Promise<string[]> {
+): Promise<{ lines: string[]; sig?: Uint8Array }> {
   const base = lookasideFor(await readRegistriesD(await registriesDir(ctx.env)), ref, true);
   if (!base) {
     throw new WharfError(
@@ -189,7 +218,7 @@ async function gpgSignImage(
       try {
         const c = parsePayload(v.payload, ATOMIC_TYPE);
         if (c.digest === digest && c.reference === claimed)
-          return [`${claimed}@${digest} already signed by GPG key ${v.fingerprint}`];
+          return { lines: [`${claimed}@${digest} already signed by GPG key ${v.fingerprint}`], sig: m };
       } catch {
         // not a simple signature of ours: keep looking
       }
@@ -206,7 +235,13 @@ async function gpgSignImage(
     ...(typeof file === "string" && file ? { passphraseFile: file } : {}),
   });
   const where = await writeLookaside(base, ref.path, digest as never, sig);
-  return [`${claimed}@${digest} signed by GPG key ${fingerprint}`, `  simple signature written to ${where}`];
+  return {
+    lines: [
+      `${claimed}@${digest} signed by GPG key ${fingerprint}`,
+      `  simple signature written to ${where}`,
+    ],
+    sig,
+  };
 }
 
 /** `KEY=VALUE` annotations (`-a`). */
