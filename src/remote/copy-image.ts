@@ -15,7 +15,9 @@ import {
 } from "./manifests.js";
 import type { BlobRole, ProgressListener } from "./progress.js";
 import type { PullOptions } from "./pull.js";
+import { putReferrers } from "./referrers-tag.js";
 import { resolveImage } from "./resolve.js";
+import { copySigstoreSignatures } from "./signatures.js";
 import { slots } from "./slots.js";
 import { createTransport, type TransportOptions } from "./transport.js";
 
@@ -146,7 +148,15 @@ export async function copyImage(
       digest,
       mediaType: rootDoc.mediaType,
     });
-    for (const d of ordered) if (d.referrer) await putManifest(destRepo, d.desc.digest, d);
+    if (opts.referrers) {
+      await putReferrers(
+        destRepo,
+        ordered.filter((d) => d.referrer),
+      );
+      // Sigstore signatures also live at cosign's attachment tag, which no referrers walk finds:
+      // carried for every copied image document, stored at the destination both ways.
+      for (const d of docs) if (!d.referrer) await copySigstoreSignatures(srcRepo, destRepo, d.desc);
+    }
     return { reference: to, digest, mediaType: rootDoc.mediaType, size: rootDoc.bytes.byteLength };
   } finally {
     srcT.close();
@@ -222,7 +232,7 @@ async function sourceBytes(
 ): Promise<Readable> {
   let blob: Awaited<ReturnType<typeof openBlob>>;
   try {
-    blob = await openBlob(src, desc.digest);
+    blob = await openBlob(src, desc.digest, { bulk: true });
   } catch (e) {
     done();
     throw e;

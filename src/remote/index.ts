@@ -49,15 +49,25 @@ export type {
 export { type PullOptions, type PullResult, pull, storeDocument } from "./pull.js";
 export { type PushOptions, type PushResult, push } from "./push.js";
 export type { ImageRecorder } from "./records.js";
+export {
+  addToReferrersTag,
+  editReferrersTag,
+  putReferrer,
+  putReferrers,
+  referrerDescriptor,
+  referrersTag,
+} from "./referrers-tag.js";
 export { type FetchedImageManifest, type Resolved, resolveImage } from "./resolve.js";
 export {
   type AddSignatureResult,
   addSigstoreSignature,
+  addSigstoreSignatures,
   attachmentTag,
   COSIGN_SIG_ARTIFACT,
+  copySigstoreSignatures,
   fetchAttachmentSignatures,
   fetchReferrerSignatures,
-  referrersTag,
+  type NewSignature,
   removeSigstoreSignatures,
   SIGNATURE_ANNOTATION,
   SIMPLESIGNING_MEDIA_TYPE,

@@ -1,11 +1,11 @@
 import type { Digest } from "../digest/index.js";
-import { hexOf } from "../digest/index.js";
 import { isWharfError, WharfError } from "../errors/index.js";
 import { checkDescriptor, type Descriptor } from "../oci/index.js";
 import { nextLink, parseJsonDocument, readLimited } from "./body.js";
 import { registryError } from "./errors.js";
 import { header } from "./http.js";
 import { fetchManifest, pullScope, type Repository } from "./manifests.js";
+import { referrersTag } from "./referrers-tag.js";
 import type { Transport } from "./transport.js";
 
 const LIST_LIMIT = 16 * 1024 * 1024;
@@ -102,7 +102,7 @@ export async function listReferrers(
 }
 
 async function fallbackReferrers(repo: Repository, digest: Digest): Promise<unknown> {
-  const tag = `${digest.slice(0, digest.indexOf(":"))}-${hexOf(digest)}`;
+  const tag = referrersTag(digest);
   try {
     const m = await fetchManifest(repo, tag);
     return m.document.kind === "index" ? m.document.index.manifests : [];

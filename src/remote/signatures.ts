@@ -2,10 +2,9 @@ import { collect, type Digest, digestOf, hexOf } from "../digest/index.js";
 import { isWharfError } from "../errors/index.js";
 import { type Descriptor, MediaType } from "../oci/index.js";
 import { fetchBlob, statBlob, uploadBlob } from "./blobs.js";
-import { registryError } from "./errors.js";
-import { header } from "./http.js";
 import { listReferrers } from "./lists.js";
 import { deleteManifest, fetchManifest, pushScope, putManifest, type Repository } from "./manifests.js";
+import { addToReferrersTag, editReferrersTag, putReferrer, referrersTag } from "./referrers-tag.js";
 
 /** The layer media type of a sigstore (cosign) simple-signing payload. */
 export const SIMPLESIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -30,11 +29,6 @@ export interface StoredSignature {
 /** The tag cosign and containers/image store sigstore signatures under: `sha256-<hex>.sig`. */
 export function attachmentTag(digest: Digest): string {
   return `${digest.slice(0, digest.indexOf(":"))}-${hexOf(digest)}.sig`;
-}
-
-/** The OCI referrers tag schema's fallback tag: `sha256-<hex>`. */
-export function referrersTag(digest: Digest): string {
-  return `${digest.slice(0, digest.indexOf(":"))}-${hexOf(digest)}`;
 }
 
 async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
@@ -96,12 +90,16 @@ async function ensureBlob(repo: Repository, bytes: Buffer): Promise<Descriptor> 
   return { mediaType: "application/octet-stream", digest, size: bytes.byteLength };
 }
 
-function payloadLayer(d: Descriptor, signature: string): Descriptor {
+function payloadLayer(
+  d: Descriptor,
+  signature: string,
+  annotations: Record<string, string> = {},
+): Descriptor {
   return {
     mediaType: SIMPLESIGNING_MEDIA_TYPE,
     digest: d.digest,
     size: d.size,
-    annotations: { [SIGNATURE_ANNOTATION]: signature },
+    annotations: { ...annotations, [SIGNATURE_ANNOTATION]: signature },
   };
 }
 
@@ -128,47 +126,16 @@ async function putAttachment(repo: Repository, digest: Digest, layers: Descripto
   });
 }
 
-/** PUTs a referrer manifest by digest; true when the registry said it indexed the subject (`OCI-Subject`). */
-async function putReferrer(repo: Repository, bytes: Buffer): Promise<{ digest: Digest; indexed: boolean }> {
-  const digest = digestOf(bytes);
-  const res = await repo.transport.request({
-    method: "PUT",
-    path: `/v2/${repo.path}/manifests/${digest}`,
-    headers: { "content-type": MediaType.ociManifest },
-    body: bytes,
-    scopes: [pushScope(repo.path)],
-  });
-  if (res.status !== 201 && res.status !== 200) {
-    throw await registryError(res, `cannot push the signature of ${repo.path}`, repo.transport.domain);
-  }
-  const indexed = header(res, "oci-subject") !== undefined;
-  res.discard();
-  return { digest, indexed };
-}
-
-/** Updates the referrers tag schema's index (registries without the referrers API). */
-async function updateFallback(
-  repo: Repository,
-  subject: Digest,
-  edit: (list: Descriptor[]) => Descriptor[],
-): Promise<void> {
-  let list: Descriptor[] = [];
-  try {
-    const m = await fetchManifest(repo, referrersTag(subject));
-    if (m.document.kind === "index") list = m.document.index.manifests;
-  } catch (e) {
-    if (!missing(e)) throw e;
-  }
-  const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: edit(list) };
-  await putManifest(repo, referrersTag(subject), {
-    bytes: Buffer.from(JSON.stringify(index)),
-    mediaType: MediaType.ociIndex,
-  });
-}
-
 export interface AddSignatureResult {
   attachment: "added" | "present";
   referrer: "added" | "present";
+}
+
+/** A signature to store: the payload, its base64 signature, and any other layer annotations (certificate, bundle). */
+export interface NewSignature {
+  payload: Buffer;
+  signature: string;
+  annotations?: Record<string, string>;
 }
 
 /**
@@ -180,45 +147,97 @@ export interface AddSignatureResult {
 export async function addSigstoreSignature(
   repo: Repository,
   subject: Descriptor,
-  sig: { payload: Buffer; signature: string },
+  sig: NewSignature,
   same: (existing: StoredSignature) => boolean,
 ): Promise<AddSignatureResult> {
-  const payload = await ensureBlob(repo, sig.payload);
-  const layer = payloadLayer(payload, sig.signature);
-  const current = await attachmentManifest(repo, subject.digest);
-  const existing = current ? await layersOf(repo, current.layers, "attachment") : [];
-  let attachment: AddSignatureResult["attachment"] = "present";
-  if (!existing.some(same)) {
-    await putAttachment(repo, subject.digest, [...(current?.layers ?? []), layer]);
-    attachment = "added";
-  }
-  let referrer: AddSignatureResult["referrer"] = "present";
-  if (!(await fetchReferrerSignatures(repo, subject.digest)).some(same)) {
-    const empty = await ensureBlob(repo, EMPTY_JSON.bytes);
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ociManifest,
-        artifactType: COSIGN_SIG_ARTIFACT,
-        config: { mediaType: EMPTY_JSON.mediaType, digest: empty.digest, size: empty.size },
-        layers: [layer],
-        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-      }),
-    );
-    const put = await putReferrer(repo, manifest);
-    if (!put.indexed) {
-      const desc: Descriptor = {
-        mediaType: MediaType.ociManifest,
-        digest: put.digest,
-        size: manifest.byteLength,
-        artifactType: COSIGN_SIG_ARTIFACT,
-      };
-      await updateFallback(repo, subject.digest, (l) => [...l.filter((d) => d.digest !== put.digest), desc]);
-    }
-    referrer = "added";
-  }
-  return { attachment, referrer };
+  const [r] = await addSigstoreSignatures(repo, subject, [sig], (e) => same(e));
+  return r as AddSignatureResult;
 }
+
+/**
+ * `addSigstoreSignature` for several signatures of one subject (what `image copy --referrers`
+ * carries): the destination's existing signatures are read once, the attachment rewritten once, the
+ * tag schema's index once. `same(existing, sig)` says whether a stored signature is `sig`.
+ */
+export async function addSigstoreSignatures(
+  repo: Repository,
+  subject: Descriptor,
+  sigs: NewSignature[],
+  same: (existing: StoredSignature, sig: NewSignature) => boolean,
+): Promise<AddSignatureResult[]> {
+  const current = await attachmentManifest(repo, subject.digest);
+  const attached = current ? await layersOf(repo, current.layers, "attachment") : [];
+  const referred = await fetchReferrerSignatures(repo, subject.digest);
+  const results: AddSignatureResult[] = [];
+  const newLayers: Descriptor[] = [];
+  const unindexed: Descriptor[] = [];
+  for (const sig of sigs) {
+    const layer = payloadLayer(await ensureBlob(repo, sig.payload), sig.signature, sig.annotations);
+    const mine = { payload: sig.payload, signature: sig.signature, annotations: layer.annotations ?? {} };
+    const result: AddSignatureResult = { attachment: "present", referrer: "present" };
+    if (!attached.some((e) => same(e, sig))) {
+      newLayers.push(layer);
+      attached.push({ ...mine, where: "attachment" });
+      result.attachment = "added";
+    }
+    if (!referred.some((e) => same(e, sig))) {
+      const empty = await ensureBlob(repo, EMPTY_JSON.bytes);
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ociManifest,
+          artifactType: COSIGN_SIG_ARTIFACT,
+          config: { mediaType: EMPTY_JSON.mediaType, digest: empty.digest, size: empty.size },
+          layers: [layer],
+          subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+        }),
+      );
+      const put = await putReferrer(repo, manifest);
+      if (!put.indexed) {
+        unindexed.push({
+          mediaType: MediaType.ociManifest,
+          digest: put.digest,
+          size: manifest.byteLength,
+          artifactType: COSIGN_SIG_ARTIFACT,
+        });
+      }
+      referred.push({ ...mine, where: `referrer ${put.digest}` });
+      result.referrer = "added";
+    }
+    results.push(result);
+  }
+  if (newLayers.length > 0)
+    await putAttachment(repo, subject.digest, [...(current?.layers ?? []), ...newLayers]);
+  if (unindexed.length > 0) await addToReferrersTag(repo, subject.digest, unindexed);
+  return results;
+}
+
+/**
+ * Carries the sigstore signatures of `subject` from one repository to another: those of the
+ * source's attachment tag and referrers (through the API or the tag schema), each stored at the
+ * destination both ways (`addSigstoreSignatures`) unless an identical one (same payload, same
+ * signature) is there already. Returns how many the source had.
+ */
+export async function copySigstoreSignatures(
+  src: Repository,
+  dest: Repository,
+  subject: Descriptor,
+): Promise<number> {
+  const found = [
+    ...(await fetchAttachmentSignatures(src, subject.digest)),
+    ...(await fetchReferrerSignatures(src, subject.digest)),
+  ];
+  const sigs: NewSignature[] = [];
+  for (const s of found) {
+    if (!sigs.some((x) => sameBytes(x, s)))
+      sigs.push({ payload: s.payload, signature: s.signature, annotations: s.annotations });
+  }
+  if (sigs.length > 0) await addSigstoreSignatures(dest, subject, sigs, sameBytes);
+  return sigs.length;
+}
+
+const sameBytes = (a: { payload: Buffer; signature: string }, b: { payload: Buffer; signature: string }) =>
+  a.signature === b.signature && a.payload.equals(b.payload);
 
 /**
  * Removes the signatures of `subject` that `drop` selects, from the attachment manifest (deleted
@@ -259,7 +278,7 @@ export async function removeSigstoreSignatures(
   if (gone.length > 0) {
     const fallback = await fetchManifest(repo, referrersTag(subject)).catch(() => undefined);
     if (fallback?.document.kind === "index")
-      await updateFallback(repo, subject, (l) => l.filter((x) => !gone.includes(x.digest)));
+      await editReferrersTag(repo, subject, (l) => l.filter((x) => !gone.includes(x.digest)));
   }
   return removed;
 }

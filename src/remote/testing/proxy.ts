@@ -3,7 +3,7 @@ import { startServer, type TinyServer } from "./http-server.js";
 
 /** What the proxy does to one response body. */
 export type Tamper =
-  | { kind: "pass" }
+  | { kind: "pass"; dropHeaders?: string[] }
   /** Sends this many body bytes, then breaks the connection. */
   | { kind: "cut"; after: number }
   /** Flips one byte of the body (same length, wrong content). */
@@ -44,6 +44,7 @@ export async function startTamperingProxy(
         const headers = { ...upRes.headers };
         if (tamper.kind === "extend" && headers["content-length"] !== undefined)
           delete headers["content-length"];
+        if (tamper.kind === "pass") for (const h of tamper.dropHeaders ?? []) delete headers[h];
         res.writeHead(upRes.statusCode ?? 502, headers);
         let sent = 0;
         let flipped = false;
