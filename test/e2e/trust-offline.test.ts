@@ -116,6 +116,9 @@ describe("signatures through save and load, verified offline", () => {
   };
 
   it("pull under the policy keeps both signatures; save carries them; Docker-archive readers still read it", async () => {
+    // image copy from the registry into the store keeps them as pull does (and pull adds no copy).
+    await cli.ok("image", "copy", ...pol(), `docker://${signed}`, `wharf:${signed}`);
+    expect(signatureEntries()).toHaveLength(2);
     const out = await cli.ok("pull", ...pol(), signed);
     expect(out).toMatch(/Verified .*alice\.pub .*sigstoreSigned/);
     expect(out).toMatch(new RegExp(`Verified .*signer\\.gpg \\(${signer}\\), signedBy`));

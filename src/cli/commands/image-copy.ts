@@ -1,6 +1,7 @@
 import { imageCopy, parseLocation, syncImages } from "../../archive/index.js";
 import type { CredentialSource } from "../../auth/index.js";
 import { WharfError } from "../../errors/index.js";
+import { keepSignatures, openImages } from "../../images/index.js";
 import { parsePlatform } from "../../oci/index.js";
 import type { TransportOptions } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
@@ -9,7 +10,7 @@ import type { ParsedFlags } from "../flags.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
 import { localVerifier } from "./trust-local.js";
-import { imageVerifier } from "./trust-verify.js";
+import { imageVerifier, type SeenSignatures } from "./trust-verify.js";
 
 /** Transport options for one end: `--src-creds`/`--dest-creds USER:PASS` first, else Docker's config. */
 function endOptions(ctx: Context, f: ParsedFlags, creds: string | undefined): TransportOptions {
@@ -73,7 +74,15 @@ export const command: Command = {
       throw new WharfError("usage", "--platform and --all cannot be used together");
     // A docker:// source is checked against the signature policy (and content trust) before anything
     // is written at the destination, as pull checks it before anything is stored.
-    const verifySource = await imageVerifier(ctx, f, (line) => ctx.err(line));
+    let seen: SeenSignatures | undefined;
+    const verifySource = await imageVerifier(
+      ctx,
+      f,
+      (line) => ctx.err(line),
+      (s) => {
+        seen = s;
+      },
+    );
     // A wharf: source the same way, with the signatures kept in the store (no registry asked).
     const verifyStored = await localVerifier(ctx, f, (line) => ctx.err(line));
     const opts = {
@@ -92,8 +101,18 @@ export const command: Command = {
       ctx.out(`${copied.length} ${copied.length === 1 ? "tag" : "tags"} copied`);
       return 0;
     }
-    parseLocation(dest);
+    const to = parseLocation(dest);
     const r = await imageCopy(src, dest, opts);
+    // Into wharf's store, the verified source's signatures are kept beside the image (as pull keeps
+    // them), when what was copied is what they sign (not one platform of a signed index).
+    if (to.kind === "wharf" && seen && seen.sigs.length > 0 && seen.top.digest === r.digest) {
+      const images = await openImages(ctx.root);
+      try {
+        await keepSignatures(images, { mediaType: r.mediaType, digest: r.digest, size: r.size }, seen.sigs);
+      } finally {
+        await images.close();
+      }
+    }
     ctx.out(`${dest}: digest: ${r.digest} size: ${r.size}`);
     return 0;
   },
