@@ -24,7 +24,7 @@ export {
 } from "./http.js";
 export { listCatalog, listReferrers, listTags } from "./lists.js";
 export { checkLogin, type LoginResult } from "./login.js";
-export { lookasidePath, readLookaside, writeLookaside } from "./lookaside.js";
+export { lookasidePath, readLookaside, removeLookaside, writeLookaside } from "./lookaside.js";
 export {
   deleteManifest,
   descriptorOf,

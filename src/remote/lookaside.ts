@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { get as httpGet } from "node:http";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
@@ -75,13 +75,7 @@ export async function readLookaside(base: string, repoPath: string, digest: Dige
   return out;
 }
 
-/** Adds a signature at the first free `signature-<n>` of a file:// lookaside; returns its path. */
-export async function writeLookaside(
-  base: string,
-  repoPath: string,
-  digest: Digest,
-  sig: Uint8Array,
-): Promise<string> {
+function writableRoot(base: string): string {
   if (!base.startsWith("file://")) {
     throw new WharfError(
       "config-invalid",
@@ -91,7 +85,46 @@ export async function writeLookaside(
       },
     );
   }
-  const root = fileURLToPath(base.replace(/\/+$/, ""));
+  return fileURLToPath(base.replace(/\/+$/, ""));
+}
+
+/**
+ * Removes the signatures `drop` selects from a file:// lookaside, renumbering those kept to
+ * `signature-1..k` in their order: readers (containers/image, wharf) stop at the first missing
+ * number, so a gap would hide every signature after it. Each kept one moves only to a lower number
+ * (a file already read or dropped), each write atomic, the tail removed last: stopped half way,
+ * the directory holds every kept signature (one may be there twice), never fewer. Returns how many
+ * were removed.
+ */
+export async function removeLookaside(
+  base: string,
+  repoPath: string,
+  digest: Digest,
+  drop: (sig: Buffer, n: number) => Promise<boolean>,
+): Promise<number> {
+  const root = writableRoot(base);
+  const all = await readLookaside(base, repoPath, digest);
+  const keep: Buffer[] = [];
+  for (const [i, sig] of all.entries()) if (!(await drop(sig, i + 1))) keep.push(sig);
+  if (keep.length === all.length) return 0;
+  for (const [i, sig] of keep.entries()) {
+    if (sig === all[i]) continue;
+    await writeFileAtomic(join(root, lookasidePath(repoPath, digest, i + 1)), sig);
+  }
+  for (let n = all.length; n > keep.length; n--) {
+    await rm(join(root, lookasidePath(repoPath, digest, n)), { force: true });
+  }
+  return all.length - keep.length;
+}
+
+/** Adds a signature at the first free `signature-<n>` of a file:// lookaside; returns its path. */
+export async function writeLookaside(
+  base: string,
+  repoPath: string,
+  digest: Digest,
+  sig: Uint8Array,
+): Promise<string> {
+  const root = writableRoot(base);
   const existing = await readLookaside(base, repoPath, digest);
   const path = join(root, lookasidePath(repoPath, digest, existing.length + 1));
   await mkdir(join(path, ".."), { recursive: true });

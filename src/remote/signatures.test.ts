@@ -16,6 +16,7 @@ import {
   lookasidePath,
   type Repository,
   readLookaside,
+  removeLookaside,
   removeSigstoreSignatures,
   type StoredSignature,
   type Transport,
@@ -135,5 +136,29 @@ describe("lookaside signature stores", () => {
     await expect(
       writeLookaside("https://sigs.example.test", "ns/app", digest, Buffer.from("x")),
     ).rejects.toThrow(/only file:\/\/ lookaside locations are writable/);
+  });
+
+  it("removes chosen signatures and renumbers the rest without a gap", async () => {
+    const digest = `sha256:${"cd".repeat(32)}` as never;
+    const base = pathToFileURL(dir).href;
+    for (const w of ["one", "two", "three", "four"])
+      await writeLookaside(base, "ns/rm", digest, Buffer.from(w));
+    const seen: number[] = [];
+    const drop = (words: string[]) => async (sig: Buffer, n: number) => {
+      seen.push(n);
+      return words.includes(sig.toString());
+    };
+    expect(await removeLookaside(base, "ns/rm", digest, drop(["two"]))).toBe(1);
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect((await readLookaside(base, "ns/rm", digest)).map(String)).toEqual(["one", "three", "four"]);
+    await expect(readFile(join(dir, lookasidePath("ns/rm", digest, 4)))).rejects.toThrow(/ENOENT/);
+    expect(await removeLookaside(base, "ns/rm", digest, drop(["nothing"]))).toBe(0);
+    expect(await removeLookaside(base, "ns/rm", digest, drop(["one", "four"]))).toBe(2);
+    expect((await readLookaside(base, "ns/rm", digest)).map(String)).toEqual(["three"]);
+    expect(await removeLookaside(base, "ns/rm", digest, drop(["three"]))).toBe(1);
+    expect(await readLookaside(base, "ns/rm", digest)).toEqual([]);
+    await expect(removeLookaside("https://sigs.example.test", "ns/rm", digest, drop([]))).rejects.toThrow(
+      /only file:\/\/ lookaside locations are writable/,
+    );
   });
 });

@@ -38,7 +38,7 @@ describe.each(["wharf", "distribution"])("GPG simple signatures on %s's registry
     box = await sandbox();
     await mkdir(join(dir, "rd"), { recursive: true });
     await writeFile(join(dir, "rd", "l.yaml"), registriesD());
-    for (const tag of ["by-skopeo", "by-wharf", "tampered"]) {
+    for (const tag of ["by-skopeo", "by-wharf", "tampered", "revoked"]) {
       await addImage(join(dir, "layout"), { tag, gzip: 1, layers: [[{ name: "f.bin", random: 4096 }]] });
     }
     await writeFile(join(dir, "signer-policy.json"), JSON.stringify(policy(join(dir, "signer.gpg"))));
@@ -155,5 +155,59 @@ describe.each(["wharf", "distribution"])("GPG simple signatures on %s's registry
     );
     await writeFile(join(sigDir, "signature-1"), await readFile(join(byWharf, "signature-1")));
     await refused(ref, /the signature is for sha256:/);
+  });
+
+  it("trust revoke removes one key's GPG signature from the lookaside and renumbers; the other still verifies", async () => {
+    await skopeo(
+      "copy",
+      "--dest-tls-verify=false",
+      `oci:${join(dir, "layout")}:revoked`,
+      `docker://${reg.host}/team/revoked:1`,
+    );
+    const ref = `${reg.host}/team/revoked:1`;
+    await containersConfig(cli.dir, policy(join(dir, "other.gpg")), registriesD());
+    await cli.ok("trust", "sign", "--sign-by", signer, ref);
+    await cli.ok("trust", "sign", "--sign-by", other, ref);
+    const sigDir = join(
+      lookaside(),
+      "team",
+      (await readdir(join(lookaside(), "team"))).find((n) => n.startsWith("revoked@")) as string,
+    );
+    expect((await readdir(sigDir)).sort()).toEqual(["signature-1", "signature-2"]);
+    const otherSig = await readFile(join(sigDir, "signature-2"));
+    // signer's signature is signature-1: removing it must move other's down, or readers stop at the gap.
+    const out = await cli.ok("trust", "revoke", "--key", join(dir, "signer.gpg"), ref);
+    expect(out).toMatch(
+      new RegExp(
+        `^Successfully deleted GPG signature \\(1\\) of ${ref}@sha256:[0-9a-f]{64} by GPG key ${signer} from file://`,
+        "m",
+      ),
+    );
+    expect(await readdir(sigDir)).toEqual(["signature-1"]);
+    expect((await readFile(join(sigDir, "signature-1"))).equals(otherSig)).toBe(true);
+    expect(await cli.ok("trust", "revoke", "--sign-by", signer, ref)).toMatch(/^No GPG signature of /m);
+    // The other key's signature verifies with skopeo and wharf; the signer's policy now finds none of its own.
+    await writeFile(join(dir, "other-policy.json"), JSON.stringify(policy(join(dir, "other.gpg"))));
+    await run("skopeo", [
+      "--policy",
+      join(dir, "other-policy.json"),
+      "--registries.d",
+      join(dir, "rd"),
+      "copy",
+      "--remove-signatures",
+      "--src-tls-verify=false",
+      `docker://${ref}`,
+      `oci:${join(dir, "out-revoked")}:x`,
+    ]);
+    await expect(skopeoVerify(ref)).rejects.toThrow(/rejected|not signed|unknown/i);
+    expect(await cli.ok("pull", ref)).toMatch(
+      new RegExp(`^Verified ${ref}@sha256:.*\\(${other}\\), signedBy`, "m"),
+    );
+    await cli.ok("rmi", ref);
+    await containersConfig(cli.dir, policy(join(dir, "signer.gpg")), registriesD());
+    await refused(
+      ref,
+      /requirement signedBy: no signature was accepted \(1 found: signed by an unknown key\)/,
+    );
   });
 });
