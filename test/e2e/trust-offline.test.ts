@@ -234,5 +234,14 @@ describe("signatures through save and load, verified offline", () => {
     const ok = await cli.run(["run", "--rm", "--signature-policy", gpgOnly, signed]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe("signed ran\n");
+
+    // rmi takes the image's signatures with it: no entry, no blob of theirs left.
+    const blobs = signatureEntries().map((e: { digest: string }) => e.digest);
+    expect(blobs).toHaveLength(3);
+    await cli.ok("rmi", signed);
+    expect(signatureEntries()).toEqual([]);
+    const left = storeListing(cli.root).join("\n");
+    for (const d of blobs) expect(left).not.toContain(d.slice(7));
+    await validateRoot(cli.root);
   });
 });
