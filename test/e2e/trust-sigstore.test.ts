@@ -311,10 +311,11 @@ describe.each(["wharf", "distribution"])("sigstore signatures on %s's registry",
     const mirrored = `${reg.host}/mirror/signed:1`;
     await cli.ok("image", "copy", "--referrers", `docker://${signed}`, `docker://${mirrored}`);
     const inspect = JSON.parse(await cli.ok("trust", "inspect", mirrored));
-    // Known gap: Distribution 2.8.2 has no referrers API, and copyImage neither writes the referrers
-    // tag schema's index at the destination nor copies cosign's `.sig` attachment tag, so there the
-    // copied signature is stored by digest but found by no client (issue 12, left open).
-    expect(inspect[0].Signatures.length).toBe(which === "wharf" ? 2 : 0);
+    // Both signatures (alice's, mallory's) both ways: the referrers (through the API on wharf's
+    // registry, the tag schema's index on Distribution) and the `.sig` attachment.
+    expect(
+      inspect[0].Signatures.map((s: { Where: string }) => s.Where.replace(/ sha256:.*/, "")).sort(),
+    ).toEqual(["attachment", "attachment", "referrer", "referrer"]);
   });
 
   it("content trust refuses what no key in the trust directory signed; run too", async () => {
