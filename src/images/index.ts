@@ -34,6 +34,7 @@ export {
 export { type ImageGroup, type Resolved, resolveImage } from "./resolve.js";
 export { type SaveImage, saveImages } from "./save-plan.js";
 export {
+  COSIGN_SIGNATURE_ANNOTATION,
   dropOrphanSignatures,
   GPG_SIGNATURE_TYPE,
   keepReferrers,
@@ -42,6 +43,7 @@ export {
   type NewSignature,
   readSignatures,
   SIGNATURE_SUBJECT,
+  SIMPLESIGNING_LAYER_TYPE,
   signatureSubject,
   storedReferrers,
 } from "./signatures.js";

@@ -1,7 +1,6 @@
 import type { ContentStore } from "../../content/index.js";
 import { collect, type Digest, Digester, digestOf } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
-import { signatureSubject } from "../../images/index.js";
 import {
   collectGraph,
   type Descriptor,
@@ -21,6 +20,7 @@ import { formatReference, parseReference, withDefaultTag } from "../../reference
 import { decompressAny } from "../compressed.js";
 import { parseDockerManifest } from "./docker-manifest.js";
 import { type ArchiveFile, METADATA_LIMIT, type ReadArchive } from "./read-archive.js";
+import { isSignatureEntry } from "./signatures.js";
 import { CONTAINERD_IMAGE_NAME, REF_NAME } from "./write-archive.js";
 
 /** One image found in an archive, all its content stored: what to record, under which names. */
@@ -243,8 +243,8 @@ async function ociImages(
   const index = parseIndex(read.metadata.get("index.json") as Buffer);
   const want = opts.platform ?? hostPlatform();
   const out: ArchiveImage[] = [];
-  // Signatures kept beside the images (`signatures.ts`) are not images.
-  for (const entry of index.manifests.filter((d) => signatureSubject(d) === undefined)) {
+  // Signatures kept beside the images (wharf's, cosign's: `signatures.ts`) are not images.
+  for (const entry of index.manifests.filter((d) => !isSignatureEntry(d))) {
     await checkStored(store, entry, "index.json's entry");
     let manifest: Descriptor | undefined;
     let offered: string[] = [];

@@ -100,6 +100,67 @@ describe("save and load carry kept signatures", () => {
     await validateRoot(b.dir);
   });
 
+  it("load reads cosign's save layout (kind image + kind sigs, the .sig attachment) into wharf's form", async () => {
+    const files = await tarEntries(
+      await bytesOfStream((await saveArchive(src, ["registry.example.test/app:1"])).stream),
+    );
+    files.delete("manifest.json");
+    files.delete("repositories");
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: "",
+        os: "",
+        config: {},
+        rootfs: { type: "layers", diff_ids: [digestOf(payload)] },
+      }),
+    );
+    const layer = {
+      mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+      digest: digestOf(payload),
+      size: payload.byteLength,
+      annotations: { "dev.cosignproject.cosign/signature": "Y29zaWdu" },
+    };
+    const sig = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: {
+          mediaType: "application/vnd.oci.image.config.v1+json",
+          digest: digestOf(config),
+          size: config.byteLength,
+        },
+        layers: [layer],
+      }),
+    );
+    files.set(blobPath(digestOf(config)), config);
+    files.set(blobPath(digestOf(sig)), sig);
+    const index = {
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [
+        { ...app.manifest, annotations: { kind: "dev.cosignproject.cosign/image" } },
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: digestOf(sig),
+          size: sig.byteLength,
+          annotations: { kind: SIGS_KIND },
+        },
+      ],
+    };
+    files.set("index.json", Buffer.from(JSON.stringify(index)));
+    const r = await loadArchive(dst, bytesOf(await makeTar(files)));
+    expect(r.lines).toEqual([`Loaded image ID: ${app.config.digest}`]);
+    const back = await readSignatures(dst, app.manifest.digest);
+    expect(back.sigstore.map((x) => [Buffer.from(x.payload).toString(), x.signature])).toEqual([
+      [payload.toString(), "Y29zaWdu"],
+    ]);
+    // Kept as wharf's referrer; cosign's attachment and its config are not left in the store.
+    const listing = storeListing(b.dir).join("\n");
+    expect(listing).not.toContain(digestOf(sig).slice(7));
+    expect(listing).not.toContain(digestOf(config).slice(7));
+    await validateRoot(b.dir);
+  });
+
   it("load refuses a signature manifest whose subject is another image, storing nothing", async () => {
     const files = await tarEntries(
       await bytesOfStream((await saveArchive(src, ["registry.example.test/app:1"])).stream),

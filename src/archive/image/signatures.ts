@@ -1,10 +1,14 @@
 import { collect, type Digest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import {
+  COSIGN_SIGNATURE_ANNOTATION,
   DOCUMENT_LIMIT,
   type Images,
   keepReferrers,
+  keepSignatures,
+  type NewSignature,
   SIGNATURE_SUBJECT,
+  SIMPLESIGNING_LAYER_TYPE,
   signatureSubject,
   storedReferrers,
 } from "../../images/index.js";
@@ -63,26 +67,76 @@ export async function savedSignatures(images: Images, subjects: readonly Digest[
   return out;
 }
 
-/** The signature entries of an archive's `index.json` (wharf's: annotated with their subject). */
-export function signatureEntries(index: { manifests: Descriptor[] }): Descriptor[] {
-  return index.manifests.filter((d) => signatureSubject(d) !== undefined);
+const COSIGN_IMAGE_KINDS = ["dev.cosignproject.cosign/image", "dev.cosignproject.cosign/imageIndex"];
+const COSIGN_OTHER_KINDS = [SIGS_KIND, "dev.cosignproject.cosign/atts", "dev.cosignproject.cosign/sboms"];
+const kindOf = (d: Descriptor): string => d.annotations?.[KIND] ?? "";
+
+/** Entries of an archive's `index.json` that are not images: wharf's signatures, cosign's sigs, atts, sboms. */
+export function isSignatureEntry(d: Descriptor): boolean {
+  return signatureSubject(d) !== undefined || COSIGN_OTHER_KINDS.includes(kindOf(d));
+}
+
+/** A signature entry of an archive and the image it signs. */
+export interface ArchiveSignature {
+  entry: Descriptor;
+  subject: Descriptor;
+  /** wharf's referrer manifests, or cosign's `save` form: its `.sig` attachment manifest. */
+  form: "referrer" | "attachment";
 }
 
 /**
- * Keeps the signatures an archive carries for the images `load` recorded: each entry's manifest
- * (stored and verified by digest as the archive was read) must name that image as its `subject`,
- * and its config and layers must be stored with their declared sizes. Signatures of images the
- * archive does not hold are ignored. Everything is checked before anything is recorded: the
- * returned function, called once the images are recorded, keeps them (and says how many).
+ * The signature entries of an archive's `index.json`: wharf's (annotated with their subject, which
+ * must be an entry of the same index), and cosign's `save` layout (`kind`
+ * `dev.cosignproject.cosign/sigs` beside exactly one `.../image` or `.../imageIndex` entry).
+ */
+export function signatureEntries(index: { manifests: Descriptor[] }): ArchiveSignature[] {
+  const out: ArchiveSignature[] = [];
+  const cosignImages = index.manifests.filter((d) => COSIGN_IMAGE_KINDS.includes(kindOf(d)));
+  for (const entry of index.manifests) {
+    const s = signatureSubject(entry);
+    const subject = s ? index.manifests.find((d) => d.digest === s && !isSignatureEntry(d)) : undefined;
+    if (subject) out.push({ entry, subject, form: "referrer" });
+    else if (s === undefined && kindOf(entry) === SIGS_KIND && cosignImages.length === 1) {
+      out.push({ entry, subject: cosignImages[0] as Descriptor, form: "attachment" });
+    }
+  }
+  return out;
+}
+
+/** The sigstore signatures of cosign's attachment manifest, each payload stored with its size. */
+async function attachmentSignatures(images: Images, m: Manifest, where: string): Promise<NewSignature[]> {
+  const out: NewSignature[] = [];
+  for (const l of m.layers) {
+    const signature = l.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
+    if (l.mediaType !== SIMPLESIGNING_LAYER_TYPE || signature === undefined) continue;
+    if ((await images.content.info(l.digest))?.size !== l.size) {
+      throw corrupt(`${l.digest} of ${where} is not in the archive`);
+    }
+    const { [COSIGN_SIGNATURE_ANNOTATION]: _s, ...annotations } = l.annotations ?? {};
+    const payload = await collect(await images.content.read(l.digest), DOCUMENT_LIMIT);
+    out.push({ kind: "sigstore", payload, signature, annotations });
+  }
+  return out;
+}
+
+/**
+ * Keeps the signatures an archive carries for the images `load` recorded. wharf's: each entry's
+ * manifest (stored and verified by digest as the archive was read) must name that image as its
+ * `subject`, its config and layers stored with their declared sizes; it is kept as it is. cosign's
+ * attachment: each signature layer becomes one of wharf's referrer manifests (`keepSignatures`).
+ * Signatures of images the archive does not hold are ignored. Everything is checked before
+ * anything is recorded: the returned function, called once the images are recorded, keeps them
+ * (and says how many).
  */
 export async function loadSignatures(
   images: Images,
-  entries: readonly Descriptor[],
+  sigs: readonly ArchiveSignature[],
   loaded: ReadonlySet<Digest>,
 ): Promise<() => Promise<number>> {
-  const bySubject = new Map<Digest, Descriptor[]>();
-  for (const e of entries) {
-    const subject = signatureSubject(e) as Digest;
+  const referrers = new Map<Digest, Descriptor[]>();
+  const made: { subject: Descriptor; sigs: NewSignature[] }[] = [];
+  for (const { entry: e, subject: s, form } of sigs) {
+    const subject = s.digest;
     if (!loaded.has(subject)) continue;
     const info = await images.content.info(e.digest);
     if (info === undefined) throw corrupt(`the signature manifest ${e.digest} is not in the archive`);
@@ -91,6 +145,11 @@ export async function loadSignatures(
       e,
       "the signature manifest",
     );
+    if (form === "attachment") {
+      const { annotations: _a, platform: _p, ...target } = s;
+      made.push({ subject: target, sigs: await attachmentSignatures(images, m, `cosign's ${e.digest}`) });
+      continue;
+    }
     if (m.subject?.digest !== subject) {
       throw corrupt(`the signature manifest ${e.digest} does not name ${subject} as its subject`);
     }
@@ -99,11 +158,12 @@ export async function loadSignatures(
         throw corrupt(`${b.digest} of the signature manifest ${e.digest} is not in the archive`);
       }
     }
-    bySubject.set(subject, [...(bySubject.get(subject) ?? []), e]);
+    referrers.set(subject, [...(referrers.get(subject) ?? []), e]);
   }
   return async () => {
     let kept = 0;
-    for (const [subject, list] of bySubject) kept += await keepReferrers(images, subject, list);
+    for (const [subject, list] of referrers) kept += await keepReferrers(images, subject, list);
+    for (const m of made) kept += await keepSignatures(images, m.subject, m.sigs);
     return kept;
   };
 }
