@@ -90,6 +90,8 @@ export const command: Command = {
     const signBy = flag.string(f, "sign-by");
     if (!keyPath && !signBy)
       throw new WharfError("usage", "trust revoke needs --key KEY or --sign-by FINGERPRINT");
+    if (keyPath && signBy)
+      throw new WharfError("usage", "trust revoke takes --key KEY or --sign-by FINGERPRINT, not both");
     let gpgKey = signBy ? exportGpgKey(ctx, signBy) : undefined;
     if (keyPath && gpgKey === undefined) {
       const bytes = await readFile(keyPath).catch((e: unknown) => {
