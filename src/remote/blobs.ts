@@ -21,7 +21,7 @@ export interface OpenedBlob {
 export async function openBlob(
   repo: Repository,
   digest: Digest,
-  opts: { offset?: number; signal?: AbortSignal; scopes?: string[] } = {},
+  opts: { offset?: number; signal?: AbortSignal; scopes?: string[]; bulk?: boolean } = {},
 ): Promise<OpenedBlob> {
   const offset = opts.offset ?? 0;
   const res = await repo.transport.request({
@@ -30,6 +30,7 @@ export async function openBlob(
     ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
     scopes: opts.scopes ?? [pullScope(repo.path)],
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.bulk ? { bulk: true } : {}),
   });
   if (res.status === 416 && offset > 0) {
     res.discard();

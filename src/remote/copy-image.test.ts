@@ -147,6 +147,30 @@ describe("copyImage (registry to registry, no local store)", () => {
     await validateRegistry({ transport: tb, path: "dst/slots" }, "1");
   });
 
+  it("reads big blobs in bulk (big reads on a connection of their own), small ones through the agent", async () => {
+    const big = await makeImage({ layers: [3 << 20, 2000] });
+    await pushImage({ transport: ta, path: "src/big" }, big, "1");
+    const bulk = new Map<string, boolean>();
+    const gets: Middleware = (next) => async (req) => {
+      const m = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url.pathname);
+      if (req.method === "GET" && m?.[1]) bulk.set(m[1], req.bulk === true);
+      return next(req);
+    };
+    const r = await copyImage(`${a.host}/src/big:1`, `${b.host}/dst/big:1`, {
+      source: { ...fast, middlewares: [gets] },
+      destination: fast,
+    });
+    expect(r.digest).toBe(big.manifest.desc.digest);
+    const [large, small] = big.layers as [Blob, Blob];
+    expect(large.desc.size).toBeGreaterThan(1 << 20);
+    expect(bulk.get(large.desc.digest)).toBe(true);
+    expect(bulk.get(small.desc.digest)).toBe(false);
+    expect(bulk.get(big.config.desc.digest)).toBe(false);
+    const dst: Repository = { transport: tb, path: "dst/big" };
+    expect(await statBlob(dst, large.desc.digest)).toBe(large.desc.size);
+    await validateRegistry(dst, "1");
+  });
+
   it("fails on a tag the source lacks, leaving the destination without it", async () => {
     await expect(copyImage(`${a.host}/src/app:nope`, `${b.host}/dst/missing:1`)).rejects.toMatchObject({
       code: "manifest-unknown",

@@ -217,6 +217,9 @@ async function copyBlobs(
   if (bad) throw bad.reason;
 }
 
+/** Blobs from this size on are read with `bulk` (`bulk.ts`: a connection of their own, big reads). */
+const BULK_FROM = 1 << 20;
+
 /**
  * A blob's bytes from the source as a stream piped straight into the upload (no promise per
  * chunk), failing as soon as they pass its size and at the end when short. With `verify` they are
@@ -232,7 +235,7 @@ async function sourceBytes(
 ): Promise<Readable> {
   let blob: Awaited<ReturnType<typeof openBlob>>;
   try {
-    blob = await openBlob(src, desc.digest, { bulk: true });
+    blob = await openBlob(src, desc.digest, { bulk: desc.size >= BULK_FROM });
   } catch (e) {
     done();
     throw e;

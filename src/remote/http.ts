@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { rootCertificates } from "node:tls";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
+import { bulkGet, NOT_FRAMED } from "./bulk.js";
 
 /** A request body: bytes in memory, or a function opening a fresh stream (replayable for retries). */
 export type RequestBody = Uint8Array | (() => Bytes | Promise<Bytes>);
@@ -23,6 +24,8 @@ export interface HttpRequest {
   retry?: boolean;
   /** False to return 3xx responses as they are. */
   followRedirects?: boolean;
+  /** A big body to stream (a blob): a plain-HTTP GET reads it in 1 MiB reads (`bulk.ts`). */
+  bulk?: boolean;
 }
 
 export interface HttpResponse {
@@ -133,6 +136,15 @@ export function createSender(opts: SenderOptions = {}): Sender {
   };
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const send: Handler = (r) =>
+    r.bulk && r.method === "GET" && r.url.protocol === "http:" && r.body === undefined
+      ? bulkGet(r, timeoutMs).then(
+          (res) => (res === NOT_FRAMED ? agentSend(r) : res),
+          (e: unknown) => {
+            throw networkError(r.url, e);
+          },
+        )
+      : agentSend(r);
+  const agentSend: Handler = (r) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const isHttps = r.url.protocol === "https:";
       const headers: Record<string, string> = { ...r.headers };
