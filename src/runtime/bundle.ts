@@ -12,6 +12,7 @@ import { readTextOr, removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { buildResources } from "./cgroups.js";
 import type { NetSetup } from "./network/attach.js";
+import { runcPidFile } from "./pid-file.js";
 import { securityOf } from "./security.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
 import { containerDir } from "./store.js";
@@ -43,6 +44,8 @@ const PER_START = [
 export async function releaseStartFiles(ctx: RuntimeContext, id: string): Promise<void> {
   const dir = containerDir(ctx, id);
   for (const f of PER_START) removeTree(join(dir, f));
+  // runc's PID file is on a tmpfs when there is one (pid-file.ts).
+  removeTree(runcPidFile(ctx, id));
 }
 
 /** Makes `path` (a container path) exist as a directory inside `rootfs`, never outside it. */

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type FSWatcher, rmSync, watch } from "node:fs";
 import { constants } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
@@ -13,6 +13,7 @@ import { type LogStream, openLogWriter } from "./logs.js";
 import type { NetSetup } from "./network/attach.js";
 import { completeNetwork, type NetworkStart } from "./network/gate.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
+import { runcPidFile } from "./pid-file.js";
 import { processStartTime } from "./proc.js";
 import {
   runcBinary,
@@ -170,7 +171,7 @@ export async function runMonitored(
   opts: MonitorOptions = {},
 ): Promise<MonitorResult> {
   const dir = containerDir(ctx, id);
-  const pidFile = join(dir, "runc.pid");
+  const pidFile = runcPidFile(ctx, id);
   const runcLog = join(dir, "runc.log");
   const rec0 = opts.fresh ?? (await readRecordRaw(ctx, id));
   if (!rec0) throw new WharfError("container-not-found", `No such container: ${id}`);
@@ -322,7 +323,7 @@ export async function runMonitored(
   };
   const poll = setInterval(() => void checkPid(), 10);
   // runc writes its PID file by a rename into the directory: seen at once, not at the next poll.
-  const pidWatch = watchFor(dir, "runc.pid", () => void checkPid());
+  const pidWatch = watchFor(dirname(pidFile), basename(pidFile), () => void checkPid());
   trace("monitor: runc spawned");
   const markError = await marked;
   if (markError !== undefined) {

@@ -8,6 +8,7 @@ import { readTextOr } from "../files/index.js";
 import { mkdirInRoot } from "./bundle.js";
 import { buildResources } from "./cgroups.js";
 import { childEnded, exitStatus } from "./monitor.js";
+import { pidDir } from "./pid-file.js";
 import { runcBinary, runcDelete, runcGlobal, runcLoggedError, runtimeUnusable, startError } from "./runc.js";
 import { securityOf } from "./security.js";
 import { buildSpec, type ResolvedMount } from "./spec.js";
@@ -86,7 +87,9 @@ export async function runTask(ctx: RuntimeContext, o: TaskOptions): Promise<numb
   writeFileSync(join(o.dir, "bundle", "config.json"), JSON.stringify(spec));
   const id = `build-${randomHex(16)}`;
   const runcLog = join(o.dir, "runc.log");
-  const pidFile = join(o.dir, "runc.pid");
+  // On a tmpfs when there is one: runc writes it with O_SYNC (pid-file.ts).
+  const tmp = pidDir();
+  const pidFile = tmp ? join(tmp, `${id}.pid`) : join(o.dir, "runc.pid");
   const args = [
     ...runcGlobal(ctx, runcLog),
     "run",
@@ -122,5 +125,6 @@ export async function runTask(ctx: RuntimeContext, o: TaskOptions): Promise<numb
     for (const f of ["bundle", "hosts", "hostname", "resolv.conf", "runc.log", "runc.pid"]) {
       rmSync(join(o.dir, f), { recursive: true, force: true });
     }
+    rmSync(pidFile, { force: true });
   }
 }
