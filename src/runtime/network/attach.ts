@@ -14,6 +14,7 @@ import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin, resultAddress } from "./cni.js";
 import { releaseNetworks } from "./detach.js";
+import { mapPorts } from "./dnat.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
 import { gateHooks, gatePath, openGate } from "./gate.js";
 import { ensureBridge } from "./host.js";
@@ -22,7 +23,7 @@ import { createNetns, loUp } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
 import { joinPeers } from "./peers.js";
 import { netPlan } from "./plan.js";
-import { bridgeConfig, portmapConfig } from "./plugins.js";
+import { bridgeConfig } from "./plugins.js";
 import { exposedPorts, reservePorts, wantedBindings } from "./ports.js";
 import { isDefaultBridge, type NetworkRecord } from "./store.js";
 import { sweepAddresses } from "./sweep.js";
@@ -170,13 +171,13 @@ async function setUp(
   // Last, as nothing after it may fail: the published ports' rules are made while runc starts.
   const ready =
     mappings.length > 0
-      ? execPlugin({
-          command: "ADD",
+      ? mapPorts({
+          network: nets[0]?.Name ?? "bridge",
           containerId: rec.id,
           netns: ns,
-          ifname: "eth0",
-          name: nets[0]?.Name ?? "bridge",
-          config: portmapConfig(mappings, results[0]),
+          containerIp: endpoints[0]?.ip,
+          mappings,
+          prevResult: results[0],
         }).then(() => trace("network: ports mapped"))
       : undefined;
   ready?.catch(() => undefined);
