@@ -26,6 +26,11 @@ export interface SaveImage {
   platform: Platform;
   /** The tags asked for (a name without tag: every tag of that repository), in the order given. */
   tags: Reference[];
+  /**
+   * The index the image was recorded with (a multi-platform image), when `manifest` is one of its
+   * platforms: what its name resolves to, and so what signatures over the image name.
+   */
+  index?: { desc: Descriptor; bytes: Uint8Array };
 }
 
 /** A repository name alone (`busybox`, no tag, digest or ID): Docker saves every tag of it. */
@@ -64,6 +69,18 @@ async function platformManifest(
     );
   }
   return found;
+}
+
+/** The recorded index `desc` (as stored) when it lists `manifest` directly. */
+async function recordedIndex(
+  images: Images,
+  desc: Descriptor,
+  manifest: Digest,
+): Promise<{ desc: Descriptor; bytes: Uint8Array } | undefined> {
+  const bytes = await readDocument(images.content, desc.digest);
+  const doc = parseManifestDocument(bytes, desc.mediaType);
+  if (doc.kind !== "index" || !doc.index.manifests.some((m) => m.digest === manifest)) return undefined;
+  return { desc: { mediaType: desc.mediaType, digest: desc.digest, size: bytes.byteLength }, bytes };
 }
 
 /**
@@ -132,7 +149,11 @@ export async function saveImages(
         );
       }
     }
+    const index = isIndexMediaType(entry.desc.mediaType)
+      ? await recordedIndex(images, entry.desc, manifest)
+      : undefined;
     out.push({
+      ...(index ? { index } : {}),
       id: doc.manifest.config.digest,
       manifest: { mediaType: doc.mediaType, digest: manifest, size: bytes.byteLength },
       manifestBytes: bytes,

@@ -20,6 +20,7 @@ import { formatReference, parseReference, withDefaultTag } from "../../reference
 import { decompressAny } from "../compressed.js";
 import { parseDockerManifest } from "./docker-manifest.js";
 import { type ArchiveFile, METADATA_LIMIT, type ReadArchive } from "./read-archive.js";
+import { recordedIndex } from "./recorded-index.js";
 import { isSignatureEntry } from "./signatures.js";
 import { CONTAINERD_IMAGE_NAME, REF_NAME } from "./write-archive.js";
 
@@ -174,6 +175,8 @@ async function dockerImages(
 ): Promise<ArchiveImage[]> {
   const items = parseDockerManifest(read.metadata.get("manifest.json") as Buffer);
   const own = await indexManifests(read, store);
+  const indexJson = read.metadata.get("index.json");
+  const entries = indexJson ? parseIndex(indexJson).manifests : [];
   const out: ArchiveImage[] = [];
   for (const item of items) {
     const cfgFile = fileAt(read, item.Config, "manifest.json");
@@ -192,8 +195,11 @@ async function dockerImages(
         m.manifest.layers.every((l, i) => l.digest === layers[i]?.digest),
     );
     let manifest: Descriptor;
-    if (same) manifest = { mediaType: same.desc.mediaType, digest: same.desc.digest, size: same.desc.size };
-    else {
+    let target: Descriptor | undefined;
+    if (same) {
+      manifest = { mediaType: same.desc.mediaType, digest: same.desc.digest, size: same.desc.size };
+      target = await recordedIndex(store, entries, manifest);
+    } else {
       for (const [i, l] of layers.entries()) {
         const diffId = l.compression === "none" ? l.digest : await diffIdOf(store, l.digest);
         if (diffId !== diffIds[i])
@@ -208,7 +214,7 @@ async function dockerImages(
       manifest = await storeDocument(store, Buffer.from(JSON.stringify(doc)), added);
     }
     out.push({
-      target: manifest,
+      target: target ?? manifest,
       manifest,
       id: cfgFile.digest,
       names: item.RepoTags.map((t) => fullName(t, "manifest.json")),
@@ -270,8 +276,9 @@ async function ociImages(
     const doc = parseManifestDocument(await readStored(store, manifest.digest), manifest.mediaType);
     if (doc.kind !== "manifest") throw corrupt(`${manifest.digest} is not an image manifest`);
     const name = ociName(entry);
-    const { annotations: _a, ...target } = entry;
+    const { annotations: _a, ...top } = entry;
     const { annotations: _m, platform: _p, ...m } = manifest;
+    const target = (await recordedIndex(store, [entry], m)) ?? top;
     out.push({ target, manifest: m, id: doc.manifest.config.digest, names: name ? [name] : [] });
   }
   return out;

@@ -31,9 +31,10 @@ export async function saveArchive(
   const list = await saveImages(images, names, opts);
   // The signatures kept beside the images go along (their manifests in `index.json`, beside the
   // images'), so that a machine that loads the archive verifies them offline.
+  // A multi-platform image's are over its index (what its name resolves to), which goes along.
   const sigs = await savedSignatures(
     images,
-    list.map((img) => img.manifest.digest),
+    list.flatMap((img) => [img.manifest.digest, ...(img.index ? [img.index.desc.digest] : [])]),
   );
   const blobs: Descriptor[] = [];
   const parts: { id: string; blobs: Descriptor[] }[] = [
@@ -67,10 +68,14 @@ export async function saveArchive(
     diffIds: img.diffIds,
     tags: img.tags,
     platform: img.platform,
+    ...(img.index ? { index: img.index.desc.digest } : {}),
   }));
   (async () => {
     for (const d of blobs) await w.blob(d, () => images.content.read(d.digest));
-    for (const img of list) await w.document(img.manifest, img.manifestBytes);
+    for (const img of list) {
+      await w.document(img.manifest, img.manifestBytes);
+      if (img.index) await w.document(img.index.desc, img.index.bytes);
+    }
     for (const doc of sigs.documents) await w.document(doc.desc, doc.bytes);
     await w.finish(roots, sigs.entries);
   })().catch((e: unknown) => w.destroy(e));

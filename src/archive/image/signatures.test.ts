@@ -1,4 +1,3 @@
-import { pack } from "tar-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bytesOf, type Digest, digestOf } from "../../digest/index.js";
 import {
@@ -13,24 +12,7 @@ import { makeImage, type TestImage } from "../../images/testing/fixtures.js";
 import { validateRoot } from "../../images/testing/validate.js";
 import { loadArchive, saveArchive } from "./index.js";
 import { SIGS_KIND } from "./signatures.js";
-import { bytesOfStream, storeListing, tarEntries, tempDir } from "./testing/stores.js";
-
-async function makeTar(files: Map<string, Buffer>): Promise<Buffer> {
-  const p = pack();
-  const parts: Buffer[] = [];
-  const done = (async () => {
-    for await (const c of p as unknown as AsyncIterable<Buffer>) parts.push(c);
-  })();
-  for (const [name, body] of files) {
-    if (/^blobs(\/sha256)?\/?$/.test(name)) continue;
-    await new Promise<void>((res, rej) =>
-      p.entry({ name, mode: 0o644, mtime: new Date(0) }, body, (e) => (e ? rej(e) : res())),
-    );
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(parts);
-}
+import { bytesOfStream, makeTar, storeListing, tarEntries, tempDir } from "./testing/stores.js";
 
 const payload = Buffer.from('{"critical":{"image":{"docker-manifest-digest":"x"}}}');
 const blobPath = (d: string) => `blobs/sha256/${d.slice(7)}`;

@@ -13,6 +13,7 @@ import {
   storedReferrers,
 } from "../../images/index.js";
 import { type Descriptor, type Manifest, parseManifestDocument } from "../../oci/index.js";
+import { IMAGE_INDEX } from "./write-archive.js";
 
 /** cosign's `save` marks its index entries with `kind`; a signature manifest's is this one. */
 export const KIND = "kind";
@@ -79,14 +80,18 @@ export function isSignatureEntry(d: Descriptor): boolean {
 /** A signature entry of an archive and the image it signs. */
 export interface ArchiveSignature {
   entry: Descriptor;
-  subject: Descriptor;
+  /** The digest signed: an image entry's, or the index one names with `IMAGE_INDEX`. */
+  subject: Digest;
+  /** The image's `index.json` entry. */
+  image: Descriptor;
   /** wharf's referrer manifests, or cosign's `save` form: its `.sig` attachment manifest. */
   form: "referrer" | "attachment";
 }
 
 /**
  * The signature entries of an archive's `index.json`: wharf's (annotated with their subject, which
- * must be an entry of the same index), and cosign's `save` layout (`kind`
+ * must be an entry of the same index or the index such an entry names with `IMAGE_INDEX`: a
+ * multi-platform image saved as one platform), and cosign's `save` layout (`kind`
  * `dev.cosignproject.cosign/sigs` beside exactly one `.../image` or `.../imageIndex` entry).
  */
 export function signatureEntries(index: { manifests: Descriptor[] }): ArchiveSignature[] {
@@ -94,10 +99,15 @@ export function signatureEntries(index: { manifests: Descriptor[] }): ArchiveSig
   const cosignImages = index.manifests.filter((d) => COSIGN_IMAGE_KINDS.includes(kindOf(d)));
   for (const entry of index.manifests) {
     const s = signatureSubject(entry);
-    const subject = s ? index.manifests.find((d) => d.digest === s && !isSignatureEntry(d)) : undefined;
-    if (subject) out.push({ entry, subject, form: "referrer" });
+    const image = s
+      ? index.manifests.find(
+          (d) => !isSignatureEntry(d) && (d.digest === s || d.annotations?.[IMAGE_INDEX] === s),
+        )
+      : undefined;
+    if (s && image) out.push({ entry, subject: s, image, form: "referrer" });
     else if (s === undefined && kindOf(entry) === SIGS_KIND && cosignImages.length === 1) {
-      out.push({ entry, subject: cosignImages[0] as Descriptor, form: "attachment" });
+      const image = cosignImages[0] as Descriptor;
+      out.push({ entry, subject: image.digest, image, form: "attachment" });
     }
   }
   return out;
@@ -135,8 +145,7 @@ export async function loadSignatures(
 ): Promise<() => Promise<number>> {
   const referrers = new Map<Digest, Descriptor[]>();
   const made: { subject: Descriptor; sigs: NewSignature[] }[] = [];
-  for (const { entry: e, subject: s, form } of sigs) {
-    const subject = s.digest;
+  for (const { entry: e, subject, image: s, form } of sigs) {
     if (!loaded.has(subject)) continue;
     const info = await images.content.info(e.digest);
     if (info === undefined) throw corrupt(`the signature manifest ${e.digest} is not in the archive`);

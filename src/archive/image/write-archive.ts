@@ -6,6 +6,11 @@ import { tarWriter } from "./tar-writer.js";
 /** containerd's annotation for an image's full name, which Docker 25+ writes beside `ref.name`. */
 export const CONTAINERD_IMAGE_NAME = "io.containerd.image.name";
 export const REF_NAME = "org.opencontainers.image.ref.name";
+/**
+ * wharf's annotation on a platform manifest's `index.json` entry: the index (stored in `blobs/`)
+ * that the image's name resolved to when saved, so `load` records it again (signatures name it).
+ */
+export const IMAGE_INDEX = "io.wharf.image.index";
 
 /**
  * `docker`: Docker 25+'s `docker save` archive: an OCI image layout (`oci-layout`, `index.json`,
@@ -27,6 +32,8 @@ export interface ArchiveRoot {
   /** OCI: the `ref.name` to write (as given: a tag or a full name). */
   refName?: string;
   platform?: Platform;
+  /** The index (written as a blob) whose platform `descriptor` is: `IMAGE_INDEX` on the entries. */
+  index?: Digest;
 }
 
 export interface ArchiveWriter {
@@ -72,14 +79,23 @@ function indexEntries(roots: readonly ArchiveRoot[], format: ArchiveFormat): Des
   for (const r of roots) {
     const { annotations: _a, platform: _p, ...desc } = r.descriptor;
     const platform = r.platform ? { platform: r.platform } : {};
+    const index: Record<string, string> = r.index ? { [IMAGE_INDEX]: r.index } : {};
     if (format === "oci") {
-      out.push({ ...desc, ...(r.refName ? { annotations: { [REF_NAME]: r.refName } } : {}), ...platform });
+      const annotations: Record<string, string> = {
+        ...(r.refName ? { [REF_NAME]: r.refName } : {}),
+        ...index,
+      };
+      out.push({ ...desc, ...(Object.keys(annotations).length ? { annotations } : {}), ...platform });
       continue;
     }
     const tags = r.tags ?? [];
-    if (tags.length === 0) out.push({ ...desc, ...platform });
+    if (tags.length === 0) out.push({ ...desc, ...(r.index ? { annotations: index } : {}), ...platform });
     for (const t of tags) {
-      const annotations = { [CONTAINERD_IMAGE_NAME]: formatReference(t), [REF_NAME]: t.tag ?? "latest" };
+      const annotations: Record<string, string> = {
+        [CONTAINERD_IMAGE_NAME]: formatReference(t),
+        [REF_NAME]: t.tag ?? "latest",
+        ...index,
+      };
       out.push({ ...desc, annotations, ...platform });
     }
   }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { extract } from "tar-stream";
+import { extract, pack } from "tar-stream";
 import type { Bytes } from "../../../digest/index.js";
 
 /** A temp dir removed by `close`. */
@@ -16,6 +16,24 @@ export async function tempDir(prefix: string): Promise<{ dir: string; close: () 
 export async function bytesOfStream(src: Bytes): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   for await (const c of src) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/** A (small) tar of `files` (name → body; the `blobs` directories are left implicit). */
+export async function makeTar(files: Map<string, Buffer>): Promise<Buffer> {
+  const p = pack();
+  const parts: Buffer[] = [];
+  const done = (async () => {
+    for await (const c of p as unknown as AsyncIterable<Buffer>) parts.push(c);
+  })();
+  for (const [name, body] of files) {
+    if (/^blobs(\/sha256)?\/?$/.test(name)) continue;
+    await new Promise<void>((res, rej) =>
+      p.entry({ name, mode: 0o644, mtime: new Date(0) }, body, (e) => (e ? rej(e) : res())),
+    );
+  }
+  p.finalize();
+  await done;
   return Buffer.concat(parts);
 }
 
