@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -264,12 +264,47 @@ describe("networks", () => {
     await validateRoot(cli.root);
   }, 120_000);
 
+  it("maps published TCP ports with one iptables-restore (portmap's ADD not run), which portmap's DEL undoes", async () => {
+    // The bridge, its rules and portmap's entry chains made first, the plugin's way.
+    const warm = await freePort();
+    await cli.ok("rm", "-f", (await cli.ok("run", "-d", "-p", `${warm}:8080`, image, ...HTTPD)).trim());
+    const plugins = await pluginsWith(
+      join(dir, "cni-add-fails"),
+      "portmap",
+      `#!/bin/sh\n[ "$CNI_COMMAND" = ADD ] && { cat >/dev/null; echo '{"code":999,"msg":"portmap ADD ran"}'; exit 1; }\nexec ${installedPlugins()}/portmap\n`,
+    );
+    const port = await freePort();
+    const r = await cli.run(["run", "-d", "-p", `127.0.0.1:${port}:8080`, image, ...HTTPD], {
+      env: { CNI_PATH: plugins },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim();
+    expect(await httpGet(`http://127.0.0.1:${port}/hostname`)).toBe(`${id.slice(0, 12)}\n`);
+    expect((await natRulesWith(id)).length).toBeGreaterThan(0);
+    await cli.run(["rm", "-f", id], { env: { CNI_PATH: plugins } });
+    expect(await natRulesWith(id)).toEqual([]);
+    expect(reservedPorts((owner) => owner === id)).toEqual([]);
+    await validateRoot(cli.root);
+  }, 60_000);
+
   it("a port mapping that fails stops the container it was made for: the start fails, nothing is left", async () => {
-    // The CNI plugins as installed, but a portmap that fails as the real one would (its error object).
+    // The CNI plugins as installed, but a portmap that fails as the real one would (its error object),
+    // and an iptables-restore that fails too: wharf's one batch of the rules (network/dnat.ts) is
+    // refused, then the plugin it falls back to fails.
     const plugins = await pluginsWith(join(dir, "cni"), "portmap", failingPlugin(999, "iptables said no"));
+    // The bridge and its rules made first, with the host's iptables-restore.
+    await cli.ok("run", "--rm", image, "true");
+    const tools = join(dir, "failing-tools");
+    await mkdir(tools, { recursive: true });
+    await writeFile(
+      join(tools, "iptables-restore"),
+      "#!/bin/sh\ncat >/dev/null\necho 'iptables-restore: said no' >&2\nexit 1\n",
+    );
+    await chmod(join(tools, "iptables-restore"), 0o755);
     const before = allocated(cli.root);
     const r = await cli.run(["run", "-d", "--name", "nomap", "-p", "8080", image, "sleep", "600"], {
-      env: { CNI_PATH: plugins },
+      env: { CNI_PATH: plugins, PATH: `${tools}:${process.env.PATH ?? ""}` },
     });
     expect(r.code).toBe(125);
     expect(r.stderr).toContain("network setup failed: CNI plugin portmap ADD: iptables said no");
