@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tarEntries } from "../../src/archive/image/testing/stores.js";
 import { closeAll } from "./helpers/busybox-image.js";
 import { HOST_ARCH, OTHER_ARCH } from "./helpers/image-fixtures.js";
 import { addImage } from "./helpers/layout.js";
@@ -112,6 +113,15 @@ describe("a multi-platform image signed over its index, through save and load", 
     expect(out).toMatch(/Verified .*alice\.pub/);
     expect(out).toContain(indexDigest);
     await cli.ok("save", "-o", join(dir, "multi.tar"), ref);
+    // The signature is over the index, and goes along with it.
+    const files = await tarEntries(readFileSync(join(dir, "multi.tar")));
+    const entries: { digest: string; annotations?: Record<string, string> }[] = JSON.parse(
+      (files.get("index.json") as Buffer).toString(),
+    ).manifests;
+    expect(entries.map((e) => e.annotations?.["io.wharf.signature.subject"]).filter(Boolean)).toEqual([
+      indexDigest,
+    ]);
+    expect(files.has(`blobs/sha256/${indexDigest.slice(7)}`)).toBe(true);
     await reg?.close();
     reg = undefined;
     const { rm } = await import("node:fs/promises");
