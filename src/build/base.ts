@@ -32,6 +32,21 @@ export interface BaseOptions {
   onStatus?: (line: string) => void;
   /** Signature verification of a pulled base image (remote's PullOptions.verify), before it is stored. */
   verify?: PullOptions["verify"];
+  /** Called once a pull recorded the image `top`: keeps the signatures `verify` read beside it. */
+  keepSignatures?: (images: Images, top: Descriptor) => Promise<void>;
+  /**
+   * Checks an image found in the store (its top document's digest, under the name FROM gave) with
+   * the signatures kept beside it, as `run` of a local image does; refuses by throwing.
+   */
+  verifyLocal?: (images: Images, image: LocalBase) => Promise<void>;
+}
+
+/** A local base image to check: its top document (an index for a multi-platform image) and name. */
+export interface LocalBase {
+  digest: Digest;
+  reference: Reference;
+  /** What the Dockerfile named (for messages). */
+  input: string;
 }
 
 function normalized(name: string): Reference {
@@ -45,7 +60,7 @@ function normalized(name: string): Reference {
   }
 }
 
-async function local(images: Images, name: string): Promise<BaseImage | undefined> {
+async function local(images: Images, name: string): Promise<(BaseImage & { top: LocalBase }) | undefined> {
   const found = await resolveImage(images, name).catch((e: unknown) => {
     if (isWharfError(e, "image-not-found")) return undefined;
     throw e;
@@ -66,6 +81,7 @@ async function local(images: Images, name: string): Promise<BaseImage | undefine
     config,
     layers: manifest.layers,
     pulled: false,
+    top: { digest: entry.desc.digest, reference: entry.ref ?? normalized(name), input: name },
   };
 }
 
@@ -80,11 +96,16 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<BaseIma
   const want = o.platform ? parsePlatform(o.platform) : undefined;
   if (!o.pull) {
     const have = await local(o.images, full);
-    if (have && (!want || matchesPlatform(want, have.config))) return have;
+    if (have && (!want || matchesPlatform(want, have.config))) {
+      const { top, ...base } = have;
+      // Under the signature policy / content trust, as `run` checks a local image (no registry asked).
+      await o.verifyLocal?.(o.images, { ...top, input: name });
+      return base;
+    }
   }
   const { pull } = await import("../remote/index.js");
   o.onStatus?.(`resolve ${full}`);
-  await pull(ref, {
+  const pulled = await pull(ref, {
     store: o.images.content,
     images: o.images,
     ...(o.platform ? { platform: o.platform } : {}),
@@ -93,6 +114,7 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<BaseIma
     // FROM under the signature policy / content trust: the CLI's imageVerifier (trust-verify.ts).
     ...(o.verify ? { verify: o.verify } : {}),
   });
+  await o.keepSignatures?.(o.images, pulled.target);
   const got = await local(o.images, full);
   if (!got)
     throw new WharfError("image-not-found", `pull access denied for ${name}, repository does not exist`, {
@@ -103,5 +125,6 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<BaseIma
       hint: "build for a platform the image has (--platform), or use another image",
     });
   }
-  return { ...got, pulled: true };
+  const { top: _t, ...base } = got;
+  return { ...base, pulled: true };
 }

@@ -152,6 +152,8 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
             signal: abort.signal,
             onStatus: (l) => meta.status(l),
             ...(o.verify ? { verify: o.verify } : {}),
+            ...(o.keepSignatures ? { keepSignatures: o.keepSignatures } : {}),
+            ...(o.verifyLocal ? { verifyLocal: o.verifyLocal } : {}),
           }).then(
             (img) => {
               meta.done();

@@ -1,6 +1,7 @@
 import type { Digest } from "../digest/index.js";
 import type { ImageConfig } from "../oci/index.js";
 import type { PullOptions, TransportOptions } from "../remote/index.js";
+import type { BaseOptions } from "./base.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
 import type { ProgressMode } from "./progress.js";
@@ -57,6 +58,10 @@ export interface BuildOptions {
   cacheFrom?: CacheImport[];
   /** Signature verification of FROM / `--from` images pulled by the build (remote's PullOptions.verify). */
   verify?: PullOptions["verify"];
+  /** After a verified pull recorded `top`: keeps the signatures its verification read (as `pull` does). */
+  keepSignatures?: BaseOptions["keepSignatures"];
+  /** FROM / `--from` images found locally: checked with the signatures kept beside them. */
+  verifyLocal?: BaseOptions["verifyLocal"];
   /** The environment (`SOURCE_DATE_EPOCH`, secrets' `env=`). */
   env?: NodeJS.ProcessEnv;
   transport?: TransportOptions;

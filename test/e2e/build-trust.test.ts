@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
  * policy (`--signature-policy`, else containers' policy.json). A refused image stores nothing.
  */
 describe("wharf build under content trust and the signature policy", () => {
-  let reg: RunningRegistry;
+  let reg: RunningRegistry | undefined;
   let cli: WharfCli;
   let dir: string;
   let signed: string;
@@ -34,9 +34,10 @@ describe("wharf build under content trust and the signature policy", () => {
     reg = await startDistribution();
     process.env.WHARF_TRUST_PASSPHRASE = "build trust";
     cli = await wharfCli();
-    signed = (await pushBusybox(reg, join(dir, "layout"), "signed", ["sh"])).ref;
-    unsigned = (await pushBusybox(reg, join(dir, "layout"), "unsigned", ["true"])).ref;
-    other = (await pushBusybox(reg, join(dir, "layout"), "other", ["echo", "other"])).ref;
+    const r = reg;
+    signed = (await pushBusybox(r, join(dir, "layout"), "signed", ["sh"])).ref;
+    unsigned = (await pushBusybox(r, join(dir, "layout"), "unsigned", ["true"])).ref;
+    other = (await pushBusybox(r, join(dir, "layout"), "other", ["echo", "other"])).ref;
     await cli.ok("trust", "key", "generate", "alice");
     await cli.ok("trust", "sign", "--key", join(cli.dockerConfig, "trust", "alice.key"), signed);
   }, 120_000);
@@ -102,6 +103,39 @@ describe("wharf build under content trust and the signature policy", () => {
     writeFileSync(accept, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
     const ok = await cli.run(["build", "--signature-policy", accept, "-q", d]);
     expect(ok.code, ok.stderr).toBe(0);
+    await validateRoot(cli.root);
+  });
+
+  it("a FROM image the build pulled keeps its signatures; FROM and COPY --from images already local are checked with the kept ones, no registry asked", async () => {
+    // The signed base was pulled under content trust by the first test: its signature is kept.
+    const kept = JSON.parse(readFileSync(join(cli.root, "store", "index.json"), "utf8")).manifests.filter(
+      (m: { annotations?: Record<string, string> }) => m.annotations?.["io.wharf.signature.subject"],
+    );
+    expect(kept).toHaveLength(1);
+    await reg?.close();
+    reg = undefined;
+    const trust = "--disable-content-trust=false";
+    const ok = await cli.run([
+      "build",
+      trust,
+      "--progress",
+      "plain",
+      ctx("local-signed", `FROM ${signed}\nLABEL local=1\n`),
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/Verified .*alice\.pub .*signature from the store/);
+    // The unsigned image is local too (pulled without content trust above): refused, nothing stored.
+    const before = storeListing(cli.root);
+    for (const [i, dockerfile] of [
+      `FROM ${unsigned}\nLABEL local=2\n`,
+      `FROM ${signed}\nCOPY --from=${unsigned} /bin/busybox /bb2\n`,
+    ].entries()) {
+      const r = await cli.run(["build", trust, "-q", ctx(`local-unsigned-${i}`, dockerfile)]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/^Error: .*refused by the signature policy/m);
+      expect(r.stderr).toMatch(/^Hint: /m);
+      expect(storeListing(cli.root)).toEqual(before);
+    }
     await validateRoot(cli.root);
   });
 });

@@ -13,6 +13,7 @@ import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { headAndList } from "../parse/mounts.js";
+import { buildTrust } from "./build-trust.js";
 import { labelsOf } from "./common-flags.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
@@ -273,9 +274,9 @@ export const command: Command = {
     const cacheTo = flag.strings(f, "cache-to").map(parseCacheTo);
     for (const c of [...cacheFrom, ...cacheTo]) if (c.type === "registry") parseReference(c.ref);
     const progress = progressMode(ctx, flag.string(f, "progress"), quiet);
-    // FROM and --from images the build pulls are verified as `wharf pull` verifies them.
-    const { imageVerifier } = await import("./trust-verify.js");
-    const verify = await imageVerifier(ctx, f, (line) => {
+    // FROM and --from images the build pulls are verified as `wharf pull` verifies them (their
+    // signatures kept beside them); those already local as `run` verifies a local image.
+    const trust = await buildTrust(ctx, f, (line) => {
       if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
     });
     const result = await build({
@@ -298,7 +299,7 @@ export const command: Command = {
       transport: transportOptions(ctx, f),
       cacheFrom,
       cacheTo,
-      ...(verify ? { verify } : {}),
+      ...trust,
       progress,
       progressOut: ctx.stderr,
     });
