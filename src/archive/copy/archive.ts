@@ -12,8 +12,10 @@ import { formatReference, parseReference, withDefaultTag } from "../../reference
 import { decompressAny } from "../compressed.js";
 import { archiveImages } from "../image/archive-images.js";
 import { readArchive } from "../image/read-archive.js";
+import { isSignatureEntry } from "../image/signatures.js";
 import { type ArchiveRoot, archiveWriter } from "../image/write-archive.js";
 import { pickEntry } from "./layout.js";
+import { entryReferrers, referrerEntries } from "./referrers.js";
 import type { CopiedTop, CopyDestination, CopySource } from "./types.js";
 
 async function openFile(file: string) {
@@ -46,13 +48,16 @@ export async function archiveSource(
     const content = await openFsContentStore(dir);
     const read = await readArchive(decompressAny(await openFile(file)), content);
     let root: Descriptor;
+    let referrers: CopySource["referrers"];
     if (kind === "oci-archive") {
       const bytes = read.metadata.get("index.json");
       if (!bytes) throw new WharfError("corrupt", `${file} is not an OCI archive (no index.json)`);
       const doc = parseManifestDocument(bytes, MediaType.ociIndex);
       if (doc.kind !== "index") throw new WharfError("corrupt", `${file}: index.json is not an index`);
-      const { annotations: _a, ...r } = pickEntry(doc.index.manifests, ref, file);
+      const images = doc.index.manifests.filter((d) => !isSignatureEntry(d));
+      const { annotations: _a, ...r } = pickEntry(images, ref, file);
       root = r;
+      referrers = entryReferrers(doc.index.manifests);
     } else {
       const list = await archiveImages(read, content, new Set<Digest>());
       const want = ref === undefined ? undefined : formatReference(withDefaultTag(parseReference(ref)));
@@ -69,9 +74,13 @@ export async function archiveSource(
         );
       }
       root = (hits[0] as { target: Descriptor }).target;
+      const bytes = read.metadata.get("index.json");
+      const doc = bytes ? parseManifestDocument(bytes, MediaType.ociIndex) : undefined;
+      if (doc?.kind === "index") referrers = entryReferrers(doc.index.manifests);
     }
     return {
       root,
+      ...(referrers ? { referrers } : {}),
       readDocument: async (d) =>
         (await content.info(d.digest)) ? collect(await content.read(d.digest), DOCUMENT_LIMIT) : undefined,
       openBlob: (d) => content.read(d.digest),
@@ -102,7 +111,7 @@ export function archiveDestination(
     hasBlob: async () => false,
     putBlob: (d, body) => w.blob(d, async () => body),
     putDocument: (d, bytes) => w.document(d, bytes),
-    async finish(top: CopiedTop) {
+    async finish(top: CopiedTop, _mediaType, referrers) {
       let root: ArchiveRoot;
       if (kind === "oci-archive") root = { descriptor: top.desc, ...(ref ? { refName: ref } : {}) };
       else {
@@ -119,7 +128,9 @@ export function archiveDestination(
         };
       }
       await w.document(top.desc, top.bytes);
-      await w.finish([root]);
+      for (const r of referrers) await w.document(r.desc, r.bytes);
+      // Listed in `index.json` as `save` lists signatures (`load` keeps them; a copy reads them back).
+      await w.finish([root], referrerEntries(referrers));
       await written;
       await rename(tmp, file);
     },

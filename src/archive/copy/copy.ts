@@ -1,4 +1,4 @@
-import { type Digest, verifying } from "../../digest/index.js";
+import { bytesOf, type Digest, verifying } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import {
   type Descriptor,
@@ -10,7 +10,8 @@ import {
   type WalkNode,
   walkGraph,
 } from "../../oci/index.js";
-import type { CopiedTop, CopyDestination, CopySource } from "./types.js";
+import { attachedAsReferrers, withSubject } from "./referrers.js";
+import type { CopiedTop, CopyDestination, CopySource, ReferrerDoc } from "./types.js";
 
 export interface CopyLoopOptions {
   /** Every platform of an index (the index itself is copied); default: one platform's manifest. */
@@ -110,6 +111,23 @@ export async function copyLoop(
   const rootDoc = docs[0] as Doc;
   const children = docs.filter((d) => !d.referrer && d !== rootDoc).reverse();
   for (const d of children) await dest.putDocument(d.desc, d.bytes, d.mediaType);
+  // Referrers (their blobs written above) go to `finish`, which stores them as its end keeps them;
+  // documents under a referrer that name no subject are written as they are, before it.
+  const referrers: ReferrerDoc[] = [];
+  for (const d of docs.filter((x) => x.referrer).reverse()) {
+    const r = withSubject(d);
+    if (r) referrers.push(r);
+    else await dest.putDocument(d.desc, d.bytes, d.mediaType);
+  }
+  if (opts.referrers) {
+    // Signatures at cosign's attachment tag, which no referrers walk finds, as referrers too.
+    const images = docs.filter((d) => !d.referrer).map((d) => d.desc);
+    const attached = await attachedAsReferrers(src, images, referrers);
+    for (const b of attached.blobs) {
+      if (!(await dest.hasBlob(b.desc))) await dest.putBlob(b.desc, bytesOf(b.bytes));
+    }
+    referrers.push(...attached.docs);
+  }
   const copied: CopiedTop = {
     desc: { mediaType: rootDoc.mediaType, digest: rootDoc.desc.digest, size: rootDoc.bytes.byteLength },
     bytes: rootDoc.bytes,
@@ -117,8 +135,6 @@ export async function copyLoop(
       .filter((d) => !d.referrer && !isIndexMediaType(d.mediaType))
       .map((d) => ({ desc: d.desc, bytes: d.bytes })),
   };
-  await dest.finish(copied, rootDoc.mediaType);
-  for (const d of docs.filter((x) => x.referrer).reverse())
-    await dest.putDocument(d.desc, d.bytes, d.mediaType);
+  await dest.finish(copied, rootDoc.mediaType, referrers);
   return { digest: copied.desc.digest, mediaType: rootDoc.mediaType, size: rootDoc.bytes.byteLength };
 }

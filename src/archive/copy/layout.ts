@@ -4,8 +4,11 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { algorithmOf, type Bytes, collect, type Digest, hexOf, randomHex } from "../../digest/index.js";
 import { errnoCode, WharfError } from "../../errors/index.js";
+import { signatureSubject } from "../../images/index.js";
 import { checkDescriptor, type Descriptor, MediaType } from "../../oci/index.js";
+import { isSignatureEntry } from "../image/signatures.js";
 import { REF_NAME } from "../image/write-archive.js";
+import { entryReferrers, referrerEntries } from "./referrers.js";
 import type { CopiedTop, CopyDestination, CopySource } from "./types.js";
 
 const DOC_LIMIT = 4 << 20;
@@ -75,9 +78,16 @@ const clean = (d: Descriptor): Descriptor => {
 /** An OCI image layout directory read as a copy source (`oci:DIR[:REF]`). */
 export async function layoutSource(dir: string, ref: string | undefined): Promise<CopySource> {
   const index = await readLayoutIndex(dir, true);
-  const root = clean(pickEntry(index.manifests, ref, dir));
+  const root = clean(
+    pickEntry(
+      index.manifests.filter((d) => !isSignatureEntry(d)),
+      ref,
+      dir,
+    ),
+  );
   return {
     root,
+    referrers: entryReferrers(index.manifests),
     readDocument: async (d) => {
       try {
         return await collect(createReadStream(blobFile(dir, d.digest)), DOC_LIMIT);
@@ -134,12 +144,22 @@ export async function layoutDestination(dir: string, ref: string | undefined): P
     putDocument: async (d, bytes) => {
       if (!(await has(d.digest))) await writeAtomic(blobFile(dir, d.digest), bytes);
     },
-    async finish(top: CopiedTop) {
+    async finish(top: CopiedTop, _mediaType, referrers) {
       if (!(await has(top.desc.digest))) await writeAtomic(blobFile(dir, top.desc.digest), top.bytes);
+      for (const r of referrers) {
+        if (!(await has(r.desc.digest))) await writeAtomic(blobFile(dir, r.desc.digest), r.bytes);
+      }
       const index = await readLayoutIndex(dir, false);
       const entry: Descriptor = { ...clean(top.desc), ...(ref ? { annotations: { [REF_NAME]: ref } } : {}) };
       index.manifests = index.manifests.filter((m) => ref === undefined || m.annotations?.[REF_NAME] !== ref);
       index.manifests.push(entry);
+      // Referrers listed as `save` lists signatures (each entry names its subject), once each.
+      for (const e of referrerEntries(referrers)) {
+        const s = signatureSubject(e);
+        if (!index.manifests.some((m) => m.digest === e.digest && signatureSubject(m) === s)) {
+          index.manifests.push(e);
+        }
+      }
       await writeAtomic(
         join(dir, "oci-layout"),
         Buffer.from(JSON.stringify({ imageLayoutVersion: "1.0.0" })),
@@ -156,5 +176,7 @@ export async function layoutDestination(dir: string, ref: string | undefined): P
 /** The `ref.name`s of a layout (for `--sync`). */
 export async function layoutTags(dir: string, required: boolean): Promise<string[]> {
   const index = await readLayoutIndex(dir, required);
-  return index.manifests.flatMap((m) => (m.annotations?.[REF_NAME] ? [m.annotations[REF_NAME]] : []));
+  return index.manifests.flatMap((m) =>
+    m.annotations?.[REF_NAME] && !isSignatureEntry(m) ? [m.annotations[REF_NAME]] : [],
+  );
 }

@@ -1,8 +1,11 @@
 import type { Digest } from "../../digest/index.js";
 import type { Reference } from "../../reference/index.js";
 import {
+  COSIGN_SIG_ARTIFACT,
+  copySigstoreSignatures,
   descriptorOf,
   type FetchedManifest,
+  fetchAttachmentSignatures,
   fetchBlob,
   fetchManifest,
   listReferrers,
@@ -11,6 +14,7 @@ import {
   type PullOptions,
   pushScope,
   putManifest,
+  putReferrers,
   type Repository,
   statBlob,
   type TransportOptions,
@@ -43,6 +47,7 @@ export async function registrySource(
       },
       openBlob: (d) => fetchBlob(repo, d),
       referrers: (d) => listReferrers(repo, d.digest),
+      attachedSignatures: (d) => fetchAttachmentSignatures(repo, d.digest),
       close: async () => repo.transport.close(),
     };
   } catch (e) {
@@ -74,8 +79,17 @@ export function registryDestination(ref: Reference, opts: TransportOptions): Cop
     putDocument: async (d, bytes, mediaType) => {
       await putManifest(repo, d.digest, { bytes, mediaType });
     },
-    finish: async (top: CopiedTop, mediaType) => {
+    finish: async (top: CopiedTop, mediaType, referrers) => {
       await putManifest(repo, ref.digest ?? ref.tag ?? "latest", { bytes: top.bytes, mediaType });
+      if (referrers.length === 0) return;
+      // Found through the referrers API or, without it, the tag schema's index; sigstore signatures
+      // also written at cosign's attachment tag, where podman, skopeo and cosign look.
+      await putReferrers(repo, [...referrers]);
+      const copied = [top.desc, ...top.manifests.map((m) => m.desc)];
+      const signed = new Set(
+        referrers.filter((r) => r.desc.artifactType === COSIGN_SIG_ARTIFACT).map((r) => r.subject),
+      );
+      for (const d of copied) if (signed.has(d.digest)) await copySigstoreSignatures(repo, repo, d);
     },
     close: async () => repo.transport.close(),
   };

@@ -69,7 +69,7 @@ export function storeDestination(images: Images, name: string): CopyDestination 
     putDocument: async (d, bytes) => {
       if ((await images.content.info(d.digest)) === undefined) await write(d, once(bytes));
     },
-    async finish(top: CopiedTop) {
+    async finish(top: CopiedTop, _mediaType, referrers) {
       if ((await images.content.info(top.desc.digest)) === undefined) {
         await write(top.desc, once(top.bytes));
       }
@@ -79,6 +79,9 @@ export function storeDestination(images: Images, name: string): CopyDestination 
         manifest = selectPlatform(copied, hostPlatform()) ?? (copied[0] as typeof manifest);
       }
       await images.record({ name, target: top.desc, manifest });
+      for (const r of referrers) {
+        if ((await images.content.info(r.desc.digest)) === undefined) await write(r.desc, once(r.bytes));
+      }
     },
     close: async () => {},
   };

@@ -13,7 +13,25 @@ export interface CopySource {
   openBlob(d: Descriptor): Promise<Bytes>;
   /** The manifests that name `d` as their subject (a registry's referrers API), when the source has them. */
   referrers?: (d: Descriptor) => Promise<readonly Descriptor[]>;
+  /** The sigstore signatures of `d` at cosign's attachment tag (`sha256-<hex>.sig`), when the source has one. */
+  attachedSignatures?: (d: Descriptor) => Promise<readonly AttachedSignature[]>;
   close(): Promise<void>;
+}
+
+/** A sigstore signature from an attachment manifest: its payload and base64 signature (layer annotations). */
+export interface AttachedSignature {
+  payload: Buffer;
+  signature: string;
+  annotations: Record<string, string>;
+}
+
+/** A manifest that names a copied document as its `subject` (a signature, an SBOM). */
+export interface ReferrerDoc {
+  desc: Descriptor;
+  bytes: Uint8Array;
+  mediaType: string;
+  /** The copied document it refers to. */
+  subject: Digest;
 }
 
 /** What the top document of a copy is, for a destination that names it. */
@@ -32,8 +50,11 @@ export interface CopyDestination {
   /** Writes a blob from `body`, which fails at its end unless it matches `d` (digest and size). */
   putBlob(d: Descriptor, body: Bytes): Promise<void>;
   putDocument(d: Descriptor, bytes: Uint8Array, mediaType: string): Promise<void>;
-  /** Names the top document (tag, `ref.name`, a record); returns the digest it is known by. */
-  finish(top: CopiedTop, mediaType: string): Promise<void>;
+  /**
+   * Names the top document (tag, `ref.name`, a record), and stores the referrers copied with it
+   * (their blobs already written) where that end's readers find them.
+   */
+  finish(top: CopiedTop, mediaType: string, referrers: readonly ReferrerDoc[]): Promise<void>;
   /** Releases what it holds; `ok` false: discards what it wrote where it can (a temp file). */
   close(ok: boolean): Promise<void>;
 }
