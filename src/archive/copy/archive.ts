@@ -73,7 +73,8 @@ export async function archiveSource(
           },
         );
       }
-      root = (hits[0] as { target: Descriptor }).target;
+      // The platform manifest the archive holds (a saved multi-platform image also names its index).
+      root = (hits[0] as { manifest: Descriptor }).manifest;
       const bytes = read.metadata.get("index.json");
       const doc = bytes ? parseManifestDocument(bytes, MediaType.ociIndex) : undefined;
       if (doc?.kind === "index") referrers = entryReferrers(doc.index.manifests);
