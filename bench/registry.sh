@@ -5,7 +5,8 @@
 #     fresh registry each run, and docker:// -> a fresh oci: dir), median of RUNS;
 #   - manifest GET requests per second (wrk, 2 threads, 32 connections, OCI Accept header);
 #   - the 1 GiB blob PUT and GET with curl (the server's own throughput, without skopeo's costs);
-#   - peak RSS (VmHWM, reset before each phase) while receiving and while serving a 1 GiB blob.
+#   - peak RSS (VmHWM, reset before each phase) while receiving and while serving a 1 GiB blob;
+#   - the registry's CPU time (user + system) per image push.
 # Usage: bench/registry.sh [RUNS] [SECONDS]   (after `npm run build`; Linux; needs docker-registry,
 # skopeo, wrk, curl). Targets (issue #2): every ratio wharf/Distribution >= 1.0 for throughput,
 # wharf's peak RSS < 200 MB while serving a 1 GiB blob.
@@ -20,6 +21,8 @@ all_pids=()
 . "$here/lib/registries.sh"
 trap 'stop_all; rm -rf "$work"' EXIT
 sk=(skopeo --insecure-policy)
+# A process's CPU time so far (user + system), in seconds.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 echo "making a 4 x 256 MiB image and a 1 GiB blob in $work ..." >&2
 image="$(node "$here/lib/big-image.mjs" "$work/image" bench 4 256)"
@@ -28,15 +31,17 @@ digest="$(node -e 'console.log(JSON.parse(process.argv[1]).manifest)' "$image")"
 head -c 1073741824 /dev/urandom >"$work/big.bin"
 big_digest="sha256:$(sha256sum "$work/big.bin" | cut -d' ' -f1)"
 
-declare -A push pull rps push_rss get_rss put_rss idle_rss url pid blob_put blob_get
+declare -A push push_cpu pull rps push_rss get_rss put_rss idle_rss url pid blob_put blob_get
 
 push_once() { # kind i
   start_registry "$1" "$1-push-$2"
-  local t0 t1
+  local t0 t1 c0
+  c0="$(cpu_s "$REG_PID")"
   t0="$(now)"
   "${sk[@]}" copy -q --dest-tls-verify=false "oci:$work/image:bench" "docker://$REG_HOST/bench/image:1"
   t1="$(now)"
   push[$1]+=" $(elapsed "$t0" "$t1")"
+  push_cpu[$1]+=" $(elapsed "$c0" "$(cpu_s "$REG_PID")")"
   push_rss[$1]="$(peak_rss_mib "$REG_PID")"
   local got
   got="$("${sk[@]}" inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG_HOST/bench/image:1")"
@@ -111,6 +116,7 @@ for m in push pull; do
   d="$(median <<<"${times[distribution]}")"
   row "$m MiB/s (skopeo, median)" "$(mbps "$bytes" "$w")" "$(mbps "$bytes" "$d")" "$(ratio "$d" "$w")"
 done
+row "registry CPU-s per image push (median)" "$(median <<<"${push_cpu[wharf]}")" "$(median <<<"${push_cpu[distribution]}")" "$(ratio "$(median <<<"${push_cpu[wharf]}")" "$(median <<<"${push_cpu[distribution]}")")"
 big_bytes=1073741824
 row "1 GiB blob PUT MiB/s (curl, one run)" "$(mbps "$big_bytes" "${blob_put[wharf]}")" "$(mbps "$big_bytes" "${blob_put[distribution]}")" "$(ratio "${blob_put[distribution]}" "${blob_put[wharf]}")"
 row "1 GiB blob GET MiB/s (curl, one run)" "$(mbps "$big_bytes" "${blob_get[wharf]}")" "$(mbps "$big_bytes" "${blob_get[distribution]}")" "$(ratio "${blob_get[distribution]}" "${blob_get[wharf]}")"
