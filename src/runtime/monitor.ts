@@ -344,6 +344,8 @@ export async function runMonitored(
   pidWatch?.close();
   if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
   await checkPid();
+  // Read: done with. On a tmpfs it is not in the container's directory, which a --rm removal takes.
+  rmSync(pidFile, { force: true });
   await started;
   // A container that never started: its network is done with before it goes.
   await net.done;

@@ -6,6 +6,7 @@ import { containerEvent } from "./events.js";
 import { markStopped } from "./manual-stop.js";
 import { releaseNetwork } from "./network/release.js";
 import { dropFromPack, readPack } from "./pack.js";
+import { runcPidFile } from "./pid-file.js";
 import { pollRecord } from "./reconcile.js";
 import { runcDelete, runcKill, runcResume } from "./runc.js";
 import {
@@ -46,6 +47,8 @@ async function removeFiles(
   if (found?.rec.rootfs.prepared) await removeRootfs(found.rec.rootfs.prepared.dir);
   trace("remove: rootfs removed");
   removeTree(containerDir(ctx, id));
+  // Left by a monitor that was killed (pid-file.ts: not in the directory).
+  removeTree(runcPidFile(ctx, id));
   if (found) {
     containerEvent(ctx, found.rec, "destroy");
     // `rm -v`, and `--rm` as Docker's: the anonymous volumes go too (never a named one).

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isWharfError } from "../errors/index.js";
 import { controllerAvailable } from "./cgroups.js";
+import { runcPidFile } from "./pid-file.js";
 import { getContainer } from "./reconcile.js";
 import { containerDir, runcRoot } from "./store.js";
 import { type Harness, harness } from "./testing/harness.js";
@@ -44,6 +45,12 @@ describe("runForeground with runc", () => {
     const again = await h.run({ args: ["cat", "/etc/hostname"], hostname: "again" });
     expect(again.out).toBe("again\n");
     expect(await readdir(containerDir(h.ctx, again.id))).toEqual([`${again.id}-json.log`]);
+  });
+
+  it("leaves no PID file of runc's behind, --rm or not (pid-file.ts: on a tmpfs, apart from the dir)", async () => {
+    const kept = await h.run({ args: ["true"] });
+    const removed = await h.run({ args: ["true"], autoRemove: true });
+    for (const id of [kept.id, removed.id]) expect(existsSync(runcPidFile(h.ctx, id))).toBe(false);
   });
 
   it("applies Entrypoint/Cmd, env, workdir and hostname", async () => {
