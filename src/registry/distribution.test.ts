@@ -18,7 +18,7 @@ describe("storage layout shared with Distribution 2.8", () => {
   });
   const tmp = async () => {
     const d = await mkdtemp(join(tmpdir(), "wharf-layout-"));
-    cleanup.push(() => rm(d, { recursive: true, force: true }));
+    cleanup.push(() => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
     return d;
   };
   const accept = { Accept: `${MediaType.ociManifest}, ${MediaType.dockerManifest}` };
