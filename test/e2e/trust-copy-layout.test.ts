@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tarEntries } from "../../src/archive/image/testing/stores.js";
 import { addImage } from "./helpers/layout.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { getJson, type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
 import { containersConfig } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
@@ -19,16 +19,6 @@ interface Entry {
   digest: string;
   artifactType?: string;
   annotations?: Record<string, string>;
-}
-
-async function getJson(
-  url: string,
-  accept: string,
-): Promise<{ status: number; doc?: Record<string, unknown> }> {
-  const r = await fetch(url, { headers: { accept } });
-  return r.status === 200
-    ? { status: 200, doc: (await r.json()) as Record<string, unknown> }
-    : { status: r.status };
 }
 
 /**

@@ -4,23 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { getJson, type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { run, skopeo } from "./helpers/tools.js";
 import { containersConfig } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
 const COSIGN_SIG = "application/vnd.dev.cosign.artifact.sig.v1+json";
-
-async function getJson(
-  url: string,
-  accept: string,
-): Promise<{ status: number; doc?: Record<string, unknown> }> {
-  const r = await fetch(url, { headers: { accept } });
-  return r.status === 200
-    ? { status: 200, doc: (await r.json()) as Record<string, unknown> }
-    : { status: r.status };
-}
 
 /**
  * `image copy --referrers` between two Distribution 2.8.2 registries (no referrers API at either

@@ -56,3 +56,14 @@ export async function startWharfRegistry(opts: RegistryOptions = {}): Promise<Ru
 export function startRegistryUnderTest(opts: RegistryOptions = {}): Promise<RunningRegistry> {
   return process.env.WHARF_E2E_PEER === "distribution" ? startDistribution(opts) : startWharfRegistry(opts);
 }
+
+/** GETs a JSON document: its status, and the parsed body when it is 200. */
+export async function getJson(
+  url: string,
+  accept: string,
+): Promise<{ status: number; doc?: Record<string, unknown> }> {
+  const r = await fetch(url, { headers: { accept } });
+  return r.status === 200
+    ? { status: 200, doc: (await r.json()) as Record<string, unknown> }
+    : { status: r.status };
+}
