@@ -1,12 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
 import { getJson, type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { run, skopeo } from "./helpers/tools.js";
-import { containersConfig } from "./helpers/trust.js";
+import { skopeo } from "./helpers/tools.js";
+import { containersConfig, skopeoSigstoreCopy } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
@@ -142,26 +141,7 @@ describe("signatures carried by image copy --referrers, Distribution 2.8.2 at bo
   });
 
   it("skopeo finds the .sig attachment on B: 'sigstore disabled', not 'no signature'", async () => {
-    const policy = join(dir, "policy.json");
-    await writeFile(
-      policy,
-      JSON.stringify({
-        default: [{ type: "sigstoreSigned", keyPath: join(cli.dockerConfig, "trust", "alice.pub") }],
-      }),
-    );
-    execFileSync("mkdir", ["-p", join(dir, "rd")]);
-    await writeFile(join(dir, "rd", "d.yaml"), "default-docker:\n  use-sigstore-attachments: true\n");
-    const copy = (ref: string) =>
-      run("skopeo", [
-        "--policy",
-        policy,
-        "--registries.d",
-        join(dir, "rd"),
-        "copy",
-        "--src-tls-verify=false",
-        `docker://${ref}`,
-        `oci:${join(dir, "out")}:x`,
-      ]);
+    const { copy } = await skopeoSigstoreCopy(dir, join(cli.dockerConfig, "trust", "alice.pub"));
     await expect(copy(`${b.host}/mirror/signed:1`)).rejects.toThrow(/sigstore disabled/);
     await expect(copy(`${b.host}/mirror/unsigned:1`)).rejects.toThrow(/no signature exists/);
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
 import { type RunningRegistry, startDistribution, startWharfRegistry } from "./helpers/registries.js";
 import { podmanPullVerdict, run, type Sandbox, sandbox, skopeo } from "./helpers/tools.js";
-import { containersConfig, storeListing } from "./helpers/trust.js";
+import { containersConfig, skopeoSigstoreCopy, storeListing } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 /** Uploads a blob and PUTs a manifest by plain HTTP (the test registries are anonymous). */
@@ -152,27 +152,7 @@ describe.each(["wharf", "distribution"])("sigstore signatures on %s's registry",
   });
 
   it("skopeo and podman find the attachment where they look: 'sigstore disabled', not 'no signature'", async () => {
-    const policy = join(dir, "policy.json");
-    await writeFile(
-      policy,
-      JSON.stringify({
-        default: [{ type: "sigstoreSigned", keyPath: join(cli.dockerConfig, "trust", "alice.pub") }],
-      }),
-    );
-    await writeFile(join(dir, "rd.yaml"), "default-docker:\n  use-sigstore-attachments: true\n");
-    execFileSync("mkdir", ["-p", join(dir, "rd")]);
-    await writeFile(join(dir, "rd", "d.yaml"), "default-docker:\n  use-sigstore-attachments: true\n");
-    const copy = (ref: string) =>
-      run("skopeo", [
-        "--policy",
-        policy,
-        "--registries.d",
-        join(dir, "rd"),
-        "copy",
-        "--src-tls-verify=false",
-        `docker://${ref}`,
-        `oci:${join(dir, "out")}:x`,
-      ]);
+    const { copy, policy } = await skopeoSigstoreCopy(dir, join(cli.dockerConfig, "trust", "alice.pub"));
     await expect(copy(signed)).rejects.toThrow(/sigstore disabled/);
     await expect(copy(unsigned)).rejects.toThrow(/no signature exists/);
     const home = join(dir, "podman-home");

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { run } from "./tools.js";
 
 /** Every file under a wharf root's store and its size, plus index.json: to show a refusal stored nothing. */
 export function storeListing(root: string): string[] {
@@ -62,4 +63,33 @@ export function gpgExport(home: string, fpr: string): Buffer {
 /** Stops the gpg-agent that key generation and signing started for a GnuPG home. */
 export function gpgKill(home: string): void {
   execFileSync("gpgconf", ["--homedir", home, "--kill", "gpg-agent"]);
+}
+
+/**
+ * A `skopeo copy docker://REF oci:DIR/out:x` under a policy that asks for `sigstoreSigned` by
+ * `pubKey`, with registries.d turning sigstore attachments on: Debian's skopeo is built without
+ * sigstore, so a found `.sig` attachment fails with "sigstore disabled", a missing one with "no
+ * signature exists". Writes its policy.json and registries.d under `dir`; returns the copy and
+ * the policy's path.
+ */
+export async function skopeoSigstoreCopy(
+  dir: string,
+  pubKey: string,
+): Promise<{ copy: (ref: string) => Promise<string>; policy: string }> {
+  const policy = join(dir, "policy.json");
+  await writeFile(policy, JSON.stringify({ default: [{ type: "sigstoreSigned", keyPath: pubKey }] }));
+  await mkdir(join(dir, "rd"), { recursive: true });
+  await writeFile(join(dir, "rd", "d.yaml"), "default-docker:\n  use-sigstore-attachments: true\n");
+  const copy = (ref: string) =>
+    run("skopeo", [
+      "--policy",
+      policy,
+      "--registries.d",
+      join(dir, "rd"),
+      "copy",
+      "--src-tls-verify=false",
+      `docker://${ref}`,
+      `oci:${join(dir, "out")}:x`,
+    ]);
+  return { copy, policy };
 }
