@@ -10,7 +10,7 @@
 #     RUNS; and wharf's first request over the same repositories without the index (a bucket
 #     Distribution filled: wharf walks the tree, then builds the index);
 #   - each registry's peak RSS (VmHWM) while pushing, while pulling and while listing.
-# Usage: bench/registry-s3.sh [RUNS]   (after `npm run build`; needs docker-registry, skopeo, curl,
+# Usage: [PULL_RUNS=N] bench/registry-s3.sh [RUNS]   (after `npm run build`; needs docker-registry, skopeo, curl,
 # and Ceph's packages: the gateway is started by scripts/ceph.sh when it is not running).
 # Targets (issue #13): push and pull >= 1.0x Distribution's throughput, the catalog page >= 10x
 # faster, wharf's RSS < 150 MB under load.
@@ -18,6 +18,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 runs="${1:-3}"
+pull_runs="${PULL_RUNS:-$runs}"
 work="$(mktemp -d /tmp/wharf-bench-s3.XXXXXX)"
 stamp="$(date +%s)-$$"
 all_pids=()
@@ -126,8 +127,12 @@ for i in $(seq 1 "$runs"); do
 done
 
 for kind in distribution wharf; do reset_peak_rss "${pid[$kind]}"; done
-for i in $(seq 1 "$runs"); do
-  for kind in distribution wharf; do
+# Pulls are cheap next to pushes, and their spread is the gateway's: PULL_RUNS of them (default
+# RUNS), the registry that goes first alternating from one round to the next.
+for i in $(seq 1 "$pull_runs"); do
+  order="distribution wharf"
+  [ $((i % 2)) -eq 0 ] && order="wharf distribution"
+  for kind in $order; do
     echo "pull $kind run $i ..." >&2
     rm -rf "$work/pulled"
     t0="$(now)"
@@ -190,7 +195,7 @@ first_w="$(node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs")
 
 row() { printf '%-44s %14s %14s %10s\n' "$@"; }
 echo
-echo "image: 4 layers, $bytes bytes; $runs runs each (median); storage: s3 on RADOS Gateway (memstore), one host"
+echo "image: 4 layers, $bytes bytes; $runs runs each, $pull_runs pulls each (median); storage: s3 on RADOS Gateway (memstore), one host"
 row "" "wharf" "distribution" "ratio"
 for m in push push_single pull; do
   declare -n times="$m"
