@@ -67,6 +67,9 @@ function loadBundle() {
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dir);
   const saveCache = () => {
     if (cachedData !== undefined && script.cachedDataRejected !== true) return;
+    // A run that took a rare path (it pulled, or failed) would make a cache that every usual run
+    // loads and that lacks part of what they run (src/cli/code-cache.ts): the next run writes it.
+    if (mod.exports.usualRun?.() === false) return;
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
       mkdirSync(cacheDir, { recursive: true });

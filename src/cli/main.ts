@@ -1,3 +1,4 @@
+import { unusualRun } from "./code-cache.js";
 import type { Command } from "./command.js";
 import { type Context, processContext } from "./context.js";
 import { parseFlags } from "./flags.js";
@@ -41,6 +42,8 @@ function groupOnly(ctx: Context, group: string, rest: readonly string[], help: b
   ctx.err(`Run 'wharf ${group} --help' for more information`);
   return 1;
 }
+
+export { usualRun } from "./code-cache.js";
 
 /** Runs the CLI; returns the exit status. */
 export async function main(argv: readonly string[], io: Partial<Context> = {}): Promise<number> {
@@ -113,6 +116,7 @@ export async function main(argv: readonly string[], io: Partial<Context> = {}): 
     }
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (e) {
+    unusualRun();
     return reportError(ctx, e, path);
   }
 }

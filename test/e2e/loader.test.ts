@@ -54,6 +54,15 @@ describe("bin/wharf.cjs", () => {
     expect(caches()).toEqual(names);
   });
 
+  it("writes no cache from a run that failed: the next usual run writes it", () => {
+    const root = join(dir, "root");
+    const images = () => caches().filter((n) => n.startsWith("images-"));
+    expect(() => wharf("--root", root, "images", "--filter", "nosuchfilter=1")).toThrow();
+    expect(images()).toEqual([]);
+    expect(wharf("--root", root, "images", "-q")).toBe("");
+    expect(images()).toHaveLength(1);
+  });
+
   it("runs from source and writes a new cache when the cache is refused", () => {
     const ps = join(cacheDir(), caches().find((n) => n.startsWith("ps-")) as string);
     writeFileSync(ps, "not a code cache");

@@ -13,6 +13,7 @@ import type { ImageConfig } from "../../oci/index.js";
 import { familiarString, parseReference, type Reference } from "../../reference/index.js";
 import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
 import { type RootfsHandle, trace, warmCgroupLock } from "../../runtime/index.js";
+import { unusualRun } from "../code-cache.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { platformWarning } from "./platform-warning.js";
@@ -34,6 +35,8 @@ function withTag(ref: Reference): Reference {
 
 /** Pulls for `run`: progress on stderr, as Docker's `run` shows it. */
 async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Reference): Promise<void> {
+  // Not the usual run: its compiled code is no code cache for the runs of local images.
+  unusualRun();
   // Loaded only to pull: a run of a local image needs no registry client.
   const [{ pull }, { progressView, pullProgress }, { transportOptions }, { imageVerifier }] =
     await Promise.all([
