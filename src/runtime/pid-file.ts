@@ -43,10 +43,16 @@ function privateDirOn(parent: string, name: string): string | undefined {
 
 let chosen: string | null | undefined;
 
-/** The tmpfs directory for PID files, or undefined when there is none to use (cached per process). */
-export function pidDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * The tmpfs directory for PID files, or undefined when there is none to use (cached per process).
+ * `uid` is the user's (tests give another).
+ */
+export function pidDir(
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number | undefined = process.getuid?.(),
+): string | undefined {
   if (chosen !== undefined) return chosen ?? undefined;
-  const root = process.getuid?.() === 0;
+  const root = uid === 0;
   const xdg = env.XDG_RUNTIME_DIR;
   const found = root
     ? (privateDirOn("/run", "wharf/pid") ?? privateDirOn("/dev/shm", "wharf-pid"))
