@@ -6,7 +6,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { gpgSign, gpgVerify, keyringFor, v4Fingerprints } from "./gpg.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wharf-gpg-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  // Key generation and signing started a gpg-agent per home: stopped with the homes.
+  for (const name of ["a", "b"]) {
+    try {
+      execFileSync("gpgconf", ["--homedir", join(dir, name), "--kill", "gpg-agent"]);
+    } catch {}
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A fresh GnuPG home with one ed25519 signing key: its exported key (binary, armored) and fingerprint. */
 function makeKey(name: string) {
