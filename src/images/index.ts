@@ -43,7 +43,10 @@ export {
   type NewSignature,
   readSignatures,
   SIGNATURE_SUBJECT,
+  SIGSTORE_ARTIFACT_TYPE,
   SIMPLESIGNING_LAYER_TYPE,
+  type SignatureReferrer,
+  signatureReferrer,
   signatureSubject,
   storedReferrers,
 } from "./signatures.js";

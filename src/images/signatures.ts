@@ -1,4 +1,4 @@
-import { collect, type Digest, isDigest } from "../digest/index.js";
+import { collect, type Digest, digestOf, isDigest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { type Descriptor, MediaType, parseManifestDocument } from "../oci/index.js";
 import { storeDocument } from "./create.js";
@@ -20,7 +20,7 @@ export const SIGSTORE_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sig.v
 export const SIMPLESIGNING_LAYER_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
 export const COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
 export const GPG_SIGNATURE_TYPE = "application/vnd.wharf.simplesigning.gpg.v1";
-const EMPTY_JSON = "application/vnd.oci.empty.v1+json";
+const EMPTY_JSON = MediaType.ociEmpty;
 /** The largest payload or GPG message read back (lookaside's own limit). */
 const SIGNATURE_LIMIT = 4 << 20;
 
@@ -44,12 +44,26 @@ export async function storedReferrers(images: Images, subject: Digest): Promise<
   return (await images.records.read()).filter((d) => signatureSubject(d) === subject);
 }
 
-/** The referrer manifest for one signature (deterministic: the same signature gives the same digest). */
-async function signatureManifest(images: Images, subject: Descriptor, sig: NewSignature): Promise<Buffer> {
-  const empty = await storeDocument(images.content, EMPTY_JSON, Buffer.from("{}"));
+/** A signature's referrer manifest and the blobs it names (the empty config, the payload or message). */
+export interface SignatureReferrer {
+  bytes: Buffer;
+  blobs: { desc: Descriptor; bytes: Uint8Array }[];
+}
+
+/**
+ * The referrer manifest for one signature of `subject`, in the form described above, with the blobs
+ * it names; nothing is stored (deterministic: the same signature gives the same digest).
+ */
+export function signatureReferrer(subject: Descriptor, sig: NewSignature): SignatureReferrer {
+  const emptyBytes = Buffer.from("{}");
+  const empty: Descriptor = {
+    mediaType: EMPTY_JSON,
+    digest: digestOf(emptyBytes),
+    size: emptyBytes.byteLength,
+  };
   const bytes = sig.kind === "sigstore" ? sig.payload : sig.message;
   const type = sig.kind === "sigstore" ? SIMPLESIGNING_LAYER_TYPE : GPG_SIGNATURE_TYPE;
-  const blob = await storeDocument(images.content, type, bytes);
+  const blob: Descriptor = { mediaType: type, digest: digestOf(bytes), size: bytes.byteLength };
   const layer: Descriptor =
     sig.kind === "sigstore"
       ? {
@@ -57,16 +71,29 @@ async function signatureManifest(images: Images, subject: Descriptor, sig: NewSi
           annotations: { ...(sig.annotations ?? {}), [COSIGN_SIGNATURE_ANNOTATION]: sig.signature },
         }
       : blob;
-  return Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      artifactType: sig.kind === "sigstore" ? SIGSTORE_ARTIFACT_TYPE : GPG_SIGNATURE_TYPE,
-      config: { mediaType: EMPTY_JSON, digest: empty.digest, size: empty.size },
-      layers: [layer],
-      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    }),
-  );
+  return {
+    bytes: Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType: sig.kind === "sigstore" ? SIGSTORE_ARTIFACT_TYPE : GPG_SIGNATURE_TYPE,
+        config: empty,
+        layers: [layer],
+        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      }),
+    ),
+    blobs: [
+      { desc: empty, bytes: emptyBytes },
+      { desc: blob, bytes },
+    ],
+  };
+}
+
+/** The referrer manifest for one signature, its blobs stored. */
+async function signatureManifest(images: Images, subject: Descriptor, sig: NewSignature): Promise<Buffer> {
+  const made = signatureReferrer(subject, sig);
+  for (const b of made.blobs) await storeDocument(images.content, b.desc.mediaType, b.bytes);
+  return made.bytes;
 }
 
 /**

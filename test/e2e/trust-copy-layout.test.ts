@@ -7,7 +7,7 @@ import { tarEntries } from "../../src/archive/image/testing/stores.js";
 import { addImage } from "./helpers/layout.js";
 import { getJson, type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
-import { containersConfig } from "./helpers/trust.js";
+import { containersConfig, mirrorPolicy } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
@@ -132,24 +132,10 @@ describe("signatures through image copy --referrers into oci: and oci-archive: a
       const sig = await getJson(`http://${b.host}/v2/mirror/${tag}/manifests/${schema}.sig`, MANIFEST);
       expect(sig.doc?.layers).toHaveLength(1);
     }
-    await containersConfig(cli.dir, {
-      default: [{ type: "reject" }],
-      transports: {
-        docker: {
-          [`${b.host}/mirror`]: [
-            {
-              type: "sigstoreSigned",
-              keyPath: join(cli.dockerConfig, "trust", "alice.pub"),
-              signedIdentity: {
-                type: "remapIdentity",
-                prefix: `${b.host}/mirror`,
-                signedPrefix: `${a.host}/team`,
-              },
-            },
-          ],
-        },
-      },
-    });
+    await containersConfig(
+      cli.dir,
+      mirrorPolicy(b.host, a.host, join(cli.dockerConfig, "trust", "alice.pub")),
+    );
     for (const tag of ["signed", "attached"]) {
       const out = await cli.ok("pull", `${b.host}/mirror/${tag}:1`);
       expect(out).toMatch(/^Verified .*alice\.pub/m);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addImage } from "./helpers/layout.js";
 import { getJson, type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { skopeo } from "./helpers/tools.js";
-import { containersConfig, skopeoSigstoreCopy } from "./helpers/trust.js";
+import { containersConfig, mirrorPolicy, skopeoSigstoreCopy } from "./helpers/trust.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
@@ -114,25 +114,7 @@ describe("signatures carried by image copy --referrers, Distribution 2.8.2 at bo
 
   it("wharf pull from B verifies under a policy that requires the signature; unsigned refused", async () => {
     const alice = join(cli.dockerConfig, "trust", "alice.pub");
-    await containersConfig(cli.dir, {
-      default: [{ type: "reject" }],
-      transports: {
-        docker: {
-          [`${b.host}/mirror`]: [
-            {
-              type: "sigstoreSigned",
-              keyPath: alice,
-              // The payload names A's repository: B is its mirror.
-              signedIdentity: {
-                type: "remapIdentity",
-                prefix: `${b.host}/mirror`,
-                signedPrefix: `${a.host}/team`,
-              },
-            },
-          ],
-        },
-      },
-    });
+    await containersConfig(cli.dir, mirrorPolicy(b.host, a.host, alice));
     const out = await cli.ok("pull", `${b.host}/mirror/signed:1`);
     expect(out).toMatch(/^Verified .*signed by .*alice\.pub \(SHA256:[^)]+\), sigstoreSigned/m);
     const r = await cli.run(["pull", `${b.host}/mirror/unsigned:1`]);

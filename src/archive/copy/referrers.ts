@@ -3,21 +3,18 @@ import {
   COSIGN_SIGNATURE_ANNOTATION,
   GPG_SIGNATURE_TYPE,
   SIGNATURE_SUBJECT,
-  SIMPLESIGNING_LAYER_TYPE,
+  SIGSTORE_ARTIFACT_TYPE,
+  signatureReferrer,
   signatureSubject,
 } from "../../images/index.js";
 import { type Descriptor, MediaType, parseManifestDocument } from "../../oci/index.js";
 import { KIND, SIGS_KIND } from "../image/signatures.js";
 import type { CopySource, ReferrerDoc } from "./types.js";
 
-/** cosign's artifact type of a signature stored as an OCI 1.1 referrer. */
-const COSIGN_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json";
-const EMPTY_JSON = "application/vnd.oci.empty.v1+json";
-
 /** A blob made here (a converted attachment's payload, the empty config), to write at the destination. */
 export interface MadeBlob {
   desc: Descriptor;
-  bytes: Buffer;
+  bytes: Uint8Array;
 }
 
 const layersOf = (r: ReferrerDoc): Descriptor[] => {
@@ -48,48 +45,26 @@ export async function attachedAsReferrers(
       layersOf(r).map((l) => `${l.digest} ${l.annotations?.[COSIGN_SIGNATURE_ANNOTATION]}`),
     ),
   );
-  const emptyBytes = Buffer.from("{}");
-  const empty: Descriptor = {
-    mediaType: EMPTY_JSON,
-    digest: digestOf(emptyBytes),
-    size: emptyBytes.byteLength,
-  };
   for (const subject of subjects) {
     for (const sig of await src.attachedSignatures(subject)) {
-      const payload: Descriptor = {
-        mediaType: SIMPLESIGNING_LAYER_TYPE,
-        digest: digestOf(sig.payload),
-        size: sig.payload.byteLength,
-      };
-      const key = `${payload.digest} ${sig.signature}`;
+      const key = `${digestOf(sig.payload)} ${sig.signature}`;
       if (known.has(key)) continue;
       known.add(key);
-      const bytes = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ociManifest,
-          artifactType: COSIGN_SIG_ARTIFACT,
-          config: empty,
-          layers: [
-            { ...payload, annotations: { ...sig.annotations, [COSIGN_SIGNATURE_ANNOTATION]: sig.signature } },
-          ],
-          subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-        }),
-      );
+      const made = signatureReferrer(subject, { kind: "sigstore", ...sig });
       const desc = {
         mediaType: MediaType.ociManifest,
-        digest: digestOf(bytes),
-        size: bytes.byteLength,
-        artifactType: COSIGN_SIG_ARTIFACT,
+        digest: digestOf(made.bytes),
+        size: made.bytes.byteLength,
+        artifactType: SIGSTORE_ARTIFACT_TYPE,
       };
-      out.docs.push({ desc, bytes, mediaType: MediaType.ociManifest, subject: subject.digest });
-      out.blobs.push({ desc: empty, bytes: emptyBytes }, { desc: payload, bytes: sig.payload });
+      out.docs.push({ desc, bytes: made.bytes, mediaType: MediaType.ociManifest, subject: subject.digest });
+      out.blobs.push(...made.blobs);
     }
   }
   return out;
 }
 
-const SIGNATURE_TYPES = [COSIGN_SIG_ARTIFACT, GPG_SIGNATURE_TYPE];
+const SIGNATURE_TYPES = [SIGSTORE_ARTIFACT_TYPE, GPG_SIGNATURE_TYPE];
 
 /**
  * The `index.json` entries of referrers in an OCI layout or archive, as `save` writes signatures:

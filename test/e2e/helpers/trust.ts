@@ -93,3 +93,29 @@ export async function skopeoSigstoreCopy(
     ]);
   return { copy, policy };
 }
+
+/**
+ * A policy that rejects everything but `MIRROR` (a registry host's `mirror` namespace), which must
+ * carry a sigstore signature by `pubKey` made for the same image under `SOURCE/team`
+ * (`remapIdentity`: the payload names the repository the mirror copied from).
+ */
+export function mirrorPolicy(mirrorHost: string, sourceHost: string, pubKey: string): unknown {
+  return {
+    default: [{ type: "reject" }],
+    transports: {
+      docker: {
+        [`${mirrorHost}/mirror`]: [
+          {
+            type: "sigstoreSigned",
+            keyPath: pubKey,
+            signedIdentity: {
+              type: "remapIdentity",
+              prefix: `${mirrorHost}/mirror`,
+              signedPrefix: `${sourceHost}/team`,
+            },
+          },
+        ],
+      },
+    },
+  };
+}
