@@ -161,6 +161,19 @@ describe("registry: authorization", () => {
   });
 });
 
+describe("registry: warm", () => {
+  it("never fails, even when the storage does not answer", async () => {
+    const { createRegistry } = await import("./registry.js");
+    const { memoryDriver } = await import("./driver/memory.js");
+    const broken = memoryDriver();
+    broken.stat = () => Promise.reject(new Error("storage down"));
+    await expect(createRegistry({ driver: broken, purgeUploads: false }).warm()).resolves.toBeUndefined();
+    await expect(
+      createRegistry({ driver: memoryDriver(), purgeUploads: false }).warm(),
+    ).resolves.toBeUndefined();
+  });
+});
+
 describe("registry: close", () => {
   it("waits for requests in flight", async () => {
     const { createRegistry } = await import("./registry.js");

@@ -8,6 +8,7 @@ import type { StorageDriver } from "./driver/types.js";
 import { errorResponse, sendError } from "./http/respond.js";
 import { accessFor, type Method, matchRoute } from "./routes.js";
 import type { BlobDescriptorCache } from "./store/blobcache.js";
+import { warmCatalog } from "./store/catalog.js";
 import { purgeStaleUploads } from "./store/purge.js";
 import { createStore } from "./store/store.js";
 
@@ -61,6 +62,12 @@ export interface Registry {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Waits for the requests in flight to finish. */
   close(): Promise<void>;
+  /**
+   * Readies the storage before the first request (`warmCatalog`: a stat and a one-entry listing),
+   * which opens the driver's connection and, on s3, runs the client's request and listing paths
+   * once. Never fails: a storage that does not answer is the first request's error.
+   */
+  warm(): Promise<void>;
 }
 
 const API_VERSION = { "Docker-Distribution-API-Version": "registry/2.0" } as const;
@@ -187,6 +194,11 @@ export function createRegistry(opts: RegistryOptions): Registry {
 
   return {
     handle,
+    warm: () =>
+      warmCatalog(store).then(
+        () => undefined,
+        () => undefined,
+      ),
     close: () => {
       for (const t of timers) clearTimeout(t);
       return inflight === 0

@@ -196,6 +196,10 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
     logger.debug("client error", { err: e.message });
   });
 
+  // The storage readied before the first client waits on it (a fresh s3 client's first request
+  // costs ~15 ms more than the next); bounded, so that a storage that does not answer delays
+  // nothing long: its errors are the requests'.
+  await Promise.race([registry.warm(), new Promise((r) => setTimeout(r, 2000).unref())]);
   await listen(server, config);
   const address = server.address() as AddressInfo | string;
   const url = urlOf(address, tls);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { memoryDriver } from "../driver/memory.js";
 import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
-import { catalogPage, listRepositories, repositories } from "./catalog.js";
+import { catalogPage, listRepositories, repositories, warmCatalog } from "./catalog.js";
 import { buildIndex, indexComplete, noteRepository } from "./catalog-index.js";
 import { tagsPage } from "./manifests.js";
 import { createStore } from "./store.js";
@@ -101,6 +101,33 @@ describe("catalog pages", () => {
       "r0100-x",
       "r0101",
     ]);
+  });
+
+  it("warms with one stat and one listing of the index, and builds no index where there is none", async () => {
+    const mem = memoryDriver();
+    for (let i = 0; i < 5; i++) await repo(mem, `r${i}`);
+    let stats = 0;
+    const { driver, lists } = counting({
+      ...mem,
+      stat: (p) => {
+        stats++;
+        return mem.stat(p);
+      },
+    });
+    // No index (a tree Distribution filled): one stat, no listing, no index started.
+    await warmCatalog(createStore(driver));
+    expect([stats, lists()]).toEqual([1, 0]);
+    expect(await mem.list(layout.catalog).catch(() => [])).toEqual([]);
+    // With a complete index: the stat, then one listing; the stat's answer is kept for the first page.
+    const store = createStore(driver);
+    await buildIndex(store, () => repositories(store));
+    stats = 0;
+    const warmed = createStore(driver);
+    const before = lists();
+    await warmCatalog(warmed);
+    expect([stats, lists() - before]).toEqual([1, 1]);
+    expect((await catalogPage(warmed, { n: 2 })).names).toEqual(["r0", "r1"]);
+    expect(stats).toBe(1);
   });
 
   it("pages tags with one listing", async () => {

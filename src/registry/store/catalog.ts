@@ -130,3 +130,13 @@ export async function catalogPage(
 export async function listRepositories(store: Store): Promise<string[]> {
   return (await catalogPage(store, {})).names;
 }
+
+/**
+ * Readies the catalog's path before a first request: whether the index is complete (one stat) and,
+ * when it is, its first entry (one listing). It builds nothing: a tree that has no index yet is
+ * indexed after the first catalog request, as before.
+ */
+export async function warmCatalog(store: Store): Promise<void> {
+  if (!(await indexComplete(store))) return;
+  for await (const _ of indexed(store, undefined, 1)) break;
+}
