@@ -1,6 +1,7 @@
 /**
  * The end of a container's network (see attach.ts for its start): the namespace deleted (the kernel
- * removes the veth with it) and at once the addresses given back (host-local's DEL), portmap's
+ * removes the veth with it) and at once the addresses given back (their files in host-local's
+ * store removed: ipam.ts; host-local's DEL where the record has no address), portmap's
  * rules removed, the port reservations and peer entries dropped.
  */
 import { existsSync } from "node:fs";
@@ -20,11 +21,11 @@ import type { PortMapping } from "./types.js";
 function endpointsToRelease(
   ctx: RuntimeContext,
   rec: ContainerRecord,
-): { net: NetworkRecord; ifname: string }[] {
+): { net: NetworkRecord; ifname: string; ip?: string }[] {
   if (rec.net) {
     return rec.net.endpoints.flatMap((e) => {
       const net = readNetwork(ctx, e.networkId);
-      return net ? [{ net, ifname: e.ifname }] : [];
+      return net ? [{ net, ifname: e.ifname, ip: e.ip }] : [];
     });
   }
   const plan = netPlan(rec.options);
@@ -53,7 +54,7 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
     rec.net?.ports ?? (rec.options.publish?.length || rec.options.publishAll ? [dummyMapping] : []);
   const jobs: Promise<unknown>[] = [deleteNetns(rec.id)];
   // The namespace goes with its interfaces: what is left of each is its address.
-  for (const { net, ifname } of eps) jobs.push(releaseAddress(ctx, net, rec.id, ifname));
+  for (const { net, ifname, ip } of eps) jobs.push(releaseAddress(ctx, net, rec.id, ifname, ip));
   // By the name in the record: the network's own record may be gone (a root removed meanwhile).
   const portsOn = rec.net?.endpoints.find((e) => e.ifname === "eth0")?.network ?? eps[0]?.net.Name;
   if (portsOn && ports.length > 0) {
@@ -68,7 +69,8 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
       }),
     );
   }
-  jobs.push(releasePorts(rec.id));
+  // A recorded start's reservations are in its record: none there, none to drop (no lock taken).
+  if (!rec.net || rec.net.ports.length > 0) jobs.push(releasePorts(rec.id));
   const user = eps.filter((e) => !isDefaultBridge(e.net)).map((e) => e.net.Id);
   if (user.length > 0) jobs.push(leavePeers(ctx, rec.id, user));
   const results = await Promise.allSettled(jobs);

@@ -3,9 +3,11 @@
  * addresses (no per-container masquerade: host.ts masquerades the subnet once), `portmap` for
  * published ports. (`lo` is raised where the namespace is made: netns.ts.)
  */
+import { join } from "node:path";
 import type { RuntimeContext } from "../types.js";
 import { execPlugin } from "./cni.js";
 import { subnetOf } from "./host.js";
+import { releaseReservation } from "./ipam.js";
 import { formatIp, lastAddress, parseCidr } from "./ipv4.js";
 import { ipamDir } from "./layout.js";
 import { bridgeOf, type NetworkRecord } from "./store.js";
@@ -67,14 +69,18 @@ export function portmapConfig(
 /**
  * Gives the container's address on `net` back: host-local's DEL, with the bridge's configuration,
  * exactly as the bridge plugin runs it on a DEL whose namespace is gone (its only work then), one
- * process fewer on the way out of every container.
+ * process fewer on the way out of every container. With the address the container had (its
+ * record's), its file in host-local's store is removed here instead when it is the one host-local
+ * wrote for it (ipam.ts): no process at all.
  */
-export function releaseAddress(
+export async function releaseAddress(
   ctx: RuntimeContext,
   net: NetworkRecord,
   containerId: string,
   ifname: string,
+  ip?: string,
 ): Promise<unknown> {
+  if (ip && releaseReservation(join(ipamDir(ctx, net.Id), net.Name), ip, containerId, ifname)) return;
   return execPlugin({
     command: "DEL",
     containerId,
