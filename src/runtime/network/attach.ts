@@ -12,14 +12,14 @@ import { resolveId } from "../catalog.js";
 import { containerDir, readRecordRaw } from "../store.js";
 import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
-import { execPlugin, resultAddress } from "./cni.js";
+import { execPlugin, type PluginCall, resultAddress } from "./cni.js";
 import { releaseNetworks } from "./detach.js";
 import { mapPorts } from "./dnat.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
 import { gateHooks, gatePath, openGate } from "./gate.js";
 import { ensureBridge } from "./host.js";
-import { netnsName, netnsPath } from "./layout.js";
-import { createNetns, loUp } from "./netns.js";
+import { netnsPath } from "./layout.js";
+import { createNetns } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
 import { joinPeers } from "./peers.js";
 import { netPlan } from "./plan.js";
@@ -79,19 +79,43 @@ export async function attachNetworks(
   }
   // What an earlier start cut short left (its namespace still there) goes first: its address too.
   if (existsSync(netnsPath(rec.id))) await releaseNetworks(ctx, rec);
-  const made = await createNetns(rec.id, opts.gate ? gatePath(ctx, rec.id) : undefined);
-  const ns = made.path;
+  // The bridges first (cheap when up): the first network's ADD runs in the process that makes the
+  // namespace. A bridge brought up again (a reboot): the addresses of containers gone with it return.
+  const fresh = await Promise.all(nets.map((net) => ensureBridge(ctx, net)));
+  await Promise.all(nets.map((net, i) => (fresh[i] ? sweepAddresses(ctx, net).catch(() => 0) : 0)));
+  const ns = netnsPath(rec.id);
+  const first = bridgeCall(ctx, rec.id, nets[0] as NetworkRecord, 0, ns, "ADD", plan.endpoints[0]?.ip);
+  const made = await createNetns(rec.id, opts.gate ? gatePath(ctx, rec.id) : undefined, first);
   const gate = made.fifo ? openGate(gatePath(ctx, rec.id)) : undefined;
-  // No gate after all: `lo` is raised here rather than by the spec's hook.
-  if (made.fifo && !gate) await loUp(rec.id);
   trace("network: netns made");
-  const full = setUp(ctx, rec, hostname, ns, nets, plan.endpoints).catch(async (e: unknown) => {
+  const full = setUp(ctx, rec, hostname, ns, nets, plan.endpoints, made.added).catch(async (e: unknown) => {
     await releaseNetworks(ctx, rec).catch(() => undefined);
     throw e;
   });
   if (!gate) return full;
   full.catch(() => undefined);
-  return { netnsPath: ns, gate, hooks: gateHooks(gate, netnsName(rec.id)), late: full };
+  return { netnsPath: ns, gate, hooks: gateHooks(gate), late: full };
+}
+
+/** The bridge plugin's call for the container's `i`th network (`--ip` asks for its address). */
+function bridgeCall(
+  ctx: RuntimeContext,
+  containerId: string,
+  net: NetworkRecord,
+  i: number,
+  ns: string,
+  command: "ADD" | "DEL",
+  ip: string | undefined,
+): PluginCall {
+  return {
+    command,
+    containerId,
+    netns: ns,
+    ifname: `eth${i}`,
+    name: net.Name,
+    config: bridgeConfig(ctx, net),
+    ...(ip ? { args: { IP: ip } } : {}),
+  };
 }
 
 async function setUp(
@@ -101,6 +125,7 @@ async function setUp(
   ns: string,
   nets: NetworkRecord[],
   requests: EndpointRequest[],
+  firstAdd: Promise<unknown> | undefined,
 ): Promise<NetSetup> {
   const o = rec.options;
   const exposed = exposedPorts(rec.imageConfig.ExposedPorts, o.expose, o.publish);
@@ -111,22 +136,11 @@ async function setUp(
     reservePorts(rec.id, rec.name, nets[0]?.Name ?? "bridge", wanted),
     settleAll(
       nets.map(async (net, i) => {
-        // A bridge brought up again (a reboot): the addresses of containers gone with it come back.
-        if (await ensureBridge(ctx, net)) await sweepAddresses(ctx, net).catch(() => 0);
-        const ip = requests[i]?.ip;
         const call = (command: "ADD" | "DEL") =>
-          execPlugin({
-            command,
-            containerId: rec.id,
-            netns: ns,
-            ifname: `eth${i}`,
-            name: net.Name,
-            config: bridgeConfig(ctx, net),
-            ...(ip ? { args: { IP: ip } } : {}),
-          });
+          execPlugin(bridgeCall(ctx, rec.id, net, i, ns, command, requests[i]?.ip));
         // No address left, or the one asked for taken: perhaps by containers that are gone. The
         // failed ADD left its veth: DEL takes it out before the second try.
-        return call("ADD").catch(async (e: unknown) => {
+        return ((i === 0 ? firstAdd : undefined) ?? call("ADD")).catch(async (e: unknown) => {
           if (!/no IP addresses available|not available|already been allocated/.test(String(e))) throw e;
           if ((await sweepAddresses(ctx, net).catch(() => 0)) === 0) throw e;
           await call("DEL");

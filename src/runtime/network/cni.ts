@@ -3,7 +3,7 @@
  * operation and the container in `CNI_*` environment variables and the network's configuration as
  * JSON on stdin; it answers with a result (ADD) or an error object on stdout.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { WharfError } from "../../errors/index.js";
@@ -78,12 +78,10 @@ function failure(type: string, command: string, stdout: string, stderr: string, 
   });
 }
 
-/** Runs one plugin; resolves with its parsed result (ADD) or undefined (DEL, CHECK). */
-export async function execPlugin(call: PluginCall): Promise<unknown> {
-  const type = call.plugin ?? call.config.type;
-  const bin = pluginPath(type);
+/** The environment a plugin runs with (the spec's `CNI_*` variables). */
+export function pluginEnv(call: PluginCall): NodeJS.ProcessEnv {
   const args = call.args ? Object.entries(call.args).map(([k, v]) => `${k}=${v}`) : [];
-  const env: NodeJS.ProcessEnv = {
+  return {
     PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
     CNI_COMMAND: call.command,
     CNI_CONTAINERID: call.containerId,
@@ -95,13 +93,30 @@ export async function execPlugin(call: PluginCall): Promise<unknown> {
     GOMAXPROCS: "1",
     ...(args.length > 0 ? { CNI_ARGS: ["IgnoreUnknown=1", ...args].join(";") } : {}),
   };
-  const conf = JSON.stringify({ cniVersion: CNI_VERSION, name: call.name, ...call.config });
+}
+
+/** The configuration a plugin reads on its stdin. */
+export function pluginInput(call: PluginCall): string {
+  return JSON.stringify({ cniVersion: CNI_VERSION, name: call.name, ...call.config });
+}
+
+/** Runs one plugin; resolves with its parsed result (ADD) or undefined (DEL, CHECK). */
+export async function execPlugin(call: PluginCall): Promise<unknown> {
+  const bin = pluginPath(call.plugin ?? call.config.type);
+  return pluginOutcome(spawn(bin, [], { env: pluginEnv(call), stdio: ["pipe", "pipe", "pipe"] }), call, bin);
+}
+
+/**
+ * Feeds `child` (the plugin, or a process that execs it: netns.ts) the call's configuration and
+ * resolves with the plugin's parsed result (ADD) or undefined; rejects with its error.
+ */
+export function pluginOutcome(child: ChildProcess, call: PluginCall, bin: string): Promise<unknown> {
+  const type = call.plugin ?? call.config.type;
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [], { env, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.stderr.on("data", (c: Buffer) => err.push(c));
+    child.stdout?.on("data", (c: Buffer) => out.push(c));
+    child.stderr?.on("data", (c: Buffer) => err.push(c));
     child.on("error", (e) =>
       reject(
         new WharfError("runtime", `network setup failed: cannot run the CNI plugin ${bin}: ${e.message}`, {
@@ -124,8 +139,8 @@ export async function execPlugin(call: PluginCall): Promise<unknown> {
         reject(failure(type, call.command, "", `unreadable result: ${stdout.slice(0, 200)}`, ""));
       }
     });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(conf);
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(pluginInput(call));
   });
 }
 

@@ -37,14 +37,11 @@ export function openGate(path: string): Gate | undefined {
 }
 
 /**
- * The spec's hooks, in runc's order: `lo` up in the namespace (runc waits at the gate after it
- * anyway), then the gate.
+ * The spec's hook: the gate (`lo` is raised by the process that makes the namespace, netns.ts,
+ * before the network is complete and the gate opens).
  */
-export function gateHooks(gate: Gate, netns: string): SpecHook[] {
-  return [
-    { path: toolPath("ip"), args: ["ip", "-n", netns, "link", "set", "lo", "up"], timeout: 30 },
-    { path: toolPath("grep"), args: ["grep", "-q", "^ok$", gate.path], timeout: 120 },
-  ];
+export function gateHooks(gate: Gate): SpecHook[] {
+  return [{ path: toolPath("grep"), args: ["grep", "-q", "^ok$", gate.path], timeout: 120 }];
 }
 
 /** A start's network as it completes: its state, its ports still being mapped, its failure. */
