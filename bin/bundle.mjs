@@ -1,5 +1,6 @@
-// Bundles what tsc emitted into dist/bundle for the `wharf` command: main.js (the CLI), registry.js
-// (`registry serve`) and shim.js (the detached-container keeper), each one CommonJS file with every
+// Bundles what tsc emitted into dist/bundle for the `wharf` command: main.js (the CLI), run.js (the
+// CLI for the verbs that start containers), registry.js (`registry serve`), registry-gc.js and
+// shim.js (the detached-container keeper), each one CommonJS file with every
 // dependency inside. bin/wharf.cjs compiles main.js with a V8 code cache of the command's own (made
 // by its first run), so a command neither resolves ~130 modules nor compiles its code before it works.
 // CommonJS, not ESM: Node starts a CommonJS entry ~3 ms sooner, and only a script (vm.Script) takes
@@ -65,18 +66,45 @@ const registryApart = {
     }
   },
 };
-// main.js is the body of a CommonJS wrapper function that bin/wharf.cjs compiles as it is (no copy
-// of the source to wrap it), with the cache.
-await build({
-  ...common,
-  plugins: [registryApart],
-  // require() for it, not import(): a vm.Script has no module loader for import().
-  supported: { "dynamic-import": false },
-  entryPoints: [join(repo, "dist/cli/main.js")],
-  outfile: join(outdir, "main.js"),
-  banner: { js: `(function (exports, require, module, __filename, __dirname) {"use strict";${moduleUrl}` },
-  footer: { js: "\n})" },
-});
+// The verbs that start containers (bin/wharf.cjs's RUN_VERBS: the same list) get a script of their
+// own, run.js: the CLI's core with only these commands. A command pays for the size of its script
+// on every start (the read, the code cache, a closure for each top-level function of the bundle),
+// and `run` is the command whose start-up is measured against podman's (bench/run.sh).
+const RUN_VERBS = ["run", "create", "start"];
+/** In run.js, the other verbs of the command table (src/cli/table.ts) are left out. */
+const onlyRunVerbs = {
+  name: "only-run-verbs",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (a) => {
+      if (!a.importer.endsWith(join("dist", "cli", "table.js"))) return undefined;
+      const verb = a.path.slice("./commands/".length, -".js".length);
+      return RUN_VERBS.includes(verb) ? undefined : { path: verb, namespace: "not-in-run-bundle" };
+    });
+    // bin/wharf.cjs loads run.js only for RUN_VERBS, whose table entries are the ones kept, so this
+    // is never reached; if the two lists ever disagree, the command fails loudly rather than oddly.
+    b.onLoad({ filter: /.*/, namespace: "not-in-run-bundle" }, (a) => ({
+      contents: `throw new Error(${JSON.stringify(`wharf: '${a.path}' is not in dist/bundle/run.js (bin/wharf.cjs's RUN_VERBS and bin/bundle.mjs's must agree)`)});`,
+      loader: "js",
+    }));
+  },
+};
+// main.js and run.js are each the body of a CommonJS wrapper function that bin/wharf.cjs compiles
+// as it is (no copy of the source to wrap it), with the cache.
+for (const [out, plugins] of [
+  ["main.js", [registryApart]],
+  ["run.js", [registryApart, onlyRunVerbs]],
+]) {
+  await build({
+    ...common,
+    plugins,
+    // require() for it, not import(): a vm.Script has no module loader for import().
+    supported: { "dynamic-import": false },
+    entryPoints: [join(repo, "dist/cli/main.js")],
+    outfile: join(outdir, out),
+    banner: { js: `(function (exports, require, module, __filename, __dirname) {"use strict";${moduleUrl}` },
+    footer: { js: "\n})" },
+  });
+}
 for (const [entry, out] of [
   ...APART.map(([name, file]) => [`dist/cli/commands/${name}.js`, file]),
   ["dist/runtime/shim.js", "shim.js"],
@@ -88,14 +116,16 @@ for (const [entry, out] of [
     banner: { js: moduleUrl },
   });
 }
-// The loader reads main.js as latin1 (no UTF-8 decoding): it must be ASCII.
-const text = await readFile(join(outdir, "main.js"));
-const at = text.findIndex((b) => b > 0x7f);
-if (at >= 0) {
-  const line = text.subarray(0, at).toString("latin1").split("\n").length;
-  throw new Error(
-    `dist/bundle/main.js has a non-ASCII byte on line ${line}: write it as a \\u escape in src/`,
-  );
+// The loader reads main.js and run.js as latin1 (no UTF-8 decoding): they must be ASCII.
+for (const out of ["main.js", "run.js"]) {
+  const text = await readFile(join(outdir, out));
+  const at = text.findIndex((b) => b > 0x7f);
+  if (at >= 0) {
+    const line = text.subarray(0, at).toString("latin1").split("\n").length;
+    throw new Error(
+      `dist/bundle/${out} has a non-ASCII byte on line ${line}: write it as a \\u escape in src/`,
+    );
+  }
 }
 // The package is "type": "module"; these .js files are CommonJS.
 await writeFile(join(outdir, "package.json"), '{ "type": "commonjs" }\n');

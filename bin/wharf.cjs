@@ -1,7 +1,8 @@
 "use strict";
-// The CLI's entry (bin/wharf runs it). It compiles dist/bundle/main.js (bin/bundle.mjs) with a V8
-// code cache of the command's own: a command then neither parses the bundle nor compiles the
-// functions it runs. A command's cache, dist/bundle/cache/<command>-<main.js>-<Node and flags>, is
+// The CLI's entry (bin/wharf runs it). It compiles dist/bundle/main.js, or run.js for the verbs that
+// start containers (bin/bundle.mjs), with a V8 code cache of the command's own: a command then
+// neither parses the bundle nor compiles the functions it runs. A command's cache,
+// dist/bundle/cache/<command>-<bundle file's identity>-<Node and flags>, is
 // written after its first run (what V8 compiled for it), and again when this Node refuses it;
 // nothing is written where the directory is read-only. Without a bundle it runs dist/cli (tsc's).
 const {
@@ -18,7 +19,9 @@ const { join } = require("node:path");
 const { Script } = require("node:vm");
 
 const dir = join(__dirname, "..", "dist", "bundle");
-const file = join(dir, "main.js");
+// The verbs that start containers run from run.js, the CLI with only these commands (bin/bundle.mjs
+// builds it from the same list): less to read, deserialize and set up before `run` starts a container.
+const RUN_VERBS = ["run", "create", "start"];
 
 /**
  * What V8 checks a cache against besides the source: this Node and its flags. Part of a cache's
@@ -43,27 +46,34 @@ function commandOf(argv) {
   return "none";
 }
 
-function loadBundle() {
-  let source;
-  let version;
+/** The bundle's file, its text and its identity; undefined where it was not built. */
+function readBundle(file) {
   try {
     // The file's identity names its caches: V8 checks only a cache's length of source, not its text.
     const st = statSync(file, { bigint: true });
-    version = `${st.ino}-${st.size}-${st.mtimeNs}`;
-    source = readFileSync(file, "latin1");
+    return { file, version: `${st.ino}-${st.size}-${st.mtimeNs}`, source: readFileSync(file, "latin1") };
   } catch (e) {
     if (e && e.code === "ENOENT") return undefined;
     throw e;
   }
+}
+
+function loadBundle() {
+  const command = commandOf(process.argv.slice(2));
+  const bundle =
+    (RUN_VERBS.includes(command) ? readBundle(join(dir, "run.js")) : undefined) ??
+    readBundle(join(dir, "main.js"));
+  if (bundle === undefined) return undefined;
+  const { file, version, source } = bundle;
   const cacheDir = join(dir, "cache");
-  const cacheFile = join(cacheDir, `${commandOf(process.argv.slice(2))}-${version}-${runtimeKey()}`);
+  const cacheFile = join(cacheDir, `${command}-${version}-${runtimeKey()}`);
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
   } catch {}
   const script = new Script(source, { filename: file, cachedData });
   const mod = { exports: {} };
-  // Its require resolves from main.js: it loads registry.js beside it.
+  // Its require resolves from the bundle's file: main.js loads registry.js beside it.
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dir);
   const saveCache = () => {
     if (cachedData !== undefined && script.cachedDataRejected !== true) return;

@@ -101,6 +101,8 @@ export async function main(argv: readonly string[], io: Partial<Context> = {}): 
       command.interspersed !== false,
     );
     if (parsed.values.help === true) {
+      // Its compiled code is not what the command's runs need: no code cache from it (code-cache.ts).
+      unusualRun();
       ctx.out(commandHelp(command));
       return 0;
     }

@@ -7,6 +7,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -31,7 +32,7 @@ beforeAll(() => {
   mkdirSync(join(dir, "bin"));
   mkdirSync(join(dir, "dist", "bundle"), { recursive: true });
   copyFileSync(join(REPO_ROOT, "bin", "wharf.cjs"), join(dir, "bin", "wharf.cjs"));
-  for (const f of ["main.js", "registry.js", "shim.js", "package.json"]) {
+  for (const f of ["main.js", "run.js", "registry.js", "shim.js", "package.json"]) {
     copyFileSync(join(REPO_ROOT, "dist", "bundle", f), join(dir, "dist", "bundle", f));
   }
 });
@@ -82,6 +83,43 @@ describe("bin/wharf.cjs", () => {
     wharf("--version");
     wharfWith({ NODE_OPTIONS: "--max-old-space-size=200" }, "--version");
     expect(none().map((n) => statSync(join(cacheDir(), n)).mtimeMs)).toEqual(mtimes);
+  });
+
+  it("writes no cache from a command's --help: the command's next usual run writes it", () => {
+    expect(wharf("ps", "--help")).toContain("Usage:  wharf ps");
+    expect(wharf("images", "--help")).toContain("Usage:  wharf images");
+    expect(caches().filter((n) => n.startsWith("images-"))).toHaveLength(1);
+    const images = join(cacheDir(), caches().find((n) => n.startsWith("images-")) as string);
+    rmSync(images);
+    expect(wharf("images", "--help")).toContain("Usage:  wharf images");
+    expect(caches().filter((n) => n.startsWith("images-"))).toEqual([]);
+    expect(wharf("--root", join(dir, "root"), "images", "-q")).toBe("");
+    expect(caches().filter((n) => n.startsWith("images-"))).toHaveLength(1);
+  });
+
+  it("runs run, create and start from run.js, every other command from main.js", () => {
+    const bundle = (f: string) => join(dir, "dist", "bundle", f);
+    expect(statSync(bundle("run.js")).size).toBeLessThan(statSync(bundle("main.js")).size * 0.8);
+    // A main.js whose usage lines read otherwise, the original moved aside (its identity kept).
+    const text = readFileSync(bundle("main.js"), "latin1");
+    renameSync(bundle("main.js"), bundle("main.js.orig"));
+    writeFileSync(bundle("main.js"), text.replaceAll("Usage:  wharf", "Usage: (main.js) wharf"), "latin1");
+    try {
+      for (const verb of ["run", "create", "start"]) {
+        expect(wharf(verb, "--help")).toContain(`Usage:  wharf ${verb} [OPTIONS]`);
+        expect(wharf("--root", join(dir, "root"), "--debug", verb, "--help")).toContain(
+          `Usage:  wharf ${verb} [OPTIONS]`,
+        );
+      }
+      expect(wharf("ps", "--help")).toContain("Usage: (main.js) wharf ps");
+      expect(wharf("container", "run", "--help")).toContain("Usage: (main.js) wharf run [OPTIONS]");
+      // Without run.js (an older build's layout), main.js serves them.
+      renameSync(bundle("run.js"), bundle("run.js.orig"));
+      expect(wharf("create", "--help")).toContain("Usage: (main.js) wharf create [OPTIONS]");
+      renameSync(bundle("run.js.orig"), bundle("run.js"));
+    } finally {
+      renameSync(bundle("main.js.orig"), bundle("main.js"));
+    }
   });
 
   it("keys caches by the bundle's identity: a changed main.js does not take an old cache", () => {
