@@ -1,10 +1,10 @@
 /**
- * A container's network at each start and end. Start: its namespace made (`ip netns add`), then at
- * once `lo` up, its host ports reserved and one `bridge` ADD per network (each bridge brought up
- * first if it is not), then `portmap` for its published ports; its /etc/hosts (with its peers on
- * user networks) and resolv.conf made. End: the namespace deleted (the kernel removes the veth) and
- * at once the addresses released (`bridge` DEL without a namespace: host-local only), the
- * `portmap` rules removed, the reservations and peer entries dropped.
+ * A container's network at each start and end. Start: each bridge brought up first if it is not,
+ * then its namespace made by one child that also raises `lo` and runs the first `bridge` ADD
+ * (netns.ts), its host ports reserved and the other networks' ADDs run meanwhile, then the
+ * published ports' rules; its /etc/hosts (with its peers on user networks) and resolv.conf made.
+ * End (detach.ts): the namespace deleted (the kernel removes the veth) and at once the addresses
+ * released (ipam.ts), the `portmap` rules removed, the reservations and peer entries dropped.
  */
 import { existsSync } from "node:fs";
 import { WharfError } from "../../errors/index.js";

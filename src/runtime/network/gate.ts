@@ -1,8 +1,8 @@
 /**
  * The gate: runc starts as soon as the container's namespace exists, while its interfaces are still
  * being made, and the container's process waits for them. runc's own set-up (processes,
- * namespaces, cgroups, mounts: 15-25 ms here) takes longer than a `bridge` ADD (~10 ms), so the
- * network costs a start little more than its namespace.
+ * namespaces, cgroups, mounts: 15-25 ms here) takes longer than a `bridge` ADD (10-20 ms, started
+ * before runc), so the network costs a start little more than its namespace.
  *
  * How: the spec has a `createRuntime` hook, `grep -q ^ok$ <fifo>`, which runc runs (and waits for)
  * before the container's process starts. wharf holds the FIFO open for reading and writing from
