@@ -13,6 +13,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildRunBundle } from "./bundle-run.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(repo, "dist", "bundle");
@@ -90,21 +91,17 @@ const onlyRunVerbs = {
 };
 // main.js and run.js are each the body of a CommonJS wrapper function that bin/wharf.cjs compiles
 // as it is (no copy of the source to wrap it), with the cache.
-for (const [out, plugins] of [
-  ["main.js", [registryApart]],
-  ["run.js", [registryApart, onlyRunVerbs]],
-]) {
-  await build({
-    ...common,
-    plugins,
-    // require() for it, not import(): a vm.Script has no module loader for import().
-    supported: { "dynamic-import": false },
-    entryPoints: [join(repo, "dist/cli/main.js")],
-    outfile: join(outdir, out),
-    banner: { js: `(function (exports, require, module, __filename, __dirname) {"use strict";${moduleUrl}` },
-    footer: { js: "\n})" },
-  });
-}
+const script = (out) => ({
+  ...common,
+  // require() for it, not import(): a vm.Script has no module loader for import().
+  supported: { "dynamic-import": false },
+  entryPoints: [join(repo, "dist/cli/main.js")],
+  outfile: join(outdir, out),
+  banner: { js: `(function (exports, require, module, __filename, __dirname) {"use strict";${moduleUrl}` },
+  footer: { js: "\n})" },
+});
+await build({ ...script("main.js"), plugins: [registryApart] });
+await buildRunBundle(build, script("run.js"), [registryApart, onlyRunVerbs]);
 for (const [entry, out] of [
   ...APART.map(([name, file]) => [`dist/cli/commands/${name}.js`, file]),
   ["dist/runtime/shim.js", "shim.js"],

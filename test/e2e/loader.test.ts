@@ -122,6 +122,17 @@ describe("bin/wharf.cjs", () => {
     }
   });
 
+  it("run.js holds one copy of each module, the registry client and tar code inside a CommonJS function", () => {
+    // bin/bundle-run.mjs: esbuild names each lazily set-up module by its path (`__esm({"dist/x.js"() ...`).
+    const text = readFileSync(join(dir, "dist", "bundle", "run.js"), "latin1");
+    const modules = [...text.matchAll(/__esm\d*\(\{"([^"]+)"/g)].map((m) => m[1] as string);
+    expect(modules).toContain("dist/runtime/monitor.js");
+    expect(modules).toContain("dist/remote/pull.js");
+    expect(modules.filter((m, i) => modules.indexOf(m) !== i)).toEqual([]);
+    const lazy = [...text.matchAll(/__commonJS\(\{"run-lazy:([^"]+)"/g)].map((m) => m[1]);
+    expect(lazy).toEqual(expect.arrayContaining(["dist/remote/index.js", "dist/archive/index.js"]));
+  });
+
   it("keys caches by the bundle's identity: a changed main.js does not take an old cache", () => {
     const main = join(dir, "dist", "bundle", "main.js");
     const text = readFileSync(main, "latin1");
