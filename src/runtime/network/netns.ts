@@ -38,7 +38,7 @@ const MAKE_AND_ADD = [
   'if [ -n "$2" ]; then "$5" --net="$1" "$6" -m 0600 "$2"; else "$5" --net="$1" "$8"; fi || exit 97',
   "echo >&3",
   "exec 3>&-",
-  '"$7" -n "$3" link set lo up &',
+  '"$7" -n "$3" link set lo up >&2 &',
   "lo=$!",
   '"$4"',
   "r=$?",
