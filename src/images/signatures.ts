@@ -1,6 +1,6 @@
 import { collect, type Digest, digestOf, isDigest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import { type Descriptor, MediaType, parseManifestDocument } from "../oci/index.js";
+import { Cosign, type Descriptor, MediaType, parseManifestDocument } from "../oci/index.js";
 import { storeDocument } from "./create.js";
 import { readDocument } from "./documents.js";
 import type { Images } from "./images.js";
@@ -13,12 +13,12 @@ import type { Images } from "./images.js";
  *   `dev.cosignproject.cosign/signature` annotation: cosign's own referrer form;
  * - GPG simple signing (a lookaside's `signature-<n>`): artifactType `GPG_SIGNATURE_TYPE`, the
  *   empty config, one layer of that type holding the OpenPGP message's bytes as they were read.
- * The strings are those of `remote/signatures.ts`; this module may not import `remote/`.
+ * cosign's strings come from `oci/` (`Cosign`), as `remote/signatures.ts`'s do.
  */
 export const SIGNATURE_SUBJECT = "io.wharf.signature.subject";
-export const SIGSTORE_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sig.v1+json";
-export const SIMPLESIGNING_LAYER_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
-export const COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+export const SIGSTORE_ARTIFACT_TYPE = Cosign.signatureArtifact;
+export const SIMPLESIGNING_LAYER_TYPE = Cosign.simpleSigning;
+export const COSIGN_SIGNATURE_ANNOTATION = Cosign.signatureAnnotation;
 export const GPG_SIGNATURE_TYPE = "application/vnd.wharf.simplesigning.gpg.v1";
 const EMPTY_JSON = MediaType.ociEmpty;
 /** The largest payload or GPG message read back (lookaside's own limit). */

@@ -1,5 +1,6 @@
 export {
   type Compression,
+  Cosign,
   INDEX_MEDIA_TYPES,
   isConfigMediaType,
   isIndexMediaType,

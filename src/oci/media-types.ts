@@ -19,6 +19,16 @@ export const MediaType = {
   dockerManifestV1: "application/vnd.docker.distribution.manifest.v1+json",
 } as const;
 
+/** cosign's strings for a sigstore signature (its attachment layers and OCI 1.1 referrers). */
+export const Cosign = {
+  /** The layer media type of a simple-signing payload. */
+  simpleSigning: "application/vnd.dev.cosign.simplesigning.v1+json",
+  /** The artifact type of a signature stored as a referrer. */
+  signatureArtifact: "application/vnd.dev.cosign.artifact.sig.v1+json",
+  /** The layer annotation holding the base64 signature over the payload. */
+  signatureAnnotation: "dev.cosignproject.cosign/signature",
+} as const;
+
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [MediaType.ociManifest, MediaType.dockerManifest];
 export const INDEX_MEDIA_TYPES: readonly string[] = [MediaType.ociIndex, MediaType.dockerManifestList];
 

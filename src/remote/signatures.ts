@@ -1,18 +1,18 @@
 import { collect, type Digest, digestOf, hexOf } from "../digest/index.js";
 import { isWharfError } from "../errors/index.js";
-import { type Descriptor, MediaType } from "../oci/index.js";
+import { Cosign, type Descriptor, MediaType } from "../oci/index.js";
 import { fetchBlob, statBlob, uploadBlob } from "./blobs.js";
 import { listReferrers } from "./lists.js";
 import { deleteManifest, fetchManifest, pushScope, putManifest, type Repository } from "./manifests.js";
 import { addToReferrersTag, editReferrersTag, putReferrer, referrersTag } from "./referrers-tag.js";
 
 /** The layer media type of a sigstore (cosign) simple-signing payload. */
-export const SIMPLESIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
+export const SIMPLESIGNING_MEDIA_TYPE = Cosign.simpleSigning;
 /** The layer annotation holding the base64 signature over the payload. */
-export const SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+export const SIGNATURE_ANNOTATION = Cosign.signatureAnnotation;
 /** The artifact type cosign gives a signature stored as an OCI 1.1 referrer. */
-export const COSIGN_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json";
-const EMPTY_JSON = { mediaType: "application/vnd.oci.empty.v1+json", bytes: Buffer.from("{}") };
+export const COSIGN_SIG_ARTIFACT = Cosign.signatureArtifact;
+const EMPTY_JSON = { mediaType: MediaType.ociEmpty, bytes: Buffer.from("{}") };
 const PAYLOAD_LIMIT = 1024 * 1024;
 
 /** A sigstore signature as stored in a registry. */
