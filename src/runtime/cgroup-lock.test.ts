@@ -22,12 +22,12 @@ describe("listsPid", () => {
 });
 
 describe("ownProcsFiles", () => {
-  it("lists single-controller v1 hierarchies first, then the v2 one under unified/ on a hybrid host", () => {
+  it("lists the v2 one (under unified/ on a hybrid host) first, then single-controller v1 hierarchies", () => {
     expect(ownProcsFiles(HYBRID, "/sys/fs/cgroup", false)).toEqual([
+      "/sys/fs/cgroup/unified/cgroup.procs",
       "/sys/fs/cgroup/pids/cgroup.procs",
       "/sys/fs/cgroup/devices/cgroup.procs",
       "/sys/fs/cgroup/memory/process_api/8f0c/cgroup.procs",
-      "/sys/fs/cgroup/unified/cgroup.procs",
     ]);
   });
 

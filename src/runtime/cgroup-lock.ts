@@ -14,9 +14,12 @@ import { join } from "node:path";
  */
 
 /**
- * The `cgroup.procs` files this process is listed in, best first: one per cgroup v1 hierarchy that
- * has a single real controller (its mount is then `<base>/<controller>`), then the cgroup v2 one
- * (`<base>` on a unified host, `<base>/unified` on a hybrid one).
+ * The `cgroup.procs` files this process is listed in, best first: the cgroup v2 one (`<base>` on a
+ * unified host, `<base>/unified` on a hybrid one), then one per cgroup v1 hierarchy that has a
+ * single real controller (its mount is then `<base>/<controller>`). Any of them takes the same
+ * global lock; the v2 file comes first because it is read (to check that it lists this process)
+ * without building and sorting a PID list: 0.08 ms here against 0.45 for the v1 `pids` file of the
+ * root cgroup, on the main thread of every `run`.
  */
 export function ownProcsFiles(selfCgroup: string, base: string, unifiedAtBase: boolean): string[] {
   const v1: string[] = [];
@@ -29,7 +32,7 @@ export function ownProcsFiles(selfCgroup: string, base: string, unifiedAtBase: b
     if (controllers === "") v2.push(join(unifiedAtBase ? base : join(base, "unified"), path, "cgroup.procs"));
     else if (/^[a-z_]+$/.test(controllers)) v1.push(join(base, controllers, path, "cgroup.procs"));
   }
-  return [...v1, ...v2];
+  return [...v2, ...v1];
 }
 
 /** Whether a `cgroup.procs` text (one PID a line) lists `pid`. */
