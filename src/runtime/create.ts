@@ -5,6 +5,7 @@ import { removeRootfs } from "../rootfs/index.js";
 import { allocateContainer, checkNameFree, newContainerId } from "./catalog.js";
 import { mergeEnv, resolveCommand } from "./env.js";
 import { containerEvent } from "./events.js";
+import { isoTime } from "./iso-time.js";
 import { checkMounts } from "./mounts.js";
 import { networkOptionsToCheck } from "./network/check-needed.js";
 import { runcBinary } from "./runc.js";
@@ -80,7 +81,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       name,
       image,
       imageId,
-      created: new Date().toISOString(),
+      created: isoTime(),
       imageConfig: cfg,
       options,
       path,

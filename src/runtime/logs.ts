@@ -13,6 +13,7 @@ import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errnoCode } from "../errors/index.js";
 import type { LogOptions } from "./extras-types.js";
+import { isoTime } from "./iso-time.js";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -29,7 +30,7 @@ export function nowRfc3339Nano(): string {
   const ns = anchorNs + process.hrtime.bigint();
   const ms = Number(ns / 1_000_000n);
   const frac = (ns % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
-  return `${new Date(ms).toISOString().slice(0, 19)}${frac ? `.${frac}` : ""}Z`;
+  return `${isoTime(ms).slice(0, 19)}${frac ? `.${frac}` : ""}Z`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { stopWarmingCgroupLock, warmCgroupLock } from "./cgroup-lock.js";
 import { containerEvent, flushEvents } from "./events.js";
+import { isoTime } from "./iso-time.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import type { NetSetup } from "./network/attach.js";
 import { completeNetwork, type NetworkStart } from "./network/gate.js";
@@ -306,7 +307,7 @@ export async function runMonitored(
         pidStart: processStartTime(pid),
         exitCode: 0,
         error: "",
-        startedAt: new Date().toISOString(),
+        startedAt: isoTime(),
       })).then((r) => {
         containerEvent(ctx, r, "start");
         io.onStarted?.(r);
@@ -403,7 +404,7 @@ export async function recordEnd(
     const { monitorPid: _p, monitorStart: _s, pidStart: _ps, paused: _z, net: _n, ...rest } = r;
     const ended: ContainerRecord = error
       ? { ...rest, state: r.state === "running" ? "exited" : r.state, pid: 0, exitCode, error: error.message }
-      : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: new Date().toISOString() };
+      : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: isoTime() };
     return onEnd ? onEnd(ended, r) : ended;
   });
 }
