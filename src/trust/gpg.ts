@@ -135,36 +135,31 @@ export async function keyringFor(keys: Uint8Array[], cacheDir: string): Promise<
     // concatenation is a keyring `gpgv` reads, and their fingerprints are computed here, so a
     // verification with new keys runs one process instead of `gpg --import` then `gpg --decrypt`.
     const direct = keys.map(v4Fingerprints);
-    if (direct.every((f) => f !== undefined)) {
-      const fprs = direct.flat() as string[];
-      await writeFile(join(tmp, GPGV_RING), Buffer.concat(keys.map((k) => Buffer.from(k))));
-      await writeFile(join(tmp, "fingerprints"), `${fprs.join("\n")}\n`);
-      const moved = await rename(tmp, home).then(
-        () => true,
-        async () => {
-          await rm(tmp, { recursive: true, force: true });
-          return false;
-        },
-      );
-      if (moved) return { home, fingerprints: fprs, keyring: join(home, GPGV_RING) };
-      return keyringFor(keys, cacheDir);
-    }
+    const plain = direct.every((f) => f !== undefined);
     const fprs: string[] = [];
-    for (const k of keys) {
-      const r = await gpg(
-        [...NO_AGENT, "--homedir", tmp, "--with-colons", "--import-options", "import-show", "--import"],
-        k,
-      );
-      fprs.push(...fingerprintsIn(r.stdout.toString()));
-      if (r.code !== 0) {
-        throw new WharfError("config-invalid", "the policy's GPG keys cannot be imported", {
-          hint: `gpg said: ${r.stderr.trim().split("\n").pop() ?? ""}`,
-        });
+    if (plain) {
+      fprs.push(...(direct.flat() as string[]));
+      await writeFile(join(tmp, GPGV_RING), Buffer.concat(keys.map((k) => Buffer.from(k))));
+    } else {
+      for (const k of keys) {
+        const r = await gpg(
+          [...NO_AGENT, "--homedir", tmp, "--with-colons", "--import-options", "import-show", "--import"],
+          k,
+        );
+        fprs.push(...fingerprintsIn(r.stdout.toString()));
+        if (r.code !== 0) {
+          throw new WharfError("config-invalid", "the policy's GPG keys cannot be imported", {
+            hint: `gpg said: ${r.stderr.trim().split("\n").pop() ?? ""}`,
+          });
+        }
       }
     }
     await writeFile(join(tmp, "fingerprints"), `${fprs.join("\n")}\n`);
+    // A home already there was made by another process from the same keys (the name is their hash).
     await rename(tmp, home).catch(async () => rm(tmp, { recursive: true, force: true }));
-    return { home, fingerprints: fprs };
+    return plain
+      ? { home, fingerprints: fprs, keyring: join(home, GPGV_RING) }
+      : { home, fingerprints: fprs };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;

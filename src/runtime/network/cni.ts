@@ -96,7 +96,7 @@ export function pluginEnv(call: PluginCall): NodeJS.ProcessEnv {
 }
 
 /** The configuration a plugin reads on its stdin. */
-export function pluginInput(call: PluginCall): string {
+function pluginInput(call: PluginCall): string {
   return JSON.stringify({ cniVersion: CNI_VERSION, name: call.name, ...call.config });
 }
 

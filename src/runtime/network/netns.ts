@@ -98,7 +98,7 @@ function makeAndAdd(path: string, fifo: string | undefined, call: PluginCall) {
 }
 
 /** `lo` up in the container's namespace. */
-export async function loUp(containerId: string): Promise<void> {
+async function loUp(containerId: string): Promise<void> {
   await mustRun(FAILED, toolPath("ip"), ["-n", netnsName(containerId), "link", "set", "lo", "up"]);
 }
 
