@@ -1,6 +1,15 @@
-import { collect, type Digest, digestOf, isDigest } from "../digest/index.js";
+import { collect, type Digest, isDigest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import { Cosign, type Descriptor, MediaType, parseManifestDocument } from "../oci/index.js";
+import {
+  Cosign,
+  type Descriptor,
+  GPG_SIGNATURE_TYPE,
+  MediaType,
+  parseManifestDocument,
+  type ReferrerSignature,
+  type SignatureReferrer,
+  signatureReferrer,
+} from "../oci/index.js";
 import { storeDocument } from "./create.js";
 import { readDocument } from "./documents.js";
 import type { Images } from "./images.js";
@@ -13,20 +22,18 @@ import type { Images } from "./images.js";
  *   `dev.cosignproject.cosign/signature` annotation: cosign's own referrer form;
  * - GPG simple signing (a lookaside's `signature-<n>`): artifactType `GPG_SIGNATURE_TYPE`, the
  *   empty config, one layer of that type holding the OpenPGP message's bytes as they were read.
- * cosign's strings come from `oci/` (`Cosign`), as `remote/signatures.ts`'s do.
+ * The manifests are built by `oci/`'s `signatureReferrer`, which the registry client uses too.
  */
 export const SIGNATURE_SUBJECT = "io.wharf.signature.subject";
 export const SIGSTORE_ARTIFACT_TYPE = Cosign.signatureArtifact;
 export const SIMPLESIGNING_LAYER_TYPE = Cosign.simpleSigning;
 export const COSIGN_SIGNATURE_ANNOTATION = Cosign.signatureAnnotation;
-export const GPG_SIGNATURE_TYPE = "application/vnd.wharf.simplesigning.gpg.v1";
-const EMPTY_JSON = MediaType.ociEmpty;
+export { GPG_SIGNATURE_TYPE };
+
 /** The largest payload or GPG message read back (lookaside's own limit). */
 const SIGNATURE_LIMIT = 4 << 20;
 
-export type NewSignature =
-  | { kind: "sigstore"; payload: Uint8Array; signature: string; annotations?: Record<string, string> }
-  | { kind: "gpg"; message: Uint8Array };
+export type NewSignature = ReferrerSignature;
 
 export interface LocalSignatures {
   sigstore: { payload: Uint8Array; signature: string; where: string }[];
@@ -44,50 +51,7 @@ export async function storedReferrers(images: Images, subject: Digest): Promise<
   return (await images.records.read()).filter((d) => signatureSubject(d) === subject);
 }
 
-/** A signature's referrer manifest and the blobs it names (the empty config, the payload or message). */
-export interface SignatureReferrer {
-  bytes: Buffer;
-  blobs: { desc: Descriptor; bytes: Uint8Array }[];
-}
-
-/**
- * The referrer manifest for one signature of `subject`, in the form described above, with the blobs
- * it names; nothing is stored (deterministic: the same signature gives the same digest).
- */
-export function signatureReferrer(subject: Descriptor, sig: NewSignature): SignatureReferrer {
-  const emptyBytes = Buffer.from("{}");
-  const empty: Descriptor = {
-    mediaType: EMPTY_JSON,
-    digest: digestOf(emptyBytes),
-    size: emptyBytes.byteLength,
-  };
-  const bytes = sig.kind === "sigstore" ? sig.payload : sig.message;
-  const type = sig.kind === "sigstore" ? SIMPLESIGNING_LAYER_TYPE : GPG_SIGNATURE_TYPE;
-  const blob: Descriptor = { mediaType: type, digest: digestOf(bytes), size: bytes.byteLength };
-  const layer: Descriptor =
-    sig.kind === "sigstore"
-      ? {
-          ...blob,
-          annotations: { ...(sig.annotations ?? {}), [COSIGN_SIGNATURE_ANNOTATION]: sig.signature },
-        }
-      : blob;
-  return {
-    bytes: Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ociManifest,
-        artifactType: sig.kind === "sigstore" ? SIGSTORE_ARTIFACT_TYPE : GPG_SIGNATURE_TYPE,
-        config: empty,
-        layers: [layer],
-        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-      }),
-    ),
-    blobs: [
-      { desc: empty, bytes: emptyBytes },
-      { desc: blob, bytes },
-    ],
-  };
-}
+export { type SignatureReferrer, signatureReferrer };
 
 /** The referrer manifest for one signature, its blobs stored. */
 async function signatureManifest(images: Images, subject: Descriptor, sig: NewSignature): Promise<Buffer> {

@@ -20,6 +20,12 @@ export {
   platformScore,
   selectPlatform,
 } from "./platform.js";
+export {
+  GPG_SIGNATURE_TYPE,
+  type ReferrerSignature,
+  type SignatureReferrer,
+  signatureReferrer,
+} from "./signature-referrer.js";
 export type {
   ContainerConfig,
   Descriptor,

@@ -1,6 +1,6 @@
 import { collect, type Digest, digestOf, hexOf } from "../digest/index.js";
 import { isWharfError } from "../errors/index.js";
-import { Cosign, type Descriptor, MediaType } from "../oci/index.js";
+import { Cosign, type Descriptor, MediaType, signatureReferrer } from "../oci/index.js";
 import { fetchBlob, statBlob, uploadBlob } from "./blobs.js";
 import { listReferrers } from "./lists.js";
 import { deleteManifest, fetchManifest, pushScope, putManifest, type Repository } from "./manifests.js";
@@ -12,7 +12,6 @@ export const SIMPLESIGNING_MEDIA_TYPE = Cosign.simpleSigning;
 export const SIGNATURE_ANNOTATION = Cosign.signatureAnnotation;
 /** The artifact type cosign gives a signature stored as an OCI 1.1 referrer. */
 export const COSIGN_SIG_ARTIFACT = Cosign.signatureArtifact;
-const EMPTY_JSON = { mediaType: MediaType.ociEmpty, bytes: Buffer.from("{}") };
 const PAYLOAD_LIMIT = 1024 * 1024;
 
 /** A sigstore signature as stored in a registry. */
@@ -181,17 +180,11 @@ export async function addSigstoreSignatures(
       result.attachment = "added";
     }
     if (!referred.some((e) => same(e, sig))) {
-      const empty = await ensureBlob(repo, EMPTY_JSON.bytes);
-      const manifest = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ociManifest,
-          artifactType: COSIGN_SIG_ARTIFACT,
-          config: { mediaType: EMPTY_JSON.mediaType, digest: empty.digest, size: empty.size },
-          layers: [layer],
-          subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-        }),
-      );
+      const made = signatureReferrer(subject, { kind: "sigstore", ...sig });
+      // Its blobs: the payload is there already (the attachment's layer), the empty config maybe not.
+      for (const b of made.blobs)
+        if (b.desc.digest !== layer.digest) await ensureBlob(repo, Buffer.from(b.bytes));
+      const manifest = made.bytes;
       const put = await putReferrer(repo, manifest);
       if (!put.indexed) {
         unindexed.push({
