@@ -7,6 +7,8 @@ export interface ContainerLogOptions {
   tail?: number;
   /** `-f`: keep following until the container stops. */
   follow?: boolean;
+  /** `--until` (ms since the epoch): following ends once this time has passed. */
+  until?: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export async function readLogs(
 ): Promise<AsyncIterable<LogEntry>> {
   const rec = await getContainer(ctx, ref);
   const done = async () => {
+    if (opts.until !== undefined && Date.now() > opts.until) return true;
     const r = await pollRecord(ctx, rec.id, () => true, 0);
     return r?.state !== "running";
   };

@@ -131,6 +131,34 @@ describe("containers", () => {
     await validateRoot(cli.root);
   }, 120_000);
 
+  it("logs --since, --until, --timestamps and --details as Docker prints them", async () => {
+    await cli.ok(
+      "run",
+      "--name",
+      "lines",
+      image,
+      "sh",
+      "-c",
+      "echo one; sleep 0.2; echo two; sleep 0.2; echo three",
+    );
+    const stamped = (await cli.ok("logs", "-t", "lines")).trim().split("\n");
+    expect(stamped).toHaveLength(3);
+    for (const l of stamped) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (one|two|three)$/);
+    const [t1, t2, t3] = stamped.map((l) => l.split(" ")[0] as string);
+    expect(await cli.ok("logs", "--since", t2 as string, "lines")).toBe("two\nthree\n");
+    expect(await cli.ok("logs", "--until", t2 as string, "lines")).toBe("one\ntwo\n");
+    expect(await cli.ok("logs", "--since", t2 as string, "--until", t2 as string, "lines")).toBe("two\n");
+    expect(await cli.ok("logs", "--since", "1h", "lines")).toBe("one\ntwo\nthree\n");
+    expect(await cli.ok("logs", "--until", "1h", "lines")).toBe("");
+    expect(await cli.ok("logs", "--tail", "2", "--since", t1 as string, "lines")).toBe("two\nthree\n");
+    // Docker's --details prints the log's attributes and a space; wharf's json-file keeps none.
+    expect(await cli.ok("logs", "--details", "-t", "--tail", "1", "lines")).toBe(`${t3}  three\n`);
+    const bad = await cli.run(["logs", "--since", "soon", "lines"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('failed to parse value as time or duration: "soon"');
+    await validateRoot(cli.root);
+  }, 60_000);
+
   it("keeps exited containers in one pack file: ps -a, logs, start, rm by prefix, prune", async () => {
     const containers = join(cli.root, "containers");
     const dirs = () => readdirSync(containers).filter((n) => /^[0-9a-f]{64}$/.test(n));
