@@ -9,7 +9,7 @@ import { mergeEnv } from "./env.js";
 import { childEnded, exitStatus, ttyCommand } from "./monitor.js";
 import { getContainer } from "./reconcile.js";
 import { runcBinary, runcGlobal, runcLoggedError, startError } from "./runc.js";
-import { securityOf } from "./security.js";
+import { boundingCapabilities, securityOf } from "./security.js";
 import { buildProcess } from "./spec.js";
 import { containerDir } from "./store.js";
 import type { RuntimeContext } from "./types.js";
@@ -26,6 +26,10 @@ export interface ExecOptions {
   stderr: NodeJS.WritableStream;
   /** The caller's stdin is a terminal. */
   stdinIsTty?: boolean;
+  /** `-d`: start the process and return once it runs, its output discarded (Docker's exec -d). */
+  detach?: boolean;
+  /** `--privileged`: every capability for this process (the container's seccomp filter stays). */
+  privileged?: boolean;
   /** Ends the exec (SIGTERM to runc, which passes it to the process): a health check's timeout. */
   signal?: AbortSignal;
 }
@@ -44,6 +48,11 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   }
   if (o.argv.length === 0) throw new WharfError("usage", "exec needs a command to run");
   const tty = o.tty === true;
+  if (o.detach && (tty || o.interactive)) {
+    throw new WharfError("usage", "exec --detach with --tty or --interactive is not supported by wharf", {
+      hint: "run the command detached without -i/-t, or attached with -it",
+    });
+  }
   if (tty && o.interactive && !o.stdinIsTty) throw new WharfError("usage", "the input device is not a TTY");
   // The container's own view of its tree: its overlay may be mounted only inside it.
   const root = rec.pid > 0 ? `/proc/${rec.pid}/root` : rec.rootfs.path;
@@ -61,7 +70,9 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
     cwd: o.workdir || rec.options.workdir || rec.imageConfig.WorkingDir || "/",
     user,
     tty,
-    security: securityOf(rec.options),
+    security: o.privileged
+      ? { ...securityOf(rec.options), capabilities: boundingCapabilities() }
+      : securityOf(rec.options),
   });
   const tag = uniqueSuffix();
   const dir = containerDir(ctx, rec.id);
@@ -70,6 +81,7 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   await writeFileAtomic(procFile, JSON.stringify(proc));
   try {
     const argv = [runcBinary(ctx), ...runcGlobal(ctx, log), "exec", "--process", procFile, rec.id];
+    if (o.detach) return await execDetached(argv, log);
     const mode = tty ? (o.stdinIsTty ? "direct" : "script") : "none";
     const [cmd = "", ...args] = ttyCommand({ stdin: "null", tty: mode }, argv);
     const child = spawn(cmd, args, {
@@ -99,4 +111,17 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
     await rm(procFile, { force: true });
     await rm(log, { force: true });
   }
+}
+
+/** `runc exec --detach`: runc returns once the process runs; the process's stdio is /dev/null. */
+async function execDetached(argv: string[], log: string): Promise<number> {
+  const [cmd = "", ...args] = argv;
+  args.splice(args.indexOf("exec") + 1, 0, "--detach");
+  const child = spawn(cmd, args, { stdio: "ignore" });
+  const [code] = await childEnded(child);
+  if (code === 0) return 0;
+  const failed = await runcLoggedError(log);
+  throw failed !== undefined
+    ? startError(failed)
+    : new WharfError("runtime", `runc exec exited with ${code}`);
 }

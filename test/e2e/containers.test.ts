@@ -159,6 +159,31 @@ describe("containers", () => {
     await validateRoot(cli.root);
   }, 60_000);
 
+  it("exec -d runs the command in the background; exec --privileged gets every capability", async () => {
+    await cli.ok("run", "-d", "--name", "host", image, "sh", "-c", "while true; do sleep 0.1; done");
+    expect(await cli.ok("exec", "-d", "host", "sh", "-c", "sleep 2; echo done > /marker")).toBe("");
+    // exec -d returned before its command finished, and the command went on without it
+    expect((await cli.run(["exec", "host", "cat", "/marker"])).code).not.toBe(0);
+    await expect
+      .poll(async () => (await cli.run(["exec", "host", "cat", "/marker"])).stdout, { timeout: 15_000 })
+      .toBe("done\n");
+    const capEff = async (...flags: string[]) =>
+      BigInt(
+        `0x${/CapEff:\s*([0-9a-f]+)/.exec(await cli.ok("exec", ...flags, "host", "cat", "/proc/self/status"))?.[1]}`,
+      );
+    const plain = await capEff();
+    const privileged = await capEff("--privileged");
+    expect(privileged & plain).toBe(plain);
+    expect(privileged).toBeGreaterThan(plain);
+    const missing = await cli.run(["exec", "-d", "host", "nosuch"]);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain("executable file not found");
+    const tty = await cli.run(["exec", "-d", "-t", "host", "true"]);
+    expect(tty.code).not.toBe(0);
+    expect(tty.stderr).toContain("exec --detach with --tty or --interactive is not supported");
+    await validateRoot(cli.root);
+  }, 60_000);
+
   it("keeps exited containers in one pack file: ps -a, logs, start, rm by prefix, prune", async () => {
     const containers = join(cli.root, "containers");
     const dirs = () => readdirSync(containers).filter((n) => /^[0-9a-f]{64}$/.test(n));

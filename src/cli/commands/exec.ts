@@ -15,16 +15,13 @@ export const command: Command = {
   flags: [
     // exec shares these with run, under the same names and descriptions.
     ...RUN_FLAGS.filter((f) => EXEC_SHARED.includes(f.name)),
-    { name: "detach", short: "d", type: "bool", hidden: true, description: "Detached mode (not supported)" },
+    { name: "detach", short: "d", type: "bool", description: "Detached mode: run command in the background" },
+    { name: "privileged", type: "bool", description: "Give extended privileges to the command" },
   ],
   interspersed: false,
   minArgs: 2,
   async run(ctx, f) {
     const [name = "", ...argv] = f.args;
-    if (flag.bool(f, "detach")) {
-      ctx.err("exec --detach is not supported by wharf");
-      return 125;
-    }
     void warmCgroupLock();
     try {
       const env: string[] = [];
@@ -43,6 +40,8 @@ export const command: Command = {
         stdout: ctx.stdout,
         stderr: ctx.stderr,
         stdinIsTty: ctx.stdin.isTTY === true,
+        detach: flag.bool(f, "detach"),
+        privileged: flag.bool(f, "privileged"),
         ...(workdir !== undefined ? { workdir } : {}),
         ...(user !== undefined ? { user } : {}),
       });
