@@ -5,9 +5,10 @@
 import { WharfError } from "../../errors/index.js";
 import type { Value } from "./gofmt.js";
 import { tabulate } from "./tabwriter.js";
+import type { Template } from "./template/ast.js";
 import { execute } from "./template/exec.js";
 import { FUNC_NAMES, FUNCS, HEADER_FUNCS } from "./template/funcs.js";
-import { parseTemplate, type Template } from "./template/parse.js";
+import { parseTemplate } from "./template/parse.js";
 
 export interface ParsedFormat {
   /** The format began with `table`: a header row, and columns aligned. */

@@ -1,5 +1,5 @@
 import { goType, printValue, type Value } from "../gofmt.js";
-import type { Arg, Command, Node, Pipe, Template } from "./parse.js";
+import type { Arg, Command, Node, Pipe, Template } from "./ast.js";
 
 /** A function a template may call: `arity` as [min, max] (max Infinity for variadic). */
 export interface TemplateFunc {

@@ -1,70 +1,6 @@
+import type { Arg, Command, Node, Pipe, Template } from "./ast.js";
 import { lex, TemplateSyntaxError, type Token, type TokenKind } from "./lex.js";
-
-/** A parsed template: a list of nodes, executed by `execute` in exec.ts. */
-export type Node =
-  | { type: "text"; text: string }
-  | { type: "action"; pos: number; pipe: Pipe }
-  | { type: "if" | "range" | "with"; pos: number; pipe: Pipe; list: Node[]; elseList?: Node[] }
-  | { type: "break" | "continue"; pos: number };
-
-export interface Pipe {
-  pos: number;
-  /** Variables declared (`$x :=`) or assigned (`$x =`) by the pipeline. */
-  decl: string[];
-  assign: boolean;
-  cmds: Command[];
-}
-
-export interface Command {
-  pos: number;
-  src: string;
-  args: Arg[];
-}
-
-export type Arg = { pos: number; src: string } & (
-  | { type: "field"; names: string[] }
-  | { type: "variable"; name: string; names: string[] }
-  | { type: "chain"; node: Arg; names: string[] }
-  | { type: "dot" }
-  | { type: "nil" }
-  | { type: "bool"; value: boolean }
-  | { type: "number"; value: number }
-  | { type: "string"; value: string }
-  | { type: "identifier"; name: string }
-  | { type: "pipe"; pipe: Pipe }
-);
-
-export interface Template {
-  source: string;
-  nodes: Node[];
-}
-
-const ESCAPES: Record<string, string> = {
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
-  "\\": "\\",
-  '"': '"',
-  "'": "'",
-};
-
-/** Go's `strconv.Unquote` for "...", `...` and '.'. */
-export function unquote(s: string, pos: number): string {
-  if (s.startsWith("`")) return s.slice(1, -1).replaceAll("\r", "");
-  const body = s.slice(1, -1);
-  return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)/g, (_, e: string) => {
-    const c = e[0] as string;
-    if (c === "x" || c === "u" || c === "U") return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
-    if (/[0-7]/.test(c)) return String.fromCodePoint(Number.parseInt(e, 8));
-    const r = ESCAPES[c];
-    if (r === undefined) throw new TemplateSyntaxError(`invalid syntax: unknown escape sequence \\${c}`, pos);
-    return r;
-  });
-}
+import { parseNumber, unquote } from "./literals.js";
 
 function lineOf(src: string, pos: number): number {
   let n = 1;
@@ -349,13 +285,4 @@ class Parser {
         return undefined;
     }
   }
-}
-
-function parseNumber(s: string, pos: number): number {
-  const clean = s.replaceAll("_", "");
-  const neg = clean.startsWith("-");
-  const body = clean.replace(/^[+-]/, "");
-  const n = Number(body);
-  if (Number.isNaN(n)) throw new TemplateSyntaxError(`bad number syntax: "${s}"`, pos);
-  return neg ? -n : n;
 }
