@@ -13,7 +13,13 @@ export {
   copyToContainer,
 } from "./cp.js";
 export { type CreateOptions, createContainer } from "./create.js";
-export { type ContainerUsage, containerUsage, type VolumeUsage, volumeUsage } from "./df.js";
+export {
+  type ContainerUsage,
+  containerRwBytes,
+  containerUsage,
+  type VolumeUsage,
+  volumeUsage,
+} from "./df.js";
 export { mergeEnv, resolveCommand } from "./env.js";
 export {
   type EventActor,

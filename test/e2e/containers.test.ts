@@ -184,6 +184,21 @@ describe("containers", () => {
     await validateRoot(cli.root);
   }, 60_000);
 
+  it("ps -s and {{.Size}} show what a container wrote and its whole tree, as Docker's SIZE", async () => {
+    await cli.ok("run", "--name", "writer", image, "sh", "-c", "echo hello > /greeting");
+    const virtual = (await cli.ok("images", "--format", "{{.Size}}", image)).trim();
+    const table = (await cli.ok("ps", "-a", "-s")).split("\n");
+    expect(table[0]).toMatch(/NAMES +SIZE$/);
+    expect(table[1]).toMatch(new RegExp(`writer +6B \\(virtual ${virtual.replace(".", "\\.")}\\)$`));
+    expect(await cli.ok("ps", "-a", "--format", "{{.Names}}: {{.Size}}")).toBe(
+      `writer: 6B (virtual ${virtual})\n`,
+    );
+    // --size=false keeps the measuring off even for a template that shows .Size
+    expect(await cli.ok("ps", "-a", "--size=false", "--format", "{{.Size}}")).toBe("0B\n");
+    expect(await cli.ok("ps", "-a")).not.toContain("SIZE");
+    await validateRoot(cli.root);
+  }, 60_000);
+
   it("keeps exited containers in one pack file: ps -a, logs, start, rm by prefix, prune", async () => {
     const containers = join(cli.root, "containers");
     const dirs = () => readdirSync(containers).filter((n) => /^[0-9a-f]{64}$/.test(n));

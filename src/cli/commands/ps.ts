@@ -1,6 +1,8 @@
 import { WharfError } from "../../errors/index.js";
+import { listImages, openImages } from "../../images/index.js";
 import {
   type ContainerRecord,
+  containerRwBytes,
   exposedPortsConfig,
   listContainers,
   networkNames,
@@ -8,9 +10,10 @@ import {
   summarize,
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { ago, goStruct, goTimeString, renderFormat } from "../render/index.js";
+import { ago, goStruct, goTimeString, imageSize, renderFormat } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
+import { layerSizes } from "./layer-sizes.js";
 
 const PS_TABLE =
   "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
@@ -37,7 +40,38 @@ function ellipsis(s: string, max: number): string {
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join("")}…`;
 }
 
-function row(rec: ContainerRecord, trunc: boolean, now: number) {
+/** Docker's SIZE: the bytes the container wrote, and with its image's the whole tree's (`virtual`). */
+interface SizeOf {
+  rw: number;
+  rootFs: number;
+}
+
+function sizeText(size: SizeOf | undefined): string {
+  if (size === undefined) return "0B";
+  const rw = imageSize(size.rw);
+  return size.rootFs > 0 ? `${rw} (virtual ${imageSize(size.rootFs)})` : rw;
+}
+
+/** Each container's `SizeRw` and `SizeRootFs` (its image's size plus what it wrote), by ID. */
+async function containerSizes(root: string, recs: readonly ContainerRecord[]): Promise<Map<string, SizeOf>> {
+  const images = await openImages(root);
+  const imageBytes = new Map<string, number>();
+  try {
+    const sizes = layerSizes(root, images.content);
+    for (const i of await listImages(images, { layerSize: sizes.size })) imageBytes.set(i.id, i.size);
+    sizes.save();
+  } finally {
+    await images.close();
+  }
+  const out = new Map<string, SizeOf>();
+  for (const r of recs) {
+    const rw = await containerRwBytes(r);
+    out.set(r.id, { rw, rootFs: rw + (imageBytes.get(r.imageId) ?? 0) });
+  }
+  return out;
+}
+
+function row(rec: ContainerRecord, trunc: boolean, now: number, size?: SizeOf) {
   const s = summarize(rec, now);
   const command = trunc ? ellipsis(s.command, 20) : s.command;
   const fields = {
@@ -54,7 +88,7 @@ function row(rec: ContainerRecord, trunc: boolean, now: number) {
       .map(([k, v]) => `${k}=${v}`)
       .join(","),
     Mounts: s.mounts.join(","),
-    Size: "0B",
+    Size: sizeText(size),
     Networks: networkNames(rec),
   };
   return goStruct("*formatter.ContainerContext", { ...fields, toJSON: () => fields });
@@ -165,11 +199,19 @@ export const command: Command = {
     recs = recs.filter((r) => fs.every((fl) => fl(r)));
     if (last > 0) recs = recs.slice(0, last);
     let format = flag.string(f, "format") ?? "";
-    if (format === "" || format === "table") format = flag.bool(f, "quiet") ? "{{.ID}}" : PS_TABLE;
+    const quiet = flag.bool(f, "quiet");
+    // As Docker's CLI: sizes are measured with --size, or when a template shows .Size (unless
+    // --size=false or --quiet), and the default table gains a SIZE column.
+    const sizes =
+      flag.bool(f, "size") || (!quiet && !f.given.has("size") && format.includes(".Size"))
+        ? await containerSizes(ctx.root, recs)
+        : undefined;
+    if (format === "" || format === "table")
+      format = quiet ? "{{.ID}}" : sizes ? `${PS_TABLE}\t{{.Size}}` : PS_TABLE;
     const now = Date.now();
     const text = renderFormat(
       format,
-      recs.map((r) => row(r, !flag.bool(f, "no-trunc"), now)),
+      recs.map((r) => row(r, !flag.bool(f, "no-trunc"), now, sizes?.get(r.id))),
       { headers: PS_HEADERS },
     );
     if (text !== "") ctx.out(text.replace(/\n$/, ""));
