@@ -184,7 +184,7 @@ describe("containers", () => {
     await validateRoot(cli.root);
   }, 60_000);
 
-  it("ps -s and {{.Size}} show what a container wrote and its whole tree, as Docker's SIZE", async () => {
+  it("ps -s, {{.Size}} and inspect -s show what a container wrote and its whole tree, as Docker does", async () => {
     await cli.ok("run", "--name", "writer", image, "sh", "-c", "echo hello > /greeting");
     const virtual = (await cli.ok("images", "--format", "{{.Size}}", image)).trim();
     const table = (await cli.ok("ps", "-a", "-s")).split("\n");
@@ -196,6 +196,17 @@ describe("containers", () => {
     // --size=false keeps the measuring off even for a template that shows .Size
     expect(await cli.ok("ps", "-a", "--size=false", "--format", "{{.Size}}")).toBe("0B\n");
     expect(await cli.ok("ps", "-a")).not.toContain("SIZE");
+    // inspect -s adds Docker's SizeRw and SizeRootFs (bytes) after GraphDriver; without it they are absent
+    const [sized] = JSON.parse(await cli.ok("container", "inspect", "--size", "writer"));
+    expect(sized.SizeRw).toBe(6);
+    expect(sized.SizeRootFs).toBeGreaterThan(6);
+    const keys = Object.keys(sized);
+    expect(keys.slice(keys.indexOf("GraphDriver") + 1, keys.indexOf("GraphDriver") + 3)).toEqual([
+      "SizeRw",
+      "SizeRootFs",
+    ]);
+    expect(await cli.ok("inspect", "-s", "-f", "{{.SizeRw}}", "writer")).toBe("6\n");
+    expect(await cli.ok("inspect", "-f", "{{.SizeRw}}", "writer")).toBe("<no value>\n");
     await validateRoot(cli.root);
   }, 60_000);
 

@@ -10,6 +10,7 @@ import type { Context } from "../context.js";
 import { executeTemplate, parseGoTemplate } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
 import { inspectContainers } from "./container-inspect.js";
+import { containerSizes, withSizes } from "./container-sizes.js";
 import { type LayerSizes, layerSizes } from "./layer-sizes.js";
 
 /** JSON as Docker's inspect prints it: 4-space indent, no HTML escaping, U+2028/9 escaped like Go. */
@@ -88,8 +89,9 @@ export async function inspectObjects(
   names: string[],
   type: "container" | "image" | undefined,
   format?: string,
+  size = false,
 ): Promise<number> {
-  if (type === "container") return inspectContainers(ctx, names, format);
+  if (type === "container") return inspectContainers(ctx, names, format, size);
   const template = format ? parseGoTemplate(format === "json" ? "{{json .}}" : format) : undefined;
   const images = await openImages(ctx.root);
   const sizes = layerSizes(ctx.root, images.content);
@@ -101,7 +103,10 @@ export async function inspectObjects(
       let obj: Record<string, unknown> | undefined;
       if (type === undefined) {
         try {
-          obj = inspectContainer(rt, await getContainer(rt, name));
+          const rec = await getContainer(rt, name);
+          obj = inspectContainer(rt, rec);
+          const measured = size ? (await containerSizes(ctx.root, [rec])).get(rec.id) : undefined;
+          if (measured) obj = withSizes(obj, measured);
         } catch (e) {
           if (!isWharfError(e, "container-not-found")) throw e;
         }
@@ -126,6 +131,12 @@ export const command: Command = {
   description: "Return low-level information on containers or images",
   flags: [
     { name: "format", short: "f", type: "string", description: "Format output using a custom template" },
+    {
+      name: "size",
+      short: "s",
+      type: "bool",
+      description: "Display total file sizes if the type is container",
+    },
     { name: "type", type: "string", description: "Return JSON for specified type (container or image)" },
   ],
   minArgs: 1,
@@ -136,6 +147,6 @@ export const command: Command = {
         hint: "use --type container or --type image",
       });
     }
-    return inspectObjects(ctx, f.args, type, flag.string(f, "format"));
+    return inspectObjects(ctx, f.args, type, flag.string(f, "format"), flag.bool(f, "size"));
   },
 };

@@ -1,8 +1,6 @@
 import { WharfError } from "../../errors/index.js";
-import { listImages, openImages } from "../../images/index.js";
 import {
   type ContainerRecord,
-  containerRwBytes,
   exposedPortsConfig,
   listContainers,
   networkNames,
@@ -13,7 +11,7 @@ import { type Command, flag } from "../command.js";
 import { ago, goStruct, goTimeString, imageSize, renderFormat } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
-import { layerSizes } from "./layer-sizes.js";
+import { type ContainerSize, containerSizes } from "./container-sizes.js";
 
 const PS_TABLE =
   "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
@@ -40,38 +38,13 @@ function ellipsis(s: string, max: number): string {
   return chars.length <= max ? s : `${chars.slice(0, max - 1).join("")}…`;
 }
 
-/** Docker's SIZE: the bytes the container wrote, and with its image's the whole tree's (`virtual`). */
-interface SizeOf {
-  rw: number;
-  rootFs: number;
-}
-
-function sizeText(size: SizeOf | undefined): string {
+function sizeText(size: ContainerSize | undefined): string {
   if (size === undefined) return "0B";
   const rw = imageSize(size.rw);
   return size.rootFs > 0 ? `${rw} (virtual ${imageSize(size.rootFs)})` : rw;
 }
 
-/** Each container's `SizeRw` and `SizeRootFs` (its image's size plus what it wrote), by ID. */
-async function containerSizes(root: string, recs: readonly ContainerRecord[]): Promise<Map<string, SizeOf>> {
-  const images = await openImages(root);
-  const imageBytes = new Map<string, number>();
-  try {
-    const sizes = layerSizes(root, images.content);
-    for (const i of await listImages(images, { layerSize: sizes.size })) imageBytes.set(i.id, i.size);
-    sizes.save();
-  } finally {
-    await images.close();
-  }
-  const out = new Map<string, SizeOf>();
-  for (const r of recs) {
-    const rw = await containerRwBytes(r);
-    out.set(r.id, { rw, rootFs: rw + (imageBytes.get(r.imageId) ?? 0) });
-  }
-  return out;
-}
-
-function row(rec: ContainerRecord, trunc: boolean, now: number, size?: SizeOf) {
+function row(rec: ContainerRecord, trunc: boolean, now: number, size?: ContainerSize) {
   const s = summarize(rec, now);
   const command = trunc ? ellipsis(s.command, 20) : s.command;
   const fields = {
