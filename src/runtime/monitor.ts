@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { type FSWatcher, rmSync, watch } from "node:fs";
-import { constants } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
-import { errnoCode, WharfError } from "../errors/index.js";
+import { WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
-import { unmountRootfs } from "../rootfs/index.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { stopWarmingCgroupLock, warmCgroupLock } from "./cgroup-lock.js";
 import { containerEvent, flushEvents } from "./events.js";
@@ -16,33 +14,19 @@ import { completeNetwork, type NetworkStart } from "./network/gate.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
 import { runcPidFile } from "./pid-file.js";
 import { processStartTime } from "./proc.js";
+import { type EndHook, type MonitorResult, recordEnd } from "./record-end.js";
+import { runcBinary, runcDelete, runcGlobal, runcKill, runcLoggedError, startError } from "./runc.js";
 import {
-  runcBinary,
-  runcDelete,
-  runcGlobal,
-  runcKill,
-  runcLoggedError,
-  runtimeUnusable,
-  startError,
-} from "./runc.js";
+  childEnded,
+  exitStatus,
+  type MonitorIO,
+  runtimeFailure,
+  stderrFilter,
+  ttyCommand,
+} from "./runc-process.js";
 import { containerDir, readRecordRaw, updateRecord } from "./store.js";
 import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
-
-export interface MonitorIO {
-  /** `inherit`: the caller's stdin (a TTY for `direct`); `null`: /dev/null; `hold`: open, never written. */
-  stdin: "inherit" | "null" | "hold";
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
-  /** `direct`: runc drives the caller's terminal; `script`: util-linux `script` gives runc one. */
-  tty: "none" | "direct" | "script";
-  /** Pass the caller's signals (^C, SIGTERM, window size changes) on to the container. */
-  forwardSignals?: boolean;
-  /** Called once the container's process runs. */
-  onStarted?: (rec: ContainerRecord) => void;
-  /** Called with runc's process once spawned (`attach` writes to its stdin when it is `hold`). */
-  onSpawned?: (child: ChildProcess) => void;
-}
 
 export interface MonitorOptions {
   /** The record of a container this process has just made: no earlier start's files to clear. */
@@ -64,49 +48,7 @@ export interface MonitorOptions {
   network?: Promise<NetSetup | undefined>;
 }
 
-export type EndHook = (ended: ContainerRecord, before: ContainerRecord) => ContainerRecord;
-
-export interface MonitorResult {
-  exitCode: number;
-  /** Set when the container could not be started (its exit code then is 125, 126 or 127). */
-  error?: WharfError;
-}
-
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
-const RUNC_FAILED = /^runc (run|exec) failed: /m;
-
-function shellQuote(args: readonly string[]): string {
-  return args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-}
-
-export function ttyCommand(io: MonitorIO, argv: string[]): string[] {
-  return io.tty === "script" ? ["script", "-qefc", shellQuote(argv), "/dev/null"] : argv;
-}
-
-/**
- * Copies a child's stderr to `sink`, holding back runc's own failure line (runc writes it on the
- * stderr that the container shares) until the caller knows whether it was runc's.
- */
-function stderrFilter(sink: (chunk: Uint8Array) => void) {
-  let held = "";
-  return {
-    write(chunk: Uint8Array) {
-      if (held) {
-        held += Buffer.from(chunk).toString("utf8");
-        return;
-      }
-      const text = Buffer.from(chunk).toString("utf8");
-      const m = RUNC_FAILED.exec(text);
-      if (!m) return sink(chunk);
-      if (m.index > 0) sink(Buffer.from(text.slice(0, m.index)));
-      held = text.slice(m.index);
-    },
-    finish(wasRunc: boolean) {
-      if (held && !wasRunc) sink(Buffer.from(held));
-      held = "";
-    },
-  };
-}
 
 /** Calls `fn` when `name` appears or changes in `dir` (inotify); undefined when it cannot watch. */
 function watchFor(dir: string, name: string, fn: () => void): FSWatcher | undefined {
@@ -119,44 +61,6 @@ function watchFor(dir: string, name: string, fn: () => void): FSWatcher | undefi
   } catch {
     return undefined;
   }
-}
-
-/** Resolves when the child has exited and its stdout and stderr are drained. */
-export function childEnded(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
-  const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
-  const closed = streams.map((s) => new Promise<void>((res) => s.on("close", () => res())));
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) => {
-    child.on("exit", (c, s) => res([c, s]));
-    child.on("error", () => res([127, null]));
-  });
-  return Promise.all([exited, ...closed]).then(([e]) => e);
-}
-
-/**
- * The failure of a runc that ended without starting the container and without logging why: it could
- * not be executed, or it is not a working runc. A wharf error (125), not the container's status.
- */
-function runtimeFailure(
-  runc: string,
-  spawnError: unknown,
-  code: number | null,
-  signal: NodeJS.Signals | null,
-): WharfError | undefined {
-  if (spawnError !== undefined) return runtimeUnusable(runc, errnoCode(spawnError) ?? String(spawnError));
-  if (code === 0) return undefined;
-  const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
-  return new WharfError(
-    "runtime",
-    `the container runtime runc (${runc}) ${how} before the container started`,
-    {
-      hint: `check that runc works: ${runc} --version`,
-    },
-  );
-}
-
-export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
 }
 
 /**
@@ -376,35 +280,4 @@ export async function runMonitored(
   await recordEnd(ctx, id, result, opts.onEnd);
   trace("monitor: exit recorded");
   return result;
-}
-
-/**
- * Records the end of a run and releases what a stopped container does not need: runc's state, the
- * files of this start (bundle, /etc files, PID file, runc's log: made again by the next start) and
- * the rootfs mount (an unchanged upper dir goes too).
- */
-export async function recordEnd(
-  ctx: RuntimeContext,
-  id: string,
-  result: MonitorResult,
-  onEnd?: EndHook,
-): Promise<void> {
-  const { exitCode, error } = result;
-  await runcDelete(ctx, id, true).catch(() => undefined);
-  await releaseStartFiles(ctx, id);
-  const rec = await readRecordRaw(ctx, id);
-  const netReleased = rec ? releaseNetwork(ctx, rec) : undefined;
-  // A `--rm` container's rootfs goes with it right after this.
-  if (rec?.rootfs.prepared && !rec.options.autoRemove) {
-    await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);
-  }
-  await netReleased;
-  trace("monitor: rootfs unmounted");
-  await updateRecord(ctx, id, (r) => {
-    const { monitorPid: _p, monitorStart: _s, pidStart: _ps, paused: _z, net: _n, ...rest } = r;
-    const ended: ContainerRecord = error
-      ? { ...rest, state: r.state === "running" ? "exited" : r.state, pid: 0, exitCode, error: error.message }
-      : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: isoTime() };
-    return onEnd ? onEnd(ended, r) : ended;
-  });
 }

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { WharfError } from "../errors/index.js";
 import type { RestartPolicy } from "./extras-types.js";
-import type { EndHook } from "./monitor.js";
+import type { EndHook } from "./record-end.js";
 import { readRecordRaw, updateRecord } from "./store.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
