@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatFloat, printValue, sprint, sprintf } from "./gofmt.js";
+import { formatFloat } from "./float.js";
+import { printValue, sprint, sprintf } from "./gofmt.js";
 
 describe("formatFloat (Go strconv)", () => {
   it("shortest %g switches to exponents below 1e-4 and from 1e21... at 6 digits of exponent", () => {

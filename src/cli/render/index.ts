@@ -1,3 +1,4 @@
+export { formatFloat } from "./float.js";
 export {
   executeTemplate,
   type ParsedFormat,
@@ -6,7 +7,7 @@ export {
   type RenderOptions,
   renderFormat,
 } from "./format.js";
-export { formatFloat, goType, printValue, sprint, sprintf, sprintln, type Value } from "./gofmt.js";
+export { goType, printValue, sprint, sprintf, sprintln, type Value } from "./gofmt.js";
 export {
   type Progress,
   type ProgressView,

@@ -1,7 +1,7 @@
 /**
  * Sizes, durations and times as Docker prints them (github.com/docker/go-units and Go's time).
  */
-import { formatFloat } from "./gofmt.js";
+import { formatFloat } from "./float.js";
 
 const DECIMAL = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 
