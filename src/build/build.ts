@@ -14,6 +14,7 @@ import { WharfError } from "../errors/index.js";
 import { openImages, storeDocument } from "../images/index.js";
 import { hostPlatform, MediaType, parsePlatform } from "../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
+import { push } from "../remote/index.js";
 import { type BaseImage, resolveBase } from "./base.js";
 import { errorBox } from "./box.js";
 import { openBuildCache } from "./cache.js";
@@ -40,6 +41,11 @@ const fullName = (tag: string) => formatReference(withDefaultTag(parseReference(
  * build cache when its inputs are unchanged, the image stored and tagged (or exported).
  */
 export async function build(o: BuildOptions): Promise<BuildResult> {
+  if (o.push && (o.tags ?? []).length === 0) {
+    throw new WharfError("usage", "tag is needed when pushing to registry", {
+      hint: "name the image with -t REGISTRY/NAME:TAG",
+    });
+  }
   const progress = createProgress(o.progress ?? "auto", o.progressOut);
   const env0 = o.env ?? process.env;
   const now = new Date();
@@ -199,6 +205,15 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       stored = await storeImage(images, config, result.state.layers, names);
       exporting.status(`writing image ${stored.id} done`);
       for (const n of names) exporting.status(`naming to ${n} done`);
+      for (const n of o.push ? names : []) {
+        exporting.status(`pushing layers for ${n}`);
+        const pushed = await push(n, {
+          store: images.content,
+          images,
+          ...(o.transport ? { transport: o.transport } : {}),
+        });
+        exporting.status(`pushing manifest for ${n}@${pushed.digest} done`);
+      }
     }
     exporting.done();
     // Imported steps whose layers the build fetched are now this root's cache too.

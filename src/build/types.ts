@@ -54,6 +54,8 @@ export interface BuildOptions {
   /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
   network?: "default" | "none" | "host";
   outputs?: BuildOutput[];
+  /** `--push`: each tag pushed to its registry once the image is stored (the build needs a tag). */
+  push?: boolean;
   cacheTo?: CacheExport[];
   cacheFrom?: CacheImport[];
   /** Signature verification of FROM / `--from` images pulled by the build (remote's PullOptions.verify). */

@@ -13,6 +13,7 @@ import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { headAndList } from "../parse/mounts.js";
+import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
 import { buildTrust } from "./build-trust.js";
 import { labelsOf } from "./common-flags.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
@@ -248,6 +249,7 @@ export const command: Command = {
       valueName: "stringArray",
       description: 'Cache export destinations (e.g., "user/app:cache", "type=local,dest=path/to/dir")',
     },
+    ...BUILD_EXPORT_FLAGS,
     INSECURE_FLAG,
     ...TRUST_FLAGS,
   ],
@@ -255,6 +257,7 @@ export const command: Command = {
   maxArgs: 1,
   async run(ctx, f) {
     const quiet = flag.bool(f, "quiet");
+    const exported = buildExportOf(f);
     const network = flag.string(f, "network");
     if (network !== undefined && !["default", "host", "none"].includes(network)) {
       throw usage(
@@ -284,7 +287,7 @@ export const command: Command = {
       context,
       ...(file ? { file } : {}),
       stdin: ctx.stdin,
-      tags: flag.strings(f, "tag"),
+      tags: [...flag.strings(f, "tag"), ...exported.names],
       buildArgs: parseBuildArgs(flag.strings(f, "build-arg"), ctx.env),
       labels: parseLabels(flag.strings(f, "label")),
       ...(flag.string(f, "target") ? { target: flag.string(f, "target") as string } : {}),
@@ -294,7 +297,8 @@ export const command: Command = {
       secrets: flag.strings(f, "secret").map(parseSecret),
       ssh: flag.strings(f, "ssh").map((s) => parseSsh(s, ctx.env)),
       ...(network ? { network: network as "default" | "host" | "none" } : {}),
-      outputs: flag.strings(f, "output").map(parseOutput),
+      outputs: exported.outputs.map(parseOutput),
+      push: exported.push,
       env: ctx.env,
       transport: transportOptions(ctx, f),
       cacheFrom,
@@ -304,6 +308,8 @@ export const command: Command = {
       progressOut: ctx.stderr,
     });
     if (iidfile) writeFileSync(iidfile, result.id);
+    const metadata = flag.string(f, "metadata-file");
+    if (metadata) writeMetadata(metadata, result);
     if (quiet) ctx.out(result.id);
     return 0;
   },
