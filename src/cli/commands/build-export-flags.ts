@@ -9,6 +9,7 @@ import type { BuildResult } from "../../build/index.js";
 import { WharfError } from "../../errors/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
+import { keyValues } from "../parse/key-values.js";
 
 export const BUILD_EXPORT_FLAGS: FlagSpec[] = [
   { name: "push", type: "bool", description: 'Shorthand for "--output=type=registry"' },
@@ -34,15 +35,6 @@ export const BUILD_EXPORT_FLAGS: FlagSpec[] = [
 
 const usage = (message: string, hint: string) => new WharfError("usage", message, { hint });
 
-function csv(spec: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const part of spec.split(",")) {
-    const i = part.indexOf("=");
-    m.set(i < 0 ? part : part.slice(0, i), i < 0 ? "" : part.slice(i + 1));
-  }
-  return m;
-}
-
 const OFF = new Set(["false", "0", "off"]);
 
 /** Refuses an attestation wharf would have to make; accepts the ways of saying "none". */
@@ -55,7 +47,7 @@ function checkAttestations(f: ParsedFlags): void {
     }
   }
   for (const spec of flag.strings(f, "attest")) {
-    const m = csv(spec);
+    const m = keyValues(spec);
     if (m.get("disabled") !== "true")
       throw usage(`--attest ${spec} is not supported: wharf build makes no attestations`, hint);
   }
@@ -77,7 +69,7 @@ export function buildExportOf(f: ParsedFlags): BuildExport {
   checkAttestations(f);
   const out: BuildExport = { outputs: [], push: flag.bool(f, "push"), names: [] };
   for (const spec of flag.strings(f, "output")) {
-    const m = spec.includes("=") ? csv(spec) : undefined;
+    const m = spec.includes("=") ? keyValues(spec) : undefined;
     const type = m?.get("type");
     if (m === undefined || (type !== "registry" && type !== "image" && type !== "docker")) {
       out.outputs.push(spec);

@@ -12,6 +12,7 @@ import { WharfError } from "../../errors/index.js";
 import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
+import { keyValues } from "../parse/key-values.js";
 import { headAndList } from "../parse/mounts.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
 import { buildTrust } from "./build-trust.js";
@@ -41,18 +42,9 @@ function parseLabels(values: readonly string[]): Record<string, string> {
   return labelsOf(values);
 }
 
-function csv(spec: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const part of spec.split(",")) {
-    const i = part.indexOf("=");
-    m.set(i < 0 ? part : part.slice(0, i), i < 0 ? "" : part.slice(i + 1));
-  }
-  return m;
-}
-
 /** `--secret id=x,src=FILE|env=VAR` (also `source=`, `type=file|env`). */
 export function parseSecret(spec: string): SecretSource {
-  const m = csv(spec);
+  const m = keyValues(spec);
   const id = m.get("id");
   if (!id)
     throw usage(
@@ -69,7 +61,7 @@ export function parseSecret(spec: string): SecretSource {
 /** `-o DIR`, `--output type=local,dest=DIR` or `type=oci,dest=FILE`. */
 export function parseOutput(spec: string): BuildOutput {
   if (!spec.includes("=")) return { type: "local", dest: spec };
-  const m = csv(spec);
+  const m = keyValues(spec);
   const type = m.get("type") ?? "local";
   const dest = m.get("dest");
   if (!dest) throw usage(`invalid output ${spec}: dest= is required`, "write --output type=local,dest=DIR");
@@ -118,7 +110,7 @@ const CACHE_HINT =
 /** `--cache-from NAME` or `type=registry,ref=NAME`, `type=local,src=DIR[,tag=T]`. */
 export function parseCacheFrom(spec: string): CacheImport {
   if (!spec.includes("=")) return { type: "registry", ref: spec };
-  const m = csv(spec);
+  const m = keyValues(spec);
   const type = m.get("type") ?? "registry";
   if (type === "registry") {
     const ref = m.get("ref");
@@ -137,7 +129,7 @@ export function parseCacheFrom(spec: string): CacheImport {
 /** `--cache-to NAME`, `type=registry,ref=NAME[,mode=min|max][,ignore-error=true]` or `type=local,dest=DIR`. */
 export function parseCacheTo(spec: string): CacheExport {
   if (!spec.includes("=")) return { type: "registry", ref: spec, mode: "min" };
-  const m = csv(spec);
+  const m = keyValues(spec);
   const type = m.get("type") ?? "";
   const mode = m.get("mode") ?? "min";
   if (mode !== "min" && mode !== "max")
