@@ -3,7 +3,14 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseBuildArgs, parseCacheFrom, parseCacheTo, parseOutput, parseSecret, parseSsh } from "./build.js";
+import {
+  parseBuildArgs,
+  parseCacheFrom,
+  parseCacheTo,
+  parseOutput,
+  parseSecret,
+  parseSsh,
+} from "./build-options.js";
 
 describe("build flags", () => {
   it("--build-arg K=V, and K alone takes the value from the environment when set", () => {
