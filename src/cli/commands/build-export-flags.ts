@@ -6,10 +6,10 @@
  */
 import { writeFileSync } from "node:fs";
 import type { BuildResult } from "../../build/index.js";
-import { WharfError } from "../../errors/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { keyValues } from "../parse/key-values.js";
+import { usage } from "./build-options.js";
 
 export const BUILD_EXPORT_FLAGS: FlagSpec[] = [
   { name: "push", type: "bool", description: 'Shorthand for "--output=type=registry"' },
@@ -32,8 +32,6 @@ export const BUILD_EXPORT_FLAGS: FlagSpec[] = [
     description: 'Attestation parameters (only "type=...,disabled=true": wharf makes no attestations)',
   },
 ];
-
-const usage = (message: string, hint: string) => new WharfError("usage", message, { hint });
 
 const OFF = new Set(["false", "0", "off"]);
 
