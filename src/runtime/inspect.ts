@@ -110,6 +110,10 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
     RestartCount: rec.restartCount,
     Driver: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",
     Platform: "linux",
+    // No SELinux labels or AppArmor profile are applied (Docker prints these empty without them).
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
     HostConfig: {
       ...hostConfigNetwork(rec),
       AutoRemove: o.autoRemove === true,

@@ -38,6 +38,16 @@ describe("inspect of containers and images", () => {
     const both = JSON.parse(await cli.ok("inspect", "insp", ref));
     expect(both).toHaveLength(2);
     expect(both[0]).toMatchObject({ Id: containerId, Name: "/insp", State: { ExitCode: 2 } });
+    // Docker's top-level fields in Docker's order (labels and profile empty: none is applied here)
+    const keys = Object.keys(both[0]);
+    expect(keys.slice(keys.indexOf("Platform"), keys.indexOf("HostConfig") + 1)).toEqual([
+      "Platform",
+      "MountLabel",
+      "ProcessLabel",
+      "AppArmorProfile",
+      "HostConfig",
+    ]);
+    expect(both[0]).toMatchObject({ MountLabel: "", ProcessLabel: "", AppArmorProfile: "" });
     expect(both[0]).toEqual(JSON.parse(await cli.ok("container", "inspect", "insp"))[0]);
     expect(both[1]).toMatchObject({ Id: image.config.digest, RepoTags: [ref] });
     const byId = await cli.ok("inspect", "-f", "{{.Name}} {{.State.ExitCode}}", containerId.slice(0, 12));
