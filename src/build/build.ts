@@ -24,6 +24,7 @@ import { openContext } from "./context.js";
 import type { BuildEnv, StageResult } from "./env.js";
 import { limiter, neededStages } from "./graph.js";
 import { finalConfig, storeImage } from "./image.js";
+import { lookupNamedContext, resolveNamedContexts } from "./named-context.js";
 import { exportOutputs } from "./output.js";
 import { createProgress } from "./progress.js";
 import { buildStage } from "./stage.js";
@@ -46,6 +47,8 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       hint: "name the image with -t REGISTRY/NAME:TAG",
     });
   }
+  // --build-context values are read (and refused) before anything else is done.
+  const named = await resolveNamedContexts(o.buildContexts ?? {}, { root: o.root });
   const progress = createProgress(o.progress ?? "auto", o.progressOut);
   const env0 = o.env ?? process.env;
   const now = new Date();
@@ -98,7 +101,12 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       escape: df.escape,
       platform: platformArgValues(plat, hostPlatform()),
     });
-    const needed = neededStages(df, target.index, globals.lookup);
+    const needed = neededStages(
+      df,
+      target.index,
+      globals.lookup,
+      (n) => lookupNamedContext(named, n) !== undefined,
+    );
     await mkdir(tmp, { recursive: true });
     // --cache-from: records read now, their layers fetched only when a step needs them.
     if (o.cacheFrom?.length && !o.noCache) {
@@ -126,6 +134,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       buildArgs,
       runtime: { root: o.root, ...(o.runc ? { runc: o.runc } : {}) },
       tmp,
+      named,
       stage(index) {
         let p = stages.get(index);
         if (!p) {
@@ -145,11 +154,13 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
         }
         return p;
       },
-      image(name, platform) {
+      image(name, platform, label) {
         const key = `${name}\0${platform ?? ""}`;
         let p = bases.get(key);
         if (!p) {
-          const meta = progress.vertex(`[internal] load metadata for ${fullName(name)}`);
+          const meta = progress.vertex(
+            label ? `${label} load metadata for ${name}` : `[internal] load metadata for ${fullName(name)}`,
+          );
           p = resolveBase(name, {
             images,
             pull: o.pull === true,
@@ -260,6 +271,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     await Promise.allSettled(stages.values());
     progress.close();
     await stat.save().catch(() => undefined);
+    for (const n of named.values()) if (n.kind === "dir") await n.stat.save().catch(() => undefined);
     imported?.close();
     await images.close();
     await ctx.close();

@@ -17,6 +17,8 @@ import { type ChmodFn, copyEntries, type InlineEntry } from "./copy-layer.js";
 import { startCopySnapshot } from "./copy-snapshot.js";
 import { checkAborted, type StageRun, shownExpanded, stepName } from "./env.js";
 import { resolveChown } from "./layer-view.js";
+import { loadNamedDir } from "./named-source.js";
+import type { Vertex } from "./progress.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
 import { cachedStep, commitStep, stageView, stepFailed } from "./step.js";
 import { hashPicked, mountLayers, sourceOf, type Tree } from "./trees.js";
@@ -76,27 +78,36 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   }
   const urls = inst.sources.filter(isUrl);
   const locals = inst.sources.filter((s) => !isUrl(s));
-  const fromSrc = from !== undefined ? await sourceOf(run, from) : undefined;
+  const from0 = from !== undefined ? await sourceOf(run, from) : undefined;
+  // COPY --from a directory context reads it as it reads the build context (its own .dockerignore).
+  const named = from0?.kind === "dir" ? from0.context : undefined;
+  const fromSrc = from0?.kind === "dir" ? undefined : from0;
   let picked: Picked[] = [];
   let srcKey: string | undefined = fromSrc?.key;
-  const tree: SourceTree | undefined =
-    from === undefined && env.context.dir ? { dir: env.context.dir, filter: env.context.filter } : undefined;
+  const tree: SourceTree | undefined = named
+    ? { dir: named.dir, filter: named.filter }
+    : from === undefined && env.context.dir
+      ? { dir: env.context.dir, filter: env.context.filter }
+      : undefined;
+  const stat = named?.stat ?? env.stat;
   const pickFrom = (t: SourceTree, destIsDir: () => Promise<boolean>) =>
     pickSources(t, locals, { dest, destIsDir, ...(exclude ? { exclude } : {}), parents });
-  if (from === undefined && locals.length > 0) {
+  if ((from === undefined || named) && locals.length > 0) {
     if (!tree)
       throw new WharfError(
         "invalid-argument",
         `${inst.kind} needs a build context (the Dockerfile came alone on stdin)`,
         { hint: "give a context directory, or pipe a tar of the context into wharf build -" },
       );
-    // BuildKit reads the context once per build: its step is shown once, with what was read.
-    const loading = env.contextShown ? undefined : env.progress.vertex("[internal] load build context");
-    env.contextShown = true;
-    const before = env.stat.bytesRead;
+    // BuildKit reads a context once per build: its step is shown once, with what was read.
+    let loading: Vertex | undefined;
+    if (named) loading = loadNamedDir(env, named);
+    else if (!env.contextShown) loading = env.progress.vertex("[internal] load build context");
+    if (!named) env.contextShown = true;
+    const before = stat.bytesRead;
     try {
       picked = await pickFrom(tree, async () => false);
-      srcKey = await hashPicked(env, picked);
+      srcKey = await hashPicked(env, picked, stat);
     } catch (e) {
       loading?.done();
       // A missing source fails the step, as BuildKit's "failed to compute cache key".
@@ -104,7 +115,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       if (!isWharfError(e)) throw e;
       throw stepFailed(failed, `failed to compute cache key: ${e.message}`);
     }
-    loading?.status(`transferring context: ${env.stat.bytesRead - before}B done`);
+    loading?.status(`transferring ${named?.name ?? "context"}: ${stat.bytesRead - before}B done`);
     loading?.done();
   }
   // A URL with --checksum is known by it (downloaded only on a miss); any other is downloaded

@@ -14,6 +14,7 @@ import type { LayerBlob } from "./blob.js";
 import type { BuildCache, CacheRecord } from "./cache.js";
 import type { ImportedCache } from "./cache-import.js";
 import type { BuildContext } from "./context.js";
+import type { NamedContext } from "./named-context.js";
 import type { Progress } from "./progress.js";
 import type { StatCache } from "./stat-cache.js";
 import type { BuildOptions, StageState } from "./types.js";
@@ -45,8 +46,13 @@ export interface BuildEnv {
   tmp: string;
   /** The result of a stage, built once however many steps ask. */
   stage(index: number): Promise<StageResult>;
-  /** An image named by FROM, COPY --from or a mount's from=, resolved (pulled) once per build. */
-  image(name: string, platform?: string): Promise<BaseImage>;
+  /**
+   * An image named by FROM, COPY --from or a mount's from=, resolved (pulled) once per build;
+   * `label` names its metadata step (`[context NAME]` for a named context; default `[internal]`).
+   */
+  image(name: string, platform?: string, label?: string): Promise<BaseImage>;
+  /** `--build-context`s by name. */
+  named: ReadonlyMap<string, NamedContext>;
   /** Runs `fn` when a slot is free: RUN and COPY work that is not cached is bounded. */
   limit<T>(fn: () => Promise<T>): Promise<T>;
   counters: { done: number; cached: number };

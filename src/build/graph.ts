@@ -5,18 +5,22 @@ import {
   resolveFromBase,
 } from "../dockerfile/index.js";
 
-/** The stages the target needs: its base and every `--from`/`from=` it names, transitively. */
+/**
+ * The stages the target needs: its base and every `--from`/`from=` it names, transitively. A stage
+ * that a `--build-context` of its name replaces (`named`) needs nothing: its instructions never run.
+ */
 export function neededStages(
   df: Dockerfile,
   target: number,
   lookup: (n: string) => string | undefined,
+  named: (name: string) => boolean = () => false,
 ): Set<number> {
   const out = new Set<number>();
   const visit = (i: number) => {
     if (out.has(i)) return;
     out.add(i);
     const s = df.stages[i];
-    if (!s) return;
+    if (!s || (s.name !== undefined && named(s.name))) return;
     const from = expandInstruction(s.from, lookup, { escape: df.escape });
     const base = resolveFromBase(df, from.image, i);
     if (base.kind === "stage") visit(base.index);

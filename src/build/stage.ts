@@ -15,6 +15,9 @@ import { cacheKey } from "./cache.js";
 import { copyStep } from "./copy-step.js";
 import { type BuildEnv, checkAborted, type StageResult, type StageRun, stepName } from "./env.js";
 import { addHistory, applyMeta, DEFAULT_PATH } from "./meta.js";
+import { lookupNamedContext, type NamedContext } from "./named-context.js";
+import { namedDirBase } from "./named-source.js";
+import type { Vertex } from "./progress.js";
 import { runStep } from "./run-step.js";
 import { stepDetail } from "./step.js";
 import type { StageState } from "./types.js";
@@ -107,6 +110,33 @@ async function execute(run: StageRun, inst: StageInstruction): Promise<void> {
   }
 }
 
+/** The stage starts from an image: its layers, config and ENV (PATH always set, as BuildKit makes sure). */
+function applyImage(run: StageRun, img: BaseImage, vertex: Vertex): void {
+  if (img.pulled) vertex.done();
+  else vertex.cached();
+  run.state = imageState(img);
+  const cfg = run.state.config.config ?? {};
+  if (run.state.config.os !== "windows" && !(cfg.Env ?? []).some((e) => e.startsWith("PATH="))) {
+    run.state.config = { ...run.state.config, config: { ...cfg, Env: [...(cfg.Env ?? []), DEFAULT_PATH] } };
+  }
+  for (const e of img.config.config?.Env ?? []) {
+    const i = e.indexOf("=");
+    if (i > 0) run.scope.setEnv(e.slice(0, i), e.slice(i + 1));
+  }
+}
+
+/**
+ * The stage starts from a `--build-context`: an image (its step named `[context NAME] REF`, as
+ * BuildKit names it, counted as the FROM), `scratch`, or a directory's files (one layer).
+ */
+async function fromNamed(run: StageRun, nc: NamedContext, platform: string | undefined): Promise<void> {
+  if (nc.kind === "image" && nc.ref === "scratch") return;
+  run.index++;
+  if (nc.kind === "dir") return namedDirBase(run, nc);
+  const img = await run.env.image(nc.ref, platform, `[context ${nc.name}]`);
+  applyImage(run, img, run.env.progress.vertex(`[context ${nc.name}] ${nc.ref}`));
+}
+
 /** The base image's ONBUILD triggers, parsed one by one (run first, in order, then cleared). */
 function triggersOf(state: StageState, file: string): StageInstruction[] {
   const list = state.config.config?.OnBuild ?? [];
@@ -139,10 +169,20 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
     total: (fromImage ? 1 : 0) + ops(stage.instructions),
     cmdSet: { value: false },
   };
+  // A stage that a --build-context of its name replaces is that context: none of its instructions run.
+  const override = stage.name !== undefined ? lookupNamedContext(env.named, stage.name) : undefined;
+  if (override) {
+    run.total = override.kind === "image" && override.ref === "scratch" ? 0 : 1;
+    await fromNamed(run, override, platform);
+    return { state: run.state, scope: run.scope };
+  }
+  const named = fromImage ? lookupNamedContext(env.named, from.image) : undefined;
   if (base.kind === "stage") {
     const r = await env.stage(base.index);
     run.state = cloneState(r.state);
     run.scope = r.scope.fork();
+  } else if (named) {
+    await fromNamed(run, named, platform);
   } else if (fromImage) {
     if (from.image === "")
       throw new WharfError(
@@ -151,19 +191,7 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
         { hint: "the FROM line expanded to nothing: set the ARG it uses (--build-arg) or give it a default" },
       );
     const img = await env.image(from.image, platform);
-    const vertex = env.progress.vertex(stepName(run, `FROM ${img.display}`));
-    if (img.pulled) vertex.done();
-    else vertex.cached();
-    run.state = imageState(img);
-    // BuildKit makes sure PATH is always set: a base image whose Env lacks it gets the default.
-    const cfg = run.state.config.config ?? {};
-    if (run.state.config.os !== "windows" && !(cfg.Env ?? []).some((e) => e.startsWith("PATH="))) {
-      run.state.config = { ...run.state.config, config: { ...cfg, Env: [...(cfg.Env ?? []), DEFAULT_PATH] } };
-    }
-    for (const e of img.config.config?.Env ?? []) {
-      const i = e.indexOf("=");
-      if (i > 0) run.scope.setEnv(e.slice(0, i), e.slice(i + 1));
-    }
+    applyImage(run, img, env.progress.vertex(stepName(run, `FROM ${img.display}`)));
   }
   const triggers = triggersOf(run.state, env.df.file);
   run.total += ops(triggers);

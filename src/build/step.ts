@@ -37,6 +37,15 @@ function applyRecord(run: StageRun, rec: CacheRecord): void {
 }
 
 /**
+ * `--no-cache-filter`: whether the stage's steps run again. BuildKit matches the stage's `AS` name
+ * case-insensitively; an unnamed stage, and a name no stage has, match nothing (no error).
+ */
+export function noCacheFor(filter: readonly string[] | undefined, stage: string | undefined): boolean {
+  if (!filter || stage === undefined) return false;
+  return filter.some((n) => n.toLowerCase() === stage.toLowerCase());
+}
+
+/**
  * Takes the step from the cache when a record of its key is there and its layer blob is still
  * stored (checked through the build's leased store, which also keeps it from a concurrent prune);
  * a record whose blob was collected is a miss, and the step runs again.
@@ -48,7 +57,7 @@ export async function cachedStep(
   vertex: Vertex,
 ): Promise<boolean> {
   const { env } = run;
-  if (env.opts.noCache) return false;
+  if (env.opts.noCache || noCacheFor(env.opts.noCacheFilter, run.stage.name)) return false;
   const stored = async (r: CacheRecord) =>
     !r.layer || (await env.images.content.info(r.layer.digest)) !== undefined;
   let rec = await env.cache.get(key);

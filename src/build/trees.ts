@@ -6,7 +6,9 @@ import { WharfError } from "../errors/index.js";
 import { containerSnapshotDir, prepareRootfs, removeRootfs } from "../rootfs/index.js";
 import { cacheKey } from "./cache.js";
 import type { BuildEnv, StageRun } from "./env.js";
+import { type DirContext, lookupNamedContext } from "./named-context.js";
 import { type Picked, pickSources } from "./select.js";
+import type { StatCache } from "./stat-cache.js";
 import type { StateLayer } from "./types.js";
 
 /** A host directory to read files from, and how to give it back. */
@@ -34,12 +36,20 @@ export async function mountLayers(env: BuildEnv, layers: readonly StateLayer[]):
   return { dir: p.rootfs, release: () => removeRootfs(dir) };
 }
 
-/** What `from=` (COPY --from, a mount's from) names: a stage's result or an image, resolved. */
-export async function sourceOf(
-  run: StageRun,
-  from: string,
-): Promise<{ kind: "stage" | "image"; key: Digest; layers: StateLayer[] }> {
+/** What `from=` (COPY --from, a mount's from) names, resolved. */
+export type FromSource =
+  | { kind: "stage" | "image"; key: Digest; layers: StateLayer[] }
+  | { kind: "dir"; context: DirContext };
+
+/**
+ * What `from=` (COPY --from, a mount's from) names: a `--build-context` of that name (which also
+ * replaces a stage of that name), a stage's result or an image, resolved.
+ */
+export async function sourceOf(run: StageRun, from: string): Promise<FromSource> {
   const ref = resolveCopySource(run.env.df, from);
+  const name = ref.kind === "stage" ? run.env.df.stages[ref.index]?.name : ref.ref;
+  const named = name !== undefined ? lookupNamedContext(run.env.named, name) : undefined;
+  if (named?.kind === "dir") return { kind: "dir", context: named };
   if (ref.kind === "stage") {
     if (ref.index >= run.stage.index) {
       throw new WharfError("dockerfile-invalid", `circular dependency detected on stage: ${from}`, {
@@ -49,7 +59,10 @@ export async function sourceOf(
     const r = await run.env.stage(ref.index);
     return { kind: "stage", key: r.state.key, layers: r.state.layers };
   }
-  const img = await run.env.image(ref.ref);
+  if (named?.ref === "scratch") return { kind: "image", key: cacheKey({ image: "scratch" }), layers: [] };
+  const img = named
+    ? await run.env.image(named.ref, undefined, `[context ${named.name}]`)
+    : await run.env.image(ref.ref);
   const diffIds = img.config.rootfs.diff_ids;
   const layers = img.layers.map((l, i) => ({
     mediaType: l.mediaType,
@@ -65,10 +78,13 @@ export async function sourceOf(
  * itself (read-only); with one, a tree of hard links (copies across filesystems) of what it lets
  * through below `source`, paths kept.
  */
-async function contextTree(env: BuildEnv, source: string): Promise<Tree | undefined> {
-  const dir = env.context.dir;
+async function contextTree(
+  env: BuildEnv,
+  source: string,
+  dir = env.context.dir,
+  filter = env.context.filter,
+): Promise<Tree | undefined> {
   if (!dir) return undefined;
-  const filter = env.context.filter;
   if (!filter) return { dir, release: async () => undefined };
   const farm = join(env.tmp, `context-${randomHex(6)}`);
   await mkdir(farm, { recursive: true });
@@ -92,6 +108,7 @@ export async function treeOfSource(
 ): Promise<Tree | undefined> {
   if (from === undefined) return contextTree(run.env, source);
   const src = await sourceOf(run, from);
+  if (src.kind === "dir") return contextTree(run.env, source, src.context.dir, src.context.filter);
   return mountLayers(run.env, src.layers);
 }
 
@@ -100,7 +117,11 @@ export async function treeOfSource(
  * destination, kind, mode, and content: the file's sha256 from the stat cache, a symlink's target).
  * Only the entries the instruction selects are read; unchanged files are not read again.
  */
-export async function hashPicked(env: BuildEnv, picked: readonly Picked[]): Promise<Digest> {
+export async function hashPicked(
+  env: BuildEnv,
+  picked: readonly Picked[],
+  stat: StatCache = env.stat,
+): Promise<Digest> {
   const lines: string[] = new Array(picked.length);
   // Eight files at a time: the reads overlap on the thread pool; lines keep the picked order.
   let next = 0;
@@ -109,7 +130,7 @@ export async function hashPicked(env: BuildEnv, picked: readonly Picked[]): Prom
       const p = picked[i] as Picked;
       const st = p.st;
       let content = "";
-      if (st.kind === "f") content = hexOf(await env.stat.digest(p.rel, p.abs, st));
+      if (st.kind === "f") content = hexOf(await stat.digest(p.rel, p.abs, st));
       else if (st.kind === "l") content = await readlink(p.abs);
       lines[i] = `${p.dest}\0${st.kind}\0${(st.mode & 0o7777n).toString(8)}\0${content}`;
     }
@@ -120,19 +141,22 @@ export async function hashPicked(env: BuildEnv, picked: readonly Picked[]): Prom
 
 /** The key part of a bind mount's source: the context files' content, or the stage's or image's key. */
 export async function sourceKey(run: StageRun, from: string | undefined, source: string): Promise<Digest> {
+  let dir = run.env.context.dir;
+  let filter = run.env.context.filter;
+  let stat = run.env.stat;
   if (from !== undefined) {
     const src = await sourceOf(run, from);
-    return cacheKey({ from: src.key, source });
+    if (src.kind !== "dir") return cacheKey({ from: src.key, source });
+    ({ dir, filter, stat } = src.context);
   }
-  const dir = run.env.context.dir;
   if (!dir) {
     throw new WharfError("invalid-argument", "a bind mount of the context needs a build context", {
       hint: "give a context directory (or a tar on stdin), or bind from= a stage",
     });
   }
-  const picked = await pickSources({ dir, filter: run.env.context.filter }, [source], {
+  const picked = await pickSources({ dir, filter }, [source], {
     dest: "/",
     destIsDir: async () => true,
   });
-  return hashPicked(run.env, picked);
+  return hashPicked(run.env, picked, stat);
 }

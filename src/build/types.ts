@@ -45,6 +45,14 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   target?: string;
   noCache?: boolean;
+  /** `--no-cache-filter`: the stages (by name, case-insensitive) whose steps run again, not taken from the cache. */
+  noCacheFilter?: string[];
+  /**
+   * `--build-context NAME=VALUE`: named contexts that FROM, `COPY --from` and `--mount=from=` use
+   * (overriding a stage of that name): a directory (relative to the working directory) or
+   * `docker-image://REF`.
+   */
+  buildContexts?: Record<string, string>;
   pull?: boolean;
   /** `os/arch[/variant]`; default this machine's. */
   platform?: string;

@@ -145,3 +145,33 @@ export function parseCacheTo(spec: string): CacheExport {
     CACHE_HINT,
   );
 }
+
+/**
+ * `--build-context NAME=VALUE` (repeatable; a later NAME replaces an earlier one): the values as
+ * given; the build module reads them (directory, `docker-image://`, or refused).
+ */
+export function parseBuildContexts(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    if (v === "") continue;
+    const i = v.indexOf("=");
+    if (i < 0)
+      throw usage(
+        `invalid context value: ${v}, expected key=value`,
+        "write --build-context NAME=DIR or NAME=docker-image://REF",
+      );
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+/**
+ * `--no-cache-filter STAGE[,STAGE...]` (repeatable): the stage names. As buildx joins them with
+ * commas and BuildKit splits them again, values given that join to nothing mean every stage
+ * (`--no-cache`).
+ */
+export function parseNoCacheFilter(values: readonly string[]): { noCache: boolean; stages: string[] } {
+  if (values.length === 0) return { noCache: false, stages: [] };
+  const joined = values.join(",");
+  return joined === "" ? { noCache: true, stages: [] } : { noCache: false, stages: joined.split(",") };
+}

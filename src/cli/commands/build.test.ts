@@ -5,14 +5,32 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   parseBuildArgs,
+  parseBuildContexts,
   parseCacheFrom,
   parseCacheTo,
+  parseNoCacheFilter,
   parseOutput,
   parseSecret,
   parseSsh,
 } from "./build-options.js";
 
 describe("build flags", () => {
+  it("--build-context NAME=VALUE, a later NAME replacing an earlier", () => {
+    expect(parseBuildContexts(["src=../src", "base=docker-image://busybox", "src=./other", ""])).toEqual({
+      src: "./other",
+      base: "docker-image://busybox",
+    });
+    expect(() => parseBuildContexts(["nodelimiter"])).toThrow(
+      /invalid context value: nodelimiter, expected key=value/,
+    );
+  });
+
+  it("--no-cache-filter a,b and repeated; values that join to nothing mean every stage", () => {
+    expect(parseNoCacheFilter([])).toEqual({ noCache: false, stages: [] });
+    expect(parseNoCacheFilter(["a,b", "c"])).toEqual({ noCache: false, stages: ["a", "b", "c"] });
+    expect(parseNoCacheFilter([""])).toEqual({ noCache: true, stages: [] });
+  });
+
   it("--build-arg K=V, and K alone takes the value from the environment when set", () => {
     expect(parseBuildArgs(["A=1", "B=x=y", "C", "D"], { C: "from-env" })).toEqual({
       A: "1",

@@ -6,9 +6,11 @@ import type { Context } from "../context.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
 import {
   parseBuildArgs,
+  parseBuildContexts,
   parseCacheFrom,
   parseCacheTo,
   parseLabels,
+  parseNoCacheFilter,
   parseOutput,
   parseSecret,
   parseSsh,
@@ -51,6 +53,18 @@ export const command: Command = {
     { name: "build-arg", type: "strings", valueName: "list", description: "Set build-time variables" },
     { name: "target", type: "string", description: "Set the target build stage to build" },
     { name: "no-cache", type: "bool", description: "Do not use cache when building the image" },
+    {
+      name: "no-cache-filter",
+      type: "strings",
+      valueName: "stringArray",
+      description: "Do not cache specified stages",
+    },
+    {
+      name: "build-context",
+      type: "strings",
+      valueName: "stringArray",
+      description: "Additional build contexts (e.g., name=path)",
+    },
     { name: "pull", type: "bool", description: "Always attempt to pull all referenced images" },
     { name: "label", type: "strings", valueName: "list", description: "Set metadata for an image" },
     { name: "platform", type: "string", description: "Set target platform for build" },
@@ -126,6 +140,8 @@ export const command: Command = {
         "give the context as a directory",
       );
     const iidfile = flag.string(f, "iidfile");
+    const noCacheFilter = parseNoCacheFilter(flag.strings(f, "no-cache-filter"));
+    const buildContexts = parseBuildContexts(flag.strings(f, "build-context"));
     const cacheFrom = flag.strings(f, "cache-from").map(parseCacheFrom);
     const cacheTo = flag.strings(f, "cache-to").map(parseCacheTo);
     for (const c of [...cacheFrom, ...cacheTo]) if (c.type === "registry") parseReference(c.ref);
@@ -144,7 +160,9 @@ export const command: Command = {
       buildArgs: parseBuildArgs(flag.strings(f, "build-arg"), ctx.env),
       labels: parseLabels(flag.strings(f, "label")),
       ...(flag.string(f, "target") ? { target: flag.string(f, "target") as string } : {}),
-      noCache: flag.bool(f, "no-cache"),
+      noCache: flag.bool(f, "no-cache") || noCacheFilter.noCache,
+      ...(noCacheFilter.stages.length ? { noCacheFilter: noCacheFilter.stages } : {}),
+      buildContexts,
       pull: flag.bool(f, "pull"),
       ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
       secrets: flag.strings(f, "secret").map(parseSecret),

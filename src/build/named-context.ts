@@ -1,0 +1,144 @@
+import { readFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { createDockerignoreMatcher, parseDockerignore } from "../dockerfile/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
+import { familiarString, parseReference } from "../reference/index.js";
+import type { PathFilter } from "./select.js";
+import { openStatCache, type StatCache } from "./stat-cache.js";
+
+/**
+ * A `--build-context NAME=VALUE`, resolved: a local directory (its own `.dockerignore` applied, a
+ * stat cache of its own) or an image (`docker-image://REF`, resolved like a FROM image; `scratch`
+ * is the empty image).
+ */
+export type NamedContext =
+  | { kind: "dir"; name: string; dir: string; filter: PathFilter | undefined; stat: StatCache }
+  | { kind: "image"; name: string; ref: string };
+
+export type DirContext = Extract<NamedContext, { kind: "dir" }>;
+
+/**
+ * A context's name as buildx keys it and the Dockerfile frontend looks it up: the familiar form of
+ * the name read as an image reference, `:latest` left off (`docker.io/library/base:latest` is
+ * `base`); undefined when it is no reference.
+ */
+export function contextName(name: string): string | undefined {
+  try {
+    return familiarString(parseReference(name)).replace(/:latest$/, "");
+  } catch {
+    return undefined;
+  }
+}
+
+function refused(name: string, value: string, what: string, hint: string): WharfError {
+  return new WharfError(
+    "unsupported",
+    `build context ${name}=${value}: ${what} is not supported by wharf build`,
+    {
+      hint,
+    },
+  );
+}
+
+const REMOTE = /^(https?:\/\/|git:\/\/|git@|ssh:\/\/|github\.com\/)/;
+
+/** The `.dockerignore` at the root of a directory context (the only one Docker reads for it). */
+function ignoreOf(dir: string): PathFilter | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, ".dockerignore"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const m = createDockerignoreMatcher(parseDockerignore(text));
+  return { excludes: (rel) => m.matches(rel), mayReadmit: (rel) => m.mayContainExceptions(rel) };
+}
+
+/** One `--build-context` value: a directory (relative to `cwd`), `docker-image://REF`, or refused. */
+export async function resolveNamedContext(
+  name: string,
+  value: string,
+  o: { cwd?: string; root?: string } = {},
+): Promise<NamedContext> {
+  if (value.startsWith("docker-image://")) {
+    const ref = value.slice("docker-image://".length);
+    if (ref !== "scratch") {
+      try {
+        parseReference(ref);
+      } catch (e) {
+        throw new WharfError("invalid-reference", `build context ${name}: ${(e as Error).message}`, {
+          hint: "write docker-image://NAME[:TAG|@DIGEST]",
+          cause: e,
+        });
+      }
+    }
+    return { kind: "image", name, ref };
+  }
+  if (value.startsWith("oci-layout://"))
+    throw refused(
+      name,
+      value,
+      "an OCI layout context",
+      "load the image into wharf's store (wharf load < archive.tar) and name it with docker-image://NAME",
+    );
+  if (value.startsWith("target:"))
+    throw refused(
+      name,
+      value,
+      "a target: context (defined by docker buildx bake)",
+      "build that target first, tag it, and name it with docker-image://TAG",
+    );
+  if (REMOTE.test(value))
+    throw refused(
+      name,
+      value,
+      "a remote context (git repository or URL)",
+      "clone or download it into a local directory and give that directory (write ./PATH for a local path)",
+    );
+  const dir = resolve(o.cwd ?? process.cwd(), value);
+  const st = await stat(dir).catch((e: unknown) => {
+    if (errnoCode(e) === "ENOENT")
+      throw new WharfError(
+        "not-found",
+        `failed to get build context ${name}: stat ${dir}: no such file or directory`,
+        { hint: "give a directory that exists, docker-image://REF for an image" },
+      );
+    throw e;
+  });
+  if (!st.isDirectory())
+    throw new WharfError("invalid-argument", `failed to get build context path ${dir}: not a directory`, {
+      hint: "a local build context is a directory; name an image with docker-image://REF",
+    });
+  return { kind: "dir", name, dir, filter: ignoreOf(dir), stat: openStatCache(o.root, dir) };
+}
+
+/**
+ * Every `--build-context`, by the name the Dockerfile uses (buildx's normalisation: a later one of
+ * the same name replaces an earlier one). Refused values stop the build before anything is built.
+ */
+export async function resolveNamedContexts(
+  contexts: Readonly<Record<string, string>>,
+  o: { cwd?: string; root?: string } = {},
+): Promise<Map<string, NamedContext>> {
+  const out = new Map<string, NamedContext>();
+  for (const [given, value] of Object.entries(contexts)) {
+    const name = contextName(given);
+    if (name === undefined)
+      throw new WharfError("usage", `invalid context name ${given}`, {
+        hint: "a context name is written like an image name: lowercase letters, digits, . _ - /",
+      });
+    out.set(name, await resolveNamedContext(name, value, o));
+  }
+  return out;
+}
+
+/** The named context a FROM, `--from` or stage name refers to (BuildKit never looks up `scratch`). */
+export function lookupNamedContext(
+  contexts: ReadonlyMap<string, NamedContext> | undefined,
+  name: string,
+): NamedContext | undefined {
+  if (!contexts || contexts.size === 0 || name.toLowerCase() === "scratch") return undefined;
+  const key = contextName(name);
+  return key === undefined ? undefined : contexts.get(key);
+}
