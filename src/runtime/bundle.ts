@@ -10,7 +10,7 @@ import { nodeCrypto } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { readTextOr, removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
-import { buildResources } from "./cgroups.js";
+import { asksResources, buildResources } from "./cgroups.js";
 import type { NetSetup } from "./network/attach.js";
 import { runcPidFile } from "./pid-file.js";
 import { securityOf } from "./security.js";
@@ -228,6 +228,10 @@ export async function prepareBundle(
   // --init, --ulimit, --device, --privileged: loaded only for a container that asks for one.
   if (opts.init || opts.ulimits || opts.devices || opts.privileged) {
     (await import("./spec-extras.js")).applyExtras(spec, opts);
+  }
+  // --cpu-shares, --memory-swap, --blkio-weight, --oom-score-adj, ...: likewise (resources-spec.ts).
+  if (asksResources(opts)) {
+    (await import("./resources-spec.js")).applyResources(spec, opts, (m) => ctx.onWarning?.(m));
   }
   const dir = bundleDir(ctx, rec.id);
   mkdirSync(dir, { recursive: true });

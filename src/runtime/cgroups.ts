@@ -34,12 +34,72 @@ export interface ResourceRequest {
   pidsLimit?: number;
 }
 
+/** The spec's `linux.resources.blockIO` (resources-spec.ts fills it). */
+export interface BlockIO {
+  weight?: number;
+  weightDevice?: { major: number; minor: number; weight: number }[];
+  throttleReadBpsDevice?: { major: number; minor: number; rate: number }[];
+  throttleWriteBpsDevice?: { major: number; minor: number; rate: number }[];
+  throttleReadIOPSDevice?: { major: number; minor: number; rate: number }[];
+  throttleWriteIOPSDevice?: { major: number; minor: number; rate: number }[];
+}
+
 export interface LinuxResources {
   /** Device cgroup rules: `type` c, b or a (all), `major`/`minor` absent for any. */
   devices: { allow: boolean; access: string; type?: string; major?: number; minor?: number }[];
-  memory?: { limit: number };
-  cpu?: { quota: number; period: number };
+  memory?: {
+    limit?: number;
+    reservation?: number;
+    swap?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+  };
+  cpu?: {
+    shares?: number;
+    quota?: number;
+    period?: number;
+    realtimeRuntime?: number;
+    realtimePeriod?: number;
+    cpus?: string;
+    mems?: string;
+  };
   pids?: { limit: number };
+  blockIO?: BlockIO;
+}
+
+/** The options past the basic three (resource-types.ts): checked and mapped by lazily loaded code. */
+const RESOURCE_KEYS = [
+  "cpuShares",
+  "cpuPeriod",
+  "cpuQuota",
+  "cpuRtPeriod",
+  "cpuRtRuntime",
+  "cpusetCpus",
+  "cpusetMems",
+  "memorySwap",
+  "memoryReservation",
+  "memorySwappiness",
+  "oomKillDisable",
+  "oomScoreAdj",
+  "blkioWeight",
+  "blkioWeightDevice",
+  "blkioDeviceReadBps",
+  "blkioDeviceWriteBps",
+  "blkioDeviceReadIOps",
+  "blkioDeviceWriteIOps",
+  "deviceCgroupRules",
+] as const;
+
+/**
+ * Whether options ask for a resource limit that `resources.ts` (Docker's checks, at create and
+ * update) or `resources-spec.ts` (the spec, at start) must see; `basic` counts `--memory` and
+ * `--cpus` too (they are checked, not mapped, there). False for a plain `run`: nothing is loaded.
+ */
+export function asksResources(o: object, basic = false): boolean {
+  const r = o as Record<string, unknown>;
+  if (basic && (r.memory !== undefined || r.cpus !== undefined)) return true;
+  for (const k of RESOURCE_KEYS) if (r[k] !== undefined) return true;
+  return false;
 }
 
 /** Docker's warnings, word for word, for a limit the host cannot apply. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { ContainerConfig } from "../oci/index.js";
 import { removeRootfs } from "../rootfs/index.js";
 import { allocateContainer, checkNameFree, newContainerId } from "./catalog.js";
+import { asksResources } from "./cgroups.js";
 import { mergeEnv, resolveCommand } from "./env.js";
 import { containerEvent } from "./events.js";
 import { isoTime } from "./iso-time.js";
@@ -63,6 +64,10 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const [path = "", ...args] = resolveCommand(cfg, opts.entrypoint, opts.args);
   const mounts = withImageVolumes(cfg, opts.mounts ?? []);
   checkMounts(mounts);
+  // Resource limits past the basic ones: Docker's checks and its MemorySwap default (resources.ts).
+  const limits = asksResources(opts, true)
+    ? (await import("./resources.js")).checkResources(opts, { warn: (m) => ctx.onWarning?.(m) })
+    : opts;
   // A network named, aliases or an address: checked now, as Docker's create does (network/check.ts).
   if (networkOptionsToCheck(opts)) await (await import("./network/check.js")).checkNetworkOptions(ctx, opts);
   // Volumes are made (anonymous ones named) now, as Docker does at create; loaded only when used.
@@ -70,6 +75,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const named = volumes ? await volumes.ensureVolumes(ctx, mounts) : mounts;
   const { name: _n, image, imageId, imageConfig: _c, rootfs, ...runOpts } = opts;
   const options: RunOptions = { ...runOpts, mounts: named };
+  if (limits.memorySwap !== undefined) options.memorySwap = limits.memorySwap;
   if (opts.name !== undefined) await checkNameFree(ctx, opts.name);
   // The ID first, so that the root filesystem is ready when the record is written: one write.
   const id = newContainerId();

@@ -74,6 +74,7 @@ export {
 export { readLogs } from "./read-logs.js";
 export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcile } from "./reconcile.js";
 export { type RemoveOptions, removeContainer } from "./remove.js";
+export type { ResourceRunOptions, ThrottleDevice, WeightDevice } from "./resource-types.js";
 export { parseRestartPolicy, restartPolicyText } from "./restart.js";
 export { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
 export { findInit, INIT_PATH } from "./spec-extras.js";

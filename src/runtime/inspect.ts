@@ -8,6 +8,7 @@ import {
   mountsOf,
   stateExtras,
 } from "./inspect-extras.js";
+import { hostConfigResources } from "./inspect-resources.js";
 import { exposedPortsConfig, hostConfigNetwork, networkSettings, portsText } from "./network/settings.js";
 import { listContainers } from "./reconcile.js";
 import { removeStopped } from "./remove.js";
@@ -121,6 +122,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
       Memory: o.memory ?? 0,
       NanoCpus: Math.round((o.cpus ?? 0) * 1e9),
       PidsLimit: o.pidsLimit ?? null,
+      ...hostConfigResources(o),
       CapAdd: o.capAdd ?? null,
       CapDrop: o.capDrop ?? null,
       SecurityOpt: securityOptText(o),

@@ -174,9 +174,21 @@ export async function runcResume(ctx: RuntimeContext, id: string): Promise<void>
 /** Changes a running container's cgroup limits (`runc update`), those that `res` sets. */
 export async function runcUpdate(ctx: RuntimeContext, id: string, res: LinuxResources): Promise<void> {
   const args: string[] = [];
-  if (res.memory) args.push("--memory", String(res.memory.limit));
-  if (res.cpu) args.push("--cpu-quota", String(res.cpu.quota), "--cpu-period", String(res.cpu.period));
-  if (res.pids) args.push("--pids-limit", String(res.pids.limit));
+  const put = (name: string, v: number | string | undefined) => {
+    if (v !== undefined) args.push(`--${name}`, String(v));
+  };
+  put("memory", res.memory?.limit);
+  put("memory-swap", res.memory?.swap);
+  put("memory-reservation", res.memory?.reservation);
+  put("cpu-share", res.cpu?.shares);
+  put("cpu-quota", res.cpu?.quota);
+  put("cpu-period", res.cpu?.period);
+  put("cpu-rt-period", res.cpu?.realtimePeriod);
+  put("cpu-rt-runtime", res.cpu?.realtimeRuntime);
+  put("cpuset-cpus", res.cpu?.cpus);
+  put("cpuset-mems", res.cpu?.mems);
+  put("blkio-weight", res.blockIO?.weight);
+  put("pids-limit", res.pids?.limit);
   if (args.length > 0) await runc(ctx, ["update", ...args, id]);
 }
 

@@ -15,6 +15,8 @@ export interface SpecProcess {
   capabilities: { bounding: string[]; effective: string[]; permitted: string[] };
   rlimits: { type: string; hard: number; soft: number }[];
   noNewPrivileges: boolean;
+  /** `--oom-score-adj` (resources-spec.ts); absent: runc leaves the value the container inherits. */
+  oomScoreAdj?: number;
 }
 
 export interface RuntimeSpec {

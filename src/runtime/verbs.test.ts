@@ -71,7 +71,11 @@ describe("pause, unpause, rename, restart, update, top, stats", () => {
     const again = await restartContainer(h.ctx, "uno", { timeout: 1 });
     expect(again.state).toBe("running");
     expect(again.pid).not.toBe(first.pid);
-    await updateContainer(h.ctx, "uno", { memory: 64 * 1024 * 1024, pidsLimit: 50 });
+    // As Docker's: a memory limit above the swap limit already set (none here) needs --memory-swap.
+    await expect(updateContainer(h.ctx, "uno", { memory: 64 * 1024 * 1024 })).rejects.toThrow(
+      /update the memoryswap at the same time/,
+    );
+    await updateContainer(h.ctx, "uno", { memory: 64 * 1024 * 1024, memorySwap: -1, pidsLimit: 50 });
     const rec = await getContainer(h.ctx, "uno");
     expect(rec.options).toMatchObject({ memory: 64 * 1024 * 1024, pidsLimit: 50 });
     const s = sampleStats(rec);

@@ -1,7 +1,7 @@
 /** `pause`, `unpause`, `rename`, `restart` and `update`: Docker's container verbs over runc and the record. */
 import { WharfError } from "../errors/index.js";
 import { listRecordsRaw, resolveId } from "./catalog.js";
-import { buildResources } from "./cgroups.js";
+import { asksResources, buildResources } from "./cgroups.js";
 import { containerEvent } from "./events.js";
 import type { RestartPolicy } from "./extras-types.js";
 import { startContainer } from "./lifecycle.js";
@@ -9,6 +9,7 @@ import { nameConflict, validateName } from "./names.js";
 import { type StopOptions, stopContainer } from "./ops.js";
 import { withRootLock } from "./pack.js";
 import { getContainer } from "./reconcile.js";
+import type { ResourceRunOptions } from "./resource-types.js";
 import { runcPause, runcResume, runcUpdate } from "./runc.js";
 import { updateRecord } from "./store.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -80,7 +81,21 @@ export async function restartContainer(
   return after;
 }
 
-export interface UpdateOptions {
+/** What `update` may change: Docker's update flags. */
+export interface UpdateOptions
+  extends Pick<
+    ResourceRunOptions,
+    | "blkioWeight"
+    | "cpuPeriod"
+    | "cpuQuota"
+    | "cpuRtPeriod"
+    | "cpuRtRuntime"
+    | "cpuShares"
+    | "cpusetCpus"
+    | "cpusetMems"
+    | "memoryReservation"
+    | "memorySwap"
+  > {
   /** Bytes. */
   memory?: number;
   cpus?: number;
@@ -90,7 +105,8 @@ export interface UpdateOptions {
 
 /**
  * `update`: new limits (applied at once to a running container with `runc update`, kept for its
- * next starts) and a new restart policy (read by the keeper at the container's next end).
+ * next starts) and a new restart policy (read by the keeper at the container's next end). As
+ * Docker's, a zero or empty value changes nothing, and only the limits asked for reach runc.
  */
 export async function updateContainer(
   ctx: RuntimeContext,
@@ -104,26 +120,27 @@ export async function updateContainer(
       "Restart policy cannot be updated because AutoRemove is enabled for the container",
     );
   }
-  const limits = { ...pick(rec.options), ...definedOf(u) };
-  if (
-    rec.state === "running" &&
-    (u.memory !== undefined || u.cpus !== undefined || u.pidsLimit !== undefined)
-  ) {
-    const res = buildResources(limits, (m) => ctx.onWarning?.(m));
+  const { restart, ...asked } = u;
+  let limits: Omit<UpdateOptions, "restart"> = changesOf(asked);
+  const warn = (m: string) => ctx.onWarning?.(m);
+  const more = asksResources(limits, true) ? await import("./resources.js") : undefined;
+  if (more) limits = more.checkUpdate(rec.id, rec.options, limits, { warn });
+  if (rec.state === "running" && Object.keys(limits).length > 0) {
+    const res = buildResources(limits, warn);
+    if (asksResources(limits)) (await import("./resources-spec.js")).addResources(res, limits, warn);
     await runcUpdate(ctx, rec.id, res);
   }
   const after = await updateRecord(ctx, rec.id, (r) => ({
     ...r,
-    options: { ...r.options, ...definedOf(u) },
+    options: { ...r.options, ...limits, ...(restart ? { restart } : {}) },
   }));
   containerEvent(ctx, after, "update");
   return after;
 }
 
-function pick(o: ContainerRecord["options"]): Omit<UpdateOptions, "restart"> {
-  return definedOf({ memory: o.memory, cpus: o.cpus, pidsLimit: o.pidsLimit });
-}
-
-function definedOf<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** The values an update changes: Docker leaves a field as it is when the request's is 0 or empty. */
+function changesOf<T extends object>(o: T): T {
+  return Object.fromEntries(
+    Object.entries(o).filter(([k, v]) => v !== undefined && (k === "pidsLimit" || (v !== 0 && v !== ""))),
+  ) as T;
 }

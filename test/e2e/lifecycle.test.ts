@@ -286,7 +286,9 @@ describe("container lifecycle", () => {
     const pid1 = (await cli.ok("inspect", "-f", "{{.State.Pid}}", "svc2")).trim();
     expect(await cli.ok("restart", "-t", "1", "svc2")).toBe("svc2\n");
     expect((await cli.ok("inspect", "-f", "{{.State.Pid}}", "svc2")).trim()).not.toBe(pid1);
-    expect(await cli.ok("update", "--memory", "32m", "--restart", "always", "svc2")).toBe("svc2\n");
+    expect(
+      await cli.ok("update", "--memory", "32m", "--memory-swap", "64m", "--restart", "always", "svc2"),
+    ).toBe("svc2\n");
     expect(
       (
         await cli.ok("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}", "svc2")

@@ -2,10 +2,12 @@ import { WharfError } from "../../errors/index.js";
 import type { MountSpec, RunOptions } from "../../runtime/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
+import { parseMemory } from "../parse/bytes.js";
 import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
 import { extraRunOptions, RUN_EXTRA_FLAGS } from "./container-flags-extra.js";
+import { RUN_RESOURCE_FLAGS, resourceRunOptions } from "./container-flags-resources.js";
 import { NETWORK_RUN_FLAGS, networkOptionsOf } from "./network-flags.js";
 import { INSECURE_FLAG } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
@@ -80,24 +82,10 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...TRUST_FLAGS,
   ...RUN_EXTRA_FLAGS,
   ...NETWORK_RUN_FLAGS,
+  ...RUN_RESOURCE_FLAGS,
 ];
 
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1024,
-  m: 1024 ** 2,
-  g: 1024 ** 3,
-  t: 1024 ** 4,
-  p: 1024 ** 5,
-};
-
-/** Docker's RAMInBytes: `512m`, `1g`, `1.5GB`, `100000` (binary units, case-insensitive). */
-export function parseMemory(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)b?$/i.exec(s.trim());
-  if (!m) throw new WharfError("invalid-argument", `invalid size: '${s}'`);
-  return Math.round(Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? 1));
-}
+export { parseMemory };
 
 /** `--network`: Docker's network mode (the network itself is looked up when the container is made). */
 function networkOf(f: ParsedFlags): string | undefined {
@@ -162,6 +150,7 @@ export async function runOptionsOf(
   if (capDrop.length > 0) o.capDrop = capDrop;
   Object.assign(o, parseSecurityOpts(flag.strings(f, "security-opt")));
   Object.assign(o, extraRunOptions(f));
+  Object.assign(o, resourceRunOptions(f));
   Object.assign(o, networkOptionsOf(f, network));
   if (o.hostname !== undefined && (network === "host" || network?.startsWith("container:"))) {
     throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");
