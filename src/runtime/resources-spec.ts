@@ -130,7 +130,11 @@ function deviceNumbers(path: string): { major: number; minor: number } {
 /** `--device-cgroup-rule` (`c 1:3 mr`, `a *:* rwm`) as a spec rule that allows it. */
 export function cgroupRule(rule: string): LinuxResources["devices"][number] {
   const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule);
-  if (!m) throw new WharfError("invalid-argument", `invalid device cgroup format '${rule}'`);
+  if (!m) {
+    throw new WharfError("invalid-argument", `invalid device cgroup format '${rule}'`, {
+      hint: "a rule is TYPE MAJOR:MINOR ACCESS, e.g. 'c 1:3 mr' or 'b *:* rwm'",
+    });
+  }
   return {
     allow: true,
     type: m[1] as string,

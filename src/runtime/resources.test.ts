@@ -20,7 +20,11 @@ function refusal(fn: () => unknown): string {
   try {
     fn();
   } catch (e) {
-    if (isWharfError(e)) return e.message;
+    if (isWharfError(e)) {
+      // Every refusal says what to do, too.
+      expect(e.hint).toBeTruthy();
+      return e.message;
+    }
     throw e;
   }
   throw new Error("not refused");

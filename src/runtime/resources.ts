@@ -13,8 +13,11 @@ import type { RunOptions } from "./types.js";
 /** Docker's smallest memory limit and reservation (linuxMinMemory). */
 const MIN_MEMORY = 6 * 1024 * 1024;
 
-function refuse(message: string, hint?: string): WharfError {
-  return new WharfError("invalid-argument", message, hint ? { hint } : {});
+function refuse(
+  message: string,
+  hint = "see `wharf run --help` for the resource flags and their ranges",
+): WharfError {
+  return new WharfError("invalid-argument", message, { hint });
 }
 
 /** A cpuset list (`0-3,5`) as the numbers it names, or undefined when it is malformed. */
@@ -55,7 +58,10 @@ function checkCpuset(value: string | undefined, kind: "cpus" | "mems", available
   const have = available === undefined ? undefined : parseCpuList(available);
   if (have && [...want].some((n) => !have.has(n))) {
     const what = kind === "cpus" ? "CPUs" : "memory nodes";
-    throw refuse(`Requested ${what} are not available - requested ${value}, available: ${available}`);
+    throw refuse(
+      `Requested ${what} are not available - requested ${value}, available: ${available}`,
+      `name only ${what} of this host's cpuset (${available})`,
+    );
   }
 }
 
@@ -92,7 +98,10 @@ export function checkResources(o: RunOptions, c: CheckOptions = {}): RunOptions 
   }
   const swappiness = o.memorySwappiness;
   if (swappiness !== undefined && (swappiness < 0 || swappiness > 100)) {
-    throw refuse(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
+    throw refuse(
+      `Invalid value: ${swappiness}, valid memory swappiness range is 0-100`,
+      "give --memory-swappiness from 0 to 100, or -1 for the host's",
+    );
   }
   if (reservation > 0 && reservation < MIN_MEMORY) throw refuse("Minimum memory reservation allowed is 6MB");
   if (memory > 0 && reservation > 0 && memory < reservation) {
@@ -144,7 +153,10 @@ export function checkResources(o: RunOptions, c: CheckOptions = {}): RunOptions 
   if (weight > 0 && (weight < 10 || weight > 1000)) throw refuse("Range of blkio weight is from 10 to 1000");
   const adj = o.oomScoreAdj ?? 0;
   if (adj < -1000 || adj > 1000) {
-    throw refuse(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+    throw refuse(
+      `Invalid value ${adj}, range for oom score adj is [-1000, 1000]`,
+      "give --oom-score-adj from -1000 to 1000",
+    );
   }
   if (memory > 0 && swap !== -1 && !probe("swap")) {
     c.warn?.(
