@@ -7,6 +7,7 @@ export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./c
 export { neededStages } from "./graph.js";
 export type { ProgressMode } from "./progress.js";
 export { type PruneCacheOptions, type PruneCacheResult, type PrunedEntry, pruneBuildCache } from "./prune.js";
+export type { ExtraHost } from "./run-hosts.js";
 export type { SshAgent } from "./ssh.js";
 export type {
   BuildOptions,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDirs } from "../files/testing/temp.js";
@@ -101,5 +101,33 @@ describe("build --no-cache-filter", () => {
     expect(r.steps).toEqual({ done: 3, cached: 1 });
     const b = await quiet(root, ctx, { noCacheFilter: ["b"], target: "b" });
     expect(b.steps).toEqual({ done: 1, cached: 0 });
+  });
+});
+
+describe("build --add-host", () => {
+  it("RUN sees the entries at the end of /etc/hosts; they are part of the step's cache key", async () => {
+    const root = temp();
+    const ctx = busyboxContext(temp, {
+      Dockerfile: `${BUSYBOX_BASE}FROM base\nRUN cat /etc/hosts > /hosts.txt\n`,
+    });
+    const out = temp();
+    const extraHosts = [
+      { host: "db.internal", ip: "10.1.2.3" },
+      { host: "gw", ip: "host-gateway" },
+    ];
+    await quiet(root, ctx, { extraHosts, outputs: [{ type: "local", dest: out }] });
+    expect(readFileSync(join(out, "hosts.txt"), "utf8")).toMatch(
+      /\n10\.1\.2\.3\tdb\.internal\n127\.0\.0\.1\tgw\n$/,
+    );
+    // The bind-mounted file is not left in the image.
+    expect(existsSync(join(out, "etc", "hosts"))).toBe(false);
+    const same = await quiet(root, ctx, { extraHosts, tags: ["h:1"] });
+    expect(same.steps.done).toBe(0);
+    const other = await quiet(root, ctx, {
+      extraHosts: [{ host: "db.internal", ip: "10.9.9.9" }],
+      tags: ["h:2"],
+    });
+    // Every RUN (base's busybox --install and this one) has the hosts in its key; the COPY not.
+    expect(other.steps).toEqual({ done: 2, cached: 1 });
   });
 });

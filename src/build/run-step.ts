@@ -22,6 +22,7 @@ import { runHistory } from "./history.js";
 import { openLayerView } from "./layer-view.js";
 import { commandArgv, DEFAULT_PATH } from "./meta.js";
 import { mountKey, prepareMounts } from "./mounts.js";
+import { hostsMount } from "./run-hosts.js";
 import { cachedStep, commitStep, stepFailed } from "./step.js";
 import { sourceKey, treeOfSource } from "./trees.js";
 
@@ -130,6 +131,8 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
     network,
     mounts: mountKeys,
     file: file?.content,
+    // --add-host is part of the step, as BuildKit's ExecOp carries its extra hosts.
+    hosts: env.opts.extraHosts?.length ? env.opts.extraHosts.map((h) => `${h.host}=${h.ip}`) : undefined,
   });
   const secretEnv = inst.mounts.flatMap((m) => (m.type === "secret" && m.env ? [m.env] : []));
   const vertex = env.progress.vertex(
@@ -169,6 +172,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
         await writeFile(path, file.content, { mode: 0o755 });
         all.push({ type: "bind", source: path, destination: `/dev/pipes/${file.name}`, readOnly: true });
       }
+      if (env.opts.extraHosts?.length) all.push(hostsMount(taskDir, network, env.opts.extraHosts));
       const stubs = await missingStubs(
         prepared.rootfs,
         all.map((m) => posix.normalize(m.destination)),

@@ -5,6 +5,7 @@ import type { BaseOptions } from "./base.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
 import type { ProgressMode } from "./progress.js";
+import type { ExtraHost } from "./run-hosts.js";
 import type { SshAgent } from "./ssh.js";
 
 /** `--secret id=x,src=FILE` or `id=x,env=VAR`: read when a RUN mounts it, never stored. */
@@ -59,6 +60,8 @@ export interface BuildOptions {
   secrets?: SecretSource[];
   /** `--ssh`: agents `RUN --mount=type=ssh` may use, by id. */
   ssh?: SshAgent[];
+  /** `--add-host`: lines every RUN sees at the end of its /etc/hosts (`host-gateway`: the host, 127.0.0.1). */
+  extraHosts?: ExtraHost[];
   /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
   network?: "default" | "none" | "host";
   outputs?: BuildOutput[];

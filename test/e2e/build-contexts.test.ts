@@ -156,6 +156,24 @@ COPY --from=b /b /b
     expect(stepEnd(unknown.stderr, "[a 2/2] RUN echo a > /a")).toMatch(/ CACHED$/);
   });
 
+  it("--add-host: RUN sees the entries in /etc/hosts", async () => {
+    const d = tree("hosts", { Dockerfile: `FROM ${base}\nRUN cat /etc/hosts > /hosts.txt\n` });
+    const r = await cli.run([
+      "build",
+      "-q",
+      "-t",
+      "ctx:3",
+      "--add-host",
+      "db.internal:10.1.2.3",
+      "--add-host",
+      "api=10.1.2.4",
+      d,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const hosts = await cli.ok("run", "--rm", "ctx:3", "/bin/busybox", "cat", "/hosts.txt");
+    expect(hosts).toMatch(/\n10\.1\.2\.3\tdb\.internal\n10\.1\.2\.4\tapi\n$/);
+  });
+
   it("refuses a value it cannot take before building anything: Error and Hint, exit 1", async () => {
     const d = tree("refused", { Dockerfile: `FROM ${base}\nCOPY --from=remote / /\n` });
     const r = await cli.run([

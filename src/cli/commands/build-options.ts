@@ -3,7 +3,15 @@
  * its messages: `--build-arg`, `--label`, `--secret`, `--output`, `--ssh`, `--cache-from`, `--cache-to`.
  */
 import { statSync } from "node:fs";
-import type { BuildOutput, CacheExport, CacheImport, SecretSource, SshAgent } from "../../build/index.js";
+import { isIP } from "node:net";
+import type {
+  BuildOutput,
+  CacheExport,
+  CacheImport,
+  ExtraHost,
+  SecretSource,
+  SshAgent,
+} from "../../build/index.js";
 import { WharfError } from "../../errors/index.js";
 import { keyValues } from "../parse/key-values.js";
 import { headAndList } from "../parse/mounts.js";
@@ -174,4 +182,23 @@ export function parseNoCacheFilter(values: readonly string[]): { noCache: boolea
   if (values.length === 0) return { noCache: false, stages: [] };
   const joined = values.join(",");
   return joined === "" ? { noCache: true, stages: [] } : { noCache: false, stages: joined.split(",") };
+}
+
+/**
+ * `--add-host HOST=IP` or `HOST:IP` (buildx cuts at the first `=`, else the first `:`, so
+ * `h:::1` is IPv6); the IP may be in brackets, or `host-gateway`. Repeatable, and comma-separated.
+ */
+export function parseAddHosts(values: readonly string[]): ExtraHost[] {
+  // A string slice, as buildx declares it: `a:1.2.3.4,b:5.6.7.8` is two entries.
+  return values
+    .flatMap((x) => x.split(","))
+    .map((v) => {
+      const i = v.includes("=") ? v.indexOf("=") : v.indexOf(":");
+      const host = i < 0 ? "" : v.slice(0, i);
+      let ip = i < 0 ? "" : v.slice(i + 1);
+      if (ip.length > 2 && ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
+      if (host === "" || ip === "" || (ip !== "host-gateway" && isIP(ip) === 0))
+        throw usage(`invalid host ${v}`, "write --add-host HOST:IP (or HOST=IP, or HOST:host-gateway)");
+      return { host, ip };
+    });
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  parseAddHosts,
   parseBuildArgs,
   parseBuildContexts,
   parseCacheFrom,
@@ -23,6 +24,18 @@ describe("build flags", () => {
     expect(() => parseBuildContexts(["nodelimiter"])).toThrow(
       /invalid context value: nodelimiter, expected key=value/,
     );
+  });
+
+  it("--add-host HOST:IP, HOST=IP, IPv6, brackets, host-gateway, comma-separated; bad ones refused", () => {
+    expect(parseAddHosts(["db:10.0.0.5", "api=10.0.0.6,v6:::1", "b6=[fe80::1]", "gw:host-gateway"])).toEqual([
+      { host: "db", ip: "10.0.0.5" },
+      { host: "api", ip: "10.0.0.6" },
+      { host: "v6", ip: "::1" },
+      { host: "b6", ip: "fe80::1" },
+      { host: "gw", ip: "host-gateway" },
+    ]);
+    for (const bad of ["nohost", "db:", ":1.2.3.4", "db:not-an-ip", "db=1.2.3"])
+      expect(() => parseAddHosts([bad]), bad).toThrow(`invalid host ${bad}`);
   });
 
   it("--no-cache-filter a,b and repeated; values that join to nothing mean every stage", () => {

@@ -5,6 +5,7 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
 import {
+  parseAddHosts,
   parseBuildArgs,
   parseBuildContexts,
   parseCacheFrom,
@@ -58,6 +59,12 @@ export const command: Command = {
       type: "strings",
       valueName: "stringArray",
       description: "Do not cache specified stages",
+    },
+    {
+      name: "add-host",
+      type: "strings",
+      valueName: "strings",
+      description: 'Add a custom host-to-IP mapping (format: "host:ip")',
     },
     {
       name: "build-context",
@@ -142,6 +149,7 @@ export const command: Command = {
     const iidfile = flag.string(f, "iidfile");
     const noCacheFilter = parseNoCacheFilter(flag.strings(f, "no-cache-filter"));
     const buildContexts = parseBuildContexts(flag.strings(f, "build-context"));
+    const extraHosts = parseAddHosts(flag.strings(f, "add-host"));
     const cacheFrom = flag.strings(f, "cache-from").map(parseCacheFrom);
     const cacheTo = flag.strings(f, "cache-to").map(parseCacheTo);
     for (const c of [...cacheFrom, ...cacheTo]) if (c.type === "registry") parseReference(c.ref);
@@ -163,6 +171,7 @@ export const command: Command = {
       noCache: flag.bool(f, "no-cache") || noCacheFilter.noCache,
       ...(noCacheFilter.stages.length ? { noCacheFilter: noCacheFilter.stages } : {}),
       buildContexts,
+      ...(extraHosts.length ? { extraHosts } : {}),
       pull: flag.bool(f, "pull"),
       ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
       secrets: flag.strings(f, "secret").map(parseSecret),
