@@ -25,12 +25,15 @@ export async function buildRunBundle(build, options, plugins) {
   // nor the runtime's: the runtime loads its helpers on the way of usual runs (the default bridge
   // network's /etc files and checks), and with them in the CommonJS file a bridge run set up all of
   // it (40 and 60 alternating pairs: 2-4% slower on the bridge).
+  // The runtime's resource checks and spec mapping (resources.js, resources-spec.js) are loaded only
+  // by a container that asks for a limit, never on a usual run's way: they go in the CommonJS file.
   const runtime = join(repo, "dist", "runtime") + sep;
+  const offPath = (p) => /[/\\]runtime[/\\]resources(-spec)?\.js$/.test(p);
   const internal = (a) =>
     a.kind === "dynamic-import" &&
     a.path.startsWith(".") &&
     !a.importer.endsWith(join("cli", "table.js")) &&
-    !resolve(a.resolveDir, a.path).startsWith(runtime);
+    (!resolve(a.resolveDir, a.path).startsWith(runtime) || offPath(resolve(a.resolveDir, a.path)));
   // Pass 1: the script without the lazily imported modules, to learn which modules it holds.
   const core = await build({
     ...options,

@@ -7,9 +7,10 @@ import {
   resourceRunOptions,
   UPDATE_RESOURCE_FLAGS,
 } from "./container-flags-resources.js";
+import { resourceValues } from "./resource-flag-values.js";
 import { command as update } from "./update.js";
 
-const opts = (...argv: string[]) => resourceRunOptions(parseFlags(argv, RUN_RESOURCE_FLAGS));
+const opts = (...argv: string[]) => resourceValues(parseFlags(argv, RUN_RESOURCE_FLAGS));
 
 function refusal(fn: () => unknown): string {
   try {
@@ -88,7 +89,8 @@ describe("run's resource flags", () => {
     expect(f.args).toEqual(["img"]);
   });
 
-  it("give a plain run nothing (swappiness -1 is the host's, --kernel-memory is ignored as Docker 23+ does)", () => {
+  it("give a plain run nothing (swappiness -1 is the host's, --kernel-memory is ignored as Docker 23+ does)", async () => {
+    expect(await resourceRunOptions(parseFlags([], RUN_RESOURCE_FLAGS))).toEqual({});
     expect(opts()).toEqual({});
     expect(opts("--memory-swappiness", "-1", "--kernel-memory", "50m")).toEqual({});
     expect(opts("--memory-swap", "-1")).toEqual({ memorySwap: -1 });

@@ -150,7 +150,7 @@ export async function runOptionsOf(
   if (capDrop.length > 0) o.capDrop = capDrop;
   Object.assign(o, parseSecurityOpts(flag.strings(f, "security-opt")));
   Object.assign(o, extraRunOptions(f));
-  Object.assign(o, resourceRunOptions(f));
+  Object.assign(o, await resourceRunOptions(f));
   Object.assign(o, networkOptionsOf(f, network));
   if (o.hostname !== undefined && (network === "host" || network?.startsWith("container:"))) {
     throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");

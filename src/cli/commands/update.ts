@@ -22,7 +22,7 @@ export const command: Command = {
   flags: FLAGS.sort((a, b) => a.name.localeCompare(b.name)),
   minArgs: 1,
   async run(ctx, f) {
-    const u: UpdateOptions = resourceRunOptions(f);
+    const u: UpdateOptions = await resourceRunOptions(f);
     const memory = flag.string(f, "memory");
     const cpus = flag.string(f, "cpus");
     const pids = flag.int(f, "pids-limit");
