@@ -4,13 +4,11 @@ import type { ResourceRunOptions, ThrottleDevice, WeightDevice } from "../../run
 import { flag } from "../command.js";
 import type { ParsedFlags } from "../flags.js";
 import { parseMemory } from "../parse/bytes.js";
-import { RUN_RESOURCE_FLAGS } from "./container-flags-resources.js";
 
 /** pflag's message for a value a flag cannot take, with Docker's reason after it. */
 function badValue(name: string, value: string, why: string): WharfError {
-  const spec = RUN_RESOURCE_FLAGS.find((s) => s.name === name);
-  const shown = spec?.short ? `-${spec.short}, --${name}` : `--${name}`;
-  return new WharfError("invalid-argument", `invalid argument "${value}" for "${shown}" flag: ${why}`, {
+  // (The one flag of these with a short name, -c, is an int: the flag parser refuses its values.)
+  return new WharfError("invalid-argument", `invalid argument "${value}" for "--${name}" flag: ${why}`, {
     hint: `see \`wharf run --help\` for the form of --${name}`,
   });
 }
