@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isWharfError } from "../../errors/index.js";
-import { parseFlags } from "../flags.js";
+import { formatFlagHelp, parseFlags } from "../flags.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
 import {
   RUN_RESOURCE_FLAGS,
@@ -144,5 +144,11 @@ describe("update's flags", () => {
       "restart",
     ]);
     expect(UPDATE_RESOURCE_FLAGS.find((s) => s.name === "cpu-shares")?.short).toBe("c");
+    // Docker's help: `--blkio-weight uint16 ... (default 0)`, `--memory-swappiness int ... (default -1)`.
+    const help = formatFlagHelp(RUN_RESOURCE_FLAGS).join("\n");
+    expect(help).toMatch(/--blkio-weight uint16 +Block IO .* or 0 to disable \(default 0\)\n/);
+    expect(help).toMatch(
+      /--memory-swappiness int +Tune container memory swappiness \(0 to 100\) \(default -1\)\n/,
+    );
   });
 });

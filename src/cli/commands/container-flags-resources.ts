@@ -14,7 +14,7 @@ export const RUN_RESOURCE_FLAGS: FlagSpec[] = [
     type: "string",
     valueName: "uint16",
     description: "Block IO (relative weight), between 10 and 1000, or 0 to disable",
-    default: "0",
+    default: 0,
   },
   {
     name: "blkio-weight-device",
