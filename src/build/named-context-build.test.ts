@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { imageCopy } from "../archive/index.js";
 import { tempDirs } from "../files/testing/temp.js";
 import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
@@ -129,5 +130,35 @@ describe("build --add-host", () => {
     });
     // Every RUN (base's busybox --install and this one) has the hosts in its key; the COPY not.
     expect(other.steps).toEqual({ done: 2, cached: 1 });
+  });
+});
+
+describe("build --build-context oci-layout://", () => {
+  it("FROM and COPY --from an image of an OCI layout, by tag or digest; its blobs copied, verified", async () => {
+    const first = temp();
+    const src = dirWith({ Dockerfile: "FROM scratch\nCOPY x.txt /x.txt\n", "x.txt": "from the layout\n" });
+    await quiet(first, src, { tags: ["layout-src:1"] });
+    const layout = join(temp(), "layout");
+    const copied = await imageCopy("wharf:layout-src:1", `oci:${layout}:v1`, { root: first });
+    const root = temp();
+    const ctx = dirWith({
+      Dockerfile: "FROM scratch AS base\nCOPY missing /nope\nFROM base\nCOPY --from=lay /x.txt /again.txt\n",
+    });
+    const out = temp();
+    await quiet(root, ctx, {
+      buildContexts: { base: `oci-layout://${layout}:v1`, lay: `oci-layout://${layout}@${copied.digest}` },
+      outputs: [{ type: "local", dest: out }],
+    });
+    expect(readFileSync(join(out, "x.txt"), "utf8")).toBe("from the layout\n");
+    expect(readFileSync(join(out, "again.txt"), "utf8")).toBe("from the layout\n");
+    // A tag the index lacks: its only image, as buildx falls back; with two images, refused.
+    const tagless = { base: `oci-layout://${layout}:nosuchtag`, lay: `oci-layout://${layout}:v1` };
+    expect((await quiet(root, ctx, { buildContexts: tagless })).steps.cached).toBe(1);
+    await imageCopy("wharf:layout-src:1", `oci:${layout}:v2`, { root: first });
+    await expect(quiet(root, ctx, { buildContexts: tagless })).rejects.toMatchObject({
+      code: "not-found",
+      message: expect.stringContaining("no image tagged nosuchtag"),
+      hint: expect.stringContaining("org.opencontainers.image.ref.name"),
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   resolveNamedContext,
   resolveNamedContexts,
 } from "./named-context.js";
+import { splitLayoutValue } from "./oci-layout.js";
 import { noCacheFor } from "./step.js";
 
 const temp = tempDirs("wharf-named-");
@@ -54,7 +55,6 @@ describe("--build-context", () => {
       "git@github.com:moby/buildkit.git",
       "git://example.com/r",
       "target:base",
-      "oci-layout:///tmp/layout:latest",
     ]) {
       const e = await resolveNamedContext("n", v).then(
         () => undefined,
@@ -89,6 +89,33 @@ describe("--build-context", () => {
     expect(lookupNamedContext(m, "BASE")).toBeUndefined();
     expect(lookupNamedContext(m, "scratch")).toBeUndefined();
     await expect(resolveNamedContexts({ "Bad Name": "." }, { cwd })).rejects.toMatchObject({ code: "usage" });
+  });
+});
+
+describe("--build-context oci-layout://", () => {
+  it("splits PATH[:TAG][@DIGEST] as buildx does (tag default latest)", () => {
+    expect(splitLayoutValue("/l")).toEqual({ path: "/l", tag: "latest" });
+    expect(splitLayoutValue("/l:v1")).toEqual({ path: "/l", tag: "v1" });
+    expect(splitLayoutValue("rel/l@sha256:ab")).toEqual({
+      path: "rel/l",
+      tag: "latest",
+      digest: "sha256:ab",
+    });
+  });
+
+  it("refuses a missing layout, an empty one and a bad digest before building", async () => {
+    const cwd = temp();
+    await expect(resolveNamedContext("n", "oci-layout://nope", { cwd })).rejects.toMatchObject({
+      code: "not-found",
+    });
+    mkdirSync(join(cwd, "empty"));
+    writeFileSync(join(cwd, "empty", "index.json"), '{"schemaVersion":2,"manifests":[]}');
+    await expect(resolveNamedContext("n", "oci-layout://empty", { cwd })).rejects.toMatchObject({
+      message: expect.stringContaining("no image tagged latest"),
+    });
+    await expect(resolveNamedContext("n", "oci-layout://empty@sha256:12", { cwd })).rejects.toMatchObject({
+      message: expect.stringContaining("invalid digest sha256:12"),
+    });
   });
 });
 

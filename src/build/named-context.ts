@@ -4,17 +4,19 @@ import { join, resolve } from "node:path";
 import { createDockerignoreMatcher, parseDockerignore } from "../dockerfile/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { familiarString, parseReference } from "../reference/index.js";
+import { type LayoutContext, splitLayoutValue, topDigest } from "./oci-layout.js";
 import type { PathFilter } from "./select.js";
 import { openStatCache, type StatCache } from "./stat-cache.js";
 
 /**
  * A `--build-context NAME=VALUE`, resolved: a local directory (its own `.dockerignore` applied, a
- * stat cache of its own) or an image (`docker-image://REF`, resolved like a FROM image; `scratch`
- * is the empty image).
+ * stat cache of its own), an image (`docker-image://REF`, resolved like a FROM image; `scratch`
+ * is the empty image) or an image of an OCI layout (`oci-layout://`, its digest resolved).
  */
 export type NamedContext =
   | { kind: "dir"; name: string; dir: string; filter: PathFilter | undefined; stat: StatCache }
-  | { kind: "image"; name: string; ref: string };
+  | { kind: "image"; name: string; ref: string }
+  | ({ kind: "oci" } & LayoutContext);
 
 export type DirContext = Extract<NamedContext, { kind: "dir" }>;
 
@@ -55,7 +57,28 @@ function ignoreOf(dir: string): PathFilter | undefined {
   return { excludes: (rel) => m.matches(rel), mayReadmit: (rel) => m.mayContainExceptions(rel) };
 }
 
-/** One `--build-context` value: a directory (relative to `cwd`), `docker-image://REF`, or refused. */
+/** `dir`, checked to be a directory as buildx checks a local context. */
+async function directory(name: string, dir: string): Promise<string> {
+  const st = await stat(dir).catch((e: unknown) => {
+    if (errnoCode(e) === "ENOENT")
+      throw new WharfError(
+        "not-found",
+        `failed to get build context ${name}: stat ${dir}: no such file or directory`,
+        { hint: "give a directory that exists, docker-image://REF for an image" },
+      );
+    throw e;
+  });
+  if (!st.isDirectory())
+    throw new WharfError("invalid-argument", `failed to get build context path ${dir}: not a directory`, {
+      hint: "a local build context is a directory; name an image with docker-image://REF",
+    });
+  return dir;
+}
+
+/**
+ * One `--build-context` value: a directory (relative to `cwd`), `docker-image://REF`,
+ * `oci-layout://PATH[:TAG][@DIGEST]`, or refused.
+ */
 export async function resolveNamedContext(
   name: string,
   value: string,
@@ -75,13 +98,13 @@ export async function resolveNamedContext(
     }
     return { kind: "image", name, ref };
   }
-  if (value.startsWith("oci-layout://"))
-    throw refused(
-      name,
-      value,
-      "an OCI layout context",
-      "load the image into wharf's store (wharf load < archive.tar) and name it with docker-image://NAME",
-    );
+  if (value.startsWith("oci-layout://")) {
+    // buildx resolves the tag (or the layout's only image) to a digest before the build starts.
+    const { path, tag, digest } = splitLayoutValue(value.slice("oci-layout://".length));
+    const dir = await directory(name, resolve(o.cwd ?? process.cwd(), path));
+    const nc: NamedContext = { kind: "oci", name, dir, tag, ...(digest !== undefined ? { digest } : {}) };
+    return { ...nc, digest: await topDigest(nc) };
+  }
   if (value.startsWith("target:"))
     throw refused(
       name,
@@ -96,20 +119,7 @@ export async function resolveNamedContext(
       "a remote context (git repository or URL)",
       "clone or download it into a local directory and give that directory (write ./PATH for a local path)",
     );
-  const dir = resolve(o.cwd ?? process.cwd(), value);
-  const st = await stat(dir).catch((e: unknown) => {
-    if (errnoCode(e) === "ENOENT")
-      throw new WharfError(
-        "not-found",
-        `failed to get build context ${name}: stat ${dir}: no such file or directory`,
-        { hint: "give a directory that exists, docker-image://REF for an image" },
-      );
-    throw e;
-  });
-  if (!st.isDirectory())
-    throw new WharfError("invalid-argument", `failed to get build context path ${dir}: not a directory`, {
-      hint: "a local build context is a directory; name an image with docker-image://REF",
-    });
+  const dir = await directory(name, resolve(o.cwd ?? process.cwd(), value));
   return { kind: "dir", name, dir, filter: ignoreOf(dir), stat: openStatCache(o.root, dir) };
 }
 

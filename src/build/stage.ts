@@ -16,6 +16,7 @@ import { copyStep } from "./copy-step.js";
 import { type BuildEnv, checkAborted, type StageResult, type StageRun, stepName } from "./env.js";
 import { addHistory, applyMeta, DEFAULT_PATH } from "./meta.js";
 import { lookupNamedContext, type NamedContext } from "./named-context.js";
+import { namedImage } from "./named-image.js";
 import { namedDirBase } from "./named-source.js";
 import type { Vertex } from "./progress.js";
 import { runStep } from "./run-step.js";
@@ -126,15 +127,16 @@ function applyImage(run: StageRun, img: BaseImage, vertex: Vertex): void {
 }
 
 /**
- * The stage starts from a `--build-context`: an image (its step named `[context NAME] REF`, as
- * BuildKit names it, counted as the FROM), `scratch`, or a directory's files (one layer).
+ * The stage starts from a `--build-context`: an image (its step named `[context NAME] REF`, or
+ * `[context NAME] OCI load from client` for a layout, as BuildKit names them, counted as the FROM),
+ * `scratch`, or a directory's files (one layer).
  */
 async function fromNamed(run: StageRun, nc: NamedContext, platform: string | undefined): Promise<void> {
   if (nc.kind === "image" && nc.ref === "scratch") return;
   run.index++;
   if (nc.kind === "dir") return namedDirBase(run, nc);
-  const img = await run.env.image(nc.ref, platform, `[context ${nc.name}]`);
-  applyImage(run, img, run.env.progress.vertex(`[context ${nc.name}] ${nc.ref}`));
+  const got = await namedImage(run.env, nc, platform);
+  if (got) applyImage(run, got.img, run.env.progress.vertex(got.step));
 }
 
 /** The base image's ONBUILD triggers, parsed one by one (run first, in order, then cleared). */

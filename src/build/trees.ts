@@ -4,9 +4,11 @@ import { type Digest, hexOf, randomHex } from "../digest/index.js";
 import { resolveCopySource } from "../dockerfile/index.js";
 import { WharfError } from "../errors/index.js";
 import { containerSnapshotDir, prepareRootfs, removeRootfs } from "../rootfs/index.js";
+import type { BaseImage } from "./base.js";
 import { cacheKey } from "./cache.js";
 import type { BuildEnv, StageRun } from "./env.js";
 import { type DirContext, lookupNamedContext } from "./named-context.js";
+import { namedImage } from "./named-image.js";
 import { type Picked, pickSources } from "./select.js";
 import type { StatCache } from "./stat-cache.js";
 import type { StateLayer } from "./types.js";
@@ -59,10 +61,12 @@ export async function sourceOf(run: StageRun, from: string): Promise<FromSource>
     const r = await run.env.stage(ref.index);
     return { kind: "stage", key: r.state.key, layers: r.state.layers };
   }
-  if (named?.ref === "scratch") return { kind: "image", key: cacheKey({ image: "scratch" }), layers: [] };
-  const img = named
-    ? await run.env.image(named.ref, undefined, `[context ${named.name}]`)
-    : await run.env.image(ref.ref);
+  let img: BaseImage;
+  if (named) {
+    const got = await namedImage(run.env, named, undefined);
+    if (!got) return { kind: "image", key: cacheKey({ image: "scratch" }), layers: [] };
+    img = got.img;
+  } else img = await run.env.image(ref.ref);
   const diffIds = img.config.rootfs.diff_ids;
   const layers = img.layers.map((l, i) => ({
     mediaType: l.mediaType,

@@ -133,6 +133,26 @@ COPY --from=deps /marker /from-deps
     expect(await cli.ok("images", "--format", "{{.Repository}}")).toContain(`${reg.host}/e2e/other`);
   });
 
+  it("an oci-layout:// context (a tag of the layout's index) is FROM's base", async () => {
+    const d = tree("layout", { Dockerfile: "FROM base\nRUN echo built > /built.txt\n" });
+    const layout = `oci-layout://${join(dir, "layout")}:busybox`;
+    const r = await cli.run([
+      "build",
+      "--progress",
+      "plain",
+      "-t",
+      "ctx:4",
+      "--build-context",
+      `base=${layout}`,
+      d,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/#\d+ \[context base\] load metadata for base@sha256:[0-9a-f]{64}\n/);
+    expect(r.stderr).toContain("[context base] OCI load from client");
+    expect(await cli.ok("run", "--rm", "ctx:4", "/bin/busybox", "cat", "/built.txt")).toBe("built\n");
+    await validateRoot(cli.root);
+  });
+
   it("--no-cache-filter runs the named stage's steps again; the other stage stays CACHED", async () => {
     const d = tree("filter", {
       Dockerfile: `FROM ${base} AS a
