@@ -11,7 +11,7 @@ import { type Command, flag } from "../command.js";
 import { ago, goStruct, goTimeString, imageSize, renderFormat } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
-import { type ContainerSize, containerSizes } from "./container-sizes.js";
+import type { ContainerSize } from "./container-sizes.js";
 
 const PS_TABLE =
   "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
@@ -177,7 +177,7 @@ export const command: Command = {
     // --size=false or --quiet), and the default table gains a SIZE column.
     const sizes =
       flag.bool(f, "size") || (!quiet && !f.given.has("size") && format.includes(".Size"))
-        ? await containerSizes(ctx.root, recs)
+        ? await (await import("./container-sizes.js")).containerSizes(ctx.root, recs)
         : undefined;
     if (format === "" || format === "table")
       format = quiet ? "{{.ID}}" : sizes ? `${PS_TABLE}\t{{.Size}}` : PS_TABLE;
