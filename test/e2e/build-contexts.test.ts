@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAll, pushBusybox, pushBusyboxWith } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { sandbox } from "./helpers/tools.js";
+import { diffTrees, readTree, unpackWithUmoci } from "./helpers/trees.js";
 import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
@@ -192,6 +194,49 @@ COPY --from=b /b /b
     expect(r.code, r.stderr).toBe(0);
     const hosts = await cli.ok("run", "--rm", "ctx:3", "/bin/busybox", "cat", "/hosts.txt");
     expect(hosts).toMatch(/\n10\.1\.2\.3\tdb\.internal\n10\.1\.2\.4\tapi\n$/);
+  });
+
+  it("COPY --from a directory context gives buildah bud --build-context's files, but for Docker's rules", async () => {
+    const src = tree("cmp-src", {
+      "a.txt": "A\n",
+      "sub/b.txt": "B\n",
+      "x.log": "L\n",
+      ".dockerignore": "*.log\n",
+    });
+    chmodSync(join(src, "sub", "b.txt"), 0o640);
+    chownSync(join(src, "a.txt"), 1000, 1000);
+    const d = tree("cmp", {
+      Dockerfile: "FROM scratch\nCOPY --from=src . /src/\nCOPY --from=src sub/b.txt /b.txt\n",
+    });
+    await cli.ok("build", "-q", "-t", "cmp:1", "--build-context", `src=${src}`, d);
+    const box = await sandbox();
+    try {
+      await box.buildah(
+        "bud",
+        "--runtime",
+        "runc",
+        "--identity-label=false",
+        "--build-context",
+        `src=${src}`,
+        "-t",
+        "cmp",
+        d,
+      );
+      await box.buildah("push", "cmp", `oci:${join(dir, "cmp-layout")}:buildah`);
+      const ours = readTree(
+        await unpackWithUmoci(join(cli.root, "store"), "docker.io/library/cmp:1", join(dir, "cmp-w")),
+      );
+      const theirs = readTree(await unpackWithUmoci(join(dir, "cmp-layout"), "buildah", join(dir, "cmp-b")));
+      // Docker's rules where buildah 1.28 differs: a named context's own .dockerignore applies, and
+      // its files are root's, as BuildKit receives local files.
+      expect(diffTrees(ours, theirs)).toEqual([
+        expect.stringMatching(/^\/src\/a\.txt: file 0644 0:0 \S+ \| file 0644 1000:1000 \S+$/),
+        expect.stringMatching(/^\/src\/x\.log: absent \| file 0644 0:0 /),
+      ]);
+      expect(ours.get("/b.txt")).toMatchObject({ type: "file", mode: "0640", owner: "0:0" });
+    } finally {
+      await box.close();
+    }
   });
 
   it("refuses a value it cannot take before building anything: Error and Hint, exit 1", async () => {
