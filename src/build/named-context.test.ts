@@ -88,7 +88,10 @@ describe("--build-context", () => {
     expect(lookupNamedContext(m, "base:latest")).toMatchObject({ ref: "alpine" });
     expect(lookupNamedContext(m, "BASE")).toBeUndefined();
     expect(lookupNamedContext(m, "scratch")).toBeUndefined();
-    await expect(resolveNamedContexts({ "Bad Name": "." }, { cwd })).rejects.toMatchObject({ code: "usage" });
+    await expect(resolveNamedContexts({ Base: "." }, { cwd })).rejects.toMatchObject({
+      code: "usage",
+      message: expect.stringMatching(/^invalid context name Base: invalid reference format: .*lowercase/),
+    });
   });
 });
 

@@ -134,10 +134,17 @@ export async function resolveNamedContexts(
   const out = new Map<string, NamedContext>();
   for (const [given, value] of Object.entries(contexts)) {
     const name = contextName(given);
-    if (name === undefined)
-      throw new WharfError("usage", `invalid context name ${given}`, {
+    if (name === undefined) {
+      let why = "";
+      try {
+        parseReference(given);
+      } catch (e) {
+        why = `: ${(e as Error).message}`;
+      }
+      throw new WharfError("usage", `invalid context name ${given}${why}`, {
         hint: "a context name is written like an image name: lowercase letters, digits, . _ - /",
       });
+    }
     out.set(name, await resolveNamedContext(name, value, o));
   }
   return out;
