@@ -4,32 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hostConfigResources } from "./inspect-resources.js";
 import { hostProbe } from "./resources-spec.js";
-import type { RunOptions } from "./types.js";
+import { FULL_RESOURCES } from "./testing/resources.js";
 
 const MB = 1 << 20;
-
-const FULL: RunOptions = {
-  memory: 64 * MB,
-  memorySwap: 128 * MB,
-  memoryReservation: 32 * MB,
-  memorySwappiness: 10,
-  oomKillDisable: true,
-  oomScoreAdj: -500,
-  cpuShares: 512,
-  cpuPeriod: 50000,
-  cpuQuota: 25000,
-  cpuRtPeriod: 1_000_000,
-  cpuRtRuntime: 950_000,
-  cpusetCpus: "0",
-  cpusetMems: "0",
-  blkioWeight: 300,
-  blkioWeightDevice: [{ path: "/dev/null", weight: 200 }],
-  blkioDeviceReadBps: [{ path: "/dev/null", rate: MB }],
-  blkioDeviceWriteBps: [{ path: "/dev/zero", rate: 2048 }],
-  blkioDeviceReadIOps: [{ path: "/dev/null", rate: 100 }],
-  blkioDeviceWriteIOps: [{ path: "/dev/null", rate: 200 }],
-  deviceCgroupRules: ["c 1:3 mr", "a *:* rwm"],
-};
 
 describe("hostProbe", () => {
   it("reads cgroup v1 files and v2 controllers", async () => {
@@ -79,7 +56,7 @@ describe("inspect's HostConfig", () => {
       OomKillDisable: false,
       OomScoreAdj: 0,
     });
-    expect(hostConfigResources(FULL)).toMatchObject({
+    expect(hostConfigResources(FULL_RESOURCES)).toMatchObject({
       CpuShares: 512,
       BlkioWeightDevice: [{ Path: "/dev/null", Weight: 200 }],
       BlkioDeviceReadBps: [{ Path: "/dev/null", Rate: MB }],

@@ -4,6 +4,7 @@ import { asksResources, buildResources } from "./cgroups.js";
 import { checkResources, checkUpdate, parseCpuList } from "./resources.js";
 import { addResources, applyResources, cgroupRule } from "./resources-spec.js";
 import type { RuntimeSpec } from "./spec.js";
+import { FULL_RESOURCES } from "./testing/resources.js";
 import type { RunOptions } from "./types.js";
 
 const all = () => true;
@@ -142,33 +143,10 @@ describe("checkUpdate (Docker's update conflicts)", () => {
   });
 });
 
-const FULL: RunOptions = {
-  memory: 64 * MB,
-  memorySwap: 128 * MB,
-  memoryReservation: 32 * MB,
-  memorySwappiness: 10,
-  oomKillDisable: true,
-  oomScoreAdj: -500,
-  cpuShares: 512,
-  cpuPeriod: 50000,
-  cpuQuota: 25000,
-  cpuRtPeriod: 1_000_000,
-  cpuRtRuntime: 950_000,
-  cpusetCpus: "0",
-  cpusetMems: "0",
-  blkioWeight: 300,
-  blkioWeightDevice: [{ path: "/dev/null", weight: 200 }],
-  blkioDeviceReadBps: [{ path: "/dev/null", rate: MB }],
-  blkioDeviceWriteBps: [{ path: "/dev/zero", rate: 2048 }],
-  blkioDeviceReadIOps: [{ path: "/dev/null", rate: 100 }],
-  blkioDeviceWriteIOps: [{ path: "/dev/null", rate: 200 }],
-  deviceCgroupRules: ["c 1:3 mr", "a *:* rwm"],
-};
-
 describe("the spec's linux.resources", () => {
   it("gets every limit the host supports, as moby maps them", () => {
-    const res = buildResources(FULL, () => {}, all);
-    addResources(res, FULL, () => {}, all);
+    const res = buildResources(FULL_RESOURCES, () => {}, all);
+    addResources(res, FULL_RESOURCES, () => {}, all);
     expect(res.memory).toEqual({
       limit: 64 * MB,
       swap: 128 * MB,
@@ -202,10 +180,10 @@ describe("the spec's linux.resources", () => {
 
   it("drops what the host cannot apply with Docker's warnings, and keeps the rest", () => {
     const warned: string[] = [];
-    const res = buildResources(FULL, (m) => warned.push(m), all);
+    const res = buildResources(FULL_RESOURCES, (m) => warned.push(m), all);
     addResources(
       res,
-      FULL,
+      FULL_RESOURCES,
       (m) => warned.push(m),
       (f) => f === "cfs",
     );
