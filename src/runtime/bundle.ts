@@ -12,6 +12,7 @@ import { readTextOr, removeTree } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { asksResources, buildResources } from "./cgroups.js";
 import type { NetSetup } from "./network/attach.js";
+import { asksNs } from "./ns-types.js";
 import { runcPidFile } from "./pid-file.js";
 import { securityOf } from "./security.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
@@ -196,7 +197,9 @@ export async function prepareBundle(
   const cwd = opts.workdir || rec.imageConfig.WorkingDir || "/";
   // A container that has changed nothing yet, with no volume to fill from the image, needs no view
   // of its tree on the host once its user is known: runc mounts the overlay inside the container.
-  const inside = p && !(opts.mounts ?? []).some((m) => m.type === "volume") && (await upperEmpty(p));
+  // (`--group-add` names are read from its /etc/group: spec-ns.ts.)
+  const inside =
+    p && !opts.groupAdd && !(opts.mounts ?? []).some((m) => m.type === "volume") && (await upperEmpty(p));
   const cached = inside && p ? await cachedUser(ctx, p, userSpec) : undefined;
   const rootMount = cached && p ? await overlayRootMount(p, { init: true }) : undefined;
   const user = cached && rootMount ? cached : await onHost(ctx, rec, userSpec, cwd);
@@ -233,6 +236,8 @@ export async function prepareBundle(
   if (asksResources(opts)) {
     (await import("./resources-spec.js")).applyResources(spec, opts, (m) => ctx.onWarning?.(m));
   }
+  // --pid, --ipc, --uts, --shm-size, --sysctl, --group-add, ...: likewise (spec-ns.ts).
+  if (asksNs(opts)) await (await import("./spec-ns.js")).applyNs(ctx, rec, spec);
   const dir = bundleDir(ctx, rec.id);
   mkdirSync(dir, { recursive: true });
   let json = JSON.stringify(spec);

@@ -63,6 +63,7 @@ export {
 export type { NetworkRecord } from "./network/store.js";
 export type { EndpointRequest, PortMapping, PortProtocol, PublishSpec } from "./network/types.js";
 export { inspectNetwork, listNetworks, pruneNetworks, removeNetwork } from "./network/verbs.js";
+export type { NsRunOptions } from "./ns-types.js";
 export {
   killContainer,
   normalizeSignal,

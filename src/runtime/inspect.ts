@@ -8,6 +8,7 @@ import {
   mountsOf,
   stateExtras,
 } from "./inspect-extras.js";
+import { hostConfigNs } from "./inspect-ns.js";
 import { hostConfigResources } from "./inspect-resources.js";
 import { exposedPortsConfig, hostConfigNetwork, networkSettings, portsText } from "./network/settings.js";
 import { listContainers } from "./reconcile.js";
@@ -132,6 +133,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
           .map((m) => [m.destination, (m.options ?? []).join(",")]),
       ),
       ...hostConfigExtras(rec),
+      ...hostConfigNs(o),
     },
     GraphDriver: {
       Name: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",
@@ -140,6 +142,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
     Mounts: mountsOf(ctx, rec),
     Config: {
       Hostname: o.hostname ?? rec.id.slice(0, 12),
+      Domainname: o.domainname ?? "",
       User: o.user ?? rec.imageConfig.User ?? "",
       ...(exposed ? { ExposedPorts: exposed } : {}),
       Tty: o.tty === true,

@@ -35,6 +35,8 @@ export async function recordEnd(
   await runcDelete(ctx, id, true).catch(() => undefined);
   await releaseStartFiles(ctx, id);
   const rec = await readRecordRaw(ctx, id);
+  // `--ipc shareable`: its /dev/shm tmpfs on the host (spec-ns.ts).
+  if (rec?.options.ipcMode === "shareable") await (await import("./spec-ns.js")).releaseShm(ctx, rec);
   const netReleased = rec ? releaseNetwork(ctx, rec) : undefined;
   // A `--rm` container's rootfs goes with it right after this.
   if (rec?.rootfs.prepared && !rec.options.autoRemove) {

@@ -46,6 +46,8 @@ async function removeFiles(
 ): Promise<boolean> {
   if (found?.rec.rootfs.prepared) await removeRootfs(found.rec.rootfs.prepared.dir);
   trace("remove: rootfs removed");
+  if (found?.rec.options.ipcMode === "shareable")
+    await (await import("./spec-ns.js")).releaseShm(ctx, found.rec);
   removeTree(containerDir(ctx, id));
   // Left by a monitor that was killed (pid-file.ts: not in the directory).
   removeTree(runcPidFile(ctx, id));

@@ -2,6 +2,7 @@ import type { ContainerConfig } from "../oci/index.js";
 import type { PreparedRootfs } from "../rootfs/index.js";
 import type { ExtraRecordFields, ExtraRunOptions } from "./extras-types.js";
 import type { NetworkRecordFields, NetworkRunOptions } from "./network/types.js";
+import type { NsRunOptions } from "./ns-types.js";
 import type { ResourceRunOptions } from "./resource-types.js";
 
 export type ContainerState = "created" | "running" | "exited";
@@ -42,7 +43,7 @@ export interface MountSpec {
 }
 
 /** What the user asked for; kept in the record so that `start` can build the same spec again. */
-export interface RunOptions extends ExtraRunOptions, NetworkRunOptions, ResourceRunOptions {
+export interface RunOptions extends ExtraRunOptions, NetworkRunOptions, ResourceRunOptions, NsRunOptions {
   entrypoint?: string[];
   /** Arguments after the image (replace the image's Cmd when non-empty). */
   args?: string[];

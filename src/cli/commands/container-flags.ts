@@ -7,6 +7,7 @@ import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
 import { extraRunOptions, RUN_EXTRA_FLAGS } from "./container-flags-extra.js";
+import { nsRunOptions, RUN_NS_FLAGS } from "./container-flags-ns.js";
 import { RUN_RESOURCE_FLAGS, resourceRunOptions } from "./container-flags-resources.js";
 import { NETWORK_RUN_FLAGS, networkOptionsOf } from "./network-flags.js";
 import { INSECURE_FLAG } from "./registry-options.js";
@@ -83,6 +84,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...RUN_EXTRA_FLAGS,
   ...NETWORK_RUN_FLAGS,
   ...RUN_RESOURCE_FLAGS,
+  ...RUN_NS_FLAGS,
 ];
 
 export { parseMemory };
@@ -152,6 +154,7 @@ export async function runOptionsOf(
   Object.assign(o, extraRunOptions(f));
   Object.assign(o, await resourceRunOptions(f));
   Object.assign(o, networkOptionsOf(f, network));
+  Object.assign(o, await nsRunOptions(f));
   if (o.hostname !== undefined && (network === "host" || network?.startsWith("container:"))) {
     throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");
   }
