@@ -62,7 +62,11 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   runcBinary(ctx);
   const cfg = opts.imageConfig ?? {};
   const [path = "", ...args] = resolveCommand(cfg, opts.entrypoint, opts.args);
-  const mounts = withImageVolumes(cfg, opts.mounts ?? []);
+  // `--volumes-from`: the named containers' mounts first (volumes-from.ts, loaded only then).
+  const own = opts.volumesFrom
+    ? await (await import("./volumes-from.js")).withVolumesFrom(ctx, opts.volumesFrom, opts.mounts ?? [])
+    : (opts.mounts ?? []);
+  const mounts = withImageVolumes(cfg, own);
   checkMounts(mounts);
   // Resource limits past the basic ones: Docker's checks and its MemorySwap default (resources.ts).
   const limits = asksResources(opts, true)

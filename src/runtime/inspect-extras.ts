@@ -47,7 +47,7 @@ export function hostConfigExtras(rec: ContainerRecord): Record<string, unknown> 
   if (o.logOpts?.maxFile !== undefined) logConfig["max-file"] = String(o.logOpts.maxFile);
   return {
     Binds: (o.mounts ?? [])
-      .filter((m) => m.type === "bind" || (m.type === "volume" && !m.anonymous))
+      .filter((m) => !m.from && (m.type === "bind" || (m.type === "volume" && !m.anonymous)))
       .map((m) => `${m.source}:${m.destination}${m.readOnly ? ":ro" : ""}`),
     LogConfig: { Type: "json-file", Config: logConfig },
     RestartPolicy: restartPolicyText(o.restart),

@@ -168,6 +168,23 @@ export interface AttachOptions {
   /** The caller's stdin is a terminal (`process.stdin.isTTY`). */
   stdinIsTty?: boolean;
   onStarted?: (rec: ContainerRecord) => void;
+  /**
+   * `--sig-proxy=false`: the signals this process gets are neither passed on to the container nor
+   * end this process, which goes on following the container (a terminal's ^C, sent to the whole
+   * process group, still reaches runc, which passes it on).
+   */
+  sigProxy?: boolean;
+}
+
+const HELD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+
+/** Ignores the signals a foreground run would pass on; returns what stops ignoring them. */
+function holdSignals(): () => void {
+  const ignore = () => undefined;
+  for (const s of HELD) process.on(s, ignore);
+  return () => {
+    for (const s of HELD) process.off(s, ignore);
+  };
 }
 
 /** How a foreground container gets its stdio, by its `-i`/`-t` options and the caller's terminal. */
@@ -189,7 +206,7 @@ export function foregroundIO(rec: ContainerRecord, o: AttachOptions): MonitorIO 
       return o.stderr;
     },
     tty: tty ? (o.stdinIsTty ? "direct" : "script") : "none",
-    forwardSignals: true,
+    forwardSignals: o.sigProxy !== false,
     ...(o.onStarted ? { onStarted: o.onStarted } : {}),
   };
 }
@@ -220,10 +237,16 @@ export async function runForeground(
       started?.(r);
     };
   }
-  const result = await runMonitored(ctx, rec.id, io, {
-    ...(fresh ? { fresh } : {}),
-    removedAfter,
-  });
+  const held = o.sigProxy === false ? holdSignals() : undefined;
+  let result: Awaited<ReturnType<typeof runMonitored>>;
+  try {
+    result = await runMonitored(ctx, rec.id, io, {
+      ...(fresh ? { fresh } : {}),
+      removedAfter,
+    });
+  } finally {
+    held?.();
+  }
   await checks?.stop();
   if (removedAfter) {
     // Recorded as ended only when it cannot be removed (then `rm` removes it later).

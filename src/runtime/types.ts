@@ -40,6 +40,8 @@ export interface MountSpec {
   anonymous?: boolean;
   /** A `-v` bind whose missing host directory is created (Docker's `-v`; `--mount` refuses). */
   createSource?: boolean;
+  /** Copied by `--volumes-from` from this container's ID (volumes-from.ts). */
+  from?: string;
 }
 
 /** What the user asked for; kept in the record so that `start` can build the same spec again. */

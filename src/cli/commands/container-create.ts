@@ -8,7 +8,7 @@ import {
 import { flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
-import { imageForRun } from "./container-image.js";
+import { imageForRun, type RunImage } from "./container-image.js";
 
 /**
  * What `run` and `create` share: the image resolved (pulled when `--pull` says so, with Docker's
@@ -21,7 +21,15 @@ export async function createFromFlags(
   input: string,
   options: RunOptions,
 ): Promise<ContainerRecord> {
-  const image = await imageForRun(ctx, f, input, flag.string(f, "pull"));
+  // `--cidfile`: made before anything else, removed again when no container is made (cidfile.ts).
+  const cid = options.cidFile ? (await import("./cidfile.js")).claimCidFile(options.cidFile) : undefined;
+  let image: RunImage;
+  try {
+    image = await imageForRun(ctx, f, input, flag.string(f, "pull"));
+  } catch (e) {
+    cid?.close();
+    throw e;
+  }
   trace("run: image resolved");
   try {
     const name = flag.string(f, "name");
@@ -34,8 +42,10 @@ export async function createFromFlags(
       rootfs: image.rootfs,
     });
     trace("run: created");
+    cid?.write(rec.id);
     return rec;
   } finally {
+    cid?.close();
     await image.close();
   }
 }

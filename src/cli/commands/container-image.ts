@@ -45,7 +45,12 @@ async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Ref
       import("./registry-options.js"),
       import("./trust-verify.js"),
     ]);
-  const view = progressView({ write: (s) => ctx.stderr.write(s), tty: ctx.stderr.isTTY === true });
+  // `-q`: no pull output (Docker's `run -q` discards it).
+  const quiet = f.values.quiet === true;
+  const view = progressView({
+    write: (s) => (quiet ? undefined : ctx.stderr.write(s)),
+    tty: !quiet && ctx.stderr.isTTY === true,
+  });
   // Signatures are checked before anything is stored or run.
   let seen: import("./trust-verify.js").SeenSignatures | undefined;
   const verify = await imageVerifier(
@@ -122,7 +127,9 @@ export async function imageForRun(
     if (!resolved) {
       if (policy === "never") throw new WharfError("image-not-found", `No such image: ${input}`);
       const ref = withTag(parseReference(input));
-      if (policy === "missing") ctx.err(`Unable to find image '${familiarString(ref)}' locally`);
+      if (policy === "missing" && f.values.quiet !== true) {
+        ctx.err(`Unable to find image '${familiarString(ref)}' locally`);
+      }
       await pullForRun(ctx, f, images, ref);
       // The one made at the command's start has long run out (see runtime/cgroup-lock.ts).
       void warmCgroupLock();

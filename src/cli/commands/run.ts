@@ -30,6 +30,9 @@ export const command: Command = {
     let detach: boolean;
     let usesStdin = false;
     let kept = false;
+    // `-a`: the output streams shown (both without it); the others go to the log only.
+    let out: NodeJS.WritableStream | undefined;
+    let err: NodeJS.WritableStream | undefined;
     try {
       const options = await runOptionsOf(f, args, ctx.env);
       detach = flag.bool(f, "detach");
@@ -41,13 +44,20 @@ export const command: Command = {
         ctx.err("the input device is not a TTY");
         return 1;
       }
+      const attach = flag.strings(f, "attach").map((s) => s.toLowerCase());
+      if (attach.length > 0) {
+        const { Writable } = await import("node:stream");
+        const none = new Writable({ write: (_c, _e, done) => done() });
+        if (!attach.includes("stdout")) out = none;
+        if (!attach.includes("stderr")) err = none;
+      }
       created = await createFromFlags(ctx, rt, f, input, options);
       if (detach || kept) {
         await startContainer(rt, created.id);
         if (!detach) {
           return await attachContainer(rt, created.id, {
-            stdout: ctx.stdout,
-            stderr: ctx.stderr,
+            stdout: out ?? ctx.stdout,
+            stderr: err ?? ctx.stderr,
             from: 0,
             ...(options.interactive ? { stdin: ctx.stdin } : {}),
           });
@@ -62,11 +72,13 @@ export const command: Command = {
       return await runForeground(rt, created, {
         // Getters: Node makes process.stdout and stderr on first use, which costs a silent run 0.6 ms.
         get stdout() {
-          return ctx.stdout;
+          return out ?? ctx.stdout;
         },
         get stderr() {
-          return ctx.stderr;
+          return err ?? ctx.stderr;
         },
+        // `--sig-proxy=false`: signals are not passed on to the container.
+        ...(f.given.has("sig-proxy") ? { sigProxy: flag.bool(f, "sig-proxy") } : {}),
         // Only asked when the container uses its stdin: making process.stdin costs milliseconds.
         stdinIsTty: usesStdin && ctx.stdin.isTTY === true,
       });
