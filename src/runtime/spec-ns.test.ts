@@ -24,7 +24,8 @@ const base = {
   argv: ["sh"],
   env: [],
   cwd: "/",
-  user: { uid: 1000, gid: 1000, additionalGids: [1000], home: "/home/app" },
+  // As resolveUser gives app: its primary group, then extra, which lists it.
+  user: { uid: 1000, gid: 1000, additionalGids: [1000, 2000], home: "/home/app" },
   tty: false,
   network: "none" as const,
   mounts: [],
@@ -132,8 +133,9 @@ describe("spec-ns", () => {
   });
 
   it("adds --group-add groups by number and by name from the container's /etc/group", async () => {
+    // The user (app, 1000) is listed in extra (2000): Docker's supplementary groups, then the added.
     const s = await specOf(await make({ groupAdd: ["extra", "4321", "app"] }));
-    expect(s.process.user.additionalGids).toEqual([1000, 2000, 4321]);
+    expect(s.process.user.additionalGids).toEqual([2000, 4321, 1000]);
     expect(groupIds(["audio", "7"], "audio:x:29:\n")).toEqual([29, 7]);
     expect(await refusal(specOf(await make({ groupAdd: ["nosuch"] })))).toBe(
       "runtime: Unable to find group nosuch: no matching entries in group file",

@@ -185,8 +185,10 @@ export async function applyNs(ctx: RuntimeContext, rec: ContainerRecord, spec: R
   if (o.annotations) s.annotations = { ...o.annotations };
   if (o.groupAdd && o.groupAdd.length > 0) {
     const file = o.groupAdd.every((g) => /^[0-9]+$/.test(g)) ? "" : await groupFileOf(rec.rootfs.path);
+    // Docker's (moby's getUser): the groups that list the user, then these; not the primary group
+    // that resolveUser puts first (unless a group lists the user in it, an edge this loses).
     const user = s.process.user;
-    const gids = [...(user.additionalGids ?? [user.gid])];
+    const gids = (user.additionalGids ?? []).filter((g, i) => !(i === 0 && g === user.gid));
     for (const g of groupIds(o.groupAdd, file)) if (!gids.includes(g)) gids.push(g);
     user.additionalGids = gids;
   }
