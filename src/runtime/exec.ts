@@ -57,6 +57,9 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   // The container's own view of its tree: its overlay may be mounted only inside it.
   const root = rec.pid > 0 ? `/proc/${rec.pid}/root` : rec.rootfs.path;
   const user = await resolveUser(root, o.user ?? rec.options.user ?? rec.imageConfig.User);
+  // `--group-add`: the container's added groups, as Docker's exec gets them (spec-ns.ts).
+  if (rec.options.groupAdd)
+    user.additionalGids = await (await import("./spec-ns.js")).withGroupAdd(user, rec.options.groupAdd, root);
   const env = mergeEnv({
     image: rec.env,
     user: o.env,

@@ -142,6 +142,23 @@ export function groupIds(groupAdd: readonly string[], groupFile: string): number
   });
 }
 
+/**
+ * The supplementary groups of a process with `--group-add`, as Docker's (moby's getUser): the
+ * groups that list the user, then the added ones (names read from `rootfs`'s /etc/group); not the
+ * primary group that resolveUser puts first (unless a group lists the user in it, an edge this
+ * loses). Also for `exec`, as Docker's exec gets them.
+ */
+export async function withGroupAdd(
+  user: { gid: number; additionalGids?: number[] },
+  groupAdd: readonly string[],
+  rootfs: string,
+): Promise<number[]> {
+  const file = groupAdd.every((g) => /^[0-9]+$/.test(g)) ? "" : await groupFileOf(rootfs);
+  const gids = (user.additionalGids ?? []).filter((g, i) => !(i === 0 && g === user.gid));
+  for (const g of groupIds(groupAdd, file)) if (!gids.includes(g)) gids.push(g);
+  return gids;
+}
+
 async function groupFileOf(rootfs: string): Promise<string> {
   try {
     return readFileSync(await resolveInRoot(rootfs, ["etc", "group"], { followLast: true }), "utf8");
@@ -184,12 +201,7 @@ export async function applyNs(ctx: RuntimeContext, rec: ContainerRecord, spec: R
   }
   if (o.annotations) s.annotations = { ...o.annotations };
   if (o.groupAdd && o.groupAdd.length > 0) {
-    const file = o.groupAdd.every((g) => /^[0-9]+$/.test(g)) ? "" : await groupFileOf(rec.rootfs.path);
-    // Docker's (moby's getUser): the groups that list the user, then these; not the primary group
-    // that resolveUser puts first (unless a group lists the user in it, an edge this loses).
     const user = s.process.user;
-    const gids = (user.additionalGids ?? []).filter((g, i) => !(i === 0 && g === user.gid));
-    for (const g of groupIds(o.groupAdd, file)) if (!gids.includes(g)) gids.push(g);
-    user.additionalGids = gids;
+    user.additionalGids = await withGroupAdd(user, o.groupAdd, rec.rootfs.path);
   }
 }

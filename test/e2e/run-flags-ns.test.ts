@@ -136,6 +136,11 @@ describe("run's namespace and bookkeeping flags", () => {
     // As Docker: the groups that list root (none here), then the added ones.
     expect(ours).toBe("uid=0(root) gid=0(root) groups=29(audio),4321\n");
     expect(await podmanRun("--rm", ...args)).toBe(ours);
+    // exec's processes get them too, as Docker's exec does.
+    await cli.ok("run", "-d", "--network", "none", "--name", "grouped", ...args.slice(0, -1), "sleep", "30");
+    await podmanRun("-d", "--name", "grouped", ...args.slice(0, -1), "sleep", "30");
+    expect(await cli.ok("exec", "grouped", "id")).toBe(ours);
+    expect(await podman("exec", "grouped", "id")).toBe(ours);
     const missing = await cli.run(["run", "--rm", "--network", "none", "--group-add", "nosuch", image, "id"]);
     expect(missing.code).toBe(125);
     expect(missing.stderr).toMatch(
