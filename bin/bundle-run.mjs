@@ -26,10 +26,9 @@ export async function buildRunBundle(build, options, plugins) {
   // network's /etc files and checks), and with them in the CommonJS file a bridge run set up all of
   // it (40 and 60 alternating pairs: 2-4% slower on the bridge).
   // The runtime's resource checks and spec mapping (resources.js, resources-spec.js) are loaded only
-  // by a container that asks for a limit, never on a usual run's way: they go in the CommonJS file;
-  // so do the namespace flags' spec mapping and --volumes-from (spec-ns.js, volumes-from.js).
+  // by a container that asks for a limit, never on a usual run's way: they go in the CommonJS file.
   const runtime = join(repo, "dist", "runtime") + sep;
-  const offPath = (p) => /[/\\]runtime[/\\](resources(-spec)?|spec-ns|volumes-from)\.js$/.test(p);
+  const offPath = (p) => /[/\\]runtime[/\\]resources(-spec)?\.js$/.test(p);
   const internal = (a) =>
     a.kind === "dynamic-import" &&
     a.path.startsWith(".") &&
