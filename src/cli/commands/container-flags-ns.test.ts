@@ -195,3 +195,14 @@ describe("flags wharf cannot honour", () => {
     expect(await refusal("--runtime", "crun")).toBe("unknown or invalid runtime name: crun");
   });
 });
+
+describe("create", () => {
+  it("takes run's flags but -d and --sig-proxy, as Docker's create", async () => {
+    const { command } = await import("./create.js");
+    const names = command.flags?.map((s) => s.name) ?? [];
+    for (const n of ["shm-size", "ipc", "cidfile", "quiet", "attach", "annotation"])
+      expect(names).toContain(n);
+    expect(names).not.toContain("detach");
+    expect(names).not.toContain("sig-proxy");
+  });
+});

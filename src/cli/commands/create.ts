@@ -8,8 +8,8 @@ export const command: Command = {
   aliases: [["container", "create"]],
   usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
   description: "Create a new container",
-  // run's options but -d: a created container is started by `start`.
-  flags: RUN_FLAGS.filter((x) => x.name !== "detach"),
+  // run's options but -d and --sig-proxy: a created container is started by `start`.
+  flags: RUN_FLAGS.filter((x) => x.name !== "detach" && x.name !== "sig-proxy"),
   interspersed: false,
   minArgs: 1,
   async run(ctx, f) {
