@@ -37,16 +37,35 @@ export function processContext(opts: { root?: string; debug: boolean }): Context
       return process.stdin;
     },
     get stdout() {
-      return process.stdout;
+      return endOnBrokenPipe(process.stdout);
     },
     get stderr() {
-      return process.stderr;
+      return endOnBrokenPipe(process.stderr);
     },
     out: (line = "") => {
-      process.stdout.write(`${line}\n`);
+      endOnBrokenPipe(process.stdout).write(`${line}\n`);
     },
     err: (line = "") => {
-      process.stderr.write(`${line}\n`);
+      endOnBrokenPipe(process.stderr).write(`${line}\n`);
     },
   };
+}
+
+const ending = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that went away (`wharf images | head -1`) ends wharf quietly with the status a shell
+ * shows for a process that SIGPIPE ended (128 + 13), as Docker's CLI ends; the stack trace of an
+ * unhandled EPIPE is not shown. A verb that listens for the stream's errors itself (a foreground
+ * container closes its own output: runtime/broken-pipe.ts) is left to do so.
+ */
+function endOnBrokenPipe<T extends NodeJS.WritableStream>(out: T): T {
+  if (ending.has(out)) return out;
+  ending.add(out);
+  out.on("error", (e: NodeJS.ErrnoException) => {
+    if (out.listenerCount("error") > 1) return;
+    if (e.code !== "EPIPE") throw e;
+    process.exit(141);
+  });
+  return out;
 }

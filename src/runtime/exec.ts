@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { uniqueSuffix } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/index.js";
+import { isBroken, onBrokenPipe } from "./broken-pipe.js";
 import { mergeEnv } from "./env.js";
 import { getContainer } from "./reconcile.js";
 import { runcBinary, runcGlobal, runcLoggedError, startError } from "./runc.js";
@@ -95,12 +96,14 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
       ],
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    (child.stdout as Readable).on("data", (c: Uint8Array) => o.stdout.write(c));
+    onBrokenPipe(o.stdout, () => child.stdout?.destroy());
+    onBrokenPipe(o.stderr, () => child.stderr?.destroy());
+    (child.stdout as Readable).on("data", (c: Uint8Array) => isBroken(o.stdout) || o.stdout.write(c));
     const errChunks: Buffer[] = [];
     (child.stderr as Readable).on("data", (c: Buffer) => {
       // runc's own failure is written on the stderr the process shares; hold back what looks like it
       if (/^(runc exec failed|exec failed): /m.test(c.toString("utf8"))) errChunks.push(c);
-      else o.stderr.write(c);
+      else if (!isBroken(o.stderr)) o.stderr.write(c);
     });
     const [code, signal] = await childEnded(child);
     child.stdin?.destroy();

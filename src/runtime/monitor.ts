@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
+import { isBroken, onBrokenPipe } from "./broken-pipe.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { stopWarmingCgroupLock, warmCgroupLock } from "./cgroup-lock.js";
 import { containerEvent, flushEvents } from "./events.js";
@@ -170,7 +171,10 @@ export async function runMonitored(
   // The caller's streams are looked up per chunk, not here: they may be made on first use (the CLI's).
   const tee = (stream: LogStream) => (chunk: Uint8Array) => {
     log.write(stream, chunk);
-    io[stream]?.write(chunk);
+    const out = io[stream];
+    if (!out || isBroken(out)) return;
+    onBrokenPipe(out, () => (stream === "stdout" ? child.stdout : child.stderr)?.destroy());
+    out.write(chunk);
   };
   const errFilter = stderrFilter(tee("stderr"));
   // Under `script`, runc's own stderr reaches us through the pty, on stdout.

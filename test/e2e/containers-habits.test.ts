@@ -1,11 +1,12 @@
-import { existsSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox, removeContainers } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 /**
  * What a Docker user trips on with the container verbs (issue 9), through the built CLI: rm and
@@ -66,5 +67,35 @@ describe("container verbs as Docker answers them", () => {
     expect(Object.keys(gd.Data).sort()).toEqual(["MergedDir", "UpperDir", "WorkDir"]);
     expect(gd.Data.UpperDir).toMatch(new RegExp(`^${cli.root}/snapshots/layers/[0-9a-f]{64}/fs$`));
     expect(existsSync(join(gd.Data.UpperDir, "bin", "busybox"))).toBe(true);
+  });
+
+  // A reader that stops early (`| head`): the output ends as in a shell pipeline, the writer in the
+  // container gets SIGPIPE (an inner sh, not exec'd in its place: PID 1 ignores SIGPIPE), and wharf
+  // prints no stack trace.
+  const FLOOD = ["sh", "-c", 'sh -c "while :; do echo y; done"; exit $?'];
+  const piped = (args: string[]) =>
+    new Promise<{ out: string; err: string; status: string }>((resolve, reject) => {
+      const quoted = [WHARF_CMD, "--root", cli.root, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`);
+      const script = `${quoted.join(" ")} 2>"$0" | head -2; echo "\${PIPESTATUS[*]}"`;
+      const errFile = join(dir, "piped.err");
+      execFile("bash", ["-c", script, errFile], { timeout: 30_000 }, (e, out) => {
+        if (e) return reject(e);
+        const lines = out.trimEnd().split("\n");
+        const status = lines.pop() ?? "";
+        resolve({ out: lines.join("\n"), err: readFileSync(errFile, "utf8"), status });
+      });
+    });
+
+  it("run | head: the container ends by SIGPIPE, is removed (--rm), status 141, no trace", async () => {
+    const r = await piped(["run", "--rm", image, ...FLOOD]);
+    expect(r).toEqual({ out: "y\ny", err: "", status: "141 0" });
+    expect(await cli.ok("ps", "-aq")).toBe("");
+  });
+
+  it("exec | head and logs -f | head: status 141 and no trace, the container still running", async () => {
+    await cli.ok("run", "-d", "--name", "flood", image, ...FLOOD);
+    expect(await piped(["exec", "flood", ...FLOOD])).toEqual({ out: "y\ny", err: "", status: "141 0" });
+    expect(await piped(["logs", "-f", "flood"])).toEqual({ out: "y\ny", err: "", status: "141 0" });
+    expect((await cli.ok("inspect", "-f", "{{.State.Running}}", "flood")).trim()).toBe("true");
   });
 });
