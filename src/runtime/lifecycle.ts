@@ -170,8 +170,8 @@ export interface AttachOptions {
   onStarted?: (rec: ContainerRecord) => void;
   /**
    * `--sig-proxy=false`: the signals this process gets are neither passed on to the container nor
-   * end this process, which goes on following the container (a terminal's ^C, sent to the whole
-   * process group, still reaches runc, which passes it on).
+   * end this process, which goes on following the container (runc is out of the terminal's process
+   * group, so a ^C does not reach it either).
    */
   sigProxy?: boolean;
 }
@@ -207,6 +207,7 @@ export function foregroundIO(rec: ContainerRecord, o: AttachOptions): MonitorIO 
     },
     tty: tty ? (o.stdinIsTty ? "direct" : "script") : "none",
     forwardSignals: o.sigProxy !== false,
+    ownGroup: true,
     ...(o.onStarted ? { onStarted: o.onStarted } : {}),
   };
 }

@@ -159,7 +159,7 @@ export async function runMonitored(
   const log = openLogWriter(rec0.logPath, rec0.options.logOpts);
   const child = spawn(cmd, args, {
     stdio: [io.stdin === "inherit" ? "inherit" : io.stdin === "null" ? "ignore" : "pipe", "pipe", "pipe"],
-    detached: io.forwardSignals === true,
+    detached: io.ownGroup === true,
   });
   let spawnError: unknown;
   child.once("error", (e) => {

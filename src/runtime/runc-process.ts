@@ -19,6 +19,11 @@ export interface MonitorIO {
   tty: "none" | "direct" | "script";
   /** Pass the caller's signals (^C, SIGTERM, window size changes) on to the container. */
   forwardSignals?: boolean;
+  /**
+   * runc in a session of its own, out of the caller's process group: a terminal's ^C (sent to the
+   * whole foreground group) then reaches wharf alone, which passes it on or not (`forwardSignals`).
+   */
+  ownGroup?: boolean;
   /** Called once the container's process runs. */
   onStarted?: (rec: ContainerRecord) => void;
   /** Called with runc's process once spawned (`attach` writes to its stdin when it is `hold`). */

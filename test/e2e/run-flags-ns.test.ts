@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
@@ -7,7 +8,7 @@ import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { PODMAN_RUN, type Sandbox, sandbox } from "./helpers/tools.js";
 import { validateRoot } from "./helpers/validate.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = [
   "sh",
@@ -299,6 +300,32 @@ describe("run's namespace and bookkeeping flags", () => {
     await cli.ok("rm", "vdonor");
     await cli.ok("volume", "rm", "vdata");
     await validateRoot(cli.root);
+  }, 60_000);
+
+  /** Runs wharf on a terminal (util-linux `script`) and types ^C once the container says `ready`. */
+  const ctrlC = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const cmd = [WHARF_CMD, "--root", cli.root, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`);
+      const term = spawn("script", ["-qefc", cmd.join(" "), "/dev/null"], { stdio: "pipe" });
+      let out = "";
+      term.stdout.on("data", (c: Buffer) => {
+        if (!out.includes("ready") && `${out}${c}`.includes("ready")) term.stdin.write("\x03");
+        out += c.toString();
+      });
+      term.once("error", reject);
+      term.once("close", () => {
+        term.stdin.destroy();
+        resolve(out.replaceAll("\r", ""));
+      });
+    });
+
+  it("^C on a terminal reaches the container, and not with --sig-proxy=false", async () => {
+    const script = ["sh", "-c", 'trap "echo got-int" INT; echo ready; sleep 2 & wait; echo finished'];
+    const run = ["run", "--rm", "--network", "none", image, ...script];
+    expect(await ctrlC(run)).toMatch(/^ready\n.*got-int\nfinished\n$/s);
+    const held = await ctrlC(["run", "--sig-proxy=false", ...run.slice(1)]);
+    expect(held).toMatch(/^ready\n.*finished\n$/s);
+    expect(held).not.toContain("got-int");
   }, 60_000);
 
   it("flags wharf cannot honour here are refused with Error and Hint, and nothing is made", async () => {
