@@ -144,9 +144,11 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
       Hostname: o.hostname ?? rec.id.slice(0, 12),
       Domainname: o.domainname ?? "",
       User: o.user ?? rec.imageConfig.User ?? "",
+      ...attached(o),
       ...(exposed ? { ExposedPorts: exposed } : {}),
       Tty: o.tty === true,
       OpenStdin: o.interactive === true,
+      StdinOnce: o.interactive === true && o.attach?.length !== 0,
       Env: rec.env,
       Cmd:
         o.args && o.args.length > 0
@@ -158,6 +160,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
       Volumes: rec.imageConfig.Volumes ?? null,
       WorkingDir: o.workdir ?? rec.imageConfig.WorkingDir ?? "",
       Entrypoint: o.entrypoint ?? rec.imageConfig.Entrypoint ?? null,
+      OnBuild: null,
       Labels: { ...(rec.imageConfig.Labels ?? {}), ...(o.labels ?? {}) },
       ...(o.stopSignal || rec.imageConfig.StopSignal
         ? { StopSignal: o.stopSignal ?? rec.imageConfig.StopSignal }
@@ -195,4 +198,18 @@ function securityOptText(o: RunOptions): string[] | null {
     ...(o.noNewPrivileges === true ? ["no-new-privileges=true"] : []),
   ];
   return out.length > 0 ? out : null;
+}
+
+/**
+ * Docker CLI's `Config.Attach*`: stdout and stderr unless `-a` names others, stdin with `-i` or
+ * `-a stdin`, none for `run -d` (an empty list).
+ */
+function attached(o: RunOptions): { AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean } {
+  const detached = o.attach?.length === 0;
+  const has = (s: string) => !detached && (o.attach === undefined || o.attach.includes(s));
+  return {
+    AttachStdin: !detached && (o.interactive === true || o.attach?.includes("stdin") === true),
+    AttachStdout: has("stdout"),
+    AttachStderr: has("stderr"),
+  };
 }

@@ -32,6 +32,11 @@ export interface NsRunOptions {
   volumesFrom?: string[];
   /** `--cidfile`: where the CLI wrote the ID (`HostConfig.ContainerIDFile`). */
   cidFile?: string;
+  /**
+   * The streams attached: `-a`'s (`stdin`, `stdout`, `stderr`), or none for `run -d` (Docker's
+   * `Config.AttachStdin/Stdout/Stderr`). Absent: stdout and stderr, and stdin with `-i`.
+   */
+  attach?: string[];
 }
 
 /** Whether a container asks for anything spec-ns.ts adds to its OCI spec. */

@@ -44,7 +44,7 @@ afterAll(async () => {
   await rm(ctx.tmp, { recursive: true, force: true });
 });
 
-function make(o: NsRunOptions & { name?: string } = {}): Promise<ContainerRecord> {
+function make(o: NsRunOptions & { name?: string; interactive?: boolean } = {}): Promise<ContainerRecord> {
   return createContainer(ctx, {
     image: "busybox:test",
     imageId: `sha256:${"0".repeat(64)}`,
@@ -206,5 +206,19 @@ describe("spec-ns", () => {
     expect(
       (inspectContainer(ctx, await make()) as { Config: Record<string, unknown> }).Config.Domainname,
     ).toBe("");
+  });
+
+  it("shows Docker CLI's Config.Attach* and StdinOnce for -a, -i and run -d", async () => {
+    const config = async (o: Parameters<typeof make>[0]) => {
+      const c = (inspectContainer(ctx, await make(o)) as { Config: Record<string, unknown> }).Config;
+      return [c.AttachStdin, c.AttachStdout, c.AttachStderr, c.OpenStdin, c.StdinOnce];
+    };
+    expect(await config({})).toEqual([false, true, true, false, false]);
+    expect(await config({ attach: ["stdout"] })).toEqual([false, true, false, false, false]);
+    expect(await config({ attach: ["stdin"] })).toEqual([true, false, false, false, false]);
+    expect(await config({ interactive: true })).toEqual([true, true, true, true, true]);
+    expect(await config({ interactive: true, attach: ["stderr"] })).toEqual([true, false, true, true, true]);
+    expect(await config({ attach: [] })).toEqual([false, false, false, false, false]);
+    expect(await config({ interactive: true, attach: [] })).toEqual([false, false, false, true, false]);
   });
 });

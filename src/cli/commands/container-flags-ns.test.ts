@@ -165,7 +165,7 @@ describe("run's bookkeeping flags", () => {
     );
   });
 
-  it("keep --cidfile, --volumes-from and check -a", async () => {
+  it("keep --cidfile, --volumes-from and -a (lower case), checked", async () => {
     expect(await opts("--cidfile", "/tmp/c", "--volumes-from", "a", "--volumes-from", "b:ro")).toMatchObject({
       cidFile: "/tmp/c",
       volumesFrom: ["a", "b:ro"],
@@ -175,6 +175,8 @@ describe("run's bookkeeping flags", () => {
       `invalid argument "stdio" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`,
     );
     expect(await refusal("-a", "stdout", "-d")).toBe("Conflicting options: -a and -d");
+    expect(await opts("-a", "STDOUT", "-a", "stdin")).toMatchObject({ attach: ["stdout", "stdin"] });
+    expect((await opts("-i")).attach).toBeUndefined();
   });
 });
 

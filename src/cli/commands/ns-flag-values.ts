@@ -212,8 +212,9 @@ function volumesFromOf(f: ParsedFlags): string[] | undefined {
 /** The options `container-flags-ns.ts`'s flags ask for, checked as Docker does. */
 export function nsValues(f: ParsedFlags): NsRunOptions & { labels?: Record<string, string> } {
   refuseUnsupported(f);
-  attachStreams(f);
+  const streams = attachStreams(f);
   const o: NsRunOptions & { labels?: Record<string, string> } = {};
+  if (streams) o.attach = [...streams];
   const network = flag.string(f, "network") ?? flag.string(f, "net");
   const shm = flag.string(f, "shm-size");
   if (shm !== undefined && shm !== "") {

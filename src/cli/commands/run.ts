@@ -36,6 +36,8 @@ export const command: Command = {
     try {
       const options = await runOptionsOf(f, args, ctx.env);
       detach = flag.bool(f, "detach");
+      // Docker's Config.AttachStdin/Stdout/Stderr are all false for a detached run.
+      if (detach) options.attach = [];
       usesStdin = options.tty === true || options.interactive === true;
       // A restart policy needs a keeper that outlives this command: the container runs detached
       // and this command follows its first run, as Docker's CLI attaches to it.
