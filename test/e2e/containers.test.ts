@@ -107,6 +107,25 @@ describe("containers", () => {
     ).trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     expect(await cli.ok("ps", "--format", "{{.ID}} {{.Names}}")).toBe(`${id.slice(0, 12)} bg\n`);
+    // Docker's `--format json`: the ContainerContext's fields, keys in alphabetical order.
+    const json = await cli.ok("ps", "--format", "json");
+    expect(Object.keys(JSON.parse(json))).toEqual([
+      "Command",
+      "CreatedAt",
+      "ID",
+      "Image",
+      "Labels",
+      "LocalVolumes",
+      "Mounts",
+      "Names",
+      "Networks",
+      "Ports",
+      "RunningFor",
+      "Size",
+      "State",
+      "Status",
+    ]);
+    expect(JSON.parse(json)).toMatchObject({ ID: id.slice(0, 12), Names: "bg", LocalVolumes: "0" });
     await expect.poll(() => cli.ok("logs", "bg"), { timeout: 10_000 }).toBe("up\n");
     expect(await cli.ok("exec", "-e", "A=b", "bg", "sh", "-c", "echo $A; hostname")).toBe(
       `b\n${id.slice(0, 12)}\n`,

@@ -6,7 +6,7 @@
 import { hexOf, isDigest } from "../../digest/index.js";
 import type { ImageSummary } from "../../images/index.js";
 import { familiarName, parseReference } from "../../reference/index.js";
-import { ago, goStruct, goTimeString, humanSize, imageSize, rfc3339 } from "../render/index.js";
+import { ago, formatterContext, goTimeString, humanSize, imageSize, rfc3339 } from "../render/index.js";
 
 export const IMAGE_TABLE = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
 export const IMAGE_TABLE_DIGESTS =
@@ -31,14 +31,6 @@ export const IMAGE_HEADERS = {
 export function truncateId(id: string): string {
   const hex = isDigest(id) ? hexOf(id) : id.includes(":") ? id.slice(id.indexOf(":") + 1) : id;
   return hex.slice(0, 12);
-}
-
-function sortedJson(obj: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.keys(obj)
-      .sort()
-      .map((k) => [k, obj[k] as string]),
-  );
 }
 
 /** Milliseconds since the epoch of an RFC 3339 time; undefined when absent or unreadable. */
@@ -68,7 +60,7 @@ function imageContext(
     UniqueSize: "N/A",
     VirtualSize: humanSize(img.size),
   };
-  return goStruct("*formatter.imageContext", { ...fields, toJSON: () => sortedJson(fields) });
+  return formatterContext("*formatter.imageContext", fields);
 }
 
 function group(refs: string[], part: "tag" | "digest"): Map<string, string[]> {
@@ -157,5 +149,5 @@ export function historyContext(h: HistoryEntry, opts: { human: boolean; trunc: b
     Size: opts.human ? imageSize(h.size) : String(h.size),
     Comment: h.comment,
   };
-  return goStruct("*image.historyContext", { ...fields, toJSON: () => sortedJson(fields) });
+  return formatterContext("*image.historyContext", fields);
 }

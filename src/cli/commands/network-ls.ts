@@ -1,7 +1,7 @@
 import { WharfError } from "../../errors/index.js";
 import { listNetworks, type NetworkRecord } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { goStruct, goTimeString, renderFormat } from "../render/index.js";
+import { formatterContext, goTimeString, renderFormat } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
 
 const HEADERS = {
@@ -102,7 +102,7 @@ export const command: Command = {
           .join(","),
         CreatedAt: goTimeString(Date.parse(n.Created)),
       };
-      return goStruct("*formatter.networkContext", { ...fields, toJSON: () => fields });
+      return formatterContext("*formatter.networkContext", fields);
     });
     const text = renderFormat(format, rows, { headers: HEADERS });
     if (text !== "") ctx.out(text.replace(/\n$/, ""));

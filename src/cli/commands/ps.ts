@@ -8,7 +8,7 @@ import {
   summarize,
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { ago, goStruct, goTimeString, imageSize, renderFormat } from "../render/index.js";
+import { ago, formatterContext, goTimeString, imageSize, renderFormat } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 import type { ContainerSize } from "./container-sizes.js";
@@ -27,6 +27,7 @@ const PS_HEADERS = {
   Ports: "PORTS",
   Names: "NAMES",
   Labels: "LABELS",
+  LocalVolumes: "LOCAL VOLUMES",
   Mounts: "MOUNTS",
   Size: "SIZE",
   Networks: "NETWORKS",
@@ -61,10 +62,12 @@ function row(rec: ContainerRecord, trunc: boolean, now: number, size?: Container
       .map(([k, v]) => `${k}=${v}`)
       .join(","),
     Mounts: s.mounts.join(","),
+    // Docker's count of the mounts that are local-driver volumes.
+    LocalVolumes: String((rec.options.mounts ?? []).filter((m) => m.type === "volume").length),
     Size: sizeText(size),
     Networks: networkNames(rec),
   };
-  return goStruct("*formatter.ContainerContext", { ...fields, toJSON: () => fields });
+  return formatterContext("*formatter.ContainerContext", fields);
 }
 
 type Filter = (r: ContainerRecord) => boolean;

@@ -9,7 +9,13 @@ import {
   sampleStats,
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { bytesSize, formatFloat, goStruct, humanSizeWithPrecision, renderFormat } from "../render/index.js";
+import {
+  bytesSize,
+  formatFloat,
+  formatterContext,
+  humanSizeWithPrecision,
+  renderFormat,
+} from "../render/index.js";
 import { FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 
@@ -65,7 +71,7 @@ export function statsRow(
         BlockIO: "--",
         PIDs: "--",
       };
-  return goStruct("*formatter.statsContext", { ...fields, toJSON: () => fields });
+  return formatterContext("*formatter.statsContext", fields);
 }
 
 export const command: Command = {

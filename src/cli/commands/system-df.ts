@@ -2,7 +2,7 @@ import { openBuildCache } from "../../build/index.js";
 import { type ImageSummary, listImages, openImages, readManifest } from "../../images/index.js";
 import { containerUsage, statusText, volumeUsage } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { ago, goStruct, humanSize, renderFormat, tabulate } from "../render/index.js";
+import { ago, formatterContext, humanSize, renderFormat, tabulate } from "../render/index.js";
 import { FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 import { layerSizes } from "./layer-sizes.js";
@@ -78,7 +78,7 @@ function summaryRows(u: Usage) {
       Size: humanSize(size),
       Reclaimable: pct ? reclaimable(free, size) : humanSize(free),
     };
-    return goStruct("*formatter.diskUsageContext", { ...fields, toJSON: () => fields });
+    return formatterContext("*formatter.diskUsageContext", fields);
   };
   return [
     row("Images", u.images.length, active.length, imgTotal, imgTotal - layerBytes(active)),

@@ -1,6 +1,6 @@
 import { listVolumes, volumeSizes, volumeUsers } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { goStruct, humanSize, renderFormat } from "../render/index.js";
+import { formatterContext, humanSize, renderFormat } from "../render/index.js";
 import { FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 import { volumeFilter } from "./volume-common.js";
@@ -62,7 +62,7 @@ export const command: Command = {
         Size: sizes.has(v.Name) ? humanSize(sizes.get(v.Name) ?? 0) : "N/A",
         CreatedAt: v.CreatedAt,
       };
-      return goStruct("*formatter.volumeContext", { ...fields, toJSON: () => fields });
+      return formatterContext("*formatter.volumeContext", fields);
     });
     const text = renderFormat(format, rows, { headers: HEADERS });
     if (text !== "") ctx.out(text.replace(/\n$/, ""));

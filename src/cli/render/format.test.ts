@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFormat, renderFormat } from "./format.js";
+import { formatterContext, parseFormat, renderFormat } from "./format.js";
 import { goStruct } from "./template/exec.js";
 
 const HEADERS = { Repository: "REPOSITORY", Tag: "TAG", ID: "IMAGE ID", Size: "SIZE" };
@@ -48,6 +48,10 @@ describe("Docker formats", () => {
   it("json is {{json .}}", () => {
     expect(renderFormat("json", [{ b: 1, a: "<x>" }])).toBe('{"b":1,"a":"<x>"}\n');
     expect(parseFormat("json").table).toBe(false);
+    // A list formatter's row: fields to templates as given, to json in alphabetical order (Docker's).
+    const row = formatterContext("*formatter.ContainerContext", { Names: "web", ID: "abc", Size: "0B" });
+    expect(renderFormat("json", [row])).toBe('{"ID":"abc","Names":"web","Size":"0B"}\n');
+    expect(renderFormat("{{.Names}} {{.ID}}", [row])).toBe("web abc\n");
   });
   it("errors say 'template parsing error'", () => {
     expect(() => renderFormat("{{.Nope}}", items)).toThrow(

@@ -6,7 +6,7 @@ import { WharfError } from "../../errors/index.js";
 import type { Value } from "./gofmt.js";
 import { tabulate } from "./tabwriter.js";
 import type { Template } from "./template/ast.js";
-import { execute } from "./template/exec.js";
+import { execute, goStruct } from "./template/exec.js";
 import { FUNC_NAMES, FUNCS, HEADER_FUNCS } from "./template/funcs.js";
 import { parseTemplate } from "./template/parse.js";
 
@@ -81,4 +81,18 @@ function headerRow(t: Template, headers: Readonly<Record<string, string>>): stri
     // Docker ignores errors in the header row; the row is then left empty.
   }
   return partial;
+}
+
+/**
+ * A row of Docker's list formatters (`*formatter.ContainerContext`, ...): a Go struct to templates,
+ * and to `{{json .}}` an object of its fields in alphabetical order, as Docker's formatter marshals
+ * a context (a map of its fields, whose keys Go's encoder sorts).
+ */
+export function formatterContext<T extends Record<string, Value>>(type: string, fields: T): T {
+  const sorted = Object.fromEntries(
+    Object.keys(fields)
+      .sort()
+      .map((k) => [k, fields[k]]),
+  );
+  return goStruct(type, { ...fields, toJSON: () => sorted });
 }

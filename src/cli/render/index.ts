@@ -1,6 +1,7 @@
 export { formatFloat } from "./float.js";
 export {
   executeTemplate,
+  formatterContext,
   type ParsedFormat,
   parseFormat,
   parseGoTemplate,
