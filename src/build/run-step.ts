@@ -133,6 +133,10 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
     file: file?.content,
     // --add-host is part of the step, as BuildKit's ExecOp carries its extra hosts.
     hosts: env.opts.extraHosts?.length ? env.opts.extraHosts.map((h) => `${h.host}=${h.ip}`) : undefined,
+    // Likewise --shm-size, --ulimit and --cgroup-parent (the ExecOp's /dev/shm mount and meta).
+    shm: env.opts.shmSize,
+    ulimits: env.opts.ulimits?.length ? env.opts.ulimits : undefined,
+    cgroupParent: env.opts.cgroupParent,
   });
   const secretEnv = inst.mounts.flatMap((m) => (m.type === "secret" && m.env ? [m.env] : []));
   const vertex = env.progress.vertex(
@@ -189,6 +193,9 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
         onStdout: (c) => vertex.output(c),
         onStderr: (c) => vertex.output(c),
         ...(env.opts.signal ? { signal: env.opts.signal } : {}),
+        ...(env.opts.shmSize ? { shmSize: env.opts.shmSize } : {}),
+        ...(env.opts.ulimits?.length ? { ulimits: env.opts.ulimits } : {}),
+        ...(env.opts.cgroupParent ? { cgroupParent: env.opts.cgroupParent } : {}),
       });
       await removeStubs(prepared.rootfs, stubs);
       if (prepared.mode === "overlay") await keepRuntimeDirs(join(dir, "upper"), runtimeDirs);

@@ -1,6 +1,7 @@
 import type { Digest } from "../digest/index.js";
 import type { ImageConfig } from "../oci/index.js";
 import type { PullOptions, TransportOptions } from "../remote/index.js";
+import type { Ulimit } from "../runtime/index.js";
 import type { BaseOptions } from "./base.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
@@ -62,6 +63,12 @@ export interface BuildOptions {
   ssh?: SshAgent[];
   /** `--add-host`: lines every RUN sees at the end of its /etc/hosts (`host-gateway`: the host, 127.0.0.1). */
   extraHosts?: ExtraHost[];
+  /** `--shm-size`: bytes of every RUN's /dev/shm (default 64 MiB). */
+  shmSize?: number;
+  /** `--ulimit`: every RUN's resource limits. */
+  ulimits?: Ulimit[];
+  /** `--cgroup-parent`: the cgroup every RUN's cgroup is made under. */
+  cgroupParent?: string;
   /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
   network?: "default" | "none" | "host";
   outputs?: BuildOutput[];

@@ -33,6 +33,8 @@ export interface RuntimeSpec {
     readonlyPaths: string[];
     resources: LinuxResources;
     seccomp?: SeccompProfile;
+    /** The container's cgroup (runc's default, `/<id>`, when absent). */
+    cgroupsPath?: string;
   };
 }
 

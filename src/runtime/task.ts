@@ -7,6 +7,7 @@ import { WharfError } from "../errors/index.js";
 import { readTextOr } from "../files/index.js";
 import { mkdirInRoot } from "./bundle.js";
 import { buildResources } from "./cgroups.js";
+import type { Ulimit } from "./extras-types.js";
 import { pidDir } from "./pid-file.js";
 import { runcBinary, runcDelete, runcGlobal, runcLoggedError, runtimeUnusable, startError } from "./runc.js";
 import { childEnded, exitStatus } from "./runc-process.js";
@@ -35,6 +36,12 @@ export interface TaskOptions {
   onStderr?: (chunk: Uint8Array) => void;
   /** Aborting kills the process (SIGKILL). */
   signal?: AbortSignal;
+  /** `build --shm-size`: bytes of the task's /dev/shm (default Docker's 64 MiB). */
+  shmSize?: number;
+  /** `build --ulimit`: the process's resource limits (-1: unlimited). */
+  ulimits?: readonly Ulimit[];
+  /** `build --cgroup-parent`: the cgroup the task's cgroup is made under. */
+  cgroupParent?: string;
 }
 
 /** /etc/hosts, /etc/hostname and /etc/resolv.conf of the task, as bind mounts. */
@@ -84,8 +91,16 @@ export async function runTask(ctx: RuntimeContext, o: TaskOptions): Promise<numb
     resources: buildResources({}, (m) => ctx.onWarning?.(m)),
     security: securityOf({}),
   });
-  writeFileSync(join(o.dir, "bundle", "config.json"), JSON.stringify(spec));
   const id = `build-${randomHex(16)}`;
+  const shm = spec.mounts.find((m) => m.destination === "/dev/shm");
+  if (o.shmSize && shm?.options) {
+    shm.options = [...shm.options.filter((x) => !x.startsWith("size=")), `size=${o.shmSize}`];
+  }
+  if (o.ulimits?.length) (await import("./spec-extras.js")).applyExtras(spec, { ulimits: [...o.ulimits] });
+  if (o.cgroupParent) spec.linux.cgroupsPath = `${o.cgroupParent.replace(/\/+$/, "")}/${id}`;
+  // An unlimited ulimit (-1) is RLIM_INFINITY, a uint64 that a JavaScript number cannot hold.
+  const json = JSON.stringify(spec).replace(/"(soft|hard)":-1(?=[,}])/g, '"$1":18446744073709551615');
+  writeFileSync(join(o.dir, "bundle", "config.json"), json);
   const runcLog = join(o.dir, "runc.log");
   // On a tmpfs when there is one: runc writes it with O_SYNC (pid-file.ts).
   const tmp = pidDir();

@@ -4,6 +4,7 @@ import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
+import { BUILD_LEGACY_FLAGS, legacyBuildOptions } from "./build-legacy-flags.js";
 import {
   parseAddHosts,
   parseBuildArgs,
@@ -124,6 +125,7 @@ export const command: Command = {
       description: 'Cache export destinations (e.g., "user/app:cache", "type=local,dest=path/to/dir")',
     },
     ...BUILD_EXPORT_FLAGS,
+    ...BUILD_LEGACY_FLAGS,
     INSECURE_FLAG,
     ...TRUST_FLAGS,
   ],
@@ -150,6 +152,7 @@ export const command: Command = {
     const noCacheFilter = parseNoCacheFilter(flag.strings(f, "no-cache-filter"));
     const buildContexts = parseBuildContexts(flag.strings(f, "build-context"));
     const extraHosts = parseAddHosts(flag.strings(f, "add-host"));
+    const legacy = legacyBuildOptions(f, (line) => ctx.err(line));
     const cacheFrom = flag.strings(f, "cache-from").map(parseCacheFrom);
     const cacheTo = flag.strings(f, "cache-to").map(parseCacheTo);
     for (const c of [...cacheFrom, ...cacheTo]) if (c.type === "registry") parseReference(c.ref);
@@ -172,6 +175,7 @@ export const command: Command = {
       ...(noCacheFilter.stages.length ? { noCacheFilter: noCacheFilter.stages } : {}),
       buildContexts,
       ...(extraHosts.length ? { extraHosts } : {}),
+      ...legacy,
       pull: flag.bool(f, "pull"),
       ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
       secrets: flag.strings(f, "secret").map(parseSecret),
