@@ -39,7 +39,7 @@ describe("containerVerb", () => {
     expect(err.join("\n")).toContain("No such container: b");
   });
 
-  it("with flags: [OPTIONS] in the usage, and the act reads them (stop's -t and -s)", async () => {
+  it("with flags: [OPTIONS] in the usage, and the act reads them (stop's -t/--timeout and -s)", async () => {
     const got: unknown[] = [];
     const verb = containerVerb({
       verb: "halt",
@@ -53,7 +53,10 @@ describe("containerVerb", () => {
     const { ctx, out } = capture();
     expect(await verb.run(ctx, parseFlags(["-t", "3", "-s", "USR1", "x"], verb.flags, true))).toBe(0);
     expect(await verb.run(ctx, parseFlags(["y"], verb.flags, true))).toBe(0);
-    expect(got).toEqual([{ timeout: 3, signal: "USR1" }, {}]);
-    expect(out).toEqual(["x", "y"]);
+    // Docker 28's --timeout, and its deprecated --time.
+    expect(await verb.run(ctx, parseFlags(["--timeout", "4", "z"], verb.flags, true))).toBe(0);
+    expect(await verb.run(ctx, parseFlags(["--time", "5", "z"], verb.flags, true))).toBe(0);
+    expect(got).toEqual([{ timeout: 3, signal: "USR1" }, {}, { timeout: 4 }, { timeout: 5 }]);
+    expect(out).toEqual(["x", "y", "z", "z"]);
   });
 });

@@ -38,13 +38,15 @@ export function runFailure(ctx: Context, e: unknown): number {
 
 /** `stop` and `restart`'s flags: how long to wait after the signal, and which signal. */
 export const STOP_FLAGS: FlagSpec[] = [
-  { name: "time", short: "t", type: "int", description: "Seconds to wait before killing the container" },
+  { name: "timeout", short: "t", type: "int", description: "Seconds to wait before killing the container" },
   { name: "signal", short: "s", type: "string", description: "Signal to send to the container" },
+  // Docker 28's deprecated spelling, hidden as there.
+  { name: "time", type: "int", description: "Seconds to wait before killing the container", hidden: true },
 ];
 
 /** The runtime's stop options from STOP_FLAGS (only those given). */
 export function stopOptions(f: ParsedFlags): { timeout?: number; signal?: string } {
-  const timeout = flag.int(f, "time");
+  const timeout = flag.int(f, "timeout") ?? flag.int(f, "time");
   const signal = flag.string(f, "signal");
   return { ...(timeout !== undefined ? { timeout } : {}), ...(signal !== undefined ? { signal } : {}) };
 }
