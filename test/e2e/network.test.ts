@@ -448,7 +448,7 @@ describe("networks", () => {
     await validateRoot(cli.root);
   }, 120_000);
 
-  it("--add-host, --dns, --dns-search, --hostname and --ip write the container's files as Docker does", async () => {
+  it("--add-host, --dns, --dns-search, --hostname and --ip write the container's files as Docker does; --mac-address", async () => {
     const net = `e2eip${Date.now().toString(36)}`;
     await cli.ok("network", "create", "--subnet", "10.231.7.0/24", net);
     const out = await cli.ok(
@@ -481,6 +481,43 @@ describe("networks", () => {
     const missing = await cli.run(["run", "--rm", "--network", "nosuchnet", image, "true"]);
     expect(missing.code).toBe(125);
     expect(missing.stderr).toContain("network nosuchnet not found");
+    // --mac-address: the primary interface's MAC, as inspect shows it; Docker's CLI checks.
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "mac",
+      "--network",
+      net,
+      "--mac-address",
+      "92:D0:C6:0A:29:33",
+      image,
+      "sleep",
+      "60",
+    );
+    expect(await cli.ok("exec", "mac", "cat", "/sys/class/net/eth0/address")).toBe("92:d0:c6:0a:29:33\n");
+    // On a user network, as Docker, only the network's entry has it (the top-level one is the default bridge's).
+    const macs =
+      "{{.NetworkSettings.MacAddress}}|{{(index .NetworkSettings.Networks .HostConfig.NetworkMode).MacAddress}}";
+    expect(await cli.ok("inspect", "-f", macs, "mac")).toBe("|92:d0:c6:0a:29:33\n");
+    await cli.ok("rm", "-f", "mac");
+    expect((await cli.run(["run", "--rm", "--mac-address", "92:d0", image, "true"])).stderr).toMatch(
+      /^Error: 92:d0 is not a valid mac address\n/,
+    );
+    expect(
+      (
+        await cli.run([
+          "run",
+          "--rm",
+          "--network",
+          "none",
+          "--mac-address",
+          "92:d0:c6:0a:29:33",
+          image,
+          "true",
+        ])
+      ).stderr,
+    ).toMatch(/^Error: conflicting options: mac-address and the network mode\n/);
     await cli.ok("network", "rm", net);
     await validateRoot(cli.root);
   }, 60_000);

@@ -22,6 +22,7 @@ export const NETWORK_RUN_FLAGS: FlagSpec[] = [
     description: "Add network-scoped alias for the container",
   },
   { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
+  { name: "mac-address", type: "string", description: "Container MAC address (e.g., 92:d0:c6:0a:29:33)" },
   { name: "dns", type: "strings", valueName: "list", description: "Set custom DNS servers" },
   { name: "dns-search", type: "strings", valueName: "list", description: "Set custom DNS search domains" },
   { name: "dns-option", type: "strings", valueName: "list", description: "Set DNS options" },
@@ -54,6 +55,26 @@ function checkAddHost(h: string): void {
   }
 }
 
+/** Go's `net.ParseMAC` for the 6-byte forms Docker's CLI checks `--mac-address` with. */
+const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
+
+/** `--mac-address`, checked as Docker's CLI does; only for a container with an interface of its own. */
+function macOf(f: ParsedFlags, network: string | undefined): string | undefined {
+  const mac = flag.string(f, "mac-address");
+  if (mac === undefined || mac === "") return undefined;
+  if (!MAC.test(mac)) {
+    throw new WharfError("invalid-argument", `${mac} is not a valid mac address`, {
+      hint: "give six hex bytes, e.g. 92:d0:c6:0a:29:33",
+    });
+  }
+  if (network === "host" || network === "none" || network?.startsWith("container:")) {
+    throw new WharfError("invalid-argument", "conflicting options: mac-address and the network mode", {
+      hint: "a MAC address is for an interface of the container's own: use a bridge network",
+    });
+  }
+  return mac.toLowerCase().replaceAll("-", ":");
+}
+
 /** The network options that `network` (the `--network` value, if any) and the flags ask for. */
 export function networkOptionsOf(f: ParsedFlags, network: string | undefined): Partial<RunOptions> {
   const o: Partial<RunOptions> = {};
@@ -61,6 +82,7 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
   const expose = flag.strings(f, "expose").flatMap((e) => parseExpose(e));
   const aliases = flag.strings(f, "network-alias");
   const ip = flag.string(f, "ip");
+  const mac = macOf(f, network);
   const dns = flag.strings(f, "dns");
   const dnsSearch = flag.strings(f, "dns-search");
   const dnsOptions = [...flag.strings(f, "dns-option"), ...flag.strings(f, "dns-opt")];
@@ -81,13 +103,14 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
   if (dnsSearch.length > 0) o.dnsSearch = dnsSearch;
   if (dnsOptions.length > 0) o.dnsOptions = dnsOptions;
   if (extraHosts.length > 0) o.extraHosts = extraHosts;
-  if (aliases.length > 0 || ip !== undefined) {
+  if (aliases.length > 0 || ip !== undefined || mac !== undefined) {
     const mode = network ?? "default";
     o.endpoints = [
       {
         network: mode === "default" ? "bridge" : mode,
         ...(aliases.length > 0 ? { aliases } : {}),
         ...(ip !== undefined ? { ip } : {}),
+        ...(mac !== undefined ? { mac } : {}),
       },
     ];
   }

@@ -84,7 +84,7 @@ export async function attachNetworks(
   const fresh = await Promise.all(nets.map((net) => ensureBridge(ctx, net)));
   await Promise.all(nets.map((net, i) => (fresh[i] ? sweepAddresses(ctx, net).catch(() => 0) : 0)));
   const ns = netnsPath(rec.id);
-  const first = bridgeCall(ctx, rec.id, nets[0] as NetworkRecord, 0, ns, "ADD", plan.endpoints[0]?.ip);
+  const first = bridgeCall(ctx, rec.id, nets[0] as NetworkRecord, 0, ns, "ADD", plan.endpoints[0]);
   const made = await createNetns(rec.id, opts.gate ? gatePath(ctx, rec.id) : undefined, first);
   const gate = made.fifo ? openGate(gatePath(ctx, rec.id)) : undefined;
   trace("network: netns made");
@@ -97,7 +97,10 @@ export async function attachNetworks(
   return { netnsPath: ns, gate, hooks: gateHooks(gate), late: full };
 }
 
-/** The bridge plugin's call for the container's `i`th network (`--ip` asks for its address). */
+/**
+ * The bridge plugin's call for the container's `i`th network: `--ip` asks host-local for its
+ * address, `--mac-address` the bridge plugin for the interface's MAC (CNI_ARGS `IP`, `MAC`).
+ */
 function bridgeCall(
   ctx: RuntimeContext,
   containerId: string,
@@ -105,8 +108,11 @@ function bridgeCall(
   i: number,
   ns: string,
   command: "ADD" | "DEL",
-  ip: string | undefined,
+  ep: EndpointRequest | undefined,
 ): PluginCall {
+  const args: Record<string, string> = {};
+  if (ep?.ip) args.IP = ep.ip;
+  if (ep?.mac) args.MAC = ep.mac;
   return {
     command,
     containerId,
@@ -114,7 +120,7 @@ function bridgeCall(
     ifname: `eth${i}`,
     name: net.Name,
     config: bridgeConfig(ctx, net),
-    ...(ip ? { args: { IP: ip } } : {}),
+    ...(Object.keys(args).length > 0 ? { args } : {}),
   };
 }
 
@@ -137,7 +143,7 @@ async function setUp(
     settleAll(
       nets.map(async (net, i) => {
         const call = (command: "ADD" | "DEL") =>
-          execPlugin(bridgeCall(ctx, rec.id, net, i, ns, command, requests[i]?.ip));
+          execPlugin(bridgeCall(ctx, rec.id, net, i, ns, command, requests[i]));
         // No address left, or the one asked for taken: perhaps by containers that are gone. The
         // failed ADD left its veth: DEL takes it out before the second try.
         return ((i === 0 ? firstAdd : undefined) ?? call("ADD")).catch(async (e: unknown) => {

@@ -25,6 +25,8 @@ export interface EndpointRequest {
   aliases?: string[];
   /** `--ip` / `network connect --ip`. */
   ip?: string;
+  /** `--mac-address`: the interface's MAC on the primary network (else the kernel's random one). */
+  mac?: string;
 }
 
 export interface NetworkRunOptions {
