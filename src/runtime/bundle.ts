@@ -238,6 +238,8 @@ export async function prepareBundle(
   }
   // --pid, --ipc, --uts, --shm-size, --sysctl, --group-add, ...: likewise (spec-ns.ts).
   if (asksNs(opts)) await (await import("./spec-ns.js")).applyNs(ctx, rec, spec);
+  // --cgroup-parent: as Docker's cgroupfs driver places a container, `<parent>/<id>`.
+  if (opts.cgroupParent) spec.linux.cgroupsPath = `${opts.cgroupParent.replace(/\/+$/, "")}/${rec.id}`;
   const dir = bundleDir(ctx, rec.id);
   mkdirSync(dir, { recursive: true });
   let json = JSON.stringify(spec);

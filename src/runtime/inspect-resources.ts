@@ -6,6 +6,7 @@ const rates = (l: ThrottleDevice[] | undefined) => (l ?? []).map((d) => ({ Path:
 
 export function hostConfigResources(o: RunOptions): Record<string, unknown> {
   return {
+    CgroupParent: o.cgroupParent ?? "",
     CpuShares: o.cpuShares ?? 0,
     BlkioWeight: o.blkioWeight ?? 0,
     BlkioWeightDevice: (o.blkioWeightDevice ?? []).map((d) => ({ Path: d.path, Weight: d.weight })),

@@ -16,6 +16,8 @@ export interface ThrottleDevice {
 }
 
 export interface ResourceRunOptions {
+  /** `--cgroup-parent`: the cgroup the container's own is made under (runc's `/<id>` when absent). */
+  cgroupParent?: string;
   /** `-c, --cpu-shares`: relative weight (cgroup v1 cpu.shares; v2 cpu.weight through runc). */
   cpuShares?: number;
   /** `--cpu-period`, `--cpu-quota`: microseconds of the CFS scheduler. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +39,22 @@ function limitsOf(pid: number): Record<string, string> {
     if (file && existsSync(file)) out[k] = readFileSync(file, "utf8").trim();
   }
   return out;
+}
+
+/** Removes an empty cgroup tree (rmdir, children first); gone or busy ones are left. */
+function removeCgroup(dir: string): void {
+  let kids: string[] = [];
+  try {
+    kids = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return;
+  }
+  for (const k of kids) removeCgroup(join(dir, k));
+  try {
+    rmdirSync(dir);
+  } catch {}
 }
 
 /**
@@ -147,6 +163,59 @@ describe("run/update resource flags", () => {
     if (!V2) expect(limitsOf(pid)).toMatchObject({ shares: "768", cpus: "0" });
     await validateRoot(cli.root);
   }, 30_000);
+
+  it("--cgroup-parent puts the container's cgroup under it, as podman's; the limits apply there", async () => {
+    const parent = `wharf-e2e-parent-${process.pid}`;
+    try {
+      const id = (
+        await cli.ok(
+          "run",
+          "-d",
+          "--network",
+          "none",
+          "--cgroup-parent",
+          parent,
+          "-c",
+          "640",
+          image,
+          "sleep",
+          "30",
+        )
+      ).trim();
+      const pid = Number((await cli.ok("inspect", "-f", "{{.State.Pid}}", id)).trim());
+      expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toMatch(new RegExp(`:pids:/${parent}/${id}\n`));
+      if (!V2) expect(limitsOf(pid)).toMatchObject({ shares: "640" });
+      expect((await cli.ok("inspect", "-f", "{{.HostConfig.CgroupParent}}", id)).trim()).toBe(parent);
+      await podman(
+        ...PODMAN_RUN,
+        "-d",
+        "--name",
+        "cgp",
+        "--network",
+        "none",
+        "--cgroup-parent",
+        parent,
+        image,
+        "sleep",
+        "30",
+      );
+      const podPid = Number((await podman("inspect", "-f", "{{.State.Pid}}", "cgp")).trim());
+      expect(readFileSync(`/proc/${podPid}/cgroup`, "utf8")).toMatch(new RegExp(`:pids:/${parent}/`));
+    } finally {
+      await removeContainers(cli);
+      await podman("rm", "-af", "-t", "0").catch(() => "");
+      // The parent is the caller's, as under Docker: runc leaves it (podman its conmon cgroup in
+      // it); the test removes its own, deepest first.
+      // podman's conmon may still be leaving its cgroup: a few tries.
+      const left = () =>
+        readdirSync("/sys/fs/cgroup").filter((h) => existsSync(join("/sys/fs/cgroup", h, parent)));
+      for (let i = 0; i < 30 && left().length > 0; i++) {
+        for (const h of left()) removeCgroup(join("/sys/fs/cgroup", h, parent));
+        if (left().length > 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(left()).toEqual([]);
+    }
+  }, 60_000);
 
   it("refuses what Docker refuses, with an Error and a Hint, and makes nothing", async () => {
     const refusals: [string[], RegExp][] = [

@@ -9,6 +9,7 @@ import type { ResourceRunOptions } from "../../runtime/index.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 
 export const RUN_RESOURCE_FLAGS: FlagSpec[] = [
+  { name: "cgroup-parent", type: "string", description: "Optional parent cgroup for the container" },
   {
     name: "blkio-weight",
     type: "string",

@@ -66,6 +66,8 @@ export function resourceValues(f: ParsedFlags): ResourceRunOptions {
   const set = <K extends keyof ResourceRunOptions>(k: K, v: ResourceRunOptions[K] | undefined) => {
     if (v !== undefined) o[k] = v;
   };
+  const parent = str("cgroup-parent");
+  if (parent) o.cgroupParent = parent;
   set("cpuShares", int("cpu-shares"));
   set("cpuPeriod", int("cpu-period"));
   set("cpuQuota", int("cpu-quota"));
