@@ -36,6 +36,7 @@ describe("hostProbe", () => {
 describe("inspect's HostConfig", () => {
   it("names and shapes the fields as Docker's, zero values included", () => {
     expect(hostConfigResources({})).toEqual({
+      CgroupParent: "",
       CpuShares: 0,
       BlkioWeight: 0,
       BlkioWeightDevice: [],
