@@ -1,10 +1,10 @@
 import { lstat } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
 import { extract, type Header } from "tar-stream";
 import { type Bytes, type Digest, verifying } from "../digest/index.js";
-import { WharfError } from "../errors/index.js";
+import { diskErrorHint, WharfError } from "../errors/index.js";
 import { decompressed } from "./decompress.js";
 import { applyEntry, finishLayer, newLayerState } from "./entry.js";
+import { feedExtractor } from "./feed.js";
 
 export interface ApplyOptions {
   /** An existing directory: the root the layer's paths are relative to. */
@@ -43,11 +43,8 @@ export async function applyLayer(src: Bytes, opts: ApplyOptions): Promise<ApplyR
   const blob = verifying(src, { digest: opts.expect?.digest, size: opts.expect?.size });
   const tar = verifying(decompressed(blob), { digest: opts.expect?.diffId });
   const ex = extract();
-  // Settled at once so that its rejection is never unhandled while entries are applied.
-  const feed: Promise<unknown> = pipeline(tar, ex).then(
-    () => undefined,
-    (e: unknown) => e ?? new Error("stream failed"),
-  );
+  // Never rejects: its error is looked at once the entries are done (feed.ts says why no pipeline).
+  const feed = feedExtractor(tar, ex);
   let entries = 0;
   let failure: unknown;
   try {
@@ -96,6 +93,9 @@ function withPax(h: Header, pax: Record<string, string>): Header {
 
 function asWharfError(e: unknown): WharfError {
   if (e instanceof WharfError) return e;
+  // A full or read-only disk is not the layer's fault: said as it is, with what to do.
+  const hint = diskErrorHint(e);
+  if (hint) return new WharfError("io", (e as Error).message, { cause: e, hint });
   const msg = e instanceof Error ? e.message : String(e);
   return new WharfError("corrupt", `layer tar is invalid: ${msg}`, { cause: e });
 }

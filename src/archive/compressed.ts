@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
+import { drained } from "../files/index.js";
 import { decompressed } from "./decompress.js";
 
 /** What an archive (a root filesystem tar, a `save` archive) may be compressed with. */
@@ -124,17 +125,6 @@ export async function* decompressAny(src: Bytes): Bytes {
   const kind = detectCompression(first);
   if (kind === "none" || kind === "gzip") yield* decompressed(rest);
   else yield* throughTool(kind, rest);
-}
-
-/** Resolves when a writable drains, or ends, or fails (whichever comes first). */
-function drained(w: NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      for (const ev of ["drain", "close", "error"]) w.off(ev, done);
-      resolve();
-    };
-    for (const ev of ["drain", "close", "error"]) w.on(ev, done);
-  });
 }
 
 /**

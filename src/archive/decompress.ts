@@ -1,6 +1,7 @@
 import { createGunzip } from "node:zlib";
 import type { Bytes } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
+import { drained } from "../files/index.js";
 import type { Compression } from "../oci/index.js";
 
 const GZIP = [0x1f, 0x8b];
@@ -19,9 +20,11 @@ async function* gunzip(src: Bytes): Bytes {
   const feed = (async () => {
     try {
       for await (const chunk of src) {
-        if (!z.write(chunk)) await new Promise((r) => z.once("drain", r));
+        // Destroyed: its reader stopped (or failed); the source is let go (its file closed).
+        if (z.destroyed) return;
+        if (!z.write(chunk)) await drained(z);
       }
-      z.end();
+      if (!z.destroyed) z.end();
     } catch (e) {
       z.destroy(e instanceof Error ? e : new Error(String(e)));
     }

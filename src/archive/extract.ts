@@ -1,10 +1,10 @@
 import { chmod, lchown, link, lstat, lutimes, mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { extract, type Header } from "tar-stream";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { rebaseName } from "./cp.js";
+import { feedExtractor } from "./feed.js";
 import { writeNewFile } from "./new-file.js";
 import { entryComponents, resolveInRoot } from "./paths.js";
 
@@ -60,10 +60,7 @@ export async function extractTar(src: Bytes, o: ExtractOptions): Promise<Extract
   const asRoot = process.getuid?.() === 0;
   const dirTimes: [string, Date][] = [];
   const ex = extract();
-  const feed: Promise<unknown> = pipeline(counted, ex).then(
-    () => undefined,
-    (e: unknown) => e ?? new Error("stream failed"),
-  );
+  const feed = feedExtractor(counted, ex);
   let entries = 0;
   let failure: unknown;
   const ownerOf = (h: Header) =>

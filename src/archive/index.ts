@@ -26,6 +26,7 @@ export {
 export { decompressed, sniffCompression } from "./decompress.js";
 export { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./entry.js";
 export { type ExtractOptions, type ExtractResult, extractTar } from "./extract.js";
+export { feedExtractor } from "./feed.js";
 export {
   type ArchiveFormat,
   type ArchiveImage,

@@ -1,4 +1,4 @@
-import { isWharfError } from "../errors/index.js";
+import { diskErrorHint, isWharfError } from "../errors/index.js";
 import type { Context } from "./context.js";
 
 /**
@@ -21,6 +21,6 @@ export function reportError(ctx: Pick<Context, "err" | "debug">, e: unknown, cmd
   const message = e instanceof Error ? e.message : String(e);
   ctx.err(`Error: ${message}`);
   if (ctx.debug && e instanceof Error && e.stack) ctx.err(e.stack);
-  else ctx.err("Hint: run the command again with --debug for details");
+  else ctx.err(`Hint: ${diskErrorHint(e) ?? "run the command again with --debug for details"}`);
   return 1;
 }

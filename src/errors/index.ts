@@ -6,4 +6,5 @@ export {
   type OciErrorCode,
   ociCodeOf,
 } from "./codes.js";
+export { diskErrorHint } from "./disk.js";
 export { errnoCode, isWharfError, WharfError, type WharfErrorOptions, wharfError } from "./wharf-error.js";

@@ -1,4 +1,5 @@
 export { fsyncDir, tempPathFor, writeFileAtomic, writeFileAtomicSync, writeStreamAtomic } from "./atomic.js";
+export { type Drainable, drained } from "./drained.js";
 export { acquireLock, type LockOptions, processAlive, withLock } from "./lock.js";
 export { readTextOr, removeFile } from "./small.js";
 export { removeTree } from "./tree.js";

@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { chunked, makeTar } from "../archive/testing/tar.js";
-import { memoryContentStore } from "../content/index.js";
+import { type ContentStore, memoryContentStore } from "../content/index.js";
 import { collect, type Digest, digestOf } from "../digest/index.js";
 import { MediaType } from "../oci/index.js";
 import { childImageConfig } from "./child.js";
@@ -48,6 +49,37 @@ describe("storeLayerTar", () => {
     const seen = [];
     for await (const i of store.walk()) seen.push(i);
     expect(seen).toEqual([]);
+  });
+
+  it("fails with the store's error when the blob cannot be written (a full disk), and lets the tar go", async () => {
+    const mem = memoryContentStore();
+    const full: ContentStore = {
+      ...mem,
+      ingest: async (ref) => {
+        const w = await mem.ingest(ref);
+        let written = 0;
+        return {
+          ...w,
+          write: async (chunk: Uint8Array) => {
+            written += chunk.byteLength;
+            if (written > 4096)
+              throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+            return w.write(chunk);
+          },
+        };
+      },
+    };
+    let released = false;
+    async function* random() {
+      try {
+        for (let i = 0; i < 64; i++) yield randomBytes(64 * 1024);
+      } finally {
+        released = true;
+      }
+    }
+    // Before the fix it never settled: the gzip feed waited for a 'drain' of a destroyed stream.
+    await expect(storeLayerTar(full, random())).rejects.toMatchObject({ code: "ENOSPC" });
+    expect(released).toBe(true);
   });
 });
 

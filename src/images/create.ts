@@ -1,6 +1,7 @@
 import type { ContentStore } from "../content/index.js";
 import { type Bytes, type Digest, Digester, randomHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
+import { drained } from "../files/index.js";
 import type { Descriptor, ImageConfig, Manifest } from "../oci/index.js";
 import { MediaType } from "../oci/index.js";
 import type { Images } from "./images.js";
@@ -37,10 +38,12 @@ export async function storeLayerTar(
   const feed = (async () => {
     try {
       for await (const chunk of tar) {
+        // Destroyed: the blob's write failed (a full disk); the tar is let go.
+        if (z.destroyed) return;
         diff.update(chunk);
-        if (!z.write(chunk)) await new Promise((r) => z.once("drain", r));
+        if (!z.write(chunk)) await drained(z);
       }
-      z.end();
+      if (!z.destroyed) z.end();
     } catch (e) {
       z.destroy(e instanceof Error ? e : new Error(String(e)));
     }

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { extract } from "tar-stream";
-import { decompressed } from "../../archive/index.js";
+import { decompressed, feedExtractor } from "../../archive/index.js";
 import { blobPath, type ContentStore, storePaths } from "../../content/index.js";
 import { type Bytes, type Digest, isDigest } from "../../digest/index.js";
 import { readTextOr, writeFileAtomicSync } from "../../files/index.js";
@@ -15,11 +14,8 @@ import type { LayerSizer } from "../../images/index.js";
  */
 export async function contentSize(tar: Bytes): Promise<number> {
   const ex = extract();
-  // Settled at once: a failure surfaces through the loop below, never as an unhandled rejection.
-  const feed = pipeline(tar, ex).then(
-    () => undefined,
-    (e: unknown) => e ?? new Error("stream failed"),
-  );
+  // Never rejects: a failure surfaces through the loop below or from the feed at the end.
+  const feed = feedExtractor(tar, ex);
   let size = 0;
   try {
     for await (const entry of ex) {
