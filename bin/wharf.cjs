@@ -95,7 +95,17 @@ function loadBundle() {
 async function start() {
   const loaded = loadBundle();
   const { main } = loaded ?? (await import("../dist/cli/main.js"));
+  // Work that stopped without finishing (a promise that nothing will settle) would let the process
+  // end with status 0 and no word, as if it had worked: said, and status 1.
+  const unfinished = (code) => {
+    if (code !== 0) return;
+    process.stderr.write("Error: wharf stopped before the command finished: an internal error\n");
+    process.stderr.write("Hint: run the command again (--debug shows where it stopped) and report it\n");
+    process.exitCode = 1;
+  };
+  process.on("exit", unfinished);
   const status = await main(process.argv.slice(2));
+  process.off("exit", unfinished);
   loaded?.saveCache();
   process.exit(status);
 }
