@@ -10,7 +10,7 @@ import { type RunningRegistry, startDistribution } from "./helpers/registries.js
 import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
-const HINT = /\nHint: the disk that holds wharf's data \(--root\) is full: free space/;
+const HINT = /\nHint: no space is left on the disk being written \(wharf's --root, or an output file's\): free space/;
 
 /**
  * A full disk under wharf's root: pull, run and build fail at once with the filesystem's error and
