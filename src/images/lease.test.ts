@@ -1,11 +1,14 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { digestOf } from "../digest/index.js";
+import { smallDisk } from "../files/testing/small-disk.js";
 import { collectGarbage } from "./gc.js";
 import { openImages } from "./images.js";
+import { createLease } from "./lease.js";
 import { pruneImages } from "./prune.js";
 import { makeImage, putBlob } from "./testing/fixtures.js";
 import { validateRoot } from "./testing/validate.js";
@@ -55,5 +58,24 @@ describe("leases between store instances", () => {
     const other = await openImages(root);
     expect((await collectGarbage(other)).deleted.map((i) => i.digest)).toEqual([data.digest]);
     expect(await readdir(dir)).not.toContain(`${dead}-abcdef`);
+  });
+});
+
+describe("a lease on a read-only root", () => {
+  it("is never written by a command that stores nothing, and reading blobs needs none", async () => {
+    const disk = smallDisk("1m");
+    try {
+      mkdirSync(join(disk.dir, "leases"));
+      execFileSync("mount", ["-o", "remount,ro", disk.dir]);
+      const lease = await createLease(join(disk.dir, "leases"));
+      // Before: release unlinked a file never made, which a read-only filesystem refuses (EROFS).
+      await expect(lease.release()).resolves.toBeUndefined();
+      // `save` leases what it reads: on a read-only root nothing can collect it, so no lease.
+      await expect(lease.add(digestOf(Buffer.from("x")))).resolves.toBeUndefined();
+      await expect(lease.release()).resolves.toBeUndefined();
+      expect(existsSync(lease.file)).toBe(false);
+    } finally {
+      disk.close();
+    }
   });
 });

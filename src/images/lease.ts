@@ -23,16 +23,26 @@ export async function createLease(dir: string): Promise<Lease> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${process.pid}-${uniqueSuffix()}`);
   const held = new Set<Digest>();
+  // Made by the first add: a command that stores nothing never writes (a read-only root works).
+  let made = false;
   return {
     file,
     async add(d) {
       if (held.has(d)) return;
       held.add(d);
-      appendFileSync(file, `${d}\n`);
+      try {
+        appendFileSync(file, `${d}\n`);
+      } catch (e) {
+        // A read-only root: nothing can collect what this command reads (`save`), so no lease.
+        if (errnoCode(e) === "EROFS") return;
+        throw e;
+      }
+      made = true;
     },
     async release() {
       held.clear();
-      removeFile(file);
+      if (made) removeFile(file);
+      made = false;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,13 +11,14 @@ import { type RunningRegistry, startDistribution } from "./helpers/registries.js
 import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
-const HINT = /\nHint: no space is left on the disk being written \(wharf's --root, or an output file's\): free space/;
+const HINT =
+  /\nHint: no space is left on the disk being written \(wharf's --root, or an output file's\): free space/;
 
 /**
  * A full disk under wharf's root: pull, run and build fail at once with the filesystem's error and
  * a hint (before: build and run's unpack hung on a destroyed stream and wharf ended with status 0,
  * printing nothing), what was stored before stays whole, and the same commands work once there is
- * room again.
+ * room again. A read-only root still serves the verbs that only read.
  */
 describe("a full disk", () => {
   let reg: RunningRegistry;
@@ -68,4 +70,23 @@ describe("a full disk", () => {
     expect((await cli.ok("build", "-q", "-t", "big:1", ctx)).trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
     await validateRoot(cli.root);
   }, 180_000);
+
+  it("a read-only root still lists, inspects and saves; a write is refused with Error and Hint", async () => {
+    execFileSync("mount", ["-o", "remount,ro", cli.root]);
+    try {
+      expect(await cli.ok("images", "--format", "{{.Repository}}:{{.Tag}}")).toContain(`${image}:latest\n`);
+      expect(await cli.ok("image", "inspect", "-f", "{{.Os}}", image)).toBe("linux\n");
+      expect((await cli.ok("history", "-q", image)).length).toBeGreaterThan(0);
+      const saved = await cli.run(["save", image]);
+      expect(saved.code).toBe(0);
+      expect(saved.stdout.length).toBeGreaterThan(100_000);
+      const tagged = await cli.run(["tag", image, "other:1"]);
+      expect(tagged.code).toBe(1);
+      expect(tagged.stderr).toMatch(/^Error: EROFS: read-only file system/);
+      expect(tagged.stderr).toMatch(/\nHint: the filesystem being written is read-only/);
+    } finally {
+      execFileSync("mount", ["-o", "remount,rw", cli.root]);
+    }
+    await validateRoot(cli.root);
+  }, 60_000);
 });
