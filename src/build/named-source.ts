@@ -38,6 +38,7 @@ function quiet(name: string): Vertex {
     status: () => undefined,
     output: () => undefined,
     cached: () => undefined,
+    canceled: () => undefined,
     done: () => undefined,
     error: () => undefined,
     tail: () => [],

@@ -42,6 +42,9 @@ describe("progress", () => {
     const t = sink();
     createProgress("auto", t.out).vertex("x").error("boom");
     expect(t.text()).toBe("#1 x\n#1 ERROR: boom\n");
+    const c = sink();
+    createProgress("plain", c.out).vertex("y").canceled();
+    expect(c.text()).toBe("#1 y\n#1 CANCELED\n");
   });
 
   it("tty redraws a compact view in place", () => {

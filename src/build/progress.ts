@@ -11,6 +11,8 @@ export interface Vertex {
   cached(): void;
   done(): void;
   error(message: string): void;
+  /** Stopped because the build was canceled (^C, or another step failed): BuildKit's `CANCELED`. */
+  canceled(): void;
   /** The last lines of output (for the error box). */
   tail(): string[];
 }
@@ -32,7 +34,7 @@ interface VState {
   name: string;
   started: number;
   ended?: number;
-  state: "running" | "cached" | "done" | "error";
+  state: "running" | "cached" | "done" | "error" | "canceled";
   partial: string;
   lines: string[];
 }
@@ -73,6 +75,7 @@ function baseVertex(id: number, name: string, emit: (v: VState, line: string) =>
     cached: () => end("cached", "CACHED"),
     done: () => end("done", `DONE ${secs(Date.now() - v.started)}s`),
     error: (message) => end("error", `ERROR: ${message}`),
+    canceled: () => end("canceled", "CANCELED"),
     tail: () => [...v.lines, ...(v.partial ? [v.partial] : [])],
   };
   return { v, vertex };
@@ -122,7 +125,14 @@ function ttyProgress(out: Out): Progress {
     ];
     for (const v of all) {
       const t = secs((v.ended ?? Date.now()) - v.started);
-      const tag = v.state === "cached" ? "CACHED " : v.state === "error" ? "ERROR " : "";
+      const tag =
+        v.state === "cached"
+          ? "CACHED "
+          : v.state === "error"
+            ? "ERROR "
+            : v.state === "canceled"
+              ? "CANCELED "
+              : "";
       lines.push(` => ${tag}${v.name}`.slice(0, width() - 6).padEnd(width() - 6) + `${t}s`.padStart(6));
       if (v.state === "running" || v.state === "error")
         for (const l of v.lines.slice(-6)) lines.push(` => => # ${l}`.slice(0, width()));

@@ -3,7 +3,7 @@ import { join, posix } from "node:path";
 import { resolveInRoot } from "../archive/index.js";
 import { type Digest, randomHex } from "../digest/index.js";
 import { type RunInstruction, type RunMount, runHeredocPlan } from "../dockerfile/index.js";
-import { errnoCode } from "../errors/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
 import {
   adoptLayer,
   chainIds,
@@ -200,6 +200,11 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
       await removeStubs(prepared.rootfs, stubs);
       if (prepared.mode === "overlay") await keepRuntimeDirs(join(dir, "upper"), runtimeDirs);
       if (code !== 0) {
+        // Killed because the build stops (^C, or another stage failed): not this step's failure.
+        if (env.opts.signal?.aborted) {
+          vertex.canceled();
+          throw new WharfError("build-failed", "canceled", { hint: "the build was canceled" });
+        }
         throw stepFailed(
           vertex,
           `process "${argv.join(" ")}" did not complete successfully: exit code: ${code}`,

@@ -19,6 +19,7 @@ import {
   usage,
 } from "./build-options.js";
 import { buildTrust } from "./build-trust.js";
+import { interruptible, isInterrupted } from "./interrupt.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
 
@@ -162,35 +163,44 @@ export const command: Command = {
     const trust = await buildTrust(ctx, f, (line) => {
       if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
     });
-    const result = await build({
-      root: ctx.root,
-      context,
-      ...(file ? { file } : {}),
-      stdin: ctx.stdin,
-      tags: [...flag.strings(f, "tag"), ...exported.names],
-      buildArgs: parseBuildArgs(flag.strings(f, "build-arg"), ctx.env),
-      labels: parseLabels(flag.strings(f, "label")),
-      ...(flag.string(f, "target") ? { target: flag.string(f, "target") as string } : {}),
-      noCache: flag.bool(f, "no-cache") || noCacheFilter.noCache,
-      ...(noCacheFilter.stages.length ? { noCacheFilter: noCacheFilter.stages } : {}),
-      buildContexts,
-      ...(extraHosts.length ? { extraHosts } : {}),
-      ...legacy,
-      pull: flag.bool(f, "pull"),
-      ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
-      secrets: flag.strings(f, "secret").map(parseSecret),
-      ssh: flag.strings(f, "ssh").map((s) => parseSsh(s, ctx.env)),
-      ...(network ? { network: network as "default" | "host" | "none" } : {}),
-      outputs: exported.outputs.map(parseOutput),
-      push: exported.push,
-      env: ctx.env,
-      transport: transportOptions(ctx, f),
-      cacheFrom,
-      cacheTo,
-      ...trust,
-      progress,
-      progressOut: ctx.stderr,
-    });
+    const outcome = await interruptible((signal) =>
+      build({
+        signal,
+        root: ctx.root,
+        context,
+        ...(file ? { file } : {}),
+        stdin: ctx.stdin,
+        tags: [...flag.strings(f, "tag"), ...exported.names],
+        buildArgs: parseBuildArgs(flag.strings(f, "build-arg"), ctx.env),
+        labels: parseLabels(flag.strings(f, "label")),
+        ...(flag.string(f, "target") ? { target: flag.string(f, "target") as string } : {}),
+        noCache: flag.bool(f, "no-cache") || noCacheFilter.noCache,
+        ...(noCacheFilter.stages.length ? { noCacheFilter: noCacheFilter.stages } : {}),
+        buildContexts,
+        ...(extraHosts.length ? { extraHosts } : {}),
+        ...legacy,
+        pull: flag.bool(f, "pull"),
+        ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
+        secrets: flag.strings(f, "secret").map(parseSecret),
+        ssh: flag.strings(f, "ssh").map((s) => parseSsh(s, ctx.env)),
+        ...(network ? { network: network as "default" | "host" | "none" } : {}),
+        outputs: exported.outputs.map(parseOutput),
+        push: exported.push,
+        env: ctx.env,
+        transport: transportOptions(ctx, f),
+        cacheFrom,
+        cacheTo,
+        ...trust,
+        progress,
+        progressOut: ctx.stderr,
+      }),
+    );
+    if (isInterrupted(outcome)) {
+      // BuildKit's words for a build its client canceled; the shell's status for the signal.
+      ctx.err("Error: failed to solve: Canceled: context canceled");
+      return outcome.status;
+    }
+    const result = outcome;
     if (iidfile) writeFileSync(iidfile, result.id);
     const metadata = flag.string(f, "metadata-file");
     if (metadata) writeMetadata(metadata, result);
