@@ -3,6 +3,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { type Bytes, uniqueSuffix } from "../digest/index.js";
+import { removeOnSignal } from "./signal-cleanup.js";
 
 /** A name for a temporary file beside `path`, unique per call. */
 export function tempPathFor(path: string): string {
@@ -92,6 +93,7 @@ export async function writeStreamAtomic(
   opts: { mode?: number } = {},
 ): Promise<number> {
   const tmp = tempPathFor(path);
+  const forget = removeOnSignal(tmp);
   let n = 0;
   try {
     const out = createWriteStream(tmp, { flags: "wx", mode: opts.mode ?? 0o644 });
@@ -111,6 +113,8 @@ export async function writeStreamAtomic(
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  } finally {
+    forget();
   }
   await fsyncDir(dirname(path));
   return n;

@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { openFsContentStore } from "../../content/index.js";
 import { collect, type Digest, randomHex } from "../../digest/index.js";
 import { errnoCode, WharfError } from "../../errors/index.js";
+import { removeOnSignal } from "../../files/index.js";
 import { DOCUMENT_LIMIT } from "../../images/index.js";
 import { type Descriptor, MediaType, parseManifestDocument } from "../../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../../reference/index.js";
@@ -105,6 +106,7 @@ export function archiveDestination(
 ): CopyDestination {
   const w = archiveWriter(kind === "oci-archive" ? "oci" : "docker");
   const tmp = join(dirname(file), `.${basename(file)}.wharf-${randomHex(6)}`);
+  const forget = removeOnSignal(tmp);
   const written = pipeline(w.stream, createWriteStream(tmp, { mode: 0o644 }));
   written.catch(() => undefined);
   return {
@@ -134,8 +136,10 @@ export function archiveDestination(
       await w.finish([root], referrerEntries(referrers));
       await written;
       await rename(tmp, file);
+      forget();
     },
     async close(ok) {
+      forget();
       if (ok) return;
       w.destroy(new Error("copy failed"));
       await written.catch(() => undefined);

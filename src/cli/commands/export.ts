@@ -5,6 +5,7 @@ import { writeStreamAtomic } from "../../files/index.js";
 import { exportContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runtimeContext } from "./container-common.js";
+import { interruptible, isInterrupted, until } from "./interrupt.js";
 import { refuseTerminal, writeToStdout } from "./stream-out.js";
 
 export const command: Command = {
@@ -27,10 +28,14 @@ export const command: Command = {
         },
       );
     }
-    const tar = exportContainer(runtimeContext(ctx), f.args[0] as string);
-    // As Docker's CopyToFile: a temp file beside the output, renamed when complete.
-    if (output) await writeStreamAtomic(resolve(output), tar);
-    else await writeToStdout(ctx, tar);
-    return 0;
+    // ^C stops the tar between chunks, so that the container's read-only view is unmounted (and,
+    // with -o, the temp file removed) before wharf ends.
+    const outcome = await interruptible(async (signal) => {
+      const tar = until(exportContainer(runtimeContext(ctx), f.args[0] as string), signal);
+      // As Docker's CopyToFile: a temp file beside the output, renamed when complete.
+      if (output) await writeStreamAtomic(resolve(output), tar);
+      else await writeToStdout(ctx, tar);
+    });
+    return isInterrupted(outcome) ? outcome.status : 0;
   },
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { interruptible, isInterrupted } from "./interrupt.js";
+import { interruptible, isInterrupted, until } from "./interrupt.js";
 
 describe("interruptible", () => {
   it("aborts the work's signal on SIGINT and says so once the work fails; listeners go", async () => {
@@ -21,5 +21,28 @@ describe("interruptible", () => {
     await expect(interruptible(async () => Promise.reject(new Error("own failure")))).rejects.toThrow(
       "own failure",
     );
+  });
+
+  it("until: stops a stream once the signal aborts and lets its source clean up", async () => {
+    let released = false;
+    async function* source() {
+      try {
+        for (let i = 0; ; i++) yield new Uint8Array([i]);
+      } finally {
+        released = true;
+      }
+    }
+    const ac = new AbortController();
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const c of until(source(), ac.signal)) {
+          seen.push(c[0] ?? -1);
+          if (seen.length === 3) ac.abort();
+        }
+      })(),
+    ).rejects.toThrow("interrupted");
+    expect(seen).toEqual([0, 1, 2]);
+    expect(released).toBe(true);
   });
 });

@@ -33,3 +33,14 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
 export function isInterrupted(r: unknown): r is Interrupted {
   return typeof r === "object" && r !== null && "interrupted" in r;
 }
+
+/** `src` until `signal` aborts: then it fails, and `src` is returned (its `finally` runs: a view unmounted). */
+export async function* until(
+  src: AsyncIterable<Uint8Array>,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of src) {
+    if (signal.aborted) throw new Error("interrupted");
+    yield chunk;
+  }
+}

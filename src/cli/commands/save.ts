@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { saveArchive } from "../../archive/index.js";
 import { randomHex } from "../../digest/index.js";
+import { removeOnSignal } from "../../files/index.js";
 import { openImages } from "../../images/index.js";
 import { parsePlatform } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
@@ -41,12 +42,15 @@ export const command: Command = {
       }
       // Written beside the file and renamed into place: a failed save leaves what was there.
       const tmp = join(dirname(output), `.${basename(output)}.wharf-${randomHex(6)}`);
+      const forget = removeOnSignal(tmp);
       try {
         await pipeline(stream, createWriteStream(tmp, { mode: 0o600 }));
         await rename(tmp, output);
       } catch (e) {
         await rm(tmp, { force: true });
         throw e;
+      } finally {
+        forget();
       }
       return 0;
     } finally {
