@@ -239,7 +239,7 @@ describe("import, commit and export", () => {
     const noDir = await cli.run(["export", "-o", join(dir, "missing", "x.tar"), "changer"]);
     expect(noDir.code).toBe(1);
     expect(noDir.stderr).toMatch(
-      /^Error: failed to export container: open .*: no such file or directory\nHint: /,
+      /^Error: failed to export container: invalid output path: stat .*\/missing: no such file or directory\nHint: /,
     );
     await validateRoot(cli.root);
   }, 120_000);

@@ -1,12 +1,10 @@
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { WharfError } from "../../errors/index.js";
+import { resolve } from "node:path";
 import { writeStreamAtomic } from "../../files/index.js";
 import { exportContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runtimeContext } from "./container-common.js";
 import { interruptible, isInterrupted, until } from "./interrupt.js";
-import { refuseTerminal, writeToStdout } from "./stream-out.js";
+import { refuseTerminal, validateOutputPath, writeToStdout } from "./stream-out.js";
 
 export const command: Command = {
   path: ["export"],
@@ -19,15 +17,7 @@ export const command: Command = {
   async run(ctx, f) {
     const output = flag.string(f, "output");
     if (!output) refuseTerminal(ctx);
-    if (output && !existsSync(dirname(resolve(output)))) {
-      throw new WharfError(
-        "not-found",
-        `failed to export container: open ${output}: no such file or directory`,
-        {
-          hint: "the output file's directory must exist",
-        },
-      );
-    }
+    if (output) validateOutputPath(output, "failed to export container");
     // ^C stops the tar between chunks, so that the container's read-only view is unmounted (and,
     // with -o, the temp file removed) before wharf ends.
     const outcome = await interruptible(async (signal) => {

@@ -8,7 +8,7 @@ import { removeOnSignal } from "../../files/index.js";
 import { openImages } from "../../images/index.js";
 import { parsePlatform } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
-import { refuseTerminal, writeToStdout } from "./stream-out.js";
+import { refuseTerminal, validateOutputPath, writeToStdout } from "./stream-out.js";
 
 export const command: Command = {
   path: ["save"],
@@ -28,6 +28,7 @@ export const command: Command = {
   async run(ctx, f) {
     const output = flag.string(f, "output");
     if (!output) refuseTerminal(ctx);
+    else validateOutputPath(output, "failed to save image");
     const platform = flag.string(f, "platform");
     const images = await openImages(ctx.root);
     try {

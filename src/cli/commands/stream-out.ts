@@ -1,3 +1,5 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname, normalize } from "node:path";
 import type { Bytes } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import type { Context } from "../context.js";
@@ -12,6 +14,25 @@ export function refuseTerminal(ctx: Context): void {
         hint: "give -o FILE, or redirect the output to a file or a pipe",
       },
     );
+  }
+}
+
+/**
+ * Docker CLI's check of `-o` before anything is read (`save`, `export`), in its words: the file's
+ * directory (cleaned, as given) must exist, and the path must not be a directory. `what` is the
+ * failure's prefix (`failed to save image`).
+ */
+export function validateOutputPath(output: string, what: string): void {
+  const dir = dirname(normalize(output));
+  const fail = (why: string, hint: string) => new WharfError("invalid-argument", `${what}: ${why}`, { hint });
+  if (dir !== "." && !existsSync(dir)) {
+    throw fail(
+      `invalid output path: stat ${dir}: no such file or directory`,
+      "make the directory first, or write elsewhere",
+    );
+  }
+  if (existsSync(output) && statSync(output).isDirectory()) {
+    throw fail("cannot write to a directory", "give a file name, not a directory");
   }
 }
 
