@@ -19,6 +19,10 @@ const { join } = require("node:path");
 const { Script } = require("node:vm");
 
 const dir = join(__dirname, "..", "dist", "bundle");
+// bin/wharf puts `--` before the command's arguments: Node 20 reads `--env-file` anywhere on its
+// command line, even after the script (`wharf run --env-file F` made Node itself read F, or end
+// with status 9 and "node: F: not found" when there was none). The `--` is not the command's.
+const ARGV = process.argv[2] === "--" ? process.argv.slice(3) : process.argv.slice(2);
 // The verbs that start containers run from run.js, the CLI with only these commands (bin/bundle.mjs
 // builds it from the same list): less to read, deserialize and set up before `run` starts a container.
 const RUN_VERBS = ["run", "create", "start"];
@@ -59,7 +63,7 @@ function readBundle(file) {
 }
 
 function loadBundle() {
-  const command = commandOf(process.argv.slice(2));
+  const command = commandOf(ARGV);
   const bundle =
     (RUN_VERBS.includes(command) ? readBundle(join(dir, "run.js")) : undefined) ??
     readBundle(join(dir, "main.js"));
@@ -104,7 +108,7 @@ async function start() {
     process.exitCode = 1;
   };
   process.on("exit", unfinished);
-  const status = await main(process.argv.slice(2));
+  const status = await main(ARGV);
   process.off("exit", unfinished);
   loaded?.saveCache();
   process.exit(status);

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,5 +97,16 @@ describe("container verbs as Docker answers them", () => {
     expect(await piped(["exec", "flood", ...FLOOD])).toEqual({ out: "y\ny", err: "", status: "141 0" });
     expect(await piped(["logs", "-f", "flood"])).toEqual({ out: "y\ny", err: "", status: "141 0" });
     expect((await cli.ok("inspect", "-f", "{{.State.Running}}", "flood")).trim()).toBe("true");
+  });
+
+  it("run --env-file reads the file (Node itself read it, or ended with status 9 when it was missing)", async () => {
+    const file = join(dir, "vars.env");
+    writeFileSync(file, "GREETING=from the file\n");
+    expect(await cli.ok("run", "--rm", "--env-file", file, image, "sh", "-c", "echo $GREETING")).toBe(
+      "from the file\n",
+    );
+    const missing = await cli.run(["run", "--rm", "--env-file", join(dir, "none.env"), image, "true"]);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toMatch(/^Error: open .*none\.env: no such file or directory\n/);
   });
 });
