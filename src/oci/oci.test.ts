@@ -92,7 +92,14 @@ describe("platforms", () => {
     expect(parsePlatform("linux/x86_64")).toEqual({ os: "linux", architecture: "amd64" });
     expect(parsePlatform("linux/arm64/v8")).toEqual({ os: "linux", architecture: "arm64" });
     expect(formatPlatform(parsePlatform("linux/arm/v6"))).toBe("linux/arm/v6");
-    expect(() => parsePlatform("linux")).toThrow(/invalid platform/);
+    // One word, as containerd takes it: an OS (this machine's architecture) or an architecture.
+    expect(parsePlatform("linux")).toEqual(hostPlatform());
+    expect(parsePlatform("aarch64")).toEqual({ os: "linux", architecture: "arm64" });
+    expect(parsePlatform("armhf")).toEqual({ os: "linux", architecture: "arm", variant: "v7" });
+    expect(() => parsePlatform("bogus")).toThrow(
+      '"bogus": unknown operating system or architecture: invalid argument',
+    );
+    expect(() => parsePlatform("linux//v7")).toThrow(/unknown operating system or architecture/);
     expect(hostPlatform().os).toBe("linux");
   });
 

@@ -29,13 +29,76 @@ export function normalizePlatform(p: Platform): Platform {
   return out;
 }
 
-/** Parses `os/arch[/variant]` (as `--platform` takes it). */
+/** The operating systems and architectures Go knows (containerd's `isKnownOS`/`isKnownArch`). */
+const KNOWN_OS = new Set([
+  "aix",
+  "android",
+  "darwin",
+  "dragonfly",
+  "freebsd",
+  "hurd",
+  "illumos",
+  "ios",
+  "js",
+  "linux",
+  "nacl",
+  "netbsd",
+  "openbsd",
+  "plan9",
+  "solaris",
+  "wasip1",
+  "windows",
+  "zos",
+]);
+const KNOWN_ARCH = new Set([
+  "386",
+  "amd64",
+  "amd64p32",
+  "arm",
+  "armbe",
+  "arm64",
+  "arm64be",
+  "loong64",
+  "mips",
+  "mipsle",
+  "mips64",
+  "mips64le",
+  "mips64p32",
+  "mips64p32le",
+  "ppc",
+  "ppc64",
+  "ppc64le",
+  "riscv",
+  "riscv64",
+  "s390",
+  "s390x",
+  "sparc",
+  "sparc64",
+  "wasm",
+]);
+
+/**
+ * Parses a `--platform` as containerd does: `os/arch[/variant]`, or one word that is an OS (this
+ * machine's architecture) or an architecture (this machine's OS): `linux`, `arm64`.
+ */
 export function parsePlatform(s: string): Platform {
   const parts = s.split("/");
-  if (parts.length < 2 || parts.length > 3 || parts.some((x) => x === "")) {
-    throw new WharfError("invalid-argument", `invalid platform ${JSON.stringify(s)}`, {
-      hint: "a platform looks like os/arch[/variant], e.g. linux/amd64 or linux/arm/v7",
-    });
+  const bad = () =>
+    new WharfError(
+      "invalid-argument",
+      `${JSON.stringify(s)}: unknown operating system or architecture: invalid argument`,
+      {
+        hint: "a platform looks like os/arch[/variant], e.g. linux/amd64 or linux/arm/v7",
+      },
+    );
+  if (parts.length > 3 || parts.some((x) => x === "")) throw bad();
+  if (parts.length === 1) {
+    const word = (parts[0] as string).toLowerCase();
+    const host = hostPlatform();
+    if (KNOWN_OS.has(word)) return { ...host, os: word };
+    const arch = normalizePlatform({ os: host.os, architecture: word });
+    if (KNOWN_ARCH.has(arch.architecture)) return arch;
+    throw bad();
   }
   const [os, architecture, variant] = parts as [string, string, string | undefined];
   return normalizePlatform(variant === undefined ? { os, architecture } : { os, architecture, variant });

@@ -109,4 +109,33 @@ describe("container verbs as Docker answers them", () => {
     expect(missing.code).toBe(125);
     expect(missing.stderr).toMatch(/^Error: open .*none\.env: no such file or directory\n/);
   });
+
+  it("--platform: checked as Docker's CLI does, a local image of another platform not taken", async () => {
+    const bogus = await cli.run(["create", "--platform", "bogus", image]);
+    expect(bogus.code).toBe(125);
+    expect(bogus.stderr).toMatch(
+      /^Error: error parsing specified platform: "bogus": unknown operating system or architecture: invalid argument\n/,
+    );
+    const host = process.arch === "x64" ? "amd64" : "arm64";
+    const other = host === "amd64" ? "arm64" : "amd64";
+    // One word is an OS or an architecture, as containerd reads it.
+    expect(await cli.ok("run", "--rm", "--platform", host, image, "echo", "here")).toBe("here\n");
+    const never = await cli.run([
+      "run",
+      "--rm",
+      "--pull",
+      "never",
+      "--platform",
+      `linux/${other}`,
+      image,
+      "true",
+    ]);
+    expect(never.code).toBe(125);
+    expect(never.stderr).toMatch(new RegExp(`^Error: No such image: .* for platform linux/${other}\n`));
+    // Pulled instead (the registry has only this machine's), and refused as the pull finds it.
+    const pulled = await cli.run(["run", "--rm", "--platform", `linux/${other}`, image, "true"]);
+    expect(pulled.code).toBe(125);
+    expect(pulled.stderr).toMatch(/does not match the specified platform/);
+    expect(await cli.ok("ps", "-aq")).toBe("");
+  });
 });

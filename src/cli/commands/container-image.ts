@@ -9,7 +9,14 @@ import {
   readManifest,
   resolveImage,
 } from "../../images/index.js";
-import type { ImageConfig } from "../../oci/index.js";
+import {
+  formatPlatform,
+  type ImageConfig,
+  matchesPlatform,
+  normalizePlatform,
+  type Platform,
+  parsePlatform,
+} from "../../oci/index.js";
 import { familiarString, parseReference, type Reference } from "../../reference/index.js";
 import { containerSnapshotDir, prepareRootfs } from "../../rootfs/index.js";
 import { type RootfsHandle, trace, warmCgroupLock } from "../../runtime/index.js";
@@ -113,6 +120,7 @@ export async function imageForRun(
       `invalid pull option: '${policy}': must be one of "always", "missing" or "never"`,
     );
   }
+  const want = platformOf(f);
   const images = await openImages(ctx.root);
   trace("image: store opened");
   try {
@@ -123,6 +131,18 @@ export async function imageForRun(
             if (isWharfError(e, "image-not-found")) return undefined;
             throw e;
           });
+    // A local image of another platform than --platform's is not the one asked for: pulled (as
+    // Docker's), or refused with --pull never.
+    if (resolved && want && !(await hasPlatform(images, resolved.image.id, want))) {
+      if (policy === "never") {
+        throw new WharfError(
+          "image-not-found",
+          `No such image: ${input} for platform ${formatPlatform(want)}`,
+          { hint: "pull that platform's image first, or drop --pull never" },
+        );
+      }
+      resolved = undefined;
+    }
     const pulled = !resolved;
     if (!resolved) {
       if (policy === "never") throw new WharfError("image-not-found", `No such image: ${input}`);
@@ -183,4 +203,27 @@ export async function imageForRun(
     await images.close();
     throw e;
   }
+}
+
+/** `--platform`, parsed as Docker's CLI does before anything else (its error in its words). */
+function platformOf(f: ParsedFlags): Platform | undefined {
+  const p = f.values.platform;
+  if (typeof p !== "string" || p === "") return undefined;
+  try {
+    return parsePlatform(p);
+  } catch (e) {
+    throw new WharfError("invalid-argument", `error parsing specified platform: ${(e as Error).message}`, {
+      hint: "a platform looks like os/arch[/variant], e.g. linux/amd64 or linux/arm/v7",
+    });
+  }
+}
+
+async function hasPlatform(images: Images, id: Digest, want: Platform): Promise<boolean> {
+  const { config } = await readConfig(images.content, id);
+  const have: Platform = {
+    os: config.os,
+    architecture: config.architecture,
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
+  return matchesPlatform(want, normalizePlatform(have));
 }
