@@ -174,7 +174,9 @@ describe("run's bookkeeping flags", () => {
     expect(await refusal("-a", "stdio")).toBe(
       `invalid argument "stdio" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`,
     );
-    expect(await refusal("-a", "stdout", "-d")).toBe("Conflicting options: -a and -d");
+    expect(await refusal("-a", "stdout", "-d")).toBe(
+      "conflicting options: cannot specify both --attach and --detach",
+    );
     expect(await opts("-a", "STDOUT", "-a", "stdin")).toMatchObject({ attach: ["stdout", "stdin"] });
     expect((await opts("-i")).attach).toBeUndefined();
   });

@@ -50,14 +50,19 @@ export const command: Command = {
     const server = f.args[0] ?? INDEX_SERVER;
     let username = flag.string(f, "username")?.trim();
     let password = flag.string(f, "password");
+    // Docker CLI 28's words (checked against the docker CLI installed here).
+    if (password !== undefined && flag.bool(f, "password-stdin")) {
+      throw new WharfError(
+        "usage",
+        "conflicting options: cannot specify both --password and --password-stdin",
+      );
+    }
     if (password !== undefined) {
       ctx.err("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
-      if (flag.bool(f, "password-stdin")) {
-        throw new WharfError("usage", "--password and --password-stdin are mutually exclusive");
-      }
     }
     if (flag.bool(f, "password-stdin")) {
-      if (!username) throw new WharfError("usage", "Must provide --username with --password-stdin");
+      if (!username)
+        throw new WharfError("usage", "the --password-stdin option requires --username to be set");
       password = (await readStdin(ctx)).replace(/\r?\n$/, "");
     }
     if (username === undefined && password === undefined) {

@@ -188,7 +188,10 @@ export function attachStreams(f: ParsedFlags): Set<string> | undefined {
     }
   }
   if (f.values.detach === true) {
-    throw bad("Conflicting options: -a and -d", "drop -a: a detached container is attached to nothing");
+    throw bad(
+      "conflicting options: cannot specify both --attach and --detach",
+      "drop -a: a detached container is attached to nothing",
+    );
   }
   return new Set(list.map((s) => s.toLowerCase()));
 }
