@@ -26,6 +26,13 @@ describe("parseFlags", () => {
     expect([...p.given].sort()).toEqual(["all", "env", "format", "last", "quiet"]);
   });
 
+  it("refuses a non-integer for an int flag in pflag's words", () => {
+    expect(() => parseFlags(["-n", "abc"], specs)).toThrow(
+      'invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax',
+    );
+    expect(parseFlags(["-n", "+3"], specs).values.last).toBe(3);
+  });
+
   it("fills defaults and accepts --bool=false", () => {
     const p = parseFlags(["--all=false"], specs);
     expect(p.values.all).toBe(false);

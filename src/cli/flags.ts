@@ -55,7 +55,12 @@ function assign(out: ParsedFlags, spec: FlagSpec, raw: string | boolean, flag: s
       return;
     case "int": {
       const s = String(raw);
-      if (!/^-?\d+$/.test(s)) throw usageError(`invalid argument "${s}" for "${flag}" flag: not an integer`);
+      // pflag's words: Go's strconv.ParseInt error.
+      if (!/^[-+]?\d+$/.test(s)) {
+        throw usageError(
+          `invalid argument "${s}" for "${flag}" flag: strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`,
+        );
+      }
       out.values[spec.name] = Number.parseInt(s, 10);
       return;
     }

@@ -121,7 +121,9 @@ describe("run's resource flags", () => {
     expect(refusal(() => opts("--device-cgroup-rule", "x 1:3 r"))).toBe(
       `invalid argument "x 1:3 r" for "--device-cgroup-rule" flag: invalid device cgroup format 'x 1:3 r'`,
     );
-    expect(refusal(() => parseFlags(["-c", "lots"], RUN_RESOURCE_FLAGS))).toMatch(/not an integer/);
+    expect(refusal(() => parseFlags(["-c", "lots"], RUN_RESOURCE_FLAGS))).toMatch(
+      /strconv.ParseInt: parsing "lots": invalid syntax/,
+    );
   });
 });
 
