@@ -75,9 +75,9 @@ function bytesOf(f: ParsedFlags, name: string, allowUnlimited = false): number |
   if (allowUnlimited && v === "-1") return -1;
   try {
     return parseMemory(v);
-  } catch {
+  } catch (e) {
     throw usage(
-      `invalid argument "${v}" for "--${name}" flag: invalid size: '${v}'`,
+      `invalid argument "${v}" for "--${name}" flag: ${(e as Error).message}`,
       "give a size such as 64m or 1g",
     );
   }

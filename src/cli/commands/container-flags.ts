@@ -2,7 +2,7 @@ import { WharfError } from "../../errors/index.js";
 import type { MountSpec, RunOptions } from "../../runtime/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
-import { parseMemory } from "../parse/bytes.js";
+import { parseCpus, parseMemory, parseSizeFlag } from "../parse/bytes.js";
 import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
@@ -120,7 +120,8 @@ export async function runOptionsOf(
   const entrypoint = flag.string(f, "entrypoint");
   const memory = flag.string(f, "memory");
   const cpus = flag.string(f, "cpus");
-  if (cpus !== undefined && !(Number(cpus) >= 0))
+  const cpuCount = cpus === undefined ? undefined : parseCpus(cpus);
+  if (cpuCount !== undefined && !(cpuCount >= 0))
     throw new WharfError("invalid-argument", `invalid argument "${cpus}" for "--cpus" flag`);
   const network = networkOf(f);
   const o: RunOptions = {
@@ -141,8 +142,8 @@ export async function runOptionsOf(
   set("user", flag.string(f, "user"));
   set("hostname", flag.string(f, "hostname"));
   set("network", network);
-  set("memory", memory === undefined ? undefined : parseMemory(memory));
-  set("cpus", cpus === undefined ? undefined : Number(cpus));
+  set("memory", memory === undefined ? undefined : parseSizeFlag(memory, "-m, --memory"));
+  set("cpus", cpuCount);
   set("pidsLimit", flag.int(f, "pids-limit"));
   set("stopSignal", flag.string(f, "stop-signal"));
   set("stopTimeout", flag.int(f, "stop-timeout"));

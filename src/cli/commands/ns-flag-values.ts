@@ -224,9 +224,9 @@ export function nsValues(f: ParsedFlags): NsRunOptions & { labels?: Record<strin
     let size: number;
     try {
       size = parseMemory(shm);
-    } catch {
+    } catch (e) {
       throw bad(
-        `invalid argument "${shm}" for "--shm-size" flag: invalid size: '${shm}'`,
+        `invalid argument "${shm}" for "--shm-size" flag: ${(e as Error).message}`,
         "give a size such as 64m, 1g or a number of bytes",
       );
     }

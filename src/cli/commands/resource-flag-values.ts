@@ -16,8 +16,8 @@ function badValue(name: string, value: string, why: string): WharfError {
 function bytes(name: string, v: string): number {
   try {
     return parseMemory(v);
-  } catch {
-    throw badValue(name, v, `invalid size: '${v}'`);
+  } catch (e) {
+    throw badValue(name, v, (e as Error).message);
   }
 }
 

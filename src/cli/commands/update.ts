@@ -2,8 +2,8 @@ import { WharfError } from "../../errors/index.js";
 import { parseRestartPolicy, type UpdateOptions, updateContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { FlagSpec } from "../flags.js";
+import { parseCpus, parseSizeFlag } from "../parse/bytes.js";
 import { eachContainer, runtimeContext } from "./container-common.js";
-import { parseMemory } from "./container-flags.js";
 import { resourceRunOptions, UPDATE_RESOURCE_FLAGS } from "./container-flags-resources.js";
 
 const FLAGS: FlagSpec[] = [
@@ -27,11 +27,11 @@ export const command: Command = {
     const cpus = flag.string(f, "cpus");
     const pids = flag.int(f, "pids-limit");
     const restart = flag.string(f, "restart");
-    if (memory !== undefined) u.memory = parseMemory(memory);
+    if (memory !== undefined) u.memory = parseSizeFlag(memory, "-m, --memory");
     if (cpus !== undefined) {
-      if (!(Number(cpus) >= 0))
-        throw new WharfError("invalid-argument", `invalid argument "${cpus}" for "--cpus" flag`);
-      u.cpus = Number(cpus);
+      const n = parseCpus(cpus);
+      if (!(n >= 0)) throw new WharfError("invalid-argument", `invalid argument "${cpus}" for "--cpus" flag`);
+      u.cpus = n;
     }
     if (pids !== undefined) u.pidsLimit = pids;
     if (restart !== undefined) u.restart = parseRestartPolicy(restart);
