@@ -173,7 +173,9 @@ describe("images, tag, inspect, history", () => {
     expect(typed).toMatchObject({ status: 1, stdout: `${image.config.desc.digest}\n` });
     expect(typed.stderr).toBe("Error: No such image: nope:1\n");
     const badType = await cli("inspect", "--type", "volume", "mine:v1");
-    expect(badType.stderr).toContain('"volume" is not a valid value for --type');
+    expect(badType.stderr).toContain("--type volume is not supported by wharf inspect");
+    const unknown = await cli("inspect", "--type", "bogus", "x");
+    expect(unknown.stderr).toContain('unknown type: "bogus": must be one of "config", "container", "image",');
     await validateRoot(root);
   });
 

@@ -143,8 +143,24 @@ export const command: Command = {
   async run(ctx, f) {
     const type = flag.string(f, "type");
     if (type !== undefined && type !== "container" && type !== "image") {
-      throw new WharfError("invalid-argument", `"${type}" is not a valid value for --type`, {
-        hint: "use --type container or --type image",
+      const docker = [
+        "config",
+        "container",
+        "image",
+        "network",
+        "node",
+        "plugin",
+        "secret",
+        "service",
+        "task",
+        "volume",
+      ];
+      // The docker CLI's words for a type it does not know; wharf's inspect reads two of them.
+      const message = docker.includes(type)
+        ? `--type ${type} is not supported by wharf inspect`
+        : `unknown type: "${type}": must be one of ${docker.map((t) => `"${t}"`).join(", ")}`;
+      throw new WharfError("invalid-argument", message, {
+        hint: `use --type container or --type image${type === "network" || type === "volume" ? `, or wharf ${type} inspect` : ""}`,
       });
     }
     return inspectObjects(ctx, f.args, type, flag.string(f, "format"), flag.bool(f, "size"));

@@ -12,11 +12,20 @@ function key(entry: string): string {
  * dropped when the host has none.
  */
 export function expandEnvArg(arg: string, hostEnv: NodeJS.ProcessEnv = process.env): string | undefined {
+  // The docker CLI's words for the flag.
+  const bad = () =>
+    new WharfError(
+      "invalid-argument",
+      `invalid argument "${arg}" for "-e, --env" flag: invalid environment variable: ${arg}`,
+      {
+        hint: "give -e NAME=VALUE, or -e NAME to pass this shell's value",
+      },
+    );
   if (arg.includes("=")) {
-    if (arg.startsWith("=")) throw new WharfError("invalid-argument", `invalid environment variable: ${arg}`);
+    if (arg.startsWith("=")) throw bad();
     return arg;
   }
-  if (arg === "") throw new WharfError("invalid-argument", "invalid environment variable: empty name");
+  if (arg === "") throw bad();
   const v = hostEnv[arg];
   return v === undefined ? undefined : `${arg}=${v}`;
 }

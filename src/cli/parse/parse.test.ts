@@ -10,6 +10,13 @@ import { normalizeCaps, parseSecurityOpts } from "./security.js";
 describe("-e and --env-file", () => {
   it("takes bare names from the host and reads env files", () => {
     expect(expandEnvArg("FOO", { FOO: "bar" })).toBe("FOO=bar");
+    // The docker CLI's words.
+    expect(() => expandEnvArg("=x", {})).toThrow(
+      'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x',
+    );
+    expect(() => expandEnvArg("", {})).toThrow(
+      'invalid argument "" for "-e, --env" flag: invalid environment variable: ',
+    );
     expect(expandEnvArg("NOPE", {})).toBeUndefined();
     expect(parseEnvFile("# c\n\nA=1\n  B=x y\nC\n", { C: "host" })).toEqual(["A=1", "B=x y", "C=host"]);
     expect(() => parseEnvFile("BAD KEY=1\n")).toThrow(/whitespaces/);
