@@ -45,6 +45,7 @@ export function groupEntries(group: string): { path: string[]; description: stri
 /** A management group's one line: `Manage images`. */
 function groupDescription(group: string): string {
   if (group === "trust") return "Manage trust on images";
+  if (group === "manifest") return "Manage Docker image manifests and manifest lists";
   return `Manage ${group === "registry" ? "the registry" : `${group}s`}`;
 }
 

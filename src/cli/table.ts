@@ -226,6 +226,11 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/volume-prune.js"),
   },
   {
+    path: ["manifest", "inspect"],
+    description: "Display an image manifest, or manifest list",
+    load: () => import("./commands/manifest-inspect.js"),
+  },
+  {
     path: ["network", "create"],
     description: "Create a network",
     load: () => import("./commands/network-create.js"),
