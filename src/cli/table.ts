@@ -226,9 +226,29 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/volume-prune.js"),
   },
   {
+    path: ["manifest", "annotate"],
+    description: "Add additional information to a local image manifest",
+    load: () => import("./commands/manifest-annotate.js"),
+  },
+  {
+    path: ["manifest", "create"],
+    description: "Create a local manifest list for annotating and pushing to a registry",
+    load: () => import("./commands/manifest-create.js"),
+  },
+  {
     path: ["manifest", "inspect"],
     description: "Display an image manifest, or manifest list",
     load: () => import("./commands/manifest-inspect.js"),
+  },
+  {
+    path: ["manifest", "push"],
+    description: "Push a manifest list to a repository",
+    load: () => import("./commands/manifest-push.js"),
+  },
+  {
+    path: ["manifest", "rm"],
+    description: "Delete one or more manifest lists from local storage",
+    load: () => import("./commands/manifest-rm.js"),
   },
   {
     path: ["network", "create"],

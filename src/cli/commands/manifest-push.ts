@@ -1,0 +1,76 @@
+/**
+ * `manifest push LIST` (`-p/--purge`, `--insecure`): sends a local list to its registry as the
+ * docker CLI does: an image of another repository has its blobs mounted from there and its
+ * manifest put by digest, then the list (manifest-lists.ts's bytes) under its tag; the
+ * list's digest printed. `--purge` forgets the local list once it is pushed.
+ */
+import type { Digest } from "../../digest/index.js";
+import { WharfError } from "../../errors/index.js";
+import type { Descriptor } from "../../oci/index.js";
+import { formatReference } from "../../reference/index.js";
+import { fetchBlob, openRepository, putManifest, statBlob, uploadBlob } from "../../remote/index.js";
+import { type Command, flag } from "../command.js";
+import { manifestTransport } from "./manifest-inspect.js";
+import { type ImageManifestEntry, listBytes, readList, refName, removeList } from "./manifest-lists.js";
+
+/** The blobs an image manifest names: its config and layers. */
+function blobsOf(e: ImageManifestEntry): Pick<Descriptor, "digest" | "size">[] {
+  const m = (e.OCIManifest ?? e.SchemaV2Manifest) as { config: Descriptor; layers: Descriptor[] };
+  return [m.config, ...m.layers];
+}
+
+export const command: Command = {
+  path: ["manifest", "push"],
+  usage: "[OPTIONS] MANIFEST_LIST",
+  description: "Push a manifest list to a repository",
+  flags: [
+    { name: "insecure", type: "bool", description: "Allow push to an insecure registry" },
+    { name: "purge", short: "p", type: "bool", description: "Remove the local manifest list after push" },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, f) {
+    const { ref, name } = refName(f.args[0] as string);
+    const entries = readList(ctx.root, name);
+    if (!entries) {
+      throw new WharfError("manifest-unknown", `No such manifest: ${name}`, {
+        hint: `make it first: wharf manifest create ${name} IMAGE...`,
+      });
+    }
+    if (entries.length === 0) throw new WharfError("manifest-unknown", `${name} not found`);
+    const target = openRepository(ref, manifestTransport(ctx, f, ref.domain));
+    for (const e of entries) {
+      const src = refName(e.Ref).ref;
+      if (src.domain !== ref.domain) {
+        throw new WharfError(
+          "invalid-argument",
+          `cannot push a manifest list to ${ref.domain} with an image of ${src.domain}: ${e.Ref}`,
+          {
+            hint: "the images of a list must be in the registry the list is pushed to",
+          },
+        );
+      }
+      // An image of the list's own repository is there already; another repository's is brought
+      // over: its blobs mounted (copied when refused), its manifest put by digest (as Docker's).
+      if (src.path === ref.path) continue;
+      const from = openRepository(src, manifestTransport(ctx, f, src.domain));
+      for (const b of blobsOf(e)) {
+        if ((await statBlob(target, b.digest)) !== undefined) continue;
+        await uploadBlob(target, b, () => fetchBlob(from, b), { mountFrom: src.path });
+      }
+      const raw = Buffer.from(e.Raw, "base64");
+      const d = await putManifest(target, e.Descriptor.digest as Digest, {
+        bytes: raw,
+        mediaType: e.Descriptor.mediaType,
+      });
+      ctx.out(
+        `Pushed ref ${formatReference({ domain: ref.domain, path: ref.path, digest: d })} with digest: ${d}`,
+      );
+    }
+    const list = listBytes(entries.map((e) => e.Descriptor));
+    const digest = await putManifest(target, ref.tag as string, list);
+    ctx.out(digest);
+    if (flag.bool(f, "purge")) removeList(ctx.root, name);
+    return 0;
+  },
+};

@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushBusybox } from "./helpers/busybox-image.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { run, skopeo } from "./helpers/tools.js";
+import { validateOnRegistry } from "./helpers/validate.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+/**
+ * `wharf manifest` against the docker CLI's own `docker manifest` (client-only: it needs no engine)
+ * on one Distribution registry. inspect, byte for byte: an OCI image, the same image as a Docker v2
+ * manifest (skopeo's copy), and manifest lists of each that `docker manifest create`/`annotate`/
+ * `push` made, with and without -v, and a missing tag. create/annotate/push: the same local list,
+ * the same output and the same pushed digest as the docker CLI's, an image of another repository
+ * mounted; the errors in the docker CLI's words.
+ */
+describe("manifest inspect, as the docker CLI prints it", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let repo: string;
+  const docker = (...args: string[]) => run("docker", args).catch((e: Error) => `failed: ${e.message}`);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-manifest-"));
+    // The lists are made with one docker config; inspected with another, empty one (the docker CLI
+    // would otherwise read the entries of the lists it made from its own local copies).
+    process.env.DOCKER_CONFIG = join(dir, "docker-create");
+    reg = await startDistribution();
+    cli = await wharfCli();
+    const oci = (await pushBusybox(reg, join(dir, "layout"), "mf", ["sh"])).ref;
+    repo = oci;
+    await skopeo(
+      "copy",
+      "-q",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--format",
+      "v2s2",
+      `docker://${oci}:latest`,
+      `docker://${repo}:v2`,
+    );
+    for (const [list, child] of [
+      ["ocilist", "latest"],
+      ["v2list", "v2"],
+    ]) {
+      await run("docker", ["manifest", "create", "--insecure", `${repo}:${list}`, `${repo}:${child}`]);
+      await run("docker", [
+        "manifest",
+        "annotate",
+        "--arch",
+        "arm64",
+        "--variant",
+        "v8",
+        `${repo}:${list}`,
+        `${repo}:${child}`,
+      ]);
+      await run("docker", ["manifest", "push", "--insecure", `${repo}:${list}`]);
+    }
+    process.env.DOCKER_CONFIG = join(dir, "docker-inspect");
+  }, 120_000);
+
+  afterAll(async () => {
+    delete process.env.DOCKER_CONFIG;
+    await reg?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const tag of ["latest", "v2", "ocilist", "v2list"]) {
+    for (const verbose of [[], ["-v"]]) {
+      it(`${tag} ${verbose.join("")}`.trim(), async () => {
+        const args = ["manifest", "inspect", "--insecure", ...verbose, `${repo}:${tag}`];
+        const theirs = await docker(...args);
+        expect(theirs).not.toMatch(/^failed/);
+        expect(await cli.ok(...args)).toBe(theirs);
+      });
+    }
+  }
+
+  it("a missing tag: Docker's 'no such manifest', status 1", async () => {
+    const r = await cli.run(["manifest", "inspect", "--insecure", `${repo}:nosuch`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n")[0]).toBe(`Error: no such manifest: ${repo}:nosuch`);
+    expect(await docker("manifest", "inspect", "--insecure", `${repo}:nosuch`)).toContain(
+      `no such manifest: ${repo}:nosuch`,
+    );
+  });
+
+  it("create, annotate, push give the docker CLI's list, output and digest; another repository's image mounted", async () => {
+    const other = `${reg.host}/e2e/mfother`;
+    await skopeo(
+      "copy",
+      "-q",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      `docker://${repo}:latest`,
+      `docker://${other}:1`,
+    );
+    const made: Record<string, string[]> = {};
+    for (const [who, list] of [
+      ["docker", `${repo}:bydocker`],
+      ["wharf", `${repo}:bywharf`],
+    ] as const) {
+      const tool = (...args: string[]) =>
+        who === "docker" ? run("docker", ["manifest", ...args]) : cli.ok("manifest", ...args);
+      process.env.DOCKER_CONFIG = join(dir, "docker-create");
+      const created = await tool("create", "--insecure", list, `${other}:1`, `${repo}:v2`);
+      await tool("annotate", "--arch", "arm64", "--variant", "v8", list, `${repo}:v2`);
+      const local = await tool("inspect", list);
+      const pushed = await tool("push", "--insecure", list);
+      process.env.DOCKER_CONFIG = join(dir, "docker-inspect");
+      made[who] = [created.replace(list, "LIST"), local, pushed.replaceAll(`${repo}@`, "REPO@")];
+    }
+    expect(made.wharf).toEqual(made.docker);
+    const digest = made.wharf?.[2]?.trim().split("\n").at(-1) ?? "";
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Its images are whole in the list's repository (blobs re-hashed); the annotated platform is
+    // the test's own, so the list itself is not held to the configs.
+    const listed = JSON.parse(made.wharf?.[1] ?? "{}") as { manifests: { digest: string }[] };
+    for (const m of listed.manifests) {
+      expect((await validateOnRegistry(reg.host, "e2e/mf", m.digest)).images).toBe(1);
+    }
+  });
+
+  it("refuses as the docker CLI does", async () => {
+    process.env.DOCKER_CONFIG = join(dir, "docker-create");
+    const cases: string[][] = [
+      ["create", "--insecure", `${repo}:dup`, `${repo}:latest`],
+      ["create", "--insecure", `${repo}:dup`, `${repo}:latest`],
+      ["create", "--insecure", `${repo}:nested`, `${repo}:ocilist`],
+      ["create", "--insecure", `${repo}:gone`, `${repo}:nosuch`],
+      ["annotate", "--arch", "bogus", `${repo}:dup`, `${repo}:latest`],
+      ["annotate", "--arch", "arm", `${repo}:dup`, `${repo}:v2`],
+      ["rm", `${repo}:nolist`],
+      ["push", "--insecure", `${repo}:nolist`],
+    ];
+    for (const args of cases) {
+      const theirs = await run("docker", ["manifest", ...args]).then(
+        () => "",
+        (e: Error) => e.message.split("failed: ")[1] ?? e.message,
+      );
+      const ours = await cli.run(["manifest", ...args]);
+      const first = ours.stderr.split("\n")[0] ?? "";
+      if (theirs === "") expect(ours.code, args.join(" ")).toBe(0);
+      else expect(first, args.join(" ")).toBe(`Error: ${theirs}`);
+    }
+    process.env.DOCKER_CONFIG = join(dir, "docker-inspect");
+  });
+});
