@@ -123,6 +123,8 @@ describe("manifest inspect, as the docker CLI prints it", () => {
     for (const m of listed.manifests) {
       expect((await validateOnRegistry(reg.host, "e2e/mf", m.digest)).images).toBe(1);
     }
+    // The local lists live beside the image store, which holds nothing of them.
+    expect(await cli.ok("images", "-q")).toBe("");
   });
 
   it("refuses as the docker CLI does", async () => {
