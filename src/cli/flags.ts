@@ -38,7 +38,9 @@ function initial(spec: FlagSpec): FlagValue | undefined {
 function parseBool(v: string, flag: string): boolean {
   if (["1", "t", "T", "true", "TRUE", "True"].includes(v)) return true;
   if (["0", "f", "F", "false", "FALSE", "False"].includes(v)) return false;
-  throw usageError(`invalid argument "${v}" for "${flag}" flag: not a boolean`);
+  throw usageError(
+    `invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`,
+  );
 }
 
 function assign(out: ParsedFlags, spec: FlagSpec, raw: string | boolean, flag: string): void {

@@ -54,7 +54,7 @@ describe("checkResources (Docker's daemon checks)", () => {
         { memorySwap: 32 * MB },
         "You should always set the Memory limit when using Memoryswap limit, see usage",
       ],
-      [{ memorySwappiness: 101 }, "Invalid value: 101, valid memory swappiness range is 0-100"],
+      [{ memorySwappiness: 101 }, "invalid value: 101. Valid memory swappiness range is 0-100"],
       [{ memoryReservation: MB }, "Minimum memory reservation allowed is 6MB"],
       [
         { memory: 16 * MB, memoryReservation: 32 * MB },

@@ -99,7 +99,7 @@ export function checkResources(o: RunOptions, c: CheckOptions = {}): RunOptions 
   const swappiness = o.memorySwappiness;
   if (swappiness !== undefined && (swappiness < 0 || swappiness > 100)) {
     throw refuse(
-      `Invalid value: ${swappiness}, valid memory swappiness range is 0-100`,
+      `invalid value: ${swappiness}. Valid memory swappiness range is 0-100`,
       "give --memory-swappiness from 0 to 100, or -1 for the host's",
     );
   }

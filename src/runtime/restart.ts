@@ -32,7 +32,13 @@ export function parseRestartPolicy(s: string): RestartPolicy {
       );
     }
     if (!/^[0-9]+$/.test(count))
-      throw new WharfError("invalid-argument", `invalid restart policy format: ${s}`);
+      throw new WharfError(
+        "invalid-argument",
+        "invalid restart policy format: maximum retry count must be an integer",
+        {
+          hint: "use on-failure:N, N a whole number",
+        },
+      );
     return { name, maximumRetryCount: Number(count) };
   }
   if (name === "" || name === "no") return { name: "no", maximumRetryCount: 0 };

@@ -334,7 +334,7 @@ describe("run's namespace and bookkeeping flags", () => {
       [["--isolation", "hyperv"], /^Error: invalid isolation \(hyperv\): linux only supports 'default'/],
       [["--storage-opt", "size=1G"], /^Error: --storage-opt is supported only for overlay over xfs/],
       [["--volume-driver", "nfs"], /^Error: error looking up volume plugin nfs: plugin "nfs" not found/],
-      [["--userns", "keep-id"], /^Error: --userns: invalid USER mode: keep-id/],
+      [["--userns", "keep-id"], /^Error: --userns: invalid USER mode\n/],
       [["--link", "db:db"], /^Error: --link is not supported/],
       [["--runtime", "crun"], /^Error: unknown or invalid runtime name: crun/],
     ];

@@ -91,13 +91,22 @@ function bad(message: string): WharfError {
 
 /** Docker's `--ulimit name=soft[:hard]` (`-1`: unlimited). */
 export function parseUlimit(s: string): Ulimit {
+  // go-units' ParseUlimit, its errors as the docker CLI words them for the flag.
+  const bad = (why: string) =>
+    new WharfError("invalid-argument", `invalid argument "${s}" for "--ulimit" flag: ${why}`, {
+      hint: "give --ulimit NAME=SOFT[:HARD], e.g. nofile=1024:2048",
+    });
   const eq = s.indexOf("=");
   if (eq < 0) throw bad(`invalid ulimit argument: ${s}`);
   const name = s.slice(0, eq);
   if (!RLIMITS.has(name)) throw bad(`invalid ulimit type: ${name}`);
-  const parts = s.slice(eq + 1).split(":");
-  if (parts.length > 2 || parts.some((p) => !/^-?\d+$/.test(p))) {
-    throw bad(`invalid ulimit argument: ${s}`);
+  const value = s.slice(eq + 1);
+  const parts = value.split(":");
+  if (parts.length > 2) {
+    throw bad(`too many limit value arguments - ${value}, can only have up to two, \`soft[:hard]\``);
+  }
+  for (const p of parts) {
+    if (!/^[-+]?\d+$/.test(p)) throw bad(`strconv.ParseInt: parsing ${JSON.stringify(p)}: invalid syntax`);
   }
   // -1 (unlimited) stays -1 here; the runtime writes it as RLIM_INFINITY.
   const toLimit = (p: string) => (Number(p) < 0 ? -1 : Number(p));

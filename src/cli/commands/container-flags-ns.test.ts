@@ -194,7 +194,7 @@ describe("flags wharf cannot honour", () => {
     expect(await refusal("--volume-driver", "nfs")).toBe(
       `error looking up volume plugin nfs: plugin "nfs" not found`,
     );
-    expect(await refusal("--userns", "keep-id")).toBe("--userns: invalid USER mode: keep-id");
+    expect(await refusal("--userns", "keep-id")).toBe("--userns: invalid USER mode");
     expect(await refusal("--link", "db:db")).toMatch(/^--link is not supported/);
     expect(await refusal("--runtime", "crun")).toBe("unknown or invalid runtime name: crun");
   });

@@ -75,6 +75,54 @@ function macOf(f: ParsedFlags, network: string | undefined): string | undefined 
   return mac.toLowerCase().replaceAll("-", ":");
 }
 
+function flagValue(v: string, name: string, why: string, hint: string): WharfError {
+  return new WharfError("invalid-argument", `invalid argument "${v}" for "--${name}" flag: ${why}`, { hint });
+}
+
+/**
+ * Go's `net.ParseIP` without loading node:net on every run: dotted IPv4 (no leading zeros), or an
+ * IPv6 literal as a URL host takes it.
+ */
+function isIp(s: string): boolean {
+  const v4 = s.split(".");
+  if (v4.length === 4) return v4.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) <= 255);
+  if (!s.includes(":") || /[[\]/%]/.test(s)) return false;
+  try {
+    new URL(`http://[${s}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `--dns`: an IP address (Docker's ValidateIPAddress). */
+function checkDns(v: string): string {
+  const ip = v.trim();
+  if (!isIp(ip)) {
+    throw flagValue(
+      v,
+      "dns",
+      `IP address is not correctly formatted: ${v}`,
+      "give a DNS server's IP address",
+    );
+  }
+  return ip;
+}
+
+const DOMAIN =
+  /^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*)\.?\s*$/;
+
+/** `--dns-search`: a domain, or `.` (Docker's ValidateDNSSearch). */
+function checkDnsSearch(v: string): string {
+  const d = v.replace(/^ +| +$/g, "");
+  if (d === ".") return d;
+  const m = /[a-zA-Z]/.test(d) ? DOMAIN.exec(d) : null;
+  if (!m || (m[1] ?? "").length >= 255) {
+    throw flagValue(v, "dns-search", `${d} is not a valid domain`, "give a domain name such as example.com");
+  }
+  return m[1] as string;
+}
+
 /** The network options that `network` (the `--network` value, if any) and the flags ask for. */
 export function networkOptionsOf(f: ParsedFlags, network: string | undefined): Partial<RunOptions> {
   const o: Partial<RunOptions> = {};
@@ -83,8 +131,8 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
   const aliases = flag.strings(f, "network-alias");
   const ip = flag.string(f, "ip");
   const mac = macOf(f, network);
-  const dns = flag.strings(f, "dns");
-  const dnsSearch = flag.strings(f, "dns-search");
+  const dns = flag.strings(f, "dns").map(checkDns);
+  const dnsSearch = flag.strings(f, "dns-search").map(checkDnsSearch);
   const dnsOptions = [...flag.strings(f, "dns-option"), ...flag.strings(f, "dns-opt")];
   const extraHosts = flag.strings(f, "add-host");
   for (const h of extraHosts) checkAddHost(h);

@@ -154,7 +154,7 @@ function refuseUnsupported(f: ParsedFlags): void {
   const userns = flag.string(f, "userns");
   if (userns !== undefined && userns !== "" && userns !== "host") {
     throw bad(
-      `--userns: invalid USER mode: ${userns}`,
+      "--userns: invalid USER mode",
       "wharf runs containers in the host's user namespace: use --userns host or drop the flag",
     );
   }

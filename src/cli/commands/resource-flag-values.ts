@@ -82,6 +82,16 @@ export function resourceValues(f: ParsedFlags): ResourceRunOptions {
   const kernel = str("kernel-memory");
   if (kernel !== undefined) bytes("kernel-memory", kernel);
   const swappiness = int("memory-swappiness");
+  // Checked here as the docker CLI checks it, before the image is looked at.
+  if (swappiness !== undefined && swappiness !== -1 && (swappiness < 0 || swappiness > 100)) {
+    throw new WharfError(
+      "invalid-argument",
+      `invalid value: ${swappiness}. Valid memory swappiness range is 0-100`,
+      {
+        hint: "give --memory-swappiness from 0 to 100, or -1 for the host's",
+      },
+    );
+  }
   if (swappiness !== undefined && swappiness !== -1) o.memorySwappiness = swappiness;
   if (given("oom-kill-disable")) o.oomKillDisable = flag.bool(f, "oom-kill-disable");
   set("oomScoreAdj", int("oom-score-adj"));

@@ -102,10 +102,12 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
       case "consistency":
         break;
       default:
-        throw bad(`invalid field '${k}' must be a key=value pair`);
+        throw bad(
+          `invalid argument "${spec}" for "--mount" flag: invalid field '${k}' must be a key=value pair`,
+        );
     }
   }
-  if (target === "") throw bad("invalid argument: target is required");
+  if (target === "") throw bad(`invalid argument "${spec}" for "--mount" flag: target is required`);
   const destination = containerPath(target, spec);
   if (type === "bind") {
     if (source === "") throw bad('invalid mount config for type "bind": field Source must not be empty');

@@ -97,7 +97,12 @@ export function parsePublish(raw: string): PublishSpec[] {
 export function parseExpose(raw: string): string[] {
   const [port, proto] = splitProto(raw);
   const r = parsePortRange(port);
-  if (!r) throw bad(`invalid range format for --expose: ${raw}`);
+  if (!r) {
+    const first = port.split("-").find((x) => !/^\d+$/.test(x)) ?? port;
+    throw bad(
+      `invalid range format for --expose: ${raw}, error: strconv.ParseUint: parsing ${JSON.stringify(first)}: invalid syntax`,
+    );
+  }
   const p = checkProto(proto);
   const out: string[] = [];
   for (let n = r[0]; n <= r[1]; n++) out.push(`${n}/${p}`);

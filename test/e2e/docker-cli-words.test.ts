@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "./helpers/tools.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+/**
+ * The docker CLI checks `run`'s flags before it needs an engine: its first line for each bad value
+ * below is compared with wharf's (less Docker's `docker: ` and wharf's `Error: ` prefixes). The
+ * docker CLI 28.2 installed here is the oracle; `--pull never` keeps wharf off any registry.
+ */
+const CASES: string[][] = [
+  ["-p", "99999:80"],
+  ["-e", "=x"],
+  ["-m", "1x"],
+  ["-m", "abc"],
+  ["--memory-swap", "1x"],
+  ["--cpus", "1.5x"],
+  ["--cpus", "0.00000000001"],
+  ["--mac-address", "zz"],
+  ["--ulimit", "nofile=a"],
+  ["--ulimit", "bogus=1"],
+  ["--ulimit", "nofile"],
+  ["--ulimit", "nofile=1:2:3"],
+  ["--ulimit", "nofile=20:10"],
+  ["--mount", "foo"],
+  ["--mount", "type=bogus"],
+  ["--add-host", "foo"],
+  ["--pid", "bogus"],
+  ["--uts", "bogus"],
+  ["--userns", "bogus"],
+  ["--cgroupns", "bogus"],
+  ["--health-interval", "abc"],
+  ["--stop-timeout", "abc"],
+  ["--shm-size", "1x"],
+  ["--sysctl", "kernel.foo=1"],
+  ["--expose", "abc"],
+  ["--dns", "1.2.3"],
+  ["--dns-search", "a..b"],
+  ["--restart", "on-failure:x"],
+  ["--init=bogus"],
+  ["--memory-swappiness", "200"],
+  ["--pull", "bogus"],
+  ["--platform", "bogus"],
+  ["-a", "stdin", "-d"],
+  ["--label-file", "/nonexist"],
+  ["--env-file", "/nonexist"],
+];
+
+describe("run's refusals in the docker CLI's words", () => {
+  let cli: WharfCli;
+  let dir: string;
+
+  beforeAll(async () => {
+    cli = await wharfCli();
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-words-"));
+  });
+
+  afterAll(async () => {
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("matches for every case", async () => {
+    const env = { ...process.env, DOCKER_CONFIG: join(dir, "docker") };
+    const mismatches: string[] = [];
+    for (const flags of CASES) {
+      const theirs = await run("docker", ["run", ...flags, "busybox", "true"]).then(
+        () => "(ran)",
+        (e: Error) => e.message.split(" failed: ")[1] ?? e.message,
+      );
+      expect(theirs, flags.join(" ")).not.toMatch(/daemon/);
+      const ours = await cli.run(["run", "--pull", "never", ...flags, "busybox", "true"], { env });
+      const mine = (ours.stderr.split("\n")[0] ?? "").replace(/^Error: /, "");
+      const want = (theirs.split("\n")[0] ?? "").replace(/^docker: /, "");
+      if (mine !== want) mismatches.push(`${flags.join(" ")}\n  docker: ${want}\n  wharf:  ${mine}`);
+      expect(ours.code, flags.join(" ")).not.toBe(0);
+    }
+    expect(mismatches).toEqual([]);
+    expect(await cli.ok("ps", "-aq")).toBe("");
+  }, 120_000);
+});
