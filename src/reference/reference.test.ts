@@ -59,7 +59,14 @@ describe("parseReference normalises like Docker", () => {
     ["a".repeat(64).replace(/a/g, "f"), /64-byte hexadecimal/],
     ["bad_host.-x/app", /invalid registry host/],
   ])("rejects %j", (input, msg) => {
-    expect(() => parseReference(input)).toThrow(msg);
+    // Docker's words in the message (mostly a plain "invalid reference format"), the detail in the hint.
+    let said = "";
+    try {
+      parseReference(input);
+    } catch (e) {
+      said = `${(e as Error).message} | ${(e as { hint?: string }).hint ?? ""}`;
+    }
+    expect(said).toMatch(msg);
   });
 
   it("accepts a 128-character tag", () => {

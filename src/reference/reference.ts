@@ -22,10 +22,15 @@ export interface Reference {
   readonly digest?: Digest;
 }
 
+const FORM = "a reference looks like [registry[:port]/]name[:tag][@sha256:<hex>], in lower case";
+
 function invalid(message: string, hint?: string): WharfError {
-  return new WharfError("invalid-reference", message, {
-    hint: hint ?? "a reference looks like [registry[:port]/]name[:tag][@sha256:<hex>], in lower case",
-  });
+  return new WharfError("invalid-reference", message, { hint: hint ?? FORM });
+}
+
+/** Docker's plain `invalid reference format`; what is wrong is said in the hint. */
+function badFormat(what: string): WharfError {
+  return invalid("invalid reference format", `${what}; ${FORM}`);
 }
 
 /**
@@ -72,7 +77,7 @@ export function parseReference(input: string): Reference {
     try {
       digest = parseDigest(d);
     } catch {
-      throw invalid(`invalid reference format: invalid digest ${JSON.stringify(d)}`);
+      throw badFormat(`invalid digest ${JSON.stringify(d)}`);
     }
   }
   let tag: string | undefined;
@@ -81,24 +86,24 @@ export function parseReference(input: string): Reference {
   if (colon !== -1) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (tag.length > 128) throw invalid("invalid reference format: tag is longer than 128 characters");
-    if (!isValidTag(tag)) throw invalid(`invalid reference format: invalid tag ${JSON.stringify(tag)}`);
+    if (tag.length > 128) throw badFormat("the tag is longer than 128 characters");
+    if (!isValidTag(tag)) throw badFormat(`invalid tag ${JSON.stringify(tag)}`);
   }
   if (rest.length > NAME_MAX) {
-    throw invalid(`invalid reference format: repository name must not be more than ${NAME_MAX} characters`);
+    throw invalid(`repository name must not be more than ${NAME_MAX} characters`);
   }
   const { domain, path } = splitDomain(rest);
   if (!isValidDomain(domain)) {
-    throw invalid(`invalid reference format: invalid registry host ${JSON.stringify(domain)}`);
+    throw badFormat(`invalid registry host ${JSON.stringify(domain)}`);
   }
   if (path.toLowerCase() !== path) {
     throw invalid(`invalid reference format: repository name (${path}) must be lowercase`);
   }
   if (!isValidPath(path)) {
-    throw invalid(`invalid reference format: invalid repository name ${JSON.stringify(path)}`);
+    throw badFormat(`invalid repository name ${JSON.stringify(path)}`);
   }
   if (domain.length + 1 + path.length > NAME_MAX) {
-    throw invalid(`invalid reference format: repository name must not be more than ${NAME_MAX} characters`);
+    throw invalid(`repository name must not be more than ${NAME_MAX} characters`);
   }
   return { domain, path, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
 }
