@@ -6,8 +6,8 @@ import { run } from "./helpers/tools.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 /**
- * The docker CLI checks `run`'s flags before it needs an engine: its first line for each bad value
- * below is compared with wharf's (less Docker's `docker: ` and wharf's `Error: ` prefixes). The
+ * The docker CLI checks flags and names before it needs an engine: its first line for each bad
+ * value below is compared with wharf's (less Docker's `docker: ` and wharf's `Error: ` prefixes). The
  * docker CLI 28.2 installed here is the oracle; `--pull never` keeps wharf off any registry.
  */
 const CASES: string[][] = [
@@ -48,7 +48,28 @@ const CASES: string[][] = [
   ["--env-file", "/nonexist"],
 ];
 
-describe("run's refusals in the docker CLI's words", () => {
+/** Other verbs' refusals that the docker CLI makes before it needs an engine. */
+const VERB_CASES: string[][] = [
+  ["tag", "busybox", "UPPER:1"],
+  ["tag", "busybox", "a//b"],
+  ["tag", "busybox", "x:y:z"],
+  ["tag", "UPPER", "x:1"],
+  ["tag", "busybox", `x@sha256:${"0".repeat(64)}`],
+  ["pull", "a b"],
+  ["pull", "a:b:c"],
+  ["pull", "busybox@sha256:abc"],
+  ["push", "a b"],
+  ["images", "--filter", "reference"],
+  ["ps", "--filter", "status"],
+  ["ps", "-n", "abc"],
+  ["stop", "-t", "abc", "c"],
+  ["save", "-o", "/nonexistent/dir/x.tar", "busybox"],
+  ["export", "-o", "/nonexistent/dir/x.tar", "c"],
+  ["login", "-u", "x", "-p", "y", "--password-stdin"],
+  ["inspect", "--type", "bogus", "x"],
+];
+
+describe("refusals in the docker CLI's words", () => {
   let cli: WharfCli;
   let dir: string;
 
@@ -79,5 +100,23 @@ describe("run's refusals in the docker CLI's words", () => {
     }
     expect(mismatches).toEqual([]);
     expect(await cli.ok("ps", "-aq")).toBe("");
+  }, 120_000);
+
+  it("and the other verbs' too", async () => {
+    const env = { ...process.env, DOCKER_CONFIG: join(dir, "docker") };
+    const mismatches: string[] = [];
+    for (const args of VERB_CASES) {
+      const theirs = await run("docker", args).then(
+        () => "(ran)",
+        (e: Error) => e.message.split(" failed: ")[1] ?? e.message,
+      );
+      expect(theirs, args.join(" ")).not.toMatch(/daemon/);
+      const ours = await cli.run(args, { env });
+      const mine = (ours.stderr.split("\n")[0] ?? "").replace(/^Error: /, "");
+      const want = (theirs.split("\n")[0] ?? "").replace(/^docker: /, "");
+      if (mine !== want) mismatches.push(`${args.join(" ")}\n  docker: ${want}\n  wharf:  ${mine}`);
+      expect(ours.code, args.join(" ")).not.toBe(0);
+    }
+    expect(mismatches).toEqual([]);
   }, 120_000);
 });

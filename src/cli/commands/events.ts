@@ -1,6 +1,7 @@
 import { WharfError } from "../../errors/index.js";
 import { readEvents, type WharfEvent } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { badFilterFormat } from "../parse/filter-format.js";
 import { parseTimestamp } from "../parse/prune-filters.js";
 import { executeTemplate, parseGoTemplate } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
@@ -16,7 +17,7 @@ export function eventFilter(specs: readonly string[]): (e: WharfEvent) => boolea
   const byKey = new Map<string, string[]>();
   for (const spec of specs) {
     const eq = spec.indexOf("=");
-    if (eq < 0) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
+    if (eq < 0) throw badFilterFormat(spec);
     const k = spec.slice(0, eq);
     if (!KEYS.includes(k)) {
       throw new WharfError("invalid-argument", `invalid filter '${k}'`, {

@@ -9,6 +9,7 @@ import {
   resolveImage,
 } from "../../images/index.js";
 import { type Command, flag } from "../command.js";
+import { badFilterFormat } from "../parse/filter-format.js";
 import { renderFormat } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import {
@@ -32,7 +33,7 @@ async function parseFilters(images: Images, specs: string[]): Promise<ImageFilte
   const since: Digest[] = [];
   for (const spec of specs) {
     const eq = spec.indexOf("=");
-    if (eq === -1) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
+    if (eq === -1) throw badFilterFormat(spec);
     const key = spec.slice(0, eq);
     const value = spec.slice(eq + 1);
     switch (key) {

@@ -1,6 +1,7 @@
 import { WharfError } from "../../errors/index.js";
 import { listNetworks, type NetworkRecord } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { badFilterFormat } from "../parse/filter-format.js";
 import { formatterContext, goTimeString, renderFormat } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
 
@@ -21,11 +22,7 @@ const BUILTIN = ["bridge", "host", "none"];
 export function networkFilter(specs: string[]): (n: NetworkRecord) => boolean {
   const tests = specs.map((spec): ((n: NetworkRecord) => boolean) => {
     const eq = spec.indexOf("=");
-    if (eq < 0) {
-      throw new WharfError("invalid-argument", `bad format of filter (expected name=value)`, {
-        hint: "e.g. --filter name=mynet or --filter driver=bridge",
-      });
-    }
+    if (eq < 0) throw badFilterFormat(spec);
     const key = spec.slice(0, eq);
     const value = spec.slice(eq + 1);
     switch (key) {

@@ -8,6 +8,7 @@ import {
   summarize,
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { badFilterFormat } from "../parse/filter-format.js";
 import { ago, formatterContext, goTimeString, imageSize, renderFormat } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
@@ -84,7 +85,7 @@ function portMatches(spec: string, key: string): boolean {
 function filters(specs: string[]): Filter[] {
   return specs.map((spec) => {
     const eq = spec.indexOf("=");
-    if (eq < 0) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
+    if (eq < 0) throw badFilterFormat(spec);
     const key = spec.slice(0, eq);
     const value = spec.slice(eq + 1);
     switch (key) {

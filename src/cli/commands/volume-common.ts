@@ -1,5 +1,6 @@
 import { WharfError } from "../../errors/index.js";
 import { ANONYMOUS_LABEL, type VolumeInfo } from "../../runtime/index.js";
+import { badFilterFormat } from "../parse/filter-format.js";
 
 /** `volume ls --filter`: dangling=, driver=, label=KEY[=VALUE], name= (a substring), as Docker's. */
 export function volumeFilter(
@@ -8,7 +9,7 @@ export function volumeFilter(
 ): (v: VolumeInfo) => boolean {
   const tests = specs.map((spec): ((v: VolumeInfo) => boolean) => {
     const eq = spec.indexOf("=");
-    if (eq < 0) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
+    if (eq < 0) throw badFilterFormat(spec);
     const key = spec.slice(0, eq);
     const value = spec.slice(eq + 1);
     switch (key) {

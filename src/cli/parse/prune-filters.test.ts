@@ -37,7 +37,9 @@ describe("prune filters", () => {
       labelNot: ["b=c"],
     });
     expect(() => parsePruneFilters(["colour=red"])).toThrow("invalid filter 'colour'");
-    expect(() => parsePruneFilters(["until"])).toThrow(/bad format of filter/);
+    expect(() => parsePruneFilters(["until"])).toThrow(
+      `invalid argument "until" for "--filter" flag: bad format of filter (expected name=value)`,
+    );
   });
 
   it("prunes what was made at or before until, has every label and not every label!", () => {

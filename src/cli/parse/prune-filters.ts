@@ -4,6 +4,7 @@
  */
 import { WharfError } from "../../errors/index.js";
 import type { FlagSpec } from "../flags.js";
+import { badFilterFormat } from "./filter-format.js";
 
 /** Docker's `--filter` of the prune verbs. */
 export const PRUNE_FILTER_FLAG: FlagSpec = {
@@ -78,7 +79,7 @@ export function parsePruneFilters(specs: readonly string[], now = Date.now()): P
   const out: PruneFilters = { label: [], labelNot: [] };
   for (const spec of specs) {
     const eq = spec.indexOf("=");
-    if (eq === -1) throw new WharfError("invalid-argument", "bad format of filter (expected name=value)");
+    if (eq === -1) throw badFilterFormat(spec, false);
     const key = spec.slice(0, eq);
     const value = spec.slice(eq + 1);
     if (key === "until") {
