@@ -223,7 +223,7 @@ describe("run/update resource flags", () => {
       [["run", "--memory-swap", "64m"], /always set the Memory limit when using Memoryswap limit/],
       [["run", "-m", "64m", "--memory-swap", "32m"], /memoryswap limit should be larger than memory limit/],
       [["run", "--oom-score-adj", "1001"], /range for oom score adj is \[-1000, 1000\]/],
-      [["run", "--memory-swappiness", "101"], /valid memory swappiness range is 0-100/],
+      [["run", "--memory-swappiness", "101"], /Valid memory swappiness range is 0-100/],
       [["run", "--blkio-weight", "5"], /Range of blkio weight is from 10 to 1000/],
       [["run", "--device-cgroup-rule", "x 1:3 r"], /invalid device cgroup format 'x 1:3 r'/],
       [["create", "--cpuset-cpus", "64"], /Requested CPUs are not available - requested 64/],
