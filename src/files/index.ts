@@ -4,3 +4,4 @@ export { acquireLock, type LockOptions, processAlive, withLock } from "./lock.js
 export { removeOnSignal } from "./signal-cleanup.js";
 export { readTextOr, removeFile } from "./small.js";
 export { removeTree } from "./tree.js";
+export { untilAborted } from "./until.js";

@@ -3,6 +3,7 @@ import { lstat } from "node:fs/promises";
 import { posix, relative, resolve } from "node:path";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
+import { untilAborted } from "../files/index.js";
 import { type ContainerTree, openContainerTree } from "./container-fs.js";
 import { getContainer } from "./reconcile.js";
 import type { RuntimeContext } from "./types.js";
@@ -124,7 +125,7 @@ export async function copyFromContainer(
   ref: string,
   src: string,
   dest: string,
-  o: { followLink?: boolean; archive?: boolean } = {},
+  o: { followLink?: boolean; archive?: boolean; signal?: AbortSignal } = {},
 ): Promise<CopyResult> {
   const a = await archive();
   const rec = await getContainer(ctx, ref);
@@ -133,7 +134,11 @@ export async function copyFromContainer(
   try {
     const s = await sourceArchive(tree, ref, src, o.followLink === true);
     const plan = a.prepareArchiveCopy({ path: s.absPath, exists: true, isDir: s.st.isDirectory() }, dstInfo);
-    const tar = a.writeTar(s.sourceDir, { only: { path: s.sourceBase, name: s.name } });
+    // A signal stops the copy between chunks, so that the view is let go (`finally`) before wharf ends.
+    const tar = untilAborted(
+      a.writeTar(s.sourceDir, { only: { path: s.sourceBase, name: s.name } }),
+      o.signal,
+    );
     const r = await a.extractTar(tar, {
       root: plan.dstDir,
       dir: [],
@@ -163,7 +168,7 @@ export async function copyToContainer(
   ref: string,
   dest: string,
   from: CopySource,
-  o: { archive?: boolean } = {},
+  o: { archive?: boolean; signal?: AbortSignal } = {},
 ): Promise<CopyResult & { dest: string }> {
   const a = await archive();
   const rec = await getContainer(ctx, ref);
@@ -206,7 +211,7 @@ export async function copyToContainer(
         hint: `the destination's directory ${dstDir} does not exist in the container`,
       });
     }
-    const done = await a.extractTar(tar, {
+    const done = await a.extractTar(untilAborted(tar, o.signal), {
       root: tree.root,
       dir: parts(relative(tree.root, point)),
       owner: o.archive ? "keep" : { uid: 0, gid: 0 },

@@ -10,7 +10,8 @@ import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 /**
  * ^C while `save -o` or `export -o` writes: the process ends by the signal as before, but the
  * temp file beside the output goes with it (it stayed, as large as what had been
- * written), no output file appears, and export's view of the container is unmounted (it stayed).
+ * written), no output file appears, and export's and cp's view of the container is unmounted (it
+ * stayed).
  */
 describe("save -o and export -o interrupted", () => {
   let cli: WharfCli;
@@ -58,6 +59,20 @@ describe("save -o and export -o interrupted", () => {
       expect(readFileSync("/proc/mounts", "utf8")).not.toContain(cli.root);
     }, 60_000);
   }
+
+  it("cp CONTAINER:PATH on ^C lets go of the stopped container's view (it stayed mounted)", async () => {
+    const id = (await cli.ok("create", "big:1", "/big")).trim();
+    const dest = join(out, "copied");
+    const p = cli.spawn(["cp", `${id}:/big`, dest]);
+    for (let i = 0; i < 1000 && !existsSync(join(dest)); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(existsSync(dest)).toBe(true);
+    process.kill(p.pid, "SIGINT");
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(readFileSync("/proc/mounts", "utf8")).not.toContain(cli.root);
+    expect(readdirSync(join(cli.root, "snapshots", "tmp"))).toEqual([]);
+    await rm(dest, { force: true });
+  }, 60_000);
 
   it("leaves the root whole", async () => {
     await cli.ok("container", "prune", "-f");

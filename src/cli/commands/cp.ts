@@ -5,6 +5,7 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { humanSizeWithPrecision } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
+import { interruptible, isInterrupted, until } from "./interrupt.js";
 import { writeToStdout } from "./stream-out.js";
 
 /**
@@ -61,20 +62,31 @@ export const command: Command = {
     if (src.container !== undefined && dst.container !== undefined) {
       throw usage("copying between containers is not supported");
     }
-    if (src.container !== undefined) {
-      if (dst.path === "-") {
-        await writeToStdout(ctx, containerArchive(rt, src.container, src.path, { followLink }));
-        return 0;
+    // ^C stops the copy between chunks, so that a stopped container's mounted view is let go.
+    const outcome = await interruptible(async (signal) => {
+      if (src.container !== undefined) {
+        if (dst.path === "-") {
+          await writeToStdout(
+            ctx,
+            until(containerArchive(rt, src.container, src.path, { followLink }), signal),
+          );
+          return;
+        }
+        const r = await copyFromContainer(rt, src.container, src.path, dst.path, {
+          followLink,
+          archive,
+          signal,
+        });
+        if (!quiet) ctx.err(copySummary(r.bytes, keepTrailing(resolve(dst.path), dst.path)));
+        return;
       }
-      const r = await copyFromContainer(rt, src.container, src.path, dst.path, { followLink, archive });
-      if (!quiet) ctx.err(copySummary(r.bytes, keepTrailing(resolve(dst.path), dst.path)));
-      return 0;
-    }
-    if (dst.container === undefined) throw usage("must specify at least one container source");
-    const from =
-      src.path === "-" ? { tar: ctx.stdin as AsyncIterable<Uint8Array> } : { path: src.path, followLink };
-    const r = await copyToContainer(rt, dst.container, dst.path, from, { archive });
-    if (!quiet && src.path !== "-") ctx.err(copySummary(r.bytes, r.dest));
+      if (dst.container === undefined) throw usage("must specify at least one container source");
+      const from =
+        src.path === "-" ? { tar: ctx.stdin as AsyncIterable<Uint8Array> } : { path: src.path, followLink };
+      const r = await copyToContainer(rt, dst.container, dst.path, from, { archive, signal });
+      if (!quiet && src.path !== "-") ctx.err(copySummary(r.bytes, r.dest));
+    });
+    if (isInterrupted(outcome)) return outcome.status;
     return 0;
   },
 };

@@ -34,13 +34,4 @@ export function isInterrupted(r: unknown): r is Interrupted {
   return typeof r === "object" && r !== null && "interrupted" in r;
 }
 
-/** `src` until `signal` aborts: then it fails, and `src` is returned (its `finally` runs: a view unmounted). */
-export async function* until(
-  src: AsyncIterable<Uint8Array>,
-  signal: AbortSignal,
-): AsyncGenerator<Uint8Array> {
-  for await (const chunk of src) {
-    if (signal.aborted) throw new Error("interrupted");
-    yield chunk;
-  }
-}
+export { untilAborted as until } from "../../files/index.js";
