@@ -41,7 +41,9 @@ beforeAll(async () => {
   rootfs = await busyboxRootfs(`${ctx.tmp}/rootfs`);
 });
 afterAll(async () => {
-  await rm(ctx.tmp, { recursive: true, force: true });
+  // Retried as the harness's cleanup is: a record's or an event's write may still land meanwhile
+  // (ENOTEMPTY was seen in CI).
+  await rm(ctx.tmp, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
 });
 
 function make(o: NsRunOptions & { name?: string; interactive?: boolean } = {}): Promise<ContainerRecord> {

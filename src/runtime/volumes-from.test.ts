@@ -16,7 +16,7 @@ beforeAll(async () => {
   await mkdir(join(ctx.tmp, "host"));
 });
 afterAll(async () => {
-  await rm(ctx.tmp, { recursive: true, force: true });
+  await rm(ctx.tmp, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
 });
 
 const make = (name: string, mounts: MountSpec[], volumesFrom?: string[]) =>
