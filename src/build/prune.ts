@@ -12,6 +12,11 @@ export interface PruneCacheOptions {
   all?: boolean;
   /** `--filter until=`: only what was last used before this time. */
   until?: Date;
+  /**
+   * `--keep-storage`: bytes of cache to keep. The oldest (least recently used) of what the other
+   * options would remove goes first, and pruning stops once the cache left is at most this size.
+   */
+  keepBytes?: number;
 }
 
 /** One cache object removed: a step's record (with its layer) or a cache mount. */
@@ -47,11 +52,34 @@ function duSync(path: string): number {
   return total;
 }
 
+interface CacheMount {
+  name: string;
+  path: string;
+  size: number;
+  lastUsed: Date;
+}
+
+/** The `--mount=type=cache` directories, with their sizes and last use (mtime). */
+function cacheMounts(root: string): CacheMount[] {
+  const dir = join(root, "build", "mounts");
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const path = join(dir, name);
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st?.isDirectory() ? [{ name, path, size: duSync(path), lastUsed: st.mtime }] : [];
+  });
+}
+
 /**
  * `builder prune`: removes step records (all, or those last used before `until`), then collects the
  * layer blobs that no image and no remaining record names (the images module's GC, under its lock,
  * leases respected: a build running now keeps what it uses). With `all`, the cache mounts and the
- * stat caches go too.
+ * stat caches go too. With `keepBytes`, the least recently used go first, until the rest fits.
  */
 export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheResult> {
   const cache = openBuildCache(o.root);
@@ -60,8 +88,25 @@ export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheR
   const keep = new Set<Digest>();
   const keepChains = new Set<Digest>();
   const goneChains = new Set<Digest>();
-  for (const e of cache.list()) {
-    if (o.until && e.lastUsed.getTime() >= o.until.getTime()) {
+  const records = cache.list();
+  const mounts = o.all ? cacheMounts(o.root) : [];
+  const old = (t: Date) => !o.until || t.getTime() < o.until.getTime();
+  // What may go, oldest first; with keepBytes, only until what is left fits.
+  const sized = [
+    ...records.map((e) => ({ item: e as object, lastUsed: e.lastUsed, size: e.record.layer?.size ?? 0 })),
+    ...mounts.map((m) => ({ item: m as object, lastUsed: m.lastUsed, size: m.size })),
+  ];
+  let left = sized.reduce((n, s) => n + s.size, 0);
+  const going = new Set<object>();
+  for (const c of sized
+    .filter((s) => old(s.lastUsed))
+    .sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime())) {
+    if (o.keepBytes !== undefined && left <= o.keepBytes) break;
+    going.add(c.item);
+    left -= c.size;
+  }
+  for (const e of records) {
+    if (!going.has(e)) {
       if (e.record.layer) keep.add(e.record.layer.digest);
       if (e.record.chain) keepChains.add(e.record.chain);
       continue;
@@ -71,25 +116,15 @@ export async function pruneBuildCache(o: PruneCacheOptions): Promise<PruneCacheR
     cache.remove(e.record.key);
     deleted.push({ id: e.record.key.slice(7, 32), size: e.record.layer?.size ?? 0, lastUsed: e.lastUsed });
   }
-  if (o.all) {
-    const mounts = join(o.root, "build", "mounts");
-    let names: string[] = [];
-    try {
-      names = readdirSync(mounts);
-    } catch {
-      // none
-    }
-    for (const n of names) {
-      const p = join(mounts, n);
-      const st = statSync(p, { throwIfNoEntry: false });
-      if (!st?.isDirectory()) continue;
-      if (o.until && st.mtime.getTime() >= o.until.getTime()) continue;
-      const size = duSync(p);
-      reclaimed += size;
-      await rm(p, { recursive: true, force: true });
-      await rm(`${p}.id`, { force: true });
-      deleted.push({ id: n.slice(0, 25), size, lastUsed: st.mtime });
-    }
+  for (const m of mounts) {
+    if (!going.has(m)) continue;
+    reclaimed += m.size;
+    await rm(m.path, { recursive: true, force: true });
+    await rm(`${m.path}.id`, { force: true });
+    deleted.push({ id: m.name.slice(0, 25), size: m.size, lastUsed: m.lastUsed });
+  }
+  // The context stat caches (rebuilt by the next build) go with -a, unless a size is to be kept.
+  if (o.all && o.keepBytes === undefined) {
     const stats = join(o.root, "build", "statcache");
     reclaimed += duSync(stats);
     await rm(stats, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { pruneBuildCache } from "../../build/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type Command, flag } from "../command.js";
+import { parseSizeFlag } from "../parse/bytes.js";
 import { PRUNE_FILTER_FLAG, parsePruneFilters } from "../parse/prune-filters.js";
 import { ago, humanSize } from "../render/index.js";
 import { allFlag, confirmed, FORCE_FLAG } from "./prune-common.js";
@@ -36,7 +37,17 @@ export const command: Command = {
   path: ["builder", "prune"],
   usage: "[OPTIONS]",
   description: "Remove build cache",
-  flags: [allFlag("Remove all unused build cache, not just dangling ones"), PRUNE_FILTER_FLAG, FORCE_FLAG],
+  flags: [
+    allFlag("Remove all unused build cache, not just dangling ones"),
+    PRUNE_FILTER_FLAG,
+    FORCE_FLAG,
+    {
+      name: "keep-storage",
+      type: "string",
+      valueName: "bytes",
+      description: "Amount of disk space to keep for cache",
+    },
+  ],
   maxArgs: 0,
   async run(ctx, f) {
     const all = flag.bool(f, "all");
@@ -46,11 +57,14 @@ export const command: Command = {
         hint: "build cache records carry no labels",
       });
     }
+    const keep = flag.string(f, "keep-storage");
+    const keepBytes = keep === undefined ? undefined : parseSizeFlag(keep, "--keep-storage");
     if (!(await confirmed(ctx, f, all ? WARN_ALL : WARN_DANGLING))) return 0;
     const result = await pruneBuildCache({
       root: ctx.root,
       all,
       ...(filters.until !== undefined ? { until: new Date(filters.until) } : {}),
+      ...(keepBytes !== undefined ? { keepBytes } : {}),
     });
     // buildx's output (Docker's `builder prune` since Docker 23): a table of what went, the total.
     const rows = result.deleted.map(
