@@ -5,6 +5,7 @@
 export { build } from "./build.js";
 export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./cache.js";
 export { neededStages } from "./graph.js";
+export { buildPlatforms, splitPlatforms } from "./platforms.js";
 export type { ProgressMode } from "./progress.js";
 export { type PruneCacheOptions, type PruneCacheResult, type PrunedEntry, pruneBuildCache } from "./prune.js";
 export type { ExtraHost } from "./run-hosts.js";

@@ -5,7 +5,7 @@ import { type Descriptor, isIndexMediaType, walkGraph } from "../oci/index.js";
 import { formatReference } from "../reference/index.js";
 import { adoptForeignEntries } from "./adopt.js";
 import { imageGraph, requireContent, storeReader } from "./documents.js";
-import { entriesOf, makeEntry, normalizeName, setName, targetOf } from "./entries.js";
+import { ANNOTATION, entriesOf, makeEntry, normalizeName, REF_NAME, setName, targetOf } from "./entries.js";
 import { createLease, leasedDigests, leasedStore } from "./lease.js";
 import { fsRecords, memoryRecords, type RecordStore } from "./records.js";
 
@@ -22,6 +22,11 @@ export interface RecordEntry {
   manifest?: Descriptor;
   /** `registry/repo@sha256:...`, kept as a digest reference of the image. */
   repoDigest?: string;
+  /**
+   * Manifests whose unnamed entries this one replaces, in the same update: the platform images a
+   * multi-platform build recorded one by one before it made their index.
+   */
+  replaces?: readonly Digest[];
 }
 
 /** The local image store: blobs in `content`, names in `records` (the layout's `index.json`). */
@@ -123,6 +128,13 @@ async function recordImage(content: ContentStore, records: RecordStore, e: Recor
   await records.update(async (descs) => {
     // Checked under the records lock, which garbage collection holds too: never a name without content.
     await requireContent(content, [e.target.digest, ...digests]);
+    const replaced = new Set<string>(e.replaces ?? []);
+    for (let i = descs.length - 1; i >= 0; i--) {
+      const d = descs[i] as Descriptor;
+      const a = d.annotations ?? {};
+      if (replaced.has(d.digest) && a[ANNOTATION.id] !== undefined && a[REF_NAME] === undefined)
+        descs.splice(i, 1);
+    }
     if (names.length === 0) {
       if (!entriesOf(descs).some((x) => x.id === id)) descs.push(makeEntry(fields));
       return;

@@ -99,7 +99,17 @@ describe("platforms", () => {
     expect(() => parsePlatform("bogus")).toThrow(
       '"bogus": unknown operating system or architecture: invalid argument',
     );
-    expect(() => parsePlatform("linux//v7")).toThrow(/unknown operating system or architecture/);
+    // containerd's checks, in its order and words (the docker CLI's, checked in e2e).
+    expect(() => parsePlatform("linux//v7")).toThrow(
+      '"" is an invalid component of "linux//v7": platform specifier component must match "^[A-Za-z0-9_.-]+$": invalid argument',
+    );
+    expect(() => parsePlatform("linux/amd64,linux/arm64")).toThrow(/"amd64,linux" is an invalid component/);
+    expect(() => parsePlatform("linux/*")).toThrow(
+      '"linux/*": wildcards not yet supported: invalid argument',
+    );
+    expect(() => parsePlatform("a/b/c/d")).toThrow(
+      '"a/b/c/d": cannot parse platform specifier: invalid argument',
+    );
     expect(hostPlatform().os).toBe("linux");
   });
 

@@ -91,7 +91,35 @@ export function parsePlatform(s: string): Platform {
         hint: "a platform looks like os/arch[/variant], e.g. linux/amd64 or linux/arm/v7",
       },
     );
-  if (parts.length > 3 || parts.some((x) => x === "")) throw bad();
+  if (s.includes("*")) {
+    throw new WharfError(
+      "invalid-argument",
+      `${JSON.stringify(s)}: wildcards not yet supported: invalid argument`,
+      {
+        hint: "a platform looks like os/arch[/variant], e.g. linux/amd64 or linux/arm/v7",
+      },
+    );
+  }
+  // containerd's specifier rule, checked on each part before the count.
+  const badPart = parts.find((x) => !/^[A-Za-z0-9_.-]+$/.test(x));
+  if (badPart !== undefined) {
+    throw new WharfError(
+      "invalid-argument",
+      `${JSON.stringify(badPart)} is an invalid component of ${JSON.stringify(s)}: platform specifier component must match "^[A-Za-z0-9_.-]+$": invalid argument`,
+      {
+        hint: "a platform looks like os/arch[/variant], e.g. linux/amd64; give several with commas only to build",
+      },
+    );
+  }
+  if (parts.length > 3) {
+    throw new WharfError(
+      "invalid-argument",
+      `${JSON.stringify(s)}: cannot parse platform specifier: invalid argument`,
+      {
+        hint: "a platform looks like os/arch[/variant], e.g. linux/amd64 or linux/arm/v7",
+      },
+    );
+  }
   if (parts.length === 1) {
     const word = (parts[0] as string).toLowerCase();
     const host = hostPlatform();

@@ -97,4 +97,48 @@ describe("wharf build exporters", () => {
     expect(await cli.ok("images", "-a", "-q", "--no-trunc")).toBe(before);
     await validateRoot(cli.root);
   }, 60_000);
+
+  it("--platform a,b builds each platform and pushes one index; skopeo reads every platform of it", async () => {
+    const multi = join(dir, "multi");
+    mkdirSync(multi);
+    writeFileSync(
+      join(multi, "Dockerfile"),
+      "FROM scratch\nARG TARGETPLATFORM\nCOPY hello.txt /\nLABEL built.for=$TARGETPLATFORM\n",
+    );
+    writeFileSync(join(multi, "hello.txt"), "hello\n");
+    const ref = `${reg.host}/multi:1`;
+    const r = await cli.run([
+      "build",
+      "-q",
+      "--platform",
+      "linux/amd64,linux/arm64/v8",
+      "--push",
+      "-t",
+      ref,
+      multi,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // -q prints the image this machine runs; the tag names the index.
+    expect(r.stdout.trim()).toBe((await cli.ok("images", "-q", "--no-trunc", ref)).trim());
+    expect((await cli.ok("images", "--format", "{{.Repository}}:{{.Tag}}")).split("\n")).toContain(
+      `${reg.host}/multi:1`,
+    );
+    const raw = JSON.parse(await skopeo("inspect", "--tls-verify=false", "--raw", `docker://${ref}`));
+    expect(raw.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    expect(raw.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture)).toEqual(
+      ["amd64", "arm64"],
+    );
+    const arm = JSON.parse(
+      await skopeo("inspect", "--tls-verify=false", "--override-arch", "arm64", `docker://${ref}`),
+    );
+    expect(arm.Labels).toEqual({ "built.for": "linux/arm64" });
+    await skopeo(
+      "copy",
+      "--all",
+      "--src-tls-verify=false",
+      `docker://${ref}`,
+      `oci:${join(dir, "copied")}:m`,
+    );
+    await validateRoot(cli.root);
+  }, 120_000);
 });

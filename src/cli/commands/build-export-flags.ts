@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { BuildResult } from "../../build/index.js";
+import { MediaType } from "../../oci/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { keyValues } from "../parse/key-values.js";
@@ -90,7 +91,8 @@ export function buildExportOf(f: ParsedFlags): BuildExport {
 /** `--metadata-file`: what BuildKit writes of the image (its keys, for scripts that read them). */
 export function writeMetadata(file: string, r: BuildResult): void {
   const doc = {
-    "containerimage.config.digest": r.id,
+    // A multi-platform build's descriptor is its index: no one config (BuildKit leaves the key out).
+    ...(r.manifest.mediaType === MediaType.ociIndex ? {} : { "containerimage.config.digest": r.id }),
     "containerimage.descriptor": {
       mediaType: r.manifest.mediaType,
       digest: r.manifest.digest,

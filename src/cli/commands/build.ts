@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { build, type ProgressMode } from "../../build/index.js";
+import { build, buildPlatforms, type ProgressMode, splitPlatforms } from "../../build/index.js";
+import { formatPlatform } from "../../oci/index.js";
 import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
@@ -76,7 +77,13 @@ export const command: Command = {
     },
     { name: "pull", type: "bool", description: "Always attempt to pull all referenced images" },
     { name: "label", type: "strings", valueName: "list", description: "Set metadata for an image" },
-    { name: "platform", type: "string", description: "Set target platform for build" },
+    {
+      name: "platform",
+      type: "strings",
+      valueName: "stringArray",
+      envDefault: "DOCKER_DEFAULT_PLATFORM",
+      description: "Set target platform for build",
+    },
     {
       name: "quiet",
       short: "q",
@@ -163,8 +170,12 @@ export const command: Command = {
     const trust = await buildTrust(ctx, f, (line) => {
       if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
     });
+    // `--platform a,b` (or the flag twice): one build per platform and an index naming them.
+    const platforms = splitPlatforms(flag.strings(f, "platform"));
+    const platform =
+      platforms.length === 1 ? formatPlatform(platforms[0] as (typeof platforms)[0]) : undefined;
     const outcome = await interruptible((signal) =>
-      build({
+      (platforms.length > 1 ? (o: Parameters<typeof build>[0]) => buildPlatforms(o, platforms) : build)({
         signal,
         root: ctx.root,
         context,
@@ -180,7 +191,7 @@ export const command: Command = {
         ...(extraHosts.length ? { extraHosts } : {}),
         ...legacy,
         pull: flag.bool(f, "pull"),
-        ...(flag.string(f, "platform") ? { platform: flag.string(f, "platform") as string } : {}),
+        ...(platform ? { platform } : {}),
         secrets: flag.strings(f, "secret").map(parseSecret),
         ssh: flag.strings(f, "ssh").map((s) => parseSsh(s, ctx.env)),
         ...(network ? { network: network as "default" | "host" | "none" } : {}),

@@ -1,0 +1,107 @@
+import { WharfError } from "../errors/index.js";
+import { openImages, storeDocument } from "../images/index.js";
+import {
+  type Descriptor,
+  formatPlatform,
+  hostPlatform,
+  MediaType,
+  matchesPlatform,
+  type Platform,
+  parsePlatform,
+} from "../oci/index.js";
+import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
+import { push } from "../remote/index.js";
+import { build } from "./build.js";
+import type { BuildOptions, BuildResult } from "./types.js";
+
+/**
+ * `--platform a,b` (and the flag repeated): each platform parsed as containerd parses it, in the
+ * order given, duplicates dropped (buildx's `platformutil.Parse` and `Dedupe`).
+ */
+export function splitPlatforms(specs: readonly string[]): Platform[] {
+  const out: Platform[] = [];
+  for (const spec of specs.flatMap((s) => s.split(","))) {
+    const word = spec.trim();
+    if (word === "") continue;
+    const p = parsePlatform(word);
+    if (!out.some((q) => formatPlatform(q) === formatPlatform(p))) out.push(p);
+  }
+  return out;
+}
+
+function refuse(what: string, hint: string): never {
+  throw new WharfError("invalid-argument", `${what} is not supported when building more than one platform`, {
+    hint,
+  });
+}
+
+/**
+ * A multi-platform build (`--platform linux/amd64,linux/arm64`), as BuildKit makes it for an image
+ * store or a registry: the Dockerfile built once per platform (each with its own TARGETPLATFORM and
+ * build cache keys), then one OCI image index naming each platform's manifest. Each tag names the
+ * index, recorded with this machine's platform as the image it runs (the first platform when none
+ * matches), and `--push` pushes the index with every platform. The result is that image's, with the
+ * index as `manifest`.
+ */
+export async function buildPlatforms(o: BuildOptions, platforms: readonly Platform[]): Promise<BuildResult> {
+  if (platforms.length < 2) throw new WharfError("internal", "buildPlatforms needs two platforms or more");
+  if (o.context === "-" || o.file === "-") {
+    refuse(
+      "a context or Dockerfile on stdin",
+      "give the context as a directory: it is read once per platform",
+    );
+  }
+  if (o.outputs?.length) refuse("--output", "store the image (the default) or --push it");
+  if (o.cacheTo?.length) refuse("--cache-to", "export the cache from a single-platform build");
+  if (o.push && (o.tags ?? []).length === 0) {
+    throw new WharfError("usage", "tag is needed when pushing to registry", {
+      hint: "name the image with -t REGISTRY/NAME:TAG",
+    });
+  }
+  const parts: { platform: Platform; result: BuildResult }[] = [];
+  for (const platform of platforms) {
+    const result = await build({ ...o, platform: formatPlatform(platform), tags: [], push: false });
+    parts.push({ platform, result });
+  }
+  const host = hostPlatform();
+  const chosen = parts.find((p) => matchesPlatform(host, p.platform)) ?? (parts[0] as (typeof parts)[0]);
+  const images = await openImages(o.root);
+  try {
+    const manifests: Descriptor[] = parts.map(({ result }) => {
+      const { os, architecture, variant } = result.config;
+      return {
+        mediaType: result.manifest.mediaType,
+        digest: result.manifest.digest,
+        size: result.manifest.size,
+        platform: { architecture, os, ...(variant ? { variant } : {}) },
+      };
+    });
+    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests };
+    const indexDesc = await storeDocument(
+      images.content,
+      MediaType.ociIndex,
+      Buffer.from(JSON.stringify(index)),
+    );
+    const names = (o.tags ?? []).map((t) => formatReference(withDefaultTag(parseReference(t))));
+    const manifest: Descriptor = { ...chosen.result.manifest };
+    const replaces = parts.map((p) => p.result.manifest.digest);
+    if (names.length === 0) await images.record({ target: indexDesc, manifest, replaces });
+    for (const name of names) await images.record({ name, target: indexDesc, manifest, replaces });
+    for (const name of o.push ? names : []) {
+      await push(name, { store: images.content, images, ...(o.transport ? { transport: o.transport } : {}) });
+    }
+    return {
+      id: chosen.result.id,
+      manifest: { digest: indexDesc.digest, size: indexDesc.size, mediaType: MediaType.ociIndex },
+      config: chosen.result.config,
+      tags: names,
+      steps: {
+        done: parts.reduce((n, p) => n + p.result.steps.done, 0),
+        cached: parts.reduce((n, p) => n + p.result.steps.cached, 0),
+      },
+      warnings: [...new Set(parts.flatMap((p) => p.result.warnings))],
+    };
+  } finally {
+    await images.close();
+  }
+}
