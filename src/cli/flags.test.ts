@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type FlagSpec, formatFlagHelp, parseFlags } from "./flags.js";
+import { applyEnvDefaults, type FlagSpec, formatFlagHelp, parseFlags } from "./flags.js";
 
 const specs: FlagSpec[] = [
   { name: "all", short: "a", type: "bool", description: "all" },
@@ -66,5 +66,24 @@ describe("parseFlags", () => {
     const lines = formatFlagHelp(specs);
     expect(lines[0]).toMatch(/^ {2}-a, --all\s+all$/);
     expect(lines.at(-1)).toMatch(/--last int\s+last \(default -1\)/);
+  });
+});
+
+describe("applyEnvDefaults", () => {
+  const withEnv: FlagSpec[] = [
+    { name: "platform", type: "string", description: "p", envDefault: "DOCKER_DEFAULT_PLATFORM" },
+    { name: "plats", type: "strings", description: "p", envDefault: "DOCKER_DEFAULT_PLATFORM" },
+  ];
+  it("takes the variable for a flag not given, never over one given, never an empty one", () => {
+    const env = { DOCKER_DEFAULT_PLATFORM: "linux/arm64" };
+    const none = parseFlags([], withEnv);
+    applyEnvDefaults(none, withEnv, env);
+    expect(none.values).toMatchObject({ platform: "linux/arm64", plats: ["linux/arm64"] });
+    const given = parseFlags(["--platform", "linux/amd64", "--plats", "linux/386"], withEnv);
+    applyEnvDefaults(given, withEnv, env);
+    expect(given.values).toMatchObject({ platform: "linux/amd64", plats: ["linux/386"] });
+    const empty = parseFlags([], withEnv);
+    applyEnvDefaults(empty, withEnv, { DOCKER_DEFAULT_PLATFORM: "" });
+    expect(empty.values.platform).toBeUndefined();
   });
 });

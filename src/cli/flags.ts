@@ -12,6 +12,8 @@ export interface FlagSpec {
   /** Shown in help as the value's name: `string`, `list`, `int`. */
   valueName?: string;
   default?: string | number | boolean;
+  /** An environment variable whose value, when set and not empty, is the default (`DOCKER_DEFAULT_PLATFORM`). */
+  envDefault?: string;
   hidden?: boolean;
 }
 
@@ -153,4 +155,17 @@ export function formatFlagHelp(specs: readonly FlagSpec[]): string[] {
     });
   const width = Math.max(0, ...rows.map(([l]) => l.length));
   return rows.map(([l, d]) => `  ${l.padEnd(width)}   ${d}`);
+}
+
+/** Fills the flags not given from their `envDefault` variables (Docker's `os.Getenv` defaults). */
+export function applyEnvDefaults(
+  parsed: ParsedFlags,
+  specs: readonly FlagSpec[],
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  for (const s of specs) {
+    const v = s.envDefault ? env[s.envDefault] : undefined;
+    if (!v || parsed.given.has(s.name)) continue;
+    parsed.values[s.name] = s.type === "strings" ? [v] : v;
+  }
 }

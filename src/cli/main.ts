@@ -1,7 +1,7 @@
 import { unusualRun } from "./code-cache.js";
 import type { Command } from "./command.js";
 import { type Context, processContext } from "./context.js";
-import { parseFlags } from "./flags.js";
+import { applyEnvDefaults, parseFlags } from "./flags.js";
 import { commandHelp, groupHelp, groupNames, helpTopic, mainHelp } from "./help.js";
 import { reportError } from "./report.js";
 import { findEntry } from "./table.js";
@@ -106,6 +106,7 @@ export async function main(argv: readonly string[], io: Partial<Context> = {}): 
       ctx.out(commandHelp(command));
       return 0;
     }
+    applyEnvDefaults(parsed, command.flags, ctx.env);
     const bad = countError(command, parsed.args.length);
     if (bad) {
       ctx.err(bad);

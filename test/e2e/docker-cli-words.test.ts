@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +44,10 @@ const CASES: string[][] = [
   ["--memory-swappiness", "200"],
   ["--pull", "bogus"],
   ["--platform", "bogus"],
+  ["--platform", "linux/amd64,linux/arm64"],
+  ["--platform", "linux//v7"],
+  ["--platform", "linux/*"],
+  ["--platform", "a/b/c/d"],
   ["-a", "stdin", "-d"],
   ["--label-file", "/nonexist"],
   ["--env-file", "/nonexist"],
@@ -119,4 +124,18 @@ describe("refusals in the docker CLI's words", () => {
     }
     expect(mismatches).toEqual([]);
   }, 120_000);
+
+  it("takes DOCKER_DEFAULT_PLATFORM as the docker CLI does (run and create parse it first)", async () => {
+    const env = { ...process.env, DOCKER_CONFIG: join(dir, "docker"), DOCKER_DEFAULT_PLATFORM: "linux/a$b" };
+    for (const verb of ["run", "create"]) {
+      const theirs = await new Promise<string>((resolve) => {
+        execFile("docker", [verb, "busybox", "true"], { env }, (_e, _out, err) => resolve(String(err)));
+      });
+      const ours = await cli.run([verb, "--pull", "never", "busybox", "true"], { env });
+      expect(ours.code).not.toBe(0);
+      const want = (theirs.split("\n")[0] ?? "").replace(/^docker: /, "");
+      expect(want).toMatch(/is an invalid component/);
+      expect((ours.stderr.split("\n")[0] ?? "").replace(/^Error: /, "")).toBe(want);
+    }
+  }, 60_000);
 });

@@ -78,7 +78,12 @@ export const RUN_FLAGS: FlagSpec[] = [
     default: "missing",
     description: 'Pull image before running ("always", "missing", "never")',
   },
-  { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
+  {
+    name: "platform",
+    type: "string",
+    envDefault: "DOCKER_DEFAULT_PLATFORM",
+    description: "Set platform if server is multi-platform capable",
+  },
   INSECURE_FLAG,
   ...TRUST_FLAGS,
   ...RUN_EXTRA_FLAGS,

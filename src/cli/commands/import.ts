@@ -60,7 +60,12 @@ export const command: Command = {
       description: "Apply Dockerfile instruction to the created image",
     },
     { name: "message", short: "m", type: "string", description: "Set commit message for imported image" },
-    { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
+    {
+      name: "platform",
+      type: "string",
+      envDefault: "DOCKER_DEFAULT_PLATFORM",
+      description: "Set platform if server is multi-platform capable",
+    },
   ],
   minArgs: 1,
   maxArgs: 2,

@@ -71,7 +71,12 @@ export const command: Command = {
       description: "Download all tagged images in the repository",
     },
     { name: "quiet", short: "q", type: "bool", description: "Suppress verbose output" },
-    { name: "platform", type: "string", description: "Set platform if server is multi-platform capable" },
+    {
+      name: "platform",
+      type: "string",
+      envDefault: "DOCKER_DEFAULT_PLATFORM",
+      description: "Set platform if server is multi-platform capable",
+    },
     INSECURE_FLAG,
     ...TRUST_FLAGS,
   ],
