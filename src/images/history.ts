@@ -1,4 +1,5 @@
 import type { Images } from "./images.js";
+import { platformView } from "./platform-view.js";
 import { resolveImage } from "./resolve.js";
 import { loadDocs, repoNames, storedSize, type ViewOptions } from "./view.js";
 
@@ -31,7 +32,10 @@ export async function imageHistory(
   input: string,
   opts: ViewOptions = {},
 ): Promise<HistoryRow[]> {
-  const { image: g } = await resolveImage(images, input);
+  const found = await resolveImage(images, input);
+  const { image: g } = opts.platform
+    ? await platformView(images.content, found, opts.platform, input)
+    : found;
   const { manifest, config } = await loadDocs(images.content, g);
   const layers = manifest.layers;
   const sizeOf = opts.layerSize ?? storedSize;

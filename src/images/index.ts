@@ -22,6 +22,7 @@ export { goTime, type ImportOptions, importImage } from "./import.js";
 export { type ImageInspect, type InspectConfig, inspectConfig, inspectImage, ZERO_TIME } from "./inspect.js";
 export { createLease, type Lease, leasedDigests, leasedStore } from "./lease.js";
 export { type ImageRow, type ImageSummary, imageRows, listImages } from "./list.js";
+export { platformManifest, platformView, storedPlatformManifest } from "./platform-view.js";
 export { type PruneCandidate, type PruneOptions, type PruneResult, pruneImages } from "./prune.js";
 export { fsRecords, type IndexFile, memoryRecords, type RecordStore } from "./records.js";
 export {

@@ -1,5 +1,6 @@
 import type { ContainerConfig, HealthConfig } from "../oci/index.js";
 import type { Images } from "./images.js";
+import { platformView } from "./platform-view.js";
 import { resolveImage } from "./resolve.js";
 import { imageSize, lastTagTime, loadDocs, repoNames, type ViewOptions } from "./view.js";
 
@@ -90,7 +91,10 @@ export async function inspectImage(
   input: string,
   opts: ViewOptions = {},
 ): Promise<ImageInspect> {
-  const { image: g } = await resolveImage(images, input);
+  const found = await resolveImage(images, input);
+  const { image: g } = opts.platform
+    ? await platformView(images.content, found, opts.platform, input)
+    : found;
   const docs = await loadDocs(images.content, g);
   const c = docs.config;
   const names = repoNames(g);

@@ -8,12 +8,12 @@ import {
   type Platform,
   parseManifestDocument,
   selectPlatform,
-  walkGraph,
 } from "../oci/index.js";
 import { parseReference, type Reference, repositoryName } from "../reference/index.js";
-import { readConfig, readDocument, storeReader } from "./documents.js";
+import { readConfig, readDocument } from "./documents.js";
 import { type Entry, entriesOf } from "./entries.js";
 import type { Images } from "./images.js";
+import { storedPlatformManifest } from "./platform-view.js";
 import { resolveIn } from "./resolve.js";
 
 /** One image to save: its manifest (as stored), the tags it is saved under, and its config's facts. */
@@ -50,15 +50,7 @@ async function platformManifest(
   want: Platform,
   name: string,
 ): Promise<Descriptor> {
-  let found: Descriptor | undefined;
-  const walk = walkGraph([target], storeReader(images.content), {
-    missing: "skip",
-    select: (entries) => {
-      const hit = selectPlatform(entries, want);
-      return hit ? [hit] : entries.filter((e) => isIndexMediaType(e.mediaType));
-    },
-  });
-  for await (const n of walk) if (n.role === "manifest" && !n.missing) found ??= n.descriptor;
+  const found = await storedPlatformManifest(images.content, target, want);
   if (!found) {
     throw new WharfError(
       "platform-mismatch",

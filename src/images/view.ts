@@ -1,5 +1,5 @@
 import type { ContentStore } from "../content/index.js";
-import type { Descriptor, ImageConfig, Manifest } from "../oci/index.js";
+import type { Descriptor, ImageConfig, Manifest, Platform } from "../oci/index.js";
 import { familiarString } from "../reference/index.js";
 import { readConfig, readManifest } from "./documents.js";
 import type { ImageGroup } from "./resolve.js";
@@ -32,6 +32,8 @@ export type LayerSizer = (layer: Descriptor) => Promise<number>;
 /** What views take besides the image: how to count a layer (see `LayerSizer`). */
 export interface ViewOptions {
   layerSize?: LayerSizer;
+  /** `--platform`: that platform's image of a multi-platform one (`platformView`). */
+  platform?: Platform;
 }
 
 export const storedSize: LayerSizer = async (l) => l.size;

@@ -1,8 +1,15 @@
 import type { ContentStore } from "../content/types.js";
 import { collect, type Digest, shortHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import { type Descriptor, type ManifestDocument, walkGraph } from "../oci/index.js";
-import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
+import { platformManifest } from "../images/index.js";
+import { type Descriptor, type ManifestDocument, type Platform, walkGraph } from "../oci/index.js";
+import {
+  familiarString,
+  formatReference,
+  parseReference,
+  type Reference,
+  withDefaultTag,
+} from "../reference/index.js";
 import { statBlob, uploadBlob } from "./blobs.js";
 import { headManifest, MANIFEST_LIMIT, pushScope, putManifest, type Repository } from "./manifests.js";
 import { type BlobRole, mapLimit, type ProgressListener } from "./progress.js";
@@ -23,6 +30,11 @@ export interface PushOptions {
   mountFrom?: (digest: Digest) => string | undefined | Promise<string | undefined>;
   via?: Transport;
   transport?: TransportOptions;
+  /**
+   * `--platform`: push that platform's image of a multi-platform one as a single-platform image
+   * (the index is not pushed, the local name is left as it is); a single-platform image must be of it.
+   */
+  platform?: Platform;
 }
 
 export interface PushResult {
@@ -92,12 +104,15 @@ async function plan(repo: Repository, store: ContentStore, top: Descriptor): Pro
 export async function push(ref: string | Reference, opts: PushOptions): Promise<PushResult> {
   const reference = withDefaultTag(typeof ref === "string" ? parseReference(ref) : ref);
   const name = formatReference(reference);
-  const top = await opts.images.lookup(name);
-  if (!top) {
+  const named = await opts.images.lookup(name);
+  if (!named) {
     throw new WharfError("image-not-found", `An image does not exist locally with the tag: ${name}`, {
       hint: `tag an image with that name first: wharf tag IMAGE ${name}`,
     });
   }
+  const top = opts.platform
+    ? await platformManifest(opts.store, named, opts.platform, familiarString(reference))
+    : named;
   const transport = opts.via ?? createTransport(reference.domain, opts.transport);
   try {
     const repo: Repository = { transport, path: reference.path };
@@ -111,12 +126,15 @@ export async function push(ref: string | Reference, opts: PushOptions): Promise<
     const at = reference.tag ?? reference.digest ?? top.digest;
     opts.onProgress?.({ type: "resolved", reference: name, digest: top.digest, mediaType: top.mediaType });
     const digest = await putManifest(repo, at, { bytes: topDoc.bytes, mediaType: topDoc.doc.mediaType });
-    // No manifest: the name keeps the platform manifest it has (an index names several).
-    await opts.images.record({
-      name,
-      target: top,
-      repoDigest: `${reference.domain}/${reference.path}@${digest}`,
-    });
+    // No manifest: the name keeps the platform manifest it has (an index names several). One
+    // platform pushed out of an index leaves the local name as it was.
+    if (!opts.platform) {
+      await opts.images.record({
+        name,
+        target: top,
+        repoDigest: `${reference.domain}/${reference.path}@${digest}`,
+      });
+    }
     return {
       reference,
       tag: reference.tag,

@@ -139,6 +139,24 @@ describe("wharf build exporters", () => {
       `docker://${ref}`,
       `oci:${join(dir, "copied")}:m`,
     );
+    // One platform of the local index: inspected, its history, pushed alone (Docker 28's --platform).
+    const armId = (
+      await cli.ok("image", "inspect", "--platform", "linux/arm64", "-f", "{{.Id}}", ref)
+    ).trim();
+    expect(armId).not.toBe(r.stdout.trim());
+    expect(
+      (await cli.ok("history", "--platform", "linux/arm64", "-q", "--no-trunc", ref)).split("\n")[0],
+    ).toBe(armId);
+    const s390 = await cli.run(["image", "inspect", "--platform", "linux/s390x", ref]);
+    expect(s390.stderr).toContain("was found but does not provide the specified platform (linux/s390x)");
+    const single = `${reg.host}/multi:arm64`;
+    await cli.ok("tag", ref, single);
+    const pushed = await cli.run(["push", "--platform", "linux/arm64", single]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toContain("Using --platform pushes only the specified platform manifest");
+    const alone = JSON.parse(await skopeo("inspect", "--tls-verify=false", "--raw", `docker://${single}`));
+    expect(alone.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
+    expect(alone.config.digest).toBe(armId);
     await validateRoot(cli.root);
   }, 120_000);
 });

@@ -72,6 +72,9 @@ const VERB_CASES: string[][] = [
   ["export", "-o", "/nonexistent/dir/x.tar", "c"],
   ["login", "-u", "x", "-p", "y", "--password-stdin"],
   ["inspect", "--type", "bogus", "x"],
+  ["history", "--platform", "linux/a$b", "busybox"],
+  ["image", "inspect", "--platform", "linux/a$b", "busybox"],
+  ["push", "--platform", "linux/a$b", "busybox:1"],
 ];
 
 describe("refusals in the docker CLI's words", () => {

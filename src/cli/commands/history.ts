@@ -1,4 +1,6 @@
+import { WharfError } from "../../errors/index.js";
 import { imageHistory, openImages } from "../../images/index.js";
+import { type Platform, parsePlatform } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
 import { renderFormat } from "../render/index.js";
 import { FORMAT_FLAG } from "./common-flags.js";
@@ -10,6 +12,17 @@ import {
   QUIET_FORMAT,
 } from "./image-contexts.js";
 import { layerSizes } from "./layer-sizes.js";
+
+/** `--platform`, refused as the docker CLI's `history` words it. */
+function invalidPlatform(value: string): Platform {
+  try {
+    return parsePlatform(value);
+  } catch (e) {
+    throw new WharfError("invalid-argument", `invalid platform: ${(e as Error).message}`, {
+      hint: "a platform looks like os/arch[/variant], e.g. linux/amd64",
+    });
+  }
+}
 
 export const command: Command = {
   path: ["history"],
@@ -27,6 +40,12 @@ export const command: Command = {
     },
     { name: "no-trunc", type: "bool", description: "Don't truncate output" },
     { name: "quiet", short: "q", type: "bool", description: "Only show image IDs" },
+    {
+      name: "platform",
+      type: "string",
+      description:
+        'Show history for the given platform. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")',
+    },
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -34,7 +53,11 @@ export const command: Command = {
     const images = await openImages(ctx.root);
     try {
       const sizes = layerSizes(ctx.root, images.content);
-      const rows = await imageHistory(images, f.args[0] as string, { layerSize: sizes.size });
+      const platform = flag.string(f, "platform");
+      const rows = await imageHistory(images, f.args[0] as string, {
+        layerSize: sizes.size,
+        ...(platform ? { platform: invalidPlatform(platform) } : {}),
+      });
       sizes.save();
       const human = flag.bool(f, "human");
       let format = flag.string(f, "format") ?? "";

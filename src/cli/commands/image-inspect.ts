@@ -1,3 +1,4 @@
+import { parsePlatform } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
 import { inspectObjects } from "./inspect.js";
 
@@ -8,9 +9,22 @@ export const command: Command = {
   description: "Display detailed information on one or more images",
   flags: [
     { name: "format", short: "f", type: "string", description: "Format output using a custom template" },
+    {
+      name: "platform",
+      type: "string",
+      description: "Inspect a specific platform of the multi-platform image",
+    },
   ],
   minArgs: 1,
   async run(ctx, f) {
-    return inspectObjects(ctx, f.args, "image", flag.string(f, "format"));
+    const platform = flag.string(f, "platform");
+    return inspectObjects(
+      ctx,
+      f.args,
+      "image",
+      flag.string(f, "format"),
+      false,
+      platform ? parsePlatform(platform) : undefined,
+    );
   },
 };

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Digest } from "../../digest/index.js";
 import { isWharfError, WharfError } from "../../errors/index.js";
 import { type ImageInspect, type Images, inspectImage, openImages } from "../../images/index.js";
+import type { Platform } from "../../oci/index.js";
 import { chainIds, snapshotLayout } from "../../rootfs/index.js";
 import { getContainer, inspectContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
@@ -70,9 +71,13 @@ async function imageObject(
   images: Images,
   sizes: LayerSizes,
   name: string,
+  platform?: Platform,
 ): Promise<Record<string, unknown> | undefined> {
   try {
-    return withGraphDriver(root, await inspectImage(images, name, { layerSize: sizes.size }));
+    return withGraphDriver(
+      root,
+      await inspectImage(images, name, { layerSize: sizes.size, ...(platform ? { platform } : {}) }),
+    );
   } catch (e) {
     if (isWharfError(e, "image-not-found")) return undefined;
     throw e;
@@ -90,6 +95,7 @@ export async function inspectObjects(
   type: "container" | "image" | undefined,
   format?: string,
   size = false,
+  platform?: Platform,
 ): Promise<number> {
   if (type === "container") return inspectContainers(ctx, names, format, size);
   const template = format ? parseGoTemplate(format === "json" ? "{{json .}}" : format) : undefined;
@@ -111,7 +117,7 @@ export async function inspectObjects(
           if (!isWharfError(e, "container-not-found")) throw e;
         }
       }
-      obj ??= await imageObject(ctx.root, images, sizes, name);
+      obj ??= await imageObject(ctx.root, images, sizes, name, platform);
       if (obj) found.push(obj);
       else missing.push(name);
     }

@@ -2,6 +2,7 @@ import type { ContentStore } from "../../content/index.js";
 import type { Digest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type ImageSummary, listImages, openImages, readManifest } from "../../images/index.js";
+import { type Platform, parsePlatform } from "../../oci/index.js";
 import { formatReference, parseReference, type Reference, repositoryName } from "../../reference/index.js";
 import { push } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
@@ -36,6 +37,26 @@ async function mountSources(
   return out;
 }
 
+/** The docker CLI's note when `--platform` is given (on stdout, `-q` or not). */
+const PLATFORM_INFO = `
+ Info -> Using --platform pushes only the specified platform manifest of a multi-platform image index.
+         Other components, like attestations, will not be included.
+         To push the complete multi-platform image, remove the --platform flag.
+         
+`;
+
+/** `--platform`, refused in the docker CLI's words (no separator after the value, as it prints). */
+function platformFlag(value: string | undefined): Platform | undefined {
+  if (!value) return undefined;
+  try {
+    return parsePlatform(value);
+  } catch (e) {
+    throw new WharfError("invalid-argument", `Invalid platform ${value}${(e as Error).message}`, {
+      hint: "a platform looks like os/arch[/variant], e.g. linux/amd64",
+    });
+  }
+}
+
 export const command: Command = {
   path: ["push"],
   aliases: [["image", "push"]],
@@ -49,12 +70,20 @@ export const command: Command = {
       description: "Push all tags of an image to the repository",
     },
     { name: "quiet", short: "q", type: "bool", description: "Suppress verbose output" },
+    {
+      name: "platform",
+      type: "string",
+      description:
+        "Push a platform-specific manifest as a single-platform image to the registry. Image index won't be pushed",
+    },
     INSECURE_FLAG,
     ...PUSH_SIGN_FLAGS,
   ],
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, f) {
+    const platform = platformFlag(flag.string(f, "platform"));
+    if (platform) ctx.stdout.write(PLATFORM_INFO);
     const parsed = parseReference(f.args[0] as string);
     const quiet = flag.bool(f, "quiet");
     const images = await openImages(ctx.root);
@@ -87,6 +116,7 @@ export const command: Command = {
         images,
         transport: transportOptions(ctx, f),
         mountFrom: (d) => sources.get(d),
+        ...(platform ? { platform } : {}),
         ...(view ? { onProgress: pushProgress(view) } : {}),
       });
       if (view) view.line(`${result.tag ?? result.digest}: digest: ${result.digest} size: ${result.size}`);
