@@ -147,6 +147,12 @@ describe("wharf build exporters", () => {
     expect(
       (await cli.ok("history", "--platform", "linux/arm64", "-q", "--no-trunc", ref)).split("\n")[0],
     ).toBe(armId);
+    // create/run --platform take that platform's stored image, with no registry asked.
+    const c = (
+      await cli.ok("create", "--pull", "never", "--platform", "linux/arm64", ref, "/hello.txt")
+    ).trim();
+    expect((await cli.ok("inspect", "-f", "{{.Image}}", c)).trim()).toBe(armId);
+    await cli.ok("rm", c);
     const s390 = await cli.run(["image", "inspect", "--platform", "linux/s390x", ref]);
     expect(s390.stderr).toContain("was found but does not provide the specified platform (linux/s390x)");
     const single = `${reg.host}/multi:arm64`;

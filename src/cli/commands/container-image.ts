@@ -5,6 +5,7 @@ import {
   type Images,
   keepSignatures,
   openImages,
+  platformView,
   readConfig,
   readManifest,
   resolveImage,
@@ -131,17 +132,18 @@ export async function imageForRun(
             if (isWharfError(e, "image-not-found")) return undefined;
             throw e;
           });
-    // A local image of another platform than --platform's is not the one asked for: pulled (as
-    // Docker's), or refused with --pull never.
+    // A local multi-platform image with that platform's image stored (a multi-platform build) runs
+    // it; another platform is not the one asked for: pulled (as Docker's), or refused with --pull never.
     if (resolved && want && !(await hasPlatform(images, resolved.image.id, want))) {
-      if (policy === "never") {
+      const other = await platformView(images.content, resolved, want, input).catch(() => undefined);
+      if (!other && policy === "never") {
         throw new WharfError(
           "image-not-found",
           `No such image: ${input} for platform ${formatPlatform(want)}`,
           { hint: "pull that platform's image first, or drop --pull never" },
         );
       }
-      resolved = undefined;
+      resolved = other;
     }
     const pulled = !resolved;
     if (!resolved) {
