@@ -63,10 +63,15 @@ describe("buildPlatforms", () => {
     const root = temp();
     const tag = `${reg.host}/multi/app:1`;
     const platforms = splitPlatforms(["linux/amd64,linux/arm64"]);
+    const out: string[] = [];
+    const progressOut = { write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WritableStream;
     const r = await buildPlatforms(
-      { root, context: context(), progress: "quiet", env: {}, tags: [tag], push: true },
+      { root, context: context(), progress: "plain", progressOut, env: {}, tags: [tag], push: true },
       platforms,
     );
+    // BuildKit's step names for a multi-platform build.
+    expect(out.join("")).toMatch(/#\d+ \[linux\/amd64 1\/1\] COPY busybox/);
+    expect(out.join("")).toMatch(/#\d+ \[linux\/arm64 1\/1\] COPY busybox/);
     expect(r.manifest.mediaType).toBe(MediaType.ociIndex);
     expect(r.config.architecture).toBe("amd64");
     expect(r.config.config).toMatchObject({ Labels: { "built.for": "linux/amd64" } });

@@ -60,7 +60,13 @@ export async function buildPlatforms(o: BuildOptions, platforms: readonly Platfo
   }
   const parts: { platform: Platform; result: BuildResult }[] = [];
   for (const platform of platforms) {
-    const result = await build({ ...o, platform: formatPlatform(platform), tags: [], push: false });
+    const result = await build({
+      ...o,
+      platform: formatPlatform(platform),
+      platformLabel: true,
+      tags: [],
+      push: false,
+    });
     parts.push({ platform, result });
   }
   const host = hostPlatform();

@@ -155,7 +155,8 @@ export async function buildStage(env: BuildEnv, stage: Stage): Promise<StageResu
   // BuildKit's step names: the stage's name, or stage-N when the Dockerfile has several stages;
   // the FROM counts as a step only when it names an image (not scratch, not a stage).
   const multi = env.df.stages.length > 1;
-  const label = stage.name ? `${stage.name} ` : multi ? `stage-${stage.index} ` : "";
+  const name = stage.name ? `${stage.name} ` : multi ? `stage-${stage.index} ` : "";
+  const label = env.opts.platformLabel && env.opts.platform ? `${env.opts.platform} ${name}` : name;
   const from = expandInstruction(stage.from, env.globals.lookup, { escape: env.df.escape });
   const platform = from.platform ?? env.opts.platform;
   const base = resolveFromBase(env.df, from.image, stage.index);

@@ -58,6 +58,8 @@ export interface BuildOptions {
   pull?: boolean;
   /** `os/arch[/variant]`; default this machine's. */
   platform?: string;
+  /** Step names start with the platform (`[linux/arm64 2/3] RUN ...`): one build of several platforms. */
+  platformLabel?: boolean;
   secrets?: SecretSource[];
   /** `--ssh`: agents `RUN --mount=type=ssh` may use, by id. */
   ssh?: SshAgent[];
