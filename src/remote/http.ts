@@ -6,6 +6,7 @@ import { rootCertificates } from "node:tls";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { bulkGet, NOT_FRAMED } from "./bulk.js";
+import type { RegistryTls } from "./certs-dir.js";
 
 /** A request body: bytes in memory, or a function opening a fresh stream (replayable for retries). */
 export type RequestBody = Uint8Array | (() => Bytes | Promise<Bytes>);
@@ -76,6 +77,8 @@ export function isTransientError(e: unknown): boolean {
 export interface SenderOptions {
   /** Skip TLS certificate checks (for registries named insecure). */
   insecureTls?: boolean;
+  /** The registry's own CAs and client certificate (its certs.d directory), read at the first HTTPS request. */
+  tls?: () => RegistryTls | undefined;
   /** Idle socket timeout (default 60 s). */
   timeoutMs?: number;
   maxSockets?: number;
@@ -110,14 +113,23 @@ async function writeBody(req: http.ClientRequest, body: RequestBody): Promise<vo
  * Extra trusted CAs handed over by `bin/wharf` (which moves `NODE_EXTRA_CA_CERTS` here, because Node
  * parses that file at every start-up even when no TLS connection follows): loaded only for HTTPS.
  */
-function extraCa(): { ca: string[] } | Record<string, never> {
+function extraCa(): string[] {
   const file = process.env.WHARF_EXTRA_CA_CERTS;
-  if (!file) return {};
+  if (!file) return [];
   try {
-    return { ca: [...rootCertificates, readFileSync(file, "utf8")] };
+    return [readFileSync(file, "utf8")];
   } catch {
-    return {};
+    return [];
   }
+}
+
+/** The agent's trust and identity: the system's CAs with the extra ones, the registry's client certificate. */
+function tlsOptions(own: RegistryTls | undefined): https.AgentOptions {
+  const ca = [...extraCa(), ...(own?.ca ?? [])];
+  return {
+    ...(ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}),
+    ...(own?.cert !== undefined && own.key !== undefined ? { cert: own.cert, key: own.key } : {}),
+  };
 }
 
 /** The innermost handler: one HTTP/1.1 exchange over keep-alive `node:http`/`node:https` agents. */
@@ -130,7 +142,7 @@ export function createSender(opts: SenderOptions = {}): Sender {
       keepAlive: true,
       maxSockets,
       rejectUnauthorized: !opts.insecureTls,
-      ...extraCa(),
+      ...tlsOptions(opts.tls?.()),
     });
     return httpsAgent;
   };

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { CredentialSource } from "../auth/index.js";
 import { WharfError } from "../errors/index.js";
 import { RegistryAuth } from "./authorize.js";
+import { registryTls } from "./certs-dir.js";
 import {
   compose,
   createSender,
@@ -96,6 +97,8 @@ export function createTransport(domain: string, opts: TransportOptions = {}): Tr
   const insecure = allowsInsecure(domain, opts.insecureRegistries);
   const sender = createSender({
     insecureTls: insecure,
+    // Docker's certs.d directory is named as the reference names the registry (`host:port`).
+    tls: () => registryTls(domain) ?? (apiHost(domain) !== domain ? registryTls(apiHost(domain)) : undefined),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.maxSockets !== undefined ? { maxSockets: opts.maxSockets } : {}),
   });
