@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -7,40 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../files/testing/temp.js";
 import { certsDirs, registryTls } from "./certs-dir.js";
 import { createSender } from "./http.js";
+import { makePki } from "./testing/pki.js";
 import { createTransport } from "./transport.js";
 
 const temp = tempDirs("wharf-certs-d-");
-
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, both signed by the CA. */
-function makePki(dir: string): void {
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  ssl(
-    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test CA"],
-    ...["-keyout", "ca.key", "-out", "ca.pem"],
-  );
-  for (const [name, ext] of [
-    ["server", "subjectAltName=IP:127.0.0.1"],
-    ["client", "extendedKeyUsage=clientAuth"],
-  ] as const) {
-    ssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${name}`,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-    );
-    writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
-    ssl(
-      ...["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"],
-      ...["-days", "1", "-extfile", `${name}.ext`, "-out", `${name}.pem`],
-    );
-  }
-}
 
 describe("registryTls (certs.d)", () => {
   it("reads *.crt as CAs and NAME.cert/NAME.key as the client pair, in Docker's words when one is missing", () => {

@@ -7,6 +7,8 @@ import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { bulkGet, NOT_FRAMED } from "./bulk.js";
 import type { RegistryTls } from "./certs-dir.js";
+import { type ProxyEnv, proxyAuthorization, proxyFor, proxyRefused } from "./proxy-env.js";
+import { tunnelAgent } from "./tunnel.js";
 
 /** A request body: bytes in memory, or a function opening a fresh stream (replayable for retries). */
 export type RequestBody = Uint8Array | (() => Bytes | Promise<Bytes>);
@@ -79,6 +81,8 @@ export interface SenderOptions {
   insecureTls?: boolean;
   /** The registry's own CAs and client certificate (its certs.d directory), read at the first HTTPS request. */
   tls?: () => RegistryTls | undefined;
+  /** `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (`proxyEnv()`); none: every request goes direct. */
+  proxies?: ProxyEnv;
   /** Idle socket timeout (default 60 s). */
   timeoutMs?: number;
   maxSockets?: number;
@@ -146,9 +150,24 @@ export function createSender(opts: SenderOptions = {}): Sender {
     });
     return httpsAgent;
   };
+  const tunnels = new Map<string, https.Agent>();
+  const tunnel = (proxy: URL): https.Agent => {
+    let agent = tunnels.get(proxy.href);
+    if (!agent) {
+      agent = tunnelAgent(proxy, {
+        keepAlive: true,
+        maxSockets,
+        rejectUnauthorized: !opts.insecureTls,
+        ...tlsOptions(opts.tls?.()),
+      });
+      tunnels.set(proxy.href, agent);
+    }
+    return agent;
+  };
+  const proxyOf = (url: URL) => (opts.proxies ? proxyFor(url, opts.proxies) : undefined);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const send: Handler = (r) =>
-    r.bulk && r.method === "GET" && r.url.protocol === "http:" && r.body === undefined
+    r.bulk && r.method === "GET" && r.url.protocol === "http:" && r.body === undefined && !proxyOf(r.url)
       ? bulkGet(r, timeoutMs).then(
           (res) => (res === NOT_FRAMED ? agentSend(r) : res),
           (e: unknown) => {
@@ -164,13 +183,26 @@ export function createSender(opts: SenderOptions = {}): Sender {
       else if (r.body instanceof Uint8Array) headers["content-length"] = String(r.body.byteLength);
       else if (r.body === undefined && r.method !== "GET" && r.method !== "HEAD")
         headers["content-length"] = "0";
-      const mod = isHttps ? https : http;
-      const req = mod.request(r.url, {
-        method: r.method,
-        headers,
-        agent: isHttps ? tlsAgent() : httpAgent,
-        ...(r.signal ? { signal: r.signal } : {}),
-      });
+      const proxy = proxyOf(r.url);
+      const signal = r.signal ? { signal: r.signal } : {};
+      // Through a proxy: HTTPS in a CONNECT tunnel; plain HTTP as an absolute URI to the proxy.
+      const req =
+        proxy && !isHttps
+          ? http.request({
+              host: proxy.hostname,
+              port: proxy.port || 80,
+              path: r.url.href,
+              method: r.method,
+              headers: { ...headers, host: r.url.host, ...proxyAuthorization(proxy) },
+              agent: httpAgent,
+              ...signal,
+            })
+          : (isHttps ? https : http).request(r.url, {
+              method: r.method,
+              headers,
+              agent: isHttps ? (proxy ? tunnel(proxy) : tlsAgent()) : httpAgent,
+              ...signal,
+            });
       let answered = false;
       req.setTimeout(timeoutMs, () => {
         req.destroy(Object.assign(new Error(`no answer for ${timeoutMs / 1000}s`), { code: "ETIMEDOUT" }));
@@ -180,6 +212,11 @@ export function createSender(opts: SenderOptions = {}): Sender {
       });
       req.on("response", (res: IncomingMessage) => {
         answered = true;
+        if (proxy && !isHttps && res.statusCode === 407) {
+          res.resume();
+          reject(proxyRefused(proxy, "HTTP_PROXY"));
+          return;
+        }
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
@@ -206,6 +243,7 @@ export function createSender(opts: SenderOptions = {}): Sender {
     close: () => {
       httpAgent.destroy();
       httpsAgent?.destroy();
+      for (const a of tunnels.values()) a.destroy();
     },
   };
 }

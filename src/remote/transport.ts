@@ -13,6 +13,7 @@ import {
   type Middleware,
 } from "./http.js";
 import { type RetryOptions, redirects, retry, userAgent } from "./middleware.js";
+import { type ProxyEnv, proxyEnv } from "./proxy-env.js";
 
 export interface TransportOptions {
   /** Where credentials come from (usually `dockerCredentials()` from auth). None: anonymous. */
@@ -29,6 +30,8 @@ export interface TransportOptions {
   now?: () => number;
   /** Extra middlewares, run first (logging, tests). */
   middlewares?: Middleware[];
+  /** The proxies to use; default the environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`). */
+  proxies?: ProxyEnv;
 }
 
 /** A request to the registry: `path` is resolved against its base (`/v2/...` or an absolute URL). */
@@ -97,6 +100,7 @@ export function createTransport(domain: string, opts: TransportOptions = {}): Tr
   const insecure = allowsInsecure(domain, opts.insecureRegistries);
   const sender = createSender({
     insecureTls: insecure,
+    proxies: opts.proxies ?? proxyEnv(),
     // Docker's certs.d directory is named as the reference names the registry (`host:port`).
     tls: () => registryTls(domain) ?? (apiHost(domain) !== domain ? registryTls(apiHost(domain)) : undefined),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
