@@ -113,6 +113,23 @@ describe("buildPlatforms", () => {
     await validateRoot(root);
   }, 60_000);
 
+  it("a platform that fails leaves no image of the platforms built before it", async () => {
+    const root = temp();
+    const ctx = context();
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      'FROM scratch\nARG TARGETARCH\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sh", "-c", "test $TARGETARCH != arm64"]\n',
+    );
+    await expect(
+      buildPlatforms(
+        { root, context: ctx, progress: "quiet", env: {}, tags: ["half:1"] },
+        splitPlatforms(["linux/amd64,linux/arm64"]),
+      ),
+    ).rejects.toMatchObject({ code: "build-failed" });
+    // No image at all (validateRoot needs one to walk).
+    expect(await entries(root)).toEqual([]);
+  }, 60_000);
+
   it("refuses what it cannot do for several platforms before building anything", async () => {
     const root = temp();
     const two = splitPlatforms(["linux/amd64,linux/arm64"]);

@@ -1,5 +1,5 @@
 import { WharfError } from "../errors/index.js";
-import { openImages, storeDocument } from "../images/index.js";
+import { forgetUnnamed, openImages, storeDocument } from "../images/index.js";
 import {
   type Descriptor,
   formatPlatform,
@@ -59,15 +59,25 @@ export async function buildPlatforms(o: BuildOptions, platforms: readonly Platfo
     });
   }
   const parts: { platform: Platform; result: BuildResult }[] = [];
-  for (const platform of platforms) {
-    const result = await build({
-      ...o,
-      platform: formatPlatform(platform),
-      platformLabel: true,
-      tags: [],
-      push: false,
-    });
-    parts.push({ platform, result });
+  try {
+    for (const platform of platforms) {
+      const result = await build({
+        ...o,
+        platform: formatPlatform(platform),
+        platformLabel: true,
+        tags: [],
+        push: false,
+      });
+      parts.push({ platform, result });
+    }
+  } catch (e) {
+    // A platform failed (or ^C): the platforms built before it leave no `<none>` image behind.
+    const images = await openImages(o.root);
+    await forgetUnnamed(
+      images,
+      parts.map((p) => p.result.manifest.digest),
+    ).finally(() => images.close());
+    throw e;
   }
   const host = hostPlatform();
   const chosen = parts.find((p) => matchesPlatform(host, p.platform)) ?? (parts[0] as (typeof parts)[0]);

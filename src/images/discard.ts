@@ -1,4 +1,5 @@
 import type { Digest } from "../digest/index.js";
+import { ANNOTATION, REF_NAME } from "./entries.js";
 import { reachable } from "./gc.js";
 import type { Images } from "./images.js";
 
@@ -17,5 +18,27 @@ export async function discardUnreached(images: Images, digests: Iterable<Digest>
     const gone = list.filter((d) => !live.has(d));
     for (const d of gone) await images.content.delete(d);
     return gone;
+  });
+}
+
+/**
+ * Removes the unnamed entries (`<none>` images) whose target is one of `manifests`: what a
+ * multi-platform build recorded for its platforms before it failed. Their blobs are left to
+ * garbage collection, as a failed build's layers are.
+ */
+export async function forgetUnnamed(images: Images, manifests: Iterable<Digest>): Promise<void> {
+  const targets = new Set<string>(manifests);
+  if (targets.size === 0) return;
+  await images.records.update(async (descs) => {
+    for (let i = descs.length - 1; i >= 0; i--) {
+      const a = descs[i]?.annotations ?? {};
+      if (
+        targets.has(descs[i]?.digest ?? "") &&
+        a[ANNOTATION.id] !== undefined &&
+        a[REF_NAME] === undefined
+      ) {
+        descs.splice(i, 1);
+      }
+    }
   });
 }

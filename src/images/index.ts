@@ -11,7 +11,7 @@ export {
   storeDocument,
   storeLayerTar,
 } from "./create.js";
-export { discardUnreached } from "./discard.js";
+export { discardUnreached, forgetUnnamed } from "./discard.js";
 export { DOCUMENT_LIMIT, readConfig, readManifest } from "./documents.js";
 export { ANNOTATION, REF_NAME } from "./entries.js";
 export { familiarMatch, filterImages, type ImageFilters } from "./filter.js";
