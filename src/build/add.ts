@@ -2,11 +2,12 @@ import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { applyLayer } from "../archive/index.js";
 import { type Bytes, type Digest, Digester, randomHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
+import { getUrl, header } from "../remote/index.js";
 
 export const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
@@ -29,32 +30,38 @@ export async function download(
   dir: string,
   checksum?: string,
   signal?: AbortSignal,
+  env?: NodeJS.ProcessEnv,
 ): Promise<Download> {
   if (checksum !== undefined && !/^sha256:[0-9a-f]{64}$/.test(checksum)) {
     throw new WharfError("invalid-argument", `invalid checksum ${checksum}: expected sha256:<64 hex>`, {
       hint: "write ADD --checksum=sha256:<the file's 64-hex sha256> URL DEST",
     });
   }
-  let res: Response;
+  let res: Awaited<ReturnType<typeof getUrl>>;
   try {
-    res = await fetch(url, { redirect: "follow", ...(signal ? { signal } : {}) });
+    res = await getUrl(new URL(url), { ...(signal ? { signal } : {}), ...(env ? { env } : {}) });
   } catch (e) {
     throw new WharfError("network", `failed to load ${url}: ${(e as Error).message}`, {
       cause: e,
-      hint: "check the URL and that this machine reaches it (proxy settings: --build-arg HTTPS_PROXY=...)",
+      hint: "check the URL and that this machine reaches it (a proxy: HTTPS_PROXY, HTTP_PROXY, NO_PROXY)",
     });
   }
-  if (!res.ok || !res.body) {
-    throw new WharfError("not-found", `invalid response status ${res.status} for ${url}`, {
-      hint: "check the URL of the ADD source",
-    });
-  }
-  await mkdir(dir, { recursive: true });
   const path = join(dir, `download-${randomHex(6)}`);
   const d = new Digester();
-  const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  body.on("data", (c: Buffer) => d.update(c));
-  await pipeline(body, createWriteStream(path, { mode: 0o600 }));
+  try {
+    if (res.status < 200 || res.status > 299) {
+      res.discard();
+      throw new WharfError("not-found", `invalid response status ${res.status} for ${url}`, {
+        hint: "check the URL of the ADD source",
+      });
+    }
+    await mkdir(dir, { recursive: true });
+    const body = res.body as Readable;
+    body.on("data", (c: Buffer) => d.update(c));
+    await pipeline(body, createWriteStream(path, { mode: 0o600 }));
+  } finally {
+    res.close();
+  }
   const digest = d.digest();
   if (checksum !== undefined && checksum !== digest) {
     throw new WharfError("digest-invalid", `digest mismatch ${digest}: ${checksum}`, {
@@ -62,7 +69,7 @@ export async function download(
     });
   }
   const base = posix.basename(new URL(url).pathname);
-  const lm = res.headers.get("last-modified");
+  const lm = header(res, "last-modified");
   const mtime = lm && !Number.isNaN(Date.parse(lm)) ? new Date(Date.parse(lm)) : new Date(0);
   return {
     path,

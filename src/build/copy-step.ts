@@ -126,7 +126,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   for (const u of urls) {
     if (checksum) urlKeys.push(`${u}\0${checksum}`);
     else {
-      const d = await download(u, env.tmp, undefined, env.opts.signal);
+      const d = await download(u, env.tmp, undefined, env.opts.signal, env.opts.env);
       downloads.set(u, d);
       urlKeys.push(`${u}\0${d.digest}\0${d.mtime.getTime()}`);
     }
@@ -178,7 +178,7 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
       for (const f of files)
         inline.push({ dest: at(f.name), data: Buffer.from(f.content), mode: 0o644, mtime: now });
       for (const u of urls) {
-        const d = downloads.get(u) ?? (await download(u, env.tmp, checksum, env.opts.signal));
+        const d = downloads.get(u) ?? (await download(u, env.tmp, checksum, env.opts.signal, env.opts.env));
         inline.push({ dest: at(d.name), file: { path: d.path, size: d.size }, mode: 0o600, mtime: d.mtime });
       }
       if (inst.kind === "ADD") picked = await unpackArchives(picked, scratch, dest);

@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { nodeCrypto } from "../digest/index.js";
 import { tempDirs } from "../files/testing/temp.js";
 import { validateRoot } from "../images/testing/validate.js";
+import { startForwardProxy } from "../remote/testing/forward-proxy.js";
 import { build } from "./build.js";
 import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
@@ -235,6 +236,17 @@ ADD ${url} /dl2/named.txt
       await expect(run(bad)).rejects.toThrow(/digest mismatch/);
       const git = context({ Dockerfile: "FROM scratch\nADD https://example.com/repo.git /src\n" });
       await expect(run(git)).rejects.toThrow(/git repository .* is not supported/);
+      // Behind a proxy (the build's environment): a name only the proxy resolves.
+      const proxy = await startForwardProxy({ "files.test": "127.0.0.1" });
+      try {
+        const viaProxy = url.replace("127.0.0.1", "files.test");
+        const proxied = context({ Dockerfile: `FROM scratch\nADD ${viaProxy} /p/\n` });
+        const got = await files(proxied, { env: { HTTP_PROXY: proxy.url } });
+        expect(readFileSync(join(got, "p", "payload.txt"), "utf8")).toBe("downloaded body\n");
+        expect(proxy.seen).toEqual([`GET ${viaProxy}`]);
+      } finally {
+        await proxy.close();
+      }
     } finally {
       server.close();
     }

@@ -12,6 +12,7 @@ export { type Challenge, parseChallenges } from "./challenge.js";
 export { type CopyImageOptions, type CopyImageResult, copyImage } from "./copy-image.js";
 export { registryError } from "./errors.js";
 export { fetchInto, ingestRef } from "./fetch.js";
+export { getUrl } from "./get-url.js";
 export {
   compose,
   type Handler,
