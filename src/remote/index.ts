@@ -47,6 +47,7 @@ export type {
   ProgressListener,
   ResolvedProgress,
 } from "./progress.js";
+export { type ProxyEnv, proxyEnv } from "./proxy-env.js";
 export { type PullOptions, type PullResult, pull, storeDocument } from "./pull.js";
 export { type PushOptions, type PushResult, push } from "./push.js";
 export type { ImageRecorder } from "./records.js";

@@ -1,18 +1,11 @@
-import { isIP } from "node:net";
+import { BlockList, isIP } from "node:net";
 import type { CredentialSource } from "../auth/index.js";
 import { WharfError } from "../errors/index.js";
 import { RegistryAuth } from "./authorize.js";
 import { registryTls } from "./certs-dir.js";
-import {
-  compose,
-  createSender,
-  type Handler,
-  type HttpRequest,
-  type HttpResponse,
-  header,
-  type Middleware,
-} from "./http.js";
+import { compose, createSender, type Handler, type HttpResponse, header, type Middleware } from "./http.js";
 import { type RetryOptions, redirects, retry, userAgent } from "./middleware.js";
+import { mirroredTransport } from "./mirrors.js";
 import { type ProxyEnv, proxyEnv } from "./proxy-env.js";
 
 export interface TransportOptions {
@@ -32,32 +25,16 @@ export interface TransportOptions {
   middlewares?: Middleware[];
   /** The proxies to use; default the environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`). */
   proxies?: ProxyEnv;
+  /**
+   * Docker's `registry-mirrors` (`https://host[:port]`, `http://` for plain HTTP): Docker Hub's reads
+   * try them first (`mirrors.ts`). Ignored for other registries.
+   */
+  mirrors?: readonly string[];
 }
 
-/** A request to the registry: `path` is resolved against its base (`/v2/...` or an absolute URL). */
-export interface RegistryRequest extends Omit<HttpRequest, "url"> {
-  path: string;
-}
+import type { PingResult, Transport } from "./transport-types.js";
 
-export interface PingResult {
-  /** `https://host:port` or `http://host:port`. */
-  base: URL;
-  /** The auth scheme the registry asked for, if any. */
-  auth: "bearer" | "basic" | undefined;
-}
-
-/** One registry's connection: scheme choice, ping, auth, retries, redirects, keep-alive. */
-export interface Transport {
-  /** The registry as references name it: `docker.io`, `localhost:5000`. */
-  readonly domain: string;
-  /** `GET /v2/` once: picks the scheme and learns the auth challenge. */
-  ping(): Promise<PingResult>;
-  request(req: RegistryRequest): Promise<HttpResponse>;
-  /** The auth state (login uses it to check credentials). */
-  readonly auth: RegistryAuth;
-  /** Closes idle connections. */
-  close(): void;
-}
+export type { PingResult, RegistryRequest, Transport } from "./transport-types.js";
 
 function hostOnly(domain: string): string {
   if (isIP(domain) === 6) return domain;
@@ -77,7 +54,20 @@ export function isLoopbackHost(domain: string): boolean {
 
 /** True when wharf may talk plain HTTP (and unverified TLS) to the registry. */
 export function allowsInsecure(domain: string, insecure: readonly string[] = []): boolean {
-  return isLoopbackHost(domain) || insecure.includes(domain) || insecure.includes(hostOnly(domain));
+  if (isLoopbackHost(domain) || insecure.includes(domain) || insecure.includes(hostOnly(domain))) return true;
+  // daemon.json's CIDR entries (`10.0.0.0/8`) cover registries named by an address in them.
+  const ip = hostOnly(domain);
+  const v = isIP(ip);
+  return (
+    v !== 0 &&
+    insecure.some((e) => {
+      const [net = "", bits] = e.split("/");
+      if (bits === undefined || isIP(net) !== v) return false;
+      const list = new BlockList();
+      list.addSubnet(net, Number(bits), v === 4 ? "ipv4" : "ipv6");
+      return list.check(ip, v === 4 ? "ipv4" : "ipv6");
+    })
+  );
 }
 
 /**
@@ -97,6 +87,22 @@ export function apiHost(domain: string, env: NodeJS.ProcessEnv = process.env): s
 }
 
 export function createTransport(domain: string, opts: TransportOptions = {}): Transport {
+  const { mirrors, ...own } = opts;
+  if (mirrors?.length && (domain === "docker.io" || domain === "index.docker.io")) {
+    const viaMirror = mirrors.map((m) => {
+      const url = new URL(m);
+      const plain = url.protocol === "http:" ? [url.host] : [];
+      return createTransport(url.host, {
+        ...own,
+        insecureRegistries: [...(own.insecureRegistries ?? []), ...plain],
+      });
+    });
+    return mirroredTransport(createTransport(domain, own), viaMirror);
+  }
+  return directTransport(domain, own);
+}
+
+function directTransport(domain: string, opts: TransportOptions): Transport {
   const insecure = allowsInsecure(domain, opts.insecureRegistries);
   const sender = createSender({
     insecureTls: insecure,

@@ -4,9 +4,12 @@ import { arch, cpus, hostname, release, totalmem } from "node:os";
 import { listImages, openImages } from "../../images/index.js";
 import { findInit, listContainers } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import type { Context } from "../context.js";
 import { bytesSize, executeTemplate, parseFormat } from "../render/index.js";
 import { VERSION } from "../version.js";
 import { runtimeContext } from "./container-common.js";
+import { proxyVariables, readDaemonConfig } from "./daemon-config.js";
+import { insecureRegistries } from "./registry-options.js";
 
 function osName(): string {
   const text = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
@@ -21,8 +24,38 @@ function tool(cmd: string, args: string[]): string {
   }
 }
 
+/** Docker's `RegistryConfig` and proxies, from daemon.json and the environment (what wharf's pulls use). */
+function registryInfo(env: NodeJS.ProcessEnv) {
+  const daemon = readDaemonConfig(env);
+  const proxies = proxyVariables(env, daemon);
+  const insecure = insecureRegistries({ env } as Context, undefined, daemon);
+  const cidrs = insecure.filter((h) => h.includes("/"));
+  const mirrors = daemon.mirrors.map((m) => `${m}/`);
+  const index = (name: string, secure: boolean, official: boolean, ms: string[]) => ({
+    Name: name,
+    Mirrors: ms,
+    Secure: secure,
+    Official: official,
+  });
+  return {
+    RegistryConfig: {
+      InsecureRegistryCIDRs: ["::1/128", "127.0.0.0/8", ...cidrs],
+      IndexConfigs: Object.fromEntries(
+        [
+          index("docker.io", true, true, mirrors),
+          ...insecure.filter((h) => !h.includes("/")).map((h) => index(h, false, false, [])),
+        ].map((c) => [c.Name, c] as const),
+      ),
+      Mirrors: mirrors,
+    },
+    HttpProxy: proxies.HTTP_PROXY ?? "",
+    HttpsProxy: proxies.HTTPS_PROXY ?? "",
+    NoProxy: proxies.NO_PROXY ?? "",
+  };
+}
+
 /** Docker's `info` (`system.Info`), with wharf's facts: no daemon, its root, its runtime and init. */
-export async function systemInfo(root: string) {
+export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.env) {
   const recs = await listContainers({ root });
   const running = recs.filter((r) => r.state === "running");
   const paused = running.filter((r) => r.paused);
@@ -66,6 +99,7 @@ export async function systemInfo(root: string) {
     RuncCommit: { ID: runc },
     SecurityOptions: ["name=seccomp,profile=builtin"],
     SystemTime: new Date().toISOString(),
+    ...registryInfo(env),
     Warnings:
       init === "" ? ["WARNING: no init binary (docker-init or tini-static): --init is unavailable"] : [],
   };
@@ -81,7 +115,7 @@ export const command: Command = {
   ],
   maxArgs: 0,
   async run(ctx, f) {
-    const i = await systemInfo(runtimeContext(ctx).root);
+    const i = await systemInfo(runtimeContext(ctx).root, ctx.env);
     const format = flag.string(f, "format");
     if (format) {
       ctx.out(executeTemplate(parseFormat(format).template, i));
@@ -124,6 +158,19 @@ export const command: Command = {
       ` Name: ${i.Name}`,
       ` Docker Root Dir: ${i.DockerRootDir}`,
       ` Debug Mode: ${ctx.debug}`,
+      ...(i.HttpProxy ? [` HTTP Proxy: ${i.HttpProxy}`] : []),
+      ...(i.HttpsProxy ? [` HTTPS Proxy: ${i.HttpsProxy}`] : []),
+      ...(i.NoProxy ? [` No Proxy: ${i.NoProxy}`] : []),
+      " Experimental: false",
+      " Insecure Registries:",
+      ...Object.values(i.RegistryConfig.IndexConfigs)
+        .filter((c) => !c.Secure)
+        .map((c) => `  ${c.Name}`),
+      ...i.RegistryConfig.InsecureRegistryCIDRs.map((c) => `  ${c}`),
+      ...(i.RegistryConfig.Mirrors.length > 0
+        ? [" Registry Mirrors:", ...i.RegistryConfig.Mirrors.map((m) => `  ${m}`)]
+        : []),
+      " Live Restore Enabled: false",
     ];
     ctx.out(lines.join("\n"));
     for (const w of i.Warnings) ctx.err(w);

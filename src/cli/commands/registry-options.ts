@@ -1,9 +1,10 @@
 import { dockerCredentials, hostnameOf, INDEX_SERVER, isDockerHub } from "../../auth/index.js";
-import type { TransportOptions } from "../../remote/index.js";
+import { proxyEnv, type TransportOptions } from "../../remote/index.js";
 import { flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { VERSION } from "../version.js";
+import { proxyVariables, readDaemonConfig } from "./daemon-config.js";
 
 /**
  * `--insecure-registry HOST[:PORT]` on the verbs that talk to registries: plain HTTP and unverified
@@ -17,9 +18,17 @@ export const INSECURE_FLAG: FlagSpec = {
   description: "Allow plain HTTP and unverified TLS for this registry (host[:port])",
 };
 
-export function insecureRegistries(ctx: Context, f?: ParsedFlags): string[] {
+export function insecureRegistries(
+  ctx: Context,
+  f?: ParsedFlags,
+  daemon = readDaemonConfig(ctx.env),
+): string[] {
   const fromEnv = (ctx.env.WHARF_INSECURE_REGISTRIES ?? "").split(/[\s,]+/).filter(Boolean);
-  return [...fromEnv, ...(f ? flag.strings(f, "insecure-registry") : [])].map((h) => hostnameOf(h));
+  const cidrs = daemon.insecureRegistries.filter((h) => h.includes("/") && !h.includes("://"));
+  const hosts = daemon.insecureRegistries.filter((h) => !cidrs.includes(h));
+  return [...fromEnv, ...hosts, ...(f ? flag.strings(f, "insecure-registry") : [])]
+    .map((h) => hostnameOf(h))
+    .concat(cidrs);
 }
 
 /** The auth options for Docker's config.json as this context sees it (`DOCKER_CONFIG`, `HOME`). */
@@ -27,11 +36,17 @@ export function authOptions(ctx: Context): { env: NodeJS.ProcessEnv } {
   return { env: ctx.env };
 }
 
-/** Transport options for a verb: Docker's credentials, insecure registries, wharf's user agent. */
+/**
+ * Transport options for a verb: Docker's credentials, insecure registries, wharf's user agent, and
+ * what Docker's daemon.json says of registries (`insecure-registries`, `registry-mirrors`, `proxies`).
+ */
 export function transportOptions(ctx: Context, f?: ParsedFlags): TransportOptions {
+  const daemon = readDaemonConfig(ctx.env);
   return {
     credentials: dockerCredentials(authOptions(ctx)),
-    insecureRegistries: insecureRegistries(ctx, f),
+    insecureRegistries: insecureRegistries(ctx, f, daemon),
+    ...(daemon.mirrors.length > 0 ? { mirrors: daemon.mirrors } : {}),
+    proxies: proxyEnv(proxyVariables(ctx.env, daemon)),
     userAgent: `wharf/${VERSION} (node ${process.version}; ${process.platform}/${process.arch})`,
   };
 }
