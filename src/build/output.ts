@@ -4,10 +4,11 @@ import { mkdir } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { pack } from "tar-stream";
-import type { Digest } from "../digest/index.js";
+import type { ContentStore } from "../content/index.js";
+import { collect, type Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { imageManifest, storeDocument } from "../images/index.js";
-import { type ImageConfig, MediaType } from "../oci/index.js";
+import { type Descriptor, type ImageConfig, MediaType, walkGraph } from "../oci/index.js";
 import type { BuildEnv } from "./env.js";
 import { mountLayers } from "./trees.js";
 import type { BuildOutput, StateLayer } from "./types.js";
@@ -29,6 +30,50 @@ async function exportLocal(env: BuildEnv, layers: readonly StateLayer[], dest: s
 }
 
 /**
+ * Writes the OCI image layout of `top` (an image manifest or an index of them, stored) as a tar at
+ * `dest`: `oci-layout`, `index.json` naming `top` (with `name` as `org.opencontainers.image.ref.name`)
+ * and every blob of its graph once, streamed from the store.
+ */
+export async function writeOciTar(
+  store: ContentStore,
+  top: Descriptor,
+  dest: string,
+  name: string | undefined,
+): Promise<void> {
+  const index = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociIndex,
+    manifests: [{ ...top, ...(name ? { annotations: { "org.opencontainers.image.ref.name": name } } : {}) }],
+  };
+  const p = pack();
+  const out = createWriteStream(dest);
+  const done = pipeline(p, out);
+  const add = (path: string, body: Uint8Array) =>
+    new Promise<void>((res, rej) =>
+      p.entry({ name: path, mtime: new Date(0), mode: 0o644 }, Buffer.from(body), (e) =>
+        e ? rej(e) : res(),
+      ),
+    );
+  const blob = async (digest: Digest, size: number) => {
+    const sink = p.entry({ name: `blobs/sha256/${digest.slice(7)}`, size, mtime: new Date(0), mode: 0o644 });
+    await pipeline(await store.read(digest), sink);
+  };
+  try {
+    await add("oci-layout", Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+    await add("index.json", Buffer.from(JSON.stringify(index)));
+    const read = async (d: Descriptor) => collect(await store.read(d.digest), 4 << 20);
+    for await (const n of walkGraph([top], read, { foreign: "skip" })) {
+      if (n.bytes) await add(`blobs/sha256/${n.descriptor.digest.slice(7)}`, n.bytes);
+      else await blob(n.descriptor.digest, n.descriptor.size);
+    }
+    p.finalize();
+  } catch (e) {
+    p.destroy(e instanceof Error ? e : new Error(String(e)));
+  }
+  await done;
+}
+
+/**
  * `--output type=oci,dest=FILE`: an OCI image layout as a tar (oci-layout, index.json, blobs), the
  * manifest with OCI media types (BuildKit's oci exporter default), blobs streamed from the store.
  */
@@ -41,48 +86,14 @@ async function exportOci(
 ): Promise<void> {
   const store = env.images.content;
   await env.ensureLayers(layers);
-  const configBytes = Buffer.from(JSON.stringify(config));
-  const configDesc = await storeDocument(store, MediaType.ociConfig, configBytes);
+  const configDesc = await storeDocument(store, MediaType.ociConfig, Buffer.from(JSON.stringify(config)));
   const manifest = imageManifest(configDesc, layers, "oci");
-  const manifestBytes = Buffer.from(JSON.stringify(manifest));
-  const manifestDesc = await storeDocument(store, MediaType.ociManifest, manifestBytes);
-  const index = {
-    schemaVersion: 2,
-    mediaType: MediaType.ociIndex,
-    manifests: [
-      {
-        ...manifestDesc,
-        ...(names[0] ? { annotations: { "org.opencontainers.image.ref.name": names[0] } } : {}),
-      },
-    ],
-  };
-  const p = pack();
-  const out = createWriteStream(dest);
-  const done = pipeline(p, out);
-  const add = (name: string, body: Buffer) =>
-    new Promise<void>((res, rej) =>
-      p.entry({ name, mtime: new Date(0), mode: 0o644 }, body, (e) => (e ? rej(e) : res())),
-    );
-  const blob = async (digest: Digest, size: number) => {
-    const sink = p.entry({ name: `blobs/sha256/${digest.slice(7)}`, size, mtime: new Date(0), mode: 0o644 });
-    await pipeline(await store.read(digest), sink);
-  };
-  try {
-    await add("oci-layout", Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
-    await add("index.json", Buffer.from(JSON.stringify(index)));
-    await add(`blobs/sha256/${manifestDesc.digest.slice(7)}`, manifestBytes);
-    await add(`blobs/sha256/${configDesc.digest.slice(7)}`, configBytes);
-    const seen = new Set<string>();
-    for (const l of layers) {
-      if (seen.has(l.digest)) continue;
-      seen.add(l.digest);
-      await blob(l.digest, l.size);
-    }
-    p.finalize();
-  } catch (e) {
-    p.destroy(e instanceof Error ? e : new Error(String(e)));
-  }
-  await done;
+  const manifestDesc = await storeDocument(
+    store,
+    MediaType.ociManifest,
+    Buffer.from(JSON.stringify(manifest)),
+  );
+  await writeOciTar(store, manifestDesc, dest, names[0]);
 }
 
 export async function exportOutputs(

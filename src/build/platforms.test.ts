@@ -1,4 +1,5 @@
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../files/testing/temp.js";
@@ -130,14 +131,66 @@ describe("buildPlatforms", () => {
     expect(await entries(root)).toEqual([]);
   }, 60_000);
 
+  it("--output: local writes a directory per platform, oci one layout of the index; no image is kept", async () => {
+    const root = temp();
+    const out = temp();
+    const two = splitPlatforms(["linux/amd64,linux/arm64"]);
+    const o = { root, context: context(), progress: "quiet" as const, env: {} };
+    await buildPlatforms({ ...o, outputs: [{ type: "local", dest: join(out, "files") }] }, two);
+    for (const dir of ["linux_amd64", "linux_arm64"]) {
+      expect(statSync(join(out, "files", dir, "bin", "busybox")).size).toBeGreaterThan(100_000);
+    }
+    const tar = join(out, "img.tar");
+    const r = await buildPlatforms({ ...o, tags: ["multi:1"], outputs: [{ type: "oci", dest: tar }] }, two);
+    const layout = join(out, "layout");
+    mkdirSync(layout);
+    execFileSync("tar", ["-xf", tar, "-C", layout]);
+    const top = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as {
+      manifests: { digest: string; mediaType: string; annotations: Record<string, string> }[];
+    };
+    expect(top.manifests).toEqual([
+      expect.objectContaining({
+        digest: r.manifest.digest,
+        mediaType: MediaType.ociIndex,
+        annotations: { "org.opencontainers.image.ref.name": "docker.io/library/multi:1" },
+      }),
+    ]);
+    const index = JSON.parse(
+      readFileSync(join(layout, "blobs", "sha256", r.manifest.digest.slice(7)), "utf8"),
+    ) as {
+      manifests: { digest: string; platform: Platform }[];
+    };
+    expect(index.manifests.map((m) => formatPlatform(m.platform))).toEqual(["linux/amd64", "linux/arm64"]);
+    // Every blob of both platforms is in the layout, and skopeo reads each platform from it.
+    for (const arch of ["amd64", "arm64"]) {
+      const got = execFileSync("skopeo", [
+        "inspect",
+        "--override-arch",
+        arch,
+        `oci-archive:${tar}`,
+      ]).toString();
+      expect(JSON.parse(got).Labels).toEqual({ "built.for": `linux/${arch}` });
+    }
+    expect(await entries(root)).toEqual([]);
+  }, 60_000);
+
   it("refuses what it cannot do for several platforms before building anything", async () => {
     const root = temp();
     const two = splitPlatforms(["linux/amd64,linux/arm64"]);
     const o = { root, context: context(), progress: "quiet" as const, env: {} };
     await expect(buildPlatforms({ ...o, context: "-" }, two)).rejects.toThrow(/stdin is not supported/);
-    await expect(buildPlatforms({ ...o, outputs: [{ type: "local", dest: "x" }] }, two)).rejects.toThrow(
-      /--output is not supported when building more than one platform/,
-    );
+    await expect(
+      buildPlatforms(
+        {
+          ...o,
+          outputs: [
+            { type: "local", dest: "x" },
+            { type: "oci", dest: "y" },
+          ],
+        },
+        two,
+      ),
+    ).rejects.toThrow(/a local and an oci --output together are not supported/);
     await expect(buildPlatforms({ ...o, push: true }, two)).rejects.toThrow(/tag is needed/);
     expect(await entries(root)).toEqual([]);
   });

@@ -1,17 +1,10 @@
 import { WharfError } from "../errors/index.js";
-import { forgetUnnamed, openImages, storeDocument } from "../images/index.js";
-import {
-  type Descriptor,
-  formatPlatform,
-  hostPlatform,
-  MediaType,
-  matchesPlatform,
-  type Platform,
-  parsePlatform,
-} from "../oci/index.js";
+import { openImages } from "../images/index.js";
+import { type Descriptor, formatPlatform, type Platform, parsePlatform } from "../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
 import { push } from "../remote/index.js";
-import { build } from "./build.js";
+import { buildEach, hostPart, partsResult, storeIndex } from "./platforms-each.js";
+import { buildPlatformOutputs } from "./platforms-output.js";
 import type { BuildOptions, BuildResult } from "./types.js";
 
 /**
@@ -51,72 +44,26 @@ export async function buildPlatforms(o: BuildOptions, platforms: readonly Platfo
       "give the context as a directory: it is read once per platform",
     );
   }
-  if (o.outputs?.length) refuse("--output", "store the image (the default) or --push it");
   if (o.cacheTo?.length) refuse("--cache-to", "export the cache from a single-platform build");
   if (o.push && (o.tags ?? []).length === 0) {
     throw new WharfError("usage", "tag is needed when pushing to registry", {
       hint: "name the image with -t REGISTRY/NAME:TAG",
     });
   }
-  const parts: { platform: Platform; result: BuildResult }[] = [];
-  try {
-    for (const platform of platforms) {
-      const result = await build({
-        ...o,
-        platform: formatPlatform(platform),
-        platformLabel: true,
-        tags: [],
-        push: false,
-      });
-      parts.push({ platform, result });
-    }
-  } catch (e) {
-    // A platform failed (or ^C): the platforms built before it leave no `<none>` image behind.
-    const images = await openImages(o.root);
-    await forgetUnnamed(
-      images,
-      parts.map((p) => p.result.manifest.digest),
-    ).finally(() => images.close());
-    throw e;
-  }
-  const host = hostPlatform();
-  const chosen = parts.find((p) => matchesPlatform(host, p.platform)) ?? (parts[0] as (typeof parts)[0]);
+  if (o.outputs?.length) return buildPlatformOutputs(o, platforms);
+  const parts = await buildEach(o, platforms);
   const images = await openImages(o.root);
   try {
-    const manifests: Descriptor[] = parts.map(({ result }) => {
-      const { os, architecture, variant } = result.config;
-      return {
-        mediaType: result.manifest.mediaType,
-        digest: result.manifest.digest,
-        size: result.manifest.size,
-        platform: { architecture, os, ...(variant ? { variant } : {}) },
-      };
-    });
-    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests };
-    const indexDesc = await storeDocument(
-      images.content,
-      MediaType.ociIndex,
-      Buffer.from(JSON.stringify(index)),
-    );
+    const indexDesc = await storeIndex(images, parts);
     const names = (o.tags ?? []).map((t) => formatReference(withDefaultTag(parseReference(t))));
-    const manifest: Descriptor = { ...chosen.result.manifest };
+    const manifest: Descriptor = { ...hostPart(parts).result.manifest };
     const replaces = parts.map((p) => p.result.manifest.digest);
     if (names.length === 0) await images.record({ target: indexDesc, manifest, replaces });
     for (const name of names) await images.record({ name, target: indexDesc, manifest, replaces });
     for (const name of o.push ? names : []) {
       await push(name, { store: images.content, images, ...(o.transport ? { transport: o.transport } : {}) });
     }
-    return {
-      id: chosen.result.id,
-      manifest: { digest: indexDesc.digest, size: indexDesc.size, mediaType: MediaType.ociIndex },
-      config: chosen.result.config,
-      tags: names,
-      steps: {
-        done: parts.reduce((n, p) => n + p.result.steps.done, 0),
-        cached: parts.reduce((n, p) => n + p.result.steps.cached, 0),
-      },
-      warnings: [...new Set(parts.flatMap((p) => p.result.warnings))],
-    };
+    return partsResult(parts, indexDesc, names);
   } finally {
     await images.close();
   }
