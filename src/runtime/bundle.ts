@@ -99,6 +99,9 @@ async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountS
           )
         : join(ctx.root, "volumes", m.source, "_data");
     if (!existsSync(source)) await mkdir(source, { recursive: true, mode: 0o755 });
+    // A volume with driver options: its filesystem mounted on `_data` while containers use it.
+    if (!(m.anonymous && m.source === ""))
+      await (await import("./volume-use.js")).mountVolumeFor(ctx, m.source, rec.id);
     // As Docker: an empty volume gets what the image has at its path (unless `nocopy`).
     if (!m.options?.includes("nocopy") && (await readdir(source)).length === 0) {
       await copyUp(rec.rootfs.path, m.destination, source);

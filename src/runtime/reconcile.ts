@@ -26,6 +26,8 @@ export async function reconcile(ctx: RuntimeContext, rec: ContainerRecord): Prom
   if (!stale(rec)) return rec;
   // Nothing runs there any more: what its start made of the network goes (network/release.ts).
   await releaseNetwork(ctx, rec);
+  if (rec.options.mounts?.some((m) => m.type === "volume"))
+    await (await import("./volume-use.js")).unmountVolumesOf(ctx, rec).catch(() => undefined);
   try {
     return await updateRecord(ctx, rec.id, (r) => {
       if (!stale(r)) return undefined;

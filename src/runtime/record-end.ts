@@ -38,6 +38,9 @@ export async function recordEnd(
   // `--ipc shareable`: its /dev/shm tmpfs on the host (spec-ns.ts).
   if (rec?.options.ipcMode === "shareable") await (await import("./spec-ns.js")).releaseShm(ctx, rec);
   const netReleased = rec ? releaseNetwork(ctx, rec) : undefined;
+  // Volumes with driver options: the last container out unmounts them (volume-use.ts).
+  if (rec?.options.mounts?.some((m) => m.type === "volume"))
+    await (await import("./volume-use.js")).unmountVolumesOf(ctx, rec).catch(() => undefined);
   // A `--rm` container's rootfs goes with it right after this.
   if (rec?.rootfs.prepared && !rec.options.autoRemove) {
     await unmountRootfs(rec.rootfs.prepared).catch(() => undefined);

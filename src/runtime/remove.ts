@@ -109,6 +109,8 @@ export async function removeEnded(
   // Its network (if a start left any) goes while runc's state and its files do.
   const rec = await readRecordRaw(ctx, id);
   const released = rec ? releaseNetwork(ctx, rec) : undefined;
+  if (rec?.options.mounts?.some((m) => m.type === "volume"))
+    await (await import("./volume-use.js")).unmountVolumesOf(ctx, rec).catch(() => undefined);
   try {
     await runcDelete(ctx, id, true);
     await withContainerLock(ctx, id, async () => {
@@ -145,6 +147,8 @@ export async function removeStopped(ctx: RuntimeContext, ids: readonly string[])
       if (!found || found.rec.state === "running") continue;
       await runcDelete(ctx, id, true);
       await releaseNetwork(ctx, found.rec);
+      if (found.rec.options.mounts?.some((m) => m.type === "volume"))
+        await (await import("./volume-use.js")).unmountVolumesOf(ctx, found.rec).catch(() => undefined);
       if (await removeFiles(ctx, id, found)) packed.push(id);
       removed.push(id);
     }

@@ -42,6 +42,8 @@ export interface MountSpec {
   createSource?: boolean;
   /** Copied by `--volumes-from` from this container's ID (volumes-from.ts). */
   from?: string;
+  /** `--mount ...,volume-opt=K=V`: the local driver options of a volume this mount makes. */
+  volumeOptions?: Record<string, string>;
 }
 
 /** What the user asked for; kept in the record so that `start` can build the same spec again. */

@@ -5,21 +5,31 @@
  * anonymous ones (`-v /path`, an image's VOLUME) get a generated 64-hex name. A volume a container
  * names (running or not) is never removed.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { randomHex } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { removeTree, withLock, writeFileAtomicSync } from "../files/index.js";
+import { removeTree, writeFileAtomicSync } from "../files/index.js";
 import { contentBytes } from "./du.js";
 import { appendEvent } from "./events.js";
 import { listContainers } from "./reconcile.js";
-import type { ContainerRecord, MountSpec, RuntimeContext } from "./types.js";
+import type { MountSpec, RuntimeContext } from "./types.js";
+import {
+  metaPath,
+  readMeta,
+  VOLUME_NAME,
+  type VolumeMeta,
+  volumeDataPath,
+  volumeNames,
+  volumesDir,
+  withVolumesLock,
+} from "./volume-meta.js";
+import { checkVolumeOptions, unmountVolume } from "./volume-mounts.js";
+
+export { VOLUME_NAME, volumeDataPath, volumeNames, volumeOptions, volumesDir } from "./volume-meta.js";
 
 /** Docker's label on anonymous volumes. */
 export const ANONYMOUS_LABEL = "com.docker.volume.anonymous";
-
-/** A volume name as Docker's local driver takes it (it names a directory under the root). */
-export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 /** A volume as `volume inspect` shows it (Docker's `volume.Volume`). */
 export interface VolumeInfo {
@@ -30,31 +40,6 @@ export interface VolumeInfo {
   Name: string;
   Options: Record<string, string> | null;
   Scope: "local";
-}
-
-interface VolumeMeta {
-  name: string;
-  createdAt: string;
-  labels: Record<string, string> | null;
-  anonymous?: boolean;
-}
-
-export function volumesDir(ctx: RuntimeContext): string {
-  return join(ctx.root, "volumes");
-}
-
-/** What a container mounts for volume `name`. */
-export function volumeDataPath(ctx: RuntimeContext, name: string): string {
-  return join(volumesDir(ctx), name, "_data");
-}
-
-function metaPath(ctx: RuntimeContext, name: string): string {
-  return join(volumesDir(ctx), name, "volume.json");
-}
-
-function withVolumesLock<T>(ctx: RuntimeContext, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(volumesDir(ctx), { recursive: true });
-  return withLock(join(volumesDir(ctx), ".lock"), fn);
 }
 
 export function noSuchVolume(name: string): WharfError {
@@ -72,22 +57,6 @@ function checkName(name: string): void {
   }
 }
 
-/** The metadata of a volume, or undefined when there is no such volume (a directory without `_data`). */
-function readMeta(ctx: RuntimeContext, name: string): VolumeMeta | undefined {
-  try {
-    return JSON.parse(readFileSync(metaPath(ctx, name), "utf8")) as VolumeMeta;
-  } catch (e) {
-    if (errnoCode(e) !== "ENOENT") throw e;
-  }
-  // A volume made before volumes had metadata: its directory's time is its creation.
-  try {
-    const st = statSync(volumeDataPath(ctx, name));
-    return { name, createdAt: st.mtime.toISOString(), labels: null };
-  } catch {
-    return undefined;
-  }
-}
-
 function info(ctx: RuntimeContext, m: VolumeMeta): VolumeInfo {
   return {
     CreatedAt: `${m.createdAt.slice(0, 19)}Z`,
@@ -95,7 +64,7 @@ function info(ctx: RuntimeContext, m: VolumeMeta): VolumeInfo {
     Labels: m.labels,
     Mountpoint: volumeDataPath(ctx, m.name),
     Name: m.name,
-    Options: null,
+    Options: m.options ?? null,
     Scope: "local",
   };
 }
@@ -104,6 +73,8 @@ export interface CreateVolumeOptions {
   /** Absent: an anonymous volume with a generated name. */
   name?: string;
   labels?: Record<string, string>;
+  /** `-o type=... -o device=... -o o=...`: Docker's local driver options (`volume-mounts.ts`). */
+  driverOptions?: Record<string, string>;
 }
 
 function makeVolume(ctx: RuntimeContext, m: VolumeMeta): void {
@@ -118,6 +89,7 @@ function makeVolume(ctx: RuntimeContext, m: VolumeMeta): void {
 export async function createVolume(ctx: RuntimeContext, opts: CreateVolumeOptions = {}): Promise<VolumeInfo> {
   if (opts.name !== undefined) checkName(opts.name);
   const name = opts.name ?? randomHex(32);
+  const options = checkVolumeOptions(name, opts.driverOptions ?? {});
   const made = await withVolumesLock(ctx, async () => {
     const old = readMeta(ctx, name);
     if (old) return { meta: old, fresh: false };
@@ -126,6 +98,7 @@ export async function createVolume(ctx: RuntimeContext, opts: CreateVolumeOption
       createdAt: new Date().toISOString(),
       labels: opts.name === undefined ? { ...opts.labels, [ANONYMOUS_LABEL]: "" } : { ...opts.labels },
       ...(opts.name === undefined ? { anonymous: true } : {}),
+      ...(options ? { options } : {}),
     };
     makeVolume(ctx, meta);
     return { meta, fresh: true };
@@ -151,7 +124,8 @@ export async function ensureVolumes(ctx: RuntimeContext, mounts: readonly MountS
       out.push(m);
       continue;
     }
-    const v = await createVolume(ctx, m.anonymous ? {} : { name: m.source });
+    const driverOptions = m.volumeOptions ? { driverOptions: m.volumeOptions } : {};
+    const v = await createVolume(ctx, m.anonymous ? driverOptions : { name: m.source, ...driverOptions });
     out.push({ ...m, source: v.Name });
   }
   return out;
@@ -179,13 +153,6 @@ export async function inspectVolume(ctx: RuntimeContext, name: string): Promise<
   return info(ctx, m);
 }
 
-/** The named volumes of a container's mounts (anonymous ones included: they have names too). */
-export function volumeNames(rec: ContainerRecord): string[] {
-  return (rec.options.mounts ?? [])
-    .filter((m) => m.type === "volume" && m.source !== "")
-    .map((m) => m.source);
-}
-
 /** Volume name → the IDs of the containers (of any state) that mount it. */
 export async function volumeUsers(ctx: RuntimeContext): Promise<Map<string, string[]>> {
   const users = new Map<string, string[]>();
@@ -204,6 +171,9 @@ function inUse(name: string, ids: string[]): WharfError {
 async function removeOne(ctx: RuntimeContext, name: string, users: Map<string, string[]>): Promise<void> {
   const ids = users.get(name);
   if (ids && ids.length > 0) throw inUse(name, ids);
+  // A filesystem still mounted on it (its last user died unseen) comes off first: what is under a
+  // bind (`type=none,o=bind`) is the host's and is never removed.
+  await unmountVolume(volumeDataPath(ctx, name));
   // The metadata first: a removal cut short leaves a directory that is no volume, not a half volume.
   removeTree(metaPath(ctx, name));
   removeTree(join(volumesDir(ctx), name));

@@ -34,10 +34,11 @@ export const command: Command = {
         hint: "wharf has the local driver only",
       });
     }
-    if (flag.strings(f, "opt").length > 0) {
-      throw new WharfError("invalid-argument", "wharf's local driver takes no options (--opt)", {
-        hint: "a volume is a directory under wharf's root; mount other filesystems with -v HOSTDIR:/path",
-      });
+    // Docker's map flag: KEY=VALUE, a bare KEY is an empty value.
+    const driverOptions: Record<string, string> = {};
+    for (const kv of flag.strings(f, "opt")) {
+      const i = kv.indexOf("=");
+      driverOptions[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? "" : kv.slice(i + 1);
     }
     const flagName = flag.string(f, "name");
     const argName = f.args[0];
@@ -51,6 +52,7 @@ export const command: Command = {
     const v = await createVolume(runtimeContext(ctx), {
       ...(name !== undefined ? { name } : {}),
       labels: labelsOf(flag.strings(f, "label")),
+      driverOptions,
     });
     ctx.out(v.Name);
     return 0;

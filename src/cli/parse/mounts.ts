@@ -65,6 +65,7 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
   let target = "";
   let readOnly = false;
   const options: string[] = [];
+  const volumeOptions: Record<string, string> = {};
   for (const field of spec.split(",")) {
     const eq = field.indexOf("=");
     const k = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
@@ -99,6 +100,12 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
       case "volume-nocopy":
         if (v === undefined || v === "true" || v === "1") options.push("nocopy");
         break;
+      case "volume-opt": {
+        const kv = v ?? "";
+        const i = kv.indexOf("=");
+        volumeOptions[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? "" : kv.slice(i + 1);
+        break;
+      }
       case "consistency":
         break;
       default:
@@ -109,6 +116,10 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
   }
   if (target === "") throw bad(`invalid argument "${spec}" for "--mount" flag: target is required`);
   const destination = containerPath(target, spec);
+  const hasVolumeOptions = Object.keys(volumeOptions).length > 0;
+  if (hasVolumeOptions && type !== "volume") {
+    throw bad(`invalid mount config for type "${type}": field VolumeOptions must not be specified`);
+  }
   if (type === "bind") {
     if (source === "") throw bad('invalid mount config for type "bind": field Source must not be empty');
     return { type, source: resolve(cwd, source), destination, readOnly, options };
@@ -118,7 +129,10 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
     return { type, source: "", destination, readOnly, options };
   }
   if (type !== "volume") throw bad(`invalid mount type: ${JSON.stringify(type)}`);
-  const opts = options.length > 0 ? { options } : {};
+  const opts = {
+    ...(options.length > 0 ? { options } : {}),
+    ...(hasVolumeOptions ? { volumeOptions } : {}),
+  };
   if (source === "") return { type, source: "", destination, readOnly, anonymous: true, ...opts };
   if (!VOLUME_NAME.test(source)) throw bad(`invalid volume name: ${source}`);
   return { type, source, destination, readOnly, ...opts };

@@ -56,6 +56,15 @@ describe("mount flags", () => {
       options: ["size=1m"],
     });
     expect(parseMountFlag("type=volume,target=/v")).toMatchObject({ type: "volume", anonymous: true });
+    // volume-opt=K=V: the local driver options of the volume the mount makes.
+    expect(
+      parseMountFlag(
+        "type=volume,src=tv,dst=/t,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m",
+      ),
+    ).toMatchObject({ source: "tv", volumeOptions: { type: "tmpfs", device: "tmpfs", o: "size=1m" } });
+    expect(() => parseMountFlag("type=bind,src=/h,dst=/c,volume-opt=type=tmpfs")).toThrow(
+      'invalid mount config for type "bind": field VolumeOptions must not be specified',
+    );
     expect(() => parseMountFlag("type=bind,target=/c")).toThrow(/Source must not be empty/);
     expect(parseTmpfsFlag("/run:size=64k,ro")).toMatchObject({
       destination: "/run",
