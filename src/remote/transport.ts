@@ -23,8 +23,10 @@ export interface TransportOptions {
   now?: () => number;
   /** Extra middlewares, run first (logging, tests). */
   middlewares?: Middleware[];
-  /** The proxies to use; default the environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`). */
+  /** The proxies to use; default those `proxyVariables` names (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`). */
   proxies?: ProxyEnv;
+  /** Where the proxy variables are read; default `process.env`. */
+  proxyVariables?: NodeJS.ProcessEnv;
   /**
    * Docker's `registry-mirrors` (`https://host[:port]`, `http://` for plain HTTP): Docker Hub's reads
    * try them first (`mirrors.ts`). Ignored for other registries.
@@ -106,7 +108,7 @@ function directTransport(domain: string, opts: TransportOptions): Transport {
   const insecure = allowsInsecure(domain, opts.insecureRegistries);
   const sender = createSender({
     insecureTls: insecure,
-    proxies: opts.proxies ?? proxyEnv(),
+    proxies: opts.proxies ?? proxyEnv(opts.proxyVariables),
     // Docker's certs.d directory is named as the reference names the registry (`host:port`).
     tls: () => registryTls(domain) ?? (apiHost(domain) !== domain ? registryTls(apiHost(domain)) : undefined),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),

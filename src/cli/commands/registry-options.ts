@@ -1,5 +1,5 @@
 import { dockerCredentials, hostnameOf, INDEX_SERVER, isDockerHub } from "../../auth/index.js";
-import { proxyEnv, type TransportOptions } from "../../remote/index.js";
+import type { TransportOptions } from "../../remote/index.js";
 import { flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
@@ -46,7 +46,8 @@ export function transportOptions(ctx: Context, f?: ParsedFlags): TransportOption
     credentials: dockerCredentials(authOptions(ctx)),
     insecureRegistries: insecureRegistries(ctx, f, daemon),
     ...(daemon.mirrors.length > 0 ? { mirrors: daemon.mirrors } : {}),
-    proxies: proxyEnv(proxyVariables(ctx.env, daemon)),
+    // Read by the transport (remote stays out of a run's start-up until a pull needs it).
+    proxyVariables: proxyVariables(ctx.env, daemon),
     userAgent: `wharf/${VERSION} (node ${process.version}; ${process.platform}/${process.arch})`,
   };
 }
