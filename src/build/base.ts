@@ -1,11 +1,13 @@
 import type { Digest } from "../digest/index.js";
 import { isWharfError, WharfError } from "../errors/index.js";
-import { type Images, readConfig, readManifest, resolveImage } from "../images/index.js";
+import { type Images, platformView, readConfig, readManifest, resolveImage } from "../images/index.js";
 import {
   type Descriptor,
   formatPlatform,
+  hostPlatform,
   type ImageConfig,
   matchesPlatform,
+  type Platform,
   parsePlatform,
 } from "../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
@@ -60,11 +62,18 @@ function normalized(name: string): Reference {
   }
 }
 
-async function local(images: Images, name: string): Promise<(BaseImage & { top: LocalBase }) | undefined> {
-  const found = await resolveImage(images, name).catch((e: unknown) => {
+async function local(
+  images: Images,
+  name: string,
+  foreign?: Platform,
+): Promise<(BaseImage & { top: LocalBase }) | undefined> {
+  let found = await resolveImage(images, name).catch((e: unknown) => {
     if (isWharfError(e, "image-not-found")) return undefined;
     throw e;
   });
+  // Another machine's platform: that platform's image of the index the name records, if stored.
+  if (found && foreign)
+    found = await platformView(images.content, found, foreign, name).catch(() => undefined);
   const entry = found?.entry ?? found?.image.entries[0];
   if (!found || !entry) return undefined;
   const [{ manifest }, { config }] = await Promise.all([
@@ -88,12 +97,18 @@ async function local(images: Images, name: string): Promise<(BaseImage & { top: 
 /**
  * The image `name` names, from the local store, else (or with `--pull`) pulled from its registry
  * and recorded like `wharf pull` would. A local image for another platform than `--platform`
- * is pulled again for the right one.
+ * is pulled again for the right one. For another machine's platform (`--platform linux/arm64`
+ * here, or a multi-platform build's other platforms) the local names stay as they were:
+ * `foreignBase`.
  */
 export async function resolveBase(name: string, o: BaseOptions): Promise<BaseImage> {
   const ref = normalized(name);
   const full = formatReference(ref);
   const want = o.platform ? parsePlatform(o.platform) : undefined;
+  // A build for another machine's platform leaves the local names as they are (BuildKit keeps its
+  // bases out of the image store): it uses, and pulls into, the index a name records.
+  const foreign = want && !matchesPlatform(hostPlatform(), want) ? want : undefined;
+  if (foreign) return foreignBase(name, ref, foreign, o);
   if (!o.pull) {
     const have = await local(o.images, full);
     if (have && (!want || matchesPlatform(want, have.config))) {
@@ -127,4 +142,63 @@ export async function resolveBase(name: string, o: BaseOptions): Promise<BaseIma
   }
   const { top: _t, ...base } = got;
   return { ...base, pulled: true };
+}
+
+/**
+ * A base for another machine's platform: the stored image of that platform in the index the name
+ * records (no registry asked), else pulled for it without moving the name: a name that records the
+ * pulled index keeps its platform image (the new one is reached through the index), any other name
+ * is left alone, and the build's lease keeps the pulled content until the image made from it holds
+ * its layers.
+ */
+async function foreignBase(name: string, ref: Reference, want: Platform, o: BaseOptions): Promise<BaseImage> {
+  const full = formatReference(ref);
+  if (!o.pull) {
+    const have = await local(o.images, full, want);
+    if (have) {
+      const { top, ...base } = have;
+      await o.verifyLocal?.(o.images, { ...top, input: name });
+      return base;
+    }
+  }
+  const { pull } = await import("../remote/index.js");
+  o.onStatus?.(`resolve ${full}`);
+  const images = o.images;
+  const pulled = await pull(ref, {
+    store: images.content,
+    images: {
+      lookup: (n) => images.lookup(n),
+      record: async (e) => {
+        const now = await images.lookup(e.name);
+        if (now?.digest === e.target.digest)
+          await images.record({ name: e.name, target: e.target, repoDigest: e.repoDigest });
+      },
+    },
+    platform: formatPlatform(want),
+    ...(o.transport ? { transport: o.transport } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.verify ? { verify: o.verify } : {}),
+  });
+  const [{ manifest }, { config }] = await Promise.all([
+    readManifest(images.content, pulled.manifest.digest),
+    readConfig(images.content, pulled.config.digest),
+  ]);
+  if (
+    !matchesPlatform(want, {
+      os: config.os,
+      architecture: config.architecture,
+      ...(config.variant ? { variant: config.variant } : {}),
+    })
+  ) {
+    throw new WharfError("platform-mismatch", `${name} has no image for ${formatPlatform(want)}`, {
+      hint: "build for a platform the image has (--platform), or use another image",
+    });
+  }
+  return {
+    display: `${full}@${pulled.manifest.digest}`,
+    id: pulled.config.digest,
+    config,
+    layers: manifest.layers,
+    pulled: true,
+  };
 }

@@ -102,6 +102,51 @@ describe("buildPlatforms", () => {
     }
   }, 60_000);
 
+  it("a base image of several platforms: each build takes its own, and the base's local name keeps this machine's", async () => {
+    const baseRoot = temp();
+    const base = `${reg.host}/multi/base:1`;
+    await buildPlatforms(
+      { root: baseRoot, context: context(), progress: "quiet", env: {}, tags: [base], push: true },
+      splitPlatforms(["linux/amd64,linux/arm64"]),
+    );
+    const ctx = temp();
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nLABEL derived=yes\n`);
+    // The foreign platform first: its pull must not take the base's name.
+    for (const order of ["linux/arm64,linux/amd64", "linux/amd64,linux/arm64"]) {
+      const root = temp();
+      const r = await buildPlatforms(
+        { root, context: ctx, progress: "quiet", env: {}, tags: ["derived:1"] },
+        splitPlatforms([order]),
+      );
+      const index = blob(root, r.manifest.digest) as { manifests: { digest: string }[] };
+      const labels = index.manifests.map((m) => {
+        const manifest = blob(root, m.digest) as { config: { digest: string } };
+        return (blob(root, manifest.config.digest) as { config: { Labels: Record<string, string> } }).config
+          .Labels;
+      });
+      // Each platform's image is made from that platform's base.
+      expect(labels.map((l) => l["built.for"]).sort()).toEqual(["linux/amd64", "linux/arm64"]);
+      const names = await entries(root);
+      // The tags (and the base's repo digest); no <none> image.
+      expect(names.every((e) => e.name !== undefined)).toBe(true);
+      expect(names.flatMap((e) => (e.name?.includes("@") ? [] : [e.name])).sort()).toEqual(
+        ["docker.io/library/derived:1", base].sort(),
+      );
+      const images = await openImages(root);
+      try {
+        const { inspectImage } = await import("../images/index.js");
+        expect((await inspectImage(images, base)).Architecture).toBe("amd64");
+        expect(
+          (await inspectImage(images, base, { platform: { os: "linux", architecture: "arm64" } }))
+            .Architecture,
+        ).toBe("arm64");
+      } finally {
+        await images.close();
+      }
+      await validateRoot(root);
+    }
+  }, 120_000);
+
   it("an untagged build leaves one unnamed image: the index", async () => {
     const root = temp();
     const r = await buildPlatforms(
