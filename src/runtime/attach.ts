@@ -36,6 +36,12 @@ export async function attachContainer(ctx: RuntimeContext, ref: string, io: Atta
       hint: `wharf unpause ${rec.name}`,
     });
   }
+  // wharf's attach follows the container's log (there is no daemon holding its output streams).
+  if (rec.options.logOpts?.driver === "none") {
+    throw new WharfError("invalid-argument", "cannot attach to a container made with --log-driver none", {
+      hint: "wharf's attach follows the container's log: make it with json-file (the default) or local",
+    });
+  }
   containerEvent(ctx, rec, "attach");
   const from = io.from ?? (await logSize(rec.logPath));
   let fifo: Socket | undefined;

@@ -26,6 +26,11 @@ export interface DeviceMapping {
 
 /** `--log-opt max-size=…,max-file=…` of the json-file writer. */
 export interface LogOptions {
+  /**
+   * `--log-driver`: absent is `json-file`; `local` is kept in the same files with the local
+   * driver's rotation defaults (20 MB, 5 files); `none` keeps nothing (`logs` refuses, as Docker).
+   */
+  driver?: "local" | "none";
   /** Bytes; rotation is off when absent. */
   maxSize?: number;
   /** Files kept, the live one included (default 1: the live file is truncated). */

@@ -49,7 +49,7 @@ export function hostConfigExtras(rec: ContainerRecord): Record<string, unknown> 
     Binds: (o.mounts ?? [])
       .filter((m) => !m.from && (m.type === "bind" || (m.type === "volume" && !m.anonymous)))
       .map((m) => `${m.source}:${m.destination}${m.readOnly ? ":ro" : ""}`),
-    LogConfig: { Type: "json-file", Config: logConfig },
+    LogConfig: { Type: o.logOpts?.driver ?? "json-file", Config: logConfig },
     RestartPolicy: restartPolicyText(o.restart),
     Privileged: o.privileged === true,
     Init: o.init === true ? true : null,

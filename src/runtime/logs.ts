@@ -69,8 +69,13 @@ export function rotatedLogs(path: string): string[] {
 }
 
 export function openLogWriter(path: string, opts: LogOptions = {}): LogWriter {
+  // `--log-driver none`: the output goes only where the caller sends it.
+  if (opts.driver === "none") return { write: () => {}, close: () => {} };
   let fd = openSync(path, "a", 0o640);
-  const maxSize = opts.maxSize ?? 0;
+  // The local driver's defaults: 20 MB files, 5 of them.
+  const local = opts.driver === "local";
+  const maxSize = opts.maxSize ?? (local ? 20 * 1024 ** 2 : 0);
+  const maxFile = opts.maxFile ?? (local ? 5 : 1);
   let size = maxSize > 0 ? fstatSync(fd).size : 0;
   const pending: Record<LogStream, string> = { stdout: "", stderr: "" };
   const decoders: Record<LogStream, StringDecoder> = {
@@ -81,7 +86,7 @@ export function openLogWriter(path: string, opts: LogOptions = {}): LogWriter {
     const line = `${JSON.stringify({ log, stream, time: nowRfc3339Nano() })}\n`;
     if (maxSize > 0) {
       if (size >= maxSize) {
-        fd = rotate(path, fd, opts.maxFile ?? 1);
+        fd = rotate(path, fd, maxFile);
         size = 0;
       }
       size += Buffer.byteLength(line);

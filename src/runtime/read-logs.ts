@@ -1,3 +1,4 @@
+import { WharfError } from "../errors/index.js";
 import { type LogEntry, readLogFile } from "./logs.js";
 import { getContainer, pollRecord } from "./reconcile.js";
 import type { RuntimeContext } from "./types.js";
@@ -22,6 +23,7 @@ export async function readLogs(
   opts: ContainerLogOptions = {},
 ): Promise<AsyncIterable<LogEntry>> {
   const rec = await getContainer(ctx, ref);
+  if (rec.options.logOpts?.driver === "none") throw noLogs();
   const done = async () => {
     if (opts.until !== undefined && Date.now() > opts.until) return true;
     const r = await pollRecord(ctx, rec.id, () => true, 0);
@@ -31,5 +33,12 @@ export async function readLogs(
     ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
     follow: opts.follow === true,
     done,
+  });
+}
+
+/** Docker's answer to `logs` of a container whose log driver keeps nothing (`--log-driver none`). */
+export function noLogs(): WharfError {
+  return new WharfError("invalid-argument", "configured logging driver does not support reading", {
+    hint: "the container was made with --log-driver none: make it with json-file (the default) or local",
   });
 }

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -163,6 +164,28 @@ describe("json-file log", () => {
       const tail: string[] = [];
       for await (const e of readLogFile(p, { tail: 2 })) tail.push(e.log);
       expect(tail).toEqual(["bc\n", "d"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--log-driver local rotates at its defaults (20 MB, 5 files); none writes nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "wharf-log-"));
+    try {
+      const p = join(dir, "x-json.log");
+      const w = openLogWriter(p, { driver: "local" });
+      const line = Buffer.from(`${"x".repeat(1023)}\n`);
+      // ~22 MB of log lines (each about 1.1 KB once framed): one rotation.
+      for (let i = 0; i < 21_000; i++) w.write("stdout", line);
+      w.close();
+      expect(existsSync(`${p}.1`)).toBe(true);
+      expect(existsSync(`${p}.2`)).toBe(false);
+      expect(statSync(`${p}.1`).size).toBeGreaterThanOrEqual(20 * 1024 ** 2);
+      const none = join(dir, "n-json.log");
+      const n = openLogWriter(none, { driver: "none" });
+      n.write("stdout", line);
+      n.close();
+      expect(existsSync(none)).toBe(false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -143,16 +143,22 @@ export function parseDevice(s: string): DeviceMapping {
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-/** `--log-opt` of the json-file driver: `max-size` (`10m`), `max-file` (`3`). */
+/**
+ * `--log-driver` and `--log-opt`: `json-file` (default; `max-size` `10m`, `max-file` `3`), `local`
+ * (its defaults 20m and 5; rotated files are not compressed, so `compress=true` is refused) and
+ * `none` (no options); others are refused.
+ */
 export function parseLogOpts(opts: readonly string[], driver: string | undefined): LogOptions | undefined {
-  if (driver !== undefined && driver !== "json-file") {
-    throw bad(`logging driver ${driver} is not supported: wharf writes Docker's json-file logs`);
+  const name = driver ?? "json-file";
+  if (name !== "json-file" && name !== "local" && name !== "none") {
+    throw bad(`logging driver ${name} is not supported: wharf keeps logs with json-file, local or none`);
   }
-  const out: LogOptions = {};
+  const out: LogOptions = name === "json-file" ? {} : { driver: name };
   for (const o of opts) {
     const eq = o.indexOf("=");
     const k = eq < 0 ? o : o.slice(0, eq);
     const v = eq < 0 ? "" : o.slice(eq + 1);
+    if (name === "none") throw bad(`unknown log opt '${k}' for none log driver`);
     if (k === "max-size") {
       const m = /^(\d+)([kmg]?)$/i.exec(v);
       if (!m) throw bad(`failed to parse max-size: ${v}`);
@@ -161,14 +167,24 @@ export function parseLogOpts(opts: readonly string[], driver: string | undefined
     } else if (k === "max-file") {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw bad("max-file cannot be less than 1");
       out.maxFile = Number(v);
+    } else if (k === "compress" && name === "local") {
+      if (v !== "false") {
+        throw new WharfError(
+          "invalid-argument",
+          "the local log driver's compress=true is not supported by wharf",
+          {
+            hint: "rotated logs are kept uncompressed: give compress=false, or leave it out",
+          },
+        );
+      }
     } else {
-      throw bad(`unknown log opt '${k}' for json-file log driver`);
+      throw bad(`unknown log opt '${k}' for ${name} log driver`);
     }
   }
-  if (out.maxFile !== undefined && out.maxFile > 1 && out.maxSize === undefined) {
+  if (name === "json-file" && out.maxFile !== undefined && out.maxFile > 1 && out.maxSize === undefined) {
     throw bad("max-file can't be set without max-size");
   }
-  return out.maxSize !== undefined || out.maxFile !== undefined ? out : undefined;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** A `--health-*` duration in nanoseconds; Docker refuses ones under a millisecond (but 0). */

@@ -84,6 +84,14 @@ describe("run's lifecycle flags", () => {
     expect(() => parseLogOpts(["colour=1"], undefined)).toThrow(
       "unknown log opt 'colour' for json-file log driver",
     );
+    // local (its own defaults, applied by the writer) and none (no options).
+    expect(parseLogOpts([], "local")).toEqual({ driver: "local" });
+    expect(parseLogOpts(["max-file=2", "compress=false"], "local")).toEqual({ driver: "local", maxFile: 2 });
+    expect(() => parseLogOpts(["compress=true"], "local")).toThrow(/compress=true is not supported/);
+    expect(parseLogOpts([], "none")).toEqual({ driver: "none" });
+    expect(() => parseLogOpts(["max-size=1m"], "none")).toThrow(
+      "unknown log opt 'max-size' for none log driver",
+    );
   });
 
   it("attach's detach keys; volume and event filters; an event line as Docker prints it", () => {
