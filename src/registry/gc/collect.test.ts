@@ -111,6 +111,9 @@ describe("garbage-collect", () => {
     const v1 = s.kept[0]?.digest as Digest;
     const res = await fetch(`${r.url}/v2/a/manifests/${v1}`, { method: "DELETE" });
     expect(res.status).toBe(202);
+    // A revision written in the millisecond a collection starts is young and kept (mark.ts's
+    // cutoff): on the memory driver the push and the start can share one.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await garbageCollect(driver, { deleteUntagged: true });
     expect(await exists(driver, layout.revisionDir("a", s.referrer as Digest))).toBe(false);
     expect(await exists(driver, layout.referrers("a", v1))).toBe(false);
