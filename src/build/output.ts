@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { createWriteStream, readdirSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
@@ -96,6 +96,54 @@ async function exportOci(
   await writeOciTar(store, manifestDesc, dest, names[0]);
 }
 
+/**
+ * `--output type=tar,dest=FILE` (and `-o -`, to `out`): the final stage's files as one tar, as
+ * BuildKit's tar exporter writes them (names relative to the root, no `./`), owners by number.
+ */
+async function exportTar(
+  env: BuildEnv,
+  layers: readonly StateLayer[],
+  dest: string,
+  out: NodeJS.WritableStream | undefined,
+): Promise<void> {
+  const tree = await mountLayers(env, layers);
+  try {
+    const names = readdirSync(tree.dir).sort();
+    const args = [
+      "-C",
+      tree.dir,
+      "-cf",
+      "-",
+      "--numeric-owner",
+      ...(names.length ? ["--", ...names] : ["-T", "/dev/null"]),
+    ];
+    const tar = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    tar.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const ended = new Promise<number>((resolve, reject) => {
+      tar.once("error", reject);
+      tar.once("close", (code) => resolve(code ?? 1));
+    });
+    if (dest === "-") {
+      if (!out) throw new WharfError("internal", "a tar output to stdout needs the build's outputStream");
+      await pipeline(tar.stdout, out, { end: false });
+    } else {
+      await pipeline(tar.stdout, createWriteStream(dest));
+    }
+    const code = await ended;
+    if (code !== 0) {
+      throw new WharfError(
+        "io",
+        `cannot export the build result as a tar: ${stderr.trim() || `tar exited ${code}`}`,
+      );
+    }
+  } finally {
+    await tree.release();
+  }
+}
+
 export async function exportOutputs(
   env: BuildEnv,
   outputs: readonly BuildOutput[],
@@ -105,6 +153,7 @@ export async function exportOutputs(
 ): Promise<void> {
   for (const o of outputs) {
     if (o.type === "local") await exportLocal(env, layers, o.dest);
+    else if (o.type === "tar") await exportTar(env, layers, o.dest, env.opts.outputStream);
     else await exportOci(env, config, layers, o.dest, names);
   }
 }

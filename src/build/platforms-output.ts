@@ -25,6 +25,15 @@ export async function buildPlatformOutputs(
   const outputs = o.outputs ?? [];
   const local = outputs.flatMap((x) => (x.type === "local" ? [x.dest] : []));
   const oci = outputs.flatMap((x) => (x.type === "oci" ? [x.dest] : []));
+  if (outputs.some((x) => x.type === "tar")) {
+    throw new WharfError(
+      "invalid-argument",
+      "a tar --output is not supported when building more than one platform",
+      {
+        hint: "use -o DIR (a directory per platform) or -o type=oci,dest=FILE",
+      },
+    );
+  }
   if (local.length > 0 && oci.length > 0) {
     throw new WharfError(
       "invalid-argument",

@@ -16,7 +16,11 @@ export interface SecretSource {
   env?: string;
 }
 
-export type BuildOutput = { type: "local"; dest: string } | { type: "oci"; dest: string };
+/** `--output`: `dest` `-` (tar only) is the build's `outputStream` (the CLI's stdout). */
+export type BuildOutput =
+  | { type: "local"; dest: string }
+  | { type: "oci"; dest: string }
+  | { type: "tar"; dest: string };
 
 /** `--cache-to`: where the build's cache records and their layers go (`mode` default `min`, as BuildKit's). */
 export type CacheExport = (
@@ -74,6 +78,8 @@ export interface BuildOptions {
   /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
   network?: "default" | "none" | "host";
   outputs?: BuildOutput[];
+  /** Where a `type=tar,dest=-` output (`-o -`) is written. */
+  outputStream?: NodeJS.WritableStream;
   /** `--push`: each tag pushed to its registry once the image is stored (the build needs a tag). */
   push?: boolean;
   cacheTo?: CacheExport[];

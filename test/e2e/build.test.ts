@@ -154,6 +154,18 @@ CMD ["/bin/busybox", "cat", "/twice.txt"]
     const raw = JSON.parse(await skopeo("inspect", "--raw", `oci-archive:${tar}`)) as { mediaType: string };
     expect(raw.mediaType).toBe("application/vnd.oci.image.manifest.v1+json");
     expect(readFileSync(join(files, "e"), "utf8")).toBe("exported\n");
+    // type=tar,dest=FILE and `-o -` (the tar on stdout, with no image ID mixed in): the files.
+    const fsTar = join(dir, "fs.tar");
+    expect((await cli.run(["build", "-q", "-o", `type=tar,dest=${fsTar}`, d])).code).toBe(0);
+    expect(execFileSync("tar", ["-xOf", fsTar, "e"]).toString()).toBe("exported\n");
+    const piped = spawnSync(WHARF_CMD, ["--root", cli.root, "build", "-q", "-o", "-", d], {
+      maxBuffer: 64 << 20,
+    });
+    expect(piped.status, piped.stderr.toString()).toBe(0);
+    const listed = spawnSync("tar", ["-tf", "-"], { input: piped.stdout }).stdout.toString().split("\n");
+    expect(listed).toContain("e");
+    expect(listed).toContain("bin/");
+    expect(existsSync(join(process.cwd(), "-"))).toBe(false);
   });
 
   it("a cache whose layers image prune collected builds again instead of failing", async () => {

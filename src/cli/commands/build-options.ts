@@ -57,15 +57,18 @@ export function parseSecret(spec: string): SecretSource {
 
 /** `-o DIR`, `--output type=local,dest=DIR` or `type=oci,dest=FILE`. */
 export function parseOutput(spec: string): BuildOutput {
+  // BuildKit: `-o -` is a tar of the result on stdout; a bare path is a local directory.
+  if (spec === "-") return { type: "tar", dest: "-" };
   if (!spec.includes("=")) return { type: "local", dest: spec };
   const m = keyValues(spec);
   const type = m.get("type") ?? "local";
   const dest = m.get("dest");
   if (!dest) throw usage(`invalid output ${spec}: dest= is required`, "write --output type=local,dest=DIR");
-  if (type === "local" || type === "oci") return { type, dest };
+  if (type === "local" && dest === "-") return { type: "tar", dest };
+  if (type === "local" || type === "oci" || type === "tar") return { type, dest };
   throw usage(
     `output type ${type} is not supported`,
-    "wharf build exports type=local,dest=DIR and type=oci,dest=FILE",
+    "wharf build exports type=local,dest=DIR, type=tar,dest=FILE|- and type=oci,dest=FILE",
   );
 }
 

@@ -66,6 +66,10 @@ describe("build flags", () => {
     expect(parseOutput("out")).toEqual({ type: "local", dest: "out" });
     expect(parseOutput("type=local,dest=/tmp/o")).toEqual({ type: "local", dest: "/tmp/o" });
     expect(parseOutput("type=oci,dest=img.tar")).toEqual({ type: "oci", dest: "img.tar" });
+    // `-o -` (BuildKit's shorthand), type=tar, and a local output to stdout: a tar.
+    expect(parseOutput("-")).toEqual({ type: "tar", dest: "-" });
+    expect(parseOutput("type=tar,dest=fs.tar")).toEqual({ type: "tar", dest: "fs.tar" });
+    expect(parseOutput("type=local,dest=-")).toEqual({ type: "tar", dest: "-" });
     expect(() => parseOutput("type=registry,dest=x")).toThrow(/not supported/);
     expect(() => parseOutput("type=local")).toThrow(/dest= is required/);
   });

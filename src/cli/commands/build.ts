@@ -170,6 +170,9 @@ export const command: Command = {
     const trust = await buildTrust(ctx, f, (line) => {
       if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
     });
+    const outputs = exported.outputs.map(parseOutput);
+    // `-o -`: stdout carries the tar, so `-q` prints no ID there.
+    const stdoutTaken = outputs.some((o) => o.dest === "-");
     // `--platform a,b` (or the flag twice): one build per platform and an index naming them.
     const platforms = splitPlatforms(flag.strings(f, "platform"));
     const platform =
@@ -195,7 +198,8 @@ export const command: Command = {
         secrets: flag.strings(f, "secret").map(parseSecret),
         ssh: flag.strings(f, "ssh").map((s) => parseSsh(s, ctx.env)),
         ...(network ? { network: network as "default" | "host" | "none" } : {}),
-        outputs: exported.outputs.map(parseOutput),
+        outputs,
+        outputStream: ctx.stdout,
         push: exported.push,
         env: ctx.env,
         transport: transportOptions(ctx, f),
@@ -215,7 +219,7 @@ export const command: Command = {
     if (iidfile) writeFileSync(iidfile, result.id);
     const metadata = flag.string(f, "metadata-file");
     if (metadata) writeMetadata(metadata, result);
-    if (quiet) ctx.out(result.id);
+    if (quiet && !stdoutTaken) ctx.out(result.id);
     return 0;
   },
 };
