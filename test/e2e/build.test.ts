@@ -168,6 +168,24 @@ CMD ["/bin/busybox", "cat", "/twice.txt"]
     expect(existsSync(join(process.cwd(), "-"))).toBe(false);
   });
 
+  it("the docker CLI's config.json proxies reach RUN steps as BuildKit's proxy build args", async () => {
+    const config = join(cli.root, "..", "docker");
+    mkdirSync(config, { recursive: true });
+    writeFileSync(
+      join(config, "config.json"),
+      JSON.stringify({ proxies: { default: { httpsProxy: "http://p.corp:3128" } } }),
+    );
+    try {
+      const d = ctx("proxies", { Dockerfile: `FROM ${base}\nRUN echo "$HTTPS_PROXY $https_proxy" > /p\n` });
+      const out = join(dir, "proxies-out");
+      const r = await cli.run(["build", "-q", "-o", out, d]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(out, "p"), "utf8")).toBe("http://p.corp:3128 http://p.corp:3128\n");
+    } finally {
+      writeFileSync(join(config, "config.json"), "{}");
+    }
+  });
+
   it("a cache whose layers image prune collected builds again instead of failing", async () => {
     const d = ctx("collected", { Dockerfile: `FROM ${base}\nRUN echo gone > /g\n` });
     await cli.ok("build", "-q", "-t", "collected", d);

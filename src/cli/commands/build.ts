@@ -20,9 +20,19 @@ import {
   usage,
 } from "./build-options.js";
 import { buildTrust } from "./build-trust.js";
+import { configProxyVars } from "./config-proxies.js";
 import { interruptible, isInterrupted } from "./interrupt.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
+
+/** The docker CLI's config.json proxies as build args (BuildKit's predefined proxy ARGs), unless given. */
+function withConfigProxies(args: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
+  for (const kv of configProxyVars(env, (n) => n in args)) {
+    const i = kv.indexOf("=");
+    args[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return args;
+}
 
 function progressMode(ctx: Context, v: string | undefined, quiet: boolean): ProgressMode {
   if (quiet) return "quiet";
@@ -185,7 +195,7 @@ export const command: Command = {
         ...(file ? { file } : {}),
         stdin: ctx.stdin,
         tags: [...flag.strings(f, "tag"), ...exported.names],
-        buildArgs: parseBuildArgs(flag.strings(f, "build-arg"), ctx.env),
+        buildArgs: withConfigProxies(parseBuildArgs(flag.strings(f, "build-arg"), ctx.env), ctx.env),
         labels: parseLabels(flag.strings(f, "label")),
         ...(flag.string(f, "target") ? { target: flag.string(f, "target") as string } : {}),
         noCache: flag.bool(f, "no-cache") || noCacheFilter.noCache,

@@ -6,6 +6,7 @@ import { parseCpus, parseMemory, parseSizeFlag } from "../parse/bytes.js";
 import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
+import { configProxyVars } from "./config-proxies.js";
 import { extraRunOptions, RUN_EXTRA_FLAGS } from "./container-flags-extra.js";
 import { nsRunOptions, RUN_NS_FLAGS } from "./container-flags-ns.js";
 import { RUN_RESOURCE_FLAGS, resourceRunOptions } from "./container-flags-resources.js";
@@ -112,6 +113,9 @@ export async function runOptionsOf(
     const v = expandEnvArg(e, env);
     if (v !== undefined) vars.push(v);
   }
+  // The docker CLI's config.json proxies, for the variables the command line did not set.
+  const named = new Set(vars.map((v) => v.split("=")[0]));
+  vars.push(...configProxyVars(env, (n) => named.has(n)));
   const mounts: MountSpec[] = [
     ...flag.strings(f, "volume").map((v) => parseVolumeFlag(v)),
     ...flag.strings(f, "mount").map((v) => parseMountFlag(v)),
