@@ -3,6 +3,7 @@ import { type Digest, parseDigest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { isValidPath } from "../reference/index.js";
 import type { Access, AuthResult } from "./auth/types.js";
+import type { Occurrence } from "./notify/types.js";
 import type { Store } from "./store/store.js";
 
 /** One request as the handlers see it. */
@@ -19,6 +20,8 @@ export interface Ctx {
   redirect?: boolean;
   /** `http.secret`, when set: upload state in URLs is signed and checked. */
   uploadSecret?: string;
+  /** Reports a successful operation to the notifier (`RegistryOptions.notify`), when there is one. */
+  notify?: (o: Occurrence) => void;
 }
 
 /** The repository name of the route, validated against the reference grammar. */

@@ -6,6 +6,7 @@ import type { Ctx } from "./context.js";
 import { checkName } from "./context.js";
 import type { StorageDriver } from "./driver/types.js";
 import { errorResponse, sendError } from "./http/respond.js";
+import type { Occurrence } from "./notify/types.js";
 import { accessFor, type Method, matchRoute } from "./routes.js";
 import type { BlobDescriptorCache } from "./store/blobcache.js";
 import { warmCatalog } from "./store/catalog.js";
@@ -54,6 +55,17 @@ export interface RegistryOptions {
   uploadSecret?: string;
   /** A blob descriptor cache shared with other replicas (Redis). */
   blobCache?: BlobDescriptorCache;
+  /**
+   * Distribution's `notifications:` (notify/): `event` is called by the handlers after each
+   * successful push, pull, mount or delete, with the request and its authenticated user, and must
+   * not block or throw; `flush` is awaited by `close()` (bounded by the hook).
+   */
+  notify?: NotifyHook;
+}
+
+export interface NotifyHook {
+  event(o: Occurrence, req: IncomingMessage, user: string | undefined): void;
+  flush(): Promise<void>;
 }
 
 const WEEK = 7 * 24 * 3600_000;
@@ -152,6 +164,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
       redirect: opts.redirect ?? false,
       ...(opts.uploadSecret !== undefined ? { uploadSecret: opts.uploadSecret } : {}),
     };
+    const notify = opts.notify;
+    if (notify) ctx.notify = (o) => notify.event(o, req, auth.subject);
     await endpoint.handle(ctx);
   }
 
@@ -201,11 +215,13 @@ export function createRegistry(opts: RegistryOptions): Registry {
       ),
     close: () => {
       for (const t of timers) clearTimeout(t);
-      return inflight === 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            idle = resolve;
-          });
+      const drained =
+        inflight === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              idle = resolve;
+            });
+      return drained.then(() => opts.notify?.flush());
     },
   };
 }

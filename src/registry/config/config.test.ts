@@ -193,9 +193,14 @@ redis:
       ["storage:\n  gopher: {}\n", /storage\.gopher: unknown storage driver/],
       ["storage:\n  filesystem: {}\n  inmemory: {}\n", /more than one storage driver/],
       [
-        "notifications:\n  endpoints:\n    - name: a\n      url: http://x.test\n",
-        /notifications\.endpoints: unsupported/,
+        "notifications:\n  endpoints:\n    - name: a\n      url: http://x.test\n      treshold: 3\n",
+        /notifications\.endpoints\[0\]\.treshold: unknown setting/,
       ],
+      [
+        "notifications:\n  endpoints:\n    - name: a\n      url: x.test\n",
+        /endpoints\[0\]\.url: expected an http/,
+      ],
+      ["notifications:\n  endpoints:\n    - url: http://x.test\n", /endpoints\[0\]\.name: missing/],
       ["storage:\n  cache:\n    blobdescriptor: redis\n", /redis\.addr: missing/],
       ["redis:\n  adr: localhost:6379\n", /redis\.adr: unknown setting/],
       ["proxy:\n  remoteurl: https://registry.example.test\n", /proxy: unsupported/],

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { AuthSettings, TokenServerSettings } from "../auth/index.js";
+import { resolveNotifications } from "../notify/settings.js";
 import { parseAccessRules } from "./access.js";
 import { resolveRedis, resolveStorage } from "./storage.js";
 import { getPath, isObject, parseDuration, type Tree } from "./tree.js";
@@ -236,6 +237,8 @@ export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = [
   if (secret !== undefined) out.secret = secret;
   const redis = resolveRedis(t);
   if (redis) out.redis = redis;
+  const notifications = resolveNotifications(t);
+  if (notifications) out.notifications = notifications;
   const gc = gcSettings(t);
   if (gc) out.gc = gc;
   const tlsSettings = tls(t);

@@ -165,8 +165,21 @@ export const SCHEMA: Rule = obj({
     http2: obj({ disabled: b() }),
   }),
   notifications: obj({
-    events: any(),
-    endpoints: any({ unsupported: "notifications are not supported", when: nonEmpty }),
+    events: obj({ includereferences: b() }),
+    endpoints: {
+      kind: "list",
+      of: obj({
+        name: s(),
+        disabled: b(),
+        url: s(),
+        headers: { kind: "map", of: any() },
+        timeout: d(),
+        threshold: n(),
+        backoff: d(),
+        ignoredmediatypes: any(),
+        ignore: obj({ mediatypes: any(), actions: any() }),
+      }),
+    },
   }),
   redis: obj({
     addr: s(),

@@ -1,5 +1,6 @@
 import type { AuthSettings } from "../auth/index.js";
 import type { S3DriverOptions } from "../driver/s3-client.js";
+import type { NotifySettings } from "../notify/types.js";
 
 /** `redis:` for the blob descriptor cache. */
 export interface RedisSettings {
@@ -52,6 +53,8 @@ export interface RegistryConfig {
   /** `wharf.gc`: online garbage collection every `intervalMs` (none when absent). */
   gc?: GcSettings;
   auth: AuthSettings;
+  /** `notifications:` webhook endpoints (none enabled: absent). */
+  notifications?: NotifySettings;
   log: { level: LogLevel; formatter: LogFormatter; accessLog: boolean; fields: Record<string, string> };
   /** Settings accepted without effect, and ignored environment variables, for the start-up log. */
   warnings: string[];

@@ -48,9 +48,11 @@ export async function getBlob(ctx: Ctx): Promise<void> {
     sendError(req, res, e, { "Content-Range": `bytes */${size}` });
     return;
   }
+  const pulled = () => ctx.notify?.({ action: "pull", kind: "blob", repository: name, digest, size });
   if (req.method === "HEAD") {
     res.writeHead(200, { ...headers, "Content-Length": size });
     res.end();
+    pulled();
     return;
   }
   // The bytes come from the object store, not through this process (Distribution's default); the
@@ -60,6 +62,7 @@ export async function getBlob(ctx: Ctx): Promise<void> {
     : undefined;
   if (url !== undefined) {
     sendEmpty(res, 307, { Location: url, "Docker-Content-Digest": digest });
+    pulled();
     return;
   }
   const start = range?.start ?? 0;
@@ -81,6 +84,7 @@ export async function getBlob(ctx: Ctx): Promise<void> {
     } else {
       await copyPrefix(src, res, length);
     }
+    pulled();
   } catch (e) {
     // A client that hangs up mid-blob is routine; a storage failure is not.
     if (!isClientGone(e)) throw e;
@@ -116,4 +120,5 @@ export async function deleteBlob(ctx: Ctx): Promise<void> {
   const digest = digestParam(ctx.params.digest);
   await unlinkBlob(ctx.store, name, digest);
   sendEmpty(ctx.res, 202, { "Docker-Content-Digest": digest });
+  ctx.notify?.({ action: "delete", kind: "blob", repository: name, digest });
 }

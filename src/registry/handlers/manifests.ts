@@ -51,6 +51,15 @@ export async function getManifest(ctx: Ctx): Promise<void> {
   }
   res.writeHead(200, headers);
   res.end(req.method === "HEAD" ? undefined : m.body);
+  ctx.notify?.({
+    action: "pull",
+    kind: "manifest",
+    repository: name,
+    digest: m.digest,
+    mediaType: m.mediaType,
+    body: m.body,
+    ...(ref.tag !== undefined ? { tag: ref.tag } : {}),
+  });
 }
 
 /** PUT: validates and stores a manifest or index (201, with `OCI-Subject` when it has a subject). */
@@ -76,13 +85,27 @@ export async function putManifest(ctx: Ctx): Promise<void> {
   };
   if (m.subject) headers["OCI-Subject"] = m.subject;
   sendEmpty(ctx.res, 201, headers);
+  ctx.notify?.({
+    action: "push",
+    kind: "manifest",
+    repository: name,
+    digest: m.digest,
+    mediaType: m.mediaType,
+    body,
+    ...(ref.tag !== undefined ? { tag: ref.tag } : {}),
+  });
 }
 
 /** DELETE by digest (the manifest and the tags on it) or by tag (the tag only): 202. */
 export async function deleteManifest(ctx: Ctx): Promise<void> {
   const name = nameOf(ctx);
   const ref = refOf(ctx, () => new WharfError("manifest-unknown", "manifest unknown: invalid tag"));
-  if (ref.digest && isDigest(ref.digest)) await manifests.deleteManifest(ctx.store, name, ref.digest);
+  let tags: string[] = [];
+  if (ref.digest && isDigest(ref.digest)) tags = await manifests.deleteManifest(ctx.store, name, ref.digest);
   else if (ref.tag) await manifests.deleteTag(ctx.store, name, ref.tag);
   sendEmpty(ctx.res, 202);
+  // Like Distribution: the manifest's delete, then one for each tag that went with it.
+  if (ref.digest) ctx.notify?.({ action: "delete", kind: "manifest", repository: name, digest: ref.digest });
+  for (const tag of ref.tag ? [ref.tag] : tags)
+    ctx.notify?.({ action: "delete", kind: "tag", repository: name, tag });
 }

@@ -4,7 +4,8 @@ import { isValidPath } from "../../reference/index.js";
 import { type Ctx, checkName, digestParam, nameOf, repo } from "../context.js";
 import { parseContentRange, uploadRange } from "../http/range.js";
 import { sendEmpty, sendError } from "../http/respond.js";
-import { holdersOf, isLinked, mountBlob } from "../store/blobs.js";
+import type { Occurrence } from "../notify/types.js";
+import { blobSize, holdersOf, isLinked, mountBlob } from "../store/blobs.js";
 import { claimBlob } from "../store/guard.js";
 import * as uploads from "../store/uploads.js";
 import { checkState, uploadUrl } from "./state.js";
@@ -15,6 +16,19 @@ function uuidOf(ctx: Ctx): string {
 
 function created(ctx: Ctx, name: string, digest: string): void {
   sendEmpty(ctx.res, 201, { Location: `/v2/${name}/blobs/${digest}`, "Docker-Content-Digest": digest });
+}
+
+/** Reports a blob push or mount to the notifier (the size read back only when there is one). */
+async function notifyBlob(ctx: Ctx, name: string, digest: Digest, from?: string): Promise<void> {
+  const notify = ctx.notify;
+  if (!notify) return;
+  const size = await blobSize(ctx.store, name, digest).catch(() => undefined);
+  if (size === undefined) return;
+  const o: Occurrence =
+    from === undefined
+      ? { action: "push", kind: "blob", repository: name, digest, size }
+      : { action: "mount", kind: "blob", repository: name, from, digest, size };
+  notify(o);
 }
 
 function progress(ctx: Ctx, status: number, name: string, uuid: string, size: number): void {
@@ -34,12 +48,12 @@ const MOUNT_CANDIDATES = 32;
  * read are never looked into, so the answer (a mount, or an upload session as for an unknown blob)
  * says nothing about them.
  */
-async function automaticMount(ctx: Ctx, name: string, digest: Digest): Promise<boolean> {
-  if ((await isLinked(ctx.store, name, digest)) && (await claimBlob(ctx.store, name, digest))) return true;
+async function automaticMount(ctx: Ctx, name: string, digest: Digest): Promise<string | false> {
+  if ((await isLinked(ctx.store, name, digest)) && (await claimBlob(ctx.store, name, digest))) return name;
   for (const source of (await holdersOf(ctx.store, digest)).slice(0, MOUNT_CANDIDATES)) {
     if (source === name || !isValidPath(source)) continue;
     if (!(await ctx.authorize([repo(source, ["pull"])])).ok) continue;
-    if (await mountBlob(ctx.store, name, source, digest)) return true;
+    if (await mountBlob(ctx.store, name, source, digest)) return source;
   }
   return false;
 }
@@ -60,11 +74,16 @@ export async function startUpload(ctx: Ctx): Promise<void> {
       const allowed = await ctx.authorize([repo(source, ["pull"])]);
       if (allowed.ok && (await mountBlob(ctx.store, name, source, digest))) {
         created(ctx, name, digest);
+        await notifyBlob(ctx, name, digest, source);
         return;
       }
-    } else if (from === null && (await automaticMount(ctx, name, digest))) {
-      created(ctx, name, digest);
-      return;
+    } else if (from === null) {
+      const source = await automaticMount(ctx, name, digest);
+      if (source !== false) {
+        created(ctx, name, digest);
+        await notifyBlob(ctx, name, digest, source);
+        return;
+      }
     }
   }
   const digestValue = ctx.query.get("digest");
@@ -73,6 +92,7 @@ export async function startUpload(ctx: Ctx): Promise<void> {
     const uuid = await uploads.startUpload(ctx.store, name);
     await uploads.completeUpload(ctx.store, name, uuid, digest, ctx.req);
     created(ctx, name, digest);
+    await notifyBlob(ctx, name, digest);
     return;
   }
   const uuid = await uploads.startUpload(ctx.store, name);
@@ -141,6 +161,7 @@ export async function finishUpload(ctx: Ctx): Promise<void> {
     throw e;
   }
   created(ctx, name, digest);
+  await notifyBlob(ctx, name, digest);
 }
 
 /** DELETE: cancels the upload (204). */

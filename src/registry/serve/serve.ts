@@ -2,11 +2,13 @@ import { readFile } from "node:fs/promises";
 import { createServer as createHttpServer, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { errnoCode, WharfError } from "../../errors/index.js";
 import { createAuthorizer } from "../auth/index.js";
 import type { RegistryConfig } from "../config/index.js";
 import { fsDriver, memoryDriver, type StorageDriver } from "../driver/index.js";
 import { type Collector, type CollectorOptions, DEFAULT_GRACE_MS, startCollector } from "../gc/index.js";
+import { createNotifier } from "../notify/index.js";
 import { createRegistry, type RequestLog } from "../registry.js";
 import { createLogger, type Logger } from "./log.js";
 import { redisBlobCache } from "./redis.js";
@@ -144,6 +146,17 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
   }
   const authorizer = await createAuthorizer(config.auth, { tls });
   const blobCache = config.redis ? await redisBlobCache(config.redis, logger) : undefined;
+  let server: Server;
+  const notify = config.notifications
+    ? createNotifier(config.notifications, {
+        // Distribution's source.addr: this host's name and the port it listens on.
+        sourceAddr: () => {
+          const a = server.address();
+          return typeof a === "object" && a ? `${hostname()}:${a.port}` : hostname();
+        },
+        log: (level, msg, fields) => logger[level](msg, fields),
+      })
+    : undefined;
   const registry = createRegistry({
     driver,
     authorizer,
@@ -153,6 +166,7 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
     redirect: config.redirect,
     ...(config.secret !== undefined ? { uploadSecret: config.secret } : {}),
     ...(blobCache ? { blobCache } : {}),
+    ...(notify ? { notify } : {}),
     logger: (r) => {
       if (r.status >= 500) logger.error("response completed with error", accessFields(r));
       else if (config.log.accessLog) logger.info("response completed", accessFields(r));
@@ -161,7 +175,6 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
 
   const collector = onlineCollector(config, driver, logger);
 
-  let server: Server;
   if (config.tls) {
     const { certificate, key, minVersion } = config.tls;
     server = createHttpsServer({

@@ -207,25 +207,28 @@ export async function putManifest(
 }
 
 /** Deletes a manifest revision, the tags that point at it, and its referrers entry. */
-export async function deleteManifest(store: Store, name: string, digest: Digest): Promise<void> {
+export async function deleteManifest(store: Store, name: string, digest: Digest): Promise<string[]> {
   const m = await getManifest(store, name, { digest });
-  await untag(store, name, digest);
+  const tags = await untag(store, name, digest);
   await deleteIfExists(store.driver, layout.revisionDir(name, digest));
   changed(store, name);
   // A PUT that tagged the manifest after the first look: its tag goes too (putManifest restores the
   // revision when it sees it gone under a tag of its own, so either way no tag names nothing).
-  await untag(store, name, digest);
+  tags.push(...(await untag(store, name, digest)));
   if (m.subject) await removeReferrer(store, name, m.subject, digest);
   changed(store, name);
+  return tags;
 }
 
-/** Removes every tag that points at `digest`. */
-async function untag(store: Store, name: string, digest: Digest): Promise<void> {
+/** Removes every tag that points at `digest`; returns the tags it removed. */
+async function untag(store: Store, name: string, digest: Digest): Promise<string[]> {
+  const removed: string[] = [];
   for (const tag of (await listIfExists(store.driver, layout.tags(name))).map(baseName)) {
     if ((await readLink(store, layout.tagCurrent(name, tag))) === digest) {
-      await deleteIfExists(store.driver, layout.tag(name, tag));
+      if (await deleteIfExists(store.driver, layout.tag(name, tag))) removed.push(tag);
     }
   }
+  return removed;
 }
 
 export async function deleteTag(store: Store, name: string, tag: string): Promise<void> {
