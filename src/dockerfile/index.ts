@@ -16,6 +16,20 @@ export {
   unconsumedBuildArgs,
   unconsumedWarning,
 } from "./args.js";
+export {
+  type CheckConfig,
+  type CheckOptions,
+  checkConfigOf,
+  defaultCheckConfig,
+  type Finding,
+  formatCheckReport,
+  formatCheckSummary,
+  lintViolationMessage,
+  parseCheckConfig,
+  RULES,
+  type RuleInfo,
+  runChecks,
+} from "./checks/index.js";
 export { symbolicChmod } from "./chmod.js";
 export { parseChmod } from "./copy.js";
 export {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { parseDockerfile } from "../parse.js";
+import { formatCheckReport, formatCheckSummary, lintViolationMessage, runChecks } from "./index.js";
+
+const TEXT = "FROM alpine\nRUN true\nCMD echo hi\n";
+
+describe("check output", () => {
+  const findings = runChecks(parseDockerfile(TEXT, { file: "Dockerfile" }));
+
+  it("the build's summary, as BuildKit prints it", () => {
+    expect(formatCheckSummary(findings)).toEqual([
+      " 1 warning found (use docker --debug to expand):",
+      " - JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 3)",
+    ]);
+    expect(formatCheckSummary([...findings, ...findings])[0]).toBe(
+      " 2 warnings found (use docker --debug to expand):",
+    );
+    expect(formatCheckSummary([])).toEqual([]);
+  });
+
+  it("--check's report: each finding with its excerpt, then the count", () => {
+    expect(formatCheckReport(findings, "Dockerfile", TEXT)).toEqual([
+      "",
+      "WARNING: JSONArgsRecommended - https://docs.docker.com/go/dockerfile/rule/json-args-recommended/",
+      "JSON arguments recommended for CMD to prevent unintended behavior related to OS signals",
+      "Dockerfile:3",
+      "--------------------",
+      "   1 |     FROM alpine",
+      "   2 |     RUN true",
+      "   3 | >>> CMD echo hi",
+      "--------------------",
+      "Check complete, 1 warning has been found!",
+    ]);
+    expect(formatCheckReport([], "Dockerfile", TEXT)).toEqual(["Check complete, no warnings found."]);
+  });
+
+  it("the error=true message names each rule once", () => {
+    expect(lintViolationMessage([...findings, ...findings])).toBe(
+      "lint violation found for rules: JSONArgsRecommended",
+    );
+  });
+});
