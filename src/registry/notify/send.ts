@@ -3,8 +3,9 @@ import { request as httpsRequest } from "node:https";
 import { ENVELOPE_TYPE, type Event } from "./types.js";
 
 /**
- * POSTs one envelope (`{"events":[...]}`) to `url`; resolves on a 2xx answer, rejects on any other
- * status, a network error, or when the whole exchange takes longer than `timeoutMs`.
+ * POSTs one envelope (`{"events":[...]}`) to `url`; resolves on a 2xx or 3xx answer (Distribution
+ * 2.8.2 takes a 304 as delivered and retries a 400), rejects on any other status, a network error,
+ * or when the whole exchange takes longer than `timeoutMs`.
  */
 export function postEnvelope(
   url: string,
@@ -36,7 +37,7 @@ export function postEnvelope(
       res.on("end", () => {
         clearTimeout(timer);
         const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve();
+        if (status >= 200 && status < 400) resolve();
         else reject(new Error(`endpoint answered ${status}`));
       });
       res.on("error", (e) => {
