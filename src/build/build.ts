@@ -20,6 +20,7 @@ import { errorBox } from "./box.js";
 import { openBuildCache } from "./cache.js";
 import { exportCaches } from "./cache-export.js";
 import { type ImportedCache, importCaches } from "./cache-import.js";
+import { buildChecks, checkSummary, lintError } from "./checks.js";
 import { openContext } from "./context.js";
 import type { BuildEnv, StageResult } from "./env.js";
 import { limiter, neededStages } from "./graph.js";
@@ -84,6 +85,12 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       throw e;
     }
     load.done();
+    // Build checks: with `error=true` a finding fails the build here, before any step runs.
+    const checks = buildChecks(df, buildArgs);
+    if (checks.config.error && checks.findings.length > 0) {
+      for (const l of checkSummary(checks.findings)) progress.note(l);
+      throw lintError(checks.findings, "failed to solve: ");
+    }
     if (ctx.dir) {
       const ign = progress.vertex("[internal] load .dockerignore");
       ign.status(ctx.filter ? "transferring context: done" : "transferring context: 2B done");
@@ -243,6 +250,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       });
       env.warnings.push(...warned);
     }
+    env.warnings.push(...checkSummary(checks.findings));
     for (const w of env.warnings) progress.note(w);
     return {
       id: stored.id,

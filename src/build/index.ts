@@ -4,6 +4,7 @@
  */
 export { build } from "./build.js";
 export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./cache.js";
+export { type CheckOnlyOptions, checkOnly, lintError } from "./checks.js";
 export { neededStages } from "./graph.js";
 export { buildPlatforms, splitPlatforms } from "./platforms.js";
 export type { ProgressMode } from "./progress.js";

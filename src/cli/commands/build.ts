@@ -1,5 +1,13 @@
 import { writeFileSync } from "node:fs";
-import { build, buildPlatforms, type ProgressMode, splitPlatforms } from "../../build/index.js";
+import {
+  build,
+  buildPlatforms,
+  checkOnly,
+  lintError,
+  type ProgressMode,
+  splitPlatforms,
+} from "../../build/index.js";
+import { formatCheckReport } from "../../dockerfile/index.js";
 import { formatPlatform } from "../../oci/index.js";
 import { parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
@@ -142,6 +150,7 @@ export const command: Command = {
       valueName: "stringArray",
       description: 'Cache export destinations (e.g., "user/app:cache", "type=local,dest=path/to/dir")',
     },
+    { name: "check", type: "bool", description: 'Shorthand for "--call=check"' },
     ...BUILD_EXPORT_FLAGS,
     ...BUILD_LEGACY_FLAGS,
     INSECURE_FLAG,
@@ -166,6 +175,20 @@ export const command: Command = {
         "invalid argument: can't use stdin for both build context and dockerfile",
         "give the context as a directory",
       );
+    if (flag.bool(f, "check")) {
+      // BuildKit's build checks only: each finding with its excerpt, nothing built; `error=true` fails.
+      const buildArgs = parseBuildArgs(flag.strings(f, "build-arg"), ctx.env);
+      const r = await checkOnly({
+        root: ctx.root,
+        context,
+        ...(file ? { file } : {}),
+        stdin: ctx.stdin,
+        buildArgs,
+      });
+      for (const l of formatCheckReport(r.findings, r.file, r.text)) ctx.out(l);
+      if (r.config.error && r.findings.length > 0) throw lintError(r.findings, "");
+      return 0;
+    }
     const iidfile = flag.string(f, "iidfile");
     const noCacheFilter = parseNoCacheFilter(flag.strings(f, "no-cache-filter"));
     const buildContexts = parseBuildContexts(flag.strings(f, "build-context"));

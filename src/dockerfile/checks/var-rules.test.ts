@@ -52,9 +52,9 @@ describe("variable rules", () => {
     expect(check("FROM alpine AS base\nARG foo\nCOPY $foo .\nENV A=1\nWORKDIR /$A\n", ["PATH"])).toEqual([]);
   });
 
-  it("UndefinedVar: a later stage sees its parent stage's ARGs and ENVs; scratch defines nothing", () => {
-    expect(check("FROM scratch AS a\nENV X=1\nFROM a\nWORKDIR /$X\nUSER $Y\n")).toEqual([
-      { rule: "UndefinedVar", message: "Usage of undefined variable '$Y'", line: 5 },
+  it("UndefinedVar: a later stage sees its parent stage's ENVs, not its ARGs; scratch defines PATH", () => {
+    expect(check("FROM scratch AS a\nENV X=1\nARG Y=2\nFROM a\nWORKDIR /$X$PATH\nUSER $Y\n")).toEqual([
+      { rule: "UndefinedVar", message: "Usage of undefined variable '$Y'", line: 6 },
     ]);
   });
 

@@ -123,25 +123,33 @@ export interface VarRuleOptions {
 /** UndefinedVar: the words BuildKit expands, against the stage's ARGs and ENVs as they stand at each line. */
 export function undefinedVarRule(df: Dockerfile, opts: VarRuleOptions = {}): Finding[] {
   const out: Finding[] = [];
-  const finalScope = new Map<number, Set<string>>();
+  // A child stage inherits its parent's environment (the image config), not its ARGs.
+  const finalEnv = new Map<number, Set<string>>();
   for (const stage of df.stages) {
     const parent = df.stages.find(
       (s) => s.index < stage.index && s.name !== undefined && s.name === stage.from.image.toLowerCase(),
     );
     let defined: Set<string> | undefined;
-    if (parent) defined = new Set(finalScope.get(parent.index) ?? []);
-    else if (stage.from.image === "scratch") defined = new Set();
+    if (parent) defined = new Set(finalEnv.get(parent.index) ?? []);
+    // BuildKit gives scratch the default PATH.
+    else if (stage.from.image === "scratch") defined = new Set(["PATH"]);
     else {
       const env = opts.baseEnv?.(stage);
       defined = env === undefined ? undefined : new Set(env);
     }
-    const scope = defined ?? new Set<string>();
+    const env = new Set(defined ?? []);
+    const scope = new Set(env);
     for (const inst of stage.instructions) {
       if (defined !== undefined) out.push(...undefinedIn(inst, scope, df.escape));
       if (inst.kind === "ARG") for (const a of inst.args) scope.add(a.name);
-      if (inst.kind === "ENV") for (const p of inst.pairs) scope.add(p.key);
+      if (inst.kind === "ENV") {
+        for (const p of inst.pairs) {
+          scope.add(p.key);
+          env.add(p.key);
+        }
+      }
     }
-    finalScope.set(stage.index, scope);
+    finalEnv.set(stage.index, env);
   }
   return out;
 }
