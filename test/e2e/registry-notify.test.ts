@@ -136,10 +136,10 @@ describe("registry notifications, compared with Distribution 2.8.2", () => {
     const before = { dist: pushed.dist.length, wharf: pushed.wharf.length };
     await runScenario(dist.url);
     await runScenario(wharf.url);
-    const d = (await settled("/dist", before.dist + 13)).slice(before.dist);
-    const w = (await settled("/wharf", before.wharf + 13)).slice(before.wharf);
+    const d = (await settled("/dist", before.dist + 15)).slice(before.dist);
+    const w = (await settled("/wharf", before.wharf + 15)).slice(before.wharf);
     expect(w.map((e) => comparable(e, wharf.host))).toEqual(d.map((e) => comparable(e, dist.host)));
-    expect(w).toHaveLength(13);
+    expect(w).toHaveLength(15);
     // The envelope: its media type and the configured headers, one event each as Distribution sends.
     for (const path of ["/dist", "/wharf"]) {
       for (const r of received.get(path) ?? []) {
@@ -160,9 +160,9 @@ describe("registry notifications, compared with Distribution 2.8.2", () => {
     answers.set("/flaky", (n) => (n <= 3 ? 500 : 200));
     const wharf = await start("wharf", endpointYaml("/flaky"));
     await runScenario(wharf.url);
-    const delivered = await settled("/flaky", 13);
-    expect(delivered).toHaveLength(13);
-    expect(new Set(delivered.map((e) => e.id)).size).toBe(13);
+    const delivered = await settled("/flaky", 15);
+    expect(delivered).toHaveLength(15);
+    expect(new Set(delivered.map((e) => e.id)).size).toBe(15);
     const all = received.get("/flaky") ?? [];
     expect(all.slice(0, 3).map((r) => r.status)).toEqual([500, 500, 500]);
     // The refused event is the one sent again: the first four envelopes carry the same event.
@@ -176,6 +176,8 @@ describe("registry notifications, compared with Distribution 2.8.2", () => {
       "pull GET",
       "pull GET",
       "pull HEAD",
+      "pull GET",
+      "pull GET",
       "pull GET",
       "mount POST",
       "delete DELETE",
@@ -191,7 +193,7 @@ describe("registry notifications, compared with Distribution 2.8.2", () => {
     const time = async (url: string) => {
       const t0 = performance.now();
       const r = await runScenario(url);
-      expect(r.statuses.every(([, s]) => s < 300)).toBe(true);
+      expect(r.statuses.every(([, s]) => s < 400)).toBe(true);
       return performance.now() - t0;
     };
     // Warm both (first requests load code), then time each three times; medians compared.
@@ -204,7 +206,7 @@ describe("registry notifications, compared with Distribution 2.8.2", () => {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] ?? 0;
     console.log(
-      `scenario (26 requests): ${median(runs.plain).toFixed(0)} ms without notifications, ${median(runs.stuck).toFixed(0)} ms with an endpoint that never answers`,
+      `scenario (18 requests): ${median(runs.plain).toFixed(0)} ms without notifications, ${median(runs.stuck).toFixed(0)} ms with an endpoint that never answers`,
     );
     expect(received.get("/never")?.length ?? 0).toBeGreaterThan(0);
     expect(median(runs.stuck)).toBeLessThan(median(runs.plain) * 2 + 200);

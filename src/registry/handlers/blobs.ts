@@ -36,9 +36,12 @@ export async function getBlob(ctx: Ctx): Promise<void> {
     ETag: `"${digest}"`,
     "Cache-Control": "max-age=31536000",
   };
+  // Distribution's notifications count every successful read, a 304 and a range included.
+  const pulled = () => ctx.notify?.({ action: "pull", kind: "blob", repository: name, digest, size });
   if (req.headers["if-none-match"] === `"${digest}"`) {
     res.writeHead(304, headers);
     res.end();
+    pulled();
     return;
   }
   let range: ByteRange | undefined;
@@ -48,7 +51,6 @@ export async function getBlob(ctx: Ctx): Promise<void> {
     sendError(req, res, e, { "Content-Range": `bytes */${size}` });
     return;
   }
-  const pulled = () => ctx.notify?.({ action: "pull", kind: "blob", repository: name, digest, size });
   if (req.method === "HEAD") {
     res.writeHead(200, { ...headers, "Content-Length": size });
     res.end();

@@ -92,6 +92,8 @@ describe("notification events", () => {
       manifest("pull", "GET"),
       blob("pull", l1, "HEAD"),
       blob("pull", l1, "GET"),
+      blob("pull", l1, "GET"),
+      blob("pull", l1, "GET"),
       mount,
       { action: "delete", target: { digest: r.manifest.digest, repository: "a/img" }, method: "DELETE" },
       { action: "delete", target: { repository: "a/img", tag: "v1" }, method: "DELETE" },
@@ -111,7 +113,7 @@ describe("notification events", () => {
       expect(e.source).toEqual({ addr: "testhost:5000", instanceID: events[0]?.source.instanceID });
     }
     // The two deletes of one request share its id.
-    expect(events[10]?.request.id).toBe(events[11]?.request.id);
+    expect(events[12]?.request.id).toBe(events[13]?.request.id);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
@@ -127,7 +129,7 @@ describe("notification events", () => {
     await runScenario(url);
     await reg?.close();
     const plain = sent.get("plain") ?? [];
-    expect(plain).toHaveLength(13);
+    expect(plain).toHaveLength(15);
     expect(plain.some((e) => e.target.references !== undefined)).toBe(false);
     const summary = (name: string) => (sent.get(name) ?? []).map((e) => `${e.action} ${e.target.mediaType}`);
     const m = MediaType.ociManifest;
