@@ -97,5 +97,12 @@ describe("build checks in a build", () => {
     expect(r.config.error).toBe(true);
     expect(r.file).toBe("Dockerfile");
     expect(openBuildCache(root).list()).toEqual([]);
+    // A repeated stage name is a finding here (a build refuses it while parsing).
+    const dup = busyboxContext(temp, { Dockerfile: `${BUSYBOX_BASE}FROM base AS x\nFROM base AS x\n` });
+    const d = await checkOnly({ root, context: dup });
+    expect(d.findings.map((f) => [f.rule, f.line])).toEqual([["DuplicateStageName", 5]]);
+    await expect(build({ root, context: dup, env: {}, progress: "quiet" })).rejects.toThrow(
+      /duplicate stage name "x"/,
+    );
   });
 });

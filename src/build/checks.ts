@@ -50,7 +50,8 @@ export async function checkOnly(
   });
   try {
     const { name, text } = ctx.dockerfile;
-    const df = parseDockerfile(text, { file: name });
+    // A repeated stage name is reported (DuplicateStageName) rather than refused, as BuildKit's check does.
+    const df = parseDockerfile(text, { file: name, keepDuplicateStages: true });
     const r = buildChecks(df, new Map(Object.entries(o.buildArgs ?? {})));
     return { ...r, file: name, text };
   } finally {

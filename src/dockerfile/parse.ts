@@ -46,13 +46,17 @@ function readInstructions(text: string, file: string) {
 }
 
 /** ARGs before the first FROM are global; every other instruction belongs to the stage its FROM opened. */
-function group(file: string, instructions: Instruction[]): { globalArgs: ArgInstruction[]; stages: Stage[] } {
+function group(
+  file: string,
+  instructions: Instruction[],
+  keepDuplicates = false,
+): { globalArgs: ArgInstruction[]; stages: Stage[] } {
   const globalArgs: ArgInstruction[] = [];
   const stages: Stage[] = [];
   for (const inst of instructions) {
     if (inst.kind === "FROM") {
       const dup = inst.name === undefined ? undefined : stages.find((s) => s.name === inst.name);
-      if (dup) {
+      if (dup && !keepDuplicates) {
         throw dockerfileError(
           inst.location,
           `duplicate stage name "${inst.name}" (first at line ${dup.from.location.startLine})`,
@@ -109,7 +113,14 @@ function check(df: Dockerfile): void {
  * `dockerfile-invalid` WharfError whose message starts with `FILE:LINE: `. Words that BuildKit expands
  * at build time are kept as written: see `expandInstruction` and `createArgScope`.
  */
-export function parseDockerfile(text: string, opts: { file: string }): Dockerfile {
+export function parseDockerfile(
+  text: string,
+  opts: {
+    file: string;
+    /** Keep a repeated stage name instead of refusing it (`build --check` reports it as DuplicateStageName). */
+    keepDuplicateStages?: boolean;
+  },
+): Dockerfile {
   const { file } = opts;
   const read = readInstructions(text, file);
   if (read.instructions.length === 0) {
@@ -119,7 +130,7 @@ export function parseDockerfile(text: string, opts: { file: string }): Dockerfil
       "add a FROM line",
     );
   }
-  const { globalArgs, stages } = group(file, read.instructions);
+  const { globalArgs, stages } = group(file, read.instructions, opts.keepDuplicateStages === true);
   const df: Dockerfile = {
     file,
     escape: read.escape,

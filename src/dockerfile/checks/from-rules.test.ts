@@ -29,6 +29,17 @@ describe("FROM rules", () => {
     expect(check("from debian:latest as deb\n")).toEqual([]);
   });
 
+  it("DuplicateStageName: the repeated FROM (a Dockerfile parsed with keepDuplicateStages, as --check does)", () => {
+    const text = "FROM debian:latest AS builder\nRUN true\n\nFROM golang:latest AS Builder\n";
+    expect(() => parseDockerfile(text, { file: "Dockerfile" })).toThrow(/duplicate stage name "builder"/);
+    const df = parseDockerfile(text, { file: "Dockerfile", keepDuplicateStages: true });
+    expect(runChecks(df).map((f) => [f.rule, f.message, f.line])).toEqual([
+      ["StageNameCasing", "Stage name 'Builder' should be lowercase", 4],
+      ["DuplicateStageName", 'Duplicate stage name "builder", stage names should be unique', 4],
+    ]);
+    expect(check("FROM debian:latest AS deb-builder\nFROM golang:latest AS go-builder\n")).toEqual([]);
+  });
+
   it("ReservedStageName: scratch and context, whatever their case", () => {
     expect(check("FROM alpine AS scratch\nFROM alpine AS context\n")).toEqual([
       {

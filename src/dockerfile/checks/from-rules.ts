@@ -16,9 +16,10 @@ const isUpper = (s: string) => s === s.toUpperCase();
 const isLower = (s: string) => s === s.toLowerCase();
 const RESERVED = ["context", "scratch"];
 
-/** StageNameCasing, FromAsCasing, ReservedStageName, RedundantTargetPlatform, FromPlatformFlagConstDisallowed. */
+/** StageNameCasing, FromAsCasing, DuplicateStageName, ReservedStageName, RedundantTargetPlatform, FromPlatformFlagConstDisallowed. */
 export function fromRules(df: Dockerfile): Finding[] {
   const out: Finding[] = [];
+  const seen = new Set<string>();
   for (const stage of df.stages) {
     const from = stage.from;
     const line = from.location.startLine;
@@ -34,7 +35,13 @@ export function fromRules(df: Dockerfile): Finding[] {
           finding("FromAsCasing", `'${w.as}' and '${w.keyword}' keywords' casing do not match`, line, end),
         );
       }
-      if (RESERVED.includes(w.name.toLowerCase())) {
+      const lower = w.name.toLowerCase();
+      if (seen.has(lower)) {
+        const msg = `Duplicate stage name ${JSON.stringify(lower)}, stage names should be unique`;
+        out.push(finding("DuplicateStageName", msg, line, end));
+      }
+      seen.add(lower);
+      if (RESERVED.includes(lower)) {
         out.push(
           finding(
             "ReservedStageName",
