@@ -17,6 +17,7 @@ export {
 } from "./gc/index.js";
 export { layout } from "./layout.js";
 export { type ListeningRegistry, type ListenOptions, startRegistry } from "./listen.js";
+export type { ProxySettings, Upstream, UpstreamBlob, UpstreamManifest } from "./proxy/index.js";
 export { createRegistry, type Registry, type RegistryOptions, type RequestLog } from "./registry.js";
 export { ROUTES } from "./routes.js";
 export { type RunningRegistry, type ServeOptions, startRegistryServer } from "./serve/index.js";

@@ -6,6 +6,7 @@ import type { Ctx } from "./context.js";
 import { checkName } from "./context.js";
 import type { StorageDriver } from "./driver/types.js";
 import { errorResponse, sendError } from "./http/respond.js";
+import { createProxy, type ProxyOptions } from "./proxy/index.js";
 import type { Occurrence } from "./notify/types.js";
 import { accessFor, type Method, matchRoute } from "./routes.js";
 import type { BlobDescriptorCache } from "./store/blobcache.js";
@@ -55,6 +56,8 @@ export interface RegistryOptions {
   uploadSecret?: string;
   /** A blob descriptor cache shared with other replicas (Redis). */
   blobCache?: BlobDescriptorCache;
+  /** Distribution's `proxy:`: a pull-through cache of an upstream registry (proxy/README). */
+  proxy?: ProxyOptions;
   /**
    * Distribution's `notifications:` (notify/): `event` is called by the handlers after each
    * successful push, pull, mount or delete, with the request and its authenticated user, and must
@@ -108,6 +111,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
   const store = createStore(opts.driver, opts.blobCache ? { shared: opts.blobCache } : {});
   store.readOnly = opts.readOnly ?? false;
   const authorizer = opts.authorizer ?? anonymous;
+  const proxy = opts.proxy ? createProxy(store, opts.proxy) : undefined;
+  const proxyReady = proxy?.start();
   let inflight = 0;
   let idle: (() => void) | undefined;
   const purge = opts.readOnly ? false : (opts.purgeUploads ?? { maxAgeMs: WEEK, intervalMs: WEEK / 7 });
@@ -166,7 +171,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
     };
     const notify = opts.notify;
     if (notify) ctx.notify = (o) => notify.event(o, req, auth.subject);
-    await endpoint.handle(ctx);
+    await proxyReady;
+    await (proxy ? proxy.handler(match.route.id, req.method ?? "", endpoint.handle) : endpoint.handle)(ctx);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -215,6 +221,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
       ),
     close: () => {
       for (const t of timers) clearTimeout(t);
+      proxy?.stop();
       const drained =
         inflight === 0
           ? Promise.resolve()

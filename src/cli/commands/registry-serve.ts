@@ -1,6 +1,7 @@
 import { type FlagOverrides, loadRegistryConfig, startRegistryServer } from "../../registry/index.js";
 import type { Command } from "../command.js";
 import { flag } from "../command.js";
+import { proxyUpstream } from "../registry-upstream.js";
 
 export const command: Command = {
   path: ["registry", "serve"],
@@ -80,7 +81,11 @@ export const command: Command = {
       flags: overrides,
       wharfRoot: ctx.root,
     });
-    const running = await startRegistryServer({ config, write: (line) => ctx.err(line) });
+    const running = await startRegistryServer({
+      config,
+      write: (line) => ctx.err(line),
+      makeUpstream: proxyUpstream,
+    });
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;

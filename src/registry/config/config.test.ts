@@ -203,7 +203,8 @@ redis:
       ["notifications:\n  endpoints:\n    - url: http://x.test\n", /endpoints\[0\]\.name: missing/],
       ["storage:\n  cache:\n    blobdescriptor: redis\n", /redis\.addr: missing/],
       ["redis:\n  adr: localhost:6379\n", /redis\.adr: unknown setting/],
-      ["proxy:\n  remoteurl: https://registry.example.test\n", /proxy: unsupported/],
+      ["proxy:\n  remoteurl: ftp://registry.example.test\n", /proxy\.remoteurl: not an http/],
+      ["proxy:\n  remoteurl: http://r.test\n  ttl: soon\n", /proxy\.ttl/],
       ["storage:\n  cache:\n    blobdescriptor: memcached\n", /storage\.cache\.blobdescriptor: unsupported/],
       ["http:\n  tls:\n    clientcas: [/ca.pem]\n    certificate: c\n    key: k\n", /http\.tls\.clientcas/],
       ["http:\n  prefix: /reg/\n", /http\.prefix/],
@@ -230,6 +231,22 @@ redis:
     for (const [yaml, re] of cases)
       expect(failure(() => from(`version: 0.1\n${yaml}`)).message, yaml).toMatch(re);
     expect(failure(() => from("version: 0.2\n")).message).toMatch(/version: unsupported version/);
+  });
+
+  it("reads proxy: (a pull-through cache), from the file and REGISTRY_PROXY_* variables", () => {
+    const c = from("proxy:\n  remoteurl: https://registry-1.docker.io/\n  username: u\n", {
+      REGISTRY_PROXY_PASSWORD: "p",
+      REGISTRY_PROXY_TTL: "2h",
+    });
+    expect(c.proxy).toEqual({
+      remoteUrl: "https://registry-1.docker.io",
+      username: "u",
+      password: "p",
+      ttlMs: 2 * 3600e3,
+    });
+    expect(from("proxy:\n  remoteurl: http://127.0.0.1:1\n").proxy?.ttlMs).toBe(168 * 3600e3);
+    expect(from("proxy:\n  remoteurl: http://127.0.0.1:1\n  ttl: 0\n").proxy?.ttlMs).toBe(0);
+    expect(from("").proxy).toBeUndefined();
   });
 
   it("accepts harmless keys silently and warns about ignored ones", () => {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { AuthSettings, TokenServerSettings } from "../auth/index.js";
 import { resolveNotifications } from "../notify/settings.js";
+import { resolveProxy } from "../proxy/settings.js";
 import { parseAccessRules } from "./access.js";
 import { resolveRedis, resolveStorage } from "./storage.js";
 import { getPath, isObject, parseDuration, type Tree } from "./tree.js";
@@ -239,6 +240,8 @@ export function resolveTree(t: Tree, defaultRoot: string, warnings: string[] = [
   if (redis) out.redis = redis;
   const notifications = resolveNotifications(t);
   if (notifications) out.notifications = notifications;
+  const proxy = resolveProxy(t);
+  if (proxy) out.proxy = proxy;
   const gc = gcSettings(t);
   if (gc) out.gc = gc;
   const tlsSettings = tls(t);

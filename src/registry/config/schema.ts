@@ -193,7 +193,7 @@ export const SCHEMA: Rule = obj({
     tls: obj({ enabled: b() }),
   }),
   health: any({ warn: "health checks (health.*) are not run", when: nonEmpty }),
-  proxy: any({ unsupported: "pull-through cache (proxy) is not supported", when: nonEmpty }),
+  proxy: obj({ remoteurl: s(), username: s(), password: s(), ttl: d() }),
   compatibility: obj({
     schema1: obj({
       enabled: b({ unsupported: "schema 1 manifests are not supported", when: isTrue }),

@@ -1,5 +1,6 @@
 import type { AuthSettings } from "../auth/index.js";
 import type { S3DriverOptions } from "../driver/s3-client.js";
+import type { ProxySettings } from "../proxy/settings.js";
 import type { NotifySettings } from "../notify/types.js";
 
 /** `redis:` for the blob descriptor cache. */
@@ -53,6 +54,8 @@ export interface RegistryConfig {
   /** `wharf.gc`: online garbage collection every `intervalMs` (none when absent). */
   gc?: GcSettings;
   auth: AuthSettings;
+  /** `proxy:`: a pull-through cache of `remoteUrl` (absent: an ordinary registry). */
+  proxy?: ProxySettings;
   /** `notifications:` webhook endpoints (none enabled: absent). */
   notifications?: NotifySettings;
   log: { level: LogLevel; formatter: LogFormatter; accessLog: boolean; fields: Record<string, string> };

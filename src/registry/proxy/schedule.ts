@@ -44,7 +44,12 @@ export function createSchedule(store: Store, ttlMs: number, now: () => number = 
     async load() {
       const raw = await readIfExists(store.driver, SCHEDULE_PATH);
       if (!raw) return;
-      const parsed: unknown = JSON.parse(raw.toString());
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString());
+      } catch {
+        return; // a damaged state file: start over (the content stays cached until re-fetched)
+      }
       if (typeof parsed !== "object" || parsed === null) return;
       for (const v of Object.values(parsed as Record<string, unknown>)) {
         const e = v as Partial<ScheduleEntry>;

@@ -49,6 +49,12 @@ export function fakeUpstream(): FakeUpstream {
       }
       return { size: real.length, body: body() };
     },
+    async blobSize(repo, digest) {
+      if (up.down) throw unreachable();
+      const real = up.blobs.get(`${repo}@${digest}`);
+      if (!real) throw new WharfError("blob-unknown", `blob unknown: ${digest}`);
+      return real.length;
+    },
     async tags(repo) {
       if (up.down) throw unreachable();
       const tags = [...up.tagMap.keys()]

@@ -24,6 +24,8 @@ export interface Upstream {
   /** GET (`head: false`) or HEAD of a manifest by tag or digest, with the client's Accept list. */
   manifest(repo: string, ref: string, accept: string[], opts: { head: boolean }): Promise<UpstreamManifest>;
   blob(repo: string, digest: Digest): Promise<UpstreamBlob>;
+  /** The blob's size, asked with a HEAD (nothing fetched). */
+  blobSize(repo: string, digest: Digest): Promise<number>;
   /** All tags of the repository. */
   tags(repo: string): Promise<string[]>;
 }

@@ -9,6 +9,7 @@ import type { RegistryConfig } from "../config/index.js";
 import { fsDriver, memoryDriver, type StorageDriver } from "../driver/index.js";
 import { type Collector, type CollectorOptions, DEFAULT_GRACE_MS, startCollector } from "../gc/index.js";
 import { createNotifier } from "../notify/index.js";
+import type { ProxySettings, Upstream } from "../proxy/index.js";
 import { createRegistry, type RequestLog } from "../registry.js";
 import { createLogger, type Logger } from "./log.js";
 import { redisBlobCache } from "./redis.js";
@@ -17,6 +18,8 @@ export interface ServeOptions {
   config: RegistryConfig;
   /** Where log lines go (default: stderr). */
   write?: (line: string) => void;
+  /** Builds the upstream client of a pull-through cache (`proxy:`); the CLI passes one (src/remote). */
+  makeUpstream?: (settings: ProxySettings) => Upstream;
 }
 
 export interface RunningRegistry {
@@ -146,6 +149,13 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
   }
   const authorizer = await createAuthorizer(config.auth, { tls });
   const blobCache = config.redis ? await redisBlobCache(config.redis, logger) : undefined;
+  if (config.proxy && !opts.makeUpstream)
+    throw new WharfError("unsupported", "proxy: no upstream client given");
+  const proxy =
+    config.proxy && opts.makeUpstream
+      ? { upstream: opts.makeUpstream(config.proxy), ttlMs: config.proxy.ttlMs }
+      : undefined;
+  if (config.proxy) logger.info(`pull-through cache of ${config.proxy.remoteUrl}`);
   let server: Server;
   const notify = config.notifications
     ? createNotifier(config.notifications, {
@@ -164,6 +174,7 @@ export async function startRegistryServer(opts: ServeOptions): Promise<RunningRe
     readOnly: config.readOnly,
     purgeUploads: config.purgeUploads,
     redirect: config.redirect,
+    ...(proxy ? { proxy } : {}),
     ...(config.secret !== undefined ? { uploadSecret: config.secret } : {}),
     ...(blobCache ? { blobCache } : {}),
     ...(notify ? { notify } : {}),
