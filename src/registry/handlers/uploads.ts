@@ -81,7 +81,8 @@ export async function startUpload(ctx: Ctx): Promise<void> {
       const source = await automaticMount(ctx, name, digest);
       if (source !== false) {
         created(ctx, name, digest);
-        await notifyBlob(ctx, name, digest, source);
+        // The repository already held it: nothing was mounted, so no event.
+        if (source !== name) await notifyBlob(ctx, name, digest, source);
         return;
       }
     }

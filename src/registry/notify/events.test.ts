@@ -174,6 +174,23 @@ describe("notification events", () => {
     ]);
   });
 
+  it("report an automatic mount (no `from`) with its source, and nothing when the repository held the blob", async () => {
+    const { sent, url } = await recording([endpoint("all")], false);
+    const { digest } = await pushBlob(url, "open/source", "shared layer");
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${url}/v2/team/app/blobs/uploads/?mount=${digest}`, { method: "POST" });
+      await res.arrayBuffer();
+      expect(res.status).toBe(201);
+    }
+    await reg?.close();
+    expect(
+      (sent.get("all") ?? []).map((e) => [e.action, e.target.repository, e.target.fromRepository]),
+    ).toEqual([
+      ["push", "open/source", undefined],
+      ["mount", "team/app", "open/source"],
+    ]);
+  });
+
   it("list an index's manifests as its references", () => {
     const body = Buffer.from(
       JSON.stringify({
