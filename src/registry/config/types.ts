@@ -1,7 +1,7 @@
 import type { AuthSettings } from "../auth/index.js";
 import type { S3DriverOptions } from "../driver/s3-client.js";
-import type { ProxySettings } from "../proxy/settings.js";
 import type { NotifySettings } from "../notify/types.js";
+import type { ProxySettings } from "../proxy/settings.js";
 
 /** `redis:` for the blob descriptor cache. */
 export interface RedisSettings {
