@@ -77,9 +77,10 @@ export async function openContext(o: ContextOptions): Promise<BuildContext> {
         hint: "pipe a tar of the context (or a Dockerfile) into wharf build -",
       });
     }
-    const { kind, stream, head } = await sniffStdin(o.stdin);
+    const { kind, stream } = await sniffStdin(o.stdin);
     if (kind === "text") {
-      lone = Buffer.concat([head, await readAll(stream)]).toString("utf8");
+      // The stream yields the sniffed head first: read it whole, once.
+      lone = (await readAll(stream)).toString("utf8");
     } else {
       dir = join(o.root, "tmp", `build-context-${process.pid}-${randomHex(6)}`);
       await mkdir(dir, { recursive: true });
