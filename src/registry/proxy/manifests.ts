@@ -101,7 +101,8 @@ export async function proxyManifest(
       if (isUpstreamNotFound(e)) throw unknown(name, ref.tag);
       const held = await localManifest(store, name, ref);
       if (held) return held;
-      throw e;
+      // Unreachable and not cached: Distribution 2.8.2 answers 404 MANIFEST_UNKNOWN.
+      throw unknown(name, ref.tag);
     }
     const held = await localManifest(store, name, { digest });
     if (held) {
@@ -114,7 +115,7 @@ export async function proxyManifest(
     got = await upstream.manifest(name, digest, accept, { head: false });
   } catch (e) {
     if (isUpstreamNotFound(e)) throw unknown(name, ref.tag ?? digest);
-    throw e;
+    throw unknown(name, ref.tag ?? digest); // unreachable, as Distribution answers it
   }
   if (!got.body) throw unknown(name, digest);
   return storeFetched(cache, name, digest, got.mediaType, got.body, ref.tag);
@@ -127,7 +128,11 @@ export async function proxyTags(cache: ManifestCache, name: string): Promise<str
   } catch (e) {
     if (isUpstreamNotFound(e)) throw e;
     const tags = await listTags(cache.store, name);
-    if (tags.length === 0) throw e;
+    if (tags.length === 0) {
+      throw new WharfError("name-unknown", `repository name not known to registry: ${name}`, {
+        detail: { name },
+      });
+    }
     return tags;
   }
 }
