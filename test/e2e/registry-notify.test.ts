@@ -163,6 +163,8 @@ describe("registry notifications, compared with Distribution 2.8.2", () => {
     const delivered = await settled("/flaky", 15);
     expect(delivered).toHaveLength(15);
     expect(new Set(delivered.map((e) => e.id)).size).toBe(15);
+    // Each failed attempt is logged (at error level, as Distribution logs it).
+    expect(wharf.output().match(/notification delivery failed; retrying/g)).toHaveLength(3);
     const all = received.get("/flaky") ?? [];
     expect(all.slice(0, 3).map((r) => r.status)).toEqual([500, 500, 500]);
     // The refused event is the one sent again: the first four envelopes carry the same event.

@@ -62,7 +62,8 @@ export function createQueue(opts: QueueOptions, deps: QueueDeps): EndpointQueue 
         }
       } catch (e) {
         failures++;
-        deps.log("warn", "notification delivery failed; retrying", {
+        // At error level, as Distribution logs each failed attempt.
+        deps.log("error", "notification delivery failed; retrying", {
           endpoint: opts.name,
           failures,
           err: e instanceof Error ? e.message : String(e),
