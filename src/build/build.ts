@@ -250,7 +250,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       });
       env.warnings.push(...warned);
     }
-    env.warnings.push(...checkSummary(checks.findings));
+    if (o.checkSummary !== false) env.warnings.push(...checkSummary(checks.findings));
     for (const w of env.warnings) progress.note(w);
     return {
       id: stored.id,

@@ -4,6 +4,7 @@ import { validateRoot } from "../images/testing/validate.js";
 import { build } from "./build.js";
 import { openBuildCache } from "./cache.js";
 import { checkOnly } from "./checks.js";
+import { buildPlatforms, splitPlatforms } from "./platforms.js";
 import { BUSYBOX_BASE, busyboxContext } from "./testing/context.js";
 import type { BuildOptions } from "./types.js";
 
@@ -87,6 +88,27 @@ describe("build checks in a build", () => {
     const ok = await plainBuild(root, ctx, { buildArgs: { BUILDKIT_DOCKERFILE_CHECK: "error=false" } });
     expect(ok.out).toContain("RUN touch /ran");
     expect(ok.warnings).toContain(` - ${JSON_ARGS} (line 6)`);
+  });
+
+  it("a build of two platforms prints the summary once", async () => {
+    const root = temp();
+    const ctx = busyboxContext(temp, { Dockerfile: "FROM scratch\nCOPY busybox /b\nCMD echo hi\n" });
+    const chunks: string[] = [];
+    const progressOut = {
+      write: (s: string | Uint8Array) => {
+        chunks.push(String(s));
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream;
+    const o: BuildOptions = { root, context: ctx, progress: "plain", progressOut, env: {}, tags: ["two:1"] };
+    const r = await buildPlatforms(o, splitPlatforms(["linux/amd64,linux/arm64"]));
+    used.add(root);
+    const out = chunks.join("");
+    expect(out.split(" 1 warning found (use docker --debug to expand):").length - 1).toBe(1);
+    expect(r.warnings).toEqual([
+      " 1 warning found (use docker --debug to expand):",
+      ` - ${JSON_ARGS} (line 3)`,
+    ]);
   });
 
   it("checkOnly reads and checks without building", async () => {

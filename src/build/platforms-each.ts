@@ -33,6 +33,8 @@ export async function buildEach(
         ...o,
         platform: formatPlatform(platform),
         platformLabel: true,
+        // The build checks are the same for every platform: their summary is printed once.
+        checkSummary: parts.length === 0,
         tags: [],
         push: false,
         ...extra(platform),

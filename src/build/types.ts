@@ -64,6 +64,8 @@ export interface BuildOptions {
   platform?: string;
   /** Step names start with the platform (`[linux/arm64 2/3] RUN ...`): one build of several platforms. */
   platformLabel?: boolean;
+  /** Print (and return) the build checks' summary; false for every platform of a multi-platform build but the first. */
+  checkSummary?: boolean;
   secrets?: SecretSource[];
   /** `--ssh`: agents `RUN --mount=type=ssh` may use, by id. */
   ssh?: SshAgent[];
