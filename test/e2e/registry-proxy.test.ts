@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -174,4 +175,43 @@ describe("registry pull-through cache against Distribution 2.8.2", () => {
       );
     }
   }, 60_000);
+});
+
+describe("registry pull-through cache of an upstream with basic auth", () => {
+  it("pulls with proxy.username/password, and serves nothing with a wrong password", async () => {
+    const htpasswd = join(dir, "htpasswd");
+    await writeFile(htpasswd, execFileSync("htpasswd", ["-Bbn", "alice", "secret"]));
+    const locked = await startDistribution({
+      extraYaml: `auth:\n  htpasswd:\n    realm: r\n    path: ${htpasswd}`,
+    });
+    started.push(locked);
+    await skopeo(
+      "copy",
+      "-q",
+      "--dest-tls-verify=false",
+      "--dest-creds",
+      "alice:secret",
+      `oci:${layout}:v1`,
+      `docker://${locked.host}/library/bb:latest`,
+    );
+    const good = await startWharfRegistry({
+      extraYaml: `${proxyYaml(locked.url)}\n  username: alice\n  password: secret`,
+    });
+    started.push(good);
+    const bad = await startWharfRegistry({
+      extraYaml: `${proxyYaml(locked.url)}\n  username: alice\n  password: wrong`,
+    });
+    started.push(bad);
+    const out = join(dir, "basic");
+    await skopeo(
+      "copy",
+      "-q",
+      "--src-tls-verify=false",
+      `docker://${good.host}/library/bb:latest`,
+      `oci:${out}:x`,
+    );
+    expect(await skopeo("inspect", "--raw", `oci:${out}:x`)).toContain("schemaVersion");
+    expect((await validateOnRegistry(good.host, "library/bb", "latest")).images).toBe(1);
+    expect((await digestOf(bad.host, "library/bb", "latest")).status).toBe(404);
+  }, 120_000);
 });
