@@ -177,6 +177,46 @@ describe("registry pull-through cache against Distribution 2.8.2", () => {
   }, 60_000);
 });
 
+describe("registry pull-through cache of an upstream with token auth", () => {
+  it("pulls through the bearer challenge (wharf's token server as the upstream), as Distribution's proxy", async () => {
+    const htpasswd = join(dir, "htpasswd-token");
+    await writeFile(htpasswd, execFileSync("htpasswd", ["-Bbn", "alice", "secret"]));
+    const locked = await startWharfRegistry({
+      extraYaml: ["wharf:", "  tokenserver:", `    htpasswd: ${htpasswd}`].join("\n"),
+    });
+    started.push(locked);
+    const challenge = await fetch(`${locked.url}/v2/`);
+    expect(challenge.headers.get("www-authenticate")).toMatch(/^Bearer /);
+    await skopeo(
+      "copy",
+      "-q",
+      "--dest-tls-verify=false",
+      "--dest-creds",
+      "alice:secret",
+      `oci:${layout}:v1`,
+      `docker://${locked.host}/library/bb:latest`,
+    );
+    const creds = `${proxyYaml(locked.url)}\n  username: alice\n  password: secret`;
+    const d = await startDistribution({ extraYaml: creds });
+    started.push(d);
+    const w = await startWharfRegistry({ extraYaml: creds });
+    started.push(w);
+    for (const p of [d, w]) {
+      await skopeo(
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        `docker://${p.host}/library/bb:latest`,
+        `oci:${join(dir, "token")}:${p.pid}`,
+      );
+    }
+    expect((await digestOf(w.host, "library/bb", "latest")).digest).toBe(
+      (await digestOf(d.host, "library/bb", "latest")).digest,
+    );
+    expect((await validateOnRegistry(w.host, "library/bb", "latest")).images).toBe(1);
+  }, 120_000);
+});
+
 describe("registry pull-through cache of an upstream with basic auth", () => {
   it("pulls with proxy.username/password, and serves nothing with a wrong password", async () => {
     const htpasswd = join(dir, "htpasswd");
