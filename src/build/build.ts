@@ -20,7 +20,7 @@ import { errorBox } from "./box.js";
 import { openBuildCache } from "./cache.js";
 import { exportCaches } from "./cache-export.js";
 import { type ImportedCache, importCaches } from "./cache-import.js";
-import { buildChecks, checkSummary, lintError } from "./checks.js";
+import { buildChecks, checkSummary, lintError, resolvedBaseEnvs } from "./checks.js";
 import { openContext } from "./context.js";
 import type { BuildEnv, StageResult } from "./env.js";
 import { limiter, neededStages } from "./graph.js";
@@ -250,7 +250,20 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       });
       env.warnings.push(...warned);
     }
-    if (o.checkSummary !== false) env.warnings.push(...checkSummary(checks.findings));
+    if (o.checkSummary !== false) {
+      // Run again with the base images' environments now known (UndefinedVar needs them).
+      const envs = await resolvedBaseEnvs(parsed, globals.lookup, o.platform, async (n, p) => {
+        if (lookupNamedContext(named, n) !== undefined) return undefined;
+        const img = await bases.get(`${n}\0${p ?? ""}`)?.catch(() => undefined);
+        return img ? (img.config.config?.Env ?? []) : undefined;
+      });
+      const final = buildChecks(parsed, buildArgs, (s) =>
+        s.name !== undefined && lookupNamedContext(named, s.name) !== undefined
+          ? undefined
+          : envs.get(s.index),
+      );
+      env.warnings.push(...checkSummary(final.findings));
+    }
     for (const w of env.warnings) progress.note(w);
     return {
       id: stored.id,

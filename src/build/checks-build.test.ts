@@ -90,6 +90,22 @@ describe("build checks in a build", () => {
     expect(ok.warnings).toContain(` - ${JSON_ARGS} (line 6)`);
   });
 
+  it("UndefinedVar after a build knows the base image's environment", async () => {
+    const root = temp();
+    const base = busyboxContext(temp, {
+      Dockerfile: 'FROM scratch\nENV FOO=1\nCOPY busybox /b\nCMD ["/b"]\n',
+    });
+    await plainBuild(root, base, { tags: ["envbase:1"] });
+    const ctx = busyboxContext(temp, {
+      Dockerfile: 'FROM envbase:1\nCOPY busybox /x$FOO$PATH$BAR\nCMD ["/b"]\n',
+    });
+    const r = await plainBuild(root, ctx);
+    expect(r.warnings).toEqual([
+      " 1 warning found (use docker --debug to expand):",
+      " - UndefinedVar: Usage of undefined variable '$BAR' (line 2)",
+    ]);
+  });
+
   it("a build of two platforms prints the summary once", async () => {
     const root = temp();
     const ctx = busyboxContext(temp, { Dockerfile: "FROM scratch\nCOPY busybox /b\nCMD echo hi\n" });
