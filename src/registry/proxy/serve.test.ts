@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { digestOf } from "../../digest/index.js";
 import { memoryDriver } from "../driver/memory.js";
+import { layout } from "../layout.js";
 import { type ListeningRegistry, startRegistry } from "../listen.js";
 import { fakeUpstream, seedImage } from "./testing.js";
 
@@ -55,5 +56,44 @@ describe("registry in proxy mode over HTTP", () => {
     const missing = await fetch(`${base}/v2/library/other/manifests/latest`);
     expect(missing.status).toBe(404);
     await missing.arrayBuffer();
+  });
+
+  it("fetches a blob once for concurrent clients, and commits nothing for a client that hangs up", async () => {
+    const up = fakeUpstream();
+    const layer = randomBytes(2_000_000);
+    const img = seedImage(up, "lib/a", "v1", layer);
+    const driver = memoryDriver();
+    reg = await startRegistry({ driver, purgeUploads: false, proxy: { upstream: up } });
+    const url = `${reg.url}/v2/lib/a/blobs/${img.layer}`;
+    let open = () => {};
+    up.gate = new Promise<void>((r) => {
+      open = r;
+    });
+    // A client that hangs up mid-blob: nothing is committed.
+    const ac = new AbortController();
+    const first = await fetch(url, { signal: ac.signal });
+    expect(first.status).toBe(200);
+    const reader = first.body?.getReader();
+    await reader?.read();
+    ac.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    open();
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(driver.stat(layout.layerLink("lib/a", img.layer))).rejects.toThrow();
+    await expect(driver.stat(layout.blobData(img.layer))).rejects.toThrow();
+    // Then four at once: one upstream fetch, four whole blobs.
+    const before = up.fetches.get(img.layer) ?? 0;
+    let open2 = () => {};
+    up.gate = new Promise<void>((r) => {
+      open2 = r;
+    });
+    const all = Promise.all(
+      [1, 2, 3, 4].map(async () => Buffer.from(await (await fetch(url)).arrayBuffer())),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    open2();
+    for (const got of await all) expect(got.equals(layer)).toBe(true);
+    expect((up.fetches.get(img.layer) ?? 0) - before).toBe(1);
+    expect((await driver.stat(layout.blobData(img.layer))).size).toBe(layer.length);
   });
 });
