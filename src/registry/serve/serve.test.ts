@@ -165,11 +165,20 @@ describe("wharf registry serve (CLI errors)", () => {
 
   it("exits 1 naming the key of an unsupported setting", async () => {
     const r = await runCli(["registry", "serve", "--root", dir], {
-      env: { REGISTRY_PROXY_REMOTEURL: "https://registry-1.docker.io" },
+      env: { REGISTRY_HTTP_PREFIX: "/reg/" },
     });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^Error: config: proxy: unsupported setting/);
+    expect(r.stderr).toMatch(/^Error: config: http\.prefix: unsupported setting/);
     expect(r.stderr).toMatch(/Hint: remove it/);
+  });
+
+  it("exits 1 for a proxy.remoteurl that is not an http(s) URL", async () => {
+    const r = await runCli(["registry", "serve", "--root", dir], {
+      env: { REGISTRY_PROXY_REMOTEURL: "ftp://x.test" },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^Error: config: proxy\.remoteurl: not an http\(s\) URL/);
+    expect(r.stderr).toMatch(/Hint: e\.g\. https:/);
   });
 
   it("exits 1 for a missing htpasswd file", async () => {
