@@ -7,7 +7,7 @@ import { layout } from "../layout.js";
 import { createStore, existsAt, listIfExists } from "../store/store.js";
 import { blobCache, proxyBlob } from "./blobs.js";
 import { proxyManifest, proxyTags } from "./manifests.js";
-import { createSchedule } from "./schedule.js";
+import { createSchedule, SCHEDULE_PATH } from "./schedule.js";
 import { fakeUpstream, seedImage } from "./testing.js";
 
 const setup = () => {
@@ -164,6 +164,25 @@ describe("proxy expiry", () => {
     const reloaded = createSchedule(store, 60_000, clock);
     await reloaded.load();
     expect(reloaded.entries()).toEqual([]);
+    // Distribution 2.8's file and format: a storage directory moves between the two.
+    const distribution = {
+      "lib/a@sha256:0324d916b4de130a13b764d4e5cc5bd097385f93b84da9f6bc567b4015a8df64": {
+        Key: "lib/a@sha256:0324d916b4de130a13b764d4e5cc5bd097385f93b84da9f6bc567b4015a8df64",
+        ExpiryData: "2026-12-12T10:38:57.919766263Z",
+        EntryType: 1,
+      },
+    };
+    await store.driver.putContent(SCHEDULE_PATH, Buffer.from(JSON.stringify(distribution)));
+    const fromDistribution = createSchedule(store, 60_000, clock);
+    await fromDistribution.load();
+    expect(fromDistribution.entries()).toEqual([
+      {
+        kind: "manifest",
+        repository: "lib/a",
+        digest: "sha256:0324d916b4de130a13b764d4e5cc5bd097385f93b84da9f6bc567b4015a8df64",
+        expiry: Date.parse("2026-12-12T10:38:57.919Z"),
+      },
+    ]);
   });
 
   it("ttl 0 never expires", async () => {

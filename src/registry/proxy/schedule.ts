@@ -1,8 +1,8 @@
-import type { Digest } from "../../digest/index.js";
+import { type Digest, isDigest } from "../../digest/index.js";
 import { layout } from "../layout.js";
 import { changed, deleteIfExists, readIfExists, type Store } from "../store/store.js";
 
-/** Where the expiry schedule lives in the storage (Distribution keeps `scheduler-state.json`). */
+/** Where the expiry schedule lives in the storage: Distribution's file, in its format. */
 export const SCHEDULE_PATH = "/scheduler-state.json";
 
 export interface ScheduleEntry {
@@ -23,8 +23,32 @@ export interface Schedule {
   entries(): ScheduleEntry[];
 }
 
-const keyOf = (e: Pick<ScheduleEntry, "kind" | "repository" | "digest">) =>
-  `${e.kind}:${e.repository}@${e.digest}`;
+/** Distribution's key: `<repository>@<digest>` (a blob and a manifest of one digest share it). */
+const keyOf = (e: Pick<ScheduleEntry, "repository" | "digest">) => `${e.repository}@${e.digest}`;
+
+/** One entry as Distribution 2.8 writes it in `scheduler-state.json` (EntryType 0 blob, 1 manifest). */
+interface SavedEntry {
+  Key: string;
+  ExpiryData: string;
+  EntryType: number;
+}
+
+const saved = (e: ScheduleEntry): SavedEntry => ({
+  Key: keyOf(e),
+  ExpiryData: new Date(e.expiry).toISOString(),
+  EntryType: e.kind === "blob" ? 0 : 1,
+});
+
+function entryOf(v: unknown): ScheduleEntry | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const { Key, ExpiryData, EntryType } = v as Partial<SavedEntry>;
+  if (typeof Key !== "string" || typeof ExpiryData !== "string") return undefined;
+  const at = Key.indexOf("@");
+  const expiry = Date.parse(ExpiryData);
+  const digest = Key.slice(at + 1);
+  if (at <= 0 || Number.isNaN(expiry) || !isDigest(digest)) return undefined;
+  return { kind: EntryType === 1 ? "manifest" : "blob", repository: Key.slice(0, at), digest, expiry };
+}
 
 /**
  * The cache's time to live: each blob and manifest fetched from the upstream is unlinked from its
@@ -36,7 +60,7 @@ export function createSchedule(store: Store, ttlMs: number, now: () => number = 
   const map = new Map<string, ScheduleEntry>();
   let saving: Promise<void> = Promise.resolve();
   const save = () => {
-    const body = Buffer.from(JSON.stringify(Object.fromEntries(map)));
+    const body = Buffer.from(JSON.stringify(Object.fromEntries([...map].map(([k, e]) => [k, saved(e)]))));
     saving = saving.then(() => store.driver.putContent(SCHEDULE_PATH, body));
     return saving;
   };
@@ -52,18 +76,8 @@ export function createSchedule(store: Store, ttlMs: number, now: () => number = 
       }
       if (typeof parsed !== "object" || parsed === null) return;
       for (const v of Object.values(parsed as Record<string, unknown>)) {
-        const e = v as Partial<ScheduleEntry>;
-        if ((e.kind === "blob" || e.kind === "manifest") && typeof e.repository === "string") {
-          if (typeof e.digest === "string" && typeof e.expiry === "number") {
-            const entry: ScheduleEntry = {
-              kind: e.kind,
-              repository: e.repository,
-              digest: e.digest,
-              expiry: e.expiry,
-            };
-            map.set(keyOf(entry), entry);
-          }
-        }
+        const entry = entryOf(v);
+        if (entry) map.set(keyOf(entry), entry);
       }
     },
     async add(kind, repository, digest) {
