@@ -106,6 +106,23 @@ describe("scheme choice", () => {
     expect(reg.seen[1]?.headers["user-agent"]).toMatch(/^wharf/);
   });
 
+  it("reaches a loopback WHARF_DEFAULT_REGISTRY_API over plain HTTP, as any loopback registry", async () => {
+    const reg = track(
+      await startServer((_req, res) => {
+        res.end("hub");
+      }),
+    );
+    const saved = process.env.WHARF_DEFAULT_REGISTRY_API;
+    process.env.WHARF_DEFAULT_REGISTRY_API = reg.host;
+    try {
+      const t = track(createTransport("docker.io", fast));
+      expect((await t.ping()).base.href).toBe(`${reg.url}/`);
+    } finally {
+      if (saved === undefined) delete process.env.WHARF_DEFAULT_REGISTRY_API;
+      else process.env.WHARF_DEFAULT_REGISTRY_API = saved;
+    }
+  });
+
   it("reports a registry that is not running", async () => {
     const reg = await startServer((_q, s) => {
       s.end();

@@ -105,7 +105,8 @@ export function createTransport(domain: string, opts: TransportOptions = {}): Tr
 }
 
 function directTransport(domain: string, opts: TransportOptions): Transport {
-  const insecure = allowsInsecure(domain, opts.insecureRegistries);
+  // Docker Hub's names served by a loopback stand-in (WHARF_DEFAULT_REGISTRY_API) are loopback too.
+  const insecure = allowsInsecure(domain, opts.insecureRegistries) || isLoopbackHost(apiHost(domain));
   const sender = createSender({
     insecureTls: insecure,
     proxies: opts.proxies ?? proxyEnv(opts.proxyVariables),
