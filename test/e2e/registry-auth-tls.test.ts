@@ -176,12 +176,13 @@ describe("wharf registry serve: TLS, environment, shutdown", () => {
 
     await writeFile(
       join(dir, "bad.yml"),
-      "version: 0.1\nnotifications:\n  endpoints:\n    - name: x\n      url: http://hook.example.test\n",
+      // (notifications are supported now: a path prefix is still not.)
+      "version: 0.1\nhttp:\n  prefix: /mirror/\n",
     );
     const bad = await spawnServe(["registry", "serve", "--config", join(dir, "bad.yml")]).catch(
       (e: unknown) => e as Error,
     );
-    expect((bad as Error).message).toMatch(/notifications\.endpoints: unsupported/);
+    expect((bad as Error).message).toMatch(/http\.prefix: unsupported/);
   });
 
   it("finishes an upload in flight on SIGTERM, exits 0, and serves the blob after a restart", async () => {
