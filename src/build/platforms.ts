@@ -1,26 +1,13 @@
 import { WharfError } from "../errors/index.js";
 import { openImages } from "../images/index.js";
-import { type Descriptor, formatPlatform, type Platform, parsePlatform } from "../oci/index.js";
+import { type Descriptor, type Platform, splitPlatforms } from "../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
 import { push } from "../remote/index.js";
 import { buildEach, hostPart, partsResult, storeIndex } from "./platforms-each.js";
 import { buildPlatformOutputs } from "./platforms-output.js";
 import type { BuildOptions, BuildResult } from "./types.js";
 
-/**
- * `--platform a,b` (and the flag repeated): each platform parsed as containerd parses it, in the
- * order given, duplicates dropped (buildx's `platformutil.Parse` and `Dedupe`).
- */
-export function splitPlatforms(specs: readonly string[]): Platform[] {
-  const out: Platform[] = [];
-  for (const spec of specs.flatMap((s) => s.split(","))) {
-    const word = spec.trim();
-    if (word === "") continue;
-    const p = parsePlatform(word);
-    if (!out.some((q) => formatPlatform(q) === formatPlatform(p))) out.push(p);
-  }
-  return out;
-}
+export { splitPlatforms };
 
 function refuse(what: string, hint: string): never {
   throw new WharfError("invalid-argument", `${what} is not supported when building more than one platform`, {

@@ -4,6 +4,7 @@ import {
   type Descriptor,
   formatPlatform,
   isIndexMediaType,
+  isManifestMediaType,
   type Manifest,
   type Platform,
   parseManifestDocument,
@@ -31,6 +32,18 @@ export interface SaveImage {
    * platforms: what its name resolves to, and so what signatures over the image name.
    */
   index?: { desc: Descriptor; bytes: Uint8Array };
+  /**
+   * The index's other platforms that go along (Docker saves every platform of a multi-platform
+   * image that is stored here, or those `--platform` lists): then `index.json` names the index.
+   */
+  others?: SavePlatform[];
+}
+
+/** One more platform of a multi-platform image, every blob of it stored. */
+export interface SavePlatform {
+  manifest: Descriptor;
+  manifestBytes: Uint8Array;
+  parsed: Manifest;
 }
 
 /** A repository name alone (`busybox`, no tag, digest or ID): Docker saves every tag of it. */
@@ -75,6 +88,65 @@ async function recordedIndex(
   return { desc: { mediaType: desc.mediaType, digest: desc.digest, size: bytes.byteLength }, bytes };
 }
 
+/** The stored image manifest `d` with all its blobs, or undefined when any of them is missing. */
+async function completePlatform(images: Images, d: Descriptor): Promise<SavePlatform | undefined> {
+  if (!isManifestMediaType(d.mediaType) || (await images.content.info(d.digest)) === undefined)
+    return undefined;
+  const bytes = await readDocument(images.content, d.digest);
+  const doc = parseManifestDocument(bytes, d.mediaType);
+  if (doc.kind !== "manifest") return undefined;
+  for (const b of [doc.manifest.config, ...doc.manifest.layers]) {
+    if ((await images.content.info(b.digest)) === undefined) return undefined;
+  }
+  return {
+    manifest: { mediaType: d.mediaType, digest: d.digest, size: bytes.byteLength },
+    manifestBytes: bytes,
+    parsed: doc.manifest,
+  };
+}
+
+/**
+ * The platforms of the index (`indexBytes`) saved beside its `main` manifest: with `more` (the rest
+ * of a `--platform` list) each of those, which must be stored; else every platform stored here
+ * whole, as Docker saves a multi-platform image (containerd skips what is missing).
+ */
+async function otherPlatforms(
+  images: Images,
+  indexBytes: Uint8Array,
+  main: Digest,
+  more: readonly Platform[],
+  name: string,
+): Promise<SavePlatform[]> {
+  const doc = parseManifestDocument(indexBytes);
+  if (doc.kind !== "index") return [];
+  const children = doc.index.manifests.filter((m) => m.digest !== main);
+  const out: SavePlatform[] = [];
+  if (more.length > 0) {
+    for (const want of more) {
+      const hit = selectPlatform(
+        doc.index.manifests.filter((m) => m.platform !== undefined),
+        want,
+      );
+      const found = hit && hit.digest !== main ? await completePlatform(images, hit) : undefined;
+      if (hit?.digest === main || out.some((o) => o.manifest.digest === hit?.digest)) continue;
+      if (!found) {
+        throw new WharfError(
+          "platform-mismatch",
+          `image ${name} has no stored manifest for ${formatPlatform(want)}`,
+          { hint: `pull it for that platform first: wharf pull --platform ${formatPlatform(want)} ${name}` },
+        );
+      }
+      out.push(found);
+    }
+    return out;
+  }
+  for (const child of children) {
+    const found = await completePlatform(images, child);
+    if (found) out.push(found);
+  }
+  return out;
+}
+
 /**
  * The images `names` name, as `docker save` picks them: `repo:tag` (that tag), `repo` alone (every
  * tag of the repository), `repo@digest`, an ID or a unique ID prefix (the image, saved untagged).
@@ -85,8 +157,9 @@ async function recordedIndex(
 export async function saveImages(
   images: Images,
   names: readonly string[],
-  opts: { platform?: Platform } = {},
+  opts: { platforms?: readonly Platform[] } = {},
 ): Promise<SaveImage[]> {
+  const wants = opts.platforms ?? [];
   const entries = entriesOf(await images.records.read());
   const picked = new Map<Digest, { entry: Entry; tags: Reference[] }>();
   const add = (entry: Entry, tag?: Reference) => {
@@ -114,10 +187,10 @@ export async function saveImages(
   const out: SaveImage[] = [];
   for (const { entry, tags } of picked.values()) {
     const name = entry.name ?? entry.id;
+    const isIndex = isIndexMediaType(entry.desc.mediaType);
+    const first = wants[0];
     const manifest: Digest =
-      opts.platform && isIndexMediaType(entry.desc.mediaType)
-        ? (await platformManifest(images, entry.desc, opts.platform, name)).digest
-        : entry.manifest;
+      first && isIndex ? (await platformManifest(images, entry.desc, first, name)).digest : entry.manifest;
     const bytes = await readDocument(images.content, manifest);
     const doc = parseManifestDocument(bytes);
     if (doc.kind !== "manifest") {
@@ -129,23 +202,27 @@ export async function saveImages(
       os: config.os,
       ...(config.variant ? { variant: config.variant } : {}),
     };
-    if (opts.platform && !isIndexMediaType(entry.desc.mediaType)) {
-      const want = formatPlatform(opts.platform);
-      if (selectPlatform([{ ...entry.desc, platform }], opts.platform) === undefined) {
-        throw new WharfError(
-          "platform-mismatch",
-          `image ${name} is ${formatPlatform(platform)}, not ${want}`,
-          {
-            hint: "save it without --platform, or pull the platform asked for",
-          },
-        );
+    if (!isIndex) {
+      for (const want of wants) {
+        if (selectPlatform([{ ...entry.desc, platform }], want) === undefined) {
+          throw new WharfError(
+            "platform-mismatch",
+            `image ${name} is ${formatPlatform(platform)}, not ${formatPlatform(want)}`,
+            { hint: "save it without --platform, or pull the platform asked for" },
+          );
+        }
       }
     }
     const index = isIndexMediaType(entry.desc.mediaType)
       ? await recordedIndex(images, entry.desc, manifest)
       : undefined;
+    const others =
+      index && wants.length !== 1
+        ? await otherPlatforms(images, index.bytes, manifest, wants.slice(1), name)
+        : [];
     out.push({
       ...(index ? { index } : {}),
+      ...(others.length > 0 ? { others } : {}),
       id: doc.manifest.config.digest,
       manifest: { mediaType: doc.mediaType, digest: manifest, size: bytes.byteLength },
       manifestBytes: bytes,

@@ -19,6 +19,7 @@ export {
   parsePlatform,
   platformScore,
   selectPlatform,
+  splitPlatforms,
 } from "./platform.js";
 export {
   GPG_SIGNATURE_TYPE,

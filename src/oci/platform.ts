@@ -132,6 +132,21 @@ export function parsePlatform(s: string): Platform {
   return normalizePlatform(variant === undefined ? { os, architecture } : { os, architecture, variant });
 }
 
+/**
+ * `--platform a,b` (and the flag repeated): each platform parsed as containerd parses it, in the
+ * order given, duplicates dropped (buildx's `platformutil.Parse` and `Dedupe`).
+ */
+export function splitPlatforms(specs: readonly string[]): Platform[] {
+  const out: Platform[] = [];
+  for (const spec of specs.flatMap((s) => s.split(","))) {
+    const word = spec.trim();
+    if (word === "") continue;
+    const p = parsePlatform(word);
+    if (!out.some((q) => formatPlatform(q) === formatPlatform(p))) out.push(p);
+  }
+  return out;
+}
+
 export function formatPlatform(p: Platform): string {
   return [p.os, p.architecture, p.variant].filter((x) => x !== undefined && x !== "").join("/");
 }

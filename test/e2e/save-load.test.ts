@@ -85,6 +85,41 @@ describe("save, load and image copy with the real peers", () => {
     await validateRoot(cli.root);
   }, 120_000);
 
+  it("a multi-platform image is saved with every platform: podman loads this machine's, skopeo --all both", async () => {
+    const ctx = join(dir, "mp");
+    await rm(ctx, { recursive: true, force: true });
+    await sh("mkdir", ["-p", ctx]);
+    await writeFile(join(ctx, "Dockerfile"), "FROM scratch\nARG TARGETARCH\nCOPY f-$TARGETARCH /f\n");
+    await writeFile(join(ctx, "f-amd64"), "amd64\n");
+    await writeFile(join(ctx, "f-arm64"), "arm64\n");
+    await cli.ok("build", "-q", "--platform", "linux/amd64,linux/arm64", "-t", "saved/multi:1", ctx);
+    const file = join(dir, "multi.tar");
+    await cli.ok("save", "-o", file, "saved/multi:1");
+    const [ours] = JSON.parse(await cli.ok("image", "inspect", "saved/multi:1"));
+    const [arm] = JSON.parse(await cli.ok("image", "inspect", "--platform", "linux/arm64", "saved/multi:1"));
+    await box.podman("rmi", "-a", "-f");
+    expect(await pipe(`podman ${podmanArgs()} load -i ${file}`)).toContain("docker.io/saved/multi:1");
+    const seen = await box.podman("images", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}");
+    expect(seen).toBe(`${ours.Id} docker.io/saved/multi:1\n`);
+    await skopeo("copy", "--all", `oci-archive:${file}`, `oci:${join(dir, "skmp")}:all`);
+    const configs = await Promise.all(
+      ["amd64", "arm64"].map(async (arch) =>
+        JSON.parse(
+          await skopeo("--override-arch", arch, "inspect", "--config", `oci:${join(dir, "skmp")}:all`),
+        ),
+      ),
+    );
+    expect(configs.map((c) => c.architecture)).toEqual(["amd64", "arm64"]);
+    expect(configs[1].rootfs.diff_ids).toEqual(arm.RootFS.Layers);
+    // loaded back by another wharf, the name names both platforms again
+    await other.ok("load", "-i", file);
+    const [back] = JSON.parse(
+      await other.ok("image", "inspect", "--platform", "linux/arm64", "saved/multi:1"),
+    );
+    expect(back.Id).toBe(arm.Id);
+    await validateRoot(other.root);
+  }, 120_000);
+
   it("podman save (docker-archive, oci-archive, oci-dir) and skopeo's oci-archive load into wharf and run", async () => {
     await buildahImage(box, {
       name: "localhost/pm/echo:1",

@@ -115,7 +115,7 @@ describe("image copy --referrers through OCI layouts", () => {
       ]);
       await images.record({ name: "example.test/multi:1", target: index, manifest: s390x.manifest });
       const tar = await bytesOfStream(
-        (await saveArchive(images, ["example.test/multi:1"], { platform: other })).stream,
+        (await saveArchive(images, ["example.test/multi:1"], { platforms: [other] })).stream,
       );
       const { writeFile } = await import("node:fs/promises");
       await writeFile(d("multi.tar"), tar);

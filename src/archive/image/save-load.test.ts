@@ -182,7 +182,7 @@ describe("save and load", () => {
     await src.record({ name: "multi:1", target: index, manifest: app.manifest });
     const tar = await tarEntries(
       await bytesOfStream(
-        (await saveArchive(src, ["multi:1"], { platform: { os: "linux", architecture: "arm64" } })).stream,
+        (await saveArchive(src, ["multi:1"], { platforms: [{ os: "linux", architecture: "arm64" }] })).stream,
       ),
     );
     const [item] = JSON.parse((tar.get("manifest.json") as Buffer).toString());
@@ -193,6 +193,92 @@ describe("save and load", () => {
         ?.toString() ?? "",
     );
     expect(host[0].Config).toBe(`blobs/sha256/${app.id.slice(7)}`);
+  });
+
+  it("saves every stored platform of a multi-platform image as Docker 25+ does; load keeps them all", async () => {
+    const arm = await makeImage(src.content, {
+      layers: [["arm", "three"]],
+      platform: { os: "linux", architecture: "arm64" },
+    });
+    const index = await makeIndex(src.content, [
+      { manifest: app.manifest, platform: { os: "linux", architecture: "amd64" } },
+      { manifest: arm.manifest, platform: { os: "linux", architecture: "arm64" } },
+      // pulled for this machine only: a platform whose manifest is not stored is left out
+      {
+        manifest: { ...arm.manifest, digest: digestOf("absent") },
+        platform: { os: "linux", architecture: "s390x" },
+      },
+    ]);
+    await src.record({ name: "multi:1", target: index, manifest: app.manifest });
+    const bytes = await bytesOfStream((await saveArchive(src, ["multi:1"])).stream);
+    const tar = await tarEntries(bytes);
+    const top = JSON.parse((tar.get("index.json") as Buffer).toString()).manifests;
+    expect(top).toEqual([
+      {
+        mediaType: index.mediaType,
+        digest: index.digest,
+        size: index.size,
+        annotations: {
+          "io.containerd.image.name": "docker.io/library/multi:1",
+          "org.opencontainers.image.ref.name": "1",
+        },
+      },
+    ]);
+    const items = JSON.parse((tar.get("manifest.json") as Buffer).toString());
+    expect(items).toEqual([
+      {
+        Config: `blobs/sha256/${app.id.slice(7)}`,
+        RepoTags: ["multi:1"],
+        Layers: app.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`),
+      },
+    ]);
+    for (const d of [arm.manifest.digest, arm.id, ...arm.layers.map((l) => l.digest)])
+      expect(tar.has(`blobs/sha256/${d.slice(7)}`)).toBe(true);
+    expect(tar.has(`blobs/sha256/${digestOf("absent").slice(7)}`)).toBe(false);
+
+    expect((await loadArchive(dst, bytesOf(bytes))).lines).toEqual(["Loaded image: multi:1"]);
+    await validateRoot(b.dir);
+    // the name names the index again, with both platforms: saved again, the same bytes
+    expect(await bytesOfStream((await saveArchive(dst, ["multi:1"])).stream)).toEqual(bytes);
+    const one = await tarEntries(
+      await bytesOfStream(
+        (await saveArchive(dst, ["multi:1"], { platforms: [{ os: "linux", architecture: "arm64" }] })).stream,
+      ),
+    );
+    expect(JSON.parse((one.get("manifest.json") as Buffer).toString())[0].Config).toBe(
+      `blobs/sha256/${arm.id.slice(7)}`,
+    );
+  });
+
+  it("--platform a,b saves those platforms, the first in manifest.json; a missing one fails first", async () => {
+    const arm = await makeImage(src.content, {
+      layers: [["arm", "three"]],
+      platform: { os: "linux", architecture: "arm64" },
+    });
+    const ppc = await makeImage(src.content, {
+      layers: [["ppc", "four"]],
+      platform: { os: "linux", architecture: "ppc64le" },
+    });
+    const index = await makeIndex(src.content, [
+      { manifest: app.manifest, platform: { os: "linux", architecture: "amd64" } },
+      { manifest: arm.manifest, platform: { os: "linux", architecture: "arm64" } },
+      { manifest: ppc.manifest, platform: { os: "linux", architecture: "ppc64le" } },
+    ]);
+    await src.record({ name: "multi:1", target: index, manifest: app.manifest });
+    const arm64 = { os: "linux", architecture: "arm64" };
+    const amd64 = { os: "linux", architecture: "amd64" };
+    const tar = await tarEntries(
+      await bytesOfStream((await saveArchive(src, ["multi:1"], { platforms: [arm64, amd64] })).stream),
+    );
+    expect(JSON.parse((tar.get("manifest.json") as Buffer).toString())[0].Config).toBe(
+      `blobs/sha256/${arm.id.slice(7)}`,
+    );
+    expect(JSON.parse((tar.get("index.json") as Buffer).toString()).manifests[0].digest).toBe(index.digest);
+    expect(tar.has(`blobs/sha256/${app.id.slice(7)}`)).toBe(true);
+    expect(tar.has(`blobs/sha256/${ppc.id.slice(7)}`)).toBe(false);
+    await expect(
+      saveArchive(src, ["multi:1"], { platforms: [arm64, { os: "linux", architecture: "s390x" }] }),
+    ).rejects.toThrow(/no stored manifest for linux\/s390x/);
   });
 
   it("a legacy archive (<id>/layer.tar, <id>.json, links): gzip layers checked against their diff IDs", async () => {
@@ -237,7 +323,7 @@ describe("save and load", () => {
 
   it("--platform refuses an image of another platform", async () => {
     await expect(
-      saveArchive(src, ["app:1"], { platform: { os: "linux", architecture: "s390x" } }),
+      saveArchive(src, ["app:1"], { platforms: [{ os: "linux", architecture: "s390x" }] }),
     ).rejects.toThrow(/linux\/amd64, not linux\/s390x/);
   });
 });

@@ -6,8 +6,11 @@ import { savedSignatures } from "./signatures.js";
 import { type ArchiveRoot, archiveWriter } from "./write-archive.js";
 
 export interface SaveOptions {
-  /** One platform of a multi-platform image (its manifest must be stored). */
-  platform?: Platform;
+  /**
+   * The platforms of a multi-platform image to save (each manifest must be stored); default: every
+   * platform stored here. One platform: that platform's image alone.
+   */
+  platforms?: readonly Platform[];
 }
 
 export interface SaveResult {
@@ -38,7 +41,13 @@ export async function saveArchive(
   );
   const blobs: Descriptor[] = [];
   const parts: { id: string; blobs: Descriptor[] }[] = [
-    ...list.map((img) => ({ id: `image ${img.id}`, blobs: [img.parsed.config, ...img.parsed.layers] })),
+    ...list.flatMap((img) => [
+      { id: `image ${img.id}`, blobs: [img.parsed.config, ...img.parsed.layers] },
+      ...(img.others ?? []).map((o) => ({
+        id: `image ${o.parsed.config.digest} (a platform of ${img.id})`,
+        blobs: [o.parsed.config, ...o.parsed.layers],
+      })),
+    ]),
     { id: "the kept signatures", blobs: sigs.blobs },
   ];
   for (const part of parts) {
@@ -69,11 +78,14 @@ export async function saveArchive(
     tags: img.tags,
     platform: img.platform,
     ...(img.index ? { index: img.index.desc.digest } : {}),
+    // Several platforms: `index.json` names the index, as Docker's does (manifest.json this one).
+    ...(img.index && img.others ? { top: img.index.desc } : {}),
   }));
   (async () => {
     for (const d of blobs) await w.blob(d, () => images.content.read(d.digest));
     for (const img of list) {
       await w.document(img.manifest, img.manifestBytes);
+      for (const o of img.others ?? []) await w.document(o.manifest, o.manifestBytes);
       if (img.index) await w.document(img.index.desc, img.index.bytes);
     }
     for (const doc of sigs.documents) await w.document(doc.desc, doc.bytes);

@@ -34,6 +34,11 @@ export interface ArchiveRoot {
   platform?: Platform;
   /** The index (written as a blob) whose platform `descriptor` is: `IMAGE_INDEX` on the entries. */
   index?: Digest;
+  /**
+   * Docker: what `index.json` names instead of `descriptor` (a multi-platform image saved with
+   * several platforms: its index, as Docker 25+ writes it); `manifest.json` keeps `descriptor`'s.
+   */
+  top?: Descriptor;
 }
 
 export interface ArchiveWriter {
@@ -77,9 +82,9 @@ function manifestItem(root: ArchiveRoot & { manifest: Manifest }): Record<string
 function indexEntries(roots: readonly ArchiveRoot[], format: ArchiveFormat): Descriptor[] {
   const out: Descriptor[] = [];
   for (const r of roots) {
-    const { annotations: _a, platform: _p, ...desc } = r.descriptor;
-    const platform = r.platform ? { platform: r.platform } : {};
-    const index: Record<string, string> = r.index ? { [IMAGE_INDEX]: r.index } : {};
+    const { annotations: _a, platform: _p, ...desc } = r.top ?? r.descriptor;
+    const platform = r.platform && !r.top ? { platform: r.platform } : {};
+    const index: Record<string, string> = r.index && !r.top ? { [IMAGE_INDEX]: r.index } : {};
     if (format === "oci") {
       const annotations: Record<string, string> = {
         ...(r.refName ? { [REF_NAME]: r.refName } : {}),

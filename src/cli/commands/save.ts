@@ -6,7 +6,7 @@ import { saveArchive } from "../../archive/index.js";
 import { randomHex } from "../../digest/index.js";
 import { removeOnSignal } from "../../files/index.js";
 import { openImages } from "../../images/index.js";
-import { parsePlatform } from "../../oci/index.js";
+import { splitPlatforms } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
 import { refuseTerminal, validateOutputPath, writeToStdout } from "./stream-out.js";
 
@@ -19,9 +19,10 @@ export const command: Command = {
     { name: "output", short: "o", type: "string", description: "Write to a file, instead of STDOUT" },
     {
       name: "platform",
-      type: "string",
+      type: "strings",
+      valueName: "stringArray",
       description:
-        'Save only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")',
+        'Save only the given platform(s). Formatted as a comma-separated list of "os[/arch[/variant]]" (e.g., "linux/amd64,linux/arm64/v8")',
     },
   ],
   minArgs: 1,
@@ -29,14 +30,11 @@ export const command: Command = {
     const output = flag.string(f, "output");
     if (!output) refuseTerminal(ctx);
     else validateOutputPath(output, "failed to save image");
-    const platform = flag.string(f, "platform");
+    // Docker 25+: every platform of a multi-platform image that is stored here, unless listed.
+    const platforms = splitPlatforms(flag.strings(f, "platform"));
     const images = await openImages(ctx.root);
     try {
-      const { stream } = await saveArchive(
-        images,
-        f.args,
-        platform ? { platform: parsePlatform(platform) } : {},
-      );
+      const { stream } = await saveArchive(images, f.args, { platforms });
       if (!output) {
         await writeToStdout(ctx, stream);
         return 0;
