@@ -10,6 +10,7 @@ import { WharfError } from "../errors/index.js";
 import { imageManifest, storeDocument } from "../images/index.js";
 import { type Descriptor, type ImageConfig, MediaType, walkGraph } from "../oci/index.js";
 import type { BuildEnv } from "./env.js";
+import { exportDocker } from "./output-docker.js";
 import { mountLayers } from "./trees.js";
 import type { BuildOutput, StateLayer } from "./types.js";
 
@@ -154,6 +155,8 @@ export async function exportOutputs(
   for (const o of outputs) {
     if (o.type === "local") await exportLocal(env, layers, o.dest);
     else if (o.type === "tar") await exportTar(env, layers, o.dest, env.opts.outputStream);
+    else if (o.type === "docker")
+      await exportDocker(env, config, layers, o.dest, o.name ? [o.name] : names, env.opts.outputStream);
     else await exportOci(env, config, layers, o.dest, names);
   }
 }

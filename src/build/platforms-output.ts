@@ -25,6 +25,16 @@ export async function buildPlatformOutputs(
   const outputs = o.outputs ?? [];
   const local = outputs.flatMap((x) => (x.type === "local" ? [x.dest] : []));
   const oci = outputs.flatMap((x) => (x.type === "oci" ? [x.dest] : []));
+  if (outputs.some((x) => x.type === "docker")) {
+    // BuildKit's docker exporter writes one image; a multi-platform one goes as an OCI layout.
+    throw new WharfError(
+      "invalid-argument",
+      "docker exporter does not currently support exporting manifest lists",
+      {
+        hint: "use -o type=oci,dest=FILE (wharf load and docker load read it), or build one --platform",
+      },
+    );
+  }
   if (outputs.some((x) => x.type === "tar")) {
     throw new WharfError(
       "invalid-argument",

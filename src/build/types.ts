@@ -20,7 +20,9 @@ export interface SecretSource {
 export type BuildOutput =
   | { type: "local"; dest: string }
   | { type: "oci"; dest: string }
-  | { type: "tar"; dest: string };
+  | { type: "tar"; dest: string }
+  /** A Docker archive of the image (`name`: its names, else the build's tags). */
+  | { type: "docker"; dest: string; name?: string };
 
 /** `--cache-to`: where the build's cache records and their layers go (`mode` default `min`, as BuildKit's). */
 export type CacheExport = (

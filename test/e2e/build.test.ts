@@ -168,6 +168,47 @@ CMD ["/bin/busybox", "cat", "/twice.txt"]
     expect(existsSync(join(process.cwd(), "-"))).toBe(false);
   });
 
+  it("--output type=docker,dest=FILE|- writes a Docker archive skopeo and wharf load read; nothing is stored", async () => {
+    const d = ctx("docker-out", { Dockerfile: `FROM ${base}\nRUN echo archived > /a\n` });
+    const file = join(dir, "docker-out.tar");
+    const r = await cli.run(["build", "-q", "-t", "out/app:1", "-o", `type=docker,dest=${file}`, d]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await cli.ok("images", "-q", "out/app")).toBe("");
+    const items = JSON.parse(execFileSync("tar", ["-xOf", file, "manifest.json"]).toString());
+    expect(items).toHaveLength(1);
+    expect(items[0].RepoTags).toEqual(["out/app:1"]);
+    const raw = JSON.parse(await skopeo("inspect", "--raw", `oci-archive:${file}`)) as { mediaType: string };
+    expect(raw.mediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
+    const config = JSON.parse(await skopeo("inspect", "--config", `docker-archive:${file}`));
+    expect(config.rootfs.diff_ids).toHaveLength(2);
+    // name= names it; dest=- is the archive on stdout, which another wharf loads and runs
+    const piped = spawnSync(
+      WHARF_CMD,
+      ["--root", cli.root, "build", "-q", "-o", "type=docker,name=out/piped:2,dest=-", d],
+      { maxBuffer: 64 << 20 },
+    );
+    expect(piped.status, piped.stderr.toString()).toBe(0);
+    const other = await wharfCli();
+    try {
+      const load = spawnSync(WHARF_CMD, ["--root", other.root, "load"], { input: piped.stdout });
+      expect(load.stdout.toString()).toBe("Loaded image: out/piped:2\n");
+      expect(await other.ok("run", "--rm", "out/piped:2", "busybox", "cat", "/a")).toBe("archived\n");
+      await validateRoot(other.root);
+    } finally {
+      await other.close();
+    }
+    const multi = await cli.run([
+      "build",
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "-o",
+      `type=docker,dest=${file}`,
+      d,
+    ]);
+    expect(multi.code).toBe(1);
+    expect(multi.stderr).toContain("docker exporter does not currently support exporting manifest lists");
+  });
+
   it("the docker CLI's config.json proxies reach RUN steps as BuildKit's proxy build args", async () => {
     const config = join(cli.root, "..", "docker");
     mkdirSync(config, { recursive: true });

@@ -70,15 +70,11 @@ export function buildExportOf(f: ParsedFlags): BuildExport {
   for (const spec of flag.strings(f, "output")) {
     const m = spec.includes("=") ? keyValues(spec) : undefined;
     const type = m?.get("type");
-    if (m === undefined || (type !== "registry" && type !== "image" && type !== "docker")) {
+    // `type=docker,dest=...` writes an archive (an exported output); without a dest it loads.
+    const archive = type === "docker" && m?.get("dest") !== undefined;
+    if (m === undefined || archive || (type !== "registry" && type !== "image" && type !== "docker")) {
       out.outputs.push(spec);
       continue;
-    }
-    if (type === "docker" && m.get("dest") !== undefined) {
-      throw usage(
-        `output type docker with a dest is not supported: ${spec}`,
-        "build into the store (--load) and write the archive with wharf save -o FILE NAME",
-      );
     }
     const push = m.get("push");
     if (type === "registry" || push === "true") out.push = true;

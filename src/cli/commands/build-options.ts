@@ -55,7 +55,7 @@ export function parseSecret(spec: string): SecretSource {
   return src !== undefined ? { id, file: src } : { id };
 }
 
-/** `-o DIR`, `--output type=local,dest=DIR` or `type=oci,dest=FILE`. */
+/** `-o DIR`, `--output type=local,dest=DIR`, `type=tar|oci,dest=FILE` or `type=docker,dest=FILE|-`. */
 export function parseOutput(spec: string): BuildOutput {
   // BuildKit: `-o -` is a tar of the result on stdout; a bare path is a local directory.
   if (spec === "-") return { type: "tar", dest: "-" };
@@ -66,9 +66,13 @@ export function parseOutput(spec: string): BuildOutput {
   if (!dest) throw usage(`invalid output ${spec}: dest= is required`, "write --output type=local,dest=DIR");
   if (type === "local" && dest === "-") return { type: "tar", dest };
   if (type === "local" || type === "oci" || type === "tar") return { type, dest };
+  if (type === "docker") {
+    const name = m.get("name");
+    return { type, dest, ...(name ? { name } : {}) };
+  }
   throw usage(
     `output type ${type} is not supported`,
-    "wharf build exports type=local,dest=DIR, type=tar,dest=FILE|- and type=oci,dest=FILE",
+    "wharf build exports type=local,dest=DIR, type=tar,dest=FILE|-, type=oci,dest=FILE and type=docker,dest=FILE|-",
   );
 }
 
