@@ -13,6 +13,7 @@ import { type LogStream, openLogWriter } from "./logs.js";
 import type { NetSetup } from "./network/attach.js";
 import { completeNetwork, type NetworkStart } from "./network/gate.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
+import { wasOomKilled } from "./oom.js";
 import { runcPidFile } from "./pid-file.js";
 import { processStartTime } from "./proc.js";
 import { type EndHook, type MonitorResult, recordEnd } from "./record-end.js";
@@ -145,6 +146,10 @@ export async function runMonitored(
     runc,
     ...runcGlobal(ctx, runcLog),
     "run",
+    // With a memory limit, runc keeps the container (and its cgroup) after it exits, so that the
+    // end can read the cgroup's OOM kills (oom.ts) before `runc delete`; without one, a process is
+    // spared (no OOM of its own cgroup to report, and `run`'s end stays one process shorter).
+    ...(rec0.options.memory ? ["--keep"] : []),
     "--bundle",
     bundleDir(ctx, id),
     "--pid-file",
@@ -215,6 +220,7 @@ export async function runMonitored(
         pidStart: processStartTime(pid),
         exitCode: 0,
         error: "",
+        oomKilled: false,
         startedAt: isoTime(),
       })).then((r) => {
         containerEvent(ctx, r, "start");
@@ -272,7 +278,12 @@ export async function runMonitored(
         ? undefined
         : runtimeFailure(argv[0] as string, spawnError, code, signal));
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
-  const result = error ? { exitCode, error } : { exitCode };
+  // Read before runc's state (and the cgroup) go: Docker's `oom` event comes before the `die`.
+  const oomKilled = startedPid ? wasOomKilled(ctx, id) : false;
+  const result: MonitorResult = error
+    ? { exitCode, error }
+    : { exitCode, ...(oomKilled ? { oomKilled } : {}) };
+  if (oomKilled) containerEvent(ctx, rec0, "oom");
   if (startedPid) containerEvent(ctx, rec0, "die", { exitCode: String(exitCode) });
   // A record gone meanwhile (its root removed under it): no later reader will release the network
   // its start made, so the monitor does, with what it knows of it.

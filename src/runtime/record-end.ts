@@ -18,6 +18,8 @@ export interface MonitorResult {
   exitCode: number;
   /** Set when the container could not be started (its exit code then is 125, 126 or 127). */
   error?: WharfError;
+  /** A process of the run was killed by the kernel's OOM killer (`State.OOMKilled`). */
+  oomKilled?: boolean;
 }
 
 /**
@@ -51,7 +53,14 @@ export async function recordEnd(
     const { monitorPid: _p, monitorStart: _s, pidStart: _ps, paused: _z, net: _n, ...rest } = r;
     const ended: ContainerRecord = error
       ? { ...rest, state: r.state === "running" ? "exited" : r.state, pid: 0, exitCode, error: error.message }
-      : { ...rest, state: "exited", pid: 0, exitCode, finishedAt: isoTime() };
+      : {
+          ...rest,
+          state: "exited",
+          pid: 0,
+          exitCode,
+          oomKilled: result.oomKilled === true,
+          finishedAt: isoTime(),
+        };
     return onEnd ? onEnd(ended, r) : ended;
   });
 }
