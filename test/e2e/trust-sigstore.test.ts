@@ -331,6 +331,34 @@ describe.each(["wharf", "distribution"])("sigstore signatures on %s's registry",
     ]);
   });
 
+  it("DOCKER_CONTENT_TRUST=1 push signs with the trust directory's key, as Docker's push signs; --disable-content-trust skips it", async () => {
+    const trusted = `${reg.host}/team/trusted:1`;
+    const plain = `${reg.host}/team/plain:1`;
+    await cli.ok("tag", signed, trusted);
+    await cli.ok("tag", signed, plain);
+    const dct = { DOCKER_CONTENT_TRUST: "1" };
+    const r = await cli.run(["push", trusted], { env: dct });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/signed by .*alice\.key \(SHA256:/);
+    expect(JSON.parse(await cli.ok("trust", "inspect", trusted))[0].Signatures).toHaveLength(2);
+    const skip = await cli.run(["push", "--disable-content-trust", plain], { env: dct });
+    expect(skip.code, skip.stderr).toBe(0);
+    expect(JSON.parse(await cli.ok("trust", "inspect", plain))[0].Signatures).toEqual([]);
+    // two keys to choose from: refused before anything is pushed
+    await cli.ok("trust", "key", "generate", "bob");
+    try {
+      const two = await cli.run(["push", `${reg.host}/team/two:1`], { env: dct });
+      expect(two.code).toBe(1);
+      expect(two.stderr).toMatch(/holds 2 private keys: alice\.key, bob\.key/);
+      expect((await fetch(`http://${reg.host}/v2/team/two/manifests/1`, { method: "HEAD" })).status).toBe(
+        404,
+      );
+    } finally {
+      await rm(join(cli.dockerConfig, "trust", "bob.key"));
+      await rm(join(cli.dockerConfig, "trust", "bob.pub"));
+    }
+  });
+
   it("revoke removes that key's signatures only", async () => {
     const out = await cli.ok("trust", "revoke", "--key", join(dir, "other", "mallory.pub"), signed);
     expect(out).toMatch(/Successfully deleted signatures \(2\)/);

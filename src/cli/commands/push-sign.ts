@@ -1,8 +1,13 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { configDir } from "../../auth/index.js";
+import { WharfError } from "../../errors/index.js";
 import type { Reference } from "../../reference/index.js";
 import { flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { transportOptions } from "./registry-options.js";
+import { contentTrustOn } from "./trust-flags.js";
 
 /** podman's push signing flags. */
 export const PUSH_SIGN_FLAGS: FlagSpec[] = [
@@ -24,11 +29,55 @@ export const PUSH_SIGN_FLAGS: FlagSpec[] = [
     valueName: "file",
     description: "Read the signing key's passphrase from this file",
   },
+  { name: "disable-content-trust", type: "bool", default: true, description: "Skip image signing" },
 ];
 
-/** Signs a pushed reference when a signing flag was given (loaded only then); the lines to print. */
-export async function signAfterPush(ctx: Context, f: ParsedFlags, ref: Reference): Promise<string[]> {
-  const key = flag.string(f, "sign-by-sigstore-private-key");
+/**
+ * The key a push signs with: `--sign-by-sigstore-private-key`, else, with content trust on
+ * (`DOCKER_CONTENT_TRUST=1` or `--disable-content-trust=false`, as Docker's push signs then), the one
+ * private key (`*.key`) of the trust directory (`$DOCKER_CONFIG/trust`, where `trust key generate`
+ * puts it and where `DOCKER_CONTENT_TRUST=1 wharf run` finds its `.pub`). Decided before anything is
+ * pushed: no key, or several to choose from, fails first.
+ */
+export function pushSigningKey(ctx: Context, f: ParsedFlags): string | undefined {
+  const given = flag.string(f, "sign-by-sigstore-private-key");
+  if (given || flag.string(f, "sign-by") || !contentTrustOn(ctx, f)) return given;
+  const dir = join(configDir({ env: ctx.env }), "trust");
+  let keys: string[] = [];
+  try {
+    keys = readdirSync(dir)
+      .filter((n) => n.endsWith(".key"))
+      .sort();
+  } catch {
+    // no trust directory: no key
+  }
+  if (keys.length === 1) return join(dir, keys[0] as string);
+  if (keys.length === 0) {
+    throw new WharfError(
+      "invalid-argument",
+      `content trust is on, but ${dir} holds no private key to sign with`,
+      {
+        hint: "make one (wharf trust key generate NAME), or push with --disable-content-trust",
+      },
+    );
+  }
+  throw new WharfError(
+    "invalid-argument",
+    `content trust is on, and ${dir} holds ${keys.length} private keys: ${keys.join(", ")}`,
+    { hint: `choose one: wharf push --sign-by-sigstore-private-key ${join(dir, keys[0] as string)} ...` },
+  );
+}
+
+/**
+ * Signs a pushed reference with `key` (`pushSigningKey`'s) or `--sign-by`, when there is one (the
+ * signer is loaded only then); the lines to print.
+ */
+export async function signAfterPush(
+  ctx: Context,
+  f: ParsedFlags,
+  ref: Reference,
+  key: string | undefined,
+): Promise<string[]> {
   const signBy = flag.string(f, "sign-by");
   if (!key && !signBy) return [];
   const { signImage } = await import("./trust-common.js");

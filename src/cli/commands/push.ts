@@ -8,7 +8,7 @@ import { push } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
 import { pushProgress } from "../render/index.js";
 import { stdoutProgress } from "./progress-out.js";
-import { PUSH_SIGN_FLAGS, signAfterPush } from "./push-sign.js";
+import { PUSH_SIGN_FLAGS, pushSigningKey, signAfterPush } from "./push-sign.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 
 /**
@@ -83,6 +83,8 @@ export const command: Command = {
   maxArgs: 1,
   async run(ctx, f) {
     const platform = platformFlag(flag.string(f, "platform"));
+    // Content trust's key (or the one given) is found before anything is pushed.
+    const signingKey = pushSigningKey(ctx, f);
     if (platform) ctx.stdout.write(PLATFORM_INFO);
     const parsed = parseReference(f.args[0] as string);
     const quiet = flag.bool(f, "quiet");
@@ -122,7 +124,7 @@ export const command: Command = {
       if (view) view.line(`${result.tag ?? result.digest}: digest: ${result.digest} size: ${result.size}`);
       else ctx.out(formatReference(ref));
       // podman's push --sign-by-sigstore-private-key / --sign-by: sign what was just pushed.
-      for (const line of await signAfterPush(ctx, f, ref)) (view ? ctx.out : ctx.err)(line);
+      for (const line of await signAfterPush(ctx, f, ref, signingKey)) (view ? ctx.out : ctx.err)(line);
     }
     return 0;
   },
