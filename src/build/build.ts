@@ -19,6 +19,7 @@ import { type BaseImage, resolveBase } from "./base.js";
 import { errorBox } from "./box.js";
 import { openBuildCache } from "./cache.js";
 import { exportCaches } from "./cache-export.js";
+import { withInlineCache } from "./cache-format.js";
 import { type ImportedCache, importCaches } from "./cache-import.js";
 import { buildChecks, checkSummary, lintError, resolvedBaseEnvs } from "./checks.js";
 import { openContext } from "./context.js";
@@ -205,7 +206,11 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const scopes = (await Promise.all(stages.values())).map((r) => r.scope.declared());
     const unused = unconsumedBuildArgs(buildArgs.keys(), [...scopes, globals.declared]);
     if (unused.length > 0) env.warnings.push(unconsumedWarning(unused));
-    const config = finalConfig(result.state, o.labels, epoch, now);
+    const made = finalConfig(result.state, o.labels, epoch, now);
+    // --cache-to type=inline (or BUILDKIT_INLINE_CACHE=1): the final image's records in its config.
+    const config = o.cacheTo?.some((c) => c.type === "inline")
+      ? withInlineCache(made, result.state.records)
+      : made;
     const names = (o.tags ?? []).map(fullName);
     const exporting = progress.vertex(o.outputs?.length ? "exporting to client" : "exporting to image");
     let stored: Awaited<ReturnType<typeof storeImage>> | undefined;

@@ -139,7 +139,7 @@ async function writeDoc(dest: string, mediaType: string, bytes: Buffer): Promise
 export async function exportCache(spec: CacheExport, c: ExportContext): Promise<string | undefined> {
   try {
     if (spec.type === "registry") await toRegistry(spec.ref, c);
-    else await toLocal(spec.dest, spec.tag ?? "latest", c);
+    else if (spec.type === "local") await toLocal(spec.dest, spec.tag ?? "latest", c);
     return undefined;
   } catch (e) {
     if (!spec.ignoreError) throw e;
@@ -154,6 +154,8 @@ export async function exportCaches(
 ): Promise<string[]> {
   const warnings: string[] = [];
   for (const spec of specs) {
+    // type=inline went into the image's config when it was made (build.ts).
+    if (spec.type === "inline") continue;
     const records = spec.mode === "max" ? o.all : o.final;
     const w = await exportCache(spec, { ...o, records });
     if (w) warnings.push(w);

@@ -56,17 +56,54 @@ export function cacheDocuments(records: Iterable<CacheRecord>): {
   };
 }
 
+/**
+ * The image config key of an inline cache (`--cache-to type=inline`): the final image's step
+ * records (`CacheConfig`) in the config itself, as BuildKit keeps its inline cache under
+ * `moby.buildkit.cache.v0`; wharf's own key, since the records are wharf's, not BuildKit's graph.
+ */
+export const INLINE_CACHE_KEY = "io.wharf.build.cache.v1";
+
+/** `config` with the records inline (mode min: each names a layer of the image, or none). */
+export function withInlineCache<C extends object>(config: C, records: Iterable<CacheRecord>): C {
+  const byKey = new Map<Digest, CacheRecord>();
+  for (const r of records) byKey.set(r.key, r);
+  const sorted = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const cfg: CacheConfig = { v: 1, records: sorted };
+  return { ...config, [INLINE_CACHE_KEY]: cfg };
+}
+
+/** The inline cache records of an image config's bytes; refuses a config without them. */
+export function inlineCacheOf(bytes: Uint8Array, where: string): CacheRecord[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw notCache(where, "its config is not JSON");
+  }
+  const inline = (doc as Record<string, unknown> | null)?.[INLINE_CACHE_KEY];
+  if (inline === undefined) {
+    throw notCache(where, "it is an image without an inline cache (build it with --cache-to type=inline)");
+  }
+  return parseCacheConfig(Buffer.from(JSON.stringify(inline)), where);
+}
+
 function notCache(where: string, why: string): WharfError {
   return new WharfError("invalid-argument", `${where} is not a wharf build cache: ${why}`, {
-    hint: "name a cache that wharf build --cache-to exported (BuildKit's cache format is not read)",
+    hint: "name a cache or an image that wharf build --cache-to exported (BuildKit's cache format is not read)",
   });
 }
 
-/** The config descriptor of a cache manifest; refuses anything else (an image, BuildKit's cache). */
+/** Whether a manifest's config is an image's (whose inline cache `inlineCacheOf` reads). */
+export function isImageConfig(manifest: unknown): boolean {
+  const t = (manifest as Partial<Manifest> | null)?.config?.mediaType;
+  return t === MediaType.ociConfig || t === MediaType.dockerConfig;
+}
+
+/** The config descriptor of a cache manifest (or of an image, for its inline cache); refuses anything else. */
 export function cacheConfigOf(manifest: unknown, where: string): Descriptor {
   const m = manifest as Partial<Manifest> | null;
   const cfg = m?.config;
-  if (!cfg || typeof cfg !== "object" || cfg.mediaType !== CACHE_CONFIG_TYPE) {
+  if (!cfg || typeof cfg !== "object" || (cfg.mediaType !== CACHE_CONFIG_TYPE && !isImageConfig(m))) {
     throw notCache(where, `its config is ${cfg?.mediaType ?? "missing"}`);
   }
   return cfg;

@@ -9,7 +9,13 @@ import { formatReference, parseReference, withDefaultTag } from "../reference/in
 import type { TransportOptions } from "../remote/index.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
-import { CACHE_CONFIG_LIMIT, cacheConfigOf, parseCacheConfig } from "./cache-format.js";
+import {
+  CACHE_CONFIG_LIMIT,
+  cacheConfigOf,
+  inlineCacheOf,
+  isImageConfig,
+  parseCacheConfig,
+} from "./cache-format.js";
 import { limiter } from "./graph.js";
 import type { Vertex } from "./progress.js";
 import type { CacheImport } from "./types.js";
@@ -45,7 +51,8 @@ async function registrySource(ref: string, transport: TransportOptions, signal?:
     const cfg = cacheConfigOf(doc, where);
     const bytes = await collect(await fetchBlob(repo, cfg, signal ? { signal } : {}), CACHE_CONFIG_LIMIT);
     const source: CacheSource = {
-      records: parseCacheConfig(bytes, where),
+      // An image built with --cache-to type=inline carries its records in its config.
+      records: isImageConfig(doc) ? inlineCacheOf(bytes, where) : parseCacheConfig(bytes, where),
       blobs: new Set((doc?.layers ?? []).map((l) => l.digest)),
       async fetch(store, layer, sig) {
         const desc: Descriptor = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };

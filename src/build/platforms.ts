@@ -31,7 +31,8 @@ export async function buildPlatforms(o: BuildOptions, platforms: readonly Platfo
       "give the context as a directory: it is read once per platform",
     );
   }
-  if (o.cacheTo?.length) refuse("--cache-to", "export the cache from a single-platform build");
+  if (o.cacheTo?.some((c) => c.type !== "inline"))
+    refuse("--cache-to", "export the cache from a single-platform build");
   if (o.push && (o.tags ?? []).length === 0) {
     throw new WharfError("usage", "tag is needed when pushing to registry", {
       hint: "name the image with -t REGISTRY/NAME:TAG",

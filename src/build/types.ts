@@ -28,6 +28,8 @@ export type BuildOutput =
 export type CacheExport = (
   | { type: "registry"; ref: string }
   | { type: "local"; dest: string; tag?: string }
+  /** The records in the image's own config (`type=inline`, `BUILDKIT_INLINE_CACHE=1`): mode min. */
+  | { type: "inline" }
 ) & {
   /** `min`: the steps of the image built; `max`: every step of every stage built. */
   mode?: "min" | "max";

@@ -125,4 +125,54 @@ describe.each(["distribution", "wharf"])("build cache through %s's registry", (w
     expect(second.stderr).toMatch(/\[build 4\/4\] RUN sort .*\n(#\d+ .*\n)*#\d+ DONE/);
     await validateRoot(b.root);
   });
+  it("inline: BUILDKIT_INLINE_CACHE=1 keeps the records in the pushed image; --cache-from IMAGE on an empty root reuses them", async () => {
+    const a = await fresh();
+    const image = `${reg.host}/inline/app:latest`;
+    // one stage: mode min's records are every step (a builder stage's would run again, as above)
+    const ctx = join(dir, "inline-ctx");
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, "words.txt"), "pear\napple\nfig\n");
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      `FROM ${base}\nCOPY words.txt /src/\nRUN sort /src/words.txt > /sorted.txt\nCMD ["/bin/busybox", "cat", "/sorted.txt"]\n`,
+    );
+    const first = await a.run(["build", "-q", "--build-arg", "BUILDKIT_INLINE_CACHE=1", "-t", image, ctx]);
+    expect(first.code, first.stderr).toBe(0);
+    await a.ok("push", "-q", image);
+    const config = JSON.parse(
+      await skopeo("inspect", "--config", "--raw", "--tls-verify=false", `docker://${image}`),
+    );
+    expect(config["io.wharf.build.cache.v1"].records.length).toBeGreaterThan(0);
+
+    const b = await fresh();
+    const second = await b.run([
+      "build",
+      "--progress",
+      "plain",
+      "--cache-from",
+      image,
+      "-t",
+      "inline-app",
+      ctx,
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/#\d+ importing cache manifest from /);
+    // every step comes from the image's records: nothing runs
+    const steps = second.stderr.match(/^(#\d+) \[[23]\/3\] (COPY|RUN) .*$/gm) ?? [];
+    expect(steps).toHaveLength(2);
+    for (const s of steps) expect(second.stderr).toContain(`${s.split(" ")[0]} CACHED`);
+    const layers = (c: WharfCli, ref: string) => c.ok("inspect", "--format", "{{json .RootFS.Layers}}", ref);
+    expect(await layers(b, "inline-app")).toBe(await layers(a, image));
+    expect(await b.ok("run", "--rm", "inline-app")).toBe("apple\nfig\npear\n");
+
+    // an image without an inline cache: shown on its step, the build goes on
+    const c = await fresh();
+    const plain = await c.run(["build", "--progress", "plain", "--cache-from", base, ctx]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toMatch(/without an inline cache/);
+    const bad = await c.run(["build", "-q", "--cache-to", "type=inline,mode=max", ctx]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/inline cache does not support mode=max/);
+    await validateRoot(b.root);
+  });
 });

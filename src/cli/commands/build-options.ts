@@ -109,7 +109,7 @@ export function parseSsh(spec: string, env: NodeJS.ProcessEnv): SshAgent {
 }
 
 const CACHE_HINT =
-  "write type=registry,ref=NAME[:TAG][,mode=min|max] or type=local,dest=DIR (--cache-to), type=local,src=DIR (--cache-from)";
+  "write type=registry,ref=NAME[:TAG][,mode=min|max], type=local,dest=DIR or type=inline (--cache-to), type=local,src=DIR (--cache-from)";
 
 /** `--cache-from NAME` or `type=registry,ref=NAME`, `type=local,src=DIR[,tag=T]`. */
 export function parseCacheFrom(spec: string): CacheImport {
@@ -130,7 +130,21 @@ export function parseCacheFrom(spec: string): CacheImport {
   throw usage(`cache type ${type} is not supported by wharf build`, CACHE_HINT);
 }
 
-/** `--cache-to NAME`, `type=registry,ref=NAME[,mode=min|max][,ignore-error=true]` or `type=local,dest=DIR`. */
+/** Whether `--build-arg BUILDKIT_INLINE_CACHE=1` (or a bare one, from the environment) asks for an inline cache. */
+export function inlineCacheArg(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  let value: string | undefined;
+  for (const a of args) {
+    const i = a.indexOf("=");
+    const k = i < 0 ? a : a.slice(0, i);
+    if (k === "BUILDKIT_INLINE_CACHE") value = i < 0 ? env.BUILDKIT_INLINE_CACHE : a.slice(i + 1);
+  }
+  return value !== undefined && ["1", "true", "t", "T", "TRUE", "True"].includes(value);
+}
+
+/**
+ * `--cache-to NAME`, `type=registry,ref=NAME[,mode=min|max][,ignore-error=true]`, `type=local,dest=DIR`
+ * or `type=inline` (the records in the image's config; `--cache-from` the image reads them).
+ */
 export function parseCacheTo(spec: string): CacheExport {
   if (!spec.includes("=")) return { type: "registry", ref: spec, mode: "min" };
   const m = keyValues(spec);
@@ -142,6 +156,12 @@ export function parseCacheTo(spec: string): CacheExport {
   if (ignore !== undefined && !["true", "false"].includes(ignore))
     throw usage(`invalid ignore-error value ${ignore}`, "use ignore-error=true or false");
   const common = { mode, ...(ignore === "true" ? { ignoreError: true } : {}) } as const;
+  if (type === "inline") {
+    // BuildKit's inline cache holds the final image's steps only.
+    if (mode === "max")
+      throw usage("inline cache does not support mode=max", "use --cache-to type=registry,ref=NAME,mode=max");
+    return { type, ...common };
+  }
   if (type === "registry") {
     const ref = m.get("ref");
     if (!ref) throw usage(`invalid cache-to ${spec}: ref= is required`, CACHE_HINT);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  inlineCacheArg,
   parseAddHosts,
   parseBuildArgs,
   parseBuildContexts,
@@ -112,6 +113,18 @@ describe("builder prune's table", () => {
     expect(parseCacheFrom("type=local,src=/c")).toEqual({ type: "local", src: "/c" });
     expect(() => parseCacheFrom("type=local,dest=/c")).toThrow(/src= is required/);
     expect(() => parseCacheFrom("type=s3,region=x")).toThrow(/not supported/);
+  });
+
+  it("an inline cache: --cache-to type=inline (mode min only), or BUILDKIT_INLINE_CACHE=1 as BuildKit reads it", () => {
+    expect(parseCacheTo("type=inline")).toEqual({ type: "inline", mode: "min" });
+    expect(() => parseCacheTo("type=inline,mode=max")).toThrow(/inline cache does not support mode=max/);
+    expect(inlineCacheArg(["BUILDKIT_INLINE_CACHE=1"], {})).toBe(true);
+    expect(inlineCacheArg(["A=1", "BUILDKIT_INLINE_CACHE=true"], {})).toBe(true);
+    expect(inlineCacheArg(["BUILDKIT_INLINE_CACHE=0"], {})).toBe(false);
+    expect(inlineCacheArg(["BUILDKIT_INLINE_CACHE=1", "BUILDKIT_INLINE_CACHE=0"], {})).toBe(false);
+    expect(inlineCacheArg(["BUILDKIT_INLINE_CACHE"], { BUILDKIT_INLINE_CACHE: "1" })).toBe(true);
+    expect(inlineCacheArg(["BUILDKIT_INLINE_CACHE"], {})).toBe(false);
+    expect(inlineCacheArg([], { BUILDKIT_INLINE_CACHE: "1" })).toBe(false);
   });
 
   it("--ssh default (SSH_AUTH_SOCK) and ID=SOCKET; key files and a missing agent are refused", async () => {

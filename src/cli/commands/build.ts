@@ -15,6 +15,7 @@ import type { Context } from "../context.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
 import { BUILD_LEGACY_FLAGS, legacyBuildOptions } from "./build-legacy-flags.js";
 import {
+  inlineCacheArg,
   parseAddHosts,
   parseBuildArgs,
   parseBuildContexts,
@@ -196,6 +197,9 @@ export const command: Command = {
     const legacy = legacyBuildOptions(f, (line) => ctx.err(line));
     const cacheFrom = flag.strings(f, "cache-from").map(parseCacheFrom);
     const cacheTo = flag.strings(f, "cache-to").map(parseCacheTo);
+    // BuildKit's switch for an inline cache, as `--cache-to type=inline`.
+    if (inlineCacheArg(flag.strings(f, "build-arg"), ctx.env) && !cacheTo.some((c) => c.type === "inline"))
+      cacheTo.push({ type: "inline", mode: "min" });
     for (const c of [...cacheFrom, ...cacheTo]) if (c.type === "registry") parseReference(c.ref);
     const progress = progressMode(ctx, flag.string(f, "progress"), quiet);
     // FROM and --from images the build pulls are verified as `wharf pull` verifies them (their
