@@ -7,10 +7,12 @@
  * How: the spec has a `createRuntime` hook, `grep -q ^ok$ <fifo>`, which runc runs (and waits for)
  * before the container's process starts. wharf holds the FIFO open for reading and writing from
  * before runc starts, and writes `ok` once the network is complete (/etc/hosts and resolv.conf
- * written in place); a failure closes it instead, grep sees the end of the file without `ok`, and
- * runc stops the start. A wharf that dies closes it too. The hook's timeout bounds the wait.
+ * written in place); a failure puts a file saying so in the FIFO's place and closes it, grep sees
+ * the end of the file without `ok`, and runc stops the start (`failGate`: a grep that had not opened
+ * the FIFO yet would otherwise wait for a writer until its timeout). A wharf that dies closes it
+ * too. The hook's timeout bounds the wait.
  */
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { WharfError } from "../../errors/index.js";
 import { containerDir } from "../store.js";
@@ -42,6 +44,23 @@ export function openGate(path: string): Gate | undefined {
  */
 export function gateHooks(gate: Gate): SpecHook[] {
   return [{ path: toolPath("grep"), args: ["grep", "-q", "^ok$", gate.path], timeout: 120 }];
+}
+
+/**
+ * Fails the gate for a hook that may not have opened it yet: opening a FIFO for reading waits for
+ * a writer, so once wharf's end is closed a late `grep` would wait out its timeout (120 s) instead
+ * of seeing the end of the file. A regular file saying so takes the FIFO's place first (a rename):
+ * a `grep` that opens it later reads it and fails at once; one that has the FIFO open already sees
+ * its end when wharf's end closes.
+ */
+function failGate(path: string): void {
+  const tmp = `${path}.failed`;
+  try {
+    writeFileSync(tmp, "failed\n");
+    renameSync(tmp, path);
+  } catch {
+    // No gate left to fail (the container's directory went): nothing waits on it.
+  }
 }
 
 /** A start's network as it completes: its state, its ports still being mapped, its failure. */
@@ -85,6 +104,7 @@ export function completeNetwork(ctx: RuntimeContext, rec: ContainerRecord, setup
         },
         (e: unknown) => {
           error = e instanceof WharfError ? e : new WharfError("runtime", String(e));
+          if (gate) failGate(gate.path);
           close();
         },
       );
