@@ -370,6 +370,67 @@ describe("networks", () => {
     await validateRoot(cli.root);
   }, 120_000);
 
+  it("--aux-address keeps addresses from containers; --ipam-opt and both shown by inspect as Docker's IPAM", async () => {
+    const net = `e2eaux${Date.now().toString(36)}`;
+    await cli.ok(
+      "network",
+      "create",
+      "--subnet",
+      "10.231.9.0/29",
+      "--aux-address",
+      "router=10.231.9.2",
+      "--aux-address",
+      "nas=10.231.9.3",
+      "--ipam-opt",
+      "team=blue",
+      net,
+    );
+    expect(JSON.parse(await cli.ok("network", "inspect", "-f", "{{json .IPAM}}", net))).toEqual({
+      Driver: "default",
+      Options: { team: "blue" },
+      Config: [
+        {
+          Subnet: "10.231.9.0/29",
+          Gateway: "10.231.9.1",
+          AuxiliaryAddresses: { router: "10.231.9.2", nas: "10.231.9.3" },
+        },
+      ],
+    });
+    // a /29 has 6 addresses: the gateway and the two aux addresses leave three for containers
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await cli.ok("run", "-d", "--network", net, image, "sleep", "600")).trim());
+    const ips = await Promise.all(
+      ids.map(async (id) =>
+        (
+          await cli.ok("inspect", "-f", `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, id)
+        ).trim(),
+      ),
+    );
+    expect(ips.sort()).toEqual(["10.231.9.4", "10.231.9.5", "10.231.9.6"]);
+    const full = await cli.run(["run", "-d", "--network", net, image, "sleep", "600"]);
+    expect(full.code).toBe(125);
+    expect(full.stderr).toContain("no IP addresses available");
+    await cli.run(["rm", "-f", ...ids]);
+    const taken = await cli.run(["run", "--rm", "--network", net, "--ip", "10.231.9.2", image, "true"]);
+    expect(taken.code).toBe(125);
+    expect(taken.stderr).toContain("10.231.9.2 is not available");
+    await cli.ok("network", "rm", net);
+    const outside = await cli.run([
+      "network",
+      "create",
+      "--subnet",
+      "10.231.9.0/29",
+      "--aux-address",
+      "r=10.1.0.5",
+      net,
+    ]);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toContain("no matching subnet for aux-address 10.1.0.5");
+    expect((await cli.run(["network", "inspect", net])).code).not.toBe(0);
+    await validateRoot(cli.root);
+  }, 120_000);
+
   it("a shim whose starter died before handing the network over makes it itself", async () => {
     const id = (await cli.ok("create", "-p", "8080", image, "sleep", "600")).trim();
     // A starter that made the namespace and died: the shim gets an empty pipe on fd 3.

@@ -7,8 +7,10 @@ function keyValues(list: string[], what: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const kv of list) {
     const i = kv.indexOf("=");
-    if (what === "opt" && i < 0) {
-      throw new WharfError("invalid-argument", `invalid key/value pair format in driver options: ${kv}`, {
+    if (what !== "label" && i < 0) {
+      const where =
+        what === "opt" ? "driver options" : what === "ipam-opt" ? "IPAM driver options" : "aux-address";
+      throw new WharfError("invalid-argument", `invalid key/value pair format in ${where}: ${kv}`, {
         hint: "give it as key=value",
       });
     }
@@ -69,6 +71,14 @@ export const command: Command = {
     },
     { name: "label", type: "strings", valueName: "list", description: "Set metadata on a network" },
     { name: "ipam-driver", type: "string", default: "default", description: "IP Address Management Driver" },
+    { name: "ipam-opt", type: "strings", valueName: "map", description: "Set IPAM driver specific options" },
+    {
+      name: "aux-address",
+      type: "strings",
+      valueName: "map",
+      description: "Auxiliary IPv4 or IPv6 addresses used by Network driver",
+    },
+    { name: "ipv4", type: "bool", default: true, description: "Enable IPv4 networking" },
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -77,6 +87,11 @@ export const command: Command = {
     if (ipam !== undefined && ipam !== "default") {
       throw new WharfError("invalid-argument", `plugin "${ipam}" not found`, {
         hint: "wharf's networks use its default IPAM (host-local): drop --ipam-driver",
+      });
+    }
+    if (!flag.bool(f, "ipv4")) {
+      throw new WharfError("invalid-argument", "IPv4 cannot be disabled: wharf's networks are IPv4 only", {
+        hint: "drop --ipv4=false (IPv6 networks are not supported)",
       });
     }
     const subnet = one(f, "subnet");
@@ -98,6 +113,8 @@ export const command: Command = {
       ipv6: flag.bool(f, "ipv6"),
       options: keyValues(flag.strings(f, "opt"), "opt"),
       labels: keyValues(flag.strings(f, "label"), "label"),
+      auxAddresses: keyValues(flag.strings(f, "aux-address"), "aux-address"),
+      ipamOptions: keyValues(flag.strings(f, "ipam-opt"), "ipam-opt"),
     });
     ctx.out(net.Id);
     return 0;

@@ -4,12 +4,14 @@
  * Docker's default pools that no route of the host and no other network of the root uses, and its
  * bridge brought up at once (so that its subnet is taken host-wide from then on).
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { randomHex } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { withLock } from "../../files/index.js";
 import type { RuntimeContext } from "../types.js";
 import { bringUp, routedSubnets, withHostLock } from "./host.js";
+import { reservationText } from "./ipam.js";
 import {
   contains,
   defaultPools,
@@ -22,7 +24,7 @@ import {
   parseIp,
   type Subnet,
 } from "./ipv4.js";
-import { networksDir, networksLockPath } from "./layout.js";
+import { ipamDir, networksDir, networksLockPath } from "./layout.js";
 import {
   BRIDGE_NAME_OPT,
   lookupNetwork,
@@ -46,6 +48,10 @@ export interface CreateNetworkOptions {
   options?: Record<string, string>;
   labels?: Record<string, string>;
   ipv6?: boolean;
+  /** `--aux-address NAME=IP`: addresses of the subnet kept from containers (host-local skips them). */
+  auxAddresses?: Record<string, string>;
+  /** `--ipam-opt KEY=VALUE`: recorded as `IPAM.Options`. */
+  ipamOptions?: Record<string, string>;
 }
 
 /** Whether this process may make bridges (the host's devices and firewall need root). */
@@ -136,7 +142,37 @@ function ipamFor(o: CreateNetworkOptions, nets: NetworkRecord[]): NetworkRecord[
     }
     out.IPRange = formatCidr(r);
   }
+  const aux = Object.entries(o.auxAddresses ?? {});
+  for (const [name, ip] of aux) {
+    const a = parseIp(ip);
+    // Docker matches each aux address to a --subnet: none given, none matches.
+    if (o.subnet === undefined || a === undefined || !contains(subnet, a)) {
+      throw badArg(
+        `no matching subnet for aux-address ${ip}`,
+        `give --subnet with --aux-address ${name}=IP inside it`,
+      );
+    }
+    if (a === subnet.base || a === lastAddress(subnet) || ip === gateway) {
+      throw badArg(
+        `aux-address ${ip} is the subnet's own or its gateway`,
+        "give another address of the subnet",
+      );
+    }
+  }
+  if (aux.length > 0) out.AuxiliaryAddresses = Object.fromEntries(aux);
   return out;
+}
+
+/**
+ * Keeps the aux addresses from containers: host-local hands out an address only by making its file
+ * in its store (O_EXCL), so a file there already, naming no container, is never given out.
+ */
+function reserveAuxAddresses(ctx: RuntimeContext, rec: NetworkRecord): void {
+  const aux = Object.entries(rec.IPAM.Config[0]?.AuxiliaryAddresses ?? {});
+  if (aux.length === 0) return;
+  const dir = join(ipamDir(ctx, rec.Id), rec.Name);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, ip] of aux) writeFileSync(join(dir, ip), reservationText(`aux-address:${name}`, "none"));
 }
 
 function defaultBridgeRecord(nets: NetworkRecord[]): NetworkRecord {
@@ -220,7 +256,9 @@ export async function createNetwork(ctx: RuntimeContext, o: CreateNetworkOptions
       Labels: o.labels ?? {},
     });
     rec.IPAM.Config = [ipamFor(o, nets)];
+    if (o.ipamOptions && Object.keys(o.ipamOptions).length > 0) rec.IPAM.Options = o.ipamOptions;
     writeNetwork(ctx, rec);
+    reserveAuxAddresses(ctx, rec);
     try {
       await bringUp(ctx, rec);
     } catch (e) {

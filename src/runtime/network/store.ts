@@ -9,6 +9,8 @@ export interface IpamConfig {
   Subnet: string;
   Gateway: string;
   IPRange?: string;
+  /** `--aux-address NAME=IP`: addresses of the subnet no container is given. */
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 /** A network as Docker's `network inspect` shows it (without `Containers`, found when asked). */
