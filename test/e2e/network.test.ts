@@ -26,6 +26,9 @@ import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 /** A busybox httpd on port 8080 serving /etc (its hostname file answers who it is). */
 const HTTPD = ["httpd", "-f", "-p", "8080", "-h", "/etc"];
+/** A shell loop that fetches `url` until it answers (5 s at most): a server just started may not listen yet. */
+const untilAnswers = (url: string) =>
+  `i=0; until wget -qO- ${url}; do i=$((i+1)); [ $i -ge 50 ] && break; sleep 0.1; done`;
 
 const APPLETS = ["sh", "cat", "echo", "sleep", "true", "httpd", "wget", "ip", "hostname", "ls", "grep"];
 
@@ -141,7 +144,14 @@ describe("networks", () => {
     const port = await freePort();
     await cli.ok("run", "-d", "--name", "pub", "-p", `${port}:8080`, "--expose", "9090", image, ...HTTPD);
     const gateway = (await cli.ok("inspect", "-f", "{{.NetworkSettings.Gateway}}", "pub")).trim();
-    const got = await cli.ok("run", "--rm", image, "wget", "-qO-", `http://${gateway}:${port}/hostname`);
+    const got = await cli.ok(
+      "run",
+      "--rm",
+      image,
+      "sh",
+      "-c",
+      untilAnswers(`http://${gateway}:${port}/hostname`),
+    );
     expect(got).toMatch(/^[0-9a-f]{12}\n$/);
     // Docker's DisplayablePorts: a port published under another number comes after the groups.
     expect(await cli.ok("ps", "--format", "{{.Ports}}")).toBe(`9090/tcp, 0.0.0.0:${port}->8080/tcp\n`);
@@ -183,7 +193,8 @@ describe("networks", () => {
       image,
       "sh",
       "-c",
-      "wget -qO- http://srv:8080/hostname; wget -qO- http://db:8080/hostname",
+      // `run -d` returns once the process runs, perhaps before httpd listens: asked until it answers.
+      `${untilAnswers("http://srv:8080/hostname")}; wget -qO- http://db:8080/hostname`,
     );
     const srvHost = (await cli.ok("inspect", "-f", "{{.Config.Hostname}}", "srv")).trim();
     expect(byName).toBe(`${srvHost}\n${srvHost}\n`);
@@ -209,7 +220,7 @@ describe("networks", () => {
       image,
       "sh",
       "-c",
-      "wget -qO- http://psrv:8080/hostname; echo; wget -qO- http://db:8080/hostname; echo",
+      `${untilAnswers("http://psrv:8080/hostname")}; echo; wget -qO- http://db:8080/hostname; echo`,
     );
     const psrv = (await podman("inspect", "-f", "{{.Config.Hostname}}", "psrv")).trim();
     expect(theirs).toBe(`${psrv}\n${psrv}\n`);
@@ -590,7 +601,7 @@ describe("networks", () => {
     await cli.ok("run", "-d", "--name", "roam", image, "sleep", "600");
     await cli.ok("network", "connect", "--alias", "wanderer", net, "roam");
     expect(linkNames(await cli.ok("exec", "roam", "ip", "-o", "link"))).toEqual(["eth0", "eth1", "lo"]);
-    expect(await cli.ok("exec", "roam", "wget", "-qO-", "http://peer:8080/hostname")).toMatch(
+    expect(await cli.ok("exec", "roam", "sh", "-c", untilAnswers("http://peer:8080/hostname"))).toMatch(
       /^[0-9a-f]{12}\n$/,
     );
     expect(await cli.ok("exec", "peer", "grep", "-c", "wanderer", "/etc/hosts")).toBe("1\n");
