@@ -74,17 +74,26 @@ export function withInlineCache<C extends object>(config: C, records: Iterable<C
 
 /** The inline cache records of an image config's bytes; refuses a config without them. */
 export function inlineCacheOf(bytes: Uint8Array, where: string): CacheRecord[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch {
-    throw notCache(where, "its config is not JSON");
-  }
-  const inline = (doc as Record<string, unknown> | null)?.[INLINE_CACHE_KEY];
+  const inline = (configJson(bytes, where) as Record<string, unknown> | null)?.[INLINE_CACHE_KEY];
   if (inline === undefined) {
     throw notCache(where, "it is an image without an inline cache (build it with --cache-to type=inline)");
   }
-  return parseCacheConfig(Buffer.from(JSON.stringify(inline)), where);
+  return recordsOf(inline, where);
+}
+
+function configJson(bytes: Uint8Array, where: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    throw notCache(where, "its config is not JSON");
+  }
+}
+
+/** The records of a parsed cache config; malformed ones are skipped (they would only miss). */
+function recordsOf(doc: unknown, where: string): CacheRecord[] {
+  const c = doc as Partial<CacheConfig> | null;
+  if (c?.v !== 1 || !Array.isArray(c.records)) throw notCache(where, "its config has no records");
+  return c.records.filter((r: unknown) => isCacheRecord(r));
 }
 
 function notCache(where: string, why: string): WharfError {
@@ -109,15 +118,7 @@ export function cacheConfigOf(manifest: unknown, where: string): Descriptor {
   return cfg;
 }
 
-/** The records of a cache config; malformed ones are skipped (they would only miss). */
+/** The records of a cache config's bytes; malformed ones are skipped (they would only miss). */
 export function parseCacheConfig(bytes: Uint8Array, where: string): CacheRecord[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch {
-    throw notCache(where, "its config is not JSON");
-  }
-  const c = doc as Partial<CacheConfig> | null;
-  if (c?.v !== 1 || !Array.isArray(c.records)) throw notCache(where, "its config has no records");
-  return c.records.filter((r: unknown) => isCacheRecord(r));
+  return recordsOf(configJson(bytes, where), where);
 }
