@@ -46,6 +46,8 @@ export function groupEntries(group: string): { path: string[]; description: stri
 function groupDescription(group: string): string {
   if (group === "trust") return "Manage trust on images";
   if (group === "manifest") return "Manage Docker image manifests and manifest lists";
+  if (group === "builder") return "Manage builds";
+  if (group === "buildx") return "Docker Buildx (build and prune: wharf's builder)";
   return `Manage ${group === "registry" ? "the registry" : `${group}s`}`;
 }
 

@@ -398,12 +398,15 @@ export const COMMANDS: Entry[] = [
     aliases: [
       ["image", "build"],
       ["builder", "build"],
+      // `docker buildx build` in scripts: the same builder (wharf's is BuildKit-like already).
+      ["buildx", "build"],
     ],
     description: "Build an image from a Dockerfile",
     load: () => import("./commands/build.js"),
   },
   {
     path: ["builder", "prune"],
+    aliases: [["buildx", "prune"]],
     description: "Remove build cache",
     load: () => import("./commands/builder-prune.js"),
   },

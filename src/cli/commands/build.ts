@@ -56,6 +56,7 @@ export const command: Command = {
   aliases: [
     ["image", "build"],
     ["builder", "build"],
+    ["buildx", "build"],
   ],
   usage: "[OPTIONS] PATH | -",
   description: "Build an image from a Dockerfile",

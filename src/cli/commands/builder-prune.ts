@@ -35,6 +35,7 @@ const WARN_ALL = "WARNING! This will remove all build cache.";
 
 export const command: Command = {
   path: ["builder", "prune"],
+  aliases: [["buildx", "prune"]],
   usage: "[OPTIONS]",
   description: "Remove build cache",
   flags: [
