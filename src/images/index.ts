@@ -19,6 +19,7 @@ export { collectGarbage, type GcOptions, type GcResult, reachable } from "./gc.j
 export { type HistoryRow, imageHistory } from "./history.js";
 export { type Images, type OpenImagesOptions, openImages, type RecordEntry } from "./images.js";
 export { goTime, type ImportOptions, importImage } from "./import.js";
+export { type IndexPlatform, indexPlatforms, strictPlatformMatch } from "./index-platforms.js";
 export { type ImageInspect, type InspectConfig, inspectConfig, inspectImage, ZERO_TIME } from "./inspect.js";
 export { createLease, type Lease, leasedDigests, leasedStore } from "./lease.js";
 export { type ImageRow, type ImageSummary, imageRows, listImages } from "./list.js";
@@ -52,4 +53,5 @@ export {
   storedReferrers,
 } from "./signatures.js";
 export { tagImage, untagImage } from "./tag.js";
+export { imageTree, type TreeImage, type TreeOptions, type TreePlatform } from "./tree.js";
 export { type LayerSizer, storedSize, type ViewOptions } from "./view.js";

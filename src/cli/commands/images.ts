@@ -4,14 +4,18 @@ import {
   filterImages,
   type ImageFilters,
   type Images,
+  imageTree,
   listImages,
   openImages,
   resolveImage,
 } from "../../images/index.js";
+import { listContainers } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import type { ParsedFlags } from "../flags.js";
 import { badFilterFormat } from "../parse/filter-format.js";
 import { renderFormat } from "../render/index.js";
 import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
+import { runtimeContext } from "./container-common.js";
 import {
   IMAGE_HEADERS,
   IMAGE_TABLE,
@@ -19,6 +23,7 @@ import {
   imageRows,
   QUIET_FORMAT,
 } from "./image-contexts.js";
+import { renderTree } from "./images-tree.js";
 import { layerSizes } from "./layer-sizes.js";
 
 const FILTER_HINT =
@@ -62,6 +67,19 @@ async function parseFilters(images: Images, specs: string[]): Promise<ImageFilte
   return { ...out, reference, label, before, since };
 }
 
+/** The flags Docker's CLI refuses beside `--tree`, in its order and words. */
+function refuseWithTree(f: ParsedFlags): void {
+  const refuse = (what: string) => {
+    throw new WharfError("invalid-argument", `${what} is not yet supported with --tree`, {
+      hint: "leave it out, or list images without --tree",
+    });
+  };
+  if (flag.bool(f, "quiet")) refuse("--quiet");
+  if (flag.bool(f, "no-trunc")) refuse("--no-trunc");
+  if (flag.bool(f, "digests")) refuse("--show-digest");
+  if ((flag.string(f, "format") ?? "") !== "") refuse("--format");
+}
+
 export const command: Command = {
   path: ["images"],
   aliases: [
@@ -82,9 +100,11 @@ export const command: Command = {
     FORMAT_FLAG,
     { name: "no-trunc", type: "bool", description: "Don't truncate output" },
     { name: "quiet", short: "q", type: "bool", description: "Only show image IDs" },
+    { name: "tree", type: "bool", description: "List multi-platform images as a tree (EXPERIMENTAL)" },
   ],
   maxArgs: 1,
   async run(ctx, f) {
+    if (flag.bool(f, "tree")) refuseWithTree(f);
     const images = await openImages(ctx.root);
     try {
       const filters = await parseFilters(images, [
@@ -93,6 +113,17 @@ export const command: Command = {
       ]);
       const sizes = layerSizes(ctx.root, images.content);
       const all = await listImages(images, { layerSize: sizes.size });
+      if (flag.bool(f, "tree")) {
+        // Docker 28's tree hides untagged images (dangling ones too) unless --all.
+        const shown = filterImages(all, filters).filter((i) => flag.bool(f, "all") || i.repoTags.length > 0);
+        const used = new Set((await listContainers(runtimeContext(ctx))).map((c) => c.imageId));
+        const tree = await imageTree(images, shown, { layerSize: sizes.size, inUse: (id) => used.has(id) });
+        sizes.save();
+        const tty = ctx.stdout.isTTY === true;
+        for (const l of renderTree(tree, { tty, ...(tty ? { width: ctx.stdout.columns ?? 80 } : {}) }))
+          ctx.out(l);
+        return 0;
+      }
       sizes.save();
       const quiet = flag.bool(f, "quiet");
       const digests = flag.bool(f, "digests");
