@@ -33,6 +33,11 @@ export {
   type RemoveOptions,
   removeImage,
 } from "./remove.js";
+export {
+  PLATFORM_FORCE_MESSAGE,
+  type RemovePlatformOptions,
+  removeImagePlatforms,
+} from "./remove-platform.js";
 export { type ImageGroup, type Resolved, resolveImage } from "./resolve.js";
 export { type SaveImage, saveImages } from "./save-plan.js";
 export {

@@ -1,5 +1,6 @@
 import { isWharfError } from "../../errors/index.js";
-import { openImages, removeImage } from "../../images/index.js";
+import { type DeleteRecord, openImages, removeImage, removeImagePlatforms } from "../../images/index.js";
+import { splitPlatforms } from "../../oci/index.js";
 import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { reportError } from "../report.js";
@@ -16,9 +17,18 @@ export const command: Command = {
   flags: [
     { name: "force", short: "f", type: "bool", description: "Force removal of the image" },
     { name: "no-prune", type: "bool", description: "Do not delete untagged parents" },
+    {
+      name: "platform",
+      type: "strings",
+      valueName: "stringSlice",
+      description:
+        'Remove only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")',
+    },
   ],
   minArgs: 1,
   async run(ctx, f) {
+    // Docker 28 (API 1.50): a comma-separated list, or the flag repeated.
+    const platforms = splitPlatforms(flag.strings(f, "platform"));
     const images = await openImages(ctx.root);
     const containers = containersUsing(runtimeContext(ctx));
     const force = flag.bool(f, "force");
@@ -26,11 +36,11 @@ export const command: Command = {
     try {
       for (const name of f.args) {
         try {
-          const report = await removeImage(images, name, {
-            force,
-            noPrune: flag.bool(f, "no-prune"),
-            containers,
-          });
+          const opts = { force, noPrune: flag.bool(f, "no-prune"), containers };
+          const report: DeleteRecord[] =
+            platforms.length > 0
+              ? await removeImagePlatforms(images, name, platforms, opts)
+              : await removeImage(images, name, opts);
           for (const r of report)
             ctx.out("Untagged" in r ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
         } catch (e) {
