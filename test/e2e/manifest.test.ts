@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox } from "./helpers/busybox-image.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { addImage } from "./helpers/layout.js";
+import { type RunningRegistry, startDistribution, startWharfRegistry } from "./helpers/registries.js";
 import { run, skopeo } from "./helpers/tools.js";
 import { validateOnRegistry } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
@@ -136,6 +137,10 @@ describe("manifest inspect, as the docker CLI prints it", () => {
       ["create", "--insecure", `${repo}:gone`, `${repo}:nosuch`],
       ["annotate", "--arch", "bogus", `${repo}:dup`, `${repo}:latest`],
       ["annotate", "--arch", "arm", `${repo}:dup`, `${repo}:v2`],
+      ["annotate", "--os", "windows", "--arch", "arm64", `${repo}:dup`, `${repo}:latest`],
+      ["annotate", "--os", "linux", "--arch", "ppc64", `${repo}:dup`, `${repo}:latest`],
+      ["annotate", "--os", "plan9", `${repo}:dup`, `${repo}:latest`],
+      ["annotate", "--os", "windows", `${repo}:dup`, `${repo}:latest`],
       ["rm", `${repo}:nolist`],
       ["push", "--insecure", `${repo}:nolist`],
     ];
@@ -152,3 +157,131 @@ describe("manifest inspect, as the docker CLI prints it", () => {
     process.env.DOCKER_CONFIG = join(dir, "docker-inspect");
   });
 });
+
+/**
+ * The verbs end to end on Distribution 2.8.2 and on wharf's registry: two single-platform images in
+ * repository A, a list made of them in repository B (kept in the CLI's own DOCKER_CONFIG, as the
+ * docker CLI keeps it), one annotated, pushed (A's blobs mounted into B); skopeo reads the list and
+ * copies every platform, `manifest inspect` prints it, `pull --platform linux/arm64` gets arm64's.
+ */
+for (const [kind, start] of [
+  ["Distribution 2.8.2", startDistribution],
+  ["wharf's registry", startWharfRegistry],
+] as const) {
+  describe(`manifest create, annotate, push on ${kind}`, () => {
+    let reg: RunningRegistry;
+    let cli: WharfCli;
+    let dir: string;
+    const digests: Record<string, string> = {};
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), "wharf-e2e-manifest-list-"));
+      reg = await start();
+      cli = await wharfCli();
+      for (const arch of ["amd64", "arm64"]) {
+        const layout = join(dir, `layout-${arch}`);
+        const image = await addImage(layout, {
+          tag: arch,
+          gzip: 1,
+          platform: { os: "linux", architecture: arch },
+          layers: [[{ name: `etc/${arch}.bin`, random: 4096 }]],
+          cmd: ["/bin/true"],
+        });
+        digests[arch] = image.manifest.digest;
+        await skopeo(
+          "copy",
+          "-q",
+          "--dest-tls-verify=false",
+          `oci:${layout}:${arch}`,
+          `docker://${reg.host}/e2e/a:${arch}`,
+        );
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      await reg?.close();
+      await cli?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("makes the list in B from A's images, annotates, pushes; skopeo reads and copies it; pull --platform gets arm64's", async () => {
+      const a = `${reg.host}/e2e/a`;
+      const list = `${reg.host}/e2e/b:multi`;
+      expect(await cli.ok("manifest", "create", "--insecure", list, `${a}:amd64`, `${a}:arm64`)).toBe(
+        `Created manifest list ${list}\n`,
+      );
+      // Where and as the docker CLI keeps it.
+      const kept = join(cli.dockerConfig, "manifests", list.replaceAll(":", "-").replaceAll("/", "_"));
+      expect((await readdir(kept)).sort()).toEqual(
+        ["amd64", "arm64"].map((t) => `${a}:${t}`.replaceAll(":", "-").replaceAll("/", "_")),
+      );
+      const refused = await cli.run(["manifest", "create", "--insecure", list, `${a}:amd64`]);
+      expect(refused.stderr.split("\n")[0]).toBe(
+        "Error: refusing to amend an existing manifest list with no --amend flag",
+      );
+      expect(await cli.ok("manifest", "annotate", "--variant", "v8", list, `${a}:arm64`)).toBe("");
+      const kept64 = JSON.parse(
+        await readFile(join(kept, `${a}:arm64`.replaceAll(":", "-").replaceAll("/", "_")), "utf8"),
+      ) as { Descriptor: { platform: unknown } };
+      expect(kept64.Descriptor.platform).toEqual({ architecture: "arm64", os: "linux", variant: "v8" });
+
+      const pushed = (await cli.ok("manifest", "push", "--insecure", "--purge", list)).trimEnd().split("\n");
+      expect(pushed.slice(0, 2)).toEqual(
+        ["amd64", "arm64"].map(
+          (t) => `Pushed ref ${reg.host}/e2e/b@${digests[t]} with digest: ${digests[t]}`,
+        ),
+      );
+      const digest = pushed[2] ?? "";
+      expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(await readdir(join(cli.dockerConfig, "manifests"))).toEqual([]);
+
+      const raw = await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${list}`);
+      const doc = JSON.parse(raw) as {
+        mediaType: string;
+        manifests: { digest: string; platform: Record<string, string> }[];
+      };
+      expect(doc.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+      expect(doc.manifests.map((m) => [m.digest, m.platform])).toEqual([
+        [digests.amd64, { architecture: "amd64", os: "linux" }],
+        [digests.arm64, { architecture: "arm64", os: "linux", variant: "v8" }],
+      ]);
+      const byDigest = await skopeo(
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        `docker://${reg.host}/e2e/b@${digest}`,
+      );
+      expect(byDigest).toBe(raw);
+      // Every platform's image is whole in B (the blobs were mounted from A).
+      for (const m of doc.manifests) {
+        expect((await validateOnRegistry(reg.host, "e2e/b", m.digest)).images).toBe(1);
+      }
+      const copy = join(dir, "copy");
+      await skopeo("copy", "-q", "--all", "--src-tls-verify=false", `docker://${list}`, `oci:${copy}:multi`);
+      const copied = JSON.parse(await readFile(join(copy, "index.json"), "utf8")) as {
+        manifests: { digest: string }[];
+      };
+      expect(copied.manifests.map((m) => m.digest)).toEqual([digest]);
+      for (const t of ["amd64", "arm64"]) {
+        const hex = (digests[t] ?? "").slice("sha256:".length);
+        expect((await readdir(join(copy, "blobs", "sha256"))).includes(hex)).toBe(true);
+      }
+
+      // inspect now finds the registry's list (the local one was purged): the pushed bytes.
+      expect((await cli.ok("manifest", "inspect", "--insecure", list)).trimEnd()).toBe(raw);
+      const verbose = JSON.parse(await cli.ok("manifest", "inspect", "--insecure", "-v", list)) as {
+        Ref: string;
+        Descriptor: { platform: unknown };
+      }[];
+      expect(verbose.map((e) => e.Ref)).toEqual([`${list}@${digests.amd64}`, `${list}@${digests.arm64}`]);
+
+      await cli.ok("pull", "--platform", "linux/arm64", list);
+      expect(await cli.ok("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", list)).toBe(
+        "linux/arm64\n",
+      );
+      expect(await cli.ok("images", "--digests", "--format", "{{.Digest}}", `${reg.host}/e2e/b`)).toBe(
+        `${digest}\n`,
+      );
+    });
+  });
+}

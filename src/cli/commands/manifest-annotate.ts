@@ -1,44 +1,28 @@
 /**
  * `manifest annotate LIST IMAGE` (`--os`, `--arch`, `--variant`, `--os-version`, `--os-features`):
- * changes the platform of one image of a local list, checked against the os/arch pairs Go knows
- * (the docker CLI's check and words).
+ * changes the platform of one image of a local list, checked against the os/arch pairs the docker
+ * CLI knows (its check and words).
  */
 import { WharfError } from "../../errors/index.js";
 import type { Platform } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
-import { platformJson, readList, refName, writeEntry } from "./manifest-lists.js";
+import { manifestsDir, platformJson, readList, refName, writeEntry } from "./manifest-lists.js";
 
-/** Go's `GOOS/GOARCH` pairs (`go tool dist list`), as the docker CLI's `isValidOSArch` has them. */
+/**
+ * The os/arch pairs the docker CLI's `manifest annotate` accepts (its own list, narrower than
+ * `go tool dist list`: no windows/arm64, no linux/ppc64; each pair probed against docker 28's CLI).
+ * The pair checked is the entry's after the flags are applied.
+ */
 const OS_ARCH: Record<string, string[]> = {
-  aix: ["ppc64"],
-  android: ["386", "amd64", "arm", "arm64"],
-  darwin: ["amd64", "arm64"],
+  darwin: ["386", "amd64", "arm", "arm64"],
   dragonfly: ["amd64"],
-  freebsd: ["386", "amd64", "arm", "arm64", "riscv64"],
-  illumos: ["amd64"],
-  ios: ["amd64", "arm64"],
-  js: ["wasm"],
-  linux: [
-    "386",
-    "amd64",
-    "arm",
-    "arm64",
-    "loong64",
-    "mips",
-    "mipsle",
-    "mips64",
-    "mips64le",
-    "ppc64",
-    "ppc64le",
-    "riscv64",
-    "s390x",
-  ],
-  netbsd: ["386", "amd64", "arm", "arm64"],
-  openbsd: ["386", "amd64", "arm", "arm64", "mips64", "ppc64", "riscv64"],
-  plan9: ["386", "amd64", "arm"],
+  freebsd: ["386", "amd64", "arm"],
+  linux: ["386", "amd64", "arm", "arm64", "mips64", "mips64le", "ppc64le", "riscv64", "s390x"],
+  netbsd: ["386", "amd64", "arm"],
+  openbsd: ["386", "amd64", "arm"],
+  plan9: ["386", "amd64"],
   solaris: ["amd64"],
-  wasip1: ["wasm"],
-  windows: ["386", "amd64", "arm", "arm64"],
+  windows: ["386", "amd64"],
 };
 
 export const command: Command = {
@@ -62,7 +46,7 @@ export const command: Command = {
   async run(ctx, f) {
     const list = refName(f.args[0] as string).name;
     const image = refName(f.args[1] as string).name;
-    const entry = readList(ctx.root, list)?.find((e) => e.Ref === image);
+    const entry = readList(manifestsDir(ctx), list)?.find((e) => e.Ref === image);
     if (!entry) {
       throw new WharfError("manifest-unknown", `manifest for image ${image} does not exist in ${list}`, {
         hint: `add it first: wharf manifest create --amend ${list} ${image}`,
@@ -78,8 +62,16 @@ export const command: Command = {
       ...(had["os.version"] ? { "os.version": had["os.version"] } : {}),
       ...(had["os.features"] ? { "os.features": had["os.features"] } : {}),
     };
-    const features = flag.strings(f, "os-features");
-    if (features.length > 0) next["os.features"] = [...(next["os.features"] ?? []), ...features];
+    // A string slice as pflag reads it: each value a comma-separated list.
+    const features = flag
+      .strings(f, "os-features")
+      .flatMap((v) => v.split(","))
+      .filter((v) => v !== "");
+    // Added to those it has, each once (the docker CLI's appendIfUnique).
+    for (const feature of features) {
+      const had = next["os.features"] ?? [];
+      if (!had.includes(feature)) next["os.features"] = [...had, feature];
+    }
     const variant = flag.string(f, "variant");
     if (variant) next.variant = variant;
     const osVersion = flag.string(f, "os-version");
@@ -93,7 +85,7 @@ export const command: Command = {
         },
       );
     }
-    writeEntry(ctx.root, list, {
+    writeEntry(manifestsDir(ctx), list, {
       ...entry,
       Descriptor: { ...entry.Descriptor, platform: platformJson(next) },
     });

@@ -11,6 +11,7 @@ import {
   configPlatform,
   fetchForList,
   imageManifest,
+  manifestsDir,
   readList,
   refName,
   removeList,
@@ -37,7 +38,7 @@ export const command: Command = {
         },
       );
     }
-    if (readList(ctx.root, list.name) && !flag.bool(f, "amend")) {
+    if (readList(manifestsDir(ctx), list.name) && !flag.bool(f, "amend")) {
       throw new WharfError("conflict", "refusing to amend an existing manifest list with no --amend flag", {
         hint: `add --amend, or remove it first: wharf manifest rm ${list.name}`,
       });
@@ -55,8 +56,8 @@ export const command: Command = {
       }
       entries.push(imageManifest(name, m, await configPlatform(repo, m)));
     }
-    if (!flag.bool(f, "amend")) removeList(ctx.root, list.name);
-    for (const e of entries) writeEntry(ctx.root, list.name, e);
+    if (!flag.bool(f, "amend")) removeList(manifestsDir(ctx), list.name);
+    for (const e of entries) writeEntry(manifestsDir(ctx), list.name, e);
     ctx.out(`Created manifest list ${list.name}`);
     return 0;
   },

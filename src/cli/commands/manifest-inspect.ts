@@ -1,7 +1,7 @@
 /**
  * `manifest inspect`: a manifest list made by `manifest create` (looked for first, as the docker
  * CLI does), else an image's manifest or manifest list as the registry has it, printed as the
- * docker CLI prints it (compared byte for byte in `test/e2e/manifest-inspect.test.ts`): a
+ * docker CLI prints it (compared byte for byte in `test/e2e/manifest.test.ts`): a
  * manifest's own bytes indented with tabs; a list rebuilt from its entries with three spaces; with
  * `-v`, Docker's `ImageManifest` (`Ref`, `Descriptor` with the platform, `Raw`, the manifest) for
  * the image or for each of the list's. With two arguments: one image of a local list.
@@ -18,6 +18,7 @@ import {
   type ImageManifestEntry,
   imageManifest,
   listBytes,
+  manifestsDir,
   platformJson,
   readList,
   refName,
@@ -56,7 +57,7 @@ export const command: Command = {
     if (f.args.length === 2) {
       const list = refName(f.args[0] as string).name;
       const image = refName(f.args[1] as string).name;
-      const entry = readList(ctx.root, list)?.find((e) => e.Ref === image);
+      const entry = readList(manifestsDir(ctx), list)?.find((e) => e.Ref === image);
       if (!entry) {
         throw new WharfError("manifest-unknown", `No such manifest: ${image}`, {
           hint: `wharf manifest create ${list} ${image} first`,
@@ -67,7 +68,7 @@ export const command: Command = {
       return 0;
     }
     const { ref, name } = refName(f.args[0] as string);
-    const local = readList(ctx.root, name);
+    const local = readList(manifestsDir(ctx), name);
     if (local) {
       printList(ctx, local, verbose);
       return 0;

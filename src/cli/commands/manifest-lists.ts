@@ -1,12 +1,15 @@
 /**
- * The manifest lists `manifest create` keeps until `manifest push` (the docker CLI keeps them in
- * `~/.docker/manifests`; wharf under its root, `<root>/manifests/<list>/<image>.json`): one file a
- * listed image, Docker's `ImageManifest` (`Ref`, `Descriptor` with its platform, `Raw`, the
- * manifest), written atomically. A list's entries are in the order of Docker's file names
- * (`:` → `-`, `/` → `_`), as the docker CLI reads its directory, so that both push the same bytes.
+ * The manifest lists `manifest create` keeps until `manifest push`, where and as the docker CLI
+ * keeps them: `$DOCKER_CONFIG/manifests/<list>/<image>` (`~/.docker` without DOCKER_CONFIG; each
+ * name made file-safe, `:` → `-`, `/` → `_`), one file a listed image holding Docker's
+ * `ImageManifest` (`Ref`, `Descriptor` with its platform, `Raw`, the manifest), written
+ * atomically. So a list that `docker manifest create` made is pushed by wharf and the other way
+ * round. A list's entries are in the order of their file names, as the docker CLI reads its
+ * directory, so that both push the same bytes.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { configDir } from "../../auth/index.js";
 import { type Digest, digestOf } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { writeFileAtomicSync } from "../../files/index.js";
@@ -14,6 +17,7 @@ import type { ImageConfig, Platform } from "../../oci/index.js";
 import { MediaType } from "../../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../../reference/index.js";
 import { type FetchedManifest, fetchBlob, fetchManifest, type Repository } from "../../remote/index.js";
+import type { Context } from "../context.js";
 
 /** Docker's `types.ImageManifest` as the docker CLI stores and prints it. */
 export interface ImageManifestEntry {
@@ -29,8 +33,14 @@ export function filesafe(ref: string): string {
   return ref.replaceAll(":", "-").replaceAll("/", "_");
 }
 
-export function listDir(root: string, list: string): string {
-  return join(root, "manifests", filesafe(list));
+/** The docker CLI's manifest store: `manifests` in the Docker config directory. */
+export function manifestsDir(ctx: Pick<Context, "env">): string {
+  return join(configDir({ env: ctx.env }), "manifests");
+}
+
+/** A list's directory in the store `dir` (`manifestsDir`). */
+export function listDir(dir: string, list: string): string {
+  return join(dir, filesafe(list));
 }
 
 /** A reference as the docker CLI names it in a list: normalized, with its tag (`latest` by default). */
@@ -86,26 +96,26 @@ export function imageManifest(
 }
 
 /** The entries of a local list, in the docker CLI's order; undefined when there is no such list. */
-export function readList(root: string, list: string): ImageManifestEntry[] | undefined {
-  const dir = listDir(root, list);
-  if (!existsSync(dir)) return undefined;
-  return readdirSync(dir)
+export function readList(dir: string, list: string): ImageManifestEntry[] | undefined {
+  const at = listDir(dir, list);
+  if (!existsSync(at)) return undefined;
+  return readdirSync(at)
     .filter((n) => !n.startsWith("."))
     .sort()
-    .map((n) => JSON.parse(readFileSync(join(dir, n), "utf8")) as ImageManifestEntry);
+    .map((n) => JSON.parse(readFileSync(join(at, n), "utf8")) as ImageManifestEntry);
 }
 
-export function writeEntry(root: string, list: string, entry: ImageManifestEntry): void {
-  mkdirSync(listDir(root, list), { recursive: true });
-  writeFileAtomicSync(join(listDir(root, list), filesafe(entry.Ref)), JSON.stringify(entry), {
+export function writeEntry(dir: string, list: string, entry: ImageManifestEntry): void {
+  mkdirSync(listDir(dir, list), { recursive: true });
+  writeFileAtomicSync(join(listDir(dir, list), filesafe(entry.Ref)), JSON.stringify(entry), {
     flush: false,
   });
 }
 
-export function removeList(root: string, list: string): boolean {
-  const dir = listDir(root, list);
-  if (!existsSync(dir)) return false;
-  rmSync(dir, { recursive: true, force: true });
+export function removeList(dir: string, list: string): boolean {
+  const at = listDir(dir, list);
+  if (!existsSync(at)) return false;
+  rmSync(at, { recursive: true, force: true });
   return true;
 }
 

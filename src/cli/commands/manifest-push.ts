@@ -11,7 +11,14 @@ import { formatReference } from "../../reference/index.js";
 import { fetchBlob, openRepository, putManifest, statBlob, uploadBlob } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
 import { manifestTransport } from "./manifest-inspect.js";
-import { type ImageManifestEntry, listBytes, readList, refName, removeList } from "./manifest-lists.js";
+import {
+  type ImageManifestEntry,
+  listBytes,
+  manifestsDir,
+  readList,
+  refName,
+  removeList,
+} from "./manifest-lists.js";
 
 /** The blobs an image manifest names: its config and layers. */
 function blobsOf(e: ImageManifestEntry): Pick<Descriptor, "digest" | "size">[] {
@@ -31,25 +38,35 @@ export const command: Command = {
   maxArgs: 1,
   async run(ctx, f) {
     const { ref, name } = refName(f.args[0] as string);
-    const entries = readList(ctx.root, name);
+    const entries = readList(manifestsDir(ctx), name);
     if (!entries) {
       throw new WharfError("manifest-unknown", `No such manifest: ${name}`, {
         hint: `make it first: wharf manifest create ${name} IMAGE...`,
       });
     }
     if (entries.length === 0) throw new WharfError("manifest-unknown", `${name} not found`);
+    // The list is checked whole before anything is sent, in the docker CLI's order and words.
+    for (const e of entries) {
+      const p = e.Descriptor.platform as { architecture?: string; os?: string } | undefined;
+      if (!p?.architecture || !p.os) {
+        throw new WharfError(
+          "invalid-argument",
+          `manifest ${e.Ref} must have an OS and Architecture to be pushed to a registry`,
+          { hint: `give it one: wharf manifest annotate --os linux --arch amd64 ${name} ${e.Ref}` },
+        );
+      }
+      const domain = refName(e.Ref).ref.domain;
+      if (domain !== ref.domain) {
+        throw new WharfError(
+          "invalid-argument",
+          `cannot use source images from a different registry than the target image: ${domain} != ${ref.domain}`,
+          { hint: "the images of a list must be in the registry the list is pushed to" },
+        );
+      }
+    }
     const target = openRepository(ref, manifestTransport(ctx, f, ref.domain));
     for (const e of entries) {
       const src = refName(e.Ref).ref;
-      if (src.domain !== ref.domain) {
-        throw new WharfError(
-          "invalid-argument",
-          `cannot push a manifest list to ${ref.domain} with an image of ${src.domain}: ${e.Ref}`,
-          {
-            hint: "the images of a list must be in the registry the list is pushed to",
-          },
-        );
-      }
       // An image of the list's own repository is there already; another repository's is brought
       // over: its blobs mounted (copied when refused), its manifest put by digest (as Docker's).
       if (src.path === ref.path) continue;
@@ -70,7 +87,7 @@ export const command: Command = {
     const list = listBytes(entries.map((e) => e.Descriptor));
     const digest = await putManifest(target, ref.tag as string, list);
     ctx.out(digest);
-    if (flag.bool(f, "purge")) removeList(ctx.root, name);
+    if (flag.bool(f, "purge")) removeList(manifestsDir(ctx), name);
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 /** `manifest rm LIST...`: forgets local manifest lists (the registry is not touched). */
 import { WharfError } from "../../errors/index.js";
 import type { Command } from "../command.js";
-import { refName, removeList } from "./manifest-lists.js";
+import { manifestsDir, refName, removeList } from "./manifest-lists.js";
 
 export const command: Command = {
   path: ["manifest", "rm"],
@@ -14,7 +14,7 @@ export const command: Command = {
     const missing: string[] = [];
     for (const arg of f.args) {
       const { name } = refName(arg);
-      if (!removeList(ctx.root, name)) missing.push(`No such manifest: ${name}`);
+      if (!removeList(manifestsDir(ctx), name)) missing.push(`No such manifest: ${name}`);
     }
     if (missing.length > 0) {
       throw new WharfError("manifest-unknown", missing.join("\n"), {
