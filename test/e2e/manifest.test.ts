@@ -128,6 +128,27 @@ describe("manifest inspect, as the docker CLI prints it", () => {
     expect(await cli.ok("images", "-q")).toBe("");
   });
 
+  it("a list named by digest: created and pushed (untagged, under its own digest) as the docker CLI does", async () => {
+    const digest = (await cli.ok("manifest", "inspect", "--insecure", "-v", `${repo}:latest`)).match(
+      /"digest": "(sha256:[0-9a-f]{64})"/,
+    )?.[1];
+    const list = `${reg.host}/e2e/mfdigest@${digest}`;
+    process.env.DOCKER_CONFIG = join(dir, "docker-create");
+    const out: Record<string, string[]> = {};
+    for (const who of ["docker", "wharf"] as const) {
+      const tool = (...args: string[]) =>
+        who === "docker" ? run("docker", ["manifest", ...args]) : cli.ok("manifest", ...args);
+      out[who] = [
+        await tool("create", "--insecure", list, `${repo}:v2`),
+        await tool("inspect", list),
+        await tool("push", "--insecure", "--purge", list),
+      ];
+    }
+    process.env.DOCKER_CONFIG = join(dir, "docker-inspect");
+    expect(out.wharf).toEqual(out.docker);
+    expect(out.wharf?.[0]).toBe(`Created manifest list ${list}\n`);
+  });
+
   it("refuses as the docker CLI does", async () => {
     process.env.DOCKER_CONFIG = join(dir, "docker-create");
     const cases: string[][] = [

@@ -29,15 +29,6 @@ export const command: Command = {
   minArgs: 2,
   async run(ctx, f) {
     const list = refName(f.args[0] as string);
-    if (list.ref.digest) {
-      throw new WharfError(
-        "invalid-argument",
-        `invalid reference for the manifest list: ${list.name}: it cannot have a digest`,
-        {
-          hint: "name the list with a tag: NAME[:TAG]",
-        },
-      );
-    }
     if (readList(manifestsDir(ctx), list.name) && !flag.bool(f, "amend")) {
       throw new WharfError("conflict", "refusing to amend an existing manifest list with no --amend flag", {
         hint: `add --amend, or remove it first: wharf manifest rm ${list.name}`,

@@ -4,7 +4,7 @@
  * manifest put by digest, then the list (manifest-lists.ts's bytes) under its tag; the
  * list's digest printed. `--purge` forgets the local list once it is pushed.
  */
-import type { Digest } from "../../digest/index.js";
+import { type Digest, digestOf } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import type { Descriptor } from "../../oci/index.js";
 import { formatReference } from "../../reference/index.js";
@@ -85,7 +85,8 @@ export const command: Command = {
       );
     }
     const list = listBytes(entries.map((e) => e.Descriptor));
-    const digest = await putManifest(target, ref.tag as string, list);
+    // A list named by digest (the docker CLI takes one) is put under its own digest, untagged.
+    const digest = await putManifest(target, ref.tag ?? digestOf(list.bytes), list);
     ctx.out(digest);
     if (flag.bool(f, "purge")) removeList(manifestsDir(ctx), name);
     return 0;

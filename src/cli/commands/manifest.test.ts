@@ -123,7 +123,7 @@ describe("manifest create", () => {
     expect(v[2]?.Descriptor.mediaType).toBe(MediaType.dockerManifest);
   });
 
-  it("refuses a manifest list, a missing image, and a list named by digest, leaving nothing", async () => {
+  it("refuses a manifest list and a missing image, leaving nothing", async () => {
     const list = await cli("manifest", "create", `${host}/b/bad:1`, `${host}/a/app:multi`);
     expect(list.stderr.split("\n")[0]).toBe(`Error: ${host}/a/app:multi is a manifest list`);
     const missing = await cli(
@@ -134,13 +134,6 @@ describe("manifest create", () => {
       `${host}/a/app:nosuch`,
     );
     expect(missing.stderr.split("\n")[0]).toBe(`Error: no such manifest: ${host}/a/app:nosuch`);
-    const byDigest = await cli(
-      "manifest",
-      "create",
-      `${host}/b/bad@${amd64.manifest.desc.digest}`,
-      `${host}/a/app:amd64`,
-    );
-    expect(byDigest.status).toBe(1);
     expect(readdirSync(store()).some((n) => n.includes("bad"))).toBe(false);
   });
 });
@@ -325,6 +318,23 @@ describe("manifest push", () => {
     expect(`sha256:${r.stdout.trim().slice(7)}`).toBe(digestOf(got.body));
     // Without --purge the local list stays.
     expect((await cli("manifest", "rm", `${host}/a/app:v2list`)).status).toBe(0);
+  });
+
+  it("a list named by digest, as the docker CLI takes it, is put under its own digest, untagged", async () => {
+    const named = `${host}/b/bydigest@${amd64.manifest.desc.digest}`;
+    const created = await cli("manifest", "create", named, `${host}/a/app:arm64`);
+    expect(created.stdout).toBe(`Created manifest list ${named}\n`);
+    expect(readdirSync(store())).toContain(
+      `${host}/b/bydigest@${amd64.manifest.desc.digest}`.replaceAll(":", "-").replaceAll("/", "_"),
+    );
+    const local = (await cli("manifest", "inspect", named)).stdout.trimEnd();
+    const r = await cli("manifest", "push", "--purge", named);
+    expect(r.stderr).toBe("");
+    const digest = r.stdout.trimEnd().split("\n").at(-1) ?? "";
+    expect(digest).toBe(digestOf(Buffer.from(local)));
+    expect((await registryManifest("b/bydigest", digest)).body.toString()).toBe(local);
+    const tags = await fetch(`http://${host}/v2/b/bydigest/tags/list`);
+    expect(((await tags.json()) as { tags: string[] | null }).tags ?? []).toEqual([]);
   });
 
   it("says No such manifest for a list never made", async () => {
