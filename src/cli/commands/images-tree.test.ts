@@ -133,5 +133,15 @@ describe("images --tree rendering", () => {
     // Platforms not stored here are faint (greyed); stored ones are not.
     expect(lines.find((l) => l.includes("linux/386"))).toContain("\u001b[2m");
     expect(lines.find((l) => l.includes("linux/arm64/v8"))).not.toContain("\u001b[2m");
+    // NO_COLOR: the same lines, no escapes.
+    const bare = renderTree(
+      [{ ...alpine(true), image: summary(["registry.example.test/a/very/long/name:tag"], "a8560b36e8b8") }],
+      {
+        tty: true,
+        width: 80,
+        color: false,
+      },
+    );
+    expect(bare).toEqual(plain);
   });
 });

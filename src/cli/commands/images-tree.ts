@@ -42,6 +42,8 @@ export interface TreeRenderOptions {
   tty: boolean;
   /** The terminal's columns (80 when unknown, at least 20), only with `tty`. */
   width?: number;
+  /** Colours on a terminal (default: `tty`); off with `NO_COLOR`. */
+  color?: boolean;
 }
 
 /** Docker's `truncateRunes`: at most `n` characters, the last three `...` when cut. */
@@ -60,7 +62,8 @@ const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
 /** The table's lines for `images` (no trailing newline), as Docker 28 prints them. */
 export function renderTree(images: readonly TreeImage[], opts: TreeRenderOptions): string[] {
-  const paint = (code: string, s: string) => (opts.tty && s.trim() !== "" ? `${code}${s}${ANSI.reset}` : s);
+  const color = opts.color ?? opts.tty;
+  const paint = (code: string, s: string) => (color && s.trim() !== "" ? `${code}${s}${ANSI.reset}` : s);
   let columns: Column[] = [
     { title: "IMAGE", width: 0, align: "left" },
     { title: "ID", width: 12, align: "left" },

@@ -120,8 +120,9 @@ export const command: Command = {
         const tree = await imageTree(images, shown, { layerSize: sizes.size, inUse: (id) => used.has(id) });
         sizes.save();
         const tty = ctx.stdout.isTTY === true;
-        for (const l of renderTree(tree, { tty, ...(tty ? { width: ctx.stdout.columns ?? 80 } : {}) }))
-          ctx.out(l);
+        const color = tty && !ctx.env.NO_COLOR;
+        const width = tty ? { width: ctx.stdout.columns ?? 80 } : {};
+        for (const l of renderTree(tree, { tty, color, ...width })) ctx.out(l);
         return 0;
       }
       sizes.save();
