@@ -149,6 +149,22 @@ describe("removeImagePlatforms (rmi --platform)", () => {
     await validateImages(images);
   });
 
+  it("refuses a manifest an image is recorded by, and one another live wharf command has leased", async () => {
+    const { images, b } = await store();
+    const leasing = { ...images, leased: async () => new Set([b.manifest.digest]) };
+    await expect(removeImagePlatforms(leasing, "mp:1", [arm64], { force: true })).rejects.toMatchObject({
+      code: "conflict",
+      message: `platform manifest ${b.manifest.digest} is in use by another wharf command`,
+    });
+    await images.record({ name: "arm:1", target: b.manifest });
+    await expect(removeImagePlatforms(images, "mp:1", [arm64], { force: true })).rejects.toMatchObject({
+      code: "conflict",
+      message: `conflict: unable to delete platform manifest ${b.manifest.digest.slice(7, 19)} (cannot be forced) - it is also used by image arm:1`,
+    });
+    expect(await stored(images, b.manifest.digest)).toBe(true);
+    await validateImages(images);
+  });
+
   it("refuses a platform a running container uses; a stopped one does not hold it (--force)", async () => {
     const { images, b } = await store();
     const running = async (id: string) => (id === b.id ? [{ id: "c".repeat(64), running: true }] : []);
