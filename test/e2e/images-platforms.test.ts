@@ -163,6 +163,16 @@ describe("images --tree and rmi --platform on a multi-platform build", () => {
     expect(r.code, r.stderr).toBe(0);
     const amd = await child("mp:2", "amd64");
     const arm = await child("mp:2", "arm64");
+    // A running container of the amd64 image: U on the image and its platform, and the removal refused.
+    const ctr = (await cli.ok("run", "-d", "mp:2", "/busybox", "sleep", "60")).trim();
+    const used = await tree("mp:2");
+    expect(used[1]).toMatch(/ {4}U$/);
+    expect(used[2]).toMatch(new RegExp(`^├─ linux/amd64 +${shortId(amd.digest)} .* {4}U$`));
+    expect(used[3]).not.toMatch(/U$/);
+    const busy = await cli.run(["rmi", "--platform", "linux/amd64", "-f", "mp:2"]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain(`image is being used by running container ${ctr.slice(0, 12)}`);
+    await cli.ok("rm", "-f", ctr);
     expect((await cli.ok("rmi", "--platform", "linux/amd64", "-f", "mp:2")).trim()).toBe(
       `Deleted: ${amd.digest}`,
     );
