@@ -17,6 +17,7 @@ import {
   removeList,
   writeEntry,
 } from "./manifest-lists.js";
+import { INSECURE_FLAG } from "./registry-options.js";
 
 export const command: Command = {
   path: ["manifest", "create"],
@@ -25,6 +26,7 @@ export const command: Command = {
   flags: [
     { name: "amend", short: "a", type: "bool", description: "Amend an existing manifest list" },
     { name: "insecure", type: "bool", description: "Allow communication with an insecure registry" },
+    INSECURE_FLAG,
   ],
   minArgs: 2,
   async run(ctx, f) {

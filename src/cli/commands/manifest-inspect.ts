@@ -23,7 +23,7 @@ import {
   readList,
   refName,
 } from "./manifest-lists.js";
-import { transportOptions } from "./registry-options.js";
+import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 
 /** Transport options with the reference's registry allowed plain HTTP when `--insecure` is given. */
 export function manifestTransport(ctx: Context, f: ParsedFlags, domain: string) {
@@ -43,6 +43,7 @@ export const command: Command = {
   description: "Display an image manifest, or manifest list",
   flags: [
     { name: "insecure", type: "bool", description: "Allow communication with an insecure registry" },
+    INSECURE_FLAG,
     {
       name: "verbose",
       short: "v",

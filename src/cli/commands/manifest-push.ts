@@ -19,6 +19,7 @@ import {
   refName,
   removeList,
 } from "./manifest-lists.js";
+import { INSECURE_FLAG } from "./registry-options.js";
 
 /** The blobs an image manifest names: its config and layers. */
 function blobsOf(e: ImageManifestEntry): Pick<Descriptor, "digest" | "size">[] {
@@ -32,6 +33,7 @@ export const command: Command = {
   description: "Push a manifest list to a repository",
   flags: [
     { name: "insecure", type: "bool", description: "Allow push to an insecure registry" },
+    INSECURE_FLAG,
     { name: "purge", short: "p", type: "bool", description: "Remove the local manifest list after push" },
   ],
   minArgs: 1,

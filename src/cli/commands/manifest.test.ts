@@ -232,7 +232,7 @@ describe("manifest inspect", () => {
   });
 
   it("prints a registry's manifest with tabs, a registry's list with three spaces", async () => {
-    const m = await cli("manifest", "inspect", `${host}/a/app:amd64`);
+    const m = await cli("manifest", "inspect", "--insecure-registry", host, `${host}/a/app:amd64`);
     expect(m.stdout).toBe(`${JSON.stringify(JSON.parse(amd64.manifest.bytes.toString()), null, "\t")}\n`);
     const l = await cli("manifest", "inspect", `${host}/a/app:multi`);
     expect(l.stdout.startsWith('{\n   "schemaVersion": 2,')).toBe(true);
