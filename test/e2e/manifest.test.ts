@@ -149,6 +149,37 @@ describe("manifest inspect, as the docker CLI prints it", () => {
     expect(out.wharf?.[0]).toBe(`Created manifest list ${list}\n`);
   });
 
+  it("an image whose config has a variant, os.version and os.features: the docker CLI's platform", async () => {
+    const layout = join(dir, "layout-full");
+    const platform = {
+      os: "linux",
+      architecture: "arm",
+      variant: "v7",
+      "os.version": "5.1",
+      "os.features": ["f1"],
+    };
+    await addImage(layout, { tag: "full", layers: [[{ name: "f", random: 10 }]], platform });
+    await skopeo("copy", "-q", "--dest-tls-verify=false", `oci:${layout}:full`, `docker://${repo}:full`);
+    process.env.DOCKER_CONFIG = join(dir, "docker-create");
+    const out: Record<string, string> = {};
+    for (const who of ["docker", "wharf"] as const) {
+      const tool = (...args: string[]) =>
+        who === "docker" ? run("docker", ["manifest", ...args]) : cli.ok("manifest", ...args);
+      await tool("create", "--insecure", `${repo}:full-${who}`, `${repo}:full`);
+      out[who] = await tool("inspect", "-v", `${repo}:full-${who}`);
+      await tool("rm", `${repo}:full-${who}`);
+    }
+    process.env.DOCKER_CONFIG = join(dir, "docker-inspect");
+    expect(out.wharf).toBe(out.docker);
+    expect(JSON.parse(out.wharf ?? "[]")[0].Descriptor.platform).toEqual({
+      architecture: "arm",
+      os: "linux",
+      "os.version": "5.1",
+      "os.features": ["f1"],
+      variant: "v7",
+    });
+  });
+
   it("refuses as the docker CLI does", async () => {
     process.env.DOCKER_CONFIG = join(dir, "docker-create");
     const cases: string[][] = [

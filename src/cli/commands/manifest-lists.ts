@@ -60,7 +60,7 @@ export function platformJson(p: Platform): Record<string, unknown> {
   };
 }
 
-/** An image's platform from its config, as the docker CLI reads it. */
+/** An image's platform from its config (os.version, os.features and variant too), as the docker CLI reads it. */
 export async function configPlatform(repo: Repository, m: FetchedManifest): Promise<Platform | undefined> {
   if (m.document.kind !== "manifest") return undefined;
   const chunks: Uint8Array[] = [];
@@ -71,6 +71,7 @@ export async function configPlatform(repo: Repository, m: FetchedManifest): Prom
     os: config.os,
     ...(config.variant ? { variant: config.variant } : {}),
     ...(config["os.version"] ? { "os.version": config["os.version"] } : {}),
+    ...(config["os.features"]?.length ? { "os.features": config["os.features"] } : {}),
   };
 }
 
