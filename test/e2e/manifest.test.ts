@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -178,6 +179,47 @@ describe("manifest inspect, as the docker CLI prints it", () => {
       "os.features": ["f1"],
       variant: "v7",
     });
+  });
+
+  it("a registry's index with annotations, an attestation entry and an entry without a platform: as the docker CLI prints it", async () => {
+    const path = repo.slice(reg.host.length + 1);
+    const accept = "application/vnd.oci.image.manifest.v1+json";
+    const got = await fetch(`http://${reg.host}/v2/${path}/manifests/latest`, { headers: { accept } });
+    const bytes = Buffer.from(await got.arrayBuffer());
+    const child = {
+      mediaType: accept,
+      digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
+      size: bytes.length,
+    };
+    const index = {
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [
+        { ...child, platform: { architecture: "amd64", os: "linux" }, annotations: { a: "b" } },
+        {
+          ...child,
+          platform: { architecture: "unknown", os: "unknown" },
+          annotations: {
+            "vnd.docker.reference.digest": child.digest,
+            "vnd.docker.reference.type": "attestation-manifest",
+          },
+        },
+        child,
+      ],
+      annotations: { "org.opencontainers.image.created": "2024-01-01T00:00:00Z" },
+    };
+    const put = await fetch(`http://${reg.host}/v2/${path}/manifests/annotated`, {
+      method: "PUT",
+      headers: { "content-type": index.mediaType },
+      body: JSON.stringify(index),
+    });
+    expect(put.status).toBe(201);
+    for (const verbose of [[], ["-v"]]) {
+      const args = ["manifest", "inspect", "--insecure", ...verbose, `${repo}:annotated`];
+      const theirs = await docker(...args);
+      expect(theirs).not.toMatch(/^failed/);
+      expect(await cli.ok(...args)).toBe(theirs);
+    }
   });
 
   it("refuses as the docker CLI does", async () => {

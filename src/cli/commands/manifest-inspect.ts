@@ -90,7 +90,8 @@ export const command: Command = {
           imageManifest(
             `${name}@${d.digest}`,
             await fetchForList(repo, { ...ref, digest: d.digest as Digest }, name),
-            d.platform,
+            // An entry without a platform is shown with an empty one, as the docker CLI shows it.
+            d.platform ?? { architecture: "", os: "" },
           ),
         );
       else {
