@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusybox } from "./helpers/busybox-image.js";
 import { addImage } from "./helpers/layout.js";
@@ -379,3 +380,90 @@ for (const [kind, start] of [
     });
   });
 }
+
+/**
+ * Through token auth (wharf's registry with its token server and an htpasswd file, no anonymous
+ * access): refused before `wharf login`; after it, the list is made and pushed with the login's
+ * credentials, A's blobs mounted into B with a token for both repositories. The docker CLI, given
+ * the same DOCKER_CONFIG, reads wharf's login and wharf's local list and pushes the same digest.
+ */
+describe("manifest create and push through token auth", () => {
+  const USER = "alice";
+  const PASSWORD = "wonder-land-42";
+  let dir: string;
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-manifest-auth-"));
+    const htpasswd = join(dir, "htpasswd");
+    await writeFile(htpasswd, `${USER}:${bcrypt.hashSync(PASSWORD, 6).replace(/^\$2b\$/, "$2y$")}\n`);
+    reg = await startWharfRegistry({
+      extraYaml: ["wharf:", "  tokenserver:", `    htpasswd: ${htpasswd}`].join("\n"),
+    });
+    cli = await wharfCli();
+    for (const arch of ["amd64", "arm64"]) {
+      const layout = join(dir, `layout-${arch}`);
+      await addImage(layout, {
+        tag: arch,
+        gzip: 1,
+        platform: { os: "linux", architecture: arch },
+        layers: [[{ name: `etc/${arch}.bin`, random: 2048 }]],
+      });
+      await skopeo(
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        `${USER}:${PASSWORD}`,
+        `oci:${layout}:${arch}`,
+        `docker://${reg.host}/team/a:${arch}`,
+      );
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await cli?.close();
+    await reg?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refused without login; made and pushed with it; the docker CLI pushes wharf's list to the same digest", async () => {
+    const a = `${reg.host}/team/a`;
+    const list = `${reg.host}/team/b:multi`;
+    const anonymous = await cli.run(["manifest", "create", list, `${a}:amd64`, `${a}:arm64`]);
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toMatch(/^Error: .*(unauthorized|authentication required)/im);
+    await cli.ok("login", "-u", USER, "-p", PASSWORD, reg.host);
+    await cli.ok("manifest", "create", list, `${a}:amd64`, `${a}:arm64`);
+    await cli.ok("manifest", "annotate", "--variant", "v8", list, `${a}:arm64`);
+    const ours = (await cli.ok("manifest", "push", list)).trimEnd().split("\n");
+    expect(ours).toHaveLength(3);
+    const digest = ours[2] ?? "";
+    const creds = ["--creds", `${USER}:${PASSWORD}`, "--tls-verify=false"];
+    const raw = JSON.parse(await skopeo("inspect", "--raw", ...creds, `docker://${list}`)) as {
+      manifests: { platform: Record<string, string> }[];
+    };
+    expect(raw.manifests.map((m) => m.platform)).toEqual([
+      { architecture: "amd64", os: "linux" },
+      { architecture: "arm64", os: "linux", variant: "v8" },
+    ]);
+    await skopeo(
+      "copy",
+      "-q",
+      "--all",
+      "--src-creds",
+      `${USER}:${PASSWORD}`,
+      "--src-tls-verify=false",
+      `docker://${list}`,
+      `oci:${join(dir, "copy")}:multi`,
+    );
+    // The docker CLI in the same config dir: wharf's credentials and wharf's local list.
+    const theirs = await run("docker", ["--config", cli.dockerConfig, "manifest", "push", list]);
+    expect(theirs.trimEnd().split("\n")).toEqual(ours);
+    expect(await cli.ok("manifest", "inspect", list)).toBe(
+      await run("docker", ["--config", cli.dockerConfig, "manifest", "inspect", list]),
+    );
+    expect(digest).toMatch(/^sha256:/);
+  });
+});
