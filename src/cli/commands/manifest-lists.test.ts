@@ -44,6 +44,29 @@ describe("the docker CLI's manifest store", () => {
     expect(manifestsDir({ env: { HOME: "/home/u" } })).toBe("/home/u/.docker/manifests");
   });
 
+  it("takes over the lists an earlier wharf kept under <root>/manifests; one of the same name stays put", () => {
+    const root = temp();
+    const cfg = temp();
+    const a = entry("r.test/a:1", D1, MediaType.ociManifest, "amd64");
+    writeEntry(join(root, "manifests"), "r.test/l:1", a);
+    writeEntry(join(root, "manifests"), "r.test/both:1", a);
+    writeEntry(
+      join(cfg, "manifests"),
+      "r.test/both:1",
+      entry("r.test/b:1", D2, MediaType.ociManifest, "arm64"),
+    );
+    const dir = manifestsDir({ env: { DOCKER_CONFIG: cfg }, root });
+    expect(dir).toBe(join(cfg, "manifests"));
+    expect(readList(dir, "r.test/l:1")).toEqual([a]);
+    expect(readList(dir, "r.test/both:1")?.map((e) => e.Ref)).toEqual(["r.test/b:1"]);
+    expect(readdirSync(join(root, "manifests"))).toEqual([filesafe("r.test/both:1")]);
+    // the newer one gone, the older moves in and the old directory goes
+    removeList(dir, "r.test/both:1");
+    manifestsDir({ env: { DOCKER_CONFIG: cfg }, root });
+    expect(readList(dir, "r.test/both:1")).toEqual([a]);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
   it("names files as makeFilesafeName does (':' to '-', '/' to '_')", () => {
     expect(filesafe("127.0.0.1:5000/b/list:1")).toBe("127.0.0.1-5000_b_list-1");
     expect(filesafe("docker.io/library/busybox:latest")).toBe("docker.io_library_busybox-latest");

@@ -7,7 +7,7 @@
  * round. A list's entries are in the order of their file names, as the docker CLI reads its
  * directory, so that both push the same bytes.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { configDir } from "../../auth/index.js";
 import { type Digest, digestOf } from "../../digest/index.js";
@@ -33,9 +33,33 @@ export function filesafe(ref: string): string {
   return ref.replaceAll(":", "-").replaceAll("/", "_");
 }
 
-/** The docker CLI's manifest store: `manifests` in the Docker config directory. */
-export function manifestsDir(ctx: Pick<Context, "env">): string {
-  return join(configDir({ env: ctx.env }), "manifests");
+/**
+ * The docker CLI's manifest store: `manifests` in the Docker config directory. With `root`, the
+ * lists an earlier wharf kept under `<root>/manifests` are moved there first (one not there yet,
+ * whole), so that no list made before goes unseen.
+ */
+export function manifestsDir(ctx: Pick<Context, "env"> & { root?: string }): string {
+  const dir = join(configDir({ env: ctx.env }), "manifests");
+  if (ctx.root !== undefined) adoptRootLists(join(ctx.root, "manifests"), dir);
+  return dir;
+}
+
+function adoptRootLists(old: string, dir: string): void {
+  if (!existsSync(old)) return;
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(old)) {
+    const to = join(dir, name);
+    if (existsSync(to)) continue;
+    try {
+      renameSync(join(old, name), to);
+    } catch {
+      // Another file system: copied, then removed.
+      cpSync(join(old, name), to, { recursive: true });
+      rmSync(join(old, name), { recursive: true, force: true });
+    }
+  }
+  // Lists of the same name in both places: the older stays where it was, untouched.
+  if (readdirSync(old).length === 0) rmSync(old, { recursive: true, force: true });
 }
 
 /** A list's directory in the store `dir` (`manifestsDir`). */
