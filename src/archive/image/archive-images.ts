@@ -19,6 +19,7 @@ import {
 import { formatReference, parseReference, withDefaultTag } from "../../reference/index.js";
 import { decompressAny } from "../compressed.js";
 import { parseDockerManifest } from "./docker-manifest.js";
+import { dockerItemFor } from "./load-platform.js";
 import { type ArchiveFile, METADATA_LIMIT, type ReadArchive } from "./read-archive.js";
 import { recordedIndex } from "./recorded-index.js";
 import { isSignatureEntry } from "./signatures.js";
@@ -172,6 +173,7 @@ async function dockerImages(
   read: ReadArchive,
   store: ContentStore,
   added: Set<Digest>,
+  opts: ArchiveImagesOptions = {},
 ): Promise<ArchiveImage[]> {
   const items = parseDockerManifest(read.metadata.get("manifest.json") as Buffer);
   const own = await indexManifests(read, store);
@@ -213,10 +215,15 @@ async function dockerImages(
       };
       manifest = await storeDocument(store, Buffer.from(JSON.stringify(doc)), added);
     }
+    const top = target ?? manifest;
+    // `load --platform`: that platform's image (of the index the item is one platform of).
+    const picked = opts.platform
+      ? await dockerItemFor(store, { target: top, manifest, id: cfgFile.digest, config }, opts.platform)
+      : { manifest, id: cfgFile.digest };
     out.push({
-      target: target ?? manifest,
-      manifest,
-      id: cfgFile.digest,
+      target: top,
+      manifest: picked.manifest,
+      id: picked.id,
       names: item.RepoTags.map((t) => fullName(t, "manifest.json")),
     });
   }
@@ -295,7 +302,7 @@ export async function archiveImages(
   added: Set<Digest>,
   opts: ArchiveImagesOptions = {},
 ): Promise<ArchiveImage[]> {
-  if (read.metadata.has("manifest.json")) return dockerImages(read, store, added);
+  if (read.metadata.has("manifest.json")) return dockerImages(read, store, added, opts);
   if (read.metadata.has("index.json")) return ociImages(read, store, opts);
   throw new WharfError("corrupt", "the archive has neither manifest.json nor index.json: it holds no image", {
     hint: "load archives made by docker save, podman save, or tars of OCI image layouts",

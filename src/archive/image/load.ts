@@ -9,7 +9,7 @@ import { readArchive } from "./read-archive.js";
 import { loadSignatures, signatureEntries } from "./signatures.js";
 
 export interface LoadOptions {
-  /** The platform to pick from a multi-platform OCI archive (default: this machine's). */
+  /** The platform the names run, of a multi-platform archive (OCI or Docker 25+; default: this machine's). */
   platform?: Platform;
 }
 

@@ -248,6 +248,23 @@ describe("save and load", () => {
     expect(JSON.parse((one.get("manifest.json") as Buffer).toString())[0].Config).toBe(
       `blobs/sha256/${arm.id.slice(7)}`,
     );
+
+    // load --platform: the name runs that platform's image; one the archive lacks changes nothing
+    const c = await tempDir("wharf-save-c-");
+    const third = await openImages(c.dir);
+    try {
+      const arm64 = { os: "linux", architecture: "arm64" };
+      await loadArchive(third, bytesOf(bytes), { platform: arm64 });
+      expect((await inspectImage(third, "multi:1")).Id).toBe(arm.id);
+      await expect(
+        loadArchive(dst, bytesOf(bytes), { platform: { os: "linux", architecture: "s390x" } }),
+      ).rejects.toThrow(/no image for linux\/s390x/);
+      expect((await inspectImage(dst, "multi:1")).Id).toBe(app.id);
+      await validateRoot(c.dir);
+    } finally {
+      await third.close();
+      await c.close();
+    }
   });
 
   it("--platform a,b saves those platforms, the first in manifest.json; a missing one fails first", async () => {
