@@ -119,16 +119,13 @@ async function otherPlatforms(
 ): Promise<SavePlatform[]> {
   const doc = parseManifestDocument(indexBytes);
   if (doc.kind !== "index") return [];
-  const children = doc.index.manifests.filter((m) => m.digest !== main);
   const out: SavePlatform[] = [];
   if (more.length > 0) {
+    const listed = doc.index.manifests.filter((m) => m.platform !== undefined);
     for (const want of more) {
-      const hit = selectPlatform(
-        doc.index.manifests.filter((m) => m.platform !== undefined),
-        want,
-      );
-      const found = hit && hit.digest !== main ? await completePlatform(images, hit) : undefined;
+      const hit = selectPlatform(listed, want);
       if (hit?.digest === main || out.some((o) => o.manifest.digest === hit?.digest)) continue;
+      const found = hit ? await completePlatform(images, hit) : undefined;
       if (!found) {
         throw new WharfError(
           "platform-mismatch",
@@ -140,7 +137,7 @@ async function otherPlatforms(
     }
     return out;
   }
-  for (const child of children) {
+  for (const child of doc.index.manifests.filter((m) => m.digest !== main)) {
     const found = await completePlatform(images, child);
     if (found) out.push(found);
   }

@@ -279,7 +279,8 @@ export async function runMonitored(
         : runtimeFailure(argv[0] as string, spawnError, code, signal));
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
   // Read before runc's state (and the cgroup) go: Docker's `oom` event comes before the `die`.
-  const oomKilled = startedPid ? wasOomKilled(ctx, id) : false;
+  // Only a container with a memory limit ran under `--keep` (its cgroup still there to read).
+  const oomKilled = startedPid && rec0.options.memory ? wasOomKilled(ctx, id) : false;
   const result: MonitorResult = error
     ? { exitCode, error }
     : { exitCode, ...(oomKilled ? { oomKilled } : {}) };

@@ -1,6 +1,7 @@
 import type { ContentStore } from "../../content/index.js";
 import { collect, type Digest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
+import { storedPlatformManifest } from "../../images/index.js";
 import {
   type Descriptor,
   formatPlatform,
@@ -9,7 +10,6 @@ import {
   matchesPlatform,
   type Platform,
   parseManifestDocument,
-  selectPlatform,
 } from "../../oci/index.js";
 import { METADATA_LIMIT } from "./read-archive.js";
 
@@ -21,15 +21,16 @@ function notFor(want: Platform, offered: readonly string[]): WharfError {
   });
 }
 
-async function stored(store: ContentStore, d: Pick<Descriptor, "digest">): Promise<boolean> {
-  return (await store.info(d.digest)) !== undefined;
+async function readDoc(store: ContentStore, d: Digest) {
+  const bytes = await collect(await store.read(d), METADATA_LIMIT);
+  return { bytes, doc: parseManifestDocument(bytes) };
 }
 
 /**
  * `load --platform` of a Docker archive's image (`manifest.json` names one platform of it): the
- * image for `want`. A multi-platform image (`target` an index, Docker 25+'s form) gives its
- * manifest for that platform, whose blobs the archive must hold; a single-platform one must be
- * of that platform (its config says).
+ * image for `want`. A multi-platform image (`target` an index, Docker 25+'s form) gives its stored
+ * manifest for that platform, whose blobs the archive must hold; a single-platform one must be of
+ * that platform (its config says).
  */
 export async function dockerItemFor(
   store: ContentStore,
@@ -37,28 +38,32 @@ export async function dockerItemFor(
   want: Platform,
 ): Promise<{ manifest: Descriptor; id: Digest }> {
   if (!isIndexMediaType(item.target.mediaType)) {
+    const c = item.config;
     const have: Platform = {
-      os: item.config.os,
-      architecture: item.config.architecture,
-      ...(item.config.variant ? { variant: item.config.variant } : {}),
+      os: c.os,
+      architecture: c.architecture,
+      ...(c.variant ? { variant: c.variant } : {}),
     };
     if (!matchesPlatform(want, have)) throw notFor(want, [formatPlatform(have)]);
     return { manifest: item.manifest, id: item.id };
   }
-  const index = parseManifestDocument(await collect(await store.read(item.target.digest), METADATA_LIMIT));
-  const children = index.kind === "index" ? index.index.manifests.filter((m) => m.platform) : [];
-  const offered = children.map((m) => formatPlatform(m.platform as Platform));
-  const hit = selectPlatform(children, want);
-  if (!hit || !(await stored(store, hit))) throw notFor(want, offered);
-  if (hit.digest === item.manifest.digest) return { manifest: item.manifest, id: item.id };
-  const bytes = await collect(await store.read(hit.digest), METADATA_LIMIT);
-  const doc = parseManifestDocument(bytes, hit.mediaType);
-  if (doc.kind !== "manifest") throw notFor(want, offered);
-  for (const b of [doc.manifest.config, ...doc.manifest.layers]) {
-    if (!(await stored(store, b))) throw notFor(want, offered);
+  const hit = await storedPlatformManifest(store, item.target, want);
+  if (hit?.digest === item.manifest.digest) return { manifest: item.manifest, id: item.id };
+  const found = hit ? await readDoc(store, hit.digest) : undefined;
+  const blobs =
+    found?.doc.kind === "manifest" ? [found.doc.manifest.config, ...found.doc.manifest.layers] : [];
+  const whole =
+    blobs.length > 0 && (await Promise.all(blobs.map((b) => store.info(b.digest)))).every(Boolean);
+  if (!hit || !found || found.doc.kind !== "manifest" || !whole) {
+    const index = (await readDoc(store, item.target.digest)).doc;
+    const offered =
+      index.kind === "index"
+        ? index.index.manifests.flatMap((m) => (m.platform ? [formatPlatform(m.platform)] : []))
+        : [];
+    throw notFor(want, offered);
   }
   return {
-    manifest: { mediaType: hit.mediaType, digest: hit.digest, size: bytes.byteLength },
-    id: doc.manifest.config.digest,
+    manifest: { mediaType: hit.mediaType, digest: hit.digest, size: found.bytes.byteLength },
+    id: found.doc.manifest.config.digest,
   };
 }

@@ -1,13 +1,12 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { configDir } from "../../auth/index.js";
 import { WharfError } from "../../errors/index.js";
 import type { Reference } from "../../reference/index.js";
 import { flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { transportOptions } from "./registry-options.js";
-import { contentTrustOn } from "./trust-flags.js";
+import { contentTrustOn, trustDir } from "./trust-flags.js";
 
 /** podman's push signing flags. */
 export const PUSH_SIGN_FLAGS: FlagSpec[] = [
@@ -42,7 +41,7 @@ export const PUSH_SIGN_FLAGS: FlagSpec[] = [
 export function pushSigningKey(ctx: Context, f: ParsedFlags): string | undefined {
   const given = flag.string(f, "sign-by-sigstore-private-key");
   if (given || flag.string(f, "sign-by") || !contentTrustOn(ctx, f)) return given;
-  const dir = join(configDir({ env: ctx.env }), "trust");
+  const dir = trustDir(ctx);
   let keys: string[] = [];
   try {
     keys = readdirSync(dir)

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { configDir } from "../../auth/index.js";
 import type { Context } from "../context.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 
@@ -16,6 +17,11 @@ export const TRUST_FLAGS: FlagSpec[] = [
   },
   { name: "disable-content-trust", type: "bool", default: true, description: "Skip image verification" },
 ];
+
+/** Docker's trust directory: `$DOCKER_CONFIG/trust` (`~/.docker/trust`): `trust key generate` writes keys there. */
+export function trustDir(ctx: Context): string {
+  return join(configDir({ env: ctx.env }), "trust");
+}
 
 /** Content trust as Docker's CLI decides it: `--disable-content-trust=false`, else `DOCKER_CONTENT_TRUST`. */
 export function contentTrustOn(ctx: Context, f?: ParsedFlags): boolean {

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { configDir } from "../../auth/index.js";
 import type { Digest } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import type { Reference } from "../../reference/index.js";
@@ -21,14 +20,9 @@ import {
 } from "../../trust/index.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
-import { contentTrustOn, policyPath } from "./trust-flags.js";
+import { contentTrustOn, policyPath, trustDir } from "./trust-flags.js";
 
-export { contentTrustOn } from "./trust-flags.js";
-
-/** Docker's trust directory: `$DOCKER_CONFIG/trust` (`~/.docker/trust`): `trust key generate` writes keys there. */
-export function trustDir(ctx: Context): string {
-  return join(configDir({ env: ctx.env }), "trust");
-}
+export { contentTrustOn, trustDir } from "./trust-flags.js";
 
 /** Read synchronously: a small file read by every `run` (a thread-pool trip costs more than the read). */
 function readPolicyNow(path: string): Policy {
