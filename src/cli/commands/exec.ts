@@ -4,6 +4,7 @@ import { expandEnvArg, readEnvFile } from "../parse/env.js";
 import { reportError } from "../report.js";
 import { runtimeContext } from "./container-common.js";
 import { RUN_FLAGS } from "./container-flags.js";
+import { DETACH_KEYS_FLAG, parseDetachKeys } from "./detach-keys.js";
 
 const EXEC_SHARED = ["interactive", "tty", "env", "env-file", "workdir", "user"];
 
@@ -17,6 +18,9 @@ export const command: Command = {
     ...RUN_FLAGS.filter((f) => EXEC_SHARED.includes(f.name)),
     { name: "detach", short: "d", type: "bool", description: "Detached mode: run command in the background" },
     { name: "privileged", type: "bool", description: "Give extended privileges to the command" },
+    // Checked as Docker checks it; an exec session is runc's on the caller's terminal, with no
+    // keeper to hand it to, so the keys reach the command (README: Containers).
+    DETACH_KEYS_FLAG,
   ],
   interspersed: false,
   minArgs: 2,
@@ -24,6 +28,8 @@ export const command: Command = {
     const [name = "", ...argv] = f.args;
     void warmCgroupLock();
     try {
+      const keys = flag.string(f, "detach-keys");
+      if (keys !== undefined) parseDetachKeys(keys);
       const env: string[] = [];
       for (const file of flag.strings(f, "env-file")) env.push(...(await readEnvFile(file, ctx.env)));
       for (const e of flag.strings(f, "env")) {

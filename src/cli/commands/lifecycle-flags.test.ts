@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { WharfEvent } from "../../runtime/index.js";
 import { parseFlags } from "../flags.js";
-import { parseDetachKeys } from "./attach.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
 import { parseDevice, parseLogOpts, parseUlimit } from "./container-flags-extra.js";
+import { parseDetachKeys } from "./detach-keys.js";
 import { eventFilter, eventLine } from "./events.js";
 import { volumeFilter } from "./volume-common.js";
 

@@ -1,5 +1,4 @@
 import {
-  attachContainer,
   type ContainerRecord,
   runForeground,
   startContainer,
@@ -10,13 +9,14 @@ import { type Command, flag } from "../command.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 import { createFromFlags } from "./container-create.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
+import { DETACH_KEYS_FLAG } from "./detach-keys.js";
 
 export const command: Command = {
   path: ["run"],
   aliases: [["container", "run"]],
   usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
   description: "Create and run a new container from an image",
-  flags: RUN_FLAGS,
+  flags: [...RUN_FLAGS, DETACH_KEYS_FLAG],
   interspersed: false,
   minArgs: 1,
   async run(ctx, f) {
@@ -40,8 +40,13 @@ export const command: Command = {
       if (detach) options.attach = [];
       usesStdin = options.tty === true || options.interactive === true;
       // A restart policy needs a keeper that outlives this command: the container runs detached
-      // and this command follows its first run, as Docker's CLI attaches to it.
-      kept = options.restart !== undefined;
+      // and this command follows its first run, as Docker's CLI attaches to it. So does a run that
+      // may be detached from (`--detach-keys`): its keeper holds it when this command leaves.
+      kept = options.restart !== undefined || (f.given.has("detach-keys") && options.interactive === true);
+      // Checked before anything is made.
+      const keysGiven = flag.string(f, "detach-keys");
+      const { detachKeysOf } = kept || keysGiven !== undefined ? await import("./detach-keys.js") : {};
+      const keys = detachKeysOf?.(keysGiven, ctx.env);
       if (options.tty && options.interactive && !detach && !ctx.stdin.isTTY) {
         ctx.err("the input device is not a TTY");
         return 1;
@@ -57,11 +62,14 @@ export const command: Command = {
       if (detach || kept) {
         await startContainer(rt, created.id);
         if (!detach) {
-          return await attachContainer(rt, created.id, {
-            stdout: out ?? ctx.stdout,
-            stderr: err ?? ctx.stderr,
+          const { attachSession } = await import("./attach-session.js");
+          return await attachSession(ctx, rt, created, {
+            keys: keys ?? [],
+            stdin: options.interactive === true,
+            sigProxy: flag.bool(f, "sig-proxy"),
             from: 0,
-            ...(options.interactive ? { stdin: ctx.stdin } : {}),
+            ...(out ? { stdout: out } : {}),
+            ...(err ? { stderr: err } : {}),
           });
         }
         ctx.out(created.id);
