@@ -66,6 +66,8 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     context: o.context,
     ...(o.file ? { file: o.file } : {}),
     ...(o.stdin ? { stdin: o.stdin } : {}),
+    env: env0,
+    signal: abort.signal,
   });
   let df: Dockerfile | undefined;
   const tmp = join(o.root, "tmp", `build-${process.pid}-${randomHex(6)}`);

@@ -5,6 +5,7 @@ import { applyLayer } from "../archive/index.js";
 import { type Bytes, randomHex } from "../digest/index.js";
 import { createDockerignoreMatcher, dockerignoreCandidates, parseDockerignore } from "../dockerfile/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
+import { fetchRemoteContext, isRemoteContext } from "./remote-context.js";
 import type { PathFilter } from "./select.js";
 
 /** The build's inputs on disk: the context tree, the Dockerfile's text, the .dockerignore filter. */
@@ -15,7 +16,7 @@ export interface BuildContext {
   /** The Dockerfile's path when it is a file (for `<Dockerfile>.dockerignore`). */
   dockerfilePath: string | undefined;
   filter: PathFilter | undefined;
-  /** True when the context was unpacked from stdin into a temporary directory. */
+  /** True when the context was unpacked from stdin, or fetched, into a temporary directory. */
   temporary: boolean;
   close(): Promise<void>;
 }
@@ -25,6 +26,9 @@ export interface ContextOptions {
   context: string;
   file?: string;
   stdin?: NodeJS.ReadableStream;
+  /** For a remote context: git's and the download's environment (proxies). */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
 }
 
 async function readAll(src: AsyncIterable<Uint8Array | string> | NodeJS.ReadableStream): Promise<Buffer> {
@@ -64,14 +68,26 @@ function noDockerfile(path: string): WharfError {
 /**
  * Opens the build context: a directory (the Dockerfile from `-f`, relative to the working
  * directory as the docker CLI takes it, else `<context>/Dockerfile`), or `-`: stdin holding a tar
- * context (plain or gzip; unpacked into `<root>/tmp`) or a lone Dockerfile (no context). The
- * ignore file is `<Dockerfile>.dockerignore` when present, else `<context>/.dockerignore`.
+ * context (plain or gzip; unpacked into `<root>/tmp`) or a lone Dockerfile (no context), or a
+ * remote one (remote-context.ts; fetched into `<root>/tmp`, `-f` then inside it, as Docker reads
+ * it). The ignore file is `<Dockerfile>.dockerignore` when present, else `<context>/.dockerignore`.
  */
 export async function openContext(o: ContextOptions): Promise<BuildContext> {
   let dir: string | undefined;
   let temporary = false;
   let lone: string | undefined;
-  if (o.context === "-") {
+  // What close removes: the temporary context, or the whole fetch (a subdirectory's repository).
+  let scratch: string | undefined;
+  if (isRemoteContext(o.context)) {
+    const into = join(o.root, "tmp", `build-context-${process.pid}-${randomHex(6)}`);
+    const remote = await fetchRemoteContext(o.context, into, o.env ?? process.env, o.signal);
+    if (remote.kind === "text") lone = remote.text;
+    else {
+      dir = remote.dir;
+      scratch = remote.root;
+      temporary = true;
+    }
+  } else if (o.context === "-") {
     if (!o.stdin) {
       throw new WharfError("usage", "the context is - but nothing can be read from stdin", {
         hint: "pipe a tar of the context (or a Dockerfile) into wharf build -",
@@ -85,6 +101,7 @@ export async function openContext(o: ContextOptions): Promise<BuildContext> {
       dir = join(o.root, "tmp", `build-context-${process.pid}-${randomHex(6)}`);
       await mkdir(dir, { recursive: true });
       temporary = true;
+      scratch = dir;
       await applyLayer(stream, { target: dir });
     }
   } else {
@@ -107,7 +124,7 @@ export async function openContext(o: ContextOptions): Promise<BuildContext> {
     }
   }
   const close = async () => {
-    if (temporary && dir) await rm(dir, { recursive: true, force: true });
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   };
   try {
     let text: string;
