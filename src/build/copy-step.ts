@@ -11,6 +11,7 @@ import {
 } from "../dockerfile/index.js";
 import { isWharfError, WharfError } from "../errors/index.js";
 import { archiveKind, type Download, download, extractArchive, isGit, isUrl } from "./add.js";
+import { gitSource } from "./add-git.js";
 import { storeLayer } from "./blob.js";
 import { cacheKey } from "./cache.js";
 import { type ChmodFn, copyEntries, type InlineEntry } from "./copy-layer.js";
@@ -62,28 +63,31 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
   const exclude = excludeFilter(inst.excludes);
   const chmod = chmodOf(inst.chmod);
   for (const s of inst.sources) {
-    if (isGit(s)) {
-      throw new WharfError(
-        "unsupported",
-        `${inst.kind} of a git repository (${s}) is not supported by wharf build`,
-        {
-          hint: "clone the repository into the build context and COPY it",
-        },
-      );
-    }
+    if (isGit(s) && inst.kind === "COPY")
+      throw new WharfError("dockerfile-invalid", "source can't be a git ref for COPY", {
+        hint: "use ADD to add a git repository",
+      });
+    if (isGit(s) && inst.sources.length > 1)
+      throw new WharfError("dockerfile-invalid", `ADD of a git repository (${s}) takes no other source`, {
+        hint: "add the repository in an ADD of its own",
+      });
     if (isUrl(s) && inst.kind === "COPY")
       throw new WharfError("dockerfile-invalid", "source can't be a URL for COPY", {
         hint: "use ADD to download a URL",
       });
   }
-  const urls = inst.sources.filter(isUrl);
-  const locals = inst.sources.filter((s) => !isUrl(s));
+  const git = inst.kind === "ADD" ? inst.sources.find(isGit) : undefined;
+  const urls = inst.sources.filter((s) => isUrl(s) && !isGit(s));
+  const locals = inst.sources.filter((s) => !isUrl(s) && !isGit(s));
   const from0 = from !== undefined ? await sourceOf(run, from) : undefined;
   // COPY --from a directory context reads it as it reads the build context (its own .dockerignore).
   const named = from0?.kind === "dir" ? from0.context : undefined;
   const fromSrc = from0?.kind === "dir" ? undefined : from0;
   let picked: Picked[] = [];
   let srcKey: string | undefined = fromSrc?.key;
+  if (git !== undefined && inst.kind === "ADD") {
+    ({ picked, key: srcKey } = await gitSource(env, git, dest, inst.keepGitDir === true));
+  }
   const tree: SourceTree | undefined = named
     ? { dir: named.dir, filter: named.filter }
     : from === undefined && env.context.dir
@@ -181,7 +185,8 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
         const d = downloads.get(u) ?? (await download(u, env.tmp, checksum, env.opts.signal, env.opts.env));
         inline.push({ dest: at(d.name), file: { path: d.path, size: d.size }, mode: 0o600, mtime: d.mtime });
       }
-      if (inst.kind === "ADD") picked = await unpackArchives(picked, scratch, dest);
+      // A repository's archives are its files, as BuildKit copies them.
+      if (inst.kind === "ADD" && git === undefined) picked = await unpackArchives(picked, scratch, dest);
       const entries = await copyEntries(picked, inline, {
         ...(owner ? { owner } : {}),
         ...(chmod ? { chmod: chmod.apply } : {}),

@@ -234,8 +234,11 @@ ADD ${url} /dl2/named.txt
         Dockerfile: `FROM scratch\nADD --checksum=sha256:${"0".repeat(64)} ${url} /x\n`,
       });
       await expect(run(bad)).rejects.toThrow(/digest mismatch/);
-      const git = context({ Dockerfile: "FROM scratch\nADD https://example.com/repo.git /src\n" });
-      await expect(run(git)).rejects.toThrow(/git repository .* is not supported/);
+      // ADD of a git repository is test/e2e/build-remote.test.ts's; COPY of one is refused.
+      const git = context({ Dockerfile: "FROM scratch\nCOPY https://example.com/repo.git /src\n" });
+      await expect(run(git)).rejects.toThrow("source can't be a git ref for COPY");
+      const two = context({ Dockerfile: "FROM scratch\nADD git@example.com:o/r a.txt /src/\n" });
+      await expect(run(two)).rejects.toThrow("takes no other source");
       // Behind a proxy (the build's environment): a name only the proxy resolves.
       const proxy = await startForwardProxy({ "files.test": "127.0.0.1" });
       try {

@@ -4,7 +4,7 @@
  * http(s) URL, downloaded: a tar archive (plain, gzip, bzip2, xz) is the context, a text file is the
  * Dockerfile alone.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { WharfError } from "../errors/index.js";
@@ -90,10 +90,16 @@ function cloneFailed(url: string, err: string, code: number): WharfError {
 
 /**
  * The repository's tree at `ref` in `dir` (made empty first), without `.git` (BuildKit leaves it
- * out of a context): one shallow fetch of the ref; where the server refuses that (a dumb-HTTP
- * server, a commit not advertised), a whole fetch and a checkout of the ref. Submodules too.
+ * out of a context; ADD --keep-git-dir keeps it): one shallow fetch of the ref; where the server
+ * refuses that (a dumb-HTTP server, a commit not advertised), a whole fetch and a checkout of the
+ * ref. Submodules too. Returns the commit checked out.
  */
-export async function cloneGit(src: GitSource, dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function cloneGit(
+  src: GitSource,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  o: { keepGitDir?: boolean } = {},
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const run = async (...args: string[]) => {
     const r = await git(args, dir, env);
@@ -119,7 +125,12 @@ export async function cloneGit(src: GitSource, dir: string, env: NodeJS.ProcessE
   if (await exists(join(dir, ".gitmodules"))) {
     await run("submodule", "update", "-q", "--init", "--recursive", "--depth", "1");
   }
-  await rm(join(dir, ".git"), { recursive: true, force: true });
+  const commit = await new Promise<string>((res) => {
+    execFile("git", ["rev-parse", "HEAD"], { cwd: dir, env }, (e, out) => res(e ? "" : out.trim()));
+  });
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw cloneFailed(src.url, "cannot read the commit checked out", 1);
+  if (!o.keepGitDir) await rm(join(dir, ".git"), { recursive: true, force: true });
+  return commit;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -168,6 +168,47 @@ describe("wharf build of a remote context", () => {
     expect(leftovers()).toEqual([]);
   }, 180_000);
 
+  it("ADD of a git repository: its tree (or a directory of it) into DEST, .git only with --keep-git-dir", async () => {
+    const ctx = join(dir, "addctx");
+    mkdirSync(ctx);
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      `FROM ${base}\nADD ${gitUrl}#other:app /src\nADD --keep-git-dir=true ${files.url}/repo.git#v2 /full/\n`,
+    );
+    const r = await cli.run(["build", "--progress", "plain", "-t", "add:git", ctx]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`[internal] load git source ${gitUrl}#other:app`);
+    expect(await cli.ok("run", "--rm", "add:git", "cat", "/src/hello.txt")).toBe("from other\n");
+    // The repository's own files, .dockerignore not applied (it is no context).
+    expect(await cli.ok("run", "--rm", "add:git", "ls", "-a", "/src")).toBe(
+      ".\n..\n.dockerignore\nDockerfile\nhello.txt\nskip.log\n",
+    );
+    expect(await cli.ok("run", "--rm", "add:git", "ls", "/full")).toBe("Dockerfile\napp\n");
+    expect(await cli.ok("run", "--rm", "add:git", "ls", "/full/.git/HEAD")).toBe("/full/.git/HEAD\n");
+    // Built again: the same commits, so both steps are cached (as BuildKit keys a git source).
+    const again = await cli.run(["build", "--progress", "plain", "-t", "add:git", ctx]);
+    expect(again.stderr.match(/#\d+ CACHED/g)).toHaveLength(3);
+    // A branch that moves: a new commit is a new key, the step runs again.
+    const work = join(dir, "work");
+    const served = join(dir, "served", "repo.git");
+    git(work, "checkout", "-q", "-b", "moving");
+    git(work, "push", "-q", served, "moving");
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nADD ${gitUrl}#moving:app /src\n`);
+    await cli.ok("build", "-q", "-t", "add:moving", ctx);
+    expect(await cli.ok("run", "--rm", "add:moving", "cat", "/src/hello.txt")).toBe("from main\n");
+    writeFileSync(join(work, "app", "hello.txt"), "moved\n");
+    git(work, "commit", "-qam", "three");
+    git(work, "push", "-q", served, "moving");
+    git(work, "checkout", "-q", "main");
+    const moved = await cli.run(["build", "--progress", "plain", "-t", "add:moving", ctx]);
+    expect(moved.stderr).toMatch(/#\d+ \[2\/2\] ADD \S+#moving:app \/src\n#\d+ DONE/);
+    expect(await cli.ok("run", "--rm", "add:moving", "cat", "/src/hello.txt")).toBe("moved\n");
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nCOPY ${gitUrl} /x\n`);
+    const copy = await cli.run(["build", "-t", "bad:copy", ctx]);
+    expect(copy.code).toBe(1);
+    expect(copy.stderr).toContain("source can't be a git ref for COPY");
+  }, 180_000);
+
   it("refuses a missing ref, directory or URL with nothing stored or left behind", async () => {
     const before = await cli.ok("images", "-q", "--no-trunc");
     const noRef = await cli.run(["build", "-t", "bad:1", `${gitUrl}#nosuch`]);
