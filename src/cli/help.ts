@@ -47,7 +47,8 @@ function groupDescription(group: string): string {
   if (group === "trust") return "Manage trust on images";
   if (group === "manifest") return "Manage Docker image manifests and manifest lists";
   if (group === "builder") return "Manage builds";
-  if (group === "buildx") return "Docker Buildx (build and prune: wharf's builder)";
+  if (group === "buildx")
+    return "Docker Buildx (build and prune: wharf's builder; imagetools: images in a registry)";
   return `Manage ${group === "registry" ? "the registry" : `${group}s`}`;
 }
 

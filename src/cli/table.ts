@@ -411,6 +411,16 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/builder-prune.js"),
   },
   {
+    path: ["buildx", "imagetools", "create"],
+    description: "Create a new image based on source images",
+    load: () => import("./commands/buildx-imagetools-create.js"),
+  },
+  {
+    path: ["buildx", "imagetools", "inspect"],
+    description: "Show details of an image in the registry",
+    load: () => import("./commands/buildx-imagetools-inspect.js"),
+  },
+  {
     path: ["registry", "serve"],
     description: "Run an OCI registry (Distribution-compatible config)",
     load: () => import("./commands/registry-serve.js"),
