@@ -26,7 +26,7 @@ import { openContext } from "./context.js";
 import type { BuildEnv, StageResult } from "./env.js";
 import { limiter, neededStages } from "./graph.js";
 import { finalConfig, storeImage } from "./image.js";
-import { lookupNamedContext, resolveNamedContexts } from "./named-context.js";
+import { lookupNamedContext, removeScratch, resolveNamedContexts } from "./named-context.js";
 import { exportOutputs } from "./output.js";
 import { createProgress } from "./progress.js";
 import { buildStage } from "./stage.js";
@@ -50,7 +50,11 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     });
   }
   // --build-context values are read (and refused) before anything else is done.
-  const named = await resolveNamedContexts(o.buildContexts ?? {}, { root: o.root });
+  const named = await resolveNamedContexts(o.buildContexts ?? {}, {
+    root: o.root,
+    ...(o.env ? { env: o.env } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   const progress = createProgress(o.progress ?? "auto", o.progressOut);
   const env0 = o.env ?? process.env;
   const now = new Date();
@@ -68,11 +72,15 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     ...(o.stdin ? { stdin: o.stdin } : {}),
     env: env0,
     signal: abort.signal,
+  }).catch(async (e: unknown) => {
+    await removeScratch(named);
+    throw e;
   });
   let df: Dockerfile | undefined;
   const tmp = join(o.root, "tmp", `build-${process.pid}-${randomHex(6)}`);
   const images = await openImages(o.root).catch(async (e: unknown) => {
     await ctx.close();
+    await removeScratch(named);
     throw e;
   });
   const stat = openStatCache(ctx.temporary ? undefined : o.root, ctx.dir ?? "");
@@ -300,6 +308,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     progress.close();
     await stat.save().catch(() => undefined);
     for (const n of named.values()) if (n.kind === "dir") await n.stat.save().catch(() => undefined);
+    await removeScratch(named);
     imported?.close();
     await images.close();
     await ctx.close();

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { randomHex } from "../digest/index.js";
 import { createDockerignoreMatcher, parseDockerignore } from "../dockerfile/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { familiarString, parseReference } from "../reference/index.js";
 import { type LayoutContext, splitLayoutValue, topDigest } from "./oci-layout.js";
+import { fetchRemoteContext, isRemoteContext } from "./remote-context.js";
 import type { PathFilter } from "./select.js";
 import { openStatCache, type StatCache } from "./stat-cache.js";
 
@@ -14,7 +16,15 @@ import { openStatCache, type StatCache } from "./stat-cache.js";
  * is the empty image) or an image of an OCI layout (`oci-layout://`, its digest resolved).
  */
 export type NamedContext =
-  | { kind: "dir"; name: string; dir: string; filter: PathFilter | undefined; stat: StatCache }
+  | {
+      kind: "dir";
+      name: string;
+      dir: string;
+      filter: PathFilter | undefined;
+      stat: StatCache;
+      /** A fetched (git, URL) context's temporary directory, removed after the build. */
+      scratch?: string;
+    }
   | { kind: "image"; name: string; ref: string }
   | ({ kind: "oci" } & LayoutContext);
 
@@ -77,12 +87,21 @@ async function directory(name: string, dir: string): Promise<string> {
 
 /**
  * One `--build-context` value: a directory (relative to `cwd`), `docker-image://REF`,
- * `oci-layout://PATH[:TAG][@DIGEST]`, or refused.
+ * `oci-layout://PATH[:TAG][@DIGEST]`, a git repository or a tar archive's URL (fetched into the
+ * root's tmp: `scratch`, removed after the build), or refused.
  */
+export interface ResolveOptions {
+  cwd?: string;
+  root?: string;
+  /** For git and URL values: git's and the download's environment (proxies). */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
 export async function resolveNamedContext(
   name: string,
   value: string,
-  o: { cwd?: string; root?: string } = {},
+  o: ResolveOptions = {},
 ): Promise<NamedContext> {
   if (value.startsWith("docker-image://")) {
     const ref = value.slice("docker-image://".length);
@@ -112,6 +131,27 @@ export async function resolveNamedContext(
       "a target: context (defined by docker buildx bake)",
       "build that target first, tag it, and name it with docker-image://TAG",
     );
+  if (isRemoteContext(value)) {
+    if (o.root === undefined) throw new WharfError("internal", "a remote build context needs the root");
+    const into = join(o.root, "tmp", `build-context-${process.pid}-${randomHex(6)}`);
+    const got = await fetchRemoteContext(value, into, o.env ?? process.env, o.signal);
+    if (got.kind === "text") {
+      throw refused(
+        name,
+        value,
+        "a URL of a lone file (neither a tar archive nor a git repository)",
+        "give a directory, a tar archive's URL or a git repository",
+      );
+    }
+    return {
+      kind: "dir",
+      name,
+      dir: got.dir,
+      filter: ignoreOf(got.dir),
+      stat: openStatCache(undefined, got.dir),
+      scratch: got.root,
+    };
+  }
   if (REMOTE.test(value))
     throw refused(
       name,
@@ -129,25 +169,47 @@ export async function resolveNamedContext(
  */
 export async function resolveNamedContexts(
   contexts: Readonly<Record<string, string>>,
-  o: { cwd?: string; root?: string } = {},
+  o: ResolveOptions = {},
 ): Promise<Map<string, NamedContext>> {
   const out = new Map<string, NamedContext>();
-  for (const [given, value] of Object.entries(contexts)) {
-    const name = contextName(given);
-    if (name === undefined) {
-      let why = "";
-      try {
-        parseReference(given);
-      } catch (e) {
-        why = `: ${(e as Error).message}`;
-      }
-      throw new WharfError("usage", `invalid context name ${given}${why}`, {
-        hint: "a context name is written like an image name: lowercase letters, digits, . _ - /",
-      });
-    }
-    out.set(name, await resolveNamedContext(name, value, o));
+  try {
+    for (const [given, value] of Object.entries(contexts)) await resolveOne(out, given, value, o);
+  } catch (e) {
+    await removeScratch(out);
+    throw e;
   }
   return out;
+}
+
+/** Removes what fetching git and URL contexts left in the root's tmp. */
+export async function removeScratch(contexts: ReadonlyMap<string, NamedContext>): Promise<void> {
+  for (const n of contexts.values()) {
+    if (n.kind === "dir" && n.scratch)
+      await rm(n.scratch, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function resolveOne(
+  out: Map<string, NamedContext>,
+  given: string,
+  value: string,
+  o: ResolveOptions,
+): Promise<void> {
+  const name = contextName(given);
+  if (name === undefined) {
+    let why = "";
+    try {
+      parseReference(given);
+    } catch (e) {
+      why = `: ${(e as Error).message}`;
+    }
+    throw new WharfError("usage", `invalid context name ${given}${why}`, {
+      hint: "a context name is written like an image name: lowercase letters, digits, . _ - /",
+    });
+  }
+  const earlier = out.get(name);
+  if (earlier) await removeScratch(new Map([[name, earlier]]));
+  out.set(name, await resolveNamedContext(name, value, o));
 }
 
 /** The named context a FROM, `--from` or stage name refers to (BuildKit never looks up `scratch`). */

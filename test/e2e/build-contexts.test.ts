@@ -246,12 +246,12 @@ COPY --from=b /b /b
       "--progress",
       "plain",
       "--build-context",
-      "remote=https://example.com/ctx.tar.gz",
+      "remote=ssh://git@example.com/team/app",
       d,
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^Error: build context remote=https:\/\/example\.com\/ctx\.tar\.gz: a remote context \(git repository or URL\) is not supported by wharf build\nHint: /,
+      /^Error: build context remote=ssh:\/\/git@example\.com\/team\/app: a remote context \(git repository or URL\) is not supported by wharf build\nHint: /,
     );
     expect(r.stderr).not.toContain("#1 ");
     const bad = await cli.run(["build", "--build-context", "novalue", d]);

@@ -209,6 +209,31 @@ describe("wharf build of a remote context", () => {
     expect(copy.stderr).toContain("source can't be a git ref for COPY");
   }, 180_000);
 
+  it("--build-context NAME=<git URL> and NAME=<tarball URL>: fetched, used by COPY --from, removed after", async () => {
+    const ctx = join(dir, "namedctx");
+    mkdirSync(ctx);
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      `FROM ${base}\nCOPY --from=src hello.txt /h\nCOPY --from=tarball data.txt /d\n`,
+    );
+    await cli.ok(
+      "build",
+      "-q",
+      "-t",
+      "named:1",
+      "--build-context",
+      `src=${gitUrl}#other:app`,
+      "--build-context",
+      `tarball=${files.url}/ctx.tar.gz`,
+      ctx,
+    );
+    expect(await cli.ok("run", "--rm", "named:1", "cat", "/h", "/d")).toBe("from other\nfrom the tarball\n");
+    const lone = await cli.run(["build", "--build-context", `src=${files.url}/Dockerfile.txt`, ctx]);
+    expect(lone.code).toBe(1);
+    expect(lone.stderr).toContain("a URL of a lone file (neither a tar archive nor a git repository)");
+    expect(leftovers()).toEqual([]);
+  }, 120_000);
+
   it("refuses a missing ref, directory or URL with nothing stored or left behind", async () => {
     const before = await cli.ok("images", "-q", "--no-trunc");
     const noRef = await cli.run(["build", "-t", "bad:1", `${gitUrl}#nosuch`]);
