@@ -39,12 +39,27 @@ function runtimeKey() {
   return (h >>> 0).toString(16);
 }
 
+// The global options that take a value (cli/global-flags.ts's GLOBAL_VALUE_OPTIONS).
+const VALUE_OPTIONS = [
+  "--root",
+  "--config",
+  "--context",
+  "-c",
+  "--host",
+  "-H",
+  "--log-level",
+  "-l",
+  "--tlscacert",
+  "--tlscert",
+  "--tlskey",
+];
+
 /** The verb (or management group) a command line names: its first word that is not an option. */
 function commandOf(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--root")
-      i++; // the one global option with a separate value
+    if (VALUE_OPTIONS.includes(a))
+      i++; // its value
     else if (!a.startsWith("-")) return /^[a-z][a-z-]{0,31}$/.test(a) ? a : "other";
   }
   return "none";

@@ -3,9 +3,14 @@ import { formatFlagHelp } from "./flags.js";
 import { COMMANDS, type Entry, findEntry } from "./table.js";
 
 const GLOBAL = [
-  "      --root string    Root of wharf's local state (default $WHARF_ROOT, /var/lib/wharf as root)",
-  "  -D, --debug          Enable debug output (stack traces on errors)",
-  "  -v, --version        Print version information and quit",
+  "      --root string        Root of wharf's local state (default $WHARF_ROOT, /var/lib/wharf as root)",
+  '      --config string      Location of client config files (default "~/.docker", $DOCKER_CONFIG)',
+  '  -c, --context string     Name of the context to use (wharf has one: "default")',
+  "  -D, --debug              Enable debug output (stack traces on errors)",
+  "  -H, --host list          Daemon socket: only unix:// sockets are taken (wharf has no daemon)",
+  '  -l, --log-level string   Set the logging level ("debug", "info", "warn", "error", "fatal")',
+  "      --tls, --tlsverify, --tlscacert, --tlscert, --tlskey   Taken for a TCP daemon, which wharf has not",
+  "  -v, --version            Print version information and quit",
 ];
 
 function listed(entries: { path: string[]; description: string }[], drop = 0): string[] {
@@ -47,8 +52,7 @@ function groupDescription(group: string): string {
   if (group === "trust") return "Manage trust on images";
   if (group === "manifest") return "Manage Docker image manifests and manifest lists";
   if (group === "builder") return "Manage builds";
-  if (group === "buildx")
-    return "Docker Buildx (build and prune: wharf's builder; imagetools: images in a registry)";
+  if (group === "buildx") return "Docker Buildx (wharf's one builder; imagetools: images in a registry)";
   return `Manage ${group === "registry" ? "the registry" : `${group}s`}`;
 }
 

@@ -2,17 +2,11 @@ import { unusualRun } from "./code-cache.js";
 import type { Command } from "./command.js";
 import { type Context, processContext } from "./context.js";
 import { applyEnvDefaults, parseFlags } from "./flags.js";
+import { applyGlobalFlags, GLOBAL_FLAGS } from "./global-flags.js";
 import { commandHelp, groupHelp, groupNames, helpTopic, mainHelp } from "./help.js";
 import { reportError } from "./report.js";
 import { findEntry } from "./table.js";
 import { VERSION } from "./version.js";
-
-const GLOBAL_FLAGS = [
-  { name: "root", type: "string", description: "" },
-  { name: "debug", short: "D", type: "bool", description: "" },
-  { name: "help", short: "h", type: "bool", description: "" },
-  { name: "version", short: "v", type: "bool", description: "" },
-] as const;
 
 function countError(cmd: Command, n: number): string | undefined {
   const { minArgs = 0, maxArgs = Number.POSITIVE_INFINITY } = cmd;
@@ -57,11 +51,12 @@ export async function main(argv: readonly string[], io: Partial<Context> = {}): 
   let ctx: Context = make({ debug: argv.includes("--debug") || argv.includes("-D") });
   let path: string[] | undefined;
   try {
-    const g = parseFlags(argv, [...GLOBAL_FLAGS], false);
+    const g = parseFlags(argv, GLOBAL_FLAGS, false);
     const root = g.values.root as string | undefined;
     ctx = make(
       root === undefined ? { debug: g.values.debug === true } : { root, debug: g.values.debug === true },
     );
+    applyGlobalFlags(g, ctx.env);
     if (g.values.version === true) {
       ctx.out(`wharf version ${VERSION}`);
       return 0;
