@@ -33,9 +33,15 @@ describe("help", () => {
   it("takes docker buildx build and prune as wharf's build and builder prune", () => {
     expect(groupEntries("buildx").map((e) => e.path.join(" "))).toEqual([
       "buildx build",
+      "buildx create",
+      "buildx du",
       "buildx imagetools create",
       "buildx imagetools inspect",
+      "buildx inspect",
+      "buildx ls",
       "buildx prune",
+      "buildx use",
+      "buildx version",
     ]);
     expect(groupHelp("buildx")).toMatch(/^ {2}build +Build an image from a Dockerfile$/m);
     expect(mainHelp()).toMatch(/^ {2}builder +Manage builds$/m);

@@ -411,6 +411,36 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/builder-prune.js"),
   },
   {
+    path: ["buildx", "create"],
+    description: "Create a new builder instance",
+    load: () => import("./commands/buildx-create.js"),
+  },
+  {
+    path: ["buildx", "du"],
+    description: "Disk usage",
+    load: () => import("./commands/buildx-du.js"),
+  },
+  {
+    path: ["buildx", "inspect"],
+    description: "Inspect current builder instance",
+    load: () => import("./commands/buildx-inspect.js"),
+  },
+  {
+    path: ["buildx", "ls"],
+    description: "List builder instances",
+    load: () => import("./commands/buildx-ls.js"),
+  },
+  {
+    path: ["buildx", "use"],
+    description: "Set the current builder instance",
+    load: () => import("./commands/buildx-use.js"),
+  },
+  {
+    path: ["buildx", "version"],
+    description: "Show buildx version information",
+    load: () => import("./commands/buildx-version.js"),
+  },
+  {
     path: ["buildx", "imagetools", "create"],
     description: "Create a new image based on source images",
     load: () => import("./commands/buildx-imagetools-create.js"),
