@@ -351,3 +351,75 @@ for (const [kind, start] of [
     });
   });
 }
+
+/**
+ * Sources on one registry, the index made on another: each source image streamed across
+ * (copyImage's copy, no mount possible), then the index put; skopeo reads it, pull gets arm64's.
+ */
+describe("buildx imagetools create across registries (Distribution 2.8.2 to wharf's registry)", () => {
+  let from: RunningRegistry;
+  let to: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  const digests: Record<string, string> = {};
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-imagetools-x-"));
+    from = await startDistribution();
+    to = await startWharfRegistry();
+    cli = await wharfCli();
+    for (const arch of ["amd64", "arm64"]) {
+      const layout = join(dir, `layout-${arch}`);
+      const image = await addImage(layout, {
+        tag: arch,
+        gzip: 1,
+        platform: { os: "linux", architecture: arch },
+        layers: [[{ name: `etc/${arch}.bin`, random: 8192 }]],
+        cmd: ["/bin/true"],
+      });
+      digests[arch] = image.manifest.digest;
+      await skopeo(
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        `oci:${layout}:${arch}`,
+        `docker://${from.host}/src/app:${arch}`,
+      );
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await from?.close();
+    await to?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("copies both images into the other registry and tags the index there", async () => {
+    const target = `${to.host}/dst/app:1`;
+    const r = await cli.run([
+      "buildx",
+      "imagetools",
+      "create",
+      "-t",
+      target,
+      `${from.host}/src/app:amd64`,
+      `${from.host}/src/app:arm64`,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`copying ${digests.amd64} from ${from.host}/src/app:amd64 to ${target}`);
+    const index = JSON.parse(
+      await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${target}`),
+    ) as {
+      manifests: { digest: string; platform: { architecture: string } }[];
+    };
+    expect(index.manifests.map((m) => [m.digest, m.platform.architecture])).toEqual([
+      [digests.amd64, "amd64"],
+      [digests.arm64, "arm64"],
+    ]);
+    await cli.ok("pull", "--platform", "linux/arm64", target);
+    expect(await cli.ok("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", target)).toBe(
+      "linux/arm64\n",
+    );
+  });
+});
