@@ -14,15 +14,18 @@ export const command: Command = {
       description: "Add network-scoped alias for the container",
     },
     { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
+    { name: "ip6", type: "string", valueName: "string", description: "IPv6 address (e.g., 2001:db8::33)" },
   ],
   minArgs: 2,
   maxArgs: 2,
   async run(ctx, f) {
     const [net = "", container = ""] = f.args;
     const ip = flag.string(f, "ip");
+    const ip6 = flag.string(f, "ip6");
     await connectNetwork(runtimeContext(ctx), net, container, {
       aliases: flag.strings(f, "alias"),
       ...(ip ? { ip } : {}),
+      ...(ip6 ? { ip6 } : {}),
     });
     return 0;
   },

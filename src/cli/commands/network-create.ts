@@ -19,14 +19,21 @@ function keyValues(list: string[], what: string): Record<string, string> {
   return out;
 }
 
-function one(f: Parameters<Command["run"]>[1], name: string): string | undefined {
-  const all = flag.strings(f, name);
-  if (all.length > 1) {
-    throw new WharfError("invalid-argument", `wharf makes networks of one IPv4 subnet: one --${name} only`, {
-      hint: `give --${name} once`,
-    });
+/** A list flag's values by family: at most one IPv4 and one IPv6 value (wharf's networks' subnets). */
+function byFamily(f: Parameters<Command["run"]>[1], name: string): { v4?: string; v6?: string } {
+  const out: { v4?: string; v6?: string } = {};
+  for (const v of flag.strings(f, name)) {
+    const family = v.includes(":") ? "v6" : "v4";
+    if (out[family] !== undefined) {
+      throw new WharfError(
+        "invalid-argument",
+        `wharf makes networks of one IPv4 and one IPv6 subnet at most: one ${family === "v4" ? "IPv4" : "IPv6"} --${name} only`,
+        { hint: `give --${name} once per address family` },
+      );
+    }
+    out[family] = v;
   }
-  return all[0];
+  return out;
 }
 
 export const command: Command = {
@@ -90,18 +97,43 @@ export const command: Command = {
       });
     }
     if (!flag.bool(f, "ipv4")) {
-      throw new WharfError("invalid-argument", "IPv4 cannot be disabled: wharf's networks are IPv4 only", {
-        hint: "drop --ipv4=false (IPv6 networks are not supported)",
-      });
+      throw new WharfError(
+        "invalid-argument",
+        "IPv4 cannot be disabled: wharf's networks have an IPv4 subnet",
+        {
+          hint: "drop --ipv4=false (IPv6-only networks are not supported; --ipv6 makes a dual-stack one)",
+        },
+      );
     }
-    const subnet = one(f, "subnet");
-    const gateway = one(f, "gateway");
-    const ipRange = one(f, "ip-range");
-    if ((gateway || ipRange) && !subnet) {
+    const counts = ["subnet", "gateway", "ip-range"].map((n) => flag.strings(f, n).length);
+    if ((counts[1] ?? 0) > (counts[0] ?? 0) || (counts[2] ?? 0) > (counts[0] ?? 0)) {
       throw new WharfError("invalid-argument", "every ip-range or gateway must have a corresponding subnet", {
         hint: "give --subnet with --gateway or --ip-range",
       });
     }
+    const subnets = byFamily(f, "subnet");
+    const gateways = byFamily(f, "gateway");
+    const ranges = byFamily(f, "ip-range");
+    // The CLI matches each gateway and range to the subnet that holds it: none of its family, none.
+    for (const [what, vals] of [
+      ["gateway", gateways],
+      ["range", ranges],
+    ] as const) {
+      for (const fam of ["v4", "v6"] as const) {
+        const v = vals[fam];
+        if (v !== undefined && subnets[fam] === undefined) {
+          throw new WharfError("invalid-argument", `no matching subnet for ${what} ${v}`, {
+            hint: `give a --subnet of its address family with --${what === "range" ? "ip-range" : "gateway"} ${v}`,
+          });
+        }
+      }
+    }
+    if (f.given.has("ipv6") && !flag.bool(f, "ipv6") && subnets.v6 !== undefined) {
+      throw new WharfError("invalid-argument", `IPv6 subnet ${subnets.v6} given with --ipv6=false`, {
+        hint: "drop --ipv6=false (an IPv6 --subnet makes a dual-stack network), or the IPv6 --subnet",
+      });
+    }
+    const [subnet, gateway, ipRange] = [subnets.v4, gateways.v4, ranges.v4];
     const net = await createNetwork(runtimeContext(ctx), {
       name: f.args[0] ?? "",
       driver: flag.string(f, "driver") ?? "bridge",
@@ -111,6 +143,9 @@ export const command: Command = {
       internal: flag.bool(f, "internal"),
       attachable: flag.bool(f, "attachable"),
       ipv6: flag.bool(f, "ipv6"),
+      ...(subnets.v6 ? { subnet6: subnets.v6 } : {}),
+      ...(gateways.v6 ? { gateway6: gateways.v6 } : {}),
+      ...(ranges.v6 ? { ipRange6: ranges.v6 } : {}),
       options: keyValues(flag.strings(f, "opt"), "opt"),
       labels: keyValues(flag.strings(f, "label"), "label"),
       auxAddresses: keyValues(flag.strings(f, "aux-address"), "aux-address"),

@@ -22,6 +22,7 @@ export const NETWORK_RUN_FLAGS: FlagSpec[] = [
     description: "Add network-scoped alias for the container",
   },
   { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
+  { name: "ip6", type: "string", valueName: "string", description: "IPv6 address (e.g., 2001:db8::33)" },
   { name: "mac-address", type: "string", description: "Container MAC address (e.g., 92:d0:c6:0a:29:33)" },
   { name: "dns", type: "strings", valueName: "list", description: "Set custom DNS servers" },
   { name: "dns-search", type: "strings", valueName: "list", description: "Set custom DNS search domains" },
@@ -130,6 +131,13 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
   const expose = flag.strings(f, "expose").flatMap((e) => parseExpose(e));
   const aliases = flag.strings(f, "network-alias");
   const ip = flag.string(f, "ip");
+  const ip6 = flag.string(f, "ip6") || undefined;
+  // Docker's CLI: an address that parses as IPv6 and is not an IPv4 one.
+  if (ip6 !== undefined && (!isIp(ip6) || !ip6.includes(":") || /^::ffff:\d+\./i.test(ip6))) {
+    throw new WharfError("invalid-argument", `${ip6} is not an IPv6 address`, {
+      hint: "give an IPv6 address of the network's IPv6 subnet, e.g. fd00:1:2::50",
+    });
+  }
   const mac = macOf(f, network);
   const dns = flag.strings(f, "dns").map(checkDns);
   const dnsSearch = flag.strings(f, "dns-search").map(checkDnsSearch);
@@ -151,13 +159,14 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
   if (dnsSearch.length > 0) o.dnsSearch = dnsSearch;
   if (dnsOptions.length > 0) o.dnsOptions = dnsOptions;
   if (extraHosts.length > 0) o.extraHosts = extraHosts;
-  if (aliases.length > 0 || ip !== undefined || mac !== undefined) {
+  if (aliases.length > 0 || ip !== undefined || ip6 !== undefined || mac !== undefined) {
     const mode = network ?? "default";
     o.endpoints = [
       {
         network: mode === "default" ? "bridge" : mode,
         ...(aliases.length > 0 ? { aliases } : {}),
         ...(ip !== undefined ? { ip } : {}),
+        ...(ip6 !== undefined ? { ip6 } : {}),
         ...(mac !== undefined ? { mac } : {}),
       },
     ];

@@ -12,7 +12,7 @@ import { resolveId } from "../catalog.js";
 import { containerDir, readRecordRaw } from "../store.js";
 import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
-import { execPlugin, type PluginCall, resultAddress } from "./cni.js";
+import { execPlugin, type PluginCall, resultAddress, resultAddress6 } from "./cni.js";
 import { releaseNetworks } from "./detach.js";
 import { mapPorts } from "./dnat.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
@@ -99,7 +99,8 @@ export async function attachNetworks(
 
 /**
  * The bridge plugin's call for the container's `i`th network: `--ip` asks host-local for its
- * address, `--mac-address` the bridge plugin for the interface's MAC (CNI_ARGS `IP`, `MAC`).
+ * address, `--mac-address` the bridge plugin for the interface's MAC (CNI_ARGS `IP`, `MAC`);
+ * `--ip6` host-local for the IPv6 one (the `ips` runtime config: bridgeConfig).
  */
 function bridgeCall(
   ctx: RuntimeContext,
@@ -119,7 +120,7 @@ function bridgeCall(
     netns: ns,
     ifname: `eth${i}`,
     name: net.Name,
-    config: bridgeConfig(ctx, net),
+    config: bridgeConfig(ctx, net, ep?.ip6),
     ...(Object.keys(args).length > 0 ? { args } : {}),
   };
 }
@@ -162,11 +163,13 @@ async function setUp(
   const endpoints: EndpointState[] = nets.map((net, i) => {
     const addr = resultAddress(results[i], `eth${i}`);
     if (!addr) throw new WharfError("runtime", `network setup failed: no IPv4 address on ${net.Name}`);
+    const addr6 = net.EnableIPv6 ? resultAddress6(results[i], `eth${i}`) : undefined;
     return {
       network: net.Name,
       networkId: net.Id,
       ifname: `eth${i}`,
       ...addr,
+      ...addr6,
       aliases: requests[i]?.aliases ?? [],
       result: results[i],
     };
@@ -175,6 +178,7 @@ async function setUp(
   const base = hostsFile({
     hostname,
     ...(primary ? { ip: primary.ip, gateway: primary.gateway } : {}),
+    ...(primary?.ip6 ? { ip6: primary.ip6 } : {}),
     ...(o.extraHosts ? { extraHosts: o.extraHosts } : {}),
   });
   const user = endpoints.filter((_, i) => !isDefaultBridge(nets[i] as NetworkRecord));
@@ -182,6 +186,7 @@ async function setUp(
     user.length > 0
       ? await joinPeers(ctx, rec.id, {
           ip: user[0]?.ip ?? "",
+          ...(user[0]?.ip6 ? { ip6: user[0].ip6 } : {}),
           names: [rec.name, ...user.flatMap((e) => e.aliases), cidOf(rec)],
           base,
           hostsPath: `${containerDir(ctx, rec.id)}/hosts`,
@@ -196,6 +201,7 @@ async function setUp(
           containerId: rec.id,
           netns: ns,
           containerIp: endpoints[0]?.ip,
+          containerIp6: endpoints[0]?.ip6,
           mappings,
           prevResult: results[0],
         }).then(() => trace("network: ports mapped"))

@@ -2,10 +2,45 @@
 import { WharfError } from "../../errors/index.js";
 import { resolveId } from "../catalog.js";
 import type { RunOptions, RuntimeContext } from "../types.js";
-import { subnetOf } from "./host.js";
+import { subnet6Of, subnetOf } from "./host.js";
 import { contains, formatCidr, parseIp } from "./ipv4.js";
+import { contains6, formatCidr6, parseIp6 } from "./ipv6.js";
 import { findNetwork } from "./networks.js";
-import { isDefaultBridge } from "./store.js";
+import { isDefaultBridge, type NetworkRecord } from "./store.js";
+
+/** `--ip6` (and `network connect --ip6`): an address of the network's IPv6 subnet. */
+export function checkIp6(net: NetworkRecord, ip6: string): void {
+  if (isDefaultBridge(net)) {
+    throw new WharfError(
+      "invalid-argument",
+      "user specified IP address is supported on user defined networks only",
+      {
+        hint: "create a network (wharf network create --ipv6 …) and run with --network NAME --ip6 …",
+      },
+    );
+  }
+  const v6 = subnet6Of(net);
+  if (!v6) {
+    throw new WharfError(
+      "invalid-argument",
+      `invalid IPv6 address ${ip6}: network ${net.Name} has no IPv6 subnet`,
+      { hint: "create the network with --ipv6 (wharf network create --ipv6 NAME)" },
+    );
+  }
+  const ip = parseIp6(ip6);
+  if (ip === undefined) {
+    throw new WharfError("invalid-argument", `${ip6} is not an IPv6 address`, {
+      hint: "give it as an IPv6 address, e.g. fd00:1:2::50",
+    });
+  }
+  if (!contains6(v6.subnet, ip)) {
+    throw new WharfError(
+      "invalid-argument",
+      `invalid IPv6 address ${ip6}: not in network ${net.Name}'s subnet ${formatCidr6(v6.subnet)}`,
+      { hint: `give an address inside ${formatCidr6(v6.subnet)}` },
+    );
+  }
+}
 
 /** Refuses what Docker refuses: an unknown network, aliases or an address on the default bridge. */
 export async function checkNetworkOptions(ctx: RuntimeContext, o: RunOptions): Promise<void> {
@@ -36,6 +71,7 @@ export async function checkNetworkOptions(ctx: RuntimeContext, o: RunOptions): P
         },
       );
     }
+    if (ep.ip6 !== undefined) checkIp6(net, ep.ip6);
     if (ep.ip === undefined) continue;
     if (isDefaultBridge(net)) {
       throw new WharfError(

@@ -166,3 +166,20 @@ export function resultAddress(
   }
   return undefined;
 }
+
+/** The container's IPv6 address, prefix length and gateway in a bridge plugin's result, if any. */
+export function resultAddress6(
+  r: unknown,
+  ifname: string,
+): { ip6: string; prefixLen6: number; gateway6: string } | undefined {
+  const res = r as CniResult;
+  const ifaces = res.interfaces ?? [];
+  for (const ip of res.ips ?? []) {
+    const iface = ip.interface === undefined ? undefined : ifaces[ip.interface];
+    if (iface && iface.name !== ifname) continue;
+    const [addr = "", len = "0"] = ip.address.split("/");
+    if (!addr.includes(":")) continue;
+    return { ip6: addr, prefixLen6: Number(len), gateway6: ip.gateway ?? "" };
+  }
+  return undefined;
+}

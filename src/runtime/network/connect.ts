@@ -8,7 +8,8 @@ import { WharfError } from "../../errors/index.js";
 import { getContainer } from "../reconcile.js";
 import { containerDir, updateRecord } from "../store.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
-import { execPlugin, resultAddress } from "./cni.js";
+import { checkIp6 } from "./check.js";
+import { execPlugin, resultAddress, resultAddress6 } from "./cni.js";
 import { hostsFile } from "./etc.js";
 import { ensureBridge } from "./host.js";
 import { findNetwork } from "./networks.js";
@@ -39,6 +40,7 @@ async function refreshHosts(
   const base = hostsFile({
     hostname: rec.options.hostname ?? rec.id.slice(0, 12),
     ...(primary ? { ip: primary.ip, gateway: primary.gateway } : {}),
+    ...(primary?.ip6 ? { ip6: primary.ip6 } : {}),
     ...(rec.options.extraHosts ? { extraHosts: rec.options.extraHosts } : {}),
   });
   const user = endpoints.filter((e) => {
@@ -51,6 +53,7 @@ async function refreshHosts(
   }
   const text = await joinPeers(ctx, rec.id, {
     ip: user[0]?.ip ?? "",
+    ...(user[0]?.ip6 ? { ip6: user[0].ip6 } : {}),
     names: [rec.name, ...user.flatMap((e) => e.aliases), rec.id.slice(0, 12)],
     base,
     hostsPath,
@@ -62,6 +65,8 @@ async function refreshHosts(
 export interface ConnectOptions {
   aliases?: string[];
   ip?: string;
+  /** `--ip6`: the address on a dual-stack network's IPv6 subnet. */
+  ip6?: string;
 }
 
 /** `network connect NETWORK CONTAINER`. */
@@ -88,6 +93,7 @@ export async function connectNetwork(
       hint: `it is connected already: wharf network disconnect ${net.Name} ${rec.name} first`,
     });
   }
+  if (o.ip6) checkIp6(net, o.ip6);
   if (isDefaultBridge(net) && (o.aliases?.length || o.ip)) {
     throw new WharfError(
       "invalid-argument",
@@ -101,6 +107,7 @@ export async function connectNetwork(
     network: net.Name,
     ...(o.aliases?.length ? { aliases: o.aliases } : {}),
     ...(o.ip ? { ip: o.ip } : {}),
+    ...(o.ip6 ? { ip6: o.ip6 } : {}),
   };
   let state: EndpointState | undefined;
   if (rec.state === "running" && rec.net) {
@@ -114,16 +121,18 @@ export async function connectNetwork(
       netns: rec.net.sandboxKey,
       ifname: `eth${i}`,
       name: net.Name,
-      config: bridgeConfig(ctx, net),
+      config: bridgeConfig(ctx, net, o.ip6),
       ...(o.ip ? { args: { IP: o.ip } } : {}),
     });
     const addr = resultAddress(result, `eth${i}`);
     if (!addr) throw new WharfError("runtime", `network connect failed: no IPv4 address on ${net.Name}`);
+    const addr6 = net.EnableIPv6 ? resultAddress6(result, `eth${i}`) : undefined;
     state = {
       network: net.Name,
       networkId: net.Id,
       ifname: `eth${i}`,
       ...addr,
+      ...addr6,
       aliases: o.aliases ?? [],
       result,
     };

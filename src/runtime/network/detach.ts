@@ -21,11 +21,11 @@ import type { PortMapping } from "./types.js";
 function endpointsToRelease(
   ctx: RuntimeContext,
   rec: ContainerRecord,
-): { net: NetworkRecord; ifname: string; ip?: string }[] {
+): { net: NetworkRecord; ifname: string; ip?: string; ip6?: string }[] {
   if (rec.net) {
     return rec.net.endpoints.flatMap((e) => {
       const net = readNetwork(ctx, e.networkId);
-      return net ? [{ net, ifname: e.ifname, ip: e.ip }] : [];
+      return net ? [{ net, ifname: e.ifname, ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}) }] : [];
     });
   }
   const plan = netPlan(rec.options);
@@ -54,7 +54,7 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
     rec.net?.ports ?? (rec.options.publish?.length || rec.options.publishAll ? [dummyMapping] : []);
   const jobs: Promise<unknown>[] = [deleteNetns(rec.id)];
   // The namespace goes with its interfaces: what is left of each is its address.
-  for (const { net, ifname, ip } of eps) jobs.push(releaseAddress(ctx, net, rec.id, ifname, ip));
+  for (const { net, ifname, ip, ip6 } of eps) jobs.push(releaseAddress(ctx, net, rec.id, ifname, ip, ip6));
   // By the name in the record: the network's own record may be gone (a root removed meanwhile).
   const portsOn = rec.net?.endpoints.find((e) => e.ifname === "eth0")?.network ?? eps[0]?.net.Name;
   if (portsOn && ports.length > 0) {

@@ -77,12 +77,17 @@ export async function mapPorts(o: {
   containerId: string;
   netns: string;
   containerIp: string | undefined;
+  /** The container's IPv6 address (a dual-stack network): the plugin maps both families then. */
+  containerIp6?: string | undefined;
   mappings: readonly PortMapping[];
   prevResult: unknown;
 }): Promise<void> {
-  // UDP is left to the plugin, which also clears the stale conntrack entries of its host ports.
+  // UDP is left to the plugin, which also clears the stale conntrack entries of its host ports;
+  // so is IPv6 (its ip6tables rules beside the iptables ones, from the addresses in prevResult).
   const simple =
-    o.containerIp !== undefined && o.mappings.every((m) => m.protocol === "tcp" && !m.hostIp.includes(":"));
+    o.containerIp !== undefined &&
+    o.containerIp6 === undefined &&
+    o.mappings.every((m) => m.protocol === "tcp" && !m.hostIp.includes(":"));
   if (simple && o.containerIp !== undefined) {
     const chain = await dnatChain(o.network, o.containerId);
     const batch = dnatBatch(chain, o.network, o.containerId, o.containerIp, o.mappings);

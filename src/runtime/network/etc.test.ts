@@ -56,3 +56,11 @@ describe("/etc files as Docker writes them", () => {
     expect(r).toEqual({ hosts: "127.0.0.1\tlocalhost\n1.2.3.4\tx\n", resolv: "nameserver 9.9.9.9\n" });
   });
 });
+
+describe("/etc/hosts on a dual-stack network", () => {
+  it("has the container's IPv6 address on a line of its own after the IPv4 one, as Docker writes it", () => {
+    const text = hostsFile({ hostname: "box", ip: "172.20.0.2", ip6: "fd00:1:2::2" });
+    expect(text.endsWith("172.20.0.2\tbox\nfd00:1:2::2\tbox\n")).toBe(true);
+    expect(hostsFile({ hostname: "box", ip: "172.20.0.2" })).not.toContain("fd00:1:2::2");
+  });
+});

@@ -22,16 +22,19 @@ export function extraHostLine(spec: string, gateway: string): string {
 
 /**
  * Docker's /etc/hosts: the defaults, the `--add-host` lines, then the container's own address and
- * host name (no address: no such line).
+ * host name (no address: no such line), and its IPv6 address's when it has one.
  */
 export function hostsFile(o: {
   hostname: string;
   ip?: string;
+  /** The IPv6 address on a dual-stack network: a line of its own, after the IPv4 one (Docker's). */
+  ip6?: string;
   extraHosts?: string[];
   gateway?: string;
 }): string {
   const lines = [...HOSTS_DEFAULTS, ...(o.extraHosts ?? []).map((h) => extraHostLine(h, o.gateway ?? ""))];
   if (o.ip) lines.push(`${o.ip}\t${o.hostname}`);
+  if (o.ip6) lines.push(`${o.ip6}\t${o.hostname}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -11,8 +11,9 @@ import { WharfError } from "../../errors/index.js";
 import { readTextOr, withLock } from "../../files/index.js";
 import type { RuntimeContext } from "../types.js";
 import { formatCidr, hostRoutes, overlaps, parseCidr, type Subnet } from "./ipv4.js";
+import { formatCidr6, hostRoutes6, overlaps6, parseCidr6, type Subnet6 } from "./ipv6.js";
 import { HOST_LOCK, networkConfigPath } from "./layout.js";
-import { bridgeOf, type NetworkRecord } from "./store.js";
+import { bridgeOf, ipv6ConfigOf, type NetworkRecord } from "./store.js";
 import { mustRun, runTool } from "./tool.js";
 
 const SYS_NET = "/sys/class/net";
@@ -30,6 +31,13 @@ function aliasOf(dev: string): string | undefined {
 /** The iptables chain of a network (in the nat and filter tables). */
 export function chainOf(netId: string): string {
   return `WHARF-${netId.slice(0, 12)}`;
+}
+
+/** The IPv6 subnet and gateway of a dual-stack network; undefined for an IPv4-only one. */
+export function subnet6Of(net: NetworkRecord): { subnet: Subnet6; gateway: string } | undefined {
+  const cfg = ipv6ConfigOf(net);
+  const subnet = cfg ? parseCidr6(cfg.Subnet) : undefined;
+  return cfg && subnet ? { subnet, gateway: cfg.Gateway } : undefined;
 }
 
 export function subnetOf(net: NetworkRecord): { subnet: Subnet; gateway: string } {
@@ -93,10 +101,21 @@ export async function bringUp(ctx: RuntimeContext, net: NetworkRecord): Promise<
       { hint: `remove the network and create it again with another --subnet (wharf network rm ${net.Name})` },
     );
   }
+  const v6 = subnet6Of(net);
+  const clash6 = v6 && hostRoutes6().find((r) => r.iface !== br && overlaps6(r.subnet, v6.subnet));
+  if (v6 && clash6) {
+    throw new WharfError(
+      "conflict",
+      `network ${net.Name}'s subnet ${formatCidr6(v6.subnet)} overlaps ${formatCidr6(clash6.subnet)} of the host's device ${clash6.iface}`,
+      { hint: `remove the network and create it again with another --subnet (wharf network rm ${net.Name})` },
+    );
+  }
   const batch = [
     `link add name ${br} type bridge`,
     `link set dev ${br} alias "${tag.replace(/"/g, "")}"`,
     `addr add ${gateway}/${subnet.prefix} dev ${br}`,
+    // No duplicate address detection: the address is usable at once (the bridge is new).
+    ...(v6 ? [`addr add ${v6.gateway}/${v6.subnet.prefix} dev ${br} nodad`] : []),
     `link set dev ${br} up`,
   ].join("\n");
   await mustRun(`cannot make the bridge of network ${net.Name}`, "ip", ["-batch", "-"], `${batch}\n`);
@@ -111,22 +130,37 @@ export async function bringUp(ctx: RuntimeContext, net: NetworkRecord): Promise<
 /** The network's rules, then route_localnet on its bridge (127.0.0.1 may be DNATed to its containers). */
 async function setRules(net: NetworkRecord, br: string, subnet: Subnet): Promise<void> {
   await installRules(net, br, subnet);
+  const v6 = subnet6Of(net);
+  if (v6) {
+    await installRules(net, br, v6.subnet, true);
+    // The host routes between its bridges and out (as Docker sets it for an IPv6 network).
+    writeFileSync("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+  }
   writeFileSync(localnetPath(br), "1");
 }
 
-/** The iptables rules of a network, added to what iptables-save shows (jumps only when missing). */
-async function installRules(net: NetworkRecord, br: string, subnet: Subnet): Promise<void> {
+/**
+ * The iptables rules of a network, added to what iptables-save shows (jumps only when missing);
+ * `v6`: the ip6tables ones of its IPv6 subnet (the same rules: Docker's NAT of a bridge's IPv6).
+ */
+async function installRules(
+  net: NetworkRecord,
+  br: string,
+  subnet: Subnet | Subnet6,
+  v6 = false,
+): Promise<void> {
   const chain = chainOf(net.Id);
-  const saved = await mustRun("cannot read the host's iptables rules", "iptables-save", []);
+  const tool = v6 ? "ip6tables" : "iptables";
+  const saved = await mustRun(`cannot read the host's ${tool} rules`, `${tool}-save`, []);
   const has = (rule: string) => saved.split("\n").includes(rule);
-  const cidr = formatCidr(subnet);
+  const cidr = v6 ? formatCidr6(subnet as Subnet6) : formatCidr(subnet as Subnet);
   const nat = [`:${chain} - [0:0]`];
   if (!net.Internal) nat.push(`-A ${chain} -s ${cidr} ! -o ${br} -j MASQUERADE`);
   // Published ports (portmap's DNAT, without its per-container SNAT chains): connections from the
   // host itself (127.0.0.1 included, with route_localnet) and hairpin ones from the subnet come
   // from the gateway, so that the answers go back through the host's NAT (Docker's rules with
   // userland-proxy=false).
-  nat.push(`-A ${chain} -m addrtype --src-type LOCAL -o ${br} -j MASQUERADE`);
+  if (!v6) nat.push(`-A ${chain} -m addrtype --src-type LOCAL -o ${br} -j MASQUERADE`);
   nat.push(`-A ${chain} -s ${cidr} -o ${br} -m conntrack --ctstate DNAT -j MASQUERADE`);
   if (!has(`-A POSTROUTING -j ${chain}`)) nat.push(`-A POSTROUTING -j ${chain}`);
   const filter = [
@@ -143,15 +177,29 @@ async function installRules(net: NetworkRecord, br: string, subnet: Subnet): Pro
   if (!has(`-A FORWARD -j ${chain}`)) filter.push(`-I FORWARD -j ${chain}`);
   const input = ["*nat", ...nat, "COMMIT", "*filter", ...filter, "COMMIT", ""].join("\n");
   await mustRun(
-    `cannot install the iptables rules of network ${net.Name}`,
-    "iptables-restore",
+    `cannot install the ${tool} rules of network ${net.Name}`,
+    `${tool}-restore`,
     ["--noflush"],
     input,
   );
 }
 
-/** Removes a network's bridge and rules (under the host lock). Missing parts are no error. */
-export async function tearDown(br: string, netId: string): Promise<void> {
+/** Whether `dev` has an IPv6 address other than a link-local one (a dual-stack network's bridge). */
+function hasGlobalIpv6(dev: string): boolean {
+  return readTextOr("/proc/net/if_inet6")
+    .split("\n")
+    .some((l) => {
+      const f = l.trim().split(/\s+/);
+      return f[5] === dev && !f[0]?.startsWith("fe80");
+    });
+}
+
+/**
+ * Removes a network's bridge and rules (under the host lock). Missing parts are no error. `v6`:
+ * its ip6tables rules too (undefined: when the bridge has an IPv6 address other than link-local).
+ */
+export async function tearDown(br: string, netId: string, v6?: boolean): Promise<void> {
+  const six = v6 ?? hasGlobalIpv6(br);
   if (existsSync(join(SYS_NET, br))) {
     // sysfs shows the network namespace it was mounted in, which need not be this process's (a
     // command run under `unshare -n`): a bridge listed there but absent here is already gone.
@@ -160,8 +208,12 @@ export async function tearDown(br: string, netId: string): Promise<void> {
       await mustRun(`cannot delete the bridge ${br}`, "ip", ["link", "delete", br]);
     }
   }
-  const chain = chainOf(netId);
-  const saved = await runTool("iptables-save", []);
+  await removeRules("iptables", chainOf(netId), br);
+  if (six) await removeRules("ip6tables", chainOf(netId), br);
+}
+
+async function removeRules(tool: "iptables" | "ip6tables", chain: string, br: string): Promise<void> {
+  const saved = await runTool(`${tool}-save`, []);
   if (saved.code !== 0) return;
   const lines = saved.stdout.split("\n");
   const input: string[] = [];
@@ -180,8 +232,8 @@ export async function tearDown(br: string, netId: string): Promise<void> {
   }
   if (input.length > 0) {
     await mustRun(
-      `cannot remove the iptables rules of ${br}`,
-      "iptables-restore",
+      `cannot remove the ${tool} rules of ${br}`,
+      `${tool}-restore`,
       ["--noflush"],
       `${input.join("\n")}\n`,
     );

@@ -21,12 +21,13 @@ export function reservationText(containerId: string, ifname: string): string {
 }
 
 /**
- * Removes `ip`'s file from host-local's store `dir` (`<dataDir>/<network name>`) if it is the
+ * Removes `ip`'s file (an IPv4 address, or an IPv6 one as host-local names it: RFC 5952's text,
+ * as its result gives it) from host-local's store `dir` (`<dataDir>/<network name>`) if it is the
  * reservation of `containerId`'s `ifname`. Returns false when it is not (gone, another container's,
  * or in a form this does not know): nothing is changed then, and the caller runs host-local's DEL.
  */
 export function releaseReservation(dir: string, ip: string, containerId: string, ifname: string): boolean {
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return false;
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && !/^[0-9a-f:]+$/.test(ip)) return false;
   const path = join(dir, ip);
   let text: string;
   try {

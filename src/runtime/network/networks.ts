@@ -4,7 +4,7 @@
  * Docker's default pools that no route of the host and no other network of the root uses, and its
  * bridge brought up at once (so that its subnet is taken host-wide from then on).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomHex } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
@@ -24,6 +24,18 @@ import {
   parseIp,
   type Subnet,
 } from "./ipv4.js";
+import {
+  contains6,
+  formatCidr6,
+  formatIp6,
+  freeUla64,
+  hostRoutes6,
+  lastAddress6,
+  overlaps6,
+  parseCidr6,
+  parseIp6,
+  type Subnet6,
+} from "./ipv6.js";
 import { ipamDir, networksDir, networksLockPath } from "./layout.js";
 import {
   BRIDGE_NAME_OPT,
@@ -47,7 +59,12 @@ export interface CreateNetworkOptions {
   attachable?: boolean;
   options?: Record<string, string>;
   labels?: Record<string, string>;
+  /** `--ipv6`: a dual-stack network (its IPv6 subnet `subnet6`, else a ULA /64 of the root's). */
   ipv6?: boolean;
+  /** The IPv6 `--subnet`, `--gateway` and `--ip-range`. */
+  subnet6?: string;
+  gateway6?: string;
+  ipRange6?: string;
   /** `--aux-address NAME=IP`: addresses of the subnet kept from containers (host-local skips them). */
   auxAddresses?: Record<string, string>;
   /** `--ipam-opt KEY=VALUE`: recorded as `IPAM.Options`. */
@@ -163,6 +180,88 @@ function ipamFor(o: CreateNetworkOptions, nets: NetworkRecord[]): NetworkRecord[
   return out;
 }
 
+function subnets6Of(nets: NetworkRecord[]): Subnet6[] {
+  return nets.flatMap((n) => n.IPAM.Config.map((c) => parseCidr6(c.Subnet)).filter((s): s is Subnet6 => !!s));
+}
+
+/** The root's ULA Global ID (40 random bits, kept in `<root>/networks/ula-global-id`). */
+function ulaGlobalId(ctx: RuntimeContext): bigint {
+  const path = join(networksDir(ctx), "ula-global-id");
+  let hex = "";
+  try {
+    hex = readFileSync(path, "utf8").trim();
+  } catch {
+    // first use: made below
+  }
+  if (!/^[0-9a-f]{10}$/.test(hex)) {
+    hex = randomHex(5);
+    writeFileSync(path, `${hex}\n`, { mode: 0o600 });
+  }
+  return BigInt(`0x${hex}`);
+}
+
+/**
+ * The IPv6 IPAM config of a new dual-stack network: the given subnet (Docker's checks and words),
+ * or the first free /64 of the root's ULA prefix (Docker 27's default without an IPv6 pool).
+ */
+function ipam6For(
+  ctx: RuntimeContext,
+  o: CreateNetworkOptions,
+  nets: NetworkRecord[],
+): NetworkRecord["IPAM"]["Config"][number] {
+  let subnet: Subnet6 | undefined;
+  if (o.subnet6 !== undefined) {
+    subnet = parseCidr6(o.subnet6);
+    if (!subnet) {
+      throw badArg(
+        `invalid network config:\ninvalid subnet ${o.subnet6}: invalid CIDR block notation`,
+        "give it as an IPv6 prefix, e.g. --subnet fd00:1:2::/64",
+      );
+    }
+    if (parseCidr6(o.subnet6, true) === undefined) {
+      throw badArg(
+        `invalid network config:\ninvalid subnet ${o.subnet6}: it should be ${formatCidr6(subnet)}`,
+        `give the subnet's own address: --subnet ${formatCidr6(subnet)}`,
+      );
+    }
+    if (subnet.prefix > 126)
+      throw badArg(`subnet ${o.subnet6} is too small`, "give a prefix of /126 or shorter");
+    if (subnets6Of(nets).some((s) => overlaps6(s, subnet as Subnet6))) {
+      throw new WharfError("conflict", "Pool overlaps with other one on this address space", {
+        hint: "give a --subnet that no other network uses (wharf network inspect shows theirs)",
+      });
+    }
+  } else {
+    const taken = [...subnets6Of(nets), ...hostRoutes6().map((r) => r.subnet)];
+    subnet = freeUla64(ulaGlobalId(ctx), taken);
+    if (!subnet) {
+      throw new WharfError("conflict", "could not find an available IPv6 address pool for the network", {
+        hint: "remove unused networks (wharf network prune) or give an IPv6 --subnet",
+      });
+    }
+  }
+  const gateway = o.gateway6 ?? formatIp6(subnet.base + 1n);
+  const gw = parseIp6(gateway);
+  if (gw === undefined || !contains6(subnet, gw) || gw === subnet.base || gw === lastAddress6(subnet)) {
+    throw badArg(`no matching subnet for gateway ${gateway}`, `give a gateway inside ${formatCidr6(subnet)}`);
+  }
+  const out: NetworkRecord["IPAM"]["Config"][number] = {
+    Subnet: formatCidr6(subnet),
+    Gateway: formatIp6(gw),
+  };
+  if (o.ipRange6 !== undefined) {
+    const r = parseCidr6(o.ipRange6);
+    if (!r || !contains6(subnet, r.base) || r.prefix < subnet.prefix) {
+      throw badArg(
+        `no matching subnet for range ${o.ipRange6}`,
+        `give an --ip-range inside ${formatCidr6(subnet)}`,
+      );
+    }
+    out.IPRange = formatCidr6(r);
+  }
+  return out;
+}
+
 /**
  * Keeps the aux addresses from containers: host-local hands out an address only by making its file
  * in its store (O_EXCL), so a file there already, naming no container, is never given out.
@@ -231,11 +330,6 @@ export async function createNetwork(ctx: RuntimeContext, o: CreateNetworkOptions
       hint: "wharf makes bridge networks only: drop --driver or use --driver bridge",
     });
   }
-  if (o.ipv6) {
-    throw new WharfError("invalid-argument", "IPv6 networks are not supported by wharf", {
-      hint: "drop --ipv6",
-    });
-  }
   if (!canBridge()) {
     throw new WharfError("runtime", "making a bridge network needs root", {
       hint: "run wharf as root (the bridge, its routes and its firewall rules are the host's)",
@@ -256,6 +350,11 @@ export async function createNetwork(ctx: RuntimeContext, o: CreateNetworkOptions
       Labels: o.labels ?? {},
     });
     rec.IPAM.Config = [ipamFor(o, nets)];
+    // An IPv6 --subnet enables IPv6 (Docker since 25: moby#46455).
+    if (o.ipv6 || o.subnet6 !== undefined) {
+      rec.EnableIPv6 = true;
+      rec.IPAM.Config.push(ipam6For(ctx, o, nets));
+    }
     if (o.ipamOptions && Object.keys(o.ipamOptions).length > 0) rec.IPAM.Options = o.ipamOptions;
     writeNetwork(ctx, rec);
     reserveAuxAddresses(ctx, rec);

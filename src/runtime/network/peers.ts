@@ -13,6 +13,8 @@ import { netnsPath, networkDir, networksDir, peersLockPath, peersPath } from "./
 
 export interface Member {
   ip: string;
+  /** Its IPv6 address on a dual-stack network: a second line with the same names. */
+  ip6?: string;
   /** The names it answers to: its name, its aliases, its short ID. */
   names: string[];
   /** Its /etc/hosts without peers (Docker's content). */
@@ -61,6 +63,7 @@ function hostsOf(id: string, m: Member, load: (netId: string) => Peers): string 
       if (pid === id || seen.has(`${pid} ${p.ip}`)) continue;
       seen.add(`${pid} ${p.ip}`);
       lines.push(`${p.ip}\t${p.names.join(" ")}`);
+      if (p.ip6) lines.push(`${p.ip6}\t${p.names.join(" ")}`);
     }
   }
   return m.base + lines.map((l) => `${l}\n`).join("");

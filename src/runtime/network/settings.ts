@@ -145,7 +145,10 @@ function endpointSettings(
 ) {
   const aliases = req.aliases && req.aliases.length > 0 ? req.aliases : null;
   return {
-    IPAMConfig: req.ip ? { IPv4Address: req.ip } : null,
+    IPAMConfig:
+      req.ip || req.ip6
+        ? { ...(req.ip ? { IPv4Address: req.ip } : {}), ...(req.ip6 ? { IPv6Address: req.ip6 } : {}) }
+        : null,
     Links: null,
     Aliases: aliases,
     MacAddress: st?.mac ?? "",
@@ -154,9 +157,9 @@ function endpointSettings(
     Gateway: st?.gateway ?? "",
     IPAddress: st?.ip ?? "",
     IPPrefixLen: st?.prefixLen ?? 0,
-    IPv6Gateway: "",
-    GlobalIPv6Address: "",
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: st?.gateway6 ?? "",
+    GlobalIPv6Address: st?.ip6 ?? "",
+    GlobalIPv6PrefixLen: st?.prefixLen6 ?? 0,
     DriverOpts: null,
     DNSNames: user && st ? [rec.name, ...(req.aliases ?? []), rec.id.slice(0, 12)] : null,
   };
@@ -191,11 +194,11 @@ export function networkSettings(rec: ContainerRecord): Record<string, unknown> {
     SecondaryIPv6Addresses: null,
     EndpointID: bridge ? endpointIdOf(rec, bridge.networkId) : "",
     Gateway: bridge?.gateway ?? "",
-    GlobalIPv6Address: "",
-    GlobalIPv6PrefixLen: 0,
+    GlobalIPv6Address: bridge?.ip6 ?? "",
+    GlobalIPv6PrefixLen: bridge?.prefixLen6 ?? 0,
     IPAddress: bridge?.ip ?? "",
     IPPrefixLen: bridge?.prefixLen ?? 0,
-    IPv6Gateway: "",
+    IPv6Gateway: bridge?.gateway6 ?? "",
     MacAddress: bridge?.mac ?? "",
     Networks: networks,
   };

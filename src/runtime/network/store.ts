@@ -41,6 +41,11 @@ export function bridgeOf(net: NetworkRecord): string {
   return net.Options[BRIDGE_NAME_OPT] ?? `wharf-${net.Id.slice(0, 9)}`;
 }
 
+/** The IPv6 subnet of a dual-stack network (`--ipv6`); undefined for an IPv4-only one. */
+export function ipv6ConfigOf(net: NetworkRecord): IpamConfig | undefined {
+  return net.EnableIPv6 ? net.IPAM.Config.find((c) => c.Subnet.includes(":")) : undefined;
+}
+
 export function isDefaultBridge(net: NetworkRecord): boolean {
   return net.Name === "bridge" && net.Driver === "bridge";
 }

@@ -16,7 +16,8 @@ export async function sweepAddresses(ctx: RuntimeContext, net: NetworkRecord): P
   if (!existsSync(dir)) return 0;
   let swept = 0;
   for (const f of readdirSync(dir)) {
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(f)) continue;
+    // An address's file: IPv4, or IPv6 on a dual-stack network (host-local's other files have no ':').
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(f) && !/^[0-9a-f:]+:[0-9a-f:]*$/.test(f)) continue;
     const text = readTextOr(`${dir}/${f}`);
     const [id = "", ifname = "eth0"] = text.split(/\r?\n/);
     if (!/^[0-9a-f]{64}$/.test(id) || existsSync(netnsPath(id))) continue;

@@ -25,6 +25,8 @@ export interface EndpointRequest {
   aliases?: string[];
   /** `--ip` / `network connect --ip`. */
   ip?: string;
+  /** `--ip6` / `network connect --ip6`: the address on a dual-stack network's IPv6 subnet. */
+  ip6?: string;
   /** `--mac-address`: the interface's MAC on the primary network (else the kernel's random one). */
   mac?: string;
 }
@@ -67,6 +69,10 @@ export interface EndpointState {
   ip: string;
   prefixLen: number;
   gateway: string;
+  /** The IPv6 address, its prefix length and gateway on a dual-stack network (`--ipv6`). */
+  ip6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
   mac: string;
   aliases: string[];
   /** The CNI plugins' result for this interface (passed back to them at DEL). */

@@ -4,7 +4,14 @@ import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { reapOrphans, tearDown } from "./host.js";
 import { allNetworks, canBridge, findNetwork, withNetworksLock } from "./networks.js";
 import { endpointIdOf, networkModeOf } from "./settings.js";
-import { bridgeOf, type NetworkRecord, PREDEFINED, readNetwork, removeNetworkFiles } from "./store.js";
+import {
+  bridgeOf,
+  ipv6ConfigOf,
+  type NetworkRecord,
+  PREDEFINED,
+  readNetwork,
+  removeNetworkFiles,
+} from "./store.js";
 import { sweepAddresses } from "./sweep.js";
 
 export type { NetworkRecord } from "./store.js";
@@ -36,7 +43,7 @@ export async function inspectNetwork(ctx: RuntimeContext, ref: string): Promise<
       EndpointID: ep ? endpointIdOf(r, net.Id) : "",
       MacAddress: ep?.mac ?? "",
       IPv4Address: ep ? `${ep.ip}/${ep.prefixLen}` : "",
-      IPv6Address: "",
+      IPv6Address: ep?.ip6 ? `${ep.ip6}/${ep.prefixLen6}` : "",
     };
   }
   const { Options, Labels, ...rest } = net;
@@ -62,7 +69,7 @@ async function removeOne(ctx: RuntimeContext, net: NetworkRecord, recs: Containe
   await withNetworksLock(ctx, async () => {
     if (!readNetwork(ctx, net.Id)) return;
     await sweepAddresses(ctx, net).catch(() => undefined);
-    if (canBridge()) await tearDown(bridgeOf(net), net.Id);
+    if (canBridge()) await tearDown(bridgeOf(net), net.Id, ipv6ConfigOf(net) !== undefined);
     removeNetworkFiles(ctx, net.Id);
   });
 }
