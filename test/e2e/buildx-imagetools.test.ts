@@ -208,6 +208,32 @@ for (const [kind, start] of [
           `${a}:s390x`,
         ),
       ).toBe(`${a}:s390x ${images.s390x?.digest} s390x`);
+      // {{json .}}: buildx's input struct, name (as given), manifest, image.
+      const whole = JSON.parse(
+        await cli.ok("buildx", "imagetools", "inspect", "--format", "{{json .}}", `${a}:amd64`),
+      );
+      expect(Object.keys(whole)).toEqual(["name", "manifest", "image"]);
+      expect(whole).toEqual({
+        name: `${a}:amd64`,
+        manifest: { mediaType: OCI_MANIFEST, digest: images.amd64?.digest, size: images.amd64?.size },
+        image: config("amd64"),
+      });
+      expect(
+        await cli.ok(
+          "buildx",
+          "imagetools",
+          "inspect",
+          "--format",
+          '{{index .Image "linux/arm64" | json}}',
+          b,
+        ),
+      ).toBe(JSON.stringify(JSON.parse(byPlatform)["linux/arm64"], null, 2));
+      const nope = await cli.run(["buildx", "imagetools", "inspect", "--format", "{{.Nope}}", b]);
+      expect([nope.code, nope.stdout, nope.stderr.split("\n")[0]]).toEqual([
+        1,
+        "",
+        `Error: template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type imagetools.tplInput`,
+      ]);
       const both = await cli.run(["buildx", "imagetools", "inspect", "--raw", "--format", "{{.Name}}", b]);
       expect([both.code, both.stderr.split("\n")[0]]).toEqual([
         1,

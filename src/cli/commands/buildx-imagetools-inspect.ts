@@ -20,6 +20,7 @@ import {
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
+import { goStruct } from "../render/index.js";
 import { execute } from "../render/template/exec.js";
 import { FUNCS } from "../render/template/funcs.js";
 import { parseTemplate } from "../render/template/parse.js";
@@ -40,6 +41,17 @@ export const BUILDX_FUNCS = {
   ...Object.fromEntries(Object.entries(FUNCS).filter(([k]) => !DOCKER_ONLY.has(k))),
   json: { arity: [1, 1] as [number, number], fn: (v: unknown) => goMarshal(v) },
 } as typeof FUNCS;
+
+/** A template's parse or execution error, printed as Go gave it (buildx adds nothing). */
+function goTemplate<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new WharfError("invalid-argument", (e as Error).message, {
+      hint: "the fields are .Name, .Manifest and .Image; the functions Go's and json",
+    });
+  }
+}
 
 /** A format that is `{{.Manifest}}` alone (spaces around it or inside the braces allowed): the text form. */
 export function isWholeManifest(format: string): boolean {
@@ -137,7 +149,7 @@ export const command: Command = {
         ctx.stdout.write(text);
         return 0;
       }
-      const tpl = parseTemplate(format, new Set(Object.keys(BUILDX_FUNCS)));
+      const tpl = goTemplate(() => parseTemplate(format, new Set(Object.keys(BUILDX_FUNCS))));
       const found = await configs(repo, top);
       const manifest = index
         ? indexValue(index as Index & { schemaVersion: number }, top)
@@ -148,14 +160,13 @@ export const command: Command = {
           : found.size === 1
             ? imageValue([...found.values()][0] as ImageConfig)
             : null;
-      const data = {
-        Name: input,
-        Manifest: manifest,
-        Image: image,
-        toJSON: () => ({ name: input, manifest, ...(image ? { image } : {}) }),
-      };
-      Object.defineProperty(data, "toJSON", { enumerable: false });
-      ctx.stdout.write(execute(tpl, data as never, BUILDX_FUNCS));
+      // buildx's tplInput: a struct, so a field it lacks is an error (`.SBOM` and `.Provenance` too: not offered).
+      const data = goStruct("imagetools.tplInput", { Name: input, Manifest: manifest, Image: image });
+      Object.defineProperty(data, "toJSON", {
+        value: () => ({ name: input, manifest, ...(image ? { image } : {}) }),
+        enumerable: false,
+      });
+      ctx.stdout.write(goTemplate(() => execute(tpl, data as never, BUILDX_FUNCS)));
       return 0;
     } finally {
       repo.transport.close();
