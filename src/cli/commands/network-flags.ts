@@ -132,9 +132,9 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
   const aliases = flag.strings(f, "network-alias");
   const ip = flag.string(f, "ip");
   const ip6 = flag.string(f, "ip6") || undefined;
-  // Docker's CLI: an address that parses as IPv6 and is not an IPv4 one.
+  // Docker's daemon's check (before anything is made): an IPv6 address that is not an IPv4 one.
   if (ip6 !== undefined && (!isIp(ip6) || !ip6.includes(":") || /^::ffff:\d+\./i.test(ip6))) {
-    throw new WharfError("invalid-argument", `${ip6} is not an IPv6 address`, {
+    throw new WharfError("invalid-argument", `invalid IPv6 address: ${ip6}`, {
       hint: "give an IPv6 address of the network's IPv6 subnet, e.g. fd00:1:2::50",
     });
   }

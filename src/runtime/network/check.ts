@@ -8,7 +8,11 @@ import { contains6, formatCidr6, parseIp6 } from "./ipv6.js";
 import { findNetwork } from "./networks.js";
 import { isDefaultBridge, type NetworkRecord } from "./store.js";
 
-/** `--ip6` (and `network connect --ip6`): an address of the network's IPv6 subnet. */
+/**
+ * `--ip6` (and `network connect --ip6`): an address of the network's IPv6 subnet, refused in the
+ * words of Docker's daemon (its EndpointIPAMConfig checks). Unlike Docker, the ULA subnet wharf
+ * chose takes one too.
+ */
 export function checkIp6(net: NetworkRecord, ip6: string): void {
   if (isDefaultBridge(net)) {
     throw new WharfError(
@@ -23,21 +27,23 @@ export function checkIp6(net: NetworkRecord, ip6: string): void {
   if (!v6) {
     throw new WharfError(
       "invalid-argument",
-      `invalid IPv6 address ${ip6}: network ${net.Name} has no IPv6 subnet`,
-      { hint: "create the network with --ipv6 (wharf network create --ipv6 NAME)" },
+      "user specified IP address is supported only when connecting to networks with user configured subnets",
+      {
+        hint: `network ${net.Name} has no IPv6 subnet: create one with --ipv6 (wharf network create --ipv6 NAME)`,
+      },
     );
   }
   const ip = parseIp6(ip6);
   if (ip === undefined) {
-    throw new WharfError("invalid-argument", `${ip6} is not an IPv6 address`, {
+    throw new WharfError("invalid-argument", `invalid IPv6 address: ${ip6}`, {
       hint: "give it as an IPv6 address, e.g. fd00:1:2::50",
     });
   }
   if (!contains6(v6.subnet, ip)) {
     throw new WharfError(
       "invalid-argument",
-      `invalid IPv6 address ${ip6}: not in network ${net.Name}'s subnet ${formatCidr6(v6.subnet)}`,
-      { hint: `give an address inside ${formatCidr6(v6.subnet)}` },
+      `no configured subnet or ip-range contain the IP address ${ip6}`,
+      { hint: `give an address of network ${net.Name}'s IPv6 subnet ${formatCidr6(v6.subnet)}` },
     );
   }
 }
