@@ -32,6 +32,8 @@ export interface CreateOptions extends RunOptions {
    * container's ID (e.g. the rootfs module's `prepareRootfs` into `containerSnapshotDir`).
    */
   rootfs: string | ((id: string) => Promise<RootfsHandle>);
+  /** `run`: the `--link`ed containers must be running now (nothing is made otherwise). */
+  linksRunning?: boolean;
 }
 
 /** The image's `Volumes` become anonymous volumes, except where the user mounted something. */
@@ -74,11 +76,17 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     : opts;
   // A network named, aliases or an address: checked now, as Docker's create does (network/check.ts).
   if (networkOptionsToCheck(opts)) await (await import("./network/check.js")).checkNetworkOptions(ctx, opts);
+  // `--link`: Docker's checks, the linked containers named as kept (links.ts, loaded only then).
+  const links = opts.links?.length
+    ? await (await import("./links.js")).checkLinks(ctx, opts, opts.name, {
+        running: opts.linksRunning === true,
+      })
+    : undefined;
   // Volumes are made (anonymous ones named) now, as Docker does at create; loaded only when used.
   const volumes = mounts.some((m) => m.type === "volume") ? await import("./volumes.js") : undefined;
   const named = volumes ? await volumes.ensureVolumes(ctx, mounts) : mounts;
-  const { name: _n, image, imageId, imageConfig: _c, rootfs, ...runOpts } = opts;
-  const options: RunOptions = { ...runOpts, mounts: named };
+  const { name: _n, image, imageId, imageConfig: _c, rootfs, linksRunning: _l, ...runOpts } = opts;
+  const options: RunOptions = { ...runOpts, mounts: named, ...(links ? { links } : {}) };
   if (limits.memorySwap !== undefined) options.memorySwap = limits.memorySwap;
   if (opts.name !== undefined) await checkNameFree(ctx, opts.name);
   // The ID first, so that the root filesystem is ready when the record is written: one write.

@@ -61,8 +61,15 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   // `--group-add`: the container's added groups, as Docker's exec gets them (spec-ns.ts).
   if (rec.options.groupAdd)
     user.additionalGids = await (await import("./spec-ns.js")).withGroupAdd(user, rec.options.groupAdd, root);
+  // `--link`: Docker's exec gets the links' variables of this moment too (links.ts, loaded only then).
+  const base = rec.options.links?.length
+    ? await (async () => {
+        const links = await import("./links.js");
+        return links.applyLinked(rec, await links.resolveLinks(ctx, rec)).env;
+      })()
+    : rec.env;
   const env = mergeEnv({
-    image: rec.env,
+    image: base,
     user: o.env,
     hostname: rec.options.hostname ?? rec.id.slice(0, 12),
     tty,

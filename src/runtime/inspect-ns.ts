@@ -2,13 +2,34 @@
  * `inspect`'s `HostConfig` fields of the namespace, /dev/shm, sysctl, group and bookkeeping options
  * (ns-types.ts), with Docker's values when they were not given: `IpcMode` `private`, `ShmSize`
  * 64 MiB, `CgroupnsMode` `host` (wharf makes no cgroup namespace unless asked), `GroupAdd` and
- * `VolumesFrom` null, `Sysctls` and `Annotations` left out (Docker's `omitempty`).
+ * `VolumesFrom` and `Links` null, `Sysctls` and `Annotations` left out (Docker's `omitempty`).
  */
 import type { NsRunOptions } from "./ns-types.js";
 
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 
-export function hostConfigNs(o: NsRunOptions): Record<string, unknown> {
+/**
+ * `Links` as Docker shows them, `/name:/parent/alias`: the default bridge's (and `none`'s) links,
+ * kept as `NAME:ALIAS` by create (links.ts); on a user-defined network a link is an alias, not shown.
+ */
+function linksOf(
+  o: NsRunOptions & { network?: string; endpoints?: unknown[] },
+  name: string,
+): string[] | null {
+  const m = o.network ?? "default";
+  const legacy = (m === "default" || m === "bridge" || m === "none") && !o.endpoints?.length;
+  if (!legacy || !o.links?.length) return null;
+  return o.links.map((l) => {
+    const i = l.indexOf(":");
+    const [child, alias] = i < 0 ? [l, l] : [l.slice(0, i), l.slice(i + 1)];
+    return `/${child}:/${name}/${alias}`;
+  });
+}
+
+export function hostConfigNs(
+  o: NsRunOptions & { network?: string; endpoints?: unknown[] },
+  name = "",
+): Record<string, unknown> {
   return {
     ContainerIDFile: o.cidFile ?? "",
     VolumesFrom: o.volumesFrom ?? null,
@@ -23,6 +44,6 @@ export function hostConfigNs(o: NsRunOptions): Record<string, unknown> {
     ...(o.annotations ? { Annotations: o.annotations } : {}),
     Isolation: "",
     VolumeDriver: "",
-    Links: null,
+    Links: linksOf(o, name),
   };
 }

@@ -133,7 +133,7 @@ export function inspectContainer(ctx: RuntimeContext, rec: ContainerRecord): Rec
           .map((m) => [m.destination, (m.options ?? []).join(",")]),
       ),
       ...hostConfigExtras(rec),
-      ...hostConfigNs(o),
+      ...hostConfigNs(o, rec.name),
     },
     GraphDriver: {
       Name: rec.rootfs.prepared?.mode === "overlay" ? "overlay2" : "vfs",

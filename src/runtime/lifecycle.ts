@@ -5,6 +5,7 @@ import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { WharfError } from "../errors/index.js";
 import { healthConfigOf } from "./health-config.js";
+import type { Linked } from "./links.js";
 import { runMonitored } from "./monitor.js";
 import { ownNetwork, releaseNetwork } from "./network/release.js";
 import { getContainer, pollRecord } from "./reconcile.js";
@@ -23,6 +24,8 @@ export interface ShimArgs {
   id: string;
   /** The starter makes the container's network and hands it over on fd 3 (network/handoff.ts). */
   network?: boolean;
+  /** `--link`: the links of this start, resolved by the starter (links.ts). */
+  linked?: Linked;
 }
 
 function shimCommand(ctx: RuntimeContext): string[] {
@@ -74,6 +77,24 @@ async function claim(
   return running ? undefined : claimed;
 }
 
+let linksModule: typeof import("./links.js") | undefined;
+
+/** The links of a claimed start; a failure (a linked container stopped) is recorded as the start's. */
+async function linksOfStart(ctx: RuntimeContext, rec: ContainerRecord): Promise<Linked> {
+  linksModule ??= await import("./links.js");
+  try {
+    return await linksModule.resolveLinks(ctx, rec);
+  } catch (e) {
+    const message = (e as Error).message;
+    await updateRecord(ctx, rec.id, (r) => ({ ...r, error: message, exitCode: 125 }));
+    throw e;
+  }
+}
+
+function linkedRecord(rec: ContainerRecord, linked: Linked): ContainerRecord {
+  return (linksModule as typeof import("./links.js")).applyLinked(rec, linked);
+}
+
 /**
  * Starts a container in the background (`run -d`, `start`): a shim process, in its own session and
  * detached from this one, runs it and records its exit, so the container outlives this command with
@@ -85,6 +106,8 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
   const rec = await claim(ctx, ref, true);
   // Already running: nothing to do, as Docker's start of a running container.
   if (!rec) return getContainer(ctx, ref);
+  // `--link`: resolved now, so that the network made here has the links' hosts lines.
+  const linked = rec.options.links?.length ? await linksOfStart(ctx, rec) : undefined;
   const [cmd = "", ...pre] = shimCommand(ctx);
   const network = ownNetwork(rec);
   const args: ShimArgs = {
@@ -92,6 +115,7 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
     id: rec.id,
     ...(ctx.runc ? { runc: ctx.runc } : {}),
     ...(network ? { network } : {}),
+    ...(linked ? { linked } : {}),
   };
   // Readable too: a `--rm` container's directory, this file with it, may be gone at the end.
   const out = openSync(join(containerDir(ctx, rec.id), "shim.log"), "a+");
@@ -106,7 +130,9 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
     child.unref();
     // The network is made here while the shim loads, and handed to it (network/handoff.ts).
     const handed = network
-      ? import("./network/handoff.js").then((m) => m.handNetwork(ctx, rec, child.stdio[3] as Writable))
+      ? import("./network/handoff.js").then((m) =>
+          m.handNetwork(ctx, linked ? linkedRecord(rec, linked) : rec, child.stdio[3] as Writable),
+        )
       : undefined;
     const exited = new Promise<number>((res) => child.on("exit", (c) => res(c ?? 1)));
     const after = await Promise.race([

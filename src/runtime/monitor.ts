@@ -9,6 +9,7 @@ import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundl
 import { stopWarmingCgroupLock, warmCgroupLock } from "./cgroup-lock.js";
 import { containerEvent, flushEvents } from "./events.js";
 import { isoTime } from "./iso-time.js";
+import type { Linked } from "./links.js";
 import { type LogStream, openLogWriter } from "./logs.js";
 import type { NetSetup } from "./network/attach.js";
 import { completeNetwork, type NetworkStart } from "./network/gate.js";
@@ -48,6 +49,8 @@ export interface MonitorOptions {
    * nothing came, and the network is made here.
    */
   network?: Promise<NetSetup | undefined>;
+  /** `--link`: the links as the starter resolved them for this start (else resolved here). */
+  linked?: Linked;
 }
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
@@ -80,8 +83,21 @@ export async function runMonitored(
   const dir = containerDir(ctx, id);
   const pidFile = runcPidFile(ctx, id);
   const runcLog = join(dir, "runc.log");
-  const rec0 = opts.fresh ?? (await readRecordRaw(ctx, id));
-  if (!rec0) throw new WharfError("container-not-found", `No such container: ${id}`);
+  const raw = opts.fresh ?? (await readRecordRaw(ctx, id));
+  if (!raw) throw new WharfError("container-not-found", `No such container: ${id}`);
+  let rec0 = raw;
+  // `--link`: resolved at each start, before anything is made (links.ts, loaded only then).
+  if (raw.options.links?.length) {
+    const links = await import("./links.js");
+    try {
+      rec0 = links.applyLinked(raw, opts.linked ?? (await links.resolveLinks(ctx, raw)));
+    } catch (e) {
+      const error =
+        e instanceof WharfError ? e : new WharfError("runtime", (e as Error).message, { cause: e });
+      await updateRecord(ctx, id, (r) => ({ ...r, error: error.message, exitCode: 125 }));
+      return { exitCode: error.exitStatus, error };
+    }
+  }
   if (!opts.fresh) {
     rmSync(pidFile, { force: true });
     rmSync(runcLog, { force: true });

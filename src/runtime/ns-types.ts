@@ -30,6 +30,11 @@ export interface NsRunOptions {
   annotations?: Record<string, string>;
   /** `--volumes-from CONTAINER[:ro|rw]`, as given (the mounts were copied at create). */
   volumesFrom?: string[];
+  /**
+   * `--link NAME[:ALIAS]` (links.ts): on the default bridge kept as `NAME:ALIAS` by the linked
+   * container's name (`HostConfig.Links`); on a user-defined network as given (aliases).
+   */
+  links?: string[];
   /** `--cidfile`: where the CLI wrote the ID (`HostConfig.ContainerIDFile`). */
   cidFile?: string;
   /**

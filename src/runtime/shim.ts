@@ -28,6 +28,8 @@ async function main(): Promise<number> {
   // The first start's network, made by the starter meanwhile (network/handoff.ts).
   let network = args.network ? (await import("./network/handoff.js")).receiveNetwork(3) : undefined;
   network?.catch(() => undefined);
+  // The first start's links, resolved by the starter; a restart resolves them again (monitor.ts).
+  let linked = args.linked;
   let backoff = 0;
   let exitCode = 0;
   for (;;) {
@@ -43,9 +45,14 @@ async function main(): Promise<number> {
         ...(stdin ? { onSpawned: stdin.connect } : {}),
         ...(health ? { onStarted: (r: ContainerRecord) => (checks = health.startHealthChecks(ctx, r)) } : {}),
       },
-      { onEnd: restartHook((r) => (restart = r)), ...(network ? { network } : {}) },
+      {
+        onEnd: restartHook((r) => (restart = r)),
+        ...(network ? { network } : {}),
+        ...(linked ? { linked } : {}),
+      },
     );
     network = undefined;
+    linked = undefined;
     await checks?.stop();
     exitCode = result.exitCode;
     // Written first: once a `--rm` container is removed, this file is gone but for the starter's

@@ -19,7 +19,7 @@ export async function createFromFlags(
   rt: RuntimeContext,
   f: ParsedFlags,
   input: string,
-  options: RunOptions,
+  options: RunOptions & { linksRunning?: boolean },
 ): Promise<ContainerRecord> {
   // `--cidfile`: made before anything else, removed again when no container is made (cidfile.ts).
   const cid = options.cidFile ? (await import("./cidfile.js")).claimCidFile(options.cidFile) : undefined;

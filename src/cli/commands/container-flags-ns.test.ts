@@ -182,6 +182,21 @@ describe("run's bookkeeping flags", () => {
   });
 });
 
+describe("--link", () => {
+  it("is kept as given, repeatable (the containers are checked at create: runtime/links.ts)", async () => {
+    expect((await opts("--link", "db", "--link", "cache:kv")).links).toEqual(["db", "cache:kv"]);
+    expect((await opts("--rm")).links).toBeUndefined();
+  });
+  it("refuses Docker's bad formats in its CLI's words", async () => {
+    expect(await refusal("--link", "a:b:c")).toBe(
+      'invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c',
+    );
+    expect(await refusal("--link", "db:")).toBe(
+      'invalid argument "db:" for "--link" flag: bad format for links: db:',
+    );
+  });
+});
+
 describe("flags wharf cannot honour", () => {
   it("are refused with what to do instead, never ignored", async () => {
     expect(await refusal("--gpus", "all")).toMatch(/^--gpus is not supported/);
@@ -195,7 +210,6 @@ describe("flags wharf cannot honour", () => {
       `error looking up volume plugin nfs: plugin "nfs" not found`,
     );
     expect(await refusal("--userns", "keep-id")).toBe("--userns: invalid USER mode");
-    expect(await refusal("--link", "db:db")).toMatch(/^--link is not supported/);
     expect(await refusal("--runtime", "crun")).toBe("unknown or invalid runtime name: crun");
   });
 });

@@ -3,7 +3,8 @@
  * `--ipc`, `--uts`, `--cgroupns`, `--sysctl`, `--group-add`, `--domainname`), of the container's
  * bookkeeping (`--cidfile`, `--label-file`, `--annotation`, `--runtime`, `--volumes-from`,
  * `-q`, `-a`, `--sig-proxy`) and those Docker has but wharf cannot honour here (`--gpus`,
- * `--isolation`, `--storage-opt`, `--volume-driver`, `--userns`, `--link`), which are refused.
+ * `--isolation`, `--storage-opt`, `--volume-driver`, `--userns`), which are refused, and `--link`
+ * (legacy links, resolved by the runtime's links.ts).
  * Their values are read by `ns-flag-values.ts`, loaded only when one of them is given.
  */
 import type { NsRunOptions } from "../../runtime/index.js";

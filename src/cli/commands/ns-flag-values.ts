@@ -158,12 +158,6 @@ function refuseUnsupported(f: ParsedFlags): void {
       "wharf runs containers in the host's user namespace: use --userns host or drop the flag",
     );
   }
-  if (flag.strings(f, "link").length > 0) {
-    throw bad(
-      "--link is not supported: links are a legacy feature of Docker's default bridge",
-      "create a user-defined network (wharf network create NET) and run both containers with --network NET: they reach each other by name",
-    );
-  }
   const runtime = flag.string(f, "runtime");
   if (runtime !== undefined && runtime !== "" && runtime !== "runc" && runtime !== "io.containerd.runc.v2") {
     throw bad(
@@ -210,6 +204,18 @@ function volumesFromOf(f: ParsedFlags): string[] | undefined {
     }
   }
   return list.length > 0 ? list : undefined;
+}
+
+/** `--link NAME[:ALIAS]` as Docker's CLI checks it (`ValidateLink`); the containers at create. */
+function checkLinkFlag(v: string): string {
+  const parts = v.split(":");
+  if (v === "" || parts.length > 2 || parts.some((p) => p === "")) {
+    throw bad(
+      `invalid argument "${v}" for "--link" flag: ${v === "" ? "empty string specified for links" : `bad format for links: ${v}`}`,
+      "give --link NAME or --link NAME:ALIAS",
+    );
+  }
+  return v;
 }
 
 /** The options `container-flags-ns.ts`'s flags ask for, checked as Docker does. */
@@ -286,6 +292,8 @@ export function nsValues(f: ParsedFlags): NsRunOptions & { labels?: Record<strin
   if (from) o.volumesFrom = from;
   const cid = flag.string(f, "cidfile");
   if (cid !== undefined && cid !== "") o.cidFile = cid;
+  const links = flag.strings(f, "link");
+  if (links.length > 0) o.links = links.map(checkLinkFlag);
   const labels = labelsOf(f);
   if (labels) o.labels = labels;
   return o;

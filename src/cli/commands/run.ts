@@ -58,7 +58,14 @@ export const command: Command = {
         if (!attach.includes("stdout")) out = none;
         if (!attach.includes("stderr")) err = none;
       }
-      created = await createFromFlags(ctx, rt, f, input, options);
+      // `--link`: the linked containers must run, checked before anything is made.
+      created = await createFromFlags(
+        ctx,
+        rt,
+        f,
+        input,
+        options.links ? { ...options, linksRunning: true } : options,
+      );
       if (detach || kept) {
         await startContainer(rt, created.id);
         if (!detach) {

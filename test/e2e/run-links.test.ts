@@ -1,0 +1,212 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
+import { removeRootBridges } from "./helpers/network.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+const APPLETS = ["sh", "cat", "env", "sleep", "true", "ping", "grep", "sort"];
+
+/**
+ * `run|create --link` end to end (the built CLI, runc, the CNI plugins, a busybox image from
+ * Distribution): Docker's variables and /etc/hosts line on the default bridge, the linked
+ * container reached by its alias, the refusals with nothing made, `inspect`'s Links, the link
+ * resolved again at a later start, and the alias form on a user-defined network.
+ */
+describe("legacy container links", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let image: string;
+  const names = async () =>
+    (await cli.ok("ps", "-a", "--format", "{{.Names}}")).split("\n").filter(Boolean).sort();
+  const ipOf = async (name: string) =>
+    (await cli.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", name)).trim();
+  const idOf = async (name: string) => (await cli.ok("inspect", "-f", "{{.Id}}", name)).trim();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-links-"));
+    reg = await startDistribution();
+    cli = await wharfCli();
+    image = (
+      await pushBusyboxWith(reg, join(dir, "layout"), {
+        repo: "linkbox",
+        tag: "1",
+        applets: APPLETS,
+        cmd: ["sh"],
+      })
+    ).ref;
+    await cli.ok("pull", "-q", image);
+  }, 180_000);
+
+  afterEach(async () => {
+    const left = (await cli.ok("ps", "-aq")).split("\n").filter(Boolean);
+    if (left.length > 0) await cli.run(["rm", "-f", ...left]);
+    await removeContainers(cli);
+  });
+
+  afterAll(async () => {
+    await cli?.run(["network", "prune", "-f"]);
+    if (cli) await removeRootBridges(cli.root);
+    await reg?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("on the default bridge: Docker's variables and hosts line, and the alias reaches the linked container", async () => {
+    await cli.ok("run", "-d", "--name", "db", "-e", "PASSWORD=x", "--expose", "5432", image, "sleep", "600");
+    const ip = await ipOf("db");
+    const id = await idOf("db");
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const out = await cli.ok(
+      "run",
+      "--rm",
+      "--name",
+      "web",
+      "--link",
+      "db:database",
+      image,
+      "sh",
+      "-c",
+      "env | sort; echo ---; cat /etc/hosts; echo ---; ping -c1 -W3 database >/dev/null && echo reached",
+    );
+    const [env = "", hosts = "", ping = ""] = out.split("---\n");
+    const vars = env.split("\n").filter((l) => l.startsWith("DATABASE_"));
+    expect(vars).toEqual(
+      [
+        `DATABASE_ENV_PASSWORD=x`,
+        `DATABASE_NAME=/web/database`,
+        `DATABASE_PORT=tcp://${ip}:5432`,
+        `DATABASE_PORT_5432_TCP=tcp://${ip}:5432`,
+        `DATABASE_PORT_5432_TCP_ADDR=${ip}`,
+        `DATABASE_PORT_5432_TCP_PORT=5432`,
+        `DATABASE_PORT_5432_TCP_PROTO=tcp`,
+      ].sort(),
+    );
+    // Docker leaves out the linked container's HOME and PATH.
+    expect(env).not.toContain("DATABASE_ENV_PATH");
+    expect(hosts.split("\n")).toContain(`${ip}\tdatabase ${id.slice(0, 12)} db`);
+    expect(ping).toBe("reached\n");
+    expect(await names()).toEqual(["db"]);
+    // The alias defaults to the name; the line then names it once.
+    const plain = await cli.ok(
+      "run",
+      "--rm",
+      "--link",
+      "db",
+      image,
+      "sh",
+      "-c",
+      "grep -w db /etc/hosts; env | grep ^DB_NAME",
+    );
+    expect(plain).toMatch(
+      new RegExp(`^${ip.replaceAll(".", "\\.")}\\tdb ${id.slice(0, 12)}\\nDB_NAME=/[a-z_]+/db\\n$`),
+    );
+  }, 120_000);
+
+  it("refuses a missing or stopped linked container with Docker's words and makes nothing", async () => {
+    const missing = await cli.run(["run", "--rm", "--name", "web", "--link", "nope:db", image, "true"]);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain("could not get container for nope");
+    await cli.ok("run", "--name", "stopped", image, "true");
+    const stopped = await cli.run(["run", "--name", "web", "--link", "stopped:db", image, "true"]);
+    expect(stopped.code).toBe(125);
+    expect(stopped.stderr).toContain("Cannot link to a non running container: /stopped AS /web/db");
+    expect(await names()).toEqual(["stopped"]);
+    const missingCreate = await cli.run(["create", "--name", "web", "--link", "nope", image, "true"]);
+    expect(missingCreate.code).not.toBe(0);
+    expect(missingCreate.stderr).toContain("could not get container for nope");
+    expect(await names()).toEqual(["stopped"]);
+    // Docker's conflicts with the host's network and another container's.
+    await cli.ok("run", "-d", "--name", "db", image, "sleep", "600");
+    const host = await cli.run(["run", "--rm", "--network", "host", "--link", "db", image, "true"]);
+    expect(host.code).toBe(125);
+    expect(host.stderr).toContain("conflicting options: host type networking can't be used with links");
+    const shared = await cli.run(["run", "--rm", "--network", "container:db", "--link", "db", image, "true"]);
+    expect(shared.code).toBe(125);
+    expect(shared.stderr).toContain("conflicting options: container type network can't be used with links");
+    expect(await names()).toEqual(["db", "stopped"]);
+  }, 120_000);
+
+  it("inspect shows HostConfig.Links as Docker; a start resolves the link again, and fails while it is stopped", async () => {
+    await cli.ok("run", "-d", "--name", "db", image, "sleep", "600");
+    const id = await idOf("db");
+    const before = await ipOf("db");
+    // Given by ID prefix, kept by the linked container's name (as Docker shows it).
+    await cli.ok(
+      "create",
+      "--name",
+      "web",
+      "--link",
+      `${id.slice(0, 10)}:database`,
+      image,
+      "sh",
+      "-c",
+      "grep -w database /etc/hosts",
+    );
+    expect(JSON.parse(await cli.ok("inspect", "-f", "{{json .HostConfig.Links}}", "web"))).toEqual([
+      "/db:/web/database",
+    ]);
+    expect((await cli.ok("start", "-a", "web")).split("\t")[0]).toBe(await ipOf("db"));
+    await cli.ok("stop", "-t", "0", "db");
+    const refused = await cli.run(["start", "-a", "web"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("Cannot link to a non running container: /db AS /web/database");
+    // Another container takes the address db had; db's next start gets another one.
+    await cli.ok("run", "-d", "--name", "other", image, "sleep", "600");
+    await cli.ok("start", "db");
+    const now = await ipOf("db");
+    expect(now).not.toBe(before);
+    expect(await cli.ok("start", "-a", "web")).toBe(`${now}\tdatabase ${id.slice(0, 12)} db\n`);
+    // A detached start (the shim's path) gets them too.
+    await cli.ok("rm", "web");
+    await cli.ok("run", "-d", "--name", "web", "--link", "db:database", image, "sleep", "600");
+    expect(await cli.ok("exec", "web", "sh", "-c", "grep -w database /etc/hosts; echo $DATABASE_NAME")).toBe(
+      `${now}\tdatabase ${id.slice(0, 12)} db\n/web/database\n`,
+    );
+  }, 120_000);
+
+  it("on a user-defined network: an alias for this container only, no variables, no HostConfig.Links", async () => {
+    await cli.ok("network", "create", "linknet");
+    await cli.ok("run", "-d", "--name", "udb", "--network", "linknet", image, "sleep", "600");
+    const ip = (
+      await cli.ok("inspect", "-f", '{{(index .NetworkSettings.Networks "linknet").IPAddress}}', "udb")
+    ).trim();
+    const out = await cli
+      .ok(
+        "run",
+        "--rm",
+        "--name",
+        "uweb",
+        "--network",
+        "linknet",
+        "--link",
+        "udb:kv",
+        image,
+        "sh",
+        "-c",
+        "env | grep -c ^KV_; echo ---; cat /etc/hosts; echo ---; ping -c1 -W3 kv >/dev/null && echo reached",
+      )
+      .catch((e: Error) => e.message);
+    const [count = "", hosts = "", ping = ""] = out.split("---\n");
+    expect(count.trim()).toBe("0");
+    expect(hosts.split("\n")).toContain(`${ip}\tkv`);
+    expect(ping).toBe("reached\n");
+    // Another container of the network has no such name.
+    const other = await cli.run([
+      "run",
+      "--rm",
+      "--network",
+      "linknet",
+      image,
+      "sh",
+      "-c",
+      "grep -cw kv /etc/hosts",
+    ]);
+    expect(other.stdout.trim()).toBe("0");
+    await cli.ok("create", "--name", "uweb2", "--network", "linknet", "--link", "udb:kv", image, "true");
+    expect((await cli.ok("inspect", "-f", "{{json .HostConfig.Links}}", "uweb2")).trim()).toBe("null");
+  }, 120_000);
+});
