@@ -48,6 +48,11 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/logout.js"),
   },
   {
+    path: ["search"],
+    description: "Search Docker Hub (or the registry TERM names) for images",
+    load: () => import("./commands/search.js"),
+  },
+  {
     path: ["pull"],
     aliases: [["image", "pull"]],
     description: "Download an image from a registry",

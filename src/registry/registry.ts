@@ -126,7 +126,8 @@ export function createRegistry(opts: RegistryOptions): Registry {
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, info: { user?: string }): Promise<void> {
     const { path, query } = splitUrl(req.url ?? "/");
-    if (path !== "/v2" && !path.startsWith("/v2/")) {
+    // Besides the API, Docker Hub's index search (routes.ts), which `docker search HOST/TERM` asks.
+    if (path !== "/v2" && !path.startsWith("/v2/") && path !== "/v1/search") {
       if (authorizer.handle && (await authorizer.handle(req, res))) return;
       throw new WharfError("not-found", `no such endpoint: ${path}`);
     }

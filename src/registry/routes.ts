@@ -3,6 +3,7 @@ import { type Ctx, repo } from "./context.js";
 import { deleteBlob, getBlob } from "./handlers/blobs.js";
 import { base, catalog, referrers, tagsList } from "./handlers/lists.js";
 import { deleteManifest, getManifest, putManifest } from "./handlers/manifests.js";
+import { search } from "./handlers/search.js";
 import { cancelUpload, finishUpload, patchUpload, startUpload, uploadStatus } from "./handlers/uploads.js";
 
 export type Method = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -37,6 +38,8 @@ export const ROUTES: Route[] = [
     methods: { GET: { handle: base, access: "none" }, HEAD: { handle: base, access: "none" } },
   },
   { id: "catalog", pattern: /^\/v2\/_catalog$/, methods: { GET: { handle: catalog, access: "catalog" } } },
+  // Docker Hub's index search, which `docker search HOST/TERM` asks of the registry HOST.
+  { id: "search", pattern: /^\/v1\/search$/, methods: { GET: { handle: search, access: "catalog" } } },
   {
     id: "tags",
     pattern: new RegExp(`^/v2/${NAME}/tags/list$`),
