@@ -10,6 +10,7 @@ import { bridgeOf, readNetworks } from "./store.js";
 import { listNetworks, removeNetwork } from "./verbs.js";
 
 const iptablesSave = () => execFileSync("iptables-save", { encoding: "utf8" });
+const ip6tablesSave = () => execFileSync("ip6tables-save", { encoding: "utf8" });
 
 /** A network's bridges, routes and rules: real ones on this host (root). */
 describe("bridge networks on the host", () => {
@@ -107,5 +108,27 @@ describe("bridge networks on the host", () => {
     expect(existsSync(`/sys/class/net/${bridgeOf(d)}`)).toBe(false);
     expect(iptablesSave()).not.toContain(chainOf(d.Id));
     expect(existsSync(`/sys/class/net/${bridgeOf(k)}`)).toBe(true);
+  });
+
+  it("a dual-stack network: the IPv6 gateway on its bridge, its ip6tables chain; both go with a root that is gone", async () => {
+    const doomed = { root: mkdtempSync(join(tmpdir(), "wharf-net-doomed6-")) };
+    const d = await createNetwork(doomed, { name: "d6", ipv6: true, subnet6: "fd00:e2d:6::/64" });
+    const plain = newRoot();
+    const p = await createNetwork(plain, { name: "p4" });
+    const br = bridgeOf(d);
+    expect(d.EnableIPv6).toBe(true);
+    expect(d.IPAM.Config[1]).toEqual({ Subnet: "fd00:e2d:6::/64", Gateway: "fd00:e2d:6::1" });
+    expect(execFileSync("ip", ["-6", "addr", "show", "dev", br], { encoding: "utf8" })).toContain(
+      "inet6 fd00:e2d:6::1/64 scope global",
+    );
+    const rules = ip6tablesSave();
+    expect(rules).toContain(`-A ${chainOf(d.Id)} -s fd00:e2d:6::/64 ! -o ${br} -j MASQUERADE`);
+    // An IPv4-only network has no ip6tables chain.
+    expect(rules).not.toContain(chainOf(p.Id));
+    rmSync(doomed.root, { recursive: true, force: true });
+    expect(await reapOrphans()).toContain(br);
+    expect(existsSync(`/sys/class/net/${br}`)).toBe(false);
+    expect(iptablesSave()).not.toContain(chainOf(d.Id));
+    expect(ip6tablesSave()).not.toContain(chainOf(d.Id));
   });
 });
