@@ -93,7 +93,7 @@ export const command: Command = {
       type: "bool",
       default: true,
       description:
-        "When only a single source is specified, prefer outputting an image index or manifest list instead of performing a carbon copy",
+        "When only a single source is specified, prefer outputting an image index or manifest list instead of performing a carbon copy (default true)",
     },
     {
       name: "progress",
