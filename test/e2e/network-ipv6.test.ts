@@ -195,6 +195,44 @@ describe("IPv6 networks", () => {
     await validateRoot(cli.root);
   }, 180_000);
 
+  it("stop gives the IPv6 address back and start takes the --ip6 one again; disconnect gives its back", async () => {
+    const net = `v6s${suffix}`;
+    const other = `v6t${suffix}`;
+    await cli.ok("network", "create", "--ipv6", "--subnet", "fd00:e2e:b::/64", net);
+    await cli.ok("network", "create", "--ipv6", "--subnet", "fd00:e2e:c::/64", other);
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "again",
+      "--network",
+      net,
+      "--ip6",
+      "fd00:e2e:b::42",
+      image,
+      "sleep",
+      "600",
+    );
+    expect(leases(cli.root).filter((l) => l.includes(":"))).toEqual(["fd00:e2e:b::42"]);
+    await cli.ok("stop", "-t", "0", "again");
+    expect(leases(cli.root)).toEqual([]);
+    await cli.ok("start", "again");
+    expect(
+      await cli.ok("exec", "again", "ip", "-o", "-6", "addr", "show", "eth0", "scope", "global"),
+    ).toContain("inet6 fd00:e2e:b::42/64");
+    await cli.ok("network", "connect", other, "again");
+    const eth1 = await cli.ok("exec", "again", "ip", "-o", "-6", "addr", "show", "eth1", "scope", "global");
+    const v6 = /inet6 (fd00:e2e:c::[0-9a-f]+)\/64/.exec(eth1)?.[1];
+    expect(v6).toBeDefined();
+    expect(leases(cli.root)).toContain(v6);
+    await cli.ok("network", "disconnect", other, "again");
+    expect(leases(cli.root).filter((l) => l.includes(":"))).toEqual(["fd00:e2e:b::42"]);
+    await cli.ok("rm", "-f", "again");
+    expect(leases(cli.root)).toEqual([]);
+    await cli.ok("network", "rm", net, other);
+    await validateRoot(cli.root);
+  }, 120_000);
+
   it("--ipv6 without a subnet takes a ULA /64; containers reach the host's networks through IPv6 masquerade", async () => {
     const net = `v6u${suffix}`;
     const id = (await cli.ok("network", "create", "--ipv6", net)).trim();
