@@ -456,6 +456,61 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/buildx-imagetools-inspect.js"),
   },
   {
+    path: ["context", "ls"],
+    aliases: [["context", "list"]],
+    description: "List contexts",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.ls as Command })),
+  },
+  {
+    path: ["context", "show"],
+    description: "Print the name of the current context",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.show as Command })),
+  },
+  {
+    path: ["context", "inspect"],
+    description: "Display detailed information on one or more contexts",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.inspect as Command })),
+  },
+  {
+    path: ["context", "use"],
+    description: "Set the current docker context",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.use as Command })),
+  },
+  {
+    path: ["context", "create"],
+    description: "Create a context",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.create as Command })),
+  },
+  {
+    path: ["context", "rm"],
+    description: "Remove one or more contexts",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.rm as Command })),
+  },
+  {
+    path: ["context", "update"],
+    description: "Update a context",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.update as Command })),
+  },
+  {
+    path: ["context", "export"],
+    description: "Export a context to a tar archive FILE or a tar stream on STDOUT",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.export as Command })),
+  },
+  {
+    path: ["context", "import"],
+    description: "Import a context from a tar or zip file",
+    load: () =>
+      import("./commands/context-verbs.js").then((m) => ({ command: m.CONTEXT_COMMANDS.import as Command })),
+  },
+  {
     path: ["registry", "serve"],
     description: "Run an OCI registry (Distribution-compatible config)",
     load: () => import("./commands/registry-serve.js"),
