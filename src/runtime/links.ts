@@ -16,7 +16,7 @@
  */
 import { WharfError } from "../errors/index.js";
 import { getContainer } from "./reconcile.js";
-import { noSuchContainer } from "./store.js";
+import { noSuchContainer, updateRecord } from "./store.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 /** What a start adds for the container's links: environment variables and `--add-host` entries. */
@@ -279,4 +279,34 @@ export function applyLinked(rec: ContainerRecord, linked: Linked): ContainerReco
   const env = [...lead, ...linked.env.filter((e) => !own.has(keyOf(e))), ...rec.env.slice(lead.length)];
   const extraHosts = [...(rec.options.extraHosts ?? []), ...linked.hosts];
   return { ...rec, env, options: { ...rec.options, ...(extraHosts.length > 0 ? { extraHosts } : {}) } };
+}
+
+/**
+ * `rm --link /PARENT/ALIAS` (Docker's `rmLink`): the link goes from the parent's record, which is
+ * all a link is here; a running parent keeps its /etc/hosts line and variables until its next start.
+ */
+export async function removeLink(ctx: RuntimeContext, link: string): Promise<void> {
+  const full = link.startsWith("/") ? link : `/${link}`;
+  const cut = full.lastIndexOf("/");
+  const parentName = full.slice(0, cut);
+  const alias = full.slice(cut + 1);
+  if (parentName === "") {
+    throw new WharfError("conflict", "Conflict, cannot remove the default link name of the container", {
+      hint: "name the link as /PARENT/ALIAS (inspect -f '{{.HostConfig.Links}}' PARENT lists them)",
+    });
+  }
+  const parent = await getContainer(ctx, parentName).catch(() => {
+    throw new WharfError("container-not-found", `Cannot get parent ${parentName} for link name ${full}`, {
+      hint: "`wharf ps -a` lists the containers",
+    });
+  });
+  const has = (r: ContainerRecord) =>
+    modeOf(r) !== "user" && (r.options.links ?? []).some((l) => parseLink(l).alias === alias);
+  if (!has(parent)) throw noSuchContainer(full);
+  await updateRecord(ctx, parent.id, (r) => {
+    if (!has(r)) return undefined;
+    const { links: _l, ...options } = r.options;
+    const kept = (r.options.links ?? []).filter((l) => parseLink(l).alias !== alias);
+    return { ...r, options: kept.length > 0 ? { ...options, links: kept } : options };
+  });
 }

@@ -160,6 +160,20 @@ describe("legacy container links", () => {
     const now = await ipOf("db");
     expect(now).not.toBe(before);
     expect(await cli.ok("start", "-a", "web")).toBe(`${now}\tdatabase ${id.slice(0, 12)} db\n`);
+    // rm --link /PARENT/ALIAS removes the link (Docker's rmLink), not a container.
+    expect(await cli.ok("rm", "--link", "/web/database")).toBe("/web/database\n");
+    expect((await cli.ok("inspect", "-f", "{{json .HostConfig.Links}}", "web")).trim()).toBe("null");
+    // Its next start has no such line (grep finds nothing: exit 1).
+    const unlinked = await cli.run(["start", "-a", "web"]);
+    expect([unlinked.code, unlinked.stdout]).toEqual([1, ""]);
+    expect(await names()).toEqual(["db", "other", "web"]);
+    const gone = await cli.run(["rm", "--link", "/web/database"]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("No such container: /web/database");
+    const bare = await cli.run(["rm", "-l", "database"]);
+    expect(bare.stderr).toContain("Conflict, cannot remove the default link name of the container");
+    const orphan = await cli.run(["rm", "-l", "/nope/database"]);
+    expect(orphan.stderr).toContain("Cannot get parent /nope for link name /nope/database");
     // A detached start (the shim's path) gets them too.
     await cli.ok("rm", "web");
     await cli.ok("run", "-d", "--name", "web", "--link", "db:database", image, "sleep", "600");

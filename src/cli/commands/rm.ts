@@ -19,6 +19,7 @@ export const command: Command = {
       type: "bool",
       description: "Force the removal of a running container (uses SIGKILL)",
     },
+    { name: "link", short: "l", type: "bool", description: "Remove the specified link" },
     {
       name: "volumes",
       short: "v",
@@ -31,8 +32,15 @@ export const command: Command = {
     const rt = runtimeContext(ctx);
     const force = flag.bool(f, "force");
     let status = 0;
+    // `--link /PARENT/ALIAS`: the links go, not the containers (runtime/links.ts, loaded only then).
+    const links = flag.bool(f, "link") ? await import("../../runtime/links.js") : undefined;
     for (const name of f.args) {
       try {
+        if (links) {
+          await links.removeLink(rt, name);
+          ctx.out(name);
+          continue;
+        }
         await removeContainer(rt, name, { force, volumes: flag.bool(f, "volumes") });
         ctx.out(name);
       } catch (e) {
