@@ -128,6 +128,50 @@ describe("legacy container links", () => {
     expect(shared.code).toBe(125);
     expect(shared.stderr).toContain("conflicting options: container type network can't be used with links");
     expect(await names()).toEqual(["db", "stopped"]);
+    // With --network none the link is kept (the container must exist) and adds nothing, as Docker.
+    const none = await cli.run([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--link",
+      "db",
+      image,
+      "sh",
+      "-c",
+      "env | grep -c ^DB_",
+    ]);
+    expect([none.code, none.stdout]).toEqual([1, "0\n"]);
+  }, 120_000);
+
+  it("a restart policy's restarts get the links' hosts line and variables too (the keeper's own resolution)", async () => {
+    await cli.ok("run", "-d", "--name", "db", image, "sleep", "600");
+    const id = await idOf("db");
+    const ip = await ipOf("db");
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "web",
+      "--restart",
+      "on-failure:2",
+      "--link",
+      "db:database",
+      image,
+      "sh",
+      "-c",
+      "grep -w database /etc/hosts; echo $DATABASE_NAME; exit 3",
+    );
+    const deadline = Date.now() + 30_000;
+    let state = "";
+    while (Date.now() < deadline) {
+      state = (await cli.ok("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "web")).trim();
+      if (state === "exited 2") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(state).toBe("exited 2");
+    const line = `${ip}\tdatabase ${id.slice(0, 12)} db\n/web/database\n`;
+    expect(await cli.ok("logs", "web")).toBe(line.repeat(3));
   }, 120_000);
 
   it("inspect shows HostConfig.Links as Docker; a start resolves the link again, and fails while it is stopped", async () => {
