@@ -47,3 +47,18 @@ describe("help", () => {
     expect(mainHelp()).toMatch(/^ {2}builder +Manage builds$/m);
   });
 });
+
+describe("a sub-group named without its verb", () => {
+  it("prints the sub-group's verbs, as `docker buildx imagetools` does", async () => {
+    const { runCli } = await import("./testing/capture.js");
+    const bare = await runCli(["buildx", "imagetools"]);
+    expect(bare.status).toBe(0);
+    expect(bare.stderr).toContain("Usage:  wharf buildx imagetools COMMAND");
+    expect(bare.stderr).toMatch(/\n {2}create {3}Create a new image based on source images\n {2}inspect {2}/);
+    const help = await runCli(["trust", "key", "--help"]);
+    expect(help.stdout).toContain("  generate  Generate a signing key pair\n");
+    const nope = await runCli(["buildx", "imagetools", "nope"]);
+    expect(nope.status).toBe(1);
+    expect(nope.stderr).toContain("unknown command: wharf buildx imagetools nope");
+  });
+});

@@ -94,6 +94,25 @@ export function groupHelp(group: string): string {
   ].join("\n");
 }
 
+/** The verbs of a sub-group (`buildx imagetools`, `trust key`); empty when `sub` is none. */
+export function subgroupEntries(group: string, sub: string): { path: string[]; description: string }[] {
+  return groupEntries(group).filter((e) => e.path.length === 3 && e.path[1] === sub);
+}
+
+/** A sub-group's help, as Docker prints `docker buildx imagetools`. */
+export function subgroupHelp(group: string, sub: string): string {
+  return [
+    "",
+    `Usage:  wharf ${group} ${sub} COMMAND`,
+    "",
+    "Commands:",
+    ...listed(subgroupEntries(group, sub), 2),
+    "",
+    `Run 'wharf ${group} ${sub} COMMAND --help' for more information on a command.`,
+    "",
+  ].join("\n");
+}
+
 export function commandHelp(cmd: Command): string {
   const aliases = (cmd.aliases ?? []).map((a) => `wharf ${a.join(" ")}`);
   return [

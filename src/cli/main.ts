@@ -3,7 +3,15 @@ import type { Command } from "./command.js";
 import { type Context, processContext } from "./context.js";
 import { applyEnvDefaults, parseFlags } from "./flags.js";
 import { applyGlobalFlags, GLOBAL_FLAGS } from "./global-flags.js";
-import { commandHelp, groupHelp, groupNames, helpTopic, mainHelp } from "./help.js";
+import {
+  commandHelp,
+  groupHelp,
+  groupNames,
+  helpTopic,
+  mainHelp,
+  subgroupEntries,
+  subgroupHelp,
+} from "./help.js";
 import { reportError } from "./report.js";
 import { findEntry } from "./table.js";
 import { VERSION } from "./version.js";
@@ -27,6 +35,15 @@ function countError(cmd: Command, n: number): string | undefined {
 function groupOnly(ctx: Context, group: string, rest: readonly string[], help: boolean): number {
   if (rest.length === 0 || help || rest[0] === "--help" || rest[0] === "-h") {
     (rest.length === 0 && !help ? ctx.err : ctx.out)(groupHelp(group));
+    return 0;
+  }
+  // A sub-group named without its verb (`wharf buildx imagetools`), the same way.
+  const [sub = "", ...more] = rest;
+  if (
+    subgroupEntries(group, sub).length > 0 &&
+    (more.length === 0 || more[0] === "--help" || more[0] === "-h")
+  ) {
+    (more.length === 0 ? ctx.err : ctx.out)(subgroupHelp(group, sub));
     return 0;
   }
   ctx.err(`wharf: unknown command: wharf ${[group, ...rest].join(" ")}`);
