@@ -13,11 +13,12 @@ const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
  * kept as `NAME:ALIAS` by create (links.ts); on a user-defined network a link is an alias, not shown.
  */
 function linksOf(
-  o: NsRunOptions & { network?: string; endpoints?: unknown[] },
+  o: NsRunOptions & { network?: string; endpoints?: { network: string }[] },
   name: string,
 ): string[] | null {
-  const m = o.network ?? "default";
-  const legacy = (m === "default" || m === "bridge" || m === "none") && !o.endpoints?.length;
+  // The primary network decides (a default-bridge container `network connect`ed elsewhere keeps them).
+  const m = o.endpoints?.[0]?.network ?? o.network ?? "default";
+  const legacy = m === "default" || m === "bridge" || m === "none";
   if (!legacy || !o.links?.length) return null;
   return o.links.map((l) => {
     const i = l.indexOf(":");
@@ -27,7 +28,7 @@ function linksOf(
 }
 
 export function hostConfigNs(
-  o: NsRunOptions & { network?: string; endpoints?: unknown[] },
+  o: NsRunOptions & { network?: string; endpoints?: { network: string }[] },
   name = "",
 ): Record<string, unknown> {
   return {

@@ -109,6 +109,10 @@ describe("inspect's HostConfig.Links", () => {
       "/cache:/web/cache",
     ]);
     expect(hostConfigNs({ links: ["db:db"], network: "mynet" }, "web").Links).toBeNull();
+    // The primary network decides: a default-bridge container connected to another keeps them.
+    const connected = { links: ["db:db"], endpoints: [{ network: "bridge" }, { network: "mynet" }] };
+    expect(hostConfigNs(connected, "web").Links).toEqual(["/db:/web/db"]);
+    expect(hostConfigNs({ ...connected, endpoints: [{ network: "mynet" }] }, "web").Links).toBeNull();
     expect(hostConfigNs({}, "web").Links).toBeNull();
   });
 });

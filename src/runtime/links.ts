@@ -143,8 +143,9 @@ function modeOf(rec: ContainerRecord): "bridge" | "user" | "host" | "container" 
   const m = rec.options.network ?? "default";
   if (m === "host" || m === "none") return m;
   if (m.startsWith("container:")) return "container";
-  if (m === "default" || m === "bridge") return rec.options.endpoints?.length ? "user" : "bridge";
-  return "user";
+  // The primary network decides (a default-bridge container `network connect`ed elsewhere keeps its links).
+  const primary = rec.options.endpoints?.[0]?.network ?? m;
+  return primary === "default" || primary === "bridge" ? "bridge" : "user";
 }
 
 /** The container whose network a linked container uses (through `container:` modes), as Docker. */
