@@ -60,6 +60,7 @@ export function hostConfigExtras(rec: ContainerRecord): Record<string, unknown> 
       CgroupPermissions: d.permissions,
     })),
     Runtime: "runc",
+    ConsoleSize: o.consoleSize ?? [0, 0],
   };
 }
 

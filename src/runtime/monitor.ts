@@ -176,7 +176,8 @@ export async function runMonitored(
   // work): moved again now, ahead of runc's own move (cgroup-lock.ts).
   void warmCgroupLock();
   trace("monitor: spawning runc");
-  const [cmd = "", ...args] = ttyCommand(io, argv);
+  const size = rec0.options.consoleSize;
+  const [cmd = "", ...args] = ttyCommand(size ? { ...io, size } : io, argv);
   const log = openLogWriter(rec0.logPath, rec0.options.logOpts);
   const child = spawn(cmd, args, {
     stdio: [io.stdin === "inherit" ? "inherit" : io.stdin === "null" ? "ignore" : "pipe", "pipe", "pipe"],

@@ -17,6 +17,8 @@ export interface MonitorIO {
   stderr?: NodeJS.WritableStream;
   /** `direct`: runc drives the caller's terminal; `script`: util-linux `script` gives runc one. */
   tty: "none" | "direct" | "script";
+  /** Under `script`: the terminal's rows and columns before runc starts (else `script`'s 0 x 0). */
+  size?: [number, number];
   /** Pass the caller's signals (^C, SIGTERM, window size changes) on to the container. */
   forwardSignals?: boolean;
   /**
@@ -37,7 +39,11 @@ function shellQuote(args: readonly string[]): string {
 }
 
 export function ttyCommand(io: MonitorIO, argv: string[]): string[] {
-  return io.tty === "script" ? ["script", "-qefc", shellQuote(argv), "/dev/null"] : argv;
+  if (io.tty !== "script") return argv;
+  // Sized from inside the pty, before runc takes it over (stty on its own stdin, the pty).
+  const [rows, cols] = io.size ?? [0, 0];
+  const sized = rows > 0 && cols > 0 ? `stty rows ${rows | 0} cols ${cols | 0} 2>/dev/null; exec ` : "";
+  return ["script", "-qefc", `${sized}${shellQuote(argv)}`, "/dev/null"];
 }
 
 /**

@@ -56,6 +56,11 @@ export interface RunOptions extends ExtraRunOptions, NetworkRunOptions, Resource
   user?: string;
   hostname?: string;
   tty?: boolean;
+  /**
+   * Docker's `HostConfig.ConsoleSize`, `[height, width]`: the caller's terminal at create, which
+   * the docker CLI sends for `-t`; a kept (`-d`) container's terminal starts at that size.
+   */
+  consoleSize?: [number, number];
   interactive?: boolean;
   readOnly?: boolean;
   mounts?: MountSpec[];

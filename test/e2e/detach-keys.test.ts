@@ -153,6 +153,20 @@ describe("detach keys", () => {
     expect(await status("sh2")).toBe("running");
   }, 90_000);
 
+  it("run -dit from a terminal: the container's terminal starts at its size (ConsoleSize)", async () => {
+    const term = onTerminal(cli, ["run", "-dit", "--network", "none", "--name", "sized", image, "sh"]);
+    expect(await term.exited).toBe(0);
+    expect(await cli.ok("exec", "sized", "sh", "-c", "stty size < /proc/1/fd/0")).toBe("33 101\n");
+    expect((await cli.ok("inspect", "-f", "{{json .HostConfig.ConsoleSize}}", "sized")).trim()).toBe(
+      "[33,101]",
+    );
+    // Without a terminal there is no size to give: Docker's [0,0].
+    await cli.ok("run", "-dit", "--network", "none", "--name", "unsized", image, "sh");
+    expect((await cli.ok("inspect", "-f", "{{json .HostConfig.ConsoleSize}}", "unsized")).trim()).toBe(
+      "[0,0]",
+    );
+  }, 60_000);
+
   it("refuses bad keys with nothing made, and takes --detach-keys on exec", async () => {
     const bad = await cli.run(["run", "-i", "--detach-keys", "ctrl-pp", "--name", "no", image, "true"]);
     expect(bad.code).toBe(125);

@@ -33,8 +33,13 @@ export async function createFromFlags(
   trace("run: image resolved");
   try {
     const name = flag.string(f, "name");
+    // As the docker CLI sends ConsoleSize for -t: the caller's terminal, when it has one.
+    const out = options.tty ? (ctx.stdout as NodeJS.WriteStream) : undefined;
+    const consoleSize: [number, number] | undefined =
+      out?.isTTY && out.rows > 0 && out.columns > 0 ? [out.rows, out.columns] : undefined;
     const rec = await createContainer(rt, {
       ...options,
+      ...(consoleSize ? { consoleSize } : {}),
       ...(name !== undefined ? { name } : {}),
       image: input,
       imageId: image.id,
