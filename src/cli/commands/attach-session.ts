@@ -6,6 +6,7 @@
  * byte of the input). Returns the run's exit code, or 0 when the keys detached.
  */
 import { execFile } from "node:child_process";
+import { Transform } from "node:stream";
 import {
   attachContainer,
   type ContainerRecord,
@@ -14,7 +15,6 @@ import {
   type RuntimeContext,
 } from "../../runtime/index.js";
 import type { Context } from "../context.js";
-import { detachWatcher } from "./detach-keys.js";
 
 export interface SessionOptions {
   keys: number[];
@@ -94,4 +94,33 @@ async function sizer(
     // Best effort, as Docker's: a container that has just ended has no terminal to size.
     execFile("stty", args, () => undefined);
   };
+}
+
+/**
+ * Passes the bytes through until the sequence is typed, then calls `detach` and passes nothing
+ * more. A partial sequence followed by another byte is passed on whole, as Docker's escape proxy.
+ */
+export function detachWatcher(keys: number[], detach: () => void): Transform {
+  let at = 0;
+  let done = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (done) return cb();
+      const out: number[] = [];
+      for (const b of chunk) {
+        if (b === keys[at]) {
+          at++;
+          if (at === keys.length) {
+            done = true;
+            detach();
+            break;
+          }
+          continue;
+        }
+        out.push(...keys.slice(0, at), b);
+        at = 0;
+      }
+      cb(null, Buffer.from(out));
+    },
+  });
 }

@@ -1,12 +1,12 @@
 /**
  * Docker's detach keys: `--detach-keys` of `attach`, `run`, `start` and `exec`, else `detachKeys`
- * in `$DOCKER_CONFIG/config.json`, else `ctrl-p,ctrl-q`; and the filter that watches the input for
- * them.
+ * in `$DOCKER_CONFIG/config.json`, else `ctrl-p,ctrl-q`. The filter that watches the input for
+ * them is attach-session.ts's: `run` and `start` load this file at start-up, node:stream only when
+ * they attach.
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { Transform } from "node:stream";
 import { WharfError } from "../../errors/index.js";
 import type { FlagSpec } from "../flags.js";
 
@@ -42,33 +42,4 @@ export function configDetachKeys(env: NodeJS.ProcessEnv): string | undefined {
 /** The keys in force: the flag's, else config.json's, else Docker's default; checked. */
 export function detachKeysOf(given: string | undefined, env: NodeJS.ProcessEnv): number[] {
   return parseDetachKeys(given ?? configDetachKeys(env) ?? DEFAULT_DETACH_KEYS);
-}
-
-/**
- * Passes the bytes through until the sequence is typed, then calls `detach` and passes nothing
- * more. A partial sequence followed by another byte is passed on whole, as Docker's escape proxy.
- */
-export function detachWatcher(keys: number[], detach: () => void): Transform {
-  let at = 0;
-  let done = false;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (done) return cb();
-      const out: number[] = [];
-      for (const b of chunk) {
-        if (b === keys[at]) {
-          at++;
-          if (at === keys.length) {
-            done = true;
-            detach();
-            break;
-          }
-          continue;
-        }
-        out.push(...keys.slice(0, at), b);
-        at = 0;
-      }
-      cb(null, Buffer.from(out));
-    },
-  });
 }
