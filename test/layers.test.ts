@@ -26,6 +26,7 @@ const ALLOWED: Record<string, string[]> = {
   build: [...client, "archive", "rootfs", "runtime", "dockerfile"],
   registry: base,
   trust: ["errors", "digest", "reference", "oci", "files"],
+  compose: ["errors"],
   cli: ["*"],
 };
 

@@ -283,6 +283,66 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/network-prune.js"),
   },
   {
+    path: ["compose"],
+    description: "Define and run multi-container applications (Docker Compose)",
+    load: () => import("./commands/compose.js"),
+  },
+  {
+    path: ["compose", "up"],
+    description: "Create and start containers",
+    load: () => import("./commands/compose-up.js"),
+  },
+  {
+    path: ["compose", "down"],
+    description: "Stop and remove containers, networks",
+    load: () => import("./commands/compose-down.js"),
+  },
+  {
+    path: ["compose", "ps"],
+    description: "List containers",
+    load: () => import("./commands/compose-ps.js"),
+  },
+  {
+    path: ["compose", "logs"],
+    description: "View output from containers",
+    load: () => import("./commands/compose-logs.js"),
+  },
+  {
+    path: ["compose", "config"],
+    description: "Parse, resolve and render compose file in canonical format",
+    load: () => import("./commands/compose-config.js"),
+  },
+  {
+    path: ["compose", "build"],
+    description: "Build or rebuild services",
+    load: () => import("./commands/compose-build.js"),
+  },
+  {
+    path: ["compose", "pull"],
+    description: "Pull service images",
+    load: () => import("./commands/compose-pull.js"),
+  },
+  {
+    path: ["compose", "start"],
+    description: "Start services",
+    load: () => import("./commands/compose-start.js"),
+  },
+  {
+    path: ["compose", "stop"],
+    description: "Stop services",
+    load: () => import("./commands/compose-stop.js"),
+  },
+  {
+    path: ["compose", "restart"],
+    description: "Restart service containers",
+    load: () => import("./commands/compose-restart.js"),
+  },
+  {
+    path: ["compose", "exec"],
+    description: "Execute a command in a running container",
+    load: () => import("./commands/compose-exec.js"),
+  },
+  {
     path: ["network", "connect"],
     description: "Connect a container to a network",
     load: () => import("./commands/network-connect.js"),

@@ -1,0 +1,53 @@
+import { containerName, startOrder, withDependencies } from "../../compose/index.js";
+import { restartContainer, startContainer, stopContainer } from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import type { FlagSpec } from "../flags.js";
+import { COMPOSE_FLAGS, progress, projectContainers, projectOf } from "./compose-common.js";
+import { runtimeContext } from "./container-common.js";
+
+const TIMEOUT: FlagSpec = {
+  name: "timeout",
+  short: "t",
+  type: "int",
+  description: "Specify a shutdown timeout in seconds",
+};
+
+/** `compose start|stop|restart [SERVICE...]`: each service's container, in dependency order (stop: reversed). */
+export function lifecycleVerb(verb: "start" | "stop" | "restart", description: string): Command {
+  return {
+    path: ["compose", verb],
+    usage: "[OPTIONS] [SERVICE...]",
+    description,
+    flags: verb === "start" ? COMPOSE_FLAGS : [...COMPOSE_FLAGS, TIMEOUT],
+    async run(ctx, f) {
+      const p = projectOf(ctx, f);
+      const rt = runtimeContext(ctx);
+      const say = progress(ctx);
+      const order = startOrder(withDependencies(p.services, f.args)).filter(
+        (s) => !f.args.length || f.args.includes(s.name),
+      );
+      const names = (verb === "stop" ? [...order].reverse() : order).map((s) => containerName(p, s));
+      const have = new Set((await projectContainers(rt, p.name)).map((c) => c.name));
+      const timeout = flag.int(f, "timeout");
+      const opts = timeout !== undefined ? { timeout } : {};
+      for (const name of names.filter((n) => have.has(n))) {
+        const [doing, done] =
+          verb === "start"
+            ? ["Starting", "Started"]
+            : verb === "stop"
+              ? ["Stopping", "Stopped"]
+              : ["Restarting", "Started"];
+        say("Container", name, doing);
+        if (verb === "start")
+          await startContainer(rt, name).catch(async (e) => {
+            // Docker's start of a running container is no error.
+            if (!String((e as Error).message).includes("already")) throw e;
+          });
+        else if (verb === "stop") await stopContainer(rt, name, opts);
+        else await restartContainer(rt, name, opts);
+        say("Container", name, done);
+      }
+      return 0;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { type ContainerRecord, type RuntimeContext, readLogs } from "../../runtime/index.js";
+import type { Context } from "../context.js";
+import { shortName } from "./compose-common.js";
+
+/**
+ * Prints the containers' logs with Compose's prefixes (`web-1  | line`, names padded to the
+ * longest), stdout lines on stdout and stderr lines on stderr; with `follow`, until every container
+ * has stopped (or `signal` aborts); `since` (ms since the epoch) leaves out older lines.
+ */
+export async function printLogs(
+  ctx: Context,
+  rt: RuntimeContext,
+  containers: readonly ContainerRecord[],
+  opts: { follow?: boolean; tail?: number; signal?: AbortSignal; noPrefix?: boolean; since?: number } = {},
+): Promise<void> {
+  const width = Math.max(0, ...containers.map((c) => shortName(c).length));
+  await Promise.all(
+    containers.map(async (c) => {
+      const prefix = opts.noPrefix ? "" : `${shortName(c).padEnd(width)}  | `;
+      const entries = await readLogs(rt, c.id, {
+        follow: opts.follow === true,
+        ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      });
+      for await (const e of entries) {
+        if (opts.signal?.aborted) return;
+        // `up`: only what the containers write from now on, as Compose attaches.
+        if (opts.since !== undefined && Date.parse(e.time) < opts.since) continue;
+        const text = e.log.endsWith("\n") ? e.log.slice(0, -1) : e.log;
+        for (const line of text.split("\n")) {
+          const out = `${prefix}${line}\n`;
+          if (e.stream === "stderr") ctx.stderr.write(out);
+          else ctx.stdout.write(out);
+        }
+      }
+    }),
+  );
+}

@@ -1,0 +1,3 @@
+import { lifecycleVerb } from "./compose-lifecycle.js";
+
+export const command = lifecycleVerb("restart", "Restart service containers");

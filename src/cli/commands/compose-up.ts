@@ -1,0 +1,215 @@
+import {
+  configHash,
+  containerName,
+  LABELS,
+  type Project,
+  type ServiceConfig,
+  startOrder,
+  withDependencies,
+} from "../../compose/index.js";
+import { WharfError } from "../../errors/index.js";
+import {
+  type ContainerRecord,
+  createContainer,
+  getContainer,
+  type RuntimeContext,
+  removeContainer,
+  startContainer,
+  stopContainer,
+  waitContainer,
+} from "../../runtime/index.js";
+import { type Command, flag } from "../command.js";
+import type { Context } from "../context.js";
+import { COMPOSE_FLAGS, progress, projectContainers, projectOf } from "./compose-common.js";
+import { serviceImageFor } from "./compose-images.js";
+import { printLogs } from "./compose-logs-print.js";
+import { serviceRunOptions } from "./compose-options.js";
+import { ensureResources } from "./compose-resources.js";
+import { runtimeContext } from "./container-common.js";
+
+type Say = ReturnType<typeof progress>;
+
+async function existing(rt: RuntimeContext, name: string): Promise<ContainerRecord | undefined> {
+  return getContainer(rt, name).catch(() => undefined);
+}
+
+/** Makes (or keeps) a service's container; returns it and whether it was already running unchanged. */
+async function converge(
+  ctx: Context,
+  rt: RuntimeContext,
+  p: Project,
+  s: ServiceConfig,
+  o: { build: boolean; forceRecreate: boolean },
+  say: Say,
+): Promise<{ rec: ContainerRecord; running: boolean }> {
+  const name = containerName(p, s);
+  const image = await serviceImageFor(ctx, p, s, { build: o.build });
+  try {
+    const old = await existing(rt, name);
+    if (old) {
+      const same =
+        old.options.labels?.[LABELS.hash] === configHash(s) && old.imageId === image.id && !o.forceRecreate;
+      if (same) return { rec: old, running: old.state === "running" };
+      if (old.options.labels?.[LABELS.project] !== p.name) {
+        throw new WharfError(
+          "conflict",
+          `Conflict. The container name "/${name}" is already in use by container "${old.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+          {
+            hint: `remove it (wharf rm -f ${name}) or give the service another container_name`,
+          },
+        );
+      }
+      say("Container", name, "Recreate");
+      await stopContainer(rt, old.id);
+      await removeContainer(rt, old.id, { force: true });
+    } else say("Container", name, "Creating");
+    const rec = await createContainer(rt, {
+      ...serviceRunOptions(p, s, name),
+      name,
+      image: image.name,
+      imageId: image.id,
+      imageConfig: image.config.config,
+      rootfs: image.rootfs,
+    });
+    say("Container", name, old ? "Recreated" : "Created");
+    return { rec, running: false };
+  } finally {
+    await image.close();
+  }
+}
+
+/** Waits for what a service's depends_on asks of each dependency (Compose's words when it fails). */
+async function waitDependencies(rt: RuntimeContext, p: Project, s: ServiceConfig, say: Say): Promise<void> {
+  for (const [dep, d] of Object.entries(s.depends_on ?? {})) {
+    const svc = p.services.find((x) => x.name === dep);
+    if (!svc || d.condition === "service_started") continue;
+    const name = containerName(p, svc);
+    say("Container", name, "Waiting");
+    if (d.condition === "service_completed_successfully") {
+      const code = await waitContainer(rt, name);
+      if (code !== 0)
+        throw new WharfError("conflict", `service "${dep}" didn't complete successfully: exit ${code}`, {
+          hint: `wharf compose logs ${dep}`,
+        });
+      say("Container", name, "Exited");
+      continue;
+    }
+    for (;;) {
+      const rec = await getContainer(rt, name);
+      if (rec.health?.Status === "healthy") break;
+      if (rec.health?.Status === "unhealthy" || rec.state !== "running") {
+        throw new WharfError("conflict", `dependency failed to start: container ${name} is unhealthy`, {
+          hint: `wharf compose logs ${dep}`,
+        });
+      }
+      if (!rec.health && !rec.options.healthcheck) {
+        throw new WharfError(
+          "conflict",
+          `dependency failed to start: container ${name} has no healthcheck configured`,
+          { hint: `give ${dep} a healthcheck:, or depend on it with service_started` },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    say("Container", name, "Healthy");
+  }
+}
+
+export const command: Command = {
+  path: ["compose", "up"],
+  usage: "[OPTIONS] [SERVICE...]",
+  description: "Create and start containers",
+  flags: [
+    ...COMPOSE_FLAGS,
+    {
+      name: "detach",
+      short: "d",
+      type: "bool",
+      description: "Detached mode: Run containers in the background",
+    },
+    { name: "build", type: "bool", description: "Build images before starting containers" },
+    {
+      name: "force-recreate",
+      type: "bool",
+      description: "Recreate containers even if their configuration and image haven't changed",
+    },
+    { name: "no-start", type: "bool", description: "Don't start the services after creating them" },
+  ],
+  async run(ctx, f) {
+    const p = projectOf(ctx, f);
+    const since = Date.now();
+    const rt = runtimeContext(ctx);
+    const say = progress(ctx);
+    const services = startOrder(withDependencies(p.services, f.args));
+    await ensureResources(rt, p, services, say);
+    const made: { s: ServiceConfig; rec: ContainerRecord; running: boolean }[] = [];
+    for (const s of services) {
+      made.push({
+        s,
+        ...(await converge(
+          ctx,
+          rt,
+          p,
+          s,
+          { build: flag.bool(f, "build"), forceRecreate: flag.bool(f, "force-recreate") },
+          say,
+        )),
+      });
+    }
+    if (flag.bool(f, "no-start")) return 0;
+    for (const m of made) {
+      const name = m.rec.name;
+      if (m.running) {
+        say("Container", name, "Running");
+        continue;
+      }
+      await waitDependencies(rt, p, m.s, say);
+      say("Container", name, "Starting");
+      await startContainer(rt, m.rec.id);
+      say("Container", name, "Started");
+    }
+    if (flag.bool(f, "detach")) return 0;
+    return attach(ctx, rt, p, services, since);
+  },
+};
+
+/** `up` without -d: the services' logs until they all stop; ^C stops them (Compose's words). */
+async function attach(
+  ctx: Context,
+  rt: RuntimeContext,
+  p: Project,
+  services: ServiceConfig[],
+  since: number,
+): Promise<number> {
+  const containers = await projectContainers(rt, p.name, { services: services.map((s) => s.name) });
+  ctx.out(`Attaching to ${containers.map((c) => c.name).join(", ")}`);
+  const stop = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const onInt = () => {
+    if (stopping) process.exit(130);
+    ctx.err("Gracefully stopping... (press Ctrl+C again to force)");
+    const say = progress(ctx);
+    stopping = (async () => {
+      for (const c of [...containers].reverse()) {
+        say("Container", c.name, "Stopping");
+        await stopContainer(rt, c.id).catch(() => undefined);
+        say("Container", c.name, "Stopped");
+      }
+      stop.abort();
+    })();
+  };
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onInt);
+  try {
+    await printLogs(ctx, rt, containers, { follow: true, signal: stop.signal, since });
+    await stopping;
+    for (const c of containers) {
+      const rec = await getContainer(rt, c.id).catch(() => undefined);
+      if (rec && rec.state === "exited" && !stopping) ctx.out(`${c.name} exited with code ${rec.exitCode}`);
+    }
+    return stopping ? 130 : 0;
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onInt);
+  }
+}

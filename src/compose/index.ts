@@ -1,0 +1,19 @@
+/** Compose projects: a compose file loaded, checked and normalised; what `compose up` makes of it. */
+export { configHash } from "./hash.js";
+export { interpolate, parseDotEnv } from "./interpolate.js";
+export { containerName, LABELS, projectLabels, serviceLabels } from "./labels.js";
+export { DEFAULT_FILES, type LoadOptions, loadProject, normalizeProjectName } from "./load.js";
+export { startOrder, withDependencies } from "./order.js";
+export { durationNs, shellSplit } from "./parts.js";
+export { projectYaml } from "./render.js";
+export type {
+  BuildConfig,
+  DependsCondition,
+  HealthcheckConfig,
+  NetworkConfig,
+  PortConfig,
+  Project,
+  ServiceConfig,
+  VolumeConfig,
+  VolumeMount,
+} from "./types.js";

@@ -1,0 +1,177 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { WharfError } from "../errors/index.js";
+import { type Lookup, parseDotEnv } from "./interpolate.js";
+import { healthcheck, keyMap, ports, volume, words } from "./parts.js";
+import {
+  BUILD_KEYS,
+  checkKeys,
+  checkService,
+  DEPENDS_KEYS,
+  invalidFile,
+  invalidProject,
+  isMap,
+  mustBe,
+  SERVICE_NETWORK_KEYS,
+} from "./schema.js";
+import type { DependsCondition, ServiceConfig } from "./types.js";
+
+const CONDITIONS = new Set(["service_started", "service_healthy", "service_completed_successfully"]);
+const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
+
+function str(file: string, where: string, v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  throw mustBe(file, where, "string");
+}
+
+function bool(file: string, where: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw mustBe(file, where, "boolean");
+  return v;
+}
+
+function list(file: string, where: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw mustBe(file, where, "array");
+  return v;
+}
+
+function envFiles(file: string, where: string, v: unknown, dir: string): Record<string, string> {
+  const names = typeof v === "string" ? [v] : list(file, where, v);
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const entry = isMap(n) ? n : { path: n };
+    const path = resolve(dir, str(file, where, entry.path));
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      if (entry.required === false) continue;
+      throw new WharfError(
+        "not-found",
+        `env file ${path} not found: stat ${path}: no such file or directory`,
+        {
+          hint: "create the file, or mark it `required: false`",
+        },
+      );
+    }
+    Object.assign(out, parseDotEnv(text));
+  }
+  return out;
+}
+
+function build(file: string, where: string, v: unknown, dir: string): ServiceConfig["build"] {
+  if (typeof v === "string") return { context: resolve(dir, v) };
+  if (!isMap(v)) throw mustBe(file, where, "string or object");
+  checkKeys(file, where, v, BUILD_KEYS);
+  const args = v.args === undefined ? undefined : keyMap(file, `${where}.args`, v.args);
+  return {
+    context: resolve(dir, v.context === undefined ? "." : str(file, `${where}.context`, v.context)),
+    ...(v.dockerfile !== undefined ? { dockerfile: str(file, `${where}.dockerfile`, v.dockerfile) } : {}),
+    ...(args
+      ? { args: Object.fromEntries(Object.entries(args).map(([k, x]) => [k, x ?? process.env[k] ?? ""])) }
+      : {}),
+    ...(v.target !== undefined ? { target: str(file, `${where}.target`, v.target) } : {}),
+  };
+}
+
+function networks(file: string, where: string, v: unknown): ServiceConfig["networks"] {
+  if (v === undefined) return { default: null };
+  if (Array.isArray(v)) return Object.fromEntries(v.map((n) => [str(file, where, n), null]));
+  if (!isMap(v)) throw mustBe(file, where, "object or array");
+  const out: ServiceConfig["networks"] = {};
+  for (const [k, n] of Object.entries(v)) {
+    if (n === null || n === undefined) {
+      out[k] = null;
+      continue;
+    }
+    if (!isMap(n)) throw mustBe(file, `${where}.${k}`, "object");
+    checkKeys(file, `${where}.${k}`, n, new Set(["aliases"]), SERVICE_NETWORK_KEYS);
+    out[k] =
+      n.aliases === undefined ? {} : { aliases: list(file, `${where}.${k}.aliases`, n.aliases).map(String) };
+  }
+  return out;
+}
+
+function dependsOn(file: string, where: string, v: unknown): ServiceConfig["depends_on"] {
+  const out: NonNullable<ServiceConfig["depends_on"]> = {};
+  if (Array.isArray(v)) {
+    for (const n of v) out[str(file, where, n)] = { condition: "service_started", required: true };
+    return out;
+  }
+  if (!isMap(v)) throw mustBe(file, where, "object or array");
+  for (const [k, d] of Object.entries(v)) {
+    const m = isMap(d) ? d : {};
+    checkKeys(file, `${where}.${k}`, m, DEPENDS_KEYS);
+    const condition = String(m.condition ?? "service_started");
+    if (!CONDITIONS.has(condition)) {
+      throw invalidFile(
+        file,
+        `${where}.${k}.condition must be one of the following: "service_started", "service_healthy", "service_completed_successfully"`,
+      );
+    }
+    out[k] = { condition: condition as DependsCondition, required: m.required !== false };
+  }
+  return out;
+}
+
+/** One service of the merged, interpolated file as the normalised model (checked as Compose checks it). */
+export function normalizeService(
+  file: string,
+  name: string,
+  raw: unknown,
+  dir: string,
+  lookup: Lookup,
+): ServiceConfig {
+  const w = `services.${name}`;
+  if (!isMap(raw)) throw mustBe(file, w, "object");
+  checkService(file, name, raw);
+  const s: ServiceConfig = { name, networks: networks(file, `${w}.networks`, raw.networks) };
+  if (raw.image !== undefined) s.image = str(file, `${w}.image`, raw.image);
+  if (raw.build !== undefined) s.build = build(file, `${w}.build`, raw.build, dir);
+  if (!s.image && !s.build) {
+    throw invalidProject(
+      `service "${name}" has neither an image nor a build context specified`,
+      "give the service an image: or a build:",
+    );
+  }
+  if (raw.command !== undefined && raw.command !== null) s.command = words(file, `${w}.command`, raw.command);
+  if (raw.entrypoint !== undefined && raw.entrypoint !== null)
+    s.entrypoint = words(file, `${w}.entrypoint`, raw.entrypoint);
+  const fromFiles = raw.env_file === undefined ? {} : envFiles(file, `${w}.env_file`, raw.env_file, dir);
+  const env = raw.environment === undefined ? {} : keyMap(file, `${w}.environment`, raw.environment);
+  const merged: Record<string, string | null> = { ...fromFiles };
+  for (const [k, v] of Object.entries(env)) merged[k] = v ?? lookup(k) ?? null;
+  if (Object.keys(merged).length > 0) s.environment = merged;
+  if (raw.ports !== undefined)
+    s.ports = list(file, `${w}.ports`, raw.ports).flatMap((p, i) => ports(file, `${w}.ports.${i}`, p));
+  if (raw.expose !== undefined) s.expose = list(file, `${w}.expose`, raw.expose).map(String);
+  if (raw.volumes !== undefined) {
+    s.volumes = list(file, `${w}.volumes`, raw.volumes).map((v, i) =>
+      volume(file, `${w}.volumes.${i}`, v, dir),
+    );
+  }
+  if (raw.depends_on !== undefined) s.depends_on = dependsOn(file, `${w}.depends_on`, raw.depends_on);
+  if (raw.restart !== undefined) {
+    const r = str(file, `${w}.restart`, raw.restart);
+    if (!RESTART.test(r)) throw invalidFile(file, `${w}.restart: invalid restart policy: ${r}`);
+    s.restart = r;
+  }
+  for (const k of ["container_name", "working_dir", "user", "hostname"] as const) {
+    if (raw[k] !== undefined) s[k] = str(file, `${w}.${k}`, raw[k]);
+  }
+  if (raw.labels !== undefined) {
+    s.labels = Object.fromEntries(
+      Object.entries(keyMap(file, `${w}.labels`, raw.labels)).map(([k, v]) => [k, v ?? ""]),
+    );
+  }
+  if (raw.healthcheck !== undefined) s.healthcheck = healthcheck(file, `${w}.healthcheck`, raw.healthcheck);
+  for (const k of ["tty", "stdin_open", "init"] as const)
+    if (raw[k] !== undefined) s[k] = bool(file, `${w}.${k}`, raw[k]);
+  if (raw.extra_hosts !== undefined) {
+    const h = raw.extra_hosts;
+    s.extra_hosts = isMap(h)
+      ? Object.entries(h).map(([k, v]) => `${k}:${String(v)}`)
+      : list(file, `${w}.extra_hosts`, h).map((e) => String(e).replace("=", ":"));
+  }
+  return s;
+}

@@ -1,0 +1,95 @@
+/** The normalised model of a Compose project (what `compose config` prints and `up` makes). */
+
+export interface BuildConfig {
+  /** Absolute. */
+  context: string;
+  dockerfile?: string;
+  args?: Record<string, string>;
+  target?: string;
+}
+
+export interface PortConfig {
+  target: number;
+  /** A port or a range; absent: any free port. */
+  published?: string;
+  host_ip?: string;
+  protocol: "tcp" | "udp" | "sctp";
+}
+
+export interface VolumeMount {
+  type: "volume" | "bind" | "tmpfs";
+  /** A top-level volume's key (volume), an absolute host path (bind); absent: anonymous. */
+  source?: string;
+  target: string;
+  read_only?: boolean;
+}
+
+export type DependsCondition = "service_started" | "service_healthy" | "service_completed_successfully";
+
+export interface HealthcheckConfig {
+  test?: string[];
+  /** Go durations as written (`10s`). */
+  interval?: string;
+  timeout?: string;
+  start_period?: string;
+  start_interval?: string;
+  retries?: number;
+  disable?: boolean;
+}
+
+export interface ServiceConfig {
+  name: string;
+  image?: string;
+  build?: BuildConfig;
+  command?: string[];
+  entrypoint?: string[];
+  /** Values resolved (env_file under environment); null: named without a value and not set here. */
+  environment?: Record<string, string | null>;
+  ports?: PortConfig[];
+  expose?: string[];
+  volumes?: VolumeMount[];
+  /** By the top-level network key; aliases as asked. */
+  networks: Record<string, { aliases?: string[] } | null>;
+  depends_on?: Record<string, { condition: DependsCondition; required: boolean }>;
+  restart?: string;
+  container_name?: string;
+  labels?: Record<string, string>;
+  working_dir?: string;
+  user?: string;
+  healthcheck?: HealthcheckConfig;
+  hostname?: string;
+  tty?: boolean;
+  stdin_open?: boolean;
+  init?: boolean;
+  /** `host:ip`. */
+  extra_hosts?: string[];
+}
+
+export interface NetworkConfig {
+  /** The network's real name: `<project>_<key>`, or `name:`. */
+  name: string;
+  external?: boolean;
+  driver?: string;
+  labels?: Record<string, string>;
+}
+
+export interface VolumeConfig {
+  /** The volume's real name: `<project>_<key>`, or `name:`. */
+  name: string;
+  external?: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface Project {
+  name: string;
+  /** Absolute: the first file's directory (or `--project-directory`). */
+  workingDir: string;
+  /** Absolute paths of the files read, in order. */
+  configFiles: string[];
+  /** In the files' order. */
+  services: ServiceConfig[];
+  networks: Record<string, NetworkConfig>;
+  volumes: Record<string, VolumeConfig>;
+  /** Warnings Compose prints (`WARN[0000] ...` lines' text). */
+  warnings: string[];
+}
