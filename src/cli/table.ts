@@ -343,6 +343,11 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/compose-exec.js"),
   },
   {
+    path: ["compose", "run"],
+    description: "Run a one-off command on a service",
+    load: () => import("./commands/compose-run.js"),
+  },
+  {
     path: ["network", "connect"],
     description: "Connect a container to a network",
     load: () => import("./commands/network-connect.js"),

@@ -192,8 +192,38 @@ describe("compose", () => {
     expect(await httpGet(`http://127.0.0.1:${port}/index.html`)).toBe("bye\n");
   }, 60_000);
 
-  it("down -v removes the containers, the network and the volume", async () => {
-    const r = await compose(["down", "-v", "-t", "1"]);
+  it("run --rm runs a one-off command on a service's network; stop, start and restart act on services", async () => {
+    const run = await compose(["run", "--rm", "-T", "web", "wget", "-qO-", "http://db/x"]);
+    expect(run.stdout).toBe("stored\n");
+    expect(run.code).toBe(0);
+    const failed = await compose(["run", "--rm", "-T", "web", "sh", "-c", "exit 3"]);
+    expect(failed.code).toBe(3);
+    // --rm: the one-off containers are gone.
+    expect((await psJson()).map((r) => r.Service)).toEqual(["db", "web"]);
+
+    const stop = await compose(["stop", "web"]);
+    expect(stop.stderr).toContain(" Container e2ecompose-web-1  Stopped");
+    expect((await psJson()).map((r) => [r.Service, r.State])).toEqual([
+      ["db", "running"],
+      ["web", "exited"],
+    ]);
+    expect((await compose(["ps"])).stdout).not.toContain("e2ecompose-web-1");
+    const start = await compose(["start", "web"]);
+    expect(start.stderr).toContain(" Container e2ecompose-web-1  Started");
+    const restart = await compose(["restart", "db"]);
+    expect(restart.code).toBe(0);
+    expect((await psJson()).map((r) => [r.Service, r.State])).toEqual([
+      ["db", "running"],
+      ["web", "running"],
+    ]);
+    expect(await httpGet(`http://127.0.0.1:${port}/index.html`)).toBe("bye\n");
+  }, 60_000);
+
+  it("down -v --rmi local removes the containers, the network, the volume and the built image", async () => {
+    const r = await compose(["down", "-v", "--rmi", "local", "-t", "1"]);
+    expect(r.stderr).toContain(" Image e2ecompose-web  Removed");
+    expect(await cli.ok("images", "-q", "e2ecompose-web")).toBe("");
+    expect(await cli.ok("images", "-q", image)).not.toBe("");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(" Container e2ecompose-web-1  Removed");
     expect(r.stderr).toContain(" Network e2ecompose_default  Removed");
@@ -218,7 +248,7 @@ describe("compose", () => {
     const done = await up.done;
     expect(done.stdout, done.stderr).toContain("Attaching to e2e-attached-loop-1\n");
     expect(done.stdout).toContain("loop-1  | started\n");
-    expect(done.code).toBe(130);
+    expect(done.code).toBe(0);
     expect(done.stderr).toContain("Gracefully stopping... (press Ctrl+C again to force)");
     expect(done.stderr).toContain(" Container e2e-attached-loop-1  Stopped");
     const rows = (await cli.ok("compose", "-p", "e2e-attached", "ps", "-a", "--format", "json")).trim();

@@ -1,4 +1,5 @@
-import { LABELS } from "../../compose/index.js";
+import { LABELS, type Project } from "../../compose/index.js";
+import { isWharfError, WharfError } from "../../errors/index.js";
 import {
   listNetworks,
   listVolumes,
@@ -8,7 +9,9 @@ import {
   stopContainer,
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
-import { COMPOSE_FLAGS, progress, projectContainers, projectNameOf } from "./compose-common.js";
+import type { Context } from "../context.js";
+import { COMPOSE_FLAGS, progress, projectContainers, projectNameOf, projectOf } from "./compose-common.js";
+import { serviceImage } from "./compose-images.js";
 import { runtimeContext } from "./container-common.js";
 
 export const command: Command = {
@@ -25,10 +28,24 @@ export const command: Command = {
         'Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers',
     },
     { name: "timeout", short: "t", type: "int", description: "Specify a shutdown timeout in seconds" },
+    {
+      name: "rmi",
+      type: "string",
+      description:
+        'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")',
+    },
   ],
   maxArgs: 0,
   async run(ctx, f) {
-    const { name } = projectNameOf(ctx, f);
+    const rmi = flag.string(f, "rmi");
+    if (rmi !== undefined && rmi !== "local" && rmi !== "all") {
+      throw new WharfError("invalid-argument", `invalid value for --rmi: "${rmi}"`, {
+        hint: "give --rmi local or --rmi all",
+      });
+    }
+    // --rmi needs the services' images: the file is read then.
+    const project = rmi ? projectOf(ctx, f) : undefined;
+    const name = project?.name ?? projectNameOf(ctx, f).name;
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
     const timeout = flag.int(f, "timeout");
@@ -55,6 +72,7 @@ export const command: Command = {
         say("Volume", v.Name, "Removed");
       }
     }
+    if (rmi && project) await removeImages(ctx, project, rmi, say);
     for (const n of await listNetworks(rt)) {
       if (n.Labels?.[LABELS.project] !== name) continue;
       say("Network", n.Name, "Removing");
@@ -64,3 +82,29 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** `--rmi local`: the images built for services without an `image:` name; `all`: every service's image. */
+async function removeImages(
+  ctx: Context,
+  p: Project,
+  mode: string,
+  say: ReturnType<typeof progress>,
+): Promise<void> {
+  const { openImages, removeImage } = await import("../../images/index.js");
+  const names = new Set(p.services.filter((s) => mode === "all" || !s.image).map((s) => serviceImage(p, s)));
+  const images = await openImages(ctx.root);
+  try {
+    for (const n of names) {
+      say("Image", n, "Removing");
+      try {
+        await removeImage(images, n);
+      } catch (e) {
+        if (isWharfError(e, "image-not-found")) continue;
+        throw e;
+      }
+      say("Image", n, "Removed");
+    }
+  } finally {
+    await images.close();
+  }
+}

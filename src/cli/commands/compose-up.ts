@@ -34,7 +34,7 @@ async function existing(rt: RuntimeContext, name: string): Promise<ContainerReco
 }
 
 /** Makes (or keeps) a service's container; returns it and whether it was already running unchanged. */
-async function converge(
+export async function converge(
   ctx: Context,
   rt: RuntimeContext,
   p: Project,
@@ -79,7 +79,12 @@ async function converge(
 }
 
 /** Waits for what a service's depends_on asks of each dependency (Compose's words when it fails). */
-async function waitDependencies(rt: RuntimeContext, p: Project, s: ServiceConfig, say: Say): Promise<void> {
+export async function waitDependencies(
+  rt: RuntimeContext,
+  p: Project,
+  s: ServiceConfig,
+  say: Say,
+): Promise<void> {
   for (const [dep, d] of Object.entries(s.depends_on ?? {})) {
     const svc = p.services.find((x) => x.name === dep);
     if (!svc || d.condition === "service_started") continue;
@@ -207,7 +212,8 @@ async function attach(
       const rec = await getContainer(rt, c.id).catch(() => undefined);
       if (rec && rec.state === "exited" && !stopping) ctx.out(`${c.name} exited with code ${rec.exitCode}`);
     }
-    return stopping ? 130 : 0;
+    // As Compose: the containers stopped by ^C or SIGTERM, the status is 0.
+    return 0;
   } finally {
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onInt);

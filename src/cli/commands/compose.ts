@@ -16,6 +16,7 @@ const VERBS: Record<string, () => Promise<{ command: Command }>> = {
   stop: () => import("./compose-stop.js"),
   restart: () => import("./compose-restart.js"),
   exec: () => import("./compose-exec.js"),
+  run: () => import("./compose-run.js"),
 };
 
 /** `compose [-f FILE] [-p NAME] VERB ...`: Compose's own options before the verb, as `docker compose` takes them. */
