@@ -253,7 +253,22 @@ describe("compose", () => {
     expect(done.stderr).toContain(" Container e2e-attached-loop-1  Stopped");
     const rows = (await cli.ok("compose", "-p", "e2e-attached", "ps", "-a", "--format", "json")).trim();
     expect((JSON.parse(rows) as { State: string }).State).toBe("exited");
-    expect((await cli.run(["compose", "-p", "e2e-attached", "down"])).code).toBe(0);
+    // The service gone from the file: its container is an orphan, warned about, then removed.
+    await writeFile(
+      file,
+      `services:\n  other:\n    image: ${image}\n    init: true\n    command: sleep 600\n`,
+    );
+    const attached = (...args: string[]) => cli.run(["compose", "-p", "e2e-attached", "-f", file, ...args]);
+    const orphan = await attached("up", "-d");
+    expect(orphan.stderr).toContain("Found orphan containers ([e2e-attached-loop-1]) for this project");
+    expect(orphan.code).toBe(0);
+    const removed = await attached("up", "-d", "--remove-orphans");
+    expect(removed.stderr).toContain(" Container e2e-attached-loop-1  Removed");
+    expect(removed.stderr).toContain(" Container e2e-attached-other-1  Running");
+    const down = await attached("down", "-t", "1");
+    expect(down.stderr).toContain(" Network e2e-attached_default  Removed");
+    expect(down.code).toBe(0);
+    expect(await cli.ok("ps", "-aq")).toBe("");
   }, 60_000);
 
   it("refuses bad files with nothing created", async () => {

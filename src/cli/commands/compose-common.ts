@@ -77,3 +77,33 @@ export function progress(ctx: Context): (kind: string, name: string, status: str
     ctx.err(tty && done ? ` \u2714 ${kind} ${name}  ${status}` : ` ${kind} ${name}  ${status}`);
   };
 }
+
+/**
+ * Containers of the project whose service is no longer in its file: warned about as Compose warns,
+ * or removed (`--remove-orphans`).
+ */
+export async function orphans(
+  ctx: Context,
+  rt: RuntimeContext,
+  p: Project,
+  remove: boolean,
+  say: ReturnType<typeof progress>,
+): Promise<void> {
+  const services = new Set(p.services.map((s) => s.name));
+  const left = (await projectContainers(rt, p.name)).filter(
+    (c) => !services.has(c.options.labels?.[LABELS.service] ?? ""),
+  );
+  if (left.length === 0) return;
+  if (!remove) {
+    ctx.err(
+      `WARN[0000] Found orphan containers ([${left.map((c) => c.name).join(" ")}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
+    );
+    return;
+  }
+  const { removeContainer } = await import("../../runtime/index.js");
+  for (const c of left) {
+    say("Container", c.name, "Removing");
+    await removeContainer(rt, c.id, { force: true });
+    say("Container", c.name, "Removed");
+  }
+}

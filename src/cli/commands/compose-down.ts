@@ -44,16 +44,32 @@ export const command: Command = {
       });
     }
     // --rmi needs the services' images: the file is read then.
-    const project = rmi ? projectOf(ctx, f) : undefined;
-    const name = project?.name ?? projectNameOf(ctx, f).name;
+    const read = rmi ? projectOf(ctx, f) : undefined;
+    const named = read ? { name: read.name, project: read } : projectNameOf(ctx, f);
+    const { name, project } = named;
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
     const timeout = flag.int(f, "timeout");
     const volumes = flag.bool(f, "volumes");
     // Dependents first: the reverse of the order they were made (newest first).
-    const containers = (await projectContainers(rt, name, { oneoff: true })).sort((a, b) =>
+    const all = (await projectContainers(rt, name, { oneoff: true })).sort((a, b) =>
       b.created.localeCompare(a.created),
     );
+    // With the file read, the containers of services no longer in it are orphans: left, with
+    // Compose's warning, unless --remove-orphans (with -p alone, every container of the project goes).
+    const known =
+      project && !flag.bool(f, "remove-orphans") ? new Set(project.services.map((s) => s.name)) : undefined;
+    const isOrphan = (c: (typeof all)[0]) =>
+      known !== undefined &&
+      c.options.labels?.[LABELS.oneoff] !== "True" &&
+      !known.has(c.options.labels?.[LABELS.service] ?? "");
+    const containers = all.filter((c) => !isOrphan(c));
+    const left = all.filter(isOrphan);
+    if (left.length > 0) {
+      ctx.err(
+        `WARN[0000] Found orphan containers ([${left.map((c) => c.name).join(" ")}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
+      );
+    }
     for (const c of containers) {
       if (c.state === "running") {
         say("Container", c.name, "Stopping");
@@ -76,7 +92,13 @@ export const command: Command = {
     for (const n of await listNetworks(rt)) {
       if (n.Labels?.[LABELS.project] !== name) continue;
       say("Network", n.Name, "Removing");
-      await removeNetwork(rt, n.Id);
+      try {
+        await removeNetwork(rt, n.Id);
+      } catch {
+        // Still joined by a container the project left (an orphan, another project's): kept, as Compose.
+        say("Network", n.Name, "Resource is still in use");
+        continue;
+      }
       say("Network", n.Name, "Removed");
     }
     return 0;

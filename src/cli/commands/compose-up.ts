@@ -20,7 +20,7 @@ import {
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
-import { COMPOSE_FLAGS, progress, projectContainers, projectOf } from "./compose-common.js";
+import { COMPOSE_FLAGS, orphans, progress, projectContainers, projectOf } from "./compose-common.js";
 import { serviceImageFor } from "./compose-images.js";
 import { printLogs } from "./compose-logs-print.js";
 import { serviceRunOptions } from "./compose-options.js";
@@ -139,6 +139,11 @@ export const command: Command = {
       description: "Recreate containers even if their configuration and image haven't changed",
     },
     { name: "no-start", type: "bool", description: "Don't start the services after creating them" },
+    {
+      name: "remove-orphans",
+      type: "bool",
+      description: "Remove containers for services not defined in the Compose file",
+    },
   ],
   async run(ctx, f) {
     const p = projectOf(ctx, f);
@@ -146,6 +151,7 @@ export const command: Command = {
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
     const services = startOrder(withDependencies(p.services, f.args));
+    await orphans(ctx, rt, p, flag.bool(f, "remove-orphans"), say);
     await ensureResources(rt, p, services, say);
     const made: { s: ServiceConfig; rec: ContainerRecord; running: boolean }[] = [];
     for (const s of services) {
