@@ -22,6 +22,8 @@ export {
 } from "./df.js";
 export { mergeEnv, resolveCommand } from "./env.js";
 export {
+  appendEvent,
+  containerEvent,
   type EventActor,
   flushEvents,
   type ReadEventsOptions,

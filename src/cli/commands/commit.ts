@@ -1,10 +1,11 @@
 import { WharfError } from "../../errors/index.js";
 import { openImages } from "../../images/index.js";
-import { parseReference } from "../../reference/index.js";
-import { commitContainer } from "../../runtime/index.js";
+import { familiarString, parseReference, withDefaultTag } from "../../reference/index.js";
+import { commitContainer, containerEvent, getContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { applyChanges, parseChanges } from "../parse/changes.js";
 import { runtimeContext } from "./container-common.js";
+import { imageEvent, imageLabels } from "./image-events.js";
 
 /** A `REPOSITORY[:TAG]` argument, checked before any work (Docker refuses a digest here). */
 export function checkTarget(name: string | undefined): string | undefined {
@@ -54,7 +55,9 @@ export const command: Command = {
     try {
       const author = flag.string(f, "author");
       const message = flag.string(f, "message");
-      const made = await commitContainer(runtimeContext(ctx), f.args[0] as string, {
+      const rctx = runtimeContext(ctx);
+      const rec = await getContainer(rctx, f.args[0] as string);
+      const made = await commitContainer(rctx, rec.id, {
         images,
         pause: f.values.pause !== false,
         change: (c) => applyChanges(c, changes),
@@ -63,6 +66,10 @@ export const command: Command = {
         ...(name ? { name } : {}),
       });
       ctx.out(made.id);
+      // As Docker: the name's image `tag` event, then the container's `commit` (its image's ID and name).
+      const imageRef = name ? familiarString(withDefaultTag(parseReference(name))) : "";
+      if (name) imageEvent(ctx, "tag", made.id, imageRef, await imageLabels(images, made.id));
+      containerEvent(rctx, rec, "commit", { comment: message ?? "", imageID: made.id, imageRef });
     } finally {
       await images.close();
     }

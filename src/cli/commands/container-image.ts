@@ -46,13 +46,19 @@ async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Ref
   // Not the usual run: its compiled code is no code cache for the runs of local images.
   unusualRun();
   // Loaded only to pull: a run of a local image needs no registry client.
-  const [{ pull }, { progressView, pullProgress }, { transportOptions }, { imageVerifier }] =
-    await Promise.all([
-      import("../../remote/index.js"),
-      import("../render/index.js"),
-      import("./registry-options.js"),
-      import("./trust-verify.js"),
-    ]);
+  const [
+    { pull },
+    { progressView, pullProgress },
+    { transportOptions },
+    { imageVerifier },
+    { transferEvent },
+  ] = await Promise.all([
+    import("../../remote/index.js"),
+    import("../render/index.js"),
+    import("./registry-options.js"),
+    import("./trust-verify.js"),
+    import("./image-events.js"),
+  ]);
   // `-q`: no pull output (Docker's `run -q` discards it).
   const quiet = f.values.quiet === true;
   const view = progressView({
@@ -85,6 +91,8 @@ async function pullForRun(ctx: Context, f: ParsedFlags, images: Images, ref: Ref
   });
   // Kept beside the image: a later run of it verifies with them, offline.
   if (seen && seen.sigs.length > 0) await keepSignatures(images, result.target, seen.sigs);
+  // Docker's daemon pulls for `run`/`create` as for `pull`: its `pull` event.
+  await transferEvent(ctx, images, "pull", ref);
   view.line(`Digest: ${result.digest}`);
   view.line(
     `Status: ${result.upToDate ? "Image is up to date" : "Downloaded newer image"} for ${familiarString(ref)}`,

@@ -1,4 +1,5 @@
 import { WharfError } from "../../errors/index.js";
+import { familiarName, parseReference } from "../../reference/index.js";
 import { readEvents, type WharfEvent } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { badFilterFormat } from "../parse/filter-format.js";
@@ -8,6 +9,16 @@ import { FILTER_FLAG, FORMAT_FLAG } from "./common-flags.js";
 import { runtimeContext } from "./container-common.js";
 
 const KEYS = ["container", "event", "type", "image", "label", "volume", "network"];
+
+/** A reference's familiar name without its tag or digest (Docker's `stripTag`); else as given. */
+function stripTag(image: string): string {
+  if (!image) return image;
+  try {
+    return familiarName(parseReference(image));
+  } catch {
+    return image;
+  }
+}
 
 /**
  * Docker's event filters: values of one key are alternatives, keys must all match. `container`
@@ -35,8 +46,12 @@ export function eventFilter(specs: readonly string[]): (e: WharfEvent) => boolea
         return e.Action === v || e.Action.split(":")[0] === v;
       case "type":
         return e.Type === v;
-      case "image":
-        return a.image === v;
+      case "image": {
+        // Docker's matchImage: the Actor's ID or image name (an image event's `name`, another's
+        // `image`), each also without its tag or digest.
+        const name = (e.Type === "image" ? a.name : a.image) ?? "";
+        return [e.Actor.ID, name, stripTag(e.Actor.ID), stripTag(name)].includes(v);
+      }
       case "label": {
         const i = v.indexOf("=");
         return i < 0 ? v in a : a[v.slice(0, i)] === v.slice(i + 1);
@@ -75,6 +90,50 @@ export function eventLine(e: WharfEvent): string {
   return `${eventTime(e.timeNano)} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs ? ` (${attrs})` : ""}`;
 }
 
+function sortedAttributes(a: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+}
+
+/**
+ * What a template sees of an event: Docker's `events.Message` by its Go field names (`.Type`,
+ * `.Action`, `.Actor`, `.Scope`, `.Time`, `.TimeNano` and the deprecated `.ID`, `.Status`, `.From`,
+ * filled for container and image events as Docker's daemon fills them), and its JSON (`{{json .}}`)
+ * by its tags: `status`, `id`, `from` (left out when empty), `Type`, `Action`, `Actor` (attributes
+ * sorted, as Go writes a map), `scope`, `time`, `timeNano`.
+ */
+export function templateData(e: WharfEvent): Record<string, unknown> {
+  const deprecated =
+    e.Type === "container"
+      ? { ID: e.Actor.ID, Status: e.Action, From: e.Actor.Attributes.image ?? "" }
+      : e.Type === "image"
+        ? { ID: e.Actor.ID, Status: e.Action, From: "" }
+        : { ID: "", Status: "", From: "" };
+  const data: Record<string, unknown> = {
+    ...deprecated,
+    Type: e.Type,
+    Action: e.Action,
+    Actor: { ID: e.Actor.ID, Attributes: sortedAttributes(e.Actor.Attributes) },
+    Scope: e.scope,
+    Time: e.time,
+    TimeNano: e.timeNano,
+  };
+  Object.defineProperty(data, "toJSON", {
+    enumerable: false,
+    value: () => ({
+      ...(deprecated.Status ? { status: deprecated.Status } : {}),
+      ...(deprecated.ID ? { id: deprecated.ID } : {}),
+      ...(deprecated.From ? { from: deprecated.From } : {}),
+      Type: e.Type,
+      Action: e.Action,
+      Actor: data.Actor,
+      scope: e.scope,
+      time: e.time,
+      timeNano: e.timeNano,
+    }),
+  });
+  return data;
+}
+
 export const command: Command = {
   path: ["events"],
   aliases: [["system", "events"]],
@@ -106,17 +165,7 @@ export const command: Command = {
         ctx.out(eventLine(e));
         continue;
       }
-      // Docker's deprecated fields, still used by scripts: ID, Status, From.
-      const data = {
-        ...e,
-        Scope: e.scope,
-        Time: e.time,
-        TimeNano: e.timeNano,
-        ...(e.Type === "container"
-          ? { ID: e.Actor.ID, Status: e.Action, From: e.Actor.Attributes.image ?? "" }
-          : {}),
-      };
-      ctx.out(executeTemplate(template, data));
+      ctx.out(executeTemplate(template, templateData(e)));
     }
     return 0;
   },

@@ -5,6 +5,7 @@ import { PRUNE_FILTER_FLAG, parsePruneFilters, pruneMatch } from "../parse/prune
 import { humanSize } from "../render/index.js";
 import { runtimeContext } from "./container-common.js";
 import { timeOf } from "./image-contexts.js";
+import { deleteEvents, imageEvent } from "./image-events.js";
 import { allFlag, confirmed, FORCE_FLAG } from "./prune-common.js";
 
 const WARN_DANGLING = "WARNING! This will remove all dangling images.";
@@ -23,11 +24,18 @@ export const command: Command = {
     if (!(await confirmed(ctx, f, all ? WARN_ALL : WARN_DANGLING))) return 0;
     const images = await openImages(ctx.root);
     try {
+      // The candidates' labels, kept for their untag events (Docker logs them before the delete).
+      const labels = new Map<string, Record<string, string>>();
       const result = await pruneImages(images, {
         all,
         containers: containersUsing(runtimeContext(ctx)),
-        filter: (c) => pruneMatch(filters, { created: timeOf(c.created), labels: c.labels }),
+        filter: (c) => {
+          labels.set(c.id, c.labels);
+          return pruneMatch(filters, { created: timeOf(c.created), labels: c.labels });
+        },
       });
+      deleteEvents(ctx, result.deleted, labels);
+      imageEvent(ctx, "prune", "", "", { reclaimed: String(result.reclaimed) });
       const lines = result.deleted.map((r) =>
         "Untagged" in r ? `untagged: ${r.Untagged}` : `deleted: ${r.Deleted}`,
       );

@@ -6,10 +6,12 @@ import type { Bytes } from "../../digest/index.js";
 import { errnoCode, WharfError } from "../../errors/index.js";
 import { importImage, openImages } from "../../images/index.js";
 import { parsePlatform } from "../../oci/index.js";
+import { familiarString, parseReference, withDefaultTag } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { applyChanges, parseChanges } from "../parse/changes.js";
 import { checkTarget } from "./commit.js";
+import { imageEvent, imageLabels } from "./image-events.js";
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
@@ -88,6 +90,10 @@ export const command: Command = {
         ...(platform ? { platform } : {}),
       });
       ctx.out(made.id);
+      // As Docker: the name's `tag` event, then `import`.
+      const labels = await imageLabels(images, made.id);
+      if (name) imageEvent(ctx, "tag", made.id, familiarString(withDefaultTag(parseReference(name))), labels);
+      imageEvent(ctx, "import", made.id, made.id, labels);
     } finally {
       await images.close();
     }

@@ -5,6 +5,7 @@ import { errnoCode, WharfError } from "../../errors/index.js";
 import { openImages } from "../../images/index.js";
 import { parsePlatform } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
+import { imageEvent, imageLabels } from "./image-events.js";
 
 /** The archive's bytes: the file, opened before anything else happens, or stdin. */
 async function input(
@@ -63,6 +64,8 @@ export const command: Command = {
     try {
       const r = await loadArchive(images, src, platform ? { platform: parsePlatform(platform) } : {});
       for (const line of r.lines) ctx.out(line);
+      for (const id of new Set(r.images.map((i) => i.id)))
+        imageEvent(ctx, "load", id, id, await imageLabels(images, id));
       return 0;
     } finally {
       await images.close();

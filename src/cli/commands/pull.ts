@@ -11,13 +11,21 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { pullProgress as showPull } from "../render/index.js";
+import { transferEvent } from "./image-events.js";
 import { platformWarning } from "./platform-warning.js";
 import { stdoutProgress } from "./progress-out.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
 import { imageVerifier, type SeenSignatures } from "./trust-verify.js";
 
-async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: boolean): Promise<boolean> {
+/** Pulls one reference; `event`: records Docker's `pull` event for it (not for each tag of `-a`). */
+async function pullOne(
+  ctx: Context,
+  f: ParsedFlags,
+  ref: Reference,
+  quiet: boolean,
+  event = true,
+): Promise<boolean> {
   const images = await openImages(ctx.root);
   const view = quiet ? undefined : stdoutProgress(ctx);
   const layers = view ? showPull(view) : undefined;
@@ -50,6 +58,7 @@ async function pullOne(ctx: Context, f: ParsedFlags, ref: Reference, quiet: bool
       : {}),
   });
   if (seen && seen.sigs.length > 0) await keepSignatures(images, result.target, seen.sigs);
+  if (event) await transferEvent(ctx, images, "pull", ref);
   view?.line(`Digest: ${result.digest}`);
   if (!platform) {
     const warning = platformWarning(result.platform);
@@ -99,7 +108,12 @@ export const command: Command = {
         repo.transport.close();
       }
       let newer = false;
-      for (const tag of tags) newer = (await pullOne(ctx, f, { ...parsed, tag }, quiet)) || newer;
+      for (const tag of tags) newer = (await pullOne(ctx, f, { ...parsed, tag }, quiet, false)) || newer;
+      // As Docker: one event, for the repository.
+      await transferEvent(ctx, await openImages(ctx.root), "pull", {
+        domain: parsed.domain,
+        path: parsed.path,
+      });
       const name = familiarName(parsed);
       if (!quiet) ctx.out(`Status: ${newer ? "Downloaded newer image" : "Image is up to date"} for ${name}`);
       ctx.out(formatReference({ domain: parsed.domain, path: parsed.path }));

@@ -7,6 +7,7 @@ import { formatReference, parseReference, type Reference, repositoryName } from 
 import { push } from "../../remote/index.js";
 import { type Command, flag } from "../command.js";
 import { pushProgress } from "../render/index.js";
+import { transferEvent } from "./image-events.js";
 import { stdoutProgress } from "./progress-out.js";
 import { PUSH_SIGN_FLAGS, pushSigningKey, signAfterPush } from "./push-sign.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
@@ -125,6 +126,11 @@ export const command: Command = {
       else ctx.out(formatReference(ref));
       // podman's push --sign-by-sigstore-private-key / --sign-by: sign what was just pushed.
       for (const line of await signAfterPush(ctx, f, ref, signingKey)) (view ? ctx.out : ctx.err)(line);
+      if (!flag.bool(f, "all-tags")) await transferEvent(ctx, images, "push", ref);
+    }
+    // As Docker: `-a` pushes the repository, one event for it.
+    if (flag.bool(f, "all-tags")) {
+      await transferEvent(ctx, images, "push", { domain: parsed.domain, path: parsed.path });
     }
     return 0;
   },

@@ -5,6 +5,7 @@ import { containersUsing } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { reportError } from "../report.js";
 import { runtimeContext } from "./container-common.js";
+import { deleteEvents, localImage, loggedByName } from "./image-events.js";
 
 export const command: Command = {
   path: ["rmi"],
@@ -37,12 +38,18 @@ export const command: Command = {
       for (const name of f.args) {
         try {
           const opts = { force, noPrune: flag.bool(f, "no-prune"), containers };
+          // Read first: the untag events carry the image's ID and labels (Docker's), gone after.
+          const before = platforms.length > 0 ? undefined : await localImage(images, name);
           const report: DeleteRecord[] =
             platforms.length > 0
               ? await removeImagePlatforms(images, name, platforms, opts)
               : await removeImage(images, name, opts);
           for (const r of report)
             ctx.out("Untagged" in r ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
+          if (before) {
+            const logged = before.byName ? loggedByName(report) : report;
+            deleteEvents(ctx, logged, new Map([[before.id, before.labels]]), before.id);
+          }
         } catch (e) {
           const code = reportError(ctx, e);
           // As Docker: with -f, an image that is not there is said, and is no failure.

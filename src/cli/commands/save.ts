@@ -8,6 +8,7 @@ import { removeOnSignal } from "../../files/index.js";
 import { openImages } from "../../images/index.js";
 import { splitPlatforms } from "../../oci/index.js";
 import { type Command, flag } from "../command.js";
+import { imageEvent, localImage } from "./image-events.js";
 import { refuseTerminal, validateOutputPath, writeToStdout } from "./stream-out.js";
 
 export const command: Command = {
@@ -35,8 +36,19 @@ export const command: Command = {
     const images = await openImages(ctx.root);
     try {
       const { stream } = await saveArchive(images, f.args, { platforms });
+      // Docker's `save` event, one per image written, once the archive is whole.
+      const saved = async () => {
+        const seen = new Set<string>();
+        for (const name of f.args) {
+          const img = await localImage(images, name);
+          if (!img || seen.has(img.id)) continue;
+          seen.add(img.id);
+          imageEvent(ctx, "save", img.id, img.id, img.labels);
+        }
+      };
       if (!output) {
         await writeToStdout(ctx, stream);
+        await saved();
         return 0;
       }
       // Written beside the file and renamed into place: a failed save leaves what was there.
@@ -45,6 +57,7 @@ export const command: Command = {
       try {
         await pipeline(stream, createWriteStream(tmp, { mode: 0o600 }));
         await rename(tmp, output);
+        await saved();
       } catch (e) {
         await rm(tmp, { force: true });
         throw e;

@@ -1,7 +1,8 @@
 import { isWharfError, WharfError } from "../../errors/index.js";
-import { openImages, tagImage } from "../../images/index.js";
-import { parseReference } from "../../reference/index.js";
+import { openImages, resolveImage, tagImage } from "../../images/index.js";
+import { familiarString, parseReference } from "../../reference/index.js";
 import type { Command } from "../command.js";
+import { imageEvent, imageLabels } from "./image-events.js";
 
 /** The docker client's check of both names before the tag is made, in its words. */
 function checkName(input: string, idAllowed: boolean): void {
@@ -36,7 +37,11 @@ export const command: Command = {
   async run(ctx, f) {
     checkName(f.args[0] as string, true);
     checkName(f.args[1] as string, false);
-    await tagImage(await openImages(ctx.root), f.args[0] as string, f.args[1] as string);
+    const images = await openImages(ctx.root);
+    const name = await tagImage(images, f.args[0] as string, f.args[1] as string);
+    // Docker's `tag` event: the image's ID, `name` the new reference.
+    const id = (await resolveImage(images, name)).image.id;
+    imageEvent(ctx, "tag", id, familiarString(parseReference(name)), await imageLabels(images, id));
     return 0;
   },
 };

@@ -16,6 +16,7 @@ import { execPlugin, type PluginCall, resultAddress, resultAddress6 } from "./cn
 import { releaseNetworks } from "./detach.js";
 import { mapPorts } from "./dnat.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
+import { endpointEvents } from "./events.js";
 import { gateHooks, gatePath, openGate } from "./gate.js";
 import { ensureBridge } from "./host.js";
 import { netnsPath } from "./layout.js";
@@ -207,6 +208,7 @@ async function setUp(
         }).then(() => trace("network: ports mapped"))
       : undefined;
   ready?.catch(() => undefined);
+  endpointEvents(ctx, rec.id, endpoints, "connect");
   return {
     netnsPath: ns,
     ...(ready ? { ready } : {}),

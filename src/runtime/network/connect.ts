@@ -11,6 +11,7 @@ import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { checkIp6 } from "./check.js";
 import { execPlugin, resultAddress, resultAddress6 } from "./cni.js";
 import { hostsFile } from "./etc.js";
+import { networkEvent } from "./events.js";
 import { ensureBridge } from "./host.js";
 import { findNetwork } from "./networks.js";
 import { joinPeers, leavePeers } from "./peers.js";
@@ -143,6 +144,8 @@ export async function connectNetwork(
     ...(state && r.net ? { net: { ...r.net, endpoints: [...r.net.endpoints, state] } } : {}),
   }));
   if (state && updated.net) await refreshHosts(ctx, updated, updated.net.endpoints);
+  // As Docker: a running container's endpoint joined now; a stopped one's joins at its start.
+  if (state) networkEvent(ctx, net, "connect", { container: rec.id });
 }
 
 /** `network disconnect NETWORK CONTAINER`. */
@@ -205,4 +208,5 @@ export async function disconnectNetwork(
       : {}),
   }));
   if (ep && updated.net) await refreshHosts(ctx, updated, updated.net.endpoints);
+  if (ep) networkEvent(ctx, net, "disconnect", { container: rec.id });
 }

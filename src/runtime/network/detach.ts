@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin } from "./cni.js";
+import { endpointEvents } from "./events.js";
 import { netnsPath } from "./layout.js";
 import { deleteNetns } from "./netns.js";
 import { leavePeers } from "./peers.js";
@@ -75,6 +76,8 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
   if (user.length > 0) jobs.push(leavePeers(ctx, rec.id, user));
   const results = await Promise.allSettled(jobs);
   trace("network: released");
+  // A start's endpoints (in its record) leave: Docker's `disconnect`, whatever the release met.
+  if (rec.net) endpointEvents(ctx, rec.id, rec.net.endpoints, "disconnect");
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
 }

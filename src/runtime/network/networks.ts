@@ -10,6 +10,7 @@ import { randomHex } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { withLock } from "../../files/index.js";
 import type { RuntimeContext } from "../types.js";
+import { networkEvent } from "./events.js";
 import { bringUp, routedSubnets, withHostLock } from "./host.js";
 import { reservationText } from "./ipam.js";
 import {
@@ -364,6 +365,7 @@ export async function createNetwork(ctx: RuntimeContext, o: CreateNetworkOptions
       removeNetworkFiles(ctx, rec.Id);
       throw e;
     }
+    networkEvent(ctx, rec, "create");
     return rec;
   });
 }

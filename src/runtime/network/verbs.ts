@@ -1,6 +1,7 @@
 import { WharfError } from "../../errors/index.js";
 import { listContainers } from "../reconcile.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
+import { networkEvent, networkPruneEvent } from "./events.js";
 import { reapOrphans, tearDown } from "./host.js";
 import { allNetworks, canBridge, findNetwork, withNetworksLock } from "./networks.js";
 import { endpointIdOf, networkModeOf } from "./settings.js";
@@ -71,6 +72,7 @@ async function removeOne(ctx: RuntimeContext, net: NetworkRecord, recs: Containe
     await sweepAddresses(ctx, net).catch(() => undefined);
     if (canBridge()) await tearDown(bridgeOf(net), net.Id, ipv6ConfigOf(net) !== undefined);
     removeNetworkFiles(ctx, net.Id);
+    networkEvent(ctx, net, "destroy");
   });
 }
 
@@ -104,5 +106,6 @@ export async function pruneNetworks(
   for (const net of await listNetworks(ctx))
     if (net.Driver === "bridge") await sweepAddresses(ctx, net).catch(() => undefined);
   if (canBridge()) await withNetworksLock(ctx, () => reapOrphans());
+  networkPruneEvent(ctx);
   return removed;
 }
