@@ -28,6 +28,8 @@ describe("image and network events", () => {
   let cli: WharfCli;
   let reg: RunningRegistry;
   let tars: RootfsTars;
+  /** The busybox image the first test pushes and pulls. */
+  let box = "";
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "wharf-e2e-events-images-"));
@@ -37,7 +39,7 @@ describe("image and network events", () => {
   afterAll(async () => {
     if (cli) {
       await removeContainers(cli);
-      await cli.run(["network", "rm", "evnet"]);
+      await cli.run(["network", "rm", "evnet", "evnet2"]);
       await removeRootBridges(cli.root);
       await cli.close();
     }
@@ -68,9 +70,10 @@ describe("image and network events", () => {
     const { ref } = await pushBusyboxWith(reg, join(dir, "layout"), {
       repo: "evbox",
       tag: "1",
-      applets: ["sh", "true"],
+      applets: ["sh", "true", "sleep"],
       cmd: ["true"],
     });
+    box = ref;
     const repo = `${reg.host}/e2e/evbox`;
     const labelled = `${reg.host}/e2e/labelled:1`;
     const since = String(Date.now() / 1000);
@@ -186,4 +189,25 @@ describe("image and network events", () => {
       ["pull", ref, { name: repo }],
     ]);
   }, 240_000);
+
+  it("network connect and disconnect of a running container; rm -f's disconnect; network prune", async () => {
+    const since = String(Date.now() / 1000);
+    const netId = (await cli.ok("network", "create", "evnet2")).trim();
+    const bridgeId = (await cli.ok("network", "inspect", "-f", "{{.Id}}", "bridge")).trim();
+    const cid = (await cli.ok("run", "-d", "--name", "evd", box, "sleep", "30")).trim();
+    await cli.ok("network", "connect", "evnet2", "evd");
+    await cli.ok("network", "disconnect", "evnet2", "evd");
+    await cli.ok("rm", "-f", "evd");
+    await cli.ok("network", "prune", "-f");
+    const on = (name: string, extra: Record<string, string> = {}) => ({ ...extra, name, type: "bridge" });
+    expect((await events(since, "type=network")).map(brief)).toEqual([
+      ["create", netId, on("evnet2")],
+      ["connect", bridgeId, on("bridge", { container: cid })],
+      ["connect", netId, on("evnet2", { container: cid })],
+      ["disconnect", netId, on("evnet2", { container: cid })],
+      ["disconnect", bridgeId, on("bridge", { container: cid })],
+      ["destroy", netId, on("evnet2")],
+      ["prune", "", { reclaimed: "0" }],
+    ]);
+  }, 120_000);
 });
