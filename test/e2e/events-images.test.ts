@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -208,6 +208,18 @@ describe("image and network events", () => {
       ["disconnect", bridgeId, on("bridge", { container: cid })],
       ["destroy", netId, on("evnet2")],
       ["prune", "", { reclaimed: "0" }],
+    ]);
+  }, 120_000);
+
+  it("build -t: a `tag` event per name, with the built image's ID and labels", async () => {
+    const ctxDir = join(dir, "buildctx");
+    await mkdir(ctxDir, { recursive: true });
+    await writeFile(join(ctxDir, "Dockerfile"), `FROM ${box}\nLABEL stage=built\n`);
+    const since = String(Date.now() / 1000);
+    const id = (await cli.ok("build", "-q", "-t", "evbuilt:1", "-t", "evbuilt:2", ctxDir)).trim();
+    expect((await events(since, "type=image", "event=tag")).map(brief)).toEqual([
+      ["tag", id, { stage: "built", name: "evbuilt:1" }],
+      ["tag", id, { stage: "built", name: "evbuilt:2" }],
     ]);
   }, 120_000);
 });

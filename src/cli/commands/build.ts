@@ -9,7 +9,7 @@ import {
 } from "../../build/index.js";
 import { formatCheckReport } from "../../dockerfile/index.js";
 import { formatPlatform } from "../../oci/index.js";
-import { parseReference } from "../../reference/index.js";
+import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
@@ -30,6 +30,7 @@ import {
 } from "./build-options.js";
 import { buildTrust } from "./build-trust.js";
 import { configProxyVars } from "./config-proxies.js";
+import { imageEvent } from "./image-events.js";
 import { interruptible, isInterrupted } from "./interrupt.js";
 import { INSECURE_FLAG, transportOptions } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
@@ -254,6 +255,13 @@ export const command: Command = {
       return outcome.status;
     }
     const result = outcome;
+    // Docker's daemon tags a built image as `tag` does: one `tag` event per name (no name, no event;
+    // an image sent to an output is not stored under its names).
+    if (outputs.length === 0) {
+      const labels = result.config.config?.Labels ?? {};
+      for (const name of result.tags)
+        imageEvent(ctx, "tag", result.id, familiarString(parseReference(name)), labels);
+    }
     if (iidfile) writeFileSync(iidfile, result.id);
     const metadata = flag.string(f, "metadata-file");
     if (metadata) writeMetadata(metadata, result);
