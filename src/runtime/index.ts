@@ -49,6 +49,7 @@ export {
   summarize,
 } from "./inspect.js";
 export { type AttachOptions, runForeground, startContainer } from "./lifecycle.js";
+export { removeLink } from "./link-remove.js";
 export { type LogEntry, type LogStream, type ReadLogsOptions, readLogFile } from "./logs.js";
 export { checkMounts } from "./mounts.js";
 export { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";

@@ -1,5 +1,5 @@
 import { isWharfError } from "../../errors/index.js";
-import { removeContainer } from "../../runtime/index.js";
+import { removeContainer, removeLink } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { reportError } from "../report.js";
 import { runtimeContext } from "./container-common.js";
@@ -33,11 +33,11 @@ export const command: Command = {
     const force = flag.bool(f, "force");
     let status = 0;
     // `--link /PARENT/ALIAS`: the links go, not the containers (runtime/links.ts, loaded only then).
-    const links = flag.bool(f, "link") ? await import("../../runtime/links.js") : undefined;
+    const links = flag.bool(f, "link");
     for (const name of f.args) {
       try {
         if (links) {
-          await links.removeLink(rt, name);
+          await removeLink(rt, name);
           ctx.out(name);
           continue;
         }
