@@ -52,6 +52,7 @@ function groupDescription(group: string): string {
   if (group === "trust") return "Manage trust on images";
   if (group === "manifest") return "Manage Docker image manifests and manifest lists";
   if (group === "builder") return "Manage builds";
+  if (group === "compose") return "Docker Compose (one project: up, down, ps, logs, config, ...)";
   if (group === "buildx") return "Docker Buildx (wharf's one builder; imagetools: images in a registry)";
   return `Manage ${group === "registry" ? "the registry" : `${group}s`}`;
 }

@@ -96,6 +96,10 @@ describe("wharf compose config", () => {
       `Error: validating ${f}: services.a additional properties 'colour' not allowed`,
     );
     expect(r.status).toBe(1);
+    const alone = await runCli(["compose"], { root: join(dir, "root"), env: {} });
+    expect(alone.stderr).toContain("Usage:  wharf compose [OPTIONS] COMMAND");
+    expect(alone.stderr).toContain("\n  up\n  down\n  ps\n  logs\n  config\n");
+    expect(alone.status).toBe(0);
     const u = await runCli(["compose", "frob"], { root: join(dir, "root"), env: {} });
     expect(u.stderr).toContain('unknown docker command: "compose frob"');
     expect(u.status).not.toBe(0);

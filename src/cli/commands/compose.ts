@@ -26,9 +26,15 @@ export const command: Command = {
   description: "Define and run multi-container applications (Docker Compose)",
   flags: COMPOSE_FLAGS,
   interspersed: false,
-  minArgs: 1,
   async run(ctx, f) {
     const [verb = "", ...rest] = f.args;
+    if (verb === "") {
+      // As `docker compose` alone: its verbs, on stderr.
+      ctx.err("\nUsage:  wharf compose [OPTIONS] COMMAND\n\nCommands:");
+      for (const v of Object.keys(VERBS)) ctx.err(`  ${v}`);
+      ctx.err("\nRun 'wharf compose COMMAND --help' for more information on a command.");
+      return 0;
+    }
     const load = VERBS[verb];
     if (!load) {
       throw new WharfError("usage", `unknown docker command: "compose ${verb}"`, {
