@@ -58,8 +58,10 @@ function groupDescription(group: string): string {
 }
 
 export function mainHelp(): string {
-  const top = COMMANDS.filter((e) => e.path.length === 1);
   const groups = groupNames();
+  // A group may have an entry of its own (`compose`, which reads Compose's options before its verb):
+  // listed once, with the groups.
+  const top = COMMANDS.filter((e) => e.path.length === 1 && !groups.includes(e.path[0] as string));
   return [
     "",
     "Usage:  wharf [OPTIONS] COMMAND",
