@@ -1,7 +1,7 @@
 import { withDependencies } from "../../compose/index.js";
 import type { Command } from "../command.js";
 import { COMPOSE_FLAGS, projectOf } from "./compose-common.js";
-import { buildService } from "./compose-images.js";
+import { buildService } from "./compose-service-image.js";
 
 export const command: Command = {
   path: ["compose", "build"],

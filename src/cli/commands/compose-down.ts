@@ -11,7 +11,7 @@ import {
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { COMPOSE_FLAGS, progress, projectContainers, projectNameOf, projectOf } from "./compose-common.js";
-import { serviceImage } from "./compose-images.js";
+import { serviceImage } from "./compose-service-image.js";
 import { runtimeContext } from "./container-common.js";
 
 export const command: Command = {

@@ -4,7 +4,7 @@ import { WharfError } from "../../errors/index.js";
 import { createContainer, runForeground, startContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { COMPOSE_FLAGS, progress, projectOf } from "./compose-common.js";
-import { serviceImageFor } from "./compose-images.js";
+import { serviceImageFor } from "./compose-service-image.js";
 import { serviceRunOptions } from "./compose-options.js";
 import { ensureResources } from "./compose-resources.js";
 import { converge, waitDependencies } from "./compose-up.js";

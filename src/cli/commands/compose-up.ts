@@ -21,7 +21,7 @@ import {
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { COMPOSE_FLAGS, orphans, progress, projectContainers, projectOf } from "./compose-common.js";
-import { serviceImageFor } from "./compose-images.js";
+import { serviceImageFor } from "./compose-service-image.js";
 import { printLogs } from "./compose-logs-print.js";
 import { serviceRunOptions } from "./compose-options.js";
 import { ensureResources } from "./compose-resources.js";
