@@ -7,13 +7,19 @@ import type { Images } from "./images.js";
  * Deletes those of `digests` (blobs a command itself added, e.g. `load`) that no `index.json` entry
  * reaches and no other live instance leases, under the records lock as garbage collection does.
  * Unlike a collection it touches nothing else: a failed load leaves the store as it found it, and
- * a successful one drops the files of the archive that its images do not use.
+ * a successful one drops the files of the archive that its images do not use. An index's entries
+ * in `leaveOut` are not followed: what only they reach goes too (`load --platform` keeps one
+ * platform of a multi-platform archive, as a pull for one platform stores it).
  */
-export async function discardUnreached(images: Images, digests: Iterable<Digest>): Promise<Digest[]> {
+export async function discardUnreached(
+  images: Images,
+  digests: Iterable<Digest>,
+  leaveOut?: ReadonlySet<Digest>,
+): Promise<Digest[]> {
   const list = [...new Set(digests)];
   if (list.length === 0) return [];
   return images.records.update(async (descs) => {
-    const live = await reachable(images.content, descs);
+    const live = await reachable(images.content, descs, leaveOut);
     for (const d of await images.leased()) live.add(d);
     const gone = list.filter((d) => !live.has(d));
     for (const d of gone) await images.content.delete(d);

@@ -9,14 +9,20 @@ import { dropOrphanSignatures, signatureSubject } from "./signatures.js";
  * Every digest reachable from `roots` through the descriptor graph (`walkGraph`): an index's
  * manifests, a manifest's config and layers. Children that are not stored (the other platforms of
  * an index that was pulled for one) are skipped; documents that cannot be read or parsed keep only
- * themselves; foreign layers are kept like any layer when they are stored.
+ * themselves; foreign layers are kept like any layer when they are stored. An index's entries
+ * in `leaveOut` are not followed (the platforms a `load --platform` does not keep).
  */
-export async function reachable(content: ContentStore, roots: readonly Descriptor[]): Promise<Set<Digest>> {
+export async function reachable(
+  content: ContentStore,
+  roots: readonly Descriptor[],
+  leaveOut?: ReadonlySet<Digest>,
+): Promise<Set<Digest>> {
   const seen = new Set<Digest>();
   const walk = walkGraph(roots, storeReader(content), {
     missing: "skip",
     invalid: "visit",
     foreign: "visit",
+    ...(leaveOut?.size ? { select: (entries) => entries.filter((e) => !leaveOut.has(e.digest)) } : {}),
   });
   for await (const n of walk) seen.add(n.descriptor.digest);
   return seen;

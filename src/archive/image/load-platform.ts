@@ -67,3 +67,22 @@ export async function dockerItemFor(
     id: found.doc.manifest.config.digest,
   };
 }
+
+/**
+ * The entries of the loaded images' indexes other than the manifest each name runs (its other
+ * platforms, attestations): what `load --platform` does not keep.
+ */
+export async function otherPlatforms(
+  store: ContentStore,
+  loaded: readonly { target: Descriptor; manifest: Descriptor }[],
+): Promise<Set<Digest>> {
+  const out = new Set<Digest>();
+  const chosen = new Set(loaded.map((i) => i.manifest.digest));
+  for (const item of loaded) {
+    if (!isIndexMediaType(item.target.mediaType)) continue;
+    const index = (await readDoc(store, item.target.digest)).doc;
+    if (index.kind !== "index") continue;
+    for (const m of index.index.manifests) if (!chosen.has(m.digest)) out.add(m.digest);
+  }
+  return out;
+}

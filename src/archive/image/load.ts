@@ -5,6 +5,7 @@ import type { Platform } from "../../oci/index.js";
 import { familiarString, parseReference } from "../../reference/index.js";
 import { decompressAny } from "../compressed.js";
 import { type ArchiveImage, archiveImages, parseIndex } from "./archive-images.js";
+import { otherPlatforms } from "./load-platform.js";
 import { readArchive } from "./read-archive.js";
 import { loadSignatures, signatureEntries } from "./signatures.js";
 
@@ -35,10 +36,13 @@ async function currentId(images: Images, name: string): Promise<Digest | undefin
  * gzip-, bzip2-, xz- or zstd-compressed or not: `decompressAny`) from a stream in one pass, storing each file as it passes
  * (verified), then records the images it holds under their names. Nothing is recorded unless every
  * image is whole; on any failure the blobs this load added are deleted again, so the store is as it
- * was. After success the archive's files that no image uses are deleted too.
+ * was. After success the archive's files that no image uses are deleted too, and with a platform
+ * given, those of the other platforms (Docker's `load --platform` stores that platform alone; the
+ * index is kept, as after a pull for one platform).
  */
 export async function loadArchive(images: Images, src: Bytes, opts: LoadOptions = {}): Promise<LoadResult> {
   const added = new Set<Digest>();
+  let leaveOut: Set<Digest> | undefined;
   try {
     const read = await readArchive(decompressAny(src), images.content, added);
     const list = await archiveImages(read, images.content, added, opts);
@@ -71,8 +75,9 @@ export async function loadArchive(images: Images, src: Bytes, opts: LoadOptions 
       }
     }
     await keepSignatures();
+    if (opts.platform) leaveOut = await otherPlatforms(images.content, list);
     return { images: list, lines };
   } finally {
-    await discardUnreached(images, added);
+    await discardUnreached(images, added, leaveOut);
   }
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bytesOf, digestOf } from "../../digest/index.js";
+import { bytesOf, type Digest, digestOf } from "../../digest/index.js";
 import { type Images, imageHistory, inspectImage, openImages, tagImage } from "../../images/index.js";
 import { makeImage, makeIndex, type TestImage } from "../../images/testing/fixtures.js";
 import { validateRoot } from "../../images/testing/validate.js";
@@ -256,6 +256,18 @@ describe("save and load", () => {
       const arm64 = { os: "linux", architecture: "arm64" };
       await loadArchive(third, bytesOf(bytes), { platform: arm64 });
       expect((await inspectImage(third, "multi:1")).Id).toBe(arm.id);
+      // that platform alone is stored (the index too, as after a pull for one platform)
+      const has = async (d: Digest) => (await third.content.info(d)) !== undefined;
+      for (const d of [index.digest, arm.manifest.digest, arm.id, ...arm.layers.map((l) => l.digest)])
+        expect(await has(d)).toBe(true);
+      for (const d of [app.manifest.digest, app.id, ...app.layers.map((l) => l.digest)])
+        expect(await has(d)).toBe(false);
+      await validateRoot(c.dir);
+      // loaded again without --platform: every platform
+      await loadArchive(third, bytesOf(bytes));
+      for (const d of [app.manifest.digest, app.id, ...app.layers.map((l) => l.digest)])
+        expect(await has(d)).toBe(true);
+      expect((await inspectImage(third, "multi:1")).Id).toBe(app.id);
       await expect(
         loadArchive(dst, bytesOf(bytes), { platform: { os: "linux", architecture: "s390x" } }),
       ).rejects.toThrow(/no image for linux\/s390x/);
