@@ -1,5 +1,19 @@
 import { createHash } from "node:crypto";
-import type { ServiceConfig } from "./types.js";
+import { readFileSync } from "node:fs";
+import type { FileObjectConfig, Project, ServiceConfig } from "./types.js";
+
+/** What a secret or config holds now (a file's bytes hashed; absent when it cannot be read). */
+function contentOf(p: Project | undefined, o: FileObjectConfig | undefined): string | undefined {
+  if (!o) return undefined;
+  if (o.content !== undefined) return o.content;
+  if (o.environment !== undefined) return p?.environment?.[o.environment];
+  if (o.file === undefined) return undefined;
+  try {
+    return createHash("sha256").update(readFileSync(o.file)).digest("hex");
+  } catch {
+    return undefined;
+  }
+}
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
@@ -15,11 +29,20 @@ function canonical(v: unknown): unknown {
 
 /**
  * The service's `com.docker.compose.config-hash`: sha256 of its normalised config (keys sorted),
- * without what does not change the container (`build`, `depends_on`: the image ID is compared apart).
+ * without what does not change the container (`build`, `depends_on`, `profiles`: the image ID is
+ * compared apart); with the project, the content of the secrets and configs it gets too, so that a
+ * changed secret recreates the container.
  */
-export function configHash(s: ServiceConfig): string {
-  const { build: _b, depends_on: _d, ...rest } = s;
+export function configHash(s: ServiceConfig, p?: Project): string {
+  const { build: _b, depends_on: _d, profiles: _p, ...rest } = s;
+  const files =
+    p && (s.secrets?.length || s.configs?.length)
+      ? {
+          secrets: (s.secrets ?? []).map((r) => contentOf(p, p.secrets?.[r.source]) ?? null),
+          configs: (s.configs ?? []).map((r) => contentOf(p, p.configs?.[r.source]) ?? null),
+        }
+      : undefined;
   return createHash("sha256")
-    .update(JSON.stringify(canonical(rest)))
+    .update(JSON.stringify(canonical(files ? { ...rest, "x-content": files } : rest)))
     .digest("hex");
 }

@@ -5,10 +5,14 @@ export { containerName, LABELS, projectLabels, serviceLabels } from "./labels.js
 export { DEFAULT_FILES, type LoadOptions, loadProject, normalizeProjectName } from "./load.js";
 export { startOrder, withDependencies } from "./order.js";
 export { durationNs, shellSplit } from "./parts.js";
+export { allProfiles, selectProfiles } from "./profiles.js";
 export { projectYaml } from "./render.js";
+export { type FileKind, fileTarget } from "./secrets.js";
 export type {
   BuildConfig,
   DependsCondition,
+  FileObjectConfig,
+  FileReference,
   HealthcheckConfig,
   NetworkConfig,
   PortConfig,

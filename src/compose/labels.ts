@@ -41,7 +41,7 @@ export function serviceLabels(
     [LABELS.oneoff]: opts.oneoff ? "True" : "False",
     [LABELS.workingDir]: p.workingDir,
     [LABELS.configFiles]: p.configFiles.join(","),
-    [LABELS.hash]: configHash(s),
+    [LABELS.hash]: configHash(s, p),
     [LABELS.dependsOn]: Object.entries(s.depends_on ?? {})
       .map(([d, c]) => `${d}:${c.condition}:false`)
       .join(","),

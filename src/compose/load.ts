@@ -2,10 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { WharfError } from "../errors/index.js";
-import { interpolateTree, parseDotEnv } from "./interpolate.js";
+import { rebaseDoc, resolveExtends } from "./extends.js";
+import { importResources, includeCycle, includeEntries } from "./include.js";
+import { interpolateTree, type Lookup, parseDotEnv } from "./interpolate.js";
 import { mergeFiles } from "./merge.js";
 import { normalizeService } from "./normalize.js";
 import { startOrder } from "./order.js";
+import { selectProfiles } from "./profiles.js";
 import {
   checkKeys,
   checkTop,
@@ -16,6 +19,7 @@ import {
   NETWORK_KEYS,
   VOLUME_KEYS,
 } from "./schema.js";
+import { checkFileRefs, fileObjects } from "./secrets.js";
 import type { NetworkConfig, Project, VolumeConfig } from "./types.js";
 
 /** The files Compose looks for in the working directory, in its order of preference. */
@@ -30,6 +34,10 @@ export interface LoadOptions {
   projectDirectory?: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** `--profile` (else `COMPOSE_PROFILES` from `env`); `*`: all. */
+  profiles?: string[];
+  /** Services named on the command line: enabled whatever their profiles (and their profiles activated). */
+  services?: string[];
 }
 
 /** Compose's normalisation of a name it derives (lowercase, only [a-z0-9_-], no leading - or _). */
@@ -72,10 +80,19 @@ function configFiles(o: LoadOptions): string[] {
   return [found];
 }
 
+/** YAML's `0440` read as octal, as Compose's YAML reads it (file modes). */
+const OCTAL = {
+  identify: (v: unknown) => typeof v === "number",
+  default: true,
+  tag: "tag:yaml.org,2002:int",
+  test: /^0[0-7]+$/,
+  resolve: (s: string) => Number.parseInt(s, 8),
+};
+
 function readYaml(path: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = parse(readFileSync(path, "utf8"));
+    doc = parse(readFileSync(path, "utf8"), { customTags: (tags) => [OCTAL, ...tags] });
   } catch (e) {
     throw new WharfError("invalid-argument", `yaml: ${(e as Error).message.split("\n")[0]}`, {
       hint: `correct the YAML of ${path}`,
@@ -120,6 +137,74 @@ function labelsOf(v: unknown): Record<string, string> | undefined {
   return isMap(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : undefined;
 }
 
+interface Reader {
+  warnings: string[];
+  warn: (n: string) => void;
+  /** Files read for `extends`, interpolated, by path. */
+  others: Map<string, Record<string, unknown>>;
+}
+
+function readChecked(r: Reader, f: string, lookup: Lookup): Record<string, unknown> {
+  const raw = readYaml(f);
+  checkTop(f, raw);
+  if (raw.version !== undefined) {
+    r.warnings.push(
+      `${f}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`,
+    );
+  }
+  if (raw.services !== undefined && !isMap(raw.services)) throw mustBe(f, "services", "object");
+  return interpolateTree(raw, lookup, r.warn) as Record<string, unknown>;
+}
+
+/**
+ * One file as Compose reads it: interpolated, its services' `extends` resolved, the projects it
+ * `include`s (each interpolated with its own `env_file`, its paths resolved against its own
+ * directory) imported.
+ */
+function readFile(r: Reader, f: string, lookup: Lookup, chain: string[]): Record<string, unknown> {
+  const doc = resolveExtends(f, readChecked(r, f, lookup), (other) => {
+    let d = r.others.get(other);
+    if (!d) {
+      if (!existsSync(other)) {
+        throw new WharfError("not-found", `open ${other}: no such file or directory`, {
+          hint: "correct the file of the service's extends",
+        });
+      }
+      d = readChecked(r, other, lookup);
+      r.others.set(other, d);
+    }
+    return d;
+  });
+  if (doc.include === undefined || doc.include === null) return doc;
+  const { include, ...own } = doc;
+  let out: Record<string, unknown> = own;
+  for (const inc of includeEntries(f, include)) {
+    const envFiles = inc.envFiles ?? [join(inc.projectDirectory, ".env")].filter((p) => existsSync(p));
+    const incEnv: Record<string, string> = {};
+    for (const e of envFiles) {
+      if (!existsSync(e)) {
+        throw new WharfError("not-found", `open ${e}: no such file or directory`, {
+          hint: "correct the include's env_file",
+        });
+      }
+      Object.assign(incEnv, parseDotEnv(readFileSync(e, "utf8")));
+    }
+    const incLookup: Lookup = (n) => lookup(n) ?? incEnv[n];
+    let merged: Record<string, unknown> = {};
+    for (const p of inc.paths) {
+      if (chain.includes(p)) throw includeCycle(chain, p);
+      if (!existsSync(p)) {
+        throw new WharfError("not-found", `open ${p}: no such file or directory`, {
+          hint: `correct the include: of ${f}`,
+        });
+      }
+      merged = mergeFiles(merged, readFile(r, p, incLookup, [...chain, p]));
+    }
+    out = importResources(out, rebaseDoc(merged, inc.projectDirectory));
+  }
+  return out;
+}
+
 /** Reads, interpolates, merges, checks and normalises a Compose project (nothing is made). */
 export function loadProject(o: LoadOptions): Project {
   const files = configFiles(o);
@@ -135,18 +220,9 @@ export function loadProject(o: LoadOptions): Project {
     unset.add(n);
     warnings.push(`The "${n}" variable is not set. Defaulting to a blank string.`);
   };
+  const reader: Reader = { warnings, warn, others: new Map() };
   let doc: Record<string, unknown> = {};
-  for (const f of files) {
-    const raw = readYaml(f);
-    checkTop(f, raw);
-    if (raw.version !== undefined) {
-      warnings.push(
-        `${f}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`,
-      );
-    }
-    if (raw.services !== undefined && !isMap(raw.services)) throw mustBe(f, "services", "object");
-    doc = mergeFiles(doc, interpolateTree(raw, lookup, warn) as Record<string, unknown>);
-  }
+  for (const f of files) doc = mergeFiles(doc, readFile(reader, f, lookup, [f]));
   const file = files.length === 1 ? first : files.join(", ");
   const name = o.projectName
     ? checkName(o.projectName)
@@ -178,6 +254,13 @@ export function loadProject(o: LoadOptions): Project {
     ...(v.external === true ? { external: true } : {}),
     ...(labelsOf(v.labels) ? { labels: labelsOf(v.labels) } : {}),
   }));
+  const secrets = fileObjects(file, "secrets", doc.secrets, name, workingDir);
+  const configs = fileObjects(file, "configs", doc.configs, name, workingDir);
+  const environment: Record<string, string> = {};
+  for (const x of [...Object.values(secrets), ...Object.values(configs)]) {
+    const v = x.environment === undefined ? undefined : lookup(x.environment);
+    if (x.environment !== undefined && v !== undefined) environment[x.environment] = v;
+  }
   const names = new Set(services.map((s) => s.name));
   for (const s of services) {
     for (const d of Object.keys(s.depends_on ?? {})) {
@@ -209,6 +292,20 @@ export function loadProject(o: LoadOptions): Project {
       );
     }
   }
+  const all: Project = {
+    name,
+    workingDir,
+    configFiles: files,
+    services,
+    networks,
+    volumes,
+    ...(Object.keys(secrets).length ? { secrets } : {}),
+    ...(Object.keys(configs).length ? { configs } : {}),
+    ...(Object.keys(environment).length ? { environment } : {}),
+    warnings,
+  };
+  for (const s of services) checkFileRefs(all, s);
   startOrder(services);
-  return { name, workingDir, configFiles: files, services, networks, volumes, warnings };
+  const active = o.profiles ?? (lookup("COMPOSE_PROFILES") ?? "").split(",").map((x) => x.trim());
+  return selectProfiles(all, active.filter(Boolean), o.services ?? []);
 }

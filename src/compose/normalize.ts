@@ -14,6 +14,7 @@ import {
   mustBe,
   SERVICE_NETWORK_KEYS,
 } from "./schema.js";
+import { fileRefs } from "./secrets.js";
 import type { DependsCondition, ServiceConfig } from "./types.js";
 
 const CONDITIONS = new Set(["service_started", "service_healthy", "service_completed_successfully"]);
@@ -173,5 +174,11 @@ export function normalizeService(
       ? Object.entries(h).map(([k, v]) => `${k}:${String(v)}`)
       : list(file, `${w}.extra_hosts`, h).map((e) => String(e).replace("=", ":"));
   }
+  if (raw.profiles !== undefined) {
+    const ps = list(file, `${w}.profiles`, raw.profiles).map((x, i) => str(file, `${w}.profiles.${i}`, x));
+    if (ps.length > 0) s.profiles = ps;
+  }
+  if (raw.secrets !== undefined) s.secrets = fileRefs(file, `${w}.secrets`, raw.secrets);
+  if (raw.configs !== undefined) s.configs = fileRefs(file, `${w}.configs`, raw.configs);
   return s;
 }

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import type { Project } from "./types.js";
 
-/** `compose config`: the normalised model as YAML (Compose's layout: name, services, networks, volumes; keys sorted as Compose prints them). */
+/** `compose config`: the normalised model as YAML (Compose's layout: name, services, networks, volumes, secrets, configs; keys sorted as Compose prints them). */
 export function projectYaml(p: Project): string {
   const services = Object.fromEntries(
     [...p.services]
@@ -17,6 +17,8 @@ export function projectYaml(p: Project): string {
       services,
       ...(Object.keys(p.networks).length ? { networks: p.networks } : {}),
       ...(Object.keys(p.volumes).length ? { volumes: p.volumes } : {}),
+      ...(p.secrets && Object.keys(p.secrets).length ? { secrets: p.secrets } : {}),
+      ...(p.configs && Object.keys(p.configs).length ? { configs: p.configs } : {}),
     },
     { lineWidth: 0 },
   );

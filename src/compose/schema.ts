@@ -24,23 +24,36 @@ export const SERVICE_KEYS = new Set([
   "stdin_open",
   "init",
   "extra_hosts",
+  "profiles",
+  "secrets",
+  "configs",
+  "extends",
 ]);
 
 /** Keys Compose knows that wharf's compose does not do (refused by name, not as unknown). */
 const COMPOSE_ONLY = new Set(
   (
-    "annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent configs cpu_count cpu_percent " +
+    "annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent cpu_count cpu_percent " +
     "cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec deploy develop " +
-    "device_cgroup_rules devices dns dns_opt dns_search domainname extends external_links gpus group_add " +
+    "device_cgroup_rules devices dns dns_opt dns_search domainname external_links gpus group_add " +
     "ipc isolation label_file links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit " +
     "models network_mode oom_kill_disable oom_score_adj pid pids_limit platform post_start pre_stop privileged " +
-    "profiles provider pull_policy read_only runtime scale secrets security_opt shm_size stop_grace_period " +
+    "provider pull_policy read_only runtime scale security_opt shm_size stop_grace_period " +
     "stop_signal storage_opt sysctls tmpfs ulimits use_api_socket userns_mode uts volumes_from"
   ).split(" "),
 );
 
-const TOP_KEYS = new Set(["version", "name", "services", "networks", "volumes"]);
-const TOP_COMPOSE_ONLY = new Set(["secrets", "configs", "include", "models"]);
+const TOP_KEYS = new Set([
+  "version",
+  "name",
+  "services",
+  "networks",
+  "volumes",
+  "secrets",
+  "configs",
+  "include",
+]);
+const TOP_COMPOSE_ONLY = new Set(["models"]);
 
 export const BUILD_KEYS = new Set(["context", "dockerfile", "args", "target"]);
 export const HEALTH_KEYS = new Set([
@@ -84,6 +97,13 @@ export const NETWORK_KEYS = new Set([
   "enable_ipv6",
 ]);
 export const VOLUME_KEYS = new Set(["name", "external", "labels", "driver", "driver_opts"]);
+export const SECRET_KEYS = new Set(["name", "file", "environment", "external"]);
+export const CONFIG_KEYS = new Set(["name", "file", "environment", "content", "external"]);
+/** Swarm's keys of a top-level secret or config (refused by name). */
+export const FILE_OBJECT_SWARM_KEYS = new Set(["driver", "driver_opts", "template_driver", "labels"]);
+export const FILE_REF_KEYS = new Set(["source", "target", "uid", "gid", "mode"]);
+export const EXTENDS_KEYS = new Set(["service", "file"]);
+export const INCLUDE_KEYS = new Set(["path", "project_directory", "env_file"]);
 export const SERVICE_NETWORK_KEYS = new Set(["aliases", "ipv4_address", "ipv6_address", "priority"]);
 
 /** Compose's refusal of a file: `validating FILE: WHERE what`. */

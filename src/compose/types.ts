@@ -63,6 +63,34 @@ export interface ServiceConfig {
   init?: boolean;
   /** `host:ip`. */
   extra_hosts?: string[];
+  /** The profiles that enable the service (none: always enabled). */
+  profiles?: string[];
+  /** The top-level secrets the service gets (`/run/secrets/<target or source>`). */
+  secrets?: FileReference[];
+  /** The top-level configs the service gets (`/<source>` or `target`). */
+  configs?: FileReference[];
+}
+
+/** A service's use of a secret or config (short syntax: `source` only). */
+export interface FileReference {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  /** Permission bits (Compose's YAML reads `0440` as octal). */
+  mode?: number;
+}
+
+/** A top-level secret or config: its value from a file, a variable or (configs) inline content. */
+export interface FileObjectConfig {
+  /** `<project>_<key>`, or `name:` (the key when external). */
+  name: string;
+  /** Absolute. */
+  file?: string;
+  /** The variable (from the environment, else `.env`) that holds the value. */
+  environment?: string;
+  content?: string;
+  external?: boolean;
 }
 
 export interface NetworkConfig {
@@ -90,6 +118,14 @@ export interface Project {
   services: ServiceConfig[];
   networks: Record<string, NetworkConfig>;
   volumes: Record<string, VolumeConfig>;
+  secrets?: Record<string, FileObjectConfig>;
+  configs?: Record<string, FileObjectConfig>;
+  /** Services whose profiles are not active (not made; `up SERVICE` enables a named one). */
+  disabled?: ServiceConfig[];
+  /** The active profiles (`--profile`, `COMPOSE_PROFILES`, and those of services named). */
+  profiles?: string[];
+  /** The variables interpolation saw (the environment over `.env`), for `environment:` secrets. */
+  environment?: Record<string, string>;
   /** Warnings Compose prints (`WARN[0000] ...` lines' text). */
   warnings: string[];
 }

@@ -9,7 +9,7 @@ export const command: Command = {
   description: "Build or rebuild services",
   flags: COMPOSE_FLAGS,
   async run(ctx, f) {
-    const p = projectOf(ctx, f);
+    const p = projectOf(ctx, f, f.args);
     const services = f.args.length
       ? withDependencies(p.services, f.args).filter((s) => f.args.includes(s.name))
       : p.services;

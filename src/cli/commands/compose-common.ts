@@ -15,15 +15,27 @@ export const COMPOSE_FLAGS: FlagSpec[] = [
   },
   { name: "project-name", short: "p", type: "string", description: "Project name" },
   { name: "project-directory", type: "string", description: "Specify an alternate working directory" },
+  {
+    name: "profile",
+    type: "strings",
+    valueName: "stringArray",
+    description: "Specify a profile to enable",
+  },
 ];
 
-/** The project the flags name, its warnings printed as Compose prints them. */
-export function projectOf(ctx: Context, f: ParsedFlags): Project {
+/**
+ * The project the flags name, its warnings printed as Compose prints them; only the services its
+ * profiles (`--profile`, else `COMPOSE_PROFILES`) enable, and those `named` on the command line.
+ */
+export function projectOf(ctx: Context, f: ParsedFlags, named: readonly string[] = []): Project {
   const files = flag.strings(f, "file");
   const envFiles = ctx.env.COMPOSE_FILE ? ctx.env.COMPOSE_FILE.split(":").filter(Boolean) : [];
   const name = flag.string(f, "project-name");
   const dir = flag.string(f, "project-directory");
+  const profiles = flag.strings(f, "profile");
   const p = loadProject({
+    ...(profiles.length > 0 ? { profiles } : {}),
+    services: [...named],
     files: files.length > 0 ? files : envFiles,
     ...(name ? { projectName: name } : {}),
     ...(dir ? { projectDirectory: dir } : {}),

@@ -1,4 +1,4 @@
-import { projectYaml } from "../../compose/index.js";
+import { allProfiles, projectYaml } from "../../compose/index.js";
 import { type Command, flag } from "../command.js";
 import { COMPOSE_FLAGS, projectOf } from "./compose-common.js";
 
@@ -10,6 +10,7 @@ export const command: Command = {
     ...COMPOSE_FLAGS,
     { name: "services", type: "bool", description: "Print the service names, one per line" },
     { name: "volumes", type: "bool", description: "Print the volume names, one per line" },
+    { name: "profiles", type: "bool", description: "Print the profile names, one per line" },
     {
       name: "quiet",
       short: "q",
@@ -18,8 +19,12 @@ export const command: Command = {
     },
   ],
   async run(ctx, f) {
-    const p = projectOf(ctx, f);
+    const p = projectOf(ctx, f, f.args);
     if (flag.bool(f, "quiet")) return 0;
+    if (flag.bool(f, "profiles")) {
+      for (const x of allProfiles(p)) ctx.out(x);
+      return 0;
+    }
     if (flag.bool(f, "services")) {
       for (const s of p.services) ctx.out(s.name);
       return 0;

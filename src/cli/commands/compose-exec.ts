@@ -37,7 +37,7 @@ export const command: Command = {
       throw new WharfError("usage", "requires at least 2 arguments", {
         hint: "wharf compose exec SERVICE COMMAND",
       });
-    const p = projectOf(ctx, f);
+    const p = projectOf(ctx, f, [service]);
     const s = p.services.find((x) => x.name === service);
     if (!s)
       throw new WharfError("not-found", `service "${service}" is not running`, {

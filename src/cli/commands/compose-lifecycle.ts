@@ -20,7 +20,7 @@ export function lifecycleVerb(verb: "start" | "stop" | "restart", description: s
     description,
     flags: verb === "start" ? COMPOSE_FLAGS : [...COMPOSE_FLAGS, TIMEOUT],
     async run(ctx, f) {
-      const p = projectOf(ctx, f);
+      const p = projectOf(ctx, f, f.args);
       const rt = runtimeContext(ctx);
       const say = progress(ctx);
       const order = startOrder(withDependencies(p.services, f.args)).filter(

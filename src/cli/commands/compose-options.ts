@@ -1,5 +1,101 @@
-import { durationNs, type Project, type ServiceConfig, serviceLabels } from "../../compose/index.js";
-import { type MountSpec, parseRestartPolicy, type RunOptions } from "../../runtime/index.js";
+import {
+  durationNs,
+  type FileKind,
+  fileTarget,
+  type Project,
+  type ServiceConfig,
+  serviceLabels,
+} from "../../compose/index.js";
+import { WharfError } from "../../errors/index.js";
+import {
+  copyToContainer,
+  type MountSpec,
+  parseRestartPolicy,
+  type RunOptions,
+  type RuntimeContext,
+} from "../../runtime/index.js";
+
+const KINDS: FileKind[] = ["secrets", "configs"];
+
+/** The top-level secret or config a service's reference names (`external: true` refused as Compose refuses it). */
+function fileObject(p: Project, kind: FileKind, source: string) {
+  const o = p[kind]?.[source];
+  if (!o)
+    throw new WharfError("not-found", `${kind === "secrets" ? "secret" : "config"} ${source} not found`);
+  if (o.external) {
+    throw new WharfError(
+      "unsupported",
+      `unsupported external ${kind === "secrets" ? "secret" : "config"} ${o.name}`,
+      {
+        hint: `external ${kind} need a swarm: give ${source} a file:, environment:${kind === "configs" ? " or content:" : ""}`,
+      },
+    );
+  }
+  return o;
+}
+
+/**
+ * The secrets and configs read from a file: bind-mounted read-only at their place, as Compose
+ * mounts them for a project without a swarm (the file's own owner and mode: `uid`, `gid` and
+ * `mode` are ignored, with Compose's warning).
+ */
+function fileMounts(p: Project, s: ServiceConfig, warn: (w: string) => void): MountSpec[] {
+  const out: MountSpec[] = [];
+  for (const kind of KINDS) {
+    for (const r of s[kind] ?? []) {
+      const o = fileObject(p, kind, r.source);
+      if (o.file === undefined) continue;
+      if (r.uid !== undefined || r.gid !== undefined || r.mode !== undefined)
+        warn(
+          `${kind === "secrets" ? "secrets" : "config"} \`uid\`, \`gid\` and \`mode\` are not supported, they will be ignored`,
+        );
+      out.push({ type: "bind", source: o.file, destination: fileTarget(kind, r), readOnly: true });
+    }
+  }
+  return out;
+}
+
+/**
+ * The secrets and configs whose value is a variable or inline content, written into the created
+ * container as Compose copies them: at their place, with `mode` (default 0444), `uid` and `gid`.
+ */
+export async function injectFiles(
+  rt: RuntimeContext,
+  p: Project,
+  s: ServiceConfig,
+  id: string,
+): Promise<void> {
+  const entries = [];
+  for (const kind of KINDS) {
+    for (const r of s[kind] ?? []) {
+      const o = fileObject(p, kind, r.source);
+      if (o.file !== undefined) continue;
+      let value = o.content;
+      if (o.environment !== undefined) {
+        value = p.environment?.[o.environment];
+        if (value === undefined) {
+          throw new WharfError(
+            "invalid-argument",
+            `environment variable "${o.environment}" required by ${kind === "secrets" ? "secret" : "config"} "${r.source}" is not set`,
+            { hint: `set ${o.environment} in the environment or in .env` },
+          );
+        }
+      }
+      entries.push({
+        name: fileTarget(kind, r).replace(/^\/+/, ""),
+        type: "file" as const,
+        mode: r.mode ?? 0o444,
+        uid: Number(r.uid ?? 0) || 0,
+        gid: Number(r.gid ?? 0) || 0,
+        mtime: new Date(),
+        source: { data: Buffer.from(value ?? "") },
+      });
+    }
+  }
+  if (entries.length === 0) return;
+  const { packEntries } = await import("../../archive/index.js");
+  await copyToContainer(rt, id, "/", { tar: packEntries(entries) }, { archive: true });
+}
 
 /** A service's mounts: named volumes by their real names, binds as given (made when missing). */
 function mounts(p: Project, s: ServiceConfig): MountSpec[] {
@@ -28,8 +124,16 @@ function health(s: ServiceConfig): RunOptions["healthcheck"] {
   };
 }
 
-/** What `createContainer` gets for a service (without its image and root filesystem). */
-export function serviceRunOptions(p: Project, s: ServiceConfig, name: string): RunOptions {
+/**
+ * What `createContainer` gets for a service (without its image and root filesystem); `warn` gets
+ * Compose's warnings (`WARN[0000] ...` text).
+ */
+export function serviceRunOptions(
+  p: Project,
+  s: ServiceConfig,
+  name: string,
+  warn: (w: string) => void = () => {},
+): RunOptions {
   const nets = Object.entries(s.networks);
   const endpoints = nets.map(([key, n]) => ({
     network: p.networks[key]?.name ?? key,
@@ -42,7 +146,7 @@ export function serviceRunOptions(p: Project, s: ServiceConfig, name: string): R
       .map(([k, v]) => `${k}=${v}`),
     tty: s.tty === true,
     interactive: s.stdin_open === true,
-    mounts: mounts(p, s),
+    mounts: [...mounts(p, s), ...fileMounts(p, s, warn)],
     labels: serviceLabels(p, s),
     ...(endpoints.length > 0 ? { network: endpoints[0]?.network as string, endpoints } : {}),
   };

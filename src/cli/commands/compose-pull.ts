@@ -9,7 +9,7 @@ export const command: Command = {
   description: "Pull service images",
   flags: COMPOSE_FLAGS,
   async run(ctx, f) {
-    const p = projectOf(ctx, f);
+    const p = projectOf(ctx, f, f.args);
     const services = withDependencies(p.services, f.args).filter(
       (s) => !f.args.length || f.args.includes(s.name),
     );

@@ -4,9 +4,9 @@ import { WharfError } from "../../errors/index.js";
 import { createContainer, runForeground, startContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { COMPOSE_FLAGS, progress, projectOf } from "./compose-common.js";
-import { serviceImageFor } from "./compose-service-image.js";
-import { serviceRunOptions } from "./compose-options.js";
+import { injectFiles, serviceRunOptions } from "./compose-options.js";
 import { ensureResources } from "./compose-resources.js";
+import { serviceImageFor } from "./compose-service-image.js";
 import { converge, waitDependencies } from "./compose-up.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 
@@ -36,7 +36,7 @@ export const command: Command = {
   minArgs: 1,
   async run(ctx, f) {
     const [service = "", ...args] = f.args;
-    const p = projectOf(ctx, f);
+    const p = projectOf(ctx, f, [service]);
     const s = p.services.find((x) => x.name === service);
     if (!s)
       throw new WharfError("not-found", `no such service: ${service}`, {
@@ -63,7 +63,7 @@ export const command: Command = {
     try {
       const tty = !flag.bool(f, "no-TTY") && ctx.stdin.isTTY === true && s.tty !== false;
       // A one-off container: no published ports (Compose's run without --service-ports), its own labels.
-      const { publish: _p, ...base } = serviceRunOptions(p, s, name);
+      const { publish: _p, ...base } = serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`));
       const rec = await createContainer(rt, {
         ...base,
         ...(args.length > 0 ? { args } : {}),
@@ -78,6 +78,7 @@ export const command: Command = {
         imageConfig: image.config.config,
         rootfs: image.rootfs,
       });
+      await injectFiles(rt, p, s, rec.id);
       return await runForeground(rt, rec, {
         stdout: ctx.stdout,
         stderr: ctx.stderr,

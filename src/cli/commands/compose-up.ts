@@ -21,10 +21,10 @@ import {
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { COMPOSE_FLAGS, orphans, progress, projectContainers, projectOf } from "./compose-common.js";
-import { serviceImageFor } from "./compose-service-image.js";
 import { printLogs } from "./compose-logs-print.js";
-import { serviceRunOptions } from "./compose-options.js";
+import { injectFiles, serviceRunOptions } from "./compose-options.js";
 import { ensureResources } from "./compose-resources.js";
+import { serviceImageFor } from "./compose-service-image.js";
 import { runtimeContext } from "./container-common.js";
 
 type Say = ReturnType<typeof progress>;
@@ -48,7 +48,9 @@ export async function converge(
     const old = await existing(rt, name);
     if (old) {
       const same =
-        old.options.labels?.[LABELS.hash] === configHash(s) && old.imageId === image.id && !o.forceRecreate;
+        old.options.labels?.[LABELS.hash] === configHash(s, p) &&
+        old.imageId === image.id &&
+        !o.forceRecreate;
       if (same) return { rec: old, running: old.state === "running" };
       if (old.options.labels?.[LABELS.project] !== p.name) {
         throw new WharfError(
@@ -64,13 +66,14 @@ export async function converge(
       await removeContainer(rt, old.id, { force: true });
     } else say("Container", name, "Creating");
     const rec = await createContainer(rt, {
-      ...serviceRunOptions(p, s, name),
+      ...serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`)),
       name,
       image: image.name,
       imageId: image.id,
       imageConfig: image.config.config,
       rootfs: image.rootfs,
     });
+    await injectFiles(rt, p, s, rec.id);
     say("Container", name, old ? "Recreated" : "Created");
     return { rec, running: false };
   } finally {
@@ -146,11 +149,15 @@ export const command: Command = {
     },
   ],
   async run(ctx, f) {
-    const p = projectOf(ctx, f);
+    const p = projectOf(ctx, f, f.args);
     const since = Date.now();
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
     const services = startOrder(withDependencies(p.services, f.args));
+    if (services.length === 0)
+      throw new WharfError("invalid-argument", "no service selected", {
+        hint: "activate a profile (--profile NAME or COMPOSE_PROFILES), or name a service",
+      });
     await orphans(ctx, rt, p, flag.bool(f, "remove-orphans"), say);
     await ensureResources(rt, p, services, say);
     const made: { s: ServiceConfig; rec: ContainerRecord; running: boolean }[] = [];
