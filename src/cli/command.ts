@@ -13,6 +13,8 @@ export interface Command {
   flags: FlagSpec[];
   /** False for verbs whose trailing arguments belong to something else (`run IMAGE CMD -x`). */
   interspersed?: boolean;
+  /** Text the help prints after the options (a group's `Commands:`, as `compose --help`). */
+  helpFooter?: () => string;
   minArgs?: number;
   maxArgs?: number;
   /** Returns the exit status (0 when it returns nothing). */

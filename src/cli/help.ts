@@ -127,6 +127,7 @@ export function commandHelp(cmd: Command): string {
       ? ["", "Aliases:", `  ${[`wharf ${cmd.path.join(" ")}`, ...aliases].join(", ")}`]
       : []),
     ...(cmd.flags.some((f) => !f.hidden) ? ["", "Options:", ...formatFlagHelp(cmd.flags)] : []),
+    ...(cmd.helpFooter ? ["", cmd.helpFooter()] : []),
     "",
   ].join("\n");
 }

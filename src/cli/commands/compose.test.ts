@@ -98,7 +98,9 @@ describe("wharf compose config", () => {
     expect(r.status).toBe(1);
     const alone = await runCli(["compose"], { root: join(dir, "root"), env: {} });
     expect(alone.stderr).toContain("Usage:  wharf compose [OPTIONS] COMMAND");
-    expect(alone.stderr).toContain("\n  up\n  down\n  ps\n  logs\n  config\n");
+    expect(alone.stderr).toContain(
+      "\n  config      Parse, resolve and render compose file in canonical format\n",
+    );
     expect(alone.status).toBe(0);
     const u = await runCli(["compose", "frob"], { root: join(dir, "root"), env: {} });
     expect(u.stderr).toContain('unknown docker command: "compose frob"');

@@ -1,0 +1,3 @@
+import { pauseVerb } from "./compose-pause-verb.js";
+
+export const command = pauseVerb("pause");

@@ -1,0 +1,306 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/registry/testing/distribution.js";
+import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
+import { removeRootBridges } from "./helpers/network.js";
+import { type RunningRegistry, startWharfRegistry } from "./helpers/registries.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+const APPLETS = ["sh", "echo", "cat", "sleep", "true", "httpd", "wget", "mkdir", "hostname"];
+
+/** `web` is built and named (so `push` pushes it) and published; `worker` sleeps, then exits 7. */
+const COMPOSE = `name: verbs
+services:
+  web:
+    image: \${REG}/e2e/verbs-web:1
+    init: true
+    build:
+      context: ./web
+      args:
+        BASE: \${IMAGE}
+    command: httpd -f -p 80 -h /www
+    ports: ["127.0.0.1:\${PORT}:80"]
+  worker:
+    image: \${IMAGE}
+    init: true
+    command: sh -c 'sleep \${NAP:-300}; exit 7'
+`;
+
+const VERBS = [
+  "up",
+  "down",
+  "ps",
+  "logs",
+  "config",
+  "build",
+  "pull",
+  "start",
+  "stop",
+  "restart",
+  "exec",
+  "run",
+  "ls",
+  "images",
+  "top",
+  "port",
+  "cp",
+  "kill",
+  "pause",
+  "unpause",
+  "rm",
+  "create",
+  "wait",
+  "version",
+  "push",
+  "attach",
+  "stats",
+  "events",
+];
+
+/**
+ * The compose verbs beyond up/down/ps/logs, end to end: the built CLI, runc, the CNI plugins, a
+ * busybox image pulled from wharf's own registry, one built from a Dockerfile and pushed back to it.
+ */
+describe("compose verbs", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let proj: string;
+  let image: string;
+  let port: number;
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ PORT: String(port), ...extra });
+  const compose = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) =>
+    cli.run(["compose", "-f", join(proj, "compose.yaml"), ...args], {
+      env: env(extra),
+      ...(input !== undefined ? { input } : {}),
+    });
+  const states = async () =>
+    Object.fromEntries(
+      (await compose(["ps", "-a", "--format", "json"])).stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { Service: string; State: string })
+        .map((r) => [r.Service, r.State]),
+    );
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-verbs-"));
+    reg = await startWharfRegistry();
+    cli = await wharfCli();
+    image = (
+      await pushBusyboxWith(reg, join(dir, "layout"), {
+        repo: "verbsbox",
+        tag: "1",
+        applets: APPLETS,
+        cmd: ["sh"],
+      })
+    ).ref;
+    port = await freePort();
+    proj = join(dir, "verbs");
+    await mkdir(join(proj, "web"), { recursive: true });
+    await writeFile(join(proj, "compose.yaml"), COMPOSE);
+    await writeFile(join(proj, ".env"), `IMAGE=${image}\nREG=${reg.host}\n`);
+    await writeFile(
+      join(proj, "web", "Dockerfile"),
+      "ARG BASE\nFROM $BASE\nRUN mkdir /www && echo served > /www/index.html\n",
+    );
+    const up = await compose(["up", "-d"]);
+    if (up.code !== 0) throw new Error(`compose up: ${up.stderr}`);
+  }, 180_000);
+
+  afterAll(async () => {
+    if (cli) {
+      await cli.run(["compose", "-p", "verbs", "down", "-v", "-t", "1"]);
+      await removeContainers(cli);
+      await removeRootBridges(cli.root);
+    }
+    await reg?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("compose alone and --help name every verb", async () => {
+    const alone = await cli.run(["compose"]);
+    expect(alone.code).toBe(0);
+    for (const v of VERBS) expect(alone.stderr).toMatch(new RegExp(`^  ${v}\\b`, "m"));
+    const help = await cli.run(["compose", "--help"]);
+    expect(help.code).toBe(0);
+    for (const v of VERBS) expect(help.stdout + help.stderr).toMatch(new RegExp(`^  ${v}\\b`, "m"));
+  });
+
+  it("ls lists the project from its containers' labels (table, json, -q, --filter)", async () => {
+    const ls = await cli.run(["compose", "ls"]);
+    expect(ls.code).toBe(0);
+    const lines = ls.stdout.split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+STATUS\s+CONFIG FILES$/);
+    expect(lines[1]).toMatch(new RegExp(`^verbs\\s+running\\(2\\)\\s+${join(proj, "compose.yaml")}$`));
+    const json = JSON.parse((await cli.ok("compose", "ls", "--format", "json")).trim()) as unknown;
+    expect(json).toEqual([{ Name: "verbs", Status: "running(2)", ConfigFiles: join(proj, "compose.yaml") }]);
+    expect(await cli.ok("compose", "ls", "-q", "--filter", "name=verb")).toBe("verbs\n");
+    expect(await cli.ok("compose", "ls", "-q", "--filter", "name=other")).toBe("");
+    const bad = await cli.run(["compose", "ls", "--filter", "status=running"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("invalid filter 'status'");
+  });
+
+  it("images lists each container's image; -q its IDs; json", async () => {
+    const r = await compose(["images"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^CONTAINER\s+REPOSITORY\s+TAG\s+IMAGE ID\s+SIZE$/);
+    expect(lines[1]).toMatch(
+      new RegExp(`^verbs-web-1\\s+${reg.host}/e2e/verbs-web\\s+1\\s+[0-9a-f]{12}\\s+\\d`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(`^verbs-worker-1\\s+${reg.host}/e2e/verbsbox\\s+1\\s+[0-9a-f]{12}\\s+\\d`),
+    );
+    const ids = (await compose(["images", "-q"])).stdout.trim().split("\n");
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const json = JSON.parse((await compose(["images", "--format", "json", "worker"])).stdout) as Record<
+      string,
+      unknown
+    >[];
+    expect(json).toHaveLength(1);
+    expect(json[0]).toMatchObject({
+      ContainerName: "verbs-worker-1",
+      Repository: `${reg.host}/e2e/verbsbox`,
+      Tag: "1",
+    });
+    expect(json[0]?.ID).toMatch(/^sha256:/);
+    expect(json[0]?.Size).toBeGreaterThan(100_000);
+  });
+
+  it("top lists each service's processes; port prints the published address", async () => {
+    const top = await compose(["top"]);
+    expect(top.code).toBe(0);
+    const lines = top.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^SERVICE\s+#\s+UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+    expect(top.stdout).toMatch(/^web\s+1\s+.*httpd -f -p 80 -h \/www$/m);
+    expect(top.stdout).toMatch(/^worker\s+1\s+.*sleep 300$/m);
+    const only = await compose(["top", "worker"]);
+    expect(only.stdout).not.toMatch(/^web/m);
+
+    const p = await compose(["port", "web", "80"]);
+    expect(p.stdout).toBe(`127.0.0.1:${port}\n`);
+    expect(p.code).toBe(0);
+    const none = await compose(["port", "--protocol", "udp", "web", "80"]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain("no port 80/udp for container verbs-web-1");
+    const missing = await compose(["port", "nosuch", "80"]);
+    expect(missing.stderr).toContain('service "nosuch" is not running');
+  });
+
+  it("cp copies into a service's container and out of it", async () => {
+    await writeFile(join(dir, "in.txt"), "to the worker\n");
+    const into = await compose(["cp", join(dir, "in.txt"), "worker:/in.txt"]);
+    expect(into.code, into.stderr).toBe(0);
+    expect((await compose(["exec", "-T", "worker", "cat", "/in.txt"])).stdout).toBe("to the worker\n");
+    const out = await compose(["cp", "web:/www/index.html", join(dir, "out.html")]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(await readFile(join(dir, "out.html"), "utf8")).toBe("served\n");
+    const both = await compose(["cp", "web:/a", "worker:/b"]);
+    expect(both.code).not.toBe(0);
+  });
+
+  it("stats --no-stream shows the project's containers", async () => {
+    const r = await compose(["stats", "--no-stream", "--format", "{{.Name}}"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split("\n").sort()).toEqual(["verbs-web-1", "verbs-worker-1"]);
+  }, 30_000);
+
+  it("pause and unpause: ps shows paused, ls -a counts it; events --json reports both", async () => {
+    const events = cli.spawn(["compose", "-p", "verbs", "events", "--json", "worker"]);
+    await new Promise((r) => setTimeout(r, 1500));
+    const pause = await compose(["pause", "worker"]);
+    expect(pause.code).toBe(0);
+    expect(pause.stderr).toContain(" Container verbs-worker-1  Paused");
+    expect(await states()).toEqual({ web: "running", worker: "paused" });
+    expect(await cli.ok("compose", "ls", "-a", "--format", "json")).toContain(
+      '"Status":"paused(1), running(1)"',
+    );
+    const unpause = await compose(["unpause"]);
+    expect(unpause.stderr).toContain(" Container verbs-worker-1  Unpaused");
+    expect(await states()).toEqual({ web: "running", worker: "running" });
+    const deadline = Date.now() + 10_000;
+    while (!events.stdout().includes('"unpause"') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    process.kill(events.pid, "SIGTERM");
+    await events.done;
+    const got = events
+      .stdout()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(got.map((e) => e.action)).toEqual(["pause", "unpause"]);
+    expect(got[0]).toMatchObject({ service: "worker", type: "container" });
+    expect((got[0]?.attributes ?? {}) as Record<string, string>).toMatchObject({ name: "verbs-worker-1" });
+    expect(
+      Object.keys((got[0]?.attributes ?? {}) as object).some((k) => k.startsWith("com.docker.compose")),
+    ).toBe(false);
+  }, 30_000);
+
+  it("kill -s ends a service; rm asks (a pipe's No keeps it), rm -f removes it", async () => {
+    const kill = await compose(["kill", "-s", "SIGTERM", "worker"]);
+    expect(kill.code).toBe(0);
+    expect(kill.stderr).toContain(" Container verbs-worker-1  Killed");
+    const deadline = Date.now() + 10_000;
+    while ((await states()).worker !== "exited" && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await states()).toEqual({ web: "running", worker: "exited" });
+
+    const asked = await compose(["rm"], {}, "");
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toBe("Going to remove verbs-worker-1");
+    expect(await states()).toEqual({ web: "running", worker: "exited" });
+    const no = await compose(["rm"], {}, "n\n");
+    expect(no.stdout).toBe("Going to remove verbs-worker-1");
+    expect((await states()).worker).toBe("exited");
+
+    const forced = await compose(["rm", "-f"]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toBe("Going to remove verbs-worker-1\n");
+    expect(forced.stderr).toContain(" Container verbs-worker-1  Removed");
+    expect(await states()).toEqual({ web: "running" });
+    const nothing = await compose(["rm", "-f"]);
+    expect(nothing.stderr).toContain("No stopped containers");
+  }, 30_000);
+
+  it("create makes a service's container without starting it; wait returns its exit code", async () => {
+    const create = await compose(["create", "worker"], { NAP: "1" });
+    expect(create.code, create.stderr).toBe(0);
+    expect(create.stderr).toContain(" Container verbs-worker-1  Created");
+    expect(await states()).toEqual({ web: "running", worker: "created" });
+    const again = await compose(["create", "--no-recreate", "worker"], { NAP: "2" });
+    expect(again.stderr).not.toContain("Recreate");
+    expect(await compose(["create", "--build", "--no-build"])).toMatchObject({ code: 1 });
+
+    expect((await compose(["start", "worker"], { NAP: "1" })).code).toBe(0);
+    const wait = await compose(["wait", "worker"], { NAP: "1" });
+    expect(wait.stdout).toMatch(/^container "[0-9a-f]{64}" exited with status code 7\n$/);
+    expect(wait.code).toBe(7);
+  }, 60_000);
+
+  it("push sends the built, named image to the registry and skips the others", async () => {
+    const r = await compose(["push"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(` ${reg.host}/e2e/verbs-web:1 Pushed`);
+    expect(r.stderr).toContain(" worker Skipped");
+    const tags = (await (await fetch(`http://${reg.host}/v2/e2e/verbs-web/tags/list`)).json()) as {
+      tags: string[];
+    };
+    expect(tags.tags).toEqual(["1"]);
+  }, 60_000);
+
+  it("version prints wharf's version in Compose's forms", async () => {
+    const line = await cli.ok("compose", "version");
+    expect(line).toMatch(/^wharf compose version v\d+\.\d+\.\d+\n$/);
+    const short = await cli.ok("compose", "version", "--short");
+    expect(`wharf compose version v${short}`).toBe(line);
+    expect(JSON.parse(await cli.ok("compose", "version", "--format", "json"))).toEqual({
+      version: `v${short.trim()}`,
+    });
+  });
+});
