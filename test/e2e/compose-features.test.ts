@@ -24,7 +24,8 @@ services:
     init: true
     command: [sleep, "300"]
     secrets:
-      - token
+      - source: token
+        mode: 0400
       - source: key
         target: server.key
         uid: "1000"
@@ -110,6 +111,8 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
 
     const env = await compose(proj, ["up", "-d"], { COMPOSE_PROFILES: "tools,other" });
     expect(env.code).toBe(0);
+    // The debug service, its profile not active now, is not an orphan.
+    expect(env.stderr).not.toContain("orphan");
     expect(await exists("e2eprof-tool-1")).toBe(true);
 
     // Named on the command line, a service starts whatever its profiles; one that requires a
@@ -129,6 +132,19 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
       "tool",
       "web",
     ]);
+
+    // down takes down the active services only (as Compose); with every profile, all of them.
+    const down = await compose(proj, ["down"]);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain(" Container e2eprof-web-1  Removed");
+    expect(down.stderr).not.toContain("orphan");
+    expect(await exists("e2eprof-web-1")).toBe(false);
+    expect(await exists("e2eprof-debug-1")).toBe(true);
+    const all = await compose(proj, ["--profile", "*", "down"]);
+    expect(all.code).toBe(0);
+    expect(all.stderr).toContain(" Container e2eprof-debug-1  Removed");
+    expect(all.stderr).toContain(" Network e2eprof_default  Removed");
+    expect(await exists("e2eprof-admin-1")).toBe(false);
   }, 120_000);
 
   it("secrets and configs: read in the container at Compose's places, mode and owner honoured; a change recreates", async () => {
@@ -141,6 +157,10 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
     const up = await compose(proj, ["up", "-d"], { KEY: "from-env" });
     expect(up.stderr).toContain(" Container e2esec-app-1  Started");
     expect(up.code).toBe(0);
+    // A file's secret keeps the file's mode: Compose's warning for the mode asked.
+    expect(up.stderr).toContain(
+      "WARN[0000] secrets `uid`, `gid` and `mode` are not supported, they will be ignored",
+    );
 
     // A secret from a file: bind-mounted read-only, the host file's mode.
     expect(await exec(proj, "app", "cat", "/run/secrets/token")).toBe("from-file\n");

@@ -101,7 +101,8 @@ export async function orphans(
   remove: boolean,
   say: ReturnType<typeof progress>,
 ): Promise<void> {
-  const services = new Set(p.services.map((s) => s.name));
+  // Services whose profiles are not active are not orphans (as Compose).
+  const services = new Set([...p.services, ...(p.disabled ?? [])].map((s) => s.name));
   const left = (await projectContainers(rt, p.name)).filter(
     (c) => !services.has(c.options.labels?.[LABELS.service] ?? ""),
   );

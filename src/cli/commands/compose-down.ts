@@ -59,11 +59,17 @@ export const command: Command = {
     // Compose's warning, unless --remove-orphans (with -p alone, every container of the project goes).
     const known =
       project && !flag.bool(f, "remove-orphans") ? new Set(project.services.map((s) => s.name)) : undefined;
+    const disabledNames = new Set((project?.disabled ?? []).map((s) => s.name));
     const isOrphan = (c: (typeof all)[0]) =>
       known !== undefined &&
       c.options.labels?.[LABELS.oneoff] !== "True" &&
-      !known.has(c.options.labels?.[LABELS.service] ?? "");
-    const containers = all.filter((c) => !isOrphan(c));
+      !known.has(c.options.labels?.[LABELS.service] ?? "") &&
+      !disabledNames.has(c.options.labels?.[LABELS.service] ?? "");
+    // A service whose profiles are not active is neither taken down nor an orphan (as Compose).
+    const isDisabled = (c: (typeof all)[0]) =>
+      c.options.labels?.[LABELS.oneoff] !== "True" &&
+      disabledNames.has(c.options.labels?.[LABELS.service] ?? "");
+    const containers = all.filter((c) => !isOrphan(c) && !isDisabled(c));
     const left = all.filter(isOrphan);
     if (left.length > 0) {
       ctx.err(
