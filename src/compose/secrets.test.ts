@@ -78,6 +78,7 @@ describe("secrets and configs", () => {
     expect(y).toContain(
       "    secrets:\n      - source: token\n      - source: key\n        target: server.key\n",
     );
+    expect(y).toContain('        uid: "103"\n        gid: "103"\n        mode: "0440"\n');
     expect(y).not.toContain("x-content");
     expect(y).not.toContain("s3cret");
   });
