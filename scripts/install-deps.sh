@@ -3,13 +3,15 @@
 #   scripts/install-deps.sh          what the tests use (the real peers: Distribution's registry,
 #                                    skopeo, podman, buildah, umoci, runc, a static busybox, ...;
 #                                    Ceph's monitor, OSD, manager and RADOS Gateway, nginx and
-#                                    redis-server for the s3 and replica tests: scripts/ceph.sh)
+#                                    redis-server for the s3 and replica tests: scripts/ceph.sh;
+#                                    rsyslog, the syslog logging driver's server in its test)
 #   scripts/install-deps.sh --run    only what `wharf run` and the hello-world walkthrough need
 #   scripts/install-deps.sh --bench  the tests' packages and the benchmarks' tools
 set -euo pipefail
 run=(runc util-linux gcc tini procps)
 want=("${run[@]}" docker-registry skopeo podman buildah umoci busybox-static apache2-utils openssl ca-certificates iproute2 zstd bzip2 xz-utils gnupg
-  ceph-mon ceph-osd ceph-mgr radosgw ceph-common nginx redis-server)
+  ceph-mon ceph-osd ceph-mgr radosgw ceph-common nginx redis-server
+  rsyslog)
 # Bridge networks: the CNI plugins (bridge, host-local, portmap, loopback), `ip` (namespaces,
 # bridges), iptables (NAT and forwarding rules) with nftables' `nft`. The network tests compare with
 # podman's own networks (netavark, aardvark-dns) and fetch from published ports with curl.

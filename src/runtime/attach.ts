@@ -8,7 +8,7 @@ import { Socket } from "node:net";
 import { WharfError } from "../errors/index.js";
 import { stdinFifoPath } from "./attach-server.js";
 import { containerEvent } from "./events.js";
-import { logSize, readLogFile } from "./logs.js";
+import { keepsLog, logSize, readLogFile } from "./logs.js";
 import { lastExitCode } from "./ops.js";
 import { getContainer, pollRecord } from "./reconcile.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
@@ -37,8 +37,10 @@ export async function attachContainer(ctx: RuntimeContext, ref: string, io: Atta
     });
   }
   // wharf's attach follows the container's log (there is no daemon holding its output streams).
-  if (rec.options.logOpts?.driver === "none") {
-    throw new WharfError("invalid-argument", "cannot attach to a container made with --log-driver none", {
+  if (!keepsLog(rec.options.logOpts)) {
+    const how =
+      rec.options.logOpts?.driver === "none" ? "--log-driver none" : "--log-opt cache-disabled=true";
+    throw new WharfError("invalid-argument", `cannot attach to a container made with ${how}`, {
       hint: "wharf's attach follows the container's log: make it with json-file (the default) or local",
     });
   }

@@ -30,7 +30,13 @@ export interface LogOptions {
    * `--log-driver`: absent is `json-file`; `local` is kept in the same files with the local
    * driver's rotation defaults (20 MB, 5 files); `none` keeps nothing (`logs` refuses, as Docker).
    */
-  driver?: "local" | "none";
+  driver?: "local" | "none" | "syslog";
+  /**
+   * The syslog driver's `--log-opt`s as given (checked at create: `syslog-opts.ts`); its lines are
+   * also kept here for `logs` (Docker's dual logging) unless `cache-disabled=true`, rotated as the
+   * cache's `cache-max-size` (20 MB) and `cache-max-file` (5) say.
+   */
+  syslog?: Record<string, string>;
   /** Bytes; rotation is off when absent. */
   maxSize?: number;
   /** Files kept, the live one included (default 1: the live file is truncated). */

@@ -83,6 +83,7 @@ export { parseRestartPolicy, restartPolicyText } from "./restart.js";
 export { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
 export { findInit, INIT_PATH } from "./spec-extras.js";
 export { cpuPercent, memUsed, type StatsSample, sampleStats } from "./stats.js";
+export { checkSyslogOpts } from "./syslog-opts.js";
 export { runTask, type TaskOptions } from "./task.js";
 export { type TopResult, topContainer } from "./top.js";
 export { trace } from "./trace.js";

@@ -42,9 +42,11 @@ export function stateExtras(rec: ContainerRecord): Record<string, unknown> {
 
 export function hostConfigExtras(rec: ContainerRecord): Record<string, unknown> {
   const o = rec.options;
-  const logConfig: Record<string, string> = {};
-  if (o.logOpts?.maxSize !== undefined) logConfig["max-size"] = String(o.logOpts.maxSize);
-  if (o.logOpts?.maxFile !== undefined) logConfig["max-file"] = String(o.logOpts.maxFile);
+  const logConfig: Record<string, string> = { ...(o.logOpts?.syslog ?? {}) };
+  if (o.logOpts?.driver !== "syslog") {
+    if (o.logOpts?.maxSize !== undefined) logConfig["max-size"] = String(o.logOpts.maxSize);
+    if (o.logOpts?.maxFile !== undefined) logConfig["max-file"] = String(o.logOpts.maxFile);
+  }
   return {
     Binds: (o.mounts ?? [])
       .filter((m) => !m.from && (m.type === "bind" || (m.type === "volume" && !m.anonymous)))

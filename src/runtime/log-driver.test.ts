@@ -31,3 +31,40 @@ describe("--log-driver none", () => {
     await stopContainer(h.ctx, "quiet", { timeout: 1 });
   });
 });
+
+describe("a logging driver's sink (syslog)", () => {
+  it("gets every line the log keeps; with the cache off, nothing is kept and logs says why", async () => {
+    const { openLogWriter, keepsLog } = await import("./logs.js");
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "wharf-sink-"));
+    try {
+      const got: string[] = [];
+      let closed = false;
+      const sink = {
+        line: (s: string, t: string) => got.push(`${s}:${t}`),
+        close: async () => {
+          closed = true;
+        },
+      };
+      const w = openLogWriter(join(dir, "a.log"), { driver: "syslog", syslog: {} }, sink);
+      w.write("stdout", Buffer.from("one\ntw"));
+      w.write("stderr", Buffer.from("err\n"));
+      w.write("stdout", Buffer.from("o\n"));
+      await w.close();
+      expect(got).toEqual(["stdout:one\n", "stderr:err\n", "stdout:two\n"]);
+      expect(closed).toBe(true);
+      expect(readFileSync(join(dir, "a.log"), "utf8").split("\n").filter(Boolean)).toHaveLength(3);
+      const off = { driver: "syslog" as const, syslog: { "cache-disabled": "true" } };
+      expect(keepsLog(off)).toBe(false);
+      const w2 = openLogWriter(join(dir, "b.log"), off, sink);
+      w2.write("stdout", Buffer.from("x\n"));
+      await w2.close();
+      expect(got.at(-1)).toBe("stdout:x\n");
+      expect(existsSync(join(dir, "b.log"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});

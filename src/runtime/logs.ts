@@ -39,7 +39,8 @@ export function nowRfc3339Nano(): string {
  */
 export interface LogWriter {
   write(stream: LogStream, chunk: Uint8Array): void;
-  close(): void;
+  /** Resolves once a logging driver's sink has sent what it was given (json-file: at once). */
+  close(): void | Promise<void>;
 }
 
 /**
@@ -68,21 +69,39 @@ export function rotatedLogs(path: string): string[] {
   return out;
 }
 
-export function openLogWriter(path: string, opts: LogOptions = {}): LogWriter {
+/** Whether a container's output is kept in its json-file log (for `logs` and `attach`). */
+export function keepsLog(opts: LogOptions | undefined): boolean {
+  if (opts?.driver === "none") return false;
+  const off = opts?.driver === "syslog" ? opts.syslog?.["cache-disabled"] : undefined;
+  return off !== "true" && off !== "1";
+}
+
+/**
+ * The log's writer. `sink` also gets every line (a logging driver that sends them elsewhere:
+ * `syslog.ts`); `close` then resolves once the sink has sent them.
+ */
+export function openLogWriter(
+  path: string,
+  opts: LogOptions = {},
+  sink?: { line(stream: LogStream, text: string): void; close(): Promise<void> },
+): LogWriter {
   // `--log-driver none`: the output goes only where the caller sends it.
-  if (opts.driver === "none") return { write: () => {}, close: () => {} };
-  let fd = openSync(path, "a", 0o640);
-  // The local driver's defaults: 20 MB files, 5 of them.
-  const local = opts.driver === "local";
+  if (!keepsLog(opts) && !sink) return { write: () => {}, close: () => {} };
+  const keep = keepsLog(opts);
+  let fd = keep ? openSync(path, "a", 0o640) : -1;
+  // The local driver's defaults (and the dual-logging cache's): 20 MB files, 5 of them.
+  const local = opts.driver === "local" || opts.driver === "syslog";
   const maxSize = opts.maxSize ?? (local ? 20 * 1024 ** 2 : 0);
   const maxFile = opts.maxFile ?? (local ? 5 : 1);
-  let size = maxSize > 0 ? fstatSync(fd).size : 0;
+  let size = maxSize > 0 && keep ? fstatSync(fd).size : 0;
   const pending: Record<LogStream, string> = { stdout: "", stderr: "" };
   const decoders: Record<LogStream, StringDecoder> = {
     stdout: new StringDecoder("utf8"),
     stderr: new StringDecoder("utf8"),
   };
   const emit = (stream: LogStream, log: string) => {
+    sink?.line(stream, log);
+    if (!keep) return;
     const line = `${JSON.stringify({ log, stream, time: nowRfc3339Nano() })}\n`;
     if (maxSize > 0) {
       if (size >= maxSize) {
@@ -114,7 +133,8 @@ export function openLogWriter(path: string, opts: LogOptions = {}): LogWriter {
         if (rest) emit(s, rest);
         pending[s] = "";
       }
-      closeSync(fd);
+      if (keep) closeSync(fd);
+      return sink?.close();
     },
   };
 }

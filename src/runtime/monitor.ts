@@ -28,6 +28,7 @@ import {
   ttyCommand,
 } from "./runc-process.js";
 import { containerDir, readRecordRaw, updateRecord } from "./store.js";
+import type { LineSink } from "./syslog.js";
 import { trace } from "./trace.js";
 import type { ContainerRecord, RuntimeContext } from "./types.js";
 
@@ -118,8 +119,20 @@ export async function runMonitored(
     : own();
   network?.catch(() => undefined);
   let netStart: NetworkStart | undefined;
+  let sink: LineSink | undefined;
   try {
     await prepareBundle(ctx, rec0, network);
+    // `--log-driver syslog`: the server reached before the start, as Docker's driver dials it.
+    const lo = rec0.options.logOpts;
+    if (lo?.driver === "syslog") {
+      const { openSyslog } = await import("./syslog.js");
+      sink = await openSyslog(lo.syslog ?? {}, {
+        id: rec0.id,
+        name: rec0.name,
+        imageId: rec0.imageId,
+        imageName: rec0.image,
+      });
+    }
     // Its end, followed from here: a gated network completes while runc starts (network/gate.ts).
     netStart = completeNetwork(ctx, rec0, network ? await network : undefined);
     trace("monitor: bundle written");
@@ -178,7 +191,7 @@ export async function runMonitored(
   trace("monitor: spawning runc");
   const size = rec0.options.consoleSize;
   const [cmd = "", ...args] = ttyCommand(size ? { ...io, size } : io, argv);
-  const log = openLogWriter(rec0.logPath, rec0.options.logOpts);
+  const log = openLogWriter(rec0.logPath, rec0.options.logOpts, sink);
   const child = spawn(cmd, args, {
     stdio: [io.stdin === "inherit" ? "inherit" : io.stdin === "null" ? "ignore" : "pipe", "pipe", "pipe"],
     detached: io.ownGroup === true,
@@ -265,7 +278,7 @@ export async function runMonitored(
     pidWatch?.close();
     await releaseStartFiles(ctx, id).catch(() => undefined);
     if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
-    log.close();
+    await log.close();
     throw markError;
   }
   const [code, signal] = await ended;
@@ -285,7 +298,7 @@ export async function runMonitored(
   const logged = startedPid ? undefined : await runcLoggedError(runcLog);
   errFilter.finish(logged !== undefined);
   outFilter?.finish(logged !== undefined);
-  log.close();
+  await log.close();
   const error =
     net.error() ??
     netError ??

@@ -1,5 +1,5 @@
 import { WharfError } from "../errors/index.js";
-import { type LogEntry, readLogFile } from "./logs.js";
+import { keepsLog, type LogEntry, readLogFile } from "./logs.js";
 import { getContainer, pollRecord } from "./reconcile.js";
 import type { RuntimeContext } from "./types.js";
 
@@ -23,7 +23,7 @@ export async function readLogs(
   opts: ContainerLogOptions = {},
 ): Promise<AsyncIterable<LogEntry>> {
   const rec = await getContainer(ctx, ref);
-  if (rec.options.logOpts?.driver === "none") throw noLogs();
+  if (!keepsLog(rec.options.logOpts)) throw noLogs();
   const done = async () => {
     if (opts.until !== undefined && Date.now() > opts.until) return true;
     const r = await pollRecord(ctx, rec.id, () => true, 0);
@@ -39,6 +39,6 @@ export async function readLogs(
 /** Docker's answer to `logs` of a container whose log driver keeps nothing (`--log-driver none`). */
 export function noLogs(): WharfError {
   return new WharfError("invalid-argument", "configured logging driver does not support reading", {
-    hint: "the container was made with --log-driver none: make it with json-file (the default) or local",
+    hint: "the container was made with --log-driver none (or syslog with cache-disabled=true): make it with json-file (the default) or local",
   });
 }

@@ -4,6 +4,7 @@
  */
 import { WharfError } from "../../errors/index.js";
 import {
+  checkSyslogOpts,
   type DeviceMapping,
   type HealthConfig,
   type LogOptions,
@@ -150,8 +151,11 @@ const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
  */
 export function parseLogOpts(opts: readonly string[], driver: string | undefined): LogOptions | undefined {
   const name = driver ?? "json-file";
+  if (name === "syslog") return syslogLogOpts(opts);
   if (name !== "json-file" && name !== "local" && name !== "none") {
-    throw bad(`logging driver ${name} is not supported: wharf keeps logs with json-file, local or none`);
+    throw bad(
+      `logging driver ${name} is not supported: wharf keeps logs with json-file, local or none, or sends them to syslog`,
+    );
   }
   const out: LogOptions = name === "json-file" ? {} : { driver: name };
   for (const o of opts) {
@@ -185,6 +189,31 @@ export function parseLogOpts(opts: readonly string[], driver: string | undefined
     throw bad("max-file can't be set without max-size");
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * `--log-driver syslog`: its options checked as Docker's driver checks them (`checkSyslogOpts`);
+ * the dual-logging cache's `cache-max-size`/`cache-max-file` rotate the log `logs` reads.
+ */
+function syslogLogOpts(opts: readonly string[]): LogOptions {
+  const given: Record<string, string> = {};
+  for (const o of opts) {
+    const eq = o.indexOf("=");
+    given[eq < 0 ? o : o.slice(0, eq)] = eq < 0 ? "" : o.slice(eq + 1);
+  }
+  const out: LogOptions = { driver: "syslog", syslog: checkSyslogOpts(given) };
+  const size = given["cache-max-size"];
+  if (size !== undefined) {
+    const m = /^(\d+)([kmg]?)$/i.exec(size);
+    if (!m) throw bad(`failed to parse cache-max-size: ${size}`);
+    out.maxSize = Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? 1);
+  }
+  const files = given["cache-max-file"];
+  if (files !== undefined) {
+    if (!/^\d+$/.test(files) || Number(files) < 1) throw bad("max-file cannot be less than 1");
+    out.maxFile = Number(files);
+  }
+  return out;
 }
 
 /** A `--health-*` duration in nanoseconds; Docker refuses ones under a millisecond (but 0). */

@@ -74,7 +74,19 @@ describe("run's lifecycle flags", () => {
     await expect(optionsOf(["--no-healthcheck", "--health-cmd", "true", "img"])).rejects.toThrow(
       "--no-healthcheck conflicts with --health-* options",
     );
-    await expect(optionsOf(["--log-driver", "syslog", "img"])).rejects.toThrow(/syslog is not supported/);
+    await expect(optionsOf(["--log-driver", "journald", "img"])).rejects.toThrow(/journald is not supported/);
+    // syslog: its options checked, the cache's sizes rotating the log `logs` reads
+    expect(
+      parseLogOpts(["syslog-address=udp://127.0.0.1", "cache-max-size=1k", "cache-max-file=2"], "syslog"),
+    ).toEqual({
+      driver: "syslog",
+      syslog: { "syslog-address": "udp://127.0.0.1", "cache-max-size": "1k", "cache-max-file": "2" },
+      maxSize: 1024,
+      maxFile: 2,
+    });
+    expect(() => parseLogOpts(["max-size=1m"], "syslog")).toThrow(
+      "unknown log opt 'max-size' for syslog log driver",
+    );
     expect(() => parseUlimit("nofile=2048:1024")).toThrow(
       /soft limit must be less than or equal to hard limit/,
     );
