@@ -1,8 +1,9 @@
 // Bundles what tsc emitted into dist/bundle for the `wharf` command: main.js (the CLI), run.js (the
-// CLI for the verbs that start containers), registry.js (`registry serve`), registry-gc.js and
-// shim.js (the detached-container keeper), each one CommonJS file with every
-// dependency inside. bin/wharf.cjs compiles main.js with a V8 code cache of the command's own (made
-// by its first run), so a command neither resolves ~130 modules nor compiles its code before it works.
+// CLI for the verbs that start containers), registry.js (`registry serve`), registry-gc.js,
+// shim.js (the detached-container keeper) and dns-server.js (a user network's DNS server), each
+// one CommonJS file with every dependency inside. bin/wharf.cjs compiles main.js with a V8 code
+// cache of the command's own (made by its first run), so a command neither resolves ~130 modules
+// nor compiles its code before it works.
 // CommonJS, not ESM: Node starts a CommonJS entry ~3 ms sooner, and only a script (vm.Script) takes
 // a code cache on Node 20. Commands stay lazy: esbuild turns each `import()` of a command into a
 // function that runs the module's top level on first use.
@@ -105,6 +106,8 @@ await buildRunBundle(build, script("run.js"), [registryApart, onlyRunVerbs]);
 for (const [entry, out] of [
   ...APART.map(([name, file]) => [`dist/cli/commands/${name}.js`, file]),
   ["dist/runtime/shim.js", "shim.js"],
+  // A user network's DNS server (src/runtime/network/dns.ts finds it beside the bundle).
+  ["dist/runtime/network/dns-server.js", "dns-server.js"],
 ]) {
   await build({
     ...common,

@@ -546,7 +546,8 @@ describe("networks", () => {
     const [addr = "", hosts = "", resolv = "", host = ""] = out.split("---\n");
     expect(addressOf(addr)).toBe("10.231.7.77");
     expect(hosts).toContain("10.0.0.9\tdb.local\n10.231.7.77\tbox\n");
-    expect(resolv).toBe("search example.test\nnameserver 10.0.0.53\n");
+    // A user network: Docker's embedded DNS (127.0.0.11), which forwards to the --dns server.
+    expect(resolv).toBe("nameserver 127.0.0.11\nsearch example.test\noptions ndots:0\n");
     expect(host).toBe("box\n");
     const bad = await cli.run(["run", "--rm", "--ip", "10.231.7.5", image, "true"]);
     expect(bad.stderr).toContain("user specified IP address is supported on user defined networks only");

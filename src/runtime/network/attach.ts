@@ -15,6 +15,7 @@ import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin, type PluginCall, resultAddress, resultAddress6 } from "./cni.js";
 import { releaseNetworks } from "./detach.js";
 import { mapPorts } from "./dnat.js";
+import { dnsRules, embeddedResolvConf, ensureDnsServer } from "./dns.js";
 import { hostResolvConf, hostsFile, resolvConf } from "./etc.js";
 import { endpointEvents } from "./events.js";
 import { gateHooks, gatePath, openGate } from "./gate.js";
@@ -22,7 +23,7 @@ import { ensureBridge } from "./host.js";
 import { netnsPath } from "./layout.js";
 import { createNetns } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
-import { joinPeers } from "./peers.js";
+import { joinPeers, onNetworks } from "./peers.js";
 import { netPlan } from "./plan.js";
 import { bridgeConfig } from "./plugins.js";
 import { exposedPorts, reservePorts, wantedBindings } from "./ports.js";
@@ -86,16 +87,28 @@ export async function attachNetworks(
   await Promise.all(nets.map((net, i) => (fresh[i] ? sweepAddresses(ctx, net).catch(() => 0) : 0)));
   const ns = netnsPath(rec.id);
   const first = bridgeCall(ctx, rec.id, nets[0] as NetworkRecord, 0, ns, "ADD", plan.endpoints[0]);
-  const made = await createNetns(rec.id, opts.gate ? gatePath(ctx, rec.id) : undefined, first);
+  // On a user network, 127.0.0.11:53 leads to that network's DNS server (dns.ts).
+  const dnsNet = nets.find((n) => !isDefaultBridge(n));
+  const dnsAt = dnsNet ? gatewayOf(dnsNet) : undefined;
+  const gated = opts.gate ? gatePath(ctx, rec.id) : undefined;
+  const made = await createNetns(rec.id, gated, first, dnsAt ? dnsRules(dnsAt) : "");
   const gate = made.fifo ? openGate(gatePath(ctx, rec.id)) : undefined;
   trace("network: netns made");
-  const full = setUp(ctx, rec, hostname, ns, nets, plan.endpoints, made.added).catch(async (e: unknown) => {
-    await releaseNetworks(ctx, rec).catch(() => undefined);
-    throw e;
-  });
+  const dns = dnsNet && dnsAt ? { netId: dnsNet.Id, gateway: dnsAt } : undefined;
+  const full = setUp(ctx, rec, hostname, ns, nets, plan.endpoints, made.added, dns).catch(
+    async (e: unknown) => {
+      await releaseNetworks(ctx, rec).catch(() => undefined);
+      throw e;
+    },
+  );
   if (!gate) return full;
   full.catch(() => undefined);
   return { netnsPath: ns, gate, hooks: gateHooks(gate), late: full };
+}
+
+/** A network's IPv4 gateway (where its DNS server listens). */
+function gatewayOf(net: NetworkRecord): string | undefined {
+  return net.IPAM.Config.find((c) => !c.Subnet.includes(":"))?.Gateway || undefined;
 }
 
 /**
@@ -134,6 +147,7 @@ async function setUp(
   nets: NetworkRecord[],
   requests: EndpointRequest[],
   firstAdd: Promise<unknown> | undefined,
+  dns: { netId: string; gateway: string } | undefined,
 ): Promise<NetSetup> {
   const o = rec.options;
   const exposed = exposedPorts(rec.imageConfig.ExposedPorts, o.expose, o.publish);
@@ -185,15 +199,24 @@ async function setUp(
   const user = endpoints.filter((_, i) => !isDefaultBridge(nets[i] as NetworkRecord));
   const hosts =
     user.length > 0
-      ? await joinPeers(ctx, rec.id, {
-          ip: user[0]?.ip ?? "",
-          ...(user[0]?.ip6 ? { ip6: user[0].ip6 } : {}),
-          names: [rec.name, ...user.flatMap((e) => e.aliases), cidOf(rec)],
-          base,
-          hostsPath: `${containerDir(ctx, rec.id)}/hosts`,
-          networks: user.map((e) => e.networkId),
-        })
+      ? await joinPeers(
+          ctx,
+          rec.id,
+          {
+            ip: user[0]?.ip ?? "",
+            ...(user[0]?.ip6 ? { ip6: user[0].ip6 } : {}),
+            names: [rec.name, ...user.flatMap((e) => e.aliases), cidOf(rec)],
+            ...(o.dns?.length ? { dns: o.dns } : {}),
+            base,
+            hostsPath: `${containerDir(ctx, rec.id)}/hosts`,
+            networks: user.map((e) => e.networkId),
+          },
+          onNetworks(user, rec.name, cidOf(rec)),
+        )
       : base;
+  // Once the container is a member (peers.ts), so that a server deciding to end sees it: one is
+  // started when none runs, and the gate opens once it listens.
+  const dnsUp = dns ? ensureDnsServer(ctx, dns.netId, dns.gateway) : undefined;
   // Last, as nothing after it may fail: the published ports' rules are made while runc starts.
   const ready =
     mappings.length > 0
@@ -209,16 +232,19 @@ async function setUp(
       : undefined;
   ready?.catch(() => undefined);
   endpointEvents(ctx, rec.id, endpoints, "connect");
+  const dnsOpts = {
+    ...(o.dns ? { dns: o.dns } : {}),
+    ...(o.dnsSearch ? { dnsSearch: o.dnsSearch } : {}),
+    ...(o.dnsOptions ? { dnsOptions: o.dnsOptions } : {}),
+  };
+  const resolv = dns ? embeddedResolvConf(hostResolvConf(), dnsOpts) : resolvConf(hostResolvConf(), dnsOpts);
+  if (dnsUp) await dnsUp;
   return {
     netnsPath: ns,
     ...(ready ? { ready } : {}),
     state: { sandboxKey: ns, endpoints, ports: mappings },
     hosts,
-    resolv: resolvConf(hostResolvConf(), {
-      ...(o.dns ? { dns: o.dns } : {}),
-      ...(o.dnsSearch ? { dnsSearch: o.dnsSearch } : {}),
-      ...(o.dnsOptions ? { dnsOptions: o.dnsOptions } : {}),
-    }),
+    resolv,
   };
 }
 

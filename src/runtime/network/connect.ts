@@ -14,7 +14,7 @@ import { hostsFile } from "./etc.js";
 import { networkEvent } from "./events.js";
 import { ensureBridge } from "./host.js";
 import { findNetwork } from "./networks.js";
-import { joinPeers, leavePeers } from "./peers.js";
+import { joinPeers, leavePeers, onNetworks } from "./peers.js";
 import { bridgeConfig, portmapConfig } from "./plugins.js";
 import { releasePorts } from "./ports.js";
 import { endpointRequests, networkModeOf } from "./settings.js";
@@ -52,14 +52,21 @@ async function refreshHosts(
     writeFileSync(hostsPath, base);
     return;
   }
-  const text = await joinPeers(ctx, rec.id, {
-    ip: user[0]?.ip ?? "",
-    ...(user[0]?.ip6 ? { ip6: user[0].ip6 } : {}),
-    names: [rec.name, ...user.flatMap((e) => e.aliases), rec.id.slice(0, 12)],
-    base,
-    hostsPath,
-    networks: user.map((e) => e.networkId),
-  });
+  const cid = rec.id.slice(0, 12);
+  const text = await joinPeers(
+    ctx,
+    rec.id,
+    {
+      ip: user[0]?.ip ?? "",
+      ...(user[0]?.ip6 ? { ip6: user[0].ip6 } : {}),
+      names: [rec.name, ...user.flatMap((e) => e.aliases), cid],
+      ...(rec.options.dns?.length ? { dns: rec.options.dns } : {}),
+      base,
+      hostsPath,
+      networks: user.map((e) => e.networkId),
+    },
+    onNetworks(user, rec.name, cid),
+  );
   writeFileSync(hostsPath, text);
 }
 

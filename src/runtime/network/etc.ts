@@ -41,7 +41,8 @@ export function hostsFile(o: {
 const LOCAL_NS = /^\s*nameserver\s+(127\.\d+\.\d+\.\d+|::1)\s*$/;
 const V6_NS = /^\s*nameserver\s+\S*:\S*\s*$/;
 
-function entries(text: string, key: string): string[] {
+/** The words of every `key` line of a resolv.conf (`nameserver`, `search`, `options`). */
+export function resolvConfEntries(text: string, key: string): string[] {
   const out: string[] = [];
   for (const line of text.split("\n")) {
     const f = line.trim().split(/\s+/);
@@ -75,15 +76,15 @@ export function resolvConf(host: string, o: DnsOptions = {}): string {
   const custom = (o.dns?.length ?? 0) + (o.dnsSearch?.length ?? 0) + (o.dnsOptions?.length ?? 0) > 0;
   const kept = host.split("\n").filter((l) => !LOCAL_NS.test(l) && !V6_NS.test(l));
   let filtered = kept.join("\n");
-  const servers = entries(filtered, "nameserver");
+  const servers = resolvConfEntries(filtered, "nameserver");
   if (!custom) {
     if (servers.length === 0)
       filtered = `${filtered.replace(/\n*$/, "")}\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n`;
     return filtered.startsWith("\n") ? filtered.slice(1) : filtered;
   }
   const ns = o.dns?.length ? o.dns : servers.length > 0 ? servers : ["8.8.8.8", "8.8.4.4"];
-  const search = o.dnsSearch?.length ? o.dnsSearch : entries(host, "search");
-  const opts = o.dnsOptions?.length ? o.dnsOptions : entries(host, "options");
+  const search = o.dnsSearch?.length ? o.dnsSearch : resolvConfEntries(host, "search");
+  const opts = o.dnsOptions?.length ? o.dnsOptions : resolvConfEntries(host, "options");
   let out = "";
   const s = search.join(" ");
   if (search.length > 0 && s.trim() !== ".") out += `search ${s}\n`;

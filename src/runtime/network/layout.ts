@@ -26,6 +26,16 @@ export function peersPath(ctx: RuntimeContext, id: string): string {
   return join(networkDir(ctx, id), "peers.json");
 }
 
+/** The network's DNS server (dns-server.ts): its PID, while it runs. */
+export function dnsPidPath(ctx: RuntimeContext, id: string): string {
+  return join(networkDir(ctx, id), "dns.pid");
+}
+
+/** What the network's DNS server writes of its failures. */
+export function dnsLogPath(ctx: RuntimeContext, id: string): string {
+  return join(networkDir(ctx, id), "dns.log");
+}
+
 /** Held while any container's /etc/hosts is rewritten for its peers (one lock for all networks). */
 export function peersLockPath(ctx: RuntimeContext): string {
   return join(networksDir(ctx), ".peers.lock");

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PluginCall } from "./cni.js";
+import { dnsRules } from "./dns.js";
 import { netnsName, netnsPath } from "./layout.js";
 import { createNetns, deleteNetns } from "./netns.js";
 
@@ -69,5 +70,50 @@ describe.runIf(process.getuid?.() === 0)("a container's namespace and its first 
     expect(made.fifo).toBe(false);
     await expect(made.added).rejects.toThrow(/CNI plugin bad-bridge ADD: no luck: on this bridge/);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).toContain(netnsPath(id));
+  });
+
+  it("sends 127.0.0.11:53 to the network's DNS server: the nat rules and route_localnet in the namespace", async () => {
+    writeFileSync(join(dir, "quiet-bridge"), `#!/bin/sh\ncat >/dev/null\necho '{"cniVersion":"1.0.0"}'\n`);
+    chmodSync(join(dir, "quiet-bridge"), 0o755);
+    const id = newId();
+    const made = await createNetns(
+      id,
+      join(dir, `${id}.gate`),
+      call(id, "quiet-bridge"),
+      dnsRules("10.77.0.1"),
+    );
+    await made.added;
+    const nat = execFileSync("ip", ["netns", "exec", netnsName(id), "iptables-save", "-t", "nat"], {
+      encoding: "utf8",
+    });
+    expect(nat).toContain(
+      "-A OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.77.0.1:53",
+    );
+    expect(nat).toContain(
+      "-A OUTPUT -d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 10.77.0.1:53",
+    );
+    expect(nat).toContain("-A POSTROUTING -s 127.0.0.0/8 -d 10.77.0.1/32 -j MASQUERADE");
+    const localnet = execFileSync(
+      "ip",
+      ["netns", "exec", netnsName(id), "cat", "/proc/sys/net/ipv4/conf/all/route_localnet"],
+      { encoding: "utf8" },
+    );
+    expect(localnet.trim()).toBe("1");
+    // The host's own setting is not the namespace's.
+    await deleteNetns(id);
+  });
+
+  it("fails the start when the DNS rules cannot be made, in iptables-restore's words", async () => {
+    const id = newId();
+    const made = await createNetns(
+      id,
+      undefined,
+      call(id, "quiet-bridge"),
+      "*nat\n-A NOSUCHCHAIN -j ACCEPT\nCOMMIT",
+    );
+    await expect(made.added).rejects.toThrow(
+      "network setup failed: cannot send 127.0.0.11 to the network's DNS server: iptables-restore: line 2 failed",
+    );
+    await deleteNetns(id);
   });
 });

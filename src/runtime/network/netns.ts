@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { WharfError } from "../../errors/index.js";
 import { readTextOr } from "../../files/index.js";
 import { type PluginCall, pluginEnv, pluginOutcome, pluginPath } from "./cni.js";
 import { NETNS_DIR, netnsName, netnsPath } from "./layout.js";
@@ -25,6 +26,14 @@ function netnsDirMounted(): boolean {
 }
 
 const FAILED = "cannot create the container's network namespace";
+const DNS_FAILED = "cannot send 127.0.0.11 to the network's DNS server";
+
+/**
+ * In the container's namespace (nsenter): loopback addresses routable out of its interfaces (the
+ * DNAT of 127.0.0.11 to the network's gateway needs it, as Docker's own rules need none: its server
+ * listens in the namespace), then the rules, read on stdin by iptables-restore ($1).
+ */
+const IN_NS = 'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet && exec "$1" -w';
 
 /**
  * The child that makes the namespace and then runs the first bridge ADD into it (one process
@@ -32,7 +41,9 @@ const FAILED = "cannot create the container's network namespace";
  * raising `lo` meanwhile. A line on fd 3 says the namespace (and the FIFO) exist, so that runc
  * starts while the plugin runs; the plugin reads its configuration on the shell's stdin and writes
  * its result on its stdout. $1 the namespace file, $2 the FIFO ("": none), $3 the namespace's
- * name, $4 the plugin, $5-$8 unshare, mkfifo, ip, true. Status 97: no namespace was made.
+ * name, $4 the plugin, $5-$8 unshare, mkfifo, ip, true; $9 the rules that send 127.0.0.11:53 to
+ * the network's DNS server ("": none; dns.ts), $10-$12 nsenter, sh, iptables-restore, run in the
+ * background too. Status 97: no namespace was made; 98: `lo` failed; 96: the DNS rules failed.
  */
 const MAKE_AND_ADD = [
   'if [ -n "$2" ]; then "$5" --net="$1" "$6" -m 0600 "$2"; else "$5" --net="$1" "$8"; fi || exit 97',
@@ -40,9 +51,12 @@ const MAKE_AND_ADD = [
   "exec 3>&-",
   '"$7" -n "$3" link set lo up >&2 &',
   "lo=$!",
+  'dns=""',
+  `if [ -n "$9" ]; then printf '%s\\n' "$9" | "\${10}" --net="$1" "\${11}" -c '${IN_NS}' sh "\${12}" >&2 & dns=$!; fi`,
   '"$4"',
   "r=$?",
   'wait "$lo" || { [ "$r" = 0 ] && r=98; }',
+  'if [ -n "$dns" ]; then wait "$dns" || { [ "$r" = 0 ] && r=96; }; fi',
   'exit "$r"',
 ].join("\n");
 
@@ -51,18 +65,20 @@ const MAKE_AND_ADD = [
  * bridge ADD, `add`, into it: in the process that makes the namespace (with `fifo`, that FIFO
  * too: gate.ts), whose result is `added` (then `lo` is up once it resolves); where /run/netns is
  * not yet `ip netns`'s mount, or that process cannot make the namespace, by `ip netns add` with
- * `lo` raised and no FIFO and no `added` (the caller runs the plugin).
+ * `lo` raised and no FIFO and no `added` (the caller runs the plugin). `dnsRules`: the nat rules
+ * that send 127.0.0.11:53 to the network's DNS server (dns.ts), made in the namespace meanwhile.
  */
 export async function createNetns(
   containerId: string,
   fifo: string | undefined,
   add: PluginCall,
+  dnsRules = "",
 ): Promise<{ path: string; fifo: boolean; added?: Promise<unknown> }> {
   const path = netnsPath(containerId);
   if (existsSync(path)) await deleteNetns(containerId);
   if (netnsDirMounted()) {
     writeFileSync(path, "", { mode: 0o444 });
-    const { made, added } = makeAndAdd(path, fifo, add);
+    const { made, added } = makeAndAdd(path, fifo, add, dnsRules);
     added.catch(() => undefined);
     if (
       await made.then(
@@ -77,13 +93,23 @@ export async function createNetns(
   const name = netnsName(containerId);
   await mustRun(FAILED, toolPath("ip"), ["netns", "add", name]);
   await loUp(containerId);
+  if (dnsRules) {
+    await mustRun(
+      DNS_FAILED,
+      toolPath("nsenter"),
+      [`--net=${path}`, toolPath("sh"), "-c", IN_NS, "sh", toolPath("iptables-restore")],
+      `${dnsRules}\n`,
+    );
+  }
   return { path, fifo: false };
 }
 
-function makeAndAdd(path: string, fifo: string | undefined, call: PluginCall) {
+function makeAndAdd(path: string, fifo: string | undefined, call: PluginCall, dnsRules: string) {
   const bin = pluginPath(call.config.type);
   const tools = ["unshare", "mkfifo", "ip", "true"].map(toolPath);
-  const args = ["-c", MAKE_AND_ADD, "sh", path, fifo ?? "", netnsName(call.containerId), bin, ...tools];
+  const dnsTools = ["nsenter", "sh", "iptables-restore"].map(toolPath);
+  const name = netnsName(call.containerId);
+  const args = ["-c", MAKE_AND_ADD, "sh", path, fifo ?? "", name, bin, ...tools, dnsRules, ...dnsTools];
   const child = spawn(toolPath("sh"), args, {
     env: pluginEnv(call),
     stdio: ["pipe", "pipe", "pipe", "pipe"],
@@ -94,7 +120,14 @@ function makeAndAdd(path: string, fifo: string | undefined, call: PluginCall) {
     line.once("close", () => reject(new Error(FAILED)));
     child.once("error", reject);
   });
-  return { made, added: pluginOutcome(child, call, bin) };
+  const added = pluginOutcome(child, call, bin).catch((e: unknown) => {
+    if (child.exitCode !== 96) throw e;
+    const words = String((e as Error).message).replace(/^.*? ADD: /, "");
+    throw new WharfError("runtime", `network setup failed: ${DNS_FAILED}: ${words}`, {
+      hint: "wharf's networking needs iptables (with its nat table) and nsenter (util-linux)",
+    });
+  });
+  return { made, added };
 }
 
 /** `lo` up in the container's namespace. */

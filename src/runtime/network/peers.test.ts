@@ -67,4 +67,29 @@ describe("names on user networks through /etc/hosts", () => {
     await leavePeers(ctx, c, [n2]);
     expect(hostsOf(d)).toBe(md.base);
   });
+
+  it("keeps each network's address and names in its own file (aliases are per network), and --dns", async () => {
+    const [, b = "", c = "", d = ""] = ids;
+    const mb = member(b, "10.1.0.3", ["db", b.slice(0, 12)], [n1]);
+    await joinPeers(ctx, b, mb);
+    const mc = member(c, "10.2.0.2", ["other"], [n2]);
+    await joinPeers(ctx, c, mc);
+    const md = { ...member(d, "10.1.0.9", ["both", "fa", "ba"], [n1, n2]), dns: ["10.9.9.9"] };
+    await joinPeers(ctx, d, md, {
+      [n1]: { ip: "10.1.0.9", names: ["both", "fa"] },
+      [n2]: { ip: "10.2.0.9", ip6: "fd00::9", names: ["both", "ba"] },
+    });
+    const read = (n: string) =>
+      JSON.parse(readFileSync(join(root, "networks", n, "peers.json"), "utf8")) as Record<string, Member>;
+    expect(read(n1)[d]).toMatchObject({ ip: "10.1.0.9", names: ["both", "fa"], dns: ["10.9.9.9"] });
+    expect(read(n1)[d]?.ip6).toBeUndefined();
+    expect(read(n2)[d]).toMatchObject({ ip: "10.2.0.9", ip6: "fd00::9", names: ["both", "ba"] });
+    // Each peer's /etc/hosts has d's address on their shared network.
+    expect(hostsOf(b)).toContain("10.1.0.9\tboth fa\n");
+    expect(hostsOf(c)).toContain("10.2.0.9\tboth ba\nfd00::9\tboth ba\n");
+    expect(hostsOf(c)).not.toContain("10.1.0.9");
+    await leavePeers(ctx, d, [n1, n2]);
+    await leavePeers(ctx, b, [n1]);
+    await leavePeers(ctx, c, [n2]);
+  });
 });

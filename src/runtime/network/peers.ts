@@ -12,11 +12,14 @@ import type { RuntimeContext } from "../types.js";
 import { netnsPath, networkDir, networksDir, peersLockPath, peersPath } from "./layout.js";
 
 export interface Member {
+  /** Its address on this network (each network's file has the member's own). */
   ip: string;
   /** Its IPv6 address on a dual-stack network: a second line with the same names. */
   ip6?: string;
-  /** The names it answers to: its name, its aliases, its short ID. */
+  /** The names it answers to on this network: its name, its aliases there, its short ID. */
   names: string[];
+  /** `--dns`: the servers the network's DNS server forwards its other questions to (dns-server.ts). */
+  dns?: string[];
   /** Its /etc/hosts without peers (Docker's content). */
   base: string;
   hostsPath: string;
@@ -111,10 +114,24 @@ async function update(
   });
 }
 
-/** Adds the container to its user networks' members; returns its /etc/hosts with its peers. */
-export async function joinPeers(ctx: RuntimeContext, id: string, member: Member): Promise<string> {
-  const own = await update(ctx, id, member.networks, (peers) => {
-    peers[id] = member;
+/** What differs from network to network: the address and the names (aliases are per network). */
+export type OnNetwork = Pick<Member, "ip" | "ip6" | "names">;
+
+/**
+ * Adds the container to its user networks' members (with `on[netId]`, its address and names on
+ * that network); returns its /etc/hosts with its peers.
+ */
+export async function joinPeers(
+  ctx: RuntimeContext,
+  id: string,
+  member: Member,
+  on: Record<string, OnNetwork> = {},
+): Promise<string> {
+  const own = await update(ctx, id, member.networks, (peers, netId) => {
+    const here = on[netId];
+    const m: Member = { ...member, ...here };
+    if (here && !here.ip6) delete m.ip6;
+    peers[id] = m;
   });
   return own ?? member.base;
 }
@@ -126,4 +143,18 @@ export async function leavePeers(ctx: RuntimeContext, id: string, netIds: string
   await update(ctx, id, present, (peers) => {
     delete peers[id];
   });
+}
+
+/** A container's address and names on each of its user networks (aliases are per network). */
+export function onNetworks(
+  user: { networkId: string; ip: string; ip6?: string; aliases: string[] }[],
+  name: string,
+  cid: string,
+): Record<string, OnNetwork> {
+  return Object.fromEntries(
+    user.map((e) => [
+      e.networkId,
+      { ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), names: [name, ...e.aliases, cid] },
+    ]),
+  );
 }

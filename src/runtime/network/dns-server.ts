@@ -1,0 +1,121 @@
+/**
+ * The process of a network's DNS server (dns.ts starts it, detached, in a session of its own;
+ * dns-serve.ts answers). It listens on the network's gateway address, port 53, writes its PID
+ * file and a line on stdout (the start that spawned it waits for that line), then checks twice a
+ * second whether the network has a running member: after IDLE_MS without one it ends, deciding
+ * under the lock every peers.json change takes (peers.ts), so that a container joining meanwhile
+ * either is seen or finds no server and starts one. A removed network's server ends at once.
+ * Argument: one JSON word, DnsServerArgs.
+ */
+import { existsSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { withLock, writeFileAtomicSync } from "../../files/index.js";
+import type { RuntimeContext } from "../types.js";
+import type { DnsServerArgs } from "./dns.js";
+import { type DnsServer, networkExists, serveDns } from "./dns-serve.js";
+import { dnsPidPath, netnsPath, networksDir, peersLockPath } from "./layout.js";
+
+const IDLE_MS = 3000;
+const CHECK_MS = 500;
+/** How long a server whose address is taken waits for an ending one to let it go. */
+const BIND_WAIT_MS = 3000;
+
+const args = JSON.parse(process.argv[2] ?? "{}") as DnsServerArgs;
+const ctx = { root: args.root } as RuntimeContext;
+const pidPath = dnsPidPath(ctx, args.network);
+
+function log(msg: string): void {
+  process.stderr.write(`${new Date().toISOString()} dns ${args.network.slice(0, 12)} ${msg}\n`);
+}
+
+function otherServerRuns(): boolean {
+  try {
+    const pid = Number.parseInt(readFileSync(pidPath, "utf8"), 10);
+    if (!(pid > 0) || pid === process.pid) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function dropPidFile(): void {
+  try {
+    if (Number.parseInt(readFileSync(pidPath, "utf8"), 10) === process.pid) unlinkSync(pidPath);
+  } catch {
+    // gone with the network
+  }
+}
+
+async function listen() {
+  const deadline = Date.now() + BIND_WAIT_MS;
+  for (;;) {
+    try {
+      return await serveDns({
+        address: args.address,
+        network: args.network,
+        networksDir: networksDir(ctx),
+        live: (id) => existsSync(netnsPath(id)),
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // Another start's server got there first: it serves the network.
+      if (code === "EADDRINUSE" && otherServerRuns()) process.exit(0);
+      if (code !== "EADDRINUSE" || Date.now() > deadline) {
+        log(`cannot listen on ${args.address}:53: ${(e as Error).message}`);
+        process.exit(1);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function watch(server: DnsServer): void {
+  let busyAt = Date.now();
+  let ending = false;
+  setInterval(() => {
+    if (ending) return;
+    if (!networkExists(networksDir(ctx), args.network)) process.exit(0);
+    if (server.liveMembers() > 0) {
+      busyAt = Date.now();
+      return;
+    }
+    if (Date.now() - busyAt < IDLE_MS) return;
+    ending = true;
+    withLock(peersLockPath(ctx), async () => {
+      if (server.liveMembers() > 0) return false;
+      await server.close().catch(() => undefined);
+      dropPidFile();
+      return true;
+    }).then(
+      (end) => {
+        if (end) process.exit(0);
+        busyAt = Date.now();
+        ending = false;
+      },
+      (e: unknown) => {
+        log(`ending: ${(e as Error).message}`);
+        ending = false;
+      },
+    );
+  }, CHECK_MS);
+}
+
+async function main(): Promise<void> {
+  const server = await listen();
+  writeFileAtomicSync(pidPath, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    writeSync(1, "ready\n");
+  } catch {
+    // the start that spawned it stopped waiting
+  }
+  process.on("SIGTERM", () => {
+    dropPidFile();
+    process.exit(0);
+  });
+  watch(server);
+}
+
+main().catch((e: unknown) => {
+  log(String(e));
+  process.exit(1);
+});
