@@ -185,6 +185,17 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
     expect(config.stdout).toContain("  key:\n    name: e2esec_key\n    environment: KEY\n");
     expect(config.stdout).not.toContain("from-env");
 
+    // A one-off container gets them too.
+    const run = await compose(
+      proj,
+      ["run", "--rm", "-T", "app", "cat", "/run/secrets/server.key", "/etc/inline.conf"],
+      {
+        KEY: "from-env",
+      },
+    );
+    expect(run.stdout).toBe("from-envinline=1");
+    expect(run.code).toBe(0);
+
     const same = await compose(proj, ["up", "-d"], { KEY: "from-env" });
     expect(same.stderr).toContain(" Container e2esec-app-1  Running");
     // A changed secret (the variable) or config (the file) recreates the container.
