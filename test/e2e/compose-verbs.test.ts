@@ -242,6 +242,47 @@ describe("compose verbs", () => {
     ).toBe(false);
   }, 30_000);
 
+  it("up --scale runs replicas; ps, top, exec --index, stop/start cover them; compose scale scales down", async () => {
+    const up = await compose(["up", "-d", "--scale", "worker=3"]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(" Container verbs-worker-3  Started");
+    const rows = () =>
+      compose(["ps", "-a", "--format", "json", "worker"]).then((r) =>
+        r.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { Name: string; ID: string; State: string }),
+      );
+    const three = await rows();
+    expect(three.map((r) => [r.Name, r.State])).toEqual([
+      ["verbs-worker-1", "running"],
+      ["verbs-worker-2", "running"],
+      ["verbs-worker-3", "running"],
+    ]);
+    const labels = JSON.parse(await cli.ok("inspect", "verbs-worker-3")) as {
+      Config: { Labels: Record<string, string> };
+    }[];
+    expect(labels[0]?.Config.Labels["com.docker.compose.container-number"]).toBe("3");
+    const top = await compose(["top", "worker"]);
+    expect(top.stdout).toMatch(/^worker\s+3\s+.*sleep 300$/m);
+    const host = await compose(["exec", "-T", "--index", "2", "worker", "hostname"]);
+    expect(host.stdout.trim()).toBe(three[1]?.ID.slice(0, 12));
+    const stop = await compose(["stop", "-t", "1", "worker"]);
+    expect(stop.stderr).toContain(" Container verbs-worker-2  Stopped");
+    expect((await rows()).map((r) => r.State)).toEqual(["exited", "exited", "exited"]);
+    expect((await compose(["start", "worker"])).stderr).toContain(" Container verbs-worker-3  Started");
+    expect((await rows()).map((r) => r.State)).toEqual(["running", "running", "running"]);
+
+    const down = await compose(["scale", "worker=1"]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain(" Container verbs-worker-3  Removed");
+    expect(down.stderr).toContain(" Container verbs-worker-2  Removed");
+    expect((await rows()).map((r) => r.Name)).toEqual(["verbs-worker-1"]);
+    const bad = await compose(["up", "-d", "--scale", "nosuch=2"]);
+    expect(bad.stderr).toContain("no such service: nosuch");
+    expect(bad.code).not.toBe(0);
+  }, 90_000);
+
   it("kill -s ends a service; rm asks (a pipe's No keeps it), rm -f removes it", async () => {
     const kill = await compose(["kill", "-s", "SIGTERM", "worker"]);
     expect(kill.code).toBe(0);

@@ -4,6 +4,7 @@ import { execInContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { reportError } from "../report.js";
 import { COMPOSE_FLAGS, projectOf } from "./compose-common.js";
+import { INDEX_FLAG, serviceContainer } from "./compose-targets.js";
 import { runtimeContext } from "./container-common.js";
 
 export const command: Command = {
@@ -28,6 +29,7 @@ export const command: Command = {
     },
     { name: "user", short: "u", type: "string", description: "Run the command as this user" },
     { name: "detach", short: "d", type: "bool", description: "Detached mode: Run command in the background" },
+    INDEX_FLAG,
   ],
   interspersed: false,
   minArgs: 2,
@@ -48,7 +50,10 @@ export const command: Command = {
     const workdir = flag.string(f, "workdir");
     const user = flag.string(f, "user");
     try {
-      return await execInContainer(runtimeContext(ctx), containerName(p, s), {
+      const target = f.given.has("index")
+        ? (await serviceContainer(runtimeContext(ctx), p.name, s.name, flag.int(f, "index"))).name
+        : containerName(p, s);
+      return await execInContainer(runtimeContext(ctx), target, {
         argv,
         env: flag.strings(f, "env"),
         tty,

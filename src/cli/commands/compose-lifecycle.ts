@@ -1,8 +1,9 @@
-import { containerName, startOrder, withDependencies } from "../../compose/index.js";
+import { LABELS, startOrder, withDependencies } from "../../compose/index.js";
 import { restartContainer, startContainer, stopContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { FlagSpec } from "../flags.js";
 import { COMPOSE_FLAGS, progress, projectContainers, projectOf } from "./compose-common.js";
+import { containerNumber } from "./compose-targets.js";
 import { runtimeContext } from "./container-common.js";
 
 const TIMEOUT: FlagSpec = {
@@ -26,11 +27,17 @@ export function lifecycleVerb(verb: "start" | "stop" | "restart", description: s
       const order = startOrder(withDependencies(p.services, f.args)).filter(
         (s) => !f.args.length || f.args.includes(s.name),
       );
-      const names = (verb === "stop" ? [...order].reverse() : order).map((s) => containerName(p, s));
-      const have = new Set((await projectContainers(rt, p.name)).map((c) => c.name));
+      // Each service's containers (its replicas, by number), in the order of the services.
+      const have = await projectContainers(rt, p.name);
+      const names = (verb === "stop" ? [...order].reverse() : order).flatMap((s) =>
+        have
+          .filter((c) => c.options.labels?.[LABELS.service] === s.name)
+          .sort((a, b) => containerNumber(a) - containerNumber(b))
+          .map((c) => c.name),
+      );
       const timeout = flag.int(f, "timeout");
       const opts = timeout !== undefined ? { timeout } : {};
-      for (const name of names.filter((n) => have.has(n))) {
+      for (const name of names) {
         const [doing, done] =
           verb === "start"
             ? ["Starting", "Started"]

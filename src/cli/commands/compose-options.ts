@@ -133,6 +133,7 @@ export function serviceRunOptions(
   s: ServiceConfig,
   name: string,
   warn: (w: string) => void = () => {},
+  n = 1,
 ): RunOptions {
   const nets = Object.entries(s.networks);
   const endpoints = nets.map(([key, n]) => ({
@@ -147,7 +148,7 @@ export function serviceRunOptions(
     tty: s.tty === true,
     interactive: s.stdin_open === true,
     mounts: [...mounts(p, s), ...fileMounts(p, s, warn)],
-    labels: serviceLabels(p, s),
+    labels: serviceLabels(p, s, { n }),
     ...(endpoints.length > 0 ? { network: endpoints[0]?.network as string, endpoints } : {}),
   };
   if (s.entrypoint) o.entrypoint = s.entrypoint;

@@ -23,6 +23,7 @@ import type { Context } from "../context.js";
 import { COMPOSE_FLAGS, orphans, progress, projectContainers, projectOf } from "./compose-common.js";
 import { printLogs } from "./compose-logs-print.js";
 import { injectFiles, serviceRunOptions } from "./compose-options.js";
+import { SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImageFor } from "./compose-service-image.js";
 import { runtimeContext } from "./container-common.js";
@@ -39,10 +40,10 @@ export async function converge(
   rt: RuntimeContext,
   p: Project,
   s: ServiceConfig,
-  o: { build: boolean; forceRecreate: boolean },
+  o: { build: boolean; forceRecreate: boolean; n?: number },
   say: Say,
 ): Promise<{ rec: ContainerRecord; running: boolean }> {
-  const name = containerName(p, s);
+  const name = containerName(p, s, o.n ?? 1);
   const image = await serviceImageFor(ctx, p, s, { build: o.build });
   try {
     const old = await existing(rt, name);
@@ -66,7 +67,7 @@ export async function converge(
       await removeContainer(rt, old.id, { force: true });
     } else say("Container", name, "Creating");
     const rec = await createContainer(rt, {
-      ...serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`)),
+      ...serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`), o.n ?? 1),
       name,
       image: image.name,
       imageId: image.id,
@@ -142,6 +143,8 @@ export const command: Command = {
       description: "Recreate containers even if their configuration and image haven't changed",
     },
     { name: "no-start", type: "bool", description: "Don't start the services after creating them" },
+    SCALE_FLAG,
+    { name: "no-deps", type: "bool", description: "Don't start linked services" },
     {
       name: "remove-orphans",
       type: "bool",
@@ -153,26 +156,26 @@ export const command: Command = {
     const since = Date.now();
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
-    const services = startOrder(withDependencies(p.services, f.args));
+    const services = startOrder(
+      flag.bool(f, "no-deps") && f.args.length > 0
+        ? p.services.filter((s) => f.args.includes(s.name))
+        : withDependencies(p.services, f.args),
+    );
     if (services.length === 0)
       throw new WharfError("invalid-argument", "no service selected", {
         hint: "activate a profile (--profile NAME or COMPOSE_PROFILES), or name a service",
       });
     await orphans(ctx, rt, p, flag.bool(f, "remove-orphans"), say);
     await ensureResources(rt, p, services, say);
+    const scale = scaleOf(p, flag.strings(f, "scale"));
     const made: { s: ServiceConfig; rec: ContainerRecord; running: boolean }[] = [];
     for (const s of services) {
-      made.push({
-        s,
-        ...(await converge(
-          ctx,
-          rt,
-          p,
-          s,
-          { build: flag.bool(f, "build"), forceRecreate: flag.bool(f, "force-recreate") },
-          say,
-        )),
-      });
+      const replicas = scale[s.name] ?? 1;
+      for (let n = 1; n <= replicas; n++) {
+        const o = { build: flag.bool(f, "build"), forceRecreate: flag.bool(f, "force-recreate"), n };
+        made.push({ s, ...(await converge(ctx, rt, p, s, o, say)) });
+      }
+      await scaleDown(rt, p.name, s.name, replicas, say);
     }
     if (flag.bool(f, "no-start")) return 0;
     for (const m of made) {

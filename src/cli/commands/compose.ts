@@ -36,6 +36,7 @@ const VERBS: Record<string, [description: string, load: Load]> = {
   restart: ["Restart service containers", () => import("./compose-restart.js")],
   rm: ["Removes stopped service containers", () => import("./compose-rm.js")],
   run: ["Run a one-off command on a service", () => import("./compose-run.js")],
+  scale: ["Scale services ", () => import("./compose-scale.js")],
   start: ["Start services", () => import("./compose-start.js")],
   stats: [
     "Display a live stream of container(s) resource usage statistics",

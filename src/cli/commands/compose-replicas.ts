@@ -1,0 +1,73 @@
+import type { Project } from "../../compose/index.js";
+import { WharfError } from "../../errors/index.js";
+import { type RuntimeContext, removeContainer, stopContainer } from "../../runtime/index.js";
+import type { FlagSpec } from "../flags.js";
+import { type progress, projectContainers } from "./compose-common.js";
+import { containerNumber } from "./compose-targets.js";
+
+/** `up --scale SERVICE=NUM` (repeatable), as Compose's. */
+export const SCALE_FLAG: FlagSpec = {
+  name: "scale",
+  type: "strings",
+  valueName: "scale",
+  description:
+    "Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.",
+};
+
+/**
+ * The replicas asked for, by service: `SERVICE=NUM` items (Compose's words for a service not in
+ * the project, a bad number, or a `container_name` that cannot be shared by several).
+ */
+export function scaleOf(p: Project, specs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    const name = eq < 0 ? spec : spec.slice(0, eq);
+    const num = eq < 0 ? "" : spec.slice(eq + 1);
+    if (!/^\d+$/.test(num)) {
+      throw new WharfError(
+        "invalid-argument",
+        `invalid scale option ${JSON.stringify(spec)}: expected SERVICE=NUM`,
+        {
+          hint: "--scale web=3",
+        },
+      );
+    }
+    const s = p.services.find((x) => x.name === name);
+    if (!s)
+      throw new WharfError("not-found", `no such service: ${name}`, {
+        hint: "wharf compose config --services",
+      });
+    const n = Number(num);
+    if (n > 1 && s.container_name) {
+      throw new WharfError(
+        "invalid-argument",
+        `services.${name}: can't set container_name and ${name} as container name must be unique: invalid compose project`,
+        { hint: `remove container_name from ${name} to run several of it` },
+      );
+    }
+    out[name] = n;
+  }
+  return out;
+}
+
+/** The service's containers numbered above `replicas`: stopped and removed, highest first (Compose's scale down). */
+export async function scaleDown(
+  rt: RuntimeContext,
+  project: string,
+  service: string,
+  replicas: number,
+  say: ReturnType<typeof progress>,
+): Promise<void> {
+  const extra = (await projectContainers(rt, project, { services: [service] }))
+    .filter((c) => containerNumber(c) > replicas)
+    .sort((a, b) => containerNumber(b) - containerNumber(a));
+  for (const c of extra) {
+    say("Container", c.name, "Stopping");
+    await stopContainer(rt, c.id);
+    say("Container", c.name, "Stopped");
+    say("Container", c.name, "Removing");
+    await removeContainer(rt, c.id, { force: true });
+    say("Container", c.name, "Removed");
+  }
+}
