@@ -94,7 +94,12 @@ export async function attachNetworks(
   const made = await createNetns(rec.id, gated, first, dnsAt ? dnsRules(dnsAt) : "");
   const gate = made.fifo ? openGate(gatePath(ctx, rec.id)) : undefined;
   trace("network: netns made");
-  const dns = dnsNet && dnsAt ? { netId: dnsNet.Id, gateway: dnsAt } : undefined;
+  // No server running: one is started now, its start-up beside runc's (checked again once the
+  // container is a member, for a server that was ending meanwhile).
+  const dns =
+    dnsNet && dnsAt
+      ? { netId: dnsNet.Id, gateway: dnsAt, early: ensureDnsServer(ctx, dnsNet.Id, dnsAt) }
+      : undefined;
   const full = setUp(ctx, rec, hostname, ns, nets, plan.endpoints, made.added, dns).catch(
     async (e: unknown) => {
       await releaseNetworks(ctx, rec).catch(() => undefined);
@@ -147,7 +152,7 @@ async function setUp(
   nets: NetworkRecord[],
   requests: EndpointRequest[],
   firstAdd: Promise<unknown> | undefined,
-  dns: { netId: string; gateway: string } | undefined,
+  dns: { netId: string; gateway: string; early: Promise<void> | undefined } | undefined,
 ): Promise<NetSetup> {
   const o = rec.options;
   const exposed = exposedPorts(rec.imageConfig.ExposedPorts, o.expose, o.publish);
@@ -214,9 +219,10 @@ async function setUp(
           onNetworks(user, rec.name, cidOf(rec)),
         )
       : base;
-  // Once the container is a member (peers.ts), so that a server deciding to end sees it: one is
-  // started when none runs, and the gate opens once it listens.
-  const dnsUp = dns ? ensureDnsServer(ctx, dns.netId, dns.gateway) : undefined;
+  // Once the container is a member (peers.ts; a server decides to end under the same lock): a
+  // server that ran when the start began may have ended since, and is started again. The gate
+  // opens once the server listens.
+  const dnsUp = dns ? (dns.early ?? ensureDnsServer(ctx, dns.netId, dns.gateway)) : undefined;
   // Last, as nothing after it may fail: the published ports' rules are made while runc starts.
   const ready =
     mappings.length > 0
