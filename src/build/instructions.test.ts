@@ -127,6 +127,33 @@ RUN --network=none cat /proc/net/dev | grep -c : > /tmp/ifaces
     expect(statSync(join(out, "srv", "sub")).isDirectory()).toBe(true);
   });
 
+  it("RUN --security=insecure runs privileged with --allow security.insecure, and is refused without it", async () => {
+    const ctx = context({
+      Dockerfile: `${BASE}
+FROM base
+RUN --security=insecure grep CapEff /proc/self/status > /tmp/cap-insecure
+RUN --security=sandbox grep CapEff /proc/self/status > /tmp/cap-sandbox
+RUN grep CapEff /proc/self/status > /tmp/cap-default
+`,
+    });
+    await expect(run(ctx)).rejects.toThrow("security.insecure is not allowed");
+    const out = await files(ctx, { allowInsecure: true });
+    const cap = (n: string) =>
+      BigInt(
+        `0x${
+          readFileSync(join(out, "tmp", n), "utf8")
+            .trim()
+            .split(/\s+/)[1]
+        }`,
+      );
+    // every capability this process holds (CAP_SYS_ADMIN, bit 21, among them) against Docker's 14
+    expect(cap("cap-insecure") & (1n << 21n)).toBe(1n << 21n);
+    expect(cap("cap-sandbox")).toBe(cap("cap-default"));
+    expect(cap("cap-default") & (1n << 21n)).toBe(0n);
+    // the insecure step is cached apart from a sandboxed one, and stored as any step
+    expect((await run(ctx, { allowInsecure: true, tags: ["insecure:1"] })).id).toMatch(/^sha256:/);
+  });
+
   it("COPY: --chown names, --chmod, --link, --exclude, --parents, heredocs, from a stage and from an image", async () => {
     const ctx = context({
       Dockerfile: `${BASE}

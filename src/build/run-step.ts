@@ -117,6 +117,13 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
   for (const e of extra) if (!procEnv.some((x) => x.split("=", 1)[0] === e.split("=", 1)[0])) procEnv.push(e);
   const cwd = cfg.WorkingDir || "/";
   const network = inst.network && inst.network !== "default" ? inst.network : (env.opts.network ?? "default");
+  // `RUN --security=insecure` needs the build's `--allow security.insecure` (BuildKit's entitlement).
+  const insecure = inst.security === "insecure";
+  if (insecure && !env.opts.allowInsecure) {
+    throw new WharfError("build-failed", "security.insecure is not allowed", {
+      hint: "build with --allow security.insecure to run this step privileged",
+    });
+  }
   const mountKeys: Record<string, unknown>[] = [];
   for (const m of inst.mounts) mountKeys.push(mountKey(m, await sourceKeyOf(run, m)));
   const buildArgs = run.scope.buildArgs().map(([key, value]) => ({ key, value }));
@@ -137,6 +144,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
     shm: env.opts.shmSize,
     ulimits: env.opts.ulimits?.length ? env.opts.ulimits : undefined,
     cgroupParent: env.opts.cgroupParent,
+    security: insecure ? "insecure" : undefined,
   });
   const secretEnv = inst.mounts.flatMap((m) => (m.type === "secret" && m.env ? [m.env] : []));
   const vertex = env.progress.vertex(
@@ -196,6 +204,7 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
         ...(env.opts.shmSize ? { shmSize: env.opts.shmSize } : {}),
         ...(env.opts.ulimits?.length ? { ulimits: env.opts.ulimits } : {}),
         ...(env.opts.cgroupParent ? { cgroupParent: env.opts.cgroupParent } : {}),
+        ...(insecure ? { privileged: true } : {}),
       });
       await removeStubs(prepared.rootfs, stubs);
       if (prepared.mode === "overlay") await keepRuntimeDirs(join(dir, "upper"), runtimeDirs);

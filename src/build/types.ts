@@ -81,6 +81,8 @@ export interface BuildOptions {
   ulimits?: Ulimit[];
   /** `--cgroup-parent`: the cgroup every RUN's cgroup is made under. */
   cgroupParent?: string;
+  /** `--allow security.insecure`: `RUN --security=insecure` may run privileged (else refused). */
+  allowInsecure?: boolean;
   /** `--network` for every RUN (RUN --network overrides): `default` is the host's network here. */
   network?: "default" | "none" | "host";
   outputs?: BuildOutput[];

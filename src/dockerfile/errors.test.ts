@@ -112,6 +112,7 @@ const CASES: Array<[string, string]> = [
   ],
   ["FROM a\nRUN --mount=type=tmpfs,target=/x,size=lots true", "Dockerfile:2: invalid size: 'lots'"],
   ["FROM a\nRUN --network=bridge true", 'Dockerfile:2: unsupported network mode "bridge"'],
+  ["FROM a\nRUN --security=weird true", 'Dockerfile:2: unsupported security mode "weird"'],
   [
     'FROM a\nENV x="unterminated',
     'Dockerfile:2: failed to process "\\"unterminated": unexpected end of statement while looking for matching double-quote',

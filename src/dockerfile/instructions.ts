@@ -2,7 +2,7 @@ import { parseAdd, parseCopy } from "./copy.js";
 import { bareError } from "./errors.js";
 import { parseFlags } from "./flags.js";
 import { parseHealthcheck } from "./healthcheck.js";
-import { checkDeferredMount, parseMount, parseNetwork } from "./mounts.js";
+import { checkDeferredMount, parseMount, parseNetwork, parseSecurity } from "./mounts.js";
 import type {
   ArgDecl,
   CommandLine,
@@ -163,7 +163,7 @@ export function buildInstruction(
       };
     }
     case "RUN": {
-      const f = parseFlags(name, flags, { mount: "strings", network: "string" });
+      const f = parseFlags(name, flags, { mount: "strings", network: "string", security: "string" });
       atLeastOne(name, rest);
       const mountSpecs = f.strings("mount");
       const mounts = mountSpecs.flatMap((spec) => {
@@ -172,6 +172,7 @@ export function buildInstruction(
         return [];
       });
       const network = f.string("network");
+      const security = f.string("security");
       return {
         kind: "RUN",
         ...base,
@@ -179,6 +180,7 @@ export function buildInstruction(
         mountSpecs,
         mounts,
         network: network === undefined ? undefined : parseNetwork(network),
+        security: security === undefined ? undefined : parseSecurity(security),
         heredocs,
       };
     }

@@ -256,3 +256,9 @@ export function parseNetwork(v: string): RunNetwork {
   if (v === "default" || v === "none" || v === "host") return v;
   throw bareError(`unsupported network mode "${v}"`, "use --network=default, none or host");
 }
+
+/** `RUN --security=`: insecure (privileged, an entitlement) or sandbox (the default). */
+export function parseSecurity(v: string): "insecure" | "sandbox" {
+  if (v === "insecure" || v === "sandbox") return v;
+  throw bareError(`unsupported security mode "${v}"`, "use --security=insecure or sandbox");
+}

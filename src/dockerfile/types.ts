@@ -88,6 +88,8 @@ export interface RunInstruction extends Base {
   /** Parsed mounts; a spec holding `$` is parsed only after expansion and is absent here until then. */
   mounts: RunMount[];
   network: RunNetwork | undefined;
+  /** `--security=insecure` (BuildKit's privileged step, with `--allow security.insecure`) or `sandbox`. */
+  security: "insecure" | "sandbox" | undefined;
   heredocs: Heredoc[];
 }
 

@@ -42,6 +42,8 @@ export interface TaskOptions {
   ulimits?: readonly Ulimit[];
   /** `build --cgroup-parent`: the cgroup the task's cgroup is made under. */
   cgroupParent?: string;
+  /** `RUN --security=insecure`: privileged, as `run --privileged` (capabilities, devices, no seccomp). */
+  privileged?: boolean;
 }
 
 /** /etc/hosts, /etc/hostname and /etc/resolv.conf of the task, as bind mounts. */
@@ -89,14 +91,19 @@ export async function runTask(ctx: RuntimeContext, o: TaskOptions): Promise<numb
     network: o.network,
     mounts,
     resources: buildResources({}, (m) => ctx.onWarning?.(m)),
-    security: securityOf({}),
+    security: securityOf(o.privileged ? { privileged: true } : {}),
   });
   const id = `build-${randomHex(16)}`;
   const shm = spec.mounts.find((m) => m.destination === "/dev/shm");
   if (o.shmSize && shm?.options) {
     shm.options = [...shm.options.filter((x) => !x.startsWith("size=")), `size=${o.shmSize}`];
   }
-  if (o.ulimits?.length) (await import("./spec-extras.js")).applyExtras(spec, { ulimits: [...o.ulimits] });
+  if (o.ulimits?.length || o.privileged) {
+    (await import("./spec-extras.js")).applyExtras(spec, {
+      ...(o.ulimits?.length ? { ulimits: [...o.ulimits] } : {}),
+      ...(o.privileged ? { privileged: true } : {}),
+    });
+  }
   if (o.cgroupParent) spec.linux.cgroupsPath = `${o.cgroupParent.replace(/\/+$/, "")}/${id}`;
   // An unlimited ulimit (-1) is RLIM_INFINITY, a uint64 that a JavaScript number cannot hold.
   const json = JSON.stringify(spec).replace(/"(soft|hard)":-1(?=[,}])/g, '"$1":18446744073709551615');

@@ -13,7 +13,7 @@ import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
-import { BUILD_LEGACY_FLAGS, legacyBuildOptions } from "./build-legacy-flags.js";
+import { BUILD_LEGACY_FLAGS, entitlementsOf, legacyBuildOptions } from "./build-legacy-flags.js";
 import {
   inlineCacheArg,
   parseAddHosts,
@@ -83,6 +83,12 @@ export const command: Command = {
       type: "strings",
       valueName: "stringArray",
       description: "Do not cache specified stages",
+    },
+    {
+      name: "allow",
+      type: "strings",
+      valueName: "stringArray",
+      description: 'Allow extra privileged entitlement (e.g., "network.host", "security.insecure")',
     },
     {
       name: "add-host",
@@ -232,6 +238,7 @@ export const command: Command = {
         buildContexts,
         ...(extraHosts.length ? { extraHosts } : {}),
         ...legacy,
+        ...entitlementsOf(flag.strings(f, "allow")),
         pull: flag.bool(f, "pull"),
         ...(platform ? { platform } : {}),
         secrets: flag.strings(f, "secret").map(parseSecret),
