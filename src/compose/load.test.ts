@@ -199,7 +199,10 @@ describe("loadProject: refusals", () => {
       "services: {a: {image: x, build: {context: ., nope: 1}}}\n",
       "services.a.build additional properties 'nope' not allowed",
     );
-    refused("services: {a: {image: x, deploy: {}}}\n", "wharf compose does not support services.a.deploy");
+    refused(
+      "services: {a: {image: x, deploy: {resources: {}}}}\n",
+      "wharf compose does not support services.a.deploy.resources",
+    );
     write("compose.yaml", "services: {a: {image: x, x-mine: 1}}\nx-top: {}\n");
     expect(load().services[0]?.name).toBe("a");
   });

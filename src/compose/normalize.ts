@@ -8,6 +8,8 @@ import {
   checkKeys,
   checkService,
   DEPENDS_KEYS,
+  DEPLOY_KEYS,
+  DEPLOY_SWARM_KEYS,
   invalidFile,
   invalidProject,
   isMap,
@@ -29,6 +31,13 @@ function str(file: string, where: string, v: unknown): string {
 function bool(file: string, where: string, v: unknown): boolean {
   if (typeof v !== "boolean") throw mustBe(file, where, "boolean");
   return v;
+}
+
+/** A count of containers: a whole number (a string of digits after interpolation too). */
+function count(file: string, where: string, v: unknown): number {
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v === "string" && /^\d+$/.test(v)) return Number(v);
+  throw mustBe(file, where, "integer");
 }
 
 function list(file: string, where: string, v: unknown): unknown[] {
@@ -177,6 +186,13 @@ export function normalizeService(
   if (raw.profiles !== undefined) {
     const ps = list(file, `${w}.profiles`, raw.profiles).map((x, i) => str(file, `${w}.profiles.${i}`, x));
     if (ps.length > 0) s.profiles = ps;
+  }
+  if (raw.scale !== undefined) s.scale = count(file, `${w}.scale`, raw.scale);
+  if (raw.deploy !== undefined && raw.deploy !== null) {
+    const d = raw.deploy;
+    if (!isMap(d)) throw mustBe(file, `${w}.deploy`, "object");
+    checkKeys(file, `${w}.deploy`, d, DEPLOY_KEYS, DEPLOY_SWARM_KEYS);
+    if (d.replicas !== undefined) s.deploy = { replicas: count(file, `${w}.deploy.replicas`, d.replicas) };
   }
   if (raw.secrets !== undefined) s.secrets = fileRefs(file, `${w}.secrets`, raw.secrets);
   if (raw.configs !== undefined) s.configs = fileRefs(file, `${w}.configs`, raw.configs);

@@ -28,17 +28,19 @@ export const SERVICE_KEYS = new Set([
   "secrets",
   "configs",
   "extends",
+  "scale",
+  "deploy",
 ]);
 
 /** Keys Compose knows that wharf's compose does not do (refused by name, not as unknown). */
 const COMPOSE_ONLY = new Set(
   (
     "annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent cpu_count cpu_percent " +
-    "cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec deploy develop " +
+    "cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec develop " +
     "device_cgroup_rules devices dns dns_opt dns_search domainname external_links gpus group_add " +
     "ipc isolation label_file links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit " +
     "models network_mode oom_kill_disable oom_score_adj pid pids_limit platform post_start pre_stop privileged " +
-    "provider pull_policy read_only runtime scale security_opt shm_size stop_grace_period " +
+    "provider pull_policy read_only runtime security_opt shm_size stop_grace_period " +
     "stop_signal storage_opt sysctls tmpfs ulimits use_api_socket userns_mode uts volumes_from"
   ).split(" "),
 );
@@ -102,6 +104,18 @@ export const CONFIG_KEYS = new Set(["name", "file", "environment", "content", "e
 /** Swarm's keys of a top-level secret or config (refused by name). */
 export const FILE_OBJECT_SWARM_KEYS = new Set(["driver", "driver_opts", "template_driver", "labels"]);
 export const FILE_REF_KEYS = new Set(["source", "target", "uid", "gid", "mode"]);
+/** `deploy:` keys: `replicas` (the service's containers); Swarm's others refused by name. */
+export const DEPLOY_KEYS = new Set(["replicas"]);
+export const DEPLOY_SWARM_KEYS = new Set([
+  "mode",
+  "endpoint_mode",
+  "labels",
+  "update_config",
+  "rollback_config",
+  "restart_policy",
+  "resources",
+  "placement",
+]);
 export const EXTENDS_KEYS = new Set(["service", "file"]);
 export const INCLUDE_KEYS = new Set(["path", "project_directory", "env_file"]);
 export const SERVICE_NETWORK_KEYS = new Set(["aliases", "ipv4_address", "ipv6_address", "priority"]);

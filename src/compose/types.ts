@@ -61,6 +61,9 @@ export interface ServiceConfig {
   tty?: boolean;
   stdin_open?: boolean;
   init?: boolean;
+  /** `scale:`, and `deploy.replicas`: how many containers the service runs. */
+  scale?: number;
+  deploy?: { replicas?: number };
   /** `host:ip`. */
   extra_hosts?: string[];
   /** The profiles that enable the service (none: always enabled). */

@@ -112,7 +112,8 @@ describe("compose verbs", () => {
 
   afterAll(async () => {
     if (cli) {
-      await cli.run(["compose", "-p", "verbs", "down", "-v", "-t", "1"]);
+      for (const p of ["verbs", "verbs-replicas"])
+        await cli.run(["compose", "-p", p, "down", "-v", "-t", "1"]);
       await removeContainers(cli);
       await removeRootBridges(cli.root);
     }
@@ -282,6 +283,23 @@ describe("compose verbs", () => {
     expect(bad.stderr).toContain("no such service: nosuch");
     expect(bad.code).not.toBe(0);
   }, 90_000);
+
+  it("deploy.replicas in the file runs that many containers", async () => {
+    const file = join(dir, "replicas.yaml");
+    await writeFile(
+      file,
+      `services:\n  r:\n    image: ${image}\n    init: true\n    command: sleep 300\n    deploy: {replicas: 2}\n`,
+    );
+    const replicas = (...args: string[]) => cli.run(["compose", "-p", "verbs-replicas", "-f", file, ...args]);
+    const up = await replicas("up", "-d");
+    expect(up.code, up.stderr).toBe(0);
+    const names = (await replicas("ps", "--format", "json")).stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { Name: string }).Name);
+    expect(names).toEqual(["verbs-replicas-r-1", "verbs-replicas-r-2"]);
+    expect((await replicas("down", "-t", "1")).code).toBe(0);
+  }, 60_000);
 
   it("kill -s ends a service; rm asks (a pipe's No keeps it), rm -f removes it", async () => {
     const kill = await compose(["kill", "-s", "SIGTERM", "worker"]);

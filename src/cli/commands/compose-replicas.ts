@@ -1,4 +1,4 @@
-import type { Project } from "../../compose/index.js";
+import type { Project, ServiceConfig } from "../../compose/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type RuntimeContext, removeContainer, stopContainer } from "../../runtime/index.js";
 import type { FlagSpec } from "../flags.js";
@@ -49,6 +49,30 @@ export function scaleOf(p: Project, specs: readonly string[]): Record<string, nu
     out[name] = n;
   }
   return out;
+}
+
+/**
+ * How many containers a service runs: `--scale`, else the file's `scale:` or `deploy.replicas`
+ * (Compose's refusal when they differ, or when a `container_name` would be shared), else 1.
+ */
+export function replicasOf(s: ServiceConfig, scale: Record<string, number>): number {
+  const file = s.scale ?? s.deploy?.replicas;
+  if (s.scale !== undefined && s.deploy?.replicas !== undefined && s.scale !== s.deploy.replicas) {
+    throw new WharfError(
+      "invalid-argument",
+      `services.${s.name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project`,
+      { hint: "give one of scale: and deploy.replicas:" },
+    );
+  }
+  const n = scale[s.name] ?? file ?? 1;
+  if (n > 1 && s.container_name) {
+    throw new WharfError(
+      "invalid-argument",
+      `services.${s.name}: can't set container_name and ${s.name} as container name must be unique: invalid compose project`,
+      { hint: `remove container_name from ${s.name} to run several of it` },
+    );
+  }
+  return n;
 }
 
 /** The service's containers numbered above `replicas`: stopped and removed, highest first (Compose's scale down). */

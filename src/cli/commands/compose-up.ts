@@ -23,7 +23,7 @@ import type { Context } from "../context.js";
 import { COMPOSE_FLAGS, orphans, progress, projectContainers, projectOf } from "./compose-common.js";
 import { printLogs } from "./compose-logs-print.js";
 import { injectFiles, serviceRunOptions } from "./compose-options.js";
-import { SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
+import { replicasOf, SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImageFor } from "./compose-service-image.js";
 import { runtimeContext } from "./container-common.js";
@@ -170,7 +170,7 @@ export const command: Command = {
     const scale = scaleOf(p, flag.strings(f, "scale"));
     const made: { s: ServiceConfig; rec: ContainerRecord; running: boolean }[] = [];
     for (const s of services) {
-      const replicas = scale[s.name] ?? 1;
+      const replicas = replicasOf(s, scale);
       for (let n = 1; n <= replicas; n++) {
         const o = { build: flag.bool(f, "build"), forceRecreate: flag.bool(f, "force-recreate"), n };
         made.push({ s, ...(await converge(ctx, rt, p, s, o, say)) });

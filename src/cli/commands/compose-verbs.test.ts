@@ -1,10 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadProject } from "../../compose/index.js";
 import type { ContainerRecord, WharfEvent } from "../../runtime/index.js";
 import { runCli } from "../testing/capture.js";
 import { VERSION } from "../version.js";
 import { eventJson, eventLine, eventTime } from "./compose-events.js";
 import { imageRows, imagesTable, quietIds, splitRepoTag } from "./compose-images.js";
 import { lsTable, projectStacks } from "./compose-ls.js";
+import { replicasOf, scaleOf } from "./compose-replicas.js";
 import { topTable } from "./compose-top.js";
 import { composeVersion } from "./compose-version.js";
 
@@ -181,5 +186,42 @@ describe("compose help", () => {
     const help = await runCli(["compose", "--help"]);
     expect(help.stdout).toContain("Commands:\n  attach");
     expect(help.stdout).toMatch(/^ {2}version {5}Show the Docker Compose version information$/m);
+  });
+});
+
+describe("compose replicas", () => {
+  const project = (yaml: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "wharf-compose-replicas-"));
+    try {
+      writeFileSync(join(dir, "compose.yaml"), yaml);
+      return loadProject({ cwd: dir, env: {}, projectName: "p" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  it("takes --scale over the file's deploy.replicas or scale, else 1", () => {
+    const p = project(
+      "services:\n  a: {image: x, deploy: {replicas: 3}}\n  b: {image: x, scale: 2}\n  c: {image: x}\n",
+    );
+    const [a, b, c] = p.services;
+    if (!a || !b || !c) throw new Error("services");
+    expect([replicasOf(a, {}), replicasOf(b, {}), replicasOf(c, {})]).toEqual([3, 2, 1]);
+    expect(replicasOf(a, scaleOf(p, ["a=0"]))).toBe(0);
+    expect(() => scaleOf(p, ["z=2"])).toThrow("no such service: z");
+    expect(() => scaleOf(p, ["a=two"])).toThrow('invalid scale option "a=two"');
+  });
+  it("refuses a shared container_name and distinct scale and replicas, as Compose", () => {
+    const p = project(
+      "services:\n  a: {image: x, container_name: one}\n  b: {image: x, scale: 2, deploy: {replicas: 3}}\n",
+    );
+    const [a, b] = p.services;
+    if (!a || !b) throw new Error("services");
+    expect(() => scaleOf(p, ["a=2"])).toThrow(
+      "can't set container_name and a as container name must be unique",
+    );
+    expect(() => replicasOf(b, {})).toThrow("can't set distinct values on 'scale' and 'deploy.replicas'");
+    expect(() => project("services:\n  a: {image: x, deploy: {resources: {}}}\n")).toThrow(
+      "wharf compose does not support services.a.deploy.resources",
+    );
   });
 });
