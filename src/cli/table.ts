@@ -348,6 +348,91 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/compose-run.js"),
   },
   {
+    path: ["compose", "ls"],
+    description: "List running compose projects",
+    load: () => import("./commands/compose-ls.js"),
+  },
+  {
+    path: ["compose", "images"],
+    description: "List images used by the created containers",
+    load: () => import("./commands/compose-images.js"),
+  },
+  {
+    path: ["compose", "top"],
+    description: "Display the running processes",
+    load: () => import("./commands/compose-top.js"),
+  },
+  {
+    path: ["compose", "port"],
+    description: "Print the public port for a port binding",
+    load: () => import("./commands/compose-port.js"),
+  },
+  {
+    path: ["compose", "cp"],
+    description: "Copy files/folders between a service container and the local filesystem",
+    load: () => import("./commands/compose-cp.js"),
+  },
+  {
+    path: ["compose", "kill"],
+    description: "Force stop service containers",
+    load: () => import("./commands/compose-kill.js"),
+  },
+  {
+    path: ["compose", "pause"],
+    description: "Pause services",
+    load: () => import("./commands/compose-pause.js"),
+  },
+  {
+    path: ["compose", "unpause"],
+    description: "Unpause services",
+    load: () => import("./commands/compose-unpause.js"),
+  },
+  {
+    path: ["compose", "rm"],
+    description: "Removes stopped service containers",
+    load: () => import("./commands/compose-rm.js"),
+  },
+  {
+    path: ["compose", "create"],
+    description: "Creates containers for a service",
+    load: () => import("./commands/compose-create.js"),
+  },
+  {
+    path: ["compose", "wait"],
+    description: "Block until containers of all (or specified) services stop.",
+    load: () => import("./commands/compose-wait.js"),
+  },
+  {
+    path: ["compose", "version"],
+    description: "Show the Docker Compose version information",
+    load: () => import("./commands/compose-version.js"),
+  },
+  {
+    path: ["compose", "push"],
+    description: "Push service images",
+    load: () => import("./commands/compose-push.js"),
+  },
+  {
+    path: ["compose", "attach"],
+    description: "Attach local standard input, output, and error streams to a service's running container",
+    load: () => import("./commands/compose-attach.js"),
+  },
+  {
+    path: ["compose", "stats"],
+    description: "Display a live stream of container(s) resource usage statistics",
+    load: () => import("./commands/compose-stats.js"),
+  },
+  {
+    path: ["compose", "events"],
+    description: "Receive real time events from containers",
+    load: () => import("./commands/compose-events.js"),
+  },
+  {
+    path: ["compose", "scale"],
+    description: "Scale services ",
+    load: () => import("./commands/compose-scale.js"),
+  },
+  {
     path: ["network", "connect"],
     description: "Connect a container to a network",
     load: () => import("./commands/network-connect.js"),

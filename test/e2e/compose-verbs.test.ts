@@ -129,6 +129,11 @@ describe("compose verbs", () => {
     const help = await cli.run(["compose", "--help"]);
     expect(help.code).toBe(0);
     for (const v of VERBS) expect(help.stdout + help.stderr).toMatch(new RegExp(`^  ${v}\\b`, "m"));
+    for (const v of VERBS) {
+      const own = await cli.run(["compose", v, "--help"]);
+      expect(own.stdout, v).toContain(`Usage:  wharf compose ${v} `);
+      expect(own.code).toBe(0);
+    }
   });
 
   it("ls lists the project from its containers' labels (table, json, -q, --filter)", async () => {
