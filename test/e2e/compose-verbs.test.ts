@@ -219,6 +219,7 @@ describe("compose verbs", () => {
 
   it("pause and unpause: ps shows paused, ls -a counts it; events --json reports both", async () => {
     const events = cli.spawn(["compose", "-p", "verbs", "events", "--json", "worker"]);
+    const plain = cli.spawn(["compose", "-p", "verbs", "events"]);
     await new Promise((r) => setTimeout(r, 1500));
     const pause = await compose(["pause", "worker"]);
     expect(pause.code).toBe(0);
@@ -235,6 +236,11 @@ describe("compose verbs", () => {
       await new Promise((r) => setTimeout(r, 100));
     process.kill(events.pid, "SIGTERM");
     await events.done;
+    process.kill(plain.pid, "SIGTERM");
+    await plain.done;
+    expect(plain.stdout()).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} container pause [0-9a-f]{64} \(image=\S+, name=verbs-worker-1\)$/m,
+    );
     const got = events
       .stdout()
       .split("\n")
@@ -293,7 +299,7 @@ describe("compose verbs", () => {
     const file = join(dir, "replicas.yaml");
     await writeFile(
       file,
-      `services:\n  r:\n    image: ${image}\n    init: true\n    command: sleep 300\n    deploy: {replicas: 2}\n`,
+      `services:\n  r:\n    image: ${image}\n    init: true\n    command: sh -c 'while true; do echo tick; sleep 1; done'\n    deploy: {replicas: 2}\n`,
     );
     const replicas = (...args: string[]) => cli.run(["compose", "-p", "verbs-replicas", "-f", file, ...args]);
     const up = await replicas("up", "-d");
@@ -303,6 +309,33 @@ describe("compose verbs", () => {
       .filter(Boolean)
       .map((l) => (JSON.parse(l) as { Name: string }).Name);
     expect(names).toEqual(["verbs-replicas-r-1", "verbs-replicas-r-2"]);
+    // logs prefixes each replica; attach --index follows the second one's output.
+    const deadline = Date.now() + 10_000;
+    let logs = "";
+    while (!logs.includes("r-2  | tick") && Date.now() < deadline) {
+      logs = (await replicas("logs")).stdout;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(logs).toContain("r-1  | tick\n");
+    expect(logs).toContain("r-2  | tick\n");
+    const attach = cli.spawn([
+      "compose",
+      "-p",
+      "verbs-replicas",
+      "attach",
+      "--index",
+      "2",
+      "--no-stdin",
+      "--sig-proxy=false",
+      "r",
+    ]);
+    const until = Date.now() + 10_000;
+    while (!attach.stdout().includes("tick") && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
+    await attach.kill9();
+    expect(attach.stdout()).toContain("tick\n");
+    const after = (await replicas("ps", "--format", "json")).stdout.split("\n").filter(Boolean);
+    expect(after).toHaveLength(2);
     expect((await replicas("down", "-t", "1")).code).toBe(0);
   }, 60_000);
 
