@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { freePort } from "../../src/registry/testing/distribution.js";
 import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { removeRootBridges } from "./helpers/network.js";
 import { type RunningRegistry, startWharfRegistry } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "echo", "cat", "sleep", "true", "httpd", "wget", "mkdir", "hostname"];
 
@@ -354,6 +355,24 @@ describe("compose verbs", () => {
     expect(await states()).toEqual({ web: "running", worker: "exited" });
     const no = await compose(["rm"], {}, "n\n");
     expect(no.stdout).toBe("Going to remove verbs-worker-1");
+    expect((await states()).worker).toBe("exited");
+
+    // On a terminal: Compose's question, answered on it.
+    const tty = spawn(
+      "script",
+      ["-qefc", `'${WHARF_CMD}' --root '${cli.root}' compose -p verbs rm`, "/dev/null"],
+      { stdio: "pipe", env: { ...process.env, DOCKER_CONFIG: cli.dockerConfig, HOME: cli.dir } },
+    );
+    let screen = "";
+    tty.stdout.on("data", (c: Buffer) => {
+      screen += c.toString("utf8");
+    });
+    const closed = new Promise<number | null>((res) => tty.on("close", (c) => res(c)));
+    const asking = Date.now() + 10_000;
+    while (!screen.includes("(y/N)") && Date.now() < asking) await new Promise((r) => setTimeout(r, 50));
+    tty.stdin.write("n\r");
+    expect(await closed).toBe(0);
+    expect(screen.replace(/\r/g, "")).toContain("? Going to remove verbs-worker-1 (y/N) ");
     expect((await states()).worker).toBe("exited");
 
     const forced = await compose(["rm", "-f"]);
