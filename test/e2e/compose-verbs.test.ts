@@ -113,7 +113,7 @@ describe("compose verbs", () => {
 
   afterAll(async () => {
     if (cli) {
-      for (const p of ["verbs", "verbs-replicas"])
+      for (const p of ["verbs", "verbs-replicas", "verbs-wait"])
         await cli.run(["compose", "-p", p, "down", "-v", "-t", "1"]);
       await removeContainers(cli);
       await removeRootBridges(cli.root);
@@ -408,6 +408,34 @@ describe("compose verbs", () => {
       tags: string[];
     };
     expect(tags.tags).toEqual(["1"]);
+  }, 60_000);
+
+  it("push --ignore-push-failures goes on past a push that fails; without it the failure is the status", async () => {
+    const over = join(proj, "unpushable.yaml");
+    await writeFile(over, "services:\n  web:\n    image: 127.0.0.1:9/e2e/never-built:1\n");
+    const files = ["compose", "-f", join(proj, "compose.yaml"), "-f", over];
+    const failed = await cli.run([...files, "push"], { env: env() });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain("127.0.0.1:9/e2e/never-built");
+    const ignored = await cli.run([...files, "push", "--ignore-push-failures"], { env: env() });
+    expect(ignored.code).toBe(0);
+    expect(ignored.stderr).toContain("Error:");
+    expect(ignored.stderr).toContain(" worker Skipped");
+  }, 30_000);
+
+  it("wait --down-project takes the project down when the first container ends, with its code", async () => {
+    const file = join(dir, "waits.yaml");
+    await writeFile(
+      file,
+      `services:\n  job:\n    image: ${image}\n    init: true\n    command: sh -c 'sleep 1; exit 3'\n  other:\n    image: ${image}\n    init: true\n    command: sleep 300\n`,
+    );
+    const waits = (...args: string[]) => cli.run(["compose", "-p", "verbs-wait", "-f", file, ...args]);
+    expect((await waits("up", "-d")).code).toBe(0);
+    const r = await waits("wait", "--down-project", "job", "other");
+    expect(r.stdout).toMatch(/^container "[0-9a-f]{64}" exited with status code 3\n$/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(" Network verbs-wait_default  Removed");
+    expect((await waits("ps", "-a", "-q")).stdout).toBe("");
   }, 60_000);
 
   it("version prints wharf's version in Compose's forms", async () => {
