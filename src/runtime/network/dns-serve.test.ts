@@ -174,10 +174,12 @@ describe("a network's DNS server, over UDP and TCP", () => {
     expect((await askTcp("ext.example")).rcode).toBe(RCODE_SERVFAIL);
   });
 
-  it("does not answer a name of a network the asker is not on: the host's servers get it (none answers: SERVFAIL)", async () => {
+  it("does not answer a name of a network the asker is not on, nor a name to a stranger: the host's servers get it (none answers: SERVFAIL)", async () => {
     const r = await ask(B_IP, "db");
     expect(r.rcode).toBe(RCODE_SERVFAIL);
     expect(forwarded).not.toContain("db");
+    // Nor any name to an address that is no member (another network's container through the host).
+    expect((await ask("127.53.1.50", "web")).rcode).toBe(RCODE_SERVFAIL);
   });
 
   it("finds a member written after it started at once", async () => {

@@ -180,12 +180,14 @@ export async function serveDns(o: ServeOptions): Promise<DnsServer> {
     return hostText.servers;
   };
 
-  /** The asker's networks (all of them when it is a member, else the server's own) and servers. */
+  /**
+   * The asker's networks and servers. One that is no member (a container of another network
+   * reaching the gateway through the host, the host itself) is answered no names.
+   */
   const askerView = (source: string): { nets: NetworkNames[]; upstreams: string[] } => {
     const own = network(o.network);
-    if (!own) return { nets: [], upstreams: hostServers() };
-    const who = memberAt(own, source, o.live);
-    if (!who) return { nets: [own], upstreams: hostServers() };
+    const who = own ? memberAt(own, source, o.live) : undefined;
+    if (!own || !who) return { nets: [], upstreams: hostServers() };
     const nets = who.member.networks.flatMap((id) => (id === own.id ? [own] : (network(id) ?? [])));
     const dns = who.member.dns ?? [];
     return { nets, upstreams: dns.length > 0 ? dns : hostServers() };
