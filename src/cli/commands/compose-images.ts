@@ -15,7 +15,7 @@ export interface ImageRow {
   Size: number;
 }
 
-/** `localhost:5000/app:1` → repository and tag; a digest reference has no tag, none means `latest`. */
+/** `localhost:5000/app:1`: its repository and tag; a digest reference has no tag, none means `latest`. */
 export function splitRepoTag(ref: string): { repository: string; tag: string } {
   const at = ref.indexOf("@");
   if (at >= 0) return { repository: ref.slice(0, at), tag: "" };
