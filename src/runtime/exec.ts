@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { uniqueSuffix } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/index.js";
@@ -49,12 +51,9 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   }
   if (o.argv.length === 0) throw new WharfError("usage", "exec needs a command to run");
   const tty = o.tty === true;
-  if (o.detach && (tty || o.interactive)) {
-    throw new WharfError("usage", "exec --detach with --tty or --interactive is not supported by wharf", {
-      hint: "run the command detached without -i/-t, or attached with -it",
-    });
+  if (tty && o.interactive && !o.stdinIsTty && !o.detach) {
+    throw new WharfError("usage", "the input device is not a TTY");
   }
-  if (tty && o.interactive && !o.stdinIsTty) throw new WharfError("usage", "the input device is not a TTY");
   // The container's own view of its tree: its overlay may be mounted only inside it.
   const root = rec.pid > 0 ? `/proc/${rec.pid}/root` : rec.rootfs.path;
   const user = await resolveUser(root, o.user ?? rec.options.user ?? rec.imageConfig.User);
@@ -92,6 +91,9 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   await writeFileAtomic(procFile, JSON.stringify(proc));
   try {
     const argv = [runcBinary(ctx), ...runcGlobal(ctx, log), "exec", "--process", procFile, rec.id];
+    if (o.detach && (tty || o.interactive)) {
+      return await execDetachedOpen(argv, log, join(dir, `exec-${tag}`), tty);
+    }
     if (o.detach) return await execDetached(argv, log);
     const mode = tty ? (o.stdinIsTty ? "direct" : "script") : "none";
     const [cmd = "", ...args] = ttyCommand({ stdin: "null", tty: mode }, argv);
@@ -137,4 +139,47 @@ async function execDetached(argv: string[], log: string): Promise<number> {
   throw failed !== undefined
     ? startError(failed)
     : new WharfError("runtime", `runc exec exited with ${code}`);
+}
+
+/**
+ * `exec -d -i` / `-d -t` (Docker's `exec -dit`): the process keeps a stdin that never ends (a FIFO
+ * its own holder opened for reading and writing, then unlinked) and, with `-t`, a terminal
+ * (`script`'s pty; the output goes nowhere, as nobody is attached). Run in a session of its own
+ * that outlives this command; returns once runc says the process runs (its PID file), or throws
+ * what runc logged when it could not start it.
+ */
+async function execDetachedOpen(argv: string[], log: string, base: string, tty: boolean): Promise<number> {
+  const pidFile = `${base}.pid`;
+  const fifo = `${base}.in`;
+  const withPid = [...argv];
+  withPid.splice(withPid.indexOf("exec") + 1, 0, "--pid-file", pidFile);
+  const [cmd = "", ...rest] = tty ? ttyCommand({ stdin: "null", tty: "script" }, withPid) : withPid;
+  const child = spawn(
+    "sh",
+    [
+      "-c",
+      'mkfifo "$1" && exec 0<>"$1" && rm -f "$1" && shift && exec "$@" >/dev/null 2>&1',
+      "sh",
+      fifo,
+      cmd,
+      ...rest,
+    ],
+    { detached: true, stdio: "ignore" },
+  );
+  child.unref();
+  const ended = childEnded(child);
+  try {
+    for (;;) {
+      const done = await Promise.race([ended, sleep(20).then(() => undefined)]);
+      if (existsSync(pidFile)) return 0;
+      if (done) {
+        const failed = await runcLoggedError(log);
+        if (failed !== undefined) throw startError(failed);
+        throw new WharfError("runtime", `runc exec exited with ${done[0]} before the process started`);
+      }
+    }
+  } finally {
+    await rm(pidFile, { force: true });
+    await rm(fifo, { force: true });
+  }
 }

@@ -46,9 +46,18 @@ export async function topContainer(
     });
   }
   const pids = await containerPids(ctx, rec);
+  const args = psArgs.length > 0 ? psArgs : ["-ef"];
   let stdout: string;
   try {
-    ({ stdout } = await run("ps", psArgs.length > 0 ? psArgs : ["-ef"], { maxBuffer: 64 << 20 }));
+    // As Docker's daemon: `-q PIDS` selects the container's processes whatever else the arguments
+    // select (`-o pid,args` alone would list only the caller's terminal's); a ps that refuses it
+    // is asked again without.
+    ({ stdout } = await run("ps", [...args, "-q", pids.join(",")], { maxBuffer: 64 << 20 }).catch(
+      (e: { code?: unknown }) => {
+        if (e.code === "ENOENT" || pids.length === 0) throw e;
+        return run("ps", args, { maxBuffer: 64 << 20 });
+      },
+    ));
   } catch (e) {
     const err = e as { stderr?: string; code?: unknown };
     if (err.code === "ENOENT") {

@@ -89,6 +89,13 @@ describe("pause, unpause, rename, restart, update, top, stats", () => {
     expect(cmds).toContain("sh -c echo up; while true; do sleep 0.05; done");
     const pidAt = top.Titles.indexOf("PID");
     expect(top.Processes.map((p) => Number(p[pidAt]))).toContain(rec.pid);
+    // ps's own arguments (`top uno -o pid,args`): the container's processes still, by PID
+    const custom = await topContainer(h.ctx, "uno", ["-o", "pid,args"]);
+    expect(custom.Titles).toEqual(["PID", "COMMAND"]);
+    expect(custom.Processes).toContainEqual([
+      String(rec.pid),
+      "sh -c echo up; while true; do sleep 0.05; done",
+    ]);
   });
 
   it("stats read memory, CPU and PIDs from the container's cgroup", async () => {
