@@ -29,12 +29,15 @@ function canonical(v: unknown): unknown {
 
 /**
  * The service's `com.docker.compose.config-hash`: sha256 of its normalised config (keys sorted),
- * without what does not change the container (`build`, `depends_on`, `profiles`, `scale`,
- * `deploy`: the image ID is compared apart, the replicas counted apart); with the project, the content of the secrets and configs it gets too, so that a
- * changed secret recreates the container.
+ * without what does not change the container (`build`, `depends_on`, `profiles`, `pull_policy`,
+ * `scale`, `deploy.replicas`: the image ID is compared apart, the replicas counted apart; as
+ * Compose's ServiceHash); with the project, the content of the secrets and configs it gets too, so
+ * that a changed secret recreates the container.
  */
 export function configHash(s: ServiceConfig, p?: Project): string {
-  const { build: _b, depends_on: _d, profiles: _p, scale: _s, deploy: _r, ...rest } = s;
+  const { build: _b, depends_on: _d, profiles: _p, scale: _s, deploy, pull_policy: _pp, ...kept } = s;
+  const { replicas: _r, ...run } = deploy ?? {};
+  const rest = Object.keys(run).length > 0 ? { ...kept, deploy: run } : kept;
   const files =
     p && (s.secrets?.length || s.configs?.length)
       ? {

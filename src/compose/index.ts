@@ -7,17 +7,21 @@ export { startOrder, withDependencies } from "./order.js";
 export { durationNs, shellSplit } from "./parts.js";
 export { allProfiles, selectProfiles } from "./profiles.js";
 export { projectYaml } from "./render.js";
+export { goDurationNs, goDurationString, LOG_DRIVERS, serviceRef } from "./run-keys.js";
 export { type FileKind, fileTarget } from "./secrets.js";
 export type {
   BuildConfig,
   DependsCondition,
+  DeployConfig,
   FileObjectConfig,
   FileReference,
   HealthcheckConfig,
   NetworkConfig,
   PortConfig,
   Project,
+  PullPolicy,
   ServiceConfig,
+  ServiceRunKeys,
   VolumeConfig,
   VolumeMount,
 } from "./types.js";

@@ -200,8 +200,8 @@ describe("loadProject: refusals", () => {
       "services.a.build additional properties 'nope' not allowed",
     );
     refused(
-      "services: {a: {image: x, deploy: {resources: {}}}}\n",
-      "wharf compose does not support services.a.deploy.resources",
+      "services: {a: {image: x, deploy: {placement: {}}}}\n",
+      "wharf compose does not support services.a.deploy.placement",
     );
     write("compose.yaml", "services: {a: {image: x, x-mine: 1}}\nx-top: {}\n");
     expect(load().services[0]?.name).toBe("a");

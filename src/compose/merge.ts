@@ -59,6 +59,8 @@ export function mergeService(
     switch (k) {
       case "environment":
       case "labels":
+      case "sysctls":
+      case "annotations":
         out[k] = { ...asMap(a), ...asMap(v) };
         break;
       case "networks":
@@ -69,6 +71,17 @@ export function mergeService(
       case "expose":
       case "extra_hosts":
       case "env_file":
+      case "cap_add":
+      case "cap_drop":
+      case "security_opt":
+      case "group_add":
+      case "dns":
+      case "dns_search":
+      case "dns_opt":
+      case "tmpfs":
+      case "devices":
+      case "links":
+      case "volumes_from":
         out[k] = unique([...(Array.isArray(a) ? a : [a]), ...(Array.isArray(v) ? v : [v])]);
         break;
       case "volumes": {

@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { WharfError } from "../errors/index.js";
+import { buildExtras } from "./build-keys.js";
 import { type Lookup, parseDotEnv } from "./interpolate.js";
 import { healthcheck, keyMap, ports, volume, words } from "./parts.js";
+import { deployRunKeys, normalizeRunKeys } from "./run-keys.js";
 import {
+  BUILD_COMPOSE_ONLY,
   BUILD_KEYS,
   checkKeys,
   checkService,
@@ -72,9 +75,9 @@ function envFiles(file: string, where: string, v: unknown, dir: string): Record<
 function build(file: string, where: string, v: unknown, dir: string): ServiceConfig["build"] {
   if (typeof v === "string") return { context: resolve(dir, v) };
   if (!isMap(v)) throw mustBe(file, where, "string or object");
-  checkKeys(file, where, v, BUILD_KEYS);
+  checkKeys(file, where, v, BUILD_KEYS, BUILD_COMPOSE_ONLY);
   const args = v.args === undefined ? undefined : keyMap(file, `${where}.args`, v.args);
-  return {
+  const b: NonNullable<ServiceConfig["build"]> = {
     context: resolve(dir, v.context === undefined ? "." : str(file, `${where}.context`, v.context)),
     ...(v.dockerfile !== undefined ? { dockerfile: str(file, `${where}.dockerfile`, v.dockerfile) } : {}),
     ...(args
@@ -82,6 +85,8 @@ function build(file: string, where: string, v: unknown, dir: string): ServiceCon
       : {}),
     ...(v.target !== undefined ? { target: str(file, `${where}.target`, v.target) } : {}),
   };
+  buildExtras(file, where, v, b, dir);
+  return b;
 }
 
 function networks(file: string, where: string, v: unknown): ServiceConfig["networks"] {
@@ -192,9 +197,14 @@ export function normalizeService(
     const d = raw.deploy;
     if (!isMap(d)) throw mustBe(file, `${w}.deploy`, "object");
     checkKeys(file, `${w}.deploy`, d, DEPLOY_KEYS, DEPLOY_SWARM_KEYS);
-    if (d.replicas !== undefined) s.deploy = { replicas: count(file, `${w}.deploy.replicas`, d.replicas) };
+    const deploy = {
+      ...(d.replicas !== undefined ? { replicas: count(file, `${w}.deploy.replicas`, d.replicas) } : {}),
+      ...deployRunKeys(file, `${w}.deploy`, d),
+    };
+    if (Object.keys(deploy).length > 0) s.deploy = deploy;
   }
   if (raw.secrets !== undefined) s.secrets = fileRefs(file, `${w}.secrets`, raw.secrets);
   if (raw.configs !== undefined) s.configs = fileRefs(file, `${w}.configs`, raw.configs);
+  normalizeRunKeys(file, w, raw, s);
   return s;
 }

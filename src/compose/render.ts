@@ -4,9 +4,33 @@ import type { FileReference, Project, ServiceConfig } from "./types.js";
 /** A secret's or config's reference as Compose prints it: its mode in octal (`"0440"`). */
 const printRef = (r: FileReference) => (r.mode === undefined ? r : { ...r, mode: `0${r.mode.toString(8)}` });
 
+/** Sizes in bytes, as Compose prints them (a string of digits). */
+const SIZES = ["mem_limit", "memswap_limit", "mem_reservation", "shm_size"] as const;
+
+function bytes(n: number | undefined): string | undefined {
+  return n === undefined ? undefined : String(n);
+}
+
+function printDeploy(d: NonNullable<ServiceConfig["deploy"]>): Record<string, unknown> {
+  const r = d.resources;
+  if (!r) return { ...d };
+  return {
+    ...d,
+    resources: {
+      ...(r.limits ? { limits: { ...r.limits, memory: bytes(r.limits.memory) } } : {}),
+      ...(r.reservations ? { reservations: { memory: bytes(r.reservations.memory) } } : {}),
+    },
+  };
+}
+
 function printable(s: Omit<ServiceConfig, "name">): Record<string, unknown> {
+  const sizes = Object.fromEntries(SIZES.filter((k) => s[k] !== undefined).map((k) => [k, bytes(s[k])]));
   return {
     ...s,
+    ...sizes,
+    ...(s.build?.shm_size !== undefined ? { build: { ...s.build, shm_size: bytes(s.build.shm_size) } } : {}),
+    ...(s.deploy ? { deploy: printDeploy(s.deploy) } : {}),
+    ...(s.network_mode !== undefined ? { networks: undefined } : {}),
     ...(s.secrets ? { secrets: s.secrets.map(printRef) } : {}),
     ...(s.configs ? { configs: s.configs.map(printRef) } : {}),
   };

@@ -1,5 +1,13 @@
 import { WharfError } from "../errors/index.js";
 
+/** The service keys that are `docker run` flags of the same meaning (run-keys.ts reads them). */
+export const RUN_KEYS = (
+  "network_mode cap_add cap_drop privileged read_only security_opt group_add mem_limit memswap_limit " +
+  "mem_reservation cpus cpu_shares cpuset pids_limit shm_size ulimits sysctls tmpfs devices dns dns_search " +
+  "dns_opt domainname mac_address stop_signal stop_grace_period logging pid ipc cgroup_parent oom_score_adj " +
+  "platform pull_policy links volumes_from annotations attach runtime userns_mode gpus isolation"
+).split(" ");
+
 /** The service keys wharf's compose makes containers from. */
 export const SERVICE_KEYS = new Set([
   "image",
@@ -30,18 +38,14 @@ export const SERVICE_KEYS = new Set([
   "extends",
   "scale",
   "deploy",
+  ...RUN_KEYS,
 ]);
 
 /** Keys Compose knows that wharf's compose does not do (refused by name, not as unknown). */
 const COMPOSE_ONLY = new Set(
   (
-    "annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent cpu_count cpu_percent " +
-    "cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec develop " +
-    "device_cgroup_rules devices dns dns_opt dns_search domainname external_links gpus group_add " +
-    "ipc isolation label_file links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit " +
-    "models network_mode oom_kill_disable oom_score_adj pid pids_limit platform post_start pre_stop privileged " +
-    "provider pull_policy read_only runtime security_opt shm_size stop_grace_period " +
-    "stop_signal storage_opt sysctls tmpfs ulimits use_api_socket userns_mode uts volumes_from"
+    "blkio_config cgroup cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period " +
+    "cpu_rt_runtime credential_spec develop device_cgroup_rules external_links label_file mem_swappiness models oom_kill_disable post_start pre_stop provider storage_opt use_api_socket uts"
   ).split(" "),
 );
 
@@ -57,7 +61,29 @@ const TOP_KEYS = new Set([
 ]);
 const TOP_COMPOSE_ONLY = new Set(["models"]);
 
-export const BUILD_KEYS = new Set(["context", "dockerfile", "args", "target"]);
+export const BUILD_KEYS = new Set([
+  "context",
+  "dockerfile",
+  "args",
+  "target",
+  "labels",
+  "cache_from",
+  "cache_to",
+  "network",
+  "shm_size",
+  "extra_hosts",
+  "secrets",
+  "ssh",
+  "platforms",
+  "tags",
+  "no_cache",
+  "pull",
+  "additional_contexts",
+  "dockerfile_inline",
+  "ulimits",
+]);
+/** Build keys Compose knows that wharf's compose does not do (refused by name). */
+export const BUILD_COMPOSE_ONLY = new Set(["isolation", "privileged", "entitlements", "provenance", "sbom"]);
 export const HEALTH_KEYS = new Set([
   "test",
   "interval",
@@ -104,16 +130,17 @@ export const CONFIG_KEYS = new Set(["name", "file", "environment", "content", "e
 /** Swarm's keys of a top-level secret or config (refused by name). */
 export const FILE_OBJECT_SWARM_KEYS = new Set(["driver", "driver_opts", "template_driver", "labels"]);
 export const FILE_REF_KEYS = new Set(["source", "target", "uid", "gid", "mode"]);
-/** `deploy:` keys: `replicas` (the service's containers); Swarm's others refused by name. */
-export const DEPLOY_KEYS = new Set(["replicas"]);
+/**
+ * `deploy:` keys: `replicas` (the service's containers), `resources` and `restart_policy` (the
+ * container's limits and restart policy); Swarm's others refused by name.
+ */
+export const DEPLOY_KEYS = new Set(["replicas", "resources", "restart_policy"]);
 export const DEPLOY_SWARM_KEYS = new Set([
   "mode",
   "endpoint_mode",
   "labels",
   "update_config",
   "rollback_config",
-  "restart_policy",
-  "resources",
   "placement",
 ]);
 export const EXTENDS_KEYS = new Set(["service", "file"]);

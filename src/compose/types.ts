@@ -6,6 +6,26 @@ export interface BuildConfig {
   dockerfile?: string;
   args?: Record<string, string>;
   target?: string;
+  labels?: Record<string, string>;
+  cache_from?: string[];
+  cache_to?: string[];
+  network?: string;
+  /** Bytes. */
+  shm_size?: number;
+  /** `host:ip` (or `host=ip`), as `extra_hosts`. */
+  extra_hosts?: string[];
+  /** Top-level secrets the build may mount (`RUN --mount=type=secret,id=…`). */
+  secrets?: string[];
+  /** `default`, or `ID=PATH`. */
+  ssh?: string[];
+  platforms?: string[];
+  tags?: string[];
+  no_cache?: boolean;
+  pull?: boolean;
+  /** Name: a directory (absolute) or `docker-image://…`, as `--build-context`. */
+  additional_contexts?: Record<string, string>;
+  dockerfile_inline?: string;
+  ulimits?: ServiceRunKeys["ulimits"];
 }
 
 export interface PortConfig {
@@ -37,7 +57,7 @@ export interface HealthcheckConfig {
   disable?: boolean;
 }
 
-export interface ServiceConfig {
+export interface ServiceConfig extends ServiceRunKeys {
   name: string;
   image?: string;
   build?: BuildConfig;
@@ -63,7 +83,7 @@ export interface ServiceConfig {
   init?: boolean;
   /** `scale:`, and `deploy.replicas`: how many containers the service runs. */
   scale?: number;
-  deploy?: { replicas?: number };
+  deploy?: DeployConfig;
   /** `host:ip`. */
   extra_hosts?: string[];
   /** The profiles that enable the service (none: always enabled). */
@@ -131,4 +151,86 @@ export interface Project {
   environment?: Record<string, string>;
   /** Warnings Compose prints (`WARN[0000] ...` lines' text). */
   warnings: string[];
+}
+
+/* The run keys (run-keys.ts reads them). */
+
+export interface UlimitPair {
+  soft: number;
+  hard: number;
+}
+
+export interface DeviceConfig {
+  source: string;
+  target: string;
+  permissions: string;
+}
+
+export interface LoggingConfig {
+  driver?: string;
+  options?: Record<string, string>;
+}
+
+export interface ResourcesConfig {
+  limits?: { cpus?: number; memory?: number; pids?: number };
+  reservations?: { memory?: number };
+}
+
+export interface RestartPolicyConfig {
+  condition?: "none" | "on-failure" | "any";
+  delay?: string;
+  max_attempts?: number;
+  window?: string;
+}
+
+export interface DeployConfig {
+  replicas?: number;
+  resources?: ResourcesConfig;
+  restart_policy?: RestartPolicyConfig;
+}
+
+export type PullPolicy = "always" | "missing" | "never" | "build";
+
+/** The service keys this file reads (all optional; sizes in bytes, durations as Go prints them). */
+export interface ServiceRunKeys {
+  network_mode?: string;
+  cap_add?: string[];
+  cap_drop?: string[];
+  privileged?: boolean;
+  read_only?: boolean;
+  security_opt?: string[];
+  group_add?: string[];
+  mem_limit?: number;
+  memswap_limit?: number;
+  mem_reservation?: number;
+  cpus?: number;
+  cpu_shares?: number;
+  cpuset?: string;
+  pids_limit?: number;
+  shm_size?: number;
+  /** A name's limit: one number (soft and hard), or both. */
+  ulimits?: Record<string, number | UlimitPair>;
+  sysctls?: Record<string, string>;
+  tmpfs?: string[];
+  devices?: DeviceConfig[];
+  dns?: string[];
+  dns_search?: string[];
+  dns_opt?: string[];
+  domainname?: string;
+  mac_address?: string;
+  stop_signal?: string;
+  stop_grace_period?: string;
+  logging?: LoggingConfig;
+  pid?: string;
+  ipc?: string;
+  cgroup_parent?: string;
+  oom_score_adj?: number;
+  platform?: string;
+  pull_policy?: PullPolicy;
+  links?: string[];
+  volumes_from?: string[];
+  annotations?: Record<string, string>;
+  attach?: boolean;
+  runtime?: string;
+  userns_mode?: string;
 }

@@ -15,6 +15,8 @@ import {
   type RuntimeContext,
 } from "../../runtime/index.js";
 
+import { networkModeOf, runKeyOptions } from "./compose-run-keys.js";
+
 const KINDS: FileKind[] = ["secrets", "configs"];
 
 /** The top-level secret or config a service's reference names (`external: true` refused as Compose refuses it). */
@@ -136,9 +138,12 @@ export function serviceRunOptions(
   n = 1,
 ): RunOptions {
   const nets = Object.entries(s.networks);
-  const endpoints = nets.map(([key, n]) => ({
+  const mode = networkModeOf(p, s);
+  const { mac, mounts: tmpfs, ...keys } = runKeyOptions(p, s, mode);
+  const endpoints = nets.map(([key, n], i) => ({
     network: p.networks[key]?.name ?? key,
     aliases: [s.name, name, ...(n?.aliases ?? [])],
+    ...(i === 0 && mac !== undefined ? { mac } : {}),
   }));
   const o: RunOptions = {
     args: s.command ?? [],
@@ -147,14 +152,24 @@ export function serviceRunOptions(
       .map(([k, v]) => `${k}=${v}`),
     tty: s.tty === true,
     interactive: s.stdin_open === true,
-    mounts: [...mounts(p, s), ...fileMounts(p, s, warn)],
+    mounts: [...mounts(p, s), ...fileMounts(p, s, warn), ...(tmpfs ?? [])],
     labels: serviceLabels(p, s, { n }),
     ...(endpoints.length > 0 ? { network: endpoints[0]?.network as string, endpoints } : {}),
+    ...(mode !== undefined ? { network: mode } : {}),
+    ...keys,
   };
   if (s.entrypoint) o.entrypoint = s.entrypoint;
   if (s.working_dir) o.workdir = s.working_dir;
   if (s.user) o.user = s.user;
-  if (s.hostname) o.hostname = s.hostname;
+  if (s.hostname) {
+    if (mode === "host" || mode?.startsWith("container:"))
+      throw new WharfError(
+        "invalid-argument",
+        `services.${s.name}: Conflicting options: hostname and the network mode`,
+        { hint: "remove hostname: (the container has its network peer's)" },
+      );
+    o.hostname = s.hostname;
+  }
   if (s.init) o.init = true;
   if (s.extra_hosts?.length) o.extraHosts = s.extra_hosts;
   if (s.expose?.length) o.expose = s.expose.map((e) => (e.includes("/") ? e : `${e}/tcp`));

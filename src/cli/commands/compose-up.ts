@@ -26,6 +26,7 @@ import { injectFiles, serviceRunOptions } from "./compose-options.js";
 import { replicasOf, SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImageFor } from "./compose-service-image.js";
+import { UP_FLAGS, type UpOptions, upOptions, waitRunning, watchExits } from "./compose-up-options.js";
 import { runtimeContext } from "./container-common.js";
 
 type Say = ReturnType<typeof progress>;
@@ -40,18 +41,31 @@ export async function converge(
   rt: RuntimeContext,
   p: Project,
   s: ServiceConfig,
-  o: { build: boolean; forceRecreate: boolean; n?: number },
+  o: {
+    build: boolean;
+    forceRecreate: boolean;
+    n?: number;
+    noRecreate?: boolean;
+    pull?: "always" | "missing" | "never";
+    quietPull?: boolean;
+    timeout?: number;
+  },
   say: Say,
 ): Promise<{ rec: ContainerRecord; running: boolean }> {
   const name = containerName(p, s, o.n ?? 1);
-  const image = await serviceImageFor(ctx, p, s, { build: o.build });
+  const image = await serviceImageFor(ctx, p, s, {
+    build: o.build,
+    ...(o.pull ? { pull: o.pull } : {}),
+    ...(o.quietPull ? { quiet: true } : {}),
+  });
   try {
     const old = await existing(rt, name);
     if (old) {
       const same =
-        old.options.labels?.[LABELS.hash] === configHash(s, p) &&
-        old.imageId === image.id &&
-        !o.forceRecreate;
+        (o.noRecreate && old.options.labels?.[LABELS.project] === p.name) ||
+        (old.options.labels?.[LABELS.hash] === configHash(s, p) &&
+          old.imageId === image.id &&
+          !o.forceRecreate);
       if (same) return { rec: old, running: old.state === "running" };
       if (old.options.labels?.[LABELS.project] !== p.name) {
         throw new WharfError(
@@ -63,7 +77,7 @@ export async function converge(
         );
       }
       say("Container", name, "Recreate");
-      await stopContainer(rt, old.id);
+      await stopContainer(rt, old.id, o.timeout !== undefined ? { timeout: o.timeout } : {});
       await removeContainer(rt, old.id, { force: true });
     } else say("Container", name, "Creating");
     const rec = await createContainer(rt, {
@@ -150,9 +164,11 @@ export const command: Command = {
       type: "bool",
       description: "Remove containers for services not defined in the Compose file",
     },
+    ...UP_FLAGS,
   ],
   async run(ctx, f) {
     const p = projectOf(ctx, f, f.args);
+    const up = upOptions(f, p);
     const since = Date.now();
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
@@ -172,7 +188,16 @@ export const command: Command = {
     for (const s of services) {
       const replicas = replicasOf(s, scale);
       for (let n = 1; n <= replicas; n++) {
-        const o = { build: flag.bool(f, "build"), forceRecreate: flag.bool(f, "force-recreate"), n };
+        const dependency = up.recreateDeps && f.args.length > 0 && !f.args.includes(s.name);
+        const o = {
+          build: up.build,
+          forceRecreate: up.forceRecreate || dependency,
+          n,
+          noRecreate: up.noRecreate,
+          ...(up.pull ? { pull: up.pull } : {}),
+          quietPull: up.quietPull,
+          ...(up.timeout !== undefined ? { timeout: up.timeout } : {}),
+        };
         made.push({ s, ...(await converge(ctx, rt, p, s, o, say)) });
       }
       await scaleDown(rt, p.name, s.name, replicas, say);
@@ -189,8 +214,17 @@ export const command: Command = {
       await startContainer(rt, m.rec.id);
       say("Container", name, "Started");
     }
-    if (flag.bool(f, "detach")) return 0;
-    return attach(ctx, rt, p, services, since);
+    if (up.wait) {
+      await waitRunning(
+        rt,
+        made.map((m) => m.rec),
+        up.waitTimeout,
+        say,
+      );
+      return 0;
+    }
+    if (up.detach) return 0;
+    return attach(ctx, rt, p, services, since, up);
   },
 };
 
@@ -201,8 +235,11 @@ async function attach(
   p: Project,
   services: ServiceConfig[],
   since: number,
+  up: UpOptions,
 ): Promise<number> {
-  const containers = await projectContainers(rt, p.name, { services: services.map((s) => s.name) });
+  // `attach: false` services run but are not followed, as Compose leaves them.
+  const attached = services.filter((s) => s.attach !== false).map((s) => s.name);
+  const containers = await projectContainers(rt, p.name, { services: attached });
   ctx.out(`Attaching to ${containers.map((c) => c.name).join(", ")}`);
   const stop = new AbortController();
   let stopping: Promise<void> | undefined;
@@ -213,7 +250,9 @@ async function attach(
     stopping = (async () => {
       for (const c of [...containers].reverse()) {
         say("Container", c.name, "Stopping");
-        await stopContainer(rt, c.id).catch(() => undefined);
+        await stopContainer(rt, c.id, up.timeout !== undefined ? { timeout: up.timeout } : {}).catch(
+          () => undefined,
+        );
         say("Container", c.name, "Stopped");
       }
       stop.abort();
@@ -221,9 +260,21 @@ async function attach(
   };
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
+  // `--abort-on-container-exit` watches every service's containers, followed or not.
+  const watched = up.abort
+    ? await projectContainers(rt, p.name, { services: services.map((s) => s.name) })
+    : containers;
+  const watch = up.abort
+    ? watchExits(ctx, rt, watched, up, progress(ctx), () => stopping !== undefined)
+    : undefined;
   try {
     await printLogs(ctx, rt, containers, { follow: true, signal: stop.signal, since });
     await stopping;
+    if (watch) {
+      // As Compose: the exit code of --exit-code-from's container, else of the first that exited.
+      const code = await watch.done;
+      return stopping ? 0 : code;
+    }
     for (const c of containers) {
       const rec = await getContainer(rt, c.id).catch(() => undefined);
       if (rec && rec.state === "exited" && !stopping) ctx.out(`${c.name} exited with code ${rec.exitCode}`);

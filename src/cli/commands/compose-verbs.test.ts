@@ -220,8 +220,8 @@ describe("compose replicas", () => {
       "can't set container_name and a as container name must be unique",
     );
     expect(() => replicasOf(b, {})).toThrow("can't set distinct values on 'scale' and 'deploy.replicas'");
-    expect(() => project("services:\n  a: {image: x, deploy: {resources: {}}}\n")).toThrow(
-      "wharf compose does not support services.a.deploy.resources",
+    expect(() => project("services:\n  a: {image: x, deploy: {placement: {}}}\n")).toThrow(
+      "wharf compose does not support services.a.deploy.placement",
     );
   });
 });

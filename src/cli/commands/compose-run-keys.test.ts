@@ -1,0 +1,185 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadProject } from "../../compose/index.js";
+import { serviceRunOptions } from "./compose-options.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "wharf-compose-run-keys-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const options = (yaml: string, name = "a") => {
+  writeFileSync(join(dir, "compose.yaml"), yaml);
+  const p = loadProject({ cwd: dir, env: {}, projectName: "p" });
+  const s = p.services.find((x) => x.name === name);
+  if (!s) throw new Error(name);
+  return serviceRunOptions(p, s, `p-${name}-1`);
+};
+
+describe("service run keys as wharf run's options", () => {
+  it("gives each key the option its docker run flag gives", () => {
+    const o = options(`services:
+  a:
+    image: x
+    cap_add: [net_admin]
+    cap_drop: [MKNOD]
+    privileged: true
+    read_only: true
+    security_opt: ["no-new-privileges:true"]
+    group_add: ["100"]
+    mem_limit: 64m
+    memswap_limit: 128m
+    mem_reservation: 32m
+    cpus: 0.5
+    cpu_shares: 512
+    cpuset: "0"
+    pids_limit: 50
+    shm_size: 16m
+    ulimits: {nofile: {soft: 1024, hard: 2048}, nproc: 100}
+    sysctls: {net.ipv4.ip_forward: "1"}
+    tmpfs: [/scratch]
+    devices: ["/dev/null:/dev/mynull:rw"]
+    dns: [9.9.9.9]
+    dns_search: [example.com]
+    dns_opt: [ndots:2]
+    domainname: example.org
+    mac_address: 02:42:ac:11:00:99
+    stop_signal: SIGINT
+    stop_grace_period: 1m30s
+    logging: {driver: json-file, options: {max-size: 1m}}
+    pid: host
+    ipc: shareable
+    cgroup_parent: /wharf-test
+    oom_score_adj: 100
+    annotations: {org.example: "1"}
+    runtime: runc
+    deploy: {restart_policy: {condition: on-failure, max_attempts: 2}}
+`);
+    expect(o).toMatchObject({
+      capAdd: ["CAP_NET_ADMIN"],
+      capDrop: ["CAP_MKNOD"],
+      privileged: true,
+      readOnly: true,
+      noNewPrivileges: true,
+      groupAdd: ["100"],
+      memory: 64 * 1024 ** 2,
+      memorySwap: 128 * 1024 ** 2,
+      memoryReservation: 32 * 1024 ** 2,
+      cpus: 0.5,
+      cpuShares: 512,
+      cpusetCpus: "0",
+      pidsLimit: 50,
+      shmSize: 16 * 1024 ** 2,
+      sysctls: { "net.ipv4.ip_forward": "1" },
+      dns: ["9.9.9.9"],
+      dnsSearch: ["example.com"],
+      dnsOptions: ["ndots:2"],
+      domainname: "example.org",
+      stopSignal: "SIGINT",
+      stopTimeout: 90,
+      pidMode: "host",
+      ipcMode: "shareable",
+      cgroupParent: "/wharf-test",
+      oomScoreAdj: 100,
+      annotations: { "org.example": "1" },
+      restart: { name: "on-failure", maximumRetryCount: 2 },
+    });
+    expect(o.ulimits).toEqual([
+      { name: "nofile", soft: 1024, hard: 2048 },
+      { name: "nproc", soft: 100, hard: 100 },
+    ]);
+    expect(o.devices?.[0]).toMatchObject({ pathOnHost: "/dev/null", pathInContainer: "/dev/mynull" });
+    expect(o.logOpts).toBeDefined();
+    expect(o.mounts?.some((m) => m.type === "tmpfs" && m.destination === "/scratch")).toBe(true);
+    expect(o.endpoints?.[0]?.mac).toBe("02:42:ac:11:00:99");
+  });
+  it("takes deploy.resources over mem_limit and cpus, as Compose", () => {
+    const o = options(
+      "services:\n  a: {image: x, mem_limit: 1g, cpus: 2, deploy: {resources: {limits: {memory: 50m, cpus: '0.25', pids: 9}, reservations: {memory: 10m}}}}\n",
+    );
+    expect(o).toMatchObject({
+      memory: 50 * 1024 ** 2,
+      cpus: 0.25,
+      pidsLimit: 9,
+      memoryReservation: 10 * 1024 ** 2,
+    });
+  });
+  it("turns service: modes, links and volumes_from into the services' containers", () => {
+    const yaml = `services:
+  a: {image: x, network_mode: "service:b", pid: "service:b", links: [c], volumes_from: ["c:ro", "container:keep"]}
+  b: {image: x}
+  c: {image: x, container_name: see}
+`;
+    const o = options(yaml);
+    expect(o.network).toBe("container:p-b-1");
+    expect(o.endpoints).toBeUndefined();
+    expect(o.pidMode).toBe("container:p-b-1");
+    expect(o.links).toEqual(["see:c"]);
+    expect(o.volumesFrom).toEqual(["see:ro", "keep"]);
+    expect(options("services:\n  a: {image: x, network_mode: none}\n").network).toBe("none");
+  });
+  it("refuses in wharf run's words, naming the key", () => {
+    expect(() => options("services:\n  a: {image: x, cap_add: [NOPE]}\n")).toThrow(
+      'services.a.cap_add: invalid CapAdd: unknown capability: "CAP_NOPE"',
+    );
+    expect(() =>
+      options("services:\n  a: {image: x, network_mode: host, mac_address: 02:42:ac:11:00:99}\n"),
+    ).toThrow("services.a.mac_address: conflicting options: mac-address and the network mode");
+    expect(() =>
+      options("services:\n  a: {image: x, network_mode: 'service:b', dns: [1.1.1.1]}\n  b: {image: x}\n"),
+    ).toThrow("services.a.dns: conflicting options: dns and the network mode");
+    expect(() => options("services:\n  a: {image: x, network_mode: host, hostname: h}\n")).toThrow(
+      "Conflicting options: hostname and the network mode",
+    );
+  });
+});
+
+describe("service build keys as wharf build's options", () => {
+  it("gives each key the option its wharf build flag gives", async () => {
+    const { buildKeyOptions } = await import("./compose-build-keys.js");
+    writeFileSync(join(dir, "s.txt"), "x");
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      `services:
+  a:
+    platform: linux/arm64
+    build:
+      context: .
+      dockerfile_inline: "FROM busybox"
+      cache_to: [type=inline]
+      network: host
+      extra_hosts: ["h=10.0.0.1"]
+      secrets: [s]
+      additional_contexts: {dep: ./dep}
+      shm_size: 2m
+      ulimits: {nofile: {soft: 1, hard: 2}}
+      no_cache: true
+secrets: {s: {file: ./s.txt}}
+`,
+    );
+    const p = loadProject({ cwd: dir, env: {}, projectName: "p" });
+    const s = p.services[0];
+    if (!s) throw new Error("a");
+    const o = buildKeyOptions(p, s, {});
+    expect(o).toMatchObject({
+      file: "-",
+      network: "host",
+      extraHosts: [{ host: "h", ip: "10.0.0.1" }],
+      secrets: [{ id: "s", file: join(dir, "s.txt") }],
+      buildContexts: { dep: join(dir, "dep") },
+      shmSize: 2 * 1024 ** 2,
+      ulimits: [{ name: "nofile", soft: 1, hard: 2 }],
+      noCache: true,
+      platforms: ["linux/arm64"],
+    });
+    expect(o.cacheTo?.[0]?.type).toBe("inline");
+    writeFileSync(join(dir, "compose.yaml"), "services:\n  a: {build: {context: ., network: mynet}}\n");
+    const q = loadProject({ cwd: dir, env: {}, projectName: "p" });
+    expect(() => buildKeyOptions(q, q.services[0] as (typeof q.services)[0], {})).toThrow(
+      'services.a.build.network: network mode "mynet" not supported by wharf build',
+    );
+  });
+});

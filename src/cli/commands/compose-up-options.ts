@@ -1,0 +1,232 @@
+/**
+ * `compose up`'s options beyond making the containers: `--wait` (until running or healthy),
+ * `--abort-on-container-exit` and `--exit-code-from`, the recreate and pull policies, `--timeout`;
+ * checked against each other in Compose's words.
+ */
+import type { Project } from "../../compose/index.js";
+import { WharfError } from "../../errors/index.js";
+import {
+  type ContainerRecord,
+  getContainer,
+  type RuntimeContext,
+  stopContainer,
+} from "../../runtime/index.js";
+import { flag } from "../command.js";
+import type { FlagSpec, ParsedFlags } from "../flags.js";
+import type { progress } from "./compose-common.js";
+
+type Say = ReturnType<typeof progress>;
+
+export const UP_FLAGS: FlagSpec[] = [
+  {
+    name: "abort-on-container-exit",
+    type: "bool",
+    description: "Stops all containers if any container was stopped. Incompatible with -d",
+  },
+  {
+    name: "always-recreate-deps",
+    type: "bool",
+    description: "Recreate dependent containers. Incompatible with --no-recreate.",
+  },
+  {
+    name: "exit-code-from",
+    type: "string",
+    description: "Return the exit code of the selected service container. Implies --abort-on-container-exit",
+  },
+  {
+    name: "no-recreate",
+    type: "bool",
+    description: "If containers already exist, don't recreate them. Incompatible with --force-recreate.",
+  },
+  {
+    name: "pull",
+    type: "string",
+    default: "policy",
+    description: 'Pull image before running ("always"|"missing"|"never")',
+  },
+  { name: "quiet-pull", type: "bool", description: "Pull without printing progress information" },
+  {
+    name: "timeout",
+    short: "t",
+    type: "int",
+    description:
+      "Use this timeout in seconds for container shutdown when attached or when containers are already running",
+  },
+  {
+    name: "wait",
+    type: "bool",
+    description: "Wait for services to be running|healthy. Implies detached mode.",
+  },
+  {
+    name: "wait-timeout",
+    type: "int",
+    description: "Maximum duration in seconds to wait for the project to be running|healthy",
+  },
+];
+
+export interface UpOptions {
+  detach: boolean;
+  wait: boolean;
+  /** Seconds; 0: none. */
+  waitTimeout: number;
+  abort: boolean;
+  exitCodeFrom?: string;
+  noRecreate: boolean;
+  forceRecreate: boolean;
+  recreateDeps: boolean;
+  pull?: "always" | "missing" | "never";
+  /** `--pull build`: build every service that has `build:`. */
+  build: boolean;
+  quietPull: boolean;
+  timeout?: number;
+}
+
+function usage(message: string, hint: string): WharfError {
+  return new WharfError("usage", message, { hint });
+}
+
+/** The options the flags ask for, refused together as Compose refuses them. */
+export function upOptions(f: ParsedFlags, p: Project): UpOptions {
+  const exitCodeFrom = flag.string(f, "exit-code-from") || undefined;
+  const o: UpOptions = {
+    detach: flag.bool(f, "detach"),
+    wait: flag.bool(f, "wait"),
+    waitTimeout: flag.int(f, "wait-timeout") ?? 0,
+    abort: flag.bool(f, "abort-on-container-exit") || exitCodeFrom !== undefined,
+    ...(exitCodeFrom ? { exitCodeFrom } : {}),
+    noRecreate: flag.bool(f, "no-recreate"),
+    forceRecreate: flag.bool(f, "force-recreate"),
+    recreateDeps: flag.bool(f, "always-recreate-deps"),
+    build: flag.bool(f, "build"),
+    quietPull: flag.bool(f, "quiet-pull"),
+  };
+  const timeout = flag.int(f, "timeout");
+  if (timeout !== undefined) o.timeout = timeout;
+  const pull = flag.string(f, "pull") ?? "policy";
+  if (pull === "build") o.build = true;
+  else if (pull === "always" || pull === "missing" || pull === "never") o.pull = pull;
+  else if (pull !== "policy" && pull !== "")
+    throw usage(`invalid --pull option "${pull}"`, "use --pull always, missing, never or build");
+  if (o.wait && o.abort)
+    throw usage(
+      "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies",
+      "drop --wait (it implies --detach) or --abort-on-container-exit",
+    );
+  if (o.detach && o.abort)
+    throw usage(
+      "--detach cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies",
+      "drop -d to follow the containers and stop them when one exits",
+    );
+  if (o.forceRecreate && o.noRecreate)
+    throw usage("--force-recreate and --no-recreate are incompatible", "give one of them");
+  if (o.recreateDeps && o.noRecreate)
+    throw usage("--always-recreate-deps and --no-recreate are incompatible", "give one of them");
+  if (exitCodeFrom && !p.services.some((s) => s.name === exitCodeFrom))
+    throw new WharfError("not-found", `no such service: ${exitCodeFrom}`, {
+      hint: "name a service of the project in --exit-code-from",
+    });
+  return o;
+}
+
+/** Go's Duration string of whole seconds (`1m30s`), as Compose prints `--wait-timeout`. */
+function seconds(n: number): string {
+  const m = Math.floor(n / 60);
+  const h = Math.floor(m / 60);
+  return `${h ? `${h}h` : ""}${h || m ? `${m % 60}m` : ""}${n % 60}s`;
+}
+
+/**
+ * `--wait`: until every container runs, healthy when it has a health check (Compose's
+ * `Waiting`/`Healthy` lines); an exited or unhealthy one, or the timeout, fails in Compose's words.
+ */
+export async function waitRunning(
+  rt: RuntimeContext,
+  containers: readonly ContainerRecord[],
+  timeout: number,
+  say: Say,
+): Promise<void> {
+  const deadline = timeout > 0 ? Date.now() + timeout * 1000 : Number.POSITIVE_INFINITY;
+  for (const c of containers) say("Container", c.name, "Waiting");
+  const pending = new Set(containers.map((c) => c.id));
+  while (pending.size > 0) {
+    for (const c of containers) {
+      if (!pending.has(c.id)) continue;
+      const rec = await getContainer(rt, c.id);
+      const checked =
+        rec.health !== undefined || (rec.options.healthcheck && rec.options.healthcheck.test?.[0] !== "NONE");
+      if (rec.state !== "running") {
+        throw new WharfError("conflict", `container ${rec.name} exited (${rec.exitCode})`, {
+          hint: `wharf compose logs ${rec.options.labels?.["com.docker.compose.service"] ?? rec.name}`,
+        });
+      }
+      if (rec.health?.Status === "unhealthy")
+        throw new WharfError("conflict", `container ${rec.name} is unhealthy`, {
+          hint: `wharf inspect -f '{{json .State.Health}}' ${rec.name}`,
+        });
+      if (!checked || rec.health?.Status === "healthy") {
+        pending.delete(c.id);
+        say("Container", c.name, "Healthy");
+      }
+    }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline)
+      throw new WharfError("timeout", `application not healthy after ${seconds(timeout)}`, {
+        hint: "raise --wait-timeout, or see the health of the containers (wharf compose ps)",
+      });
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * `--abort-on-container-exit`: watches the attached containers; the first to exit stops the others
+ * (Compose's `Aborting on container exit...`). Resolves with the exit code `up` returns: that of
+ * `--exit-code-from`'s container, else of the first container that exited.
+ */
+export function watchExits(
+  ctx: { out: (s: string) => void; err: (s: string) => void },
+  rt: RuntimeContext,
+  containers: readonly ContainerRecord[],
+  o: UpOptions,
+  say: Say,
+  stopped: () => boolean,
+): { done: Promise<number>; cancel: () => void } {
+  let cancelled = false;
+  const seen = new Map<string, number>();
+  const done = (async () => {
+    let first: ContainerRecord | undefined;
+    while (!cancelled && !first) {
+      for (const c of containers) {
+        const rec = await getContainer(rt, c.id).catch(() => undefined);
+        if (rec && rec.state === "exited" && !seen.has(rec.id)) {
+          seen.set(rec.id, rec.exitCode);
+          ctx.out(`${rec.name} exited with code ${rec.exitCode}`);
+          first ??= rec;
+        }
+      }
+      if (!first) await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!first || stopped()) return 0;
+    ctx.out("Aborting on container exit...");
+    for (const c of [...containers].reverse()) {
+      const rec = await getContainer(rt, c.id).catch(() => undefined);
+      if (rec?.state !== "running") continue;
+      say("Container", c.name, "Stopping");
+      await stopContainer(rt, c.id, o.timeout !== undefined ? { timeout: o.timeout } : {}).catch(
+        () => undefined,
+      );
+      say("Container", c.name, "Stopped");
+    }
+    const from = o.exitCodeFrom
+      ? containers.find((c) => c.options.labels?.["com.docker.compose.service"] === o.exitCodeFrom)
+      : first;
+    if (!from) return 0;
+    const rec = await getContainer(rt, from.id).catch(() => undefined);
+    return rec?.exitCode ?? 0;
+  })();
+  return {
+    done,
+    cancel: () => {
+      cancelled = true;
+    },
+  };
+}
