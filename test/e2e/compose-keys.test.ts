@@ -58,6 +58,7 @@ services:
     command: [sleep, "300"]
     privileged: true
     pid: host
+    mac_address: 02:42:ac:11:00:99
     volumes_from: ["main:ro"]
     links: ["main:m"]
     deploy:
@@ -163,6 +164,19 @@ services:
     command: [sh, -c, "sleep 1; echo job-done; exit 3"]
 `;
 
+const PULL = `name: e2epull
+services:
+  dep:
+    image: \${IMAGE2}
+    init: true
+    command: [sleep, "300"]
+  app:
+    image: \${IMAGE2}
+    init: true
+    command: [sleep, "300"]
+    depends_on: [dep]
+`;
+
 const BUILD = `name: e2ebuild
 services:
   app:
@@ -225,7 +239,7 @@ describe("compose: service keys, up options, build keys", () => {
 
   afterAll(async () => {
     if (cli) {
-      for (const p of ["e2ekeys", "e2ewait", "e2ewaitbad", "e2eexit", "e2ebuild"])
+      for (const p of ["e2ekeys", "e2ewait", "e2ewaitbad", "e2eexit", "e2ebuild", "e2epull"])
         await cli.run(["compose", "-p", p, "down", "-v"]);
       await cli.run(["rm", "-f", "e2ekeys-ref"]);
       await removeContainers(cli);
@@ -300,6 +314,10 @@ describe("compose: service keys, up options, build keys", () => {
       PidMode: "host",
       VolumesFrom: ["e2ekeys-main-1:ro"],
     });
+    const limNets = JSON.parse(
+      await cli.ok("inspect", "-f", "{{json .NetworkSettings.Networks}}", "e2ekeys-lim-1"),
+    ) as Record<string, { MacAddress: string }>;
+    expect(limNets.e2ekeys_default?.MacAddress).toBe("02:42:ac:11:00:99");
     // On a user-defined network a link is an alias for this container only (as wharf run --link).
     const hosts = await compose(proj, ["exec", "-T", "lim", "cat", "/etc/hosts"]);
     expect(hosts.stdout).toMatch(/\tm(\s|$)/m);
@@ -362,6 +380,34 @@ describe("compose: service keys, up options, build keys", () => {
     expect(from.code).not.toBe(3);
     const d = await compose(proj, ["up", "-d", "--abort-on-container-exit"]);
     expect(d.stderr).toContain("--detach cannot be combined with --abort-on-container-exit");
+  }, 120_000);
+
+  it("up --pull never, --quiet-pull, --always-recreate-deps", async () => {
+    const image2 = (
+      await pushBusyboxWith(reg, join(dir, "layout2"), {
+        repo: "composekeys",
+        tag: "2",
+        applets: APPLETS,
+        cmd: ["sh"],
+      })
+    ).ref;
+    const proj = await project("pull", PULL);
+    const never = await compose(proj, ["up", "-d", "--pull", "never"], { IMAGE2: image2 });
+    expect(never.stderr).toContain("No such image");
+    expect(never.code).not.toBe(0);
+    const quiet = await compose(proj, ["up", "-d", "--quiet-pull"], { IMAGE2: image2 });
+    expect(quiet.stderr).not.toContain("Pulling");
+    expect(quiet.stderr).not.toContain("Unable to find image");
+    expect(quiet.code).toBe(0);
+    const same = await compose(proj, ["up", "-d", "app"], { IMAGE2: image2 });
+    expect(same.stderr).not.toContain("Recreate");
+    const deps = await compose(proj, ["up", "-d", "--always-recreate-deps", "app"], { IMAGE2: image2 });
+    expect(deps.stderr).toContain("Container e2epull-dep-1  Recreate");
+    expect(deps.stderr).not.toContain("Container e2epull-app-1  Recreate");
+    const both = await compose(proj, ["up", "-d", "--always-recreate-deps", "--no-recreate"], {
+      IMAGE2: image2,
+    });
+    expect(both.stderr).toContain("--always-recreate-deps and --no-recreate are incompatible");
   }, 120_000);
 
   it("build: dockerfile_inline with args, labels, tags, no_cache and network", async () => {
