@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { type FSWatcher, rmSync, watch } from "node:fs";
+import { existsSync, type FSWatcher, rmSync, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { WharfError } from "../errors/index.js";
@@ -15,7 +15,8 @@ import type { NetSetup } from "./network/attach.js";
 import { completeNetwork, type NetworkStart } from "./network/gate.js";
 import { releaseNetwork, startNetwork } from "./network/release.js";
 import { wasOomKilled } from "./oom.js";
-import { runcPidFile } from "./pid-file.js";
+import type { OomWatch } from "./oom-watch.js";
+import { oomMarkerOf, runcPidFile } from "./pid-file.js";
 import { processStartTime } from "./proc.js";
 import { type EndHook, type MonitorResult, recordEnd } from "./record-end.js";
 import { runcBinary, runcDelete, runcGlobal, runcKill, runcLoggedError, startError } from "./runc.js";
@@ -56,12 +57,10 @@ export interface MonitorOptions {
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
-/** Calls `fn` when `name` appears or changes in `dir` (inotify); undefined when it cannot watch. */
-function watchFor(dir: string, name: string, fn: () => void): FSWatcher | undefined {
+/** Calls `fn` with the name of what appears or changes in `dir` (inotify); undefined when it cannot watch. */
+function watchFor(dir: string, fn: (name: string | null) => void): FSWatcher | undefined {
   try {
-    const w = watch(dir, (_event, file) => {
-      if (file === name) fn();
-    });
+    const w = watch(dir, (_event, file) => fn(file));
     w.on("error", () => w.close());
     return w;
   } catch {
@@ -266,13 +265,35 @@ export async function runMonitored(
         : record();
     });
   };
-  const poll = setInterval(() => void checkPid(), 10);
+  // `update` gave a container that started without a memory limit one (verbs.ts): its OOM events
+  // are followed from now on (oom-watch.ts), its cgroup not being kept for the end to read.
+  const marker = oomMarkerOf(pidFile);
+  let oomWatch: Promise<OomWatch> | undefined;
+  const onMarker = () => {
+    if (oomWatch || !startedPid || rec0.options.memory) return;
+    oomWatch = import("./oom-watch.js").then((m) => m.watchOom(ctx, id));
+    oomWatch.catch(() => undefined);
+  };
+  const poll = setInterval(() => {
+    void checkPid();
+    // Without inotify, the marker is looked for here.
+    if (!pidWatch && startedPid && !oomWatch && existsSync(marker)) onMarker();
+  }, 10);
   // runc writes its PID file by a rename into the directory: seen at once, not at the next poll.
-  const pidWatch = watchFor(dirname(pidFile), basename(pidFile), () => void checkPid());
+  const pidName = basename(pidFile);
+  const markerName = basename(marker);
+  const pidWatch = watchFor(dirname(pidFile), (name) => {
+    if (name === pidName) void checkPid();
+    else if (name === markerName) onMarker();
+  });
   trace("monitor: runc spawned");
   const markError = await marked;
   if (markError !== undefined) {
     child.kill("SIGKILL");
+    void oomWatch?.then(
+      (w) => w.stop(),
+      () => undefined,
+    );
     await ended;
     clearInterval(poll);
     pidWatch?.close();
@@ -309,8 +330,17 @@ export async function runMonitored(
         : runtimeFailure(argv[0] as string, spawnError, code, signal));
   const exitCode = error ? error.exitStatus : exitStatus(code, signal);
   // Read before runc's state (and the cgroup) go: Docker's `oom` event comes before the `die`.
-  // Only a container with a memory limit ran under `--keep` (its cgroup still there to read).
-  const oomKilled = startedPid && rec0.options.memory ? wasOomKilled(ctx, id) : false;
+  // Only a container with a memory limit ran under `--keep` (its cgroup still there to read); one
+  // that got its limit from `update` has had its OOM events followed.
+  let oomKilled = startedPid > 0 && rec0.options.memory ? wasOomKilled(ctx, id) : false;
+  if (oomWatch) {
+    oomKilled =
+      (await oomWatch.then(
+        (w) => w.end(),
+        () => false,
+      )) || oomKilled;
+    rmSync(marker, { force: true });
+  }
   const result: MonitorResult = error
     ? { exitCode, error }
     : { exitCode, ...(oomKilled ? { oomKilled } : {}) };

@@ -83,3 +83,12 @@ export function runcPidFile(ctx: RuntimeContext, id: string): string {
   const dir = pidDir();
   return dir ? join(dir, `${rootTag(ctx.root)}-${id}.pid`) : join(containerDir(ctx, id), "runc.pid");
 }
+
+/**
+ * Beside the PID file: made by `update` when it gives a running container that started without a
+ * memory limit one, so that its monitor (watching this directory for the PID file) starts
+ * following the container's OOM events (oom-watch.ts).
+ */
+export function oomMarkerOf(pidFile: string): string {
+  return `${pidFile.replace(/\.pid$/, "")}.oom`;
+}

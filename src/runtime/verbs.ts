@@ -1,4 +1,5 @@
 /** `pause`, `unpause`, `rename`, `restart` and `update`: Docker's container verbs over runc and the record. */
+import { writeFileSync } from "node:fs";
 import { WharfError } from "../errors/index.js";
 import { listRecordsRaw, resolveId } from "./catalog.js";
 import { asksResources, buildResources } from "./cgroups.js";
@@ -8,6 +9,7 @@ import { startContainer } from "./lifecycle.js";
 import { nameConflict, validateName } from "./names.js";
 import { type StopOptions, stopContainer } from "./ops.js";
 import { withRootLock } from "./pack.js";
+import { oomMarkerOf, runcPidFile } from "./pid-file.js";
 import { getContainer } from "./reconcile.js";
 import type { ResourceRunOptions } from "./resource-types.js";
 import { runcPause, runcResume, runcUpdate } from "./runc.js";
@@ -129,6 +131,15 @@ export async function updateContainer(
     const res = buildResources(limits, warn);
     if (asksResources(limits)) (await import("./resources-spec.js")).addResources(res, limits, warn);
     await runcUpdate(ctx, rec.id, res);
+    // A first limit for a start that had none (so no cgroup kept for its end to read): its monitor
+    // is told to follow its OOM events from now on (monitor.ts, oom-watch.ts).
+    if (limits.memory && !rec.options.memory) {
+      try {
+        writeFileSync(oomMarkerOf(runcPidFile(ctx, rec.id)), "");
+      } catch {
+        // no PID file directory: the container has ended
+      }
+    }
   }
   const after = await updateRecord(ctx, rec.id, (r) => ({
     ...r,
