@@ -15,6 +15,7 @@ import { openImages, storeDocument } from "../images/index.js";
 import { hostPlatform, MediaType, parsePlatform } from "../oci/index.js";
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
 import { push } from "../remote/index.js";
+import { manifestAnnotations } from "./annotations.js";
 import { type BaseImage, resolveBase } from "./base.js";
 import { errorBox } from "./box.js";
 import { openBuildCache } from "./cache.js";
@@ -235,7 +236,13 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       stored = { id: desc.digest, config, manifest: desc };
     } else {
       exporting.status("exporting layers done");
-      stored = await storeImage(images, config, result.state.layers, names);
+      stored = await storeImage(
+        images,
+        config,
+        result.state.layers,
+        names,
+        manifestAnnotations({ opts: o }, config),
+      );
       exporting.status(`writing image ${stored.id} done`);
       for (const n of names) exporting.status(`naming to ${n} done`);
       for (const n of o.push ? names : []) {

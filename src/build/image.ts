@@ -44,7 +44,14 @@ export async function storeImage(
   config: ImageConfig,
   layers: readonly StateLayer[],
   tags: readonly string[],
+  annotations?: Record<string, string>,
 ): Promise<StoredImage> {
-  const made = await createImage(images, { config, layers, format: "oci", names: tags });
+  const made = await createImage(images, {
+    config,
+    layers,
+    format: "oci",
+    names: tags,
+    ...(annotations ? { annotations } : {}),
+  });
   return { id: made.id, config, manifest: made.manifest };
 }

@@ -2,6 +2,7 @@
  * `wharf build`: Dockerfiles built as BuildKit builds them (stages, cache, layers, history), and the
  * build cache's maintenance (`builder prune`).
  */
+export { type BuildAnnotation, parseAnnotation } from "./annotations.js";
 export { build } from "./build.js";
 export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./cache.js";
 export { type CheckOnlyOptions, checkOnly, lintError } from "./checks.js";

@@ -5,6 +5,7 @@ import { WharfError } from "../errors/index.js";
 import { imageManifest, storeDocument } from "../images/index.js";
 import { type ImageConfig, MediaType } from "../oci/index.js";
 import { parseReference, type Reference, withDefaultTag } from "../reference/index.js";
+import { manifestAnnotations } from "./annotations.js";
 import type { BuildEnv } from "./env.js";
 import type { StateLayer } from "./types.js";
 
@@ -36,7 +37,7 @@ export async function exportDocker(
   const tags = tagsOf(names);
   await env.ensureLayers(layers);
   const configDesc = await storeDocument(store, MediaType.dockerConfig, Buffer.from(JSON.stringify(config)));
-  const manifest = imageManifest(configDesc, layers, "docker");
+  const manifest = imageManifest(configDesc, layers, "docker", manifestAnnotations(env, config));
   const bytes = Buffer.from(JSON.stringify(manifest));
   const manifestDesc = await storeDocument(store, manifest.mediaType ?? MediaType.dockerManifest, bytes);
   const w = archiveWriter("docker");

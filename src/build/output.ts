@@ -9,6 +9,7 @@ import { collect, type Digest } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import { imageManifest, storeDocument } from "../images/index.js";
 import { type Descriptor, type ImageConfig, MediaType, walkGraph } from "../oci/index.js";
+import { manifestAnnotations } from "./annotations.js";
 import type { BuildEnv } from "./env.js";
 import { exportDocker } from "./output-docker.js";
 import { mountLayers } from "./trees.js";
@@ -88,7 +89,7 @@ async function exportOci(
   const store = env.images.content;
   await env.ensureLayers(layers);
   const configDesc = await storeDocument(store, MediaType.ociConfig, Buffer.from(JSON.stringify(config)));
-  const manifest = imageManifest(configDesc, layers, "oci");
+  const manifest = imageManifest(configDesc, layers, "oci", manifestAnnotations(env, config));
   const manifestDesc = await storeDocument(
     store,
     MediaType.ociManifest,

@@ -7,6 +7,7 @@ import {
   matchesPlatform,
   type Platform,
 } from "../oci/index.js";
+import { annotationsOf, type BuildAnnotation } from "./annotations.js";
 import { build } from "./build.js";
 import type { BuildOptions, BuildResult } from "./types.js";
 
@@ -64,17 +65,30 @@ export function hostPart(parts: readonly PlatformPart[]): PlatformPart {
 }
 
 /** Stores the OCI image index of the parts' manifests, each with its platform. */
-export async function storeIndex(images: Images, parts: readonly PlatformPart[]): Promise<Descriptor> {
+export async function storeIndex(
+  images: Images,
+  parts: readonly PlatformPart[],
+  annotations?: readonly BuildAnnotation[],
+): Promise<Descriptor> {
   const manifests: Descriptor[] = parts.map(({ result }) => {
     const { os, architecture, variant } = result.config;
+    const platform = { architecture, os, ...(variant ? { variant } : {}) };
+    const onEntry = annotationsOf(annotations, "manifest-descriptor", platform);
     return {
       mediaType: result.manifest.mediaType,
       digest: result.manifest.digest,
       size: result.manifest.size,
-      platform: { architecture, os, ...(variant ? { variant } : {}) },
+      platform,
+      ...(onEntry ? { annotations: onEntry } : {}),
     };
   });
-  const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests };
+  const onIndex = annotationsOf(annotations, "index");
+  const index = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociIndex,
+    manifests,
+    ...(onIndex ? { annotations: onIndex } : {}),
+  };
   return storeDocument(images.content, MediaType.ociIndex, Buffer.from(JSON.stringify(index)));
 }
 

@@ -63,7 +63,7 @@ export async function buildPlatformOutputs(
   const parts = await buildEach(o, platforms, () => ({ outputs: [] }));
   const images = await openImages(o.root);
   try {
-    const index = await storeIndex(images, parts);
+    const index = await storeIndex(images, parts, o.annotations);
     for (const dest of oci) await writeOciTar(images.content, index, dest, names[0]);
     return partsResult(parts, index, names);
   } finally {

@@ -42,7 +42,7 @@ export async function buildPlatforms(o: BuildOptions, platforms: readonly Platfo
   const parts = await buildEach(o, platforms);
   const images = await openImages(o.root);
   try {
-    const indexDesc = await storeIndex(images, parts);
+    const indexDesc = await storeIndex(images, parts, o.annotations);
     const names = (o.tags ?? []).map((t) => formatReference(withDefaultTag(parseReference(t))));
     const manifest: Descriptor = { ...hostPart(parts).result.manifest };
     const replaces = parts.map((p) => p.result.manifest.digest);

@@ -2,6 +2,7 @@ import type { Digest } from "../digest/index.js";
 import type { ImageConfig } from "../oci/index.js";
 import type { PullOptions, TransportOptions } from "../remote/index.js";
 import type { Ulimit } from "../runtime/index.js";
+import type { BuildAnnotation } from "./annotations.js";
 import type { BaseOptions } from "./base.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
@@ -53,6 +54,8 @@ export interface BuildOptions {
   tags?: string[];
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
+  /** `--annotation`: OCI annotations on the manifests and index made (`annotations.ts`). */
+  annotations?: BuildAnnotation[];
   target?: string;
   noCache?: boolean;
   /** `--no-cache-filter`: the stages (by name, case-insensitive) whose steps run again, not taken from the cache. */

@@ -119,6 +119,7 @@ export function imageManifest(
   config: Descriptor,
   layers: readonly Descriptor[],
   want: ManifestFormat,
+  annotations?: Record<string, string>,
 ): Manifest {
   const docker = want === "docker" && layers.every((l) => TO_DOCKER[l.mediaType] !== undefined);
   return {
@@ -134,6 +135,7 @@ export function imageManifest(
       const mediaType = docker ? (TO_DOCKER[l.mediaType] as string) : (TO_OCI[l.mediaType] ?? l.mediaType);
       return { ...desc, mediaType };
     }),
+    ...(annotations ? { annotations } : {}),
   };
 }
 
@@ -150,6 +152,8 @@ export interface NewImage {
   format: ManifestFormat;
   /** References to point at the image; none makes a dangling (`<none>`) image. */
   names?: readonly string[];
+  /** The manifest's annotations (`build --annotation`). */
+  annotations?: Record<string, string>;
 }
 
 export interface CreatedImage {
@@ -179,7 +183,7 @@ export async function createImage(images: Images, img: NewImage): Promise<Create
     docker ? MediaType.dockerConfig : MediaType.ociConfig,
     Buffer.from(JSON.stringify(img.config)),
   );
-  const manifest = imageManifest(config, img.layers, img.format);
+  const manifest = imageManifest(config, img.layers, img.format, img.annotations);
   const manifestDesc = await storeDocument(
     images.content,
     manifest.mediaType as string,

@@ -46,14 +46,3 @@ describe("build's legacy-builder flags", () => {
     expect(() => read("--cpu-quota", "x")).toThrow(`invalid argument "x" for "--cpu-quota" flag`);
   });
 });
-
-describe("build --allow", () => {
-  it("takes BuildKit's entitlements, comma-separated or repeated, and refuses others", async () => {
-    const { entitlementsOf } = await import("./build-legacy-flags.js");
-    expect(entitlementsOf([])).toEqual({});
-    expect(entitlementsOf(["network.host"])).toEqual({});
-    expect(entitlementsOf(["network.host,security.insecure"])).toEqual({ allowInsecure: true });
-    expect(entitlementsOf(["network.host", "security.insecure"])).toEqual({ allowInsecure: true });
-    expect(() => entitlementsOf(["device"])).toThrow("invalid entitlement: device");
-  });
-});

@@ -119,23 +119,3 @@ export function legacyBuildOptions(
   }
   return out;
 }
-
-/** BuildKit's entitlements (`--allow`, comma-separated or repeated). */
-const ENTITLEMENTS = ["network.host", "security.insecure"];
-
-/**
- * `--allow`: the entitlements a build grants its steps. `security.insecure` lets `RUN
- * --security=insecure` run privileged; `network.host` is taken (RUN steps use the host's network
- * here already).
- */
-export function entitlementsOf(values: readonly string[]): Pick<BuildOptions, "allowInsecure"> {
-  const all = values
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  for (const e of all) {
-    if (!ENTITLEMENTS.includes(e))
-      throw usage(`invalid entitlement: ${e}`, `allow ${ENTITLEMENTS.join(" or ")}`);
-  }
-  return all.includes("security.insecure") ? { allowInsecure: true } : {};
-}

@@ -12,8 +12,9 @@ import { formatPlatform } from "../../oci/index.js";
 import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
+import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
-import { BUILD_LEGACY_FLAGS, entitlementsOf, legacyBuildOptions } from "./build-legacy-flags.js";
+import { BUILD_LEGACY_FLAGS, legacyBuildOptions } from "./build-legacy-flags.js";
 import {
   inlineCacheArg,
   parseAddHosts,
@@ -29,6 +30,7 @@ import {
   usage,
 } from "./build-options.js";
 import { buildTrust } from "./build-trust.js";
+import { checkBuilderName } from "./buildx-builder.js";
 import { configProxyVars } from "./config-proxies.js";
 import { imageEvent } from "./image-events.js";
 import { interruptible, isInterrupted } from "./interrupt.js";
@@ -104,6 +106,13 @@ export const command: Command = {
     },
     { name: "pull", type: "bool", description: "Always attempt to pull all referenced images" },
     { name: "label", type: "strings", valueName: "list", description: "Set metadata for an image" },
+    { name: "builder", type: "string", description: "Override the configured builder instance" },
+    {
+      name: "annotation",
+      type: "strings",
+      valueName: "stringArray",
+      description: "Add annotation to the image",
+    },
     {
       name: "platform",
       type: "strings",
@@ -168,6 +177,11 @@ export const command: Command = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, f) {
+    // buildx's builder selection: wharf has one, `default` (BUILDX_BUILDER too, as buildx reads it).
+    checkBuilderName(
+      flag.string(f, "builder") ?? (ctx.env.BUILDX_BUILDER || undefined),
+      (n) => `no builder ${n} found`,
+    );
     const quiet = flag.bool(f, "quiet");
     const exported = buildExportOf(f);
     const network = flag.string(f, "network");
@@ -232,6 +246,7 @@ export const command: Command = {
         tags: [...flag.strings(f, "tag"), ...exported.names],
         buildArgs: withConfigProxies(parseBuildArgs(flag.strings(f, "build-arg"), ctx.env), ctx.env),
         labels: parseLabels(flag.strings(f, "label")),
+        ...annotationsFlag(flag.strings(f, "annotation")),
         ...(flag.string(f, "target") ? { target: flag.string(f, "target") as string } : {}),
         noCache: flag.bool(f, "no-cache") || noCacheFilter.noCache,
         ...(noCacheFilter.stages.length ? { noCacheFilter: noCacheFilter.stages } : {}),
