@@ -173,7 +173,8 @@ export function serviceRunOptions(
   if (s.init) o.init = true;
   if (s.extra_hosts?.length) o.extraHosts = s.extra_hosts;
   if (s.expose?.length) o.expose = s.expose.map((e) => (e.includes("/") ? e : `${e}/tcp`));
-  if (s.ports?.length) {
+  if (s.ports?.length && mode === "host") warn("Published ports are discarded when using host network mode");
+  else if (s.ports?.length) {
     o.publish = s.ports.map((x) => ({
       containerPort: x.target,
       protocol: x.protocol,

@@ -183,3 +183,25 @@ secrets: {s: {file: ./s.txt}}
     );
   });
 });
+
+describe("network_mode and ports", () => {
+  it("refuses ports, expose and extra_hosts in another's network; discards ports on the host's, as Docker", () => {
+    const b = "  b: {image: x}\n";
+    expect(() =>
+      options(`services:\n  a: {image: x, network_mode: "service:b", ports: ["80:80"]}\n${b}`),
+    ).toThrow("services.a.ports: conflicting options: port publishing and the container type network mode");
+    expect(() =>
+      options(`services:\n  a: {image: x, network_mode: "service:b", extra_hosts: ["h:1.2.3.4"]}\n${b}`),
+    ).toThrow("services.a.extra_hosts: conflicting options: custom host-to-IP mapping and the network mode");
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "services:\n  a: {image: x, network_mode: host, ports: ['80:80']}\n",
+    );
+    const p = loadProject({ cwd: dir, env: {}, projectName: "p" });
+    const warnings: string[] = [];
+    const o = serviceRunOptions(p, p.services[0] as (typeof p.services)[0], "p-a-1", (w) => warnings.push(w));
+    expect(o.publish).toBeUndefined();
+    expect(o.network).toBe("host");
+    expect(warnings).toEqual(["Published ports are discarded when using host network mode"]);
+  });
+});

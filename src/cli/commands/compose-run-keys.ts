@@ -132,6 +132,12 @@ export function serviceArgs(p: Project, s: ServiceConfig): Arg[] {
   for (const [k, v] of Object.entries(s.annotations ?? {})) add("annotations", "annotation", `${k}=${v}`);
   if (s.runtime !== undefined) add("runtime", "runtime", s.runtime);
   if (s.userns_mode !== undefined) add("userns_mode", "userns", s.userns_mode);
+  // Docker's checks of what a container sharing another's network cannot have.
+  if (networkModeOf(p, s)?.startsWith("container:")) {
+    for (const x of s.ports ?? []) add("ports", "publish", `${x.published ?? ""}:${x.target}/${x.protocol}`);
+    each("expose", "expose", s.expose);
+    each("extra_hosts", "add-host", s.extra_hosts);
+  }
   const rp = s.deploy?.restart_policy;
   if (rp && s.restart === undefined) {
     const name = RESTART_CONDITIONS[rp.condition ?? "any"];
@@ -141,13 +147,21 @@ export function serviceArgs(p: Project, s: ServiceConfig): Arg[] {
   return out;
 }
 
+/** How Docker's conflict messages name some flags. */
+const PHRASES: Record<string, string> = {
+  publish: "port publishing",
+  expose: "port exposing",
+  "add-host": "host-to-IP",
+};
+
 /** The keys whose flags (or values) a message of `wharf run`'s flag code names (`--memory-swap`, `dns` ...). */
 function keysNamed(args: Arg[], message: string): string[] {
   const keys = new Set<string>();
   const words = new Set(message.split(/[^A-Za-z0-9_.:/-]+/).map((w) => w.replace(/^-+/, "")));
   const lower = message.toLowerCase();
   for (const a of args) {
-    if (words.has(a.flag)) keys.add(a.key);
+    if (words.has(a.flag) || (PHRASES[a.flag] && message.includes(PHRASES[a.flag] as string)))
+      keys.add(a.key);
     else if (a.value !== undefined && a.value.length >= 3 && lower.includes(a.value.toLowerCase()))
       keys.add(a.key);
   }
