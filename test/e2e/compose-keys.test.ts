@@ -162,6 +162,11 @@ services:
   job:
     image: \${IMAGE}
     command: [sh, -c, "sleep 1; echo job-done; exit 3"]
+  quiet:
+    image: \${IMAGE}
+    init: true
+    attach: false
+    command: [sh, -c, "echo hidden-line; exec sleep 300"]
 `;
 
 const PULL = `name: e2epull
@@ -371,6 +376,11 @@ describe("compose: service keys, up options, build keys", () => {
     expect(r.stdout).toContain("e2eexit-job-1 exited with code 3");
     expect(r.stdout).toContain("Aborting on container exit...");
     expect(r.code).toBe(3);
+    // attach: false: run, stopped by the abort, but not followed.
+    expect(r.stdout).toMatch(/^Attaching to e2eexit-job-1, e2eexit-long-1$/m);
+    expect(r.stdout).not.toContain("hidden-line");
+    const q = JSON.parse(await cli.ok("inspect", "e2eexit-quiet-1")) as { State: { Status: string } }[];
+    expect(q[0]?.State.Status).toBe("exited");
     expect((await inspect("e2eexit-long-1")).HostConfig).toBeDefined();
     const long = JSON.parse(await cli.ok("inspect", "e2eexit-long-1")) as { State: { Status: string } }[];
     expect(long[0]?.State.Status).toBe("exited");
