@@ -139,6 +139,8 @@ describe("update's flags", () => {
       "cpus",
       "cpuset-cpus",
       "cpuset-mems",
+      // hidden, read and ignored as run's (Docker 23 and later)
+      "kernel-memory",
       "memory",
       "memory-reservation",
       "memory-swap",

@@ -86,6 +86,8 @@ export const RUN_RESOURCE_FLAGS: FlagSpec[] = [
 ];
 
 const UPDATE_NAMES = new Set([
+  // Accepted and ignored, as run's (Docker 23 and later).
+  "kernel-memory",
   "blkio-weight",
   "cpu-period",
   "cpu-quota",

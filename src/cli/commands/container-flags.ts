@@ -9,6 +9,7 @@ import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
 import { configProxyVars } from "./config-proxies.js";
 import { extraRunOptions, RUN_EXTRA_FLAGS } from "./container-flags-extra.js";
 import { nsRunOptions, RUN_NS_FLAGS } from "./container-flags-ns.js";
+import { apiSocketRefusal, REFUSED_RUN_FLAGS } from "./container-flags-refused.js";
 import { RUN_RESOURCE_FLAGS, resourceRunOptions } from "./container-flags-resources.js";
 import { NETWORK_RUN_FLAGS, networkOptionsOf } from "./network-flags.js";
 import { INSECURE_FLAG } from "./registry-options.js";
@@ -91,6 +92,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   ...NETWORK_RUN_FLAGS,
   ...RUN_RESOURCE_FLAGS,
   ...RUN_NS_FLAGS,
+  ...REFUSED_RUN_FLAGS,
 ];
 
 export { parseMemory };
@@ -107,6 +109,8 @@ export async function runOptionsOf(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<RunOptions> {
+  const refused = apiSocketRefusal(f);
+  if (refused) throw refused;
   const vars: string[] = [];
   for (const file of flag.strings(f, "env-file")) vars.push(...(await readEnvFile(file, env)));
   for (const e of flag.strings(f, "env")) {

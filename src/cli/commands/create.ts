@@ -1,7 +1,9 @@
 import type { Command } from "../command.js";
+import { reportError } from "../report.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 import { createFromFlags } from "./container-create.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
+import { windowsOnlyRefusal } from "./container-flags-refused.js";
 
 export const command: Command = {
   path: ["create"],
@@ -13,6 +15,9 @@ export const command: Command = {
   interspersed: false,
   minArgs: 1,
   async run(ctx, f) {
+    // Windows-only flags: refused before anything else, as the docker CLI does on Linux.
+    const windowsOnly = windowsOnlyRefusal(f);
+    if (windowsOnly) return reportError(ctx, windowsOnly, ["create"]);
     const [input = "", ...args] = f.args;
     try {
       const options = await runOptionsOf(f, args, ctx.env);

@@ -6,9 +6,11 @@ import {
   warmCgroupLock,
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { reportError } from "../report.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 import { createFromFlags } from "./container-create.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
+import { windowsOnlyRefusal } from "./container-flags-refused.js";
 import { DETACH_KEYS_FLAG } from "./detach-keys.js";
 
 export const command: Command = {
@@ -21,6 +23,9 @@ export const command: Command = {
   minArgs: 1,
   async run(ctx, f) {
     trace("run: start");
+    // Windows-only flags: refused before anything else, as the docker CLI does on Linux.
+    const windowsOnly = windowsOnlyRefusal(f);
+    if (windowsOnly) return reportError(ctx, windowsOnly, ["run"]);
     // runc is about 10 ms away (less when the image is local); see cgroup-lock.ts. With -d the
     // shim starts runc, and warms the lock itself.
     if (!flag.bool(f, "detach")) void warmCgroupLock();
