@@ -217,6 +217,26 @@ describe("containers", () => {
     await validateRoot(cli.root);
   }, 60_000);
 
+  it("ps --filter before=, since= (a name or an ID) and is-task=, as Docker's", async () => {
+    for (const n of ["f1", "f2", "f3"]) {
+      await cli.ok("create", "--name", n, image, "true");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const names = async (...filter: string[]) =>
+      (await cli.ok("ps", "-a", ...filter.flatMap((x) => ["--filter", x]), "--format", "{{.Names}}"))
+        .split("\n")
+        .filter((n) => /^f\d$/.test(n));
+    expect(await names("since=f1")).toEqual(["f3", "f2"]);
+    const id3 = (await cli.ok("inspect", "-f", "{{.Id}}", "f3")).trim();
+    expect(await names(`before=${id3.slice(0, 12)}`)).toEqual(["f2", "f1"]);
+    expect(await names("since=f1", "before=f3")).toEqual(["f2"]);
+    expect(await names("is-task=false")).toEqual(["f3", "f2", "f1"]);
+    expect(await names("is-task=true")).toEqual([]);
+    const missing = await cli.run(["ps", "-a", "--filter", "since=nosuch"]);
+    expect([missing.code, missing.stderr.split("\n")[0]]).toEqual([1, "Error: No such container: nosuch"]);
+    await cli.ok("rm", "f1", "f2", "f3");
+  });
+
   it("ps -s, {{.Size}} and inspect -s show what a container wrote and its whole tree, as Docker does", async () => {
     await cli.ok("run", "--name", "writer", image, "sh", "-c", "echo hello > /greeting");
     const virtual = (await cli.ok("images", "--format", "{{.Size}}", image)).trim();

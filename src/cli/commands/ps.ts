@@ -82,7 +82,17 @@ function portMatches(spec: string, key: string): boolean {
   return (proto === undefined || proto === kproto) && lo !== undefined && n >= lo && n <= (hi ?? lo);
 }
 
-function filters(specs: string[]): Filter[] {
+/** The container a `before=`/`since=` filter names (a name or an ID prefix), as Docker resolves it. */
+function referenced(value: string, all: readonly ContainerRecord[]): ContainerRecord {
+  const hit =
+    all.find((r) => r.name === value.replace(/^\//, "")) ??
+    all.find((r) => r.id === value) ??
+    (value.length > 0 ? all.filter((r) => r.id.startsWith(value)) : []).at(0);
+  if (!hit) throw new WharfError("not-found", `No such container: ${value}`);
+  return hit;
+}
+
+function filters(specs: string[], all: readonly ContainerRecord[]): Filter[] {
   return specs.map((spec) => {
     const eq = spec.indexOf("=");
     if (eq < 0) throw badFilterFormat(spec);
@@ -116,6 +126,20 @@ function filters(specs: string[]): Filter[] {
         return (r) => r.image === value || r.imageId === value || r.imageId.slice(7).startsWith(value);
       case "exited":
         return (r) => r.state === "exited" && String(r.exitCode) === value;
+      case "before": {
+        const ref = referenced(value, all);
+        return (r) => r.created < ref.created;
+      }
+      case "since": {
+        const ref = referenced(value, all);
+        return (r) => r.created > ref.created;
+      }
+      case "is-task":
+        // No swarm here: no container is a task.
+        if (value !== "true" && value !== "false") {
+          throw new WharfError("invalid-argument", `Invalid filter 'is-task=${value}'`);
+        }
+        return () => value === "false";
       case "label": {
         const [k, v] = value.split(/=(.*)/s) as [string, string | undefined];
         return (r) => {
@@ -125,7 +149,7 @@ function filters(specs: string[]): Filter[] {
       }
       default:
         throw new WharfError("invalid-argument", `invalid filter '${key}'`, {
-          hint: "filters: status=, name=, id=, ancestor=, exited=, label=, volume=, health=, network=, publish=, expose=",
+          hint: "filters: status=, name=, id=, ancestor=, before=, since=, exited=, label=, volume=, health=, network=, publish=, expose=, is-task=",
         });
     }
   });
@@ -168,11 +192,12 @@ export const command: Command = {
   ],
   maxArgs: 0,
   async run(ctx, f) {
-    const fs = filters(flag.strings(f, "filter"));
+    const listed = await listContainers(runtimeContext(ctx));
+    const fs = filters(flag.strings(f, "filter"), listed);
     const last = flag.bool(f, "latest") ? 1 : (flag.int(f, "last") ?? -1);
     const byState = flag.strings(f, "filter").some((x) => x.startsWith("status=") || x.startsWith("exited="));
     const all = flag.bool(f, "all") || last > 0 || byState;
-    let recs = (await listContainers(runtimeContext(ctx))).filter((r) => all || r.state === "running");
+    let recs = listed.filter((r) => all || r.state === "running");
     recs = recs.filter((r) => fs.every((fl) => fl(r)));
     if (last > 0) recs = recs.slice(0, last);
     let format = flag.string(f, "format") ?? "";
