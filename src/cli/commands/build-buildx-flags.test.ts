@@ -18,7 +18,7 @@ describe("build --allow", () => {
   });
 });
 
-describe("build --annotation and --builder", () => {
+describe("build --annotation, --builder and --call", () => {
   it("parses every annotation before the build; names only the one builder", async () => {
     expect(annotationsFlag([])).toEqual({});
     expect(annotationsFlag(["a=1", "index:b=2"])).toEqual({
@@ -33,6 +33,13 @@ describe("build --annotation and --builder", () => {
     expect([other.status, other.stderr.split("\n")[0]]).toEqual([1, 'Error: no builder "mine" found']);
     const env = await runCli(["build", dir], { root, env: { BUILDX_BUILDER: "elsewhere" } });
     expect(env.stderr.split("\n")[0]).toBe('Error: no builder "elsewhere" found');
+    const check = await runCli(["build", "--call", "check", dir], { root });
+    expect([check.status, check.stdout]).toEqual([0, "Check complete, no warnings found.\n"]);
+    const targets = await runCli(["build", "--call=targets", dir], { root });
+    expect([targets.status, targets.stderr.split("\n")[0]]).toEqual([
+      125,
+      "--call=targets is not supported by wharf build",
+    ]);
     const bad = await runCli(["build", "--annotation", "novalue", dir], { root });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('invalid annotation "novalue": expected KEY=VALUE');

@@ -169,6 +169,11 @@ export const command: Command = {
       description: 'Cache export destinations (e.g., "user/app:cache", "type=local,dest=path/to/dir")',
     },
     { name: "check", type: "bool", description: 'Shorthand for "--call=check"' },
+    {
+      name: "call",
+      type: "string",
+      description: 'Set method for evaluating build ("check", "outline", "targets") (default "build")',
+    },
     ...BUILD_EXPORT_FLAGS,
     ...BUILD_LEGACY_FLAGS,
     INSECURE_FLAG,
@@ -198,7 +203,16 @@ export const command: Command = {
         "invalid argument: can't use stdin for both build context and dockerfile",
         "give the context as a directory",
       );
-    if (flag.bool(f, "check")) {
+    const call = (flag.string(f, "call") ?? "build").toLowerCase();
+    if (call !== "build" && call !== "check") {
+      throw usage(
+        call === "outline" || call === "targets"
+          ? `--call=${call} is not supported by wharf build`
+          : `invalid value "${call}" for --call: expected build, check, outline or targets`,
+        "wharf build runs --call=build (the default) and --call=check (--check)",
+      );
+    }
+    if (flag.bool(f, "check") || call === "check") {
       // BuildKit's build checks only: each finding with its excerpt, nothing built; `error=true` fails.
       const buildArgs = parseBuildArgs(flag.strings(f, "build-arg"), ctx.env);
       const r = await checkOnly({
