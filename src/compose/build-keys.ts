@@ -67,7 +67,10 @@ export function buildExtras(
   if (has("additional_contexts")) {
     const m = stringMap(file, `${where}.additional_contexts`, v.additional_contexts);
     b.additional_contexts = Object.fromEntries(
-      Object.entries(m).map(([k, x]) => [k, /^[a-z-]+:\/\//.test(x) ? x : resolve(dir, x)]),
+      Object.entries(m).map(([k, x]) => [
+        k,
+        /^[a-z-]+:\/\//.test(x) || x.startsWith("target:") ? x : resolve(dir, x),
+      ]),
     );
   }
   if (has("dockerfile_inline")) {

@@ -13,18 +13,30 @@ function isLocal(p: string): boolean {
 const abs = (dir: string, p: string) => (isAbsolute(p) || p.startsWith("~") ? p : resolve(dir, p));
 
 /**
- * A raw service whose relative paths (build context, bind sources, env files, `extends.file`) are
- * made absolute against `dir`: a service taken from another file (`extends`, `include`) keeps
- * meaning what it meant there.
+ * A raw service whose relative paths (build context and `additional_contexts`, bind sources, env
+ * files, `extends.file`) are made absolute against `dir`: a service taken from another file
+ * (`extends`, `include`) keeps meaning what it meant there.
  */
 export function rebaseService(raw: Doc, dir: string): Doc {
   const s: Doc = { ...raw };
   if (typeof s.build === "string" && isLocal(s.build)) s.build = abs(dir, s.build);
   else if (isMap(s.build)) {
     const ctx = s.build.context;
+    const extra = s.build.additional_contexts;
     s.build = {
       ...s.build,
       context: typeof ctx === "string" && !isLocal(ctx) ? ctx : abs(dir, String(ctx ?? ".")),
+      // A named context that is a directory (not `docker-image://`, `target:`, a URL).
+      ...(isMap(extra)
+        ? {
+            additional_contexts: Object.fromEntries(
+              Object.entries(extra).map(([k, v]) => [
+                k,
+                typeof v === "string" && isLocal(v) && !v.startsWith("target:") ? abs(dir, v) : v,
+              ]),
+            ),
+          }
+        : {}),
     };
   }
   if (Array.isArray(s.volumes)) {

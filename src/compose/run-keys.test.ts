@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -249,6 +249,13 @@ describe("build keys", () => {
       additional_contexts: { dep: join(dir, "dep"), img: "docker-image://busybox" },
       ulimits: { nofile: 10 },
     });
+    mkdirSync(join(dir, "base"));
+    writeFileSync(
+      join(dir, "base", "base.yaml"),
+      "services:\n  b: {build: {context: ., additional_contexts: {dep: ./dep, img: 'docker-image://x'}}}\n",
+    );
+    const ext = svc("services:\n  a: {extends: {file: base/base.yaml, service: b}}\n").build;
+    expect(ext?.additional_contexts).toEqual({ dep: join(dir, "base", "dep"), img: "docker-image://x" });
     expect(() =>
       load("services:\n  a: {build: {context: ., dockerfile: D, dockerfile_inline: x}}\n"),
     ).toThrow("dockerfile and dockerfile_inline are mutually exclusive");
