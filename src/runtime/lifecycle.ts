@@ -107,7 +107,10 @@ export async function startContainer(ctx: RuntimeContext, ref: string): Promise<
   // Already running: nothing to do, as Docker's start of a running container.
   if (!rec) return getContainer(ctx, ref);
   // `--link`: resolved now, so that the network made here has the links' hosts lines.
-  const linked = rec.options.links?.length ? await linksOfStart(ctx, rec) : undefined;
+  const linked =
+    rec.options.links?.length || rec.options.endpoints?.some((e) => e.links?.length)
+      ? await linksOfStart(ctx, rec)
+      : undefined;
   const [cmd = "", ...pre] = shimCommand(ctx);
   const network = ownNetwork(rec);
   const args: ShimArgs = {

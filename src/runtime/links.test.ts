@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { hostConfigNs } from "./inspect-ns.js";
-import { applyLinked, configEnv, linkEnv, linkHostNames, parseLink } from "./links.js";
-import type { ContainerRecord } from "./types.js";
+import {
+  applyLinked,
+  checkEndpointLinks,
+  configEnv,
+  hasLinks,
+  linkEnv,
+  linkHostNames,
+  parseLink,
+} from "./links.js";
+import type { ContainerRecord, RuntimeContext } from "./types.js";
 
 describe("parseLink", () => {
   it("takes NAME, NAME:ALIAS and inspect's /name:/parent/alias, as Docker's ParseLink", () => {
@@ -114,5 +122,22 @@ describe("inspect's HostConfig.Links", () => {
     expect(hostConfigNs(connected, "web").Links).toEqual(["/db:/web/db"]);
     expect(hostConfigNs({ ...connected, endpoints: [{ network: "mynet" }] }, "web").Links).toBeNull();
     expect(hostConfigNs({}, "web").Links).toBeNull();
+  });
+});
+
+describe("network connect --link", () => {
+  it("counts as links to resolve at a start, as --link does", () => {
+    expect(hasLinks({})).toBe(false);
+    expect(hasLinks({ links: ["db"] })).toBe(true);
+    expect(hasLinks({ endpoints: [{ network: "a" }, { network: "b", links: [] }] })).toBe(false);
+    expect(hasLinks({ endpoints: [{ network: "a" }, { network: "b", links: ["db:kv"] }] })).toBe(true);
+  });
+  it("is refused on the default bridge in Docker's words, and its format checked as --link's", async () => {
+    const ctx = { root: "/nonexistent" } as RuntimeContext;
+    await expect(checkEndpointLinks(ctx, ["db:kv"], false)).rejects.toThrow(
+      "links are only supported for user-defined networks",
+    );
+    await expect(checkEndpointLinks(ctx, ["a:b:c"], true)).rejects.toThrow("bad format for links: a:b:c");
+    await expect(checkEndpointLinks(ctx, [], false)).resolves.toEqual([]);
   });
 });

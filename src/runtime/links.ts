@@ -215,11 +215,34 @@ function notRunning(child: ContainerRecord, parent: string, alias: string): Whar
   );
 }
 
-/** The links of a start of `rec`, resolved now (Docker's `setupLinkedContainers`, `buildSandboxOptions`). */
-export async function resolveLinks(ctx: RuntimeContext, rec: ContainerRecord): Promise<Linked> {
+/** Whether a container has links to resolve: `--link`, or `network connect --link` on some network. */
+export function hasLinks(o: Pick<ContainerRecord["options"], "links" | "endpoints">): boolean {
+  return (o.links?.length ?? 0) > 0 || o.endpoints?.some((e) => (e.links?.length ?? 0) > 0) === true;
+}
+
+/**
+ * The links of a start of `rec`, resolved now (Docker's `setupLinkedContainers`, `buildSandboxOptions`).
+ * `lenient` (a running container's /etc/hosts rewritten after `network connect`/`disconnect`): a
+ * linked container that stopped or left the default bridge is left out rather than refused.
+ */
+export async function resolveLinks(
+  ctx: RuntimeContext,
+  rec: ContainerRecord,
+  opts: { lenient?: boolean } = {},
+): Promise<Linked> {
   const out: Linked = { env: [], hosts: [] };
   const mode = modeOf(rec);
   if (mode !== "bridge" && mode !== "user") return out;
+  // `network connect --link`: an alias on that network alone, when the linked container runs there.
+  for (const req of rec.options.endpoints ?? []) {
+    for (const l of (req.links ?? []).map(parseLink)) {
+      const child = await getContainer(ctx, l.name).catch(() => undefined);
+      const owner = child ? await networkOwner(ctx, child).catch(() => undefined) : undefined;
+      if (owner?.state !== "running") continue;
+      const ep = owner.net?.endpoints.find((e) => e.network === req.network || e.networkId === req.network);
+      if (ep) out.hosts.push(`${l.alias}:${ep.ip}`);
+    }
+  }
   const userNets = new Set(
     mode === "user" ? (rec.options.endpoints?.map((e) => e.network) ?? [rec.options.network ?? ""]) : [],
   );
@@ -234,8 +257,9 @@ export async function resolveLinks(ctx: RuntimeContext, rec: ContainerRecord): P
       if (ep) out.hosts.push(`${l.alias}:${ep.ip}`);
       continue;
     }
-    if (owner.state !== "running") throw notRunning(child, rec.name, l.alias);
     const ep = owner.net?.endpoints.find((e) => e.network === "bridge");
+    if (opts.lenient && (owner.state !== "running" || !ep)) continue;
+    if (owner.state !== "running") throw notRunning(child, rec.name, l.alias);
     if (!ep) {
       throw new WharfError(
         "runtime",
@@ -256,6 +280,35 @@ export async function resolveLinks(ctx: RuntimeContext, rec: ContainerRecord): P
         env: configEnv(child),
       }),
     );
+  }
+  return out;
+}
+
+/**
+ * `network connect --link` (Docker's daemon): links on a user-defined network only, each
+ * `NAME[:ALIAS]` naming a container that exists. Returns them as kept: `NAME:ALIAS` by the
+ * linked container's name.
+ */
+export async function checkEndpointLinks(
+  ctx: RuntimeContext,
+  links: readonly string[],
+  userDefined: boolean,
+): Promise<string[]> {
+  if (links.length === 0) return [];
+  if (!userDefined) {
+    throw new WharfError("invalid-argument", "links are only supported for user-defined networks", {
+      hint: "connect it to a network made with `wharf network create`, or give --link to `run` on the default bridge",
+    });
+  }
+  const out: string[] = [];
+  for (const l of links.map(parseLink)) {
+    const child = await getContainer(ctx, l.name).catch((e: unknown) => {
+      const inner = e instanceof WharfError ? e.message : noSuchContainer(l.name).message;
+      throw new WharfError("invalid-argument", `could not get container for ${l.name}: ${inner}`, {
+        hint: "`wharf ps -a` lists the containers",
+      });
+    });
+    out.push(`${child.name}:${l.alias}`);
   }
   return out;
 }

@@ -87,7 +87,7 @@ export async function runMonitored(
   if (!raw) throw new WharfError("container-not-found", `No such container: ${id}`);
   let rec0 = raw;
   // `--link`: resolved at each start, before anything is made (links.ts, loaded only then).
-  if (raw.options.links?.length) {
+  if (raw.options.links?.length || raw.options.endpoints?.some((e) => e.links?.length)) {
     const links = await import("./links.js");
     try {
       rec0 = links.applyLinked(raw, opts.linked ?? (await links.resolveLinks(ctx, raw)));

@@ -267,4 +267,73 @@ describe("legacy container links", () => {
     await cli.ok("create", "--name", "uweb2", "--network", "linknet", "--link", "udb:kv", image, "true");
     expect((await cli.ok("inspect", "-f", "{{json .HostConfig.Links}}", "uweb2")).trim()).toBe("null");
   }, 120_000);
+
+  it("network connect --link: an alias on that user-defined network, kept across a restart; refused on the default bridge", async () => {
+    await cli.ok("network", "create", "cnet");
+    await cli.ok("run", "-d", "--name", "cdb", "--network", "cnet", image, "sleep", "600");
+    await cli.ok("run", "-d", "--name", "cweb", image, "sleep", "600");
+    const ip = (
+      await cli.ok("inspect", "-f", '{{(index .NetworkSettings.Networks "cnet").IPAddress}}', "cdb")
+    ).trim();
+    await cli.ok("network", "connect", "--link", "cdb:store", "cnet", "cweb");
+    const hosts = await cli.ok("exec", "cweb", "cat", "/etc/hosts");
+    expect(hosts.split("\n")).toContain(`${ip}\tstore`);
+    expect(await cli.ok("exec", "cweb", "sh", "-c", "ping -c1 -W3 store >/dev/null && echo reached")).toBe(
+      "reached\n",
+    );
+    expect(
+      (
+        await cli.ok("inspect", "-f", '{{json (index .NetworkSettings.Networks "cnet").Links}}', "cweb")
+      ).trim(),
+    ).toBe('["cdb:store"]');
+    // Its next start resolves it again.
+    await cli.ok("restart", "-t", "0", "cweb");
+    expect((await cli.ok("exec", "cweb", "cat", "/etc/hosts")).split("\n")).toContain(`${ip}\tstore`);
+    // Docker's refusals: the default bridge, a linked container that does not exist; nothing changed.
+    await cli.ok("run", "-d", "--name", "conly", "--network", "cnet", image, "sleep", "600");
+    const bridge = await cli.run(["network", "connect", "--link", "cdb:x", "bridge", "conly"]);
+    expect(bridge.code).toBe(1);
+    expect(bridge.stderr).toMatch(/^Error: links are only supported for user-defined networks\n/);
+    await cli.ok("network", "create", "cnet2");
+    const missing = await cli.run(["network", "connect", "--link", "nosuch:x", "cnet2", "conly"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/could not get container for nosuch/);
+    expect((await cli.ok("inspect", "-f", "{{len .NetworkSettings.Networks}}", "conly")).trim()).toBe("1");
+  }, 120_000);
+
+  it("the links' hosts lines follow network connect and disconnect of either container, not only its next start", async () => {
+    await cli.ok("network", "create", "ln1");
+    await cli.ok("network", "create", "ln2");
+    const addr = async (c: string, n: string) =>
+      (await cli.ok("inspect", "-f", `{{(index .NetworkSettings.Networks "${n}").IPAddress}}`, c)).trim();
+    const kv = async () =>
+      (await cli.ok("exec", "lweb", "cat", "/etc/hosts")).split("\n").filter((l) => /\tkv$/.test(l));
+    await cli.ok("run", "-d", "--name", "ldb", "--network", "ln1", image, "sleep", "600");
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "lweb",
+      "--network",
+      "ln1",
+      "--link",
+      "ldb:kv",
+      image,
+      "sleep",
+      "600",
+    );
+    const on1 = await addr("ldb", "ln1");
+    expect(await kv()).toEqual([`${on1}\tkv`]);
+    // This container joins another network: its link's line stays (was lost until its next start).
+    await cli.ok("network", "connect", "ln2", "lweb");
+    expect(await kv()).toEqual([`${on1}\tkv`]);
+    // The linked container joins ln2 and leaves ln1: the line follows it to its ln2 address.
+    await cli.ok("network", "connect", "ln2", "ldb");
+    await cli.ok("network", "disconnect", "ln1", "ldb");
+    const on2 = await addr("ldb", "ln2");
+    expect(await kv()).toEqual([`${on2}\tkv`]);
+    // This container leaves the one network they share: no line any more.
+    await cli.ok("network", "disconnect", "ln2", "lweb");
+    expect(await kv()).toEqual([]);
+  }, 120_000);
 });

@@ -15,6 +15,7 @@ export const command: Command = {
     },
     { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
     { name: "ip6", type: "string", valueName: "string", description: "IPv6 address (e.g., 2001:db8::33)" },
+    { name: "link", type: "strings", valueName: "list", description: "Add link to another container" },
   ],
   minArgs: 2,
   maxArgs: 2,
@@ -24,6 +25,7 @@ export const command: Command = {
     const ip6 = flag.string(f, "ip6");
     await connectNetwork(runtimeContext(ctx), net, container, {
       aliases: flag.strings(f, "alias"),
+      links: flag.strings(f, "link"),
       ...(ip ? { ip } : {}),
       ...(ip6 ? { ip6 } : {}),
     });

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { WharfError } from "../../errors/index.js";
-import { getContainer } from "../reconcile.js";
+import { getContainer, listContainers } from "../reconcile.js";
 import { containerDir, updateRecord } from "../store.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { checkIp6 } from "./check.js";
@@ -30,7 +30,14 @@ function sameNetwork(req: EndpointRequest, net: NetworkRecord): boolean {
   return req.network === net.Name || req.network === net.Id;
 }
 
-/** Rewrites the running container's /etc/hosts (in place) with its peers on its user networks. */
+function linksOf(rec: ContainerRecord): boolean {
+  return (rec.options.links?.length ?? 0) > 0 || rec.options.endpoints?.some((e) => e.links?.length) === true;
+}
+
+/**
+ * Rewrites the running container's /etc/hosts (in place) with its peers on its user networks and
+ * its links' lines as they resolve now (links.ts: after the `--add-host` ones, as at a start).
+ */
 async function refreshHosts(
   ctx: RuntimeContext,
   rec: ContainerRecord,
@@ -38,11 +45,15 @@ async function refreshHosts(
 ): Promise<void> {
   const hostsPath = `${containerDir(ctx, rec.id)}/hosts`;
   const primary = endpoints[0];
+  const linked = linksOf(rec)
+    ? (await (await import("../links.js")).resolveLinks(ctx, rec, { lenient: true })).hosts
+    : [];
+  const extraHosts = [...(rec.options.extraHosts ?? []), ...linked];
   const base = hostsFile({
     hostname: rec.options.hostname ?? rec.id.slice(0, 12),
     ...(primary ? { ip: primary.ip, gateway: primary.gateway } : {}),
     ...(primary?.ip6 ? { ip6: primary.ip6 } : {}),
-    ...(rec.options.extraHosts ? { extraHosts: rec.options.extraHosts } : {}),
+    ...(extraHosts.length > 0 ? { extraHosts } : {}),
   });
   const user = endpoints.filter((e) => {
     const n = readNetwork(ctx, e.networkId);
@@ -70,8 +81,26 @@ async function refreshHosts(
   writeFileSync(hostsPath, text);
 }
 
+/**
+ * The running containers that link to `rec` (by its name or ID): their links' /etc/hosts lines
+ * follow it onto and off its networks.
+ */
+async function refreshLinkers(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  const named = (l: string) => {
+    const name = l.startsWith("/") ? (l.split(":")[0] ?? "").slice(1) : (l.split(":")[0] ?? "");
+    return name === rec.name || (name.length >= 1 && rec.id.startsWith(name));
+  };
+  for (const p of await listContainers(ctx)) {
+    if (p.id === rec.id || p.state !== "running" || !p.net || !linksOf(p)) continue;
+    const all = [...(p.options.links ?? []), ...(p.options.endpoints ?? []).flatMap((e) => e.links ?? [])];
+    if (all.some(named)) await refreshHosts(ctx, p, p.net.endpoints);
+  }
+}
+
 export interface ConnectOptions {
   aliases?: string[];
+  /** `--link NAME[:ALIAS]`: on a user-defined network, ALIAS resolves to NAME for this container. */
+  links?: string[];
   ip?: string;
   /** `--ip6`: the address on a dual-stack network's IPv6 subnet. */
   ip6?: string;
@@ -111,9 +140,13 @@ export async function connectNetwork(
       },
     );
   }
+  const links = o.links?.length
+    ? await (await import("../links.js")).checkEndpointLinks(ctx, o.links, !isDefaultBridge(net))
+    : [];
   const req: EndpointRequest = {
     network: net.Name,
     ...(o.aliases?.length ? { aliases: o.aliases } : {}),
+    ...(links.length > 0 ? { links } : {}),
     ...(o.ip ? { ip: o.ip } : {}),
     ...(o.ip6 ? { ip6: o.ip6 } : {}),
   };
@@ -150,7 +183,10 @@ export async function connectNetwork(
     options: { ...r.options, endpoints: [...endpointRequests(r), req] },
     ...(state && r.net ? { net: { ...r.net, endpoints: [...r.net.endpoints, state] } } : {}),
   }));
-  if (state && updated.net) await refreshHosts(ctx, updated, updated.net.endpoints);
+  if (state && updated.net) {
+    await refreshHosts(ctx, updated, updated.net.endpoints);
+    await refreshLinkers(ctx, updated);
+  }
   // As Docker: a running container's endpoint joined now; a stopped one's joins at its start.
   if (state) networkEvent(ctx, net, "connect", { container: rec.id });
 }
@@ -214,6 +250,9 @@ export async function disconnectNetwork(
         }
       : {}),
   }));
-  if (ep && updated.net) await refreshHosts(ctx, updated, updated.net.endpoints);
+  if (ep && updated.net) {
+    await refreshHosts(ctx, updated, updated.net.endpoints);
+    await refreshLinkers(ctx, updated);
+  }
   if (ep) networkEvent(ctx, net, "disconnect", { container: rec.id });
 }

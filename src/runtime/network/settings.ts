@@ -149,7 +149,8 @@ function endpointSettings(
       req.ip || req.ip6
         ? { ...(req.ip ? { IPv4Address: req.ip } : {}), ...(req.ip6 ? { IPv6Address: req.ip6 } : {}) }
         : null,
-    Links: null,
+    // `network connect --link`'s, as kept (NAME:ALIAS).
+    Links: req.links && req.links.length > 0 ? req.links : null,
     Aliases: aliases,
     MacAddress: st?.mac ?? "",
     NetworkID: st?.networkId ?? "",

@@ -29,6 +29,11 @@ export interface EndpointRequest {
   ip6?: string;
   /** `--mac-address`: the interface's MAC on the primary network (else the kernel's random one). */
   mac?: string;
+  /**
+   * `network connect --link NAME:ALIAS` (a user-defined network only): the linked container, by its
+   * name, resolves as ALIAS for this container on this network (links.ts).
+   */
+  links?: string[];
 }
 
 export interface NetworkRunOptions {
