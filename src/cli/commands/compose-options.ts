@@ -185,5 +185,12 @@ export function serviceRunOptions(
   const h = health(s);
   if (h) o.healthcheck = h;
   if (s.restart && s.restart !== "no") o.restart = parseRestartPolicy(s.restart);
+  // Docker's restart policies have no delay nor window (Swarm's): said, not silently dropped.
+  const rp = s.deploy?.restart_policy;
+  for (const k of ["delay", "window"] as const)
+    if (rp?.[k] !== undefined)
+      warn(
+        `services.${s.name}.deploy.restart_policy.${k} is not supported without a swarm, it will be ignored`,
+      );
   return o;
 }

@@ -205,3 +205,20 @@ describe("network_mode and ports", () => {
     expect(warnings).toEqual(["Published ports are discarded when using host network mode"]);
   });
 });
+
+describe("deploy.restart_policy", () => {
+  it("says that delay and window are not applied", () => {
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "services:\n  a: {image: x, deploy: {restart_policy: {condition: any, delay: 5s, window: 1m}}}\n",
+    );
+    const p = loadProject({ cwd: dir, env: {}, projectName: "p" });
+    const warnings: string[] = [];
+    const o = serviceRunOptions(p, p.services[0] as (typeof p.services)[0], "p-a-1", (w) => warnings.push(w));
+    expect(o.restart).toEqual({ name: "always", maximumRetryCount: 0 });
+    expect(warnings).toEqual([
+      "services.a.deploy.restart_policy.delay is not supported without a swarm, it will be ignored",
+      "services.a.deploy.restart_policy.window is not supported without a swarm, it will be ignored",
+    ]);
+  });
+});
