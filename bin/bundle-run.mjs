@@ -28,7 +28,8 @@ export async function buildRunBundle(build, options, plugins) {
   // The runtime's resource checks and spec mapping (resources.js, resources-spec.js) are loaded only
   // by a container that asks for a limit, never on a usual run's way: they go in the CommonJS file.
   const runtime = join(repo, "dist", "runtime") + sep;
-  const offPath = (p) => /[/\\]runtime[/\\]resources(-spec)?\.js$/.test(p);
+  // So is the spec mount of an image mount (image-mount.js), loaded only by a container with one.
+  const offPath = (p) => /[/\\]runtime[/\\](resources(-spec)?|image-mount)\.js$/.test(p);
   const internal = (a) =>
     a.kind === "dynamic-import" &&
     a.path.startsWith(".") &&

@@ -32,8 +32,12 @@ export async function pruneRecordSnapshots(
     const cfg = (await readConfig(images.content, img.id)).config;
     for (const c of chainIds(cfg.rootfs.diff_ids)) needed.add(c);
   }
-  for (const c of await listContainers({ root }))
+  for (const c of await listContainers({ root })) {
     for (const id of c.rootfs.prepared?.chainIds ?? []) needed.add(id);
+    // The layers of the images it mounts (`--mount type=image`).
+    for (const m of c.options.mounts ?? [])
+      for (const id of m.image?.chainIds ?? []) needed.add(id as Digest);
+  }
   const mounts = await mounted();
   const candidates = [...gone].filter((c) => !needed.has(c) && !mounts.includes(hexOf(c).slice(0, 16)));
   if (candidates.length === 0) return [];

@@ -3,6 +3,7 @@ export { chainIds } from "./chain.js";
 export { type Change, containerChanges } from "./changes.js";
 export { type DiffOptions, diffRootfs } from "./diff.js";
 export { ensureFlat } from "./flat.js";
+export { imageMountLowers } from "./image-mount-lazy.js";
 export { ensureInitLayer } from "./init.js";
 export { type SnapshotLayout, snapshotLayout } from "./layout.js";
 export {

@@ -79,6 +79,8 @@ async function copyUp(rootfs: string, dst: string, volume: string): Promise<void
 }
 
 async function resolveMount(ctx: RuntimeContext, rec: ContainerRecord, m: MountSpec): Promise<ResolvedMount> {
+  // `--mount type=image`: another image's layers, mounted read-only by runc (loaded only then).
+  if (m.type === "image") return (await import("./image-mount.js")).resolveImageMount(ctx, m);
   if (m.type === "tmpfs")
     return {
       type: "tmpfs",

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { healthConfigOf, healthSuffix, mergedHealthcheck } from "./health-config.js";
 import { restartPolicyText } from "./restart.js";
 import { containerDir } from "./store.js";
-import type { ContainerRecord, RuntimeContext } from "./types.js";
+import type { ContainerRecord, MountSpec, RuntimeContext } from "./types.js";
 
 /** Docker's `State.Status`: created, running, paused, restarting or exited. */
 export function dockerState(rec: ContainerRecord): string {
@@ -40,6 +40,24 @@ export function stateExtras(rec: ContainerRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * `HostConfig.Mounts` as Docker echoes the request's `--mount`s: here the image mounts only
+ * (`Type: "image"`, `ReadOnly`, `ImageOptions.Subpath`); absent when there are none.
+ */
+function imageMountsRequested(mounts: readonly MountSpec[]): Record<string, unknown> {
+  const images = mounts.filter((m) => m.type === "image");
+  if (images.length === 0) return {};
+  return {
+    Mounts: images.map((m) => ({
+      Type: "image",
+      Source: m.source,
+      Target: m.destination,
+      ReadOnly: true,
+      ...(m.image?.subpath ? { ImageOptions: { Subpath: m.image.subpath } } : {}),
+    })),
+  };
+}
+
 export function hostConfigExtras(rec: ContainerRecord): Record<string, unknown> {
   const o = rec.options;
   const logConfig: Record<string, string> = { ...(o.logOpts?.syslog ?? {}) };
@@ -63,6 +81,7 @@ export function hostConfigExtras(rec: ContainerRecord): Record<string, unknown> 
     })),
     Runtime: "runc",
     ConsoleSize: o.consoleSize ?? [0, 0],
+    ...imageMountsRequested(o.mounts ?? []),
   };
 }
 
@@ -71,6 +90,17 @@ export function mountsOf(ctx: RuntimeContext, rec: ContainerRecord): Record<stri
   return (rec.options.mounts ?? [])
     .filter((m) => m.type !== "tmpfs")
     .map((m) => {
+      if (m.type === "image") {
+        // Docker 28: the image as named, read-only, no propagation of its own.
+        return {
+          Type: "image",
+          Source: m.source,
+          Destination: m.destination,
+          Mode: "",
+          RW: false,
+          Propagation: "rprivate",
+        };
+      }
       if (m.type === "bind") {
         return {
           Type: "bind",

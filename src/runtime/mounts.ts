@@ -23,6 +23,15 @@ export function checkMounts(mounts: readonly MountSpec[]): void {
       throw new WharfError("invalid-argument", `Duplicate mount point: ${m.destination}`);
     }
     seen.add(m.destination);
+    if (m.type === "image" && !m.readOnly) {
+      throw new WharfError("invalid-argument", 'invalid mount config for type "image": must be read-only');
+    }
+    if (m.type === "image" && !m.image) {
+      throw new WharfError(
+        "invalid-argument",
+        `invalid mount config for type "image": ${m.source} not resolved`,
+      );
+    }
     if (m.type === "volume" && !m.anonymous && !VOLUME_NAME.test(m.source)) {
       throw new WharfError("invalid-argument", `invalid volume name: ${m.source}`);
     }

@@ -137,14 +137,15 @@ function watchDir(dir: string): { wait(ms: number): Promise<void>; close(): void
 }
 
 /**
- * The containers made from image `imageId` (its config digest), for `rmi`, which refuses an image in
- * use unless forced (the images module's `ContainersUsing`).
+ * The containers made from image `imageId` (its config digest), or that mount it (`--mount
+ * type=image`), for `rmi`, which refuses an image in use unless forced (the images module's
+ * `ContainersUsing`).
  */
 export function containersUsing(
   ctx: RuntimeContext,
 ): (imageId: string) => Promise<{ id: string; running: boolean }[]> {
   return async (imageId) =>
     (await listContainers(ctx))
-      .filter((r) => r.imageId === imageId)
+      .filter((r) => r.imageId === imageId || r.options.mounts?.some((m) => m.image?.id === imageId))
       .map((r) => ({ id: r.id, running: r.state === "running" }));
 }

@@ -40,7 +40,8 @@ export interface RuntimeSpec {
 
 /** A mount as the container sees it, its source already on the host. */
 export interface ResolvedMount {
-  type: "bind" | "tmpfs";
+  /** `overlay`: an image mount's read-only overlay, its options given whole (image-mount.ts). */
+  type: "bind" | "tmpfs" | "overlay";
   source: string;
   destination: string;
   readOnly: boolean;
@@ -95,6 +96,9 @@ export function buildProcess(p: {
 
 function toSpecMount(m: ResolvedMount): SpecMount {
   const rw = m.readOnly ? "ro" : "rw";
+  if (m.type === "overlay") {
+    return { destination: m.destination, type: "overlay", source: "overlay", options: m.options ?? [] };
+  }
   if (m.type === "tmpfs") {
     return {
       destination: m.destination,

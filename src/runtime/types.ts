@@ -28,9 +28,25 @@ export interface RuntimeContext {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * An image mount's image (`--mount type=image`), resolved at create: its ID, the chain IDs of its
+ * layers (bottom first; kept by the snapshots' collection while the container exists), the
+ * subpath, and the chain IDs of the layers whose `<layer>/<subpath>` make the mount, topmost first
+ * (rootfs/image-mount.ts).
+ */
+export interface ImageMountSource {
+  id: string;
+  chainIds: string[];
+  subpath?: string;
+  lowers: string[];
+}
+
 export interface MountSpec {
-  type: "bind" | "volume" | "tmpfs";
-  /** Host path (bind), volume name or anonymous-volume directory (volume); empty for tmpfs. */
+  type: "bind" | "volume" | "tmpfs" | "image";
+  /**
+   * Host path (bind), volume name or anonymous-volume directory (volume), the image as named
+   * (image); empty for tmpfs.
+   */
   source: string;
   destination: string;
   readOnly: boolean;
@@ -44,6 +60,10 @@ export interface MountSpec {
   from?: string;
   /** `--mount ...,volume-opt=K=V`: the local driver options of a volume this mount makes. */
   volumeOptions?: Record<string, string>;
+  /** `type: "image"`: the image, resolved at create (`--mount type=image,image-subpath=`). */
+  image?: ImageMountSource;
+  /** `type: "image"`: the `image-subpath` asked for (kept until the image is resolved). */
+  imageSubpath?: string;
 }
 
 /** What the user asked for; kept in the record so that `start` can build the same spec again. */

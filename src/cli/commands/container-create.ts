@@ -35,10 +35,15 @@ export async function createFromFlags(
     const name = flag.string(f, "name");
     // As the docker CLI sends ConsoleSize for -t: the caller's terminal, when it has one.
     const out = options.tty ? (ctx.stdout as NodeJS.WriteStream) : undefined;
+    // `--mount type=image`: the mounted images resolved and unpacked (image-mounts.ts, loaded only then).
+    const mounts = options.mounts?.some((m) => m.type === "image")
+      ? await (await import("./image-mounts.js")).resolveImageMounts(ctx.root, options.mounts)
+      : options.mounts;
     const consoleSize: [number, number] | undefined =
       out?.isTTY && out.rows > 0 && out.columns > 0 ? [out.rows, out.columns] : undefined;
     const rec = await createContainer(rt, {
       ...options,
+      ...(mounts ? { mounts } : {}),
       ...(consoleSize ? { consoleSize } : {}),
       ...(name !== undefined ? { name } : {}),
       image: input,

@@ -58,13 +58,54 @@ export function parseVolumeFlag(spec: string, cwd = process.cwd()): MountSpec {
   return { type: "volume", source: src, destination, readOnly, ...(options.length > 0 ? { options } : {}) };
 }
 
-/** One `--mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,tmpfs-size=…]` value. */
+/**
+ * `image-subpath`: a relative path inside the image that stays inside it (Docker's
+ * `filepath.IsLocal`), normalised; the runtime checks that it is a directory of the image.
+ */
+function imageSubpath(v: string): string {
+  const n = normalize(v);
+  if (v === "" || isAbsolute(v) || n === ".." || n.startsWith("../")) {
+    throw bad('invalid mount config for type "image": subpath must be a relative path within the image');
+  }
+  return n.endsWith("/") ? n.slice(0, -1) : n;
+}
+
+/**
+ * `--mount type=image,source=IMAGE,target=PATH[,image-subpath=DIR][,readonly]`: always read-only
+ * (`readonly=false` is refused); the image is resolved when the container is made.
+ */
+function imageMount(
+  source: string,
+  destination: string,
+  readOnly: boolean | undefined,
+  subpath: string | undefined,
+  extra: string[],
+): MountSpec {
+  const refuse = (why: string) => bad(`invalid mount config for type "image": ${why}`);
+  if (extra[0]) throw refuse(`field ${extra[0]} must not be specified`);
+  if (source === "") throw refuse("field Source must not be empty");
+  if (readOnly === false) throw refuse("must be read-only");
+  const sub = subpath === undefined ? undefined : imageSubpath(subpath);
+  return {
+    type: "image",
+    source,
+    destination,
+    readOnly: true,
+    ...(sub && sub !== "." ? { imageSubpath: sub } : {}),
+  };
+}
+
+/** One `--mount type=bind|volume|tmpfs|image,source=…,target=…[,readonly][,tmpfs-size=…]` value. */
 export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
   let type = "volume";
   let source = "";
   let target = "";
   let readOnly = false;
+  let readOnlyGiven: boolean | undefined;
+  let subpath: string | undefined;
   const options: string[] = [];
+  // The API's option groups the fields fill (an image mount takes none of them).
+  const groups = new Set<string>();
   const volumeOptions: Record<string, string> = {};
   for (const field of spec.split(",")) {
     const eq = field.indexOf("=");
@@ -86,19 +127,27 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
       case "readonly":
       case "ro":
         readOnly = v === undefined || v === "true" || v === "1";
+        readOnlyGiven = readOnly;
         break;
       case "bind-propagation":
         if (!v || !PROPAGATION.has(v)) throw bad(`invalid bind-propagation: ${v}`);
         options.push(v);
+        groups.add("BindOptions");
         break;
       case "tmpfs-size":
         options.push(`size=${v}`);
+        groups.add("TmpfsOptions");
         break;
       case "tmpfs-mode":
         options.push(`mode=${v}`);
+        groups.add("TmpfsOptions");
         break;
       case "volume-nocopy":
         if (v === undefined || v === "true" || v === "1") options.push("nocopy");
+        groups.add("VolumeOptions");
+        break;
+      case "image-subpath":
+        subpath = v ?? "";
         break;
       case "volume-opt": {
         const kv = v ?? "";
@@ -117,6 +166,13 @@ export function parseMountFlag(spec: string, cwd = process.cwd()): MountSpec {
   if (target === "") throw bad(`invalid argument "${spec}" for "--mount" flag: target is required`);
   const destination = containerPath(target, spec);
   const hasVolumeOptions = Object.keys(volumeOptions).length > 0;
+  if (type === "image") {
+    if (hasVolumeOptions) groups.add("VolumeOptions");
+    return imageMount(source, destination, readOnlyGiven, subpath, [...groups]);
+  }
+  if (subpath !== undefined) {
+    throw bad(`invalid mount config for type "${type}": field ImageOptions must not be specified`);
+  }
   if (hasVolumeOptions && type !== "volume") {
     throw bad(`invalid mount config for type "${type}": field VolumeOptions must not be specified`);
   }

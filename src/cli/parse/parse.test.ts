@@ -123,3 +123,49 @@ describe("headAndList", () => {
     expect(headAndList("id=", "=")).toEqual(["id", []]);
   });
 });
+
+describe("--mount type=image", () => {
+  it("takes an image, a target and image-subpath; always read-only", () => {
+    expect(parseMountFlag("type=image,source=busybox,target=/tools")).toEqual({
+      type: "image",
+      source: "busybox",
+      destination: "/tools",
+      readOnly: true,
+    });
+    expect(parseMountFlag("type=image,src=app:1,dst=/m/,image-subpath=usr/./share/,readonly")).toEqual({
+      type: "image",
+      source: "app:1",
+      destination: "/m",
+      readOnly: true,
+      imageSubpath: "usr/share",
+    });
+    expect(parseMountFlag("type=image,src=app,dst=/m,ro=true,image-subpath=.")).not.toHaveProperty(
+      "imageSubpath",
+    );
+  });
+
+  it("refuses what Docker refuses, in its words", () => {
+    const bad = (s: string) => () => parseMountFlag(s);
+    expect(bad("type=image,target=/m")).toThrow(
+      'invalid mount config for type "image": field Source must not be empty',
+    );
+    expect(bad("type=image,src=a,dst=/m,readonly=false")).toThrow(
+      'invalid mount config for type "image": must be read-only',
+    );
+    expect(bad("type=image,src=a,dst=/m,rw")).toThrow("invalid field 'rw' must be a key=value pair");
+    for (const sub of ["/etc", "../etc", "a/../../b", ""]) {
+      expect(bad(`type=image,src=a,dst=/m,image-subpath=${sub}`)).toThrow(
+        'invalid mount config for type "image": subpath must be a relative path within the image',
+      );
+    }
+    expect(bad("type=image,src=a,dst=/m,tmpfs-size=1m")).toThrow(
+      'invalid mount config for type "image": field TmpfsOptions must not be specified',
+    );
+    expect(bad("type=image,src=a,dst=/m,volume-opt=type=tmpfs")).toThrow(
+      'invalid mount config for type "image": field VolumeOptions must not be specified',
+    );
+    expect(bad("type=bind,src=/h,dst=/m,image-subpath=etc")).toThrow(
+      'invalid mount config for type "bind": field ImageOptions must not be specified',
+    );
+  });
+});

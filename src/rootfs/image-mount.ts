@@ -1,0 +1,168 @@
+/**
+ * Image mounts (`--mount type=image`): another image's unpacked layers, mounted read-only into a
+ * container by runc itself (an OCI spec mount), so nothing is mounted on the host and nothing is
+ * left to unmount when the container's mount namespace goes.
+ *
+ * - Several layers: an overlay with only `lowerdir=` (topmost first, absolute paths through the
+ *   short `l/` links), which the kernel makes read-only; one layer: a read-only bind of its dir.
+ * - `image-subpath`: overlay cannot mount a directory of its merged tree, so the lowers are each
+ *   layer's `<layer>/<subpath>`, found at create by reading the layers top down as overlay reads
+ *   them: a layer whose path there is a whiteout, a file or a symlink hides every layer below it
+ *   (that layer gives nothing), an opaque directory on the way hides the layers below it (that
+ *   layer still gives its own), a layer that lacks the path gives nothing and hides nothing. What
+ *   the merged tree has at the subpath must be a directory reached through directories: a symlink,
+ *   a file or nothing is refused (a symlink would have to be resolved inside the image, not here).
+ */
+import { existsSync } from "node:fs";
+import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type Digest, uniqueSuffix } from "../digest/index.js";
+import { errnoCode, WharfError } from "../errors/index.js";
+import { snapshotLayout } from "./layout.js";
+import { mountOverlay, overlayOptions, unmount } from "./mount.js";
+import { tempDir } from "./unpack.js";
+
+/** An OCI runtime spec mount. */
+export interface ImageSpecMount {
+  destination: string;
+  type: "overlay" | "bind";
+  source: string;
+  options: string[];
+}
+
+type Kind = "dir" | "whiteout" | "symlink" | "other" | "none";
+
+async function kindOf(path: string): Promise<Kind> {
+  try {
+    const st = await lstat(path);
+    if (st.isDirectory()) return "dir";
+    if (st.isSymbolicLink()) return "symlink";
+    if (st.isCharacterDevice() && st.rdev === 0) return "whiteout";
+    return "other";
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === "ENOENT" || code === "ENOTDIR") return "none";
+    throw e;
+  }
+}
+
+/**
+ * The directories among `dirs` (relative paths, parents first) that are opaque in the layer `fs`,
+ * asked of the kernel (the xattr is not readable from Node): a read-only overlay of the layer over
+ * a probe tree with a marker in each of those directories; a marker that does not show is hidden.
+ */
+async function opaqueAmong(snapshots: string, fs: string, dirs: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (dirs.length === 0) return out;
+  const layout = snapshotLayout(snapshots);
+  const t = await tempDir(layout);
+  const probe = join(t, "probe");
+  const merged = join(t, "merged");
+  const marker = `.wharf-probe-${uniqueSuffix()}`;
+  try {
+    await mkdir(merged);
+    await mkdir(probe);
+    for (const d of dirs) {
+      await mkdir(join(probe, d), { recursive: true });
+      await writeFile(join(probe, d, marker), "");
+    }
+    await mountOverlay({ lowers: [resolve(fs), resolve(probe)], merged, cwd: layout.root });
+    for (const d of dirs) if (!existsSync(join(merged, d, marker))) out.add(d);
+  } finally {
+    await unmount(merged);
+    await rm(t, { recursive: true, force: true });
+  }
+  return out;
+}
+
+function refuse(image: string, subpath: string, why: string): WharfError {
+  return new WharfError(
+    "invalid-argument",
+    `invalid mount config for type "image": image-subpath ${JSON.stringify(subpath)} of ${image} ${why}`,
+    { hint: "name a directory of the image (see `wharf run --rm --entrypoint ls IMAGE -la /PATH`)" },
+  );
+}
+
+/**
+ * The chain IDs (of `chainIds`, bottom first) whose `<layer>/<subpath>` make the image's tree at
+ * `subpath`, topmost first; all of them, topmost first, without a subpath. Throws when the
+ * subpath is not a directory of the image (absent, a file, or reached through a symlink).
+ */
+export async function imageMountLowers(
+  snapshots: string,
+  chainIds: readonly Digest[],
+  subpath: string | undefined,
+  image: string,
+): Promise<Digest[]> {
+  const top = [...chainIds].reverse();
+  if (subpath === undefined) return top;
+  const layout = snapshotLayout(snapshots);
+  const parts = subpath.split("/").filter((p) => p !== "" && p !== ".");
+  const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+  // What the merged tree has at each prefix, once a layer (the topmost with an entry) decided it.
+  const merged: (Kind | undefined)[] = prefixes.map(() => undefined);
+  const lowers: Digest[] = [];
+  for (const chainId of top) {
+    const fs = layout.layerFs(chainId);
+    let gives = true;
+    let hidesBelow = false;
+    const dirs: string[] = [];
+    for (const [i, p] of prefixes.entries()) {
+      const kind = await kindOf(join(fs, p));
+      if (kind === "none") {
+        gives = false;
+        break;
+      }
+      if (kind === "dir") {
+        merged[i] ??= "dir";
+        dirs.push(p);
+        continue;
+      }
+      // A whiteout, a file or a symlink here hides what the layers below have from this prefix on.
+      if (merged[i] === undefined) {
+        if (kind === "symlink") throw refuse(image, subpath, `leads through a symlink (${p})`);
+        if (kind === "other") throw refuse(image, subpath, `is not a directory (${p})`);
+        merged[i] = "none";
+      }
+      gives = false;
+      hidesBelow = true;
+      break;
+    }
+    if (merged.some((k) => k === "none")) break;
+    if (gives) lowers.push(chainId);
+    if (hidesBelow) break;
+    // An opaque directory on the way: the layers below have nothing there that shows.
+    if ((await opaqueAmong(snapshots, fs, dirs)).size > 0) break;
+  }
+  if (lowers.length === 0) throw refuse(image, subpath, "does not exist");
+  return lowers;
+}
+
+/**
+ * The spec mount of an image mount at `destination`: its `lowers` (chain IDs, topmost first,
+ * from `imageMountLowers`) at `subpath`. Throws when the lowers' paths would not fit in one
+ * mount's options (a page); see `overlayOptions`.
+ */
+export function imageSpecMount(
+  snapshots: string,
+  lowers: readonly Digest[],
+  subpath: string | undefined,
+  destination: string,
+): ImageSpecMount {
+  const layout = snapshotLayout(snapshots);
+  const dirs = lowers.map((c) => {
+    const base = resolve(layout.root, layout.shortName(c));
+    return subpath ? join(base, subpath) : base;
+  });
+  const [only] = dirs;
+  if (only === undefined) throw new WharfError("internal", "an image mount needs a layer");
+  if (dirs.length === 1)
+    return { destination, type: "bind", source: only, options: ["rbind", "ro", "rprivate"] };
+  const options = overlayOptions({ lowers: dirs, merged: destination, cwd: layout.root });
+  if (options === undefined) {
+    throw new WharfError("unsupported", `too many layers for one image mount (${dirs.length})`, {
+      hint: "squash the mounted image into fewer layers",
+    });
+  }
+  return { destination, type: "overlay", source: "overlay", options: [options, "ro"] };
+}
