@@ -80,7 +80,7 @@ describe("run/update resource flags", () => {
       await pushBusyboxWith(reg, join(dir, "layout"), {
         repo: "resbox",
         tag: "1",
-        applets: ["sh", "sleep", "true", "cat", "echo"],
+        applets: ["sh", "sleep", "true", "cat", "echo", "grep", "head", "tr"],
         cmd: ["sh"],
       })
     ).ref;
@@ -151,6 +151,34 @@ describe("run/update resource flags", () => {
     const hc2 = JSON.parse(await cli.ok("inspect", "-f", "{{json .HostConfig}}", id));
     expect(hc2).toMatchObject({ CpuShares: 1024, CpuQuota: 40000, CpuPeriod: 50000, MemorySwap: 192 * MB });
     await validateRoot(cli.root);
+  }, 60_000);
+
+  it("a container run without a limit that update gives one ends OOMKilled as Docker's: 137, State.OOMKilled, an oom event", async () => {
+    // It waits for its own cgroup to say 16 MiB, then holds 100 MB in a shell variable.
+    const hog = `until grep -qsx ${16 * MB} /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max; do sleep 0.05; done; a=$(head -c ${100 * MB} /dev/zero | tr '\\0' x); echo survived`;
+    const id = (await cli.ok("run", "-d", "--network", "none", image, "sh", "-c", hog)).trim();
+    expect(await cli.ok("update", "-m", "16m", "--memory-swap", "16m", id)).toBe(`${id}\n`);
+    expect((await cli.ok("wait", id)).trim()).toBe("137");
+    expect((await cli.ok("inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", id)).trim()).toBe(
+      "true 137",
+    );
+    expect(await cli.ok("logs", id)).toBe("");
+    const actions = (
+      await cli.ok(
+        "events",
+        "--since",
+        "0",
+        "--until",
+        "0s",
+        "--filter",
+        `container=${id}`,
+        "--format",
+        "{{.Action}}",
+      )
+    )
+      .trim()
+      .split("\n");
+    expect(actions.slice(-2)).toEqual(["oom", "die"]);
   }, 60_000);
 
   it("update changes a stopped container's record, and its next start applies it", async () => {
