@@ -141,6 +141,19 @@ describe("image mounts", () => {
     );
   });
 
+  it("refuses at create a subpath an overlay cannot take", async () => {
+    const store = storeDouble();
+    const img = await addLayers(store, [
+      [dir("a,b"), file("a,b/x")],
+      [dir("a,b"), file("a,b/y")],
+    ]);
+    const layout = snapshotLayout(snapshots);
+    const chain = await ensureLayers({ layout, store, layers: img.layers, diffIds: img.diffIds });
+    await expect(imageMountLowers(snapshots, chain, "a,b", "img")).rejects.toThrow(
+      `image-subpath "a,b": a path with ',' or ':' cannot be an overlay's lower dir`,
+    );
+  });
+
   it("refuses more layers than one mount's options hold", () => {
     const many = Array.from({ length: 300 }, (_, i) =>
       digestFromHex("sha256", i.toString(16).padStart(64, "0")),

@@ -95,7 +95,10 @@ export async function imageMountLowers(
   image: string,
 ): Promise<Digest[]> {
   const top = [...chainIds].reverse();
-  if (subpath === undefined) return top;
+  if (subpath === undefined) {
+    imageSpecMount(snapshots, top, undefined, "/");
+    return top;
+  }
   const layout = snapshotLayout(snapshots);
   const parts = subpath.split("/").filter((p) => p !== "" && p !== ".");
   const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
@@ -135,6 +138,8 @@ export async function imageMountLowers(
     if ((await opaqueAmong(snapshots, fs, dirs)).size > 0) break;
   }
   if (lowers.length === 0) throw refuse(image, subpath, "does not exist");
+  // What the start will mount, checked now: a create refuses what a start could not do.
+  imageSpecMount(snapshots, lowers, subpath, "/");
   return lowers;
 }
 
@@ -158,6 +163,13 @@ export function imageSpecMount(
   if (only === undefined) throw new WharfError("internal", "an image mount needs a layer");
   if (dirs.length === 1)
     return { destination, type: "bind", source: only, options: ["rbind", "ro", "rprivate"] };
+  if (subpath && /[,:]/.test(subpath)) {
+    throw new WharfError(
+      "unsupported",
+      `image-subpath ${JSON.stringify(subpath)}: a path with ',' or ':' cannot be an overlay's lower dir`,
+      { hint: "mount the image's parent directory instead" },
+    );
+  }
   const options = overlayOptions({ lowers: dirs, merged: destination, cwd: layout.root });
   if (options === undefined) {
     throw new WharfError("unsupported", `too many layers for one image mount (${dirs.length})`, {
