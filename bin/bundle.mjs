@@ -1,6 +1,7 @@
 // Bundles what tsc emitted into dist/bundle for the `wharf` command: main.js (the CLI), run.js (the
 // CLI for the verbs that start containers), registry.js (`registry serve`), registry-gc.js,
-// shim.js (the detached-container keeper) and dns-server.js (a user network's DNS server), each
+// shim.js (the detached-container keeper) and dns-server.js (a user network's DNS server) and proxy-server.js
+// (the port relay), each
 // one CommonJS file with every dependency inside. bin/wharf.cjs compiles main.js with a V8 code
 // cache of the command's own (made by its first run), so a command neither resolves ~130 modules
 // nor compiles its code before it works.
@@ -108,6 +109,8 @@ for (const [entry, out] of [
   ["dist/runtime/shim.js", "shim.js"],
   // A user network's DNS server (src/runtime/network/dns.ts finds it beside the bundle).
   ["dist/runtime/network/dns-server.js", "dns-server.js"],
+  // The root's port relay for published ports' IPv6 side (src/runtime/network/proxy.ts).
+  ["dist/runtime/network/proxy-server.js", "proxy-server.js"],
 ]) {
   await build({
     ...common,

@@ -224,7 +224,7 @@ async function setUp(
   // opens once the server listens.
   const dnsUp = dns ? (dns.early ?? ensureDnsServer(ctx, dns.netId, dns.gateway)) : undefined;
   // Last, as nothing after it may fail: the published ports' rules are made while runc starts.
-  const ready =
+  const dnat =
     mappings.length > 0
       ? mapPorts({
           network: nets[0]?.Name ?? "bridge",
@@ -236,6 +236,22 @@ async function setUp(
           prevResult: results[0],
         }).then(() => trace("network: ports mapped"))
       : undefined;
+  // The ports' IPv6 side (`[::]`, `[::1]`: proxy.ts), relayed by the root's relay process, beside
+  // the rules: loaded only for a container that publishes ports.
+  // On a dual-stack network, portmap's ip6tables DNAT would take [::1] first: exempted once its
+  // rules are there.
+  const dualStack = nets[0]?.EnableIPv6 === true;
+  const relayed =
+    mappings.length > 0 && endpoints[0]
+      ? import("./proxy.js").then((m) => {
+          const entries = m.proxyEntries(mappings, endpoints[0]?.ip ?? "", dualStack);
+          return Promise.all([
+            m.relayPorts(ctx, rec, entries),
+            dualStack && dnat && entries.length > 0 ? dnat.then(() => m.exemptLoopback6()) : undefined,
+          ]);
+        })
+      : undefined;
+  const ready = dnat && relayed ? Promise.all([dnat, relayed]).then(() => undefined) : dnat;
   ready?.catch(() => undefined);
   endpointEvents(ctx, rec.id, endpoints, "connect");
   const dnsOpts = {

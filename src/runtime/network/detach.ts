@@ -5,11 +5,12 @@
  * rules removed, the port reservations and peer entries dropped.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { trace } from "../trace.js";
 import type { ContainerRecord, RuntimeContext } from "../types.js";
 import { execPlugin } from "./cni.js";
 import { endpointEvents } from "./events.js";
-import { netnsPath } from "./layout.js";
+import { netnsPath, networksDir } from "./layout.js";
 import { deleteNetns } from "./netns.js";
 import { leavePeers } from "./peers.js";
 import { netPlan } from "./plan.js";
@@ -72,6 +73,10 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
   }
   // A recorded start's reservations are in its record: none there, none to drop (no lock taken).
   if (!rec.net || rec.net.ports.length > 0) jobs.push(releasePorts(rec.id));
+  // Their IPv6 side: the relay's listeners closed (proxy.ts; nothing loaded without a mapping file).
+  if (ports.length > 0 && existsSync(proxyFile(ctx.root))) {
+    jobs.push(import("./proxy.js").then((m) => m.unrelayPorts(ctx, rec.id)));
+  }
   const user = eps.filter((e) => !isDefaultBridge(e.net)).map((e) => e.net.Id);
   if (user.length > 0) jobs.push(leavePeers(ctx, rec.id, user));
   const results = await Promise.allSettled(jobs);
@@ -83,4 +88,9 @@ export async function releaseNetworks(ctx: RuntimeContext, rec: ContainerRecord)
 }
 
 /** portmap's DEL does nothing without a mapping; it removes the container's rules whatever it is. */
+/** The relay's mapping file (proxy.ts), checked without loading that module. */
+function proxyFile(root: string): string {
+  return join(networksDir({ root } as RuntimeContext), "proxy.json");
+}
+
 const dummyMapping: PortMapping = { containerPort: 1, protocol: "tcp", hostIp: "", hostPort: 1 };

@@ -1,0 +1,134 @@
+/**
+ * The port relay of a wharf root (proxy.ts spawns it, detached, in a session of its own). It
+ * listens on the root's abstract socket (a second relay finds it taken and leaves), applies the
+ * mapping file, writes its PID file and a line on stdout (the start that spawned it waits for
+ * that). Each connection on the socket names a container ID: the file is applied again and the
+ * answer is `ok` or that container's failure. Twice a second it drops the listeners of containers
+ * whose namespace is gone; after IDLE_MS without a live entry it ends, deciding under the file's
+ * lock (a start adds its entries under it, then asks: it either is seen or finds no relay).
+ * Argument: the root.
+ */
+import { readFileSync, unlinkSync, writeSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { withLock, writeFileAtomicSync } from "../../files/index.js";
+import { liveEntries, proxyLock, proxyPidFile, proxySocket, readProxyMap } from "./proxy.js";
+import { Relay } from "./proxy-relay.js";
+
+const IDLE_MS = 3000;
+const CHECK_MS = 500;
+
+const root = process.argv[2] ?? "";
+const relay = new Relay();
+let failures = new Map<string, string>();
+let queue: Promise<unknown> = Promise.resolve();
+let liveCount = 0;
+
+function log(msg: string): void {
+  process.stderr.write(`${new Date().toISOString()} proxy ${msg}\n`);
+}
+
+/** Applies the file (one apply at a time). */
+function sync(): Promise<void> {
+  const next = queue.then(async () => {
+    const live = liveEntries(readProxyMap(root));
+    liveCount = Object.keys(live).length;
+    failures = await relay.apply(live);
+  });
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+function dropPidFile(): void {
+  try {
+    if (Number.parseInt(readFileSync(proxyPidFile(root), "utf8"), 10) === process.pid) {
+      unlinkSync(proxyPidFile(root));
+    }
+  } catch {
+    // gone with the root
+  }
+}
+
+function listen(): Promise<Server> {
+  const server = createServer({ allowHalfOpen: true }, (c) => {
+    let got = "";
+    c.setEncoding("utf8");
+    c.on("error", () => undefined);
+    c.on("data", (d) => {
+      got += d;
+    });
+    c.on("end", () => {
+      const id = got.trim();
+      sync().then(
+        () => {
+          const f = failures.get(id);
+          c.end(f ? `err ${f}\n` : "ok\n");
+        },
+        (e: unknown) => c.end(`err ${(e as Error).message}\n`),
+      );
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(proxySocket(root), () => resolve(server));
+  });
+}
+
+function watch(server: Server): void {
+  let busyAt = Date.now();
+  let ending = false;
+  setInterval(() => {
+    if (ending) return;
+    sync().catch((e: unknown) => log(`applying: ${(e as Error).message}`));
+    if (liveCount > 0) {
+      busyAt = Date.now();
+      return;
+    }
+    if (Date.now() - busyAt < IDLE_MS) return;
+    ending = true;
+    withLock(proxyLock(root), async () => {
+      if (Object.keys(liveEntries(readProxyMap(root))).length > 0) return false;
+      await new Promise((r) => server.close(r));
+      await relay.closeAll();
+      dropPidFile();
+      return true;
+    }).then(
+      (end) => {
+        if (end) process.exit(0);
+        busyAt = Date.now();
+        ending = false;
+      },
+      (e: unknown) => {
+        log(`ending: ${(e as Error).message}`);
+        ending = false;
+      },
+    );
+  }, CHECK_MS);
+}
+
+async function main(): Promise<void> {
+  let server: Server;
+  try {
+    server = await listen();
+  } catch (e) {
+    // Another relay of this root got there first: it serves the root.
+    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") process.exit(0);
+    throw e;
+  }
+  await sync();
+  writeFileAtomicSync(proxyPidFile(root), `${process.pid}\n`, { mode: 0o600 });
+  try {
+    writeSync(1, "ready\n");
+  } catch {
+    // the start that spawned it stopped waiting
+  }
+  process.on("SIGTERM", () => {
+    dropPidFile();
+    process.exit(0);
+  });
+  watch(server);
+}
+
+main().catch((e: unknown) => {
+  log(String(e));
+  process.exit(1);
+});
