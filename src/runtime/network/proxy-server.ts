@@ -8,8 +8,9 @@
  * lock (a start adds its entries under it, then asks: it either is seen or finds no relay).
  * Argument: the root.
  */
-import { readFileSync, unlinkSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { join } from "node:path";
 import { withLock, writeFileAtomicSync } from "../../files/index.js";
 import { liveEntries, proxyLock, proxyPidFile, proxySocket, readProxyMap } from "./proxy.js";
 import { Relay } from "./proxy-relay.js";
@@ -78,6 +79,8 @@ function watch(server: Server): void {
   let ending = false;
   setInterval(() => {
     if (ending) return;
+    // The root removed (a test's, a benchmark's): nothing left to serve, nor a lock to decide under.
+    if (!existsSync(join(root, "networks"))) process.exit(0);
     sync().catch((e: unknown) => log(`applying: ${(e as Error).message}`));
     if (liveCount > 0) {
       busyAt = Date.now();
