@@ -163,6 +163,17 @@ describe("published ports over IPv6", () => {
     expect(await answers(`http://[::1]:${port}/`, "six\n")).toBe("six\n");
     expect(await answers(`http://localhost:${port}/`, "six\n", 6)).toBe("six\n");
     expect(await answers(`http://127.0.0.1:${port}/`, "six\n", 4)).toBe("six\n");
+    // Docker 27+ shows the IPv6 binding beside the IPv4 one.
+    expect(await cli.ok("port", "web6")).toBe(`80/tcp -> 0.0.0.0:${port}\n80/tcp -> [::]:${port}\n`);
+    expect(JSON.parse(await cli.ok("inspect", "-f", "{{json .NetworkSettings.Ports}}", "web6"))).toEqual({
+      "80/tcp": [
+        { HostIp: "0.0.0.0", HostPort: String(port) },
+        { HostIp: "::", HostPort: String(port) },
+      ],
+    });
+    expect(await cli.ok("ps", "--filter", "name=web6", "--format", "{{.Ports}}")).toBe(
+      `0.0.0.0:${port}->80/tcp, [::]:${port}->80/tcp\n`,
+    );
     const pid = relayPid(cli.root);
     expect(pid).toBeGreaterThan(0);
     expect(alive(pid as number)).toBe(true);
@@ -189,6 +200,7 @@ describe("published ports over IPv6", () => {
     await cli.ok("run", "-d", "--name", "v4only", "-p", `127.0.0.1:${port}:80`, image, ...httpd("four"));
     expect(await answers(`http://127.0.0.1:${port}/`, "four\n", 4)).toBe("four\n");
     expect(await refused("::1", port)).toBe(true);
+    expect(await cli.ok("port", "v4only")).toBe(`80/tcp -> 127.0.0.1:${port}\n`);
 
     const port6 = await freePort();
     await cli.ok("run", "-d", "--name", "v6only", "-p", `[::1]:${port6}:80`, image, ...httpd("lo6"));

@@ -154,7 +154,9 @@ describe("networks", () => {
     );
     expect(got).toMatch(/^[0-9a-f]{12}\n$/);
     // Docker's DisplayablePorts: a port published under another number comes after the groups.
-    expect(await cli.ok("ps", "--format", "{{.Ports}}")).toBe(`9090/tcp, 0.0.0.0:${port}->8080/tcp\n`);
+    expect(await cli.ok("ps", "--format", "{{.Ports}}")).toBe(
+      `9090/tcp, 0.0.0.0:${port}->8080/tcp, [::]:${port}->8080/tcp\n`,
+    );
 
     await cli.ok("run", "-d", "--name", "all", "-P", "--expose", "8080", image, ...HTTPD);
     const names = (...f: string[]) =>
@@ -163,8 +165,9 @@ describe("networks", () => {
     expect(await names("expose=9000-9100/tcp")).toBe("pub\n");
     expect(await names("publish=9090")).toBe("");
     expect(await names("network=bridge", "name=pub")).toBe("pub\n");
+    // Docker 27+'s lines: the IPv4 binding and the IPv6 one (the port relay's).
     const line = (await cli.ok("port", "all")).trim();
-    const m = /^8080\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line);
+    const m = /^8080\/tcp -> 0\.0\.0\.0:(\d+)\n8080\/tcp -> \[::\]:\1$/.exec(line);
     expect(m).not.toBeNull();
     expect(await httpGet(`http://127.0.0.1:${m?.[1]}/hostname`)).toMatch(/^[0-9a-f]{12}\n$/);
     await validateRoot(cli.root);
@@ -457,7 +460,7 @@ describe("networks", () => {
     await waitUntil(async () => (await state()) === "running\n");
     expect(await state()).toBe("running\n");
     expect(addressOf(await cli.ok("exec", id, "ip", "-o", "-4", "addr"))).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect(await cli.ok("port", id)).toMatch(/^8080\/tcp -> 0\.0\.0\.0:\d+\n$/);
+    expect(await cli.ok("port", id)).toMatch(/^8080\/tcp -> 0\.0\.0\.0:(\d+)\n8080\/tcp -> \[::\]:\1\n$/);
     await cli.ok("rm", "-f", id);
     expect(existsSync(`/run/netns/wharf-${id}`)).toBe(false);
     await validateRoot(cli.root);
@@ -614,7 +617,7 @@ describe("networks", () => {
 
     // Off the network its ports were published on: the ports go with the interface.
     const pub = (await cli.ok("run", "-d", "-p", "8080", image, "sleep", "600")).trim();
-    expect(await cli.ok("port", pub)).toMatch(/^8080\/tcp -> 0\.0\.0\.0:\d+\n$/);
+    expect(await cli.ok("port", pub)).toMatch(/^8080\/tcp -> 0\.0\.0\.0:(\d+)\n8080\/tcp -> \[::\]:\1\n$/);
     await cli.ok("network", "disconnect", "bridge", pub);
     expect(await cli.ok("port", pub)).toBe("");
     expect(await natRulesWith(pub)).toEqual([]);

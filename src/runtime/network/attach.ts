@@ -264,7 +264,15 @@ async function setUp(
   return {
     netnsPath: ns,
     ...(ready ? { ready } : {}),
-    state: { sandboxKey: ns, endpoints, ports: mappings },
+    state: {
+      sandboxKey: ns,
+      endpoints,
+      ports: mappings,
+      // Docker 27+ shows `[::]:PORT` beside `0.0.0.0:PORT` for a `-p PORT:…` when the host has IPv6.
+      ...(mappings.some((m) => m.hostIp === "") && existsSync("/proc/net/if_inet6")
+        ? { ports6: true as const }
+        : {}),
+    },
     hosts,
     resolv,
   };

@@ -235,6 +235,8 @@ export async function disconnectNetwork(
         config: portmapConfig(rec.net.ports),
       });
       await releasePorts(rec.id);
+      // Their IPv6 side too (the port relay's listeners: proxy.ts).
+      await (await import("./proxy.js")).unrelayPorts(ctx, rec.id);
     }
   }
   const updated = await updateRecord(ctx, rec.id, (r) => ({

@@ -92,6 +92,26 @@ describe("network settings as Docker shows them", () => {
     expect(portsMap(rec({ state: "exited" }))).toEqual({});
   });
 
+  it("the IPv6 side of a port without host IP (ports6), as Docker 27+ shows it", () => {
+    const r = rec({ ports: [tcp(8080, 8081), tcp(8080, 8082, "127.0.0.1"), tcp(9090, 9090)] });
+    if (r.net) r.net.ports6 = true;
+    expect(portsMap(r)["8080/tcp"]).toEqual([
+      { HostIp: "0.0.0.0", HostPort: "8081" },
+      { HostIp: "::", HostPort: "8081" },
+      { HostIp: "127.0.0.1", HostPort: "8082" },
+    ]);
+    expect(portLines(r).map((l) => `${l.key} -> ${l.host}`)).toEqual([
+      "8080/tcp -> 0.0.0.0:8081",
+      "8080/tcp -> 127.0.0.1:8082",
+      "8080/tcp -> [::]:8081",
+      "9090/tcp -> 0.0.0.0:9090",
+      "9090/tcp -> [::]:9090",
+    ]);
+    expect(portsText(r)).toBe(
+      "9000/udp, 0.0.0.0:9090->9090/tcp, :::9090->9090/tcp, 0.0.0.0:8081->8080/tcp, 127.0.0.1:8082->8080/tcp, [::]:8081->8080/tcp",
+    );
+  });
+
   it("the default bridge's address at the top level and under Networks.bridge", () => {
     const s = networkSettings(rec()) as Record<string, unknown> & {
       Networks: Record<string, Record<string, unknown>>;

@@ -25,9 +25,15 @@ function running(rec: ContainerRecord): boolean {
   return rec.state === "running" && rec.net !== undefined;
 }
 
-/** Published ports while running (none once it has stopped, as Docker). */
+/**
+ * Published ports while running (none once it has stopped, as Docker); with the IPv6 side (a `::`
+ * binding after each one without a host IP) when the start had one, as Docker 27+ shows them.
+ */
 export function publishedPorts(rec: ContainerRecord): PortMapping[] {
-  return running(rec) ? (rec.net?.ports ?? []) : [];
+  if (!running(rec)) return [];
+  const ports = rec.net?.ports ?? [];
+  if (!rec.net?.ports6) return ports;
+  return ports.flatMap((m) => (m.hostIp === "" ? [m, { ...m, hostIp: "::" }] : [m]));
 }
 
 function exposedOf(rec: ContainerRecord): string[] {

@@ -90,6 +90,11 @@ export interface NetState {
   sandboxKey: string;
   endpoints: EndpointState[];
   ports: PortMapping[];
+  /**
+   * The ports without a host IP are on the host's IPv6 side too (`[::]`: the port relay or the
+   * ip6tables DNAT; the host has IPv6): `port`, `ps` and `inspect` show a `::` binding beside each.
+   */
+  ports6?: true;
 }
 
 /** The gate of a start (gate.ts): a FIFO runc's hook reads, held open by wharf. */
