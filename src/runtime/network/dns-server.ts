@@ -2,20 +2,19 @@
  * The process of a network's DNS server (dns.ts starts it, detached, in a session of its own;
  * dns-serve.ts answers). It listens on the network's gateway address, port 53, writes its PID
  * file and a line on stdout (the start that spawned it waits for that line), then checks twice a
- * second whether the network has a running member: after IDLE_MS without one it ends, deciding
+ * second whether the network has a running member: after 3 s without one it ends (`idle-end.ts`), deciding
  * under the lock every peers.json change takes (peers.ts), so that a container joining meanwhile
  * either is seen or finds no server and starts one. A removed network's server ends at once.
  * Argument: one JSON word, DnsServerArgs.
  */
 import { existsSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import { withLock, writeFileAtomicSync } from "../../files/index.js";
+import { writeFileAtomicSync } from "../../files/index.js";
 import type { RuntimeContext } from "../types.js";
 import type { DnsServerArgs } from "./dns.js";
 import { type DnsServer, networkExists, serveDns } from "./dns-serve.js";
+import { endWhenIdle } from "./idle-end.js";
 import { dnsPidPath, netnsPath, networksDir, peersLockPath } from "./layout.js";
 
-const IDLE_MS = 3000;
-const CHECK_MS = 500;
 /** How long a server whose address is taken waits for an ending one to let it go. */
 const BIND_WAIT_MS = 3000;
 
@@ -70,34 +69,17 @@ async function listen() {
 }
 
 function watch(server: DnsServer): void {
-  let busyAt = Date.now();
-  let ending = false;
-  setInterval(() => {
-    if (ending) return;
-    if (!networkExists(networksDir(ctx), args.network)) process.exit(0);
-    if (server.liveMembers() > 0) {
-      busyAt = Date.now();
-      return;
-    }
-    if (Date.now() - busyAt < IDLE_MS) return;
-    ending = true;
-    withLock(peersLockPath(ctx), async () => {
-      if (server.liveMembers() > 0) return false;
+  endWhenIdle({
+    gone: () => !networkExists(networksDir(ctx), args.network),
+    busy: () => server.liveMembers() > 0,
+    lock: peersLockPath(ctx),
+    stillBusy: () => server.liveMembers() > 0,
+    close: async () => {
       await server.close().catch(() => undefined);
       dropPidFile();
-      return true;
-    }).then(
-      (end) => {
-        if (end) process.exit(0);
-        busyAt = Date.now();
-        ending = false;
-      },
-      (e: unknown) => {
-        log(`ending: ${(e as Error).message}`);
-        ending = false;
-      },
-    );
-  }, CHECK_MS);
+    },
+    log,
+  });
 }
 
 async function main(): Promise<void> {

@@ -4,19 +4,17 @@
  * mapping file, writes its PID file and a line on stdout (the start that spawned it waits for
  * that). Each connection on the socket names a container ID: the file is applied again and the
  * answer is `ok` or that container's failure. Twice a second it drops the listeners of containers
- * whose namespace is gone; after IDLE_MS without a live entry it ends, deciding under the file's
+ * whose namespace is gone; after 3 s without a live entry it ends (`idle-end.ts`), deciding under the file's
  * lock (a start adds its entries under it, then asks: it either is seen or finds no relay).
  * Argument: the root.
  */
 import { existsSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { withLock, writeFileAtomicSync } from "../../files/index.js";
+import { writeFileAtomicSync } from "../../files/index.js";
+import { endWhenIdle } from "./idle-end.js";
 import { liveEntries, proxyLock, proxyPidFile, proxySocket, readProxyMap } from "./proxy.js";
 import { Relay } from "./proxy-relay.js";
-
-const IDLE_MS = 3000;
-const CHECK_MS = 500;
 
 const root = process.argv[2] ?? "";
 const relay = new Relay();
@@ -75,37 +73,22 @@ function listen(): Promise<Server> {
 }
 
 function watch(server: Server): void {
-  let busyAt = Date.now();
-  let ending = false;
-  setInterval(() => {
-    if (ending) return;
+  endWhenIdle({
     // The root removed (a test's, a benchmark's): nothing left to serve, nor a lock to decide under.
-    if (!existsSync(join(root, "networks"))) process.exit(0);
-    sync().catch((e: unknown) => log(`applying: ${(e as Error).message}`));
-    if (liveCount > 0) {
-      busyAt = Date.now();
-      return;
-    }
-    if (Date.now() - busyAt < IDLE_MS) return;
-    ending = true;
-    withLock(proxyLock(root), async () => {
-      if (Object.keys(liveEntries(readProxyMap(root))).length > 0) return false;
+    gone: () => !existsSync(join(root, "networks")),
+    busy: () => {
+      sync().catch((e: unknown) => log(`applying: ${(e as Error).message}`));
+      return liveCount > 0;
+    },
+    lock: proxyLock(root),
+    stillBusy: () => Object.keys(liveEntries(readProxyMap(root))).length > 0,
+    close: async () => {
       await new Promise((r) => server.close(r));
       await relay.closeAll();
       dropPidFile();
-      return true;
-    }).then(
-      (end) => {
-        if (end) process.exit(0);
-        busyAt = Date.now();
-        ending = false;
-      },
-      (e: unknown) => {
-        log(`ending: ${(e as Error).message}`);
-        ending = false;
-      },
-    );
-  }, CHECK_MS);
+    },
+    log,
+  });
 }
 
 async function main(): Promise<void> {
