@@ -1,26 +1,10 @@
-/**
- * Image mounts (`--mount type=image`): another image's unpacked layers, mounted read-only into a
- * container by runc itself (an OCI spec mount), so nothing is mounted on the host and nothing is
- * left to unmount when the container's mount namespace goes.
- *
- * - Several layers: an overlay with only `lowerdir=` (topmost first, absolute paths through the
- *   short `l/` links), which the kernel makes read-only; one layer: a read-only bind of its dir.
- * - `image-subpath`: overlay cannot mount a directory of its merged tree, so the lowers are each
- *   layer's `<layer>/<subpath>`, found at create by reading the layers top down as overlay reads
- *   them: a layer whose path there is a whiteout, a file or a symlink hides every layer below it
- *   (that layer gives nothing), an opaque directory on the way hides the layers below it (that
- *   layer still gives its own), a layer that lacks the path gives nothing and hides nothing. What
- *   the merged tree has at the subpath must be a directory reached through directories: a symlink,
- *   a file or nothing is refused (a symlink would have to be resolved inside the image, not here).
- */
-import { existsSync } from "node:fs";
-import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type Digest, uniqueSuffix } from "../digest/index.js";
+import type { Digest } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { snapshotLayout } from "./layout.js";
-import { mountOverlay, overlayOptions, unmount } from "./mount.js";
-import { tempDir } from "./unpack.js";
+import { overlayOptions } from "./mount.js";
+import { hiddenAmong } from "./opaque.js";
 
 /** An OCI runtime spec mount. */
 export interface ImageSpecMount {
@@ -44,35 +28,6 @@ async function kindOf(path: string): Promise<Kind> {
     if (code === "ENOENT" || code === "ENOTDIR") return "none";
     throw e;
   }
-}
-
-/**
- * The directories among `dirs` (relative paths, parents first) that are opaque in the layer `fs`,
- * asked of the kernel (the xattr is not readable from Node): a read-only overlay of the layer over
- * a probe tree with a marker in each of those directories; a marker that does not show is hidden.
- */
-async function opaqueAmong(snapshots: string, fs: string, dirs: readonly string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  if (dirs.length === 0) return out;
-  const layout = snapshotLayout(snapshots);
-  const t = await tempDir(layout);
-  const probe = join(t, "probe");
-  const merged = join(t, "merged");
-  const marker = `.wharf-probe-${uniqueSuffix()}`;
-  try {
-    await mkdir(merged);
-    await mkdir(probe);
-    for (const d of dirs) {
-      await mkdir(join(probe, d), { recursive: true });
-      await writeFile(join(probe, d, marker), "");
-    }
-    await mountOverlay({ lowers: [resolve(fs), resolve(probe)], merged, cwd: layout.root });
-    for (const d of dirs) if (!existsSync(join(merged, d, marker))) out.add(d);
-  } finally {
-    await unmount(merged);
-    await rm(t, { recursive: true, force: true });
-  }
-  return out;
 }
 
 function refuse(image: string, subpath: string, why: string): WharfError {
@@ -135,7 +90,7 @@ export async function imageMountLowers(
     if (gives) lowers.push(chainId);
     if (hidesBelow) break;
     // An opaque directory on the way: the layers below have nothing there that shows.
-    if ((await opaqueAmong(snapshots, fs, dirs)).size > 0) break;
+    if ((await hiddenAmong(snapshotLayout(snapshots), fs, dirs)).size > 0) break;
   }
   if (lowers.length === 0) throw refuse(image, subpath, "does not exist");
   // What the start will mount, checked now: a create refuses what a start could not do.
