@@ -2,18 +2,17 @@
  * The process of a network's DNS server (dns.ts starts it, detached, in a session of its own;
  * dns-serve.ts answers). It listens on the network's gateway address, port 53, writes its PID
  * file and a line on stdout (the start that spawned it waits for that line), then checks twice a
- * second whether the network has a running member: after 3 s without one it ends (`idle-end.ts`), deciding
+ * second whether the network has a running member: after 3 s without one it ends (`server-life.ts`), deciding
  * under the lock every peers.json change takes (peers.ts), so that a container joining meanwhile
  * either is seen or finds no server and starts one. A removed network's server ends at once.
  * Argument: one JSON word, DnsServerArgs.
  */
-import { existsSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import { writeFileAtomicSync } from "../../files/index.js";
+import { existsSync, readFileSync } from "node:fs";
 import type { RuntimeContext } from "../types.js";
 import type { DnsServerArgs } from "./dns.js";
 import { type DnsServer, networkExists, serveDns } from "./dns-serve.js";
-import { endWhenIdle } from "./idle-end.js";
 import { dnsPidPath, netnsPath, networksDir, peersLockPath } from "./layout.js";
+import { announceReady, dropOwnPidFile, endWhenIdle } from "./server-life.js";
 
 /** How long a server whose address is taken waits for an ending one to let it go. */
 const BIND_WAIT_MS = 3000;
@@ -38,11 +37,7 @@ function otherServerRuns(): boolean {
 }
 
 function dropPidFile(): void {
-  try {
-    if (Number.parseInt(readFileSync(pidPath, "utf8"), 10) === process.pid) unlinkSync(pidPath);
-  } catch {
-    // gone with the network
-  }
+  dropOwnPidFile(pidPath);
 }
 
 async function listen() {
@@ -84,16 +79,7 @@ function watch(server: DnsServer): void {
 
 async function main(): Promise<void> {
   const server = await listen();
-  writeFileAtomicSync(pidPath, `${process.pid}\n`, { mode: 0o600 });
-  try {
-    writeSync(1, "ready\n");
-  } catch {
-    // the start that spawned it stopped waiting
-  }
-  process.on("SIGTERM", () => {
-    dropPidFile();
-    process.exit(0);
-  });
+  announceReady(pidPath);
   watch(server);
 }
 

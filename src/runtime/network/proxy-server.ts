@@ -4,17 +4,16 @@
  * mapping file, writes its PID file and a line on stdout (the start that spawned it waits for
  * that). Each connection on the socket names a container ID: the file is applied again and the
  * answer is `ok` or that container's failure. Twice a second it drops the listeners of containers
- * whose namespace is gone; after 3 s without a live entry it ends (`idle-end.ts`), deciding under the file's
+ * whose namespace is gone; after 3 s without a live entry it ends (`server-life.ts`), deciding under the file's
  * lock (a start adds its entries under it, then asks: it either is seen or finds no relay).
  * Argument: the root.
  */
-import { existsSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { writeFileAtomicSync } from "../../files/index.js";
-import { endWhenIdle } from "./idle-end.js";
 import { liveEntries, proxyLock, proxyPidFile, proxySocket, readProxyMap } from "./proxy.js";
 import { Relay } from "./proxy-relay.js";
+import { announceReady, dropOwnPidFile, endWhenIdle } from "./server-life.js";
 
 const root = process.argv[2] ?? "";
 const relay = new Relay();
@@ -38,13 +37,7 @@ function sync(): Promise<void> {
 }
 
 function dropPidFile(): void {
-  try {
-    if (Number.parseInt(readFileSync(proxyPidFile(root), "utf8"), 10) === process.pid) {
-      unlinkSync(proxyPidFile(root));
-    }
-  } catch {
-    // gone with the root
-  }
+  dropOwnPidFile(proxyPidFile(root));
 }
 
 function listen(): Promise<Server> {
@@ -101,16 +94,7 @@ async function main(): Promise<void> {
     throw e;
   }
   await sync();
-  writeFileAtomicSync(proxyPidFile(root), `${process.pid}\n`, { mode: 0o600 });
-  try {
-    writeSync(1, "ready\n");
-  } catch {
-    // the start that spawned it stopped waiting
-  }
-  process.on("SIGTERM", () => {
-    dropPidFile();
-    process.exit(0);
-  });
+  announceReady(proxyPidFile(root));
   watch(server);
 }
 

@@ -1,4 +1,36 @@
-import { withLock } from "../../files/index.js";
+import { readFileSync, unlinkSync, writeSync } from "node:fs";
+import { withLock, writeFileAtomicSync } from "../../files/index.js";
+
+/**
+ * The life of wharf's on-demand servers (`dns-server.ts`, `proxy-server.ts`): a detached process
+ * with a PID file, started by the first start that needs it and finds none, ending by itself.
+ */
+
+/** Removes the PID file when it still names this process (another server may have replaced it). */
+export function dropOwnPidFile(path: string): void {
+  try {
+    if (Number.parseInt(readFileSync(path, "utf8"), 10) === process.pid) unlinkSync(path);
+  } catch {
+    // gone with its network or root
+  }
+}
+
+/**
+ * Once it serves: its PID file, a line on stdout for the start that spawned it (which may have
+ * stopped waiting), and an end on SIGTERM that drops the PID file.
+ */
+export function announceReady(pidPath: string): void {
+  writeFileAtomicSync(pidPath, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    writeSync(1, "ready\n");
+  } catch {
+    // the start that spawned it stopped waiting
+  }
+  process.on("SIGTERM", () => {
+    dropOwnPidFile(pidPath);
+    process.exit(0);
+  });
+}
 
 /** How often an on-demand server looks, and how long it stays without work before it ends. */
 const CHECK_MS = 500;
