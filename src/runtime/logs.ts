@@ -14,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errnoCode } from "../errors/index.js";
 import type { LogOptions } from "./extras-types.js";
 import { isoTime } from "./iso-time.js";
+import { cacheDisabled } from "./syslog-opts.js";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -72,8 +73,7 @@ export function rotatedLogs(path: string): string[] {
 /** Whether a container's output is kept in its json-file log (for `logs` and `attach`). */
 export function keepsLog(opts: LogOptions | undefined): boolean {
   if (opts?.driver === "none") return false;
-  const off = opts?.driver === "syslog" ? opts.syslog?.["cache-disabled"] : undefined;
-  return off !== "true" && off !== "1";
+  return !(opts?.driver === "syslog" && cacheDisabled(opts.syslog));
 }
 
 /**

@@ -144,6 +144,19 @@ export function parseDevice(s: string): DeviceMapping {
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
+/** A log size option (`max-size`, `cache-max-size`): a number with an optional k, m or g. */
+function logSizeOpt(name: string, v: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(v);
+  if (!m) throw bad(`failed to parse ${name}: ${v}`);
+  return Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? 1);
+}
+
+/** A log file count (`max-file`, `cache-max-file`): 1 or more. */
+function logFilesOpt(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw bad("max-file cannot be less than 1");
+  return Number(v);
+}
+
 /**
  * `--log-driver` and `--log-opt`: `json-file` (default; `max-size` `10m`, `max-file` `3`), `local`
  * (its defaults 20m and 5; rotated files are not compressed, so `compress=true` is refused) and
@@ -164,13 +177,10 @@ export function parseLogOpts(opts: readonly string[], driver: string | undefined
     const v = eq < 0 ? "" : o.slice(eq + 1);
     if (name === "none") throw bad(`unknown log opt '${k}' for none log driver`);
     if (k === "max-size") {
-      const m = /^(\d+)([kmg]?)$/i.exec(v);
-      if (!m) throw bad(`failed to parse max-size: ${v}`);
-      out.maxSize = Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? 1);
+      out.maxSize = logSizeOpt(k, v);
       if (out.maxSize <= 0) throw bad(`invalid max-size: ${v}`);
     } else if (k === "max-file") {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw bad("max-file cannot be less than 1");
-      out.maxFile = Number(v);
+      out.maxFile = logFilesOpt(v);
     } else if (k === "compress" && name === "local") {
       if (v !== "false") {
         throw new WharfError(
@@ -203,16 +213,9 @@ function syslogLogOpts(opts: readonly string[]): LogOptions {
   }
   const out: LogOptions = { driver: "syslog", syslog: checkSyslogOpts(given) };
   const size = given["cache-max-size"];
-  if (size !== undefined) {
-    const m = /^(\d+)([kmg]?)$/i.exec(size);
-    if (!m) throw bad(`failed to parse cache-max-size: ${size}`);
-    out.maxSize = Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] ?? 1);
-  }
+  if (size !== undefined) out.maxSize = logSizeOpt("cache-max-size", size);
   const files = given["cache-max-file"];
-  if (files !== undefined) {
-    if (!/^\d+$/.test(files) || Number(files) < 1) throw bad("max-file cannot be less than 1");
-    out.maxFile = Number(files);
-  }
+  if (files !== undefined) out.maxFile = logFilesOpt(files);
   return out;
 }
 
