@@ -14,7 +14,7 @@ const abs = (dir: string, p: string) => (isAbsolute(p) || p.startsWith("~") ? p 
 
 /**
  * A raw service whose relative paths (build context and `additional_contexts`, bind sources, env
- * files, `extends.file`) are made absolute against `dir`: a service taken from another file
+ * files, `extends.file`, `develop.watch` paths) are made absolute against `dir`: a service taken from another file
  * (`extends`, `include`) keeps meaning what it meant there.
  */
 export function rebaseService(raw: Doc, dir: string): Doc {
@@ -62,6 +62,15 @@ export function rebaseService(raw: Doc, dir: string): Doc {
   }
   if (isMap(s.extends) && typeof s.extends.file === "string")
     s.extends = { ...s.extends, file: abs(dir, s.extends.file) };
+  // `develop.watch[].path`: relative to the file's project directory.
+  if (isMap(s.develop) && Array.isArray(s.develop.watch)) {
+    s.develop = {
+      ...s.develop,
+      watch: s.develop.watch.map((r) =>
+        isMap(r) && typeof r.path === "string" ? { ...r, path: abs(dir, r.path) } : r,
+      ),
+    };
+  }
   return s;
 }
 

@@ -25,3 +25,11 @@ export type {
   VolumeConfig,
   VolumeMount,
 } from "./types.js";
+export {
+  type DevelopConfig,
+  developConfig,
+  WATCH_ACTIONS,
+  type WatchAction,
+  type WatchExec,
+  type WatchRule,
+} from "./watch.js";

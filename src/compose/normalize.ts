@@ -21,6 +21,7 @@ import {
 } from "./schema.js";
 import { fileRefs } from "./secrets.js";
 import type { DependsCondition, ServiceConfig } from "./types.js";
+import { developConfig } from "./watch.js";
 
 const CONDITIONS = new Set(["service_started", "service_healthy", "service_completed_successfully"]);
 const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
@@ -205,6 +206,10 @@ export function normalizeService(
   }
   if (raw.secrets !== undefined) s.secrets = fileRefs(file, `${w}.secrets`, raw.secrets);
   if (raw.configs !== undefined) s.configs = fileRefs(file, `${w}.configs`, raw.configs);
+  if (raw.develop !== undefined) {
+    const d = developConfig(file, name, raw.develop, dir);
+    if (d) s.develop = d;
+  }
   normalizeRunKeys(file, w, raw, s);
   return s;
 }

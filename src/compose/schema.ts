@@ -38,6 +38,7 @@ export const SERVICE_KEYS = new Set([
   "extends",
   "scale",
   "deploy",
+  "develop",
   ...RUN_KEYS,
 ]);
 
@@ -45,7 +46,7 @@ export const SERVICE_KEYS = new Set([
 const COMPOSE_ONLY = new Set(
   (
     "blkio_config cgroup cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period " +
-    "cpu_rt_runtime credential_spec develop device_cgroup_rules external_links label_file mem_swappiness models oom_kill_disable post_start pre_stop provider storage_opt use_api_socket uts"
+    "cpu_rt_runtime credential_spec device_cgroup_rules external_links label_file mem_swappiness models oom_kill_disable post_start pre_stop provider storage_opt use_api_socket uts"
   ).split(" "),
 );
 

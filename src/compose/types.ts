@@ -1,3 +1,4 @@
+import type { DevelopConfig } from "./watch.js";
 /** The normalised model of a Compose project (what `compose config` prints and `up` makes). */
 
 export interface BuildConfig {
@@ -92,6 +93,8 @@ export interface ServiceConfig extends ServiceRunKeys {
   secrets?: FileReference[];
   /** The top-level configs the service gets (`/<source>` or `target`). */
   configs?: FileReference[];
+  /** `develop:` (`compose watch`'s rules). */
+  develop?: DevelopConfig;
 }
 
 /** A service's use of a secret or config (short syntax: `source` only). */
