@@ -20,7 +20,14 @@ import {
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
-import { COMPOSE_FLAGS, orphans, progress, projectContainers, projectOf } from "./compose-common.js";
+import {
+  COMPOSE_FLAGS,
+  orphans,
+  progress,
+  projectContainers,
+  projectOf,
+  shortName,
+} from "./compose-common.js";
 import { printLogs } from "./compose-logs-print.js";
 import { injectFiles, serviceRunOptions } from "./compose-options.js";
 import { replicasOf, SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
@@ -165,10 +172,18 @@ export const command: Command = {
       description: "Remove containers for services not defined in the Compose file",
     },
     ...UP_FLAGS,
+    {
+      name: "watch",
+      short: "w",
+      type: "bool",
+      description: "Watch source code and rebuild/refresh containers when files are updated.",
+    },
   ],
   async run(ctx, f) {
     const p = projectOf(ctx, f, f.args);
     const up = upOptions(f, p);
+    // `--watch`: the services with watch rules, checked before anything is made.
+    const watched = flag.bool(f, "watch") ? await upWatched(p, f.args) : undefined;
     const since = Date.now();
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
@@ -223,10 +238,45 @@ export const command: Command = {
       );
       return 0;
     }
-    if (up.detach) return 0;
-    return attach(ctx, rt, p, services, since, up);
+    if (up.detach && !watched) return 0;
+    const watching = watched
+      ? async (prefix: string) => {
+          const { watchProject } = await import("./compose-watch-core.js");
+          return watchProject(ctx, p, watched, {
+            prune: true,
+            quiet: false,
+            log: (line) => ctx.out(`${prefix}${line}`),
+            converge,
+          });
+        }
+      : undefined;
+    if (up.detach && watching) {
+      // `-d --watch`: no logs, only the watch.
+      const { untilSignal } = await import("./compose-watch-core.js");
+      const signal = untilSignal();
+      const w = await watching("");
+      await signal;
+      await w.close();
+      return 130;
+    }
+    return attach(ctx, rt, p, services, since, up, watching);
   },
 };
+
+/** `up --watch`'s services, refused in Compose's words when none has watch rules. */
+async function upWatched(p: Project, names: readonly string[]): Promise<ServiceConfig[]> {
+  const { watchedServices, NOT_CONFIGURED } = await import("./compose-watch-core.js");
+  try {
+    return watchedServices(p, names);
+  } catch (e) {
+    if ((e as Error).message !== NOT_CONFIGURED) throw e;
+    throw new WharfError(
+      "invalid-argument",
+      "none of the selected services is configured for watch, see https://docs.docker.com/compose/how-tos/file-watch/",
+      { hint: "add a develop: section with watch: rules to a service, or drop --watch" },
+    );
+  }
+}
 
 /** `up` without -d: the services' logs until they all stop; ^C stops them (Compose's words). */
 async function attach(
@@ -236,11 +286,15 @@ async function attach(
   services: ServiceConfig[],
   since: number,
   up: UpOptions,
+  watching?: (prefix: string) => Promise<{ close(): Promise<void> }>,
 ): Promise<number> {
   // `attach: false` services run but are not followed, as Compose leaves them.
   const attached = services.filter((s) => s.attach !== false).map((s) => s.name);
   const containers = await projectContainers(rt, p.name, { services: attached });
   ctx.out(`Attaching to ${containers.map((c) => c.name).join(", ")}`);
+  // `--watch`: Compose's watch lines among the logs, `⦿` where the others have their name.
+  const width = Math.max(0, ...containers.map((c) => shortName(c).length));
+  const watcher = watching ? await watching(`${" ".repeat(width + 2)}\u29bf `) : undefined;
   const stop = new AbortController();
   let stopping: Promise<void> | undefined;
   const onInt = () => {
@@ -284,5 +338,6 @@ async function attach(
   } finally {
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onInt);
+    await watcher?.close();
   }
 }

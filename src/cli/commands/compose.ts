@@ -47,6 +47,10 @@ const VERBS: Record<string, [description: string, load: Load]> = {
   unpause: ["Unpause services", () => import("./compose-unpause.js")],
   up: ["Create and start containers", () => import("./compose-up.js")],
   version: ["Show the Docker Compose version information", () => import("./compose-version.js")],
+  watch: [
+    "Watch build context for service and rebuild/refresh containers when files are updated",
+    () => import("./compose-watch.js"),
+  ],
   wait: ["Block until containers of all (or specified) services stop.", () => import("./compose-wait.js")],
 };
 

@@ -1,0 +1,246 @@
+/**
+ * What `compose watch` does to a service's containers: sync (changed files copied in at the
+ * target, deleted ones removed, in every container of the service), restart, rebuild (build, then
+ * recreate the containers as `up --build SERVICE`), and `sync+exec`'s command.
+ */
+import { lstat, readdir, readlink, rm } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { Writable } from "node:stream";
+import type { Project, ServiceConfig, WatchExec } from "../../compose/index.js";
+import {
+  type ContainerRecord,
+  copyToContainer,
+  execInContainer,
+  openContainerTree,
+  type RuntimeContext,
+  restartContainer,
+  startContainer,
+} from "../../runtime/index.js";
+import type { Context } from "../context.js";
+import { progress, projectContainers } from "./compose-common.js";
+import { containerNumber } from "./compose-targets.js";
+import { type ActiveRule, ignoredBy, isChild, type PathMapping, quoteList } from "./compose-watch-rules.js";
+
+/** The service's containers (replicas by number; stopped ones too, as Compose syncs them). */
+export async function serviceContainers(
+  rt: RuntimeContext,
+  p: Project,
+  service: string,
+): Promise<ContainerRecord[]> {
+  return (await projectContainers(rt, p.name, { services: [service] })).sort(
+    (a, b) => containerNumber(a) - containerNumber(b),
+  );
+}
+
+const parts = (p: string) => p.split("/").filter((x) => x !== "" && x !== ".");
+
+type Entry = Parameters<typeof import("../../archive/index.js").packEntries>[0][number];
+
+/** The tar entries of a host path at a container path: a file, a link, or a directory and what it holds. */
+async function entriesOf(
+  host: string,
+  container: string,
+  skip: (host: string) => boolean,
+  out: Entry[],
+): Promise<void> {
+  const st = await lstat(host).catch(() => undefined);
+  if (!st) return;
+  const name = parts(container).join("/");
+  if (name === "") return;
+  const base = { name, mode: st.mode & 0o7777, uid: 0, gid: 0, mtime: st.mtime };
+  if (st.isDirectory()) {
+    out.push({ ...base, type: "directory" });
+    for (const n of await readdir(host)) {
+      const h = join(host, n);
+      if (!skip(h)) await entriesOf(h, posix.join(container, n), skip, out);
+    }
+  } else if (st.isSymbolicLink()) out.push({ ...base, type: "symlink", linkname: await readlink(host) });
+  else if (st.isFile()) out.push({ ...base, type: "file", source: { path: host, size: st.size } });
+}
+
+/**
+ * Brings the containers up to date with the host paths: those that exist are copied in (parents
+ * made, files owned by root), those gone are removed (`rm -rf`, as Compose runs it).
+ */
+export async function syncPaths(
+  rt: RuntimeContext,
+  containers: readonly ContainerRecord[],
+  mappings: readonly PathMapping[],
+): Promise<void> {
+  const { packEntries, resolveInRoot } = await import("../../archive/index.js");
+  const entries: Entry[] = [];
+  const gone: string[] = [];
+  for (const m of mappings) {
+    if (m.container === undefined) continue;
+    const st = await lstat(m.host).catch(() => undefined);
+    if (!st) gone.push(m.container);
+    else {
+      const rule = m.rule;
+      await entriesOf(m.host, m.container, (h) => (rule ? ignoredBy(rule, h) : false), entries);
+    }
+  }
+  for (const c of containers) {
+    if (gone.length > 0) {
+      const tree = await openContainerTree(rt, c, { write: true });
+      try {
+        for (const g of gone) {
+          const ps = parts(g);
+          if (ps.length === 0) continue;
+          const parent = await resolveInRoot(tree.root, ps.slice(0, -1), { followLast: true, clamp: true });
+          await rm(join(parent, ps.at(-1) as string), { recursive: true, force: true });
+        }
+      } finally {
+        await tree.release();
+      }
+    }
+    if (entries.length > 0) await copyToContainer(rt, c.id, "/", { tar: packEntries(entries) });
+  }
+}
+
+/** `initial_sync`: the files of the rule's path (less what is ignored, the Dockerfile and compose files). */
+export async function initialSyncFiles(rule: ActiveRule, s: ServiceConfig): Promise<PathMapping[]> {
+  const skipNames = new Set([
+    "Dockerfile",
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+    ...(s.build?.dockerfile ? [posix.basename(s.build.dockerfile)] : []),
+  ]);
+  const out: PathMapping[] = [];
+  const target = rule.target ?? "/";
+  const walk = async (host: string, container: string): Promise<void> => {
+    const st = await lstat(host).catch(() => undefined);
+    if (!st) return;
+    if (!st.isDirectory()) {
+      out.push({ host, container });
+      return;
+    }
+    for (const n of await readdir(host)) {
+      const h = join(host, n);
+      if (skipNames.has(n) || ignoredBy(rule, h) || boundIn(s, h)) continue;
+      await walk(h, posix.join(container, n));
+    }
+  };
+  await walk(rule.path, target);
+  return out;
+}
+
+/** A host path under one of the service's bind mounts (Compose leaves it to the mount). */
+export function boundIn(s: ServiceConfig, host: string): boolean {
+  return (s.volumes ?? []).some(
+    (v) => v.type === "bind" && v.source !== undefined && isChild(v.source, host),
+  );
+}
+
+/** Restarts the service's containers with Compose's progress lines. */
+export async function restartService(
+  ctx: Context,
+  rt: RuntimeContext,
+  p: Project,
+  service: string,
+): Promise<void> {
+  const say = progress(ctx);
+  for (const c of await serviceContainers(rt, p, service)) {
+    say("Container", c.name, "Restarting");
+    await restartContainer(rt, c.id);
+    say("Container", c.name, "Started");
+  }
+}
+
+/** `sync+exec`: the rule's command in each running container of the service; a failure is an error. */
+export async function execInService(
+  ctx: Context,
+  rt: RuntimeContext,
+  p: Project,
+  service: string,
+  x: WatchExec,
+): Promise<void> {
+  for (const c of await serviceContainers(rt, p, service)) {
+    if (c.state !== "running") continue;
+    const code = await execInContainer(rt, c.id, {
+      argv: x.command,
+      env: Object.entries(x.environment ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(x.user !== undefined ? { user: x.user } : {}),
+      ...(x.working_dir !== undefined ? { workdir: x.working_dir } : {}),
+      ...(x.privileged ? { privileged: true } : {}),
+      tty: false,
+      interactive: false,
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+    });
+    if (code !== 0) throw new Error(`exit code ${code}`);
+  }
+}
+
+/** `compose up`'s making of a service's container (given by the caller: `up` imports this file). */
+export type Converge = (
+  ctx: Context,
+  rt: RuntimeContext,
+  p: Project,
+  s: ServiceConfig,
+  o: { build: boolean; forceRecreate: boolean; n?: number },
+  say: ReturnType<typeof progress>,
+) => Promise<{ rec: ContainerRecord; running: boolean }>;
+
+/** A context whose stderr (build progress) goes nowhere: `--quiet`. */
+function quietContext(ctx: Context): Context {
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  return { ...ctx, stderr: sink, err: () => undefined };
+}
+
+/**
+ * `rebuild`: the services' images built again, then their containers recreated and started (as
+ * `up --build SERVICE`), with Compose's lines; a failed build leaves the containers as they were.
+ * `prune`: the images the old containers ran are removed when nothing else uses or names them.
+ */
+export async function rebuildServices(
+  ctx: Context,
+  rt: RuntimeContext,
+  p: Project,
+  services: readonly ServiceConfig[],
+  o: { quiet: boolean; prune: boolean; log: (line: string) => void; converge: Converge },
+): Promise<void> {
+  const names = services.map((s) => s.name);
+  o.log(`Rebuilding service(s) ${quoteList(names)} after changes were detected...`);
+  const { buildService } = await import("./compose-service-image.js");
+  const bctx = o.quiet ? quietContext(ctx) : ctx;
+  try {
+    for (const s of services) await buildService(bctx, p, s);
+  } catch (e) {
+    o.log(`Build failed. Error: ${(e as Error).message}`);
+    throw e;
+  }
+  o.log(`service(s) ${quoteList(names)} successfully built`);
+  const say = progress(ctx);
+  const old = new Set<string>();
+  for (const s of services) {
+    const have = await serviceContainers(rt, p, s.name);
+    for (const c of have) old.add(c.imageId);
+    const numbers = have.length > 0 ? have.map(containerNumber) : [1];
+    for (const n of numbers) {
+      const { rec } = await o.converge(ctx, rt, p, s, { build: false, forceRecreate: true, n }, say);
+      say("Container", rec.name, "Starting");
+      await startContainer(rt, rec.id);
+      say("Container", rec.name, "Started");
+    }
+  }
+  if (o.prune) await pruneImages(ctx, rt, old);
+}
+
+/** Removes the images of `ids` that are dangling (no name left) and that no container uses (quietly). */
+async function pruneImages(ctx: Context, rt: RuntimeContext, ids: Set<string>): Promise<void> {
+  const { containersUsing } = await import("../../runtime/index.js");
+  const { listImages, openImages, removeImage } = await import("../../images/index.js");
+  const images = await openImages(ctx.root);
+  const containers = containersUsing(rt);
+  for (const img of await listImages(images)) {
+    if (!ids.has(img.id) || !img.dangling || img.names.length > 0) continue;
+    // A container still using it keeps it (removeImage refuses without force).
+    await removeImage(images, img.id, { force: false, containers }).catch(() => undefined);
+  }
+}

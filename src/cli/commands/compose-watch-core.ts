@@ -1,0 +1,158 @@
+import { type FSWatcher, watch as fsWatch, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Project, ServiceConfig } from "../../compose/index.js";
+import { WharfError } from "../../errors/index.js";
+import type { Context } from "../context.js";
+import type { Converge } from "./compose-watch-actions.js";
+import {
+  boundIn,
+  execInService,
+  initialSyncFiles,
+  rebuildServices,
+  restartService,
+  serviceContainers,
+  syncPaths,
+} from "./compose-watch-actions.js";
+import { type ActiveRule, activeRules, Batcher, planBatch } from "./compose-watch-rules.js";
+import { runtimeContext } from "./container-common.js";
+
+export const NOT_CONFIGURED =
+  "none of the selected services is configured for watch, consider setting a 'develop' section";
+
+/**
+ * The services of `names` (all when none) with watch rules, checked as Compose checks them when
+ * watching starts: a `rebuild` rule needs a `build:` section.
+ */
+export function watchedServices(p: Project, names: readonly string[]): ServiceConfig[] {
+  const picked = p.services.filter((s) => names.length === 0 || names.includes(s.name));
+  for (const s of picked) {
+    if (s.develop?.watch?.some((r) => r.action === "rebuild") && !s.build) {
+      throw new WharfError(
+        "invalid-argument",
+        `can't watch service "${s.name}" with action rebuild without a build context`,
+        { hint: `give ${s.name} a build: section, or use action sync or restart` },
+      );
+    }
+  }
+  const out = picked.filter((s) => (s.develop?.watch?.length ?? 0) > 0);
+  if (out.length === 0)
+    throw new WharfError("invalid-argument", NOT_CONFIGURED, {
+      hint: "add develop: {watch: [{path: ./src, action: sync, target: /app}]} to a service (https://docs.docker.com/compose/how-tos/file-watch/)",
+    });
+  return out;
+}
+
+export interface Watching {
+  /** Stops watching; resolves when the batch under way (if any) is done. */
+  close(): Promise<void>;
+}
+
+/** The directories to give `fs.watch`: each rule's path, or its nearest existing parent. */
+function watchRoots(rules: readonly ActiveRule[]): { path: string; dir: boolean }[] {
+  const roots = new Map<string, boolean>();
+  for (const r of rules) {
+    let p = r.path;
+    for (;;) {
+      try {
+        roots.set(p, statSync(p).isDirectory());
+        break;
+      } catch {
+        const up = dirname(p);
+        if (up === p) break;
+        p = up;
+      }
+    }
+  }
+  return [...roots].map(([path, dir]) => ({ path, dir }));
+}
+
+/**
+ * Watches the services' rule paths and acts on each batch of changes, one batch at a time, in
+ * Compose's order (rebuild, then sync, then restart, then exec); `log` prints Compose's watch lines.
+ * A failed action is a warning, and watching goes on.
+ */
+export async function watchProject(
+  ctx: Context,
+  p: Project,
+  services: readonly ServiceConfig[],
+  o: { prune: boolean; quiet: boolean; log: (line: string) => void; converge: Converge },
+): Promise<Watching> {
+  const rt = runtimeContext(ctx);
+  const rules = activeRules(services).filter((r) => {
+    const s = services.find((x) => x.name === r.service) as ServiceConfig;
+    const sync = r.action === "sync" || r.action === "sync+restart";
+    if (sync && boundIn(s, r.path)) {
+      ctx.err(
+        `WARN[0000] path '${r.path}' also declared by a bind mount volume, this path won't be monitored!`,
+      );
+      return false;
+    }
+    return true;
+  });
+  for (const r of rules) {
+    if (!r.initial_sync || (r.action !== "sync" && r.action !== "sync+restart")) continue;
+    const s = services.find((x) => x.name === r.service) as ServiceConfig;
+    const files = await initialSyncFiles(r, s);
+    await syncPaths(rt, await serviceContainers(rt, p, r.service), files);
+  }
+  const byName = new Map(services.map((s) => [s.name, s]));
+  let queue = Promise.resolve();
+  let closed = false;
+  const handle = async (paths: string[]) => {
+    const plans = planBatch(rules, paths);
+    const rebuild = [...plans].filter(([, pl]) => pl.rebuild).map(([n]) => byName.get(n) as ServiceConfig);
+    if (rebuild.length > 0) await rebuildServices(ctx, rt, p, rebuild, o);
+    for (const [name, pl] of plans) {
+      if (pl.sync.length === 0) continue;
+      o.log(`Syncing service "${name}" after ${pl.sync.length} changes were detected`);
+      await syncPaths(rt, await serviceContainers(rt, p, name), pl.sync);
+    }
+    const restart = [...plans].filter(([, pl]) => pl.restart).map(([n]) => n);
+    if (restart.length > 0) {
+      for (const name of restart) await restartService(ctx, rt, p, name);
+      o.log(`service(s) [${restart.map((n) => JSON.stringify(n)).join(" ")}] restarted`);
+    }
+    for (const [name, pl] of plans) for (const x of pl.exec) await execInService(ctx, rt, p, name, x);
+  };
+  const batcher = new Batcher((paths) => {
+    queue = queue.then(async () => {
+      if (closed) return;
+      try {
+        await handle(paths);
+      } catch (e) {
+        ctx.err(`WARN[0000] Error handling changed files: ${(e as Error).message}`);
+      }
+    });
+  });
+  const watchers: FSWatcher[] = [];
+  for (const root of watchRoots(rules)) {
+    const w = fsWatch(root.path, { recursive: root.dir }, (_event, name) => {
+      if (closed) return;
+      batcher.add(root.dir && name ? join(root.path, name.toString()) : root.path);
+    });
+    w.on("error", (e) => ctx.err(`WARN[0000] Watch disabled with errors: ${e.message}`));
+    watchers.push(w);
+  }
+  o.log("Watch enabled");
+  return {
+    async close() {
+      closed = true;
+      batcher.close();
+      for (const w of watchers) w.close();
+      await queue;
+    },
+  };
+}
+
+/** Resolves on SIGINT or SIGTERM (the handlers removed then). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve(sig);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}

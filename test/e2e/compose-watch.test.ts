@@ -1,0 +1,252 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
+import { removeRootBridges } from "./helpers/network.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+const APPLETS = ["sh", "echo", "cat", "sleep", "ls", "touch"];
+
+const composeFile = (image: string) => `name: e2ewatch
+services:
+  web:
+    build:
+      context: ./web
+      args:
+        BASE: ${image}
+    init: true
+    command: [sleep, "300"]
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+          ignore: [skip.txt]
+        - path: ./conf
+          action: sync+restart
+          target: /etc/conf
+        - path: ./hooks
+          action: sync+exec
+          target: /hooks
+          exec:
+            command: [sh, -c, "cat /hooks/h.txt > /hooks/ran.txt"]
+        - path: ./web
+          action: rebuild
+`;
+
+const DOCKERFILE = `ARG BASE
+FROM \${BASE}
+COPY version.txt /version.txt
+`;
+
+/** `compose watch` end to end: the built CLI, runc, a busybox image from Distribution and one built from it. */
+describe("compose watch", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let proj: string;
+  let image: string;
+  const compose = (args: string[]) =>
+    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args]);
+  const cat = async (path: string) => {
+    const r = await compose(["exec", "-T", "web", "cat", path]);
+    return r.code === 0 ? r.stdout : undefined;
+  };
+  /** Polls `f` until it gives `want` (bounded). */
+  const until = async <T>(f: () => Promise<T>, want: (v: T) => boolean, ms = 30_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await f();
+      if (want(v) || Date.now() > end) return v;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-watch-"));
+    reg = await startDistribution();
+    cli = await wharfCli();
+    image = (
+      await pushBusyboxWith(reg, join(dir, "layout"), {
+        repo: "composewatch",
+        tag: "1",
+        applets: APPLETS,
+        cmd: ["sh"],
+      })
+    ).ref;
+    proj = join(dir, "proj");
+    for (const d of ["src", "conf", "hooks", "web"]) await mkdir(join(proj, d), { recursive: true });
+    await writeFile(join(proj, "compose.yaml"), composeFile(image));
+    await writeFile(join(proj, "web", "Dockerfile"), DOCKERFILE);
+    await writeFile(join(proj, "web", "version.txt"), "v1\n");
+    await writeFile(join(proj, "src", "first.txt"), "first\n");
+  }, 120_000);
+
+  afterAll(async () => {
+    if (cli) {
+      await cli.run(["compose", "-p", "e2ewatch", "down", "-v"]);
+      await removeContainers(cli);
+      await removeRootBridges(cli.root);
+    }
+    await reg?.close();
+    await cli?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("config shows the develop section; a sync rule without target is refused in Compose's words", async () => {
+    const r = await compose(["config"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("develop:");
+    expect(r.stdout).toContain(`path: ${join(proj, "src")}`);
+    expect(r.stdout).toContain("action: sync+exec");
+    const bad = join(dir, "bad");
+    await mkdir(bad);
+    await writeFile(
+      join(bad, "compose.yaml"),
+      `services:\n  a:\n    image: ${image}\n    develop:\n      watch:\n        - {path: ., action: sync}\n`,
+    );
+    const b = await cli.run(["compose", "-f", join(bad, "compose.yaml"), "config"]);
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toContain(
+      "services.a.develop.watch: target is required for non-rebuild actions: invalid compose project",
+    );
+  });
+
+  it("watch: syncs, deletes, ignores, restarts, execs and rebuilds; SIGINT ends it with 130", async () => {
+    let w: Spawned | undefined;
+    try {
+      w = cli.spawn(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), "watch"]);
+      const ready = await until(
+        async () => w?.stdout() ?? "",
+        (s) => s.includes("Watch enabled"),
+        120_000,
+      );
+      expect(ready).toContain("Watch enabled");
+
+      // sync: a new file arrives, an ignored one does not, a deleted one goes.
+      await writeFile(join(proj, "src", "skip.txt"), "ignored\n");
+      await writeFile(join(proj, "src", "hello.txt"), "hello\n");
+      expect(
+        await until(
+          () => cat("/app/hello.txt"),
+          (v) => v === "hello\n",
+        ),
+      ).toBe("hello\n");
+      expect(w.stdout()).toMatch(/Syncing service "web" after \d+ changes were detected/);
+      expect(await cat("/app/skip.txt")).toBeUndefined();
+      await mkdir(join(proj, "src", "sub"));
+      await writeFile(join(proj, "src", "sub", "deep.txt"), "deep\n");
+      expect(
+        await until(
+          () => cat("/app/sub/deep.txt"),
+          (v) => v === "deep\n",
+        ),
+      ).toBe("deep\n");
+      await rm(join(proj, "src", "hello.txt"));
+      expect(
+        await until(
+          () => cat("/app/hello.txt"),
+          (v) => v === undefined,
+        ),
+      ).toBeUndefined();
+
+      // sync+restart: the file is there and the container was started again.
+      const started = async () =>
+        (await cli.ok("inspect", "-f", "{{.State.StartedAt}}", "e2ewatch-web-1")).trim();
+      const before = await started();
+      await writeFile(join(proj, "conf", "app.conf"), "x=1\n");
+      expect(await until(started, (v) => v !== before)).not.toBe(before);
+      expect(
+        await until(
+          () => cat("/etc/conf/app.conf"),
+          (v) => v === "x=1\n",
+        ),
+      ).toBe("x=1\n");
+      expect(
+        await until(
+          async () => w?.stdout() ?? "",
+          (s) => s.includes('service(s) ["web"] restarted'),
+        ),
+      ).toContain('service(s) ["web"] restarted');
+
+      // sync+exec: the command ran after the sync.
+      await writeFile(join(proj, "hooks", "h.txt"), "hooked\n");
+      expect(
+        await until(
+          () => cat("/hooks/ran.txt"),
+          (v) => v === "hooked\n",
+        ),
+      ).toBe("hooked\n");
+
+      // rebuild: the new image's content in the recreated container.
+      expect(await cat("/version.txt")).toBe("v1\n");
+      await writeFile(join(proj, "web", "version.txt"), "v2\n");
+      expect(
+        await until(
+          () => cat("/version.txt"),
+          (v) => v === "v2\n",
+          120_000,
+        ),
+      ).toBe("v2\n");
+      expect(w.stdout()).toContain('Rebuilding service(s) ["web"] after changes were detected...');
+      expect(w.stdout()).toContain('service(s) ["web"] successfully built');
+
+      process.kill(w.pid, "SIGINT");
+      const end = await w.done;
+      expect(end.code).toBe(130);
+      // As Compose: the containers keep running.
+      expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "e2ewatch-web-1")).trim()).toBe("running");
+    } finally {
+      await w?.kill9();
+    }
+  }, 300_000);
+
+  it("up --watch: logs and watch lines together; a change is synced; SIGINT stops the containers (status 0)", async () => {
+    let w: Spawned | undefined;
+    try {
+      w = cli.spawn(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), "up", "--watch"]);
+      const ready = await until(
+        async () => w?.stdout() ?? "",
+        (s) => /^ +\u29bf Watch enabled$/m.test(s),
+        120_000,
+      );
+      expect(ready).toContain("Attaching to e2ewatch-web-1");
+      expect(ready).toMatch(/^ {7}\u29bf Watch enabled$/m);
+      await writeFile(join(proj, "src", "up.txt"), "from up\n");
+      expect(await until(() => cat("/app/up.txt"), (v) => v === "from up\n")).toBe("from up\n");
+      expect(
+        await until(async () => w?.stdout() ?? "", (s) => s.includes('\u29bf Syncing service "web" after')),
+      ).toMatch(/\u29bf Syncing service "web" after 1 changes were detected/);
+      process.kill(w.pid, "SIGINT");
+      const end = await w.done;
+      expect(end.stderr).toContain("Gracefully stopping...");
+      expect(end.code).toBe(0);
+      expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "e2ewatch-web-1")).trim()).toBe("exited");
+    } finally {
+      await w?.kill9();
+    }
+  }, 300_000);
+
+  it("watch refuses a project without watch rules, and a rebuild rule without build:, in Compose's words", async () => {
+    const other = join(dir, "plain");
+    await mkdir(other);
+    await writeFile(
+      join(other, "compose.yaml"),
+      `services:\n  a:\n    image: ${image}\n  b:\n    image: ${image}\n    develop: {watch: [{path: ., action: rebuild}]}\n`,
+    );
+    const f = ["compose", "-p", "e2ewatchplain", "-f", join(other, "compose.yaml")];
+    const none = await cli.run([...f, "watch", "--no-up", "a"]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain(
+      "none of the selected services is configured for watch, consider setting a 'develop' section",
+    );
+    const up = await cli.run([...f, "up", "--watch", "a"]);
+    expect(up.stderr).toContain(
+      "none of the selected services is configured for watch, see https://docs.docker.com/compose/how-tos/file-watch/",
+    );
+    const rebuild = await cli.run([...f, "watch", "--no-up", "b"]);
+    expect(rebuild.stderr).toContain(`can't watch service "b" with action rebuild without a build context`);
+  });
+});
