@@ -403,6 +403,11 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/compose-wait.js"),
   },
   {
+    path: ["compose", "watch"],
+    description: "Watch build context for service and rebuild/refresh containers when files are updated",
+    load: () => import("./commands/compose-watch.js"),
+  },
+  {
     path: ["compose", "version"],
     description: "Show the Docker Compose version information",
     load: () => import("./commands/compose-version.js"),
