@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { randomHex } from "../digest/index.js";
+import { type Digest, randomHex } from "../digest/index.js";
 import {
   type Dockerfile,
   findStage,
@@ -287,6 +287,19 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       env.warnings.push(...checkSummary(final.findings));
     }
     for (const w of env.warnings) progress.note(w);
+    // What the build read and did, for a provenance attestation (attest-build.ts); never in the image.
+    const materials: NonNullable<BuildResult["provenance"]>["materials"] = [];
+    for (const [key, p] of bases) {
+      const img = await p.catch(() => undefined);
+      const at = img?.display.lastIndexOf("@") ?? -1;
+      if (!img || at < 0) continue;
+      const platform = key.slice(key.indexOf("\0") + 1);
+      materials.push({
+        ref: img.display.slice(0, at),
+        digest: img.display.slice(at + 1) as Digest,
+        ...(platform ? { platform } : {}),
+      });
+    }
     return {
       id: stored.id,
       manifest: {
@@ -298,6 +311,22 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       tags: names,
       steps: { ...env.counters },
       warnings: env.warnings,
+      provenance: {
+        dockerfile: ctx.dockerfile,
+        context: ctx.dir
+          ? ctx.temporary && /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(o.context)
+            ? { kind: "remote", url: o.context }
+            : { kind: "local" }
+          : { kind: "stdin" },
+        materials,
+        steps: [...env.used.values()].map((r) => ({
+          createdBy: r.createdBy,
+          key: r.key,
+          ...(r.layer
+            ? { layer: { mediaType: r.layer.mediaType, digest: r.layer.digest, size: r.layer.size } }
+            : {}),
+        })),
+      },
     };
   } catch (caught) {
     abort.abort();

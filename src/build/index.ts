@@ -3,6 +3,14 @@
  * build cache's maintenance (`builder prune`).
  */
 export { type BuildAnnotation, parseAnnotation } from "./annotations.js";
+export {
+  type AttestRequest,
+  type AttestSpec,
+  type ProvenanceRequest,
+  parseAttestFlag,
+  parseProvenanceFlag,
+} from "./attest.js";
+export { buildAttested } from "./attest-build.js";
 export { build } from "./build.js";
 export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./cache.js";
 export { type CheckOnlyOptions, checkOnly, lintError } from "./checks.js";

@@ -3,6 +3,7 @@ import type { ImageConfig } from "../oci/index.js";
 import type { PullOptions, TransportOptions } from "../remote/index.js";
 import type { Ulimit } from "../runtime/index.js";
 import type { BuildAnnotation } from "./annotations.js";
+import type { ProvenanceInputs } from "./attest.js";
 import type { BaseOptions } from "./base.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
@@ -125,6 +126,8 @@ export interface BuildResult {
   /** Steps done and steps taken from the cache. */
   steps: { done: number; cached: number };
   warnings: string[];
+  /** What the build read and did (Dockerfile, resolved images, steps), for `--provenance`. */
+  provenance?: ProvenanceInputs;
 }
 
 /** One layer of a stage's image: the blob and its diff ID. */

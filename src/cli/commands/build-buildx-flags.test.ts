@@ -36,9 +36,11 @@ describe("build --annotation, --builder and --call", () => {
     const check = await runCli(["build", "--call", "check", dir], { root });
     expect([check.status, check.stdout]).toEqual([0, "Check complete, no warnings found.\n"]);
     const targets = await runCli(["build", "--call=targets", dir], { root });
-    expect([targets.status, targets.stderr.split("\n")[0]]).toEqual([
+    expect([targets.status, targets.stdout]).toEqual([0, "TARGET      DESCRIPTION\n(default)   \n"]);
+    const unknown = await runCli(["build", "--call=lint", dir], { root });
+    expect([unknown.status, unknown.stderr.split("\n")[0]]).toEqual([
       125,
-      "--call=targets is not supported by wharf build",
+      'invalid value "lint" for --call: expected build, check, outline or targets',
     ]);
     const bad = await runCli(["build", "--annotation", "novalue", dir], { root });
     expect(bad.status).not.toBe(0);

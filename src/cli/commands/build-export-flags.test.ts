@@ -11,28 +11,36 @@ const read = (...argv: string[]) => buildExportOf(parseFlags(argv, [...BUILD_EXP
 
 describe("build exporter flags", () => {
   it("takes --push and the outputs that keep the image in the store or push it", () => {
-    expect(read()).toEqual({ outputs: [], push: false, names: [] });
-    expect(read("--push", "--load")).toEqual({ outputs: [], push: true, names: [] });
+    expect(read()).toEqual({ outputs: [], push: false, names: [], attest: {} });
+    expect(read("--push", "--load")).toEqual({ outputs: [], push: true, names: [], attest: {} });
     expect(read("--output", "type=registry")).toMatchObject({ push: true, outputs: [] });
-    expect(read("-o", "type=image,name=r.example/a:1,push=true")).toEqual({
+    expect(read("-o", "type=image,name=r.example/a:1,push=true")).toMatchObject({
       outputs: [],
       push: true,
       names: ["r.example/a:1"],
     });
-    expect(read("-o", "type=image,name=a:1")).toEqual({ outputs: [], push: false, names: ["a:1"] });
-    expect(read("-o", "type=docker")).toEqual({ outputs: [], push: false, names: [] });
+    expect(read("-o", "type=image,name=a:1")).toMatchObject({ outputs: [], push: false, names: ["a:1"] });
+    expect(read("-o", "type=docker")).toMatchObject({ outputs: [], push: false, names: [] });
     // local and oci exports are left to --output's own parser
     expect(read("-o", "out", "-o", "type=oci,dest=x.tar").outputs).toEqual(["out", "type=oci,dest=x.tar"]);
     // with a dest, type=docker is an archive written like the other exported outputs
     expect(read("-o", "type=docker,dest=x.tar").outputs).toEqual(["type=docker,dest=x.tar"]);
   });
 
-  it("accepts attestations switched off and refuses any it would have to make", () => {
-    expect(read("--provenance=false", "--sbom", "0", "--attest", "type=provenance,disabled=true").push).toBe(
-      false,
+  it("reads provenance attestations, takes the off values, refuses an SBOM by name", () => {
+    expect(
+      read("--provenance=false", "--sbom", "0", "--attest", "type=provenance,disabled=true").attest,
+    ).toEqual({});
+    expect(read("--provenance=mode=max").attest).toEqual({ provenance: { mode: "max", version: "v0.2" } });
+    expect(read("--attest", "type=provenance,version=v1").attest).toEqual({
+      provenance: { mode: "min", version: "v1" },
+    });
+    // A later --attest switches off what --provenance asked for, as buildx's last value wins.
+    expect(read("--provenance=true", "--attest", "type=provenance,disabled=true").attest).toEqual({});
+    expect(read("--attest", "type=sbom,disabled=true").attest).toEqual({});
+    expect(() => read("--sbom=true")).toThrow(
+      "--sbom=true is not supported: wharf build makes no SBOM attestations",
     );
-    expect(() => read("--provenance=mode=max")).toThrow("--provenance=mode=max is not supported");
-    expect(() => read("--sbom=true")).toThrow("--sbom=true is not supported");
     expect(() => read("--attest", "type=sbom")).toThrow("--attest type=sbom is not supported");
   });
 

@@ -1,11 +1,15 @@
 /**
  * `build` flags of Docker's (buildx) exporters beyond `--output type=local|oci`: `--push`, `--load`,
  * `--output type=registry|image|docker` (the image into the store, pushed on request),
- * `--metadata-file`, and `--provenance`/`--sbom`/`--attest`, whose off values scripts pass to
- * BuildKit (wharf makes no attestations: `false` is what it does anyway; anything else is refused).
+ * `--metadata-file`, and `--provenance`/`--sbom`/`--attest` (provenance attestations; SBOMs refused).
  */
 import { writeFileSync } from "node:fs";
-import type { BuildResult } from "../../build/index.js";
+import {
+  type AttestRequest,
+  type BuildResult,
+  parseAttestFlag,
+  parseProvenanceFlag,
+} from "../../build/index.js";
 import { MediaType } from "../../oci/index.js";
 import { flag } from "../command.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
@@ -19,38 +23,52 @@ export const BUILD_EXPORT_FLAGS: FlagSpec[] = [
   {
     name: "provenance",
     type: "string",
-    description: 'Shorthand for "--attest=type=provenance" (only "false": wharf makes no attestations)',
+    description: 'Shorthand for "--attest=type=provenance"',
   },
   {
     name: "sbom",
     type: "string",
-    description: 'Shorthand for "--attest=type=sbom" (only "false": wharf makes no attestations)',
+    description: 'Shorthand for "--attest=type=sbom" (only "false": wharf makes no SBOM)',
   },
   {
     name: "attest",
     type: "strings",
     valueName: "stringArray",
-    description: 'Attestation parameters (only "type=...,disabled=true": wharf makes no attestations)',
+    description: 'Attestation parameters (format: "type=provenance,mode=min|max")',
   },
 ];
 
-const OFF = new Set(["false", "0", "off"]);
-
-/** Refuses an attestation wharf would have to make; accepts the ways of saying "none". */
-function checkAttestations(f: ParsedFlags): void {
-  const hint = "wharf build makes no provenance or SBOM attestations; drop the flag or pass false";
-  for (const name of ["provenance", "sbom"]) {
-    const v = flag.string(f, name);
-    if (v !== undefined && !OFF.has(v.toLowerCase())) {
-      throw usage(`--${name}=${v} is not supported: wharf build makes no attestations`, hint);
-    }
+/**
+ * `--provenance`, `--sbom` and `--attest` read as buildx reads them. Provenance is made
+ * (`build/attest.ts`); an SBOM is refused by name: BuildKit runs a scanner image for it, and wharf
+ * has none. Off values (`false`, `disabled=true`) are taken, as scripts pass them.
+ */
+export function attestationsOf(f: ParsedFlags): AttestRequest {
+  const out: AttestRequest = {};
+  const sbomHint =
+    "wharf build makes provenance attestations (--provenance=mode=min|max) but no SBOM: BuildKit runs a scanner image for it; drop --sbom or pass false";
+  const sbom = flag.string(f, "sbom");
+  if (sbom !== undefined && !OFF.has(sbom.toLowerCase()) && !/(^|,)disabled=true(,|$)/i.test(sbom))
+    throw usage(`--sbom=${sbom} is not supported: wharf build makes no SBOM attestations`, sbomHint);
+  const prov = flag.string(f, "provenance");
+  if (prov !== undefined) {
+    const req = parseProvenanceFlag(prov);
+    if (req) out.provenance = req;
   }
   for (const spec of flag.strings(f, "attest")) {
-    const m = keyValues(spec);
-    if (m.get("disabled") !== "true")
-      throw usage(`--attest ${spec} is not supported: wharf build makes no attestations`, hint);
+    const a = parseAttestFlag(spec);
+    if (a.type === "sbom") {
+      if (!a.disabled)
+        throw usage(`--attest ${spec} is not supported: wharf build makes no SBOM attestations`, sbomHint);
+      continue;
+    }
+    if (a.request) out.provenance = a.request;
+    else delete out.provenance;
   }
+  return out;
 }
+
+const OFF = new Set(["false", "0", "off"]);
 
 export interface BuildExport {
   /** Outputs left for `--output`'s own parser (local, oci). */
@@ -58,6 +76,8 @@ export interface BuildExport {
   push: boolean;
   /** Names given by `--output type=registry|image,name=...`, tagged like `-t`. */
   names: string[];
+  /** The attestations asked for (none: the build makes none, as Docker's default builder). */
+  attest: AttestRequest;
 }
 
 /**
@@ -65,8 +85,7 @@ export interface BuildExport {
  * store (`docker` without a dest, `image`) or push it (`registry`, `image` with `push=true`).
  */
 export function buildExportOf(f: ParsedFlags): BuildExport {
-  checkAttestations(f);
-  const out: BuildExport = { outputs: [], push: flag.bool(f, "push"), names: [] };
+  const out: BuildExport = { outputs: [], push: flag.bool(f, "push"), names: [], attest: attestationsOf(f) };
   for (const spec of flag.strings(f, "output")) {
     const m = spec.includes("=") ? keyValues(spec) : undefined;
     const type = m?.get("type");

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import {
   build,
+  buildAttested,
   buildPlatforms,
   checkOnly,
   lintError,
@@ -13,6 +14,7 @@ import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
+import { callResult, parseCall } from "./build-call.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
 import { BUILD_LEGACY_FLAGS, legacyBuildOptions } from "./build-legacy-flags.js";
 import {
@@ -203,14 +205,14 @@ export const command: Command = {
         "invalid argument: can't use stdin for both build context and dockerfile",
         "give the context as a directory",
       );
-    const call = (flag.string(f, "call") ?? "build").toLowerCase();
-    if (call !== "build" && call !== "check") {
-      throw usage(
-        call === "outline" || call === "targets"
-          ? `--call=${call} is not supported by wharf build`
-          : `invalid value "${call}" for --call: expected build, check, outline or targets`,
-        "wharf build runs --call=build (the default) and --call=check (--check)",
-      );
+    const { method: call, format: callFormat } = parseCall(flag.string(f, "call") ?? "build");
+    if (call === "outline" || call === "targets") {
+      // buildx's subrequests: the Dockerfile read, nothing built (build-call.ts).
+      const r = await checkOnly({ root: ctx.root, context, ...(file ? { file } : {}), stdin: ctx.stdin });
+      const target = flag.string(f, "target");
+      const buildArgs = parseBuildArgs(flag.strings(f, "build-arg"), ctx.env);
+      for (const l of callResult(call, callFormat, r.file, r.text, target, buildArgs)) ctx.out(l);
+      return 0;
     }
     if (flag.bool(f, "check") || call === "check") {
       // BuildKit's build checks only: each finding with its excerpt, nothing built; `error=true` fails.
@@ -250,8 +252,14 @@ export const command: Command = {
     const platforms = splitPlatforms(flag.strings(f, "platform"));
     const platform =
       platforms.length === 1 ? formatPlatform(platforms[0] as (typeof platforms)[0]) : undefined;
+    // Attestations asked for: an index of the image(s) and their attestation manifests (build/attest-build.ts).
+    const runBuild = exported.attest.provenance
+      ? (o: Parameters<typeof build>[0]) => buildAttested(o, platforms, exported.attest)
+      : platforms.length > 1
+        ? (o: Parameters<typeof build>[0]) => buildPlatforms(o, platforms)
+        : build;
     const outcome = await interruptible((signal) =>
-      (platforms.length > 1 ? (o: Parameters<typeof build>[0]) => buildPlatforms(o, platforms) : build)({
+      runBuild({
         signal,
         root: ctx.root,
         context,
