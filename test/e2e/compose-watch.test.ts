@@ -24,6 +24,7 @@ services:
           action: sync
           target: /app
           ignore: [skip.txt]
+          initial_sync: true
         - path: ./conf
           action: sync+restart
           target: /etc/conf
@@ -124,6 +125,13 @@ describe("compose watch", () => {
         120_000,
       );
       expect(ready).toContain("Watch enabled");
+      // initial_sync: the files already there were copied in when watching started.
+      expect(
+        await until(
+          () => cat("/app/first.txt"),
+          (v) => v === "first\n",
+        ),
+      ).toBe("first\n");
 
       // sync: a new file arrives, an ignored one does not, a deleted one goes.
       await writeFile(join(proj, "src", "skip.txt"), "ignored\n");
@@ -192,6 +200,8 @@ describe("compose watch", () => {
       ).toBe("v2\n");
       expect(w.stdout()).toContain('Rebuilding service(s) ["web"] after changes were detected...');
       expect(w.stdout()).toContain('service(s) ["web"] successfully built');
+      // --prune (the default): the image the old container ran, dangling now, is gone.
+      expect((await cli.ok("images", "--filter", "dangling=true", "-q")).trim()).toBe("");
 
       process.kill(w.pid, "SIGINT");
       const end = await w.done;
@@ -203,10 +213,18 @@ describe("compose watch", () => {
     }
   }, 300_000);
 
-  it("up --watch: logs and watch lines together; a change is synced; SIGINT stops the containers (status 0)", async () => {
+  it("up --watch: logs and watch lines together; syncs, restarts and rebuilds without ending; SIGINT stops the containers (status 0)", async () => {
     let w: Spawned | undefined;
     try {
-      w = cli.spawn(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), "up", "--watch"]);
+      w = cli.spawn([
+        "compose",
+        "--project-directory",
+        proj,
+        "-f",
+        join(proj, "compose.yaml"),
+        "up",
+        "--watch",
+      ]);
       const ready = await until(
         async () => w?.stdout() ?? "",
         (s) => /^ +\u29bf Watch enabled$/m.test(s),
@@ -215,10 +233,53 @@ describe("compose watch", () => {
       expect(ready).toContain("Attaching to e2ewatch-web-1");
       expect(ready).toMatch(/^ {7}\u29bf Watch enabled$/m);
       await writeFile(join(proj, "src", "up.txt"), "from up\n");
-      expect(await until(() => cat("/app/up.txt"), (v) => v === "from up\n")).toBe("from up\n");
       expect(
-        await until(async () => w?.stdout() ?? "", (s) => s.includes('\u29bf Syncing service "web" after')),
+        await until(
+          () => cat("/app/up.txt"),
+          (v) => v === "from up\n",
+        ),
+      ).toBe("from up\n");
+      expect(
+        await until(
+          async () => w?.stdout() ?? "",
+          (s) => s.includes('\u29bf Syncing service "web" after'),
+        ),
       ).toMatch(/\u29bf Syncing service "web" after 1 changes were detected/);
+      // A restart and a rebuild's recreate do not end the logs: up goes on watching.
+      let ended = false;
+      void w.done.then(() => {
+        ended = true;
+      });
+      const before = (await cli.ok("inspect", "-f", "{{.State.StartedAt}}", "e2ewatch-web-1")).trim();
+      await writeFile(join(proj, "conf", "app.conf"), "x=2\n");
+      expect(
+        await until(
+          () => cat("/etc/conf/app.conf"),
+          (v) => v === "x=2\n",
+        ),
+      ).toBe("x=2\n");
+      expect(
+        await until(
+          async () => (await cli.ok("inspect", "-f", "{{.State.StartedAt}}", "e2ewatch-web-1")).trim(),
+          (v) => v !== before,
+        ),
+      ).not.toBe(before);
+      await writeFile(join(proj, "web", "version.txt"), "v3\n");
+      expect(
+        await until(
+          () => cat("/version.txt"),
+          (v) => v === "v3\n",
+          120_000,
+        ),
+      ).toBe("v3\n");
+      await writeFile(join(proj, "src", "after.txt"), "after\n");
+      expect(
+        await until(
+          () => cat("/app/after.txt"),
+          (v) => v === "after\n",
+        ),
+      ).toBe("after\n");
+      expect(ended).toBe(false);
       process.kill(w.pid, "SIGINT");
       const end = await w.done;
       expect(end.stderr).toContain("Gracefully stopping...");

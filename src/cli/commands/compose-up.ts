@@ -302,7 +302,9 @@ async function attach(
     ctx.err("Gracefully stopping... (press Ctrl+C again to force)");
     const say = progress(ctx);
     stopping = (async () => {
-      for (const c of [...containers].reverse()) {
+      // `--watch`: a rebuild may have recreated them since.
+      const now = watcher ? await projectContainers(rt, p.name, { services: attached }) : containers;
+      for (const c of [...now].reverse()) {
         say("Container", c.name, "Stopping");
         await stopContainer(rt, c.id, up.timeout !== undefined ? { timeout: up.timeout } : {}).catch(
           () => undefined,
@@ -322,7 +324,11 @@ async function attach(
     ? watchExits(ctx, rt, watched, up, progress(ctx), () => stopping !== undefined)
     : undefined;
   try {
-    await printLogs(ctx, rt, containers, { follow: true, signal: stop.signal, since });
+    if (watcher) {
+      // `--watch`: restarts and recreates end the streams; the containers are followed again.
+      const { followWatched } = await import("./compose-watch-core.js");
+      await followWatched(ctx, p, attached, stop.signal, since);
+    } else await printLogs(ctx, rt, containers, { follow: true, signal: stop.signal, since });
     await stopping;
     if (watch) {
       // As Compose: the exit code of --exit-code-from's container, else of the first that exited.

@@ -156,3 +156,28 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on("SIGTERM", on);
   });
 }
+
+/**
+ * `up --watch`'s logs: the services' containers followed until `signal` aborts, followed again when
+ * a restart or a rebuild's recreate ended their streams (only lines written from then on).
+ */
+export async function followWatched(
+  ctx: Context,
+  p: Project,
+  services: readonly string[],
+  signal: AbortSignal,
+  since: number,
+): Promise<void> {
+  const rt = runtimeContext(ctx);
+  const { printLogs } = await import("./compose-logs-print.js");
+  const { projectContainers } = await import("./compose-common.js");
+  let from = since;
+  while (!signal.aborted) {
+    const containers = (await projectContainers(rt, p.name, { services })).filter(
+      (c) => c.state === "running",
+    );
+    if (containers.length > 0) await printLogs(ctx, rt, containers, { follow: true, signal, since: from });
+    from = Date.now();
+    if (!signal.aborted) await new Promise((r) => setTimeout(r, 300));
+  }
+}
