@@ -169,6 +169,17 @@ describe("wharf build attestations and --call outline|targets", () => {
     };
     expect(Buffer.from(meta.source.infos[0]?.data ?? "", "base64").toString()).toBe(DOCKERFILE(base));
 
+    // imagetools inspect's `.Provenance`: the predicate, as buildx shows it.
+    const shown = JSON.parse(
+      await cli.ok("buildx", "imagetools", "inspect", "--format", "{{json .Provenance}}", ref),
+    ) as { SLSA: { buildType: string; materials: unknown[] } };
+    expect(shown.SLSA.buildType).toBe("https://mobyproject.org/buildkit@v1");
+    expect(shown.SLSA.materials).toEqual(p.materials);
+    // The text form lists both entries, the attestation as buildx lists it.
+    const text = await cli.ok("buildx", "imagetools", "inspect", ref);
+    expect(text).toContain("Platform:    unknown/unknown");
+    expect(text).toContain(`vnd.docker.reference.digest: ${image.digest}`);
+
     // skopeo copies the pushed index with every manifest.
     const copy = join(dir, "copy");
     await skopeo("copy", "--all", "--src-tls-verify=false", `docker://${ref}`, `oci:${copy}:c`);

@@ -4,7 +4,8 @@
  * is `{{.Manifest}}` alone): Name, MediaType, Digest and an index's entries; `--raw` the bytes as
  * served, no newline; another format is a Go template over `.Name` (as given), `.Manifest` (the
  * descriptor, or the index with its digest and size) and `.Image` (the config; for an index of
- * several platforms a map by platform), with buildx's functions (`json` indents by two spaces).
+ * several platforms a map by platform) and `.Provenance` (the SLSA predicates of BuildKit's attestation
+ * manifests, `{SLSA: ...}`), with buildx's functions (`json` indents by two spaces).
  */
 import { WharfError } from "../../errors/index.js";
 import type { Descriptor, ImageConfig, Index } from "../../oci/index.js";
@@ -48,7 +49,7 @@ function goTemplate<T>(f: () => T): T {
     return f();
   } catch (e) {
     throw new WharfError("invalid-argument", (e as Error).message, {
-      hint: "the fields are .Name, .Manifest and .Image; the functions Go's and json",
+      hint: "the fields are .Name, .Manifest, .Image and .Provenance; the functions Go's and json",
     });
   }
 }
@@ -106,6 +107,31 @@ async function configs(repo: Repository, top: FetchedManifest): Promise<Map<stri
   return out;
 }
 
+/**
+ * buildx's `.Provenance`: the SLSA predicate of each platform's attestation manifest (the in-toto
+ * layer whose predicate type is SLSA provenance), as `{SLSA: predicate}`, by platform. Fetched only
+ * when a format names it.
+ */
+async function provenances(repo: Repository, top: FetchedManifest): Promise<Map<string, { SLSA: unknown }>> {
+  const out = new Map<string, { SLSA: unknown }>();
+  if (top.document.kind !== "index") return out;
+  const entries = top.document.index.manifests;
+  for (const d of entries) {
+    if (d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest") continue;
+    const subject = entries.find((e) => e.digest === d.annotations?.["vnd.docker.reference.digest"]);
+    if (!subject?.platform) continue;
+    const m = await fetchManifest(repo, d.digest);
+    if (m.document.kind !== "manifest") continue;
+    const layer = m.document.manifest.layers.find((l) =>
+      l.annotations?.["in-toto.io/predicate-type"]?.startsWith("https://slsa.dev/provenance/"),
+    );
+    if (!layer) continue;
+    const statement = await readJson<{ predicate?: unknown }>(repo, layer);
+    out.set(platformKey(subject.platform), { SLSA: statement.predicate ?? null });
+  }
+  return out;
+}
+
 export const command: Command = {
   path: ["buildx", "imagetools", "inspect"],
   usage: "[OPTIONS] NAME",
@@ -160,10 +186,30 @@ export const command: Command = {
           : found.size === 1
             ? imageValue([...found.values()][0] as ImageConfig)
             : null;
-      // buildx's tplInput: a struct, so a field it lacks is an error (`.SBOM` and `.Provenance` too: not offered).
-      const data = goStruct("imagetools.tplInput", { Name: input, Manifest: manifest, Image: image });
+      // `.Provenance`: the attestation manifests' SLSA predicates (a map by platform for several).
+      const prov = /\bProvenance\b|\{\{\s*json\s+\.\s*\}\}/.test(format)
+        ? await provenances(repo, top)
+        : new Map();
+      const provenance =
+        prov.size > 1 || (prov.size === 1 && found.size > 1)
+          ? new Map(prov)
+          : prov.size === 1
+            ? [...prov.values()][0]
+            : null;
+      // buildx's tplInput: a struct, so a field it lacks is an error (`.SBOM` too: wharf makes none).
+      const data = goStruct("imagetools.tplInput", {
+        Name: input,
+        Manifest: manifest,
+        Image: image,
+        Provenance: provenance,
+      });
       Object.defineProperty(data, "toJSON", {
-        value: () => ({ name: input, manifest, ...(image ? { image } : {}) }),
+        value: () => ({
+          name: input,
+          manifest,
+          ...(image ? { image } : {}),
+          ...(provenance ? { provenance } : {}),
+        }),
         enumerable: false,
       });
       ctx.stdout.write(goTemplate(() => execute(tpl, data as never, BUILDX_FUNCS)));
