@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { chainOf, ownerTag, reapOrphans, tearDown } from "./host.js";
+import { chainOf, ensureBridge, ownerTag, randomMac, reapOrphans, tearDown } from "./host.js";
 import { formatCidr, hostRoutes } from "./ipv4.js";
 import { allNetworks, createNetwork } from "./networks.js";
 import { bridgeOf, readNetworks } from "./store.js";
@@ -80,6 +80,44 @@ describe("bridge networks on the host", () => {
       IPRange: "10.231.9.128/25",
     });
     expect(iptablesSave()).toContain(`-A ${chainOf(c.Id)} -i ${bridgeOf(c)} -j DROP`);
+  });
+
+  it("sets each bridge's MAC address, so that a port joining with a lower one leaves it; an older wharf's bridge is pinned at its next use", async () => {
+    const ctx = newRoot();
+    const n = await createNetwork(ctx, { name: "macs" });
+    const br = bridgeOf(n);
+    const sys = (f: string) => readFileSync(`/sys/class/net/${br}/${f}`, "utf8").trim();
+    const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+    // 3: NET_ADDR_SET, the kernel no longer follows the ports' addresses.
+    expect(sys("addr_assign_type")).toBe("3");
+    const mac = sys("address");
+    const port = `wmac${process.pid % 100000}`;
+    const joinLowest = () => {
+      ip("link", "add", port, "type", "veth", "peer", "name", `${port}p`);
+      ip("link", "set", port, "address", "02:00:00:00:00:01", "master", br, "up");
+    };
+    try {
+      joinLowest();
+      expect(sys("address")).toBe(mac);
+      ip("link", "delete", port);
+      // As an older wharf made it: no address given, so it takes its lowest port's.
+      ip("link", "delete", br);
+      ip("link", "add", "name", br, "type", "bridge");
+      ip("link", "set", "dev", br, "alias", ownerTag(ctx, n.Id));
+      joinLowest();
+      expect(sys("address")).toBe("02:00:00:00:00:01");
+      ip("link", "delete", port);
+      expect(await ensureBridge(ctx, n)).toBe(true);
+      expect(sys("addr_assign_type")).toBe("3");
+      const kept = sys("address");
+      joinLowest();
+      ip("link", "set", port, "address", "02:00:00:00:00:00");
+      expect(sys("address")).toBe(kept);
+    } finally {
+      // Gone already when an expectation failed after its delete.
+      spawnSync("ip", ["link", "delete", port], { stdio: "ignore" });
+    }
+    for (let i = 0; i < 20; i++) expect(randomMac()).toMatch(/^[0-9a-f][26ae](:[0-9a-f]{2}){5}$/);
   });
 
   it("network rm takes the bridge and its rules; the predefined ones stay", async () => {

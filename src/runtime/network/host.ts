@@ -5,6 +5,7 @@
  * subnet's traffic out of the bridge, and forwarding accepted to and from it (isolated from other
  * wharf bridges but for published ports). All under a host-wide lock.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { WharfError } from "../../errors/index.js";
@@ -53,10 +54,36 @@ export function subnetOf(net: NetworkRecord): { subnet: Subnet; gateway: string 
  */
 export async function ensureBridge(ctx: RuntimeContext, net: NetworkRecord): Promise<boolean> {
   const br = bridgeOf(net);
-  // route_localnet is set with the rules: a bridge that lacks it has an older wharf's rules.
-  if (aliasOf(br) === ownerTag(ctx, net.Id) && readTextOr(localnetPath(br)).trim() === "1") return false;
+  // route_localnet is set with the rules: a bridge that lacks it has an older wharf's rules; one
+  // whose MAC address is not pinned was made by an older wharf too.
+  if (aliasOf(br) === ownerTag(ctx, net.Id) && readTextOr(localnetPath(br)).trim() === "1" && macPinned(br))
+    return false;
   await withHostLock(() => bringUp(ctx, net));
   return true;
+}
+
+/**
+ * A bridge's MAC address: the kernel gives a bridge the lowest of its ports' until one is set, so
+ * that a container joining with a lower one changed the gateway's and its peers' cached ARP entry
+ * went stale: their packets to the gateway (its DNS server, the host, the way out) were dropped
+ * until the entry expired. Set, it stays (`addr_assign_type` 3, NET_ADDR_SET), as Docker sets its
+ * bridges' (a random locally administered unicast address).
+ */
+export function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = ((b[0] ?? 0) & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
+function macPinned(br: string): boolean {
+  return readTextOr(join(SYS_NET, br, "addr_assign_type")).trim() === "3";
+}
+
+/** Keeps an older wharf's bridge at the address it has now (setting it pins it). */
+async function pinMac(br: string): Promise<void> {
+  const mac = readTextOr(join(SYS_NET, br, "address")).trim();
+  if (mac)
+    await mustRun(`cannot set the MAC address of ${br}`, "ip", ["link", "set", "dev", br, "address", mac]);
 }
 
 function localnetPath(br: string): string {
@@ -79,6 +106,7 @@ export async function bringUp(ctx: RuntimeContext, net: NetworkRecord): Promise<
   const tag = ownerTag(ctx, net.Id);
   const alias = aliasOf(br);
   if (alias === tag) {
+    if (!macPinned(br)) await pinMac(br);
     if (readTextOr(localnetPath(br)).trim() !== "1") await setRules(net, br, subnetOf(net).subnet);
     return;
   }
@@ -111,7 +139,7 @@ export async function bringUp(ctx: RuntimeContext, net: NetworkRecord): Promise<
     );
   }
   const batch = [
-    `link add name ${br} type bridge`,
+    `link add name ${br} address ${randomMac()} type bridge`,
     `link set dev ${br} alias "${tag.replace(/"/g, "")}"`,
     `addr add ${gateway}/${subnet.prefix} dev ${br}`,
     // No duplicate address detection: the address is usable at once (the bridge is new).
