@@ -27,6 +27,7 @@ const ALLOWED: Record<string, string[]> = {
   registry: base,
   trust: ["errors", "digest", "reference", "oci", "files"],
   compose: ["errors"],
+  bake: ["errors", "compose"],
   cli: ["*"],
 };
 

@@ -32,6 +32,7 @@ describe("help", () => {
 
   it("takes docker buildx build and prune as wharf's build and builder prune", () => {
     expect(groupEntries("buildx").map((e) => e.path.join(" "))).toEqual([
+      "buildx bake",
       "buildx build",
       "buildx create",
       "buildx du",

@@ -571,6 +571,13 @@ export const COMMANDS: Entry[] = [
     load: () => import("./commands/builder-prune.js"),
   },
   {
+    path: ["buildx", "bake"],
+    // Docker 28's `docker bake`; buildx's own short alias `f`.
+    aliases: [["bake"], ["buildx", "f"]],
+    description: "Build from a file",
+    load: () => import("./commands/bake.js"),
+  },
+  {
     path: ["buildx", "create"],
     description: "Create a new builder instance",
     load: () => import("./commands/buildx-create.js"),

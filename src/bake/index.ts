@@ -1,0 +1,120 @@
+/**
+ * `buildx bake`'s definitions: bake files (HCL, JSON, Compose) read, merged and evaluated into
+ * targets ready to build. Building them is the CLI's (`cli/commands/bake.ts`), with `build/`.
+ */
+import { WharfError } from "../errors/index.js";
+import { Definition, displayValue, type Expansion, type Group, type VariableInfo } from "./definition.js";
+import { type BakeFile, DEFAULT_FILES, defaultFiles, readBakeFile } from "./files.js";
+import type { Value } from "./hcl.js";
+import { applyOverrides, type Override, parseOverride, pathMatch } from "./overrides.js";
+import { printDefinition, splitCsv } from "./print.js";
+import type { Target } from "./target.js";
+
+export type { BakeFile, Expansion, Group, Override, Target, Value, VariableInfo };
+export {
+  DEFAULT_FILES,
+  Definition,
+  defaultFiles,
+  displayValue,
+  parseOverride,
+  pathMatch,
+  printDefinition,
+  splitCsv,
+};
+
+export interface LoadOptions {
+  files: BakeFile[];
+  /** Where relative paths of Compose files are reckoned from (buildx: the working directory). */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Built-in variables (`BAKE_LOCAL_PLATFORM`, `BAKE_CMD_CONTEXT`). */
+  builtins?: Record<string, Value>;
+}
+
+/** The files read and merged into one definition (nothing evaluated yet but the syntax). */
+export function loadDefinition(o: LoadOptions): Definition {
+  const bodies = o.files.map((f) => readBakeFile(f, o.cwd, o.env));
+  return new Definition(bodies, o.env, o.builtins ?? {});
+}
+
+export interface Plan {
+  /** The names asked for (`default` when none). */
+  requested: string[];
+  /** Groups for `--print`: those reached, and `default` as the names asked for. */
+  groups: Map<string, Group>;
+  /** Each target to build, resolved and overridden, those a `target:` context names before it. */
+  targets: Map<string, Target>;
+}
+
+/** The `target:NAME` contexts of a target, as names. */
+export function linkedTargets(t: Target): string[] {
+  return Object.values(t.contexts ?? {})
+    .filter((v) => v.startsWith("target:"))
+    .map((v) => v.slice("target:".length));
+}
+
+/**
+ * The targets `names` expand to (`default` when none), resolved, with `--set` overrides applied,
+ * and the targets their `target:` contexts name added first (cycles refused).
+ */
+export function plan(def: Definition, names: string[], overrides: Override[]): Plan {
+  const requested = names.length ? names : ["default"];
+  const x = def.expand(requested);
+  const resolved = new Map<string, Target>();
+  const order: string[] = [];
+  const visit = (n: string, stack: string[]) => {
+    if (order.includes(n)) return;
+    if (stack.includes(n))
+      throw new WharfError("invalid-argument", `infinite loop detected: ${[...stack, n].join(" -> ")}`, {
+        hint: "a target's contexts may not name (through target:) the target itself",
+      });
+    let t = resolved.get(n);
+    if (!t) {
+      t = def.resolve(n);
+      resolved.set(n, t);
+    }
+    for (const dep of linkedTargets(t)) {
+      if (!def.hasTarget(dep))
+        throw new WharfError("not-found", `failed to find target ${dep}`, {
+          hint: `the context target:${dep} of ${n} names no target of the bake file`,
+        });
+      visit(dep, [...stack, n]);
+    }
+    order.push(n);
+  };
+  for (const n of x.targets) visit(n, []);
+  const targets = new Map(order.map((n) => [n, resolved.get(n) as Target]));
+  applyOverrides(targets, overrides);
+  // Overrides may add `target:` contexts: their targets join (once, without further overrides).
+  for (const [n, t] of [...targets]) {
+    for (const dep of linkedTargets(t)) {
+      if (targets.has(dep)) continue;
+      if (!def.hasTarget(dep))
+        throw new WharfError("not-found", `failed to find target ${dep}`, { hint: `named by ${n}` });
+      const rest = new Map(targets);
+      targets.clear();
+      targets.set(dep, def.resolve(dep));
+      for (const [k, v] of rest) targets.set(k, v);
+    }
+  }
+  // A target built only as another's `target:` context exports nothing (buildx: `type=cacheonly`).
+  for (const [n, t] of targets)
+    if (!x.targets.includes(n)) targets.set(n, { ...t, output: ["type=cacheonly"] });
+  const groups = new Map(x.groups);
+  if (!groups.has("default")) groups.set("default", { targets: requested });
+  return { requested, groups, targets };
+}
+
+/** `--list targets`: each target and group with its description (a group's: its targets). */
+export function listTargets(def: Definition): { name: string; description: string }[] {
+  const { targets, groups } = def.names();
+  const rows = new Map<string, string>();
+  for (const n of targets) rows.set(n, def.resolve(n).description ?? "");
+  for (const n of groups) {
+    const g = def.group(n) as Group;
+    rows.set(n, g.description ?? g.targets.join(", "));
+  }
+  return [...rows]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, description]) => ({ name, description }));
+}
