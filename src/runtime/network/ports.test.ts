@@ -15,6 +15,15 @@ function listen(port: number): Promise<Server> {
   });
 }
 
+/** Whether `port` can be listened on, on both families ([::] with its IPv4 side). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen({ host: "::", port }, () => s.close(() => resolve(true)));
+  });
+}
+
 async function freePort(): Promise<number> {
   const s = await listen(0);
   const addr = s.address();
@@ -79,6 +88,40 @@ describe("published ports", () => {
       { containerPort: 80, protocol: "tcp", hostIp: "", hostPort: String(port) },
     ]);
     expect(again?.hostPort).toBe(port);
+  });
+
+  it("a port picked from a range skips one a program holds on [::] alone (the IPv6 relay's side)", async () => {
+    // Two free ports in a row: the first held IPv6-only, the second free on both sides.
+    let first = 0;
+    let held: Server | undefined;
+    for (let tries = 0; tries < 50 && !held; tries++) {
+      const p = await freePort();
+      const s = createServer();
+      const ok = await new Promise<boolean>((res) => {
+        s.once("error", () => res(false));
+        s.listen({ host: "::", port: p, ipv6Only: true }, () => res(true));
+      });
+      if (ok && p < 65535 && (await canListen(p + 1))) {
+        first = p;
+        held = s;
+      } else if (ok) await new Promise((r) => s.close(r));
+    }
+    if (!held) throw new Error("no two free ports in a row");
+    try {
+      const [m] = await reservePorts(a, "web", "bridge", [
+        { containerPort: 80, protocol: "tcp", hostIp: "", hostPort: `${first}-${first + 1}` },
+      ]);
+      expect(m?.hostPort).toBe(first + 1);
+      // An IPv4 host IP has no IPv6 side: the held port is taken.
+      const [v4] = await reservePorts(b, "other", "bridge", [
+        { containerPort: 80, protocol: "tcp", hostIp: "127.0.0.1", hostPort: `${first}-${first + 1}` },
+      ]);
+      expect(v4?.hostPort).toBe(first);
+    } finally {
+      await new Promise((r) => held?.close(r));
+      await releasePorts(a);
+      await releasePorts(b);
+    }
   });
 
   it("gives a stale reservation (its container's namespace gone) to the next container, its DNAT rules removed", async () => {

@@ -39,13 +39,21 @@ function clashes(res: Reservations, protocol: string, hostIp: string, port: numb
   return false;
 }
 
-/** Whether `port` can be bound on `hostIp` now: the error code when not. */
-async function bindError(protocol: PortProtocol, hostIp: string, port: number): Promise<string | undefined> {
+/**
+ * Whether `port` can be bound on `hostIp` now: the error code when not. `ipv6Only`: `[::]` without
+ * its IPv4 side (what the IPv6 relay binds: proxy.ts).
+ */
+async function bindError(
+  protocol: PortProtocol,
+  hostIp: string,
+  port: number,
+  ipv6Only = false,
+): Promise<string | undefined> {
   if (protocol === "sctp") return undefined;
   const host = hostIp || "0.0.0.0";
   return new Promise((resolve) => {
     if (protocol === "udp") {
-      const s = createSocket(host.includes(":") ? "udp6" : "udp4");
+      const s = createSocket({ type: host.includes(":") ? "udp6" : "udp4", ipv6Only });
       s.once("error", (e: NodeJS.ErrnoException) => {
         s.close();
         resolve(e.code ?? "EADDRINUSE");
@@ -55,8 +63,18 @@ async function bindError(protocol: PortProtocol, hostIp: string, port: number): 
     }
     const srv = createServer();
     srv.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "EADDRINUSE"));
-    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(undefined)));
+    srv.listen({ host, port, exclusive: true, ipv6Only }, () => srv.close(() => resolve(undefined)));
   });
+}
+
+/**
+ * Whether a port picked for a `-p` without host IP is free on the IPv6 side the relay binds (`[::]`)
+ * too: a program listening there alone would fail the start (Docker 27+ goes on to the next port
+ * of the range then). A host without IPv6 has no such side.
+ */
+async function freeOnIpv6(protocol: PortProtocol, hostIp: string, port: number): Promise<boolean> {
+  if (hostIp !== "" && hostIp !== "0.0.0.0") return true;
+  return (await bindError(protocol, "::", port, true)) !== "EADDRINUSE";
 }
 
 function localPortRange(): [number, number] {
@@ -154,7 +172,8 @@ export async function reservePorts(
         for (let p = lo; p <= hi && port === undefined; p++) {
           if (clashes(res, w.protocol, ip, p, containerId)) continue;
           if (out.some((m) => m.hostPort === p && m.protocol === w.protocol)) continue;
-          if ((await bindError(w.protocol, ip, p)) === undefined) port = p;
+          if ((await bindError(w.protocol, ip, p)) === undefined && (await freeOnIpv6(w.protocol, ip, p)))
+            port = p;
         }
         if (port === undefined) throw allocated(endpoint, shown);
       }
