@@ -306,6 +306,30 @@ target "db" {
     });
   });
 
+  it("keeps paths relative to the working directory, or to the file with BUILDX_BAKE_FILE_RELATIVE_PATHS", () => {
+    const files = [
+      {
+        name: "sub/docker-bake.hcl",
+        text: 'target "a" {\n context = "ctx"\n contexts = { x = "../lib", y = "docker-image://alpine" }\n}\ntarget "b" {}\n',
+      },
+      { name: "sub/compose.yaml", text: "services:\n  c:\n    build: ./app\n" },
+    ];
+    const at = (fileRelative: boolean) => {
+      const p = plan(loadDefinition({ files, cwd: "/w", env: {}, fileRelative }), ["a", "b", "c"], []);
+      return [...p.targets].map(([n, t]) => [n, t.context, t.contexts]);
+    };
+    expect(at(false)).toEqual([
+      ["a", "ctx", { x: "../lib", y: "docker-image://alpine" }],
+      ["b", undefined, undefined],
+      ["c", "./app", undefined],
+    ]);
+    expect(at(true)).toEqual([
+      ["a", "sub/ctx", { x: "lib", y: "docker-image://alpine" }],
+      ["b", "sub", undefined],
+      ["c", "sub/app", undefined],
+    ]);
+  });
+
   it("refuses what buildx refuses, naming the file and line", () => {
     expect(() => print('target "x" {\n  dockerfile-inline = "FROM ${BASE_IMAGE}"\n}\n', ["x"])).toThrow(
       'docker-bake.hcl:2,31-41: Unknown variable; There is no variable named "BASE_IMAGE".',

@@ -3,8 +3,10 @@
  * file's value), user functions, targets (each definition merged, `inherits`, `matrix`) and groups,
  * evaluated on demand (a `target.NAME.ATTR` reference evaluates that target first).
  */
+import { dirname, isAbsolute, join } from "node:path";
 import { WharfError } from "../errors/index.js";
 import { evaluate, type Scope, withVars } from "./eval.js";
+import { isLocalPath } from "./files.js";
 import { numberString, str } from "./functions.js";
 import {
   type Attribute,
@@ -68,6 +70,7 @@ export class Definition {
     bodies: Body[],
     private readonly env: NodeJS.ProcessEnv,
     private readonly builtins: Record<string, Value> = {},
+    private readonly fileRelative = false,
   ) {
     for (const body of bodies) {
       for (const a of body.attrs) this.globals.set(a.name, a);
@@ -338,6 +341,7 @@ export class Definition {
               if (v !== null) own.inherits = (Array.isArray(v) ? v : [v]).map((x) => str(x));
             } else setAttribute(own, a.name, v, a.pos);
           }
+          if (this.fileRelative) rebase(own, b.pos.file);
           if (b.body.blocks.length)
             throw hclError(
               (b.body.blocks[0] as Block).pos,
@@ -346,6 +350,10 @@ export class Definition {
             );
           const inherits = [...(t.inherits ?? []), ...(own.inherits ?? [])];
           t = { ...mergeTargets(t, own), ...(inherits.length ? { inherits } : {}) };
+        }
+        if (this.fileRelative && t.context === undefined) {
+          const dir = dirname((blocks[0] as Block).pos.file);
+          if (dir !== ".") t.context = dir;
         }
         if (combo && instance === name && combos.length > 1)
           throw hclError(
@@ -430,6 +438,18 @@ export class Definition {
     for (const n of names) visit(n, []);
     return out;
   }
+}
+
+/** A block's local `context` and `contexts` made relative to its file's directory (`fileRelative`). */
+function rebase(t: Target, file: string): void {
+  const dir = dirname(file);
+  if (dir === ".") return;
+  const local = (v: string) => isLocalPath(v) && !isAbsolute(v);
+  if (t.context !== undefined && local(t.context)) t.context = join(dir, t.context);
+  if (t.contexts)
+    t.contexts = Object.fromEntries(
+      Object.entries(t.contexts).map(([k, v]) => [k, local(v) ? join(dir, v) : v]),
+    );
 }
 
 /** A variable's `type` expression as text: `string`, `number`, `bool`, `list(string)`, `map(...)`. */

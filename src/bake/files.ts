@@ -56,12 +56,23 @@ function formatOf(f: BakeFile): Format {
   return /^services\s*:/m.test(f.text) ? "compose" : "hcl";
 }
 
-/** One file as a body; `cwd` and `env` serve Compose files (paths, interpolation). */
-export function readBakeFile(f: BakeFile, cwd: string, env: NodeJS.ProcessEnv): Body {
+/**
+ * One file as a body; `cwd` and `env` serve Compose files (paths, interpolation). A Compose file's
+ * paths stay as written (relative to the working directory, as buildx takes them) unless
+ * `fileRelative` (`BUILDX_BAKE_FILE_RELATIVE_PATHS=1`): then relative to the file's directory.
+ */
+export function readBakeFile(f: BakeFile, cwd: string, env: NodeJS.ProcessEnv, fileRelative = false): Body {
   const format = formatOf(f);
   if (format === "hcl") return parseHcl(f.text, f.name);
   if (format === "json") return jsonBody(f);
-  return composeBody(f, cwd, env);
+  return composeBody(f, cwd, env, fileRelative);
+}
+
+/** Whether a context value names a local directory (not a URL, an image, a target or `cwd://`). */
+export function isLocalPath(v: string): boolean {
+  return (
+    !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !v.startsWith("git@") && !v.startsWith("target:") && v !== "-"
+  );
 }
 
 // --- JSON ---------------------------------------------------------------------------------------
@@ -161,7 +172,7 @@ function strings(v: unknown): string[] | undefined {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
-function composeBody(f: BakeFile, cwd: string, env: NodeJS.ProcessEnv): Body {
+function composeBody(f: BakeFile, cwd: string, env: NodeJS.ProcessEnv, fileRelative: boolean): Body {
   const pos: Pos = { file: f.name, line: 1, col: 1 };
   const fileDir = dirname(resolve(cwd, f.name));
   let dotenv: Record<string, string> = {};
@@ -187,7 +198,7 @@ function composeBody(f: BakeFile, cwd: string, env: NodeJS.ProcessEnv): Body {
   const body: Body = { attrs: [], blocks: [] };
   const names: string[] = [];
   const rel = (p: string) => {
-    if (/^[a-z]+:\/\//.test(p) || p.startsWith("git@")) return p;
+    if (!fileRelative || !isLocalPath(p)) return p;
     const abs = isAbsolute(p) ? p : resolve(fileDir, p);
     return relative(cwd, abs) || ".";
   };
@@ -196,7 +207,8 @@ function composeBody(f: BakeFile, cwd: string, env: NodeJS.ProcessEnv): Body {
     if (b === undefined || b === null) continue;
     const build = (typeof b === "string" ? { context: b } : b) as Record<string, unknown>;
     const t: Record<string, Value> = {};
-    t.context = rel(String(build.context ?? "."));
+    // (`fileRelative` rebases context and contexts for every format: Definition's `rebase`.)
+    t.context = String(build.context ?? ".");
     if (build.dockerfile !== undefined) t.dockerfile = String(build.dockerfile);
     if (build.dockerfile_inline !== undefined) t["dockerfile-inline"] = String(build.dockerfile_inline);
     const args = kvMap(build.args, lookup);
@@ -217,13 +229,7 @@ function composeBody(f: BakeFile, cwd: string, env: NodeJS.ProcessEnv): Body {
     const hosts = kvMap(build.extra_hosts, lookup, ":");
     if (hosts) t["extra-hosts"] = hosts;
     const contexts = kvMap(build.additional_contexts, lookup);
-    if (contexts)
-      t.contexts = Object.fromEntries(
-        Object.entries(contexts).map(([k, v]) => [
-          k,
-          typeof v === "string" && !/^[a-z-]+:/.test(v) ? rel(v) : v,
-        ]),
-      );
+    if (contexts) t.contexts = contexts;
     if (build.ssh) {
       const ssh = Array.isArray(build.ssh)
         ? build.ssh.map(String)

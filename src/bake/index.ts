@@ -29,12 +29,17 @@ export interface LoadOptions {
   env: NodeJS.ProcessEnv;
   /** Built-in variables (`BAKE_LOCAL_PLATFORM`, `BAKE_CMD_CONTEXT`). */
   builtins?: Record<string, Value>;
+  /**
+   * `BUILDX_BAKE_FILE_RELATIVE_PATHS=1`: local `context` (and its default `.`) and `contexts` paths
+   * relative to the file that sets them, not the working directory.
+   */
+  fileRelative?: boolean;
 }
 
 /** The files read and merged into one definition (nothing evaluated yet but the syntax). */
 export function loadDefinition(o: LoadOptions): Definition {
-  const bodies = o.files.map((f) => readBakeFile(f, o.cwd, o.env));
-  return new Definition(bodies, o.env, o.builtins ?? {});
+  const bodies = o.files.map((f) => readBakeFile(f, o.cwd, o.env, o.fileRelative));
+  return new Definition(bodies, o.env, o.builtins ?? {}, o.fileRelative ?? false);
 }
 
 export interface Plan {

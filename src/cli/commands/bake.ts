@@ -179,6 +179,7 @@ export const command: Command = {
       cwd,
       env: ctx.env,
       builtins: { BAKE_LOCAL_PLATFORM: formatPlatform(hostPlatform()), BAKE_CMD_CONTEXT: "cwd://" },
+      fileRelative: ["1", "true"].includes((ctx.env.BUILDX_BAKE_FILE_RELATIVE_PATHS ?? "").toLowerCase()),
     });
 
     const list =
@@ -355,7 +356,9 @@ function buildOptionsOf(
   t: Target,
   cwd: string,
 ): { o: BuildOptions; attest: BuildExport["attest"] } {
-  const rawContext = t.context ?? ".";
+  // `cwd://PATH`: the working directory's PATH, whatever the file's mode (buildx's prefix).
+  const cwdPath = (v: string) => (v.startsWith("cwd://") ? v.slice("cwd://".length) || "." : v);
+  const rawContext = cwdPath(t.context ?? ".");
   const context = isRemote(rawContext) || rawContext === "-" ? rawContext : resolve(cwd, rawContext);
   let file: string | undefined;
   if (t.dockerfile !== undefined && t["dockerfile-inline"] === undefined) {
@@ -411,7 +414,7 @@ function buildOptionsOf(
     ...(t.target ? { target: t.target } : {}),
     noCache: t["no-cache"] === true || noCacheFilter.noCache,
     ...(noCacheFilter.stages.length ? { noCacheFilter: noCacheFilter.stages } : {}),
-    buildContexts: parseBuildContexts(Object.entries(t.contexts ?? {}).map(([k, v]) => `${k}=${v}`)),
+    buildContexts: parseBuildContexts(Object.entries(t.contexts ?? {}).map(([k, v]) => `${k}=${cwdPath(v)}`)),
     ...(extraHosts.length ? { extraHosts } : {}),
     ...legacyBuildOptions(flagsOf({ "shm-size": t["shm-size"], ulimit: t.ulimits ?? [] }), (line) =>
       ctx.err(line),
