@@ -62,6 +62,7 @@ export {
   networkSettings,
   portLines,
   portsText,
+  publishedPorts,
 } from "./network/settings.js";
 export type { NetworkRecord } from "./network/store.js";
 export type { EndpointRequest, PortMapping, PortProtocol, PublishSpec } from "./network/types.js";

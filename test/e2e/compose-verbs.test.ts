@@ -27,6 +27,7 @@ services:
     image: \${IMAGE}
     init: true
     command: sh -c 'sleep \${NAP:-300}; exit 7'
+    ports: ["81"]
 `;
 
 const VERBS = [
@@ -198,6 +199,19 @@ describe("compose verbs", () => {
     expect(none.stderr).toContain("no port 80/udp for container verbs-web-1");
     const missing = await compose(["port", "nosuch", "80"]);
     expect(missing.stderr).toContain('service "nosuch" is not running');
+    // A port without host IP, picked by wharf: Publishers has its IPv6 side too (Docker 27+).
+    const [worker] = (await compose(["ps", "--format", "json", "worker"])).stdout
+      .split("\n")
+      .filter(Boolean)
+      .map(
+        (l) => JSON.parse(l) as { Publishers: { URL: string; PublishedPort: number; TargetPort: number }[] },
+      );
+    const picked = worker?.Publishers[0]?.PublishedPort ?? 0;
+    expect(picked).toBeGreaterThan(0);
+    expect(worker?.Publishers).toEqual([
+      { URL: "0.0.0.0", TargetPort: 81, PublishedPort: picked, Protocol: "tcp" },
+      { URL: "::", TargetPort: 81, PublishedPort: picked, Protocol: "tcp" },
+    ]);
   });
 
   it("cp copies into a service's container and out of it", async () => {

@@ -1,13 +1,13 @@
 import { LABELS } from "../../compose/index.js";
-import { type ContainerRecord, networkNames, summarize } from "../../runtime/index.js";
+import { type ContainerRecord, networkNames, publishedPorts, summarize } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { ago, goTimeString, tabulate } from "../render/index.js";
 import { COMPOSE_FLAGS, projectContainers, projectNameOf } from "./compose-common.js";
 import { runtimeContext } from "./container-common.js";
 
+/** Compose's `Publishers`: the running container's bindings, the IPv6 side (`::`) too when it has one. */
 function publishers(rec: ContainerRecord) {
-  const live = rec.net?.ports ?? [];
-  return live.map((p) => ({
+  return publishedPorts(rec).map((p) => ({
     URL: p.hostIp || "0.0.0.0",
     TargetPort: p.containerPort,
     PublishedPort: p.hostPort,
