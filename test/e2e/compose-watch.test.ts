@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +35,9 @@ services:
             command: [sh, -c, "cat /hooks/h.txt > /hooks/ran.txt"]
         - path: ./web
           action: rebuild
+        - path: ./single.txt
+          action: sync
+          target: /single.txt
 `;
 
 const DOCKERFILE = `ARG BASE
@@ -83,6 +86,7 @@ describe("compose watch", () => {
     await writeFile(join(proj, "web", "Dockerfile"), DOCKERFILE);
     await writeFile(join(proj, "web", "version.txt"), "v1\n");
     await writeFile(join(proj, "src", "first.txt"), "first\n");
+    await writeFile(join(proj, "single.txt"), "one\n");
   }, 120_000);
 
   afterAll(async () => {
@@ -159,6 +163,16 @@ describe("compose watch", () => {
           (v) => v === undefined,
         ),
       ).toBeUndefined();
+
+      // A rule on one file: an editor's save by rename is seen.
+      await writeFile(join(proj, "single.txt.tmp"), "two\n");
+      await rename(join(proj, "single.txt.tmp"), join(proj, "single.txt"));
+      expect(
+        await until(
+          () => cat("/single.txt"),
+          (v) => v === "two\n",
+        ),
+      ).toBe("two\n");
 
       // sync+restart: the file is there and the container was started again.
       const started = async () =>

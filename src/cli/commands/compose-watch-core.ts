@@ -13,7 +13,7 @@ import {
   serviceContainers,
   syncPaths,
 } from "./compose-watch-actions.js";
-import { type ActiveRule, activeRules, Batcher, planBatch } from "./compose-watch-rules.js";
+import { activeRules, Batcher, planBatch } from "./compose-watch-rules.js";
 import { runtimeContext } from "./container-common.js";
 
 export const NOT_CONFIGURED =
@@ -47,23 +47,31 @@ export interface Watching {
   close(): Promise<void>;
 }
 
-/** The directories to give `fs.watch`: each rule's path, or its nearest existing parent. */
-function watchRoots(rules: readonly ActiveRule[]): { path: string; dir: boolean }[] {
+/**
+ * The directories to give `fs.watch`: a rule's directory (recursive), a file's parent (so that an
+ * editor's save by rename is seen), or a missing path's nearest existing parent (recursive).
+ */
+export function watchRoots(rules: readonly { path: string }[]): { path: string; recursive: boolean }[] {
   const roots = new Map<string, boolean>();
+  const add = (p: string, recursive: boolean) => roots.set(p, recursive || roots.get(p) === true);
   for (const r of rules) {
     let p = r.path;
+    let missing = false;
     for (;;) {
       try {
-        roots.set(p, statSync(p).isDirectory());
+        const dir = statSync(p).isDirectory();
+        if (dir) add(p, true);
+        else add(dirname(p), missing);
         break;
       } catch {
+        missing = true;
         const up = dirname(p);
         if (up === p) break;
         p = up;
       }
     }
   }
-  return [...roots].map(([path, dir]) => ({ path, dir }));
+  return [...roots].map(([path, recursive]) => ({ path, recursive }));
 }
 
 /**
@@ -126,9 +134,9 @@ export async function watchProject(
   });
   const watchers: FSWatcher[] = [];
   for (const root of watchRoots(rules)) {
-    const w = fsWatch(root.path, { recursive: root.dir }, (_event, name) => {
+    const w = fsWatch(root.path, { recursive: root.recursive }, (_event, name) => {
       if (closed) return;
-      batcher.add(root.dir && name ? join(root.path, name.toString()) : root.path);
+      batcher.add(name ? join(root.path, name.toString()) : root.path);
     });
     w.on("error", (e) => ctx.err(`WARN[0000] Watch disabled with errors: ${e.message}`));
     watchers.push(w);
