@@ -1,4 +1,5 @@
 import { createWriteStream } from "node:fs";
+import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { archiveWriter } from "../archive/index.js";
 import { collect, randomHex } from "../digest/index.js";
@@ -16,8 +17,16 @@ import {
 import { formatReference, parseReference, withDefaultTag } from "../reference/index.js";
 import { push } from "../remote/index.js";
 import { annotationsOf } from "./annotations.js";
-import { type AttestRequest, provenanceStatement, storeAttestationManifest } from "./attest.js";
+import {
+  type AttestRequest,
+  type InTotoStatement,
+  provenanceStatement,
+  storeAttestationManifest,
+  subjectsOf,
+} from "./attest.js";
+import { imagePackages, sbomStatement, spdxDocument } from "./attest-sbom.js";
 import { build } from "./build.js";
+import { openLayerView } from "./layer-view.js";
 import { writeOciTar } from "./output.js";
 import { forgetParts, hostPart, type PlatformPart, partsResult } from "./platforms-each.js";
 import type { BuildOptions, BuildResult } from "./types.js";
@@ -91,27 +100,43 @@ export async function buildAttested(
         ...(onEntry ? { annotations: onEntry } : {}),
       };
       entries.push(entry);
-      if (!attest.provenance || !result.provenance) continue;
-      const statement = provenanceStatement({
-        request: attest.provenance,
-        subject: result.manifest.digest,
-        names,
-        platform,
-        inputs: result.provenance,
-        buildArgs: o.buildArgs ?? {},
-        labels: o.labels ?? {},
-        ...(o.target ? { target: o.target } : {}),
-        ...(o.platform || multi ? { platformArg: wanted.map(formatPlatform).join(",") } : {}),
-        ...(o.noCache ? { noCache: true } : {}),
-        secrets: (o.secrets ?? []).map((s) => ({ id: s.id, optional: true })),
-        ssh: (o.ssh ?? []).map((s) => ({ id: s.id, optional: true })),
-        networkNone: o.network === "none",
-        invocationId,
-        started,
-        finished,
-        builderPlatform: hostPlatform(),
-      });
-      attestations.push(await storeAttestationManifest(images.content, entry, [statement]));
+      const statements: InTotoStatement[] = [];
+      if (attest.sbom) {
+        const { manifest } = await readManifest(images.content, result.manifest.digest);
+        const view = await openLayerView({
+          snapshots: join(o.root, "snapshots"),
+          store: images.content,
+          layers: manifest.layers,
+          diffIds: result.config.rootfs.diff_ids,
+        });
+        const { packages, os } = await imagePackages(view);
+        const doc = spdxDocument(names[0] ?? "sbom", packages, os, finished);
+        statements.push(sbomStatement(subjectsOf({ names, platform, subject: result.manifest.digest }), doc));
+      }
+      if (attest.provenance && result.provenance)
+        statements.push(
+          provenanceStatement({
+            request: attest.provenance,
+            subject: result.manifest.digest,
+            names,
+            platform,
+            inputs: result.provenance,
+            buildArgs: o.buildArgs ?? {},
+            labels: o.labels ?? {},
+            ...(o.target ? { target: o.target } : {}),
+            ...(o.platform || multi ? { platformArg: wanted.map(formatPlatform).join(",") } : {}),
+            ...(o.noCache ? { noCache: true } : {}),
+            secrets: (o.secrets ?? []).map((s) => ({ id: s.id, optional: true })),
+            ssh: (o.ssh ?? []).map((s) => ({ id: s.id, optional: true })),
+            networkNone: o.network === "none",
+            invocationId,
+            started,
+            finished,
+            builderPlatform: hostPlatform(),
+          }),
+        );
+      if (statements.length > 0)
+        attestations.push(await storeAttestationManifest(images.content, entry, statements));
     }
     const onIndex = annotationsOf(o.annotations, "index");
     const index = {

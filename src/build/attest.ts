@@ -45,6 +45,8 @@ export interface ProvenanceRequest {
 /** What `wharf build` was asked to attest (nothing: no attestation, the image as without the flag). */
 export interface AttestRequest {
   provenance?: ProvenanceRequest;
+  /** An SPDX document of the image's OS packages (`attest-sbom.ts`). */
+  sbom?: boolean;
 }
 
 const OFF = new Set(["false", "0", "off"]);
@@ -126,7 +128,18 @@ export function parseAttestFlag(spec: string): AttestSpec {
   const disabled = m.get("disabled") === "true";
   if (type === "provenance")
     return { type, request: disabled ? undefined : provenanceOf(m, `--attest ${spec}`) };
-  if (type === "sbom") return { type, disabled };
+  if (type === "sbom") {
+    for (const k of m.keys()) {
+      if (k === "type" || k === "disabled") continue;
+      throw usage(
+        `--attest ${spec}: "${k}" is not supported`,
+        k === "generator"
+          ? "wharf reads the image's package databases itself: it runs no scanner image"
+          : "use --attest type=sbom",
+      );
+    }
+    return { type, disabled };
+  }
   throw usage(
     type === undefined
       ? `invalid --attest ${spec}: type is required`
@@ -301,7 +314,10 @@ function layersOf(p: ProvenanceParams): Record<string, unknown> {
   return out;
 }
 
-function subjectsOf(p: ProvenanceParams): InTotoStatement["subject"] {
+/** BuildKit's subjects: each name as a purl with the platform (`_` for an unnamed image), the manifest's digest. */
+export function subjectsOf(
+  p: Pick<ProvenanceParams, "names" | "platform" | "subject">,
+): InTotoStatement["subject"] {
   const names = p.names.length > 0 ? p.names.map((n) => dockerPurl(n, p.platform)) : ["_"];
   return names.map((name) => ({ name, digest: digestMap(p.subject) }));
 }

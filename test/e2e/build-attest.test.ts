@@ -257,14 +257,84 @@ describe("wharf build attestations and --call outline|targets", () => {
     }
   }, 240_000);
 
-  it("--sbom=true is refused by name; --provenance=false and --attest type=sbom,disabled=true are taken", async () => {
-    const sbom = await cli.run(["build", "-q", "--sbom=true", ctx]);
-    expect(sbom.code).not.toBe(0);
-    expect(sbom.stderr).toContain("--sbom=true is not supported: wharf build makes no SBOM attestations");
+  it("--sbom=true: an SPDX document of the image's dpkg and apk packages beside the provenance; off values are taken", async () => {
+    const sctx = join(dir, "sbom-ctx");
+    mkdirSync(sctx);
+    writeFileSync(
+      join(sctx, "status"),
+      "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n",
+    );
+    writeFileSync(
+      join(sctx, "installed"),
+      "P:musl\nV:1.2.5-r0\nA:x86_64\nL:MIT\n\nP:ssl_client\nV:1.36.1-r29\nA:x86_64\nL:GPL-2.0-only\no:busybox\n",
+    );
+    writeFileSync(join(sctx, "os-release"), 'ID=debian\nVERSION_ID="12"\n');
+    writeFileSync(
+      join(sctx, "Dockerfile"),
+      `FROM ${base}\nCOPY status /var/lib/dpkg/status\nCOPY installed /lib/apk/db/installed\nCOPY os-release /etc/os-release\n`,
+    );
+    const dest = join(dir, "sbom.tar");
+    const r = await cli.run([
+      "build",
+      "-q",
+      "--sbom=true",
+      "--provenance=true",
+      "-o",
+      `type=oci,dest=${dest}`,
+      "-t",
+      "s:1",
+      sctx,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const layout = join(dir, "sbom");
+    mkdirSync(layout);
+    execFileSync("tar", ["-xf", dest, "-C", layout]);
+    const blobOf = (d: string) =>
+      JSON.parse(readFileSync(join(layout, "blobs", "sha256", d.slice(7)), "utf8"));
+    const top = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as Index;
+    const index = blobOf((top.manifests[0] as Desc).digest) as Index;
+    const [image, att] = index.manifests as [Desc, Desc];
+    const m = blobOf(att.digest) as { layers: Desc[] };
+    expect(m.layers.map((l) => l.annotations?.["in-toto.io/predicate-type"])).toEqual([
+      "https://spdx.dev/Document",
+      "https://slsa.dev/provenance/v0.2",
+    ]);
+    const stmt = blobOf((m.layers[0] as Desc).digest) as {
+      subject: { name: string; digest: { sha256: string } }[];
+      predicate: {
+        spdxVersion: string;
+        packages: { name: string; versionInfo: string; externalRefs: { referenceLocator: string }[] }[];
+      };
+    };
+    expect(stmt.subject[0]?.name).toMatch(/^pkg:docker\/s@1\?platform=linux%2F/);
+    expect(`sha256:${stmt.subject[0]?.digest.sha256}`).toBe(image.digest);
+    expect(stmt.predicate.spdxVersion).toBe("SPDX-2.3");
+    expect(stmt.predicate.packages.map((p) => [p.name, p.versionInfo])).toEqual([
+      ["libc6", "2.36-9"],
+      ["musl", "1.2.5-r0"],
+      ["ssl_client", "1.36.1-r29"],
+    ]);
+    expect(stmt.predicate.packages[0]?.externalRefs[0]?.referenceLocator).toBe(
+      "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12",
+    );
+
+    // Pushed with --push: imagetools inspect's `.SBOM` shows the document.
+    const pushed = `${reg.host}/e2e/sbom:1`;
+    const p = await cli.run(["build", "-q", "--sbom=true", "--push", "-t", pushed, sctx]);
+    expect(p.code, p.stderr).toBe(0);
+    const shown = JSON.parse(
+      await cli.ok("buildx", "imagetools", "inspect", "--format", "{{json .SBOM}}", pushed),
+    ) as { SPDX: { packages: { name: string }[] } };
+    expect(shown.SPDX.packages.map((x) => x.name)).toEqual(["libc6", "musl", "ssl_client"]);
+
+    const gen = await cli.run(["build", "-q", "--sbom=generator=docker/buildkit-syft-scanner", ctx]);
+    expect(gen.code).not.toBe(0);
+    expect(gen.stderr).toContain('"generator" is not supported');
     const off = await cli.run([
       "build",
       "-q",
       "--provenance=false",
+      "--sbom=false",
       "--attest",
       "type=sbom,disabled=true",
       "--iidfile",

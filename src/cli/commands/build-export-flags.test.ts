@@ -27,7 +27,7 @@ describe("build exporter flags", () => {
     expect(read("-o", "type=docker,dest=x.tar").outputs).toEqual(["type=docker,dest=x.tar"]);
   });
 
-  it("reads provenance attestations, takes the off values, refuses an SBOM by name", () => {
+  it("reads provenance and SBOM attestations, takes the off values, refuses a scanner image", () => {
     expect(
       read("--provenance=false", "--sbom", "0", "--attest", "type=provenance,disabled=true").attest,
     ).toEqual({});
@@ -38,10 +38,14 @@ describe("build exporter flags", () => {
     // A later --attest switches off what --provenance asked for, as buildx's last value wins.
     expect(read("--provenance=true", "--attest", "type=provenance,disabled=true").attest).toEqual({});
     expect(read("--attest", "type=sbom,disabled=true").attest).toEqual({});
-    expect(() => read("--sbom=true")).toThrow(
-      "--sbom=true is not supported: wharf build makes no SBOM attestations",
+    expect(read("--sbom=true").attest).toEqual({ sbom: true });
+    expect(read("--attest", "type=sbom", "--provenance=1").attest).toEqual({
+      sbom: true,
+      provenance: { mode: "min", version: "v0.2" },
+    });
+    expect(() => read("--sbom", "generator=docker/buildkit-syft-scanner")).toThrow(
+      '"generator" is not supported',
     );
-    expect(() => read("--attest", "type=sbom")).toThrow("--attest type=sbom is not supported");
   });
 
   it("writes BuildKit's metadata keys", async () => {

@@ -253,11 +253,12 @@ export const command: Command = {
     const platform =
       platforms.length === 1 ? formatPlatform(platforms[0] as (typeof platforms)[0]) : undefined;
     // Attestations asked for: an index of the image(s) and their attestation manifests (build/attest-build.ts).
-    const runBuild = exported.attest.provenance
-      ? (o: Parameters<typeof build>[0]) => buildAttested(o, platforms, exported.attest)
-      : platforms.length > 1
-        ? (o: Parameters<typeof build>[0]) => buildPlatforms(o, platforms)
-        : build;
+    const runBuild =
+      exported.attest.provenance || exported.attest.sbom
+        ? (o: Parameters<typeof build>[0]) => buildAttested(o, platforms, exported.attest)
+        : platforms.length > 1
+          ? (o: Parameters<typeof build>[0]) => buildPlatforms(o, platforms)
+          : build;
     const outcome = await interruptible((signal) =>
       runBuild({
         signal,

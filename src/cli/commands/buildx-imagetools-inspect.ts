@@ -5,7 +5,7 @@
  * served, no newline; another format is a Go template over `.Name` (as given), `.Manifest` (the
  * descriptor, or the index with its digest and size) and `.Image` (the config; for an index of
  * several platforms a map by platform) and `.Provenance` (the SLSA predicates of BuildKit's attestation
- * manifests, `{SLSA: ...}`), with buildx's functions (`json` indents by two spaces).
+ * manifests, `{SLSA: ...}`) and `.SBOM` (their SPDX documents, `{SPDX: ...}`), with buildx's functions (`json` indents by two spaces).
  */
 import { WharfError } from "../../errors/index.js";
 import type { Descriptor, ImageConfig, Index } from "../../oci/index.js";
@@ -49,7 +49,7 @@ function goTemplate<T>(f: () => T): T {
     return f();
   } catch (e) {
     throw new WharfError("invalid-argument", (e as Error).message, {
-      hint: "the fields are .Name, .Manifest, .Image and .Provenance; the functions Go's and json",
+      hint: "the fields are .Name, .Manifest, .Image, .Provenance and .SBOM; the functions Go's and json",
     });
   }
 }
@@ -108,12 +108,17 @@ async function configs(repo: Repository, top: FetchedManifest): Promise<Map<stri
 }
 
 /**
- * buildx's `.Provenance`: the SLSA predicate of each platform's attestation manifest (the in-toto
- * layer whose predicate type is SLSA provenance), as `{SLSA: predicate}`, by platform. Fetched only
- * when a format names it.
+ * buildx's `.Provenance` and `.SBOM`: each platform's attestation manifest's in-toto layer of that
+ * predicate type (SLSA provenance; SPDX), by platform, as `{SLSA: predicate}` / `{SPDX: predicate}`.
+ * Fetched only when a format names them.
  */
-async function provenances(repo: Repository, top: FetchedManifest): Promise<Map<string, { SLSA: unknown }>> {
-  const out = new Map<string, { SLSA: unknown }>();
+async function attestations(
+  repo: Repository,
+  top: FetchedManifest,
+  prefix: string,
+  key: "SLSA" | "SPDX",
+): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>();
   if (top.document.kind !== "index") return out;
   const entries = top.document.index.manifests;
   for (const d of entries) {
@@ -123,13 +128,19 @@ async function provenances(repo: Repository, top: FetchedManifest): Promise<Map<
     const m = await fetchManifest(repo, d.digest);
     if (m.document.kind !== "manifest") continue;
     const layer = m.document.manifest.layers.find((l) =>
-      l.annotations?.["in-toto.io/predicate-type"]?.startsWith("https://slsa.dev/provenance/"),
+      l.annotations?.["in-toto.io/predicate-type"]?.startsWith(prefix),
     );
     if (!layer) continue;
     const statement = await readJson<{ predicate?: unknown }>(repo, layer);
-    out.set(platformKey(subject.platform), { SLSA: statement.predicate ?? null });
+    out.set(platformKey(subject.platform), { [key]: statement.predicate ?? null });
   }
   return out;
+}
+
+/** One platform's value, a map by platform for an index of several, null when there is none. */
+function byPlatform<T>(m: Map<string, T>, several: boolean): T | Map<string, T> | null {
+  if (m.size > 1 || (m.size === 1 && several)) return new Map(m);
+  return m.size === 1 ? ([...m.values()][0] as T) : null;
 }
 
 export const command: Command = {
@@ -186,22 +197,27 @@ export const command: Command = {
           : found.size === 1
             ? imageValue([...found.values()][0] as ImageConfig)
             : null;
-      // `.Provenance`: the attestation manifests' SLSA predicates (a map by platform for several).
-      const prov = /\bProvenance\b|\{\{\s*json\s+\.\s*\}\}/.test(format)
-        ? await provenances(repo, top)
-        : new Map();
-      const provenance =
-        prov.size > 1 || (prov.size === 1 && found.size > 1)
-          ? new Map(prov)
-          : prov.size === 1
-            ? [...prov.values()][0]
-            : null;
-      // buildx's tplInput: a struct, so a field it lacks is an error (`.SBOM` too: wharf makes none).
+      // `.Provenance` and `.SBOM`: the attestation manifests' predicates (a map by platform for several).
+      const whole = /\{\{\s*json\s+\.\s*\}\}/.test(format);
+      const provenance = byPlatform(
+        /\bProvenance\b/.test(format) || whole
+          ? await attestations(repo, top, "https://slsa.dev/provenance/", "SLSA")
+          : new Map(),
+        found.size > 1,
+      );
+      const sbom = byPlatform(
+        /\bSBOM\b/.test(format) || whole
+          ? await attestations(repo, top, "https://spdx.dev/", "SPDX")
+          : new Map(),
+        found.size > 1,
+      );
+      // buildx's tplInput: a struct, so a field it lacks is an error.
       const data = goStruct("imagetools.tplInput", {
         Name: input,
         Manifest: manifest,
         Image: image,
         Provenance: provenance,
+        SBOM: sbom,
       });
       Object.defineProperty(data, "toJSON", {
         value: () => ({
@@ -209,6 +225,7 @@ export const command: Command = {
           manifest,
           ...(image ? { image } : {}),
           ...(provenance ? { provenance } : {}),
+          ...(sbom ? { sbom } : {}),
         }),
         enumerable: false,
       });
