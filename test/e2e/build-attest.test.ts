@@ -345,6 +345,51 @@ describe("wharf build attestations and --call outline|targets", () => {
     expect(readFileSync(join(dir, "off.iid"), "utf8")).toBe(readFileSync(join(dir, "plain.iid"), "utf8"));
   }, 120_000);
 
+  it("--platform a,b: one attestation manifest per platform, after the platforms' manifests; image copy --all carries them", async () => {
+    const mctx = join(dir, "multi-ctx");
+    mkdirSync(mctx);
+    writeFileSync(join(mctx, "f.txt"), "same on every platform\n");
+    writeFileSync(join(mctx, "Dockerfile"), "FROM scratch\nARG TARGETARCH\nCOPY f.txt /f.txt\n");
+    const ref = `${reg.host}/e2e/multi:1`;
+    const r = await cli.run([
+      "build",
+      "-q",
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "--provenance=mode=max,version=v1",
+      "--push",
+      "-t",
+      ref,
+      mctx,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const index = JSON.parse(await cli.ok("buildx", "imagetools", "inspect", "--raw", ref)) as Index;
+    expect(index.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`)).toEqual([
+      "linux/amd64",
+      "linux/arm64",
+      "unknown/unknown",
+      "unknown/unknown",
+    ]);
+    expect(index.manifests.slice(2).map((m) => m.annotations?.["vnd.docker.reference.digest"])).toEqual(
+      index.manifests.slice(0, 2).map((m) => m.digest),
+    );
+    const shown = JSON.parse(
+      await cli.ok("buildx", "imagetools", "inspect", "--format", "{{json .Provenance}}", ref),
+    ) as Record<string, { SLSA: { buildDefinition: { buildType: string } } }>;
+    expect(Object.keys(shown).sort()).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(shown["linux/arm64"]?.SLSA.buildDefinition.buildType).toBe(
+      "https://github.com/moby/buildkit/blob/master/docs/attestations/slsa-definitions.md",
+    );
+    // image copy --all to an OCI layout keeps the index whole.
+    const out = join(dir, "multi-layout");
+    await cli.ok("image", "copy", "--all", `docker://${ref}`, `oci:${out}:m`);
+    const top = JSON.parse(readFileSync(join(out, "index.json"), "utf8")) as Index;
+    const copied = JSON.parse(
+      readFileSync(join(out, "blobs", "sha256", (top.manifests[0] as Desc).digest.slice(7)), "utf8"),
+    ) as Index;
+    expect(copied.manifests.map((m) => m.digest)).toEqual(index.manifests.map((m) => m.digest));
+  }, 120_000);
+
   it("--call targets and --call outline print the Dockerfile's stages, args and secrets; nothing is built", async () => {
     const fresh = await wharfCli();
     try {
