@@ -150,6 +150,13 @@ target "default" {
     expect(t.tags).toEqual(["app:dev"]);
     expect(t.args).toEqual({ L: "a+b", N: "42", ON: "yes", V: "ok" });
     expect(() => print(file, [], { N: "x" })).toThrow(/failed to parse N as number/);
+    // --var is over the environment
+    const withVar = plan(
+      loadDefinition({ files: [{ name: "f.hcl", text: file }], cwd: "/", env, vars: { TAG: "v" } }),
+      [],
+      [],
+    );
+    expect(withVar.targets.get("default")?.tags).toEqual(["app:v"]);
     expect(() => print(file, [], { V: "bad" })).toThrow(/Invalid value for variable; V must not be bad./);
   });
 

@@ -112,6 +112,8 @@ export function evaluate(e: Expr, scope: Scope): Value {
       throw hclError(e.pos, "Invalid index", `This value does not have any indices.`);
     }
     case "call": {
+      // try and can take their arguments unevaluated: an argument's error is their answer.
+      if ((e.name === "try" || e.name === "can") && !scope.userFunction(e.name)) return tryCan(e, scope);
       let args = e.args.map((a) => evaluate(a, scope));
       if (e.expand) {
         const last = args.pop();
@@ -170,6 +172,22 @@ export function evaluate(e: Expr, scope: Scope): Value {
     case "for":
       return forExpr(e, scope);
   }
+}
+
+function tryCan(e: Extract<Expr, { k: "call" }>, scope: Scope): Value {
+  if (e.name === "can" && e.args.length !== 1)
+    throw hclError(e.pos, "Invalid function call", 'Function "can" expects 1 argument.');
+  for (const a of e.args) {
+    try {
+      const v = evaluate(a, scope);
+      if (e.name === "can") return true;
+      return v;
+    } catch (err) {
+      if (!(err instanceof Error && /^.+:\d+,\d+-\d+: /.test(err.message))) throw err;
+      if (e.name === "can") return false;
+    }
+  }
+  throw hclError(e.pos, "Error in function call", 'Call to function "try" failed: no expression succeeded.');
 }
 
 function index(a: Value[], i: number, pos: Pos): Value {

@@ -96,6 +96,10 @@ describe("HCL expressions", () => {
     expect(ev("add(123, 1)")).toBe(124);
     expect(ev('regex_replace("a1b2", "[0-9]", "_")')).toBe("a_b_");
     expect(ev("timestamp()")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(ev('try(m.nope, "fallback")', { m: {} })).toBe("fallback");
+    expect(ev("try(m.a, 0)", { m: { a: 1 } })).toBe(1);
+    expect(ev("can(m.nope)", { m: {} })).toBe(false);
+    expect(ev("can(upper(1))")).toBe(true);
     expect(() => ev("nosuch(1)")).toThrow('Call to unknown function; There is no function named "nosuch".');
     expect(() => ev('lookup({}, "k")')).toThrow(/Error in function call; Call to function "lookup" failed/);
   });

@@ -34,12 +34,14 @@ export interface LoadOptions {
    * relative to the file that sets them, not the working directory.
    */
   fileRelative?: boolean;
+  /** `--var NAME=VALUE`: variable values over the environment's. */
+  vars?: Record<string, string>;
 }
 
 /** The files read and merged into one definition (nothing evaluated yet but the syntax). */
 export function loadDefinition(o: LoadOptions): Definition {
   const bodies = o.files.map((f) => readBakeFile(f, o.cwd, o.env, o.fileRelative));
-  return new Definition(bodies, o.env, o.builtins ?? {}, o.fileRelative ?? false);
+  return new Definition(bodies, { ...o.env, ...o.vars }, o.builtins ?? {}, o.fileRelative ?? false);
 }
 
 export interface Plan {

@@ -230,6 +230,18 @@ describe("wharf buildx bake", () => {
     expect(tags.doc?.tags).toEqual(["1"]);
   }, 240_000);
 
+  it("--check runs BuildKit's checks on each target's Dockerfile and builds nothing", async () => {
+    const before = await names();
+    const lint = join(dir, "lint");
+    mkdirSync(lint);
+    writeFileSync(join(lint, "Dockerfile"), "FROM scratch as base\nCOPY Dockerfile /\n");
+    writeFileSync(join(lint, "docker-bake.hcl"), 'target "default" {\n  tags = ["bake-lint:1"]\n}\n');
+    const r = await bake(lint, ["buildx", "bake", "--check"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("FromAsCasing");
+    expect(await names()).toEqual(before);
+  }, 60_000);
+
   it("a failing target, an unknown one and a broken file fail with buildx's words, building nothing", async () => {
     const failed = await bake(project, ["buildx", "bake", "--progress", "plain", "fail"]);
     expect(failed.code).toBe(1);

@@ -166,6 +166,12 @@ export const command: Command = {
       valueName: "stringArray",
       description: 'Override target value (e.g., "targetpattern.key=value")',
     },
+    {
+      name: "var",
+      type: "strings",
+      valueName: "stringArray",
+      description: 'Set a variable value (e.g., "name=value")',
+    },
   ],
   async run(ctx, f) {
     checkBuilderName(
@@ -180,6 +186,14 @@ export const command: Command = {
       env: ctx.env,
       builtins: { BAKE_LOCAL_PLATFORM: formatPlatform(hostPlatform()), BAKE_CMD_CONTEXT: "cwd://" },
       fileRelative: ["1", "true"].includes((ctx.env.BUILDX_BAKE_FILE_RELATIVE_PATHS ?? "").toLowerCase()),
+      vars: Object.fromEntries(
+        flag.strings(f, "var").map((v) => {
+          const i = v.indexOf("=");
+          if (i <= 0)
+            throw usage(`invalid value ${v} for --var: expected name=value`, "write --var NAME=VALUE");
+          return [v.slice(0, i), v.slice(i + 1)];
+        }),
+      ),
     });
 
     const list =
@@ -269,7 +283,7 @@ export const command: Command = {
             stdin: ctx.stdin,
             buildArgs: o.buildArgs ?? {},
           });
-          ctx.out(`target ${name}:`);
+          if (prepared.length > 1) ctx.out(`target ${name}:`);
           for (const l of formatCheckReport(r.findings, r.file, r.text)) ctx.out(l);
           if (r.config.error && r.findings.length > 0) throw lintError(r.findings, "");
           continue;
