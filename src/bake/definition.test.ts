@@ -11,6 +11,7 @@ import {
   pathMatch,
   plan,
   printDefinition,
+  tabTable,
 } from "./index.js";
 
 const def = (files: BakeFile[] | string, env: NodeJS.ProcessEnv = {}, cwd = "/nowhere") =>
@@ -238,6 +239,25 @@ target "db" {
       ["alpine", ""],
       ["default", "alpine"],
     ]);
+    const listed = def(
+      'group "all" {\n description = "Everything"\n targets = ["b", "a"]\n}\ntarget "a" { description = "The a" }\ntarget "b" {}\ntarget "_private" {}\n',
+    );
+    const rows = listTargets(listed);
+    expect(rows).toEqual([
+      { name: "a", description: "The a", group: false },
+      { name: "all", description: "Everything (a, b)", group: true },
+      { name: "b", description: "", group: false },
+    ]);
+    // buildx's tabwriter: tab padding to 8-column stops
+    expect(tabTable([["TARGET", "DESCRIPTION"], ...rows.map((r) => [r.name, r.description])])).toBe(
+      "TARGET\tDESCRIPTION\na\tThe a\nall\tEverything (a, b)\nb\t\n",
+    );
+    expect(
+      tabTable([
+        ["validate-golangci", "x"],
+        ["a", "y"],
+      ]),
+    ).toBe("validate-golangci\tx\na\t\t\ty\n");
   });
 
   it("adds a target's target: context before it, and refuses cycles", () => {

@@ -112,16 +112,43 @@ export function plan(def: Definition, names: string[], overrides: Override[]): P
   return { requested, groups, targets };
 }
 
-/** `--list targets`: each target and group with its description (a group's: its targets). */
-export function listTargets(def: Definition): { name: string; description: string }[] {
+/**
+ * `--list targets`: each target and group by name, `_`-prefixed (private) ones left out; a
+ * group's description is its own followed by its targets (sorted) in parentheses, or the targets.
+ */
+export function listTargets(def: Definition): { name: string; description: string; group: boolean }[] {
   const { targets, groups } = def.names();
-  const rows = new Map<string, string>();
-  for (const n of targets) rows.set(n, def.resolve(n).description ?? "");
+  const rows = new Map<string, { description: string; group: boolean }>();
+  for (const n of targets) rows.set(n, { description: def.resolve(n).description ?? "", group: false });
   for (const n of groups) {
     const g = def.group(n) as Group;
-    rows.set(n, g.description ?? g.targets.join(", "));
+    const names = [...g.targets].sort().join(", ");
+    const description = g.description ? (names ? `${g.description} (${names})` : g.description) : names;
+    rows.set(n, { description, group: true });
   }
   return [...rows]
+    .filter(([name]) => !name.startsWith("_"))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, description]) => ({ name, description }));
+    .map(([name, r]) => ({ name, ...r }));
+}
+
+/** Go's `tabwriter.NewWriter(w, 1, 8, 1, '\t', 0)` (buildx's lists): cells padded with tabs to 8-column stops. */
+export function tabTable(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows)
+    r.slice(0, -1).forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, [...c].length + 1);
+    });
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => {
+          if (i === r.length - 1) return c;
+          const cell = Math.ceil((widths[i] as number) / 8) * 8;
+          return c + "\t".repeat(Math.ceil((cell - [...c].length) / 8));
+        })
+        .join(""),
+    )
+    .map((l) => `${l}\n`)
+    .join("");
 }

@@ -17,6 +17,7 @@ import {
   plan,
   printDefinition,
   type Target,
+  tabTable,
 } from "../../bake/index.js";
 import {
   type BuildOptions,
@@ -37,7 +38,6 @@ import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
-import { tabulate } from "../render/index.js";
 import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
 import { type BuildExport, buildExportOf } from "./build-export-flags.js";
 import { legacyBuildOptions } from "./build-legacy-flags.js";
@@ -204,33 +204,50 @@ export const command: Command = {
         list.split(",").map((p) => (p.includes("=") ? (p.split("=", 2) as [string, string]) : ["type", p])),
       );
       const type = kv.get("type");
-      const json = kv.get("format") === "json";
+      const format = kv.get("format") ?? "table";
+      if (format !== "table" && format !== "json")
+        throw usage(`invalid list format ${JSON.stringify(format)}`, "use format=table or format=json");
+      const json = format === "json";
       if (type === "targets") {
         const rows = listTargets(def);
         if (json)
-          ctx.out(
-            JSON.stringify(
-              rows.map((r) => ({ name: r.name, ...(r.description ? { description: r.description } : {}) })),
-            ),
+          ctx.stdout.write(
+            `${JSON.stringify(
+              rows.map((r) => ({
+                name: r.name,
+                ...(r.description ? { description: r.description } : {}),
+                ...(r.group ? { group: true } : {}),
+              })),
+              null,
+              2,
+            )}\n`,
           );
         else
           ctx.stdout.write(
-            tabulate(`TARGET\tDESCRIPTION\n${rows.map((r) => `${r.name}\t${r.description}\n`).join("")}`, {
-              minWidth: 0,
-              padding: 3,
-            }),
+            tabTable([["TARGET", "DESCRIPTION"], ...rows.map((r) => [r.name, r.description])]),
           );
         return 0;
       }
       if (type === "variables") {
-        const vars = def.variables();
-        if (json) ctx.out(JSON.stringify(vars));
+        const vars = def.variables().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        if (json)
+          ctx.stdout.write(
+            `${JSON.stringify(
+              vars.map((v) => ({
+                name: v.name,
+                ...(v.description ? { description: v.description } : {}),
+                ...(v.value !== null ? { value: displayValue(v.value) } : {}),
+              })),
+              null,
+              2,
+            )}\n`,
+          );
         else
           ctx.stdout.write(
-            tabulate(
-              `VARIABLE\tVALUE\tDESCRIPTION\n${vars.map((v) => `${v.name}\t${displayValue(v.value)}\t${v.description ?? ""}\n`).join("")}`,
-              { minWidth: 0, padding: 3 },
-            ),
+            tabTable([
+              ["VARIABLE", "VALUE", "DESCRIPTION"],
+              ...vars.map((v) => [v.name, displayValue(v.value), v.description ?? ""]),
+            ]),
           );
         return 0;
       }
