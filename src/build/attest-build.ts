@@ -69,7 +69,9 @@ export async function buildAttested(
     for (const platform of wanted) {
       const result = await build({
         ...o,
-        platform: formatPlatform(platform),
+        // One platform not asked for is left unset, as without attestations (the cache keys of
+        // `FROM scratch` name the platform as given): the same records, the same image.
+        ...(multi || o.platform ? { platform: formatPlatform(platform) } : {}),
         ...(multi ? { platformLabel: true } : {}),
         checkSummary: parts.length === 0,
         tags: [],

@@ -122,17 +122,16 @@ export type AttestSpec =
   | { type: "provenance"; request: ProvenanceRequest | undefined }
   | { type: "sbom"; disabled: boolean };
 
-export function parseAttestFlag(spec: string): AttestSpec {
+export function parseAttestFlag(spec: string, flagName = `--attest ${spec}`): AttestSpec {
   const m = fields(spec);
   const type = m.get("type");
   const disabled = m.get("disabled") === "true";
-  if (type === "provenance")
-    return { type, request: disabled ? undefined : provenanceOf(m, `--attest ${spec}`) };
+  if (type === "provenance") return { type, request: disabled ? undefined : provenanceOf(m, flagName) };
   if (type === "sbom") {
     for (const k of m.keys()) {
       if (k === "type" || k === "disabled") continue;
       throw usage(
-        `--attest ${spec}: "${k}" is not supported`,
+        `${flagName}: "${k}" is not supported`,
         k === "generator"
           ? "wharf reads the image's package databases itself: it runs no scanner image"
           : "use --attest type=sbom",

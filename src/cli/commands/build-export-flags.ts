@@ -49,7 +49,7 @@ export function attestationsOf(f: ParsedFlags): AttestRequest {
     const v = sbom.trim().toLowerCase();
     if (v === "" || v === "true" || v === "1") out.sbom = true;
     else if (!OFF.has(v)) {
-      const a = parseAttestFlag(`type=sbom,${sbom}`);
+      const a = parseAttestFlag(`type=sbom,${sbom}`, `--sbom=${sbom}`);
       if (a.type === "sbom" && !a.disabled) out.sbom = true;
     }
   }
