@@ -35,8 +35,11 @@ describe("build exporter flags", () => {
     expect(read("--attest", "type=provenance,version=v1").attest).toEqual({
       provenance: { mode: "min", version: "v1" },
     });
-    // A later --attest switches off what --provenance asked for, as buildx's last value wins.
-    expect(read("--provenance=true", "--attest", "type=provenance,disabled=true").attest).toEqual({});
+    // The shorthand wins over --attest (buildx appends it after them).
+    expect(read("--attest", "type=provenance,mode=max", "--provenance=false").attest).toEqual({});
+    expect(read("--provenance=true", "--attest", "type=provenance,mode=max").attest).toEqual({
+      provenance: { mode: "min", version: "v0.2" },
+    });
     expect(read("--attest", "type=sbom,disabled=true").attest).toEqual({});
     expect(read("--sbom=true").attest).toEqual({ sbom: true });
     expect(read("--attest", "type=sbom", "--provenance=1").attest).toEqual({

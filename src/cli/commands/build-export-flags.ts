@@ -44,20 +44,6 @@ export const BUILD_EXPORT_FLAGS: FlagSpec[] = [
  */
 export function attestationsOf(f: ParsedFlags): AttestRequest {
   const out: AttestRequest = {};
-  const sbom = flag.string(f, "sbom");
-  if (sbom !== undefined) {
-    const v = sbom.trim().toLowerCase();
-    if (v === "" || v === "true" || v === "1") out.sbom = true;
-    else if (!OFF.has(v)) {
-      const a = parseAttestFlag(`type=sbom,${sbom}`, `--sbom=${sbom}`);
-      if (a.type === "sbom" && !a.disabled) out.sbom = true;
-    }
-  }
-  const prov = flag.string(f, "provenance");
-  if (prov !== undefined) {
-    const req = parseProvenanceFlag(prov);
-    if (req) out.provenance = req;
-  }
   for (const spec of flag.strings(f, "attest")) {
     const a = parseAttestFlag(spec);
     if (a.type === "sbom") {
@@ -66,6 +52,24 @@ export function attestationsOf(f: ParsedFlags): AttestRequest {
       continue;
     }
     if (a.request) out.provenance = a.request;
+    else delete out.provenance;
+  }
+  // The shorthands come after the --attest values, as buildx appends them: they win.
+  const sbom = flag.string(f, "sbom");
+  if (sbom !== undefined) {
+    const v = sbom.trim().toLowerCase();
+    if (v === "" || v === "true" || v === "1") out.sbom = true;
+    else if (OFF.has(v)) delete out.sbom;
+    else {
+      const a = parseAttestFlag(`type=sbom,${sbom}`, `--sbom=${sbom}`);
+      if (a.type === "sbom" && !a.disabled) out.sbom = true;
+      else delete out.sbom;
+    }
+  }
+  const prov = flag.string(f, "provenance");
+  if (prov !== undefined) {
+    const req = parseProvenanceFlag(prov);
+    if (req) out.provenance = req;
     else delete out.provenance;
   }
   return out;
