@@ -1,6 +1,6 @@
 /** HCL expressions evaluated to plain values against a scope of variables and functions. */
 import { bool, equal, FUNCTIONS, FunctionError, num, str, typeName } from "./functions.js";
-import { type Expr, hclError, type Pos, type Value } from "./hcl.js";
+import { type Expr, hclError, type Pos, type TemplatePart, type Value } from "./hcl.js";
 
 export interface Scope {
   /** A variable's value; undefined when there is none of that name. */
@@ -39,23 +39,10 @@ export function evaluate(e: Expr, scope: Scope): Value {
       return e.v;
     case "tmpl": {
       // A template of one interpolation is that value, unconverted (HCL's rule).
-      if (e.parts.length === 1 && typeof e.parts[0] !== "string") return evaluate(e.parts[0] as Expr, scope);
-      let out = "";
-      for (const p of e.parts) {
-        if (typeof p === "string") {
-          out += p;
-          continue;
-        }
-        const v = evaluate(p, scope);
-        if (v === null)
-          throw hclError(
-            p.pos,
-            "Invalid template interpolation value",
-            "The expression result is null. Cannot include a null value in a string template.",
-          );
-        out += wrap(p.pos, "Invalid template interpolation value", () => str(v, "template interpolation"));
-      }
-      return out;
+      const only = e.parts[0];
+      if (e.parts.length === 1 && typeof only !== "string" && only?.k !== "tif" && only?.k !== "tfor")
+        return evaluate(only as Expr, scope);
+      return renderTemplate(e.parts, scope);
     }
     case "var": {
       const v = scope.variable(e.name);
@@ -188,6 +175,53 @@ function tryCan(e: Extract<Expr, { k: "call" }>, scope: Scope): Value {
     }
   }
   throw hclError(e.pos, "Error in function call", 'Call to function "try" failed: no expression succeeded.');
+}
+
+/** A template's text: literals, interpolations (never null), `%{if}` and `%{for}` directives. */
+function renderTemplate(parts: TemplatePart[], scope: Scope): string {
+  let out = "";
+  for (const p of parts) {
+    if (typeof p === "string") {
+      out += p;
+      continue;
+    }
+    if (p.k === "tif") {
+      const c = evaluate(p.cond, scope);
+      out += renderTemplate(wrap(p.cond.pos, "Invalid 'if' condition", () => bool(c)) ? p.yes : p.no, scope);
+      continue;
+    }
+    if (p.k === "tfor") {
+      const coll = evaluate(p.coll, scope);
+      const entries: [Value, Value][] = Array.isArray(coll)
+        ? coll.map((v, i) => [i, v])
+        : isObject(coll)
+          ? Object.keys(coll)
+              .sort()
+              .map((k) => [k, coll[k] as Value])
+          : [];
+      if (!Array.isArray(coll) && !isObject(coll))
+        throw hclError(
+          p.coll.pos,
+          "Iteration over non-iterable value",
+          `A value of type ${typeName(coll)} cannot be iterated.`,
+        );
+      for (const [k, v] of entries)
+        out += renderTemplate(
+          p.body,
+          withVars(scope, { ...(p.keyVar ? { [p.keyVar]: k } : {}), [p.valVar]: v }),
+        );
+      continue;
+    }
+    const v = evaluate(p, scope);
+    if (v === null)
+      throw hclError(
+        p.pos,
+        "Invalid template interpolation value",
+        "The expression result is null. Cannot include a null value in a string template.",
+      );
+    out += wrap(p.pos, "Invalid template interpolation value", () => str(v, "template interpolation"));
+  }
+  return out;
 }
 
 function index(a: Value[], i: number, pos: Pos): Value {

@@ -49,6 +49,19 @@ X = 1
     expect(() => parseHcl("target x y = 1\n", "f.hcl")).toThrow(/f.hcl:1,.*Invalid block definition/);
   });
 
+  it("renders %{if} and %{for} directives, and ~ strip markers", () => {
+    expect(ev('"%{ if x }yes%{ else }no%{ endif }"', { x: true })).toBe("yes");
+    expect(ev('"%{ if x }yes%{ else }no%{ endif }"', { x: false })).toBe("no");
+    expect(ev('"%{ for i, v in l }${i}=${v};%{ endfor }"', { l: ["a", "b"] })).toBe("0=a;1=b;");
+    expect(ev("<<EOT\nFROM a\n%{ for p in l ~}\nRUN ${p}\n%{ endfor ~}\nEOT\n", { l: ["x", "y"] })).toBe(
+      "FROM a\nRUN x\nRUN y\n",
+    );
+    expect(ev('"a  ${~ "b" ~}  c"')).toBe("abc");
+    expect(ev('"%%{ if } $${x}"')).toBe("%{ if } ${x}");
+    expect(() => ev('"%{ if x }yes"', { x: true })).toThrow(/Unterminated template directive/);
+    expect(() => ev('"%{ endif }"')).toThrow(/%\{endif\} has no opening directive/);
+  });
+
   it("reads heredocs, plain and indented, with interpolation", () => {
     expect(ev("<<EOT\nFROM ${base}\nRUN x\nEOT\n", { base: "alpine" })).toBe("FROM alpine\nRUN x\n");
     expect(ev("<<-EOT\n    a\n      b\n    EOT\n")).toBe("a\n  b\n");

@@ -2,8 +2,8 @@
  * The HCL native syntax as bake files use it, parsed into a small tree: bodies of attributes and
  * blocks; expressions with literals, quoted and heredoc templates (`${...}` interpolation),
  * tuples, objects, variables, attribute and index access, function calls (`f(xs...)` too),
- * unary and binary operators, the conditional and `for` expressions. Template directives
- * (`%{if}`, `%{for}`) and splats are not taken (a `%{` is literal text).
+ * unary and binary operators, the conditional and `for` expressions, template directives
+ * (`%{if}`/`%{else}`/`%{endif}`, `%{for}`/`%{endfor}`) and `~` strip markers. Splats are not taken.
  */
 import { WharfError } from "../errors/index.js";
 
@@ -17,7 +17,7 @@ export interface Pos {
 
 export type Expr =
   | { k: "lit"; v: Value; pos: Pos }
-  | { k: "tmpl"; parts: (string | Expr)[]; pos: Pos }
+  | { k: "tmpl"; parts: TemplatePart[]; pos: Pos }
   | { k: "var"; name: string; pos: Pos }
   | { k: "get"; obj: Expr; key: string; pos: Pos }
   | { k: "index"; obj: Expr; idx: Expr; pos: Pos }
@@ -41,6 +41,13 @@ export type Expr =
     };
 
 export type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
+
+/** A template's pieces: literal text, `${...}` interpolations, `%{if}` and `%{for}` directives. */
+export type TemplatePart =
+  | string
+  | Expr
+  | { k: "tif"; cond: Expr; yes: TemplatePart[]; no: TemplatePart[]; pos: Pos }
+  | { k: "tfor"; keyVar: string | undefined; valVar: string; coll: Expr; body: TemplatePart[]; pos: Pos };
 
 export interface Attribute {
   name: string;
@@ -75,6 +82,8 @@ class Parser {
   i = 0;
   /** > 0 inside (), [] and {} expressions, where newlines are spaces. */
   nest = 0;
+  /** A `~}` was read: the template text that follows loses its leading whitespace. */
+  stripNext = false;
   constructor(
     readonly src: string,
     readonly file: string,
@@ -446,32 +455,64 @@ class Parser {
   }
 
   /** A quoted template, escapes applied. */
-  template(): { k: "tmpl"; parts: (string | Expr)[]; pos: Pos } {
+  template(): { k: "tmpl"; parts: TemplatePart[]; pos: Pos } {
     const start = this.i;
     this.i++;
-    const parts: (string | Expr)[] = [];
-    let lit = "";
+    const { parts, end } = this.templateSeq(true, start);
+    if (end !== "quote")
+      this.fail("Unexpected template directive", `%{${end}} has no opening directive.`, start);
+    return { k: "tmpl", parts, pos: this.span(start) };
+  }
+
+  /**
+   * Template text up to the closing quote (`quoted`) or the end of the source, or a directive
+   * (`else`, `endif`, `endfor`) that closes the caller's: literal text, escapes when quoted,
+   * `$${`/`%%{` as literal, interpolations, `%{if}`/`%{for}`, and `~` strip markers.
+   */
+  templateSeq(quoted: boolean, start: number): { parts: TemplatePart[]; end: string } {
+    const parts: TemplatePart[] = [];
     const s = this.src;
+    let lit = "";
+    const flush = () => {
+      if (lit) parts.push(lit);
+      lit = "";
+    };
+    const stripBefore = () => {
+      lit = lit.replace(/\s+$/, "");
+      if (!lit && typeof parts.at(-1) === "string")
+        parts[parts.length - 1] = (parts.at(-1) as string).replace(/\s+$/, "");
+    };
+    const text = (t: string) => {
+      lit += this.stripNext ? t.replace(/^\s+/, "") : t;
+      if (this.stripNext && lit) this.stripNext = false;
+    };
     for (;;) {
       const c = s[this.i];
-      if (c === undefined || c === "\n")
-        this.fail("Unterminated template string", "No closing marker was found for the string.", start);
-      if (c === '"') {
-        this.i++;
-        break;
+      if (c === undefined) {
+        if (quoted)
+          this.fail("Unterminated template string", "No closing marker was found for the string.", start);
+        flush();
+        return { parts, end: "eof" };
       }
-      if (c === "\\") {
+      if (quoted && c === "\n")
+        this.fail("Unterminated template string", "No closing marker was found for the string.", start);
+      if (quoted && c === '"') {
+        this.i++;
+        flush();
+        return { parts, end: "quote" };
+      }
+      if (quoted && c === "\\") {
         const n = s[this.i + 1];
         const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
         if (n !== undefined && n in map) {
-          lit += map[n];
+          text(map[n] as string);
           this.i += 2;
         } else if (n === "u" || n === "U") {
           const len = n === "u" ? 4 : 8;
           const hex = s.slice(this.i + 2, this.i + 2 + len);
           if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len)
             this.fail("Invalid escape sequence", "The \\u escape needs hexadecimal digits.");
-          lit += String.fromCodePoint(Number.parseInt(hex, 16));
+          text(String.fromCodePoint(Number.parseInt(hex, 16)));
           this.i += 2 + len;
         } else
           this.fail(
@@ -481,34 +522,85 @@ class Parser {
         continue;
       }
       if (this.peek("$${") || this.peek("%%{")) {
-        lit += s.slice(this.i + 1, this.i + 3);
+        text(s.slice(this.i + 1, this.i + 3));
         this.i += 3;
         continue;
       }
       if (this.peek("${")) {
-        if (lit) parts.push(lit);
-        lit = "";
-        parts.push(this.interp());
+        this.i += 2;
+        if (this.eat("~")) stripBefore();
+        flush();
+        this.nest++;
+        parts.push(this.expr());
+        this.ws();
+        this.stripNext = this.eat("~");
+        this.expect("}", "closing brace of the interpolation");
+        this.nest--;
         continue;
       }
-      lit += c;
+      if (this.peek("%{")) {
+        const at = this.i;
+        this.i += 2;
+        if (this.eat("~")) stripBefore();
+        flush();
+        this.nest++;
+        this.ws();
+        const word = this.ident();
+        const close = () => {
+          this.ws();
+          this.stripNext = this.eat("~");
+          this.expect("}", "closing brace of the directive");
+          this.nest--;
+        };
+        if (word === "else" || word === "endif" || word === "endfor") {
+          close();
+          return { parts, end: word };
+        }
+        if (word === "if") {
+          const cond = this.expr();
+          close();
+          const then = this.templateSeq(quoted, start);
+          let other: TemplatePart[] = [];
+          let end = then.end;
+          if (end === "else") {
+            const e = this.templateSeq(quoted, start);
+            other = e.parts;
+            end = e.end;
+          }
+          if (end !== "endif") this.fail("Unterminated template directive", "The %{if} has no %{endif}.", at);
+          parts.push({ k: "tif", cond, yes: then.parts, no: other, pos: this.span(at) });
+          continue;
+        }
+        if (word === "for") {
+          this.ws();
+          let valVar = this.ident();
+          let keyVar: string | undefined;
+          this.ws();
+          if (this.eat(",")) {
+            this.ws();
+            keyVar = valVar;
+            valVar = this.ident();
+          }
+          this.ws();
+          if (valVar === undefined || !this.eat("in"))
+            this.fail("Invalid 'for' directive", 'Expected "for NAME in EXPR" here.', at);
+          const coll = this.expr();
+          close();
+          const body = this.templateSeq(quoted, start);
+          if (body.end !== "endfor")
+            this.fail("Unterminated template directive", "The %{for} has no %{endfor}.", at);
+          parts.push({ k: "tfor", keyVar, valVar, coll, body: body.parts, pos: this.span(at) });
+          continue;
+        }
+        this.fail(
+          "Invalid template directive",
+          "A template directive keyword (if, else, endif, for, endfor) is expected.",
+          at,
+        );
+      }
+      text(c);
       this.i++;
     }
-    if (lit || parts.length === 0) parts.push(lit);
-    return { k: "tmpl", parts, pos: this.span(start) };
-  }
-
-  /** `${ expr }` (with `~` strip markers taken and ignored). */
-  interp(): Expr {
-    this.i += 2;
-    this.eat("~");
-    this.nest++;
-    const e = this.expr();
-    this.ws();
-    this.eat("~");
-    this.expect("}", "closing brace of the interpolation");
-    this.nest--;
-    return e;
   }
 
   heredoc(): Expr {
@@ -551,22 +643,11 @@ class Parser {
  * The parts of a template text with no quote escapes (a heredoc's, a JSON bake file's string):
  * literal text and `${...}` interpolations.
  */
-export function templateParts(text: string, file: string, line = 1): (string | Expr)[] {
+export function templateParts(text: string, file: string, line = 1): TemplatePart[] {
   const sub = new Parser(text, file, line, 1);
-  const parts: (string | Expr)[] = [];
-  let lit = "";
-  while (sub.i < text.length) {
-    if (sub.peek("$${") || sub.peek("%%{")) {
-      lit += text.slice(sub.i + 1, sub.i + 3);
-      sub.i += 3;
-    } else if (sub.peek("${")) {
-      if (lit) parts.push(lit);
-      lit = "";
-      parts.push(sub.interp());
-    } else lit += text[sub.i++];
-  }
-  if (lit || parts.length === 0) parts.push(lit);
-  return parts;
+  const { parts, end } = sub.templateSeq(false, 0);
+  if (end !== "eof") sub.fail("Unexpected template directive", `%{${end}} has no opening directive.`, 0);
+  return parts.length ? parts : [""];
 }
 
 /** Parses a whole HCL file into its body; syntax errors name the file, line and column. */

@@ -62,8 +62,9 @@ import { transportOptions } from "./registry-options.js";
 
 function progressMode(ctx: Context, v: string | undefined): ProgressMode {
   const mode = v ?? ctx.env.BUILDKIT_PROGRESS ?? "auto";
+  if (mode === "none") return "quiet";
   if (mode === "auto" || mode === "plain" || mode === "tty" || mode === "quiet") return mode;
-  throw usage(`invalid progress mode: ${mode}`, "use auto, plain, tty or quiet");
+  throw usage(`invalid progress mode: ${mode}`, "use auto, plain, tty, quiet or none");
 }
 
 /** The files: `-f` (each, `-` is stdin) in order, else Docker's default lookup in the working directory. */
@@ -150,15 +151,14 @@ export const command: Command = {
     {
       name: "provenance",
       type: "string",
-      description:
-        'Shorthand for "--set=*.attest=type=provenance" (only "false": wharf makes no attestations)',
+      description: 'Shorthand for "--set=*.attest=type=provenance"',
     },
     { name: "pull", type: "bool", description: "Always attempt to pull all referenced images" },
     { name: "push", type: "bool", description: 'Shorthand for "--set=*.output=type=registry"' },
     {
       name: "sbom",
       type: "string",
-      description: 'Shorthand for "--set=*.attest=type=sbom" (only "false": wharf makes no attestations)',
+      description: 'Shorthand for "--set=*.attest=type=sbom" (only "false": wharf makes no SBOM)',
     },
     {
       name: "set",
@@ -329,7 +329,10 @@ export const command: Command = {
           o.tags = [tmpName];
           temporaryNames.push(tmpName);
         }
-        const platforms = splitPlatforms(t.platforms ?? []);
+        // `local`: this machine's platform (buildx's word for it).
+        const platforms = splitPlatforms(
+          (t.platforms ?? []).map((x) => (x === "local" ? formatPlatform(hostPlatform()) : x)),
+        );
         if (platforms.length === 1) o.platform = formatPlatform(platforms[0] as (typeof platforms)[0]);
         const options: BuildOptions = {
           ...o,
