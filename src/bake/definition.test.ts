@@ -223,6 +223,8 @@ target "db" {
     expect(out.target.bar["no-cache"]).toBe(true);
     expect(out.target.bar.platforms).toEqual(["linux/arm64", "linux/amd64"]);
     expect(() => print(file, [], {}, ["nope.tags=x"])).toThrow("could not find any target matching 'nope'");
+    // a target of the file that is not built is no error
+    expect(print(file, ["bar"], {}, ["foo-a.tags=x"]).target["foo-a"]).toBeUndefined();
     expect(() => parseOverride("foo.bogus=1")).toThrow(/unknown key: bogus/);
     expect(pathMatch("foo*", "foo-a")).toBe(true);
     expect(pathMatch("f?o-[ab]", "foo-b")).toBe(true);

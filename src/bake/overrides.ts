@@ -99,12 +99,20 @@ export function pathMatch(pattern: string, name: string): boolean {
 
 const bool = (v: string) => ["1", "t", "T", "true", "TRUE", "True"].includes(v);
 
-/** The overrides applied to `targets` (by name), in order; a pattern matching nothing is buildx's error. */
-export function applyOverrides(targets: Map<string, Target>, overrides: Override[]): void {
+/**
+ * The overrides applied to `targets` (by name), in order; a pattern that matches no target of
+ * the definition (`known`, the built ones or not) is buildx's error.
+ */
+export function applyOverrides(
+  targets: Map<string, Target>,
+  overrides: Override[],
+  known: string[] = [],
+): void {
   const setOnce = new Set<string>();
   for (const o of overrides) {
     const names = [...targets.keys()].filter((n) => pathMatch(o.pattern, n));
-    if (names.length === 0 && !/[*?[]/.test(o.pattern))
+    const anywhere = names.length > 0 || known.some((n) => pathMatch(o.pattern, n));
+    if (!anywhere && !/[*?[]/.test(o.pattern))
       throw new WharfError("not-found", `could not find any target matching '${o.pattern}'`, {
         hint: "name a target of the bake file in --set (or a pattern: *.KEY=VALUE)",
       });
