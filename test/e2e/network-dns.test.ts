@@ -240,6 +240,30 @@ describe("DNS on user-defined networks", () => {
     expect(conf.stdout).toBe("nameserver 127.0.0.11\nsearch corp.test\noptions ndots:0\n");
   });
 
+  it("answers a --link alias for the linking container alone (run --link, network connect --link)", async () => {
+    await cli.ok("run", "-d", "--name", "db1", "--network", "dnsnet", image, "sleep", "300");
+    const dbIp = await ipOf("db1", "dnsnet");
+    const sleeper = (name: string, ...flags: string[]) =>
+      cli.ok("run", "-d", "--name", name, ...flags, "--dns", UPSTREAM, image, "sleep", "300");
+    await sleeper("linker", "--network", "dnsnet", "--link", "db1:Database");
+    await sleeper("other", "--network", "dnsnet");
+    const r = await nslookup("linker", "nslookup", "database");
+    expect(r.stdout).toContain(`Name:\tdatabase\nAddress: ${dbIp}\n`);
+    const o = await nslookup("other", "nslookup", "database");
+    expect(o.stdout + o.stderr).toContain("can't find database: NXDOMAIN");
+    // On a network connected with --link, asked through the server of the container's first one.
+    await cli.ok("network", "create", "dnsnet2");
+    try {
+      await sleeper("late2", "--network", "dnsnet2");
+      await cli.ok("network", "connect", "--link", "db1:dbx", "dnsnet", "late2");
+      expect((await nslookup("late2", "nslookup", "dbx")).stdout).toContain(`Address: ${dbIp}\n`);
+      expect((await nslookup("linker", "nslookup", "dbx")).stdout).not.toContain(dbIp);
+    } finally {
+      await cli.run(["rm", "-f", "late2"]);
+      await cli.run(["network", "rm", "dnsnet2"]);
+    }
+  });
+
   it("leaves the default bridge's resolv.conf as it was (the host's servers, no 127.0.0.11)", async () => {
     const r = await cli.ok("run", "--rm", image, "cat", "/etc/resolv.conf");
     expect(r).toBe(resolvConf(hostResolvConf()));

@@ -23,7 +23,7 @@ import { ensureBridge } from "./host.js";
 import { netnsPath } from "./layout.js";
 import { createNetns } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
-import { joinPeers, onNetworks } from "./peers.js";
+import { joinPeers, linkTargets, onNetworks } from "./peers.js";
 import { netPlan } from "./plan.js";
 import { bridgeConfig } from "./plugins.js";
 import { exposedPorts, reservePorts, wantedBindings } from "./ports.js";
@@ -156,7 +156,12 @@ async function setUp(
 ): Promise<NetSetup> {
   const o = rec.options;
   const exposed = exposedPorts(rec.imageConfig.ExposedPorts, o.expose, o.publish);
-  const wanted = wantedBindings(exposed, o.publish ?? [], o.publishAll === true);
+  // The network's default host IP (`com.docker.network.bridge.host_binding_ipv4`: daemon.json's `ip`
+  // on the default bridge) for the ports published without one.
+  const bindIp = nets[0]?.Options["com.docker.network.bridge.host_binding_ipv4"];
+  const wanted = wantedBindings(exposed, o.publish ?? [], o.publishAll === true).map((w) =>
+    w.hostIp === "" && bindIp && bindIp !== "0.0.0.0" ? { ...w, hostIp: bindIp } : w,
+  );
   // At once: the host ports and one bridge ADD per network (`lo` is up: netns.ts). Both are waited
   // for before a failure is thrown, so that the release that follows finds everything they made.
   const [ports, bridges] = await Promise.allSettled([
@@ -216,7 +221,7 @@ async function setUp(
             hostsPath: `${containerDir(ctx, rec.id)}/hosts`,
             networks: user.map((e) => e.networkId),
           },
-          onNetworks(user, rec.name, cidOf(rec)),
+          onNetworks(user, rec.name, cidOf(rec), linkTargets(endpoints, o.links, requests)),
         )
       : base;
   // Once the container is a member (peers.ts; a server decides to end under the same lock): a
@@ -241,8 +246,9 @@ async function setUp(
   // On a dual-stack network, portmap's ip6tables DNAT would take [::1] first: exempted once its
   // rules are there.
   const dualStack = nets[0]?.EnableIPv6 === true;
+  // daemon.json's `userland-proxy: false`: no relay (asked only of a container that publishes ports).
   const relayed =
-    mappings.length > 0 && endpoints[0]
+    mappings.length > 0 && endpoints[0] && (await ctx.networkDefaults?.())?.userlandProxy !== false
       ? import("./proxy.js").then((m) => {
           const entries = m.proxyEntries(mappings, endpoints[0]?.ip ?? "", dualStack);
           return Promise.all([

@@ -14,7 +14,7 @@ import { hostsFile } from "./etc.js";
 import { networkEvent } from "./events.js";
 import { ensureBridge } from "./host.js";
 import { findNetwork } from "./networks.js";
-import { joinPeers, leavePeers, onNetworks } from "./peers.js";
+import { joinPeers, leavePeers, linkTargets, onNetworks } from "./peers.js";
 import { bridgeConfig, portmapConfig } from "./plugins.js";
 import { releasePorts } from "./ports.js";
 import { endpointRequests, networkModeOf } from "./settings.js";
@@ -76,7 +76,7 @@ async function refreshHosts(
       hostsPath,
       networks: user.map((e) => e.networkId),
     },
-    onNetworks(user, rec.name, cid),
+    onNetworks(user, rec.name, cid, linkTargets(endpoints, rec.options.links, rec.options.endpoints)),
   );
   writeFileSync(hostsPath, text);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { lookupAddress, lookupName, memberAt, type NetworkNames } from "./dns-names.js";
+import { lookupAddress, lookupLink, lookupName, memberAt, type NetworkNames } from "./dns-names.js";
 import { TYPE_A, TYPE_AAAA } from "./dns-wire.js";
-import type { Member } from "./peers.js";
+import { linkTargets, type Member } from "./peers.js";
 
 function m(ip: string, names: string[], networks: string[], ip6?: string): Member {
   return { ip, ...(ip6 ? { ip6 } : {}), names, base: "", hostsPath: "", networks };
@@ -71,5 +71,49 @@ describe("the names a network's DNS server answers", () => {
     expect(memberAt(front, "10.1.0.3", live)?.id).toBe("b");
     expect(memberAt(front, "::ffff:10.1.0.3", live)?.id).toBe("b");
     expect(memberAt(front, "10.1.0.9", live)).toBeUndefined();
+  });
+});
+
+describe("link aliases (--link NAME:ALIAS on a user network)", () => {
+  const linker = (links: Record<string, string>): Member => ({
+    ...m("10.2.0.7", ["app", "dddddddddddd"], ["n2"]),
+    links,
+  });
+  const net = (links: Record<string, string>): NetworkNames => ({
+    ...back,
+    members: {
+      ...back.members,
+      d: linker(links),
+      gone: m("10.2.0.9", ["old"], ["n2"]),
+      [`eeeeeeeeeeee1234${"0".repeat(48)}`]: m("10.2.0.8", ["cache", "eeeeeeeeeeee"], ["n2"]),
+    },
+  });
+
+  it("answers the alias with the linked container's address, for the linking container alone", () => {
+    const n = net({ database: "db", byid: "eeeeeeeeeeee1234", gone: "old" });
+    expect(lookupLink([n], "d", "database", TYPE_A, live)).toEqual({ found: ["10.2.0.5"] });
+    expect(lookupLink([n], "d", "byid", TYPE_A, live)).toEqual({ found: ["10.2.0.8"] });
+    expect(lookupLink([n], "d", "database", TYPE_AAAA, live)).toEqual({ found: [], nodata: true });
+    // Another member asking: not its link.
+    expect(lookupLink([n], "c", "database", TYPE_A, live)).toBeUndefined();
+    // A linked container that does not run there is not answered.
+    expect(lookupLink([n], "d", "gone", TYPE_A, live)).toBeUndefined();
+    expect(lookupLink([n], "d", "nosuch", TYPE_A, live)).toBeUndefined();
+  });
+});
+
+describe("linkTargets", () => {
+  it("puts run --link on the first network, network connect --link on its own; both forms", () => {
+    const eps = [
+      { network: "front", networkId: "n1" },
+      { network: "back", networkId: "n2" },
+    ];
+    expect(
+      linkTargets(eps, ["db:Database", "cache"], [{ network: "back", links: ["/web:/app/www"] }]),
+    ).toEqual({
+      n1: { database: "db", cache: "cache" },
+      n2: { www: "web" },
+    });
+    expect(linkTargets(eps, undefined, undefined)).toEqual({});
   });
 });

@@ -68,6 +68,33 @@ export function lookupName(
   return undefined;
 }
 
+/**
+ * A link alias of the asker (`--link NAME:ALIAS` on a user network: Docker's embedded DNS answers
+ * ALIAS for the linking container alone) on the first of its networks where it has one: the
+ * addresses of NAME (a name, or an ID or its prefix) on that network, when it runs there.
+ */
+export function lookupLink(
+  nets: NetworkNames[],
+  askerId: string,
+  qname: string,
+  type: number,
+  live: (id: string) => boolean,
+): NameResult {
+  for (const net of nets) {
+    const target = net.members[askerId]?.links?.[qname]?.toLowerCase();
+    if (!target) continue;
+    const byId = /^[0-9a-f]{12,64}$/.test(target);
+    const hit = Object.entries(net.members).find(
+      ([id, m]) =>
+        live(id) && (m.names.some((n) => n.toLowerCase() === target) || (byId && id.startsWith(target))),
+    )?.[1];
+    if (!hit) continue;
+    const addr = type === TYPE_A ? hit.ip : type === TYPE_AAAA ? hit.ip6 : undefined;
+    return addr ? { found: [addr] } : { found: [], nodata: true };
+  }
+  return undefined;
+}
+
 /** The name of the member with `address` on the asker's networks (`NAME.NETWORK`), for PTR. */
 export function lookupAddress(
   nets: NetworkNames[],

@@ -9,7 +9,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
-import { lookupAddress, lookupName, memberAt, type NetworkNames } from "./dns-names.js";
+import { lookupAddress, lookupLink, lookupName, memberAt, type NetworkNames } from "./dns-names.js";
 import {
   type Answer,
   buildResponse,
@@ -184,21 +184,21 @@ export async function serveDns(o: ServeOptions): Promise<DnsServer> {
    * The asker's networks and servers. One that is no member (a container of another network
    * reaching the gateway through the host, the host itself) is answered no names.
    */
-  const askerView = (source: string): { nets: NetworkNames[]; upstreams: string[] } => {
+  const askerView = (source: string): { asker: string; nets: NetworkNames[]; upstreams: string[] } => {
     const own = network(o.network);
     const who = own ? memberAt(own, source, o.live) : undefined;
-    if (!own || !who) return { nets: [], upstreams: hostServers() };
+    if (!own || !who) return { asker: "", nets: [], upstreams: hostServers() };
     const nets = who.member.networks.flatMap((id) => (id === own.id ? [own] : (network(id) ?? [])));
     const dns = who.member.dns ?? [];
-    return { nets, upstreams: dns.length > 0 ? dns : hostServers() };
+    return { asker: who.id, nets, upstreams: dns.length > 0 ? dns : hostServers() };
   };
 
   const answer = async (raw: Buffer, source: string, tcp: boolean): Promise<Buffer | undefined> => {
     const q = parseQuery(raw);
     if (!q) return formatError(raw);
-    const { nets, upstreams } = askerView(source);
+    const { asker, nets, upstreams } = askerView(source);
     if (q.class === CLASS_IN && (q.type === TYPE_A || q.type === TYPE_AAAA)) {
-      const r = lookupName(nets, q.name, q.type, o.live);
+      const r = lookupLink(nets, asker, q.name, q.type, o.live) ?? lookupName(nets, q.name, q.type, o.live);
       if (r) {
         const answers: Answer[] = r.found.map((address) => ({ type: q.type as typeof TYPE_A, address }));
         let resp = buildResponse(raw, q, RCODE_NOERROR, answers);

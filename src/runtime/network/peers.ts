@@ -25,6 +25,11 @@ export interface Member {
   hostsPath: string;
   /** The IDs of every user network it is on (its peers are theirs). */
   networks: string[];
+  /**
+   * Its `--link NAME[:ALIAS]`s on this network (`run --link` on its first, `network connect
+   * --link`): ALIAS (lower case) to NAME, names the DNS server answers for this member alone.
+   */
+  links?: Record<string, string>;
 }
 
 type Peers = Record<string, Member>;
@@ -115,7 +120,7 @@ async function update(
 }
 
 /** What differs from network to network: the address and the names (aliases are per network). */
-export type OnNetwork = Pick<Member, "ip" | "ip6" | "names">;
+export type OnNetwork = Pick<Member, "ip" | "ip6" | "names" | "links">;
 
 /**
  * Adds the container to its user networks' members (with `on[netId]`, its address and names on
@@ -131,6 +136,7 @@ export async function joinPeers(
     const here = on[netId];
     const m: Member = { ...member, ...here };
     if (here && !here.ip6) delete m.ip6;
+    if (here && !here.links) delete m.links;
     peers[id] = m;
   });
   return own ?? member.base;
@@ -145,16 +151,53 @@ export async function leavePeers(ctx: RuntimeContext, id: string, netIds: string
   });
 }
 
-/** A container's address and names on each of its user networks (aliases are per network). */
+/**
+ * A container's address, names and links on each of its user networks (aliases and links are per
+ * network: `links` by network ID, linkTargets').
+ */
 export function onNetworks(
   user: { networkId: string; ip: string; ip6?: string; aliases: string[] }[],
   name: string,
   cid: string,
+  links: Record<string, Record<string, string>> = {},
 ): Record<string, OnNetwork> {
   return Object.fromEntries(
-    user.map((e) => [
-      e.networkId,
-      { ip: e.ip, ...(e.ip6 ? { ip6: e.ip6 } : {}), names: [name, ...e.aliases, cid] },
-    ]),
+    user.map((e) => {
+      const l = links[e.networkId];
+      return [
+        e.networkId,
+        {
+          ip: e.ip,
+          ...(e.ip6 ? { ip6: e.ip6 } : {}),
+          names: [name, ...e.aliases, cid],
+          ...(l ? { links: l } : {}),
+        },
+      ];
+    }),
   );
+}
+
+/**
+ * The links of each of a container's networks (by ID), as the DNS server takes them: `run --link`
+ * on its first network, `network connect --link` on the one connected (Docker keeps both as that
+ * endpoint's links). `NAME[:ALIAS]` and inspect's `/name:/parent/alias` forms.
+ */
+export function linkTargets(
+  endpoints: readonly { network: string; networkId: string }[],
+  runLinks: readonly string[] | undefined,
+  requests: readonly { network: string; links?: string[] }[] | undefined,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  endpoints.forEach((e, i) => {
+    const req = requests?.find((r) => r.network === e.network || r.network === e.networkId);
+    const specs = [...(i === 0 ? (runLinks ?? []) : []), ...(req?.links ?? [])];
+    for (const spec of specs) {
+      const [name = "", alias] = spec.split(":");
+      const target = name.replace(/^\//, "");
+      const as = (alias ?? target).slice((alias ?? target).lastIndexOf("/") + 1).toLowerCase();
+      if (!target || !as) continue;
+      out[e.networkId] = { ...out[e.networkId], [as]: target };
+    }
+  });
+  return out;
 }
