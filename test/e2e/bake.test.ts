@@ -230,7 +230,7 @@ describe("wharf buildx bake", () => {
     expect(tags.doc?.tags).toEqual(["1"]);
   }, 240_000);
 
-  it("--check runs BuildKit's checks on each target's Dockerfile and builds nothing", async () => {
+  it("--check and --call targets read each target's Dockerfile and build nothing", async () => {
     const before = await names();
     const lint = join(dir, "lint");
     mkdirSync(lint);
@@ -239,6 +239,9 @@ describe("wharf buildx bake", () => {
     const r = await bake(lint, ["buildx", "bake", "--check"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("FromAsCasing");
+    const targets = await bake(lint, ["buildx", "bake", "--call", "targets"]);
+    expect(targets.code, targets.stderr).toBe(0);
+    expect(targets.stdout).toMatch(/^base \(default\)/m);
     expect(await names()).toEqual(before);
   }, 60_000);
 

@@ -39,6 +39,7 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
+import { callResult, parseCall } from "./build-call.js";
 import { type BuildExport, buildExportOf } from "./build-export-flags.js";
 import { legacyBuildOptions } from "./build-legacy-flags.js";
 import {
@@ -286,7 +287,7 @@ export const command: Command = {
         if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
       });
       for (const { name, t, o, attest } of prepared) {
-        const call = (callFlag ?? t.call ?? "build").toLowerCase();
+        const { method: call, format: callFormat } = parseCall(callFlag ?? t.call ?? "build");
         if (t["dockerfile-inline"] !== undefined) {
           const file = join(tmp, `${name}.Dockerfile`);
           writeFileSync(file, t["dockerfile-inline"]);
@@ -305,11 +306,19 @@ export const command: Command = {
           if (r.config.error && r.findings.length > 0) throw lintError(r.findings, "");
           continue;
         }
-        if (call !== "build")
-          throw usage(
-            `--call=${call} is not supported by wharf buildx bake`,
-            "wharf bakes with --call=build (the default) and --call=check (--check)",
-          );
+        if (call === "outline" || call === "targets") {
+          // buildx's subrequests, as `build --call` answers them: nothing built.
+          const r = await checkOnly({
+            root: ctx.root,
+            context: o.context,
+            ...(o.file ? { file: o.file } : {}),
+            stdin: ctx.stdin,
+          });
+          if (prepared.length > 1) ctx.out(`target ${name}:`);
+          for (const l of callResult(call, callFormat, r.file, r.text, o.target, o.buildArgs ?? {}))
+            ctx.out(l);
+          continue;
+        }
         // A `target:` context is the image that target built (named for the build if it has no tag).
         const contexts: Record<string, string> = { ...(o.buildContexts ?? {}) };
         for (const [k, v] of Object.entries(contexts)) {
