@@ -54,6 +54,7 @@ export { type LogEntry, type LogStream, type ReadLogsOptions, readLogFile } from
 export { checkMounts } from "./mounts.js";
 export { ADJECTIVES, generateName, SURNAMES, validateName } from "./names.js";
 export { type ConnectOptions, connectNetwork, disconnectNetwork } from "./network/connect.js";
+export { type NetworkDefaults, parseNetworkDefaults } from "./network/daemon-net.js";
 export { type CreateNetworkOptions, createNetwork, findNetwork } from "./network/networks.js";
 export {
   exposedPortsConfig,

@@ -1,7 +1,7 @@
 import type { ContainerConfig } from "../oci/index.js";
 import type { PreparedRootfs } from "../rootfs/index.js";
 import type { ExtraRecordFields, ExtraRunOptions } from "./extras-types.js";
-import type { NetworkRecordFields, NetworkRunOptions } from "./network/types.js";
+import type { NetworkDefaults, NetworkRecordFields, NetworkRunOptions } from "./network/types.js";
 import type { NsRunOptions } from "./ns-types.js";
 import type { ResourceRunOptions } from "./resource-types.js";
 
@@ -26,6 +26,11 @@ export interface RuntimeContext {
    */
   shim?: string[];
   onWarning?: (message: string) => void;
+  /**
+   * Docker's daemon.json settings of networks (network/daemon-net.ts), asked when a network is made
+   * or the default bridge found; absent or undefined: Docker's defaults.
+   */
+  networkDefaults?: () => Promise<NetworkDefaults | undefined>;
 }
 
 /**

@@ -3,10 +3,16 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import { reportError } from "../report.js";
+import { daemonNetworkDefaults } from "./daemon-config.js";
 
 /** The runtime's view of a CLI context: the same root, warnings on stderr. */
 export function runtimeContext(ctx: Context): RuntimeContext {
-  return { root: ctx.root, onWarning: (m) => ctx.err(`WARNING: ${m}`) };
+  return {
+    root: ctx.root,
+    onWarning: (m) => ctx.err(`WARNING: ${m}`),
+    // daemon.json's network settings, read when a network is made or the default bridge found.
+    networkDefaults: () => daemonNetworkDefaults(ctx.env),
+  };
 }
 
 /**

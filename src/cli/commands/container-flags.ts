@@ -11,6 +11,7 @@ import { extraRunOptions, RUN_EXTRA_FLAGS } from "./container-flags-extra.js";
 import { nsRunOptions, RUN_NS_FLAGS } from "./container-flags-ns.js";
 import { apiSocketRefusal, REFUSED_RUN_FLAGS } from "./container-flags-refused.js";
 import { RUN_RESOURCE_FLAGS, resourceRunOptions } from "./container-flags-resources.js";
+import { daemonDocument } from "./daemon-config.js";
 import { NETWORK_RUN_FLAGS, networkOptionsOf } from "./network-flags.js";
 import { INSECURE_FLAG } from "./registry-options.js";
 import { TRUST_FLAGS } from "./trust-flags.js";
@@ -169,6 +170,12 @@ export async function runOptionsOf(
   Object.assign(o, await resourceRunOptions(f));
   Object.assign(o, networkOptionsOf(f, network));
   Object.assign(o, await nsRunOptions(f));
+  // Docker's daemon.json defaults for what the command line did not say (read only when it exists).
+  const daemon = daemonDocument(env);
+  if (daemon) {
+    const { containerDefaults, withContainerDefaults } = await import("./daemon-defaults.js");
+    withContainerDefaults(o, f, containerDefaults(daemon));
+  }
   if (o.hostname !== undefined && (network === "host" || network?.startsWith("container:"))) {
     throw new WharfError("invalid-argument", "Conflicting options: hostname and the network mode");
   }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { WharfError } from "../../errors/index.js";
+import type { NetworkDefaults } from "../../runtime/index.js";
 
 /** What wharf takes from Docker's daemon.json: the registry settings a client needs. */
 export interface DaemonConfig {
@@ -25,7 +26,7 @@ export function daemonConfigPath(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "docker", "daemon.json");
 }
 
-function invalid(file: string, why: string): WharfError {
+export function invalid(file: string, why: string): WharfError {
   return new WharfError("config-invalid", `unable to configure wharf with file ${file}: ${why}`, {
     hint: "fix the file (it is Docker's daemon.json), or point WHARF_DAEMON_CONFIG at another",
   });
@@ -58,14 +59,28 @@ function strings(file: string, key: string, value: unknown): string[] {
   return value as string[];
 }
 
-/** Reads daemon.json's registry settings; a missing file is none, a broken one an error in Docker's words. */
-export function readDaemonConfig(env: NodeJS.ProcessEnv): DaemonConfig {
+/** daemon.json as read: its path and its keys. */
+export interface DaemonDocument {
+  file: string;
+  keys: Record<string, unknown>;
+}
+
+const read = new Map<string, DaemonDocument | null>();
+
+/**
+ * daemon.json's keys, read once per command (a process) and path: undefined when there is no file
+ * (one failed open, nothing more); a file that is not a JSON object is refused in Docker's words.
+ */
+export function daemonDocument(env: NodeJS.ProcessEnv): DaemonDocument | undefined {
   const file = daemonConfigPath(env);
+  const known = read.get(file);
+  if (known !== undefined) return known ?? undefined;
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    return { insecureRegistries: [], mirrors: [], proxies: {} };
+    read.set(file, null);
+    return undefined;
   }
   let doc: unknown;
   try {
@@ -74,7 +89,21 @@ export function readDaemonConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     throw invalid(file, (e as Error).message);
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw invalid(file, "not a JSON object");
-  const d = doc as Record<string, unknown>;
+  const out = { file, keys: doc as Record<string, unknown> };
+  read.set(file, out);
+  return out;
+}
+
+/** Forgets what was read (tests write the file again). */
+export function forgetDaemonDocument(): void {
+  read.clear();
+}
+
+/** Reads daemon.json's registry settings; a missing file is none, a broken one an error in Docker's words. */
+export function readDaemonConfig(env: NodeJS.ProcessEnv): DaemonConfig {
+  const got = daemonDocument(env);
+  if (!got) return { insecureRegistries: [], mirrors: [], proxies: {} };
+  const { file, keys: d } = got;
   const proxies = (d.proxies ?? {}) as Record<string, unknown>;
   const proxy = (k: string) => {
     const v = proxies[k];
@@ -108,4 +137,21 @@ export function proxyVariables(env: NodeJS.ProcessEnv, cfg: DaemonConfig): NodeJ
   if (https) out.HTTPS_PROXY = https;
   if (no) out.NO_PROXY = no;
   return out;
+}
+
+const networks = new WeakMap<DaemonDocument, Promise<NetworkDefaults>>();
+
+/**
+ * daemon.json's network settings (`default-address-pools`, `bip`, `mtu`, ...: the runtime's
+ * daemon-net.ts checks them), undefined without the file; the checks loaded only when it exists.
+ */
+export function daemonNetworkDefaults(env: NodeJS.ProcessEnv): Promise<NetworkDefaults | undefined> {
+  const doc = daemonDocument(env);
+  if (!doc) return Promise.resolve(undefined);
+  let got = networks.get(doc);
+  if (!got) {
+    got = import("../../runtime/index.js").then((m) => m.parseNetworkDefaults(doc.file, doc.keys));
+    networks.set(doc, got);
+  }
+  return got;
 }

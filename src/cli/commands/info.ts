@@ -8,7 +8,7 @@ import type { Context } from "../context.js";
 import { bytesSize, executeTemplate, parseFormat } from "../render/index.js";
 import { VERSION } from "../version.js";
 import { runtimeContext } from "./container-common.js";
-import { proxyVariables, readDaemonConfig } from "./daemon-config.js";
+import { daemonDocument, daemonNetworkDefaults, proxyVariables, readDaemonConfig } from "./daemon-config.js";
 import { insecureRegistries } from "./registry-options.js";
 
 function osName(): string {
@@ -54,6 +54,27 @@ function registryInfo(env: NodeJS.ProcessEnv) {
   };
 }
 
+/** daemon.json's share of `info`: the default logging driver and the default address pools. */
+async function daemonInfo(
+  env: NodeJS.ProcessEnv,
+): Promise<{ LoggingDriver: string; DefaultAddressPools?: { Base: string; Size: number }[] }> {
+  const formatIp = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+  const doc = daemonDocument(env);
+  const driver = doc?.keys["log-driver"];
+  const pools = (await daemonNetworkDefaults(env))?.pools ?? [];
+  return {
+    LoggingDriver: typeof driver === "string" && driver !== "" ? driver : "json-file",
+    ...(pools.length > 0
+      ? {
+          DefaultAddressPools: pools.map((p) => ({
+            Base: `${formatIp(p.base.base)}/${p.base.prefix}`,
+            Size: p.size,
+          })),
+        }
+      : {}),
+  };
+}
+
 /** Docker's `info` (`system.Info`), with wharf's facts: no daemon, its root, its runtime and init. */
 export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.env) {
   const recs = await listContainers({ root });
@@ -80,8 +101,11 @@ export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.
     ContainersStopped: recs.length - running.length,
     Images: images,
     Driver: "overlay2",
-    Plugins: { Volume: ["local"], Network: ["bridge", "host", "none"], Log: ["json-file"] },
-    LoggingDriver: "json-file",
+    Plugins: {
+      Volume: ["local"],
+      Network: ["bridge", "host", "none"],
+      Log: ["json-file", "local", "syslog"],
+    },
     CgroupDriver: "cgroupfs",
     CgroupVersion: v2 ? "2" : "1",
     KernelVersion: release(),
@@ -100,6 +124,7 @@ export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.
     SecurityOptions: ["name=seccomp,profile=builtin"],
     SystemTime: new Date().toISOString(),
     ...registryInfo(env),
+    ...(await daemonInfo(env)),
     Warnings:
       init === "" ? ["WARNING: no init binary (docker-init or tini-static): --init is unavailable"] : [],
   };
@@ -171,6 +196,12 @@ export const command: Command = {
         ? [" Registry Mirrors:", ...i.RegistryConfig.Mirrors.map((m) => `  ${m}`)]
         : []),
       " Live Restore Enabled: false",
+      ...(i.DefaultAddressPools
+        ? [
+            " Default Address Pools:",
+            ...i.DefaultAddressPools.map((p) => `   Base: ${p.Base}, Size: ${p.Size}`),
+          ]
+        : []),
     ];
     ctx.out(lines.join("\n"));
     for (const w of i.Warnings) ctx.err(w);

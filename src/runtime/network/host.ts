@@ -178,6 +178,7 @@ async function installRules(
   v6 = false,
 ): Promise<void> {
   const chain = chainOf(net.Id);
+  const icc = net.Options["com.docker.network.bridge.enable_icc"] !== "false";
   const tool = v6 ? "ip6tables" : "iptables";
   const saved = await mustRun(`cannot read the host's ${tool} rules`, `${tool}-save`, []);
   const has = (rule: string) => saved.split("\n").includes(rule);
@@ -194,9 +195,11 @@ async function installRules(
   const filter = [
     `:${chain} - [0:0]`,
     `-A ${chain} -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-    `-A ${chain} -i ${br} -o ${br} -j ACCEPT`,
+    // enable_icc=false (daemon.json's `icc`): no traffic between its containers but published ports'.
+    ...(icc ? [`-A ${chain} -i ${br} -o ${br} -j ACCEPT`] : []),
     `-A ${chain} -i ${br} -m conntrack --ctstate DNAT -j ACCEPT`,
     `-A ${chain} -o ${br} -m conntrack --ctstate DNAT -j ACCEPT`,
+    ...(icc ? [] : [`-A ${chain} -i ${br} -o ${br} -j DROP`]),
     // Isolation: no traffic between wharf's bridges (Docker's DOCKER-ISOLATION), nor out of an
     // internal network.
     net.Internal ? `-A ${chain} -i ${br} -j DROP` : `-A ${chain} -i ${br} -o wharf-+ -j DROP`,

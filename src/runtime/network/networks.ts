@@ -4,21 +4,27 @@
  * Docker's default pools that no route of the host and no other network of the root uses, and its
  * bridge brought up at once (so that its subnet is taken host-wide from then on).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomHex } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { withLock } from "../../files/index.js";
 import type { RuntimeContext } from "../types.js";
+import {
+  bridgeDiffers,
+  DOCKER_POOLS,
+  defaultBridgeOptions,
+  firstFree,
+  fixedBridgeConfig,
+  type NetworkDefaults,
+} from "./daemon-net.js";
 import { networkEvent } from "./events.js";
-import { bringUp, routedSubnets, withHostLock } from "./host.js";
+import { bringUp, routedSubnets, tearDown, withHostLock } from "./host.js";
 import { reservationText } from "./ipam.js";
 import {
   contains,
-  defaultPools,
   formatCidr,
   formatIp,
-  freePool,
   lastAddress,
   overlaps,
   parseCidr,
@@ -40,6 +46,8 @@ import {
 import { ipamDir, networksDir, networksLockPath } from "./layout.js";
 import {
   BRIDGE_NAME_OPT,
+  bridgeOf,
+  isDefaultBridge,
   lookupNetwork,
   type NetworkRecord,
   noSuchNetwork,
@@ -49,6 +57,7 @@ import {
   validateNetworkName,
   writeNetwork,
 } from "./store.js";
+import { sweepAddresses } from "./sweep.js";
 
 export interface CreateNetworkOptions {
   name: string;
@@ -114,7 +123,11 @@ function badArg(message: string, hint: string): WharfError {
 }
 
 /** The IPAM config of a new bridge network: the given subnet, or the first free default pool. */
-function ipamFor(o: CreateNetworkOptions, nets: NetworkRecord[]): NetworkRecord["IPAM"]["Config"][number] {
+function ipamFor(
+  o: CreateNetworkOptions,
+  nets: NetworkRecord[],
+  pools: NetworkDefaults["pools"] = DOCKER_POOLS,
+): NetworkRecord["IPAM"]["Config"][number] {
   const taken = [...subnetsOf(nets), ...routedSubnets().map((r) => r.subnet)];
   let subnet: Subnet | undefined;
   if (o.subnet !== undefined) {
@@ -133,7 +146,8 @@ function ipamFor(o: CreateNetworkOptions, nets: NetworkRecord[]): NetworkRecord[
       });
     }
   } else {
-    subnet = freePool(defaultPools(), taken);
+    // daemon.json's default-address-pools, else Docker's.
+    subnet = firstFree(pools, taken);
     if (!subnet) {
       throw new WharfError(
         "conflict",
@@ -275,18 +289,78 @@ function reserveAuxAddresses(ctx: RuntimeContext, rec: NetworkRecord): void {
   for (const [name, ip] of aux) writeFileSync(join(dir, ip), reservationText(`aux-address:${name}`, "none"));
 }
 
-function defaultBridgeRecord(nets: NetworkRecord[]): NetworkRecord {
+/**
+ * The default bridge: daemon.json's `bip`/`fixed-cidr` or a pool's subnet, its IPv6 subnet with
+ * `ipv6` (`fixed-cidr-v6`, else a ULA /64 of the root's), its `icc`, `ip` and `mtu` options.
+ */
+function defaultBridgeRecord(
+  ctx: RuntimeContext,
+  nets: NetworkRecord[],
+  d: NetworkDefaults | undefined,
+): NetworkRecord {
   const rec = record("bridge", "bridge");
-  rec.IPAM.Config = [ipamFor({ name: "bridge" }, nets)];
+  const fixed = fixedBridgeConfig(d);
+  if (fixed && subnetsOf(nets).some((s) => overlaps(s, parseCidr(fixed.Subnet) as Subnet))) {
+    throw new WharfError(
+      "conflict",
+      `the default bridge's subnet ${fixed.Subnet} (daemon.json's bip) overlaps another network's`,
+      {
+        hint: "remove that network (wharf network rm), or give daemon.json another bip",
+      },
+    );
+  }
+  rec.IPAM.Config = [fixed ?? ipamFor({ name: "bridge" }, nets, d?.pools)];
+  if (d?.ipv6) {
+    rec.EnableIPv6 = true;
+    rec.IPAM.Config.push(
+      ipam6For(ctx, { name: "bridge", ...(d.fixedCidrV6 ? { subnet6: d.fixedCidrV6 } : {}) }, nets),
+    );
+  }
+  const { "com.docker.network.driver.mtu": mtu = "1500", ...opts } = defaultBridgeOptions(d);
   rec.Options = {
-    "com.docker.network.bridge.default_bridge": "true",
-    "com.docker.network.bridge.enable_icc": "true",
-    "com.docker.network.bridge.enable_ip_masquerade": "true",
-    "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+    ...opts,
     [BRIDGE_NAME_OPT]: `wharf-${rec.Id.slice(0, 9)}`,
-    "com.docker.network.driver.mtu": "1500",
+    "com.docker.network.driver.mtu": mtu,
   };
   return rec;
+}
+
+/**
+ * Whether a container holds an address on `net`: host-local's files, once those of containers
+ * that are gone are given back (sweep.ts).
+ */
+async function inUse(ctx: RuntimeContext, net: NetworkRecord): Promise<boolean> {
+  await sweepAddresses(ctx, net);
+  try {
+    return readdirSync(join(ipamDir(ctx, net.Id), net.Name)).some((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The default bridge as daemon.json (or, without it, Docker) wants it: one made with other
+ * settings is made again when no running container is on it (dockerd applies daemon.json at its
+ * start; wharf has none, so at the first use after the change). Only for the CLI's contexts.
+ */
+async function settledBridge(ctx: RuntimeContext, rec: NetworkRecord): Promise<NetworkRecord> {
+  if (!ctx.networkDefaults || !isDefaultBridge(rec)) return rec;
+  const d = await ctx.networkDefaults();
+  if (!bridgeDiffers(rec, d)) return rec;
+  return withNetworksLock(ctx, async () => {
+    const now = readNetworks(ctx);
+    const cur = now.find((n) => n.Id === rec.Id);
+    if (!cur) return now.find(isDefaultBridge) ?? rec;
+    if (!bridgeDiffers(cur, d)) return cur;
+    if (await inUse(ctx, cur)) return cur;
+    if (canBridge()) await tearDown(bridgeOf(cur), cur.Id, cur.EnableIPv6);
+    removeNetworkFiles(ctx, cur.Id);
+    const others = now.filter((n) => n.Id !== cur.Id);
+    const made = defaultBridgeRecord(ctx, others, d);
+    writeNetwork(ctx, made);
+    if (canBridge()) await bringUp(ctx, made);
+    return made;
+  });
 }
 
 /** Runs `fn` under the root's networks lock (and the host lock: bridges may be made). */
@@ -298,13 +372,20 @@ export async function withNetworksLock<T>(ctx: RuntimeContext, fn: () => Promise
 /** The root's networks, the predefined ones made first when missing. */
 export async function allNetworks(ctx: RuntimeContext): Promise<NetworkRecord[]> {
   const nets = readNetworks(ctx);
-  if (PREDEFINED.every((n) => nets.some((r) => r.Name === n))) return nets;
+  if (PREDEFINED.every((n) => nets.some((r) => r.Name === n))) {
+    const bridge = nets.find(isDefaultBridge);
+    const settled = bridge ? await settledBridge(ctx, bridge) : bridge;
+    return settled === bridge ? nets : nets.map((n) => (n === bridge && settled ? settled : n));
+  }
+  const d = await ctx.networkDefaults?.();
   return withNetworksLock(ctx, async () => {
     const now = readNetworks(ctx);
     for (const name of PREDEFINED) {
       if (now.some((r) => r.Name === name)) continue;
       const rec =
-        name === "bridge" ? defaultBridgeRecord(now) : record(name, name === "host" ? "host" : "null");
+        name === "bridge"
+          ? defaultBridgeRecord(ctx, now, d)
+          : record(name, name === "host" ? "host" : "null");
       writeNetwork(ctx, rec);
       if (rec.Driver === "bridge" && canBridge()) await bringUp(ctx, rec);
       now.push(rec);
@@ -316,7 +397,7 @@ export async function allNetworks(ctx: RuntimeContext): Promise<NetworkRecord[]>
 /** A network by name, ID or ID prefix; a `not-found` error when none. */
 export async function findNetwork(ctx: RuntimeContext, ref: string): Promise<NetworkRecord> {
   const fast = lookupNetwork(readNetworks(ctx), ref);
-  if (fast) return fast;
+  if (fast) return isDefaultBridge(fast) ? settledBridge(ctx, fast) : fast;
   const net = lookupNetwork(await allNetworks(ctx), ref);
   if (!net) throw noSuchNetwork(ref);
   return net;
@@ -337,6 +418,7 @@ export async function createNetwork(ctx: RuntimeContext, o: CreateNetworkOptions
     });
   }
   await allNetworks(ctx);
+  const pools = (await ctx.networkDefaults?.())?.pools;
   return withNetworksLock(ctx, async () => {
     const nets = readNetworks(ctx);
     if (nets.some((n) => n.Name === o.name)) {
@@ -350,7 +432,7 @@ export async function createNetwork(ctx: RuntimeContext, o: CreateNetworkOptions
       Options: o.options ?? {},
       Labels: o.labels ?? {},
     });
-    rec.IPAM.Config = [ipamFor(o, nets)];
+    rec.IPAM.Config = [ipamFor(o, nets, pools)];
     // An IPv6 --subnet enables IPv6 (Docker since 25: moby#46455).
     if (o.ipv6 || o.subnet6 !== undefined) {
       rec.EnableIPv6 = true;

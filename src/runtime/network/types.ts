@@ -3,6 +3,8 @@
  * ../types.ts, which extends them.
  */
 
+import type { Subnet } from "./ipv4.js";
+
 export type PortProtocol = "tcp" | "udp" | "sctp";
 
 /**
@@ -137,4 +139,24 @@ export interface NetSetup {
 
 export interface NetworkRecordFields {
   net?: NetState;
+}
+
+/** A pool of `base` cut into subnets of prefix `size` (daemon.json's `{"base": …, "size": …}`). */
+export interface AddressPool {
+  base: Subnet;
+  size: number;
+}
+
+/** What daemon.json says of networks (absent: Docker's own default). */
+export interface NetworkDefaults {
+  pools?: AddressPool[];
+  /** `bip`: the default bridge's address (its gateway) and subnet. */
+  bip?: { subnet: Subnet; gateway: number };
+  fixedCidr?: Subnet;
+  ipv6?: boolean;
+  fixedCidrV6?: string;
+  mtu?: number;
+  icc?: boolean;
+  ip?: string;
+  userlandProxy?: boolean;
 }
