@@ -1,6 +1,6 @@
 /** HCL expressions evaluated to plain values against a scope of variables and functions. */
 import { bool, equal, FUNCTIONS, FunctionError, num, str, typeName } from "./functions.js";
-import { type Expr, hclError, type Pos, type TemplatePart, type Value } from "./hcl.js";
+import { type Expr, hclError, type Pos, SPLAT, type TemplatePart, type Value } from "./hcl.js";
 
 export interface Scope {
   /** A variable's value; undefined when there is none of that name. */
@@ -158,6 +158,12 @@ export function evaluate(e: Expr, scope: Scope): Value {
     }
     case "for":
       return forExpr(e, scope);
+    case "splat": {
+      const src = evaluate(e.src, scope);
+      // HCL: null is an empty list, a single value a one-element list.
+      const items = src === null ? [] : Array.isArray(src) ? src : [src];
+      return items.map((x) => evaluate(e.each, withVars(scope, { [SPLAT]: x })));
+    }
   }
 }
 

@@ -87,6 +87,9 @@ describe("HCL expressions", () => {
     expect(ev('[for s in l : upper(s) if s != "b"]', { l: ["a", "b", "c"] })).toEqual(["A", "C"]);
     expect(ev("{for k, v in m : v => k}", { m: { a: "x", b: "y" } })).toEqual({ x: "a", y: "b" });
     expect(ev("concat(l...)", { l: [["a"], ["b"]] })).toEqual(["a", "b"]);
+    expect(ev("l[*].n", { l: [{ n: 1 }, { n: 2 }] })).toEqual([1, 2]);
+    expect(ev("l.*.n", { l: [{ n: "a" }] })).toEqual(["a"]);
+    expect(ev("o[*]", { o: "x" })).toEqual(["x"]);
   });
 
   it("has bake's built-in functions", () => {

@@ -3,7 +3,7 @@
  * blocks; expressions with literals, quoted and heredoc templates (`${...}` interpolation),
  * tuples, objects, variables, attribute and index access, function calls (`f(xs...)` too),
  * unary and binary operators, the conditional and `for` expressions, template directives
- * (`%{if}`/`%{else}`/`%{endif}`, `%{for}`/`%{endfor}`) and `~` strip markers. Splats are not taken.
+ * (`%{if}`/`%{else}`/`%{endif}`, `%{for}`/`%{endfor}`), `~` strip markers and splats (`[*]`, `.*`).
  */
 import { WharfError } from "../errors/index.js";
 
@@ -27,6 +27,8 @@ export type Expr =
   | { k: "unary"; op: "!" | "-"; x: Expr; pos: Pos }
   | { k: "binary"; op: string; a: Expr; b: Expr; pos: Pos }
   | { k: "cond"; c: Expr; t: Expr; f: Expr; pos: Pos }
+  /** `src[*].rest` (or `src.*.rest`): `each` (the rest, on the variable SPLAT) for every element. */
+  | { k: "splat"; src: Expr; each: Expr; pos: Pos }
   | {
       k: "for";
       keyVar: string | undefined;
@@ -74,6 +76,9 @@ export function hclError(pos: Pos, summary: string, detail: string): WharfError 
     hint: "fix the bake file at that line",
   });
 }
+
+/** The name a splat's elements have in its `each` expression (no HCL name can be it). */
+export const SPLAT = "\u0000splat";
 
 const IDENT_START = /[A-Za-z_]/;
 const IDENT = /[A-Za-z0-9_-]/;
@@ -265,6 +270,11 @@ class Parser {
     const start = this.i;
     for (;;) {
       this.ws(this.nest > 0);
+      if (this.peek("[*]") || this.peek(".*")) {
+        this.i += this.peek("[*]") ? 3 : 2;
+        const each = this.postfix({ k: "var", name: SPLAT, pos: this.span(start) });
+        return { k: "splat", src: e, each, pos: this.span(start) };
+      }
       if (this.peek(".") && !this.peek("...")) {
         this.i++;
         const s = this.i;
