@@ -9,6 +9,7 @@ import { WharfError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/index.js";
 import { isBroken, onBrokenPipe } from "./broken-pipe.js";
 import { mergeEnv } from "./env.js";
+import type { ExecTerminal } from "./exec-terminal.js";
 import { getContainer } from "./reconcile.js";
 import { runcBinary, runcGlobal, runcLoggedError, startError } from "./runc.js";
 import { childEnded, exitStatus, ttyCommand } from "./runc-process.js";
@@ -35,6 +36,13 @@ export interface ExecOptions {
   privileged?: boolean;
   /** Ends the exec (SIGTERM to runc, which passes it to the process): a health check's timeout. */
   signal?: AbortSignal;
+  /**
+   * `-it` on the caller's terminal, detachable (Docker's detach keys, read by the CLI): the
+   * process's terminal is held by `script` rather than given to runc (exec-terminal.ts).
+   */
+  terminal?: ExecTerminal;
+  /** Called when the keys detached (with `terminal`): the process runs on, the answer is 0. */
+  onDetached?: () => void;
 }
 
 /**
@@ -89,6 +97,7 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
   const procFile = join(dir, `exec-${tag}.json`);
   const log = join(dir, `exec-${tag}.log`);
   await writeFileAtomic(procFile, JSON.stringify(proc));
+  let keep = false;
   try {
     const argv = [runcBinary(ctx), ...runcGlobal(ctx, log), "exec", "--process", procFile, rec.id];
     if (o.detach && (tty || o.interactive)) {
@@ -96,6 +105,22 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
     }
     if (o.detach) return await execDetached(argv, log);
     const mode = tty ? (o.stdinIsTty ? "direct" : "script") : "none";
+    if (mode === "direct" && o.interactive && o.terminal) {
+      const { execOnTerminal } = await import("./exec-terminal.js");
+      const run = execOnTerminal(argv, o.terminal, o, [procFile, log]);
+      const end = await run.ended;
+      if ("detached" in end) {
+        // The keeper removes the process file and runc's log once the process ends.
+        keep = true;
+        o.onDetached?.();
+        return 0;
+      }
+      const failed = end.code !== 0 ? await runcLoggedError(log) : undefined;
+      const wasRunc = failed !== undefined && /unable to start container process|exec failed/.test(failed);
+      run.held(wasRunc);
+      if (wasRunc) throw startError(failed);
+      return exitStatus(end.code, end.signal);
+    }
     const [cmd = "", ...args] = ttyCommand({ stdin: "null", tty: mode }, argv);
     const child = spawn(cmd, args, {
       stdio: [
@@ -123,8 +148,10 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
     for (const c of errChunks) o.stderr.write(c);
     return exitStatus(code, signal);
   } finally {
-    await rm(procFile, { force: true });
-    await rm(log, { force: true });
+    if (!keep) {
+      await rm(procFile, { force: true });
+      await rm(log, { force: true });
+    }
   }
 }
 
