@@ -91,7 +91,7 @@ export function plan(def: Definition, names: string[], overrides: Override[]): P
   };
   for (const n of x.targets) visit(n, []);
   const targets = new Map(order.map((n) => [n, resolved.get(n) as Target]));
-  applyOverrides(targets, overrides, def.names().targets);
+  applyOverrides(targets, overrides, () => def.names().targets);
   // Overrides may add `target:` contexts: their targets join (once, without further overrides).
   for (const [n, t] of [...targets]) {
     for (const dep of linkedTargets(t)) {

@@ -106,12 +106,12 @@ const bool = (v: string) => ["1", "t", "T", "true", "TRUE", "True"].includes(v);
 export function applyOverrides(
   targets: Map<string, Target>,
   overrides: Override[],
-  known: string[] = [],
+  known: () => string[] = () => [],
 ): void {
   const setOnce = new Set<string>();
   for (const o of overrides) {
     const names = [...targets.keys()].filter((n) => pathMatch(o.pattern, n));
-    const anywhere = names.length > 0 || known.some((n) => pathMatch(o.pattern, n));
+    const anywhere = names.length > 0 || known().some((n) => pathMatch(o.pattern, n));
     if (!anywhere && !/[*?[]/.test(o.pattern))
       throw new WharfError("not-found", `could not find any target matching '${o.pattern}'`, {
         hint: "name a target of the bake file in --set (or a pattern: *.KEY=VALUE)",
