@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +8,17 @@ import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { removeRootBridges } from "./helpers/network.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+/** Whether a TCP connection to host:port is answered. */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
 
 const APPLETS = ["sh", "cat", "true", "ip", "ping", "ping6", "grep", "sleep", "httpd"];
 
@@ -214,6 +226,35 @@ describe("daemon.json defaults", () => {
     const peer = (await ok(cli, "run", "-d", image, "sleep", "60")).trim();
     const peerIp = await inspect(cli, peer, ".NetworkSettings.IPAddress");
     await ok(cli, "run", "--rm", image, "ping", "-c", "1", "-W", "2", peerIp);
+  }, 120_000);
+
+  it("userland-proxy false: a published port answers on IPv4 alone, port shows no [::] side", async () => {
+    expect(existsSync("/proc/net/if_inet6")).toBe(true);
+    const cli = await fresh();
+    daemonJson({ "userland-proxy": false, bip: `10.${octet}.210.1/24` });
+    const web = (await ok(cli, "run", "-d", "-p", "80", image, "httpd", "-f", "-p", "80")).trim();
+    const lines = (await ok(cli, "port", web)).trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const port = Number(/^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(lines[0] ?? "")?.[1]);
+    let up = false;
+    for (let i = 0; i < 50 && !up; i++) {
+      up = await answers("127.0.0.1", port);
+      if (!up) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up).toBe(true);
+    expect(await answers("::1", port)).toBe(false);
+    // Docker's default again: the relay answers on [::1].
+    daemonJson({ bip: `10.${octet}.210.1/24` });
+    const web2 = (await ok(cli, "run", "-d", "-p", "80", image, "httpd", "-f", "-p", "80")).trim();
+    const second = (await ok(cli, "port", web2)).trim().split("\n");
+    expect(second).toHaveLength(2);
+    const port2 = Number(/:(\d+)$/.exec(second[0] ?? "")?.[1]);
+    let up6 = false;
+    for (let i = 0; i < 50 && !up6; i++) {
+      up6 = await answers("::1", port2);
+      if (!up6) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up6).toBe(true);
   }, 120_000);
 
   it("ipv6 and fixed-cidr-v6: the default bridge is dual-stack, a container pings its IPv6 gateway", async () => {

@@ -247,8 +247,9 @@ async function setUp(
   // rules are there.
   const dualStack = nets[0]?.EnableIPv6 === true;
   // daemon.json's `userland-proxy: false`: no relay (asked only of a container that publishes ports).
+  const noProxy = mappings.length > 0 && (await ctx.networkDefaults?.())?.userlandProxy === false;
   const relayed =
-    mappings.length > 0 && endpoints[0] && (await ctx.networkDefaults?.())?.userlandProxy !== false
+    mappings.length > 0 && endpoints[0] && !noProxy
       ? import("./proxy.js").then((m) => {
           const entries = m.proxyEntries(mappings, endpoints[0]?.ip ?? "", dualStack);
           return Promise.all([
@@ -275,7 +276,8 @@ async function setUp(
       endpoints,
       ports: mappings,
       // Docker 27+ shows `[::]:PORT` beside `0.0.0.0:PORT` for a `-p PORT:…` when the host has IPv6.
-      ...(mappings.some((m) => m.hostIp === "") && existsSync("/proc/net/if_inet6")
+      // Without the relay (`userland-proxy: false`), only a dual-stack network's ports are on IPv6.
+      ...(mappings.some((m) => m.hostIp === "") && (!noProxy || dualStack) && existsSync("/proc/net/if_inet6")
         ? { ports6: true as const }
         : {}),
     },
