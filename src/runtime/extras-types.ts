@@ -75,6 +75,8 @@ export interface ExtraRunOptions {
   restart?: RestartPolicy;
   /** `--init`: tini as PID 1 (bind-mounted at /sbin/docker-init, as Docker's docker-init). */
   init?: boolean;
+  /** daemon.json's `init-path`: the init binary's host path for `init` (absent: found on PATH). */
+  initPath?: string;
   ulimits?: Ulimit[];
   devices?: DeviceMapping[];
   privileged?: boolean;

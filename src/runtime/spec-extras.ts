@@ -111,7 +111,8 @@ function mapped(m: DeviceMapping): { devices: LinuxDevice[]; access: string } {
 export function applyExtras(spec: RuntimeSpec, o: RunOptions, init?: string): void {
   const s = spec as Spec;
   if (o.init) {
-    const initPath = init ?? findInit();
+    // daemon.json's `init-path` (kept in the options at create), else the one found on PATH.
+    const initPath = init ?? o.initPath ?? findInit();
     s.mounts.push({
       destination: INIT_PATH,
       type: "bind",

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -140,6 +140,27 @@ describe("daemon.json defaults", () => {
         )
       ).trim(),
     ).toBe("100");
+  }, 120_000);
+
+  it("init and init-path: the container's PID 1 is the init daemon.json names", async () => {
+    const cli = await fresh();
+    const init = join(dir, "my-init");
+    copyFileSync("/usr/bin/tini-static", init);
+    chmodSync(init, 0o755);
+    daemonJson({ init: true, "init-path": init });
+    const c = (await ok(cli, "create", "--network", "none", image, "sleep", "30")).trim();
+    expect(await inspect(cli, c, ".HostConfig.Init")).toBe(true);
+    await ok(cli, "start", c);
+    expect(await ok(cli, "exec", c, "cat", "/proc/1/cmdline")).toContain("/sbin/docker-init");
+    // --init=false wins; an init-path that is not there fails the start.
+    expect(
+      (
+        await ok(cli, "run", "--rm", "--init=false", "--network", "none", image, "cat", "/proc/1/cmdline")
+      ).split("\0")[0],
+    ).toBe("cat");
+    daemonJson({ init: true, "init-path": join(dir, "no-such-init") });
+    const r = await cli.run(["run", "--rm", "--network", "none", image, "true"], { env: env() });
+    expect(r.code).not.toBe(0);
   }, 120_000);
 
   it("a bad value or a key wharf cannot honour is refused, nothing made", async () => {

@@ -33,6 +33,7 @@ describe("daemon.json's container defaults", () => {
         "default-ipc-mode": "shareable",
         "default-cgroupns-mode": "private",
         init: true,
+        "init-path": "/usr/local/bin/docker-init",
         "no-new-privileges": true,
         "seccomp-profile": "unconfined",
         "userns-remap": "",
@@ -48,6 +49,7 @@ describe("daemon.json's container defaults", () => {
       ipcMode: "shareable",
       cgroupnsMode: "private",
       init: true,
+      initPath: "/usr/local/bin/docker-init",
       noNewPrivileges: true,
       seccompUnconfined: true,
     });
@@ -74,6 +76,7 @@ describe("daemon.json's container defaults", () => {
     refused({ "default-ipc-mode": "host" }, "invalid default IPC mode: host");
     refused({ "default-cgroupns-mode": "shared" }, "default cgroup namespace mode (shared) is invalid");
     refused({ init: "yes" }, "init must be a boolean");
+    refused({ "init-path": "tini" }, "init-path must be an absolute path: tini");
     refused({ "userns-remap": "default" }, "userns-remap is not supported by wharf");
     refused({ "seccomp-profile": "/etc/profile.json" }, "seccomp-profile /etc/profile.json is not supported");
     expect(() => defaults({ init: "yes" })).toThrow(`unable to configure wharf with file ${FILE}`);
@@ -148,6 +151,12 @@ describe("daemon.json's container defaults", () => {
     });
     expect(o.ipcMode).toBeUndefined();
     expect(o.init).toBeUndefined();
+    expect(o.initPath).toBeUndefined();
+    expect(await optionsWith({ "init-path": "/opt/init" })).not.toHaveProperty("initPath");
+    expect(await optionsWith({ "init-path": "/opt/init" }, "--init")).toMatchObject({
+      init: true,
+      initPath: "/opt/init",
+    });
     // --log-opt alone: the daemon's driver, its options under the given ones.
     expect((await optionsWith(keys, "--log-opt", "max-size=2m")).logOpts).toEqual({
       driver: "local",

@@ -1,10 +1,11 @@
 /**
  * daemon.json's defaults for new containers, as dockerd applies them to a container it creates:
  * `log-driver` and `log-opts`, `dns`, `dns-search`, `dns-opts`, `default-ulimits`,
- * `default-shm-size`, `default-ipc-mode`, `default-cgroupns-mode`, `init`, `no-new-privileges`,
- * `seccomp-profile` (`unconfined` or `builtin`); `userns-remap` is refused by name (wharf has no
- * user namespace remapping). What the command line says wins. Loaded only when daemon.json exists.
+ * `default-shm-size`, `default-ipc-mode`, `default-cgroupns-mode`, `init` (and `init-path`),
+ * `no-new-privileges`, `seccomp-profile` (`unconfined` or `builtin`); `userns-remap` is refused by
+ * name (wharf has no user namespace remapping). What the command line says wins. Loaded only when daemon.json exists.
  */
+import { isAbsolute } from "node:path";
 import { WharfError } from "../../errors/index.js";
 import type { RunOptions, Ulimit } from "../../runtime/index.js";
 import { flag } from "../command.js";
@@ -25,6 +26,7 @@ export interface ContainerDefaults {
   ipcMode?: string;
   cgroupnsMode?: string;
   init?: boolean;
+  initPath?: string;
   noNewPrivileges?: boolean;
   seccompUnconfined?: boolean;
 }
@@ -181,6 +183,11 @@ export function containerDefaults(doc: DaemonDocument): ContainerDefaults {
     d.cgroupnsMode = cgroupns;
   }
   if (boolOf(file, keys, "init")) d.init = true;
+  const initPath = stringOf(file, keys, "init-path");
+  if (initPath !== undefined && initPath !== "") {
+    if (!isAbsolute(initPath)) throw invalid(file, `init-path must be an absolute path: ${initPath}`);
+    d.initPath = initPath;
+  }
   if (boolOf(file, keys, "no-new-privileges")) d.noNewPrivileges = true;
   const seccomp = stringOf(file, keys, "seccomp-profile");
   if (seccomp === "unconfined") d.seccompUnconfined = true;
@@ -229,6 +236,7 @@ export function withContainerDefaults(o: RunOptions, f: ParsedFlags, d: Containe
   if (d.ipcMode !== undefined && !given("ipc")) o.ipcMode = d.ipcMode;
   if (d.cgroupnsMode !== undefined && !given("cgroupns")) o.cgroupnsMode = d.cgroupnsMode;
   if (d.init && !given("init")) o.init = true;
+  if (d.initPath && o.init) o.initPath = d.initPath;
   if (d.noNewPrivileges && o.noNewPrivileges === undefined) o.noNewPrivileges = true;
   if (d.seccompUnconfined && o.seccomp === undefined) o.seccomp = "unconfined";
   return o;
