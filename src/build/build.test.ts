@@ -110,6 +110,23 @@ CMD ["out.txt"]
     expect(report.images).toBeGreaterThan(0);
   });
 
+  it("a FROM scratch stage's ARG and ENV before its first layer take that layer's time: a rebuild keeps the ID", async () => {
+    const ctx = context({
+      Dockerfile: "FROM scratch\nARG V=1\nENV A=$V\nCOPY f.txt /\nLABEL z=1\n",
+      "f.txt": "x",
+    });
+    const first = await run(root, ctx, {});
+    const times = first.config.history?.map((h) => h.created) ?? [];
+    expect(times).toHaveLength(4);
+    expect(new Set(times).size).toBe(1);
+    expect(first.config.created).toBe(times[0]);
+    // A later second: a time taken anew would change the config and its ID.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await run(root, ctx, {});
+    expect(again.steps.done).toBe(0);
+    expect(again.id).toBe(first.id);
+  });
+
   it("a change invalidates only the steps that depend on it; --no-cache runs everything", async () => {
     const ctx = context({
       Dockerfile: `${BASE}RUN echo one > /one

@@ -1,6 +1,6 @@
 import type { Digest } from "../digest/index.js";
 import { createImage, type Images } from "../images/index.js";
-import type { Descriptor, ImageConfig } from "../oci/index.js";
+import type { Descriptor, HistoryEntry, ImageConfig } from "../oci/index.js";
 import { rfc3339 } from "./time.js";
 import type { StageState, StateLayer } from "./types.js";
 
@@ -13,7 +13,7 @@ export function finalConfig(
 ): ImageConfig {
   const c = { ...(state.config.config ?? {}) };
   if (labels && Object.keys(labels).length > 0) c.Labels = { ...(c.Labels ?? {}), ...labels };
-  const history = state.config.history ?? [];
+  const history = timed(state.config.history ?? [], rfc3339(now));
   const created = epoch
     ? rfc3339(epoch)
     : (history[history.length - 1]?.created ?? state.time ?? rfc3339(now));
@@ -25,6 +25,28 @@ export function finalConfig(
     rootfs: { type: "layers", diff_ids: state.layers.map((l) => l.diffId) },
     history,
   };
+}
+
+/**
+ * History entries made before their stage's first layer (no time yet: meta.ts's addHistory) take
+ * the next entry's time that has one, else the last one before them, else `now` (a stage without
+ * layers).
+ */
+function timed(history: readonly HistoryEntry[], now: string): HistoryEntry[] {
+  if (history.every((h) => h.created !== undefined)) return [...history];
+  const out = history.map((h) => ({ ...h }));
+  let next: string | undefined;
+  for (let i = out.length - 1; i >= 0; i--) {
+    const h = out[i] as HistoryEntry;
+    if (h.created !== undefined) next = h.created;
+    else if (next !== undefined) h.created = next;
+  }
+  let prev = now;
+  for (const h of out) {
+    if (h.created === undefined) h.created = prev;
+    else prev = h.created;
+  }
+  return out;
 }
 
 export interface StoredImage {

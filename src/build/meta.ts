@@ -23,14 +23,22 @@ export function commandArgv(cmd: CommandLine, shell: readonly string[] | undefin
   return [...(shell && shell.length > 0 ? shell : DEFAULT_SHELL), cmd.script];
 }
 
-/** Appends a history entry; its time is the epoch, else the last layer's (BuildKit's rule). */
+/**
+ * Appends a history entry; its time is the epoch, else the last layer's (BuildKit's rule). One
+ * before the stage's first layer (a `FROM scratch` stage's ARG or ENV) has none yet: finalConfig
+ * gives it the next layer's, so that a cached rebuild keeps the image ID.
+ */
 export function addHistory(
   state: StageState,
   createdBy: string,
   o: { layer: boolean; created?: string; epoch?: Date; now: Date },
 ): void {
-  const created = o.epoch ? rfc3339(o.epoch) : (o.created ?? state.time ?? rfc3339(o.now));
-  const h: HistoryEntry = { created, created_by: createdBy, comment: HISTORY_COMMENT };
+  const created = o.epoch ? rfc3339(o.epoch) : (o.created ?? state.time);
+  const h: HistoryEntry = {
+    ...(created !== undefined ? { created } : {}),
+    created_by: createdBy,
+    comment: HISTORY_COMMENT,
+  };
   if (!o.layer) h.empty_layer = true;
   state.config = { ...state.config, history: [...(state.config.history ?? []), h] };
 }
