@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: bake's ${...} interpolation is what these strings hold
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -158,6 +158,35 @@ describe("wharf buildx bake", () => {
     expect(await cli.ok("run", "--rm", "bake-app:set", "/bin/busybox", "cat", "/app.txt")).toBe(
       "base-set\napp-set\n",
     );
+  }, 240_000);
+
+  it("--sbom=true alone attests the target's image, as build does", async () => {
+    const out = join(dir, "attested.tar");
+    const r = await bake(project, [
+      "buildx",
+      "bake",
+      "--sbom=true",
+      "--set",
+      `app.output=type=oci,dest=${out}`,
+      "app",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const member = (path: string) => execFileSync("tar", ["-xOf", out, path], { encoding: "utf8" });
+    const top = JSON.parse(member("index.json")) as { manifests: { digest: string }[] };
+    const index = JSON.parse(member(`blobs/sha256/${top.manifests[0]?.digest.slice(7)}`)) as {
+      manifests: { digest: string; annotations?: Record<string, string> }[];
+    };
+    const att = index.manifests.find(
+      (m) => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest",
+    );
+    if (!att) throw new Error(`no attestation manifest in ${JSON.stringify(index)}`);
+    const layers = (
+      JSON.parse(member(`blobs/sha256/${att.digest.slice(7)}`)) as {
+        layers: { annotations?: Record<string, string> }[];
+      }
+    ).layers.map((l) => l.annotations?.["in-toto.io/predicate-type"]);
+    expect(layers).toHaveLength(1);
+    expect(layers[0]).toMatch(/^https:\/\/spdx\.dev\/Document/);
   }, 240_000);
 
   it("--print writes the resolved definition and builds nothing", async () => {

@@ -159,7 +159,7 @@ export const command: Command = {
     {
       name: "sbom",
       type: "string",
-      description: 'Shorthand for "--set=*.attest=type=sbom" (only "false": wharf makes no SBOM)',
+      description: 'Shorthand for "--set=*.attest=type=sbom"',
     },
     {
       name: "set",
@@ -351,7 +351,7 @@ export const command: Command = {
           outputStream: ctx.stdout,
         };
         const outcome = await interruptible((signal) =>
-          attest.provenance
+          attest.provenance || attest.sbom
             ? buildAttested({ ...options, signal }, platforms, attest)
             : platforms.length > 1
               ? buildPlatforms({ ...options, signal }, platforms)
