@@ -197,20 +197,7 @@ function renderTemplate(parts: TemplatePart[], scope: Scope): string {
       continue;
     }
     if (p.k === "tfor") {
-      const coll = evaluate(p.coll, scope);
-      const entries: [Value, Value][] = Array.isArray(coll)
-        ? coll.map((v, i) => [i, v])
-        : isObject(coll)
-          ? Object.keys(coll)
-              .sort()
-              .map((k) => [k, coll[k] as Value])
-          : [];
-      if (!Array.isArray(coll) && !isObject(coll))
-        throw hclError(
-          p.coll.pos,
-          "Iteration over non-iterable value",
-          `A value of type ${typeName(coll)} cannot be iterated.`,
-        );
+      const entries = iteration(evaluate(p.coll, scope), p.coll.pos, "be iterated");
       for (const [k, v] of entries)
         out += renderTemplate(
           p.body,
@@ -277,21 +264,26 @@ function binary(e: Extract<Expr, { k: "binary" }>, scope: Scope): Value {
   });
 }
 
+/** The key/value pairs a `for` (or `%{for}`) goes over: a tuple's by index, an object's by sorted key. */
+function iteration(coll: Value, pos: Parameters<typeof hclError>[0], cannot: string): [Value, Value][] {
+  if (Array.isArray(coll)) return coll.map((v, i) => [i, v]);
+  if (isObject(coll))
+    return Object.keys(coll)
+      .sort()
+      .map((k) => [k, coll[k] as Value]);
+  throw hclError(
+    pos,
+    "Iteration over non-iterable value",
+    `A value of type ${typeName(coll)} cannot ${cannot}.`,
+  );
+}
+
 function forExpr(e: Extract<Expr, { k: "for" }>, scope: Scope): Value {
-  const coll = evaluate(e.coll, scope);
-  const entries: [Value, Value][] = Array.isArray(coll)
-    ? coll.map((v, i) => [i, v])
-    : isObject(coll)
-      ? Object.keys(coll)
-          .sort()
-          .map((k) => [k, coll[k] as Value])
-      : [];
-  if (!Array.isArray(coll) && !isObject(coll))
-    throw hclError(
-      e.coll.pos,
-      "Iteration over non-iterable value",
-      `A value of type ${typeName(coll)} cannot be used as the collection in a 'for' expression.`,
-    );
+  const entries = iteration(
+    evaluate(e.coll, scope),
+    e.coll.pos,
+    "be used as the collection in a 'for' expression",
+  );
   const tuple: Value[] = [];
   const obj: Record<string, Value> = {};
   for (const [k, v] of entries) {

@@ -90,6 +90,12 @@ describe("HCL expressions", () => {
     expect(ev("l[*].n", { l: [{ n: 1 }, { n: 2 }] })).toEqual([1, 2]);
     expect(ev("l.*.n", { l: [{ n: "a" }] })).toEqual(["a"]);
     expect(ev("o[*]", { o: "x" })).toEqual(["x"]);
+    expect(() => ev("[for s in n : s]", { n: 3 })).toThrow(
+      "A value of type number cannot be used as the collection in a 'for' expression.",
+    );
+    expect(() => ev('"%{for s in n}${s}%{endfor}"', { n: true })).toThrow(
+      "A value of type bool cannot be iterated.",
+    );
   });
 
   it("has bake's built-in functions", () => {

@@ -21,7 +21,6 @@ import {
 } from "../../bake/index.js";
 import {
   type BuildOptions,
-  type BuildResult,
   build,
   buildAttested,
   buildPlatforms,
@@ -33,14 +32,14 @@ import {
 import { formatCheckReport } from "../../dockerfile/index.js";
 import { WharfError } from "../../errors/index.js";
 import { openImages, untagImage } from "../../images/index.js";
-import { formatPlatform, hostPlatform, MediaType } from "../../oci/index.js";
+import { formatPlatform, hostPlatform } from "../../oci/index.js";
 import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
 import { callResult, parseCall } from "./build-call.js";
-import { type BuildExport, buildExportOf } from "./build-export-flags.js";
+import { type BuildExport, buildExportOf, metadataOf } from "./build-export-flags.js";
 import { legacyBuildOptions } from "./build-legacy-flags.js";
 import {
   parseAddHosts,
@@ -94,20 +93,6 @@ function flagsOf(values: ParsedFlags["values"]): ParsedFlags {
 }
 
 const isRemote = (s: string) => /^(https?:\/\/|git:\/\/|git@|ssh:\/\/|github\.com\/)/.test(s);
-
-/** What a built target's `--metadata-file` entry holds (buildx's keys). */
-function metadataOf(r: BuildResult): Record<string, unknown> {
-  return {
-    ...(r.manifest.mediaType === MediaType.ociIndex ? {} : { "containerimage.config.digest": r.id }),
-    "containerimage.descriptor": {
-      mediaType: r.manifest.mediaType,
-      digest: r.manifest.digest,
-      size: r.manifest.size,
-    },
-    "containerimage.digest": r.manifest.digest,
-    ...(r.tags.length > 0 ? { "image.name": r.tags.join(",") } : {}),
-  };
-}
 
 export const command: Command = {
   path: ["buildx", "bake"],

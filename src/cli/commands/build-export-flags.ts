@@ -110,9 +110,9 @@ export function buildExportOf(f: ParsedFlags): BuildExport {
   return out;
 }
 
-/** `--metadata-file`: what BuildKit writes of the image (its keys, for scripts that read them). */
-export function writeMetadata(file: string, r: BuildResult): void {
-  const doc = {
+/** What BuildKit's `--metadata-file` holds of a built image (bake writes one per target). */
+export function metadataOf(r: BuildResult): Record<string, unknown> {
+  return {
     // A multi-platform build's descriptor is its index: no one config (BuildKit leaves the key out).
     ...(r.manifest.mediaType === MediaType.ociIndex ? {} : { "containerimage.config.digest": r.id }),
     "containerimage.descriptor": {
@@ -123,5 +123,9 @@ export function writeMetadata(file: string, r: BuildResult): void {
     "containerimage.digest": r.manifest.digest,
     ...(r.tags.length > 0 ? { "image.name": r.tags.join(",") } : {}),
   };
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** `--metadata-file`: what BuildKit writes of the image (its keys, for scripts that read them). */
+export function writeMetadata(file: string, r: BuildResult): void {
+  writeFileSync(file, `${JSON.stringify(metadataOf(r), null, 2)}\n`);
 }
