@@ -1,6 +1,7 @@
 import { connectNetwork, disconnectNetwork } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { runtimeContext } from "./container-common.js";
+import { checkLinkLocalIps } from "./network-flags.js";
 
 export const command: Command = {
   path: ["network", "connect"],
@@ -16,6 +17,12 @@ export const command: Command = {
     { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
     { name: "ip6", type: "string", valueName: "string", description: "IPv6 address (e.g., 2001:db8::33)" },
     { name: "link", type: "strings", valueName: "list", description: "Add link to another container" },
+    {
+      name: "link-local-ip",
+      type: "strings",
+      valueName: "strings",
+      description: "Add a link-local address for the container",
+    },
   ],
   minArgs: 2,
   maxArgs: 2,
@@ -23,11 +30,13 @@ export const command: Command = {
     const [net = "", container = ""] = f.args;
     const ip = flag.string(f, "ip");
     const ip6 = flag.string(f, "ip6");
+    const linkLocalIps = checkLinkLocalIps(flag.strings(f, "link-local-ip"));
     await connectNetwork(runtimeContext(ctx), net, container, {
       aliases: flag.strings(f, "alias"),
       links: flag.strings(f, "link"),
       ...(ip ? { ip } : {}),
       ...(ip6 ? { ip6 } : {}),
+      ...(linkLocalIps.length > 0 ? { linkLocalIps } : {}),
     });
     return 0;
   },

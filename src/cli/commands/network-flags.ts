@@ -23,6 +23,12 @@ export const NETWORK_RUN_FLAGS: FlagSpec[] = [
   },
   { name: "ip", type: "string", valueName: "string", description: "IPv4 address (e.g., 172.30.100.104)" },
   { name: "ip6", type: "string", valueName: "string", description: "IPv6 address (e.g., 2001:db8::33)" },
+  {
+    name: "link-local-ip",
+    type: "strings",
+    valueName: "list",
+    description: "Container IPv4/IPv6 link-local addresses",
+  },
   { name: "mac-address", type: "string", description: "Container MAC address (e.g., 92:d0:c6:0a:29:33)" },
   { name: "dns", type: "strings", valueName: "list", description: "Set custom DNS servers" },
   { name: "dns-search", type: "strings", valueName: "list", description: "Set custom DNS search domains" },
@@ -96,6 +102,22 @@ function isIp(s: string): boolean {
   }
 }
 
+/**
+ * `--link-local-ip` (run, create, `network connect`), checked as Docker's daemon checks an
+ * endpoint's `LinkLocalIPs`: an IP address, not the unspecified one. As Docker's, the range is not
+ * checked: the address goes on the interface as a /16 (IPv4) or a /64 (IPv6).
+ */
+export function checkLinkLocalIps(ips: string[]): string[] {
+  for (const ip of ips) {
+    if (!isIp(ip) || /^0\.0\.0\.0$|^[0:]*::[0:]*$|^0(:0){7}$/.test(ip)) {
+      throw new WharfError("invalid-argument", `invalid link-local IP address: ${ip}`, {
+        hint: "give an IPv4 (169.254.0.0/16) or IPv6 (fe80::/10) link-local address, e.g. 169.254.10.20",
+      });
+    }
+  }
+  return ips;
+}
+
 /** `--dns`: an IP address (Docker's ValidateIPAddress). */
 function checkDns(v: string): string {
   const ip = v.trim();
@@ -138,6 +160,7 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
       hint: "give an IPv6 address of the network's IPv6 subnet, e.g. fd00:1:2::50",
     });
   }
+  const linkLocal = checkLinkLocalIps(flag.strings(f, "link-local-ip"));
   const mac = macOf(f, network);
   const dns = flag.strings(f, "dns").map(checkDns);
   const dnsSearch = flag.strings(f, "dns-search").map(checkDnsSearch);
@@ -159,7 +182,13 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
   if (dnsSearch.length > 0) o.dnsSearch = dnsSearch;
   if (dnsOptions.length > 0) o.dnsOptions = dnsOptions;
   if (extraHosts.length > 0) o.extraHosts = extraHosts;
-  if (aliases.length > 0 || ip !== undefined || ip6 !== undefined || mac !== undefined) {
+  if (
+    aliases.length > 0 ||
+    ip !== undefined ||
+    ip6 !== undefined ||
+    mac !== undefined ||
+    linkLocal.length > 0
+  ) {
     const mode = network ?? "default";
     o.endpoints = [
       {
@@ -168,6 +197,7 @@ export function networkOptionsOf(f: ParsedFlags, network: string | undefined): P
         ...(ip !== undefined ? { ip } : {}),
         ...(ip6 !== undefined ? { ip6 } : {}),
         ...(mac !== undefined ? { mac } : {}),
+        ...(linkLocal.length > 0 ? { linkLocalIps: linkLocal } : {}),
       },
     ];
   }

@@ -21,7 +21,7 @@ import { endpointEvents } from "./events.js";
 import { gateHooks, gatePath, openGate } from "./gate.js";
 import { ensureBridge } from "./host.js";
 import { netnsPath } from "./layout.js";
-import { createNetns } from "./netns.js";
+import { addLinkLocalIps, createNetns } from "./netns.js";
 import { canBridge, findNetwork } from "./networks.js";
 import { joinPeers, linkTargets, onNetworks } from "./peers.js";
 import { netPlan } from "./plan.js";
@@ -183,6 +183,11 @@ async function setUp(
   ]);
   for (const r of [ports, bridges]) if (r.status === "rejected") throw r.reason;
   const results = bridges.status === "fulfilled" ? bridges.value : [];
+  // `--link-local-ip`: on each interface once it is there (nothing run for a container without).
+  for (const [i, req] of requests.entries()) {
+    if (req.linkLocalIps?.length && i < nets.length)
+      await addLinkLocalIps(rec.id, `eth${i}`, req.linkLocalIps);
+  }
   const mappings = ports.status === "fulfilled" ? ports.value : [];
   trace("network: bridge added");
   const endpoints: EndpointState[] = nets.map((net, i) => {

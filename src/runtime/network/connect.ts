@@ -104,6 +104,8 @@ export interface ConnectOptions {
   ip?: string;
   /** `--ip6`: the address on a dual-stack network's IPv6 subnet. */
   ip6?: string;
+  /** `--link-local-ip`: addresses added to the interface on this network (checked by the caller). */
+  linkLocalIps?: string[];
 }
 
 /** `network connect NETWORK CONTAINER`. */
@@ -149,6 +151,7 @@ export async function connectNetwork(
     ...(links.length > 0 ? { links } : {}),
     ...(o.ip ? { ip: o.ip } : {}),
     ...(o.ip6 ? { ip6: o.ip6 } : {}),
+    ...(o.linkLocalIps?.length ? { linkLocalIps: o.linkLocalIps } : {}),
   };
   let state: EndpointState | undefined;
   if (rec.state === "running" && rec.net) {
@@ -165,6 +168,21 @@ export async function connectNetwork(
       config: bridgeConfig(ctx, net, o.ip6),
       ...(o.ip ? { args: { IP: o.ip } } : {}),
     });
+    if (o.linkLocalIps?.length) {
+      // Addresses that cannot be added take the interface just made with them.
+      const { addLinkLocalIps } = await import("./netns.js");
+      await addLinkLocalIps(rec.id, `eth${i}`, o.linkLocalIps).catch(async (e: unknown) => {
+        await execPlugin({
+          command: "DEL",
+          containerId: rec.id,
+          netns: rec.net?.sandboxKey ?? "",
+          ifname: `eth${i}`,
+          name: net.Name,
+          config: bridgeConfig(ctx, net, o.ip6),
+        }).catch(() => undefined);
+        throw e;
+      });
+    }
     const addr = resultAddress(result, `eth${i}`);
     if (!addr) throw new WharfError("runtime", `network connect failed: no IPv4 address on ${net.Name}`);
     const addr6 = net.EnableIPv6 ? resultAddress6(result, `eth${i}`) : undefined;

@@ -135,6 +135,17 @@ async function loUp(containerId: string): Promise<void> {
   await mustRun(FAILED, toolPath("ip"), ["-n", netnsName(containerId), "link", "set", "lo", "up"]);
 }
 
+/**
+ * `--link-local-ip`: each address added to `ifname` in the container's namespace, as Docker's
+ * daemon adds an endpoint's link-local addresses (IPv4 as a /16, IPv6 as a /64).
+ */
+export async function addLinkLocalIps(containerId: string, ifname: string, ips: string[]): Promise<void> {
+  for (const ip of ips) {
+    const cidr = `${ip}/${ip.includes(":") ? 64 : 16}`;
+    await mustRun(FAILED, toolPath("ip"), ["-n", netnsName(containerId), "addr", "add", cidr, "dev", ifname]);
+  }
+}
+
 /** Deletes the container's namespace file, if any. */
 export async function deleteNetns(containerId: string): Promise<void> {
   if (!existsSync(netnsPath(containerId))) return;

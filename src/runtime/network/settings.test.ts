@@ -152,6 +152,24 @@ describe("network settings as Docker shows them", () => {
     expect(networkNames(r)).toBe("mynet");
   });
 
+  it("--link-local-ip: IPAMConfig.LinkLocalIPs, beside --ip's IPv4Address; null without either", () => {
+    const ll = rec({
+      options: { endpoints: [{ network: "bridge", linkLocalIps: ["169.254.3.4", "fe80::9"] }] },
+    });
+    const s = networkSettings(ll) as { Networks: Record<string, Record<string, unknown>> };
+    expect(s.Networks.bridge?.IPAMConfig).toEqual({ LinkLocalIPs: ["169.254.3.4", "fe80::9"] });
+    const both = rec({
+      options: { endpoints: [{ network: "bridge", ip: "172.17.0.9", linkLocalIps: ["169.254.3.4"] }] },
+    });
+    const t = networkSettings(both) as { Networks: Record<string, Record<string, unknown>> };
+    expect(t.Networks.bridge?.IPAMConfig).toEqual({
+      IPv4Address: "172.17.0.9",
+      LinkLocalIPs: ["169.254.3.4"],
+    });
+    const none = networkSettings(rec()) as { Networks: Record<string, Record<string, unknown>> };
+    expect(none.Networks.bridge?.IPAMConfig).toBeNull();
+  });
+
   it("HostConfig: NetworkMode (bridge for the default), PortBindings as asked", () => {
     const r = rec({
       options: {

@@ -152,8 +152,12 @@ function endpointSettings(
   const aliases = req.aliases && req.aliases.length > 0 ? req.aliases : null;
   return {
     IPAMConfig:
-      req.ip || req.ip6
-        ? { ...(req.ip ? { IPv4Address: req.ip } : {}), ...(req.ip6 ? { IPv6Address: req.ip6 } : {}) }
+      req.ip || req.ip6 || req.linkLocalIps?.length
+        ? {
+            ...(req.ip ? { IPv4Address: req.ip } : {}),
+            ...(req.ip6 ? { IPv6Address: req.ip6 } : {}),
+            ...(req.linkLocalIps?.length ? { LinkLocalIPs: req.linkLocalIps } : {}),
+          }
         : null,
     // `network connect --link`'s, as kept (NAME:ALIAS).
     Links: req.links && req.links.length > 0 ? req.links : null,

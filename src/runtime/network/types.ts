@@ -32,6 +32,11 @@ export interface EndpointRequest {
   /** `--mac-address`: the interface's MAC on the primary network (else the kernel's random one). */
   mac?: string;
   /**
+   * `--link-local-ip` / `network connect --link-local-ip`: addresses added to the interface on this
+   * network after its bridge ADD, as Docker's (a /16 for IPv4, a /64 for IPv6).
+   */
+  linkLocalIps?: string[];
+  /**
    * `network connect --link NAME:ALIAS` (a user-defined network only): the linked container, by its
    * name, resolves as ALIAS for this container on this network (links.ts).
    */
