@@ -48,9 +48,9 @@ function onTerminal(cli: WharfCli, args: string[], resizeWhen?: string) {
 }
 
 /**
- * Detach keys on a terminal: `run -it --detach-keys`, `start -ai --detach-keys` and `attach` with
- * config.json's `detachKeys` leave the container running; bad keys are refused before anything is
- * made.
+ * Detach keys on a terminal: `run -it --detach-keys`, `start -ai --detach-keys` (status 0) and
+ * `attach` with config.json's `detachKeys` (`read escape sequence`, status 1: Docker's CLI's) leave
+ * the container running; bad keys are refused before anything is made, an empty value is none.
  */
 describe("detach keys", () => {
   let reg: RunningRegistry;
@@ -112,8 +112,20 @@ describe("detach keys", () => {
     again.child.stdin.write("echo two-$((1+1))\n");
     await until("the second answer", () => (again.out().includes("two-2\n") ? true : undefined));
     again.child.stdin.write("\u0001");
-    expect(await again.exited).toBe(0);
+    // As Docker's CLI: attach left at the keys ends with its hijack's error, this line and 1
+    // (`run -it` and `start -ai` end 0 and say nothing).
+    expect(await again.exited).toBe(1);
     expect(again.out()).toContain("read escape sequence");
+    expect(term.out()).not.toContain("read escape sequence");
+    expect(await status("sh1")).toBe("running");
+    // An empty --detach-keys is none given: config.json's keys still detach.
+    const empty = onTerminal(cli, ["attach", "--detach-keys", "", "sh1"]);
+    await new Promise((r) => setTimeout(r, 500));
+    empty.child.stdin.write("echo four-$((2+2))\n");
+    await until("the third answer", () => (empty.out().includes("four-4\n") ? true : undefined));
+    empty.child.stdin.write("\u0001");
+    expect(await empty.exited).toBe(1);
+    expect(empty.out()).toContain("read escape sequence");
     expect(await status("sh1")).toBe("running");
     const last = onTerminal(cli, ["attach", "sh1"]);
     await new Promise((r) => setTimeout(r, 500));
@@ -147,6 +159,7 @@ describe("detach keys", () => {
     await until("the answer", () => (term.out().includes("three-3\n") ? true : undefined));
     term.child.stdin.write("\u0011");
     expect(await term.exited).toBe(0);
+    expect(term.out()).not.toContain("read escape sequence");
     // The log holds both runs; this session showed the second one only.
     expect(term.out().match(/ran\n/g)).toHaveLength(1);
     expect((await cli.ok("logs", "sh2")).replace(/\r/g, "").match(/ran\n/g)).toHaveLength(2);
@@ -175,6 +188,26 @@ describe("detach keys", () => {
     const badStart = await cli.run(["start", "-ai", "--detach-keys", "ctrl-", "nothing"]);
     expect(badStart.code).not.toBe(0);
     expect(badStart.stderr).toContain("invalid detach keys (ctrl-) provided");
+    // An empty value is none given (Docker's CLI), not refused: run and start -a go on as without it.
+    const empty = await cli.run([
+      "run",
+      "-i",
+      "--network",
+      "none",
+      "--detach-keys",
+      "",
+      "--name",
+      "e1",
+      image,
+      "echo",
+      "e1",
+    ]);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe("e1\n");
+    const emptyStart = await cli.run(["start", "-a", "--detach-keys", "", "e1"]);
+    expect(emptyStart.code).toBe(0);
+    expect(emptyStart.stdout).toBe("e1\n");
+    await cli.ok("rm", "e1");
     await cli.ok("run", "-d", "--network", "none", "--name", "svc", image, "sleep", "60");
     expect(await cli.ok("exec", "--detach-keys", "ctrl-z", "svc", "echo", "in")).toBe("in\n");
     const badExec = await cli.run(["exec", "--detach-keys", "nope", "svc", "true"]);

@@ -27,7 +27,7 @@ export interface SessionOptions {
   /** Replaces the caller's output streams (`run -a`). */
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
-  /** Called when the keys detached (`attach` says `read escape sequence`, as Docker's). */
+  /** Called when the keys detached (`attach` then says `read escape sequence` and ends 1, as Docker's). */
   onDetach?: () => void;
 }
 

@@ -27,12 +27,20 @@ export const command: Command = {
     try {
       const rec = await getContainer(rt, f.args[0] ?? "");
       const keys = detachKeysOf(flag.string(f, "detach-keys"), ctx.env);
-      return await attachSession(ctx, rt, rec, {
+      let detached = false;
+      const code = await attachSession(ctx, rt, rec, {
         keys,
         stdin: rec.options.interactive === true && !flag.bool(f, "no-stdin"),
         sigProxy: flag.bool(f, "sig-proxy"),
-        onDetach: () => ctx.err("read escape sequence"),
+        onDetach: () => {
+          detached = true;
+        },
       });
+      if (!detached) return code;
+      // Docker's CLI ends an attach left at the keys with its hijack's error: this line and 1
+      // (`run -it` and `start -ai` take the same error for a clean end: 0, nothing said).
+      ctx.err("read escape sequence");
+      return 1;
     } catch (e) {
       reportError(ctx, e);
       return 1;

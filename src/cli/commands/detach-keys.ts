@@ -39,7 +39,10 @@ export function configDetachKeys(env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
-/** The keys in force: the flag's, else config.json's, else Docker's default; checked. */
+/**
+ * The keys in force: the flag's, else config.json's, else Docker's default; checked. An empty
+ * flag is none given, as the docker CLI's `if opts.DetachKeys != ""`.
+ */
 export function detachKeysOf(given: string | undefined, env: NodeJS.ProcessEnv): number[] {
-  return parseDetachKeys(given ?? configDetachKeys(env) ?? DEFAULT_DETACH_KEYS);
+  return parseDetachKeys(given || configDetachKeys(env) || DEFAULT_DETACH_KEYS);
 }

@@ -47,9 +47,10 @@ export const command: Command = {
       // A restart policy needs a keeper that outlives this command: the container runs detached
       // and this command follows its first run, as Docker's CLI attaches to it. So does a run that
       // may be detached from (`--detach-keys`): its keeper holds it when this command leaves.
-      kept = options.restart !== undefined || (f.given.has("detach-keys") && options.interactive === true);
+      // An empty `--detach-keys` is none given (Docker's CLI: config.json's keys, else the default).
+      const keysGiven = flag.string(f, "detach-keys") || undefined;
+      kept = options.restart !== undefined || (keysGiven !== undefined && options.interactive === true);
       // Checked before anything is made.
-      const keysGiven = flag.string(f, "detach-keys");
       const { detachKeysOf } = kept || keysGiven !== undefined ? await import("./detach-keys.js") : {};
       const keys = detachKeysOf?.(keysGiven, ctx.env);
       if (options.tty && options.interactive && !detach && !ctx.stdin.isTTY) {

@@ -25,7 +25,8 @@ export const command: Command = {
         return 1;
       }
       try {
-        const given = flag.string(f, "detach-keys");
+        // An empty `--detach-keys` is none given, as Docker's CLI takes it.
+        const given = flag.string(f, "detach-keys") || undefined;
         const keys = given !== undefined ? detachKeysOf(given, ctx.env) : undefined;
         const rec = keys ? await getContainer(rt, f.args[0] as string) : undefined;
         if (keys && rec?.options.interactive && flag.bool(f, "interactive")) {
