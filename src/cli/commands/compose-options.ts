@@ -15,7 +15,8 @@ import {
   type RuntimeContext,
 } from "../../runtime/index.js";
 
-import { networkModeOf, runKeyOptions } from "./compose-run-keys.js";
+import { networkModeOf, runKeyOptions, serviceFlags } from "./compose-run-keys.js";
+import { daemonDocument } from "./daemon-config.js";
 
 const KINDS: FileKind[] = ["secrets", "configs"];
 
@@ -193,4 +194,22 @@ export function serviceRunOptions(
         `services.${s.name}.deploy.restart_policy.${k} is not supported without a swarm, it will be ignored`,
       );
   return o;
+}
+
+/**
+ * daemon.json's container defaults (log driver and options, DNS, ulimits, /dev/shm, IPC and cgroup
+ * namespace modes, init, no-new-privileges ...) under a service's options, by `run`'s own code:
+ * what the service's keys say wins, as the command line does for `run` (dockerd applies them to
+ * Compose's containers alike). Read only when the file exists.
+ */
+export async function withDaemonDefaults(
+  o: RunOptions,
+  p: Project,
+  s: ServiceConfig,
+  env: NodeJS.ProcessEnv,
+): Promise<RunOptions> {
+  const daemon = daemonDocument(env);
+  if (!daemon) return o;
+  const { containerDefaults, withContainerDefaults } = await import("./daemon-defaults.js");
+  return withContainerDefaults(o, serviceFlags(p, s), containerDefaults(daemon));
 }

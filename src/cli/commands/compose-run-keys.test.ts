@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadProject } from "../../compose/index.js";
-import { serviceRunOptions } from "./compose-options.js";
+import { serviceRunOptions, withDaemonDefaults } from "./compose-options.js";
+import { forgetDaemonDocument } from "./daemon-config.js";
 
 let dir: string;
 beforeEach(() => {
@@ -220,5 +221,65 @@ describe("deploy.restart_policy", () => {
       "services.a.deploy.restart_policy.delay is not supported without a swarm, it will be ignored",
       "services.a.deploy.restart_policy.window is not supported without a swarm, it will be ignored",
     ]);
+  });
+});
+
+describe("daemon.json's container defaults", () => {
+  const defaults = async (yaml: string, daemon: object | undefined, name = "a") => {
+    writeFileSync(join(dir, "compose.yaml"), yaml);
+    const file = join(dir, "daemon.json");
+    if (daemon) writeFileSync(file, JSON.stringify(daemon));
+    forgetDaemonDocument();
+    const p = loadProject({ cwd: dir, env: {}, projectName: "p" });
+    const s = p.services.find((x) => x.name === name) as (typeof p.services)[0];
+    return withDaemonDefaults(serviceRunOptions(p, s, `p-${name}-1`), p, s, { WHARF_DAEMON_CONFIG: file });
+  };
+  const daemon = {
+    "log-driver": "local",
+    "log-opts": { "max-size": "5m" },
+    dns: ["10.9.9.9"],
+    "dns-search": ["example.test"],
+    "default-ulimits": { nofile: { Name: "nofile", Soft: 1000, Hard: 2000 } },
+    "default-shm-size": "32M",
+    init: true,
+  };
+
+  it("fills in what the service does not say", async () => {
+    const o = await defaults("services:\n  a: {image: x}\n", daemon);
+    expect(o.logOpts).toEqual({ driver: "local", maxSize: 5 * 1024 * 1024 });
+    expect(o.dns).toEqual(["10.9.9.9"]);
+    expect(o.dnsSearch).toEqual(["example.test"]);
+    expect(o.ulimits).toEqual([{ name: "nofile", soft: 1000, hard: 2000 }]);
+    expect(o.shmSize).toBe(32 * 1024 * 1024);
+    expect(o.init).toBe(true);
+  });
+
+  it("yields to the service's keys (init: false too)", async () => {
+    const o = await defaults(
+      `services:
+  a:
+    image: x
+    logging: {driver: json-file, options: {max-size: 1m, max-file: "2"}}
+    dns: [10.1.1.1]
+    ulimits: {nofile: 500}
+    shm_size: 8m
+    init: false
+`,
+      daemon,
+    );
+    expect(o.logOpts).toEqual({ maxSize: 1024 * 1024, maxFile: 2 });
+    expect(o.dns).toEqual(["10.1.1.1"]);
+    expect(o.dnsSearch).toEqual(["example.test"]);
+    expect(o.ulimits).toEqual([{ name: "nofile", soft: 500, hard: 500 }]);
+    expect(o.shmSize).toBe(8 * 1024 * 1024);
+    expect(o.init).toBeUndefined();
+  });
+
+  it("changes nothing without the file", async () => {
+    const o = await defaults("services:\n  a: {image: x, init: true}\n", undefined);
+    const p = loadProject({ cwd: dir, env: {}, projectName: "p" });
+    expect(o).toEqual(serviceRunOptions(p, p.services[0] as (typeof p.services)[0], "p-a-1"));
+    expect(o.logOpts).toBeUndefined();
+    expect(o.dns).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@ import {
 import { isWharfError, WharfError } from "../../errors/index.js";
 import type { RunOptions } from "../../runtime/index.js";
 import { flag } from "../command.js";
-import { parseFlags } from "../flags.js";
+import { type ParsedFlags, parseFlags } from "../flags.js";
 import { parseCpus, parseSizeFlag } from "../parse/bytes.js";
 import { parseTmpfsFlag } from "../parse/mounts.js";
 import { normalizeCaps, parseSecurityOpts } from "../parse/security.js";
@@ -145,6 +145,18 @@ export function serviceArgs(p: Project, s: ServiceConfig): Arg[] {
     add("deploy.restart_policy", "restart", `${name}${n}`);
   }
   return out;
+}
+
+/**
+ * The service's run keys as `wharf run`'s parsed flags (`init:` among them, `false` too): what
+ * daemon.json's container defaults yield to, as they yield to `run`'s command line.
+ */
+export function serviceFlags(p: Project, s: ServiceConfig): ParsedFlags {
+  const argv = serviceArgs(p, s).flatMap((a) =>
+    a.value === undefined ? [`--${a.flag}`] : [`--${a.flag}=${a.value}`],
+  );
+  if (s.init !== undefined) argv.push(`--init=${s.init}`);
+  return parseFlags(argv, RUN_FLAGS);
 }
 
 /** How Docker's conflict messages name some flags. */

@@ -4,7 +4,7 @@ import { WharfError } from "../../errors/index.js";
 import { createContainer, runForeground, startContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { COMPOSE_FLAGS, progress, projectOf } from "./compose-common.js";
-import { injectFiles, serviceRunOptions } from "./compose-options.js";
+import { injectFiles, serviceRunOptions, withDaemonDefaults } from "./compose-options.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImageFor } from "./compose-service-image.js";
 import { converge, waitDependencies } from "./compose-up.js";
@@ -63,7 +63,12 @@ export const command: Command = {
     try {
       const tty = !flag.bool(f, "no-TTY") && ctx.stdin.isTTY === true && s.tty !== false;
       // A one-off container: no published ports (Compose's run without --service-ports), its own labels.
-      const { publish: _p, ...base } = serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`));
+      const { publish: _p, ...base } = await withDaemonDefaults(
+        serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`)),
+        p,
+        s,
+        ctx.env,
+      );
       const rec = await createContainer(rt, {
         ...base,
         ...(args.length > 0 ? { args } : {}),

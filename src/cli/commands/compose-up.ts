@@ -29,7 +29,7 @@ import {
   shortName,
 } from "./compose-common.js";
 import { printLogs } from "./compose-logs-print.js";
-import { injectFiles, serviceRunOptions } from "./compose-options.js";
+import { injectFiles, serviceRunOptions, withDaemonDefaults } from "./compose-options.js";
 import { replicasOf, SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImageFor } from "./compose-service-image.js";
@@ -87,8 +87,9 @@ export async function converge(
       await stopContainer(rt, old.id, o.timeout !== undefined ? { timeout: o.timeout } : {});
       await removeContainer(rt, old.id, { force: true });
     } else say("Container", name, "Creating");
+    const options = serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`), o.n ?? 1);
     const rec = await createContainer(rt, {
-      ...serviceRunOptions(p, s, name, (w) => ctx.err(`WARN[0000] ${w}`), o.n ?? 1),
+      ...(await withDaemonDefaults(options, p, s, ctx.env)),
       name,
       image: image.name,
       imageId: image.id,
