@@ -98,6 +98,7 @@ export type {
   RunOptions,
   RuntimeContext,
 } from "./types.js";
+export { resolveUser } from "./user.js";
 export {
   pauseContainer,
   renameContainer,

@@ -7,7 +7,7 @@ import { removeRootBridges } from "./helpers/network.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
-const APPLETS = ["sh", "echo", "cat", "sleep", "ls", "touch"];
+const APPLETS = ["sh", "echo", "cat", "sleep", "ls", "touch", "stat"];
 
 const composeFile = (image: string) => `name: e2ewatch
 services:
@@ -72,12 +72,22 @@ describe("compose watch", () => {
     dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-watch-"));
     reg = await startDistribution();
     cli = await wharfCli();
+    // Users and groups for the sync's owner (a user named in the service is looked up in them).
+    await writeFile(
+      join(dir, "passwd"),
+      "root:x:0:0:root:/root:/bin/sh\napp:x:2000:2100:app:/home/app:/bin/sh\n",
+    );
+    await writeFile(join(dir, "group"), "root:x:0:\napp:x:2100:\nstaff:x:50:app\n");
     image = (
       await pushBusyboxWith(reg, join(dir, "layout"), {
         repo: "composewatch",
         tag: "1",
         applets: APPLETS,
         cmd: ["sh"],
+        extra: [
+          { name: "etc/passwd", hostPath: join(dir, "passwd"), mode: 0o644 },
+          { name: "etc/group", hostPath: join(dir, "group"), mode: 0o644 },
+        ],
       })
     ).ref;
     proj = join(dir, "proj");
@@ -301,6 +311,65 @@ describe("compose watch", () => {
       expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "e2ewatch-web-1")).trim()).toBe("exited");
     } finally {
       await w?.kill9();
+    }
+  }, 300_000);
+
+  it("sync: the files belong to the container's user (numeric as given, a name from its /etc/passwd and /etc/group), else root", async () => {
+    const other = join(dir, "owners");
+    await mkdir(join(other, "src"), { recursive: true });
+    const rule = "develop: {watch: [{path: ./src, action: sync, target: /app}]}";
+    await writeFile(
+      join(other, "compose.yaml"),
+      `services:
+  num: {image: ${image}, user: "1000:1000", command: [sleep, "300"], ${rule}}
+  named: {image: ${image}, user: app, command: [sleep, "300"], ${rule}}
+  grouped: {image: ${image}, user: "app:staff", command: [sleep, "300"], ${rule}}
+  plain: {image: ${image}, command: [sleep, "300"], ${rule}}
+`,
+    );
+    const f = ["compose", "-p", "e2ewatchowner", "-f", join(other, "compose.yaml")];
+    const owner = async (svc: string) => {
+      const r = await cli.run([...f, "exec", "-T", svc, "stat", "-c", "%u:%g", "/app/owned.txt"]);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    };
+    let w: Spawned | undefined;
+    try {
+      w = cli.spawn([...f, "watch"]);
+      const ready = await until(
+        async () => w?.stdout() ?? "",
+        (out) => out.includes("Watch enabled"),
+        120_000,
+      );
+      expect(ready).toContain("Watch enabled");
+      await writeFile(join(other, "src", "owned.txt"), "mine\n");
+      const want: Record<string, string> = {
+        num: "1000:1000",
+        named: "2000:2100",
+        grouped: "2000:50",
+        plain: "0:0",
+      };
+      for (const [svc, ids] of Object.entries(want)) {
+        expect(
+          await until(
+            () => owner(svc),
+            (v) => v !== undefined,
+          ),
+        ).toBe(ids);
+      }
+      // The user can write the synced file (it is its own).
+      const r = await cli.run([
+        ...f,
+        "exec",
+        "-T",
+        "num",
+        "sh",
+        "-c",
+        "echo more >> /app/owned.txt && cat /app/owned.txt",
+      ]);
+      expect(r.stdout).toBe("mine\nmore\n");
+    } finally {
+      await w?.kill9();
+      await cli.run([...f, "down", "-t", "0"]);
     }
   }, 300_000);
 

@@ -13,6 +13,7 @@ import {
   execInContainer,
   openContainerTree,
   type RuntimeContext,
+  resolveUser,
   restartContainer,
   startContainer,
 } from "../../runtime/index.js";
@@ -59,8 +60,32 @@ async function entriesOf(
 }
 
 /**
+ * Who the synced files belong to in a container, as Compose copies them (`CopyUIDGID`): the
+ * container's user (the service's `user:`, else the image's USER) resolved in its own /etc/passwd
+ * and /etc/group (numeric ids as given, a numeric user absent from passwd with group 0); root
+ * when it has none.
+ */
+export async function syncOwner(
+  rt: RuntimeContext,
+  c: ContainerRecord,
+): Promise<{ uid: number; gid: number }> {
+  const spec = c.options.user ?? c.imageConfig.User;
+  if (spec === undefined || spec === "") return { uid: 0, gid: 0 };
+  const numeric = /^(\d+):(\d+)$/.exec(spec);
+  if (numeric) return { uid: Number(numeric[1]), gid: Number(numeric[2]) };
+  const tree = await openContainerTree(rt, c, { live: true });
+  try {
+    const u = await resolveUser(tree.root, spec);
+    return { uid: u.uid, gid: u.gid };
+  } finally {
+    await tree.release();
+  }
+}
+
+/**
  * Brings the containers up to date with the host paths: those that exist are copied in (parents
- * made, files owned by root), those gone are removed (`rm -rf`, as Compose runs it).
+ * made, files owned by the container's user: syncOwner), those gone are removed (`rm -rf`, as
+ * Compose runs it).
  */
 export async function syncPaths(
   rt: RuntimeContext,
@@ -93,7 +118,10 @@ export async function syncPaths(
         await tree.release();
       }
     }
-    if (entries.length > 0) await copyToContainer(rt, c.id, "/", { tar: packEntries(entries) });
+    if (entries.length === 0) continue;
+    const owner = await syncOwner(rt, c);
+    const owned = entries.map((e) => ({ ...e, ...owner }));
+    await copyToContainer(rt, c.id, "/", { tar: packEntries(owned) }, { archive: true });
   }
 }
 
