@@ -97,10 +97,34 @@ describe("link-local addresses", () => {
       "c1",
     );
     expect(nets.trim().split(" ").sort()).toEqual(["bridge", "llnet"]);
+    // One the kernel refuses: the interface just made goes again, and the container is not connected.
+    const dup = await cli.run([
+      "network",
+      "connect",
+      "--link-local-ip",
+      "169.254.9.9",
+      "--link-local-ip",
+      "169.254.9.9",
+      "llnet2",
+      "c1",
+    ]);
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toContain('error setting interface "eth2" link local IPs');
+    const after = await cli.ok(
+      "inspect",
+      "-f",
+      "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+      "c1",
+    );
+    expect(after.trim().split(" ").sort()).toEqual(["bridge", "llnet"]);
     expect((await cli.run(["exec", "c1", "ip", "addr", "show", "eth2"])).code).not.toBe(0);
+    // Nothing of it is left behind: the network takes the container as before.
+    await cli.ok("network", "connect", "llnet2", "c1");
+    expect(await cli.ok("exec", "c1", "ip", "addr", "show", "eth2")).not.toContain("169.254.");
+    await validateRoot(cli.root);
   }, 120_000);
 
-  it("refuses a bad address before anything is made, in Docker's words", async () => {
+  it("refuses a bad address before anything is made, in Docker's words; one the kernel refuses fails the start", async () => {
     const bad = await cli.run(["run", "-d", "--name", "no", "--link-local-ip", "nope", image, "true"]);
     expect(bad.code).toBe(125);
     expect(bad.stderr).toContain("invalid link-local IP address: nope");
@@ -108,5 +132,26 @@ describe("link-local addresses", () => {
     expect(unspecified.code).toBe(125);
     expect(unspecified.stderr).toContain("invalid link-local IP address: ::");
     expect(await cli.ok("ps", "-aq")).toBe("");
+    // One the kernel refuses (given twice) fails the start, and its network is released.
+    const twice = await cli.run([
+      "run",
+      "-d",
+      "--name",
+      "dup",
+      "--link-local-ip",
+      "169.254.2.2",
+      "--link-local-ip",
+      "169.254.2.2",
+      image,
+      "sleep",
+      "60",
+    ]);
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toContain(
+      'error setting interface "eth0" link local IPs to [169.254.2.2/16 169.254.2.2/16]',
+    );
+    expect((await cli.ok("inspect", "-f", "{{.State.Running}}", "dup")).trim()).toBe("false");
+    await cli.ok("rm", "dup");
+    await validateRoot(cli.root);
   }, 60_000);
 });

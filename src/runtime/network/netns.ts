@@ -137,12 +137,28 @@ async function loUp(containerId: string): Promise<void> {
 
 /**
  * `--link-local-ip`: each address added to `ifname` in the container's namespace, as Docker's
- * daemon adds an endpoint's link-local addresses (IPv4 as a /16, IPv6 as a /64).
+ * daemon adds an endpoint's link-local addresses (IPv4 as a /16, IPv6 as a /64); one the kernel
+ * refuses fails it in the words of Docker's (`error setting interface "eth0" link local IPs ...`).
  */
 export async function addLinkLocalIps(containerId: string, ifname: string, ips: string[]): Promise<void> {
-  for (const ip of ips) {
-    const cidr = `${ip}/${ip.includes(":") ? 64 : 16}`;
-    await mustRun(FAILED, toolPath("ip"), ["-n", netnsName(containerId), "addr", "add", cidr, "dev", ifname]);
+  const cidrs = ips.map((ip) => `${ip}/${ip.includes(":") ? 64 : 16}`);
+  for (const cidr of cidrs) {
+    const r = await runTool(toolPath("ip"), [
+      "-n",
+      netnsName(containerId),
+      "addr",
+      "add",
+      cidr,
+      "dev",
+      ifname,
+    ]);
+    if (r.code === 0) continue;
+    const why = r.stderr.trim().replace(/^Error: /, "") || `exit status ${r.code}`;
+    throw new WharfError(
+      "runtime",
+      `error setting interface "${ifname}" link local IPs to [${cidrs.join(" ")}]: ${cidr}: ${why}`,
+      { hint: "give each --link-local-ip once, and none the interface has already" },
+    );
   }
 }
 
