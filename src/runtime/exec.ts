@@ -14,7 +14,7 @@ import { getContainer } from "./reconcile.js";
 import { runcBinary, runcGlobal, runcLoggedError, startError } from "./runc.js";
 import { childEnded, exitStatus, ttyCommand } from "./runc-process.js";
 import { boundingCapabilities, securityOf } from "./security.js";
-import { buildProcess } from "./spec.js";
+import { buildProcess, withUlimits } from "./spec.js";
 import { containerDir } from "./store.js";
 import type { RuntimeContext } from "./types.js";
 import { resolveUser } from "./user.js";
@@ -82,7 +82,7 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
     tty,
     home: user.home,
   });
-  const proc = buildProcess({
+  const built = buildProcess({
     argv: o.argv,
     env: rec.env.some((e) => e.startsWith("HOSTNAME=")) ? env : env.filter((e) => !e.startsWith("HOSTNAME=")),
     cwd: o.workdir || rec.options.workdir || rec.imageConfig.WorkingDir || "/",
@@ -92,6 +92,7 @@ export async function execInContainer(ctx: RuntimeContext, ref: string, o: ExecO
       ? { ...securityOf(rec.options), capabilities: boundingCapabilities() }
       : securityOf(rec.options),
   });
+  const proc = { ...built, rlimits: withUlimits(built.rlimits, rec.options.ulimits) };
   const tag = uniqueSuffix();
   const dir = containerDir(ctx, rec.id);
   const procFile = join(dir, `exec-${tag}.json`);

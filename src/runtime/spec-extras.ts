@@ -6,7 +6,7 @@ import { accessSync, constants, type Dirent, readdirSync, statSync } from "node:
 import { join } from "node:path";
 import { WharfError } from "../errors/index.js";
 import type { DeviceMapping } from "./extras-types.js";
-import type { RuntimeSpec } from "./spec.js";
+import { type RuntimeSpec, withUlimits } from "./spec.js";
 import type { RunOptions } from "./types.js";
 
 /** Where Docker mounts its init (docker-init, a static tini) in the container. */
@@ -121,14 +121,7 @@ export function applyExtras(spec: RuntimeSpec, o: RunOptions, init?: string): vo
     });
     s.process.args = [INIT_PATH, "--", ...s.process.args];
   }
-  if (o.ulimits && o.ulimits.length > 0) {
-    const byType = new Map(s.process.rlimits.map((r) => [r.type, r]));
-    for (const u of o.ulimits) {
-      const type = `RLIMIT_${u.name.toUpperCase()}`;
-      byType.set(type, { type, soft: u.soft, hard: u.hard });
-    }
-    s.process.rlimits = [...byType.values()];
-  }
+  s.process.rlimits = withUlimits(s.process.rlimits, o.ulimits);
   const devices: LinuxDevice[] = [];
   if (o.privileged) {
     devices.push(...hostDevices());

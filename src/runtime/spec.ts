@@ -69,6 +69,23 @@ export interface SpecInput {
   rootMount?: SpecMount;
 }
 
+/**
+ * `--ulimit`s (daemon.json's `default-ulimits` included) over a process's rlimits, by type: the
+ * container's process, and each `exec`'s (Docker's exec processes take the container's limits).
+ */
+export function withUlimits(
+  rlimits: SpecProcess["rlimits"],
+  ulimits: readonly { name: string; soft: number; hard: number }[] | undefined,
+): SpecProcess["rlimits"] {
+  if (!ulimits || ulimits.length === 0) return rlimits;
+  const byType = new Map(rlimits.map((r) => [r.type, r]));
+  for (const u of ulimits) {
+    const type = `RLIMIT_${u.name.toUpperCase()}`;
+    byType.set(type, { type, soft: u.soft, hard: u.hard });
+  }
+  return [...byType.values()];
+}
+
 export function buildProcess(p: {
   argv: string[];
   env: string[];

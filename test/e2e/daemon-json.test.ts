@@ -140,6 +140,19 @@ describe("daemon.json defaults", () => {
         )
       ).trim(),
     ).toBe("100");
+    // An exec takes the container's limits, as Docker's does (the daemon's, or --ulimit's). The
+    // hard one: this runc (Go 1.19+'s start raises the soft NOFILE limit to the hard one in the
+    // process it execs into the container) gives an exec's process soft = hard, under Docker too.
+    const e = (await ok(cli, "run", "-d", "--network", "none", image, "sleep", "60")).trim();
+    const f = (
+      await ok(cli, "run", "-d", "--network", "none", "--ulimit", "nofile=300:400", image, "sleep", "60")
+    ).trim();
+    try {
+      expect((await ok(cli, "exec", e, "sh", "-c", "ulimit -Hn")).trim()).toBe("2345");
+      expect((await ok(cli, "exec", f, "sh", "-c", "ulimit -Hn")).trim()).toBe("400");
+    } finally {
+      await cli.run(["rm", "-f", e, f]);
+    }
   }, 120_000);
 
   it("init and init-path: the container's PID 1 is the init daemon.json names", async () => {
