@@ -18,6 +18,7 @@ import {
   isMap,
   mustBe,
   SERVICE_NETWORK_KEYS,
+  SERVICE_NETWORK_TAKEN,
 } from "./schema.js";
 import { fileRefs } from "./secrets.js";
 import type { DependsCondition, ServiceConfig } from "./types.js";
@@ -73,6 +74,27 @@ function envFiles(file: string, where: string, v: unknown, dir: string): Record<
   return out;
 }
 
+/** `label_file`: one file or a list, read as `.env` lines (KEY=VALUE), relative to the project. */
+function labelFiles(file: string, where: string, v: unknown, dir: string): Record<string, string> {
+  const names = typeof v === "string" ? [v] : list(file, where, v);
+  const out: Record<string, string> = {};
+  for (const [i, n] of names.entries()) {
+    const path = resolve(dir, str(file, typeof v === "string" ? where : `${where}.${i}`, n));
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      throw new WharfError(
+        "not-found",
+        `failed to load label file ${path}: open ${path}: no such file or directory`,
+        { hint: "create the file, or remove it from label_file" },
+      );
+    }
+    Object.assign(out, parseDotEnv(text));
+  }
+  return out;
+}
+
 function build(file: string, where: string, v: unknown, dir: string): ServiceConfig["build"] {
   if (typeof v === "string") return { context: resolve(dir, v) };
   if (!isMap(v)) throw mustBe(file, where, "string or object");
@@ -101,9 +123,14 @@ function networks(file: string, where: string, v: unknown): ServiceConfig["netwo
       continue;
     }
     if (!isMap(n)) throw mustBe(file, `${where}.${k}`, "object");
-    checkKeys(file, `${where}.${k}`, n, new Set(["aliases"]), SERVICE_NETWORK_KEYS);
-    out[k] =
-      n.aliases === undefined ? {} : { aliases: list(file, `${where}.${k}.aliases`, n.aliases).map(String) };
+    checkKeys(file, `${where}.${k}`, n, SERVICE_NETWORK_TAKEN, SERVICE_NETWORK_KEYS);
+    const e: { aliases?: string[]; link_local_ips?: string[] } = {};
+    if (n.aliases !== undefined) e.aliases = list(file, `${where}.${k}.aliases`, n.aliases).map(String);
+    if (n.link_local_ips !== undefined && n.link_local_ips !== null)
+      e.link_local_ips = list(file, `${where}.${k}.link_local_ips`, n.link_local_ips).map((x, i) =>
+        str(file, `${where}.${k}.link_local_ips.${i}`, x),
+      );
+    out[k] = e;
   }
   return out;
 }
@@ -175,10 +202,20 @@ export function normalizeService(
   for (const k of ["container_name", "working_dir", "user", "hostname"] as const) {
     if (raw[k] !== undefined) s[k] = str(file, `${w}.${k}`, raw[k]);
   }
-  if (raw.labels !== undefined) {
-    s.labels = Object.fromEntries(
-      Object.entries(keyMap(file, `${w}.labels`, raw.labels)).map(([k, v]) => [k, v ?? ""]),
-    );
+  // label_file's labels under labels: (labels: wins, as Compose).
+  const fileLabels =
+    raw.label_file === undefined || raw.label_file === null
+      ? {}
+      : labelFiles(file, `${w}.label_file`, raw.label_file, dir);
+  if (raw.labels !== undefined || Object.keys(fileLabels).length > 0) {
+    s.labels = {
+      ...fileLabels,
+      ...Object.fromEntries(
+        Object.entries(raw.labels === undefined ? {} : keyMap(file, `${w}.labels`, raw.labels)).map(
+          ([k, v]) => [k, v ?? ""],
+        ),
+      ),
+    };
   }
   if (raw.healthcheck !== undefined) s.healthcheck = healthcheck(file, `${w}.healthcheck`, raw.healthcheck);
   for (const k of ["tty", "stdin_open", "init"] as const)

@@ -23,6 +23,14 @@ function printDeploy(d: NonNullable<ServiceConfig["deploy"]>): Record<string, un
   };
 }
 
+/** `blkio_config`'s rates as Compose prints them (a byte value: a string of digits). */
+function printBlkio(b: NonNullable<ServiceConfig["blkio_config"]>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...b };
+  for (const k of ["device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"] as const)
+    if (b[k]) out[k] = b[k].map((d) => ({ path: d.path, rate: String(d.rate) }));
+  return out;
+}
+
 function printable(s: Omit<ServiceConfig, "name">): Record<string, unknown> {
   const sizes = Object.fromEntries(SIZES.filter((k) => s[k] !== undefined).map((k) => [k, bytes(s[k])]));
   return {
@@ -30,6 +38,7 @@ function printable(s: Omit<ServiceConfig, "name">): Record<string, unknown> {
     ...sizes,
     ...(s.build?.shm_size !== undefined ? { build: { ...s.build, shm_size: bytes(s.build.shm_size) } } : {}),
     ...(s.deploy ? { deploy: printDeploy(s.deploy) } : {}),
+    ...(s.blkio_config ? { blkio_config: printBlkio(s.blkio_config) } : {}),
     ...(s.network_mode !== undefined ? { networks: undefined } : {}),
     ...(s.secrets ? { secrets: s.secrets.map(printRef) } : {}),
     ...(s.configs ? { configs: s.configs.map(printRef) } : {}),

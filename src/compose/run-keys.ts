@@ -8,6 +8,8 @@ import { WharfError } from "../errors/index.js";
 import { keyMap } from "./parts.js";
 import { checkKeys, invalidFile, invalidProject, isMap, mustBe } from "./schema.js";
 import type {
+  BlkioConfig,
+  BlkioThrottleDevice,
   DeployConfig,
   DeviceConfig,
   LoggingConfig,
@@ -227,6 +229,60 @@ function restartPolicy(file: string, where: string, v: unknown): RestartPolicyCo
   return out;
 }
 
+/** A number of microseconds, or a Go duration read as microseconds (`cpu_period`, `cpu_rt_runtime`, ...). */
+export function microseconds(file: string, where: string, v: unknown): number {
+  if (typeof v === "number" && Number.isInteger(v)) return v;
+  if (typeof v === "string" && /^-?\d+$/.test(v.trim())) return Number(v);
+  if (typeof v !== "string") throw mustBe(file, where, "integer or string");
+  return Math.round(goDurationNs(file, where, v) / 1e3);
+}
+
+const BLKIO_KEYS = new Set([
+  "weight",
+  "weight_device",
+  "device_read_bps",
+  "device_read_iops",
+  "device_write_bps",
+  "device_write_iops",
+]);
+
+function throttles(file: string, where: string, v: unknown, sized: boolean): BlkioThrottleDevice[] {
+  if (!Array.isArray(v)) throw mustBe(file, where, "array");
+  return v.map((d, i) => {
+    const w = `${where}.${i}`;
+    if (!isMap(d)) throw mustBe(file, w, "object");
+    checkKeys(file, w, d, new Set(["path", "rate"]));
+    if (d.path === undefined) throw invalidFile(file, `${w} missing property 'path'`);
+    const path = str(file, `${w}.path`, d.path);
+    const rate = sized ? bytesOf(file, `${w}.rate`, d.rate ?? 0) : int(file, `${w}.rate`, d.rate ?? 0);
+    if (rate < 0) throw invalidFile(file, `${w}.rate: invalid rate ${String(d.rate)}`);
+    return { path, rate };
+  });
+}
+
+/** `blkio_config`: `weight`, `weight_device`, `device_{read,write}_{bps,iops}` (bps a byte value). */
+function blkio(file: string, where: string, v: unknown): BlkioConfig {
+  if (!isMap(v)) throw mustBe(file, where, "object");
+  checkKeys(file, where, v, BLKIO_KEYS);
+  const out: BlkioConfig = {};
+  if (v.weight !== undefined && v.weight !== null) out.weight = int(file, `${where}.weight`, v.weight);
+  if (v.weight_device !== undefined && v.weight_device !== null) {
+    const wd = v.weight_device;
+    if (!Array.isArray(wd)) throw mustBe(file, `${where}.weight_device`, "array");
+    out.weight_device = wd.map((d, i) => {
+      const w = `${where}.weight_device.${i}`;
+      if (!isMap(d)) throw mustBe(file, w, "object");
+      checkKeys(file, w, d, new Set(["path", "weight"]));
+      if (d.path === undefined) throw invalidFile(file, `${w} missing property 'path'`);
+      return { path: str(file, `${w}.path`, d.path), weight: int(file, `${w}.weight`, d.weight ?? 0) };
+    });
+  }
+  for (const k of ["device_read_bps", "device_write_bps", "device_read_iops", "device_write_iops"] as const)
+    if (v[k] !== undefined && v[k] !== null)
+      out[k] = throttles(file, `${where}.${k}`, v[k], k.endsWith("bps"));
+  return out;
+}
+
 /** `deploy.resources` and `deploy.restart_policy` (`replicas` is read by normalize.ts). */
 export function deployRunKeys(file: string, where: string, d: Record<string, unknown>): DeployConfig {
   const out: DeployConfig = {};
@@ -252,6 +308,7 @@ export function implicitDependencies(s: ServiceRunKeys): string[] {
     const r = serviceRef(m);
     if (r) out.add(r);
   }
+  // (`external_links` name containers outside the project: no dependency.)
   for (const l of s.links ?? []) out.add(l.split(":")[0] as string);
   for (const v of s.volumes_from ?? []) if (!v.startsWith("container:")) out.add(v.split(":")[0] as string);
   return [...out];
@@ -305,13 +362,21 @@ export function normalizeRunKeys(
     s.network_mode = m;
     s.networks = {};
   }
-  for (const k of ["cap_add", "cap_drop", "security_opt", "links", "volumes_from"] as const)
+  for (const k of [
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "links",
+    "volumes_from",
+    "external_links",
+    "device_cgroup_rules",
+  ] as const)
     if (has(k)) s[k] = strings(file, `${w}.${k}`, raw[k]);
   for (const k of ["dns", "dns_search", "tmpfs"] as const)
     if (has(k)) s[k] = strings(file, `${w}.${k}`, raw[k], true);
   if (has("dns_opt")) s.dns_opt = strings(file, `${w}.dns_opt`, raw.dns_opt);
   if (has("group_add")) s.group_add = strings(file, `${w}.group_add`, raw.group_add);
-  for (const k of ["privileged", "read_only", "attach"] as const)
+  for (const k of ["privileged", "read_only", "attach", "oom_kill_disable"] as const)
     if (has(k)) s[k] = bool(file, `${w}.${k}`, raw[k]);
   for (const k of ["mem_limit", "mem_reservation", "shm_size"] as const)
     if (has(k)) s[k] = bytesOf(file, `${w}.${k}`, raw[k]);
@@ -322,8 +387,17 @@ export function normalizeRunKeys(
         ? -1
         : bytesOf(file, `${w}.memswap_limit`, raw.memswap_limit);
   if (has("cpus")) s.cpus = cpus(file, `${w}.cpus`, raw.cpus);
-  for (const k of ["cpu_shares", "pids_limit", "oom_score_adj"] as const)
+  for (const k of ["cpu_shares", "pids_limit", "oom_score_adj", "mem_swappiness"] as const)
     if (has(k)) s[k] = int(file, `${w}.${k}`, raw[k]);
+  for (const k of ["cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime"] as const)
+    if (has(k)) s[k] = microseconds(file, `${w}.${k}`, raw[k]);
+  if (has("blkio_config")) s.blkio_config = blkio(file, `${w}.blkio_config`, raw.blkio_config);
+  if (has("cgroup")) {
+    const c = str(file, `${w}.cgroup`, raw.cgroup);
+    if (c !== "host" && c !== "private")
+      throw invalidFile(file, `${w}.cgroup must be one of the following: "host", "private"`);
+    s.cgroup = c;
+  }
   if (s.oom_score_adj !== undefined && (s.oom_score_adj < -1000 || s.oom_score_adj > 1000))
     throw invalidFile(file, `${w}.oom_score_adj must be <= 1000 and >= -1000`);
   for (const k of [
@@ -335,6 +409,7 @@ export function normalizeRunKeys(
     "ipc",
     "cgroup_parent",
     "platform",
+    "uts",
   ] as const)
     if (has(k)) s[k] = str(file, `${w}.${k}`, raw[k]);
   if (has("stop_grace_period"))

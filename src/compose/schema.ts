@@ -5,7 +5,9 @@ export const RUN_KEYS = (
   "network_mode cap_add cap_drop privileged read_only security_opt group_add mem_limit memswap_limit " +
   "mem_reservation cpus cpu_shares cpuset pids_limit shm_size ulimits sysctls tmpfs devices dns dns_search " +
   "dns_opt domainname mac_address stop_signal stop_grace_period logging pid ipc cgroup_parent oom_score_adj " +
-  "platform pull_policy links volumes_from annotations attach runtime userns_mode gpus isolation"
+  "platform pull_policy links volumes_from annotations attach runtime userns_mode gpus isolation " +
+  "blkio_config cgroup cpu_period cpu_quota cpu_rt_period cpu_rt_runtime device_cgroup_rules external_links " +
+  "label_file mem_swappiness oom_kill_disable uts"
 ).split(" ");
 
 /** The service keys wharf's compose makes containers from. */
@@ -42,13 +44,36 @@ export const SERVICE_KEYS = new Set([
   ...RUN_KEYS,
 ]);
 
-/** Keys Compose knows that wharf's compose does not do (refused by name, not as unknown). */
-const COMPOSE_ONLY = new Set(
-  (
-    "blkio_config cgroup cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period " +
-    "cpu_rt_runtime credential_spec device_cgroup_rules external_links label_file mem_swappiness models oom_kill_disable post_start pre_stop provider storage_opt use_api_socket uts"
-  ).split(" "),
-);
+/** Keys Compose knows that wharf's compose does not do, refused by name with the reason. */
+const COMPOSE_ONLY = new Map<string, string>([
+  [
+    "cpu_count",
+    "Windows containers only (docker run's --cpu-count is refused against a Linux daemon); use cpus or cpuset",
+  ],
+  [
+    "cpu_percent",
+    "Windows containers only (docker run's --cpu-percent is refused against a Linux daemon); use cpus or cpu_quota",
+  ],
+  ["credential_spec", "a gMSA credential spec is for Windows containers only"],
+  [
+    "storage_opt",
+    "wharf's overlay snapshots take no per-container size (docker run's --storage-opt needs overlay over xfs with pquota); limit with tmpfs size= or a volume",
+  ],
+  [
+    "use_api_socket",
+    "wharf has no daemon, so there is no Docker API socket to mount into the container (as docker run's --use-api-socket)",
+  ],
+  ["models", "wharf has no model runner (Docker Model Runner) to give the service models from"],
+  ["provider", "wharf runs no provider plugins (docker compose's provider services call a CLI plugin)"],
+  [
+    "post_start",
+    "wharf's compose does not run lifecycle hooks yet; run the command in the service's command or entrypoint",
+  ],
+  [
+    "pre_stop",
+    "wharf's compose does not run lifecycle hooks yet; handle the stop signal (stop_signal) in the service",
+  ],
+]);
 
 const TOP_KEYS = new Set([
   "version",
@@ -60,7 +85,9 @@ const TOP_KEYS = new Set([
   "configs",
   "include",
 ]);
-const TOP_COMPOSE_ONLY = new Set(["models"]);
+const TOP_COMPOSE_ONLY = new Map([
+  ["models", "wharf has no model runner (Docker Model Runner) to serve models"],
+]);
 
 export const BUILD_KEYS = new Set([
   "context",
@@ -147,6 +174,8 @@ export const DEPLOY_SWARM_KEYS = new Set([
 export const EXTENDS_KEYS = new Set(["service", "file"]);
 export const INCLUDE_KEYS = new Set(["path", "project_directory", "env_file"]);
 export const SERVICE_NETWORK_KEYS = new Set(["aliases", "ipv4_address", "ipv6_address", "priority"]);
+/** What a service's entry under `networks:` takes (the others of SERVICE_NETWORK_KEYS refused by name). */
+export const SERVICE_NETWORK_TAKEN = new Set(["aliases", "link_local_ips"]);
 
 /** Compose's refusal of a file: `validating FILE: WHERE what`. */
 export function invalidFile(file: string, what: string): WharfError {
@@ -160,8 +189,8 @@ export function invalidProject(what: string, hint: string): WharfError {
   return new WharfError("invalid-argument", `${what}: invalid compose project`, { hint });
 }
 
-function unsupported(where: string): WharfError {
-  return new WharfError("unsupported", `wharf compose does not support ${where}`, {
+function unsupported(where: string, why?: string): WharfError {
+  return new WharfError("unsupported", `wharf compose does not support ${where}${why ? `: ${why}` : ""}`, {
     hint: `remove ${where} from the file (wharf's compose makes services from ${[...SERVICE_KEYS].join(", ")})`,
   });
 }
@@ -172,11 +201,14 @@ export function checkKeys(
   where: string,
   node: Record<string, unknown>,
   allowed: Set<string>,
-  known: Set<string> = new Set(),
+  known: Set<string> | Map<string, string> = new Set(),
 ): void {
   for (const k of Object.keys(node)) {
     if (allowed.has(k) || k.startsWith("x-")) continue;
-    if (known.has(k)) throw unsupported(where ? `${where}.${k}` : k);
+    if (known.has(k)) {
+      const why = known instanceof Map ? known.get(k) : undefined;
+      throw unsupported(where ? `${where}.${k}` : k, why);
+    }
     throw invalidFile(file, `${where ? `${where} ` : ""}additional properties '${k}' not allowed`);
   }
 }

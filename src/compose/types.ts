@@ -69,8 +69,8 @@ export interface ServiceConfig extends ServiceRunKeys {
   ports?: PortConfig[];
   expose?: string[];
   volumes?: VolumeMount[];
-  /** By the top-level network key; aliases as asked. */
-  networks: Record<string, { aliases?: string[] } | null>;
+  /** By the top-level network key; aliases and link-local addresses as asked. */
+  networks: Record<string, { aliases?: string[]; link_local_ips?: string[] } | null>;
   depends_on?: Record<string, { condition: DependsCondition; required: boolean }>;
   restart?: string;
   container_name?: string;
@@ -192,6 +192,27 @@ export interface DeployConfig {
   restart_policy?: RestartPolicyConfig;
 }
 
+/** `blkio_config`'s per-device weight. */
+export interface BlkioWeightDevice {
+  path: string;
+  weight: number;
+}
+
+/** `blkio_config`'s per-device limit: bytes a second (`*_bps`) or IOs a second (`*_iops`). */
+export interface BlkioThrottleDevice {
+  path: string;
+  rate: number;
+}
+
+export interface BlkioConfig {
+  weight?: number;
+  weight_device?: BlkioWeightDevice[];
+  device_read_bps?: BlkioThrottleDevice[];
+  device_read_iops?: BlkioThrottleDevice[];
+  device_write_bps?: BlkioThrottleDevice[];
+  device_write_iops?: BlkioThrottleDevice[];
+}
+
 export type PullPolicy = "always" | "missing" | "never" | "build";
 
 /** The service keys this file reads (all optional; sizes in bytes, durations as Go prints them). */
@@ -236,4 +257,19 @@ export interface ServiceRunKeys {
   attach?: boolean;
   runtime?: string;
   userns_mode?: string;
+  blkio_config?: BlkioConfig;
+  /** `host` or `private` (`--cgroupns`). */
+  cgroup?: "host" | "private";
+  /** Microseconds (a duration in the file is read as one). */
+  cpu_period?: number;
+  cpu_quota?: number;
+  cpu_rt_period?: number;
+  cpu_rt_runtime?: number;
+  device_cgroup_rules?: string[];
+  /** `NAME[:ALIAS]` of containers outside the project (`--link`). */
+  external_links?: string[];
+  mem_swappiness?: number;
+  oom_kill_disable?: boolean;
+  /** `host` (`--uts`). */
+  uts?: string;
 }

@@ -17,6 +17,7 @@ import {
 
 import { networkModeOf, runKeyOptions, serviceFlags } from "./compose-run-keys.js";
 import { daemonDocument } from "./daemon-config.js";
+import { checkLinkLocalIps } from "./network-flags.js";
 
 const KINDS: FileKind[] = ["secrets", "configs"];
 
@@ -127,6 +128,18 @@ function health(s: ServiceConfig): RunOptions["healthcheck"] {
   };
 }
 
+/** A network's `link_local_ips`, checked as `--link-local-ip` is (the key named in the error). */
+function linkLocalOf(s: ServiceConfig, net: string, ips: string[]): string[] {
+  try {
+    return checkLinkLocalIps(ips);
+  } catch (e) {
+    if (!(e instanceof WharfError)) throw e;
+    throw new WharfError(e.code, `services.${s.name}.networks.${net}.link_local_ips: ${e.message}`, {
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+  }
+}
+
 /**
  * What `createContainer` gets for a service (without its image and root filesystem); `warn` gets
  * Compose's warnings (`WARN[0000] ...` text).
@@ -145,6 +158,7 @@ export function serviceRunOptions(
     network: p.networks[key]?.name ?? key,
     aliases: [s.name, name, ...(n?.aliases ?? [])],
     ...(i === 0 && mac !== undefined ? { mac } : {}),
+    ...(n?.link_local_ips?.length ? { linkLocalIps: linkLocalOf(s, key, n.link_local_ips) } : {}),
   }));
   const o: RunOptions = {
     args: s.command ?? [],
@@ -168,6 +182,12 @@ export function serviceRunOptions(
         "invalid-argument",
         `services.${s.name}: Conflicting options: hostname and the network mode`,
         { hint: "remove hostname: (the container has its network peer's)" },
+      );
+    if (s.uts === "host")
+      throw new WharfError(
+        "invalid-argument",
+        `services.${s.name}: conflicting options: hostname and the UTS mode`,
+        { hint: "remove hostname: (with uts: host the container has the host's)" },
       );
     o.hostname = s.hostname;
   }

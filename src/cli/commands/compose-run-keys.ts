@@ -128,6 +128,22 @@ export function serviceArgs(p: Project, s: ServiceConfig): Arg[] {
   if (s.cgroup_parent !== undefined) add("cgroup_parent", "cgroup-parent", s.cgroup_parent);
   if (s.oom_score_adj !== undefined) add("oom_score_adj", "oom-score-adj", s.oom_score_adj);
   for (const l of s.links ?? []) add("links", "link", linkOf(p, l));
+  each("external_links", "link", s.external_links);
+  if (s.cpu_period !== undefined) add("cpu_period", "cpu-period", s.cpu_period);
+  if (s.cpu_quota !== undefined) add("cpu_quota", "cpu-quota", s.cpu_quota);
+  if (s.cpu_rt_period !== undefined) add("cpu_rt_period", "cpu-rt-period", s.cpu_rt_period);
+  if (s.cpu_rt_runtime !== undefined) add("cpu_rt_runtime", "cpu-rt-runtime", s.cpu_rt_runtime);
+  const b = s.blkio_config;
+  if (b?.weight !== undefined) add("blkio_config.weight", "blkio-weight", b.weight);
+  for (const d of b?.weight_device ?? [])
+    add("blkio_config.weight_device", "blkio-weight-device", `${d.path}:${d.weight}`);
+  for (const k of ["device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"] as const)
+    for (const d of b?.[k] ?? []) add(`blkio_config.${k}`, k.replaceAll("_", "-"), `${d.path}:${d.rate}`);
+  each("device_cgroup_rules", "device-cgroup-rule", s.device_cgroup_rules);
+  if (s.mem_swappiness !== undefined) add("mem_swappiness", "memory-swappiness", s.mem_swappiness);
+  if (s.oom_kill_disable) add("oom_kill_disable", "oom-kill-disable");
+  if (s.uts !== undefined) add("uts", "uts", s.uts);
+  if (s.cgroup !== undefined) add("cgroup", "cgroupns", s.cgroup);
   for (const v of s.volumes_from ?? []) add("volumes_from", "volumes-from", volumesFromOf(p, v));
   for (const [k, v] of Object.entries(s.annotations ?? {})) add("annotations", "annotation", `${k}=${v}`);
   if (s.runtime !== undefined) add("runtime", "runtime", s.runtime);
@@ -169,7 +185,13 @@ const PHRASES: Record<string, string> = {
 /** The keys whose flags (or values) a message of `wharf run`'s flag code names (`--memory-swap`, `dns` ...). */
 function keysNamed(args: Arg[], message: string): string[] {
   const keys = new Set<string>();
-  const words = new Set(message.split(/[^A-Za-z0-9_.:/-]+/).map((w) => w.replace(/^-+/, "")));
+  // (`--uts:` as well as `--uts`: a flag's name before a colon is named too.)
+  const words = new Set(
+    message.split(/[^A-Za-z0-9_.:/-]+/).flatMap((w) => {
+      const bare = w.replace(/^-+/, "");
+      return [bare, bare.replace(/:+$/, "")];
+    }),
+  );
   const lower = message.toLowerCase();
   for (const a of args) {
     if (words.has(a.flag) || (PHRASES[a.flag] && message.includes(PHRASES[a.flag] as string)))

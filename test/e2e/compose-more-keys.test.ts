@@ -1,0 +1,174 @@
+import { existsSync, readlinkSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
+import { removeRootBridges } from "./helpers/network.js";
+import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+
+/** A block device of the host (the limits are the container's cgroup's only). */
+const DISK = ["/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda"].find((d) => existsSync(d)) ?? "/dev/vda";
+
+const APPLETS = ["sh", "cat", "sleep", "hostname", "readlink"];
+
+/**
+ * The cgroup, blkio, namespace and link keys on one service; `ext` is a container outside the
+ * project (made by `wharf run`) that `external_links` names.
+ */
+const KEYS = `name: e2emorekeys
+services:
+  app:
+    image: \${IMAGE}
+    init: true
+    command: [sleep, "300"]
+    cpu_period: 100ms
+    cpu_quota: "50000"
+    mem_limit: 64m
+    mem_swappiness: 10
+    oom_kill_disable: true
+    uts: host
+    cgroup: private
+    device_cgroup_rules: ["c 1:3 mr"]
+    external_links: ["e2emorekeys-ext:extdb"]
+    label_file: ./app.labels
+    labels: {org.example.over: mine}
+    blkio_config:
+      device_read_bps: [{path: "\${DISK}", rate: 1mb}]
+      device_write_iops: [{path: "\${DISK}", rate: 30}]
+    networks:
+      front:
+        link_local_ips: [169.254.77.7]
+networks: {front: {name: e2emorekeys-net, external: true}}
+`;
+
+type Inspect = {
+  Id: string;
+  HostConfig: Record<string, unknown>;
+  Config: Record<string, unknown> & { Labels: Record<string, string> };
+  NetworkSettings: { Networks: Record<string, { IPAMConfig?: { LinkLocalIPs?: string[] } | null }> };
+};
+
+/** `wharf compose`'s cgroup, blkio, namespace and link keys, end to end with the built CLI and runc. */
+describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, label_file, link_local_ips", () => {
+  let reg: RunningRegistry;
+  let cli: WharfCli;
+  let dir: string;
+  let image: string;
+  const compose = (proj: string, args: string[]) =>
+    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args], {
+      env: { IMAGE: image, DISK },
+      timeoutMs: 120_000,
+    });
+  const inspect = async (name: string) =>
+    (JSON.parse(await cli.ok("inspect", name)) as Inspect[])[0] as Inspect;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-more-keys-"));
+    reg = await startDistribution();
+    cli = await wharfCli();
+    image = (
+      await pushBusyboxWith(reg, join(dir, "layout"), {
+        repo: "composemorekeys",
+        tag: "1",
+        applets: APPLETS,
+        cmd: ["sh"],
+      })
+    ).ref;
+  }, 120_000);
+
+  afterAll(async () => {
+    if (cli) {
+      await cli.run(["compose", "-p", "e2emorekeys", "down", "-v"]);
+      await cli.run(["rm", "-f", "e2emorekeys-ext"]);
+      await cli.run(["network", "rm", "e2emorekeys-net"]);
+      await removeContainers(cli);
+      await removeRootBridges(cli.root);
+    }
+    await reg?.close();
+    await cli?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("up: each key is on the container as docker run's flag puts it; config prints it; a change recreates", async () => {
+    const proj = join(dir, "keys");
+    await mkdir(proj, { recursive: true });
+    await writeFile(join(proj, "compose.yaml"), KEYS);
+    await writeFile(join(proj, "app.labels"), "# labels\norg.example.file=1\norg.example.over=file\n");
+    // On a user-defined network a link names a container on it (Docker's rule): the network is external.
+    await cli.ok("network", "create", "e2emorekeys-net");
+    await cli.ok(
+      "run",
+      ...["-d", "--init", "--network", "e2emorekeys-net", "--name", "e2emorekeys-ext"],
+      ...[image, "sleep", "300"],
+    );
+
+    const up = await compose(proj, ["up", "-d"]);
+    expect(up.stderr).not.toContain("Error");
+    expect(up.code).toBe(0);
+    const app = await inspect("e2emorekeys-app-1");
+    expect(app.HostConfig).toMatchObject({
+      CpuPeriod: 100000,
+      CpuQuota: 50000,
+      MemorySwappiness: 10,
+      OomKillDisable: true,
+      UTSMode: "host",
+      CgroupnsMode: "private",
+      DeviceCgroupRules: ["c 1:3 mr"],
+      BlkioDeviceReadBps: [{ Path: DISK, Rate: 1024 * 1024 }],
+      BlkioDeviceWriteIOps: [{ Path: DISK, Rate: 30 }],
+    });
+    expect(app.Config.Labels).toMatchObject({ "org.example.file": "1", "org.example.over": "mine" });
+    expect(app.NetworkSettings.Networks["e2emorekeys-net"]?.IPAMConfig?.LinkLocalIPs).toEqual([
+      "169.254.77.7",
+    ]);
+
+    // Inside: the host's UTS namespace (its hostname), a cgroup namespace of its own, the link's alias.
+    const exec = async (...cmd: string[]) =>
+      (await compose(proj, ["exec", "-T", "app", ...cmd])).stdout.trim();
+    expect(await exec("hostname")).toBe(hostname());
+    const pid = Number((await cli.ok("inspect", "-f", "{{.State.Pid}}", "e2emorekeys-app-1")).trim());
+    expect(await exec("readlink", "/proc/self/ns/cgroup")).not.toBe(readlinkNs("cgroup"));
+    expect(readlinkNs("uts", pid)).toBe(readlinkNs("uts"));
+    expect(await exec("cat", "/etc/hosts")).toMatch(/\textdb(\s|$)/m);
+
+    // config prints Compose's normal form.
+    const cfg = await compose(proj, ["config"]);
+    expect(cfg.stdout).toContain("cpu_period: 100000");
+    expect(cfg.stdout).toContain('rate: "1048576"');
+    expect(cfg.stdout).toContain("- 169.254.77.7");
+
+    // A second up keeps the container; a changed key recreates it.
+    const again = await compose(proj, ["up", "-d"]);
+    expect(again.stderr).not.toContain("Recreate");
+    await writeFile(join(proj, "compose.yaml"), KEYS.replace('cpu_quota: "50000"', "cpu_quota: 25ms"));
+    const changed = await compose(proj, ["up", "-d"]);
+    expect(changed.stderr).toContain("Container e2emorekeys-app-1  Recreate");
+    const after = await inspect("e2emorekeys-app-1");
+    expect(after.Id).not.toBe(app.Id);
+    expect(after.HostConfig.CpuQuota).toBe(25000);
+  }, 180_000);
+
+  it("refuses the keys wharf cannot have, by name with the reason, making nothing", async () => {
+    const proj = join(dir, "refused");
+    await mkdir(proj, { recursive: true });
+    await writeFile(
+      join(proj, "compose.yaml"),
+      `name: e2emorekeysno\nservices:\n  a:\n    image: ${image}\n    cpu_count: 2\n`,
+    );
+    const r = await compose(proj, ["up", "-d"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      "wharf compose does not support services.a.cpu_count: Windows containers only",
+    );
+    expect(
+      (await cli.ok("ps", "-a", "-q", "--filter", "label=com.docker.compose.project=e2emorekeysno")).trim(),
+    ).toBe("");
+  }, 60_000);
+});
+
+/** The namespace a process is in (`/proc/PID/ns/NAME`'s link), the test's own by default. */
+function readlinkNs(name: string, pid: number | "self" = "self"): string {
+  return readlinkSync(`/proc/${pid}/ns/${name}`);
+}
