@@ -22,7 +22,7 @@ import {
 } from "./schema.js";
 import { fileRefs } from "./secrets.js";
 import type { DependsCondition, ServiceConfig } from "./types.js";
-import { developConfig } from "./watch.js";
+import { developConfig, execHook } from "./watch.js";
 
 const CONDITIONS = new Set(["service_started", "service_healthy", "service_completed_successfully"]);
 const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
@@ -246,6 +246,11 @@ export function normalizeService(
   if (raw.develop !== undefined) {
     const d = developConfig(file, name, raw.develop, dir);
     if (d) s.develop = d;
+  }
+  for (const k of ["post_start", "pre_stop"] as const) {
+    if (raw[k] === undefined || raw[k] === null) continue;
+    const hooks = list(file, `${w}.${k}`, raw[k]).map((h, i) => execHook(file, `${w}.${k}.${i}`, h));
+    if (hooks.length > 0) s[k] = hooks;
   }
   normalizeRunKeys(file, w, raw, s);
   return s;

@@ -178,12 +178,55 @@ describe("more run keys: refusals", () => {
       "services: {a: {provider: {type: model}}}\n",
       "services.a.provider: wharf runs no provider plugins",
     );
-    refused(
-      "services: {a: {image: x, post_start: [{command: ls}]}}\n",
-      "services.a.post_start: wharf's compose does not run lifecycle hooks",
-    );
-    refused("services: {a: {image: x, pre_stop: [{command: ls}]}}\n", "services.a.pre_stop");
     refused("services: {a: {image: x}}\nmodels: {m: {model: ai/x}}\n", "models: wharf has no model runner");
+  });
+});
+
+describe("lifecycle hooks", () => {
+  it("reads post_start and pre_stop as Compose's hooks", () => {
+    const s = svc(`services:
+  a:
+    image: x
+    post_start:
+      - command: [sh, -c, "echo up > /tmp/up"]
+        user: root
+        privileged: true
+        working_dir: /tmp
+        environment: {A: "1"}
+      - command: touch /tmp/second
+    pre_stop:
+      - command: [sh, -c, "echo bye"]
+        environment: [B=2]
+`);
+    expect(s.post_start).toEqual([
+      {
+        command: ["sh", "-c", "echo up > /tmp/up"],
+        user: "root",
+        privileged: true,
+        working_dir: "/tmp",
+        environment: { A: "1" },
+      },
+      { command: ["touch", "/tmp/second"] },
+    ]);
+    expect(s.pre_stop).toEqual([{ command: ["sh", "-c", "echo bye"], environment: { B: "2" } }]);
+    expect(
+      parse(projectYaml(load("services: {a: {image: x, pre_stop: [{command: ['true']}]}}\n"))).services.a
+        .pre_stop,
+    ).toEqual([{ command: ["true"] }]);
+  });
+  it("refuses malformed hooks in Compose's words", () => {
+    refused(
+      "services: {a: {image: x, post_start: {command: ls}}}\n",
+      "services.a.post_start must be a array",
+    );
+    refused(
+      "services: {a: {image: x, post_start: [{user: root}]}}\n",
+      "services.a.post_start.0 missing property 'command'",
+    );
+    refused(
+      "services: {a: {image: x, pre_stop: [{command: ls, when: now}]}}\n",
+      "additional properties 'when' not allowed",
+    );
   });
 });
 
@@ -202,6 +245,7 @@ describe("more run keys: config hash", () => {
       "external_links: [x]",
       "blkio_config: {weight: 100}",
       "networks: {default: {link_local_ips: [169.254.1.1]}}",
+      "post_start: [{command: ['true']}]",
     ])
       expect(configHash(svc(`services:\n  a:\n    image: x\n    ${extra}\n`)), extra).not.toBe(h);
     const withFile = (text: string) =>

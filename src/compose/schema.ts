@@ -41,6 +41,8 @@ export const SERVICE_KEYS = new Set([
   "scale",
   "deploy",
   "develop",
+  "post_start",
+  "pre_stop",
   ...RUN_KEYS,
 ]);
 
@@ -65,14 +67,6 @@ const COMPOSE_ONLY = new Map<string, string>([
   ],
   ["models", "wharf has no model runner (Docker Model Runner) to give the service models from"],
   ["provider", "wharf runs no provider plugins (docker compose's provider services call a CLI plugin)"],
-  [
-    "post_start",
-    "wharf's compose does not run lifecycle hooks yet; run the command in the service's command or entrypoint",
-  ],
-  [
-    "pre_stop",
-    "wharf's compose does not run lifecycle hooks yet; handle the stop signal (stop_signal) in the service",
-  ],
 ]);
 
 const TOP_KEYS = new Set([

@@ -1,4 +1,4 @@
-import type { DevelopConfig } from "./watch.js";
+import type { DevelopConfig, WatchExec } from "./watch.js";
 /** The normalised model of a Compose project (what `compose config` prints and `up` makes). */
 
 export interface BuildConfig {
@@ -95,6 +95,9 @@ export interface ServiceConfig extends ServiceRunKeys {
   configs?: FileReference[];
   /** `develop:` (`compose watch`'s rules). */
   develop?: DevelopConfig;
+  /** Lifecycle hooks: run in the container after it starts, and before it is stopped. */
+  post_start?: WatchExec[];
+  pre_stop?: WatchExec[];
 }
 
 /** A service's use of a secret or config (short syntax: `source` only). */

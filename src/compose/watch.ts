@@ -55,7 +55,8 @@ function strings(file: string, where: string, v: unknown): string[] {
   return v.map((x, i) => str(file, `${where}.${i}`, x));
 }
 
-function execHook(file: string, where: string, v: unknown): WatchExec {
+/** A hook's keys (`sync+exec`'s `exec:`, a service's `post_start`/`pre_stop` entries), as Compose reads them. */
+export function execHook(file: string, where: string, v: unknown): WatchExec {
   if (!isMap(v)) throw mustBe(file, where, "object");
   checkKeys(file, where, v, EXEC_KEYS);
   if (v.command === undefined) throw invalidFile(file, `${where} missing property 'command'`);

@@ -1,5 +1,5 @@
-import { existsSync, readlinkSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,38 @@ import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 /** A block device of the host (the limits are the container's cgroup's only). */
 const DISK = ["/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda"].find((d) => existsSync(d)) ?? "/dev/vda";
 
-const APPLETS = ["sh", "cat", "sleep", "hostname", "readlink"];
+const APPLETS = ["sh", "cat", "sleep", "hostname", "readlink", "echo", "false", "id", "pwd"];
+
+/** post_start writes what it sees (user, directory, environment) where the test reads it; pre_stop too. */
+const HOOKS = `name: e2ehooks
+services:
+  svc:
+    image: \${IMAGE}
+    init: true
+    command: [sleep, "300"]
+    volumes: ["./out:/out"]
+    post_start:
+      - command: [sh, -c, "echo \\"$$(id -u) $$(pwd) $$GREET\\" > /out/post"]
+        user: "1000"
+        working_dir: /out
+        environment: {GREET: hello}
+    pre_stop:
+      - command: [sh, -c, "echo stopping > /out/pre"]
+  bad:
+    image: \${IMAGE}
+    init: true
+    command: [sleep, "300"]
+    profiles: [bad]
+    post_start:
+      - command: [sh, -c, "echo hook-failing; exit 3"]
+  stuck:
+    image: \${IMAGE}
+    init: true
+    command: [sleep, "300"]
+    profiles: [bad]
+    pre_stop:
+      - command: ["false"]
+`;
 
 /**
  * The cgroup, blkio, namespace and link keys on one service; `ext` is a container outside the
@@ -81,6 +112,7 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
   afterAll(async () => {
     if (cli) {
       await cli.run(["compose", "-p", "e2emorekeys", "down", "-v"]);
+      await cli.run(["compose", "-p", "e2ehooks", "down", "-v"]);
       await cli.run(["rm", "-f", "e2emorekeys-ext"]);
       await cli.run(["network", "rm", "e2emorekeys-net"]);
       await removeContainers(cli);
@@ -148,6 +180,44 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
     const after = await inspect("e2emorekeys-app-1");
     expect(after.Id).not.toBe(app.Id);
     expect(after.HostConfig.CpuQuota).toBe(25000);
+  }, 180_000);
+
+  it("post_start runs in the container after it starts, pre_stop before stop and down; a failing hook fails the start", async () => {
+    const proj = join(dir, "hooks");
+    await mkdir(join(proj, "out"), { recursive: true });
+    await chmod(join(proj, "out"), 0o777); // the post_start hook writes as uid 1000
+    await writeFile(join(proj, "compose.yaml"), HOOKS);
+    const up = await compose(proj, ["up", "-d"]);
+    expect(up.stderr).not.toContain("Error");
+    expect(up.code).toBe(0);
+    expect(readFileSync(join(proj, "out", "post"), "utf8")).toBe("1000 /out hello\n");
+    expect(existsSync(join(proj, "out", "pre"))).toBe(false);
+
+    const stop = await compose(proj, ["stop"]);
+    expect(stop.code).toBe(0);
+    expect(readFileSync(join(proj, "out", "pre"), "utf8")).toBe("stopping\n");
+    expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "e2ehooks-svc-1")).trim()).toBe("exited");
+
+    // start runs post_start again; down runs pre_stop before it stops the container.
+    await rm(join(proj, "out", "post"));
+    await rm(join(proj, "out", "pre"));
+    expect((await compose(proj, ["start"])).code).toBe(0);
+    expect(readFileSync(join(proj, "out", "post"), "utf8")).toBe("1000 /out hello\n");
+    expect((await compose(proj, ["down"])).code).toBe(0);
+    expect(readFileSync(join(proj, "out", "pre"), "utf8")).toBe("stopping\n");
+
+    // A failing post_start: the hook's output, Compose's error, no "Started".
+    const bad = await compose(proj, ["--profile", "bad", "up", "-d", "bad"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toContain("hook-failing");
+    expect(bad.stderr).toContain("bad hook exited with status 3");
+    expect(bad.stderr).not.toContain("e2ehooks-bad-1  Started");
+    // A failing pre_stop: stop fails and the container runs on.
+    expect((await compose(proj, ["--profile", "bad", "up", "-d", "stuck"])).code).toBe(0);
+    const stuck = await compose(proj, ["--profile", "bad", "stop", "stuck"]);
+    expect(stuck.code).not.toBe(0);
+    expect(stuck.stderr).toContain("stuck hook exited with status 1");
+    expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "e2ehooks-stuck-1")).trim()).toBe("running");
   }, 180_000);
 
   it("refuses the keys wharf cannot have, by name with the reason, making nothing", async () => {

@@ -11,6 +11,7 @@ import {
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { COMPOSE_FLAGS, progress, projectContainers, projectNameOf, projectOf } from "./compose-common.js";
+import { runHooks } from "./compose-hooks.js";
 import { serviceImage } from "./compose-service-image.js";
 import { runtimeContext } from "./container-common.js";
 
@@ -79,6 +80,8 @@ export const command: Command = {
     for (const c of containers) {
       if (c.state === "running") {
         say("Container", c.name, "Stopping");
+        const svc = project?.services.find((x) => x.name === c.options.labels?.[LABELS.service]);
+        if (c.options.labels?.[LABELS.oneoff] !== "True") await runHooks(ctx, rt, svc, "pre_stop", c.id);
         await stopContainer(rt, c.id, timeout !== undefined ? { timeout } : {});
         say("Container", c.name, "Stopped");
       }

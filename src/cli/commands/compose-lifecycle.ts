@@ -3,6 +3,7 @@ import { restartContainer, startContainer, stopContainer } from "../../runtime/i
 import { type Command, flag } from "../command.js";
 import type { FlagSpec } from "../flags.js";
 import { COMPOSE_FLAGS, progress, projectContainers, projectOf } from "./compose-common.js";
+import { runHooks } from "./compose-hooks.js";
 import { containerNumber } from "./compose-targets.js";
 import { runtimeContext } from "./container-common.js";
 
@@ -29,15 +30,15 @@ export function lifecycleVerb(verb: "start" | "stop" | "restart", description: s
       );
       // Each service's containers (its replicas, by number), in the order of the services.
       const have = await projectContainers(rt, p.name);
-      const names = (verb === "stop" ? [...order].reverse() : order).flatMap((s) =>
+      const targets = (verb === "stop" ? [...order].reverse() : order).flatMap((s) =>
         have
           .filter((c) => c.options.labels?.[LABELS.service] === s.name)
           .sort((a, b) => containerNumber(a) - containerNumber(b))
-          .map((c) => c.name),
+          .map((c) => ({ name: c.name, s, running: c.state === "running" })),
       );
       const timeout = flag.int(f, "timeout");
       const opts = timeout !== undefined ? { timeout } : {};
-      for (const name of names) {
+      for (const { name, s, running } of targets) {
         const [doing, done] =
           verb === "start"
             ? ["Starting", "Started"]
@@ -45,13 +46,22 @@ export function lifecycleVerb(verb: "start" | "stop" | "restart", description: s
               ? ["Stopping", "Stopped"]
               : ["Restarting", "Started"];
         say("Container", name, doing);
-        if (verb === "start")
-          await startContainer(rt, name).catch(async (e) => {
-            // Docker's start of a running container is no error.
-            if (!String((e as Error).message).includes("already")) throw e;
-          });
-        else if (verb === "stop") await stopContainer(rt, name, opts);
-        else await restartContainer(rt, name, opts);
+        if (verb === "start") {
+          // Docker's start of a running container is no error (and runs no hook).
+          if (!running) {
+            const started = await startContainer(rt, name).then(
+              () => true,
+              (e) => {
+                if (!String((e as Error).message).includes("already")) throw e;
+                return false;
+              },
+            );
+            if (started) await runHooks(ctx, rt, s, "post_start", name);
+          }
+        } else if (verb === "stop") {
+          if (running) await runHooks(ctx, rt, s, "pre_stop", name);
+          await stopContainer(rt, name, opts);
+        } else await restartContainer(rt, name, opts);
         say("Container", name, done);
       }
       return 0;

@@ -28,6 +28,7 @@ import {
   projectOf,
   shortName,
 } from "./compose-common.js";
+import { runHooks } from "./compose-hooks.js";
 import { printLogs } from "./compose-logs-print.js";
 import { injectFiles, serviceRunOptions, withDaemonDefaults } from "./compose-options.js";
 import { replicasOf, SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
@@ -84,6 +85,7 @@ export async function converge(
         );
       }
       say("Container", name, "Recreate");
+      if (old.state === "running") await runHooks(ctx, rt, s, "pre_stop", old.id);
       await stopContainer(rt, old.id, o.timeout !== undefined ? { timeout: o.timeout } : {});
       await removeContainer(rt, old.id, { force: true });
     } else say("Container", name, "Creating");
@@ -228,6 +230,7 @@ export const command: Command = {
       await waitDependencies(rt, p, m.s, say);
       say("Container", name, "Starting");
       await startContainer(rt, m.rec.id);
+      await runHooks(ctx, rt, m.s, "post_start", m.rec.id);
       say("Container", name, "Started");
     }
     if (up.wait) {
