@@ -30,12 +30,22 @@ function canonical(v: unknown): unknown {
 /**
  * The service's `com.docker.compose.config-hash`: sha256 of its normalised config (keys sorted),
  * without what does not change the container (`build`, `depends_on`, `profiles`, `pull_policy`,
- * `scale`, `deploy.replicas`: the image ID is compared apart, the replicas counted apart; as
- * Compose's ServiceHash); with the project, the content of the secrets and configs it gets too, so
+ * `scale`, `deploy.replicas`, the `post_start`/`pre_stop` hooks: the image ID is compared apart,
+ * the replicas counted apart, the hooks run by the verbs; as Compose's ServiceHash); with the project, the content of the secrets and configs it gets too, so
  * that a changed secret recreates the container.
  */
 export function configHash(s: ServiceConfig, p?: Project): string {
-  const { build: _b, depends_on: _d, profiles: _p, scale: _s, deploy, pull_policy: _pp, ...kept } = s;
+  const {
+    build: _b,
+    depends_on: _d,
+    profiles: _p,
+    scale: _s,
+    deploy,
+    pull_policy: _pp,
+    post_start: _ps,
+    pre_stop: _st,
+    ...kept
+  } = s;
   const { replicas: _r, ...run } = deploy ?? {};
   const rest = Object.keys(run).length > 0 ? { ...kept, deploy: run } : kept;
   const files =

@@ -19,6 +19,7 @@ import {
 } from "../../runtime/index.js";
 import type { Context } from "../context.js";
 import { progress, projectContainers } from "./compose-common.js";
+import { runHooks } from "./compose-hooks.js";
 import { containerNumber } from "./compose-targets.js";
 import { type ActiveRule, ignoredBy, isChild, type PathMapping, quoteList } from "./compose-watch-rules.js";
 
@@ -254,6 +255,7 @@ export async function rebuildServices(
       const { rec } = await o.converge(ctx, rt, p, s, { build: false, forceRecreate: true, n }, say);
       say("Container", rec.name, "Starting");
       await startContainer(rt, rec.id);
+      await runHooks(ctx, rt, s, "post_start", rec.id);
       say("Container", rec.name, "Started");
     }
   }
