@@ -113,6 +113,7 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
     if (cli) {
       await cli.run(["compose", "-p", "e2emorekeys", "down", "-v"]);
       await cli.run(["compose", "-p", "e2ehooks", "down", "-v"]);
+      await cli.run(["compose", "-p", "e2emorekeysmiss", "down", "-v"]);
       await cli.run(["rm", "-f", "e2emorekeys-ext"]);
       await cli.run(["network", "rm", "e2emorekeys-net"]);
       await removeContainers(cli);
@@ -180,6 +181,18 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
     const after = await inspect("e2emorekeys-app-1");
     expect(after.Id).not.toBe(app.Id);
     expect(after.HostConfig.CpuQuota).toBe(25000);
+
+    // On the default bridge an external link to a container that does not exist fails the create,
+    // in Docker's words (its registerLinks; on a user-defined network links are not checked there).
+    const miss = join(dir, "missing");
+    await mkdir(miss, { recursive: true });
+    await writeFile(
+      join(miss, "compose.yaml"),
+      `name: e2emorekeysmiss\nservices:\n  a:\n    image: ${image}\n    network_mode: bridge\n    external_links: [e2e-no-such-ctr:db]\n`,
+    );
+    const r = await compose(miss, ["up", "-d"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("could not get container for e2e-no-such-ctr");
   }, 180_000);
 
   it("post_start runs in the container after it starts, pre_stop before stop and down; a failing hook fails the start", async () => {
