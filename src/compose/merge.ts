@@ -82,6 +82,9 @@ export function mergeService(
       case "devices":
       case "links":
       case "volumes_from":
+      case "external_links":
+      case "device_cgroup_rules":
+      case "label_file":
         out[k] = unique([...(Array.isArray(a) ? a : [a]), ...(Array.isArray(v) ? v : [v])]);
         break;
       case "volumes": {

@@ -182,6 +182,28 @@ describe("more run keys: refusals", () => {
   });
 });
 
+describe("more run keys: merge", () => {
+  it("appends a later file's external_links, device_cgroup_rules and label_file (Compose's sequences)", () => {
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "services: {a: {image: x, external_links: [e1], device_cgroup_rules: ['c 1:3 r'], label_file: a.l}}\n",
+    );
+    writeFileSync(
+      join(dir, "b.yaml"),
+      "services: {a: {external_links: [e2, e1], device_cgroup_rules: ['c 1:5 r'], label_file: [b.l]}}\n",
+    );
+    writeFileSync(join(dir, "a.l"), "one=1\nk=a\n");
+    writeFileSync(join(dir, "b.l"), "k=b\n");
+    const s = loadProject({ cwd: dir, env: {}, projectName: "p", files: ["compose.yaml", "b.yaml"] })
+      .services[0];
+    expect(s).toMatchObject({
+      external_links: ["e1", "e2"],
+      device_cgroup_rules: ["c 1:3 r", "c 1:5 r"],
+      labels: { one: "1", k: "b" },
+    });
+  });
+});
+
 describe("lifecycle hooks", () => {
   it("reads post_start and pre_stop as Compose's hooks", () => {
     const s = svc(`services:
