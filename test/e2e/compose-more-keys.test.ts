@@ -114,6 +114,7 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
       await cli.run(["compose", "-p", "e2emorekeys", "down", "-v"]);
       await cli.run(["compose", "-p", "e2ehooks", "down", "-v"]);
       await cli.run(["compose", "-p", "e2emorekeysmiss", "down", "-v"]);
+      await cli.run(["compose", "-p", "e2ehooksfg", "down", "-v"]);
       await cli.run(["rm", "-f", "e2emorekeys-ext"]);
       await cli.run(["network", "rm", "e2emorekeys-net"]);
       await removeContainers(cli);
@@ -218,6 +219,29 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
     expect(readFileSync(join(proj, "out", "post"), "utf8")).toBe("1000 /out hello\n");
     expect((await compose(proj, ["down"])).code).toBe(0);
     expect(readFileSync(join(proj, "out", "pre"), "utf8")).toBe("stopping\n");
+
+    // up in the foreground: ^C runs pre_stop before it stops the container.
+    const fg = join(dir, "hooks-fg");
+    await mkdir(join(fg, "out"), { recursive: true });
+    await writeFile(
+      join(fg, "compose.yaml"),
+      `name: e2ehooksfg\nservices:\n  svc:\n    image: ${image}\n    init: true\n    command: [sleep, "300"]\n    volumes: ["./out:/out"]\n    pre_stop:\n      - command: [sh, -c, "echo interrupted > /out/pre"]\n`,
+    );
+    const w = cli.spawn(["compose", "--project-directory", fg, "-f", join(fg, "compose.yaml"), "up"]);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const st = await cli.run(["inspect", "-f", "{{.State.Status}}", "e2ehooksfg-svc-1"]);
+        if (st.stdout.trim() === "running") break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      process.kill(w.pid, "SIGINT");
+      await w.done;
+      expect(readFileSync(join(fg, "out", "pre"), "utf8")).toBe("interrupted\n");
+      expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "e2ehooksfg-svc-1")).trim()).toBe("exited");
+    } finally {
+      await w.kill9();
+    }
 
     // A failing post_start: the hook's output, Compose's error, no "Started".
     const bad = await compose(proj, ["--profile", "bad", "up", "-d", "bad"]);

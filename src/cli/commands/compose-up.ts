@@ -310,6 +310,16 @@ async function attach(
       const now = watcher ? await projectContainers(rt, p.name, { services: attached }) : containers;
       for (const c of [...now].reverse()) {
         say("Container", c.name, "Stopping");
+        // Its pre_stop hooks first; a failing one leaves it running, as Compose's stop.
+        const svc = p.services.find((x) => x.name === c.options.labels?.[LABELS.service]);
+        const hooked = await runHooks(ctx, rt, svc, "pre_stop", c.id).then(
+          () => true,
+          (e: unknown) => {
+            ctx.err(`Error: ${(e as Error).message}`);
+            return false;
+          },
+        );
+        if (!hooked) continue;
         await stopContainer(rt, c.id, up.timeout !== undefined ? { timeout: up.timeout } : {}).catch(
           () => undefined,
         );
