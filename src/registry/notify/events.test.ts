@@ -160,7 +160,7 @@ describe("notification events", () => {
       notify,
       authorizer: { authorize: async () => ({ ok: true, subject: "alice" }) },
     });
-    const res = await fetch(`${reg.url}/v2/x/blobs/uploads/?digest=${"sha256:" + "0".repeat(64)}`, {
+    const res = await fetch(`${reg.url}/v2/x/blobs/uploads/?digest=sha256:${"0".repeat(64)}`, {
       method: "POST",
       body: "wrong",
     });
