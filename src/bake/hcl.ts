@@ -155,6 +155,20 @@ class Parser {
     }
   }
 
+  /** A `for`'s variables, `VALUE` or `KEY, VALUE` (a `for` expression's and a `%{for}` directive's). */
+  forVars(): { keyVar?: string; valVar?: string } {
+    this.ws();
+    const first = this.ident();
+    this.ws();
+    if (!this.eat(",")) return first === undefined ? {} : { valVar: first };
+    this.ws();
+    const second = this.ident();
+    return {
+      ...(first !== undefined ? { keyVar: first } : {}),
+      ...(second !== undefined ? { valVar: second } : {}),
+    };
+  }
+
   ident(): string | undefined {
     const s = this.src;
     if (!IDENT_START.test(s[this.i] ?? "")) return undefined;
@@ -364,15 +378,7 @@ class Parser {
       return undefined;
     }
     this.i += 3;
-    this.ws();
-    let valVar = this.ident();
-    let keyVar: string | undefined;
-    this.ws();
-    if (this.eat(",")) {
-      this.ws();
-      keyVar = valVar;
-      valVar = this.ident();
-    }
+    const { keyVar, valVar } = this.forVars();
     if (valVar === undefined) this.fail("Invalid 'for' expression", "A variable name is required.");
     this.ws();
     if (!this.eat("in")) this.fail("Invalid 'for' expression", 'The keyword "in" is required.');
@@ -582,15 +588,7 @@ class Parser {
           continue;
         }
         if (word === "for") {
-          this.ws();
-          let valVar = this.ident();
-          let keyVar: string | undefined;
-          this.ws();
-          if (this.eat(",")) {
-            this.ws();
-            keyVar = valVar;
-            valVar = this.ident();
-          }
+          const { keyVar, valVar } = this.forVars();
           this.ws();
           if (valVar === undefined || !this.eat("in"))
             this.fail("Invalid 'for' directive", 'Expected "for NAME in EXPR" here.', at);
