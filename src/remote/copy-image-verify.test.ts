@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Digest } from "../digest/index.js";
 import { startTestRegistry, type TestRegistry } from "../registry/testing/server.js";
 import {
   copyImage,
@@ -12,26 +13,31 @@ import { makeImage, pushImage, type TestImage } from "./testing/images.js";
 
 const fast = { retry: { baseDelayMs: 1, maxDelayMs: 5 } };
 
-/** A source that lies: every blob body it sends has its first byte flipped. */
-const corrupting: Middleware = (next) => async (req) => {
-  const res = await next(req);
-  if (req.method !== "GET" || !/\/blobs\/sha256:/.test(req.url.toString())) return res;
-  const body = res.body;
-  let first = true;
-  return {
-    ...res,
-    body: (async function* () {
-      for await (const c of body) {
-        const chunk = Buffer.from(c);
-        if (first && chunk.byteLength > 0) {
-          chunk[0] = (chunk[0] as number) ^ 0xff;
-          first = false;
+/** A source that lies: every blob body it sends (or only `digest`'s) has its first byte flipped. */
+const corruptingOnly =
+  (digest?: string): Middleware =>
+  (next) =>
+  async (req) => {
+    const res = await next(req);
+    if (req.method !== "GET" || !/\/blobs\/sha256:/.test(req.url.toString())) return res;
+    if (digest !== undefined && !req.url.toString().includes(digest)) return res;
+    const body = res.body;
+    let first = true;
+    return {
+      ...res,
+      body: (async function* () {
+        for await (const c of body) {
+          const chunk = Buffer.from(c);
+          if (first && chunk.byteLength > 0) {
+            chunk[0] = (chunk[0] as number) ^ 0xff;
+            first = false;
+          }
+          yield chunk;
         }
-        yield chunk;
-      }
-    })(),
+      })(),
+    };
   };
-};
+const corrupting = corruptingOnly();
 
 describe("copyImage checks what a source sends", () => {
   let a: TestRegistry;
@@ -91,4 +97,93 @@ describe("copyImage checks what a source sends", () => {
       for (const l of img.layers) expect(await statBlob(dst, l.desc.digest)).toBeUndefined();
     });
   }
+});
+
+describe("copyImage leaves a big blob's digest to a destination that has shown it checks digests", () => {
+  let a: TestRegistry;
+  let b: TestRegistry;
+  let tb: Transport;
+  let img: TestImage;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestRegistry(), startTestRegistry()]);
+    tb = createTransport(b.host, fast);
+    const ta = createTransport(a.host, fast);
+    img = await makeImage({ layers: [3000, (1 << 20) + 5] });
+    await pushImage({ transport: ta, path: "src/big" }, img, "1");
+    ta.close();
+  });
+
+  afterAll(async () => {
+    tb?.close();
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  /** Records each PUT's `?digest=`, its status and how many body bytes it sent. */
+  const recorder = (log: { digest: string | null; status: number; sent: number }[]): Middleware => {
+    return (next) => async (req) => {
+      if (req.method !== "PUT" || !/\/blobs\/uploads\//.test(req.url.pathname)) return next(req);
+      const entry = { digest: req.url.searchParams.get("digest"), status: 0, sent: 0 };
+      log.push(entry);
+      const open = req.body;
+      const body =
+        typeof open === "function"
+          ? async function* () {
+              for await (const c of await open()) {
+                entry.sent += c.byteLength;
+                yield c;
+              }
+            }
+          : open;
+      const res = await next({ ...req, ...(body ? { body } : {}) });
+      entry.status = res.status;
+      return res;
+    };
+  };
+
+  it("the destination is asked once with a wrong digest; a good copy is whole and equal", async () => {
+    const log: { digest: string | null; status: number; sent: number }[] = [];
+    const r = await copyImage(`${a.host}/src/big:1`, `${b.host}/dst/good:1`, {
+      source: fast,
+      destination: { ...fast, middlewares: [recorder(log)] },
+    });
+    expect(r.digest).toBe(img.manifest.desc.digest);
+    const probes = log.filter((p) => p.status === 400);
+    expect(probes).toHaveLength(1);
+    const known = new Set([img.config.desc.digest, ...img.layers.map((l) => l.desc.digest)]);
+    expect(known.has(probes[0]?.digest as never)).toBe(false);
+    const dst: Repository = { transport: tb, path: "dst/good" };
+    for (const l of img.layers) expect(await statBlob(dst, l.desc.digest)).toBe(l.desc.size);
+  });
+
+  it("a corrupted big blob is refused by the destination, said as the source's fault, and not stored", async () => {
+    const log: { digest: string | null; status: number; sent: number }[] = [];
+    const copy = copyImage(`${a.host}/src/big:1`, `${b.host}/dst/bad:1`, {
+      source: { ...fast, middlewares: [corruptingOnly(img.layers[1]?.desc.digest)] },
+      destination: { ...fast, middlewares: [recorder(log)] },
+    });
+    await expect(copy).rejects.toThrow(/digest mismatch, the destination refused the bytes the source sent/);
+    const big = img.layers[1]?.desc;
+    // Not hashed here: the whole blob went, and the destination said no.
+    expect(log.find((p) => p.digest === big?.digest)).toMatchObject({ status: 400, sent: big?.size });
+    const dst: Repository = { transport: tb, path: "dst/bad" };
+    expect(await statBlob(dst, big?.digest as Digest)).toBeUndefined();
+  });
+
+  it("a destination that takes a wrong digest gets every blob hashed here", async () => {
+    // A registry that does not check: its refusals of uploads are turned into acceptances.
+    const lax: Middleware = (next) => async (req) => {
+      const res = await next(req);
+      return req.method === "PUT" && res.status === 400 ? { ...res, status: 201 } : res;
+    };
+    const log: { digest: string | null; status: number; sent: number }[] = [];
+    const copy = copyImage(`${a.host}/src/big:1`, `${b.host}/dst/lax:1`, {
+      source: { ...fast, middlewares: [corruptingOnly(img.layers[1]?.desc.digest)] },
+      destination: { ...fast, middlewares: [recorder(log), lax] },
+    });
+    await expect(copy).rejects.toThrow(/digest mismatch, the source sent bytes that hash to sha256:/);
+    const big = img.layers[1]?.desc;
+    const put = log.find((p) => p.digest === big?.digest);
+    expect(put?.sent ?? 0).toBeLessThan(big?.size ?? 0);
+  });
 });

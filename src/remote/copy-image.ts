@@ -4,6 +4,7 @@ import { WharfError } from "../errors/index.js";
 import { type Descriptor, isIndexMediaType, type Platform, type WalkNode, walkGraph } from "../oci/index.js";
 import { formatReference, parseReference, type Reference, withDefaultTag } from "../reference/index.js";
 import { openBlob, statBlob, uploadBlob } from "./blobs.js";
+import { refusesWrongDigest } from "./digest-probe.js";
 import { listReferrers } from "./lists.js";
 import {
   descriptorOf,
@@ -34,11 +35,16 @@ export interface CopyImageOptions {
   /** Blobs whose bytes flow at once (default 4, `DEFAULT_CONCURRENCY`). */
   concurrency?: number;
   /**
-   * Hash each blob here as it passes (default true: never trust a digest wharf did not compute); the
-   * last chunk of a blob is sent only once its digest matches. `false` leaves the check to the
-   * destination registry (the upload's `?digest=`). Sizes are always bounded here.
+   * Who checks each blob's digest. `true`: hashed here as it passes, the last chunk of a blob sent
+   * only once its digest matches, so that even a destination that checks nothing never gets the
+   * whole of a wrong blob. `false`: the destination registry alone (the upload's `?digest=`).
+   * `"auto"` (the default): blobs under 1 MiB are hashed here; bigger ones too, unless the
+   * destination has shown at the start of this copy that it refuses bytes that do not match
+   * `?digest=` (`refusesWrongDigest`), the check the OCI distribution spec requires of it: then a
+   * wrong blob is refused there, the copy fails, and the hash here would only repeat it (a 1 GiB
+   * copy's biggest cost in this process). Sizes are always bounded here.
    */
-  verify?: boolean;
+  verify?: boolean | "auto";
   /**
    * Signature verification of the source (trust's policy, through the CLI's `imageVerifier`): called
    * once the source's top manifest is fetched and before anything is copied; it throws to refuse.
@@ -185,6 +191,16 @@ async function copyBlobs(
   // destination answers the PUT: a registry's commit (Distribution fsyncs the blob) then overlaps
   // the next blob's transfer instead of every blob's commit coming at the end together.
   const pool = slots(opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const verify = opts.verify ?? "auto";
+  // Asked once, beside the first blobs' HEADs, when some blob is big enough for it to matter.
+  let destChecks: Promise<boolean> | undefined;
+  const hashHere = async (desc: Descriptor): Promise<boolean> => {
+    if (verify !== "auto") return verify;
+    if (desc.size < BULK_FROM) return true;
+    destChecks ??= refusesWrongDigest(dest);
+    return !(await destChecks);
+  };
+  if (verify === "auto" && list.some((b) => b.desc.size >= BULK_FROM)) destChecks = refusesWrongDigest(dest);
   let failed = false;
   const results = await Promise.allSettled(
     list.map(async ({ desc, role }) => {
@@ -195,14 +211,12 @@ async function copyBlobs(
           emit(desc, role, "exists");
           return;
         }
-        const outcome = await uploadBlob(
-          dest,
-          desc,
-          () => sourceBytes(src, desc, opts.verify !== false, release),
-          {
-            ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
-          },
-        );
+        const here = await hashHere(desc);
+        const outcome = await uploadBlob(dest, desc, () => sourceBytes(src, desc, here, release), {
+          ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
+        }).catch((e: unknown) => {
+          throw here ? e : refusedBlob(desc, e);
+        });
         if (outcome.how === "mounted") emit(desc, role, "mounted", outcome.from);
         else emit(desc, role, "pushed");
       } catch (e) {
@@ -215,6 +229,19 @@ async function copyBlobs(
   );
   const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (bad) throw bad.reason;
+}
+
+/** The destination's refusal of a blob not hashed here, said as the source's fault it is. */
+function refusedBlob(desc: Descriptor, e: unknown): unknown {
+  if (!(e instanceof WharfError) || e.code !== "digest-invalid") return e;
+  return new WharfError(
+    "digest-invalid",
+    `${desc.digest}: digest mismatch, the destination refused the bytes the source sent for it`,
+    {
+      hint: "the source registry's content is corrupt or tampered with; the destination kept no such blob",
+      cause: e,
+    },
+  );
 }
 
 /** Blobs from this size on are read with `bulk` (`bulk.ts`: a connection of their own, big reads). */
