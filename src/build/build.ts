@@ -56,7 +56,8 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     ...(o.env ? { env: o.env } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  const progress = createProgress(o.progress ?? "auto", o.progressOut);
+  const shared = o.renderer !== undefined;
+  const progress = o.renderer ?? createProgress(o.progress ?? "auto", o.progressOut);
   const env0 = o.env ?? process.env;
   const now = new Date();
   const buildArgs = new Map(Object.entries(o.buildArgs ?? {}));
@@ -333,15 +334,20 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
     const e = firstError ?? caught;
     const detail = stepDetail(e);
     if (detail) {
-      progress.close();
-      for (const l of errorBox(detail, df, ctx.dockerfile.text)) o.progressOut?.write(`${l}\n`);
+      const box = errorBox(detail, df, ctx.dockerfile.text);
+      // A shared renderer goes on drawing the other builds: its owner prints the box after it.
+      if (shared) detail.box = box;
+      else {
+        progress.close();
+        for (const l of box) o.progressOut?.write(`${l}\n`);
+      }
     }
     throw e;
   } finally {
     o.signal?.removeEventListener("abort", onAbort);
     // Settle every stage before the temp dir goes: a stage still running would find it gone.
     await Promise.allSettled(stages.values());
-    progress.close();
+    if (!shared) progress.close();
     await stat.save().catch(() => undefined);
     for (const n of named.values()) if (n.kind === "dir") await n.stat.save().catch(() => undefined);
     await removeScratch(named);

@@ -21,7 +21,7 @@ import { resolveChown } from "./layer-view.js";
 import { loadNamedDir } from "./named-source.js";
 import type { Vertex } from "./progress.js";
 import { type PathFilter, type Picked, pickSources, type SourceTree } from "./select.js";
-import { cachedStep, commitStep, stageView, stepFailed } from "./step.js";
+import { commitStep, onceStep, stageView, stepFailed } from "./step.js";
 import { hashPicked, mountLayers, sourceOf, type Tree } from "./trees.js";
 
 /** The destination in the image: relative to WORKDIR, a trailing `/` kept (it says "a directory"). */
@@ -160,60 +160,66 @@ export async function copyStep(run: StageRun, inst: CopyInstruction | AddInstruc
     urls: urlKeys,
     files: files.map((f) => [f.name, sha(f.content)]),
   });
-  if (await cachedStep(run, key, createdBy, vertex)) return;
-  await env.limit(async () => {
-    checkAborted(run);
-    const layers = state.layers;
-    const view = await stageView(run);
-    const destIsDir = async () => (await view?.stat(dest))?.isDirectory() === true;
-    const owner = inst.chown ? await resolveChown(view, inst.chown) : undefined;
-    const held: Tree[] = [];
-    const scratch = join(env.tmp, `copy-${randomHex(6)}`);
-    try {
-      if (fromSrc) {
-        const t = await mountLayers(env, fromSrc.layers);
-        held.push(t);
-        picked = await pickFrom({ dir: t.dir }, destIsDir);
-      } else if (tree && locals.length > 0 && !dest.endsWith("/")) picked = await pickFrom(tree, destIsDir);
-      const inline: InlineEntry[] = [];
-      const now = env.now;
-      const intoDir = dest.endsWith("/") || inst.sources.length + files.length > 1 || (await destIsDir());
-      const at = (name: string) => (intoDir ? posix.join(dest, name) : dest);
-      for (const f of files)
-        inline.push({ dest: at(f.name), data: Buffer.from(f.content), mode: 0o644, mtime: now });
-      for (const u of urls) {
-        const d = downloads.get(u) ?? (await download(u, env.tmp, checksum, env.opts.signal, env.opts.env));
-        inline.push({ dest: at(d.name), file: { path: d.path, size: d.size }, mode: 0o600, mtime: d.mtime });
-      }
-      // A repository's archives are its files, as BuildKit copies them.
-      if (inst.kind === "ADD" && git === undefined) picked = await unpackArchives(picked, scratch, dest);
-      const entries = await copyEntries(picked, inline, {
-        ...(owner ? { owner } : {}),
-        ...(chmod ? { chmod: chmod.apply } : {}),
-        ...(fromSrc ? { preserveOwner: true } : {}),
-        ...(env.epoch ? { epoch: env.epoch } : {}),
-        now,
-        ...(view && !inst.link ? { view } : {}),
-      });
-      // The layer's snapshot is written from the same entries while the blob is made, so that a
-      // RUN after it mounts it at once (not under SOURCE_DATE_EPOCH: layers come from their blobs).
-      const snapshot = env.epoch
-        ? undefined
-        : startCopySnapshot({ snapshots: env.snapshots, parents: layers, entries, view });
-      let layer: Awaited<ReturnType<typeof storeLayer>>;
+  await onceStep(run, key, createdBy, vertex, () =>
+    env.limit(async () => {
+      checkAborted(run);
+      const layers = state.layers;
+      const view = await stageView(run);
+      const destIsDir = async () => (await view?.stat(dest))?.isDirectory() === true;
+      const owner = inst.chown ? await resolveChown(view, inst.chown) : undefined;
+      const held: Tree[] = [];
+      const scratch = join(env.tmp, `copy-${randomHex(6)}`);
       try {
-        layer = await storeLayer(env.images.content, packEntries(entries));
-      } catch (e) {
-        await snapshot?.finish(undefined);
-        throw e;
+        if (fromSrc) {
+          const t = await mountLayers(env, fromSrc.layers);
+          held.push(t);
+          picked = await pickFrom({ dir: t.dir }, destIsDir);
+        } else if (tree && locals.length > 0 && !dest.endsWith("/")) picked = await pickFrom(tree, destIsDir);
+        const inline: InlineEntry[] = [];
+        const now = env.now;
+        const intoDir = dest.endsWith("/") || inst.sources.length + files.length > 1 || (await destIsDir());
+        const at = (name: string) => (intoDir ? posix.join(dest, name) : dest);
+        for (const f of files)
+          inline.push({ dest: at(f.name), data: Buffer.from(f.content), mode: 0o644, mtime: now });
+        for (const u of urls) {
+          const d = downloads.get(u) ?? (await download(u, env.tmp, checksum, env.opts.signal, env.opts.env));
+          inline.push({
+            dest: at(d.name),
+            file: { path: d.path, size: d.size },
+            mode: 0o600,
+            mtime: d.mtime,
+          });
+        }
+        // A repository's archives are its files, as BuildKit copies them.
+        if (inst.kind === "ADD" && git === undefined) picked = await unpackArchives(picked, scratch, dest);
+        const entries = await copyEntries(picked, inline, {
+          ...(owner ? { owner } : {}),
+          ...(chmod ? { chmod: chmod.apply } : {}),
+          ...(fromSrc ? { preserveOwner: true } : {}),
+          ...(env.epoch ? { epoch: env.epoch } : {}),
+          now,
+          ...(view && !inst.link ? { view } : {}),
+        });
+        // The layer's snapshot is written from the same entries while the blob is made, so that a
+        // RUN after it mounts it at once (not under SOURCE_DATE_EPOCH: layers come from their blobs).
+        const snapshot = env.epoch
+          ? undefined
+          : startCopySnapshot({ snapshots: env.snapshots, parents: layers, entries, view });
+        let layer: Awaited<ReturnType<typeof storeLayer>>;
+        try {
+          layer = await storeLayer(env.images.content, packEntries(entries));
+        } catch (e) {
+          await snapshot?.finish(undefined);
+          throw e;
+        }
+        await snapshot?.finish(layer);
+        await commitStep(run, { key, createdBy, layer, vertex });
+      } finally {
+        for (const t of held) await t.release().catch(() => undefined);
+        await rm(scratch, { recursive: true, force: true });
       }
-      await snapshot?.finish(layer);
-      await commitStep(run, { key, createdBy, layer, vertex });
-    } finally {
-      for (const t of held) await t.release().catch(() => undefined);
-      await rm(scratch, { recursive: true, force: true });
-    }
-  });
+    }),
+  );
 }
 
 /** ADD of a local tar archive: its entries, extracted, replace the file in the destination directory. */

@@ -16,10 +16,17 @@ export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./c
 export { type CheckOnlyOptions, checkOnly, lintError } from "./checks.js";
 export { neededStages } from "./graph.js";
 export { buildPlatforms, splitPlatforms } from "./platforms.js";
-export type { ProgressMode } from "./progress.js";
+export {
+  addPrefix,
+  createProgress,
+  type Progress,
+  type ProgressMode,
+  sharedProgress,
+} from "./progress.js";
 export { type PruneCacheOptions, type PruneCacheResult, type PrunedEntry, pruneBuildCache } from "./prune.js";
 export type { ExtraHost } from "./run-hosts.js";
 export type { SshAgent } from "./ssh.js";
+export { errorBoxOf } from "./step.js";
 export type {
   BuildOptions,
   BuildOutput,

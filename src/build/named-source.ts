@@ -6,7 +6,7 @@ import { type BuildEnv, checkAborted, type StageRun } from "./env.js";
 import type { DirContext } from "./named-context.js";
 import type { Vertex } from "./progress.js";
 import { pickSources } from "./select.js";
-import { cachedStep, commitStep } from "./step.js";
+import { commitStep, onceStep } from "./step.js";
 import { hashPicked } from "./trees.js";
 
 const loaded = new WeakMap<BuildEnv, Set<string>>();
@@ -65,14 +65,15 @@ export async function namedDirBase(run: StageRun, nc: DirContext): Promise<void>
   const key = cacheKey({ op: "context", src });
   const createdBy = `local source for ${nc.name}`;
   const vertex = quiet(createdBy);
-  if (await cachedStep(run, key, createdBy, vertex)) return;
-  await env.limit(async () => {
-    checkAborted(run);
-    const entries = await copyEntries(picked, [], {
-      now: env.now,
-      ...(env.epoch ? { epoch: env.epoch } : {}),
-    });
-    const layer = await storeLayer(env.images.content, packEntries(entries));
-    await commitStep(run, { key, createdBy, layer, vertex });
-  });
+  await onceStep(run, key, createdBy, vertex, () =>
+    env.limit(async () => {
+      checkAborted(run);
+      const entries = await copyEntries(picked, [], {
+        now: env.now,
+        ...(env.epoch ? { epoch: env.epoch } : {}),
+      });
+      const layer = await storeLayer(env.images.content, packEntries(entries));
+      await commitStep(run, { key, createdBy, layer, vertex });
+    }),
+  );
 }

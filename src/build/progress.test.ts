@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createProgress } from "./progress.js";
+import { addPrefix, createProgress, sharedProgress } from "./progress.js";
 
 function sink() {
   let text = "";
@@ -55,5 +55,37 @@ describe("progress", () => {
     p.close();
     expect(s.text()).toContain("[+] Building");
     expect(s.text()).toContain("=> [1/1] RUN true");
+  });
+
+  it("shared: builds number their steps in one sequence, each step named with its target as buildx's", () => {
+    expect(addPrefix("app", "[internal] load build definition from Dockerfile")).toBe(
+      "[app internal] load build definition from Dockerfile",
+    );
+    expect(addPrefix("app", "[base 2/3] RUN make")).toBe("[app base 2/3] RUN make");
+    expect(addPrefix("app", "exporting to image")).toBe("[app] exporting to image");
+    const s = sink();
+    const renderer = createProgress("plain", s.out);
+    const app = sharedProgress(renderer, "app");
+    const tool = sharedProgress(renderer, "tool");
+    const a = app.vertex("[1/1] RUN sleep 1");
+    const t = tool.vertex("[1/1] RUN sleep 1");
+    a.done();
+    t.error("boom");
+    app.close(); // a view's close leaves the renderer to its owner
+    tool.vertex("exporting to image").done();
+    renderer.close();
+    const lines = s.text().split("\n");
+    expect(lines.filter((l) => / \[|DONE|ERROR/.test(l))).toEqual([
+      "#1 [app 1/1] RUN sleep 1",
+      "#2 [tool 1/1] RUN sleep 1",
+      "#1 [app 1/1] RUN sleep 1",
+      expect.stringMatching(/^#1 DONE \d+\.\ds$/),
+      "#2 [tool 1/1] RUN sleep 1",
+      "#2 ERROR: boom",
+      "#3 [tool] exporting to image",
+      expect.stringMatching(/^#3 DONE \d+\.\ds$/),
+    ]);
+    // Without a prefix (one target) the names are the build's own.
+    expect(sharedProgress(renderer).vertex("[1/1] RUN x").name).toBe("[1/1] RUN x");
   });
 });

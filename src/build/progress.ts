@@ -190,3 +190,25 @@ export function createProgress(mode: ProgressMode, out: Out | undefined): Progre
   const tty = mode === "tty" || (mode === "auto" && out.isTTY === true);
   return tty ? ttyProgress(out) : plainProgress(out);
 }
+
+/**
+ * A step's name with a bake target's name put in, as buildx's progress writer puts it for a bake of
+ * several targets: `[internal] load ...` is `[app internal] load ...`, `[base 2/3] RUN ...` is
+ * `[app base 2/3] RUN ...`, a name without brackets gets `[app] ` before it.
+ */
+export function addPrefix(prefix: string, name: string): string {
+  return name.startsWith("[") ? `[${prefix} ${name.slice(1)}` : `[${prefix}] ${name}`;
+}
+
+/**
+ * A view of a renderer that other builds share (bake's targets): its steps named with `prefix`
+ * (when given) and numbered with the others', so that plain output stays readable (`#N` is one step
+ * whatever the target). Closing the view does nothing: the renderer's owner closes it.
+ */
+export function sharedProgress(renderer: Progress, prefix?: string): Progress {
+  return {
+    vertex: (name) => renderer.vertex(prefix === undefined ? name : addPrefix(prefix, name)),
+    note: (line) => renderer.note(line),
+    close: () => undefined,
+  };
+}

@@ -23,7 +23,7 @@ import { openLayerView } from "./layer-view.js";
 import { commandArgv, DEFAULT_PATH } from "./meta.js";
 import { mountKey, prepareMounts } from "./mounts.js";
 import { hostsMount } from "./run-hosts.js";
-import { cachedStep, commitStep, stepFailed } from "./step.js";
+import { commitStep, onceStep, stepFailed } from "./step.js";
 import { sourceKey, treeOfSource } from "./trees.js";
 
 /** The argv a RUN runs: exec form as written; shell form through SHELL; heredocs as BuildKit plans them. */
@@ -150,97 +150,98 @@ export async function runStep(run: StageRun, inst: RunInstruction): Promise<void
   const vertex = env.progress.vertex(
     stepName(run, shownExpanded(run, inst.original, { run: true, secretEnv })),
   );
-  if (await cachedStep(run, key, createdBy, vertex)) return;
-  await env.limit(async () => {
-    checkAborted(run);
-    const snapshots = env.snapshots;
-    const dir = containerSnapshotDir(snapshots, `build-${process.pid}-${randomHex(6)}`);
-    const taskDir = join(env.tmp, `task-${randomHex(6)}`);
-    await mkdir(taskDir, { recursive: true });
-    await env.ensureLayers(state.layers);
-    const runtimeDirs = await missingRuntimeDirs(run);
-    const prepared = await prepareRootfs({
-      snapshots,
-      store: env.images.content,
-      layers: state.layers,
-      diffIds: state.layers.map((l) => l.diffId),
-      dir,
-      mount: false,
-    });
-    const mounts = await prepareMounts(inst.mounts, {
-      treeOf: (m: { from?: string; source?: string }) => treeOfSource(run, m.from, m.source ?? "."),
-      keyOf: (m: { from?: string; source?: string }) => sourceKey(run, m.from, m.source ?? "."),
-      secrets: env.opts.secrets ?? [],
-      ssh: env.opts.ssh ?? [],
-      env: env.opts.env ?? {},
-      cacheRoot: join(env.opts.root, "build", "mounts"),
-      tmp: env.tmp,
-    });
-    try {
-      await mountRootfs(prepared, { init: true });
-      const all: ResolvedMount[] = [...mounts.mounts];
-      if (file) {
-        const path = join(taskDir, "heredoc");
-        await writeFile(path, file.content, { mode: 0o755 });
-        all.push({ type: "bind", source: path, destination: `/dev/pipes/${file.name}`, readOnly: true });
-      }
-      if (env.opts.extraHosts?.length) all.push(hostsMount(taskDir, network, env.opts.extraHosts));
-      const stubs = await missingStubs(
-        prepared.rootfs,
-        all.map((m) => posix.normalize(m.destination)),
-      );
-      const code = await runTask(env.runtime, {
-        rootfs: prepared.rootfs,
-        dir: taskDir,
-        argv,
-        env: [...procEnv, ...mounts.env],
-        cwd,
-        ...(cfg.User ? { user: cfg.User } : {}),
-        network,
-        mounts: all,
-        onStdout: (c) => vertex.output(c),
-        onStderr: (c) => vertex.output(c),
-        ...(env.opts.signal ? { signal: env.opts.signal } : {}),
-        ...(env.opts.shmSize ? { shmSize: env.opts.shmSize } : {}),
-        ...(env.opts.ulimits?.length ? { ulimits: env.opts.ulimits } : {}),
-        ...(env.opts.cgroupParent ? { cgroupParent: env.opts.cgroupParent } : {}),
-        ...(insecure ? { privileged: true } : {}),
+  await onceStep(run, key, createdBy, vertex, () =>
+    env.limit(async () => {
+      checkAborted(run);
+      const snapshots = env.snapshots;
+      const dir = containerSnapshotDir(snapshots, `build-${process.pid}-${randomHex(6)}`);
+      const taskDir = join(env.tmp, `task-${randomHex(6)}`);
+      await mkdir(taskDir, { recursive: true });
+      await env.ensureLayers(state.layers);
+      const runtimeDirs = await missingRuntimeDirs(run);
+      const prepared = await prepareRootfs({
+        snapshots,
+        store: env.images.content,
+        layers: state.layers,
+        diffIds: state.layers.map((l) => l.diffId),
+        dir,
+        mount: false,
       });
-      await removeStubs(prepared.rootfs, stubs);
-      if (prepared.mode === "overlay") await keepRuntimeDirs(join(dir, "upper"), runtimeDirs);
-      if (code !== 0) {
-        // Killed because the build stops (^C, or another stage failed): not this step's failure.
-        if (env.opts.signal?.aborted) {
-          vertex.canceled();
-          throw new WharfError("build-failed", "canceled", { hint: "the build was canceled" });
+      const mounts = await prepareMounts(inst.mounts, {
+        treeOf: (m: { from?: string; source?: string }) => treeOfSource(run, m.from, m.source ?? "."),
+        keyOf: (m: { from?: string; source?: string }) => sourceKey(run, m.from, m.source ?? "."),
+        secrets: env.opts.secrets ?? [],
+        ssh: env.opts.ssh ?? [],
+        env: env.opts.env ?? {},
+        cacheRoot: join(env.opts.root, "build", "mounts"),
+        tmp: env.tmp,
+      });
+      try {
+        await mountRootfs(prepared, { init: true });
+        const all: ResolvedMount[] = [...mounts.mounts];
+        if (file) {
+          const path = join(taskDir, "heredoc");
+          await writeFile(path, file.content, { mode: 0o755 });
+          all.push({ type: "bind", source: path, destination: `/dev/pipes/${file.name}`, readOnly: true });
         }
-        throw stepFailed(
-          vertex,
-          `process "${argv.join(" ")}" did not complete successfully: exit code: ${code}`,
+        if (env.opts.extraHosts?.length) all.push(hostsMount(taskDir, network, env.opts.extraHosts));
+        const stubs = await missingStubs(
+          prepared.rootfs,
+          all.map((m) => posix.normalize(m.destination)),
         );
-      }
-      const layer = await storeLayer(env.images.content, diffRootfs(prepared, { clampMtime: env.epoch }));
-      // The upper dir is that layer unpacked: the next step mounts it instead of unpacking the
-      // blob. Not with SOURCE_DATE_EPOCH, whose blob has other times than the upper dir.
-      if (layer && prepared.mode === "overlay" && !env.epoch) {
-        await unmountRootfs(prepared);
-        const chain = chainIds([...state.layers.map((l) => l.diffId), layer.diffId]);
-        await adoptLayer({
-          snapshots,
-          chainId: chain[chain.length - 1] as Digest,
-          diffId: layer.diffId,
-          digest: layer.digest,
-          size: layer.size,
-          upper: join(dir, "upper"),
+        const code = await runTask(env.runtime, {
+          rootfs: prepared.rootfs,
+          dir: taskDir,
+          argv,
+          env: [...procEnv, ...mounts.env],
+          cwd,
+          ...(cfg.User ? { user: cfg.User } : {}),
+          network,
+          mounts: all,
+          onStdout: (c) => vertex.output(c),
+          onStderr: (c) => vertex.output(c),
+          ...(env.opts.signal ? { signal: env.opts.signal } : {}),
+          ...(env.opts.shmSize ? { shmSize: env.opts.shmSize } : {}),
+          ...(env.opts.ulimits?.length ? { ulimits: env.opts.ulimits } : {}),
+          ...(env.opts.cgroupParent ? { cgroupParent: env.opts.cgroupParent } : {}),
+          ...(insecure ? { privileged: true } : {}),
         });
+        await removeStubs(prepared.rootfs, stubs);
+        if (prepared.mode === "overlay") await keepRuntimeDirs(join(dir, "upper"), runtimeDirs);
+        if (code !== 0) {
+          // Killed because the build stops (^C, or another stage failed): not this step's failure.
+          if (env.opts.signal?.aborted) {
+            vertex.canceled();
+            throw new WharfError("build-failed", "canceled", { hint: "the build was canceled" });
+          }
+          throw stepFailed(
+            vertex,
+            `process "${argv.join(" ")}" did not complete successfully: exit code: ${code}`,
+          );
+        }
+        const layer = await storeLayer(env.images.content, diffRootfs(prepared, { clampMtime: env.epoch }));
+        // The upper dir is that layer unpacked: the next step mounts it instead of unpacking the
+        // blob. Not with SOURCE_DATE_EPOCH, whose blob has other times than the upper dir.
+        if (layer && prepared.mode === "overlay" && !env.epoch) {
+          await unmountRootfs(prepared);
+          const chain = chainIds([...state.layers.map((l) => l.diffId), layer.diffId]);
+          await adoptLayer({
+            snapshots,
+            chainId: chain[chain.length - 1] as Digest,
+            diffId: layer.diffId,
+            digest: layer.digest,
+            size: layer.size,
+            upper: join(dir, "upper"),
+          });
+        }
+        await commitStep(run, { key, createdBy, layer, vertex });
+      } finally {
+        await mounts.release();
+        await removeRootfs(dir).catch(() => undefined);
+        await rm(taskDir, { recursive: true, force: true });
       }
-      await commitStep(run, { key, createdBy, layer, vertex });
-    } finally {
-      await mounts.release();
-      await removeRootfs(dir).catch(() => undefined);
-      await rm(taskDir, { recursive: true, force: true });
-    }
-  });
+    }),
+  );
 }
 
 /** What a bind mount's files add to the key: the content of a context source, or the stage's key. */

@@ -78,6 +78,66 @@ export async function cachedStep(
   return true;
 }
 
+/**
+ * The steps builds of this process are making, by cache directory and key. Builds that run at once
+ * (bake's targets) and need one step (a base stage they share) make it once, as BuildKit solves a
+ * vertex its builds share once: the others wait for it and take its record from the cache, so that
+ * their images are those of the builds run one after another.
+ */
+const making = new Map<string, Promise<void>>();
+
+/** Resolves when `p` settles or `signal` aborts, whichever is first. */
+function settledOrAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  const settled = p.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (!signal) return settled;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    void settled.then(done);
+  });
+}
+
+/**
+ * The step from the cache (`cachedStep`), else made by `work` (which ends with `commitStep`), once
+ * per process: while another build of this process makes the same key on this root, this one waits
+ * and takes the record it leaves. A build whose cache is off for the step (`--no-cache`, the
+ * stage in `--no-cache-filter`) does not wait (it runs the step anyway).
+ */
+export async function onceStep(
+  run: StageRun,
+  key: Digest,
+  createdBy: string,
+  vertex: Vertex,
+  work: () => Promise<void>,
+): Promise<void> {
+  if (await cachedStep(run, key, createdBy, vertex)) return;
+  const { env } = run;
+  const id = `${env.cache.dir}\0${key}`;
+  const usesCache = !env.opts.noCache && !noCacheFor(env.opts.noCacheFilter, run.stage.name);
+  for (let other = making.get(id); other && usesCache; other = making.get(id)) {
+    await settledOrAborted(other, env.opts.signal);
+    if (env.opts.signal?.aborted) {
+      vertex.canceled();
+      throw new WharfError("build-failed", "canceled", { hint: "the build was canceled" });
+    }
+    if (await cachedStep(run, key, createdBy, vertex)) return;
+  }
+  const mine = work();
+  making.set(id, mine);
+  try {
+    await mine;
+  } finally {
+    if (making.get(id) === mine) making.delete(id);
+  }
+}
+
 /** Records a step that ran, then applies it. */
 export async function commitStep(
   run: StageRun,
@@ -108,6 +168,8 @@ export interface StepDetail {
   tail: string[];
   /** Where the failing instruction is in the Dockerfile (set by the stage that ran it). */
   location?: SourceLocation;
+  /** BuildKit's error box, when the build's renderer was shared (`BuildOptions.renderer`): its owner prints it. */
+  box?: string[];
 }
 
 /** The step detail of an error, when it is a failed step's. */
@@ -115,6 +177,11 @@ export function stepDetail(e: unknown): StepDetail | undefined {
   if (!isWharfError(e, "build-failed")) return undefined;
   const d = e.detail as StepDetail | undefined;
   return d?.kind === "step" ? d : undefined;
+}
+
+/** The error box a build with a shared renderer left on its error, for the renderer's owner to print. */
+export function errorBoxOf(e: unknown): string[] | undefined {
+  return stepDetail(e)?.box;
 }
 
 /** A step that failed: shown on its vertex, thrown as `build-failed` with the step's last output. */

@@ -7,7 +7,7 @@ import type { ProvenanceInputs } from "./attest.js";
 import type { BaseOptions } from "./base.js";
 import type { LayerBlob } from "./blob.js";
 import type { CacheRecord } from "./cache.js";
-import type { ProgressMode } from "./progress.js";
+import type { Progress, ProgressMode } from "./progress.js";
 import type { ExtraHost } from "./run-hosts.js";
 import type { SshAgent } from "./ssh.js";
 
@@ -110,6 +110,12 @@ export interface BuildOptions {
   progress?: ProgressMode;
   /** Where progress goes (stderr). */
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /**
+   * A renderer shared with other builds running at once (bake's targets; `sharedProgress` names
+   * their steps): used instead of one of the build's own, never closed by the build, and a failed
+   * step's box is left on the error (`errorBoxOf`) for the renderer's owner to print after it.
+   */
+  renderer?: Progress;
   /** Stages built at once (default 2, the cores this is sized for). */
   concurrency?: number;
   signal?: AbortSignal;

@@ -6,7 +6,7 @@ import { cacheKey } from "./cache.js";
 import { type StageRun, shownExpanded, stepName } from "./env.js";
 import { resolveChown } from "./layer-view.js";
 import { addHistory } from "./meta.js";
-import { cachedStep, commitStep, stageView } from "./step.js";
+import { commitStep, onceStep, stageView } from "./step.js";
 import { clampTime } from "./time.js";
 
 /**
@@ -34,17 +34,18 @@ export async function workdirStep(run: StageRun, inst: WorkdirInstruction): Prom
   const key = cacheKey({ op: "workdir", parent: state.key, dir, user });
   const vertex = env.progress.vertex(stepName(run, shownExpanded(run, inst.original)));
   const createdBy = `WORKDIR ${dir}`;
-  if (await cachedStep(run, key, createdBy, vertex)) return;
-  const view = await stageView(run);
-  const owner = user ? await resolveChown(view, user) : { uid: 0, gid: 0 };
-  const entries: PackEntry[] = [];
-  const parts = dir.split("/").filter(Boolean);
-  const mtime = clampTime(env.now, env.epoch);
-  for (let i = 1; i <= parts.length; i++) {
-    const p = parts.slice(0, i).join("/");
-    if (await view?.stat(p)) continue;
-    entries.push({ name: p, type: "directory", mode: 0o755, ...owner, mtime });
-  }
-  const layer = entries.length > 0 ? await storeLayer(env.images.content, packEntries(entries)) : undefined;
-  await commitStep(run, { key, createdBy, layer, vertex });
+  await onceStep(run, key, createdBy, vertex, async () => {
+    const view = await stageView(run);
+    const owner = user ? await resolveChown(view, user) : { uid: 0, gid: 0 };
+    const entries: PackEntry[] = [];
+    const parts = dir.split("/").filter(Boolean);
+    const mtime = clampTime(env.now, env.epoch);
+    for (let i = 1; i <= parts.length; i++) {
+      const p = parts.slice(0, i).join("/");
+      if (await view?.stat(p)) continue;
+      entries.push({ name: p, type: "directory", mode: 0o755, ...owner, mtime });
+    }
+    const layer = entries.length > 0 ? await storeLayer(env.images.content, packEntries(entries)) : undefined;
+    await commitStep(run, { key, createdBy, layer, vertex });
+  });
 }
