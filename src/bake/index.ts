@@ -8,9 +8,20 @@ import { type BakeFile, DEFAULT_FILES, defaultFiles, readBakeFile } from "./file
 import type { Value } from "./hcl.js";
 import { applyOverrides, type Override, parseOverride, pathMatch } from "./overrides.js";
 import { printDefinition, splitCsv } from "./print.js";
+import { type ScheduleOptions, type ScheduleResult, schedule } from "./schedule.js";
 import type { Target } from "./target.js";
 
-export type { BakeFile, Expansion, Group, Override, Target, Value, VariableInfo };
+export type {
+  BakeFile,
+  Expansion,
+  Group,
+  Override,
+  ScheduleOptions,
+  ScheduleResult,
+  Target,
+  Value,
+  VariableInfo,
+};
 export {
   DEFAULT_FILES,
   Definition,
@@ -19,6 +30,7 @@ export {
   parseOverride,
   pathMatch,
   printDefinition,
+  schedule,
   splitCsv,
 };
 

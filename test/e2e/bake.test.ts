@@ -63,6 +63,65 @@ LABEL msg=$MSG
 RUN ["/bin/busybox", "sh", "-c", "cat /base.txt > /app.txt && echo app-$MSG >> /app.txt"]
 `;
 
+/** A busybox base and stages that each sleep 1 s, for targets that build at once. */
+const PARALLEL = `FROM scratch AS base
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+
+FROM base AS solo
+RUN sleep 1 && echo solo > /solo
+
+FROM base AS a
+RUN sleep 1 && echo a > /a
+
+FROM base AS b
+RUN sleep 1 && echo b > /b
+
+FROM base AS c
+RUN sleep 1 && echo c > /c
+
+# the base of the shared group: its RUN leaves the time it ran
+FROM base AS stamped
+RUN date +%s%N > /stamp && sleep 0.5
+
+FROM stamped AS x
+RUN echo x > /x
+
+FROM stamped AS y
+WORKDIR /y
+RUN echo y > /y/file
+
+FROM stamped AS z
+COPY busybox /z
+
+FROM base AS quick
+RUN echo quick > /quick
+
+FROM base AS slow
+RUN sleep 8 && echo slow > /slow
+
+FROM base AS bad
+RUN sleep 1 && echo breaking && exit 3
+`;
+
+const PARALLEL_BAKE = `
+target "_par" {
+  dockerfile = "par.Dockerfile"
+}
+${["base", "solo", "a", "b", "c", "x", "y", "z", "quick", "slow", "bad"]
+  .map((n) => `target "par-${n}" {\n  inherits = ["_par"]\n  target = "${n}"\n  tags = ["par-${n}:1"]\n}\n`)
+  .join("")}
+group "three" {
+  targets = ["par-a", "par-b", "par-c"]
+}
+group "shared" {
+  targets = ["par-x", "par-y", "par-z"]
+}
+group "failing" {
+  targets = ["par-quick", "par-slow", "par-bad"]
+}
+`;
+
 /**
  * `wharf buildx bake` end to end: an HCL file whose two targets share a base through
  * `contexts = {base = "target:base"}`, a group, a variable from the environment, `--set`,
@@ -273,6 +332,105 @@ describe("wharf buildx bake", () => {
     expect(targets.stdout).toMatch(/^base \(default\)/m);
     expect(await names()).toEqual(before);
   }, 60_000);
+
+  describe("targets build at once", () => {
+    let par: string;
+    const idOf = async (name: string) => (await cli.ok("images", "-q", "--no-trunc", name)).trim();
+    /** The RUN, COPY and WORKDIR steps a plain progress shows done (not CACHED). */
+    const ranSteps = (out: string) => {
+      const steps = new Map<string, string>();
+      for (const [, n = "", name = ""] of out.matchAll(/^#(\d+) (\[.*\] (?:RUN|COPY|WORKDIR) .*)$/gm))
+        steps.set(n, name);
+      return [...out.matchAll(/^#(\d+) DONE /gm)].flatMap(([, n = ""]) => steps.get(n) ?? []);
+    };
+    const timed = async (args: string[]) => {
+      const started = Date.now();
+      const r = await bake(par, ["buildx", "bake", ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return { ...r, ms: Date.now() - started };
+    };
+
+    beforeAll(() => {
+      par = join(dir, "parallel");
+      mkdirSync(par);
+      copyFileSync("/bin/busybox", join(par, "busybox"));
+      writeFileSync(join(par, "par.Dockerfile"), PARALLEL);
+      writeFileSync(join(par, "docker-bake.hcl"), PARALLEL_BAKE);
+    });
+
+    it("three targets of 1 s each take about one, not three; their steps are named [target ...]", async () => {
+      await timed(["par-base"]);
+      // The baseline: one target whose only step to run sleeps 1 s (and the command around it).
+      const one = await timed(["par-solo"]);
+      const three = await timed(["--progress", "plain", "three"]);
+      // One after another they take at least 2 s more than the one; at once well under that.
+      expect(three.ms, `one target ${one.ms} ms, three ${three.ms} ms`).toBeLessThan(one.ms + 1400);
+      expect(await names()).toEqual(expect.arrayContaining(["par-a:1", "par-b:1", "par-c:1"]));
+      for (const t of ["a", "b", "c"]) {
+        expect(three.stderr).toMatch(
+          new RegExp(`^#\\d+ \\[par-${t} ${t} 1/1\\] RUN sleep 1 && echo ${t} > /${t}$`, "m"),
+        );
+        expect(await cli.ok("run", "--rm", `par-${t}:1`, "cat", `/${t}`)).toBe(`${t}\n`);
+      }
+      expect(three.stderr).toMatch(/^#\d+ \[par-a internal\] load build definition from /m);
+      // Each step's number is its own: one header per number whatever the target.
+      const headers = new Map<string, string>();
+      for (const m of three.stderr.matchAll(/^#(\d+) (\[.*)$/gm)) {
+        const [, n = "", name = ""] = m;
+        expect(headers.get(n) ?? name, `#${n}`).toBe(name);
+        headers.set(n, name);
+      }
+    }, 240_000);
+
+    it("a stage the targets share is built once; the images are those of the targets built one by one", async () => {
+      const meta = join(dir, "shared-meta.json");
+      const r = await timed(["--progress", "plain", "--metadata-file", meta, "shared"]);
+      // The shared RUN ran for one target; the others waited for it and took it from the cache.
+      expect(ranSteps(r.stderr).filter((n) => / stamped 1\/1\] RUN date/.test(n))).toHaveLength(1);
+      expect(r.stderr.match(/^#\d+ \[par-[xyz] stamped 1\/1\] RUN date.*\n#\d+ CACHED$/gm)).toHaveLength(2);
+      const stamps = await Promise.all(
+        ["x", "y", "z"].map((t) => cli.ok("run", "--rm", `par-${t}:1`, "cat", "/stamp")),
+      );
+      expect(new Set(stamps).size).toBe(1);
+      const doc = JSON.parse(readFileSync(meta, "utf8"));
+      expect(Object.keys(doc).sort()).toEqual(["par-x", "par-y", "par-z"]);
+      const ids = await Promise.all(["x", "y", "z"].map((t) => idOf(`par-${t}:1`)));
+      expect(ids).toEqual(["x", "y", "z"].map((t) => doc[`par-${t}`]["containerimage.config.digest"]));
+      // One after another: every step cached, the same image IDs.
+      for (const t of ["x", "y", "z"]) {
+        const again = await timed(["--progress", "plain", `par-${t}`]);
+        expect(ranSteps(again.stderr)).toEqual([]);
+        expect(await idOf(`par-${t}:1`)).toBe(ids[["x", "y", "z"].indexOf(t)]);
+      }
+      // The store is whole: every image listed, inspected, its blobs there.
+      const inspected = JSON.parse(await cli.ok("image", "inspect", "par-x:1", "par-y:1", "par-z:1")) as {
+        Id: string;
+      }[];
+      expect(inspected.map((i) => i.Id)).toEqual(ids);
+      await validateRoot(cli.root);
+    }, 240_000);
+
+    it("a failing target stops the others with its error; a target done before it keeps its image", async () => {
+      const started = Date.now();
+      const r = await bake(par, ["buildx", "bake", "--progress", "plain", "failing"]);
+      const took = Date.now() - started;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        'Error: target par-bad: failed to solve: process "/bin/sh -c sleep 1 && echo breaking && exit 3" did not complete successfully: exit code: 3',
+      );
+      // BuildKit's box of the failed step, after the progress; the slow target canceled, not waited for.
+      expect(r.stderr).toMatch(
+        /^ > \[par-bad bad 1\/1\] RUN sleep 1 && echo breaking && exit 3:\n {3}breaking$/m,
+      );
+      expect(r.stderr).toMatch(/^#\d+ CANCELED$/m);
+      expect(took).toBeLessThan(7000);
+      const after = await names();
+      expect(after).toContain("par-quick:1");
+      expect(after).not.toContain("par-slow:1");
+      expect(after).not.toContain("par-bad:1");
+      await validateRoot(cli.root);
+    }, 240_000);
+  });
 
   it("a failing target, an unknown one and a broken file fail with buildx's words, building nothing", async () => {
     const failed = await bake(project, ["buildx", "bake", "--progress", "plain", "fail"]);

@@ -10,12 +10,14 @@ import {
   type BakeFile,
   defaultFiles,
   displayValue,
+  linkedTargets,
   listTargets,
   loadDefinition,
   type Override,
   parseOverride,
   plan,
   printDefinition,
+  schedule,
   type Target,
   tabTable,
 } from "../../bake/index.js";
@@ -25,8 +27,11 @@ import {
   buildAttested,
   buildPlatforms,
   checkOnly,
+  createProgress,
+  errorBoxOf,
   lintError,
   type ProgressMode,
+  sharedProgress,
   splitPlatforms,
 } from "../../build/index.js";
 import { formatCheckReport } from "../../dockerfile/index.js";
@@ -38,7 +43,7 @@ import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
 import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
-import { callResult, parseCall } from "./build-call.js";
+import { type CallMethod, callResult, parseCall } from "./build-call.js";
 import { type BuildExport, buildExportOf, metadataOf } from "./build-export-flags.js";
 import { legacyBuildOptions } from "./build-legacy-flags.js";
 import {
@@ -267,43 +272,39 @@ export const command: Command = {
     const built = new Map<string, string>();
     const temporaryNames: string[] = [];
     const metadata: Record<string, unknown> = {};
+    // Every target's steps go to one renderer: `#N` numbers one step whatever the target, and with
+    // several targets each step's name carries its target's (`[app base 2/3] RUN ...`), as buildx's.
+    const renderer = createProgress(progress, ctx.stderr);
+    let closed = false;
+    const closeRenderer = () => {
+      if (!closed) renderer.close();
+      closed = true;
+    };
+    const multi = p.targets.size > 1;
     try {
       const trust = await buildTrust(ctx, f, (line) => {
         if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
       });
-      for (const { name, t, o, attest } of prepared) {
-        const { method: call, format: callFormat } = parseCall(callFlag ?? t.call ?? "build");
+      const calls: {
+        name: string;
+        call: Exclude<CallMethod, "build">;
+        format: "text" | "json";
+        o: BuildOptions;
+      }[] = [];
+      const builds = new Map<string, (typeof prepared)[number]>();
+      for (const target of prepared) {
+        const { name, t, o } = target;
+        const { method: call, format } = parseCall(callFlag ?? t.call ?? "build");
         if (t["dockerfile-inline"] !== undefined) {
           const file = join(tmp, `${name}.Dockerfile`);
           writeFileSync(file, t["dockerfile-inline"]);
           o.file = file;
         }
-        if (call === "check") {
-          const r = await checkOnly({
-            root: ctx.root,
-            context: o.context,
-            ...(o.file ? { file: o.file } : {}),
-            stdin: ctx.stdin,
-            buildArgs: o.buildArgs ?? {},
-          });
-          if (prepared.length > 1) ctx.out(`target ${name}:`);
-          for (const l of formatCheckReport(r.findings, r.file, r.text)) ctx.out(l);
-          if (r.config.error && r.findings.length > 0) throw lintError(r.findings, "");
-          continue;
-        }
-        if (call === "outline" || call === "targets") {
-          // buildx's subrequests, as `build --call` answers them: nothing built.
-          const r = await checkOnly({
-            root: ctx.root,
-            context: o.context,
-            ...(o.file ? { file: o.file } : {}),
-            stdin: ctx.stdin,
-          });
-          if (prepared.length > 1) ctx.out(`target ${name}:`);
-          for (const l of callResult(call, callFormat, r.file, r.text, o.target, o.buildArgs ?? {}))
-            ctx.out(l);
-          continue;
-        }
+        if (call === "build") builds.set(name, target);
+        else calls.push({ name, call, format, o });
+      }
+      const buildOne = async (name: string, signal: AbortSignal) => {
+        const { t, o, attest } = builds.get(name) as (typeof prepared)[number];
         // A `target:` context is the image that target built (named for the build if it has no tag).
         const contexts: Record<string, string> = { ...(o.buildContexts ?? {}) };
         for (const [k, v] of Object.entries(contexts)) {
@@ -333,20 +334,16 @@ export const command: Command = {
           ...trust,
           progress,
           progressOut: ctx.stderr,
+          renderer: sharedProgress(renderer, multi ? name : undefined),
           outputStream: ctx.stdout,
+          signal,
         };
-        const outcome = await interruptible((signal) =>
+        const r =
           attest.provenance || attest.sbom
-            ? buildAttested({ ...options, signal }, platforms, attest)
+            ? await buildAttested(options, platforms, attest)
             : platforms.length > 1
-              ? buildPlatforms({ ...options, signal }, platforms)
-              : build({ ...options, signal }),
-        );
-        if (isInterrupted(outcome)) {
-          ctx.err("Error: failed to solve: Canceled: context canceled");
-          return outcome.status;
-        }
-        const r = outcome;
+              ? await buildPlatforms(options, platforms)
+              : await build(options);
         if ((o.outputs ?? []).length === 0) {
           const labels = r.config.config?.Labels ?? {};
           for (const tag of r.tags)
@@ -356,11 +353,60 @@ export const command: Command = {
         const first = r.tags[0];
         if (first) built.set(name, first);
         metadata[name] = metadataOf({ ...r, tags: r.tags.filter((x) => !temporaryNames.includes(x)) });
+      };
+      // The targets build at once, each after those its `target:` contexts name (buildx's order).
+      const outcome = await interruptible(async (signal) => {
+        const r = await schedule([...builds.keys()], (n) => linkedTargets(builds.get(n)?.t ?? {}), buildOne, {
+          signal,
+        });
+        if (signal.aborted && r.failed) throw r.failed.error;
+        return r;
+      });
+      closeRenderer();
+      if (isInterrupted(outcome)) {
+        ctx.err("Error: failed to solve: Canceled: context canceled");
+        return outcome.status;
+      }
+      if (outcome.failed) {
+        const { target, error } = outcome.failed;
+        for (const l of errorBoxOf(error) ?? []) ctx.stderr.write(`${l}\n`);
+        // Several targets: the error names the one that failed (buildx's `target NAME: ...`).
+        if (!multi || !(error instanceof WharfError)) throw error;
+        throw new WharfError(error.code, `target ${target}: ${error.message}`, {
+          ...(error.hint ? { hint: error.hint } : {}),
+          cause: error,
+        });
+      }
+      // buildx's call results, after the builds: each target's, by name.
+      for (const { name, call, format, o } of calls.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (call === "check") {
+          const r = await checkOnly({
+            root: ctx.root,
+            context: o.context,
+            ...(o.file ? { file: o.file } : {}),
+            stdin: ctx.stdin,
+            buildArgs: o.buildArgs ?? {},
+          });
+          if (prepared.length > 1) ctx.out(`target ${name}:`);
+          for (const l of formatCheckReport(r.findings, r.file, r.text)) ctx.out(l);
+          if (r.config.error && r.findings.length > 0) throw lintError(r.findings, "");
+          continue;
+        }
+        // buildx's subrequests, as `build --call` answers them: nothing built.
+        const r = await checkOnly({
+          root: ctx.root,
+          context: o.context,
+          ...(o.file ? { file: o.file } : {}),
+          stdin: ctx.stdin,
+        });
+        if (prepared.length > 1) ctx.out(`target ${name}:`);
+        for (const l of callResult(call, format, r.file, r.text, o.target, o.buildArgs ?? {})) ctx.out(l);
       }
       const file = flag.string(f, "metadata-file");
       if (file) writeFileSync(file, `${JSON.stringify(metadata, null, 2)}\n`);
       return 0;
     } finally {
+      closeRenderer();
       rmSync(tmp, { recursive: true, force: true });
       if (temporaryNames.length > 0) {
         // The bases built for `target:` contexts only are not kept under a name (buildx keeps them
