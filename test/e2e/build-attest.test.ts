@@ -402,9 +402,9 @@ describe("wharf build attestations and --call outline|targets", () => {
       expect(targets.code, targets.stderr).toBe(0);
       expect(targets.stdout).toBe(
         [
-          "TARGET            DESCRIPTION",
-          "build             writes the greeting",
-          "final (default)   is the image to run",
+          "TARGET          DESCRIPTION",
+          "build           writes the greeting",
+          "final (default) is the image to run",
           "",
         ].join("\n"),
       );

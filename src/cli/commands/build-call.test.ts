@@ -54,20 +54,34 @@ describe("--call=targets", () => {
       ["base", false, "prepares the tools"],
       ["release", true, "is what ships"],
     ]);
+    // BuildKit's PrintTargets pads its columns by 1 (the outline's tables by 3).
     expect(callResult("targets", "text", "Dockerfile", TEXT, undefined, {})).toEqual([
-      `TARGET${" ".repeat(14)}DESCRIPTION`,
-      `tools${" ".repeat(15)}`,
-      `base${" ".repeat(16)}prepares the tools`,
-      "release (default)   is what ships",
+      `TARGET${" ".repeat(12)}DESCRIPTION`,
+      `tools${" ".repeat(13)}`,
+      `base${" ".repeat(14)}prepares the tools`,
+      "release (default) is what ships",
     ]);
+  });
+
+  it("format=json is the frontend's result.json: targets, sources, each target's location", () => {
+    const j = JSON.parse(callResult("targets", "json", "Dockerfile", TEXT, undefined, {}).join("\n"));
+    expect(Object.keys(j)).toEqual(["targets", "sources"]);
+    expect(j.targets[2]).toEqual({
+      name: "release",
+      default: true,
+      description: "is what ships",
+      base: "base",
+      location: { ranges: [{ start: { line: 19 }, end: { line: 19 } }] },
+    });
+    expect(Buffer.from(j.sources[0], "base64").toString()).toBe(TEXT);
   });
 
   it("an unnamed last stage is (default)", () => {
     const text = "FROM busybox AS a\nFROM busybox\n";
     expect(callResult("targets", "text", "Dockerfile", text, undefined, {})).toEqual([
-      "TARGET      DESCRIPTION",
-      "a           ",
-      "(default)   ",
+      "TARGET    DESCRIPTION",
+      "a         ",
+      "(default) ",
     ]);
   });
 });

@@ -75,7 +75,7 @@ export interface TargetInfo {
   description?: string;
   base?: string;
   platform?: string;
-  Location: Loc;
+  location: Loc;
 }
 
 /** The stages a build can target: every named stage, and the last one (the default) named or not. */
@@ -92,7 +92,7 @@ export function listTargets(df: Dockerfile, text: string): TargetInfo[] {
       ...(description ? { description } : {}),
       base: s.from.image,
       ...(s.from.platform ? { platform: s.from.platform } : {}),
-      Location: locOf(s.from.location),
+      location: locOf(s.from.location),
     });
   });
   return out;
@@ -114,7 +114,8 @@ export function formatTargets(list: readonly TargetInfo[]): string[] {
     const name = t.name ? (t.default ? `${t.name} (default)` : t.name) : "(default)";
     return [name, t.description ?? ""];
   });
-  return tabulate([["TARGET", "DESCRIPTION"], ...rows], 3);
+  // BuildKit's PrintTargets: a tabwriter of padding 1 (the outline's tables have 3).
+  return tabulate([["TARGET", "DESCRIPTION"], ...rows], 1);
 }
 
 export interface OutlineInfo {
@@ -273,7 +274,7 @@ export function callResult(
   if (method === "targets") {
     const list = listTargets(df, text);
     return format === "json"
-      ? JSON.stringify({ Targets: list, Sources: sources }, null, 2).split("\n")
+      ? JSON.stringify({ targets: list, sources }, null, 2).split("\n")
       : formatTargets(list);
   }
   const o = outlineOf(df, text, target, buildArgs);
