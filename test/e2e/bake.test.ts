@@ -323,13 +323,23 @@ describe("wharf buildx bake", () => {
     const lint = join(dir, "lint");
     mkdirSync(lint);
     writeFileSync(join(lint, "Dockerfile"), "FROM scratch as base\nCOPY Dockerfile /\n");
-    writeFileSync(join(lint, "docker-bake.hcl"), 'target "default" {\n  tags = ["bake-lint:1"]\n}\n');
+    writeFileSync(
+      join(lint, "docker-bake.hcl"),
+      'target "default" {\n  tags = ["bake-lint:1"]\n}\ntarget "other" {\n  description = "the other one"\n}\ngroup "both" {\n  targets = ["default", "other"]\n}\n',
+    );
     const r = await bake(lint, ["buildx", "bake", "--check"]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^default\n\n/);
     expect(r.stdout).toContain("FromAsCasing");
     const targets = await bake(lint, ["buildx", "bake", "--call", "targets"]);
     expect(targets.code, targets.stderr).toBe(0);
     expect(targets.stdout).toMatch(/^base \(default\)/m);
+    // buildx's layout: each target's name (and description), a blank line, its result; targets by name.
+    const both = await bake(lint, ["buildx", "bake", "--call", "targets", "both"]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toBe(
+      "default\n\nTARGET         DESCRIPTION\nbase (default) \n\nother\nthe other one\n\nTARGET         DESCRIPTION\nbase (default) \n",
+    );
     expect(await names()).toEqual(before);
   }, 60_000);
 

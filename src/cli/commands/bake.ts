@@ -377,8 +377,19 @@ export const command: Command = {
           cause: error,
         });
       }
-      // buildx's call results, after the builds: each target's, by name.
+      // buildx's call results, after the builds: each target's, by name, under its name and
+      // description (a blank line between targets); a lint error after them all.
+      let sep = false;
+      let lintFailed: Error | undefined;
       for (const { name, call, format, o } of calls.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (format === "text" || call === "check") {
+          if (sep) ctx.out("");
+          sep = true;
+          ctx.out(name);
+          const description = p.targets.get(name)?.description;
+          if (description) ctx.out(description);
+          ctx.out("");
+        } else if (prepared.length > 1) ctx.out(`target ${name}:`);
         if (call === "check") {
           const r = await checkOnly({
             root: ctx.root,
@@ -387,9 +398,8 @@ export const command: Command = {
             stdin: ctx.stdin,
             buildArgs: o.buildArgs ?? {},
           });
-          if (prepared.length > 1) ctx.out(`target ${name}:`);
           for (const l of formatCheckReport(r.findings, r.file, r.text)) ctx.out(l);
-          if (r.config.error && r.findings.length > 0) throw lintError(r.findings, "");
+          if (r.config.error && r.findings.length > 0) lintFailed ??= lintError(r.findings, "");
           continue;
         }
         // buildx's subrequests, as `build --call` answers them: nothing built.
@@ -399,9 +409,9 @@ export const command: Command = {
           ...(o.file ? { file: o.file } : {}),
           stdin: ctx.stdin,
         });
-        if (prepared.length > 1) ctx.out(`target ${name}:`);
         for (const l of callResult(call, format, r.file, r.text, o.target, o.buildArgs ?? {})) ctx.out(l);
       }
+      if (lintFailed) throw lintFailed;
       const file = flag.string(f, "metadata-file");
       if (file) writeFileSync(file, `${JSON.stringify(metadata, null, 2)}\n`);
       return 0;
