@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { errnoCode, WharfError } from "../../errors/index.js";
 import { fsyncDir } from "../../files/index.js";
 import { removeTreeAtomically, writeSmallFile } from "./fs-files.js";
+import { fileSender } from "./fs-send.js";
 import { checkPath, notFound, pageOf } from "./paths.js";
 import type { FileInfo, FileWriter, StorageDriver } from "./types.js";
 
@@ -46,6 +47,25 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
     const c = errnoCode(e);
     return c === "ENOENT" || c === "ENOTDIR" || c === "EISDIR" ? notFound(path) : e;
   };
+  /** Opens a file to read from `offset`: `not-found` when absent or a directory, `range-invalid` past its end. */
+  const openAt = async (path: string, offset: number): Promise<FileHandle> => {
+    let fh: FileHandle;
+    try {
+      fh = await open(full(path), "r");
+    } catch (e) {
+      throw wrap(path, e);
+    }
+    const st = await fh.stat();
+    if (st.isDirectory()) {
+      await fh.close();
+      throw notFound(path);
+    }
+    if (offset > st.size) {
+      await fh.close();
+      throw new WharfError("range-invalid", `offset ${offset} is past the end of ${path}`);
+    }
+    return fh;
+  };
 
   return {
     name: "filesystem",
@@ -60,22 +80,11 @@ export function fsDriver(opts: FsDriverOptions): StorageDriver {
       await writeSmallFile(full(path), content, sync && popts.durable !== false);
     },
     async reader(path, offset = 0) {
-      let fh: FileHandle;
-      try {
-        fh = await open(full(path), "r");
-      } catch (e) {
-        throw wrap(path, e);
-      }
-      const st = await fh.stat();
-      if (st.isDirectory()) {
-        await fh.close();
-        throw notFound(path);
-      }
-      if (offset > st.size) {
-        await fh.close();
-        throw new WharfError("range-invalid", `offset ${offset} is past the end of ${path}`);
-      }
+      const fh = await openAt(path, offset);
       return fh.createReadStream({ start: offset, highWaterMark: READ_CHUNK, autoClose: true });
+    },
+    async sender(path, offset) {
+      return fileSender(await openAt(path, offset), offset, path);
     },
     async writer(path, wopts = {}) {
       const file = full(path);

@@ -1,3 +1,3 @@
 export { type FsDriverOptions, fsDriver } from "./fs.js";
 export { memoryDriver } from "./memory.js";
-export type { FileInfo, FileWriter, ListOptions, StorageDriver } from "./types.js";
+export type { FileInfo, FileSender, FileWriter, ListOptions, StorageDriver } from "./types.js";

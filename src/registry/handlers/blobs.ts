@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type { Bytes, Digest } from "../../digest/index.js";
 import { isWharfError, WharfError } from "../../errors/index.js";
 import { type Ctx, digestParam, nameOf } from "../context.js";
+import type { FileSender } from "../driver/index.js";
 import { type ByteRange, parseRange } from "../http/range.js";
 import { type Headers, isClientGone, sendEmpty, sendError } from "../http/respond.js";
 import { layout } from "../layout.js";
@@ -69,9 +70,12 @@ export async function getBlob(ctx: Ctx): Promise<void> {
   }
   const start = range?.start ?? 0;
   const length = range ? range.end - range.start + 1 : size;
-  let src: Bytes;
+  let src: Bytes | FileSender;
   try {
-    src = await store.driver.reader(layout.blobData(digest), start);
+    const path = layout.blobData(digest);
+    src = store.driver.sender
+      ? await store.driver.sender(path, start)
+      : await store.driver.reader(path, start);
   } catch (e) {
     if (isWharfError(e, "not-found")) throw await gone(ctx, name, digest);
     throw e;
@@ -81,7 +85,14 @@ export async function getBlob(ctx: Ctx): Promise<void> {
   }
   res.writeHead(range ? 206 : 200, { ...headers, "Content-Length": length });
   try {
-    if (start + length === size) {
+    if ("sendTo" in src) {
+      try {
+        await src.sendTo(res, length);
+      } finally {
+        await src.close();
+      }
+      res.end();
+    } else if (start + length === size) {
       await pipeline(src instanceof Readable ? src : Readable.from(src), res);
     } else {
       await copyPrefix(src, res, length);
