@@ -5,7 +5,8 @@
 #   save:  wharf save -o FILE   vs  podman save --format docker-archive -o FILE   (Docker archives both)
 #   load:  wharf load -i FILE   vs  podman load -i FILE, the same docker-archive file (podman's), into
 #          a fresh store each run
-#   copy:  wharf image copy docker://A/... docker://B/... (blobs hashed by wharf on the way)  vs
+#   copy:  wharf image copy docker://A/... docker://B/... (each big blob's digest checked by the
+#          destination, which wharf first sees refuse a wrong one; skopeo hashes in the client)  vs
 #          skopeo copy (Distribution 2.8.2 on loopback; B is a fresh, empty registry for each tool
 #          each run: a destination that already holds the blobs in another repository would let
 #          skopeo mount them from its blob cache); the CPU of both registries is printed beside each
@@ -13,12 +14,15 @@
 #          commands between `wharf registry serve` registries (filesystem storage), source and fresh
 #          destinations alike for both tools, so that the client's own cost is not hidden behind
 #          Distribution's hashing (Go 1.19's sha256 has no SHA-NI); each process's CPU s printed
-# Usage: bench/save-load.sh [RUNS]   (after `npm run build`; as root; needs docker-registry, podman,
+# Usage: bench/save-load.sh [RUNS] [PARTS]   (PARTS: a comma list of save, load, copy; all by default;
+# after `npm run build`; as root; needs docker-registry, podman,
 # skopeo, /usr/bin/time). Targets (issue #11): wharf >= 1.5x faster on each; wharf's peak RSS < 150 MB.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 runs="${1:-3}"
+parts=",${2:-save,load,copy},"
+want() { [[ "$parts" == *",$1,"* ]]; }
 work="$(mktemp -d /tmp/wharf-bench-save.XXXXXX)"
 all_pids=()
 # shellcheck source=lib/registries.sh
@@ -55,9 +59,11 @@ skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false 
   "docker://$ref" "docker://$wsrc_host/bench/image:1"
 
 wharf=(node "$repo/bin/wharf.cjs")
-"${wharf[@]}" --root "$work/wharf" pull -q "$ref" >/dev/null
-# shellcheck disable=SC2046
-podman $(podman_at "$work/podman") pull -q --tls-verify=false "$ref" >/dev/null
+if want save || want load; then
+  "${wharf[@]}" --root "$work/wharf" pull -q "$ref" >/dev/null
+  # shellcheck disable=SC2046
+  podman $(podman_at "$work/podman") pull -q --tls-verify=false "$ref" >/dev/null
+fi
 
 declare -A times rss cpu regcpu srccpu dstcpu
 # CPU seconds (user + system) a process has used so far.
@@ -89,17 +95,22 @@ timed() { # name command...
 for i in $(seq 1 "$runs"); do
   echo "run $i/$runs ..." >&2
   rm -f "$work/wharf.tar" "$work/podman.tar"
-  timed wharf-save "${wharf[@]}" --root "$work/wharf" save -o "$work/wharf.tar" "$ref"
-  # shellcheck disable=SC2046
-  timed podman-save podman $(podman_at "$work/podman") save -q --format docker-archive -o "$work/podman.tar" "$ref"
+  if want save || want load; then
+    timed wharf-save "${wharf[@]}" --root "$work/wharf" save -o "$work/wharf.tar" "$ref"
+    # shellcheck disable=SC2046
+    timed podman-save podman $(podman_at "$work/podman") save -q --format docker-archive -o "$work/podman.tar" "$ref"
+  fi
 
+  if want load; then
   rm -rf "$work/wharf-load"
   timed wharf-load "${wharf[@]}" --root "$work/wharf-load" load -i "$work/podman.tar"
   grep -q "Loaded image: $ref" "$work/out" || { echo "wharf load did not load $ref:" >&2; cat "$work/out" >&2; exit 1; }
   reset_podman "$work/podman-load"
   # shellcheck disable=SC2046
   timed podman-load podman $(podman_at "$work/podman-load") load -q -i "$work/podman.tar"
+  fi
 
+  want copy || continue
   start_registry distribution "dst-wharf"
   copy wharf-copy "$src_pid" "${wharf[@]}" --root "$work/wharf" image copy "docker://$ref" "docker://$REG_HOST/bench/image:1"
   stop_pid "$REG_PID"
@@ -131,34 +142,44 @@ row() { # label name
   m="$(median <<<"${times[$2]}")"
   printf '%-44s %10s %10s %14s %12s\n' "$1" "$m" "$(mbps "$bytes" "$m")" "$(max <<<"${rss[$2]}")" "$(median <<<"${cpu[$2]}")"
 }
-row "wharf save -o FILE" wharf-save
-row "podman save --format docker-archive -o FILE" podman-save
-row "wharf load -i FILE (podman's docker-archive)" wharf-load
-row "podman load -i FILE (overlay, fresh store)" podman-load
-row "wharf image copy docker:// docker://" wharf-copy
-row "skopeo copy docker:// docker://" skopeo-copy
+if want save || want load; then
+  row "wharf save -o FILE" wharf-save
+  row "podman save --format docker-archive -o FILE" podman-save
+fi
+if want load; then
+  row "wharf load -i FILE (podman's docker-archive)" wharf-load
+  row "podman load -i FILE (overlay, fresh store)" podman-load
+fi
+if want copy; then
+  row "wharf image copy docker:// docker://" wharf-copy
+  row "skopeo copy docker:// docker://" skopeo-copy
+fi
 for op in save load copy; do
+  want "$op" || { [ "$op" = save ] && want load; } || continue
   peer="podman-$op"
-  [ "$op" = copy ] && peer=skopeo-copy
-  echo "speed-up of wharf $op over ${peer%-*} $op: $(ratio "$(median <<<"${times[$peer]}")" "$(median <<<"${times[wharf-$op]}")")x (target >= 1.5)"
+  what="$op"
+  [ "$op" = copy ] && peer=skopeo-copy && what="copy, Distribution at both ends,"
+  echo "speed-up of wharf $what over ${peer%-*}: $(ratio "$(median <<<"${times[$peer]}")" "$(median <<<"${times[wharf-$op]}")")x (target >= 1.5)"
 done
-echo
-echo "second configuration, not the target's: wharf's registry at both ends (fs storage, fresh destination each run)"
-row "wharf image copy docker:// docker://" wharf-wcopy
-row "skopeo copy docker:// docker://" skopeo-wcopy
-echo "speed-up of wharf copy over skopeo copy, wharf's registry at both ends: $(ratio "$(median <<<"${times[skopeo-wcopy]}")" "$(median <<<"${times[wharf-wcopy]}")")x"
-echo
-echo "CPU s per copy (medians; the command's own, the source registry's share, the destination registry's all):"
-for n in wharf-copy skopeo-copy wharf-wcopy skopeo-wcopy; do
-  where="Distribution -> Distribution"
-  [ "${n#*-}" = wcopy ] && where="wharf registry -> wharf registry"
-  printf '  %-7s %-32s command %5s  source %5s  destination %5s  sum %5s\n' "${n%-*}" "$where" \
-    "$(median <<<"${cpu[$n]}")" "$(median <<<"${srccpu[$n]}")" "$(median <<<"${dstcpu[$n]}")" \
-    "$(awk -v a="$(median <<<"${cpu[$n]}")" -v b="$(median <<<"${regcpu[$n]}")" 'BEGIN { printf "%.2f", a + b }')"
-done
-echo "wharf peak RSS: $(printf '%s\n' "${rss[wharf-save]}" "${rss[wharf-load]}" "${rss[wharf-copy]}" "${rss[wharf-wcopy]}" | max) MiB (target < 150)"
+if want copy; then
+  echo
+  echo "the same copy between wharf's registries (fs storage, fresh destination each run)"
+  row "wharf image copy docker:// docker://" wharf-wcopy
+  row "skopeo copy docker:// docker://" skopeo-wcopy
+  echo "speed-up of wharf copy, wharf's registry at both ends, over skopeo: $(ratio "$(median <<<"${times[skopeo-wcopy]}")" "$(median <<<"${times[wharf-wcopy]}")")x (target >= 1.5)"
+  echo
+  echo "CPU s per copy (medians; the command's own, the source registry's share, the destination registry's all):"
+  for n in wharf-copy skopeo-copy wharf-wcopy skopeo-wcopy; do
+    where="Distribution -> Distribution"
+    [ "${n#*-}" = wcopy ] && where="wharf registry -> wharf registry"
+    printf '  %-7s %-32s command %5s  source %5s  destination %5s  sum %5s\n' "${n%-*}" "$where" \
+      "$(median <<<"${cpu[$n]}")" "$(median <<<"${srccpu[$n]}")" "$(median <<<"${dstcpu[$n]}")" \
+      "$(awk -v a="$(median <<<"${cpu[$n]}")" -v b="$(median <<<"${regcpu[$n]}")" 'BEGIN { printf "%.2f", a + b }')"
+  done
+fi
+echo "wharf peak RSS: $(printf '%s\n' "${rss[wharf-save]:-}" "${rss[wharf-load]:-}" "${rss[wharf-copy]:-}" "${rss[wharf-wcopy]:-}" | max) MiB (target < 150)"
 for n in wharf-save podman-save wharf-load podman-load wharf-copy skopeo-copy wharf-wcopy skopeo-wcopy; do
-  echo "all times $n: [${times[$n]} ]"
+  [ -n "${times[$n]:-}" ] && echo "all times $n: [${times[$n]} ]"
 done
 echo "(CPU s: user + system; a registry's own work is not in a command's, but in the lines above:"
 echo " on a 2-core machine a copy keeps both cores busy, so its time follows the sum)"

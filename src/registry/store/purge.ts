@@ -28,6 +28,7 @@ export async function purgeStaleUploads(
           if (at === undefined || now - at <= maxAgeMs) continue;
           if (dryRun) removed++;
           else if (await deleteIfExists(store.driver, upload)) {
+            store.uploads.get(uuid)?.digester?.discard?.();
             store.uploads.delete(uuid);
             removed++;
           }

@@ -1,8 +1,9 @@
-import type { Digest, Digester } from "../../digest/index.js";
+import type { Digest } from "../../digest/index.js";
 import { isWharfError } from "../../errors/index.js";
 import type { ListOptions, StorageDriver } from "../driver/types.js";
 import type { BlobDescriptorCache } from "./blobcache.js";
 import { type Lru, lru } from "./cache.js";
+import type { UploadHash } from "./hash-thread.js";
 
 export interface StoredManifest {
   digest: Digest;
@@ -15,7 +16,7 @@ export interface StoredManifest {
 /** What this process knows of an upload between requests. */
 export interface UploadState {
   /** Hash of the upload's bytes so far; valid only while `digester.size` equals the data's size. */
-  digester?: Digester;
+  digester?: UploadHash;
   /** A request is writing to the upload. */
   busy: boolean;
   /** Bytes written so far, kept current while a request writes (for status requests meanwhile). */
