@@ -99,7 +99,7 @@ const OFF_THREAD_FROM = 1 << 20;
  */
 function hashOffThread(body: Readable, s: UploadState): void {
   const d = s.digester;
-  if (!d || d.size !== 0 || d instanceof OffThreadDigester) return;
+  if (d?.size !== 0 || d instanceof OffThreadDigester) return;
   const length = (body as Partial<IncomingMessage>).headers?.["content-length"];
   if (length !== undefined && Number(length) < OFF_THREAD_FROM) return;
   s.digester = new OffThreadDigester(d.algorithm);
