@@ -11,7 +11,7 @@ import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 /** A block device of the host (the limits are the container's cgroup's only). */
 const DISK = ["/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda"].find((d) => existsSync(d)) ?? "/dev/vda";
 
-const APPLETS = ["sh", "cat", "sleep", "hostname", "readlink", "echo", "false", "id", "pwd"];
+const APPLETS = ["sh", "cat", "sleep", "hostname", "readlink", "echo", "false", "id", "pwd", "date"];
 
 /** post_start writes what it sees (user, directory, environment) where the test reads it; pre_stop too. */
 const HOOKS = `name: e2ehooks
@@ -42,6 +42,63 @@ services:
     profiles: [bad]
     pre_stop:
       - command: ["false"]
+`;
+
+/**
+ * The hooks of `run` and `restart`: each hook appends its service's name to a file of the bind
+ * mount (`post` for post_start, `pre` for pre_stop), where the test reads which ran, in order.
+ * The services `run` runs have no `init`: a one-off container with it sometimes ends at once with
+ * 141 (as `wharf run --rm --init` does, hooks or not).
+ */
+const VERBS = `name: e2ehookverbs
+services:
+  db:
+    image: \${IMAGE}
+    init: true
+    command: [sleep, "300"]
+    volumes: ["./out:/out"]
+    post_start:
+      - command: [sh, -c, "echo db >> /out/post"]
+    pre_stop:
+      - command: [sh, -c, "echo db >> /out/pre"]
+  app:
+    image: \${IMAGE}
+    depends_on: [db]
+    command: [sleep, "300"]
+    volumes: ["./out:/out"]
+    post_start:
+      - command: [sh, -c, "echo app >> /out/post"]
+    pre_stop:
+      - command: [sh, -c, "echo app >> /out/pre"]
+  failing:
+    image: \${IMAGE}
+    command: [sleep, "300"]
+    profiles: [failing]
+    post_start:
+      - command: [sh, -c, "exit 3"]
+`;
+
+/**
+ * `up --abort-on-container-exit`: `job` exits 3 after a second, `long` is stopped. Its pre_stop
+ * hook takes 2s and writes the time it ended; `long` (sh as PID 1) writes the time its SIGTERM came
+ * and goes on, so that only the SIGKILL after the grace period ends it. `job` had exited by itself:
+ * its pre_stop does not run.
+ */
+const ABORT = `name: e2ehookabort
+services:
+  long:
+    image: \${IMAGE}
+    command: [sh, -c, "trap 'date +%s > /out/term' TERM; while true; do sleep 1; done"]
+    volumes: ["./out:/out"]
+    stop_grace_period: 3s
+    pre_stop:
+      - command: [sh, -c, "sleep 2; date +%s > /out/pre"]
+  job:
+    image: \${IMAGE}
+    command: [sh, -c, "sleep 1; exit 3"]
+    volumes: ["./out:/out"]
+    pre_stop:
+      - command: [sh, -c, "echo job > /out/jobpre"]
 `;
 
 /**
@@ -115,6 +172,8 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
       await cli.run(["compose", "-p", "e2ehooks", "down", "-v"]);
       await cli.run(["compose", "-p", "e2emorekeysmiss", "down", "-v"]);
       await cli.run(["compose", "-p", "e2ehooksfg", "down", "-v"]);
+      await cli.run(["compose", "-p", "e2ehookverbs", "down", "-v", "-t", "0"]);
+      await cli.run(["compose", "-p", "e2ehookabort", "down", "-v", "-t", "0"]);
       await cli.run(["rm", "-f", "e2emorekeys-ext"]);
       await cli.run(["network", "rm", "e2emorekeys-net"]);
       await removeContainers(cli);
@@ -255,6 +314,87 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
     expect(stuck.code).not.toBe(0);
     expect(stuck.stderr).toContain("stuck hook exited with status 1");
     expect((await cli.ok("inspect", "-f", "{{.State.Status}}", "e2ehooks-stuck-1")).trim()).toBe("running");
+  }, 180_000);
+
+  it("run runs post_start (its dependencies' and its own), restart pre_stop then post_start, as Compose", async () => {
+    const proj = join(dir, "hookverbs");
+    await mkdir(join(proj, "out"), { recursive: true });
+    await writeFile(join(proj, "compose.yaml"), VERBS);
+    const out = (f: string) =>
+      existsSync(join(proj, "out", f)) ? readFileSync(join(proj, "out", f), "utf8") : "";
+    const clear = async () => {
+      for (const f of ["post", "pre"]) await rm(join(proj, "out", f), { force: true });
+    };
+
+    // run: db started as a dependency (its post_start), then the one-off container's own
+    // post_start while it runs; no pre_stop (Compose stops nothing: the one-off ends by itself).
+    const run = await compose(proj, ["run", "--rm", "-T", "app", "sh", "-c", "sleep 2; echo one-off"]);
+    expect(run.stderr).not.toContain("Error");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("one-off");
+    expect(out("post")).toBe("db\napp\n");
+    expect(out("pre")).toBe("");
+
+    // A failing post_start fails a run whose command succeeded (Compose's words, status 1)...
+    const failing = ["--profile", "failing", "run", "--rm", "-T", "failing"];
+    const bad = await compose(proj, [...failing, "sh", "-c", "sleep 2"]);
+    expect(bad.stderr).toContain("failing hook exited with status 3");
+    expect(bad.code).toBe(1);
+    // ...but the command's own non-zero status is run's.
+    const five = await compose(proj, [...failing, "sh", "-c", "sleep 2; exit 5"]);
+    expect(five.code).toBe(5);
+
+    // up: app's post_start (db runs already: no hook).
+    await clear();
+    const up = await compose(proj, ["up", "-d"]);
+    expect(up.stderr).not.toContain("Error");
+    expect(up.code).toBe(0);
+    expect(out("post")).toBe("app\n");
+
+    // restart: pre_stop before the stop, post_start once it runs again, each service in turn.
+    await clear();
+    const before = (await cli.ok("inspect", "-f", "{{.State.StartedAt}}", "e2ehookverbs-app-1")).trim();
+    const restart = await compose(proj, ["restart", "-t", "1"]);
+    expect(restart.stderr).not.toContain("Error");
+    expect(restart.code).toBe(0);
+    expect(out("pre")).toBe("db\napp\n");
+    expect(out("post")).toBe("db\napp\n");
+    const after = (await cli.ok("inspect", "-f", "{{.State.StartedAt}}", "e2ehookverbs-app-1")).trim();
+    expect(after).not.toBe(before);
+    expect(restart.stderr).toMatch(
+      /Container e2ehookverbs-app-1 {2}Restarting\n Container e2ehookverbs-app-1 {2}Started/,
+    );
+    expect((await compose(proj, ["down", "-t", "0"])).code).toBe(0);
+  }, 180_000);
+
+  it("up --abort-on-container-exit runs pre_stop before the stop signal, the grace period counted after it", async () => {
+    const proj = join(dir, "hookabort");
+    await mkdir(join(proj, "out"), { recursive: true });
+    await writeFile(join(proj, "compose.yaml"), ABORT);
+    const out = (f: string) => readFileSync(join(proj, "out", f), "utf8").trim();
+    const r = await compose(proj, ["up", "--abort-on-container-exit"]);
+    expect(r.stdout).toContain("Aborting on container exit...");
+    expect(r.code).toBe(3);
+    // The hook ran (and ended) before the SIGTERM came.
+    const hookEnded = Number(out("pre"));
+    expect(Number(out("term"))).toBeGreaterThanOrEqual(hookEnded);
+    // stop_grace_period (3s) from the signal: the SIGKILL came about 3s after the hook, not 1s
+    // (as it would if the hook's 2s had been taken from the grace period).
+    const state = JSON.parse(await cli.ok("inspect", "e2ehookabort-long-1")) as {
+      State: { FinishedAt: string; ExitCode: number };
+    }[];
+    expect(state[0]?.State.ExitCode).toBe(137);
+    expect(Date.parse(state[0]?.State.FinishedAt ?? "") / 1000 - hookEnded).toBeGreaterThanOrEqual(2.5);
+    // job had exited by itself: no pre_stop.
+    expect(existsSync(join(proj, "out", "jobpre"))).toBe(false);
+
+    // --exit-code-from with -t: the hook again first, then -t 1 instead of the file's 3s.
+    for (const f of ["pre", "term"]) await rm(join(proj, "out", f), { force: true });
+    const from = await compose(proj, ["up", "--exit-code-from", "long", "-t", "1"]);
+    expect(from.stdout).toContain("Aborting on container exit...");
+    expect(from.code).toBe(137);
+    expect(Number(out("term"))).toBeGreaterThanOrEqual(Number(out("pre")));
+    expect((await compose(proj, ["down", "-t", "0"])).code).toBe(0);
   }, 180_000);
 
   it("refuses the keys wharf cannot have, by name with the reason, making nothing", async () => {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { removeRootBridges } from "./helpers/network.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import { validateRoot } from "./helpers/validate.js";
 import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "echo", "cat", "sleep", "ls", "touch", "stat"];
@@ -38,6 +40,17 @@ services:
         - path: ./single.txt
           action: sync
           target: /single.txt
+`;
+
+/**
+ * A rebuild that takes long: the RUN sleeps when version.txt says `slow` (the first build does not).
+ * The marker finds its shell's PID.
+ */
+const CANCEL_MARKER = `wharf-watch-cancel-${process.pid}`;
+const SLOW_DOCKERFILE = `ARG BASE
+FROM \${BASE}
+COPY version.txt /version.txt
+RUN case "$(cat /version.txt)" in slow) sleep 30; echo ${CANCEL_MARKER};; esac
 `;
 
 const DOCKERFILE = `ARG BASE
@@ -373,6 +386,72 @@ describe("compose watch", () => {
     }
   }, 300_000);
 
+  it("watch: SIGINT during a rebuild cancels the build (its processes gone, the store as it was) and ends with 130", async () => {
+    const other = join(dir, "cancel");
+    await mkdir(join(other, "web"), { recursive: true });
+    await writeFile(
+      join(other, "compose.yaml"),
+      `name: e2ewatchcancel
+services:
+  web:
+    build: {context: ./web, args: {BASE: ${image}}}
+    init: true
+    command: [sleep, "300"]
+    develop: {watch: [{path: ./web, action: rebuild}]}
+`,
+    );
+    await writeFile(join(other, "web", "Dockerfile"), SLOW_DOCKERFILE);
+    await writeFile(join(other, "web", "version.txt"), "v1\n");
+    const f = ["compose", "--project-directory", other, "-f", join(other, "compose.yaml")];
+    const images = () => cli.ok("images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
+    let w: Spawned | undefined;
+    try {
+      w = cli.spawn([...f, "watch"]);
+      const ready = await until(
+        async () => w?.stdout() ?? "",
+        (out) => out.includes("Watch enabled"),
+        120_000,
+      );
+      expect(ready).toContain("Watch enabled");
+      const before = await images();
+      expect(before).toContain("e2ewatchcancel-web:latest");
+      await writeFile(join(other, "web", "version.txt"), "slow\n");
+      // The RUN's shell and its sleep, by PID.
+      const shells = await until(
+        async () => processesWith(CANCEL_MARKER),
+        (pids) => pids.length > 0,
+        60_000,
+      );
+      expect(shells.length).toBeGreaterThan(0);
+      const pids = [...shells, ...shells.flatMap(childrenOf)].map((pid) => ({ pid, start: startOf(pid) }));
+      expect(pids.length).toBeGreaterThan(shells.length);
+      const t0 = Date.now();
+      process.kill(w.pid, "SIGINT");
+      const end = await w.done;
+      expect(end.code).toBe(130);
+      expect(Date.now() - t0).toBeLessThan(8_000);
+      expect(end.stdout).not.toContain("successfully built");
+      expect(end.stderr).not.toContain("Error handling changed files");
+      // The build's processes are gone; nothing of it is mounted or left in the root's tmp.
+      for (const { pid, start } of pids) {
+        expect(start).toBeDefined();
+        expect(startOf(pid)).not.toBe(start);
+      }
+      expect(processesWith(CANCEL_MARKER)).toEqual([]);
+      const runRoots = join(cli.root, "snapshots", "containers");
+      expect(readFileSync("/proc/mounts", "utf8")).not.toContain(join(runRoots, "build-"));
+      expect(readdirSync(runRoots).filter((n) => n.startsWith("build-"))).toEqual([]);
+      expect(readdirSync(join(cli.root, "tmp")).filter((n) => n.startsWith("build-"))).toEqual([]);
+      // The images as they were, the store whole; the container runs the old image on.
+      expect(await images()).toBe(before);
+      await validateRoot(cli.root);
+      expect((await cli.run([...f, "exec", "-T", "web", "cat", "/version.txt"])).stdout).toBe("v1\n");
+    } finally {
+      await w?.kill9();
+      await cli.run([...f, "down", "-t", "0"]);
+    }
+  }, 300_000);
+
   it("watch refuses a project without watch rules, and a rebuild rule without build:, in Compose's words", async () => {
     const other = join(dir, "plain");
     await mkdir(other);
@@ -394,3 +473,39 @@ describe("compose watch", () => {
     expect(rebuild.stderr).toContain(`can't watch service "b" with action rebuild without a build context`);
   });
 });
+
+/** PIDs whose command line (its arguments joined by spaces) contains `text`. */
+function processesWith(text: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").includes(text))
+        out.push(Number(pid));
+    } catch {}
+  }
+  return out;
+}
+
+/** The PIDs whose parent is `pid` (from /proc/PID/stat: the field after the state). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(p));
+    } catch {}
+  }
+  return out;
+}
+
+/** A live process's start time (/proc/PID/stat's 22nd field): its identity with the PID; none for a zombie or none. */
+function startOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" ? undefined : fields[19];
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@ import { restartContainer, startContainer, stopContainer } from "../../runtime/i
 import { type Command, flag } from "../command.js";
 import type { FlagSpec } from "../flags.js";
 import { COMPOSE_FLAGS, progress, projectContainers, projectOf } from "./compose-common.js";
-import { runHooks } from "./compose-hooks.js";
+import { runHooks, stopWithHooks } from "./compose-hooks.js";
 import { containerNumber } from "./compose-targets.js";
 import { runtimeContext } from "./container-common.js";
 
@@ -14,7 +14,11 @@ const TIMEOUT: FlagSpec = {
   description: "Specify a shutdown timeout in seconds",
 };
 
-/** `compose start|stop|restart [SERVICE...]`: each service's container, in dependency order (stop: reversed). */
+/**
+ * `compose start|stop|restart [SERVICE...]`: each service's container, in dependency order (stop:
+ * reversed), with its hooks as Compose runs them: start's post_start, stop's pre_stop, restart's
+ * both (pre_stop of a running container before it stops, post_start once it runs again).
+ */
 export function lifecycleVerb(verb: "start" | "stop" | "restart", description: string): Command {
   return {
     path: ["compose", verb],
@@ -45,6 +49,15 @@ export function lifecycleVerb(verb: "start" | "stop" | "restart", description: s
             : verb === "stop"
               ? ["Stopping", "Stopped"]
               : ["Restarting", "Started"];
+        if (verb === "restart") {
+          // As Compose's restart: pre_stop (of a running one) before Restarting, post_start after Started.
+          if (running) await runHooks(ctx, rt, s, "pre_stop", name);
+          say("Container", name, doing);
+          await restartContainer(rt, name, opts);
+          say("Container", name, done);
+          await runHooks(ctx, rt, s, "post_start", name);
+          continue;
+        }
         say("Container", name, doing);
         if (verb === "start") {
           // Docker's start of a running container is no error (and runs no hook).
@@ -58,10 +71,8 @@ export function lifecycleVerb(verb: "start" | "stop" | "restart", description: s
             );
             if (started) await runHooks(ctx, rt, s, "post_start", name);
           }
-        } else if (verb === "stop") {
-          if (running) await runHooks(ctx, rt, s, "pre_stop", name);
-          await stopContainer(rt, name, opts);
-        } else await restartContainer(rt, name, opts);
+        } else if (running) await stopWithHooks(ctx, rt, s, name, timeout);
+        else await stopContainer(rt, name, opts); // one that is restarting (its policy) stops too
         say("Container", name, done);
       }
       return 0;

@@ -1,8 +1,10 @@
 import type { Project, ServiceConfig } from "../../compose/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type RuntimeContext, removeContainer, stopContainer } from "../../runtime/index.js";
+import type { Context } from "../context.js";
 import type { FlagSpec } from "../flags.js";
 import { type progress, projectContainers } from "./compose-common.js";
+import { stopWithHooks } from "./compose-hooks.js";
 import { containerNumber } from "./compose-targets.js";
 
 /** `up --scale SERVICE=NUM` (repeatable), as Compose's. */
@@ -75,20 +77,26 @@ export function replicasOf(s: ServiceConfig, scale: Record<string, number>): num
   return n;
 }
 
-/** The service's containers numbered above `replicas`: stopped and removed, highest first (Compose's scale down). */
+/**
+ * The service's containers numbered above `replicas`: stopped (a running one after its `pre_stop`
+ * hooks, as Compose's scale down stops it) and removed, highest first (Compose's scale down).
+ */
 export async function scaleDown(
+  ctx: Context,
   rt: RuntimeContext,
   project: string,
-  service: string,
+  s: ServiceConfig,
   replicas: number,
   say: ReturnType<typeof progress>,
+  timeout?: number,
 ): Promise<void> {
-  const extra = (await projectContainers(rt, project, { services: [service] }))
+  const extra = (await projectContainers(rt, project, { services: [s.name] }))
     .filter((c) => containerNumber(c) > replicas)
     .sort((a, b) => containerNumber(b) - containerNumber(a));
   for (const c of extra) {
     say("Container", c.name, "Stopping");
-    await stopContainer(rt, c.id);
+    if (c.state === "running") await stopWithHooks(ctx, rt, s, c.id, timeout);
+    else await stopContainer(rt, c.id); // one that is restarting (its policy) stops too
     say("Container", c.name, "Stopped");
     say("Container", c.name, "Removing");
     await removeContainer(rt, c.id, { force: true });

@@ -1,7 +1,9 @@
-import { removeContainer, stopContainer } from "../../runtime/index.js";
+import { LABELS } from "../../compose/index.js";
+import { removeContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { COMPOSE_FLAGS, progress, projectContainers, projectNameOf } from "./compose-common.js";
+import { stopWithHooks } from "./compose-hooks.js";
 import { runtimeContext } from "./container-common.js";
 import { readLine } from "./prompt.js";
 
@@ -37,7 +39,7 @@ export const command: Command = {
     },
   ],
   async run(ctx, f) {
-    const { name } = projectNameOf(ctx, f);
+    const { name, project } = projectNameOf(ctx, f);
     const rt = runtimeContext(ctx);
     const say = progress(ctx);
     if (flag.bool(f, "stop")) {
@@ -46,7 +48,9 @@ export const command: Command = {
       );
       for (const c of running.reverse()) {
         say("Container", c.name, "Stopping");
-        await stopContainer(rt, c.id);
+        // As Compose's stop: the service's pre_stop hooks first (when the file is read).
+        const svc = project?.services.find((x) => x.name === c.options.labels?.[LABELS.service]);
+        await stopWithHooks(ctx, rt, svc, c.id);
         say("Container", c.name, "Stopped");
       }
     }

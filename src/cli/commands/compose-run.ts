@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { serviceLabels, startOrder, withDependencies } from "../../compose/index.js";
 import { WharfError } from "../../errors/index.js";
-import { createContainer, runForeground, startContainer } from "../../runtime/index.js";
+import { type ContainerRecord, createContainer, runForeground, startContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import { COMPOSE_FLAGS, progress, projectOf } from "./compose-common.js";
+import { oneOffStatus, runHooks } from "./compose-hooks.js";
 import { injectFiles, serviceRunOptions, withDaemonDefaults } from "./compose-options.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImageFor } from "./compose-service-image.js";
@@ -55,11 +56,13 @@ export const command: Command = {
       await waitDependencies(rt, p, d, say);
       say("Container", m.rec.name, "Starting");
       await startContainer(rt, m.rec.id);
+      await runHooks(ctx, rt, d, "post_start", m.rec.id);
       say("Container", m.rec.name, "Started");
     }
     if (deps.length > 0) await waitDependencies(rt, p, s, say);
     const name = `${p.name}-${s.name}-run-${randomBytes(6).toString("hex")}`;
     const image = await serviceImageFor(ctx, p, s);
+    let outcome: { code: number; hookError: unknown };
     try {
       const tty = !flag.bool(f, "no-TTY") && ctx.stdin.isTTY === true && s.tty !== false;
       // A one-off container: no published ports (Compose's run without --service-ports), its own labels.
@@ -84,15 +87,30 @@ export const command: Command = {
         rootfs: image.rootfs,
       });
       await injectFiles(rt, p, s, rec.id);
-      return await runForeground(rt, rec, {
+      // As Compose's run: the post_start hooks run in the one-off container once it has started,
+      // while it runs (its output goes on); their outcome is taken when it has ended.
+      let hooks: Promise<unknown> | undefined;
+      const code = await runForeground(rt, rec, {
         stdout: ctx.stdout,
         stderr: ctx.stderr,
         stdinIsTty: ctx.stdin.isTTY === true,
+        ...(s.post_start?.length
+          ? {
+              onStarted: (r: ContainerRecord) => {
+                hooks = runHooks(ctx, rt, s, "post_start", r.id).then(
+                  () => undefined,
+                  (e: unknown) => e,
+                );
+              },
+            }
+          : {}),
       });
+      outcome = { code, hookError: await hooks };
     } catch (e) {
       return runFailure(ctx, e);
     } finally {
       await image.close();
     }
+    return oneOffStatus(outcome.code, outcome.hookError);
   },
 };

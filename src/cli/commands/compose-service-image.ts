@@ -9,8 +9,16 @@ export function serviceImage(p: Project, s: ServiceConfig): string {
   return s.image ?? `${p.name}-${s.name}`;
 }
 
-/** Builds a service's image from its `build:` (BuildKit's plain progress on stderr). */
-export async function buildService(ctx: Context, p: Project, s: ServiceConfig): Promise<void> {
+/**
+ * Builds a service's image from its `build:` (BuildKit's plain progress on stderr). `signal`
+ * cancels it (`compose watch`'s ^C): its RUN processes killed, nothing tagged, the store as it was.
+ */
+export async function buildService(
+  ctx: Context,
+  p: Project,
+  s: ServiceConfig,
+  signal?: AbortSignal,
+): Promise<void> {
   const b = s.build;
   if (!b) return;
   const { build, buildPlatforms } = await import("../../build/index.js");
@@ -31,6 +39,7 @@ export async function buildService(ctx: Context, p: Project, s: ServiceConfig): 
     env: ctx.env,
     progress: ctx.stderr.isTTY ? ("auto" as const) : ("plain" as const),
     progressOut: ctx.stderr,
+    ...(signal ? { signal } : {}),
     ...keys,
     ...(platforms.length === 1 ? { platform: formatPlatform(platforms[0] as (typeof platforms)[0]) } : {}),
   };

@@ -5,15 +5,12 @@
  */
 import type { Project } from "../../compose/index.js";
 import { WharfError } from "../../errors/index.js";
-import {
-  type ContainerRecord,
-  getContainer,
-  type RuntimeContext,
-  stopContainer,
-} from "../../runtime/index.js";
+import { type ContainerRecord, getContainer, type RuntimeContext } from "../../runtime/index.js";
 import { flag } from "../command.js";
+import type { Context } from "../context.js";
 import type { FlagSpec, ParsedFlags } from "../flags.js";
 import type { progress } from "./compose-common.js";
+import { abortStatus, stopForUp } from "./compose-hooks.js";
 
 type Say = ReturnType<typeof progress>;
 
@@ -179,12 +176,14 @@ export async function waitRunning(
 
 /**
  * `--abort-on-container-exit`: watches the attached containers; the first to exit stops the others
- * (Compose's `Aborting on container exit...`). Resolves with the exit code `up` returns: that of
- * `--exit-code-from`'s container, else of the first container that exited.
+ * (Compose's `Aborting on container exit...`), each after its `pre_stop` hooks as Compose's stop.
+ * Resolves with the exit code `up` returns: that of `--exit-code-from`'s container, else of the
+ * first container that exited (`abortStatus`: 1 for a failed hook when that is 0).
  */
 export function watchExits(
-  ctx: { out: (s: string) => void; err: (s: string) => void },
+  ctx: Context,
   rt: RuntimeContext,
+  p: Project,
   containers: readonly ContainerRecord[],
   o: UpOptions,
   say: Say,
@@ -207,21 +206,18 @@ export function watchExits(
     }
     if (!first || stopped()) return 0;
     ctx.out("Aborting on container exit...");
+    // As Compose's stop: each running one's pre_stop hooks, then its stop signal and grace period.
+    let hookFailed = false;
     for (const c of [...containers].reverse()) {
       const rec = await getContainer(rt, c.id).catch(() => undefined);
       if (rec?.state !== "running") continue;
-      say("Container", c.name, "Stopping");
-      await stopContainer(rt, c.id, o.timeout !== undefined ? { timeout: o.timeout } : {}).catch(
-        () => undefined,
-      );
-      say("Container", c.name, "Stopped");
+      if (!(await stopForUp(ctx, rt, p, c, o.timeout, say))) hookFailed = true;
     }
     const from = o.exitCodeFrom
       ? containers.find((c) => c.options.labels?.["com.docker.compose.service"] === o.exitCodeFrom)
       : first;
-    if (!from) return 0;
-    const rec = await getContainer(rt, from.id).catch(() => undefined);
-    return rec?.exitCode ?? 0;
+    const rec = from ? await getContainer(rt, from.id).catch(() => undefined) : undefined;
+    return abortStatus(rec?.exitCode ?? 0, hookFailed);
   })();
   return {
     done,

@@ -28,7 +28,7 @@ import {
   projectOf,
   shortName,
 } from "./compose-common.js";
-import { runHooks } from "./compose-hooks.js";
+import { runHooks, stopForUp } from "./compose-hooks.js";
 import { printLogs } from "./compose-logs-print.js";
 import { injectFiles, serviceRunOptions, withDaemonDefaults } from "./compose-options.js";
 import { replicasOf, SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
@@ -218,7 +218,7 @@ export const command: Command = {
         };
         made.push({ s, ...(await converge(ctx, rt, p, s, o, say)) });
       }
-      await scaleDown(rt, p.name, s.name, replicas, say);
+      await scaleDown(ctx, rt, p.name, s, replicas, say, up.timeout);
     }
     if (flag.bool(f, "no-start")) return 0;
     for (const m of made) {
@@ -306,25 +306,11 @@ async function attach(
     ctx.err("Gracefully stopping... (press Ctrl+C again to force)");
     const say = progress(ctx);
     stopping = (async () => {
-      // `--watch`: a rebuild may have recreated them since.
+      // `--watch`: the rebuild under way is canceled first; it may have recreated them since.
+      await watcher?.close();
       const now = watcher ? await projectContainers(rt, p.name, { services: attached }) : containers;
-      for (const c of [...now].reverse()) {
-        say("Container", c.name, "Stopping");
-        // Its pre_stop hooks first; a failing one leaves it running, as Compose's stop.
-        const svc = p.services.find((x) => x.name === c.options.labels?.[LABELS.service]);
-        const hooked = await runHooks(ctx, rt, svc, "pre_stop", c.id).then(
-          () => true,
-          (e: unknown) => {
-            ctx.err(`Error: ${(e as Error).message}`);
-            return false;
-          },
-        );
-        if (!hooked) continue;
-        await stopContainer(rt, c.id, up.timeout !== undefined ? { timeout: up.timeout } : {}).catch(
-          () => undefined,
-        );
-        say("Container", c.name, "Stopped");
-      }
+      // Each one's pre_stop hooks first; a failing one leaves it running, as Compose's stop.
+      for (const c of [...now].reverse()) await stopForUp(ctx, rt, p, c, up.timeout, say);
       stop.abort();
     })();
   };
@@ -335,7 +321,7 @@ async function attach(
     ? await projectContainers(rt, p.name, { services: services.map((s) => s.name) })
     : containers;
   const watch = up.abort
-    ? watchExits(ctx, rt, watched, up, progress(ctx), () => stopping !== undefined)
+    ? watchExits(ctx, rt, p, watched, up, progress(ctx), () => stopping !== undefined)
     : undefined;
   try {
     if (watcher) {

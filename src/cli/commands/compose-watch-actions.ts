@@ -7,6 +7,7 @@ import { lstat, readdir, readlink, rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { Writable } from "node:stream";
 import type { Project, ServiceConfig, WatchExec } from "../../compose/index.js";
+import { WharfError } from "../../errors/index.js";
 import {
   type ContainerRecord,
   copyToContainer,
@@ -166,7 +167,7 @@ export function boundIn(s: ServiceConfig, host: string): boolean {
   );
 }
 
-/** Restarts the service's containers with Compose's progress lines. */
+/** Restarts the service's containers as `compose restart` does (its hooks, Compose's progress lines). */
 export async function restartService(
   ctx: Context,
   rt: RuntimeContext,
@@ -174,10 +175,13 @@ export async function restartService(
   service: string,
 ): Promise<void> {
   const say = progress(ctx);
+  const s = p.services.find((x) => x.name === service);
   for (const c of await serviceContainers(rt, p, service)) {
+    if (c.state === "running") await runHooks(ctx, rt, s, "pre_stop", c.id);
     say("Container", c.name, "Restarting");
     await restartContainer(rt, c.id);
     say("Container", c.name, "Started");
+    await runHooks(ctx, rt, s, "post_start", c.id);
   }
 }
 
@@ -222,26 +226,53 @@ function quietContext(ctx: Context): Context {
   return { ...ctx, stderr: sink, err: () => undefined };
 }
 
+/** A service's build (`buildService`; given by the caller in tests). */
+export type BuildService = (
+  ctx: Context,
+  p: Project,
+  s: ServiceConfig,
+  signal?: AbortSignal,
+) => Promise<void>;
+
+/** Thrown when `signal` has aborted: the rebuild stops where it is. */
+function checkCanceled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted)
+    throw new WharfError("build-failed", "canceled", { hint: "the rebuild was canceled (^C)" });
+}
+
 /**
  * `rebuild`: the services' images built again, then their containers recreated and started (as
  * `up --build SERVICE`), with Compose's lines; a failed build leaves the containers as they were.
  * `prune`: the images the old containers ran are removed when nothing else uses or names them.
+ * `signal` (^C) cancels it as Compose does: the build under way is stopped (its RUN processes
+ * killed, nothing tagged) and no container is recreated after it.
  */
 export async function rebuildServices(
   ctx: Context,
   rt: RuntimeContext,
   p: Project,
   services: readonly ServiceConfig[],
-  o: { quiet: boolean; prune: boolean; log: (line: string) => void; converge: Converge },
+  o: {
+    quiet: boolean;
+    prune: boolean;
+    log: (line: string) => void;
+    converge: Converge;
+    signal?: AbortSignal;
+    build?: BuildService;
+  },
 ): Promise<void> {
   const names = services.map((s) => s.name);
   o.log(`Rebuilding service(s) ${quoteList(names)} after changes were detected...`);
-  const { buildService } = await import("./compose-service-image.js");
+  const build = o.build ?? (await import("./compose-service-image.js")).buildService;
   const bctx = o.quiet ? quietContext(ctx) : ctx;
   try {
-    for (const s of services) await buildService(bctx, p, s);
+    for (const s of services) {
+      checkCanceled(o.signal);
+      await build(bctx, p, s, o.signal);
+    }
+    checkCanceled(o.signal);
   } catch (e) {
-    o.log(`Build failed. Error: ${(e as Error).message}`);
+    if (!o.signal?.aborted) o.log(`Build failed. Error: ${(e as Error).message}`);
     throw e;
   }
   o.log(`service(s) ${quoteList(names)} successfully built`);
@@ -252,6 +283,7 @@ export async function rebuildServices(
     for (const c of have) old.add(c.imageId);
     const numbers = have.length > 0 ? have.map(containerNumber) : [1];
     for (const n of numbers) {
+      checkCanceled(o.signal);
       const { rec } = await o.converge(ctx, rt, p, s, { build: false, forceRecreate: true, n }, say);
       say("Container", rec.name, "Starting");
       await startContainer(rt, rec.id);

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import type { Project, ServiceConfig } from "../../compose/index.js";
 import { WharfError } from "../../errors/index.js";
 import type { Context } from "../context.js";
-import type { Converge } from "./compose-watch-actions.js";
+import type { BuildService, Converge } from "./compose-watch-actions.js";
 import {
   boundIn,
   execInService,
@@ -43,7 +43,10 @@ export function watchedServices(p: Project, names: readonly string[]): ServiceCo
 }
 
 export interface Watching {
-  /** Stops watching; resolves when the batch under way (if any) is done. */
+  /**
+   * Stops watching and cancels the batch under way (a rebuild's build is stopped, as Compose's ^C
+   * cancels it); resolves once that batch has ended. Calling it again gives the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -83,7 +86,13 @@ export async function watchProject(
   ctx: Context,
   p: Project,
   services: readonly ServiceConfig[],
-  o: { prune: boolean; quiet: boolean; log: (line: string) => void; converge: Converge },
+  o: {
+    prune: boolean;
+    quiet: boolean;
+    log: (line: string) => void;
+    converge: Converge;
+    build?: BuildService;
+  },
 ): Promise<Watching> {
   const rt = runtimeContext(ctx);
   const rules = activeRules(services).filter((r) => {
@@ -106,10 +115,14 @@ export async function watchProject(
   const byName = new Map(services.map((s) => [s.name, s]));
   let queue = Promise.resolve();
   let closed = false;
+  let closing: Promise<void> | undefined;
+  // ^C: the rebuild under way stops (its build canceled, nothing recreated after it).
+  const cancel = new AbortController();
   const handle = async (paths: string[]) => {
     const plans = planBatch(rules, paths);
     const rebuild = [...plans].filter(([, pl]) => pl.rebuild).map(([n]) => byName.get(n) as ServiceConfig);
-    if (rebuild.length > 0) await rebuildServices(ctx, rt, p, rebuild, o);
+    if (rebuild.length > 0) await rebuildServices(ctx, rt, p, rebuild, { ...o, signal: cancel.signal });
+    if (closed) return;
     for (const [name, pl] of plans) {
       if (pl.sync.length === 0) continue;
       o.log(`Syncing service "${name}" after ${pl.sync.length} changes were detected`);
@@ -128,7 +141,7 @@ export async function watchProject(
       try {
         await handle(paths);
       } catch (e) {
-        ctx.err(`WARN[0000] Error handling changed files: ${(e as Error).message}`);
+        if (!closed) ctx.err(`WARN[0000] Error handling changed files: ${(e as Error).message}`);
       }
     });
   });
@@ -143,11 +156,15 @@ export async function watchProject(
   }
   o.log("Watch enabled");
   return {
-    async close() {
-      closed = true;
-      batcher.close();
-      for (const w of watchers) w.close();
-      await queue;
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        cancel.abort();
+        batcher.close();
+        for (const w of watchers) w.close();
+        await queue;
+      })();
+      return closing;
     },
   };
 }
