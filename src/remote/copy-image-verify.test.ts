@@ -39,25 +39,26 @@ const corruptingOnly =
   };
 const corrupting = corruptingOnly();
 
-describe("copyImage checks what a source sends", () => {
-  let a: TestRegistry;
-  let b: TestRegistry;
-  let tb: Transport;
-  let img: TestImage;
-
+/** Two test registries for a describe block, the first holding an image of `layers` at `path:1`. */
+function twoRegistries(layers: number[], path: string) {
+  const f = {} as { a: TestRegistry; b: TestRegistry; tb: Transport; img: TestImage };
   beforeAll(async () => {
-    [a, b] = await Promise.all([startTestRegistry(), startTestRegistry()]);
-    tb = createTransport(b.host, fast);
-    const ta = createTransport(a.host, fast);
-    img = await makeImage({ layers: [3000] });
-    await pushImage({ transport: ta, path: "src/app" }, img, "1");
+    [f.a, f.b] = await Promise.all([startTestRegistry(), startTestRegistry()]);
+    f.tb = createTransport(f.b.host, fast);
+    const ta = createTransport(f.a.host, fast);
+    f.img = await makeImage({ layers });
+    await pushImage({ transport: ta, path }, f.img, "1");
     ta.close();
   });
-
   afterAll(async () => {
-    tb?.close();
-    await Promise.all([a?.close(), b?.close()]);
+    f.tb?.close();
+    await Promise.all([f.a?.close(), f.b?.close()]);
   });
+  return f;
+}
+
+describe("copyImage checks what a source sends", () => {
+  const f = twoRegistries([3000], "src/app");
 
   it("by default the blob is hashed here and its last chunk is never sent when the digest is wrong", async () => {
     const puts: { sent: number; length: number | undefined }[] = [];
@@ -74,50 +75,33 @@ describe("copyImage checks what a source sends", () => {
       };
       return next({ ...req, body });
     };
-    const copy = copyImage(`${a.host}/src/app:1`, `${b.host}/dst/default:1`, {
+    const copy = copyImage(`${f.a.host}/src/app:1`, `${f.b.host}/dst/default:1`, {
       source: { ...fast, middlewares: [corrupting] },
       destination: { ...fast, middlewares: [counting] },
     });
     await expect(copy).rejects.toThrow(/digest mismatch, the source sent bytes that hash to sha256:/);
     expect(puts.length).toBeGreaterThan(0);
     for (const p of puts) expect(p.sent).toBeLessThan(p.length ?? 0);
-    const dst: Repository = { transport: tb, path: "dst/default" };
-    for (const l of img.layers) expect(await statBlob(dst, l.desc.digest)).toBeUndefined();
+    const dst: Repository = { transport: f.tb, path: "dst/default" };
+    for (const l of f.img.layers) expect(await statBlob(dst, l.desc.digest)).toBeUndefined();
   });
 
   for (const verify of [false, true]) {
     it(`a corrupted blob is refused (${verify ? "hashed here" : "by the destination registry"}) and not stored`, async () => {
-      const copy = copyImage(`${a.host}/src/app:1`, `${b.host}/dst/v${verify}:1`, {
+      const copy = copyImage(`${f.a.host}/src/app:1`, `${f.b.host}/dst/v${verify}:1`, {
         source: { ...fast, middlewares: [corrupting] },
         destination: fast,
         verify,
       });
       await expect(copy).rejects.toThrow(/digest|mismatch|invalid/i);
-      const dst: Repository = { transport: tb, path: `dst/v${verify}` };
-      for (const l of img.layers) expect(await statBlob(dst, l.desc.digest)).toBeUndefined();
+      const dst: Repository = { transport: f.tb, path: `dst/v${verify}` };
+      for (const l of f.img.layers) expect(await statBlob(dst, l.desc.digest)).toBeUndefined();
     });
   }
 });
 
 describe("copyImage leaves a big blob's digest to a destination that has shown it checks digests", () => {
-  let a: TestRegistry;
-  let b: TestRegistry;
-  let tb: Transport;
-  let img: TestImage;
-
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startTestRegistry(), startTestRegistry()]);
-    tb = createTransport(b.host, fast);
-    const ta = createTransport(a.host, fast);
-    img = await makeImage({ layers: [3000, (1 << 20) + 5] });
-    await pushImage({ transport: ta, path: "src/big" }, img, "1");
-    ta.close();
-  });
-
-  afterAll(async () => {
-    tb?.close();
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const f = twoRegistries([3000, (1 << 20) + 5], "src/big");
 
   /** Records each PUT's `?digest=`, its status and how many body bytes it sent. */
   const recorder = (log: { digest: string | null; status: number; sent: number }[]): Middleware => {
@@ -143,30 +127,30 @@ describe("copyImage leaves a big blob's digest to a destination that has shown i
 
   it("the destination is asked once with a wrong digest; a good copy is whole and equal", async () => {
     const log: { digest: string | null; status: number; sent: number }[] = [];
-    const r = await copyImage(`${a.host}/src/big:1`, `${b.host}/dst/good:1`, {
+    const r = await copyImage(`${f.a.host}/src/big:1`, `${f.b.host}/dst/good:1`, {
       source: fast,
       destination: { ...fast, middlewares: [recorder(log)] },
     });
-    expect(r.digest).toBe(img.manifest.desc.digest);
+    expect(r.digest).toBe(f.img.manifest.desc.digest);
     const probes = log.filter((p) => p.status === 400);
     expect(probes).toHaveLength(1);
-    const known = new Set([img.config.desc.digest, ...img.layers.map((l) => l.desc.digest)]);
+    const known = new Set([f.img.config.desc.digest, ...f.img.layers.map((l) => l.desc.digest)]);
     expect(known.has(probes[0]?.digest as never)).toBe(false);
-    const dst: Repository = { transport: tb, path: "dst/good" };
-    for (const l of img.layers) expect(await statBlob(dst, l.desc.digest)).toBe(l.desc.size);
+    const dst: Repository = { transport: f.tb, path: "dst/good" };
+    for (const l of f.img.layers) expect(await statBlob(dst, l.desc.digest)).toBe(l.desc.size);
   });
 
   it("a corrupted big blob is refused by the destination, said as the source's fault, and not stored", async () => {
     const log: { digest: string | null; status: number; sent: number }[] = [];
-    const copy = copyImage(`${a.host}/src/big:1`, `${b.host}/dst/bad:1`, {
-      source: { ...fast, middlewares: [corruptingOnly(img.layers[1]?.desc.digest)] },
+    const copy = copyImage(`${f.a.host}/src/big:1`, `${f.b.host}/dst/bad:1`, {
+      source: { ...fast, middlewares: [corruptingOnly(f.img.layers[1]?.desc.digest)] },
       destination: { ...fast, middlewares: [recorder(log)] },
     });
     await expect(copy).rejects.toThrow(/digest mismatch, the destination refused the bytes the source sent/);
-    const big = img.layers[1]?.desc;
+    const big = f.img.layers[1]?.desc;
     // Not hashed here: the whole blob went, and the destination said no.
     expect(log.find((p) => p.digest === big?.digest)).toMatchObject({ status: 400, sent: big?.size });
-    const dst: Repository = { transport: tb, path: "dst/bad" };
+    const dst: Repository = { transport: f.tb, path: "dst/bad" };
     expect(await statBlob(dst, big?.digest as Digest)).toBeUndefined();
   });
 
@@ -177,12 +161,12 @@ describe("copyImage leaves a big blob's digest to a destination that has shown i
       return req.method === "PUT" && res.status === 400 ? { ...res, status: 201 } : res;
     };
     const log: { digest: string | null; status: number; sent: number }[] = [];
-    const copy = copyImage(`${a.host}/src/big:1`, `${b.host}/dst/lax:1`, {
-      source: { ...fast, middlewares: [corruptingOnly(img.layers[1]?.desc.digest)] },
+    const copy = copyImage(`${f.a.host}/src/big:1`, `${f.b.host}/dst/lax:1`, {
+      source: { ...fast, middlewares: [corruptingOnly(f.img.layers[1]?.desc.digest)] },
       destination: { ...fast, middlewares: [recorder(log), lax] },
     });
     await expect(copy).rejects.toThrow(/digest mismatch, the source sent bytes that hash to sha256:/);
-    const big = img.layers[1]?.desc;
+    const big = f.img.layers[1]?.desc;
     const put = log.find((p) => p.digest === big?.digest);
     expect(put?.sent ?? 0).toBeLessThan(big?.size ?? 0);
   });
