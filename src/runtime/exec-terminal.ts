@@ -13,9 +13,9 @@
  * token of this run that the container cannot know, and the command ends at that mark.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
+import { randomHex } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
 import { isBroken, onBrokenPipe } from "./broken-pipe.js";
 
@@ -124,7 +124,7 @@ export function execOnTerminal(
   out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
   leave: string[],
 ): { ended: Promise<TerminalEnd>; held(wasRunc: boolean): void } {
-  const token = randomBytes(12).toString("hex");
+  const token = randomHex(12);
   const [cmd = "", ...args] = terminalCommand(argv, t.size(), token);
   // A session of its own from the start: the caller's terminal going away (or its session leader
   // ending) must not reach the process once detached. dash, not the caller's $SHELL, runs the line.

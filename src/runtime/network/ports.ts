@@ -4,7 +4,6 @@
  * two containers never publish one port, and tried with a bind first so that a port some host
  * process listens on is refused as Docker's proxy would.
  */
-import { createSocket } from "node:dgram";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { WharfError } from "../../errors/index.js";
@@ -51,8 +50,10 @@ async function bindError(
 ): Promise<string | undefined> {
   if (protocol === "sctp") return undefined;
   const host = hostIp || "0.0.0.0";
+  // node:dgram only for a UDP port: this module is on every `run`'s import path.
+  const { createSocket } = protocol === "udp" ? await import("node:dgram") : { createSocket: undefined };
   return new Promise((resolve) => {
-    if (protocol === "udp") {
+    if (createSocket) {
       const s = createSocket({ type: host.includes(":") ? "udp6" : "udp4", ipv6Only });
       s.once("error", (e: NodeJS.ErrnoException) => {
         s.close();

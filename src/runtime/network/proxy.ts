@@ -16,11 +16,11 @@
  * seconds after the file has no live entry.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeCrypto } from "../../digest/index.js";
 import { WharfError } from "../../errors/index.js";
 import { withLock, writeFileAtomicSync } from "../../files/index.js";
 import type { RuntimeContext } from "../types.js";
@@ -58,7 +58,7 @@ export function proxyLogFile(root: string): string {
 
 /** The relay's abstract socket (Linux: no file, no path length limit, gone with the process). */
 export function proxySocket(root: string): string {
-  return `\0wharf-proxy-${createHash("sha256").update(resolve(root)).digest("hex").slice(0, 24)}`;
+  return `\0wharf-proxy-${nodeCrypto().createHash("sha256").update(resolve(root)).digest("hex").slice(0, 24)}`;
 }
 
 /**
