@@ -3,7 +3,16 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bytesOf } from "../digest/index.js";
-import { acquireLock, removeTree, withLock, writeFileAtomic, writeStreamAtomic } from "./index.js";
+import {
+  acquireLock,
+  allOf,
+  removeTree,
+  removeTreeAsync,
+  removeTreesAsync,
+  withLock,
+  writeFileAtomic,
+  writeStreamAtomic,
+} from "./index.js";
 import { tempDirs } from "./testing/temp.js";
 
 const tmp = tempDirs("wharf-files-");
@@ -84,5 +93,44 @@ describe("removeTree", () => {
     removeTree(t); // missing: no error
     removeTree(outside); // a file
     expect(existsSync(outside)).toBe(false);
+  });
+});
+
+describe("removeTreeAsync", () => {
+  it("removes a tree as removeTree does, a directory of more entries than one batch, and several trees at once", async () => {
+    const base = treeBase();
+    const outside = join(base, "outside");
+    writeFileSync(outside, "keep");
+    const t = join(base, "t");
+    mkdirSync(join(t, "a", "b"), { recursive: true });
+    mkdirSync(join(t, "work", "work"), { recursive: true });
+    chmodSync(join(t, "work", "work"), 0o000);
+    writeFileSync(join(t, "a", "f"), "x");
+    symlinkSync(outside, join(t, "a", "link"));
+    for (let i = 0; i < 150; i++) writeFileSync(join(t, "a", "b", `f${i}`), "y".repeat(i * 40));
+    await removeTreeAsync(t);
+    expect(existsSync(t)).toBe(false);
+    expect(existsSync(outside)).toBe(true);
+    await removeTreeAsync(t); // missing: no error
+    const u = join(base, "u");
+    mkdirSync(join(u, "bundle"), { recursive: true });
+    writeFileSync(join(u, "bundle", "config.json"), "{}");
+    writeFileSync(join(u, "hosts"), "127.0.0.1 localhost\n");
+    await removeTreesAsync([join(u, "bundle"), join(u, "hosts"), join(u, "gone"), outside]);
+    expect(await readdir(u)).toEqual([]);
+    expect(existsSync(outside)).toBe(false);
+  });
+
+  it("throws the first error once all the work has ended", async () => {
+    let later = false;
+    const slow = new Promise<void>((r) => setTimeout(r, 20)).then(() => {
+      later = true;
+    });
+    await expect(allOf([Promise.reject(new Error("first")), slow, undefined])).rejects.toThrow("first");
+    expect(later).toBe(true);
+    // Not a directory's entry: the error of the listing, not ENOENT, is thrown.
+    const base = treeBase();
+    writeFileSync(join(base, "file"), "x");
+    await expect(removeTreeAsync(join(base, "file", "below"))).rejects.toThrow(/ENOTDIR/);
   });
 });

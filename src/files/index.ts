@@ -3,5 +3,5 @@ export { type Drainable, drained } from "./drained.js";
 export { acquireLock, type LockOptions, processAlive, withLock } from "./lock.js";
 export { removeOnSignal } from "./signal-cleanup.js";
 export { readTextOr, removeFile } from "./small.js";
-export { removeTree } from "./tree.js";
+export { allOf, removeTree, removeTreeAsync, removeTreesAsync } from "./tree.js";
 export { untilAborted } from "./until.js";

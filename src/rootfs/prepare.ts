@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import type { ContentStore } from "../content/types.js";
 import type { Digest } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { removeTree } from "../files/index.js";
+import { removeTree, removeTreeAsync } from "../files/index.js";
 import type { Descriptor } from "../oci/index.js";
 import { knownChainIds } from "./chain.js";
 import { ensureFlat } from "./flat.js";
@@ -220,5 +220,5 @@ export async function unmountRootfs(p: PreparedRootfs): Promise<void> {
 /** Unmounts and deletes a container's root filesystem and its changes. */
 export async function removeRootfs(dir: string): Promise<void> {
   await unmount(join(dir, "merged"));
-  removeTree(dir);
+  await removeTreeAsync(dir);
 }

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { resolveInRoot } from "../archive/paths.js";
 import { nodeCrypto } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import { readTextOr, removeTree } from "../files/index.js";
+import { readTextOr, removeTreesAsync } from "../files/index.js";
 import { mountRootfs, overlayRootMount } from "../rootfs/index.js";
 import { asksResources, buildResources } from "./cgroups.js";
 import type { NetSetup } from "./network/attach.js";
@@ -44,9 +44,9 @@ const PER_START = [
  */
 export async function releaseStartFiles(ctx: RuntimeContext, id: string): Promise<void> {
   const dir = containerDir(ctx, id);
-  for (const f of PER_START) removeTree(join(dir, f));
+  // At once: each file or directory that frees a block waits for its discard (files/tree.ts).
   // runc's PID file is on a tmpfs when there is one (pid-file.ts).
-  removeTree(runcPidFile(ctx, id));
+  await removeTreesAsync([...PER_START.map((f) => join(dir, f)), runcPidFile(ctx, id)]);
 }
 
 /** Makes `path` (a container path) exist as a directory inside `rootfs`, never outside it. */

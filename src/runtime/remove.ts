@@ -1,12 +1,12 @@
 import { WharfError } from "../errors/index.js";
-import { removeTree } from "../files/index.js";
+import { allOf, removeTreeAsync } from "../files/index.js";
 import { removeRootfs } from "../rootfs/index.js";
+import { releaseStartFiles } from "./bundle.js";
 import { resolveId } from "./catalog.js";
 import { containerEvent } from "./events.js";
 import { markStopped } from "./manual-stop.js";
 import { releaseNetwork } from "./network/release.js";
 import { dropFromPack, readPack } from "./pack.js";
-import { runcPidFile } from "./pid-file.js";
 import { pollRecord } from "./reconcile.js";
 import { runcDelete, runcKill, runcResume } from "./runc.js";
 import {
@@ -44,13 +44,16 @@ async function removeFiles(
   found: Located,
   volumes = false,
 ): Promise<boolean> {
-  if (found?.rec.rootfs.prepared) await removeRootfs(found.rec.rootfs.prepared.dir);
+  const prepared = found?.rec.rootfs.prepared;
+  // The files of its last start (the OCI bundle, the /etc files, runc's PID file, which a monitor
+  // that was killed leaves on the tmpfs: pid-file.ts) go while the rootfs does: each
+  // freed block waits for its discard (files/tree.ts). The record and the log stay until the rootfs
+  // has gone (a removal cut short leaves the record, and `rm` removes it again).
+  await allOf([releaseStartFiles(ctx, id), prepared ? removeRootfs(prepared.dir) : undefined]);
   trace("remove: rootfs removed");
   if (found?.rec.options.ipcMode === "shareable")
     await (await import("./spec-ns.js")).releaseShm(ctx, found.rec);
-  removeTree(containerDir(ctx, id));
-  // Left by a monitor that was killed (pid-file.ts: not in the directory).
-  removeTree(runcPidFile(ctx, id));
+  await removeTreeAsync(containerDir(ctx, id));
   if (found) {
     containerEvent(ctx, found.rec, "destroy");
     // `rm -v`, and `--rm` as Docker's: the anonymous volumes go too (never a named one).
