@@ -227,6 +227,8 @@ async function copyBlobs(
       }
     }),
   );
+  // The probe ends before the copy does (its upload session is not left behind a closed transport).
+  await destChecks;
   const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (bad) throw bad.reason;
 }
