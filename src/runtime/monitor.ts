@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, type FSWatcher, rmSync, watch } from "node:fs";
+import { existsSync, type FSWatcher, watch } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { WharfError } from "../errors/index.js";
-import { readTextOr } from "../files/index.js";
+import { readTextOr, removeFile } from "../files/index.js";
 import { isBroken, onBrokenPipe } from "./broken-pipe.js";
 import { bundleDir, hostnameOf, prepareBundle, releaseStartFiles } from "./bundle.js";
 import { stopWarmingCgroupLock, warmCgroupLock } from "./cgroup-lock.js";
@@ -99,8 +99,8 @@ export async function runMonitored(
     }
   }
   if (!opts.fresh) {
-    rmSync(pidFile, { force: true });
-    rmSync(runcLog, { force: true });
+    removeFile(pidFile);
+    removeFile(runcLog);
     await runcDelete(ctx, id, true);
     trace("monitor: old state cleared");
   }
@@ -311,7 +311,8 @@ export async function runMonitored(
   if (io.forwardSignals) for (const s of FORWARDED) process.off(s, forward);
   await checkPid();
   // Read: done with. On a tmpfs it is not in the container's directory, which a --rm removal takes.
-  rmSync(pidFile, { force: true });
+  // An unlink (removeFile), not rmSync: that loads Node's rimraf module on every run's way.
+  removeFile(pidFile);
   await started;
   // A container that never started: its network is done with before it goes.
   await net.done;
@@ -339,7 +340,7 @@ export async function runMonitored(
         (w) => w.end(),
         () => false,
       )) || oomKilled;
-    rmSync(marker, { force: true });
+    removeFile(marker);
   }
   const result: MonitorResult = error
     ? { exitCode, error }
