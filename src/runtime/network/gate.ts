@@ -40,10 +40,14 @@ export function openGate(path: string): Gate | undefined {
 
 /**
  * The spec's hook: the gate (`lo` is raised by the process that makes the namespace, netns.ts,
- * before the network is complete and the gate opens).
+ * before the network is complete and the gate opens). It reads its stdin first, to the end: runc
+ * writes the container's state there, and a hook that ends before that write makes it fail with
+ * EPIPE, whose SIGPIPE a foreground `runc run` (which takes every signal) forwards to the
+ * container's process: under `--init` tini passed it on and the command died at once (status 141,
+ * about one start in ten). The state is one line of JSON, never "ok".
  */
 export function gateHooks(gate: Gate): SpecHook[] {
-  return [{ path: toolPath("grep"), args: ["grep", "-q", "^ok$", gate.path], timeout: 120 }];
+  return [{ path: toolPath("grep"), args: ["grep", "-q", "^ok$", "-", gate.path], timeout: 120 }];
 }
 
 /**
