@@ -112,7 +112,10 @@ describe("builds at once in one process (bake's targets)", () => {
     const started = Date.now();
     await expect(other).rejects.toThrow(/cancel/);
     expect(Date.now() - started).toBeLessThan(1900);
+    // Its base steps ran here or were taken from the other build (whichever started them first);
+    // the RUN the aborted build had begun is run here again.
     const done = await slow;
-    expect(done.steps.done).toBe(3);
+    expect(done.steps.done + done.steps.cached).toBe(3);
+    expect(done.steps.done).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });

@@ -36,7 +36,7 @@ describe("build --annotation, --builder and --call", () => {
     const check = await runCli(["build", "--call", "check", dir], { root });
     expect([check.status, check.stdout]).toEqual([0, "Check complete, no warnings found.\n"]);
     const targets = await runCli(["build", "--call=targets", dir], { root });
-    expect([targets.status, targets.stdout]).toEqual([0, "TARGET      DESCRIPTION\n(default)   \n"]);
+    expect([targets.status, targets.stdout]).toEqual([0, "TARGET    DESCRIPTION\n(default) \n"]);
     const unknown = await runCli(["build", "--call=lint", dir], { root });
     expect([unknown.status, unknown.stderr.split("\n")[0]]).toEqual([
       125,
