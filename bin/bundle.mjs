@@ -11,7 +11,7 @@
 // Run by `npm run build` after `tsc`; bin/wharf.cjs falls back to dist/cli when there is no bundle.
 
 import { execFileSync } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -119,8 +119,11 @@ for (const [entry, out] of [
     banner: { js: moduleUrl },
   });
 }
-// The loader reads main.js and run.js as latin1 (no UTF-8 decoding): they must be ASCII.
-for (const out of ["main.js", "run.js"]) {
+// The detached container's keeper is started through a loader that compiles shim.js with a code
+// cache of its own (bin/shim-loader.cjs; src/runtime/lifecycle.ts starts it when it is there).
+await copyFile(join(repo, "bin", "shim-loader.cjs"), join(outdir, "shim-loader.cjs"));
+// The loaders read main.js, run.js and shim.js as latin1 (no UTF-8 decoding): they must be ASCII.
+for (const out of ["main.js", "run.js", "shim.js"]) {
   const text = await readFile(join(outdir, out));
   const at = text.findIndex((b) => b > 0x7f);
   if (at >= 0) {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,12 @@ export interface ShimArgs {
 }
 
 function shimCommand(ctx: RuntimeContext): string[] {
-  return ctx.shim ?? [process.execPath, fileURLToPath(new URL("./shim.js", import.meta.url))];
+  if (ctx.shim) return ctx.shim;
+  // Beside the bundle, the loader that compiles shim.js with a code cache (bin/shim-loader.cjs),
+  // with one V8 helper thread as bin/wharf gives the CLI: a `run -d` waits for its shim's start-up.
+  const loader = fileURLToPath(new URL("./shim-loader.cjs", import.meta.url));
+  if (existsSync(loader)) return [process.execPath, "--v8-pool-size=1", loader];
+  return [process.execPath, fileURLToPath(new URL("./shim.js", import.meta.url))];
 }
 
 function startFailure(rec: ContainerRecord): WharfError {

@@ -1,6 +1,6 @@
 // bin/wharf.cjs: the bundle compiled with a V8 code cache of each command's own. Runs a copy of the
 // built bundle (needs `npm run build`) so that the caches it writes are its own.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
@@ -32,7 +32,7 @@ beforeAll(() => {
   mkdirSync(join(dir, "bin"));
   mkdirSync(join(dir, "dist", "bundle"), { recursive: true });
   copyFileSync(join(REPO_ROOT, "bin", "wharf.cjs"), join(dir, "bin", "wharf.cjs"));
-  for (const f of ["main.js", "run.js", "registry.js", "shim.js", "package.json"]) {
+  for (const f of ["main.js", "run.js", "registry.js", "shim.js", "shim-loader.cjs", "package.json"]) {
     copyFileSync(join(REPO_ROOT, "dist", "bundle", f), join(dir, "dist", "bundle", f));
   }
 });
@@ -140,5 +140,37 @@ describe("bin/wharf.cjs", () => {
     writeFileSync(main, text.replace("`wharf version ${", "`wharf  version${"), "latin1");
     expect(wharf("--version")).toBe("wharf  version0.1.0\n");
     expect(caches().filter((n) => n.startsWith("none-"))).toHaveLength(3);
+  });
+});
+
+describe("dist/bundle/shim-loader.cjs", () => {
+  // A keeper for a container that is not there: it reads the record, finds none and ends with 1.
+  const shim = () => {
+    const args = JSON.stringify({ root: join(dir, "shim-root"), id: "0".repeat(64) });
+    return spawnSync(
+      process.execPath,
+      ["--v8-pool-size=1", join(dir, "dist", "bundle", "shim-loader.cjs"), args],
+      {
+        encoding: "utf8",
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: "", NODE_OPTIONS: "" },
+      },
+    );
+  };
+  const shimCaches = () => caches().filter((n) => n.startsWith("shim-"));
+
+  it("runs shim.js, writes its cache when the shim ends, uses it after and writes it again when refused", () => {
+    const first = shim();
+    expect([first.status, first.stderr]).toEqual([1, ""]);
+    expect(shimCaches()).toHaveLength(1);
+    const cache = join(cacheDir(), shimCaches()[0] as string);
+    const before = statSync(cache);
+    expect(before.size).toBeGreaterThan(10_000);
+    expect(shim().status).toBe(1);
+    // Accepted, so not written again.
+    expect(statSync(cache).mtimeMs).toBe(before.mtimeMs);
+    writeFileSync(cache, "not a code cache");
+    expect(shim().status).toBe(1);
+    expect(readFileSync(cache).byteLength).toBeGreaterThan(10_000);
+    expect(shimCaches()).toHaveLength(1);
   });
 });
