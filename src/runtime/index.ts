@@ -82,6 +82,7 @@ export { containersUsing, getContainer, LOST_EXIT_CODE, listContainers, reconcil
 export { type RemoveOptions, removeContainer } from "./remove.js";
 export type { ResourceRunOptions, ThrottleDevice, WeightDevice } from "./resource-types.js";
 export { parseRestartPolicy, restartPolicyText } from "./restart.js";
+export { parseSeccompProfile, seccompFromProfile } from "./seccomp-profile.js";
 export { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
 export { findInit, INIT_PATH } from "./spec-extras.js";
 export { cpuPercent, memUsed, type StatsSample, sampleStats } from "./stats.js";

@@ -191,10 +191,14 @@ export async function pruneContainers(
   return { deleted: ids.filter((id) => removed.has(id)), spaceReclaimed };
 }
 
-/** `HostConfig.SecurityOpt` as Docker shows it: null when none was given. */
+/**
+ * `HostConfig.SecurityOpt` as Docker shows it: null when none was given; a profile file as its
+ * compacted JSON (`seccomp={"defaultAction":...}`), which Docker's CLI sent in the file's stead.
+ */
 function securityOptText(o: RunOptions): string[] | null {
   const out = [
-    ...(o.seccomp === "unconfined" ? ["seccomp=unconfined"] : []),
+    ...(o.seccomp !== undefined ? [`seccomp=${o.seccomp}`] : []),
+    ...(o.seccompProfile !== undefined ? [`seccomp=${o.seccompProfile}`] : []),
     ...(o.noNewPrivileges === true ? ["no-new-privileges=true"] : []),
   ];
   return out.length > 0 ? out : null;

@@ -107,8 +107,16 @@ export interface RunOptions extends ExtraRunOptions, NetworkRunOptions, Resource
   /** `--cap-add`/`--cap-drop`, as `CAP_…` names or `ALL` (caps.ts). */
   capAdd?: string[];
   capDrop?: string[];
-  /** `--security-opt seccomp=unconfined`: no seccomp filter. */
-  seccomp?: "unconfined";
+  /** `--security-opt seccomp=unconfined`: no seccomp filter; `seccomp=builtin`: the built-in one. */
+  seccomp?: "unconfined" | "builtin";
+  /**
+   * `--security-opt seccomp=FILE`: the file's JSON, compacted, as read when the container was
+   * created (Docker's `HostConfig.SecurityOpt` keeps it so): a restart uses it whatever the file
+   * became. Converted for the container at each start (seccomp-profile.ts).
+   */
+  seccompProfile?: string;
+  /** daemon.json's `seccomp-profile` file's JSON when the container was created (not in SecurityOpt). */
+  daemonSeccompProfile?: string;
   /** `--security-opt no-new-privileges`. */
   noNewPrivileges?: boolean;
 }
