@@ -235,7 +235,8 @@ export function runKeyOptions(
     const capDrop = normalizeCaps(flag.strings(f, "cap-drop"), "CapDrop");
     if (capAdd.length > 0) o.capAdd = capAdd;
     if (capDrop.length > 0) o.capDrop = capDrop;
-    Object.assign(o, parseSecurityOpts(flag.strings(f, "security-opt")));
+    // A profile file's path is the project directory's, as Compose reads it.
+    Object.assign(o, parseSecurityOpts(flag.strings(f, "security-opt"), p.workingDir));
     Object.assign(o, extraRunOptions(f));
     if (RUN_RESOURCE_FLAGS.some((x) => f.given.has(x.name))) Object.assign(o, resourceValues(f));
     const net = networkOptionsOf(f, network);

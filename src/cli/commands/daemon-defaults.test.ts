@@ -78,8 +78,24 @@ describe("daemon.json's container defaults", () => {
     refused({ init: "yes" }, "init must be a boolean");
     refused({ "init-path": "tini" }, "init-path must be an absolute path: tini");
     refused({ "userns-remap": "default" }, "userns-remap is not supported by wharf");
-    refused({ "seccomp-profile": "/etc/profile.json" }, "seccomp-profile /etc/profile.json is not supported");
     expect(() => defaults({ init: "yes" })).toThrow(`unable to configure wharf with file ${FILE}`);
+  });
+
+  it("reads seccomp-profile's file when a container is made, unless the command line names one", async () => {
+    const dir = temp();
+    const profile = join(dir, "profile.json");
+    writeFileSync(profile, '{ "defaultAction": "SCMP_ACT_ALLOW" }');
+    expect(defaults({ "seccomp-profile": profile })).toEqual({ seccompProfilePath: profile });
+    expect((await optionsWith({ "seccomp-profile": profile })).daemonSeccompProfile).toBe(
+      '{"defaultAction":"SCMP_ACT_ALLOW"}',
+    );
+    for (const opt of ["seccomp=unconfined", "seccomp=builtin", `seccomp=${profile}`]) {
+      const o = await optionsWith({ "seccomp-profile": profile }, "--security-opt", opt);
+      expect(o.daemonSeccompProfile).toBeUndefined();
+    }
+    await expect(optionsWith({ "seccomp-profile": join(dir, "gone.json") })).rejects.toThrow(
+      `opening seccomp profile (${join(dir, "gone.json")}) failed: open ${join(dir, "gone.json")}: no such file or directory`,
+    );
   });
 
   it("fills in what the command line did not say; what it says wins", async () => {

@@ -2,7 +2,8 @@
  * daemon.json's defaults for new containers, as dockerd applies them to a container it creates:
  * `log-driver` and `log-opts`, `dns`, `dns-search`, `dns-opts`, `default-ulimits`,
  * `default-shm-size`, `default-ipc-mode`, `default-cgroupns-mode`, `init` (and `init-path`),
- * `no-new-privileges`, `seccomp-profile` (`unconfined` or `builtin`); `userns-remap` is refused by
+ * `no-new-privileges`, `seccomp-profile` (`unconfined`, `builtin` or a profile file, read when a
+ * container is created and kept with it); `userns-remap` is refused by
  * name (wharf has no user namespace remapping). What the command line says wins. Loaded only when daemon.json exists.
  */
 import { isAbsolute } from "node:path";
@@ -11,6 +12,7 @@ import type { RunOptions, Ulimit } from "../../runtime/index.js";
 import { flag } from "../command.js";
 import type { ParsedFlags } from "../flags.js";
 import { parseMemory } from "../parse/bytes.js";
+import { readSeccompProfile } from "../parse/security.js";
 import { parseLogOpts, parseUlimit } from "./container-flags-extra.js";
 import { type DaemonDocument, invalid } from "./daemon-config.js";
 
@@ -29,6 +31,8 @@ export interface ContainerDefaults {
   initPath?: string;
   noNewPrivileges?: boolean;
   seccompUnconfined?: boolean;
+  /** `seccomp-profile`'s file: its path (read by `withContainerDefaults` when a container is made). */
+  seccompProfilePath?: string;
 }
 
 type Keys = Record<string, unknown>;
@@ -191,13 +195,7 @@ export function containerDefaults(doc: DaemonDocument): ContainerDefaults {
   if (boolOf(file, keys, "no-new-privileges")) d.noNewPrivileges = true;
   const seccomp = stringOf(file, keys, "seccomp-profile");
   if (seccomp === "unconfined") d.seccompUnconfined = true;
-  else if (seccomp !== undefined && seccomp !== "" && seccomp !== "builtin") {
-    throw new WharfError(
-      "config-invalid",
-      `unable to configure wharf with file ${file}: seccomp-profile ${seccomp} is not supported by wharf`,
-      { hint: 'wharf applies Docker\'s default profile, or none: give "builtin" or "unconfined"' },
-    );
-  }
+  else if (seccomp !== undefined && seccomp !== "" && seccomp !== "builtin") d.seccompProfilePath = seccomp;
   return d;
 }
 
@@ -238,6 +236,11 @@ export function withContainerDefaults(o: RunOptions, f: ParsedFlags, d: Containe
   if (d.init && !given("init")) o.init = true;
   if (d.initPath && o.init) o.initPath = d.initPath;
   if (d.noNewPrivileges && o.noNewPrivileges === undefined) o.noNewPrivileges = true;
-  if (d.seccompUnconfined && o.seccomp === undefined) o.seccomp = "unconfined";
+  if (d.seccompUnconfined && o.seccomp === undefined && o.seccompProfile === undefined)
+    o.seccomp = "unconfined";
+  // dockerd reads its profile when it starts; wharf, with no daemon, when the container is made.
+  if (d.seccompProfilePath !== undefined && o.seccomp === undefined && o.seccompProfile === undefined) {
+    o.daemonSeccompProfile = readSeccompProfile(d.seccompProfilePath);
+  }
   return o;
 }
