@@ -5,15 +5,30 @@ import { shortName } from "./compose-common.js";
 /**
  * Prints the containers' logs with Compose's prefixes (`web-1  | line`, names padded to the
  * longest), stdout lines on stdout and stderr lines on stderr; with `follow`, until every container
- * has stopped (or `signal` aborts); `since` (ms since the epoch) leaves out older lines.
+ * has stopped (or `signal` aborts: a stream waiting for lines is left at once); `since` (ms since
+ * the epoch) leaves out older lines; `width` pads the names as another call's beside it (`up`).
  */
 export async function printLogs(
   ctx: Context,
   rt: RuntimeContext,
   containers: readonly ContainerRecord[],
-  opts: { follow?: boolean; tail?: number; signal?: AbortSignal; noPrefix?: boolean; since?: number } = {},
+  opts: {
+    follow?: boolean;
+    tail?: number;
+    signal?: AbortSignal;
+    noPrefix?: boolean;
+    since?: number;
+    width?: number;
+  } = {},
 ): Promise<void> {
-  const width = Math.max(0, ...containers.map((c) => shortName(c).length));
+  const width = opts.width ?? Math.max(0, ...containers.map((c) => shortName(c).length));
+  const { signal } = opts;
+  const aborted = signal
+    ? new Promise<undefined>((r) => {
+        if (signal.aborted) r(undefined);
+        else signal.addEventListener("abort", () => r(undefined), { once: true });
+      })
+    : undefined;
   await Promise.all(
     containers.map(async (c) => {
       const prefix = opts.noPrefix ? "" : `${shortName(c).padEnd(width)}  | `;
@@ -21,8 +36,14 @@ export async function printLogs(
         follow: opts.follow === true,
         ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
       });
-      for await (const e of entries) {
-        if (opts.signal?.aborted) return;
+      const it = entries[Symbol.asyncIterator]();
+      for (;;) {
+        const pending = it.next();
+        // A follow waits for lines of a container that may run on: the signal ends the wait.
+        pending.catch(() => undefined);
+        const n = aborted ? await Promise.race([pending, aborted]) : await pending;
+        if (n === undefined || n.done || signal?.aborted) return;
+        const e = n.value;
         // `up`: only what the containers write from now on, as Compose attaches.
         if (opts.since !== undefined && Date.parse(e.time) < opts.since) continue;
         const text = e.log.endsWith("\n") ? e.log.slice(0, -1) : e.log;

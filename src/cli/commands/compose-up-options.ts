@@ -1,9 +1,10 @@
 /**
  * `compose up`'s options beyond making the containers: `--wait` (until running or healthy),
- * `--abort-on-container-exit` and `--exit-code-from`, the recreate and pull policies, `--timeout`;
- * checked against each other in Compose's words.
+ * `--abort-on-container-exit`, `--abort-on-container-failure` and `--exit-code-from`, which
+ * services are followed (`--attach`, `--no-attach`, `--attach-dependencies`, `attach: false`), the
+ * recreate and pull policies, `--timeout`; checked against each other in Compose's words.
  */
-import type { Project } from "../../compose/index.js";
+import type { Project, ServiceConfig } from "../../compose/index.js";
 import { WharfError } from "../../errors/index.js";
 import { type ContainerRecord, getContainer, type RuntimeContext } from "../../runtime/index.js";
 import { flag } from "../command.js";
@@ -21,14 +22,36 @@ export const UP_FLAGS: FlagSpec[] = [
     description: "Stops all containers if any container was stopped. Incompatible with -d",
   },
   {
+    name: "abort-on-container-failure",
+    type: "bool",
+    description: "Stops all containers if any container exited with failure. Incompatible with -d",
+  },
+  {
     name: "always-recreate-deps",
     type: "bool",
     description: "Recreate dependent containers. Incompatible with --no-recreate.",
   },
   {
+    name: "attach",
+    type: "strings",
+    valueName: "stringArray",
+    description: "Restrict attaching to the specified services. Incompatible with --attach-dependencies.",
+  },
+  {
+    name: "attach-dependencies",
+    type: "bool",
+    description: "Automatically attach to log output of dependent services",
+  },
+  {
     name: "exit-code-from",
     type: "string",
     description: "Return the exit code of the selected service container. Implies --abort-on-container-exit",
+  },
+  {
+    name: "no-attach",
+    type: "strings",
+    valueName: "stringArray",
+    description: "Do not attach (stream logs) to the specified services",
   },
   {
     name: "no-recreate",
@@ -66,7 +89,14 @@ export interface UpOptions {
   wait: boolean;
   /** Seconds; 0: none. */
   waitTimeout: number;
+  /** `--abort-on-container-exit` (or `--exit-code-from`) or `--abort-on-container-failure`. */
   abort: boolean;
+  /** `--abort-on-container-failure`: only a non-zero exit stops the others. */
+  failureOnly: boolean;
+  /** `--attach`: the services followed, as given; empty: those `up` names (or all). */
+  attach: string[];
+  noAttach: string[];
+  attachDependencies: boolean;
   exitCodeFrom?: string;
   noRecreate: boolean;
   forceRecreate: boolean;
@@ -85,11 +115,18 @@ function usage(message: string, hint: string): WharfError {
 /** The options the flags ask for, refused together as Compose refuses them. */
 export function upOptions(f: ParsedFlags, p: Project): UpOptions {
   const exitCodeFrom = flag.string(f, "exit-code-from") || undefined;
+  const failureOnly = flag.bool(f, "abort-on-container-failure");
+  // As Compose: --exit-code-from implies --abort-on-container-exit, unless on failure is asked.
+  const onExit = flag.bool(f, "abort-on-container-exit") || (exitCodeFrom !== undefined && !failureOnly);
   const o: UpOptions = {
     detach: flag.bool(f, "detach"),
     wait: flag.bool(f, "wait"),
     waitTimeout: flag.int(f, "wait-timeout") ?? 0,
-    abort: flag.bool(f, "abort-on-container-exit") || exitCodeFrom !== undefined,
+    abort: onExit || failureOnly,
+    failureOnly,
+    attach: flag.strings(f, "attach"),
+    noAttach: flag.strings(f, "no-attach"),
+    attachDependencies: flag.bool(f, "attach-dependencies"),
     ...(exitCodeFrom ? { exitCodeFrom } : {}),
     noRecreate: flag.bool(f, "no-recreate"),
     forceRecreate: flag.bool(f, "force-recreate"),
@@ -104,25 +141,81 @@ export function upOptions(f: ParsedFlags, p: Project): UpOptions {
   else if (pull === "always" || pull === "missing" || pull === "never") o.pull = pull;
   else if (pull !== "policy" && pull !== "")
     throw usage(`invalid --pull option "${pull}"`, "use --pull always, missing, never or build");
-  if (o.wait && o.abort)
+  if (onExit && failureOnly)
+    throw usage(
+      "--abort-on-container-failure cannot be combined with --abort-on-container-exit",
+      "give one of them (--exit-code-from works with either)",
+    );
+  const attaching = o.attachDependencies || o.attach.length > 0;
+  if (o.wait && (onExit || attaching))
     throw usage(
       "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies",
       "drop --wait (it implies --detach) or --abort-on-container-exit",
     );
-  if (o.detach && o.abort)
+  // --wait implies --detach, so that it is refused with --abort-on-container-failure in these words.
+  if ((o.detach || o.wait) && (o.abort || attaching))
     throw usage(
-      "--detach cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies",
+      "--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach or --attach-dependencies",
       "drop -d to follow the containers and stop them when one exits",
     );
   if (o.forceRecreate && o.noRecreate)
     throw usage("--force-recreate and --no-recreate are incompatible", "give one of them");
   if (o.recreateDeps && o.noRecreate)
     throw usage("--always-recreate-deps and --no-recreate are incompatible", "give one of them");
+  if (o.attach.length > 0 && o.attachDependencies)
+    throw usage("cannot combine --attach and --attach-dependencies", "give one of them");
   if (exitCodeFrom && !p.services.some((s) => s.name === exitCodeFrom))
     throw new WharfError("not-found", `no such service: ${exitCodeFrom}`, {
       hint: "name a service of the project in --exit-code-from",
     });
   return o;
+}
+
+/**
+ * The services whose output `up` prints, in the order they start (Compose's AttachTo): `--attach`'s
+ * as given (each must be among those `up` runs: `cannot attach to services not included in up`),
+ * else the services named (all when none is) and with `--attach-dependencies` those they depend on,
+ * less those with `attach: false`; then less `--no-attach`'s.
+ */
+export function attachedServices(
+  selected: readonly ServiceConfig[],
+  names: readonly string[],
+  o: Pick<UpOptions, "attach" | "noAttach" | "attachDependencies">,
+): string[] {
+  let want: Set<string>;
+  if (o.attach.length > 0) {
+    const known = new Set(selected.map((s) => s.name));
+    const unexpected = [...new Set(o.attach)].filter((n) => !known.has(n));
+    if (unexpected.length > 0)
+      throw usage(
+        `cannot attach to services not included in up: ${unexpected.join(", ")}`,
+        "name in --attach the services up starts (those named and their dependencies)",
+      );
+    want = new Set(o.attach);
+  } else {
+    const base =
+      names.length === 0 || o.attachDependencies ? selected : selected.filter((s) => names.includes(s.name));
+    want = new Set(base.filter((s) => s.attach !== false).map((s) => s.name));
+  }
+  for (const n of o.noAttach) want.delete(n);
+  return selected.filter((s) => want.has(s.name)).map((s) => s.name);
+}
+
+/**
+ * The services whose exits `up` watches (`--abort-on-container-*`, `--exit-code-from`, and the end
+ * of `up`): those named, else those attached; and those a ^C or an abort stops: those named, else
+ * all (Compose leaves the dependencies of `up SERVICE` running).
+ */
+export function upScope(
+  selected: readonly ServiceConfig[],
+  names: readonly string[],
+  attached: readonly string[],
+): { watched: string[]; stopped: string[] } {
+  if (names.length > 0) {
+    const named = selected.filter((s) => names.includes(s.name)).map((s) => s.name);
+    return { watched: named, stopped: named };
+  }
+  return { watched: [...attached], stopped: selected.map((s) => s.name) };
 }
 
 /** Go's Duration string of whole seconds (`1m30s`), as Compose prints `--wait-timeout`. */
@@ -175,47 +268,59 @@ export async function waitRunning(
 }
 
 /**
- * `--abort-on-container-exit`: watches the attached containers; the first to exit stops the others
+ * `--abort-on-container-exit`: watches `watched` (`upScope`); the first to exit stops `stopped`
  * (Compose's `Aborting on container exit...`), each after its `pre_stop` hooks as Compose's stop.
- * Resolves with the exit code `up` returns: that of `--exit-code-from`'s container, else of the
- * first container that exited (`abortStatus`: 1 for a failed hook when that is 0).
+ * `--abort-on-container-failure`: the same on the first non-zero exit; a 0 exit stops nothing.
+ * Resolves with the exit code `up` returns: that of `--exit-code-from`'s container (looked up in
+ * `all`), else of the container that set off the abort (`abortStatus`: 1 for a failed hook when
+ * that is 0); 0 when every watched container ended without setting it off.
  */
 export function watchExits(
   ctx: Context,
   rt: RuntimeContext,
   p: Project,
-  containers: readonly ContainerRecord[],
+  scope: {
+    watched: readonly ContainerRecord[];
+    stopped: readonly ContainerRecord[];
+    all: readonly ContainerRecord[];
+  },
   o: UpOptions,
   say: Say,
   stopped: () => boolean,
 ): { done: Promise<number>; cancel: () => void } {
   let cancelled = false;
   const seen = new Map<string, number>();
+  const { watched } = scope;
   const done = (async () => {
     let first: ContainerRecord | undefined;
-    while (!cancelled && !first) {
-      for (const c of containers) {
+    while (!cancelled && !first && seen.size < watched.length && !stopped()) {
+      for (const c of watched) {
         const rec = await getContainer(rt, c.id).catch(() => undefined);
         if (rec && rec.state === "exited" && !seen.has(rec.id)) {
           seen.set(rec.id, rec.exitCode);
           ctx.out(`${rec.name} exited with code ${rec.exitCode}`);
-          first ??= rec;
+          if (!o.failureOnly || rec.exitCode !== 0) first ??= rec;
         }
       }
-      if (!first) await new Promise((r) => setTimeout(r, 200));
+      if (!first && seen.size < watched.length) await new Promise((r) => setTimeout(r, 200));
     }
-    if (!first || stopped()) return 0;
+    if (stopped()) return 0;
+    const from = o.exitCodeFrom
+      ? scope.all.find((c) => c.options.labels?.["com.docker.compose.service"] === o.exitCodeFrom)
+      : first;
+    if (!first) {
+      // None set it off (--abort-on-container-failure, all exited 0): --exit-code-from's code, else 0.
+      const rec = o.exitCodeFrom && from ? await getContainer(rt, from.id).catch(() => undefined) : undefined;
+      return rec?.state === "exited" ? rec.exitCode : 0;
+    }
     ctx.out("Aborting on container exit...");
     // As Compose's stop: each running one's pre_stop hooks, then its stop signal and grace period.
     let hookFailed = false;
-    for (const c of [...containers].reverse()) {
+    for (const c of [...scope.stopped].reverse()) {
       const rec = await getContainer(rt, c.id).catch(() => undefined);
       if (rec?.state !== "running") continue;
       if (!(await stopForUp(ctx, rt, p, c, o.timeout, say))) hookFailed = true;
     }
-    const from = o.exitCodeFrom
-      ? containers.find((c) => c.options.labels?.["com.docker.compose.service"] === o.exitCodeFrom)
-      : first;
     const rec = from ? await getContainer(rt, from.id).catch(() => undefined) : undefined;
     return abortStatus(rec?.exitCode ?? 0, hookFailed);
   })();

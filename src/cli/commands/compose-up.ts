@@ -34,7 +34,15 @@ import { injectFiles, serviceRunOptions, withDaemonDefaults } from "./compose-op
 import { replicasOf, SCALE_FLAG, scaleDown, scaleOf } from "./compose-replicas.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImageFor } from "./compose-service-image.js";
-import { UP_FLAGS, type UpOptions, upOptions, waitRunning, watchExits } from "./compose-up-options.js";
+import {
+  attachedServices,
+  UP_FLAGS,
+  type UpOptions,
+  upOptions,
+  upScope,
+  waitRunning,
+  watchExits,
+} from "./compose-up-options.js";
 import { runtimeContext } from "./container-common.js";
 
 type Say = ReturnType<typeof progress>;
@@ -199,6 +207,9 @@ export const command: Command = {
       throw new WharfError("invalid-argument", "no service selected", {
         hint: "activate a profile (--profile NAME or COMPOSE_PROFILES), or name a service",
       });
+    // The services followed, checked before anything is made (as Compose's AttachTo).
+    const following = !up.detach && !up.wait && !flag.bool(f, "no-start");
+    const attachTo = following ? attachedServices(services, f.args, up) : [];
     await orphans(ctx, rt, p, flag.bool(f, "remove-orphans"), say);
     await ensureResources(rt, p, services, say);
     const scale = scaleOf(p, flag.strings(f, "scale"));
@@ -263,7 +274,7 @@ export const command: Command = {
       await w.close();
       return 130;
     }
-    return attach(ctx, rt, p, services, since, up, watching);
+    return attach(ctx, rt, p, { services, names: f.args, attached: attachTo }, since, up, watching);
   },
 };
 
@@ -282,19 +293,25 @@ async function upWatched(p: Project, names: readonly string[]): Promise<ServiceC
   }
 }
 
-/** `up` without -d: the services' logs until they all stop; ^C stops them (Compose's words). */
+/**
+ * `up` without -d: the attached services' logs (`attachedServices`) until they all stop; ^C stops
+ * the services named, else all (`upScope`), in Compose's words.
+ */
 async function attach(
   ctx: Context,
   rt: RuntimeContext,
   p: Project,
-  services: ServiceConfig[],
+  sel: { services: ServiceConfig[]; names: readonly string[]; attached: string[] },
   since: number,
   up: UpOptions,
   watching?: (prefix: string) => Promise<{ close(): Promise<void> }>,
 ): Promise<number> {
-  // `attach: false` services run but are not followed, as Compose leaves them.
-  const attached = services.filter((s) => s.attach !== false).map((s) => s.name);
-  const containers = await projectContainers(rt, p.name, { services: attached });
+  const { attached } = sel;
+  const scope = upScope(sel.services, sel.names, attached);
+  // The containers of these services (none for none: projectContainers takes an empty list as all).
+  const of = async (services: readonly string[]) =>
+    services.length > 0 ? projectContainers(rt, p.name, { services }) : [];
+  const containers = await of(attached);
   ctx.out(`Attaching to ${containers.map((c) => c.name).join(", ")}`);
   // `--watch`: Compose's watch lines among the logs, `⦿` where the others have their name.
   const width = Math.max(0, ...containers.map((c) => shortName(c).length));
@@ -308,7 +325,7 @@ async function attach(
     stopping = (async () => {
       // `--watch`: the rebuild under way is canceled first; it may have recreated them since.
       await watcher?.close();
-      const now = watcher ? await projectContainers(rt, p.name, { services: attached }) : containers;
+      const now = await of(scope.stopped);
       // Each one's pre_stop hooks first; a failing one leaves it running, as Compose's stop.
       for (const c of [...now].reverse()) await stopForUp(ctx, rt, p, c, up.timeout, say);
       stop.abort();
@@ -316,19 +333,26 @@ async function attach(
   };
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
-  // `--abort-on-container-exit` watches every service's containers, followed or not.
-  const watched = up.abort
-    ? await projectContainers(rt, p.name, { services: services.map((s) => s.name) })
-    : containers;
+  // `--abort-on-container-*` watches those named, else those attached, and stops `scope.stopped`.
+  const watched = await of(scope.watched);
   const watch = up.abort
-    ? watchExits(ctx, rt, p, watched, up, progress(ctx), () => stopping !== undefined)
+    ? watchExits(
+        ctx,
+        rt,
+        p,
+        { watched, stopped: await of(scope.stopped), all: await of(sel.services.map((s) => s.name)) },
+        up,
+        progress(ctx),
+        () => stopping !== undefined,
+      )
     : undefined;
   try {
     if (watcher) {
       // `--watch`: restarts and recreates end the streams; the containers are followed again.
       const { followWatched } = await import("./compose-watch-core.js");
       await followWatched(ctx, p, attached, stop.signal, since);
-    } else await printLogs(ctx, rt, containers, { follow: true, signal: stop.signal, since });
+    } else
+      await follow(rt, containers, watched, stop.signal, (cs, o) => printLogs(ctx, rt, cs, { ...o, since }));
     await stopping;
     if (watch) {
       // As Compose: the exit code of --exit-code-from's container, else of the first that exited.
@@ -345,5 +369,53 @@ async function attach(
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onInt);
     await watcher?.close();
+  }
+}
+
+/**
+ * `up`'s logs: those of the watched containers (`upScope`) until they end; those of the others
+ * attached (`--attach-dependencies`, `--attach` beside the services named) until every watched
+ * one has exited too, as Compose's `up SERVICE` ends with SERVICE, its dependencies running on.
+ */
+async function follow(
+  rt: RuntimeContext,
+  attached: readonly ContainerRecord[],
+  watched: readonly ContainerRecord[],
+  signal: AbortSignal,
+  print: (
+    cs: readonly ContainerRecord[],
+    o: { follow: true; signal: AbortSignal; width: number },
+  ) => Promise<void>,
+): Promise<void> {
+  const ids = new Set(watched.map((c) => c.id));
+  const width = Math.max(0, ...attached.map((c) => shortName(c).length));
+  const others = new AbortController();
+  const end = () => others.abort();
+  signal.addEventListener("abort", end, { once: true });
+  try {
+    await Promise.all([
+      (async () => {
+        await print(
+          attached.filter((c) => ids.has(c.id)),
+          { follow: true, signal, width },
+        );
+        // The watched ones not followed: until they have exited.
+        const unfollowed = watched.filter((c) => !attached.some((a) => a.id === c.id));
+        while (!signal.aborted && unfollowed.length > 0) {
+          const states = await Promise.all(
+            unfollowed.map((c) => getContainer(rt, c.id).catch(() => undefined)),
+          );
+          if (states.every((r) => r?.state !== "running")) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        others.abort();
+      })(),
+      print(
+        attached.filter((c) => !ids.has(c.id)),
+        { follow: true, signal: others.signal, width },
+      ),
+    ]);
+  } finally {
+    signal.removeEventListener("abort", end);
   }
 }

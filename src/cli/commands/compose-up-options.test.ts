@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadProject, withDependencies } from "../../compose/index.js";
+import { parseFlags } from "../flags.js";
+import { command } from "./compose-up.js";
+import { attachedServices, upOptions, upScope } from "./compose-up-options.js";
+
+const YAML = `services:
+  db: {image: x}
+  cache: {image: x, attach: false}
+  app: {image: x, depends_on: [db, cache]}
+  job: {image: x}
+`;
+
+function project() {
+  const dir = mkdtempSync(join(tmpdir(), "wharf-compose-up-"));
+  try {
+    writeFileSync(join(dir, "compose.yaml"), YAML);
+    return loadProject({ cwd: dir, env: {}, projectName: "p" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const p = project();
+const options = (...argv: string[]) => {
+  const f = parseFlags(argv, command.flags);
+  return { o: upOptions(f, p), args: f.args };
+};
+/** The services `up ARGV` attaches to, as the verb computes them. */
+const attached = (...argv: string[]) => {
+  const { o, args } = options(...argv);
+  return attachedServices(withDependencies(p.services, args), args, o);
+};
+
+describe("compose up: flags", () => {
+  it("reads --attach and --no-attach (repeatable), --attach-dependencies, --abort-on-container-failure", () => {
+    const { o } = options(
+      "--attach",
+      "db",
+      "--attach=app",
+      "--no-attach",
+      "job",
+      "--abort-on-container-failure",
+    );
+    expect(o.attach).toEqual(["db", "app"]);
+    expect(o.noAttach).toEqual(["job"]);
+    expect(o.attachDependencies).toBe(false);
+    expect(o.abort).toBe(true);
+    expect(o.failureOnly).toBe(true);
+    expect(options("--attach-dependencies").o.attachDependencies).toBe(true);
+    const exit = options("--abort-on-container-exit").o;
+    expect([exit.abort, exit.failureOnly]).toEqual([true, false]);
+  });
+
+  it("--exit-code-from implies --abort-on-container-exit, unless --abort-on-container-failure is given", () => {
+    const from = options("--exit-code-from", "job").o;
+    expect([from.abort, from.failureOnly, from.exitCodeFrom]).toEqual([true, false, "job"]);
+    const fail = options("--exit-code-from", "job", "--abort-on-container-failure").o;
+    expect([fail.abort, fail.failureOnly, fail.exitCodeFrom]).toEqual([true, true, "job"]);
+  });
+
+  it("refuses the combinations Compose refuses, in its words", () => {
+    const refused =
+      (...argv: string[]) =>
+      () =>
+        options(...argv);
+    expect(refused("--abort-on-container-exit", "--abort-on-container-failure")).toThrow(
+      "--abort-on-container-failure cannot be combined with --abort-on-container-exit",
+    );
+    // --exit-code-from implies on exit only when failure is not asked: no refusal then.
+    expect(refused("--exit-code-from", "app", "--abort-on-container-failure")).not.toThrow();
+    const detach =
+      "--detach cannot be combined with --abort-on-container-exit, --abort-on-container-failure, --attach or --attach-dependencies";
+    for (const f of [
+      ["--abort-on-container-failure"],
+      ["--abort-on-container-exit"],
+      ["--attach", "db"],
+      ["--attach-dependencies"],
+    ])
+      expect(refused("-d", ...f)).toThrow(detach);
+    // --no-attach alone is no attach: -d takes it (and ignores it), as Compose.
+    expect(refused("-d", "--no-attach", "db")).not.toThrow();
+    const wait =
+      "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies";
+    expect(refused("--wait", "--attach", "db")).toThrow(wait);
+    expect(refused("--wait", "--attach-dependencies")).toThrow(wait);
+    // --wait implies --detach: with --abort-on-container-failure it is the detach refusal.
+    expect(refused("--wait", "--abort-on-container-failure")).toThrow(detach);
+    expect(refused("--attach", "db", "--attach-dependencies")).toThrow(
+      "cannot combine --attach and --attach-dependencies",
+    );
+  });
+});
+
+describe("compose up: the services attached", () => {
+  it("all but attach: false without a name; only those named with names", () => {
+    expect(attached()).toEqual(["db", "app", "job"]);
+    expect(attached("app")).toEqual(["app"]);
+    expect(attached("app", "job")).toEqual(["app", "job"]);
+  });
+
+  it("--attach-dependencies adds what the named ones depend on, attach: false still left out", () => {
+    expect(attached("--attach-dependencies", "app")).toEqual(["db", "app"]);
+    expect(attached("--attach-dependencies", "job")).toEqual(["job"]);
+  });
+
+  it("--attach takes its services as given (attach: false too), each among those up starts", () => {
+    expect(attached("--attach", "cache")).toEqual(["cache"]);
+    expect(attached("--attach", "job", "--attach", "db")).toEqual(["db", "job"]);
+    expect(attached("--attach", "db", "app")).toEqual(["db"]);
+    expect(() => attached("--attach", "job", "--attach", "nope", "app")).toThrow(
+      "cannot attach to services not included in up: job, nope",
+    );
+  });
+
+  it("--no-attach takes services out of either", () => {
+    expect(attached("--no-attach", "db")).toEqual(["app", "job"]);
+    expect(attached("--no-attach", "db", "--no-attach", "nope", "--attach-dependencies", "app")).toEqual([
+      "app",
+    ]);
+    expect(attached("--attach", "db", "--attach", "job", "--no-attach", "job")).toEqual(["db"]);
+  });
+});
+
+describe("compose up: the services watched and stopped", () => {
+  const selected = p.services;
+  it("without names: the attached ones watched, all stopped", () => {
+    expect(upScope(selected, [], ["db", "app"])).toEqual({
+      watched: ["db", "app"],
+      stopped: ["db", "cache", "app", "job"],
+    });
+  });
+  it("with names: those named, neither their dependencies nor the attached ones", () => {
+    expect(upScope(withDependencies(selected, ["app"]), ["app"], ["db", "app"])).toEqual({
+      watched: ["app"],
+      stopped: ["app"],
+    });
+  });
+});
