@@ -93,7 +93,7 @@ describe("compose up: the services attached, abort on failure", () => {
 
   afterAll(async () => {
     if (cli) {
-      for (const p of ["e2eattach", "e2efail", "e2ezero"])
+      for (const p of ["e2eattach", "e2eattachwatch", "e2efail", "e2ezero"])
         await cli.run(["compose", "-p", p, "down", "-t", "1"]);
       await removeContainers(cli);
       await removeRootBridges(cli.root);
@@ -148,6 +148,38 @@ describe("compose up: the services attached, abort on failure", () => {
     expect((await state("e2eattach-forever-1"))?.Status).toBe("exited");
     expect((await state("e2eattach-db-1"))?.Status).toBe("running");
     await compose(proj, ["down", "-t", "1"]);
+  }, 120_000);
+
+  it("up --watch with every service left out by --no-attach follows none", async () => {
+    const proj = join(dir, "watch");
+    await mkdir(join(proj, "src"), { recursive: true });
+    await writeFile(
+      join(proj, "compose.yaml"),
+      `name: e2eattachwatch
+services:
+  svc:
+    image: ${image}
+    init: true
+    command: [sh, -c, "echo svc-line; exec sleep 300"]
+    develop:
+      watch:
+        - {path: ./src, action: sync, target: /src}
+`,
+    );
+    const args = ["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml")];
+    const up = cli.spawn([...args, "up", "--watch", "--no-attach", "svc"]);
+    const deadline = Date.now() + 30_000;
+    while (!up.stdout().includes("Watch enabled") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    // Time for a line of svc's to show, were it followed.
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(up.pid, "SIGINT");
+    const done = await up.done;
+    expect(done.stdout, done.stderr).toMatch(/^Attaching to $/m);
+    expect(done.stdout).toContain("Watch enabled");
+    expect(done.stdout).not.toContain("svc-line");
+    expect((await state("e2eattachwatch-svc-1"))?.Status).toBe("exited");
+    await cli.run([...args, "down", "-t", "1"]);
   }, 120_000);
 
   it("--attach follows those given (attach: false too), --no-attach leaves some out", async () => {

@@ -198,9 +198,11 @@ export async function followWatched(
   const { projectContainers } = await import("./compose-common.js");
   let from = since;
   while (!signal.aborted) {
-    const containers = (await projectContainers(rt, p.name, { services })).filter(
-      (c) => c.state === "running",
-    );
+    // None attached (`--no-attach`, `attach: false`): none followed (an empty list is all to it).
+    const containers =
+      services.length === 0
+        ? []
+        : (await projectContainers(rt, p.name, { services })).filter((c) => c.state === "running");
     if (containers.length > 0) await printLogs(ctx, rt, containers, { follow: true, signal, since: from });
     from = Date.now();
     if (!signal.aborted) await new Promise((r) => setTimeout(r, 300));
