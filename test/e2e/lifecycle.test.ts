@@ -299,6 +299,9 @@ describe("container lifecycle", () => {
     expect(top.split("\n")[0]).toMatch(/^UID +PID +PPID +C +STIME +TTY +TIME +CMD$/);
     expect(top).toMatch(/ sleep 60\n/);
     const waited = cli.run(["wait", "--condition", "removed", "svc2"]);
+    // The wait must have found svc2 before it goes (a wait for a container already gone fails, as
+    // Docker's): its start-up is ~0.2 s, and rm got quicker than that on an idle host.
+    await new Promise((r) => setTimeout(r, 1500));
     await cli.ok("rm", "-f", "svc2");
     expect((await waited).stdout).toBe("137\n");
     const actions = await cli.ok(
