@@ -76,17 +76,23 @@ describe("locks", () => {
   });
 });
 
+/** A tree with files, empty dirs, a mode-000 dir and a symlink to a file outside it. */
+function sampleTree(): { base: string; outside: string; t: string } {
+  const base = treeBase();
+  const outside = join(base, "outside");
+  writeFileSync(outside, "keep");
+  const t = join(base, "t");
+  mkdirSync(join(t, "a", "b"), { recursive: true });
+  mkdirSync(join(t, "work", "work"), { recursive: true });
+  chmodSync(join(t, "work", "work"), 0o000);
+  writeFileSync(join(t, "a", "f"), "x");
+  symlinkSync(outside, join(t, "a", "link"));
+  return { base, outside, t };
+}
+
 describe("removeTree", () => {
   it("removes a tree with files, empty dirs, a mode-000 dir and a symlink, without following the link", () => {
-    const base = treeBase();
-    const outside = join(base, "outside");
-    writeFileSync(outside, "keep");
-    const t = join(base, "t");
-    mkdirSync(join(t, "a", "b"), { recursive: true });
-    mkdirSync(join(t, "work", "work"), { recursive: true });
-    chmodSync(join(t, "work", "work"), 0o000);
-    writeFileSync(join(t, "a", "f"), "x");
-    symlinkSync(outside, join(t, "a", "link"));
+    const { outside, t } = sampleTree();
     removeTree(t);
     expect(existsSync(t)).toBe(false);
     expect(existsSync(outside)).toBe(true);
@@ -98,15 +104,7 @@ describe("removeTree", () => {
 
 describe("removeTreeAsync", () => {
   it("removes a tree as removeTree does, a directory of more entries than one batch, and several trees at once", async () => {
-    const base = treeBase();
-    const outside = join(base, "outside");
-    writeFileSync(outside, "keep");
-    const t = join(base, "t");
-    mkdirSync(join(t, "a", "b"), { recursive: true });
-    mkdirSync(join(t, "work", "work"), { recursive: true });
-    chmodSync(join(t, "work", "work"), 0o000);
-    writeFileSync(join(t, "a", "f"), "x");
-    symlinkSync(outside, join(t, "a", "link"));
+    const { base, outside, t } = sampleTree();
     for (let i = 0; i < 150; i++) writeFileSync(join(t, "a", "b", `f${i}`), "y".repeat(i * 40));
     await removeTreeAsync(t);
     expect(existsSync(t)).toBe(false);

@@ -1,8 +1,20 @@
-import { readdirSync, rmdirSync } from "node:fs";
+import { type Dirent, readdirSync, rmdirSync } from "node:fs";
 import { rmdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode } from "../errors/index.js";
 import { removeFile } from "./small.js";
+
+/** A directory's entries with their types; "gone" when nothing is at the path, "file" when no directory is. */
+function listing(path: string): Dirent[] | "gone" | "file" {
+  try {
+    return readdirSync(path, { withFileTypes: true });
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === "ENOENT") return "gone";
+    if (code !== "ENOTDIR") throw e;
+    return "file";
+  }
+}
 
 /**
  * Deletes a file or a directory tree, synchronously; a missing path is not an error. For the small
@@ -11,13 +23,9 @@ import { removeFile } from "./small.js";
  * (about a third slower on a container's directory). Symbolic links are removed, never followed.
  */
 export function removeTree(path: string): void {
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = readdirSync(path, { withFileTypes: true });
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code === "ENOENT") return;
-    if (code !== "ENOTDIR") throw e;
+  const entries = listing(path);
+  if (entries === "gone") return;
+  if (entries === "file") {
     removeFile(path);
     return;
   }
@@ -44,15 +52,9 @@ export function removeTree(path: string): void {
  * queue a request for each of its files at once.
  */
 export async function removeTreeAsync(path: string): Promise<void> {
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = readdirSync(path, { withFileTypes: true });
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code === "ENOENT") return;
-    if (code !== "ENOTDIR") throw e;
-    return unlink(path).catch(ignoreMissing);
-  }
+  const entries = listing(path);
+  if (entries === "gone") return;
+  if (entries === "file") return unlink(path).catch(ignoreMissing);
   for (let i = 0; i < entries.length; i += BATCH) {
     await allOf(
       entries.slice(i, i + BATCH).map((e) => {
