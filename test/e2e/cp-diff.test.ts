@@ -201,6 +201,9 @@ describe("cp and diff", () => {
         join(pd, "run"),
         "--storage-driver",
         "overlay",
+        // Its own libpod state: another test's `system reset` wipes the default, /run/libpod.
+        "--tmpdir",
+        join(pd, "tmp"),
         ...args,
       ]);
     try {

@@ -39,7 +39,7 @@ describe("container lifecycle", () => {
   let box: Sandbox;
   let dir: string;
   let image: string;
-  const podman = (...args: string[]) => box.podman("--tmpdir", join(box.dir, "tmp"), ...args);
+  const podman = (...args: string[]) => box.podman(...args);
   const podmanRun = (...args: string[]) => podman(...PODMAN_RUN, "--network", "none", ...args);
 
   beforeAll(async () => {

@@ -48,7 +48,8 @@ async function onRegistry<T>(fn: (r: { transport: Transport; path: string }) => 
 
 afterAll(async () => {
   await registry.close();
-  await rm(root, { recursive: true, force: true });
+  // Retried: CI once saw ENOTEMPTY here (a write into the root still ending as the test ended).
+  await rm(root, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
 });
 
 describe("pull", () => {

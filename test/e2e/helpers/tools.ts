@@ -39,20 +39,23 @@ export interface Sandbox {
 }
 
 /**
- * podman and buildah with their own --root/--runroot (and a private registries.conf-free,
+ * podman and buildah with their own --root/--runroot/--tmpdir (and a private registries.conf-free,
  * policy-free setup) under a temp dir, so that nothing global is touched.
  */
 export async function sandbox(): Promise<Sandbox> {
   const dir = await mkdtemp(join(tmpdir(), "wharf-e2e-containers-"));
   const storage = ["--root", join(dir, "root"), "--runroot", join(dir, "runroot"), "--storage-driver", "vfs"];
   const env = ["--registries-conf", "/dev/null"];
+  // podman's libpod state of its own too: a `system reset` wipes its tmpdir, by default the shared
+  // /run/libpod, under every other podman running at the time (another test file's).
+  const tmp = ["--tmpdir", join(dir, "tmp")];
   return {
     dir,
     storage,
-    podman: (...args) => run("podman", [...storage, ...args]),
+    podman: (...args) => run("podman", [...storage, ...tmp, ...args]),
     buildah: (...args) => run("buildah", [...storage, ...env, ...args]),
     close: async () => {
-      await run("podman", [...storage, "system", "reset", "-f"]).catch(() => "");
+      await run("podman", [...storage, ...tmp, "system", "reset", "-f"]).catch(() => "");
       await rm(dir, { recursive: true, force: true });
     },
   };
