@@ -170,4 +170,28 @@ describe("copyImage leaves a big blob's digest to a destination that has shown i
     const put = log.find((p) => p.digest === big?.digest);
     expect(put?.sent ?? 0).toBeLessThan(big?.size ?? 0);
   });
+
+  it("a 400 that is not DIGEST_INVALID shows nothing: every blob is hashed here", async () => {
+    // A registry that refuses the probe for another reason.
+    const other: Middleware = (next) => async (req) => {
+      const res = await next(req);
+      if (req.method !== "PUT" || res.status !== 400) return res;
+      res.discard();
+      const body = Buffer.from('{"errors":[{"code":"SIZE_INVALID","message":"no"}]}');
+      return {
+        ...res,
+        body: (async function* () {
+          yield body;
+        })(),
+      };
+    };
+    const log: { digest: string | null; status: number; sent: number }[] = [];
+    const copy = copyImage(`${f.a.host}/src/big:1`, `${f.b.host}/dst/other:1`, {
+      source: { ...fast, middlewares: [corruptingOnly(f.img.layers[1]?.desc.digest)] },
+      destination: { ...fast, middlewares: [recorder(log), other] },
+    });
+    await expect(copy).rejects.toThrow(/digest mismatch, the source sent bytes that hash to sha256:/);
+    const big = f.img.layers[1]?.desc;
+    expect(log.find((p) => p.digest === big?.digest)?.sent ?? 0).toBeLessThan(big?.size ?? 0);
+  });
 });

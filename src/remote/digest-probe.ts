@@ -1,15 +1,16 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Digest } from "../digest/index.js";
+import { registryError } from "./errors.js";
 import { header } from "./http.js";
 import { deleteScope, pushScope, type Repository } from "./manifests.js";
 
 /**
  * Whether a registry refuses an upload whose bytes do not hash to its `?digest=`, as the OCI
- * distribution spec requires of it ("If the digest does not match, the registry MUST respond with
- * 400 DIGEST_INVALID"). Shown, not assumed: 32 random bytes are uploaded under a digest they cannot
- * have, and only a 400 counts. Anything else (accepted, refused for another reason, no answer)
- * counts as "not shown", so the caller keeps hashing. A destination that stored the bytes anyway
- * gets them deleted again (best effort: they are under a digest no manifest names).
+ * distribution spec requires of it (400 with the error code DIGEST_INVALID). Shown, not assumed:
+ * 32 random bytes are uploaded under a digest they cannot have, and only a 400 whose error is
+ * DIGEST_INVALID counts. Anything else (accepted, refused for another reason, no answer) counts as
+ * "not shown", so the caller keeps hashing. A destination that stored the bytes anyway gets them
+ * deleted again (best effort: they are under a digest no manifest names).
  *
  * Three small requests; `image copy` runs it once per copy, beside its first blob checks, and only
  * when it has big blobs to upload, whose hashing here it saves (`copy-image.ts`).
@@ -36,8 +37,10 @@ export async function refusesWrongDigest(repo: Repository): Promise<boolean> {
       scopes,
       retry: false,
     });
-    put.discard();
-    if (put.status === 400) {
+    // Only the spec's answer counts: 400 with DIGEST_INVALID (a 400 for another reason shows nothing).
+    const refused = put.status === 400 && (await registryError(put, "probe")).code === "digest-invalid";
+    if (!refused) put.discard();
+    if (refused) {
       // The session may outlive the refusal (Distribution keeps it): end it.
       const end = await t.request({ method: "DELETE", path: session.href, scopes }).catch(() => undefined);
       end?.discard();
