@@ -193,14 +193,12 @@ async function copyBlobs(
   const pool = slots(opts.concurrency ?? DEFAULT_CONCURRENCY);
   const verify = opts.verify ?? "auto";
   // Asked once, beside the first blobs' HEADs, when some blob is big enough for it to matter.
-  let destChecks: Promise<boolean> | undefined;
+  const destChecks =
+    verify === "auto" && list.some((b) => b.desc.size >= BULK_FROM) ? refusesWrongDigest(dest) : undefined;
   const hashHere = async (desc: Descriptor): Promise<boolean> => {
     if (verify !== "auto") return verify;
-    if (desc.size < BULK_FROM) return true;
-    destChecks ??= refusesWrongDigest(dest);
-    return !(await destChecks);
+    return desc.size < BULK_FROM || !(await destChecks);
   };
-  if (verify === "auto" && list.some((b) => b.desc.size >= BULK_FROM)) destChecks = refusesWrongDigest(dest);
   let failed = false;
   const results = await Promise.allSettled(
     list.map(async ({ desc, role }) => {

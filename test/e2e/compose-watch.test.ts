@@ -71,6 +71,15 @@ describe("compose watch", () => {
     const r = await compose(["exec", "-T", "web", "cat", path]);
     return r.code === 0 ? r.stdout : undefined;
   };
+  /** Waits until a spawned `compose watch` says it watches. */
+  const watching = async (w: Spawned) => {
+    const ready = await until(
+      async () => w.stdout(),
+      (out) => out.includes("Watch enabled"),
+      120_000,
+    );
+    expect(ready).toContain("Watch enabled");
+  };
   /** Polls `f` until it gives `want` (bounded). */
   const until = async <T>(f: () => Promise<T>, want: (v: T) => boolean, ms = 30_000): Promise<T> => {
     const end = Date.now() + ms;
@@ -146,12 +155,7 @@ describe("compose watch", () => {
     let w: Spawned | undefined;
     try {
       w = cli.spawn(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), "watch"]);
-      const ready = await until(
-        async () => w?.stdout() ?? "",
-        (s) => s.includes("Watch enabled"),
-        120_000,
-      );
-      expect(ready).toContain("Watch enabled");
+      await watching(w);
       // initial_sync: the files already there were copied in when watching started.
       expect(
         await until(
@@ -348,12 +352,7 @@ describe("compose watch", () => {
     let w: Spawned | undefined;
     try {
       w = cli.spawn([...f, "watch"]);
-      const ready = await until(
-        async () => w?.stdout() ?? "",
-        (out) => out.includes("Watch enabled"),
-        120_000,
-      );
-      expect(ready).toContain("Watch enabled");
+      await watching(w);
       await writeFile(join(other, "src", "owned.txt"), "mine\n");
       const want: Record<string, string> = {
         num: "1000:1000",
@@ -407,12 +406,7 @@ services:
     let w: Spawned | undefined;
     try {
       w = cli.spawn([...f, "watch"]);
-      const ready = await until(
-        async () => w?.stdout() ?? "",
-        (out) => out.includes("Watch enabled"),
-        120_000,
-      );
-      expect(ready).toContain("Watch enabled");
+      await watching(w);
       const before = await images();
       expect(before).toContain("e2ewatchcancel-web:latest");
       await writeFile(join(other, "web", "version.txt"), "slow\n");
