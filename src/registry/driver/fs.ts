@@ -164,6 +164,20 @@ interface WriterState {
   sync: boolean;
 }
 
+/**
+ * A writer starts the disk's write-back of what it wrote every this many bytes (an `fdatasync`
+ * beside the writes, not awaited), so that a commit's `fsync` finds little left to write: without
+ * it a 1 GiB image's four blobs were all written back at their commits, ~0.44 s at the end of a
+ * push that nothing overlapped (src/registry/README.md, CPU).
+ */
+const WRITE_BACK_BYTES = 32 << 20;
+/**
+ * Early write-backs under way in this process at most: each holds a thread of libuv's pool (four by
+ * default) for its duration, and the writes of every upload need the others.
+ */
+const WRITE_BACKS = 1;
+let writeBacks = 0;
+
 function fileWriter(s: WriterState): FileWriter {
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -172,6 +186,25 @@ function fileWriter(s: WriterState): FileWriter {
 
   /** Writes are issued one after another, so chunks reach the file in order. */
   let chain: Promise<void> = RESOLVED;
+  /** The batch being written, until it is: a writer has at most it and the one it fills. */
+  let writing: Promise<void> | undefined;
+  let unsynced = 0;
+  let writeBack: Promise<void> | undefined;
+  /** An early write-back's failure, reported by the commit (the kernel reports it only once). */
+  let writeBackError: unknown;
+  const startWriteBack = () => {
+    unsynced = 0;
+    writeBacks++;
+    writeBack = s.fh
+      .datasync()
+      .catch((e: unknown) => {
+        writeBackError ??= e;
+      })
+      .finally(() => {
+        writeBacks--;
+        writeBack = undefined;
+      });
+  };
   const writeOut = async (bufs: Uint8Array[], n: number) => {
     let { bytesWritten } = await s.fh.writev(bufs);
     // writev may write less than asked; finish the rest with plain writes.
@@ -179,6 +212,8 @@ function fileWriter(s: WriterState): FileWriter {
       const rest = Buffer.concat(bufs).subarray(bytesWritten);
       bytesWritten += (await s.fh.write(rest)).bytesWritten;
     }
+    unsynced += n;
+    if (s.sync && unsynced >= WRITE_BACK_BYTES && !writeBack && writeBacks < WRITE_BACKS) startWriteBack();
   };
   const flush = (): Promise<void> => {
     if (pendingBytes > 0) {
@@ -186,7 +221,16 @@ function fileWriter(s: WriterState): FileWriter {
       const n = pendingBytes;
       pending = [];
       pendingBytes = 0;
-      chain = chain.then(() => writeOut(bufs, n));
+      const p = chain.then(() => writeOut(bufs, n));
+      chain = p;
+      writing = p;
+      // A failure is reported by the next flush, commit or close; not an unhandled rejection here.
+      p.then(
+        () => {
+          if (writing === p) writing = undefined;
+        },
+        () => undefined,
+      );
     }
     return chain;
   };
@@ -201,17 +245,23 @@ function fileWriter(s: WriterState): FileWriter {
     },
     write(chunk) {
       if (done) return Promise.reject(finished());
-      if (chunk.byteLength === 0) return RESOLVED;
+      if (chunk.byteLength === 0) return undefined;
       pending.push(chunk);
       pendingBytes += chunk.byteLength;
       size += chunk.byteLength;
-      return pendingBytes >= FLUSH_BYTES ? flush() : RESOLVED;
+      if (pendingBytes < FLUSH_BYTES) return undefined;
+      // The caller waits for the batch before this one only: one is written while the next fills.
+      const before = writing;
+      flush();
+      return before;
     },
     async commit() {
       live();
       done = true;
       try {
         await flush();
+        await writeBack;
+        if (writeBackError) throw writeBackError;
         if (s.sync) await s.fh.sync();
       } finally {
         await s.fh.close();
@@ -232,8 +282,11 @@ function fileWriter(s: WriterState): FileWriter {
       try {
         await flush();
       } finally {
+        await writeBack;
         await s.fh.close();
       }
+      // The bytes may not all be on disk; the kernel will not tell the next writer of this file.
+      if (writeBackError) throw writeBackError;
     },
     async cancel() {
       if (!done) {

@@ -12,7 +12,11 @@ export interface FileInfo {
 export interface FileWriter {
   /** Bytes written so far (including those of earlier writers resumed with `append`). */
   readonly size: number;
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Takes a chunk, which the caller must not change afterwards. Returns a promise when the caller
+   * should wait before the next (the writer holds enough), nothing when it may go on at once.
+   */
+  write(chunk: Uint8Array): Promise<void> | undefined;
   /** Makes the content durable and visible at the path. */
   commit(): Promise<void>;
   /** Flushes and releases the writer, keeping what was written for a later `writer(p, {append})`. */

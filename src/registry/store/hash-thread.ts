@@ -119,17 +119,18 @@ export class OffThreadDigester implements UploadHash {
     return this.n;
   }
 
-  async update(chunk: Uint8Array): Promise<void> {
+  update(chunk: Uint8Array): Promise<void> | undefined {
     this.n += chunk.byteLength;
-    let off = 0;
+    return this.take(chunk, 0);
+  }
+
+  /** Copies `chunk` from `off` into buffers for the thread; a promise only when it must wait for one. */
+  private take(chunk: Uint8Array, from: number): Promise<void> | undefined {
+    let off = from;
     while (off < chunk.byteLength) {
       if (!this.buf) {
-        while (this.inFlight >= IN_FLIGHT && !this.t.dead && !this.over) {
-          await new Promise<void>((resolve) => {
-            this.wake = resolve;
-          });
-        }
-        if (this.t.dead || this.over) return;
+        if (this.t.dead || this.over) return undefined;
+        if (this.inFlight >= IN_FLIGHT) return this.later(chunk, off);
         this.buf = this.t.free.pop() ?? new ArrayBuffer(BUF);
         this.filled = 0;
       }
@@ -139,6 +140,15 @@ export class OffThreadDigester implements UploadHash {
       off += n;
       if (this.filled === BUF) this.send();
     }
+    return undefined;
+  }
+
+  /** Takes the rest of `chunk` once a buffer is back from the thread. */
+  private async later(chunk: Uint8Array, off: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+    await this.take(chunk, off);
   }
 
   /** A buffer of this hash's is back from the thread (or the thread is gone). */

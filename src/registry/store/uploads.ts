@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { algorithmOf, type Digest, Digester } from "../../digest/index.js";
 import { isWharfError, WharfError } from "../../errors/index.js";
 import type { FileWriter } from "../driver/types.js";
@@ -110,20 +108,13 @@ async function pump(body: Readable, w: FileWriter, s: UploadState): Promise<void
   hashOffThread(body, s);
   const d = s.digester;
   try {
-    await pipeline(
-      body,
-      new Writable({
-        highWaterMark: 1 << 20,
-        write(chunk: Buffer, _enc, cb) {
-          const hashed = d?.update(chunk);
-          const written = w.write(chunk);
-          (hashed ? Promise.all([hashed, written]) : written).then(() => {
-            s.size = w.size;
-            cb();
-          }, cb);
-        },
-      }),
-    );
+    await drain(body, (chunk) => {
+      const hashed = d?.update(chunk);
+      const written = w.write(chunk);
+      s.size = w.size;
+      if (hashed && written) return Promise.all([hashed, written]).then(() => undefined);
+      return hashed ?? written;
+    });
     d?.flush?.();
   } catch (e) {
     // What was written stays (the client may resume from the reported offset); the hash may not
@@ -136,6 +127,67 @@ async function pump(body: Readable, w: FileWriter, s: UploadState): Promise<void
     }
     throw e;
   }
+}
+
+/**
+ * Hands each chunk of `body` to `take`, pausing the body while a promise `take` returned is
+ * pending. No stream between them: a chunk costs a call, not a write through a Writable and the
+ * promises of a pipeline (a registry receiving 1 GiB spent ~0.2 CPU s in those).
+ */
+function drain(body: Readable, take: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let waiting = false;
+    let ended = false;
+    let over = false;
+    const cleanup = () => {
+      over = true;
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", fail);
+      body.off("close", onClose);
+    };
+    const fail = (e: unknown) => {
+      if (over) return;
+      cleanup();
+      body.pause();
+      reject(e);
+    };
+    const finish = () => {
+      if (over) return;
+      cleanup();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      let wait: Promise<void> | undefined;
+      try {
+        wait = take(chunk);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      if (!wait) return;
+      waiting = true;
+      body.pause();
+      wait.then(() => {
+        waiting = false;
+        if (over) return;
+        if (ended) finish();
+        else body.resume();
+      }, fail);
+    };
+    const onEnd = () => {
+      ended = true;
+      if (!waiting) finish();
+    };
+    const onClose = () => {
+      if (!ended) fail(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+    };
+    body.on("data", onData);
+    body.on("end", onEnd);
+    body.on("error", fail);
+    body.on("close", onClose);
+    if (body.readableEnded) onEnd();
+  });
 }
 
 export interface Append {
@@ -173,7 +225,11 @@ export async function appendUpload(
       }
       await pump(body, w, s);
     } finally {
-      await w.close();
+      await w.close().catch((e: unknown) => {
+        // What was stored may differ from what was hashed: the commit rehashes it.
+        forget(s);
+        throw e;
+      });
     }
     return w.size;
   });
