@@ -209,11 +209,12 @@ async function copyBlobs(
           emit(desc, role, "exists");
           return;
         }
-        const here = await hashHere(desc);
+        // Decided while the upload starts and the source's GET is under way, not before them.
+        const here = hashHere(desc);
         const outcome = await uploadBlob(dest, desc, () => sourceBytes(src, desc, here, release), {
           ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
-        }).catch((e: unknown) => {
-          throw here ? e : refusedBlob(desc, e);
+        }).catch(async (e: unknown) => {
+          throw (await here) ? e : refusedBlob(desc, e);
         });
         if (outcome.how === "mounted") emit(desc, role, "mounted", outcome.from);
         else emit(desc, role, "pushed");
@@ -249,20 +250,24 @@ const BULK_FROM = 1 << 20;
 
 /**
  * A blob's bytes from the source as a stream piped straight into the upload (no promise per
- * chunk), failing as soon as they pass its size and at the end when short. With `verify` they are
- * hashed as they pass and the chunk that completes the blob is held back until the digest matches,
+ * chunk), failing as soon as they pass its size and at the end when short. When `hashHere` says so
+ * (decided while the GET is under way) they are hashed as they pass and the chunk that completes the blob is held back until the digest matches,
  * so a destination never receives the whole of a wrong blob (even one that would not check
  * `?digest=` itself). `done` is called once the source is read or has failed.
  */
 async function sourceBytes(
   src: Repository,
   desc: Descriptor,
-  verify: boolean,
+  hashHere: Promise<boolean>,
   done: () => void,
 ): Promise<Readable> {
   let blob: Awaited<ReturnType<typeof openBlob>>;
+  let verify: boolean;
   try {
-    blob = await openBlob(src, desc.digest, { bulk: desc.size >= BULK_FROM });
+    [blob, verify] = await Promise.all([
+      openBlob(src, desc.digest, { bulk: desc.size >= BULK_FROM }),
+      hashHere,
+    ]);
   } catch (e) {
     done();
     throw e;
