@@ -7,10 +7,10 @@
 #   - GET /v2/_catalog?n=100 over 5,000 repositories written into one rootdirectory both registries
 #     serve, as pushes through wharf leave them (Distribution's layout plus wharf's catalog index,
 #     which Distribution ignores): the first page and a page from the middle (last=...), median of
-#     RUNS; and wharf's first request over the same repositories without the index (a bucket
+#     CATALOG_RUNS (9 by default: Distribution's walk varies from run to run); and wharf's first request over the same repositories without the index (a bucket
 #     Distribution filled: wharf walks the tree, then builds the index);
 #   - each registry's peak RSS (VmHWM) while pushing, while pulling and while listing.
-# Usage: [PULL_RUNS=N] bench/registry-s3.sh [RUNS]   (after `npm run build`; needs docker-registry, skopeo, curl,
+# Usage: [PULL_RUNS=N] [CATALOG_RUNS=N] bench/registry-s3.sh [RUNS]   (after `npm run build`; needs docker-registry, skopeo, curl,
 # and Ceph's packages: the gateway is started by scripts/ceph.sh when it is not running).
 # Targets (issue #13): push and pull >= 1.0x Distribution's throughput, the catalog page >= 10x
 # faster, wharf's RSS < 150 MB under load.
@@ -19,6 +19,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 runs="${1:-3}"
 pull_runs="${PULL_RUNS:-$runs}"
+catalog_runs="${CATALOG_RUNS:-9}"
 work="$(mktemp -d /tmp/wharf-bench-s3.XXXXXX)"
 stamp="$(date +%s)-$$"
 all_pids=()
@@ -183,7 +184,7 @@ for kind in distribution wharf; do
   url[$kind]="$REG_HOST"
   pid[$kind]="$REG_PID"
 done
-for i in $(seq 1 "$runs"); do
+for i in $(seq 1 "$catalog_runs"); do
   for kind in distribution wharf; do
     echo "catalog $kind run $i ..." >&2
     cat_first[$kind]+=" $(catalog_time "${url[$kind]}" "n=100")"
@@ -195,7 +196,7 @@ first_w="$(node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs")
 
 row() { printf '%-44s %14s %14s %10s\n' "$@"; }
 echo
-echo "image: 4 layers, $bytes bytes; $runs runs each, $pull_runs pulls each (median); storage: s3 on RADOS Gateway (memstore), one host"
+echo "image: 4 layers, $bytes bytes; $runs runs each, $pull_runs pulls each, $catalog_runs catalog pages each (median); storage: s3 on RADOS Gateway (memstore), one host"
 row "" "wharf" "distribution" "ratio"
 for m in push push_single pull; do
   declare -n times="$m"
