@@ -3,6 +3,16 @@
  * targets ready to build. Building them is the CLI's (`cli/commands/bake.ts`), with `build/`.
  */
 import { WharfError } from "../errors/index.js";
+import {
+  type CallAnswer,
+  type CallMethod,
+  type CallSpec,
+  callAttribute,
+  callDocument,
+  callStatus,
+  callText,
+  parseCallSpec,
+} from "./call.js";
 import { Definition, displayValue, type Expansion, type Group, type VariableInfo } from "./definition.js";
 import { type BakeFile, DEFAULT_FILES, defaultFiles, readBakeFile } from "./files.js";
 import type { Value } from "./hcl.js";
@@ -13,6 +23,9 @@ import type { Target } from "./target.js";
 
 export type {
   BakeFile,
+  CallAnswer,
+  CallMethod,
+  CallSpec,
   Expansion,
   Group,
   Override,
@@ -23,10 +36,15 @@ export type {
   VariableInfo,
 };
 export {
+  callAttribute,
+  callDocument,
+  callStatus,
+  callText,
   DEFAULT_FILES,
   Definition,
   defaultFiles,
   displayValue,
+  parseCallSpec,
   parseOverride,
   pathMatch,
   printDefinition,

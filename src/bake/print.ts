@@ -39,7 +39,8 @@ function fields(s: string): Record<string, string> {
   return out;
 }
 
-function sorted(o: Record<string, unknown>): Record<string, unknown> {
+/** The object with its keys in Go's map order (sorted). */
+export function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.keys(o)
       .sort()
@@ -49,13 +50,13 @@ function sorted(o: Record<string, unknown>): Record<string, unknown> {
 
 export function cacheObject(s: string): Record<string, unknown> {
   if (!s.includes("=")) return { ref: s, type: "registry" };
-  return sorted(fields(s));
+  return sortedKeys(fields(s));
 }
 
 export function outputObject(s: string): Record<string, unknown> {
   if (s === "-") return { dest: "-", type: "tar" };
   if (!s.includes("=")) return { dest: s, type: "local" };
-  return sorted(fields(s));
+  return sortedKeys(fields(s));
 }
 
 export function secretObject(s: string): Record<string, unknown> {
@@ -76,7 +77,7 @@ export function sshObject(s: string): Record<string, unknown> {
 }
 
 const OBJECTS: Partial<Record<keyof Target, (s: string) => Record<string, unknown>>> = {
-  attest: (s) => sorted(fields(s)),
+  attest: (s) => sortedKeys(fields(s)),
   "cache-from": cacheObject,
   "cache-to": cacheObject,
   output: outputObject,
@@ -94,7 +95,7 @@ export function printableTarget(t: Target): Record<string, unknown> {
     if (kind === "list" && (v as string[]).length === 0) continue;
     const conv = OBJECTS[key];
     if (conv) out[key] = (v as string[]).map(conv);
-    else if (kind === "map") out[key] = sorted(v as Record<string, unknown>);
+    else if (kind === "map") out[key] = sortedKeys(v as Record<string, unknown>);
     else out[key] = v;
   }
   return out;
@@ -108,9 +109,9 @@ export function goJson(v: unknown): string {
     .replaceAll("&", "\\u0026");
 }
 
-/** The `--print` document: groups and targets, each map sorted by name. */
-export function printDefinition(groups: Map<string, Group>, targets: Map<string, Target>): string {
-  const g = sorted(
+/** The groups as `--print` writes them, by name. */
+export function printableGroups(groups: ReadonlyMap<string, Group>): Record<string, unknown> {
+  return sortedKeys(
     Object.fromEntries(
       [...groups].map(([n, x]) => [
         n,
@@ -118,6 +119,11 @@ export function printDefinition(groups: Map<string, Group>, targets: Map<string,
       ]),
     ),
   );
-  const t = sorted(Object.fromEntries([...targets].map(([n, x]) => [n, printableTarget(x)])));
+}
+
+/** The `--print` document: groups and targets, each map sorted by name. */
+export function printDefinition(groups: Map<string, Group>, targets: Map<string, Target>): string {
+  const g = printableGroups(groups);
+  const t = sortedKeys(Object.fromEntries([...targets].map(([n, x]) => [n, printableTarget(x)])));
   return goJson({ ...(groups.size ? { group: g } : {}), target: t });
 }

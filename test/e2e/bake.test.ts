@@ -327,10 +327,12 @@ describe("wharf buildx bake", () => {
       join(lint, "docker-bake.hcl"),
       'target "default" {\n  tags = ["bake-lint:1"]\n}\ntarget "other" {\n  description = "the other one"\n}\ngroup "both" {\n  targets = ["default", "other"]\n}\n',
     );
+    // A check with warnings ends with status 1, as buildx's (BuildKit's result.statuscode).
     const r = await bake(lint, ["buildx", "bake", "--check"]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^default\n\n/);
-    expect(r.stdout).toContain("FromAsCasing");
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(
+      /^default\n\nCheck complete, 1 warning has been found!\n\nWARNING: FromAsCasing/,
+    );
     const targets = await bake(lint, ["buildx", "bake", "--call", "targets"]);
     expect(targets.code, targets.stderr).toBe(0);
     expect(targets.stdout).toMatch(/^base \(default\)/m);
@@ -342,6 +344,115 @@ describe("wharf buildx bake", () => {
     );
     expect(await names()).toEqual(before);
   }, 60_000);
+
+  describe("--call over several targets", () => {
+    let calls: string;
+    const A = "FROM scratch AS base\nCOPY a /\n\n# app is the application\nFROM base AS app\n";
+    const B = "FROM scratch as build\nCOPY b /\n";
+    const allImages = async () => (await cli.ok("images", "-a", "-q", "--no-trunc")).trim();
+
+    beforeAll(() => {
+      calls = join(dir, "calls");
+      mkdirSync(calls);
+      writeFileSync(join(calls, "a.Dockerfile"), A);
+      writeFileSync(join(calls, "b.Dockerfile"), B);
+      writeFileSync(
+        join(calls, "docker-bake.hcl"),
+        'group "default" {\n  targets = ["beta", "alpha"]\n}\ntarget "alpha" {\n  description = "the first"\n  dockerfile = "a.Dockerfile"\n  tags = ["bake-call-a:1"]\n}\ntarget "beta" {\n  dockerfile = "b.Dockerfile"\n}\n',
+      );
+    });
+
+    it("targets,format=json prints one document with both targets' answers; nothing is built", async () => {
+      const before = { names: await names(), all: await allImages() };
+      const r = await bake(calls, ["buildx", "bake", "--call", "targets,format=json"]);
+      expect(r.code, r.stderr).toBe(0);
+      // One JSON document (not one per target): buildx's {"group", "target": {NAME: {build, targets}}}.
+      const doc = JSON.parse(r.stdout);
+      expect(Object.keys(doc)).toEqual(["group", "target"]);
+      expect(doc.group).toEqual({ default: { targets: ["beta", "alpha"] } });
+      expect(Object.keys(doc.target)).toEqual(["alpha", "beta"]);
+      expect(doc.target.alpha.build).toEqual({
+        description: "the first",
+        context: ".",
+        dockerfile: "a.Dockerfile",
+        tags: ["bake-call-a:1"],
+        call: "targets",
+      });
+      expect(doc.target.alpha.targets.targets).toEqual([
+        { name: "base", base: "scratch", location: { ranges: [{ start: { line: 1 }, end: { line: 1 } }] } },
+        {
+          name: "app",
+          default: true,
+          description: "is the application",
+          base: "base",
+          location: { ranges: [{ start: { line: 5 }, end: { line: 5 } }] },
+        },
+      ]);
+      expect(Buffer.from(doc.target.alpha.targets.sources[0], "base64").toString()).toBe(A);
+      expect(doc.target.beta.targets.targets.map((t: { name: string }) => t.name)).toEqual(["build"]);
+      expect(Buffer.from(doc.target.beta.targets.sources[0], "base64").toString()).toBe(B);
+      // Go's encoding: two-space indent, keys sorted, one trailing newline.
+      expect(r.stdout).toMatch(/^\{\n {2}"group": \{\n/);
+      expect(r.stdout.endsWith("}\n")).toBe(true);
+      expect({ names: await names(), all: await allImages() }).toEqual(before);
+    }, 60_000);
+
+    it("the text form: each target under its name (and description) and a blank line, by name", async () => {
+      const before = await allImages();
+      const r = await bake(calls, ["buildx", "bake", "--call", "targets"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(
+        [
+          "alpha",
+          "the first",
+          "",
+          `${"TARGET".padEnd(14)}DESCRIPTION`,
+          "base".padEnd(14),
+          `${"app (default)".padEnd(14)}is the application`,
+          "",
+          "beta",
+          "",
+          `${"TARGET".padEnd(16)}DESCRIPTION`,
+          "build (default) ",
+          "",
+        ].join("\n"),
+      );
+      const outline = await bake(calls, ["buildx", "bake", "--call", "outline,format=json", "alpha"]);
+      expect(outline.code, outline.stderr).toBe(0);
+      const doc = JSON.parse(outline.stdout);
+      // The names asked for are the default group, as --print shows them.
+      expect(doc.group).toEqual({ default: { targets: ["alpha"] } });
+      expect(doc.target.alpha.outline).toMatchObject({ name: "app", description: "is the application" });
+      expect(await allImages()).toBe(before);
+    }, 60_000);
+
+    it("check: status 1 when a target has warnings (0 with ignorestatus=true), json under check", async () => {
+      const before = await allImages();
+      const text = await bake(calls, ["buildx", "bake", "--check"]);
+      expect(text.code, text.stderr).toBe(1);
+      expect(text.stdout).toMatch(
+        /^alpha\nthe first\n\nCheck complete, no warnings found\.\n\nbeta\n\nCheck complete, 1 warning has been found!\n\nWARNING: FromAsCasing - /,
+      );
+      const json = await bake(calls, ["buildx", "bake", "--call", "check,format=json"]);
+      expect(json.code, json.stderr).toBe(1);
+      const doc = JSON.parse(json.stdout);
+      expect(doc.target.alpha.build.call).toBe("lint");
+      expect(doc.target.alpha.check.warnings).toBeNull();
+      expect(doc.target.beta.check.warnings).toEqual([
+        expect.objectContaining({
+          ruleName: "FromAsCasing",
+          location: { ranges: [{ start: { line: 1 }, end: { line: 1 } }] },
+        }),
+      ]);
+      expect(doc.target.beta.check.sources).toEqual([
+        expect.objectContaining({ data: Buffer.from(B).toString("base64"), language: "Dockerfile" }),
+      ]);
+      const ignored = await bake(calls, ["buildx", "bake", "--call", "check,format=json,ignorestatus=true"]);
+      expect(ignored.code, ignored.stderr).toBe(0);
+      expect(JSON.parse(ignored.stdout).target.beta.check.warnings).toHaveLength(1);
+      expect(await allImages()).toBe(before);
+    }, 60_000);
+  });
 
   describe("targets build at once", () => {
     let par: string;

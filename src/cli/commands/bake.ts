@@ -8,12 +8,18 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import {
   type BakeFile,
+  type CallAnswer,
+  callAttribute,
+  callDocument,
+  callStatus,
+  callText,
   defaultFiles,
   displayValue,
   linkedTargets,
   listTargets,
   loadDefinition,
   type Override,
+  parseCallSpec,
   parseOverride,
   plan,
   printDefinition,
@@ -26,15 +32,12 @@ import {
   build,
   buildAttested,
   buildPlatforms,
-  checkOnly,
   createProgress,
   errorBoxOf,
-  lintError,
   type ProgressMode,
   sharedProgress,
   splitPlatforms,
 } from "../../build/index.js";
-import { formatCheckReport } from "../../dockerfile/index.js";
 import { WharfError } from "../../errors/index.js";
 import { openImages, untagImage } from "../../images/index.js";
 import { formatPlatform, hostPlatform } from "../../oci/index.js";
@@ -42,8 +45,8 @@ import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import type { ParsedFlags } from "../flags.js";
+import { answerCall } from "./bake-call.js";
 import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
-import { type CallMethod, callResult, parseCall } from "./build-call.js";
 import { type BuildExport, buildExportOf, metadataOf } from "./build-export-flags.js";
 import { legacyBuildOptions } from "./build-legacy-flags.js";
 import {
@@ -169,6 +172,11 @@ export const command: Command = {
       flag.string(f, "builder") ?? (ctx.env.BUILDX_BUILDER || undefined),
       (n) => `no builder ${n} found`,
     );
+    // `--call` (or `--check`), read first as buildx does: a method other than build is set as every
+    // target's `call` (`lint` for check), its format and ignorestatus apply to them all.
+    const callValue = flag.bool(f, "check") ? "check" : flag.string(f, "call");
+    const flagCall = callValue === undefined ? undefined : parseCallSpec(callValue);
+    const callAll = flagCall && flagCall.method !== "build" ? flagCall : undefined;
     const cwd = process.cwd();
     const files = await bakeFiles(ctx, flag.strings(f, "file"), cwd);
     const def = loadDefinition({
@@ -253,6 +261,8 @@ export const command: Command = {
     if (flag.bool(f, "no-cache"))
       overrides.push({ pattern: "*", key: "no-cache", value: "true", append: false });
     if (flag.bool(f, "pull")) overrides.push({ pattern: "*", key: "pull", value: "true", append: false });
+    if (callAll)
+      overrides.push({ pattern: "*", key: "call", value: callAttribute(callAll.method), append: false });
     const p = plan(def, f.args, overrides);
 
     if (flag.bool(f, "print")) {
@@ -260,7 +270,6 @@ export const command: Command = {
       return 0;
     }
 
-    const callFlag = flag.bool(f, "check") ? "check" : flag.string(f, "call");
     const progress = progressMode(ctx, flag.string(f, "progress"));
     // Every target's options are read before anything is built: a bad value fails the whole bake.
     const prepared = [...p.targets].map(([name, t]) => ({
@@ -285,23 +294,19 @@ export const command: Command = {
       const trust = await buildTrust(ctx, f, (line) => {
         if (progress !== "quiet") ctx.stderr.write(`${line}\n`);
       });
-      const calls: {
-        name: string;
-        call: Exclude<CallMethod, "build">;
-        format: "text" | "json";
-        o: BuildOptions;
-      }[] = [];
+      const calls: { name: string; call: CallAnswer["method"]; o: BuildOptions }[] = [];
       const builds = new Map<string, (typeof prepared)[number]>();
       for (const target of prepared) {
         const { name, t, o } = target;
-        const { method: call, format } = parseCall(callFlag ?? t.call ?? "build");
+        // A target's `call` gives the method only (buildx keeps its name, not its options).
+        const call = parseCallSpec(t.call ?? "build").method;
         if (t["dockerfile-inline"] !== undefined) {
           const file = join(tmp, `${name}.Dockerfile`);
           writeFileSync(file, t["dockerfile-inline"]);
           o.file = file;
         }
         if (call === "build") builds.set(name, target);
-        else calls.push({ name, call, format, o });
+        else calls.push({ name, call, o });
       }
       const buildOne = async (name: string, signal: AbortSignal) => {
         const { t, o, attest } = builds.get(name) as (typeof prepared)[number];
@@ -377,44 +382,24 @@ export const command: Command = {
           cause: error,
         });
       }
-      // buildx's call results, after the builds: each target's, by name, under its name and
-      // description (a blank line between targets); a lint error after them all.
-      let sep = false;
+      // buildx's call results, after the builds (`bake/call.ts` prints them): the text form, each
+      // target's by name under its name and description; format=json, one document for the bake.
+      // A lint error (check error=true) after them all; else the first non-zero status (a check
+      // with warnings: 1) unless ignorestatus=true.
+      const format = callAll?.format ?? "text";
+      const answers = new Map<string, CallAnswer>();
       let lintFailed: Error | undefined;
-      for (const { name, call, format, o } of calls.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        if (format === "text" || call === "check") {
-          if (sep) ctx.out("");
-          sep = true;
-          ctx.out(name);
-          const description = p.targets.get(name)?.description;
-          if (description) ctx.out(description);
-          ctx.out("");
-        } else if (prepared.length > 1) ctx.out(`target ${name}:`);
-        if (call === "check") {
-          const r = await checkOnly({
-            root: ctx.root,
-            context: o.context,
-            ...(o.file ? { file: o.file } : {}),
-            stdin: ctx.stdin,
-            buildArgs: o.buildArgs ?? {},
-          });
-          for (const l of formatCheckReport(r.findings, r.file, r.text)) ctx.out(l);
-          if (r.config.error && r.findings.length > 0) lintFailed ??= lintError(r.findings, "");
-          continue;
-        }
-        // buildx's subrequests, as `build --call` answers them: nothing built.
-        const r = await checkOnly({
-          root: ctx.root,
-          context: o.context,
-          ...(o.file ? { file: o.file } : {}),
-          stdin: ctx.stdin,
-        });
-        for (const l of callResult(call, format, r.file, r.text, o.target, o.buildArgs ?? {})) ctx.out(l);
+      for (const { name, call, o } of calls.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const r = await answerCall(call, format, o, ctx.stdin);
+        answers.set(name, r.answer);
+        lintFailed ??= r.lintError;
       }
+      if (format === "json") ctx.out(callDocument(p.groups, p.targets, answers));
+      else for (const l of callText(answers, p.targets)) ctx.out(l);
       if (lintFailed) throw lintFailed;
       const file = flag.string(f, "metadata-file");
       if (file) writeFileSync(file, `${JSON.stringify(metadata, null, 2)}\n`);
-      return 0;
+      return callStatus(answers, callAll?.ignoreStatus ?? false);
     } finally {
       closeRenderer();
       rmSync(tmp, { recursive: true, force: true });
