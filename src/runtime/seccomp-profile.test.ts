@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseSeccompProfile, type SeccompHost, seccompFromProfile } from "./seccomp-profile.js";
+import { parseSeccompProfile, type SeccompHost, seccompFromProfile, specJson } from "./seccomp-profile.js";
 import { securityOf } from "./security.js";
+import { buildSpec } from "./spec.js";
 
 const X64: SeccompHost = { arch: "x64", kernel: () => "6.1.0-18-amd64" };
 const ARM64: SeccompHost = { arch: "arm64", kernel: () => "5.4.0" };
@@ -148,10 +149,6 @@ describe("parseSeccompProfile refuses what dockerd cannot decode", () => {
     refused({}, /defaultAction is missing/);
     refused({ defaultAction: "SCMP_ACT_NOPE" }, /unknown action SCMP_ACT_NOPE/);
     refused(
-      { defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: -1 },
-      /defaultErrnoRet must be a non-negative integer/,
-    );
-    refused(
       {
         defaultAction: "SCMP_ACT_ALLOW",
         architectures: ["SCMP_ARCH_X86_64"],
@@ -183,15 +180,115 @@ describe("parseSeccompProfile refuses what dockerd cannot decode", () => {
       },
       /invalid kernel version "new"/,
     );
+  });
+
+  it("refuses an argument value that is no uint64, as Go's decoder does, saying which and why", () => {
+    const withValue = (literal: string) =>
+      `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["x"],"action":"SCMP_ACT_ERRNO",` +
+      `"args":[{"index":0,"value":1,"valueTwo":${literal},"op":"SCMP_CMP_EQ"}]}]}`;
+    const words = (shown: string) =>
+      `decoding seccomp profile failed: syscalls[0].args[0].valueTwo must be an integer from 0 to 18446744073709551615 (uint64), not ${shown}`;
+    for (const literal of [
+      "-1",
+      "-9007199254740993",
+      "18446744073709551616",
+      "99999999999999999999999",
+      "1.5",
+      "1.0",
+      "1e3",
+      "-0",
+      '"5"',
+      "true",
+      "[1]",
+      "{}",
+    ]) {
+      expect(() => parseSeccompProfile(withValue(literal)), literal).toThrow(words(literal));
+    }
+    // The largest uint64 and 0 are taken; so is null (Go leaves the field 0).
+    expect(() => parseSeccompProfile(withValue("18446744073709551615"))).not.toThrow();
+    expect(() => parseSeccompProfile(withValue("0"))).not.toThrow();
+    expect(() => parseSeccompProfile(withValue("null"))).not.toThrow();
     refused(
-      {
-        defaultAction: "SCMP_ACT_ALLOW",
-        syscalls: [
-          { names: ["x"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 2 ** 60, op: "SCMP_CMP_EQ" }] },
-        ],
-      },
-      /above 2\^53/,
+      { defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: -1 },
+      "defaultErrnoRet must be an integer from 0 to 18446744073709551615 (uint64), not -1",
     );
+  });
+
+  it("reads the profile as JSON.parse does but for its numbers (podman's, escapes, __proto__)", () => {
+    const text = readFileSync("/usr/share/containers/seccomp.json", "utf8");
+    expect(parseSeccompProfile(text)).toEqual(JSON.parse(text));
+    const odd = String.raw`{"defaultAction":"SCMP_ACT_ALLOW", "listenerMetadata" : "a\"b\u00e9 { [ 1e400",
+      "__proto__": {"x": 1}, "syscalls": [ ], "flags":[]}`;
+    const p = parseSeccompProfile(odd);
+    expect(p).toEqual(JSON.parse(odd));
+    expect(Object.getPrototypeOf(p)).toBe(Object.prototype);
+    expect(Object.keys(p)).toContain("__proto__");
+  });
+});
+
+describe("argument values of 2^53 and more", () => {
+  // Not JSON.stringify's: a JavaScript number cannot hold these values.
+  const BIG = `{
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [
+      {
+        "names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+        "args": [
+          { "index": 1, "value": 18446744073709551615, "valueTwo": 9007199254740993, "op": "SCMP_CMP_MASKED_EQ" },
+          { "index": 0, "value": 9007199254740991, "op": "SCMP_CMP_NE" }
+        ]
+      }
+    ]
+  }`;
+
+  it("reach the OCI spec exactly: bigints from 2^53 on, numbers below", () => {
+    const x = seccompFromProfile(BIG, [], X64);
+    expect(x.syscalls[0]?.args).toEqual([
+      { index: 1, value: 18446744073709551615n, valueTwo: 9007199254740993n, op: "SCMP_CMP_MASKED_EQ" },
+      { index: 0, value: 9007199254740991, op: "SCMP_CMP_NE" },
+    ]);
+  });
+
+  it("are written into config.json's text as their exact literals (specJson)", () => {
+    const spec = buildSpec({
+      rootfs: "/r",
+      readOnly: false,
+      // A string of the spec that looks like a value stays a string.
+      hostname: "wharf-uint64-0:1",
+      argv: ["sh"],
+      env: ["A=1"],
+      cwd: "/",
+      user: { uid: 0, gid: 0, additionalGids: [0], home: "/root" },
+      tty: false,
+      network: "none",
+      mounts: [],
+      resources: { devices: [] },
+      security: securityOf({ seccompProfile: BIG }),
+    });
+    const text = specJson(spec);
+    expect(text).toContain(
+      '"args":[{"index":1,"value":18446744073709551615,"valueTwo":9007199254740993,"op":"SCMP_CMP_MASKED_EQ"},' +
+        '{"index":0,"value":9007199254740991,"op":"SCMP_CMP_NE"}]',
+    );
+    expect(text).toContain('"hostname":"wharf-uint64-0:1"');
+    expect(text).not.toContain("wharf-uint64-0:18446744073709551615");
+    // Parsed back as doubles, the rest is what JSON.stringify writes.
+    expect(JSON.parse(text).hostname).toBe("wharf-uint64-0:1");
+    // Without a bigint, JSON.stringify's own text.
+    const plain = { ...spec, linux: { ...spec.linux, seccomp: seccompFromProfile(DOCKERISH, [], X64) } };
+    expect(specJson(plain)).toBe(JSON.stringify(plain));
+  });
+
+  it("go through in index and the errnos too (Go's uint), exactly", () => {
+    const x = seccompFromProfile(
+      `{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":18446744073709551615,"syscalls":[{"names":["x"],` +
+        `"action":"SCMP_ACT_ERRNO","errnoRet":9007199254740992,"args":[{"index":9007199254740993,"value":0,"op":"SCMP_CMP_EQ"}]}]}`,
+      [],
+      X64,
+    );
+    expect(x.defaultErrnoRet).toBe(18446744073709551615n);
+    expect(x.syscalls[0]?.errnoRet).toBe(9007199254740992n);
+    expect(x.syscalls[0]?.args?.[0]?.index).toBe(9007199254740993n);
   });
 });
 

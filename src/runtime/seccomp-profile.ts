@@ -7,8 +7,9 @@
  * are dropped. Only a container whose options carry a profile loads this code's work.
  */
 import { release } from "node:os";
+import { randomHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
-import type { SeccompArg, SeccompProfile, SeccompRule } from "./seccomp.js";
+import type { SeccompArg, SeccompProfile, SeccompRule, Uint64 } from "./seccomp.js";
 
 /** The host a profile is converted for (tests give others). */
 export interface SeccompHost {
@@ -72,13 +73,22 @@ const OPS = new Set([
 
 type Json = Record<string, unknown>;
 
+/**
+ * A number kept as written because it is no integer to Go's decoder: a fraction or an exponent
+ * (`1.0`, `1e3`), or `-0`. None of them decodes into an unsigned integer.
+ */
+class Literal {
+  constructor(readonly literal: string) {}
+}
+
 /** Docker's words for a profile it cannot read (`decoding seccomp profile failed: ...`). */
 function bad(detail: string): WharfError {
   return new WharfError("invalid-argument", `decoding seccomp profile failed: ${detail}`);
 }
 
 function objectAt(v: unknown, where: string): Json {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw bad(`${where} must be an object`);
+  if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof Literal)
+    throw bad(`${where} must be an object`);
   return v as Json;
 }
 
@@ -97,15 +107,104 @@ function stringsAt(o: Json, key: string, where: string): string[] {
   return v as string[];
 }
 
-/** A whole number a seccomp filter can hold exactly here (JSON numbers are doubles in Node). */
-function uintAt(o: Json, key: string, where: string): number | undefined {
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * JSON text that JSON.parse has accepted, read as JSON.parse reads it but for its numbers, which are
+ * kept exact as Go's decoder reads them: an integer literal is a number where a double holds it
+ * exactly (below 2^53 in size) and a bigint otherwise; the others a `Literal`.
+ */
+function readExact(text: string): unknown {
+  let i = 0;
+  /** `v`, once past its `n` characters. */
+  const past = <T>(n: number, v: T): T => {
+    i += n;
+    return v;
+  };
+  const space = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = text.charCodeAt(++i));
+  };
+  const string = (): string => {
+    const start = i;
+    let escaped = false;
+    for (i++; text[i] !== '"'; i++) {
+      if (text[i] === "\\") {
+        escaped = true;
+        i++;
+      }
+    }
+    i++;
+    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
+  };
+  const value = (): unknown => {
+    space();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      const o: Json = {};
+      space();
+      if (text[i] === "}") return past(1, o);
+      for (;;) {
+        space();
+        const key = string();
+        space();
+        i++; // the colon
+        const v = value();
+        // As JSON.parse: "__proto__" is a key like any other, not the object's prototype.
+        if (key === "__proto__")
+          Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else o[key] = v;
+        space();
+        if (text[i++] === "}") return o;
+      }
+    }
+    if (c === "[") {
+      i++;
+      const a: unknown[] = [];
+      space();
+      if (text[i] === "]") return past(1, a);
+      for (;;) {
+        a.push(value());
+        space();
+        if (text[i++] === "]") return a;
+      }
+    }
+    if (c === '"') return string();
+    if (c === "t") return past(4, true);
+    if (c === "f") return past(5, false);
+    if (c === "n") return past(4, null);
+    NUMBER.lastIndex = i;
+    const literal = NUMBER.exec(text)?.[0] ?? "";
+    i += literal.length;
+    if (/[.eE]/.test(literal) || literal === "-0") return new Literal(literal);
+    const n = Number(literal);
+    return Number.isSafeInteger(n) ? n : BigInt(literal);
+  };
+  return value();
+}
+
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** How a value of the profile reads in an error: a number as written, anything else as JSON. */
+function shown(v: unknown): string {
+  if (v instanceof Literal) return v.literal;
+  if (typeof v === "bigint") return String(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * An unsigned 64-bit integer (Go's `uint64`, and `uint` on 64-bit machines, into which dockerd
+ * decodes `value`, `valueTwo`, `index` and the errnos): 0 to 2^64-1, exactly. A negative number, one
+ * above 2^64-1, a fraction or an exponent, or another type is refused, as Go's decoder refuses it.
+ */
+function uintAt(o: Json, key: string, where: string): Uint64 | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
-    throw bad(`${where}${key} must be a non-negative integer`);
-  if (!Number.isSafeInteger(v))
-    throw bad(`${where}${key} ${v} is above 2^53, which wharf cannot pass on exactly`);
-  return v;
+  const ok = (typeof v === "number" && v >= 0) || (typeof v === "bigint" && v >= 0n && v <= UINT64_MAX);
+  if (!ok) {
+    throw bad(`${where}${key} must be an integer from 0 to 18446744073709551615 (uint64), not ${shown(v)}`);
+  }
+  return v as Uint64;
 }
 
 function actionAt(o: Json, key: string, where: string): string {
@@ -134,12 +233,12 @@ function kernelAtLeast(host: SeccompHost, min: string): boolean {
  * unknown action or comparison, `name` with `names`, `architectures` with `archMap` are errors.
  */
 export function parseSeccompProfile(text: string): Json {
-  let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    JSON.parse(text);
   } catch (e) {
     throw bad((e as Error).message);
   }
+  const doc = readExact(text);
   const p = objectAt(doc, "the profile");
   actionAt(p, "defaultAction", "");
   uintAt(p, "defaultErrnoRet", "");
@@ -205,7 +304,8 @@ export function seccompFromProfile(
   const arch = GOARCH[host.arch] ?? host.arch;
   const native = NATIVE[arch];
   const out: SeccompProfile = { defaultAction: p.defaultAction as string, syscalls: [] };
-  if (typeof p.defaultErrnoRet === "number") out.defaultErrnoRet = p.defaultErrnoRet;
+  const defaultErrno = p.defaultErrnoRet as Uint64 | null | undefined;
+  if (defaultErrno !== undefined && defaultErrno !== null) out.defaultErrnoRet = defaultErrno;
   const architectures = [...((p.architectures as string[] | undefined) ?? [])];
   for (const a of (p.archMap as Json[] | undefined) ?? []) {
     if (a.architecture === native) {
@@ -230,19 +330,38 @@ export function seccompFromProfile(
     if (inc.minKernel && !kernelAtLeast(host, inc.minKernel)) continue;
     const names = typeof c.name === "string" && c.name !== "" ? [c.name] : ((c.names as string[]) ?? []);
     const rule: SeccompRule = { names, action: c.action as string };
-    if (typeof c.errnoRet === "number") rule.errnoRet = c.errnoRet;
-    const args = (c.args as Json[] | undefined) ?? [];
+    const errno = c.errnoRet as Uint64 | null | undefined;
+    if (errno !== undefined && errno !== null) rule.errnoRet = errno;
+    const args = (c.args as Json[] | null | undefined) ?? [];
     if (args.length > 0) {
-      rule.args = args.map(
-        (a): SeccompArg => ({
-          index: (a.index as number | undefined) ?? 0,
-          value: (a.value as number | undefined) ?? 0,
-          ...(typeof a.valueTwo === "number" ? { valueTwo: a.valueTwo } : {}),
+      // Each number as parseSeccompProfile read it: exact, a bigint from 2^53 on (specJson).
+      rule.args = args.map((a): SeccompArg => {
+        const valueTwo = a.valueTwo as Uint64 | null | undefined;
+        return {
+          index: (a.index as Uint64 | null | undefined) ?? 0,
+          value: (a.value as Uint64 | null | undefined) ?? 0,
+          ...(valueTwo !== undefined && valueTwo !== null ? { valueTwo } : {}),
           op: a.op as string,
-        }),
-      );
+        };
+      });
     }
     out.syscalls.push(rule);
   }
   return out;
+}
+
+/**
+ * The OCI spec's JSON text (config.json) for a container with a profile file: as JSON.stringify
+ * writes it, but a bigint (a profile's number of 2^53 or more) as its exact integer literal, which
+ * runc reads into a uint64. A bigint goes through JSON.stringify as a string with a mark no other
+ * string of the spec can hold (random), and the mark's quotes are then taken off.
+ */
+export function specJson(spec: unknown): string {
+  let mark = "";
+  const json = JSON.stringify(spec, (_key, v: unknown) => {
+    if (typeof v !== "bigint") return v;
+    mark ||= `wharf-uint64-${randomHex(8)}:`;
+    return `${mark}${v}`;
+  });
+  return mark === "" ? json : json.replaceAll(new RegExp(`"${mark}(\\d+)"`, "g"), "$1");
 }

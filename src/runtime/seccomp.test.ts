@@ -26,7 +26,7 @@ describe("defaultSeccomp", () => {
   it("refuses clone with any namespace flag, one masked test per flag, and answers clone3 with ENOSYS", () => {
     const p = defaultSeccomp([], "x64");
     const clone = p.syscalls.filter((r) => r.names.includes("clone"));
-    const flags = clone.map((r) => r.args?.[0]?.value ?? 0);
+    const flags = clone.map((r) => Number(r.args?.[0]?.value ?? 0));
     expect(flags.reduce((a, b) => a | b, 0)).toBe(0x7e020000);
     for (const r of clone) {
       expect(r.args).toEqual([

@@ -7,11 +7,17 @@
  * about 0.4 ms of a `runc run` instead of 10-13 ms for podman's profile; see README).
  */
 
+/**
+ * An unsigned 64-bit integer of a profile (Go's `uint64`/`uint`): a number below 2^53, a bigint from
+ * there to 2^64-1 (a double cannot hold those exactly). `specJson` writes a bigint as its literal.
+ */
+export type Uint64 = number | bigint;
+
 /** An argument test of a rule (the OCI runtime spec's `LinuxSeccompArg`). */
 export interface SeccompArg {
-  index: number;
-  value: number;
-  valueTwo?: number;
+  index: Uint64;
+  value: Uint64;
+  valueTwo?: Uint64;
   op: string;
 }
 
@@ -19,14 +25,14 @@ export interface SeccompArg {
 export interface SeccompRule {
   names: string[];
   action: string;
-  errnoRet?: number;
+  errnoRet?: Uint64;
   args?: SeccompArg[];
 }
 
 /** The OCI runtime spec's `linux.seccomp`: the built-in filter, or a profile file's (seccomp-profile.ts). */
 export interface SeccompProfile {
   defaultAction: string;
-  defaultErrnoRet?: number;
+  defaultErrnoRet?: Uint64;
   architectures?: string[];
   flags?: string[];
   listenerPath?: string;
