@@ -1,9 +1,10 @@
 import { withDependencies } from "../../compose/index.js";
 import type { Command } from "../command.js";
+import { cancelable, withCancel } from "./compose-cancel.js";
 import { COMPOSE_FLAGS, projectOf } from "./compose-common.js";
 import { buildService } from "./compose-service-image.js";
 
-export const command: Command = {
+export const command: Command = withCancel({
   path: ["compose", "build"],
   usage: "[OPTIONS] [SERVICE...]",
   description: "Build or rebuild services",
@@ -13,7 +14,13 @@ export const command: Command = {
     const services = f.args.length
       ? withDependencies(p.services, f.args).filter((s) => f.args.includes(s.name))
       : p.services;
-    for (const s of services) await buildService(ctx, p, s);
+    // ^C: the build under way canceled, the others not started (Compose's `canceled`, 130).
+    await cancelable(async (signal) => {
+      for (const s of services) {
+        if (signal.aborted) break;
+        await buildService(ctx, p, s, signal);
+      }
+    });
     return 0;
   },
-};
+});

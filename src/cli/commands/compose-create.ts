@@ -3,6 +3,7 @@ import { WharfError } from "../../errors/index.js";
 import { getContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { ParsedFlags } from "../flags.js";
+import { withCancel } from "./compose-cancel.js";
 import { COMPOSE_FLAGS, orphans, progress, projectOf } from "./compose-common.js";
 import { ensureResources } from "./compose-resources.js";
 import { serviceImage, serviceImageFor } from "./compose-service-image.js";
@@ -14,7 +15,7 @@ const NO_FLAGS: ParsedFlags = { values: {}, given: new Set(), args: [] };
 
 const PULL = ["always", "missing", "never", "build"];
 
-export const command: Command = {
+export const command: Command = withCancel({
   path: ["compose", "create"],
   usage: "[OPTIONS] [SERVICE...]",
   description: "Creates containers for a service",
@@ -86,7 +87,7 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});
 
 function incompatible(a: string, b: string): WharfError {
   return new WharfError("invalid-argument", `${a} and ${b} are incompatible`, {

@@ -3,6 +3,7 @@ import { serviceLabels, startOrder, withDependencies } from "../../compose/index
 import { WharfError } from "../../errors/index.js";
 import { type ContainerRecord, createContainer, runForeground, startContainer } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
+import { withCancel } from "./compose-cancel.js";
 import { COMPOSE_FLAGS, progress, projectOf } from "./compose-common.js";
 import { oneOffStatus, runHooks } from "./compose-hooks.js";
 import { injectFiles, serviceRunOptions, withDaemonDefaults } from "./compose-options.js";
@@ -11,7 +12,7 @@ import { serviceImageFor } from "./compose-service-image.js";
 import { converge, waitDependencies } from "./compose-up.js";
 import { runFailure, runtimeContext } from "./container-common.js";
 
-export const command: Command = {
+export const command: Command = withCancel({
   path: ["compose", "run"],
   usage: "[OPTIONS] SERVICE [COMMAND] [ARGS...]",
   description: "Run a one-off command on a service",
@@ -113,4 +114,4 @@ export const command: Command = {
     }
     return oneOffStatus(outcome.code, outcome.hookError);
   },
-};
+});

@@ -12,6 +12,8 @@ export function serviceImage(p: Project, s: ServiceConfig): string {
 /**
  * Builds a service's image from its `build:` (BuildKit's plain progress on stderr). `signal`
  * cancels it (`compose watch`'s ^C): its RUN processes killed, nothing tagged, the store as it was.
+ * Without one, ^C or SIGTERM cancels it so (`cancelable`: `ComposeCanceled` thrown, for the verb's
+ * `canceled` and 130).
  */
 export async function buildService(
   ctx: Context,
@@ -21,6 +23,10 @@ export async function buildService(
 ): Promise<void> {
   const b = s.build;
   if (!b) return;
+  if (!signal) {
+    const { cancelable } = await import("./compose-cancel.js");
+    return cancelable((sig) => buildService(ctx, p, s, sig));
+  }
   const { build, buildPlatforms } = await import("../../build/index.js");
   const { splitPlatforms, formatPlatform } = await import("../../oci/index.js");
   const { resolve } = await import("node:path");
@@ -39,7 +45,7 @@ export async function buildService(
     env: ctx.env,
     progress: ctx.stderr.isTTY ? ("auto" as const) : ("plain" as const),
     progressOut: ctx.stderr,
-    ...(signal ? { signal } : {}),
+    signal,
     ...keys,
     ...(platforms.length === 1 ? { platform: formatPlatform(platforms[0] as (typeof platforms)[0]) } : {}),
   };

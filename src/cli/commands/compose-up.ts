@@ -20,6 +20,7 @@ import {
 } from "../../runtime/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
+import { withCancel } from "./compose-cancel.js";
 import {
   COMPOSE_FLAGS,
   orphans,
@@ -156,7 +157,7 @@ export async function waitDependencies(
   }
 }
 
-export const command: Command = {
+export const command: Command = withCancel({
   path: ["compose", "up"],
   usage: "[OPTIONS] [SERVICE...]",
   description: "Create and start containers",
@@ -276,7 +277,7 @@ export const command: Command = {
     }
     return attach(ctx, rt, p, { services, names: f.args, attached: attachTo }, since, up, watching);
   },
-};
+});
 
 /** `up --watch`'s services, refused in Compose's words when none has watch rules. */
 async function upWatched(p: Project, names: readonly string[]): Promise<ServiceConfig[]> {
