@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProject, withDependencies } from "../../compose/index.js";
+import type { ContainerRecord, RuntimeContext } from "../../runtime/index.js";
+import type { Context } from "../context.js";
 import { parseFlags } from "../flags.js";
 import { command } from "./compose-up.js";
-import { attachedServices, upOptions, upScope } from "./compose-up-options.js";
+import { attachedServices, upOptions, upScope, watchExits } from "./compose-up-options.js";
 
 const YAML = `services:
   db: {image: x}
@@ -138,5 +140,97 @@ describe("compose up: the services watched and stopped", () => {
       watched: ["app"],
       stopped: ["app"],
     });
+  });
+});
+
+/** A container record as far as watchExits reads it. */
+const rec = (service: string, state: string, exitCode = 0) =>
+  ({
+    id: `id-${service}`,
+    name: `p-${service}-1`,
+    state,
+    exitCode,
+    options: { labels: { "com.docker.compose.service": service } },
+  }) as unknown as ContainerRecord;
+
+/**
+ * watchExits over containers whose states `states` gives (each call the next state of each, the last
+ * one kept); the lines up prints, and its status.
+ */
+async function exits(
+  argv: string[],
+  watched: string[],
+  states: Record<string, string[]>,
+  stopped: () => boolean = () => false,
+): Promise<{ lines: string[]; code: number }> {
+  const lines: string[] = [];
+  const ctx = { out: (l = "") => lines.push(l), err: () => undefined } as unknown as Context;
+  const calls = new Map<string, number>();
+  const inspect = async (id: string) => {
+    const service = id.slice(3);
+    const seq = states[service] ?? [];
+    const n = calls.get(service) ?? 0;
+    calls.set(service, n + 1);
+    const st = seq[Math.min(n, seq.length - 1)];
+    if (st === undefined || st === "removed") return undefined;
+    const [state = "", code = "0"] = st.split(":");
+    return rec(service, state, Number(code));
+  };
+  const all = Object.keys(states).map((s) => rec(s, "running"));
+  const w = watchExits(
+    ctx,
+    {} as RuntimeContext,
+    p,
+    { watched: watched.map((s) => rec(s, "running")), stopped: [], all },
+    options(...argv).o,
+    () => undefined,
+    stopped,
+    inspect,
+    1,
+  );
+  return { lines, code: await w.done };
+}
+
+describe("compose up: the exits printed", () => {
+  it("up --attach db app: app (watched, not attached) has its exit line, db (attached, not watched) none", async () => {
+    // upScope: app named, so app alone is watched; db is attached.
+    const { o, args } = options("--attach", "db", "app");
+    const sel = withDependencies(p.services, args);
+    const attachedTo = attachedServices(sel, args, o);
+    expect(attachedTo).toEqual(["db"]);
+    const scope = upScope(sel, args, attachedTo);
+    expect(scope.watched).toEqual(["app"]);
+    const r = await exits(["--attach", "db", "app"], scope.watched, {
+      db: ["exited:2"],
+      app: ["running", "running", "exited:0"],
+    });
+    expect(r.lines).toEqual(["p-app-1 exited with code 0"]);
+    expect(r.code).toBe(0);
+  });
+
+  it("without --abort-on-container-exit: each watched one's line as it exits, no abort, status 0", async () => {
+    const r = await exits([], ["db", "job"], {
+      db: ["running", "exited:3"],
+      job: ["exited:0"],
+    });
+    expect(r.lines).toEqual(["p-job-1 exited with code 0", "p-db-1 exited with code 3"]);
+    expect(r.code).toBe(0);
+  });
+
+  it("--exit-code-from app with app not attached: its line, the abort, its status", async () => {
+    const r = await exits(["--attach", "db", "--exit-code-from", "app", "app"], ["app"], {
+      db: ["running"],
+      app: ["running", "exited:4"],
+    });
+    expect(r.lines).toEqual(["p-app-1 exited with code 4", "Aborting on container exit..."]);
+    expect(r.code).toBe(4);
+  });
+
+  it("a watched container removed meanwhile ends without a line; none once ^C stops them", async () => {
+    const gone = await exits([], ["job"], { job: ["running", "removed"] });
+    expect(gone).toEqual({ lines: [], code: 0 });
+    let n = 0;
+    const stopped = await exits([], ["job"], { job: ["running", "running", "exited:137"] }, () => ++n > 2);
+    expect(stopped).toEqual({ lines: [], code: 0 });
   });
 });

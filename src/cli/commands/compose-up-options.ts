@@ -268,7 +268,11 @@ export async function waitRunning(
 }
 
 /**
- * `--abort-on-container-exit`: watches `watched` (`upScope`); the first to exit stops `stopped`
+ * The end of `up`'s watched containers (`upScope`), as Compose's monitor: each one's `NAME exited
+ * with code N` when it exits, attached or not (`up --attach db app`: app's exit is printed, db's
+ * not, db being attached but not watched); none once `stopped()` (^C). Resolves when every watched
+ * one has exited (one removed counts, without a line) or on `stopped()`/`cancel`.
+ * `--abort-on-container-exit`: the first watched one to exit stops `stopped`
  * (Compose's `Aborting on container exit...`), each after its `pre_stop` hooks as Compose's stop.
  * `--abort-on-container-failure`: the same on the first non-zero exit; a 0 exit stops nothing.
  * Resolves with the exit code `up` returns: that of `--exit-code-from`'s container (looked up in
@@ -287,6 +291,9 @@ export function watchExits(
   o: UpOptions,
   say: Say,
   stopped: () => boolean,
+  inspect: (id: string) => Promise<ContainerRecord | undefined> = (id) =>
+    getContainer(rt, id).catch(() => undefined),
+  pollMs = 200,
 ): { done: Promise<number>; cancel: () => void } {
   let cancelled = false;
   const seen = new Map<string, number>();
@@ -295,14 +302,18 @@ export function watchExits(
     let first: ContainerRecord | undefined;
     while (!cancelled && !first && seen.size < watched.length && !stopped()) {
       for (const c of watched) {
-        const rec = await getContainer(rt, c.id).catch(() => undefined);
-        if (rec && rec.state === "exited" && !seen.has(rec.id)) {
+        if (seen.has(c.id)) continue;
+        const rec = await inspect(c.id);
+        if (stopped()) break;
+        // Removed meanwhile (rm, a watch rebuild's recreate): its end is not known, no line.
+        if (!rec) seen.set(c.id, 0);
+        else if (rec.state === "exited") {
           seen.set(rec.id, rec.exitCode);
           ctx.out(`${rec.name} exited with code ${rec.exitCode}`);
-          if (!o.failureOnly || rec.exitCode !== 0) first ??= rec;
+          if (o.abort && (!o.failureOnly || rec.exitCode !== 0)) first ??= rec;
         }
       }
-      if (!first && seen.size < watched.length) await new Promise((r) => setTimeout(r, 200));
+      if (!first && seen.size < watched.length && !stopped()) await new Promise((r) => setTimeout(r, pollMs));
     }
     if (stopped()) return 0;
     const from = o.exitCodeFrom
@@ -310,18 +321,18 @@ export function watchExits(
       : first;
     if (!first) {
       // None set it off (--abort-on-container-failure, all exited 0): --exit-code-from's code, else 0.
-      const rec = o.exitCodeFrom && from ? await getContainer(rt, from.id).catch(() => undefined) : undefined;
+      const rec = o.exitCodeFrom && from ? await inspect(from.id) : undefined;
       return rec?.state === "exited" ? rec.exitCode : 0;
     }
     ctx.out("Aborting on container exit...");
     // As Compose's stop: each running one's pre_stop hooks, then its stop signal and grace period.
     let hookFailed = false;
     for (const c of [...scope.stopped].reverse()) {
-      const rec = await getContainer(rt, c.id).catch(() => undefined);
+      const rec = await inspect(c.id);
       if (rec?.state !== "running") continue;
       if (!(await stopForUp(ctx, rt, p, c, o.timeout, say))) hookFailed = true;
     }
-    const rec = from ? await getContainer(rt, from.id).catch(() => undefined) : undefined;
+    const rec = from ? await inspect(from.id) : undefined;
     return abortStatus(rec?.exitCode ?? 0, hookFailed);
   })();
   return {

@@ -334,19 +334,18 @@ async function attach(
   };
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
-  // `--abort-on-container-*` watches those named, else those attached, and stops `scope.stopped`.
+  // Those named, else those attached, are watched: each one's exit printed, attached or not (as
+  // Compose's monitor); `--abort-on-container-*` stops `scope.stopped` on the first.
   const watched = await of(scope.watched);
-  const watch = up.abort
-    ? watchExits(
-        ctx,
-        rt,
-        p,
-        { watched, stopped: await of(scope.stopped), all: await of(sel.services.map((s) => s.name)) },
-        up,
-        progress(ctx),
-        () => stopping !== undefined,
-      )
-    : undefined;
+  const watch = watchExits(
+    ctx,
+    rt,
+    p,
+    { watched, stopped: await of(scope.stopped), all: await of(sel.services.map((s) => s.name)) },
+    up,
+    progress(ctx),
+    () => stopping !== undefined,
+  );
   try {
     if (watcher) {
       // `--watch`: restarts and recreates end the streams; the containers are followed again.
@@ -355,18 +354,12 @@ async function attach(
     } else
       await follow(rt, containers, watched, stop.signal, (cs, o) => printLogs(ctx, rt, cs, { ...o, since }));
     await stopping;
-    if (watch) {
-      // As Compose: the exit code of --exit-code-from's container, else of the first that exited.
-      const code = await watch.done;
-      return stopping ? 0 : code;
-    }
-    for (const c of containers) {
-      const rec = await getContainer(rt, c.id).catch(() => undefined);
-      if (rec && rec.state === "exited" && !stopping) ctx.out(`${c.name} exited with code ${rec.exitCode}`);
-    }
-    // As Compose: the containers stopped by ^C or SIGTERM, the status is 0.
-    return 0;
+    // As Compose: the exit code of --exit-code-from's container, else of the first that exited
+    // (with --abort-on-container-*); 0 without, and when ^C or SIGTERM stopped the containers.
+    const code = await watch.done;
+    return stopping ? 0 : code;
   } finally {
+    watch.cancel();
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onInt);
     await watcher?.close();
