@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { type RunningRegistry, startDistribution } from "./helpers/registries.js
 import { validateRoot } from "./helpers/validate.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
-const APPLETS = ["sh", "echo", "true", "mkdir", "touch", "grep", "cat"];
+const APPLETS = ["sh", "echo", "true", "mkdir", "touch", "grep", "cat", "sleep"];
 
 /** A profile in Docker's format that lets everything through but mkdir and mkdirat (EPERM). */
 const DENY_MKDIR = `{
@@ -24,6 +24,27 @@ const DENY_MKDIR = `{
 }
 `;
 const COMPACT = JSON.stringify(JSON.parse(DENY_MKDIR));
+
+/**
+ * mkdir refused (EPERM) when its mode, through a mask of 2^64-1, is 0777 (what busybox asks for);
+ * a second test with a datum of 2^53+1 never matches. Neither value fits a double exactly.
+ */
+const BIG_VALUES = `{
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "archMap": [
+    { "architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"] },
+    { "architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"] }
+  ],
+  "syscalls": [
+    { "names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+      "args": [{ "index": 1, "value": 18446744073709551615, "valueTwo": 511, "op": "SCMP_CMP_MASKED_EQ" }] },
+    { "names": ["mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+      "args": [{ "index": 2, "value": 18446744073709551615, "valueTwo": 511, "op": "SCMP_CMP_MASKED_EQ" }] },
+    { "names": ["utimensat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+      "args": [{ "index": 0, "value": 18446744073709551615, "valueTwo": 9007199254740993, "op": "SCMP_CMP_MASKED_EQ" }] }
+  ]
+}
+`;
 
 /** Debian's podman package ships this Docker-format profile (an allowlist of ~400 calls). */
 const PODMAN_PROFILE = "/usr/share/containers/seccomp.json";
@@ -178,6 +199,84 @@ describe("run --security-opt seccomp=FILE", () => {
     const gone = await withDaemon("--rm", image, "true");
     expect(gone.code).toBe(125);
     expect(gone.stderr).toContain(`opening seccomp profile (${join(dir, "gone.json")}) failed`);
+  }, 60_000);
+
+  it("argument values of 2^53 and more: config.json holds their exact literals, runc applies them", async () => {
+    const big = join(dir, "big.json");
+    writeFileSync(big, BIG_VALUES);
+    await cli.ok(
+      "run",
+      "-d",
+      "--name",
+      "big",
+      "--network",
+      "none",
+      "--security-opt",
+      `seccomp=${big}`,
+      image,
+      "sleep",
+      "60",
+    );
+    const [doc] = JSON.parse(await cli.ok("inspect", "big"));
+    const config = readFileSync(join(doc.BundlePath, "config.json"), "utf8");
+    expect(config).toContain(
+      '"args":[{"index":1,"value":18446744073709551615,"valueTwo":511,"op":"SCMP_CMP_MASKED_EQ"}]',
+    );
+    expect(config).toContain('"value":18446744073709551615,"valueTwo":9007199254740993,');
+    expect(doc.HostConfig.SecurityOpt[0]).toContain(
+      '"value":18446744073709551615,"valueTwo":9007199254740993',
+    );
+    expect(doc.State.Running).toBe(true);
+    const inside = await cli.run(["exec", "big", "grep", "^Seccomp:", "/proc/self/status"]);
+    expect(inside).toMatchObject({ code: 0, stdout: "Seccomp:\t2\n" });
+    // mkdir's mode matches through the 64-bit mask; touch's utimensat never matches its datum.
+    const r = await run("--security-opt", `seccomp=${big}`, image, ...MKDIR);
+    expect(r.stderr).toMatch(DENIED);
+    expect(r).toMatchObject({ code: 0, stdout: "status 1\ntouched\n" });
+    // daemon.json's profile file goes the same way.
+    const daemon = join(dir, "daemon-big.json");
+    writeFileSync(daemon, JSON.stringify({ "seccomp-profile": big }));
+    const byDaemon = await cli.run(["run", "--rm", "--network", "none", image, ...MKDIR], {
+      env: { WHARF_DAEMON_CONFIG: daemon },
+    });
+    expect(byDaemon).toMatchObject({ code: 0, stdout: "status 1\ntouched\n" });
+  }, 60_000);
+
+  it("refuses what Docker refuses: a value above 2^64-1, a negative one, a fraction", async () => {
+    const before = await cli.ok("ps", "-aq");
+    for (const [literal, i] of [
+      ["18446744073709551616", 0],
+      ["-1", 1],
+      ["1.5", 2],
+    ] as const) {
+      const file = join(dir, `out-of-range-${i}.json`);
+      writeFileSync(file, BIG_VALUES.replace("9007199254740993", literal));
+      const r = await cli.run(["run", "--name", "never", "--security-opt", `seccomp=${file}`, image, "true"]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain(
+        `decoding seccomp profile failed: syscalls[2].args[0].valueTwo must be an integer from 0 to 18446744073709551615 (uint64), not ${literal}`,
+      );
+    }
+    expect(await cli.ok("ps", "-aq")).toBe(before);
+  }, 60_000);
+
+  it("info shows daemon.json's seccomp-profile as dockerd does: the file, unconfined, builtin", async () => {
+    const daemon = join(dir, "daemon-info.json");
+    const info = (...args: string[]) => cli.run(["info", ...args], { env: { WHARF_DAEMON_CONFIG: daemon } });
+    writeFileSync(daemon, JSON.stringify({ "seccomp-profile": profile }));
+    const text = await info();
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(` Security Options:\n  seccomp\n   Profile: ${profile}\n`);
+    expect(text.stderr).toContain("WARNING: daemon is not using the default seccomp profile\n");
+    expect(JSON.parse((await info("--format", "{{json .SecurityOptions}}")).stdout)).toEqual([
+      `name=seccomp,profile=${profile}`,
+    ]);
+    writeFileSync(daemon, JSON.stringify({ "seccomp-profile": "unconfined" }));
+    expect((await info()).stdout).toContain("  seccomp\n   Profile: unconfined\n");
+    writeFileSync(daemon, JSON.stringify({ "seccomp-profile": "builtin" }));
+    const builtin = await info();
+    expect(builtin.stdout).toContain("  seccomp\n   Profile: builtin\n");
+    expect(builtin.stderr).not.toContain("seccomp profile");
   }, 60_000);
 
   it("compose: security_opt's profile path is the project directory's", async () => {

@@ -8,7 +8,13 @@ import type { Context } from "../context.js";
 import { bytesSize, executeTemplate, parseFormat } from "../render/index.js";
 import { VERSION } from "../version.js";
 import { runtimeContext } from "./container-common.js";
-import { daemonDocument, daemonNetworkDefaults, proxyVariables, readDaemonConfig } from "./daemon-config.js";
+import {
+  daemonDocument,
+  daemonNetworkDefaults,
+  invalid,
+  proxyVariables,
+  readDaemonConfig,
+} from "./daemon-config.js";
 import { insecureRegistries } from "./registry-options.js";
 
 function osName(): string {
@@ -75,6 +81,44 @@ async function daemonInfo(
   };
 }
 
+/** Docker's words when daemon.json names a seccomp profile other than the built-in one. */
+export const SECCOMP_WARNING = "WARNING: daemon is not using the default seccomp profile";
+
+/**
+ * dockerd's seccomp entry of `SecurityOptions` (`name=seccomp,profile=...`): daemon.json's
+ * `seccomp-profile` as it applies it to containers that name none: `builtin` when absent, empty or
+ * `builtin`, `unconfined`, or the profile file's path as written (read when a container is made,
+ * not here), with dockerd's warning for any but `builtin`.
+ */
+export function seccompInfo(env: NodeJS.ProcessEnv): { option: string; warnings: string[] } {
+  const doc = daemonDocument(env);
+  const value = doc?.keys["seccomp-profile"];
+  if (doc && value !== undefined && typeof value !== "string") {
+    throw invalid(doc.file, "seccomp-profile must be a string");
+  }
+  const profile = value === undefined || value === "" ? "builtin" : value;
+  return {
+    option: `name=seccomp,profile=${profile}`,
+    warnings: profile === "builtin" ? [] : [SECCOMP_WARNING],
+  };
+}
+
+/**
+ * The text form of `SecurityOptions`, as Docker's CLI prints it: each option's name, and under it
+ * its profile where it has one (`name=seccomp,profile=PATH`: the path may hold commas).
+ */
+export function securityLines(options: readonly string[]): string[] {
+  if (options.length === 0) return [];
+  const lines = [" Security Options:"];
+  for (const o of options) {
+    const m = /^name=([^,]*)(?:,profile=(.*))?$/.exec(o);
+    if (!m) continue;
+    lines.push(`  ${m[1]}`);
+    if (m[2] !== undefined) lines.push(`   Profile: ${m[2]}`);
+  }
+  return lines;
+}
+
 /** Docker's `info` (`system.Info`), with wharf's facts: no daemon, its root, its runtime and init. */
 export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.env) {
   const recs = await listContainers({ root });
@@ -92,6 +136,7 @@ export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.
     init = findInit();
   } catch {}
   const runc = /runc version (\S+)/.exec(tool("runc", ["--version"]))?.[1] ?? "";
+  const seccomp = seccompInfo(env);
   const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
   return {
     ID: "",
@@ -121,12 +166,14 @@ export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.
     DefaultRuntime: "runc",
     InitBinary: init,
     RuncCommit: { ID: runc },
-    SecurityOptions: ["name=seccomp,profile=builtin"],
+    SecurityOptions: [seccomp.option],
     SystemTime: new Date().toISOString(),
     ...registryInfo(env),
     ...(await daemonInfo(env)),
-    Warnings:
-      init === "" ? ["WARNING: no init binary (docker-init or tini-static): --init is unavailable"] : [],
+    Warnings: [
+      ...seccomp.warnings,
+      ...(init === "" ? ["WARNING: no init binary (docker-init or tini-static): --init is unavailable"] : []),
+    ],
   };
 }
 
@@ -171,9 +218,7 @@ export const command: Command = {
       ` Default Runtime: ${i.DefaultRuntime}`,
       ` Init Binary: ${i.InitBinary || "none"}`,
       ` runc version: ${i.RuncCommit.ID}`,
-      " Security Options:",
-      "  seccomp",
-      "   Profile: builtin",
+      ...securityLines(i.SecurityOptions),
       ` Kernel Version: ${i.KernelVersion}`,
       ` Operating System: ${i.OperatingSystem}`,
       ` OSType: ${i.OSType}`,
