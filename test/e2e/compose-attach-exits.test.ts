@@ -7,7 +7,7 @@ import { removeRootBridges } from "./helpers/network.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
 
-/** `app` depends on `db`, says a line and ends with 3 after 2 s; `db` runs on. */
+/** `app` depends on `db`, says a line, another after 2 s and ends at once with 3; `db` runs on. */
 const YAML = `name: e2eexits
 services:
   db:
@@ -17,7 +17,7 @@ services:
   app:
     image: \${IMAGE}
     depends_on: [db]
-    command: [sh, -c, "echo app-line; sleep 2; exit 3"]
+    command: [sh, -c, "echo app-line; sleep 2; echo app-last; exit 3"]
 `;
 
 type State = { State: { Status: string; ExitCode: number } };
@@ -97,6 +97,8 @@ describe("compose up --attach: the exits of the services up waits on", () => {
     expect(r.stdout).toMatch(/^Attaching to e2eexits-app-1$/m);
     expect(r.stdout).toMatch(/app-1 +\| app-line$/m);
     expect(r.stdout).toMatch(/^e2eexits-app-1 exited with code 3$/m);
+    // Its last line (written just before it exits) comes before its exit line.
+    expect(r.stdout).toMatch(/app-1 +\| app-last\ne2eexits-app-1 exited with code 3$/m);
     expect(r.stdout).not.toContain("db-line");
   }, 120_000);
 });

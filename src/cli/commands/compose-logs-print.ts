@@ -19,6 +19,8 @@ export async function printLogs(
     noPrefix?: boolean;
     since?: number;
     width?: number;
+    /** Called when a container's stream has ended (all its lines printed, or the signal). */
+    onEnd?: (c: ContainerRecord) => void;
   } = {},
 ): Promise<void> {
   const width = opts.width ?? Math.max(0, ...containers.map((c) => shortName(c).length));
@@ -29,30 +31,29 @@ export async function printLogs(
         else signal.addEventListener("abort", () => r(undefined), { once: true });
       })
     : undefined;
-  await Promise.all(
-    containers.map(async (c) => {
-      const prefix = opts.noPrefix ? "" : `${shortName(c).padEnd(width)}  | `;
-      const entries = await readLogs(rt, c.id, {
-        follow: opts.follow === true,
-        ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-      });
-      const it = entries[Symbol.asyncIterator]();
-      for (;;) {
-        const pending = it.next();
-        // A follow waits for lines of a container that may run on: the signal ends the wait.
-        pending.catch(() => undefined);
-        const n = aborted ? await Promise.race([pending, aborted]) : await pending;
-        if (n === undefined || n.done || signal?.aborted) return;
-        const e = n.value;
-        // `up`: only what the containers write from now on, as Compose attaches.
-        if (opts.since !== undefined && Date.parse(e.time) < opts.since) continue;
-        const text = e.log.endsWith("\n") ? e.log.slice(0, -1) : e.log;
-        for (const line of text.split("\n")) {
-          const out = `${prefix}${line}\n`;
-          if (e.stream === "stderr") ctx.stderr.write(out);
-          else ctx.stdout.write(out);
-        }
+  await Promise.all(containers.map((c) => printOne(c).finally(() => opts.onEnd?.(c))));
+  async function printOne(c: ContainerRecord): Promise<void> {
+    const prefix = opts.noPrefix ? "" : `${shortName(c).padEnd(width)}  | `;
+    const entries = await readLogs(rt, c.id, {
+      follow: opts.follow === true,
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+    });
+    const it = entries[Symbol.asyncIterator]();
+    for (;;) {
+      const pending = it.next();
+      // A follow waits for lines of a container that may run on: the signal ends the wait.
+      pending.catch(() => undefined);
+      const n = aborted ? await Promise.race([pending, aborted]) : await pending;
+      if (n === undefined || n.done || signal?.aborted) return;
+      const e = n.value;
+      // `up`: only what the containers write from now on, as Compose attaches.
+      if (opts.since !== undefined && Date.parse(e.time) < opts.since) continue;
+      const text = e.log.endsWith("\n") ? e.log.slice(0, -1) : e.log;
+      for (const line of text.split("\n")) {
+        const out = `${prefix}${line}\n`;
+        if (e.stream === "stderr") ctx.stderr.write(out);
+        else ctx.stdout.write(out);
       }
-    }),
-  );
+    }
+  }
 }

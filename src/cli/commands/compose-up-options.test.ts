@@ -162,9 +162,11 @@ async function exits(
   watched: string[],
   states: Record<string, string[]>,
   stopped: () => boolean = () => false,
+  drained?: (id: string, lines: string[]) => Promise<void>,
 ): Promise<{ lines: string[]; code: number }> {
   const lines: string[] = [];
   const ctx = { out: (l = "") => lines.push(l), err: () => undefined } as unknown as Context;
+  const drainedOf = drained ? (id: string) => drained(id, lines) : undefined;
   const calls = new Map<string, number>();
   const inspect = async (id: string) => {
     const service = id.slice(3);
@@ -185,8 +187,7 @@ async function exits(
     options(...argv).o,
     () => undefined,
     stopped,
-    inspect,
-    1,
+    { inspect, pollMs: 1, ...(drainedOf ? { drained: drainedOf } : {}) },
   );
   return { lines, code: await w.done };
 }
@@ -224,6 +225,14 @@ describe("compose up: the exits printed", () => {
     });
     expect(r.lines).toEqual(["p-app-1 exited with code 4", "Aborting on container exit..."]);
     expect(r.code).toBe(4);
+  });
+
+  it("a followed container's line comes after its last log lines (the logs drained first)", async () => {
+    const r = await exits([], ["job"], { job: ["exited:1"] }, undefined, async (id, lines) => {
+      await new Promise((res) => setTimeout(res, 20));
+      lines.push(`log end of ${id}`);
+    });
+    expect(r.lines).toEqual(["log end of id-job", "p-job-1 exited with code 1"]);
   });
 
   it("a watched container removed meanwhile ends without a line; none once ^C stops them", async () => {

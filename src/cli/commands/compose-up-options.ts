@@ -291,10 +291,17 @@ export function watchExits(
   o: UpOptions,
   say: Say,
   stopped: () => boolean,
-  inspect: (id: string) => Promise<ContainerRecord | undefined> = (id) =>
-    getContainer(rt, id).catch(() => undefined),
-  pollMs = 200,
+  more: {
+    /** A container's record, undefined once removed (the runtime's; a stand-in in tests). */
+    inspect?: (id: string) => Promise<ContainerRecord | undefined>;
+    pollMs?: number;
+    /** Resolves once a followed container's logs have all been printed: its line comes after them. */
+    drained?: (id: string) => Promise<void>;
+  } = {},
 ): { done: Promise<number>; cancel: () => void } {
+  const inspect = more.inspect ?? ((id: string) => getContainer(rt, id).catch(() => undefined));
+  const pollMs = more.pollMs ?? 200;
+  const drained = more.drained;
   let cancelled = false;
   const seen = new Map<string, number>();
   const { watched } = scope;
@@ -309,6 +316,9 @@ export function watchExits(
         if (!rec) seen.set(c.id, 0);
         else if (rec.state === "exited") {
           seen.set(rec.id, rec.exitCode);
+          // Its last lines first (bounded: a stream that does not end holds nothing up for long).
+          if (drained) await Promise.race([drained(rec.id), new Promise((r) => setTimeout(r, 2000).unref())]);
+          if (stopped()) break;
           ctx.out(`${rec.name} exited with code ${rec.exitCode}`);
           if (o.abort && (!o.failureOnly || rec.exitCode !== 0)) first ??= rec;
         }

@@ -337,6 +337,9 @@ async function attach(
   // Those named, else those attached, are watched: each one's exit printed, attached or not (as
   // Compose's monitor); `--abort-on-container-*` stops `scope.stopped` on the first.
   const watched = await of(scope.watched);
+  // A followed container's exit line comes after its last lines (not under `--watch`'s refollows).
+  const ends = new Map<string, () => void>();
+  const drained = new Map(containers.map((c) => [c.id, new Promise<void>((r) => ends.set(c.id, r))]));
   const watch = watchExits(
     ctx,
     rt,
@@ -345,6 +348,7 @@ async function attach(
     up,
     progress(ctx),
     () => stopping !== undefined,
+    watcher ? {} : { drained: async (id) => drained.get(id) },
   );
   try {
     if (watcher) {
@@ -352,7 +356,9 @@ async function attach(
       const { followWatched } = await import("./compose-watch-core.js");
       await followWatched(ctx, p, attached, stop.signal, since);
     } else
-      await follow(rt, containers, watched, stop.signal, (cs, o) => printLogs(ctx, rt, cs, { ...o, since }));
+      await follow(rt, containers, watched, stop.signal, (cs, o) =>
+        printLogs(ctx, rt, cs, { ...o, since, onEnd: (c) => ends.get(c.id)?.() }),
+      );
     await stopping;
     // As Compose: the exit code of --exit-code-from's container, else of the first that exited
     // (with --abort-on-container-*); 0 without, and when ^C or SIGTERM stopped the containers.
