@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { removeRootBridges } from "./helpers/network.js";
+import { childrenOf, processesWith, startOf } from "./helpers/procs.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
 import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
@@ -160,41 +161,5 @@ async function until(f: () => number[], ms: number): Promise<number[]> {
     const v = f();
     if (v.length > 0 || Date.now() > end) return v;
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** PIDs whose command line (its arguments joined by spaces) contains `text`. */
-function processesWith(text: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").includes(text))
-        out.push(Number(pid));
-    } catch {}
-  }
-  return out;
-}
-
-/** The PIDs whose parent is `pid` (from /proc/PID/stat: the field after the state). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(p));
-    } catch {}
-  }
-  return out;
-}
-
-/** A live process's start time (/proc/PID/stat's 22nd field): its identity with the PID; none for a zombie. */
-function startOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[0] === "Z" ? undefined : fields[19];
-  } catch {
-    return undefined;
   }
 }
