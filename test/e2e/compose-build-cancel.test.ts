@@ -1,11 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { removeRootBridges } from "./helpers/network.js";
-import { childrenOf, processesWith, startOf } from "./helpers/procs.js";
+import { buildLeftovers, childrenOf, NO_LEFTOVERS, processesWith, startOf } from "./helpers/procs.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
 import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
@@ -91,15 +90,7 @@ services:
 
   /** Nothing of the build left: its processes, mounts, snapshots and temp dirs; no image tagged. */
   const nothingLeft = async (pids: { pid: number; start: string | undefined }[]) => {
-    for (const { pid, start } of pids) {
-      expect(start).toBeDefined();
-      expect(startOf(pid)).not.toBe(start);
-    }
-    expect(processesWith(MARKER)).toEqual([]);
-    const runRoots = join(cli.root, "snapshots", "containers");
-    expect(readFileSync("/proc/mounts", "utf8")).not.toContain(join(runRoots, "build-"));
-    expect(readdirSync(runRoots).filter((n) => n.startsWith("build-"))).toEqual([]);
-    expect(readdirSync(join(cli.root, "tmp")).filter((n) => n.startsWith("build-"))).toEqual([]);
+    expect(buildLeftovers(cli.root, pids, MARKER)).toEqual(NO_LEFTOVERS);
     const images = await cli.ok("images", "--format", "{{.Repository}}:{{.Tag}}");
     expect(images).not.toContain("e2ecancel-slow");
     await validateRoot(cli.root);

@@ -1,11 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
 import { removeRootBridges } from "./helpers/network.js";
-import { childrenOf, processesWith, startOf } from "./helpers/procs.js";
+import { buildLeftovers, childrenOf, NO_LEFTOVERS, processesWith, startOf } from "./helpers/procs.js";
 import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
 import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
@@ -428,15 +427,7 @@ services:
       expect(end.stdout).not.toContain("successfully built");
       expect(end.stderr).not.toContain("Error handling changed files");
       // The build's processes are gone; nothing of it is mounted or left in the root's tmp.
-      for (const { pid, start } of pids) {
-        expect(start).toBeDefined();
-        expect(startOf(pid)).not.toBe(start);
-      }
-      expect(processesWith(CANCEL_MARKER)).toEqual([]);
-      const runRoots = join(cli.root, "snapshots", "containers");
-      expect(readFileSync("/proc/mounts", "utf8")).not.toContain(join(runRoots, "build-"));
-      expect(readdirSync(runRoots).filter((n) => n.startsWith("build-"))).toEqual([]);
-      expect(readdirSync(join(cli.root, "tmp")).filter((n) => n.startsWith("build-"))).toEqual([]);
+      expect(buildLeftovers(cli.root, pids, CANCEL_MARKER)).toEqual(NO_LEFTOVERS);
       // The images as they were, the store whole; the container runs the old image on.
       expect(await images()).toBe(before);
       await validateRoot(cli.root);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** PIDs whose command line (its arguments joined by spaces) contains `text`. */
 export function processesWith(text: string): number[] {
@@ -34,4 +35,31 @@ export function startOf(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A process seen while it ran: its PID and start time (`startOf`). */
+export interface SeenProcess {
+  pid: number;
+  start: string | undefined;
+}
+
+/** The empty leftovers, what `buildLeftovers` gives after a clean cancel. */
+export const NO_LEFTOVERS = { unseen: [], alive: [], processes: [], mounts: [], snapshots: [], tmp: [] };
+
+/**
+ * What a canceled build left in wharf's `root`: its processes (seen ones still running, any whose
+ * command line holds `marker`), its mounts, snapshot directories and temp directories.
+ */
+export function buildLeftovers(root: string, seen: SeenProcess[], marker: string) {
+  const runRoots = join(root, "snapshots", "containers");
+  return {
+    unseen: seen.filter((p) => p.start === undefined).map((p) => p.pid),
+    alive: seen.filter((p) => p.start !== undefined && startOf(p.pid) === p.start).map((p) => p.pid),
+    processes: processesWith(marker),
+    mounts: readFileSync("/proc/mounts", "utf8")
+      .split("\n")
+      .filter((l) => l.includes(join(runRoots, "build-"))),
+    snapshots: readdirSync(runRoots).filter((n) => n.startsWith("build-")),
+    tmp: readdirSync(join(root, "tmp")).filter((n) => n.startsWith("build-")),
+  };
 }
