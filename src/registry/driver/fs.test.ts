@@ -2,7 +2,7 @@ import { type FileHandle, mkdir, mkdtemp, open, rm, stat, truncate, writeFile } 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { fsDriver } from "./fs.js";
+import { fsDriver, writeBackLimit } from "./fs.js";
 import { driverSuite } from "./testing/suite.js";
 
 let root = "";
@@ -99,5 +99,19 @@ describe("filesystem writer", () => {
     const c = await fsDriver({ root: dir }).writer("/b/data");
     for (let i = 0; i < 40; i++) await c.write(chunk);
     await expect(c.close()).rejects.toMatchObject({ code: "EIO" });
+  });
+});
+
+describe("early write-backs at once", () => {
+  it("are a quarter of libuv's pool, at least one", () => {
+    expect(writeBackLimit(undefined)).toBe(1);
+    expect(writeBackLimit("4")).toBe(1);
+    expect(writeBackLimit("2")).toBe(1);
+    expect(writeBackLimit("16")).toBe(4);
+    expect(writeBackLimit("1024")).toBe(256);
+    // libuv caps its pool at 1024 threads and ignores what is not a positive number.
+    expect(writeBackLimit("5000")).toBe(256);
+    expect(writeBackLimit("lots")).toBe(1);
+    expect(writeBackLimit("0")).toBe(1);
   });
 });

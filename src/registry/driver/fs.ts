@@ -172,10 +172,15 @@ interface WriterState {
  */
 const WRITE_BACK_BYTES = 32 << 20;
 /**
- * Early write-backs under way in this process at most: each holds a thread of libuv's pool (four by
- * default) for its duration, and the writes of every upload need the others.
+ * Early write-backs under way in this process at most: each holds a thread of libuv's pool for its
+ * duration, and the writes of every upload need the others. A quarter of the pool: one with Node's
+ * default of 4 threads, four under `wharf registry` (bin/wharf.cjs makes its pool 16).
  */
-const WRITE_BACKS = 1;
+export function writeBackLimit(poolSize = process.env.UV_THREADPOOL_SIZE): number {
+  const n = Number(poolSize);
+  return Number.isInteger(n) && n > 0 ? Math.max(1, Math.floor(Math.min(n, 1024) / 4)) : 1;
+}
+const WRITE_BACKS = writeBackLimit();
 let writeBacks = 0;
 
 function fileWriter(s: WriterState): FileWriter {

@@ -140,7 +140,7 @@ export interface ConfiguredServerOptions extends DistributionOptions {
   /** The temporary directory's name prefix. */
   prefix: string;
   /** The command line that serves the given config.yml. */
-  serve(config: string): { command: string; args: string[] };
+  serve(config: string): { command: string; args: string[]; env?: NodeJS.ProcessEnv };
 }
 
 /**
