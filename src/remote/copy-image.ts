@@ -251,9 +251,10 @@ const BULK_FROM = 1 << 20;
 /**
  * A blob's bytes from the source as a stream piped straight into the upload (no promise per
  * chunk), failing as soon as they pass its size and at the end when short. When `hashHere` says so
- * (decided while the GET is under way) they are hashed as they pass and the chunk that completes the blob is held back until the digest matches,
- * so a destination never receives the whole of a wrong blob (even one that would not check
- * `?digest=` itself). `done` is called once the source is read or has failed.
+ * (decided while the GET is under way) they are hashed as they pass and the chunk that completes
+ * the blob is held back until the digest matches, so a destination never receives the whole of a
+ * wrong blob (even one that would not check `?digest=` itself). `done` is called once the source is
+ * read or has failed.
  */
 async function sourceBytes(
   src: Repository,

@@ -14,9 +14,9 @@ import { asksResources, buildResources } from "./cgroups.js";
 import type { NetSetup } from "./network/attach.js";
 import { asksNs } from "./ns-types.js";
 import { runcPidFile } from "./pid-file.js";
-import { specJson } from "./seccomp-profile.js";
 import { securityOf } from "./security.js";
 import { buildSpec, type ResolvedMount, type RuntimeSpec } from "./spec.js";
+import { specJson } from "./spec-json.js";
 import { containerDir } from "./store.js";
 import type { ContainerRecord, MountSpec, RuntimeContext } from "./types.js";
 import { type ExecUser, resolveUser } from "./user.js";
@@ -248,13 +248,6 @@ export async function prepareBundle(
   if (opts.cgroupParent) spec.linux.cgroupsPath = `${opts.cgroupParent.replace(/\/+$/, "")}/${rec.id}`;
   const dir = bundleDir(ctx, rec.id);
   mkdirSync(dir, { recursive: true });
-  // A profile file's argument values of 2^53 and more are bigints, written as their exact literals.
-  let json =
-    opts.seccompProfile !== undefined || opts.daemonSeccompProfile !== undefined
-      ? specJson(spec)
-      : JSON.stringify(spec);
-  // An unlimited `--ulimit` (-1) is RLIM_INFINITY, a uint64 that a JavaScript number cannot hold.
-  if (opts.ulimits) json = json.replace(/"(soft|hard)":-1(?=[,}])/g, '"$1":18446744073709551615');
-  writeFileSync(join(dir, "config.json"), json);
+  writeFileSync(join(dir, "config.json"), specJson(spec));
   return spec;
 }

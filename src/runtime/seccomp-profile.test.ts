@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseSeccompProfile, type SeccompHost, seccompFromProfile, specJson } from "./seccomp-profile.js";
+import { parseSeccompProfile, type SeccompHost, seccompFromProfile } from "./seccomp-profile.js";
 import { securityOf } from "./security.js";
 import { buildSpec } from "./spec.js";
+import { specJson } from "./spec-json.js";
 
 const X64: SeccompHost = { arch: "x64", kernel: () => "6.1.0-18-amd64" };
 const ARM64: SeccompHost = { arch: "arm64", kernel: () => "5.4.0" };

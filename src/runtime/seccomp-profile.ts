@@ -7,7 +7,6 @@
  * are dropped. Only a container whose options carry a profile loads this code's work.
  */
 import { release } from "node:os";
-import { randomHex } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
 import type { SeccompArg, SeccompProfile, SeccompRule, Uint64 } from "./seccomp.js";
 
@@ -348,20 +347,4 @@ export function seccompFromProfile(
     out.syscalls.push(rule);
   }
   return out;
-}
-
-/**
- * The OCI spec's JSON text (config.json) for a container with a profile file: as JSON.stringify
- * writes it, but a bigint (a profile's number of 2^53 or more) as its exact integer literal, which
- * runc reads into a uint64. A bigint goes through JSON.stringify as a string with a mark no other
- * string of the spec can hold (random), and the mark's quotes are then taken off.
- */
-export function specJson(spec: unknown): string {
-  let mark = "";
-  const json = JSON.stringify(spec, (_key, v: unknown) => {
-    if (typeof v !== "bigint") return v;
-    mark ||= `wharf-uint64-${randomHex(8)}:`;
-    return `${mark}${v}`;
-  });
-  return mark === "" ? json : json.replaceAll(new RegExp(`"${mark}(\\d+)"`, "g"), "$1");
 }

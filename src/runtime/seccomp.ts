@@ -9,7 +9,7 @@
 
 /**
  * An unsigned 64-bit integer of a profile (Go's `uint64`/`uint`): a number below 2^53, a bigint from
- * there to 2^64-1 (a double cannot hold those exactly). `specJson` writes a bigint as its literal.
+ * there to 2^64-1 (a double cannot hold those exactly). `specJson` (spec-json.ts) writes a bigint as its literal.
  */
 export type Uint64 = number | bigint;
 

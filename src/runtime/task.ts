@@ -13,6 +13,7 @@ import { runcBinary, runcDelete, runcGlobal, runcLoggedError, runtimeUnusable, s
 import { childEnded, exitStatus } from "./runc-process.js";
 import { securityOf } from "./security.js";
 import { buildSpec, type ResolvedMount } from "./spec.js";
+import { specJson } from "./spec-json.js";
 import type { NetworkMode, RuntimeContext } from "./types.js";
 import { resolveUser } from "./user.js";
 
@@ -105,9 +106,7 @@ export async function runTask(ctx: RuntimeContext, o: TaskOptions): Promise<numb
     });
   }
   if (o.cgroupParent) spec.linux.cgroupsPath = `${o.cgroupParent.replace(/\/+$/, "")}/${id}`;
-  // An unlimited ulimit (-1) is RLIM_INFINITY, a uint64 that a JavaScript number cannot hold.
-  const json = JSON.stringify(spec).replace(/"(soft|hard)":-1(?=[,}])/g, '"$1":18446744073709551615');
-  writeFileSync(join(o.dir, "bundle", "config.json"), json);
+  writeFileSync(join(o.dir, "bundle", "config.json"), specJson(spec));
   const runcLog = join(o.dir, "runc.log");
   // On a tmpfs when there is one: runc writes it with O_SYNC (pid-file.ts).
   const tmp = pidDir();

@@ -193,10 +193,19 @@ export function containerDefaults(doc: DaemonDocument): ContainerDefaults {
     d.initPath = initPath;
   }
   if (boolOf(file, keys, "no-new-privileges")) d.noNewPrivileges = true;
-  const seccomp = stringOf(file, keys, "seccomp-profile");
+  const seccomp = seccompProfileOf(doc);
   if (seccomp === "unconfined") d.seccompUnconfined = true;
-  else if (seccomp !== undefined && seccomp !== "" && seccomp !== "builtin") d.seccompProfilePath = seccomp;
+  else if (seccomp !== "builtin") d.seccompProfilePath = seccomp;
   return d;
+}
+
+/**
+ * daemon.json's `seccomp-profile` as dockerd applies it to containers that name none: `builtin`
+ * when absent, empty or `builtin`, `unconfined`, or the profile file's path as written.
+ */
+export function seccompProfileOf(doc: DaemonDocument): string {
+  const v = stringOf(doc.file, doc.keys, "seccomp-profile");
+  return v === undefined || v === "" ? "builtin" : v;
 }
 
 function logOptList(opts: Record<string, string>): string[] {

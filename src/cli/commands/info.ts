@@ -8,13 +8,8 @@ import type { Context } from "../context.js";
 import { bytesSize, executeTemplate, parseFormat } from "../render/index.js";
 import { VERSION } from "../version.js";
 import { runtimeContext } from "./container-common.js";
-import {
-  daemonDocument,
-  daemonNetworkDefaults,
-  invalid,
-  proxyVariables,
-  readDaemonConfig,
-} from "./daemon-config.js";
+import { daemonDocument, daemonNetworkDefaults, proxyVariables, readDaemonConfig } from "./daemon-config.js";
+import { seccompProfileOf } from "./daemon-defaults.js";
 import { insecureRegistries } from "./registry-options.js";
 
 function osName(): string {
@@ -92,11 +87,7 @@ export const SECCOMP_WARNING = "WARNING: daemon is not using the default seccomp
  */
 export function seccompInfo(env: NodeJS.ProcessEnv): { option: string; warnings: string[] } {
   const doc = daemonDocument(env);
-  const value = doc?.keys["seccomp-profile"];
-  if (doc && value !== undefined && typeof value !== "string") {
-    throw invalid(doc.file, "seccomp-profile must be a string");
-  }
-  const profile = value === undefined || value === "" ? "builtin" : value;
+  const profile = doc ? seccompProfileOf(doc) : "builtin";
   return {
     option: `name=seccomp,profile=${profile}`,
     warnings: profile === "builtin" ? [] : [SECCOMP_WARNING],

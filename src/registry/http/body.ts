@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 import { WharfError } from "../../errors/index.js";
 
 /**
@@ -7,41 +8,77 @@ import { WharfError } from "../../errors/index.js";
  * socket (and detach it from the request) before the error response and its log record are out. The
  * rest of the body stays unread; the error response closes the connection (see `sendError`).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  await drain(req, (chunk) => {
+    n += chunk.byteLength;
+    if (n > limit) throw new WharfError("size-invalid", `content exceeds the ${limit}-byte limit`);
+    parts.push(chunk);
+    return undefined;
+  });
+  return Buffer.concat(parts, n);
+}
+
+/**
+ * Hands each chunk of `body` to `take`, pausing the body while a promise `take` returned is
+ * pending; a chunk `take` throws on, an error or a close before the end rejects, and leaves the body
+ * paused, not destroyed (the error response goes out on its socket). No stream between them: a chunk
+ * costs a call, not a write through a Writable and the promises of a pipeline (a registry receiving
+ * 1 GiB of uploads spent ~0.2 CPU s in those).
+ */
+export function drain(body: Readable, take: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let n = 0;
+    let waiting = false;
+    let ended = false;
+    let over = false;
     const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
+      over = true;
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", fail);
+      body.off("close", onClose);
     };
-    const onData = (chunk: Buffer) => {
-      n += chunk.byteLength;
-      if (n > limit) {
-        cleanup();
-        req.pause();
-        reject(new WharfError("size-invalid", `content exceeds the ${limit}-byte limit`));
-        return;
-      }
-      parts.push(chunk);
-    };
-    const onEnd = () => {
+    const fail = (e: unknown) => {
+      if (over) return;
       cleanup();
-      resolve(Buffer.concat(parts, n));
-    };
-    const onError = (e: Error) => {
-      cleanup();
+      body.pause();
       reject(e);
     };
-    const onClose = () => {
+    const finish = () => {
+      if (over) return;
       cleanup();
-      if (!req.complete) reject(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+      resolve();
     };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
+    const onData = (chunk: Buffer) => {
+      let wait: Promise<void> | undefined;
+      try {
+        wait = take(chunk);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      if (!wait) return;
+      waiting = true;
+      body.pause();
+      wait.then(() => {
+        waiting = false;
+        if (over) return;
+        if (ended) finish();
+        else body.resume();
+      }, fail);
+    };
+    const onEnd = () => {
+      ended = true;
+      if (!waiting) finish();
+    };
+    const onClose = () => {
+      if (!ended) fail(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+    };
+    body.on("data", onData);
+    body.on("end", onEnd);
+    body.on("error", fail);
+    body.on("close", onClose);
+    if (body.readableEnded) onEnd();
   });
 }
