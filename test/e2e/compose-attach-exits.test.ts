@@ -1,11 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { composeE2E, composeIn, composeTeardown, downs, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import type { WharfCli } from "./helpers/wharf-cli.js";
 
 /** `app` depends on `db`, says a line, another after 2 s and ends at once with 3; `db` runs on. */
 const YAML = `name: e2eexits
@@ -34,39 +31,22 @@ describe("compose up --attach: the exits of the services up waits on", () => {
   let proj: string;
   let image: string;
   const compose = (args: string[]) =>
-    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args], {
+    cli.run([...composeIn(proj), ...args], {
       env: { IMAGE: image },
       timeoutMs: 120_000,
     });
   const state = async (name: string) => (JSON.parse(await cli.ok("inspect", name)) as State[])[0]?.State;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-exits-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composeexits",
-        tag: "1",
-        applets: ["sh", "echo", "sleep"],
-        cmd: ["sh"],
-      })
-    ).ref;
-    proj = join(dir, "proj");
-    await mkdir(proj, { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), YAML);
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-exits",
+      repo: "composeexits",
+      applets: ["sh", "echo", "sleep"],
+    }));
+    proj = await writeProject(join(dir, "proj"), { "compose.yaml": YAML });
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      await cli.run(["compose", "-p", "e2eexits", "down", "-t", "0"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => composeTeardown({ dir, reg, cli }, { commands: downs(["e2eexits"], "-t", "0") }));
 
   it("up --attach db app: db's logs, app's exit line (not its logs), status 0, db running on", async () => {
     const r = await compose(["up", "--attach", "db", "app"]);

@@ -1,11 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { composeE2E, composeIn, composeTeardown, downs, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import type { WharfCli } from "./helpers/wharf-cli.js";
 
 /** `app` depends on `db`; `side` has `attach: false`; `app` ends by itself after 2 s, status 0. */
 const ATTACH = `name: e2eattach
@@ -65,43 +62,27 @@ describe("compose up: the services attached, abort on failure", () => {
   let dir: string;
   let image: string;
   const compose = (proj: string, args: string[]) =>
-    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args], {
+    cli.run([...composeIn(proj), ...args], {
       env: { IMAGE: image },
       timeoutMs: 120_000,
     });
-  const project = async (name: string, yaml: string) => {
-    const proj = join(dir, name);
-    await mkdir(proj, { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), yaml);
-    return proj;
-  };
+  const project = (name: string, yaml: string) => writeProject(join(dir, name), { "compose.yaml": yaml });
   const state = async (name: string) => (JSON.parse(await cli.ok("inspect", name)) as State[])[0]?.State;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-attach-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composeattach",
-        tag: "1",
-        applets: ["sh", "echo", "sleep"],
-        cmd: ["sh"],
-      })
-    ).ref;
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-attach",
+      repo: "composeattach",
+      applets: ["sh", "echo", "sleep"],
+    }));
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      for (const p of ["e2eattach", "e2eattachwatch", "e2efail", "e2ezero"])
-        await cli.run(["compose", "-p", p, "down", "-t", "1"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    composeTeardown(
+      { dir, reg, cli },
+      { commands: downs(["e2eattach", "e2eattachwatch", "e2efail", "e2ezero"], "-t", "1") },
+    ),
+  );
 
   it("up SERVICE attaches to it alone; --attach-dependencies to its dependencies too", async () => {
     const proj = await project("attach", ATTACH);
@@ -126,15 +107,7 @@ describe("compose up: the services attached, abort on failure", () => {
   it("^C after up SERVICE stops that service, its dependency left running (as Compose)", async () => {
     // spawn takes no environment: the image written in.
     const proj = await project("attach", ATTACH.replaceAll(`$\{IMAGE}`, image));
-    const up = cli.spawn([
-      "compose",
-      "--project-directory",
-      proj,
-      "-f",
-      join(proj, "compose.yaml"),
-      "up",
-      "forever",
-    ]);
+    const up = cli.spawn([...composeIn(proj), "up", "forever"]);
     const deadline = Date.now() + 30_000;
     while (!/forever-1 +\| forever-line$/m.test(up.stdout()) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
@@ -151,11 +124,9 @@ describe("compose up: the services attached, abort on failure", () => {
   }, 120_000);
 
   it("up --watch with every service left out by --no-attach follows none", async () => {
-    const proj = join(dir, "watch");
-    await mkdir(join(proj, "src"), { recursive: true });
-    await writeFile(
-      join(proj, "compose.yaml"),
-      `name: e2eattachwatch
+    const proj = await writeProject(join(dir, "watch"), {
+      "src/": "",
+      "compose.yaml": `name: e2eattachwatch
 services:
   svc:
     image: ${image}
@@ -165,8 +136,8 @@ services:
       watch:
         - {path: ./src, action: sync, target: /src}
 `,
-    );
-    const args = ["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml")];
+    });
+    const args = composeIn(proj);
     const up = cli.spawn([...args, "up", "--watch", "--no-attach", "svc"]);
     const deadline = Date.now() + 30_000;
     while (!up.stdout().includes("Watch enabled") && Date.now() < deadline)

@@ -1,13 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
+import { composeE2E, composeIn, composeTeardown, writeProject } from "./helpers/compose.js";
 import { buildLeftovers, childrenOf, NO_LEFTOVERS, processesWith, startOf } from "./helpers/procs.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import type { RunningRegistry } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
-import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import type { Spawned, WharfCli } from "./helpers/wharf-cli.js";
 
 /** The RUN's shell has it on its command line: its PID found in /proc. */
 const MARKER = `wharf-compose-cancel-${process.pid}`;
@@ -25,47 +22,30 @@ describe("compose: ^C during a build", () => {
   let f: string[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-cancel-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    const image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composecancel",
-        tag: "1",
-        applets: ["sh", "echo", "sleep"],
-        cmd: ["sh"],
-      })
-    ).ref;
-    proj = join(dir, "proj");
-    await mkdir(join(proj, "slow"), { recursive: true });
-    // spawn takes no environment: the image written in.
-    await writeFile(
-      join(proj, "compose.yaml"),
-      `name: e2ecancel
+    let image: string;
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-cancel",
+      repo: "composecancel",
+      applets: ["sh", "echo", "sleep"],
+    }));
+    proj = await writeProject(join(dir, "proj"), {
+      // spawn takes no environment: the image written in.
+      "compose.yaml": `name: e2ecancel
 services:
   slow:
     build: {context: ./slow, args: {BASE: ${image}}}
     command: [sleep, "300"]
     develop: {watch: [{path: ./slow, action: rebuild}]}
 `,
-    );
-    await writeFile(
-      join(proj, "slow", "Dockerfile"),
-      `ARG BASE\nFROM \${BASE}\nRUN sleep 30; echo ${MARKER}\n`,
-    );
-    f = ["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml")];
+      "slow/Dockerfile": `ARG BASE\nFROM \${BASE}\nRUN sleep 30; echo ${MARKER}\n`,
+    });
+    f = composeIn(proj);
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      await cli.run([...f, "down", "-t", "0"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(
+    () => composeTeardown({ dir, reg, cli }, { commands: f ? [[...f, "down", "-t", "0"]] : [] }),
+    120_000,
+  );
 
   /** Starts `args`, waits for the RUN's shell and sleep, ^C after ~1 s; the end, its time, the PIDs seen. */
   const interrupt = async (args: string[], signals = 1) => {

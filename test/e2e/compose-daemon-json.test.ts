@@ -1,12 +1,9 @@
 import { writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { composeE2E, composeTeardown, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import type { WharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "cat", "sleep", "true"];
 
@@ -36,7 +33,12 @@ describe("compose with daemon.json", () => {
     JSON.parse(await ok("inspect", "--format", `{{json ${what}}}`, ref));
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-daemon-json-"));
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-daemon-json",
+      repo: "composedaemon",
+      tag: null,
+      applets: APPLETS,
+    }));
     file = join(dir, "daemon.json");
     writeFileSync(
       file,
@@ -49,21 +51,9 @@ describe("compose with daemon.json", () => {
         "default-address-pools": [{ base: `10.${octet}.0.0/16`, size: 24 }],
       }),
     );
-    reg = await startDistribution();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composedaemon",
-        applets: APPLETS,
-        cmd: ["sh"],
-      })
-    ).ref;
     await ok("pull", "-q", image);
-    proj = join(dir, "proj");
-    await mkdir(proj);
-    writeFileSync(
-      join(proj, "compose.yaml"),
-      `services:
+    proj = await writeProject(join(dir, "proj"), {
+      "compose.yaml": `services:
   plain:
     image: ${image}
     command: [sleep, "300"]
@@ -78,22 +68,23 @@ describe("compose with daemon.json", () => {
     command: [sleep, "300"]
     network_mode: bridge
 `,
-    );
+    });
   }, 180_000);
 
-  afterAll(async () => {
-    if (cli) {
-      await cli.run(["compose", "-p", "e2edaemon", "-f", join(proj, "compose.yaml"), "down", "-t", "0"], {
-        env: env(),
-      });
-      await removeContainers(cli);
-      await cli.run(["network", "prune", "-f"], { env: env() });
-      await removeRootBridges(cli.root);
-      await cli.close();
-    }
-    await reg?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(
+    () =>
+      composeTeardown(
+        { dir, reg, cli },
+        {
+          commands: proj
+            ? [["compose", "-p", "e2edaemon", "-f", join(proj, "compose.yaml"), "down", "-t", "0"]]
+            : [],
+          env: env(),
+          pruneNetworks: true,
+        },
+      ),
+    120_000,
+  );
 
   it("up: the daemon's log driver, DNS and ulimits where the service says nothing; its own keys win", async () => {
     await compose("up", "-d");

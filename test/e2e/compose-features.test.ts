@@ -1,11 +1,9 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { composeE2E, composeIn, composeTeardown, downs, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import type { WharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "echo", "cat", "sleep", "stat"];
 
@@ -50,7 +48,7 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
   let dir: string;
   let image: string;
   const compose = (proj: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args], {
+    cli.run([...composeIn(proj), ...args], {
       env: { IMAGE: image, ...env },
     });
   const exists = async (name: string) => (await cli.run(["inspect", name])).code === 0;
@@ -62,34 +60,19 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-features-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composefeatures",
-        tag: "1",
-        applets: APPLETS,
-        cmd: ["sh"],
-      })
-    ).ref;
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-features",
+      repo: "composefeatures",
+      applets: APPLETS,
+    }));
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      for (const p of ["e2eprof", "e2esec", "e2eext"]) await cli.run(["compose", "-p", p, "down", "-v"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    composeTeardown({ dir, reg, cli }, { commands: downs(["e2eprof", "e2esec", "e2eext"], "-v") }),
+  );
 
   it("profiles: an inactive service is not made; --profile, COMPOSE_PROFILES and naming it start it", async () => {
-    const proj = join(dir, "prof");
-    await mkdir(proj);
-    await writeFile(join(proj, "compose.yaml"), PROFILES);
+    const proj = await writeProject(join(dir, "prof"), { "compose.yaml": PROFILES });
     const up = await compose(proj, ["up", "-d"]);
     expect(up.stderr).toContain(" Container e2eprof-web-1  Started");
     expect(up.code).toBe(0);
@@ -148,12 +131,12 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
   }, 120_000);
 
   it("secrets and configs: read in the container at Compose's places, mode and owner honoured; a change recreates", async () => {
-    const proj = join(dir, "sec");
-    await mkdir(join(proj, "conf"), { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), SECRETS);
-    await writeFile(join(proj, "token.txt"), "from-file\n");
+    const proj = await writeProject(join(dir, "sec"), {
+      "compose.yaml": SECRETS,
+      "token.txt": "from-file\n",
+      "conf/app.conf": "conf=1\n",
+    });
     await chmod(join(proj, "token.txt"), 0o640);
-    await writeFile(join(proj, "conf", "app.conf"), "conf=1\n");
     const up = await compose(proj, ["up", "-d"], { KEY: "from-env" });
     expect(up.stderr).toContain(" Container e2esec-app-1  Started");
     expect(up.code).toBe(0);
@@ -222,12 +205,8 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
   }, 120_000);
 
   it("extends and include: the project comes up with the merged settings", async () => {
-    const proj = join(dir, "ext");
-    await mkdir(join(proj, "common"), { recursive: true });
-    await mkdir(join(proj, "lib", "files"), { recursive: true });
-    await writeFile(
-      join(proj, "common", "base.yaml"),
-      `services:
+    const proj = await writeProject(join(dir, "ext"), {
+      "common/base.yaml": `services:
   base:
     image: \${IMAGE}
     init: true
@@ -235,12 +214,8 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
     environment: {FROM_BASE: base, OVERRIDDEN: base}
     volumes: ["./shared:/shared:ro"]
 `,
-    );
-    await mkdir(join(proj, "common", "shared"));
-    await writeFile(join(proj, "common", "shared", "note"), "shared-from-common\n");
-    await writeFile(
-      join(proj, "lib", "compose.yaml"),
-      `services:
+      "common/shared/note": "shared-from-common\n",
+      "lib/compose.yaml": `services:
   lib:
     image: \${IMAGE}
     init: true
@@ -250,12 +225,9 @@ describe("compose: profiles, secrets, configs, extends, include", () => {
 volumes:
   libdata: {}
 `,
-    );
-    await writeFile(join(proj, "lib", ".env"), "LIB_GREETING=from-lib-env\n");
-    await writeFile(join(proj, "lib", "files", "f"), "lib-file\n");
-    await writeFile(
-      join(proj, "compose.yaml"),
-      `name: e2eext
+      "lib/.env": "LIB_GREETING=from-lib-env\n",
+      "lib/files/f": "lib-file\n",
+      "compose.yaml": `name: e2eext
 include: [lib/compose.yaml]
 services:
   web:
@@ -263,7 +235,7 @@ services:
     environment: {OVERRIDDEN: web}
     depends_on: [lib]
 `,
-    );
+    });
     const up = await compose(proj, ["up", "-d"]);
     expect(up.stderr).toContain(' Volume "e2eext_libdata"  Created');
     expect(up.stderr).toContain(" Container e2eext-lib-1  Started");

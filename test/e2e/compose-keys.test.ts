@@ -1,11 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { pushBusyboxWith } from "./helpers/busybox-image.js";
+import { composeE2E, composeIn, composeTeardown, downs, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import type { WharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "echo", "cat", "sleep", "true", "false", "httpd", "wget", "id", "touch", "hostname"];
 
@@ -215,45 +214,33 @@ describe("compose: service keys, up options, build keys", () => {
   let dir: string;
   let image: string;
   const compose = (proj: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args], {
+    cli.run([...composeIn(proj), ...args], {
       env: { IMAGE: image, ...env },
       timeoutMs: 120_000,
     });
-  const project = async (name: string, yaml: string) => {
-    const proj = join(dir, name);
-    await mkdir(proj, { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), yaml);
-    return proj;
-  };
+  const project = (name: string, yaml: string) => writeProject(join(dir, name), { "compose.yaml": yaml });
   const inspect = async (name: string) =>
     (JSON.parse(await cli.ok("inspect", name)) as Inspect[])[0] as Inspect;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-keys-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composekeys",
-        tag: "1",
-        applets: APPLETS,
-        cmd: ["sh"],
-      })
-    ).ref;
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-keys",
+      repo: "composekeys",
+      applets: APPLETS,
+    }));
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      for (const p of ["e2ekeys", "e2ewait", "e2ewaitbad", "e2eexit", "e2ebuild", "e2epull"])
-        await cli.run(["compose", "-p", p, "down", "-v"]);
-      await cli.run(["rm", "-f", "e2ekeys-ref"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    composeTeardown(
+      { dir, reg, cli },
+      {
+        commands: [
+          ...downs(["e2ekeys", "e2ewait", "e2ewaitbad", "e2eexit", "e2ebuild", "e2epull"], "-v"),
+          ["rm", "-f", "e2ekeys-ref"],
+        ],
+      },
+    ),
+  );
 
   it("up: each run key is on the container as wharf run's flag puts it; service: modes share the namespaces", async () => {
     const proj = await project("keys", KEYS);

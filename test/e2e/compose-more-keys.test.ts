@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, readlinkSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { chmod, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { composeE2E, composeIn, composeTeardown, downs, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import type { WharfCli } from "./helpers/wharf-cli.js";
 
 /** A block device of the host (the limits are the container's cgroup's only). */
 const DISK = ["/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/xvda"].find((d) => existsSync(d)) ?? "/dev/vda";
@@ -145,7 +144,7 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
   let dir: string;
   let image: string;
   const compose = (proj: string, args: string[]) =>
-    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args], {
+    cli.run([...composeIn(proj), ...args], {
       env: { IMAGE: image, DISK },
       timeoutMs: 120_000,
     });
@@ -153,42 +152,32 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
     (JSON.parse(await cli.ok("inspect", name)) as Inspect[])[0] as Inspect;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-more-keys-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composemorekeys",
-        tag: "1",
-        applets: APPLETS,
-        cmd: ["sh"],
-      })
-    ).ref;
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-more-keys",
+      repo: "composemorekeys",
+      applets: APPLETS,
+    }));
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      await cli.run(["compose", "-p", "e2emorekeys", "down", "-v"]);
-      await cli.run(["compose", "-p", "e2ehooks", "down", "-v"]);
-      await cli.run(["compose", "-p", "e2emorekeysmiss", "down", "-v"]);
-      await cli.run(["compose", "-p", "e2ehooksfg", "down", "-v"]);
-      await cli.run(["compose", "-p", "e2ehookverbs", "down", "-v", "-t", "0"]);
-      await cli.run(["compose", "-p", "e2ehookabort", "down", "-v", "-t", "0"]);
-      await cli.run(["rm", "-f", "e2emorekeys-ext"]);
-      await cli.run(["network", "rm", "e2emorekeys-net"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    composeTeardown(
+      { dir, reg, cli },
+      {
+        commands: [
+          ...downs(["e2emorekeys", "e2ehooks", "e2emorekeysmiss", "e2ehooksfg"], "-v"),
+          ...downs(["e2ehookverbs", "e2ehookabort"], "-v", "-t", "0"),
+          ["rm", "-f", "e2emorekeys-ext"],
+          ["network", "rm", "e2emorekeys-net"],
+        ],
+      },
+    ),
+  );
 
   it("up: each key is on the container as docker run's flag puts it; config prints it; a change recreates", async () => {
-    const proj = join(dir, "keys");
-    await mkdir(proj, { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), KEYS);
-    await writeFile(join(proj, "app.labels"), "# labels\norg.example.file=1\norg.example.over=file\n");
+    const proj = await writeProject(join(dir, "keys"), {
+      "compose.yaml": KEYS,
+      "app.labels": "# labels\norg.example.file=1\norg.example.over=file\n",
+    });
     // On a user-defined network a link names a container on it (Docker's rule): the network is external.
     await cli.ok("network", "create", "e2emorekeys-net");
     await cli.ok(
@@ -244,22 +233,17 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
 
     // On the default bridge an external link to a container that does not exist fails the create,
     // in Docker's words (its registerLinks; on a user-defined network links are not checked there).
-    const miss = join(dir, "missing");
-    await mkdir(miss, { recursive: true });
-    await writeFile(
-      join(miss, "compose.yaml"),
-      `name: e2emorekeysmiss\nservices:\n  a:\n    image: ${image}\n    network_mode: bridge\n    external_links: [e2e-no-such-ctr:db]\n`,
-    );
+    const miss = await writeProject(join(dir, "missing"), {
+      "compose.yaml": `name: e2emorekeysmiss\nservices:\n  a:\n    image: ${image}\n    network_mode: bridge\n    external_links: [e2e-no-such-ctr:db]\n`,
+    });
     const r = await compose(miss, ["up", "-d"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("could not get container for e2e-no-such-ctr");
   }, 180_000);
 
   it("post_start runs in the container after it starts, pre_stop before stop and down; a failing hook fails the start", async () => {
-    const proj = join(dir, "hooks");
-    await mkdir(join(proj, "out"), { recursive: true });
+    const proj = await writeProject(join(dir, "hooks"), { "out/": "", "compose.yaml": HOOKS });
     await chmod(join(proj, "out"), 0o777); // the post_start hook writes as uid 1000
-    await writeFile(join(proj, "compose.yaml"), HOOKS);
     const up = await compose(proj, ["up", "-d"]);
     expect(up.stderr).not.toContain("Error");
     expect(up.code).toBe(0);
@@ -280,13 +264,11 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
     expect(readFileSync(join(proj, "out", "pre"), "utf8")).toBe("stopping\n");
 
     // up in the foreground: ^C runs pre_stop before it stops the container.
-    const fg = join(dir, "hooks-fg");
-    await mkdir(join(fg, "out"), { recursive: true });
-    await writeFile(
-      join(fg, "compose.yaml"),
-      `name: e2ehooksfg\nservices:\n  svc:\n    image: ${image}\n    init: true\n    command: [sleep, "300"]\n    volumes: ["./out:/out"]\n    pre_stop:\n      - command: [sh, -c, "echo interrupted > /out/pre"]\n`,
-    );
-    const w = cli.spawn(["compose", "--project-directory", fg, "-f", join(fg, "compose.yaml"), "up"]);
+    const fg = await writeProject(join(dir, "hooks-fg"), {
+      "out/": "",
+      "compose.yaml": `name: e2ehooksfg\nservices:\n  svc:\n    image: ${image}\n    init: true\n    command: [sleep, "300"]\n    volumes: ["./out:/out"]\n    pre_stop:\n      - command: [sh, -c, "echo interrupted > /out/pre"]\n`,
+    });
+    const w = cli.spawn([...composeIn(fg), "up"]);
     try {
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
@@ -317,9 +299,7 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
   }, 180_000);
 
   it("run runs post_start (its dependencies' and its own), restart pre_stop then post_start, as Compose", async () => {
-    const proj = join(dir, "hookverbs");
-    await mkdir(join(proj, "out"), { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), VERBS);
+    const proj = await writeProject(join(dir, "hookverbs"), { "out/": "", "compose.yaml": VERBS });
     const out = (f: string) =>
       existsSync(join(proj, "out", f)) ? readFileSync(join(proj, "out", f), "utf8") : "";
     const clear = async () => {
@@ -368,9 +348,7 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
   }, 180_000);
 
   it("up --abort-on-container-exit runs pre_stop before the stop signal, the grace period counted after it", async () => {
-    const proj = join(dir, "hookabort");
-    await mkdir(join(proj, "out"), { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), ABORT);
+    const proj = await writeProject(join(dir, "hookabort"), { "out/": "", "compose.yaml": ABORT });
     const out = (f: string) => readFileSync(join(proj, "out", f), "utf8").trim();
     const r = await compose(proj, ["up", "--abort-on-container-exit"]);
     expect(r.stdout).toContain("Aborting on container exit...");
@@ -398,12 +376,9 @@ describe("compose: blkio_config, cpu_period/quota, uts, cgroup, external_links, 
   }, 180_000);
 
   it("refuses the keys wharf cannot have, by name with the reason, making nothing", async () => {
-    const proj = join(dir, "refused");
-    await mkdir(proj, { recursive: true });
-    await writeFile(
-      join(proj, "compose.yaml"),
-      `name: e2emorekeysno\nservices:\n  a:\n    image: ${image}\n    cpu_count: 2\n`,
-    );
+    const proj = await writeProject(join(dir, "refused"), {
+      "compose.yaml": `name: e2emorekeysno\nservices:\n  a:\n    image: ${image}\n    cpu_count: 2\n`,
+    });
     const r = await compose(proj, ["up", "-d"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(

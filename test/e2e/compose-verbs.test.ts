@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/registry/testing/distribution.js";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startWharfRegistry } from "./helpers/registries.js";
-import { WHARF_CMD, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { composeE2E, composeTeardown, downs, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import { WHARF_CMD, type WharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "echo", "cat", "sleep", "true", "httpd", "wget", "mkdir", "hostname"];
 
@@ -88,41 +86,28 @@ describe("compose verbs", () => {
     );
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-verbs-"));
-    reg = await startWharfRegistry();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "verbsbox",
-        tag: "1",
-        applets: APPLETS,
-        cmd: ["sh"],
-      })
-    ).ref;
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-verbs",
+      registry: "wharf",
+      repo: "verbsbox",
+      applets: APPLETS,
+    }));
     port = await freePort();
-    proj = join(dir, "verbs");
-    await mkdir(join(proj, "web"), { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), COMPOSE);
-    await writeFile(join(proj, ".env"), `IMAGE=${image}\nREG=${reg.host}\n`);
-    await writeFile(
-      join(proj, "web", "Dockerfile"),
-      "ARG BASE\nFROM $BASE\nRUN mkdir /www && echo served > /www/index.html\n",
-    );
+    proj = await writeProject(join(dir, "verbs"), {
+      "compose.yaml": COMPOSE,
+      ".env": `IMAGE=${image}\nREG=${reg.host}\n`,
+      "web/Dockerfile": "ARG BASE\nFROM $BASE\nRUN mkdir /www && echo served > /www/index.html\n",
+    });
     const up = await compose(["up", "-d"]);
     if (up.code !== 0) throw new Error(`compose up: ${up.stderr}`);
   }, 180_000);
 
-  afterAll(async () => {
-    if (cli) {
-      for (const p of ["verbs", "verbs-replicas", "verbs-wait"])
-        await cli.run(["compose", "-p", p, "down", "-v", "-t", "1"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    composeTeardown(
+      { dir, reg, cli },
+      { commands: downs(["verbs", "verbs-replicas", "verbs-wait"], "-v", "-t", "1") },
+    ),
+  );
 
   it("compose alone and --help name every verb", async () => {
     const alone = await cli.run(["compose"]);

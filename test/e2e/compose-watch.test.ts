@@ -1,13 +1,11 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
+import { composeE2E, composeIn, composeTeardown, downs, writeProject } from "./helpers/compose.js";
 import { buildLeftovers, childrenOf, NO_LEFTOVERS, processesWith, startOf } from "./helpers/procs.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
+import type { RunningRegistry } from "./helpers/registries.js";
 import { validateRoot } from "./helpers/validate.js";
-import { type Spawned, type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import type { Spawned, WharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "echo", "cat", "sleep", "ls", "touch", "stat"];
 
@@ -65,8 +63,7 @@ describe("compose watch", () => {
   let dir: string;
   let proj: string;
   let image: string;
-  const compose = (args: string[]) =>
-    cli.run(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), ...args]);
+  const compose = (args: string[]) => cli.run([...composeIn(proj), ...args]);
   const cat = async (path: string) => {
     const r = await compose(["exec", "-T", "web", "cat", path]);
     return r.code === 0 ? r.stdout : undefined;
@@ -91,46 +88,35 @@ describe("compose watch", () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-watch-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    // Users and groups for the sync's owner (a user named in the service is looked up in them).
-    await writeFile(
-      join(dir, "passwd"),
-      "root:x:0:0:root:/root:/bin/sh\napp:x:2000:2100:app:/home/app:/bin/sh\n",
-    );
-    await writeFile(join(dir, "group"), "root:x:0:\napp:x:2100:\nstaff:x:50:app\n");
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composewatch",
-        tag: "1",
-        applets: APPLETS,
-        cmd: ["sh"],
-        extra: [
-          { name: "etc/passwd", hostPath: join(dir, "passwd"), mode: 0o644 },
-          { name: "etc/group", hostPath: join(dir, "group"), mode: 0o644 },
-        ],
-      })
-    ).ref;
-    proj = join(dir, "proj");
-    for (const d of ["src", "conf", "hooks", "web"]) await mkdir(join(proj, d), { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), composeFile(image));
-    await writeFile(join(proj, "web", "Dockerfile"), DOCKERFILE);
-    await writeFile(join(proj, "web", "version.txt"), "v1\n");
-    await writeFile(join(proj, "src", "first.txt"), "first\n");
-    await writeFile(join(proj, "single.txt"), "one\n");
+    ({ dir, reg, cli, image } = await composeE2E({
+      name: "compose-watch",
+      repo: "composewatch",
+      applets: APPLETS,
+      // Users and groups for the sync's owner (a user named in the service is looked up in them).
+      extra: async (d) => {
+        await writeFile(
+          join(d, "passwd"),
+          "root:x:0:0:root:/root:/bin/sh\napp:x:2000:2100:app:/home/app:/bin/sh\n",
+        );
+        await writeFile(join(d, "group"), "root:x:0:\napp:x:2100:\nstaff:x:50:app\n");
+        return [
+          { name: "etc/passwd", hostPath: join(d, "passwd"), mode: 0o644 },
+          { name: "etc/group", hostPath: join(d, "group"), mode: 0o644 },
+        ];
+      },
+    }));
+    proj = await writeProject(join(dir, "proj"), {
+      "conf/": "",
+      "hooks/": "",
+      "compose.yaml": composeFile(image),
+      "web/Dockerfile": DOCKERFILE,
+      "web/version.txt": "v1\n",
+      "src/first.txt": "first\n",
+      "single.txt": "one\n",
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      await cli.run(["compose", "-p", "e2ewatch", "down", "-v"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => composeTeardown({ dir, reg, cli }, { commands: downs(["e2ewatch"], "-v") }), 120_000);
 
   it("config shows the develop section; a sync rule without target is refused in Compose's words", async () => {
     const r = await compose(["config"]);
@@ -138,12 +124,9 @@ describe("compose watch", () => {
     expect(r.stdout).toContain("develop:");
     expect(r.stdout).toContain(`path: ${join(proj, "src")}`);
     expect(r.stdout).toContain("action: sync+exec");
-    const bad = join(dir, "bad");
-    await mkdir(bad);
-    await writeFile(
-      join(bad, "compose.yaml"),
-      `services:\n  a:\n    image: ${image}\n    develop:\n      watch:\n        - {path: ., action: sync}\n`,
-    );
+    const bad = await writeProject(join(dir, "bad"), {
+      "compose.yaml": `services:\n  a:\n    image: ${image}\n    develop:\n      watch:\n        - {path: ., action: sync}\n`,
+    });
     const b = await cli.run(["compose", "-f", join(bad, "compose.yaml"), "config"]);
     expect(b.code).not.toBe(0);
     expect(b.stderr).toContain(
@@ -154,7 +137,7 @@ describe("compose watch", () => {
   it("watch: syncs, deletes, ignores, restarts, execs and rebuilds; SIGINT ends it with 130", async () => {
     let w: Spawned | undefined;
     try {
-      w = cli.spawn(["compose", "--project-directory", proj, "-f", join(proj, "compose.yaml"), "watch"]);
+      w = cli.spawn([...composeIn(proj), "watch"]);
       await watching(w);
       // initial_sync: the files already there were copied in when watching started.
       expect(
@@ -257,15 +240,7 @@ describe("compose watch", () => {
   it("up --watch: logs and watch lines together; syncs, restarts and rebuilds without ending; SIGINT stops the containers (status 0)", async () => {
     let w: Spawned | undefined;
     try {
-      w = cli.spawn([
-        "compose",
-        "--project-directory",
-        proj,
-        "-f",
-        join(proj, "compose.yaml"),
-        "up",
-        "--watch",
-      ]);
+      w = cli.spawn([...composeIn(proj), "up", "--watch"]);
       const ready = await until(
         async () => w?.stdout() ?? "",
         (s) => /^ +\u29bf Watch enabled$/m.test(s),
@@ -332,18 +307,16 @@ describe("compose watch", () => {
   }, 300_000);
 
   it("sync: the files belong to the container's user (numeric as given, a name from its /etc/passwd and /etc/group), else root", async () => {
-    const other = join(dir, "owners");
-    await mkdir(join(other, "src"), { recursive: true });
     const rule = "develop: {watch: [{path: ./src, action: sync, target: /app}]}";
-    await writeFile(
-      join(other, "compose.yaml"),
-      `services:
+    const other = await writeProject(join(dir, "owners"), {
+      "src/": "",
+      "compose.yaml": `services:
   num: {image: ${image}, user: "1000:1000", command: [sleep, "300"], ${rule}}
   named: {image: ${image}, user: app, command: [sleep, "300"], ${rule}}
   grouped: {image: ${image}, user: "app:staff", command: [sleep, "300"], ${rule}}
   plain: {image: ${image}, command: [sleep, "300"], ${rule}}
 `,
-    );
+    });
     const f = ["compose", "-p", "e2ewatchowner", "-f", join(other, "compose.yaml")];
     const owner = async (svc: string) => {
       const r = await cli.run([...f, "exec", "-T", svc, "stat", "-c", "%u:%g", "/app/owned.txt"]);
@@ -386,11 +359,8 @@ describe("compose watch", () => {
   }, 300_000);
 
   it("watch: SIGINT during a rebuild cancels the build (its processes gone, the store as it was) and ends with 130", async () => {
-    const other = join(dir, "cancel");
-    await mkdir(join(other, "web"), { recursive: true });
-    await writeFile(
-      join(other, "compose.yaml"),
-      `name: e2ewatchcancel
+    const other = await writeProject(join(dir, "cancel"), {
+      "compose.yaml": `name: e2ewatchcancel
 services:
   web:
     build: {context: ./web, args: {BASE: ${image}}}
@@ -398,10 +368,10 @@ services:
     command: [sleep, "300"]
     develop: {watch: [{path: ./web, action: rebuild}]}
 `,
-    );
-    await writeFile(join(other, "web", "Dockerfile"), SLOW_DOCKERFILE);
-    await writeFile(join(other, "web", "version.txt"), "v1\n");
-    const f = ["compose", "--project-directory", other, "-f", join(other, "compose.yaml")];
+      "web/Dockerfile": SLOW_DOCKERFILE,
+      "web/version.txt": "v1\n",
+    });
+    const f = composeIn(other);
     const images = () => cli.ok("images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
     let w: Spawned | undefined;
     try {
@@ -439,12 +409,9 @@ services:
   }, 300_000);
 
   it("watch refuses a project without watch rules, and a rebuild rule without build:, in Compose's words", async () => {
-    const other = join(dir, "plain");
-    await mkdir(other);
-    await writeFile(
-      join(other, "compose.yaml"),
-      `services:\n  a:\n    image: ${image}\n  b:\n    image: ${image}\n    develop: {watch: [{path: ., action: rebuild}]}\n`,
-    );
+    const other = await writeProject(join(dir, "plain"), {
+      "compose.yaml": `services:\n  a:\n    image: ${image}\n  b:\n    image: ${image}\n    develop: {watch: [{path: ., action: rebuild}]}\n`,
+    });
     const f = ["compose", "-p", "e2ewatchplain", "-f", join(other, "compose.yaml")];
     const none = await cli.run([...f, "watch", "--no-up", "a"]);
     expect(none.code).not.toBe(0);

@@ -1,12 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/registry/testing/distribution.js";
-import { pushBusyboxWith, removeContainers } from "./helpers/busybox-image.js";
-import { removeRootBridges } from "./helpers/network.js";
-import { type RunningRegistry, startDistribution } from "./helpers/registries.js";
-import { type WharfCli, wharfCli } from "./helpers/wharf-cli.js";
+import { composeE2E, composeTeardown, downs, writeProject } from "./helpers/compose.js";
+import type { RunningRegistry } from "./helpers/registries.js";
+import type { WharfCli } from "./helpers/wharf-cli.js";
 
 const APPLETS = ["sh", "echo", "cat", "sleep", "true", "httpd", "wget", "mkdir", "hostname"];
 
@@ -70,36 +68,18 @@ describe("compose", () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "wharf-e2e-compose-"));
-    reg = await startDistribution();
-    cli = await wharfCli();
-    image = (
-      await pushBusyboxWith(reg, join(dir, "layout"), {
-        repo: "composebox",
-        tag: "1",
-        applets: APPLETS,
-        cmd: ["sh"],
-      })
-    ).ref;
+    ({ dir, reg, cli, image } = await composeE2E({ name: "compose", repo: "composebox", applets: APPLETS }));
     port = await freePort();
-    proj = join(dir, "E2E Compose");
-    await mkdir(join(proj, "web"), { recursive: true });
-    await writeFile(join(proj, "compose.yaml"), COMPOSE);
-    await writeFile(join(proj, ".env"), `IMAGE=${image}\nGREETING=from-dotenv-is-overridden-below\n`);
-    await writeFile(join(proj, "web", "Dockerfile"), "ARG BASE\nFROM $BASE\nRUN mkdir /www\n");
+    proj = await writeProject(join(dir, "E2E Compose"), {
+      "compose.yaml": COMPOSE,
+      ".env": `IMAGE=${image}\nGREETING=from-dotenv-is-overridden-below\n`,
+      "web/Dockerfile": "ARG BASE\nFROM $BASE\nRUN mkdir /www\n",
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    if (cli) {
-      for (const p of ["e2ecompose", "e2e-attached", "e2e-bad"])
-        await cli.run(["compose", "-p", p, "down", "-v"]);
-      await removeContainers(cli);
-      await removeRootBridges(cli.root);
-    }
-    await reg?.close();
-    await cli?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    composeTeardown({ dir, reg, cli }, { commands: downs(["e2ecompose", "e2e-attached", "e2e-bad"], "-v") }),
+  );
 
   it("up -d: network, volume, build, pull; db healthy before web starts; web published and reaching db by name", async () => {
     const r = await compose(["up", "-d"], { GREETING: "hello" });
