@@ -106,6 +106,49 @@ describe("callText", () => {
   });
 });
 
+describe("a check's lint error (error=true)", () => {
+  const failed: CallAnswer = {
+    method: "check",
+    text: ["Check complete, 1 warning has been found!", "", "WARNING: X - u", "m", ""],
+    json: {
+      warnings: [{ ruleName: "X" }],
+      sources: [],
+      buildError: { message: "lint violation", location: {} },
+    },
+    status: 1,
+    error: "lint violation found for rules: X\n",
+  };
+
+  it("is printed under its target as buildx's `error: %v\\n` (the error's own newline makes a blank line)", () => {
+    const p = planOf([]);
+    expect(callText(new Map([["api", failed]]), p.targets)).toEqual([
+      "api",
+      "the API server",
+      "",
+      ...failed.text,
+      "error: lint violation found for rules: X",
+      "",
+    ]);
+  });
+
+  it("is in the JSON document as `error` beside the lint result, keys sorted", () => {
+    const p = planOf(["web"], ["*.call=lint"]);
+    const doc = JSON.parse(callDocument(new Map(), p.targets, new Map([["web", failed]])));
+    expect(Object.keys(doc.target.web.check)).toEqual(["buildError", "error", "sources", "warnings"]);
+    expect(doc.target.web.check.error).toBe("lint violation found for rules: X\n");
+  });
+
+  it("makes the status 1 whatever ignorestatus says", () => {
+    const clean: CallAnswer = { method: "check", text: [], json: {}, status: 0 };
+    const answers = new Map([
+      ["a", clean],
+      ["b", { ...failed, status: 0 }],
+    ]);
+    expect(callStatus(answers, false)).toBe(1);
+    expect(callStatus(answers, true)).toBe(1);
+  });
+});
+
 describe("callDocument", () => {
   it("is one document: the groups, every target's definition under build and its answer under the method", () => {
     const p = planOf([], ["*.call=targets"]);

@@ -3,8 +3,11 @@
  * prints them. Text: each target's answer, targets by name, under the target's name (and
  * description) and a blank line, a blank line between targets. `format=json`: one document for the
  * whole bake, `{"group": {...}, "target": {NAME: {"build": the target as --print writes it, METHOD:
- * the frontend's result.json}}}` (a lint's answer under `check`). The exit status is the first
- * non-zero status of the targets by name (a check with warnings: 1), 0 with `ignorestatus=true`.
+ * the frontend's result.json}}}` (a lint's answer under `check`). A check's lint error
+ * (`error=true`) is printed under its target (`error: ...`; `"error"` beside its result.json) and
+ * the bake goes on to the next. The exit status is 1 when a target had its lint error, else the
+ * first non-zero status of the targets by name (a check with warnings: 1), 0 with
+ * `ignorestatus=true`.
  * Nothing here reads a Dockerfile: the CLI answers each target and hands the answers here.
  */
 import { WharfError } from "../errors/index.js";
@@ -79,6 +82,8 @@ export interface CallAnswer {
   json: Record<string, unknown>;
   /** The subrequest's status code (`result.statuscode`: a check with warnings is 1). */
   status: number;
+  /** The error buildx's printer returns for it (a check's lint error, `... rules: A\n`). */
+  error?: string;
 }
 
 /** The text form: each answer by target name, under its name, description and a blank line. */
@@ -92,7 +97,10 @@ export function callText(
     out.push(name);
     const description = targets.get(name)?.description;
     if (description) out.push(description);
-    out.push("", ...(answers.get(name) as CallAnswer).text);
+    const a = answers.get(name) as CallAnswer;
+    out.push("", ...a.text);
+    // buildx: `error: %v\n` after the answer's text (the lint error ends with its own newline).
+    if (a.error !== undefined) out.push(...`error: ${a.error}`.split("\n"));
   }
   return out;
 }
@@ -110,14 +118,18 @@ export function callDocument(
   for (const name of [...targets.keys()].sort()) {
     const entry: Record<string, unknown> = { build: printableTarget(targets.get(name) as Target) };
     const a = answers.get(name);
-    if (a) entry[a.method] = sortedKeys(a.json);
+    if (a) entry[a.method] = sortedKeys({ ...a.json, ...(a.error !== undefined ? { error: a.error } : {}) });
     target[name] = sortedKeys(entry);
   }
   return goJson({ ...(groups.size ? { group: printableGroups(groups) } : {}), target });
 }
 
-/** The bake's exit status: the first non-zero status by target name, 0 when told to ignore them. */
+/**
+ * The bake's exit status: 1 when a target's answer was an error (whatever `ignorestatus`), else
+ * the first non-zero status by target name, 0 when told to ignore them.
+ */
 export function callStatus(answers: ReadonlyMap<string, CallAnswer>, ignoreStatus: boolean): number {
+  if ([...answers.values()].some((a) => a.error !== undefined)) return 1;
   if (ignoreStatus) return 0;
   for (const name of [...answers.keys()].sort()) {
     const s = (answers.get(name) as CallAnswer).status;

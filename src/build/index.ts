@@ -13,7 +13,17 @@ export {
 export { buildAttested } from "./attest-build.js";
 export { build } from "./build.js";
 export { type BuildCache, type CacheRecord, cacheKey, openBuildCache } from "./cache.js";
-export { type CheckOnlyOptions, checkOnly, lintError } from "./checks.js";
+export {
+  type CheckAnswer,
+  type CheckOnlyOptions,
+  checkAnswer,
+  checkOnly,
+  type LintResults,
+  lintError,
+  lintResultsOf,
+  lintWarningLines,
+  sourceExcerpt,
+} from "./checks.js";
 export { neededStages } from "./graph.js";
 export { buildPlatforms, splitPlatforms } from "./platforms.js";
 export {

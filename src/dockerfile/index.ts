@@ -22,7 +22,6 @@ export {
   checkConfigOf,
   defaultCheckConfig,
   type Finding,
-  formatCheckReport,
   formatCheckSummary,
   lintViolationMessage,
   parseCheckConfig,

@@ -452,6 +452,75 @@ describe("wharf buildx bake", () => {
       expect(JSON.parse(ignored.stdout).target.beta.check.warnings).toHaveLength(1);
       expect(await allImages()).toBe(before);
     }, 60_000);
+
+    it("--metadata-file: each answered target's subrequest response, as buildx writes it", async () => {
+      const before = await allImages();
+      const meta = join(calls, "check-meta.json");
+      const r = await bake(calls, ["buildx", "bake", "--call", "check", "--metadata-file", meta]);
+      expect(r.code, r.stderr).toBe(1);
+      const doc = JSON.parse(readFileSync(meta, "utf8"));
+      expect(Object.keys(doc)).toEqual(["alpha", "beta"]);
+      expect(doc.alpha).toEqual({
+        "result.json": {
+          warnings: null,
+          sources: [
+            { filename: "a.Dockerfile", data: Buffer.from(A).toString("base64"), language: "Dockerfile" },
+          ],
+        },
+        "result.statuscode": "0",
+        "result.txt": "",
+        version: "1.0.0",
+      });
+      expect(doc.beta["result.statuscode"]).toBe("1");
+      expect(doc.beta["result.json"].warnings).toEqual([
+        {
+          ruleName: "FromAsCasing",
+          description: "The 'as' keyword should match the case of the 'from' keyword",
+          url: "https://docs.docker.com/go/dockerfile/rule/from-as-casing/",
+          detail: "'as' and 'FROM' keywords' casing do not match",
+          location: { ranges: [{ start: { line: 1 }, end: { line: 1 } }] },
+        },
+      ]);
+      // result.txt: BuildKit's text of the warnings (what the bake printed after the count line).
+      const printed = r.stdout.slice(r.stdout.indexOf("Check complete, 1 warning has been found!\n") + 42);
+      expect(doc.beta["result.txt"]).toBe(printed);
+      expect(doc.beta["result.txt"]).toMatch(
+        /^\nWARNING: FromAsCasing - .*\n.*\nb\.Dockerfile:1\n-{20}\n {3}1 \| >>> FROM scratch as build\n/,
+      );
+      // outline's entry: result.json, result.txt and version (no status code).
+      await bake(calls, ["buildx", "bake", "--call", "outline", "--metadata-file", meta, "alpha"]);
+      expect(Object.keys(JSON.parse(readFileSync(meta, "utf8")).alpha)).toEqual([
+        "result.json",
+        "result.txt",
+        "version",
+      ]);
+      expect(await allImages()).toBe(before);
+    }, 60_000);
+
+    it("a check's error=true: its error under the target (`error: ...`), the next target still answered, exit 1", async () => {
+      const strict = join(dir, "strict");
+      mkdirSync(strict);
+      writeFileSync(join(strict, "a.Dockerfile"), "# check=error=true\nFROM scratch as base\n");
+      writeFileSync(join(strict, "b.Dockerfile"), "FROM scratch\n");
+      writeFileSync(
+        join(strict, "docker-bake.hcl"),
+        'group "default" {\n  targets = ["a", "b"]\n}\ntarget "a" {\n  dockerfile = "a.Dockerfile"\n}\ntarget "b" {\n  dockerfile = "b.Dockerfile"\n}\n',
+      );
+      const r = await bake(strict, ["buildx", "bake", "--call", "check,ignorestatus=true"]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /^a\n\nCheck complete, 1 warning has been found!\n\nWARNING: FromAsCasing - [^\n]+\n[^\n]+\na\.Dockerfile:2\n/,
+      );
+      expect(r.stdout).toMatch(
+        /-{20}\n\nerror: lint violation found for rules: FromAsCasing\n\n\nb\n\nCheck complete, no warnings found\.\n$/,
+      );
+      const json = await bake(strict, ["buildx", "bake", "--call", "check,format=json"]);
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout);
+      expect(doc.target.a.check.error).toBe("lint violation found for rules: FromAsCasing\n");
+      expect(doc.target.a.check.buildError.message).toBe("lint violation found for rules: FromAsCasing");
+      expect(doc.target.b.check.warnings).toBeNull();
+    }, 60_000);
   });
 
   describe("targets build at once", () => {

@@ -1,57 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../dockerfile/index.js";
-import { answerCall, checkText, lintResultsOf } from "./bake-call.js";
+import { answerCall } from "./bake-call.js";
 
-const FINDING: Finding = {
-  rule: "FromAsCasing",
-  message: "'as' and 'FROM' keywords' casing do not match",
-  line: 1,
-  endLine: 1,
-  url: "https://docs.docker.com/go/dockerfile/rule/from-as-casing/",
-  description: "The 'as' keyword should match the case of the 'from' keyword",
-};
 const TEXT = "FROM scratch as base\nCOPY Dockerfile /\n";
-
-describe("lintResultsOf", () => {
-  it("writes BuildKit's lint result.json: warnings with rule, description, URL, detail and lines; the source", () => {
-    expect(lintResultsOf([FINDING], "Dockerfile", TEXT)).toEqual({
-      warnings: [
-        {
-          ruleName: "FromAsCasing",
-          description: FINDING.description,
-          url: FINDING.url,
-          detail: FINDING.message,
-          location: { ranges: [{ start: { line: 1 }, end: { line: 1 } }] },
-        },
-      ],
-      sources: [
-        { filename: "Dockerfile", data: Buffer.from(TEXT).toString("base64"), language: "Dockerfile" },
-      ],
-    });
-  });
-
-  it("has warnings null when there are none (Go's nil slice)", () => {
-    expect(lintResultsOf([], "Dockerfile", TEXT).warnings).toBeNull();
-  });
-});
-
-describe("checkText", () => {
-  it("puts the count line first, as buildx's printer writes it before the warnings", () => {
-    const lines = checkText([FINDING], "Dockerfile", TEXT);
-    expect(lines[0]).toBe("Check complete, 1 warning has been found!");
-    expect(lines[1]).toBe("");
-    expect(lines[2]).toBe(`WARNING: FromAsCasing - ${FINDING.url}`);
-    expect(lines.filter((l) => l.startsWith("Check complete"))).toHaveLength(1);
-  });
-
-  it("says no warnings were found when there are none", () => {
-    expect(checkText([], "Dockerfile", TEXT)).toEqual(["Check complete, no warnings found."]);
-  });
-});
 
 describe("answerCall", () => {
   const dir = mkdtempSync(join(tmpdir(), "wharf-bake-call-"));
@@ -66,9 +20,28 @@ describe("answerCall", () => {
     expect(json.answer.text).toEqual([]);
     const warnings = json.answer.json.warnings as { ruleName: string }[];
     expect(warnings.map((w) => w.ruleName)).toEqual(["FromAsCasing"]);
-    expect(json.lintError).toBeUndefined();
+    expect(json.answer.error).toBeUndefined();
     const text = await answerCall("check", "text", o, stdin());
     expect(text.answer.text[0]).toBe("Check complete, 1 warning has been found!");
+    // The --metadata-file entry: the subrequest's response as buildx decodes it.
+    expect(text.metadata).toEqual({
+      "result.json": json.answer.json,
+      "result.statuscode": "1",
+      "result.txt": `${text.answer.text.slice(1).join("\n")}\n`,
+      version: "1.0.0",
+    });
+  });
+
+  it("answers a check with error=true with the lint error after the warnings", async () => {
+    const d = join(dir, "strict");
+    mkdirSync(d);
+    writeFileSync(join(d, "Dockerfile"), `# check=error=true\n${TEXT}`);
+    const r = await answerCall("check", "text", { ...o, context: d }, stdin());
+    expect(r.answer.error).toBe("lint violation found for rules: FromAsCasing\n");
+    expect(r.answer.text.at(-1)).toBe("");
+    expect(r.metadata["result.json"]).toMatchObject({
+      buildError: { message: "lint violation found for rules: FromAsCasing", location: {} },
+    });
   });
 
   it("answers targets with the frontend's result.json (targets, sources), status 0", async () => {
@@ -77,6 +50,11 @@ describe("answerCall", () => {
     expect(r.answer.json).toMatchObject({
       targets: [{ name: "base", default: true, base: "scratch" }],
       sources: [Buffer.from(TEXT).toString("base64")],
+    });
+    expect(r.metadata).toEqual({
+      "result.json": r.answer.json,
+      "result.txt": "TARGET         DESCRIPTION\nbase (default) \n",
+      version: "1.0.0",
     });
   });
 });

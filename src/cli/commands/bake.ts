@@ -15,6 +15,7 @@ import {
   callText,
   defaultFiles,
   displayValue,
+  goJson,
   linkedTargets,
   listTargets,
   loadDefinition,
@@ -94,6 +95,14 @@ async function bakeFiles(ctx: Context, names: string[], cwd: string): Promise<Ba
   }
   return out;
 }
+
+/** The `--metadata-file` document: one entry per target, by name (Go's map order). */
+const sortedMetadata = (m: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.keys(m)
+      .sort()
+      .map((k) => [k, m[k]]),
+  );
 
 /** Fake parsed flags, to read a target's values with `build`'s own flag code. */
 function flagsOf(values: ParsedFlags["values"]): ParsedFlags {
@@ -384,21 +393,21 @@ export const command: Command = {
       }
       // buildx's call results, after the builds (`bake/call.ts` prints them): the text form, each
       // target's by name under its name and description; format=json, one document for the bake.
-      // A lint error (check error=true) after them all; else the first non-zero status (a check
-      // with warnings: 1) unless ignorestatus=true.
+      // Each answered target's entry in --metadata-file is its subrequest's response, written
+      // before the answers are printed. A check's lint error (error=true) is printed under its
+      // target and makes the status 1; else the first non-zero status (a check with warnings: 1)
+      // unless ignorestatus=true.
       const format = callAll?.format ?? "text";
       const answers = new Map<string, CallAnswer>();
-      let lintFailed: Error | undefined;
       for (const { name, call, o } of calls.sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const r = await answerCall(call, format, o, ctx.stdin);
         answers.set(name, r.answer);
-        lintFailed ??= r.lintError;
+        metadata[name] = r.metadata;
       }
+      const file = flag.string(f, "metadata-file");
+      if (file) writeFileSync(file, `${goJson(sortedMetadata(metadata))}\n`);
       if (format === "json") ctx.out(callDocument(p.groups, p.targets, answers));
       else for (const l of callText(answers, p.targets)) ctx.out(l);
-      if (lintFailed) throw lintFailed;
-      const file = flag.string(f, "metadata-file");
-      if (file) writeFileSync(file, `${JSON.stringify(metadata, null, 2)}\n`);
       return callStatus(answers, callAll?.ignoreStatus ?? false);
     } finally {
       closeRenderer();

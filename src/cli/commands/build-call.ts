@@ -21,8 +21,18 @@ import { usage } from "./build-options.js";
 
 export type CallMethod = "build" | "check" | "outline" | "targets";
 
-/** `--call VALUE`: the method and `format=json|text` (buildx's CSV form). */
-export function parseCall(value: string): { method: CallMethod; format: "text" | "json" } {
+/** Go's `strconv.ParseBool`. */
+const GO_BOOLS = new Map<string, boolean>([
+  ...["1", "t", "T", "TRUE", "true", "True"].map((v) => [v, true] as const),
+  ...["0", "f", "F", "FALSE", "false", "False"].map((v) => [v, false] as const),
+]);
+
+/** `--call VALUE`: the method, `format=json|text` and `ignorestatus=BOOL` (buildx's CSV form). */
+export function parseCall(value: string): {
+  method: CallMethod;
+  format: "text" | "json";
+  ignoreStatus: boolean;
+} {
   const parts = value.split(",").map((p) => p.trim());
   const method = (parts[0] ?? "").toLowerCase();
   if (!["build", "check", "outline", "targets"].includes(method))
@@ -31,13 +41,37 @@ export function parseCall(value: string): { method: CallMethod; format: "text" |
       "wharf build --call=build (the default), check, outline or targets",
     );
   let format: "text" | "json" = "text";
+  let ignoreStatus = false;
   for (const p of parts.slice(1)) {
     const [k = "", v = ""] = p.split("=");
     if (k.toLowerCase() === "format" && (v === "json" || v === "text")) format = v;
-    else if (k.toLowerCase() !== "ignorestatus")
-      throw usage(`invalid --call option "${p}"`, "use --call=METHOD[,format=json]");
+    else if (k.toLowerCase() === "ignorestatus" && GO_BOOLS.has(v)) ignoreStatus = GO_BOOLS.get(v) as boolean;
+    else if (k.toLowerCase() === "ignorestatus")
+      throw usage(
+        `invalid ignorestatus print value: ${v}: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`,
+        "use ignorestatus=true or false",
+      );
+    else throw usage(`invalid --call option "${p}"`, "use --call=METHOD[,format=json][,ignorestatus=true]");
   }
-  return { method: method as CallMethod, format };
+  return { method: method as CallMethod, format, ignoreStatus };
+}
+
+/** A subrequest's version (`1.0.0` for BuildKit's lint, outline and targets). */
+const SUBREQUEST_VERSION = "1.0.0";
+
+/**
+ * What buildx writes to `--metadata-file` for a `--call` (build's file, a bake target's entry):
+ * the subrequest's response as its `decodeExporterResponse` reads it, `result.json` as JSON,
+ * `result.txt` (the frontend's own text), `result.statuscode` (a check's) and `version` as
+ * strings.
+ */
+export function callMetadata(json: object, txt: string, status?: number): Record<string, unknown> {
+  return {
+    "result.json": json,
+    ...(status !== undefined ? { "result.statuscode": String(status) } : {}),
+    "result.txt": txt,
+    version: SUBREQUEST_VERSION,
+  };
 }
 
 /** The comment lines right above line `line` (1-based), nearest last; an empty line or `#` alone ends them. */

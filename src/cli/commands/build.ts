@@ -3,18 +3,18 @@ import {
   build,
   buildAttested,
   buildPlatforms,
+  checkAnswer,
   checkOnly,
   lintError,
   type ProgressMode,
   splitPlatforms,
 } from "../../build/index.js";
-import { formatCheckReport } from "../../dockerfile/index.js";
 import { formatPlatform } from "../../oci/index.js";
 import { familiarString, parseReference } from "../../reference/index.js";
 import { type Command, flag } from "../command.js";
 import type { Context } from "../context.js";
 import { annotationsFlag, entitlementsOf } from "./build-buildx-flags.js";
-import { callResult, parseCall } from "./build-call.js";
+import { callMetadata, callResult, parseCall } from "./build-call.js";
 import { BUILD_EXPORT_FLAGS, buildExportOf, writeMetadata } from "./build-export-flags.js";
 import { BUILD_LEGACY_FLAGS, legacyBuildOptions } from "./build-legacy-flags.js";
 import {
@@ -47,6 +47,9 @@ function withConfigProxies(args: Record<string, string>, env: NodeJS.ProcessEnv)
   }
   return args;
 }
+
+/** Go's `json.MarshalIndent` (bake's encoder), loaded only by `--call`: a build never needs it. */
+const goEncoder = async (): Promise<(v: unknown) => string> => (await import("../../bake/index.js")).goJson;
 
 function progressMode(ctx: Context, v: string | undefined, quiet: boolean): ProgressMode {
   if (quiet) return "quiet";
@@ -205,17 +208,31 @@ export const command: Command = {
         "invalid argument: can't use stdin for both build context and dockerfile",
         "give the context as a directory",
       );
-    const { method: call, format: callFormat } = parseCall(flag.string(f, "call") ?? "build");
+    const {
+      method: call,
+      format: callFormat,
+      ignoreStatus,
+    } = parseCall(flag.bool(f, "check") ? "check" : (flag.string(f, "call") ?? "build"));
+    const metadataFile = flag.string(f, "metadata-file");
     if (call === "outline" || call === "targets") {
       // buildx's subrequests: the Dockerfile read, nothing built (build-call.ts).
       const r = await checkOnly({ root: ctx.root, context, ...(file ? { file } : {}), stdin: ctx.stdin });
       const target = flag.string(f, "target");
       const buildArgs = parseBuildArgs(flag.strings(f, "build-arg"), ctx.env);
-      for (const l of callResult(call, callFormat, r.file, r.text, target, buildArgs)) ctx.out(l);
+      const text = callResult(call, "text", r.file, r.text, target, buildArgs);
+      const json = callResult(call, "json", r.file, r.text, target, buildArgs);
+      // --metadata-file: the subrequest's response, as buildx writes it before printing.
+      if (metadataFile) {
+        const meta = callMetadata(JSON.parse(json.join("\n")), text.map((l) => `${l}\n`).join(""));
+        writeFileSync(metadataFile, `${(await goEncoder())(meta)}\n`);
+      }
+      for (const l of callFormat === "json" ? json : text) ctx.out(l);
       return 0;
     }
-    if (flag.bool(f, "check") || call === "check") {
-      // BuildKit's build checks only: each finding with its excerpt, nothing built; `error=true` fails.
+    if (call === "check") {
+      // BuildKit's build checks only, nothing built, printed as buildx prints the result (build/
+      // checks.ts's checkAnswer, bake's printer too): the count line, then each warning; exit 1
+      // with a warning (result.statuscode) unless ignorestatus=true; error=true fails after them.
       const buildArgs = parseBuildArgs(flag.strings(f, "build-arg"), ctx.env);
       const r = await checkOnly({
         root: ctx.root,
@@ -224,9 +241,13 @@ export const command: Command = {
         stdin: ctx.stdin,
         buildArgs,
       });
-      for (const l of formatCheckReport(r.findings, r.file, r.text)) ctx.out(l);
-      if (r.config.error && r.findings.length > 0) throw lintError(r.findings, "");
-      return 0;
+      const a = checkAnswer(r.findings, r.config, r.file, r.text);
+      if (metadataFile)
+        writeFileSync(metadataFile, `${(await goEncoder())(callMetadata(a.results, a.txt, a.status))}\n`);
+      if (callFormat === "json") ctx.out((await goEncoder())(a.results));
+      else for (const l of a.lines) ctx.out(l);
+      if (a.error !== undefined) throw lintError(r.findings, "");
+      return ignoreStatus ? 0 : a.status;
     }
     const iidfile = flag.string(f, "iidfile");
     const noCacheFilter = parseNoCacheFilter(flag.strings(f, "no-cache-filter"));
@@ -308,8 +329,7 @@ export const command: Command = {
         imageEvent(ctx, "tag", result.id, familiarString(parseReference(name)), labels);
     }
     if (iidfile) writeFileSync(iidfile, result.id);
-    const metadata = flag.string(f, "metadata-file");
-    if (metadata) writeMetadata(metadata, result);
+    if (metadataFile) writeMetadata(metadataFile, result);
     if (quiet && !stdoutTaken) ctx.out(result.id);
     return 0;
   },

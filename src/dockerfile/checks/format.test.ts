@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDockerfile } from "../parse.js";
-import { formatCheckReport, formatCheckSummary, lintViolationMessage, runChecks } from "./index.js";
+import { formatCheckSummary, lintViolationMessage, runChecks } from "./index.js";
 
 const TEXT = "FROM alpine\nRUN true\nCMD echo hi\n";
 
@@ -16,22 +16,6 @@ describe("check output", () => {
       " 2 warnings found (use docker --debug to expand):",
     );
     expect(formatCheckSummary([])).toEqual([]);
-  });
-
-  it("--check's report: each finding with its excerpt, then the count", () => {
-    expect(formatCheckReport(findings, "Dockerfile", TEXT)).toEqual([
-      "",
-      "WARNING: JSONArgsRecommended - https://docs.docker.com/go/dockerfile/rule/json-args-recommended/",
-      "JSON arguments recommended for CMD to prevent unintended behavior related to OS signals",
-      "Dockerfile:3",
-      "--------------------",
-      "   1 |     FROM alpine",
-      "   2 |     RUN true",
-      "   3 | >>> CMD echo hi",
-      "--------------------",
-      "Check complete, 1 warning has been found!",
-    ]);
-    expect(formatCheckReport([], "Dockerfile", TEXT)).toEqual(["Check complete, no warnings found."]);
   });
 
   it("the error=true message names each rule once", () => {

@@ -10,7 +10,7 @@ import type { Finding } from "./types.js";
 import { fromArgRules, undefinedVarRule, type VarRuleOptions } from "./var-rules.js";
 
 export { type CheckConfig, checkConfigOf, defaultCheckConfig, parseCheckConfig } from "./config.js";
-export { formatCheckReport, formatCheckSummary, lintViolationMessage } from "./format.js";
+export { formatCheckSummary, lintViolationMessage } from "./format.js";
 export { type Finding, RULES, type RuleInfo, ruleInfo } from "./types.js";
 
 export interface CheckOptions extends VarRuleOptions {
