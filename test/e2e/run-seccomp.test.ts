@@ -279,6 +279,68 @@ describe("run --security-opt seccomp=FILE", () => {
     expect(builtin.stderr).not.toContain("seccomp profile");
   }, 60_000);
 
+  it("info's Security Options as dockerd lists them on this host: seccomp by default; daemon.json's no-new-privileges, cgroupns and profile, as containers get them", async () => {
+    const daemon = join(dir, "daemon-security.json");
+    const env = { WHARF_DAEMON_CONFIG: daemon };
+    const info = (...args: string[]) => cli.run(["info", ...args], { env });
+    // No daemon.json: wharf's own defaults (no AppArmor profile, SELinux label, remapped root,
+    // rootless mode or cgroup namespace, whatever the host has): seccomp's built-in profile alone.
+    const bare = await info();
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain(" Security Options:\n  seccomp\n   Profile: builtin\n Kernel Version:");
+    expect(JSON.parse((await info("--format", "{{json .SecurityOptions}}")).stdout)).toEqual([
+      "name=seccomp,profile=builtin",
+    ]);
+
+    writeFileSync(
+      daemon,
+      JSON.stringify({
+        "no-new-privileges": true,
+        "seccomp-profile": profile,
+        "default-cgroupns-mode": "private",
+      }),
+    );
+    const text = await info();
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      ` Security Options:\n  seccomp\n   Profile: ${profile}\n  cgroupns\n  no-new-privileges\n Kernel Version:`,
+    );
+    expect(text.stderr).toContain("WARNING: daemon is not using the default seccomp profile\n");
+    expect(JSON.parse((await info("--format", "{{json .SecurityOptions}}")).stdout)).toEqual([
+      `name=seccomp,profile=${profile}`,
+      "name=cgroupns",
+      "name=no-new-privileges",
+    ]);
+    // What info says is what a container gets: no_new_privs set, a cgroup namespace of its own
+    // (its cgroup is its namespace's root), the profile (mkdir refused).
+    const r = await cli.run(
+      [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        image,
+        "sh",
+        "-c",
+        "grep NoNewPrivs /proc/self/status; cat /proc/self/cgroup; mkdir /x; echo status $?",
+      ],
+      { env },
+    );
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(
+      r.stdout
+        .split("\n")
+        .filter((l) => /^\d+:[^:]*:/.test(l))
+        .every((l) => l.endsWith(":/")),
+    ).toBe(true);
+    expect(r.stdout).toContain("status 1\n");
+    const own = await cli.run(
+      ["run", "--rm", "--network", "none", "--cgroupns", "host", image, "cat", "/proc/self/cgroup"],
+      { env },
+    );
+    expect(own.stdout.split("\n").some((l) => /^\d+:[^:]*:\/.+/.test(l))).toBe(true);
+  }, 60_000);
+
   it("compose: security_opt's profile path is the project directory's", async () => {
     const proj = join(dir, "proj");
     await mkdir(proj);

@@ -5,7 +5,7 @@ import { tempDirs } from "../../files/testing/temp.js";
 import { parseFlags } from "../flags.js";
 import { RUN_FLAGS, runOptionsOf } from "./container-flags.js";
 import { daemonDocument } from "./daemon-config.js";
-import { containerDefaults } from "./daemon-defaults.js";
+import { containerDefaults, securityDefaultsOf } from "./daemon-defaults.js";
 
 const temp = tempDirs("wharf-daemon-defaults-");
 const FILE = "/etc/docker/daemon.json";
@@ -56,6 +56,26 @@ describe("daemon.json's container defaults", () => {
     expect(defaults({ "default-ipc-mode": "private", "default-shm-size": 1048576 })).toEqual({
       shmSize: 1048576,
     });
+  });
+
+  it("securityDefaultsOf: the security keys alone, as info reads them (userns-remap left to containerDefaults)", () => {
+    const security = (keys: Record<string, unknown>) => securityDefaultsOf({ file: FILE, keys });
+    expect(security({})).toEqual({ seccompProfile: "builtin", noNewPrivileges: false });
+    expect(
+      security({
+        "seccomp-profile": "/etc/p.json",
+        "no-new-privileges": true,
+        "default-cgroupns-mode": "private",
+        "userns-remap": "default",
+      }),
+    ).toEqual({ seccompProfile: "/etc/p.json", noNewPrivileges: true, cgroupnsMode: "private" });
+    expect(security({ "default-cgroupns-mode": "", "seccomp-profile": "" })).toEqual({
+      seccompProfile: "builtin",
+      noNewPrivileges: false,
+    });
+    expect(() => security({ "default-cgroupns-mode": "shared" })).toThrow(
+      "default cgroup namespace mode (shared) is invalid",
+    );
   });
 
   it("refuses a malformed value in Docker's words, and what wharf cannot honour by name", () => {

@@ -179,24 +179,46 @@ export function containerDefaults(doc: DaemonDocument): ContainerDefaults {
     if (ipc !== "private" && ipc !== "shareable") throw invalid(file, `invalid default IPC mode: ${ipc}`);
     if (ipc === "shareable") d.ipcMode = ipc;
   }
-  const cgroupns = stringOf(file, keys, "default-cgroupns-mode");
-  if (cgroupns !== undefined && cgroupns !== "") {
-    if (cgroupns !== "host" && cgroupns !== "private") {
-      throw invalid(file, `default cgroup namespace mode (${cgroupns}) is invalid`);
-    }
-    d.cgroupnsMode = cgroupns;
-  }
+  const security = securityDefaultsOf(doc);
+  if (security.cgroupnsMode !== undefined) d.cgroupnsMode = security.cgroupnsMode;
   if (boolOf(file, keys, "init")) d.init = true;
   const initPath = stringOf(file, keys, "init-path");
   if (initPath !== undefined && initPath !== "") {
     if (!isAbsolute(initPath)) throw invalid(file, `init-path must be an absolute path: ${initPath}`);
     d.initPath = initPath;
   }
-  if (boolOf(file, keys, "no-new-privileges")) d.noNewPrivileges = true;
-  const seccomp = seccompProfileOf(doc);
-  if (seccomp === "unconfined") d.seccompUnconfined = true;
-  else if (seccomp !== "builtin") d.seccompProfilePath = seccomp;
+  if (security.noNewPrivileges) d.noNewPrivileges = true;
+  if (security.seccompProfile === "unconfined") d.seccompUnconfined = true;
+  else if (security.seccompProfile !== "builtin") d.seccompProfilePath = security.seccompProfile;
   return d;
+}
+
+/** daemon.json's security defaults for new containers: what `info`'s Security Options reflect. */
+export interface SecurityDefaults {
+  /** `seccomp-profile` (`seccompProfileOf`): `builtin`, `unconfined` or the profile file's path. */
+  seccompProfile: string;
+  /** `no-new-privileges: true`. */
+  noNewPrivileges: boolean;
+  /** `default-cgroupns-mode` when set (absent: wharf's own default, `host`). */
+  cgroupnsMode?: "host" | "private";
+}
+
+/**
+ * Reads (and checks) daemon.json's `seccomp-profile`, `no-new-privileges` and
+ * `default-cgroupns-mode`, for `containerDefaults` and `info` alike (`userns-remap` is refused by
+ * `containerDefaults`, when a container is made).
+ */
+export function securityDefaultsOf(doc: DaemonDocument): SecurityDefaults {
+  const { file, keys } = doc;
+  const cgroupns = stringOf(file, keys, "default-cgroupns-mode");
+  if (cgroupns !== undefined && cgroupns !== "" && cgroupns !== "host" && cgroupns !== "private") {
+    throw invalid(file, `default cgroup namespace mode (${cgroupns}) is invalid`);
+  }
+  return {
+    seccompProfile: seccompProfileOf(doc),
+    noNewPrivileges: boolOf(file, keys, "no-new-privileges") === true,
+    ...(cgroupns === "host" || cgroupns === "private" ? { cgroupnsMode: cgroupns } : {}),
+  };
 }
 
 /**

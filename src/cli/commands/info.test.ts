@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDirs } from "../../files/testing/temp.js";
 import { runCli } from "../testing/capture.js";
-import { SECCOMP_WARNING, seccompInfo, securityLines } from "./info.js";
+import { SECCOMP_WARNING } from "./info-security.js";
 
 const temp = tempDirs("wharf-info-");
 
@@ -13,46 +13,6 @@ function envWith(keys?: Record<string, unknown>): NodeJS.ProcessEnv {
   if (keys) writeFileSync(file, JSON.stringify(keys));
   return { WHARF_DAEMON_CONFIG: file };
 }
-
-describe("info's seccomp security option (dockerd's daemon/info.go)", () => {
-  it("builtin without daemon.json, with no key, an empty one or builtin", () => {
-    for (const env of [
-      envWith(),
-      envWith({}),
-      envWith({ "seccomp-profile": "" }),
-      envWith({ "seccomp-profile": "builtin" }),
-    ]) {
-      expect(seccompInfo(env)).toEqual({ option: "name=seccomp,profile=builtin", warnings: [] });
-    }
-  });
-
-  it("unconfined and a profile file's path as written, with dockerd's warning", () => {
-    expect(seccompInfo(envWith({ "seccomp-profile": "unconfined" }))).toEqual({
-      option: "name=seccomp,profile=unconfined",
-      warnings: [SECCOMP_WARNING],
-    });
-    expect(seccompInfo(envWith({ "seccomp-profile": "/etc/docker/seccomp,v2.json" }))).toEqual({
-      option: "name=seccomp,profile=/etc/docker/seccomp,v2.json",
-      warnings: ["WARNING: daemon is not using the default seccomp profile"],
-    });
-  });
-
-  it("refuses a seccomp-profile that is not a string, naming the file", () => {
-    const env = envWith({ "seccomp-profile": 1 });
-    expect(() => seccompInfo(env)).toThrow(/seccomp-profile must be a string/);
-    expect(() => seccompInfo(env)).toThrow(env.WHARF_DAEMON_CONFIG as string);
-  });
-
-  it("prints each option's name and profile as Docker's CLI does", () => {
-    expect(securityLines(["name=seccomp,profile=/p/a,b.json", "name=cgroupns"])).toEqual([
-      " Security Options:",
-      "  seccomp",
-      "   Profile: /p/a,b.json",
-      "  cgroupns",
-    ]);
-    expect(securityLines([])).toEqual([]);
-  });
-});
 
 describe("wharf info", () => {
   const info = (env: NodeJS.ProcessEnv, ...args: string[]) =>

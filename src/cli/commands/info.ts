@@ -9,7 +9,13 @@ import { bytesSize, executeTemplate, parseFormat } from "../render/index.js";
 import { VERSION } from "../version.js";
 import { runtimeContext } from "./container-common.js";
 import { daemonDocument, daemonNetworkDefaults, proxyVariables, readDaemonConfig } from "./daemon-config.js";
-import { seccompProfileOf } from "./daemon-defaults.js";
+import {
+  readSecurityHost,
+  type SecurityHost,
+  securityLines,
+  securityOptions,
+  wharfSecurity,
+} from "./info-security.js";
 import { insecureRegistries } from "./registry-options.js";
 
 function osName(): string {
@@ -76,42 +82,12 @@ async function daemonInfo(
   };
 }
 
-/** Docker's words when daemon.json names a seccomp profile other than the built-in one. */
-export const SECCOMP_WARNING = "WARNING: daemon is not using the default seccomp profile";
-
-/**
- * dockerd's seccomp entry of `SecurityOptions` (`name=seccomp,profile=...`): daemon.json's
- * `seccomp-profile` as it applies it to containers that name none: `builtin` when absent, empty or
- * `builtin`, `unconfined`, or the profile file's path as written (read when a container is made,
- * not here), with dockerd's warning for any but `builtin`.
- */
-export function seccompInfo(env: NodeJS.ProcessEnv): { option: string; warnings: string[] } {
-  const doc = daemonDocument(env);
-  const profile = doc ? seccompProfileOf(doc) : "builtin";
-  return {
-    option: `name=seccomp,profile=${profile}`,
-    warnings: profile === "builtin" ? [] : [SECCOMP_WARNING],
-  };
-}
-
-/**
- * The text form of `SecurityOptions`, as Docker's CLI prints it: each option's name, and under it
- * its profile where it has one (`name=seccomp,profile=PATH`: the path may hold commas).
- */
-export function securityLines(options: readonly string[]): string[] {
-  if (options.length === 0) return [];
-  const lines = [" Security Options:"];
-  for (const o of options) {
-    const m = /^name=([^,]*)(?:,profile=(.*))?$/.exec(o);
-    if (!m) continue;
-    lines.push(`  ${m[1]}`);
-    if (m[2] !== undefined) lines.push(`   Profile: ${m[2]}`);
-  }
-  return lines;
-}
-
 /** Docker's `info` (`system.Info`), with wharf's facts: no daemon, its root, its runtime and init. */
-export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.env) {
+export async function systemInfo(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+  host: SecurityHost = readSecurityHost(),
+) {
   const recs = await listContainers({ root });
   const running = recs.filter((r) => r.state === "running");
   const paused = running.filter((r) => r.paused);
@@ -127,7 +103,7 @@ export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.
     init = findInit();
   } catch {}
   const runc = /runc version (\S+)/.exec(tool("runc", ["--version"]))?.[1] ?? "";
-  const seccomp = seccompInfo(env);
+  const security = securityOptions(host, wharfSecurity(env));
   const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
   return {
     ID: "",
@@ -157,12 +133,12 @@ export async function systemInfo(root: string, env: NodeJS.ProcessEnv = process.
     DefaultRuntime: "runc",
     InitBinary: init,
     RuncCommit: { ID: runc },
-    SecurityOptions: [seccomp.option],
+    SecurityOptions: security.options,
     SystemTime: new Date().toISOString(),
     ...registryInfo(env),
     ...(await daemonInfo(env)),
     Warnings: [
-      ...seccomp.warnings,
+      ...security.warnings,
       ...(init === "" ? ["WARNING: no init binary (docker-init or tini-static): --init is unavailable"] : []),
     ],
   };
