@@ -58,7 +58,7 @@ wsrc_pid="$REG_PID"
 skopeo --insecure-policy copy -q --src-tls-verify=false --dest-tls-verify=false \
   "docker://$ref" "docker://$wsrc_host/bench/image:1"
 
-wharf=(node "$repo/bin/wharf.cjs")
+wharf=("$repo/bin/wharf")
 if want save || want load; then
   "${wharf[@]}" --root "$work/wharf" pull -q "$ref" >/dev/null
   # shellcheck disable=SC2046

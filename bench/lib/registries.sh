@@ -28,7 +28,7 @@ http:
   addr: 127.0.0.1:$port
 YAML
   if [ "$kind" = wharf ]; then
-    setsid node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
+    setsid "$repo/bin/wharf" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
   else
     setsid docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   fi

@@ -26,7 +26,11 @@ describe("bin/wharf registry serve", () => {
 
   it("runs Node with 1 MiB semi-spaces and answers /v2/", async () => {
     const argv = readFileSync(`/proc/${reg.pid}/cmdline`, "utf8").split("\0");
-    expect(argv.slice(0, 2)).toEqual(["node", "--max-semi-space-size=1"]);
+    expect(argv.slice(0, 3)).toEqual([
+      "node",
+      "--max-semi-space-size=1",
+      "--no-concurrent-array-buffer-sweeping",
+    ]);
     expect(argv).toContain("serve");
     const res = await fetch(`${reg.url}/v2/`);
     expect(res.status).toBe(200);
