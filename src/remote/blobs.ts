@@ -84,6 +84,12 @@ export interface UploadOptions {
   onBytes?: (sent: number) => void;
   /** Upload attempts in all (default 3): a broken upload restarts from a new session. */
   attempts?: number;
+  /**
+   * Awaited once the session is open, before the `PUT` that carries the bytes (each attempt): a
+   * caller that limits the blobs whose bytes flow at once takes its turn here, so that sessions
+   * open ahead of their bytes.
+   */
+  beforeBytes?: () => Promise<void>;
 }
 
 export type UploadOutcome = { how: "pushed" } | { how: "mounted"; from: string };
@@ -133,6 +139,7 @@ async function uploadOnce(
   start.discard();
   const location = new URL(requireHeader(start, "location", "an upload"), start.url);
   location.searchParams.set("digest", desc.digest);
+  await opts.beforeBytes?.();
   let sent = 0;
   const onBytes = opts.onBytes;
   // Without a listener the opened bytes go to the request as they are (a stream is piped, not iterated).

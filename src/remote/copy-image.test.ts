@@ -147,6 +147,31 @@ describe("copyImage (registry to registry, no local store)", () => {
     await validateRegistry({ transport: tb, path: "dst/slots" }, "1");
   });
 
+  it("opens the next blobs' upload sessions ahead of their bytes' turn", async () => {
+    const seen: string[] = [];
+    const record: Middleware = (next) => async (req) => {
+      if (req.url.pathname.includes("/blobs/uploads/")) seen.push(req.method);
+      return next(req);
+    };
+    // Each blob's bytes take 150 ms to come, so the first blob holds the one turn a while.
+    const slowSource: Middleware = (next) => async (req) => {
+      if (req.method === "GET" && req.url.pathname.includes("/blobs/"))
+        await new Promise((r) => setTimeout(r, 150));
+      return next(req);
+    };
+    await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/ahead:1`, {
+      platform: amd64,
+      concurrency: 1,
+      source: { ...fast, middlewares: [slowSource] },
+      destination: { ...fast, middlewares: [record] },
+    });
+    // Three blobs, one flowing at a time: all three sessions are open before the second blob's
+    // bytes go (one at a time would open the third only after the second's bytes).
+    expect(seen.filter((m) => m === "POST")).toHaveLength(3);
+    expect(seen.lastIndexOf("POST")).toBeLessThan(seen.indexOf("PUT", seen.indexOf("PUT") + 1));
+    await validateRegistry({ transport: tb, path: "dst/ahead" }, "1");
+  });
+
   it("reads big blobs in bulk (big reads on a connection of their own), small ones through the agent", async () => {
     const big = await makeImage({ layers: [3 << 20, 2000] });
     await pushImage({ transport: ta, path: "src/big" }, big, "1");

@@ -46,8 +46,12 @@ function hashThreadMain(): void {
 
 /** The size of the buffers that carry bytes to the thread. */
 const BUF = 1 << 20;
-/** Buffers one upload may have at the thread at once (plus the one it fills). */
-const IN_FLIGHT = 2;
+/**
+ * Buffers one upload may have at the thread at once (plus the one it fills). Four, not two: a
+ * client that sends two blobs at a time (wharf's `image copy`) otherwise left each upload paused
+ * while the thread caught up (1 GiB in two flows: 1.55-1.63 s with two, 1.48-1.52 s with four).
+ */
+const IN_FLIGHT = 4;
 /** Buffers kept for reuse when no upload needs them. */
 const KEEP = 16;
 
@@ -95,7 +99,7 @@ function hashThread(): Thread {
  * An upload's running hash computed on a thread of its own, so that a registry receiving several
  * blobs at once hashes on a second core while its event loop receives and writes. The bytes are
  * copied into 1 MiB buffers that move to the thread and back (transferred, not copied again); an
- * upload has at most two at the thread and one it fills, and none between its requests (`flush`),
+ * upload has at most four at the thread and one it fills, and none between its requests (`flush`),
  * so one upload never waits on another's. The hash state stays on the thread between an upload's
  * requests. The digest is `Digester`'s; if the thread fails, `digest()` rejects and the caller
  * rehashes what it stored.
