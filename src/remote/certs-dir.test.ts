@@ -2,10 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { rootCertificates } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../files/testing/temp.js";
 import { certsDirs, registryTls } from "./certs-dir.js";
-import { createSender } from "./http.js";
+import { createSender, tlsOptions } from "./http.js";
 import { makePki } from "./testing/pki.js";
 import { createTransport } from "./transport.js";
 
@@ -108,6 +109,29 @@ describe("HTTPS with a registry's certs.d", () => {
     expect(await get(registryTls(host, [certsD({ "ca.crt": "ca.pem" })]))).not.toBe(200);
     const both = certsD({ "ca.crt": "ca.pem", "client.cert": "client.pem", "client.key": "client.key" });
     expect(await get(registryTls(host, [both]))).toBe(200);
+  });
+
+  it("an insecure registry's certificate is not verified: no trust store is built, its client pair is sent", async () => {
+    const pair = certsD({ "client.cert": "client.pem", "client.key": "client.key" });
+    const sender = createSender({ insecureTls: true, tls: () => registryTls(host, [pair]) });
+    try {
+      const res = await sender.send({ method: "GET", url: new URL(`https://${host}/v2/`) });
+      res.discard();
+      expect(res.status).toBe(200);
+    } finally {
+      sender.close();
+    }
+    const saved = process.env.WHARF_EXTRA_CA_CERTS;
+    process.env.WHARF_EXTRA_CA_CERTS = join(pki, "ca.pem");
+    try {
+      // `ca: []`, not the system's roots with NODE_EXTRA_CA_CERTS's bundle, parsed for nothing.
+      expect(tlsOptions(registryTls(host, [pair]), true)).toMatchObject({ ca: [] });
+      const verified = tlsOptions(undefined, false).ca as string[];
+      expect(verified).toEqual([...rootCertificates, readFileSync(join(pki, "ca.pem"), "utf8")]);
+    } finally {
+      if (saved === undefined) delete process.env.WHARF_EXTRA_CA_CERTS;
+      else process.env.WHARF_EXTRA_CA_CERTS = saved;
+    }
   });
 
   it("a transport finds the directory by the registry's host:port", async () => {

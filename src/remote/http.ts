@@ -127,11 +127,17 @@ function extraCa(): string[] {
   }
 }
 
-/** The agent's trust and identity: the system's CAs with the extra ones, the registry's client certificate. */
-function tlsOptions(own: RegistryTls | undefined): https.AgentOptions {
-  const ca = [...extraCa(), ...(own?.ca ?? [])];
+/**
+ * The agent's trust and identity: the system's CAs with the extra ones, the registry's client
+ * certificate. An insecure registry's certificate is not verified (Docker's `insecure-registries`),
+ * so no trust store is built for it: `ca: []` also keeps Node from loading its own root
+ * certificates. Building one with NODE_EXTRA_CA_CERTS's bundle took ~55 ms of CPU at the start of
+ * every copy between loopback registries, to try HTTPS first (src/remote/README.md).
+ */
+export function tlsOptions(own: RegistryTls | undefined, insecure = false): https.AgentOptions {
+  const ca = insecure ? [] : [...extraCa(), ...(own?.ca ?? [])];
   return {
-    ...(ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}),
+    ...(insecure ? { ca: [] } : ca.length > 0 ? { ca: [...rootCertificates, ...ca] } : {}),
     ...(own?.cert !== undefined && own.key !== undefined ? { cert: own.cert, key: own.key } : {}),
   };
 }
@@ -146,7 +152,7 @@ export function createSender(opts: SenderOptions = {}): Sender {
       keepAlive: true,
       maxSockets,
       rejectUnauthorized: !opts.insecureTls,
-      ...tlsOptions(opts.tls?.()),
+      ...tlsOptions(opts.tls?.(), opts.insecureTls),
     });
     return httpsAgent;
   };
@@ -158,7 +164,7 @@ export function createSender(opts: SenderOptions = {}): Sender {
         keepAlive: true,
         maxSockets,
         rejectUnauthorized: !opts.insecureTls,
-        ...tlsOptions(opts.tls?.()),
+        ...tlsOptions(opts.tls?.(), opts.insecureTls),
       });
       tunnels.set(proxy.href, agent);
     }
