@@ -122,7 +122,15 @@ describe("copyImage (registry to registry, no local store)", () => {
     expect(await listReferrers({ transport: tb, path: "dst/norefs" }, x86.manifest.desc.digest)).toEqual([]);
   });
 
+  /** Three layers big enough to wait for a turn (smaller blobs' bytes do not), under src/bigs:1. */
+  const pushBigLayers = async () => {
+    const img = await makeImage({ layers: [(1 << 20) + 1, (1 << 20) + 2, (1 << 20) + 3], platform: amd64 });
+    await pushImage({ transport: ta, path: "src/bigs" }, img, "1");
+    return img;
+  };
+
   it("starts the next blob once a blob's last byte is sent, not when the destination answers", async () => {
+    await pushBigLayers();
     const seen: string[] = [];
     const gets: Middleware = (next) => async (req) => {
       if (req.method === "GET" && req.url.pathname.includes("/blobs/")) seen.push("get");
@@ -136,18 +144,20 @@ describe("copyImage (registry to registry, no local store)", () => {
       }
       return res;
     };
-    await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/slots:1`, {
-      platform: amd64,
+    await copyImage(`${a.host}/src/bigs:1`, `${b.host}/dst/slots:1`, {
       concurrency: 1,
+      verify: true, // no digest probe: only the blobs' own requests
       source: { ...fast, middlewares: [gets] },
       destination: { ...fast, middlewares: [slowAnswers] },
     });
-    expect(seen.filter((e) => e === "get")).toHaveLength(3);
-    expect(seen.slice(0, 3)).toEqual(["get", "get", "get"]);
+    // The config and three layers, the layers one at a time: all read before any answer came.
+    expect(seen.filter((e) => e === "get")).toHaveLength(4);
+    expect(seen.slice(0, 4)).toEqual(["get", "get", "get", "get"]);
     await validateRegistry({ transport: tb, path: "dst/slots" }, "1");
   });
 
   it("opens the next blobs' upload sessions ahead of their bytes' turn", async () => {
+    await pushBigLayers();
     const seen: string[] = [];
     const record: Middleware = (next) => async (req) => {
       if (req.url.pathname.includes("/blobs/uploads/")) seen.push(req.method);
@@ -159,17 +169,39 @@ describe("copyImage (registry to registry, no local store)", () => {
         await new Promise((r) => setTimeout(r, 150));
       return next(req);
     };
-    await copyImage(`${a.host}/src/app:1`, `${b.host}/dst/ahead:1`, {
-      platform: amd64,
+    await copyImage(`${a.host}/src/bigs:1`, `${b.host}/dst/ahead:1`, {
       concurrency: 1,
+      verify: true, // no digest probe: only the blobs' own requests
       source: { ...fast, middlewares: [slowSource] },
       destination: { ...fast, middlewares: [record] },
     });
-    // Three blobs, one flowing at a time: all three sessions are open before the second blob's
-    // bytes go (one at a time would open the third only after the second's bytes).
-    expect(seen.filter((m) => m === "POST")).toHaveLength(3);
-    expect(seen.lastIndexOf("POST")).toBeLessThan(seen.indexOf("PUT", seen.indexOf("PUT") + 1));
+    // The config and three layers, one layer's bytes at a time: all four sessions are open before
+    // the third blob's bytes go (the config's go at once; one at a time would open the third
+    // layer's session only after the second layer's bytes).
+    expect(seen.filter((m) => m === "POST")).toHaveLength(4);
+    const puts = seen.flatMap((m, i) => (m === "PUT" ? [i] : []));
+    expect(seen.lastIndexOf("POST")).toBeLessThan(puts[2] as number);
     await validateRegistry({ transport: tb, path: "dst/ahead" }, "1");
+  });
+
+  it("sends a small blob's bytes at once, not behind a big one's", async () => {
+    const img = await pushBigLayers();
+    const seen: string[] = [];
+    const gets: Middleware = (next) => async (req) => {
+      const m = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url.pathname);
+      if (req.method === "GET" && m) seen.push(m[1] as string);
+      if (req.method === "GET" && req.url.pathname.includes("/blobs/"))
+        await new Promise((r) => setTimeout(r, 100));
+      return next(req);
+    };
+    await copyImage(`${a.host}/src/bigs:1`, `${b.host}/dst/small:1`, {
+      concurrency: 1,
+      verify: true, // no digest probe: only the blobs' own requests
+      source: { ...fast, middlewares: [gets] },
+    });
+    // The config is read among the first two GETs, beside the first layer, not after three layers.
+    expect(seen.slice(0, 2)).toContain(img.config.desc.digest);
+    await validateRegistry({ transport: tb, path: "dst/small" }, "1");
   });
 
   it("reads big blobs in bulk (big reads on a connection of their own), small ones through the agent", async () => {
