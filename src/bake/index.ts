@@ -17,7 +17,7 @@ import { Definition, displayValue, type Expansion, type Group, type VariableInfo
 import { type BakeFile, DEFAULT_FILES, defaultFiles, readBakeFile } from "./files.js";
 import type { Value } from "./hcl.js";
 import { applyOverrides, type Override, parseOverride, pathMatch } from "./overrides.js";
-import { goJson, printDefinition, splitCsv } from "./print.js";
+import { goJson, printDefinition, sortedKeys, splitCsv } from "./print.js";
 import { type ScheduleOptions, type ScheduleResult, schedule } from "./schedule.js";
 import type { Target } from "./target.js";
 
@@ -50,6 +50,7 @@ export {
   pathMatch,
   printDefinition,
   schedule,
+  sortedKeys,
   splitCsv,
 };
 

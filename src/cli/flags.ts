@@ -37,9 +37,16 @@ function initial(spec: FlagSpec): FlagValue | undefined {
   return spec.default;
 }
 
-function parseBool(v: string, flag: string): boolean {
+/** Go's `strconv.ParseBool`: the value, or undefined for anything else. */
+export function goBool(v: string): boolean | undefined {
   if (["1", "t", "T", "true", "TRUE", "True"].includes(v)) return true;
   if (["0", "f", "F", "false", "FALSE", "False"].includes(v)) return false;
+  return undefined;
+}
+
+function parseBool(v: string, flag: string): boolean {
+  const b = goBool(v);
+  if (b !== undefined) return b;
   throw usageError(
     `invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`,
   );

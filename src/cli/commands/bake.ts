@@ -25,6 +25,7 @@ import {
   plan,
   printDefinition,
   schedule,
+  sortedKeys,
   type Target,
   tabTable,
 } from "../../bake/index.js";
@@ -95,14 +96,6 @@ async function bakeFiles(ctx: Context, names: string[], cwd: string): Promise<Ba
   }
   return out;
 }
-
-/** The `--metadata-file` document: one entry per target, by name (Go's map order). */
-const sortedMetadata = (m: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(
-    Object.keys(m)
-      .sort()
-      .map((k) => [k, m[k]]),
-  );
 
 /** Fake parsed flags, to read a target's values with `build`'s own flag code. */
 function flagsOf(values: ParsedFlags["values"]): ParsedFlags {
@@ -405,7 +398,8 @@ export const command: Command = {
         metadata[name] = r.metadata;
       }
       const file = flag.string(f, "metadata-file");
-      if (file) writeFileSync(file, `${goJson(sortedMetadata(metadata))}\n`);
+      // One entry per target, by name (Go's map order).
+      if (file) writeFileSync(file, `${goJson(sortedKeys(metadata))}\n`);
       if (format === "json") ctx.out(callDocument(p.groups, p.targets, answers));
       else for (const l of callText(answers, p.targets)) ctx.out(l);
       return callStatus(answers, callAll?.ignoreStatus ?? false);

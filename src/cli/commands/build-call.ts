@@ -17,15 +17,10 @@ import {
   type SourceLocation,
 } from "../../dockerfile/index.js";
 import { hostPlatform } from "../../oci/index.js";
+import { goBool } from "../flags.js";
 import { usage } from "./build-options.js";
 
 export type CallMethod = "build" | "check" | "outline" | "targets";
-
-/** Go's `strconv.ParseBool`. */
-const GO_BOOLS = new Map<string, boolean>([
-  ...["1", "t", "T", "TRUE", "true", "True"].map((v) => [v, true] as const),
-  ...["0", "f", "F", "FALSE", "false", "False"].map((v) => [v, false] as const),
-]);
 
 /** `--call VALUE`: the method, `format=json|text` and `ignorestatus=BOOL` (buildx's CSV form). */
 export function parseCall(value: string): {
@@ -45,7 +40,8 @@ export function parseCall(value: string): {
   for (const p of parts.slice(1)) {
     const [k = "", v = ""] = p.split("=");
     if (k.toLowerCase() === "format" && (v === "json" || v === "text")) format = v;
-    else if (k.toLowerCase() === "ignorestatus" && GO_BOOLS.has(v)) ignoreStatus = GO_BOOLS.get(v) as boolean;
+    else if (k.toLowerCase() === "ignorestatus" && goBool(v) !== undefined)
+      ignoreStatus = goBool(v) as boolean;
     else if (k.toLowerCase() === "ignorestatus")
       throw usage(
         `invalid ignorestatus print value: ${v}: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`,

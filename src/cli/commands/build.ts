@@ -219,14 +219,19 @@ export const command: Command = {
       const r = await checkOnly({ root: ctx.root, context, ...(file ? { file } : {}), stdin: ctx.stdin });
       const target = flag.string(f, "target");
       const buildArgs = parseBuildArgs(flag.strings(f, "build-arg"), ctx.env);
-      const text = callResult(call, "text", r.file, r.text, target, buildArgs);
-      const json = callResult(call, "json", r.file, r.text, target, buildArgs);
-      // --metadata-file: the subrequest's response, as buildx writes it before printing.
+      const answer = (format: "text" | "json") => callResult(call, format, r.file, r.text, target, buildArgs);
+      // --metadata-file: the subrequest's response (both forms), as buildx writes it before printing.
       if (metadataFile) {
-        const meta = callMetadata(JSON.parse(json.join("\n")), text.map((l) => `${l}\n`).join(""));
+        const json = JSON.parse(answer("json").join("\n"));
+        const meta = callMetadata(
+          json,
+          answer("text")
+            .map((l) => `${l}\n`)
+            .join(""),
+        );
         writeFileSync(metadataFile, `${(await goEncoder())(meta)}\n`);
       }
-      for (const l of callFormat === "json" ? json : text) ctx.out(l);
+      for (const l of answer(callFormat)) ctx.out(l);
       return 0;
     }
     if (call === "check") {
