@@ -84,6 +84,9 @@ copy() {
 timed() { # name command...
   local name="$1" t0 t1
   shift
+  # Each command starts with no dirty pages left by the one before (podman load's 1 GiB, a removed
+  # registry's tree): they would be written back during the next command, into its fsyncs.
+  sync
   t0="$(now)"
   /usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
   t1="$(now)"

@@ -90,6 +90,11 @@ export interface UploadOptions {
    * open ahead of their bytes.
    */
   beforeBytes?: () => Promise<void>;
+  /**
+   * Stops the upload: no session is opened after it fires, one already open is cancelled
+   * (`DELETE`, best effort) and bytes under way stop; nothing is retried.
+   */
+  signal?: AbortSignal;
 }
 
 export type UploadOutcome = { how: "pushed" } | { how: "mounted"; from: string };
@@ -110,6 +115,7 @@ export async function uploadBlob(
     try {
       return await uploadOnce(repo, desc, open, n === 1 ? opts : { ...opts, mountFrom: undefined });
     } catch (e) {
+      if (opts.signal?.aborted) throw e;
       const retriable = isTransientError(e) || (e instanceof WharfError && e.code === "network");
       if (!retriable || n >= attempts) throw e;
       await sleep(200 * 2 ** n);
@@ -124,6 +130,8 @@ async function uploadOnce(
   opts: UploadOptions,
 ): Promise<UploadOutcome> {
   const t = repo.transport;
+  const signal = opts.signal;
+  signal?.throwIfAborted();
   const scopes = [pushScope(repo.path), ...(opts.mountFrom ? [pullScope(opts.mountFrom)] : [])];
   const query = opts.mountFrom
     ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(opts.mountFrom)}`
@@ -138,8 +146,14 @@ async function uploadOnce(
   }
   start.discard();
   const location = new URL(requireHeader(start, "location", "an upload"), start.url);
+  try {
+    await opts.beforeBytes?.();
+    signal?.throwIfAborted();
+  } catch (e) {
+    await cancelUpload(repo, location, scopes);
+    throw e;
+  }
   location.searchParams.set("digest", desc.digest);
-  await opts.beforeBytes?.();
   let sent = 0;
   const onBytes = opts.onBytes;
   // Without a listener the opened bytes go to the request as they are (a stream is piped, not iterated).
@@ -153,20 +167,38 @@ async function uploadOnce(
           yield chunk;
         }
       };
-  const done = await t.request({
-    method: "PUT",
-    path: location.href,
-    headers: { "content-type": "application/octet-stream" },
-    body,
-    bodyLength: desc.size,
-    scopes,
-    retry: false,
-  });
+  const done = await t
+    .request({
+      method: "PUT",
+      path: location.href,
+      headers: { "content-type": "application/octet-stream" },
+      body,
+      bodyLength: desc.size,
+      scopes,
+      retry: false,
+      ...(signal ? { signal } : {}),
+    })
+    .catch(async (e: unknown) => {
+      if (signal?.aborted) await cancelUpload(repo, location, scopes);
+      throw e;
+    });
   if (done.status !== 201) {
     throw await registryError(done, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
   }
   done.discard();
   return { how: "pushed" };
+}
+
+/** Cancels an upload session (`DELETE` on its location), ignoring any failure: it is only tidying. */
+async function cancelUpload(repo: Repository, location: URL, scopes: string[]): Promise<void> {
+  const at = new URL(location);
+  at.searchParams.delete("digest");
+  try {
+    const res = await repo.transport.request({ method: "DELETE", path: at.href, scopes, retry: false });
+    res.discard();
+  } catch {
+    // The registry purges abandoned sessions itself.
+  }
 }
 
 /** DELETEs a blob. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, digestOf } from "../digest/index.js";
+import { WharfError } from "../errors/index.js";
 import { validateRegistry } from "../images/testing/validate.js";
 import { MediaType } from "../oci/index.js";
 import { startTestRegistry, type TestRegistry } from "../registry/testing/server.js";
@@ -202,6 +203,36 @@ describe("copyImage (registry to registry, no local store)", () => {
     // The config is read among the first two GETs, beside the first layer, not after three layers.
     expect(seen.slice(0, 2)).toContain(img.config.desc.digest);
     await validateRegistry({ transport: tb, path: "dst/small" }, "1");
+  });
+
+  it("stops at the first failed blob: later blobs' bytes never go and their open sessions are cancelled", async () => {
+    await pushBigLayers();
+    const seen: string[] = [];
+    const failFirstLayer: Middleware = (next) => async (req) => {
+      const upload = req.url.pathname.includes("/blobs/uploads/");
+      if (upload && req.method === "PUT" && (req.bodyLength ?? 0) > 1 << 20) {
+        seen.push("layer PUT");
+        if (seen.filter((e) => e === "layer PUT").length === 1) {
+          throw new WharfError("denied", "refused for the test");
+        }
+      }
+      if (upload && req.method === "DELETE") seen.push("DELETE");
+      return next(req);
+    };
+    await expect(
+      copyImage(`${a.host}/src/bigs:1`, `${b.host}/dst/stop:1`, {
+        concurrency: 1,
+        verify: true, // no digest probe: only the blobs' own requests
+        source: fast,
+        destination: { ...fast, middlewares: [failFirstLayer] },
+      }),
+    ).rejects.toThrow("refused for the test");
+    // The two other layers had their sessions open ahead (one turn, four sessions); each is deleted
+    // instead of being sent.
+    expect(seen).toEqual(["layer PUT", "DELETE", "DELETE"]);
+    await expect(fetchManifest({ transport: tb, path: "dst/stop" }, "1")).rejects.toMatchObject({
+      code: "manifest-unknown",
+    });
   });
 
   it("reads big blobs in bulk (big reads on a connection of their own), small ones through the agent", async () => {

@@ -213,8 +213,11 @@ async function copyBlobs(
     if (verify !== "auto") return verify;
     return desc.size < BULK_FROM || !(await destChecks);
   };
-  let failed = false;
-  const results = await Promise.allSettled(
+  // The first failure stops the rest: no session opens after it, the ones open are cancelled and
+  // the bytes under way stop (the copy fails; blobs already stored stay, as Docker's push leaves them).
+  const stop = new AbortController();
+  let failure: { error: unknown } | undefined;
+  await Promise.allSettled(
     list.map(async ({ desc, role }) => {
       const unstart = await started.acquire();
       let release: () => void = () => {};
@@ -225,7 +228,7 @@ async function copyBlobs(
         release = await flowing.acquire();
       };
       try {
-        if (failed) return;
+        if (stop.signal.aborted) return;
         if ((await statBlob(dest, desc.digest, [pushScope(dest.path)])) !== undefined) {
           emit(desc, role, "exists");
           return;
@@ -240,13 +243,15 @@ async function copyBlobs(
         const outcome = await uploadBlob(dest, desc, () => sourceBytes(src, desc, here, sent), {
           ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
           beforeBytes: turn,
+          signal: stop.signal,
         }).catch(async (e: unknown) => {
           throw (await here) ? e : refusedBlob(desc, e);
         });
         if (outcome.how === "mounted") emit(desc, role, "mounted", outcome.from);
         else emit(desc, role, "pushed");
       } catch (e) {
-        failed = true;
+        failure ??= { error: e };
+        stop.abort();
         throw e;
       } finally {
         release();
@@ -256,8 +261,8 @@ async function copyBlobs(
   );
   // The probe ends before the copy does (its upload session is not left behind a closed transport).
   await destChecks;
-  const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (bad) throw bad.reason;
+  // Every blob's failure went through its catch above: the first is the copy's.
+  if (failure) throw failure.error;
 }
 
 /** The destination's refusal of a blob not hashed here, said as the source's fault it is. */

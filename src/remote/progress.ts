@@ -51,22 +51,20 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  let failed = false;
+  // The first failure in time is the one reported (those after it may only be its consequences).
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (!failed && next < items.length) {
+    while (failure === undefined && next < items.length) {
       const i = next++;
       try {
         out[i] = await fn(items[i] as T);
       } catch (e) {
-        failed = true;
-        throw e;
+        failure ??= { error: e };
+        return;
       }
     }
   };
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker),
-  );
-  const bad = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (bad) throw bad.reason;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   return out;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestOf } from "../digest/index.js";
+import { WharfError } from "../errors/index.js";
 import { ANNOTATION, openImages, REF_NAME } from "../images/index.js";
 import { validateRegistry, validateStore } from "../images/testing/validate.js";
 import { type Descriptor, MediaType } from "../oci/index.js";
@@ -8,6 +9,7 @@ import {
   createTransport,
   fetchManifest,
   type ImageRecorder,
+  type Middleware,
   type ProgressEvent,
   pull,
   push,
@@ -141,6 +143,39 @@ describe("push", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("stops the uploads under way at the first failure, cancelling their sessions", async () => {
+    const small = image.layers[0]?.desc as Descriptor;
+    const big = image.layers[1]?.desc as Descriptor;
+    const seen: string[] = [];
+    let refused: () => void = () => {};
+    const refusal = new Promise<void>((r) => {
+      refused = r;
+    });
+    const middleware: Middleware = (next) => async (req) => {
+      if (req.url.pathname.includes("/blobs/uploads/")) {
+        if (req.method === "DELETE") seen.push("DELETE");
+        if (req.method === "PUT" && req.bodyLength === small.size) {
+          await new Promise((r) => setTimeout(r, 30));
+          refused();
+          throw new WharfError("denied", "refused for the test");
+        }
+        // The big layer's bytes would go only after the refusal.
+        if (req.method === "PUT" && req.bodyLength === big.size) await refusal;
+      }
+      return next(req);
+    };
+    const name = `${reg.host}/push/stopped:1`;
+    const { store, images } = await local(name);
+    await expect(
+      push(name, { store, images, transport: { ...fast, middlewares: [middleware] } }),
+    ).rejects.toThrow("refused for the test");
+    expect(seen).toEqual(["DELETE"]);
+    expect(await statBlob(repo("push/stopped"), big.digest)).toBeUndefined();
+    await expect(fetchManifest(repo("push/stopped"), "1")).rejects.toMatchObject({
+      code: "manifest-unknown",
+    });
   });
 
   it("keeps the platform manifest a name records when it pushes an index", async () => {

@@ -166,7 +166,9 @@ async function pushBlobs(repo: Repository, list: Plan["blobs"], opts: PushOption
       ...(from ? { from } : {}),
     });
   for (const { desc, role } of list) emit(desc, role, "waiting", 0);
-  await mapLimit(list, Math.max(1, opts.concurrency ?? 5), async ({ desc, role }) => {
+  // The first failure stops the uploads under way (their sessions cancelled), as it stops the rest.
+  const stop = new AbortController();
+  const each = async ({ desc, role }: Plan["blobs"][number]) => {
     const scopes = [pushScope(repo.path)];
     if ((await statBlob(repo, desc.digest, scopes)) !== undefined) {
       emit(desc, role, "exists", desc.size);
@@ -181,6 +183,7 @@ async function pushBlobs(repo: Repository, list: Plan["blobs"], opts: PushOption
     let shown = 0;
     const outcome = await uploadBlob(repo, desc, () => opts.store.read(desc.digest), {
       ...(from && from !== repo.path ? { mountFrom: from } : {}),
+      signal: stop.signal,
       onBytes: (sent) => {
         // Progress at most every 1 MiB (and at the end): enough for a bar, cheap for a big layer.
         if (sent - shown >= 1 << 20 || sent === desc.size) {
@@ -191,5 +194,11 @@ async function pushBlobs(repo: Repository, list: Plan["blobs"], opts: PushOption
     });
     if (outcome.how === "mounted") emit(desc, role, "mounted", desc.size, outcome.from);
     else emit(desc, role, "pushed", desc.size);
-  });
+  };
+  await mapLimit(list, Math.max(1, opts.concurrency ?? 5), (b) =>
+    each(b).catch((e: unknown) => {
+      stop.abort();
+      throw e;
+    }),
+  );
 }
