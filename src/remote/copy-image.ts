@@ -19,8 +19,8 @@ import type { PullOptions } from "./pull.js";
 import { putReferrers } from "./referrers-tag.js";
 import { resolveImage } from "./resolve.js";
 import { copySigstoreSignatures } from "./signatures.js";
-import { slots } from "./slots.js";
 import { createTransport, type TransportOptions } from "./transport.js";
+import { eachUpload } from "./turns.js";
 
 export interface CopyImageOptions {
   /** Every platform of an index (the index itself is copied); default: only `platform`'s manifest. */
@@ -195,16 +195,11 @@ async function copyBlobs(
       total: desc.size,
       ...(from ? { from } : {}),
     });
-  // Two kinds of turn, both given back with a blob's last byte, not when the destination answers
-  // the PUT: a registry's commit (Distribution fsyncs the blob) then overlaps the next blobs'
-  // transfer instead of every blob's commit coming at the end together. A big blob's bytes flow
-  // only while it holds one of `concurrency` slots (a small blob's go at once). And LOOKAHEAD more
-  // blobs are asked for (HEAD) and have their upload session opened (POST) before their bytes'
-  // turn: opened later, the POST waited for the blobs ahead's commits (Distribution writes files to
-  // open a session, which the filesystem's journal holds back while another file's fsync is under
-  // way).
-  const flowing = slots(opts.concurrency ?? DEFAULT_CONCURRENCY);
-  const started = slots((opts.concurrency ?? DEFAULT_CONCURRENCY) + LOOKAHEAD);
+  // Turns (`turns.ts`): two big blobs' bytes at once, LOOKAHEAD more blobs asked for (HEAD) and
+  // their session opened (POST) ahead of their bytes' turn; opened later, the POST waited for the
+  // blobs ahead's commits (Distribution writes files to open a session, which the filesystem's
+  // journal holds back while another file's fsync is under way).
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const verify = opts.verify ?? "auto";
   // Asked once, beside the first blobs' HEADs, when some blob is big enough for it to matter.
   const destChecks =
@@ -213,56 +208,33 @@ async function copyBlobs(
     if (verify !== "auto") return verify;
     return desc.size < BULK_FROM || !(await destChecks);
   };
-  // The first failure stops the rest: no session opens after it, the ones open are cancelled and
-  // the bytes under way stop (the copy fails; blobs already stored stay, as Docker's push leaves them).
-  const stop = new AbortController();
-  let failure: { error: unknown } | undefined;
-  await Promise.allSettled(
-    list.map(async ({ desc, role }) => {
-      const unstart = await started.acquire();
-      let release: () => void = () => {};
-      const turn = async () => {
-        // A small blob's few bytes do not wait behind big ones (nor hold a big one back).
-        if (desc.size < BULK_FROM) return;
-        release();
-        release = await flowing.acquire();
-      };
-      try {
-        if (stop.signal.aborted) return;
-        if ((await statBlob(dest, desc.digest, [pushScope(dest.path)])) !== undefined) {
-          emit(desc, role, "exists");
-          return;
-        }
-        // Decided while the upload starts and the source's GET is under way, not before them.
-        const here = hashHere(desc);
-        // Both turns are given back with the blob's last byte: its commit waits for nobody's.
-        const sent = () => {
-          release();
-          unstart();
-        };
-        const outcome = await uploadBlob(dest, desc, () => sourceBytes(src, desc, here, sent), {
-          ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
-          beforeBytes: turn,
-          signal: stop.signal,
-        }).catch(async (e: unknown) => {
-          throw (await here) ? e : refusedBlob(desc, e);
-        });
-        if (outcome.how === "mounted") emit(desc, role, "mounted", outcome.from);
-        else emit(desc, role, "pushed");
-      } catch (e) {
-        failure ??= { error: e };
-        stop.abort();
-        throw e;
-      } finally {
-        release();
-        unstart();
+  const failed = await eachUpload(
+    list,
+    { flows: concurrency, started: concurrency + LOOKAHEAD, big: (b) => b.desc.size >= BULK_FROM },
+    async ({ desc, role }, { turn, sent, signal }) => {
+      if ((await statBlob(dest, desc.digest, [pushScope(dest.path)])) !== undefined) {
+        emit(desc, role, "exists");
+        return;
       }
-    }),
+      // Decided while the upload starts and the source's GET is under way, not before them.
+      const here = hashHere(desc);
+      const outcome = await uploadBlob(dest, desc, () => sourceBytes(src, desc, here, sent), {
+        ...(opts.mount && src.path !== dest.path ? { mountFrom: src.path } : {}),
+        beforeBytes: turn,
+        signal,
+      }).catch(async (e: unknown) => {
+        throw (await here) ? e : refusedBlob(desc, e);
+      });
+      if (outcome.how === "mounted") emit(desc, role, "mounted", outcome.from);
+      else emit(desc, role, "pushed");
+    },
+  ).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
   );
   // The probe ends before the copy does (its upload session is not left behind a closed transport).
   await destChecks;
-  // Every blob's failure went through its catch above: the first is the copy's.
-  if (failure) throw failure.error;
+  if (failed) throw failed.error;
 }
 
 /** The destination's refusal of a blob not hashed here, said as the source's fault it is. */

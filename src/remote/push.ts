@@ -12,9 +12,10 @@ import {
 } from "../reference/index.js";
 import { statBlob, uploadBlob } from "./blobs.js";
 import { headManifest, MANIFEST_LIMIT, pushScope, putManifest, type Repository } from "./manifests.js";
-import { type BlobRole, mapLimit, type ProgressListener } from "./progress.js";
+import type { BlobRole, ProgressListener } from "./progress.js";
 import type { ImageRecorder } from "./records.js";
 import { createTransport, type Transport, type TransportOptions } from "./transport.js";
+import { eachUpload } from "./turns.js";
 
 export interface PushOptions {
   store: ContentStore;
@@ -166,39 +167,46 @@ async function pushBlobs(repo: Repository, list: Plan["blobs"], opts: PushOption
       ...(from ? { from } : {}),
     });
   for (const { desc, role } of list) emit(desc, role, "waiting", 0);
-  // The first failure stops the uploads under way (their sessions cancelled), as it stops the rest.
-  const stop = new AbortController();
-  const each = async ({ desc, role }: Plan["blobs"][number]) => {
-    const scopes = [pushScope(repo.path)];
-    if ((await statBlob(repo, desc.digest, scopes)) !== undefined) {
-      emit(desc, role, "exists", desc.size);
-      return;
-    }
-    if (!(await opts.store.info(desc.digest))) {
-      throw new WharfError("blob-unknown", `the image is incomplete: ${desc.digest} is not stored locally`, {
-        hint: "pull the image again to fetch what is missing",
+  // `concurrency` uploads at once, all sending bytes (`turns.ts`); each gives its place to the next
+  // blob with its last byte, before the registry answers. `image copy` lets only two big blobs'
+  // bytes flow and opens the others' sessions meanwhile; for push that measured faster into
+  // Distribution on loopback (1.93 vs 2.10 s for 1 GiB) but slower into wharf's registry (1.40 vs
+  // 1.34 s), and Docker's five streams at once serve a distant registry better than two.
+  const n = Math.max(1, opts.concurrency ?? 5);
+  await eachUpload(
+    list,
+    { flows: n, started: n, big: () => true },
+    async ({ desc, role }, { sent, signal }) => {
+      const scopes = [pushScope(repo.path)];
+      if ((await statBlob(repo, desc.digest, scopes)) !== undefined) {
+        emit(desc, role, "exists", desc.size);
+        return;
+      }
+      if (!(await opts.store.info(desc.digest))) {
+        throw new WharfError(
+          "blob-unknown",
+          `the image is incomplete: ${desc.digest} is not stored locally`,
+          {
+            hint: "pull the image again to fetch what is missing",
+          },
+        );
+      }
+      const from = await opts.mountFrom?.(desc.digest);
+      let shown = 0;
+      const outcome = await uploadBlob(repo, desc, () => opts.store.read(desc.digest), {
+        ...(from && from !== repo.path ? { mountFrom: from } : {}),
+        signal,
+        onBytes: (bytes) => {
+          if (bytes === desc.size) sent();
+          // Progress at most every 1 MiB (and at the end): enough for a bar, cheap for a big layer.
+          if (bytes - shown >= 1 << 20 || bytes === desc.size) {
+            shown = bytes;
+            emit(desc, role, "uploading", bytes);
+          }
+        },
       });
-    }
-    const from = await opts.mountFrom?.(desc.digest);
-    let shown = 0;
-    const outcome = await uploadBlob(repo, desc, () => opts.store.read(desc.digest), {
-      ...(from && from !== repo.path ? { mountFrom: from } : {}),
-      signal: stop.signal,
-      onBytes: (sent) => {
-        // Progress at most every 1 MiB (and at the end): enough for a bar, cheap for a big layer.
-        if (sent - shown >= 1 << 20 || sent === desc.size) {
-          shown = sent;
-          emit(desc, role, "uploading", sent);
-        }
-      },
-    });
-    if (outcome.how === "mounted") emit(desc, role, "mounted", desc.size, outcome.from);
-    else emit(desc, role, "pushed", desc.size);
-  };
-  await mapLimit(list, Math.max(1, opts.concurrency ?? 5), (b) =>
-    each(b).catch((e: unknown) => {
-      stop.abort();
-      throw e;
-    }),
+      if (outcome.how === "mounted") emit(desc, role, "mounted", desc.size, outcome.from);
+      else emit(desc, role, "pushed", desc.size);
+    },
   );
 }
