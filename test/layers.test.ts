@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
  */
 const base = ["errors", "digest", "reference", "oci", "files"];
 const store = [...base, "content", "images"];
-const client = [...store, "auth", "remote"];
+const client = [...store, "auth", "http1", "remote"];
 const ALLOWED: Record<string, string[]> = {
   errors: [],
   digest: ["errors"],
@@ -18,13 +18,14 @@ const ALLOWED: Record<string, string[]> = {
   content: base,
   images: [...base, "content"],
   auth: ["errors", "files"],
+  http1: ["errors"],
   remote: client.filter((m) => m !== "remote"),
   archive: client,
   rootfs: [...client, "archive"],
   runtime: [...client, "archive", "rootfs"],
   dockerfile: ["errors"],
   build: [...client, "archive", "rootfs", "runtime", "dockerfile"],
-  registry: base,
+  registry: [...base, "http1"],
   trust: ["errors", "digest", "reference", "oci", "files"],
   compose: ["errors"],
   bake: ["errors", "compose"],

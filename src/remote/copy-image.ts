@@ -250,7 +250,7 @@ function refusedBlob(desc: Descriptor, e: unknown): unknown {
   );
 }
 
-/** Blobs from this size on are read with `bulk` (`bulk.ts`: a connection of their own, big reads). */
+/** Blobs from this size on are read with `bulk` (`http1/bulk.ts`: a connection of their own, big reads). */
 const BULK_FROM = 1 << 20;
 
 /**

@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { rootCertificates } from "node:tls";
 import type { Bytes } from "../digest/index.js";
 import { errnoCode, WharfError } from "../errors/index.js";
-import { bulkGet, NOT_FRAMED } from "./bulk.js";
+import { bulkGet, NOT_FRAMED } from "../http1/index.js";
 import type { RegistryTls } from "./certs-dir.js";
 import { type ProxyEnv, proxyAuthorization, proxyFor, proxyRefused } from "./proxy-env.js";
 import { tunnelAgent } from "./tunnel.js";
@@ -27,7 +27,7 @@ export interface HttpRequest {
   retry?: boolean;
   /** False to return 3xx responses as they are. */
   followRedirects?: boolean;
-  /** A big body to stream (a blob): a plain-HTTP GET reads it in 1 MiB reads (`bulk.ts`). */
+  /** A big body to stream (a blob): a plain-HTTP GET reads it in 512 KiB reads (`http1/bulk.ts`). */
   bulk?: boolean;
 }
 

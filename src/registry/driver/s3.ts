@@ -11,6 +11,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { WharfError } from "../../errors/index.js";
 import { checkPath, compareNames, notFound, pageOf, parentOf } from "./paths.js";
 import {
+  endpointUrl,
   isMissing,
   keyMapper,
   MIN_PART,
@@ -22,6 +23,7 @@ import {
 } from "./s3-client.js";
 import { copyObject } from "./s3-copy.js";
 import { listDirectory } from "./s3-list.js";
+import { s3Sender } from "./s3-send.js";
 import { discardState, readState, s3Writer, type WriterTarget } from "./s3-writer.js";
 import type { FileInfo, StorageDriver } from "./types.js";
 
@@ -236,6 +238,10 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
         throw s3Error(e, "delete", path);
       });
     },
+    // Plain HTTP only: the relay reads the socket itself (an https store is read through the SDK).
+    ...(endpointUrl(o)?.startsWith("http:")
+      ? { sender: (path: string, offset: number) => s3Sender(client, bucket, key(path), path, offset) }
+      : {}),
     async redirectUrl(path, ropts) {
       const input = { Bucket: bucket, Key: key(path) };
       const command = ropts.method === "HEAD" ? new HeadObjectCommand(input) : new GetObjectCommand(input);

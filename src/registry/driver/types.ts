@@ -43,9 +43,11 @@ export interface StorageDriver {
   reader(path: string, offset?: number): Promise<Bytes>;
   /**
    * Opens a file to be written to a response from `offset` more cheaply than `reader` piped
-   * (optional; fs: two read buffers reused, no allocation per chunk); `not-found` when absent.
+   * (optional; fs: two read buffers reused, no allocation per chunk; s3 over plain HTTP: a ring of
+   * read buffers between the object store's socket and the response); `not-found` when absent,
+   * undefined when the driver cannot do better than `reader` for this file.
    */
-  sender?(path: string, offset: number): Promise<FileSender>;
+  sender?(path: string, offset: number): Promise<FileSender | undefined>;
   /**
    * Opens a writer; with `append`, continues a file left by a writer that was closed (the directory
    * must exist: `not-found` otherwise). `commit` is `not-found` when the path's directory was

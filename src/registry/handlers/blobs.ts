@@ -73,9 +73,7 @@ export async function getBlob(ctx: Ctx): Promise<void> {
   let src: Bytes | FileSender;
   try {
     const path = layout.blobData(digest);
-    src = store.driver.sender
-      ? await store.driver.sender(path, start)
-      : await store.driver.reader(path, start);
+    src = (await store.driver.sender?.(path, start)) ?? (await store.driver.reader(path, start));
   } catch (e) {
     if (isWharfError(e, "not-found")) throw await gone(ctx, name, digest);
     throw e;

@@ -6,8 +6,8 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { WharfError } from "../errors/index.js";
-import { BULK_READ, bulkGet, NOT_FRAMED } from "./bulk.js";
-import { createSender, type HttpResponse } from "./http.js";
+import { createSender, type HttpResponse } from "../remote/http.js";
+import { BULK_READ, bulkGet, NOT_FRAMED } from "./index.js";
 
 const servers: net.Server[] = [];
 afterEach(async () => {

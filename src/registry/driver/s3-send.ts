@@ -1,0 +1,51 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { WharfError } from "../../errors/index.js";
+import { NOT_FRAMED, relayGet } from "../../http1/index.js";
+import { notFound } from "./paths.js";
+import type { FileSender } from "./types.js";
+
+/** How long the relay waits for the object store's answer to begin. */
+const ANSWER_TIMEOUT_MS = 30_000;
+
+/**
+ * A blob streamed from a plain-HTTP object store to a response (`storage.redirect.disable`): a GET
+ * of the object's presigned URL relayed through a ring of read buffers (`http1/relay.ts`), which
+ * allocates nothing per read, instead of the SDK's answer piped (a new buffer per 64 KiB, most of
+ * a replica's CPU going to garbage collection). Undefined when the answer is chunked (the caller
+ * reads through the SDK instead).
+ */
+export async function s3Sender(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  path: string,
+  offset: number,
+): Promise<FileSender | undefined> {
+  const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+    expiresIn: 300,
+  });
+  const answer = await relayGet(
+    { url: new URL(url), headers: offset > 0 ? { range: `bytes=${offset}-` } : {} },
+    ANSWER_TIMEOUT_MS,
+  ).catch((e: unknown) => {
+    throw new WharfError("io", `s3: read ${path}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "check storage.s3 (regionendpoint, bucket, credentials) and that the object store is up",
+    });
+  });
+  if (answer === NOT_FRAMED) return undefined;
+  const wanted = offset > 0 ? 206 : 200;
+  if (answer.status !== wanted) {
+    answer.close();
+    if (answer.status === 404) throw notFound(path);
+    throw new WharfError("io", `s3: read ${path}: the object store answered HTTP ${answer.status}`, {
+      hint: "check storage.s3 (regionendpoint, bucket, credentials) and that the object store is up",
+    });
+  }
+  return {
+    sendTo: (out, length) => answer.sendTo(out, length),
+    close: async () => answer.close(),
+  };
+}
