@@ -9,6 +9,8 @@
 #     which Distribution ignores): the first page and a page from the middle (last=...), median of
 #     CATALOG_RUNS (9 by default: Distribution's walk varies from run to run); and wharf's first request over the same repositories without the index (a bucket
 #     Distribution filled: wharf walks the tree, then builds the index);
+#   - the same pulls with storage.redirect.disable: true (a second registry of each kind on the same
+#     tree sends the layers itself), with the registry's CPU s per pull;
 #   - each registry's peak RSS (VmHWM) while pushing, while pulling and while listing.
 # Usage: [PULL_RUNS=N] [CATALOG_RUNS=N] bench/registry-s3.sh [RUNS]   (after `npm run build`; needs docker-registry, skopeo, curl,
 # and Ceph's packages: the gateway is started by scripts/ceph.sh when it is not running).
@@ -32,14 +34,17 @@ sk=(skopeo --insecure-policy)
 "$repo/scripts/ceph.sh" start >/dev/null
 eval "$("$repo/scripts/ceph.sh" env)"
 
-# start_s3_registry KIND NAME ROOTDIRECTORY [COPY_THRESHOLD] -> REG_URL, REG_HOST, REG_PID
-# (lib/registries.sh's, on s3); COPY_THRESHOLD sets multipartcopythresholdsize for both kinds.
+# start_s3_registry KIND NAME ROOTDIRECTORY [COPY_THRESHOLD] [off] -> REG_URL, REG_HOST, REG_PID
+# (lib/registries.sh's, on s3); COPY_THRESHOLD sets multipartcopythresholdsize for both kinds, and
+# `off` sets storage.redirect.disable (the registry then sends blobs itself).
 start_s3_registry() {
-  local kind="$1" name="$2" root="$3" threshold="${4:-}" port dir
+  local kind="$1" name="$2" root="$3" threshold="${4:-}" redirect="${5:-on}" port dir
   dir="$work/$name"
   rm -rf "$dir"
   mkdir -p "$dir"
   port="$(free_port)"
+  local redirect_off=""
+  [ "$redirect" = off ] && redirect_off=1
   cat >"$dir/config.yml" <<YAML
 version: 0.1
 log:
@@ -57,7 +62,9 @@ storage:
     rootdirectory: $root${threshold:+
     multipartcopythresholdsize: $threshold}
   delete:
-    enabled: true
+    enabled: true${redirect_off:+
+  redirect:
+    disable: true}
 http:
   addr: 127.0.0.1:$port
   secret: bench-secret
@@ -146,6 +153,37 @@ done
 rm -rf "$work/pulled"
 for kind in distribution wharf; do pull_rss[$kind]="$(peak_rss_mib "${pid[$kind]}")"; done
 
+# The same pulls with storage.redirect.disable: true, from a second registry of each kind on the
+# same tree: each then reads the layers from the gateway and sends them itself, the configuration
+# in which the registry carries the bytes. Its CPU per pull is measured beside.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+declare -A nr_url nr_pid pull_nr nr_cpu nr_rss
+for kind in distribution wharf; do
+  start_s3_registry "$kind" "$kind-noredirect" "/bench-$stamp/$kind-$runs" "" off
+  nr_url[$kind]="$REG_HOST"
+  nr_pid[$kind]="$REG_PID"
+done
+for i in $(seq 1 "$pull_runs"); do
+  order="distribution wharf"
+  [ $((i % 2)) -eq 0 ] && order="wharf distribution"
+  for kind in $order; do
+    echo "pull $kind, redirects off, run $i ..." >&2
+    rm -rf "$work/pulled"
+    c0="$(cpu_s "${nr_pid[$kind]}")"
+    t0="$(now)"
+    "${sk[@]}" copy -q --src-tls-verify=false "docker://${nr_url[$kind]}/bench/image:1" "oci:$work/pulled:1"
+    t1="$(now)"
+    pull_nr[$kind]+=" $(elapsed "$t0" "$t1")"
+    nr_cpu[$kind]+=" $(awk -v a="$c0" -v b="$(cpu_s "${nr_pid[$kind]}")" 'BEGIN { printf "%.2f", b - a }')"
+    grep -q "$digest" "$work/pulled/index.json" || { echo "$kind: pulled a different manifest" >&2; exit 1; }
+  done
+done
+rm -rf "$work/pulled"
+for kind in distribution wharf; do
+  nr_rss[$kind]="$(peak_rss_mib "${nr_pid[$kind]}")"
+  stop_pid "${nr_pid[$kind]}"
+done
+
 # The registry's own part of a pull (both send the bytes from the gateway, so a pull's time is
 # mostly the gateway's): the manifest GET and a layer GET's 307, 21 alternating requests each.
 layer="$(node -e 'const fs=require("fs"),b=(d)=>`${process.argv[1]}/blobs/sha256/${d.slice(7)}`;const i=JSON.parse(fs.readFileSync(`${process.argv[1]}/index.json`));console.log(JSON.parse(fs.readFileSync(b(i.manifests[0].digest))).layers[0].digest)' "$work/image")"
@@ -198,12 +236,13 @@ row() { printf '%-44s %14s %14s %10s\n' "$@"; }
 echo
 echo "image: 4 layers, $bytes bytes; $runs runs each, $pull_runs pulls each, $catalog_runs catalog pages each (median); storage: s3 on RADOS Gateway (memstore), one host"
 row "" "wharf" "distribution" "ratio"
-for m in push push_single pull; do
+for m in push push_single pull pull_nr; do
   declare -n times="$m"
   w="$(median <<<"${times[wharf]}")"
   d="$(median <<<"${times[distribution]}")"
   label="$m MiB/s (skopeo, median)"
   [ "$m" = push_single ] && label="push MiB/s, multipartcopythresholdsize 5 GiB"
+  [ "$m" = pull_nr ] && label="pull MiB/s, storage.redirect.disable: true"
   row "$label" "$(mbps "$bytes" "$w")" "$(mbps "$bytes" "$d")" "$(ratio "$d" "$w")"
   echo "  ($m seconds, wharf:${times[wharf]}; distribution:${times[distribution]})"
 done
@@ -227,6 +266,8 @@ row "wharf without its index (walk), first page, ms" "$(awk -v s="$plain_first" 
 row "wharf without its index (walk), middle page, ms" "$(awk -v s="$plain_mid" 'BEGIN{printf "%.1f", s*1000}')" "" ""
 row "peak RSS while pushing, MiB" "${push_rss[wharf]}" "${push_rss[distribution]}" "$(ratio "${push_rss[wharf]}" "${push_rss[distribution]}")"
 row "peak RSS while pulling, MiB" "${pull_rss[wharf]}" "${pull_rss[distribution]}" "$(ratio "${pull_rss[wharf]}" "${pull_rss[distribution]}")"
+row "registry CPU s per pull, redirects off" "$(median <<<"${nr_cpu[wharf]}")" "$(median <<<"${nr_cpu[distribution]}")" "$(ratio "$(median <<<"${nr_cpu[distribution]}")" "$(median <<<"${nr_cpu[wharf]}")")"
+row "peak RSS pulling, redirects off, MiB" "${nr_rss[wharf]}" "${nr_rss[distribution]}" "$(ratio "${nr_rss[wharf]}" "${nr_rss[distribution]}")"
 row "peak RSS while listing, MiB" "${cat_rss[wharf]}" "${cat_rss[distribution]}" "$(ratio "${cat_rss[wharf]}" "${cat_rss[distribution]}")"
 echo "ratio = distribution/wharf for times (>= 1.0: wharf is as fast or faster), wharf/distribution for RSS"
 echo "(last catalog page seen: $first_w ...)"
