@@ -137,47 +137,43 @@ done
 for kind in distribution wharf; do reset_peak_rss "${pid[$kind]}"; done
 # Pulls are cheap next to pushes, and their spread is the gateway's: PULL_RUNS of them (default
 # RUNS), the registry that goes first alternating from one round to the next.
-for i in $(seq 1 "$pull_runs"); do
-  order="distribution wharf"
-  [ $((i % 2)) -eq 0 ] && order="wharf distribution"
-  for kind in $order; do
-    echo "pull $kind run $i ..." >&2
-    rm -rf "$work/pulled"
-    t0="$(now)"
-    "${sk[@]}" copy -q --src-tls-verify=false "docker://${url[$kind]}/bench/image:1" "oci:$work/pulled:1"
-    t1="$(now)"
-    pull[$kind]+=" $(elapsed "$t0" "$t1")"
-    grep -q "$digest" "$work/pulled/index.json" || { echo "$kind: pulled a different manifest" >&2; exit 1; }
+# pull_rounds URLS PIDS TIMES CPUS LABEL: PULL_RUNS pulls from each kind's registry (the arrays'
+# names), each one's seconds and the registry's CPU s appended.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+pull_rounds() {
+  local -n urls="$1" pids="$2" times_="$3" cpus="$4"
+  local i kind order c0 t0 t1
+  for i in $(seq 1 "$pull_runs"); do
+    order="distribution wharf"
+    [ $((i % 2)) -eq 0 ] && order="wharf distribution"
+    for kind in $order; do
+      echo "pull $kind$5, run $i ..." >&2
+      rm -rf "$work/pulled"
+      c0="$(cpu_s "${pids[$kind]}")"
+      t0="$(now)"
+      "${sk[@]}" copy -q --src-tls-verify=false "docker://${urls[$kind]}/bench/image:1" "oci:$work/pulled:1"
+      t1="$(now)"
+      times_[$kind]+=" $(elapsed "$t0" "$t1")"
+      cpus[$kind]+=" $(awk -v a="$c0" -v b="$(cpu_s "${pids[$kind]}")" 'BEGIN { printf "%.2f", b - a }')"
+      grep -q "$digest" "$work/pulled/index.json" || { echo "$kind: pulled a different manifest" >&2; exit 1; }
+    done
   done
-done
+}
+declare -A pull_cpu
+pull_rounds url pid pull pull_cpu ""
 rm -rf "$work/pulled"
 for kind in distribution wharf; do pull_rss[$kind]="$(peak_rss_mib "${pid[$kind]}")"; done
 
 # The same pulls with storage.redirect.disable: true, from a second registry of each kind on the
 # same tree: each then reads the layers from the gateway and sends them itself, the configuration
 # in which the registry carries the bytes. Its CPU per pull is measured beside.
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 declare -A nr_url nr_pid pull_nr nr_cpu nr_rss
 for kind in distribution wharf; do
   start_s3_registry "$kind" "$kind-noredirect" "/bench-$stamp/$kind-$runs" "" off
   nr_url[$kind]="$REG_HOST"
   nr_pid[$kind]="$REG_PID"
 done
-for i in $(seq 1 "$pull_runs"); do
-  order="distribution wharf"
-  [ $((i % 2)) -eq 0 ] && order="wharf distribution"
-  for kind in $order; do
-    echo "pull $kind, redirects off, run $i ..." >&2
-    rm -rf "$work/pulled"
-    c0="$(cpu_s "${nr_pid[$kind]}")"
-    t0="$(now)"
-    "${sk[@]}" copy -q --src-tls-verify=false "docker://${nr_url[$kind]}/bench/image:1" "oci:$work/pulled:1"
-    t1="$(now)"
-    pull_nr[$kind]+=" $(elapsed "$t0" "$t1")"
-    nr_cpu[$kind]+=" $(awk -v a="$c0" -v b="$(cpu_s "${nr_pid[$kind]}")" 'BEGIN { printf "%.2f", b - a }')"
-    grep -q "$digest" "$work/pulled/index.json" || { echo "$kind: pulled a different manifest" >&2; exit 1; }
-  done
-done
+pull_rounds nr_url nr_pid pull_nr nr_cpu ", redirects off"
 rm -rf "$work/pulled"
 for kind in distribution wharf; do
   nr_rss[$kind]="$(peak_rss_mib "${nr_pid[$kind]}")"

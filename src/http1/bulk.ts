@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
-import { type BulkRequest, connectGet, type HeadRead, HeadReader, NOT_FRAMED, premature } from "./head.js";
+import { type BulkRequest, connectGet, HeadReader, NOT_FRAMED, premature } from "./head.js";
 
 /** A response as `http.ts`'s `HttpResponse` is, its body a Node stream. */
 export interface BulkResponse {
@@ -59,21 +59,14 @@ export function bulkGet(req: BulkRequest, timeoutMs: number): Promise<BulkRespon
       }
       return more;
     };
+    const notFramed = () => {
+      settled = true;
+      sock.destroy();
+      resolve(NOT_FRAMED);
+    };
     const onHead = (chunk: Buffer): boolean => {
-      let got: HeadRead | undefined;
-      try {
-        got = heads.push(chunk);
-      } catch (e) {
-        fail(e as Error);
-        return true;
-      }
-      if (got === undefined) return true;
-      if (got.length === NOT_FRAMED) {
-        settled = true;
-        sock.destroy();
-        resolve(NOT_FRAMED);
-        return true;
-      }
+      const got = heads.take(chunk, { fail, notFramed });
+      if (got === "more" || got === "settled") return true;
       remaining = got.length;
       body = new Readable({
         highWaterMark: 2 * BULK_READ,

@@ -76,12 +76,35 @@ export interface HeadRead {
   rest: Buffer;
 }
 
+/** A framed answer's head: its body's length known, or `undefined` (until the close). */
+export type FramedHead = HeadRead & { length: number | undefined };
+
 /** Collects a response head from the first reads of a connection. */
 export class HeadReader {
   private pending: Buffer[] = [];
   private bytes = 0;
 
   constructor(private readonly host: string) {}
+
+  /**
+   * Takes a read: "more" while the head is not whole; the head of a framed answer; or "settled"
+   * once `fail` (a malformed or oversized head) or `notFramed` (a chunked answer) was called.
+   */
+  take(chunk: Buffer, on: { fail(e: Error): void; notFramed(): void }): FramedHead | "more" | "settled" {
+    let got: HeadRead | undefined;
+    try {
+      got = this.push(chunk);
+    } catch (e) {
+      on.fail(e as Error);
+      return "settled";
+    }
+    if (got === undefined) return "more";
+    if (got.length === NOT_FRAMED) {
+      on.notFramed();
+      return "settled";
+    }
+    return got as FramedHead;
+  }
 
   /** Takes a read; the head once it is whole (else undefined); throws on a malformed or oversized one. */
   push(chunk: Buffer): HeadRead | undefined {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
-import { type BulkRequest, connectGet, type HeadRead, HeadReader, NOT_FRAMED, premature } from "./head.js";
+import { type BulkRequest, connectGet, HeadReader, NOT_FRAMED, premature } from "./head.js";
 
 /** A GET's answer whose body is yet to be relayed. */
 export interface Relay {
@@ -70,25 +70,19 @@ export function relayGet(req: BulkRequest, timeoutMs: number): Promise<Relay | t
         finishIfDone();
       });
     };
+    const notFramed = () => {
+      settled = true;
+      sock.destroy();
+      resolve(NOT_FRAMED);
+    };
     const onHead = (chunk: Buffer): boolean => {
-      let got: HeadRead | undefined;
-      try {
-        got = heads.push(chunk);
-      } catch (e) {
-        fail(e as Error);
-        return false;
-      }
-      if (got === undefined) return true;
+      const got = heads.take(chunk, { fail, notFramed });
+      if (got === "more") return true;
+      if (got === "settled") return false;
       headDone = true;
       // The connection waits for the body to be asked for, then for `out` to drain: its silence
       // then is the client's pace, which the server that writes to `out` bounds.
       sock.setTimeout(0);
-      if (got.length === NOT_FRAMED) {
-        settled = true;
-        sock.destroy();
-        resolve(NOT_FRAMED);
-        return false;
-      }
       rest = got.rest;
       settled = true;
       resolve({
