@@ -4,9 +4,11 @@
 # fresh `wharf registry serve` with deletes enabled, and optionally against Distribution 2.8.2
 # (Debian's docker-registry) for comparison.
 #
-# Usage: scripts/conformance.sh [wharf|s3|distribution|both]  (default: wharf; after `npm run build`)
+# Usage: scripts/conformance.sh [wharf|s3|s3-stream|distribution|both]  (default: wharf; after
+# `npm run build`)
 #   s3: wharf on the s3 storage driver, against the gateway of scripts/ceph.sh (its WHARF_S3_*
-#   variables, a fresh rootdirectory in the bucket WHARF_S3_BUCKET).
+#   variables, a fresh rootdirectory in the bucket WHARF_S3_BUCKET); blob GETs redirect to the
+#   gateway. s3-stream: the same with storage.redirect.disable: true (wharf sends the blobs itself).
 # The suite binary is a peer, not part of this repository: OCI_CONFORMANCE_BIN, default
 # ../shared/tools/oci-conformance/conformance.test beside the repository, else
 # /work/shared/tools/oci-conformance/conformance.test.
@@ -27,8 +29,8 @@ fail_setup() {
   echo "conformance: $1" >&2
   exit 2
 }
-case "$target" in wharf | s3 | distribution | both) ;; *) echo "usage: $0 [wharf|s3|distribution|both]" >&2; exit 2 ;; esac
-if [ "$target" = s3 ] && [ -z "${WHARF_S3_ENDPOINT:-}" ]; then
+case "$target" in wharf | s3 | s3-stream | distribution | both) ;; *) echo "usage: $0 [wharf|s3|s3-stream|distribution|both]" >&2; exit 2 ;; esac
+if [ "${target#s3}" != "$target" ] && [ -z "${WHARF_S3_ENDPOINT:-}" ]; then
   fail_setup "no S3 endpoint: run scripts/ceph.sh start and eval \"\$(scripts/ceph.sh env)\" first"
 fi
 [ -f "$bin" ] || fail_setup "no conformance suite binary at $bin (set OCI_CONFORMANCE_BIN)"
@@ -70,10 +72,10 @@ wait_ready() { # url pid log
 }
 
 # Distribution's config.yml shape; wharf reads the same file.
-write_config() { # dir port [s3]
+write_config() { # dir port [s3|s3-stream]
   local storage="  filesystem:
     rootdirectory: $1/data"
-  if [ "${3:-}" = s3 ]; then
+  if [ "${3:-}" = s3 ] || [ "${3:-}" = s3-stream ]; then
     storage="  s3:
     region: ${WHARF_S3_REGION:-us-east-1}
     regionendpoint: $WHARF_S3_ENDPOINT
@@ -82,6 +84,11 @@ write_config() { # dir port [s3]
     accesskey: $WHARF_S3_ACCESS_KEY
     secretkey: $WHARF_S3_SECRET_KEY
     rootdirectory: /conformance-$(basename "$1")-$$"
+  fi
+  if [ "${3:-}" = s3-stream ]; then
+    storage="$storage
+  redirect:
+    disable: true"
   fi
   cat >"$1/config.yml" <<EOF
 version: 0.1
@@ -103,8 +110,8 @@ start_registry() { # name -> sets url
   local name="$1" dir="$work/$1" port
   mkdir -p "$dir/data"
   port="$(free_port)"
-  write_config "$dir" "$port" "$([ "$name" = s3 ] && echo s3)"
-  if [ "$name" = wharf ] || [ "$name" = s3 ]; then
+  write_config "$dir" "$port" "$([ "${name#s3}" != "$name" ] && echo "$name")"
+  if [ "$name" != distribution ]; then
     node "$repo/bin/wharf.cjs" registry serve --config "$dir/config.yml" >"$dir/log" 2>&1 &
   else
     docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
@@ -157,6 +164,7 @@ run_suite() { # name
 case "$target" in
   wharf) run_suite wharf ;;
   s3) run_suite s3 ;;
+  s3-stream) run_suite s3-stream ;;
   distribution) run_suite distribution ;;
   both) run_suite distribution; run_suite wharf ;;
 esac

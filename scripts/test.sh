@@ -20,6 +20,7 @@ npx vitest run
 WHARF_E2E_STORAGE=s3 npx vitest run test/e2e/registry-skopeo.test.ts test/e2e/registry-podman.test.ts \
   test/e2e/registry-buildah.test.ts
 # The OCI Distribution Spec's conformance suite against wharf registry serve (all workflows), on
-# the filesystem and on s3.
+# the filesystem, on s3, and on s3 with redirects off (wharf then sends the blobs itself).
 ./scripts/conformance.sh
 ./scripts/conformance.sh s3
+./scripts/conformance.sh s3-stream
