@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Bytes, type Digest, type VerifiedStream, verifying } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
@@ -5,6 +6,7 @@ import type { Descriptor } from "../oci/index.js";
 import { registryError } from "./errors.js";
 import { header, isTransientError } from "./http.js";
 import { deleteScope, describe, pullScope, pushScope, type Repository } from "./manifests.js";
+import { Slicer } from "./slices.js";
 import { requireHeader } from "./transport.js";
 
 export interface OpenedBlob {
@@ -95,6 +97,19 @@ export interface UploadOptions {
    * (`DELETE`, best effort) and bytes under way stop; nothing is retried.
    */
   signal?: AbortSignal;
+  /**
+   * Sends the blob in two requests: its first `at` bytes in a `PATCH`, the rest in the `PUT`.
+   * `firstSent` is called with the `PATCH`'s last byte and `between` awaited before the `PUT`'s
+   * first, so that a caller may send other blobs meanwhile (`copy-image.ts`: the registry makes the
+   * first part durable while other bytes flow).
+   */
+  twoParts?: TwoParts;
+}
+
+export interface TwoParts {
+  at: number;
+  firstSent: () => void;
+  between: () => Promise<void>;
 }
 
 export type UploadOutcome = { how: "pushed" } | { how: "mounted"; from: string };
@@ -153,6 +168,9 @@ async function uploadOnce(
     await cancelUpload(repo, location, scopes);
     throw e;
   }
+  if (opts.twoParts && opts.twoParts.at > 0 && opts.twoParts.at < desc.size) {
+    return uploadInTwo(repo, desc, await open(), location, opts.twoParts, scopes, signal);
+  }
   location.searchParams.set("digest", desc.digest);
   let sent = 0;
   const onBytes = opts.onBytes;
@@ -187,6 +205,56 @@ async function uploadOnce(
   }
   done.discard();
   return { how: "pushed" };
+}
+
+/** `uploadOnce`'s bytes as a `PATCH` of the first `parts.at` bytes, then the `PUT` of the rest. */
+async function uploadInTwo(
+  repo: Repository,
+  desc: Pick<Descriptor, "digest" | "size">,
+  bytes: Bytes,
+  at: URL,
+  parts: TwoParts,
+  scopes: string[],
+  signal: AbortSignal | undefined,
+): Promise<UploadOutcome> {
+  const t = repo.transport;
+  const slicer = new Slicer(bytes instanceof Readable ? bytes : Readable.from(bytes));
+  let location = at;
+  const send = (method: "PATCH" | "PUT", url: URL, body: Readable, headers: Record<string, string>) =>
+    t.request({
+      method,
+      path: url.href,
+      headers: { "content-type": "application/octet-stream", ...headers },
+      body: () => body,
+      bodyLength: method === "PATCH" ? parts.at : desc.size - parts.at,
+      scopes,
+      retry: false,
+      ...(signal ? { signal } : {}),
+    });
+  try {
+    const first = slicer.next(parts.at);
+    first.once("end", parts.firstSent);
+    const res = await send("PATCH", location, first, { "content-range": `0-${parts.at - 1}` });
+    if (res.status !== 202) {
+      throw await registryError(res, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
+    }
+    res.discard();
+    location = new URL(requireHeader(res, "location", "an upload"), res.url);
+    await parts.between();
+    signal?.throwIfAborted();
+    const final = new URL(location);
+    final.searchParams.set("digest", desc.digest);
+    const done = await send("PUT", final, slicer.next(desc.size - parts.at), {});
+    if (done.status !== 201) {
+      throw await registryError(done, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
+    }
+    done.discard();
+    return { how: "pushed" };
+  } catch (e) {
+    slicer.destroy();
+    if (signal?.aborted) await cancelUpload(repo, location, scopes);
+    throw e;
+  }
 }
 
 /** Cancels an upload session (`DELETE` on its location), ignoring any failure: it is only tidying. */

@@ -205,6 +205,35 @@ describe("copyImage (registry to registry, no local store)", () => {
     await validateRegistry({ transport: tb, path: "dst/small" }, "1");
   });
 
+  it("sends big blobs in two parts, the next blob's first part before a blob's rest", async () => {
+    const big = (32 << 20) + 4096;
+    const img = await makeImage({ layers: [big, big + 1], platform: amd64 });
+    await pushImage({ transport: ta, path: "src/parts" }, img, "1");
+    const seen: string[] = [];
+    const record: Middleware = (next) => async (req) => {
+      if (req.url.pathname.includes("/blobs/uploads/") && (req.bodyLength ?? 0) > 1 << 20) {
+        const range = req.headers?.["content-range"];
+        seen.push(`${req.method} ${req.bodyLength}${range ? ` ${range}` : ""}`);
+      }
+      return next(req);
+    };
+    await copyImage(`${a.host}/src/parts:1`, `${b.host}/dst/parts:1`, {
+      concurrency: 1,
+      verify: true, // no digest probe: only the blobs' own requests
+      source: fast,
+      destination: { ...fast, middlewares: [record] },
+    });
+    const [la, lb] = img.layers.map((l) => l.desc.size) as [number, number];
+    const part = (size: number) => Math.floor((size * 3) / 4 / (1 << 20)) * (1 << 20); // 3/4, whole MiB
+    expect(seen).toEqual([
+      `PATCH ${part(la)} 0-${part(la) - 1}`,
+      `PATCH ${part(lb)} 0-${part(lb) - 1}`,
+      `PUT ${la - part(la)}`,
+      `PUT ${lb - part(lb)}`,
+    ]);
+    await validateRegistry({ transport: tb, path: "dst/parts" }, "1");
+  });
+
   it("stops at the first failed blob: later blobs' bytes never go and their open sessions are cancelled", async () => {
     await pushBigLayers();
     const seen: string[] = [];

@@ -6,6 +6,8 @@ export interface UploadTurn {
   turn(): Promise<void>;
   /** The blob's last byte is sent: its flow and its place go to the next blobs, before the answer. */
   sent(): void;
+  /** Gives the flow back (not the place): `turn` takes one again. */
+  yieldFlow(): void;
   /** Fires at the first failure of any upload (`uploadBlob`'s `signal`). */
   signal: AbortSignal;
 }
@@ -51,7 +53,7 @@ export async function eachUpload<T>(
       };
       try {
         if (stop.signal.aborted) return;
-        await upload(item, { turn, sent, signal: stop.signal });
+        await upload(item, { turn, sent, signal: stop.signal, yieldFlow: () => release() });
       } catch (e) {
         failure ??= { error: e };
         stop.abort();
