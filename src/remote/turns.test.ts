@@ -41,6 +41,21 @@ describe("eachUpload", () => {
     expect(log).toEqual(["a bytes", "b bytes", "a answered", "b answered"]);
   });
 
+  it("lets a blob yield its flow between its two parts and take one again after the next blob's", async () => {
+    const log: string[] = [];
+    await eachUpload(["a", "b"], { flows: 1, started: 2, big: () => true }, async (i, t) => {
+      await t.turn();
+      log.push(`${i} first part`);
+      await sleep(5);
+      t.yieldFlow();
+      await sleep(5); // the first part's answer
+      await t.turn();
+      log.push(`${i} rest`);
+      t.sent();
+    });
+    expect(log).toEqual(["a first part", "b first part", "a rest", "b rest"]);
+  });
+
   it("stops at the first failure: nothing starts after it, the others see the signal, it is reported", async () => {
     const started: string[] = [];
     const aborted: string[] = [];
