@@ -126,11 +126,19 @@ export async function uploadBlob(
   opts: UploadOptions = {},
 ): Promise<UploadOutcome> {
   const attempts = Math.max(1, opts.attempts ?? 3);
+  let twoParts = opts.twoParts;
   for (let n = 1; ; n++) {
     try {
-      return await uploadOnce(repo, desc, open, n === 1 ? opts : { ...opts, mountFrom: undefined });
+      const now = { ...opts, twoParts, ...(n === 1 ? {} : { mountFrom: undefined }) };
+      return await uploadOnce(repo, desc, open, now);
     } catch (e) {
       if (opts.signal?.aborted) throw e;
+      if (e instanceof PartsRefused && twoParts) {
+        // A registry that takes no chunk of this kind gets the blob in one PUT (a new session).
+        twoParts = undefined;
+        n--;
+        continue;
+      }
       const retriable = isTransientError(e) || (e instanceof WharfError && e.code === "network");
       if (!retriable || n >= attempts) throw e;
       await sleep(200 * 2 ** n);
@@ -168,8 +176,11 @@ async function uploadOnce(
     await cancelUpload(repo, location, scopes);
     throw e;
   }
-  if (opts.twoParts && opts.twoParts.at > 0 && opts.twoParts.at < desc.size) {
-    return uploadInTwo(repo, desc, await open(), location, opts.twoParts, scopes, signal);
+  // OCI-Chunk-Min-Length: a registry's smallest chunk, which the first part must not be under.
+  const minChunk = Number(header(start, "oci-chunk-min-length") ?? 0);
+  const parts = opts.twoParts;
+  if (parts && parts.at > 0 && parts.at < desc.size && !(minChunk > parts.at)) {
+    return uploadInTwo(repo, desc, await open(), location, parts, scopes, signal);
   }
   location.searchParams.set("digest", desc.digest);
   let sent = 0;
@@ -207,6 +218,15 @@ async function uploadOnce(
   return { how: "pushed" };
 }
 
+/** Answers to a chunk `PATCH` that mean this registry wants the blob whole: it gets one `PUT`. */
+const CHUNK_REFUSALS = new Set([400, 405, 416, 501]);
+
+class PartsRefused extends Error {
+  constructor(status: number) {
+    super(`the registry refused a chunk (HTTP ${status})`);
+  }
+}
+
 /** `uploadOnce`'s bytes as a `PATCH` of the first `parts.at` bytes, then the `PUT` of the rest. */
 async function uploadInTwo(
   repo: Repository,
@@ -235,6 +255,11 @@ async function uploadInTwo(
     const first = slicer.next(parts.at);
     first.once("end", parts.firstSent);
     const res = await send("PATCH", location, first, { "content-range": `0-${parts.at - 1}` });
+    if (CHUNK_REFUSALS.has(res.status)) {
+      res.discard();
+      await cancelUpload(repo, location, scopes);
+      throw new PartsRefused(res.status);
+    }
     if (res.status !== 202) {
       throw await registryError(res, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
     }

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, digestOf } from "../digest/index.js";
 import { WharfError } from "../errors/index.js";
@@ -232,6 +233,47 @@ describe("copyImage (registry to registry, no local store)", () => {
       `PUT ${lb - part(lb)}`,
     ]);
     await validateRegistry({ transport: tb, path: "dst/parts" }, "1");
+  });
+
+  it("sends a big blob in one PUT to a registry that refuses the chunk", async () => {
+    const img = await makeImage({ layers: [(32 << 20) + 100], platform: amd64 });
+    await pushImage({ transport: ta, path: "src/nochunks" }, img, "1");
+    const seen: string[] = [];
+    const noChunks: Middleware = (next) => async (req) => {
+      if (req.url.pathname.includes("/blobs/uploads/") && req.method !== "POST") seen.push(req.method);
+      if (req.method === "PATCH") {
+        return { status: 405, headers: {}, url: req.url, body: Readable.from([]), discard: () => {} };
+      }
+      return next(req);
+    };
+    await copyImage(`${a.host}/src/nochunks:1`, `${b.host}/dst/nochunks:1`, {
+      verify: true,
+      source: fast,
+      destination: { ...fast, middlewares: [noChunks] },
+    });
+    // The refused session is cancelled; the config's PUT and the layer's whole PUT follow.
+    expect(seen.filter((m) => m !== "PUT")).toEqual(["PATCH", "DELETE"]);
+    expect(seen.filter((m) => m === "PUT")).toHaveLength(2);
+    await validateRegistry({ transport: tb, path: "dst/nochunks" }, "1");
+  });
+
+  it("sends a big blob whole when the registry's smallest chunk is bigger than its first part", async () => {
+    const img = await makeImage({ layers: [(32 << 20) + 200], platform: amd64 });
+    await pushImage({ transport: ta, path: "src/minchunk" }, img, "1");
+    const methods: string[] = [];
+    const bigChunks: Middleware = (next) => async (req) => {
+      if (req.url.pathname.includes("/blobs/uploads/")) methods.push(req.method);
+      const res = await next(req);
+      if (req.method !== "POST") return res;
+      return { ...res, headers: { ...res.headers, "oci-chunk-min-length": String(64 << 20) } };
+    };
+    await copyImage(`${a.host}/src/minchunk:1`, `${b.host}/dst/minchunk:1`, {
+      verify: true,
+      source: fast,
+      destination: { ...fast, middlewares: [bigChunks] },
+    });
+    expect(methods).not.toContain("PATCH");
+    await validateRegistry({ transport: tb, path: "dst/minchunk" }, "1");
   });
 
   it("stops at the first failed blob: later blobs' bytes never go and their open sessions are cancelled", async () => {
