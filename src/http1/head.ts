@@ -10,7 +10,7 @@ export interface BulkRequest {
 }
 
 /** The most a response head may take. */
-export const MAX_HEAD = 64 << 10;
+const MAX_HEAD = 64 << 10;
 
 /** What `bulkGet` gives when the answer is not one it frames (chunked): the caller asks again. */
 export const NOT_FRAMED = Symbol("not framed");
@@ -107,7 +107,7 @@ export class HeadReader {
   }
 
   /** Takes a read; the head once it is whole (else undefined); throws on a malformed or oversized one. */
-  push(chunk: Buffer): HeadRead | undefined {
+  private push(chunk: Buffer): HeadRead | undefined {
     this.pending.push(chunk);
     this.bytes += chunk.byteLength;
     const all = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.bytes);

@@ -176,17 +176,10 @@ async function uploadOnce(
     await cancelUpload(repo, location, scopes);
     throw e;
   }
-  // OCI-Chunk-Min-Length: a registry's smallest chunk, which the first part must not be under.
-  const minChunk = Number(header(start, "oci-chunk-min-length") ?? 0);
-  const parts = opts.twoParts;
-  if (parts && parts.at > 0 && parts.at < desc.size && !(minChunk > parts.at)) {
-    return uploadInTwo(repo, desc, await open(), location, parts, scopes, signal);
-  }
-  location.searchParams.set("digest", desc.digest);
   let sent = 0;
   const onBytes = opts.onBytes;
   // Without a listener the opened bytes go to the request as they are (a stream is piped, not iterated).
-  const body = !onBytes
+  let body: () => Bytes | Promise<Bytes> = !onBytes
     ? open
     : async function* (): AsyncGenerator<Uint8Array> {
         sent = 0;
@@ -196,22 +189,44 @@ async function uploadOnce(
           yield chunk;
         }
       };
+  let at = location;
+  let length = desc.size;
+  // A source cut in two is left open between the parts: a failure closes it.
+  let dropSource = () => {};
+  // OCI-Chunk-Min-Length: a registry's smallest chunk, which the first part must not be under.
+  const minChunk = Number(header(start, "oci-chunk-min-length") ?? 0);
+  const parts = opts.twoParts;
+  if (parts && parts.at > 0 && parts.at < desc.size && !(minChunk > parts.at)) {
+    const opened = await body();
+    const slicer = new Slicer(opened instanceof Readable ? opened : Readable.from(opened));
+    dropSource = () => slicer.destroy();
+    at = await sendFirstPart(repo, desc, slicer, location, parts, scopes, signal).catch((e: unknown) => {
+      dropSource();
+      throw e;
+    });
+    length = desc.size - parts.at;
+    body = () => slicer.next(length);
+  }
+  const final = new URL(at);
+  final.searchParams.set("digest", desc.digest);
   const done = await t
     .request({
       method: "PUT",
-      path: location.href,
+      path: final.href,
       headers: { "content-type": "application/octet-stream" },
       body,
-      bodyLength: desc.size,
+      bodyLength: length,
       scopes,
       retry: false,
       ...(signal ? { signal } : {}),
     })
     .catch(async (e: unknown) => {
-      if (signal?.aborted) await cancelUpload(repo, location, scopes);
+      dropSource();
+      if (signal?.aborted) await cancelUpload(repo, at, scopes);
       throw e;
     });
   if (done.status !== 201) {
+    dropSource();
     throw await registryError(done, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
   }
   done.discard();
@@ -227,57 +242,50 @@ class PartsRefused extends Error {
   }
 }
 
-/** `uploadOnce`'s bytes as a `PATCH` of the first `parts.at` bytes, then the `PUT` of the rest. */
-async function uploadInTwo(
+/**
+ * The first part of a two-part upload: a `PATCH` of the first `parts.at` bytes, then `between`.
+ * Resolves with the session's new location, where the `PUT` of the rest goes. A registry that
+ * refuses the chunk has its session cancelled (`PartsRefused`), as has one under a fired `signal`.
+ */
+async function sendFirstPart(
   repo: Repository,
-  desc: Pick<Descriptor, "digest" | "size">,
-  bytes: Bytes,
-  at: URL,
+  desc: Pick<Descriptor, "digest">,
+  slicer: Slicer,
+  location: URL,
   parts: TwoParts,
   scopes: string[],
   signal: AbortSignal | undefined,
-): Promise<UploadOutcome> {
+): Promise<URL> {
   const t = repo.transport;
-  const slicer = new Slicer(bytes instanceof Readable ? bytes : Readable.from(bytes));
-  let location = at;
-  const send = (method: "PATCH" | "PUT", url: URL, body: Readable, headers: Record<string, string>) =>
-    t.request({
-      method,
-      path: url.href,
-      headers: { "content-type": "application/octet-stream", ...headers },
-      body: () => body,
-      bodyLength: method === "PATCH" ? parts.at : desc.size - parts.at,
+  let at = location;
+  try {
+    const first = slicer.next(parts.at);
+    first.once("end", parts.firstSent);
+    const res = await t.request({
+      method: "PATCH",
+      path: at.href,
+      headers: { "content-type": "application/octet-stream", "content-range": `0-${parts.at - 1}` },
+      body: () => first,
+      bodyLength: parts.at,
       scopes,
       retry: false,
       ...(signal ? { signal } : {}),
     });
-  try {
-    const first = slicer.next(parts.at);
-    first.once("end", parts.firstSent);
-    const res = await send("PATCH", location, first, { "content-range": `0-${parts.at - 1}` });
     if (CHUNK_REFUSALS.has(res.status)) {
       res.discard();
-      await cancelUpload(repo, location, scopes);
+      await cancelUpload(repo, at, scopes);
       throw new PartsRefused(res.status);
     }
     if (res.status !== 202) {
       throw await registryError(res, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
     }
     res.discard();
-    location = new URL(requireHeader(res, "location", "an upload"), res.url);
+    at = new URL(requireHeader(res, "location", "an upload"), res.url);
     await parts.between();
     signal?.throwIfAborted();
-    const final = new URL(location);
-    final.searchParams.set("digest", desc.digest);
-    const done = await send("PUT", final, slicer.next(desc.size - parts.at), {});
-    if (done.status !== 201) {
-      throw await registryError(done, `cannot upload ${describe(repo, desc.digest)}`, t.domain);
-    }
-    done.discard();
-    return { how: "pushed" };
+    return at;
   } catch (e) {
-    slicer.destroy();
-    if (signal?.aborted) await cancelUpload(repo, location, scopes);
+    if (signal?.aborted) await cancelUpload(repo, at, scopes);
     throw e;
   }
 }

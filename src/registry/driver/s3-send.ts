@@ -1,9 +1,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { WharfError } from "../../errors/index.js";
 import { NOT_FRAMED, relayGet } from "../../http1/index.js";
-import { notFound } from "./paths.js";
+import { s3Error } from "./s3-client.js";
 import type { FileSender } from "./types.js";
 
 /** How long the relay waits for the object store's answer to begin. */
@@ -30,19 +29,14 @@ export async function s3Sender(
     { url: new URL(url), headers: offset > 0 ? { range: `bytes=${offset}-` } : {} },
     ANSWER_TIMEOUT_MS,
   ).catch((e: unknown) => {
-    throw new WharfError("io", `s3: read ${path}: ${(e as Error).message}`, {
-      cause: e,
-      hint: "check storage.s3 (regionendpoint, bucket, credentials) and that the object store is up",
-    });
+    throw s3Error(e, "read", path);
   });
   if (answer === NOT_FRAMED) return undefined;
-  const wanted = offset > 0 ? 206 : 200;
-  if (answer.status !== wanted) {
+  if (answer.status !== (offset > 0 ? 206 : 200)) {
     answer.close();
-    if (answer.status === 404) throw notFound(path);
-    throw new WharfError("io", `s3: read ${path}: the object store answered HTTP ${answer.status}`, {
-      hint: "check storage.s3 (regionendpoint, bucket, credentials) and that the object store is up",
-    });
+    // Said as the SDK's failures are (404: not-found).
+    const refusal = { name: "HttpError", message: "the object store refused the read" };
+    throw s3Error({ ...refusal, $metadata: { httpStatusCode: answer.status } }, "read", path);
   }
   return {
     sendTo: (out, length) => answer.sendTo(out, length),
