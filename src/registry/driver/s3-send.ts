@@ -1,8 +1,6 @@
-import type { S3Client } from "@aws-sdk/client-s3";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { NOT_FRAMED, relayGet } from "../../http1/index.js";
 import { s3Error } from "./s3-client.js";
+import type { Presigner } from "./s3-presign.js";
 import type { FileSender } from "./types.js";
 
 /** How long the relay waits for the object store's answer to begin. */
@@ -16,15 +14,12 @@ const ANSWER_TIMEOUT_MS = 30_000;
  * reads through the SDK instead).
  */
 export async function s3Sender(
-  client: S3Client,
-  bucket: string,
+  signer: Presigner,
   key: string,
   path: string,
   offset: number,
 ): Promise<FileSender | undefined> {
-  const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-    expiresIn: 300,
-  });
+  const url = await signer.url("GET", key);
   const answer = await relayGet(
     { url: new URL(url), headers: offset > 0 ? { range: `bytes=${offset}-` } : {} },
     ANSWER_TIMEOUT_MS,
@@ -34,6 +29,7 @@ export async function s3Sender(
   if (answer === NOT_FRAMED) return undefined;
   if (answer.status !== (offset > 0 ? 206 : 200)) {
     answer.close();
+    if (answer.status !== 404) signer.forget("GET", key);
     // Said as the SDK's failures are (404: not-found).
     const refusal = { name: "HttpError", message: "the object store refused the read" };
     throw s3Error({ ...refusal, $metadata: { httpStatusCode: answer.status } }, "read", path);

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { s3Driver } from "./s3.js";
+import { makeClient } from "./s3-client.js";
 import { freshS3 } from "./testing/s3.js";
 import { driverSuite } from "./testing/suite.js";
 import type { StorageDriver } from "./types.js";
@@ -62,5 +63,75 @@ describe("s3 sender (storage.redirect.disable over plain HTTP)", () => {
 
   it("says not-found for a missing object", async () => {
     await expect(driver.sender?.("/blobs/none", 0)).rejects.toMatchObject({ code: "not-found" });
+  });
+});
+
+describe("s3 small reads through presigned URLs (static keys, plain HTTP)", () => {
+  it("reads files, sizes and absences without the SDK's send, as the SDK would", async () => {
+    const s3 = await freshS3();
+    try {
+      const driver = s3Driver(s3.options, s3.client);
+      await driver.putContent("/a/link", Buffer.from("sha256:abc"));
+      await driver.putContent("/a/empty", new Uint8Array());
+      const send = vi.spyOn(s3.client, "send");
+      expect(Buffer.from(await driver.getContent("/a/link")).toString()).toBe("sha256:abc");
+      expect((await driver.getContent("/a/empty")).byteLength).toBe(0);
+      const info = await driver.stat("/a/link");
+      expect(info).toMatchObject({ size: 10, isDir: false });
+      expect(Math.abs(info.modTime.getTime() - Date.now())).toBeLessThan(60_000);
+      await expect(driver.getContent("/a/none")).rejects.toMatchObject({ code: "not-found" });
+      expect(await driver.redirectUrl?.("/a/link", { method: "GET" })).toMatch(/X-Amz-Signature=/);
+      expect(send).not.toHaveBeenCalled();
+      // A directory is no object: the listing answers, through the SDK.
+      expect(await driver.stat("/a")).toMatchObject({ isDir: true });
+      expect(send).toHaveBeenCalledTimes(1);
+    } finally {
+      await s3.dispose();
+    }
+  });
+
+  it("hands a refused read to the SDK, which reports the store's error", async () => {
+    const s3 = await freshS3();
+    try {
+      await s3Driver(s3.options, s3.client).putContent("/a/link", Buffer.from("x"));
+      const wrong = { ...s3.options, secretKey: "not-the-secret" };
+      const driver = s3Driver(wrong);
+      await expect(driver.getContent("/a/link")).rejects.toMatchObject({
+        code: "io",
+        message: expect.stringMatching(/HTTP 403/),
+      });
+      await expect(driver.stat("/a/link")).rejects.toMatchObject({ code: "io" });
+    } finally {
+      await s3.dispose();
+    }
+  });
+});
+
+describe("s3 with the SDK's credential chain (no keys in the config)", () => {
+  const saved = { ...process.env };
+  afterAll(() => {
+    process.env.AWS_ACCESS_KEY_ID = saved.AWS_ACCESS_KEY_ID;
+    process.env.AWS_SECRET_ACCESS_KEY = saved.AWS_SECRET_ACCESS_KEY;
+    if (saved.AWS_ACCESS_KEY_ID === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+    if (saved.AWS_SECRET_ACCESS_KEY === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+  });
+
+  it("reads through the SDK: files, sizes, absences", async () => {
+    const s3 = await freshS3();
+    try {
+      await s3Driver(s3.options, s3.client).putContent("/a/link", Buffer.from("sha256:abc"));
+      process.env.AWS_ACCESS_KEY_ID = s3.options.accessKey;
+      process.env.AWS_SECRET_ACCESS_KEY = s3.options.secretKey;
+      const { accessKey: _a, secretKey: _s, ...chain } = s3.options;
+      const client = makeClient(chain);
+      const send = vi.spyOn(client, "send");
+      const driver = s3Driver(chain, client);
+      expect(Buffer.from(await driver.getContent("/a/link")).toString()).toBe("sha256:abc");
+      expect(await driver.stat("/a/link")).toMatchObject({ size: 10, isDir: false });
+      await expect(driver.getContent("/a/none")).rejects.toMatchObject({ code: "not-found" });
+      expect(send).toHaveBeenCalledTimes(3);
+    } finally {
+      await s3.dispose();
+    }
   });
 });

@@ -7,7 +7,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { WharfError } from "../../errors/index.js";
 import { checkPath, compareNames, notFound, pageOf, parentOf } from "./paths.js";
 import {
@@ -23,6 +22,7 @@ import {
 } from "./s3-client.js";
 import { copyObject } from "./s3-copy.js";
 import { listDirectory } from "./s3-list.js";
+import { MISSING, presigner, smallReads } from "./s3-presign.js";
 import { s3Sender } from "./s3-send.js";
 import { discardState, readState, s3Writer, type WriterTarget } from "./s3-writer.js";
 import type { FileInfo, StorageDriver } from "./types.js";
@@ -57,6 +57,12 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
     maxConcurrency: o.multipartCopyMaxConcurrency ?? 100,
   };
   const expiresIn = o.redirectExpirySeconds ?? 20 * 60;
+  // With static credentials a presigned URL lives as long as it says, and is reused for a while;
+  // small reads from a plain-HTTP store then go through such URLs rather than the SDK.
+  const staticKeys = o.accessKey !== undefined && o.secretKey !== undefined;
+  const signer = presigner(client, bucket, expiresIn, { reuse: staticKeys });
+  const plainHttp = endpointUrl(o)?.startsWith("http:") ?? false;
+  const small = staticKeys && plainHttp ? smallReads(signer) : undefined;
 
   const key = (path: string) => keys.key(checkPath(path));
   const stateKeyOf = (path: string) => {
@@ -74,9 +80,13 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
     extras,
   });
 
-  const head = async (path: string) => {
+  const head = async (path: string): Promise<{ size: number; modTime: Date } | undefined> => {
+    const fast = await small?.head(key(path));
+    if (fast === MISSING) return undefined;
+    if (fast) return fast;
     try {
-      return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key(path) }));
+      const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key(path) }));
+      return { size: out.ContentLength ?? 0, modTime: out.LastModified ?? new Date(0) };
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw s3Error(e, "stat", path);
@@ -102,6 +112,9 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
   const driver: StorageDriver = {
     name: "s3",
     async getContent(path) {
+      const fast = await small?.get(key(path));
+      if (fast === MISSING) throw notFound(path);
+      if (fast) return fast;
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key(path) }));
         return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
@@ -128,7 +141,7 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
         // S3 refuses a range that starts at the end: the end is an empty read, past it an error.
         const info = await head(path);
         if (!info) throw notFound(path);
-        if (offset === (info.ContentLength ?? 0)) return (async function* () {})();
+        if (offset === info.size) return (async function* () {})();
         throw new WharfError("range-invalid", `offset ${offset} is past the end of ${path}`);
       }
     },
@@ -159,12 +172,7 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
     async stat(path): Promise<FileInfo> {
       const info = await head(path);
       if (info) {
-        return {
-          path,
-          size: info.ContentLength ?? 0,
-          modTime: info.LastModified ?? new Date(0),
-          isDir: false,
-        };
+        return { path, size: info.size, modTime: info.modTime, isDir: false };
       }
       const out = await client
         .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: keys.dirPrefix(path), MaxKeys: 1 }))
@@ -193,11 +201,7 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
       const info = await head(from);
       if (!info) throw notFound(from);
       try {
-        await copyObject(
-          client,
-          { bucket, from: key(from), to: key(to), size: info.ContentLength ?? 0, extras },
-          copy,
-        );
+        await copyObject(client, { bucket, from: key(from), to: key(to), size: info.size, extras }, copy);
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key(from) }));
       } catch (e) {
         throw s3Error(e, "move", from);
@@ -239,14 +243,10 @@ export function s3Driver(o: S3DriverOptions, client: S3Client = makeClient(o)): 
       });
     },
     // Plain HTTP only: the relay reads the socket itself (an https store is read through the SDK).
-    ...(endpointUrl(o)?.startsWith("http:")
-      ? { sender: (path: string, offset: number) => s3Sender(client, bucket, key(path), path, offset) }
+    ...(plainHttp
+      ? { sender: (path: string, offset: number) => s3Sender(signer, key(path), path, offset) }
       : {}),
-    async redirectUrl(path, ropts) {
-      const input = { Bucket: bucket, Key: key(path) };
-      const command = ropts.method === "HEAD" ? new HeadObjectCommand(input) : new GetObjectCommand(input);
-      return getSignedUrl(client, command, { expiresIn });
-    },
+    redirectUrl: (path, ropts) => signer.url(ropts.method === "HEAD" ? "HEAD" : "GET", key(path)),
   };
   return driver;
 }

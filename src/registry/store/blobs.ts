@@ -31,34 +31,56 @@ export async function isLinked(store: Store, name: string, d: Digest): Promise<b
 /**
  * The size of a blob the repository holds; `blob-unknown` otherwise. `fresh` reads the link from
  * storage even when the cache knows it (a manifest PUT must see a delete that just happened).
+ * Lookups of one blob that overlap share one read of storage.
  */
-export async function blobSize(
+export function blobSize(
   store: Store,
   name: string,
   d: Digest,
   opts: { fresh?: boolean } = {},
 ): Promise<number> {
   const key = `${name}@${d}`;
-  const cached = opts.fresh ? undefined : store.blobs.get(key);
-  if (cached !== undefined) return cached;
+  if (opts.fresh) return lookUpBlob(store, name, d, true);
+  const cached = store.blobs.get(key);
+  if (cached !== undefined) return Promise.resolve(cached);
+  const running = store.lookups.get(key);
+  if (running) return running;
+  const lookup = lookUpBlob(store, name, d, false).finally(() => store.lookups.delete(key));
+  store.lookups.set(key, lookup);
+  return lookup;
+}
+
+async function lookUpBlob(store: Store, name: string, d: Digest, fresh: boolean): Promise<number> {
+  const key = `${name}@${d}`;
   const generation = generationOf(store, name);
-  const shared = opts.fresh ? undefined : await store.shared?.get(name, d);
+  const shared = fresh ? undefined : await store.shared?.get(name, d);
   if (shared !== undefined) {
     if (generationOf(store, name) === generation) store.blobs.set(key, shared);
     return shared;
   }
-  if (!(await isLinked(store, name, d))) throw blobUnknown(d);
-  let size: number;
-  try {
-    size = (await store.driver.stat(layout.blobData(d))).size;
-  } catch {
-    throw blobUnknown(d);
-  }
+  // The link and the bytes are read at once: one round trip to the object store, not two.
+  const stat = store.driver.stat(layout.blobData(d)).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  const [linked, size] = await Promise.all([isLinked(store, name, d), stat]);
+  if (!linked || size === undefined) throw blobUnknown(d);
   if (generationOf(store, name) === generation) {
     store.blobs.set(key, size);
     await store.shared?.set(name, d, size);
   }
   return size;
+}
+
+/**
+ * Looks up, in the background, the blobs a manifest that was just read references and that the
+ * cache does not hold: a client that reads a manifest asks for its blobs next, and finds them
+ * known. At most `limit` of them; failures are the later request's to see.
+ */
+export function prefetchBlobs(store: Store, name: string, blobs: Digest[], limit = 64): void {
+  for (const d of blobs.slice(0, limit)) {
+    if (store.blobs.get(`${name}@${d}`) === undefined) blobSize(store, name, d).catch(() => undefined);
+  }
 }
 
 /** Links a blob into a repository, and notes the repository as one that holds it (for mounts). */

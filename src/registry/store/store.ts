@@ -30,6 +30,8 @@ export interface Store {
   manifests: Lru<StoredManifest>;
   /** `<name>@<digest>` → blob size, for blobs linked into the repository. */
   blobs: Lru<number>;
+  /** `<name>@<digest>` → a lookup of the blob's size in flight (overlapping lookups share it). */
+  lookups: Map<string, Promise<number>>;
   /** Manifest digest → the blobs it references (immutable, so kept without a time limit). */
   references: Lru<Digest[]>;
   uploads: Map<string, UploadState>;
@@ -69,6 +71,7 @@ export function createStore(
     driver,
     manifests: lru({ maxEntries: 4096, maxBytes: 32 << 20 }),
     blobs: lru({ maxEntries: 16384 }),
+    lookups: new Map(),
     references: lru({ maxEntries: 16384, ttlMs: Number.POSITIVE_INFINITY }),
     uploads: new Map(),
     generations: new Map(),
