@@ -9,6 +9,7 @@
 #     which Distribution ignores): the first page and a page from the middle (last=...), median of
 #     CATALOG_RUNS (9 by default: Distribution's walk varies from run to run); and wharf's first request over the same repositories without the index (a bucket
 #     Distribution filled: wharf walks the tree, then builds the index);
+#   - pulls of a 4 x 1 MiB image from the same registries, mostly the registries' own answers;
 #   - the same pulls with storage.redirect.disable: true (a second registry of each kind on the same
 #     tree sends the layers itself), with the registry's CPU s per pull;
 #   - each registry's peak RSS (VmHWM) while pushing, while pulling and while listing.
@@ -137,12 +138,12 @@ done
 for kind in distribution wharf; do reset_peak_rss "${pid[$kind]}"; done
 # Pulls are cheap next to pushes, and their spread is the gateway's: PULL_RUNS of them (default
 # RUNS), the registry that goes first alternating from one round to the next.
-# pull_rounds URLS PIDS TIMES CPUS LABEL: PULL_RUNS pulls from each kind's registry (the arrays'
-# names), each one's seconds and the registry's CPU s appended.
+# pull_rounds URLS PIDS TIMES CPUS LABEL [IMAGE DIGEST]: PULL_RUNS pulls of IMAGE (bench/image:1)
+# from each kind's registry (the arrays' names), each one's seconds and the registry's CPU s appended.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 pull_rounds() {
   local -n urls="$1" pids="$2" times_="$3" cpus="$4"
-  local i kind order c0 t0 t1
+  local i kind order c0 t0 t1 ref="${6:-bench/image:1}" want="${7:-$digest}"
   for i in $(seq 1 "$pull_runs"); do
     order="distribution wharf"
     [ $((i % 2)) -eq 0 ] && order="wharf distribution"
@@ -151,11 +152,11 @@ pull_rounds() {
       rm -rf "$work/pulled"
       c0="$(cpu_s "${pids[$kind]}")"
       t0="$(now)"
-      "${sk[@]}" copy -q --src-tls-verify=false "docker://${urls[$kind]}/bench/image:1" "oci:$work/pulled:1"
+      "${sk[@]}" copy -q --src-tls-verify=false "docker://${urls[$kind]}/$ref" "oci:$work/pulled:1"
       t1="$(now)"
       times_[$kind]+=" $(elapsed "$t0" "$t1")"
       cpus[$kind]+=" $(awk -v a="$c0" -v b="$(cpu_s "${pids[$kind]}")" 'BEGIN { printf "%.2f", b - a }')"
-      grep -q "$digest" "$work/pulled/index.json" || { echo "$kind: pulled a different manifest" >&2; exit 1; }
+      grep -q "$want" "$work/pulled/index.json" || { echo "$kind: pulled a different manifest" >&2; exit 1; }
     done
   done
 }
@@ -163,6 +164,17 @@ declare -A pull_cpu
 pull_rounds url pid pull pull_cpu ""
 rm -rf "$work/pulled"
 for kind in distribution wharf; do pull_rss[$kind]="$(peak_rss_mib "${pid[$kind]}")"; done
+
+# A small image (4 x 1 MiB), whose pull is mostly the registry's answers rather than the gateway's
+# bytes: the same client, the same registries.
+small="$(node "$here/lib/big-image.mjs" "$work/small" bench 4 1)"
+small_digest="$(node -e 'console.log(JSON.parse(process.argv[1]).manifest)' "$small")"
+for kind in distribution wharf; do
+  "${sk[@]}" copy -q --dest-tls-verify=false "oci:$work/small:bench" "docker://${url[$kind]}/bench/small:1"
+done
+declare -A pull_small small_cpu
+pull_rounds url pid pull_small small_cpu ", 4 x 1 MiB" bench/small:1 "$small_digest"
+rm -rf "$work/pulled"
 
 # The same pulls with storage.redirect.disable: true, from a second registry of each kind on the
 # same tree: each then reads the layers from the gateway and sends them itself, the configuration
@@ -242,6 +254,10 @@ for m in push push_single pull pull_nr; do
   row "$label" "$(mbps "$bytes" "$w")" "$(mbps "$bytes" "$d")" "$(ratio "$d" "$w")"
   echo "  ($m seconds, wharf:${times[wharf]}; distribution:${times[distribution]})"
 done
+w="$(median <<<"${pull_small[wharf]}")"
+d="$(median <<<"${pull_small[distribution]}")"
+row "pull of a 4 x 1 MiB image, ms (median)" "$(awk -v s="$w" 'BEGIN{printf "%.1f", s*1000}')" "$(awk -v s="$d" 'BEGIN{printf "%.1f", s*1000}')" "$(ratio "$d" "$w")"
+echo "  (pull_small seconds, wharf:${pull_small[wharf]}; distribution:${pull_small[distribution]})"
 for m in man_t redir_t; do
   declare -n times="$m"
   w="$(median <<<"${times[wharf]}")"

@@ -79,7 +79,9 @@ export function smallReads(signer: Presigner, timeoutMs = 30_000): SmallReads {
         res.on("end", () =>
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
         );
+        // Cut short: 'close' without 'end' (a settled promise ignores the later call).
         res.on("error", () => resolve(undefined));
+        res.on("close", () => resolve(undefined));
       });
       req.on("timeout", () => req.destroy());
       // A keep-alive connection the store closed meanwhile, say: the SDK asks again.
