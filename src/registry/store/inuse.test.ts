@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Digest, digestOf } from "../../digest/index.js";
+import type { Digest } from "../../digest/index.js";
 import { MediaType } from "../../oci/index.js";
 import { memoryDriver } from "../driver/memory.js";
 import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
 import { gate as gated } from "../testing/gate.js";
-import { isLinked, linkBlob, unlinkBlob } from "./blobs.js";
+import { storedImage } from "../testing/stored.js";
+import { isLinked, unlinkBlob } from "./blobs.js";
 import { deleteManifest, getManifest, putManifest, resolveTag } from "./manifests.js";
 import { createStore, type Store } from "./store.js";
 
@@ -16,22 +17,8 @@ import { createStore, type Store } from "./store.js";
  */
 
 async function setup(driver: StorageDriver) {
-  const store = createStore(driver);
-  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
-  const layer = Buffer.from("layer");
-  for (const b of [config, layer]) {
-    await driver.putContent(layout.blobData(digestOf(b)), b);
-    await linkBlob(store, "r/app", digestOf(b));
-  }
-  const body = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length },
-      layers: [{ mediaType: MediaType.ociLayerGzip, digest: digestOf(layer), size: layer.length }],
-    }),
-  );
-  return { store, layer: digestOf(layer), body, manifest: digestOf(body) };
+  const { store, layers, body, manifest } = await storedImage(driver, "r/app", ["layer"]);
+  return { store, layer: layers[0] as Digest, body, manifest };
 }
 
 const put = (store: Store, tag: string, body: Buffer) =>

@@ -5,7 +5,8 @@ import { memoryDriver } from "../driver/memory.js";
 import type { StorageDriver } from "../driver/types.js";
 import { layout } from "../layout.js";
 import { startTestRegistry } from "../testing/server.js";
-import { blobSize, linkBlob } from "./blobs.js";
+import { storedImage } from "../testing/stored.js";
+import { blobSize } from "./blobs.js";
 import { getManifest, putManifest } from "./manifests.js";
 import { createStore } from "./store.js";
 
@@ -33,23 +34,9 @@ function slowReads(inner: StorageDriver, ms: number) {
 }
 
 async function image(driver: StorageDriver) {
-  const store = createStore(driver);
-  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
-  const layers = [Buffer.from("one"), Buffer.from("two"), Buffer.from("three")];
-  for (const b of [config, ...layers]) {
-    await driver.putContent(layout.blobData(digestOf(b)), b);
-    await linkBlob(store, "r/app", digestOf(b));
-  }
-  const body = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: digestOf(config), size: config.length },
-      layers: layers.map((l) => ({ mediaType: MediaType.ociLayerGzip, digest: digestOf(l), size: l.length })),
-    }),
-  );
+  const { store, config, layers, body } = await storedImage(driver, "r/app", ["one", "two", "three"]);
   await putManifest(store, "r/app", { tag: "v1" }, body, MediaType.ociManifest);
-  return { blobs: [config, ...layers].map((b) => digestOf(b)), body };
+  return { blobs: [config, ...layers] };
 }
 
 describe("lookups that cost the object store round trips", () => {
