@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { s3Driver } from "./s3.js";
@@ -131,6 +132,70 @@ describe("s3 with the SDK's credential chain (no keys in the config)", () => {
       await expect(driver.getContent("/a/none")).rejects.toMatchObject({ code: "not-found" });
       expect(send).toHaveBeenCalledTimes(3);
     } finally {
+      await s3.dispose();
+    }
+  });
+});
+
+describe("s3 small reads on a connection the store drops", () => {
+  /**
+   * A TCP relay in front of the gateway that forwards each connection's first request and cuts the
+   * connection when a second one comes on it: a keep-alive connection the store closed meanwhile.
+   */
+  async function cuttingRelay(target: URL): Promise<{ url: string; close(): Promise<void> }> {
+    const open = new Set<Socket>();
+    const server = createServer((client) => {
+      let requests = 0;
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        open.add(s);
+        s.on("close", () => open.delete(s));
+      }
+      client.on("data", (chunk: Buffer) => {
+        // A request starts with its method; a body (none here) would not.
+        if (/^(GET|HEAD|PUT|POST|DELETE) /.test(chunk.toString("latin1", 0, 8))) requests++;
+        if (requests > 1) {
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      upstream.on("data", (chunk: Buffer) => client.write(chunk));
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+      client.on("close", () => upstream.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      // Keep-alive connections would hold the server open.
+      close: () =>
+        new Promise((r) => {
+          server.close(() => r());
+          for (const s of open) s.destroy();
+        }),
+    };
+  }
+
+  it("asks again through the SDK, and reads the right bytes", async () => {
+    const s3 = await freshS3();
+    const relay = await cuttingRelay(new URL(s3.options.endpoint as string));
+    try {
+      await s3Driver(s3.options, s3.client).putContent("/a/one", Buffer.from("first"));
+      await s3Driver(s3.options, s3.client).putContent("/a/two", Buffer.from("second"));
+      const options = { ...s3.options, endpoint: relay.url };
+      const client = makeClient(options);
+      const driver = s3Driver(options, client);
+      const send = vi.spyOn(client, "send");
+      expect(Buffer.from(await driver.getContent("/a/one")).toString()).toBe("first");
+      expect(send).not.toHaveBeenCalled();
+      // The same keep-alive connection, cut: the SDK's own connection reads it.
+      expect(Buffer.from(await driver.getContent("/a/two")).toString()).toBe("second");
+      expect(send).toHaveBeenCalledTimes(1);
+    } finally {
+      await relay.close();
       await s3.dispose();
     }
   });
