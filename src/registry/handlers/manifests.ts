@@ -7,7 +7,6 @@ import { readBody } from "../http/body.js";
 import { type Headers, sendEmpty } from "../http/respond.js";
 import { prefetchBlobs } from "../store/blobs.js";
 import * as manifests from "../store/manifests.js";
-import { referencesOf } from "../store/references.js";
 
 /** The spec's limit on a manifest's size. */
 export const MANIFEST_LIMIT = 4 << 20;
@@ -54,7 +53,7 @@ export async function getManifest(ctx: Ctx): Promise<void> {
   res.writeHead(200, headers);
   res.end(req.method === "HEAD" ? undefined : m.body);
   // A client that GETs an image manifest GETs its config and layers next (a HEAD only checks).
-  if (req.method === "GET") prefetchBlobs(ctx.store, name, referencesOf(m.body).blobs);
+  if (req.method === "GET") prefetchBlobs(ctx.store, name, m);
   ctx.notify?.({
     action: "pull",
     kind: "manifest",

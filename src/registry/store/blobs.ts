@@ -3,7 +3,7 @@ import { WharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
 import { noteRepository } from "./catalog-index.js";
 import { claimBlob } from "./guard.js";
-import { manifestsReferencing } from "./inuse.js";
+import { blobsReferencedBy, manifestsReferencing } from "./inuse.js";
 import {
   baseName,
   changed,
@@ -77,7 +77,17 @@ async function lookUpBlob(store: Store, name: string, d: Digest, fresh: boolean)
  * cache does not hold: a client that reads a manifest asks for its blobs next, and finds them
  * known. At most `limit` of them; failures are the later request's to see.
  */
-export function prefetchBlobs(store: Store, name: string, blobs: Digest[], limit = 64): void {
+export function prefetchBlobs(
+  store: Store,
+  name: string,
+  manifest: { digest: Digest; body: Buffer },
+  limit = 64,
+): void {
+  let blobs = store.references.get(manifest.digest);
+  if (!blobs) {
+    blobs = blobsReferencedBy(manifest.body);
+    store.references.set(manifest.digest, blobs);
+  }
   for (const d of blobs.slice(0, limit)) {
     if (store.blobs.get(`${name}@${d}`) === undefined) blobSize(store, name, d).catch(() => undefined);
   }
