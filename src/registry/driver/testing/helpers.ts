@@ -44,3 +44,20 @@ export async function pool<T>(items: T[], width: number, fn: (x: T) => Promise<v
     }),
   );
 }
+
+/** What a driver's test file hands the shared suite. */
+export interface DriverFactory {
+  /** A fresh, empty driver, and how to dispose of it. */
+  make(): Promise<{ driver: StorageDriver; dispose(): Promise<void> }>;
+  /**
+   * Rounds of the put/delete race (default 200): a network store answers in milliseconds, not
+   * microseconds, and needs fewer to meet the same interleavings.
+   */
+  raceRounds?: number;
+  /**
+   * Makes a file of `size` bytes without writing them (a sparse file), for the checks of files past
+   * 4 and 5 GiB; drivers that cannot (memory, an object store) are checked on declared sizes in
+   * their own tests (s3-writer.test.ts).
+   */
+  sparseFile?: (driver: StorageDriver, path: string, size: number) => Promise<void>;
+}

@@ -1,7 +1,6 @@
 import { expect, it } from "vitest";
 import type { StorageDriver } from "../types.js";
-import { bytes, enc, hashOf, pool, read, sha, text } from "./helpers.js";
-import type { DriverFactory } from "./suite.js";
+import { bytes, type DriverFactory, enc, hashOf, pool, read, sha, text } from "./helpers.js";
 
 const MiB = 1 << 20;
 

@@ -1,23 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StorageDriver } from "../types.js";
-import { enc, read, text } from "./helpers.js";
+import { type DriverFactory, enc, read, text } from "./helpers.js";
 import { moreDriverCases } from "./suite-more.js";
-
-export interface DriverFactory {
-  /** A fresh, empty driver, and how to dispose of it. */
-  make(): Promise<{ driver: StorageDriver; dispose(): Promise<void> }>;
-  /**
-   * Rounds of the put/delete race (default 200): a network store answers in milliseconds, not
-   * microseconds, and needs fewer to meet the same interleavings.
-   */
-  raceRounds?: number;
-  /**
-   * Makes a file of `size` bytes without writing them (a sparse file), for the checks of files past
-   * 4 and 5 GiB; drivers that cannot (memory, an object store) are checked on declared sizes in
-   * their own tests (s3-writer.test.ts).
-   */
-  sparseFile?: (driver: StorageDriver, path: string, size: number) => Promise<void>;
-}
 
 /** The one contract every storage driver passes; a driver's own test file only calls this. */
 export function driverSuite(label: string, factory: DriverFactory): void {
