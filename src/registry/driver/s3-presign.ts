@@ -103,8 +103,9 @@ export function smallReads(signer: Presigner, timeoutMs = 30_000): SmallReads {
     async head(key) {
       const a = await ask("HEAD", key);
       if (a?.status === 404) return MISSING;
-      const size = Number(a?.headers["content-length"]);
-      if (a?.status !== 200 || !Number.isSafeInteger(size)) return undefined;
+      if (a?.status !== 200) return undefined;
+      const size = Number(a.headers["content-length"]);
+      if (!Number.isSafeInteger(size)) return undefined;
       const modified = a.headers["last-modified"];
       return { size, modTime: modified ? new Date(modified) : new Date(0) };
     },

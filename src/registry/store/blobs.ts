@@ -3,7 +3,7 @@ import { WharfError } from "../../errors/index.js";
 import { layout } from "../layout.js";
 import { noteRepository } from "./catalog-index.js";
 import { claimBlob } from "./guard.js";
-import { blobsReferencedBy, manifestsReferencing } from "./inuse.js";
+import { manifestsReferencing, referencesIn } from "./inuse.js";
 import {
   baseName,
   changed,
@@ -40,18 +40,23 @@ export function blobSize(
   opts: { fresh?: boolean } = {},
 ): Promise<number> {
   const key = `${name}@${d}`;
-  if (opts.fresh) return lookUpBlob(store, name, d, true);
+  if (opts.fresh) return lookUpBlob(store, name, d, key, true);
   const cached = store.blobs.get(key);
   if (cached !== undefined) return Promise.resolve(cached);
   const running = store.lookups.get(key);
   if (running) return running;
-  const lookup = lookUpBlob(store, name, d, false).finally(() => store.lookups.delete(key));
+  const lookup = lookUpBlob(store, name, d, key, false).finally(() => store.lookups.delete(key));
   store.lookups.set(key, lookup);
   return lookup;
 }
 
-async function lookUpBlob(store: Store, name: string, d: Digest, fresh: boolean): Promise<number> {
-  const key = `${name}@${d}`;
+async function lookUpBlob(
+  store: Store,
+  name: string,
+  d: Digest,
+  key: string,
+  fresh: boolean,
+): Promise<number> {
   const generation = generationOf(store, name);
   const shared = fresh ? undefined : await store.shared?.get(name, d);
   if (shared !== undefined) {
@@ -83,13 +88,8 @@ export function prefetchBlobs(
   manifest: { digest: Digest; body: Buffer },
   limit = 64,
 ): void {
-  let blobs = store.references.get(manifest.digest);
-  if (!blobs) {
-    blobs = blobsReferencedBy(manifest.body);
-    store.references.set(manifest.digest, blobs);
-  }
-  for (const d of blobs.slice(0, limit)) {
-    if (store.blobs.get(`${name}@${d}`) === undefined) blobSize(store, name, d).catch(() => undefined);
+  for (const d of referencesIn(store, manifest.digest, manifest.body).slice(0, limit)) {
+    blobSize(store, name, d).catch(() => undefined);
   }
 }
 

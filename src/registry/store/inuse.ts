@@ -61,7 +61,13 @@ export async function blobsOf(store: Store, manifest: Digest): Promise<Digest[]>
   const hit = store.references.get(manifest);
   if (hit) return hit;
   const body = await readIfExists(store.driver, layout.blobData(manifest));
-  if (!body) return [];
+  return body ? referencesIn(store, manifest, body) : [];
+}
+
+/** The blobs `body`, the document of `manifest`, references, through the references cache. */
+export function referencesIn(store: Store, manifest: Digest, body: Buffer): Digest[] {
+  const hit = store.references.get(manifest);
+  if (hit) return hit;
   const blobs = blobsReferencedBy(body);
   store.references.set(manifest, blobs);
   return blobs;
